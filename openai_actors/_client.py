@@ -1,0 +1,643 @@
+"""`AsyncOpenAI` and `OpenAI`: the official SDK's client surface over one dispatcher.
+
+Both classes take the same options and share everything but how a request is
+waited for: `AsyncOpenAI` submits its calls to a dispatcher in the caller's own
+event loop; `OpenAI` submits them, through a blocking portal, to a dispatcher
+running on a daemon thread, so any number of threads share one dispatcher and
+its connections. Building the request and decoding the answer happen in the
+caller (task or thread); the dispatcher only moves bytes, keys and retries.
+
+`with_options()` copies a client and shares its dispatcher (`Core`): no new
+connections, no new thread. The dispatcher stops when `close()` is called on
+any of them, or when the last of them is garbage-collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+import weakref
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._core import Core
+from ._dispatcher import Dispatcher
+from ._exceptions import ClientClosedError
+from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider
+from ._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, ClientOptions, resolve
+from ._portal import PortalThread
+from ._request import build_call
+from ._response import check_outcome, decode_json, parse_object
+from ._transport import HttpxTransport, Origin, Transport
+from ._types import NOT_GIVEN, NotGiven, Omit
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._call import Call
+    from ._models import BaseModel
+    from ._resources.chat import AsyncChat, Chat
+    from ._resources.embeddings import AsyncEmbeddings, Embeddings
+    from ._resources.models import AsyncModels, Models
+
+__all__ = ["AsyncOpenAI", "OpenAI", "RequestOptions"]
+
+T = TypeVar("T")
+M = TypeVar("M", bound="BaseModel")
+_Self = TypeVar("_Self", bound="_ClientBase")
+
+# The official SDK's per-request options dict, for the generic get/post/... methods.
+RequestOptions = Mapping[str, Any]
+_REQUEST_OPTION_KEYS = frozenset(
+    {"headers", "params", "extra_json", "timeout", "max_retries", "follow_redirects"}
+)
+
+
+class _Owner:
+    """Held by every client that shares a Core; when the last one goes, the Core stops."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _native_or_httpx(http_client: object, origin: Origin, *, allow_sync: bool) -> Transport:
+    if http_client is None:
+        from ._connection import NativeTransport
+        from ._proxies import proxy_for
+
+        if proxy_for(origin) is not None:
+            # The native transport does not speak to proxies; httpx does, and
+            # reads the same environment variables the official SDK's client does.
+            from ._httpx_clients import DefaultAsyncHttpxClient
+
+            return HttpxTransport(DefaultAsyncHttpxClient())
+        return NativeTransport()
+    httpx = sys.modules.get("httpx")
+    if httpx is not None:
+        if isinstance(http_client, httpx.AsyncClient):
+            return HttpxTransport(http_client)
+        if allow_sync and isinstance(http_client, httpx.Client):
+            return HttpxTransport(http_client)
+    wanted = "an httpx.Client or httpx.AsyncClient" if allow_sync else "an httpx.AsyncClient"
+    raise TypeError(f"http_client must be {wanted}, not {type(http_client).__name__}")
+
+
+class _ClientBase:
+    _options: ClientOptions
+    _core: Core
+    _owner: _Owner
+
+    def __init__(
+        self,
+        *,
+        api_key: str | KeyProvider | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        webhook_secret: str | None = None,
+        base_url: str | httpx.URL | NotGiven | None = NOT_GIVEN,
+        websocket_base_url: str | httpx.URL | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str | Omit] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        http_client: httpx.AsyncClient | httpx.Client | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
+        _strict_response_validation: bool = False,
+    ) -> None:
+        default_timeout = None
+        if isinstance(timeout, NotGiven) and http_client is not None:
+            default_timeout = _timeout_of(http_client)
+        self._options = resolve(
+            api_key=api_key,
+            organization=organization,
+            project=project,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            webhook_secret=webhook_secret,
+            websocket_base_url=websocket_base_url,
+            api_key_refresh_interval=api_key_refresh_interval,
+            **({"default_timeout": default_timeout} if default_timeout is not None else {}),
+        )
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
+            raise ValueError(f"max_connections must be a positive int, not {max_connections!r}")
+        transport = _native_or_httpx(
+            http_client, self._options.origin, allow_sync=self._allows_sync_http_client
+        )
+        follow = not isinstance(transport, HttpxTransport)
+        self._core = Core(
+            functools.partial(
+                Dispatcher, transport, max_connections=max_connections, follow_redirects=follow
+            ),
+            transport,
+        )
+        self._owner = _Owner()
+        self._http_client = http_client
+        self._max_connections = max_connections
+        weakref.finalize(self._owner, self._core.release)
+        self._after_init()
+
+    _allows_sync_http_client = False
+
+    def _after_init(self) -> None:
+        pass
+
+    def _after_copy(self) -> None:
+        pass
+
+    # -- options, as attributes the official SDK has ------------------------------
+
+    @property
+    def api_key(self) -> str:
+        return self._options.api_key
+
+    @property
+    def organization(self) -> str | None:
+        return self._options.organization
+
+    @property
+    def project(self) -> str | None:
+        return self._options.project
+
+    @property
+    def webhook_secret(self) -> str | None:
+        return self._options.webhook_secret
+
+    @property
+    def websocket_base_url(self) -> str | None:
+        return self._options.websocket_base_url
+
+    @property
+    def base_url(self) -> str:
+        return self._options.base_url
+
+    @property
+    def timeout(self) -> Any:
+        return (
+            self._options.timeout_option
+            if not isinstance(self._options.timeout_option, NotGiven)
+            else self._options.timeout
+        )
+
+    @property
+    def max_retries(self) -> int:
+        return self._options.max_retries
+
+    @property
+    def default_headers(self) -> dict[str, str]:
+        return dict(self._options.headers.pairs)
+
+    @property
+    def default_query(self) -> dict[str, object]:
+        return dict(self._options.custom_query)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} base_url={self.base_url!r}{' closed' if self.is_closed() else ''}>"
+
+    def is_closed(self) -> bool:
+        return self._core.closed
+
+    # -- copies that share the dispatcher ----------------------------------------
+
+    def copy(
+        self: _Self,
+        *,
+        api_key: str | KeyProvider | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        webhook_secret: str | None = None,
+        websocket_base_url: str | httpx.URL | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        http_client: httpx.AsyncClient | httpx.Client | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str | Omit] | None = None,
+        set_default_headers: Mapping[str, str | Omit] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+    ) -> _Self:
+        """A client with some options changed; it shares this one's dispatcher and connections.
+
+        Passing `http_client` is the exception: a different HTTP client means a
+        different dispatcher, as it would mean a different client in the official SDK.
+        """
+        if default_headers is not None and set_default_headers is not None:
+            raise ValueError("the default_headers and set_default_headers arguments are mutually exclusive")
+        if default_query is not None and set_default_query is not None:
+            raise ValueError("the default_query and set_default_query arguments are mutually exclusive")
+        options = self._options
+        headers = dict(options.custom_headers)
+        if default_headers is not None:
+            headers.update(default_headers)
+        if set_default_headers is not None:
+            headers = dict(set_default_headers)
+        query = dict(options.custom_query)
+        if default_query is not None:
+            query.update(default_query)
+        if set_default_query is not None:
+            query = dict(set_default_query)
+        new_options = resolve(
+            api_key=api_key if api_key is not None else _key_of(options),
+            organization=organization if organization is not None else options.organization,
+            project=project if project is not None else options.project,
+            base_url=base_url if base_url is not None else options.base_url,
+            timeout=timeout if not isinstance(timeout, NotGiven) else options.timeout_option,
+            max_retries=max_retries if not isinstance(max_retries, NotGiven) else options.max_retries,
+            default_headers=headers,
+            default_query=query,
+            webhook_secret=webhook_secret if webhook_secret is not None else options.webhook_secret,
+            websocket_base_url=websocket_base_url
+            if websocket_base_url is not None
+            else options.websocket_base_url,
+            api_key_refresh_interval=options.keys.refresh_interval
+            if options.keys
+            else DEFAULT_REFRESH_INTERVAL,
+            default_timeout=options.timeout,
+        )
+        if api_key is None and options.keys is not None:
+            # Same key source: a fetched key is not fetched again for the copy.
+            new_options = new_options.replace(keys=options.keys)
+        if http_client is not None:
+            return type(self)._from_options(new_options, http_client, self._max_connections)
+        clone = object.__new__(type(self))
+        clone.__dict__.update(
+            {
+                k: v
+                for k, v in self.__dict__.items()
+                if not isinstance(getattr(type(self), k, None), functools.cached_property)
+            }
+        )
+        clone._options = new_options
+        clone._after_copy()
+        return clone
+
+    with_options = copy
+
+    @classmethod
+    def _from_options(
+        cls: type[_Self], options: ClientOptions, http_client: Any, max_connections: int
+    ) -> _Self:
+        client = object.__new__(cls)
+        transport = _native_or_httpx(http_client, options.origin, allow_sync=cls._allows_sync_http_client)
+        follow = not isinstance(transport, HttpxTransport)
+        client._options = options
+        client._core = Core(
+            functools.partial(
+                Dispatcher, transport, max_connections=max_connections, follow_redirects=follow
+            ),
+            transport,
+        )
+        client._owner = _Owner()
+        client._http_client = http_client
+        client._max_connections = max_connections
+        weakref.finalize(client._owner, client._core.release)
+        client._after_init()
+        return client
+
+    def _build(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: object = None,
+        query: Mapping[str, object] | None = None,
+        options: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        content: Any = None,
+    ) -> Call:
+        """A call from the per-request options in either spelling (official `options={}` or extra_*)."""
+        kwargs: dict[str, Any] = {}
+        if options:
+            unknown = set(options) - _REQUEST_OPTION_KEYS
+            if unknown:
+                raise TypeError(f"unknown request option(s): {', '.join(sorted(unknown))}")
+            for src, dst in (
+                ("headers", "extra_headers"),
+                ("params", "extra_query"),
+                ("extra_json", "extra_body"),
+            ):
+                if src in options:
+                    kwargs[dst] = options[src]
+            for name in ("timeout", "max_retries", "follow_redirects"):
+                if name in options:
+                    kwargs[name] = options[name]
+        if extra:
+            for name, value in extra.items():
+                if value is not None and not isinstance(value, NotGiven):
+                    kwargs[name] = value
+        return build_call(self._options, method, path, body=body, query=query, content=content, **kwargs)
+
+
+def _key_of(options: ClientOptions) -> str | KeyProvider:
+    keys = options.keys
+    assert keys is not None
+    if keys.static:
+        return options.api_key
+    provider = keys._provider
+    assert provider is not None
+    return provider
+
+
+def _timeout_of(http_client: object) -> Any:
+    """The http_client's own timeout, when it is not httpx's 5 s default (as the official SDK does)."""
+    from ._options import parse_timeout
+
+    timeout = getattr(http_client, "timeout", None)
+    if timeout is None:
+        return None
+    parsed = parse_timeout(timeout, "http_client.timeout")
+    return None if parsed == (5.0, 5.0, 5.0, 5.0) else parsed
+
+
+def _finish(call: Call, cast: Callable[[dict[str, Any]], T] | None) -> T | Any:
+    raw = check_outcome(call)
+    if cast is None:
+        return decode_json(call, raw)
+    return parse_object(call, raw, cast)
+
+
+# ---------------------------------------------------------------------------------
+
+
+class AsyncOpenAI(_ClientBase):
+    """The asynchronous client: its dispatcher runs in your event loop (asyncio or trio)."""
+
+    def _after_init(self) -> None:
+        self._task_group: Any = None
+
+    def _after_copy(self) -> None:
+        self._task_group = None  # the block belongs to the client that entered it
+
+    async def _execute(self, call: Call) -> None:
+        dispatcher = await self._core.dispatcher_here()
+        await dispatcher.submit(call)
+
+    async def _request(self, call: Call, cast: Callable[[dict[str, Any]], T] | None = None) -> T | Any:
+        await self._execute(call)
+        return _finish(call, cast)
+
+    # -- generic access to any path ------------------------------------------------
+
+    async def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        **extra: Any,
+    ) -> Any:
+        """GET `path` (relative to base_url) and return its JSON, or `cast_to` built from it."""
+        return await self._request(
+            self._build("GET", path, options=options, extra=_extra(extra)), _cast(cast_to)
+        )
+
+    async def post(
+        self,
+        path: str,
+        *,
+        body: object = None,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        content: Any = None,
+        **extra: Any,
+    ) -> Any:
+        """POST `body` as JSON (or raw `content`) to `path` and return the JSON answer."""
+        call = self._build("POST", path, body=body, options=options, extra=_extra(extra), content=content)
+        return await self._request(call, _cast(cast_to))
+
+    async def patch(
+        self,
+        path: str,
+        *,
+        body: object = None,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        **extra: Any,
+    ) -> Any:
+        return await self._request(
+            self._build("PATCH", path, body=body, options=options, extra=_extra(extra)), _cast(cast_to)
+        )
+
+    async def put(
+        self,
+        path: str,
+        *,
+        body: object = None,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        **extra: Any,
+    ) -> Any:
+        return await self._request(
+            self._build("PUT", path, body=body, options=options, extra=_extra(extra)), _cast(cast_to)
+        )
+
+    async def delete(
+        self,
+        path: str,
+        *,
+        body: object = None,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        **extra: Any,
+    ) -> Any:
+        return await self._request(
+            self._build("DELETE", path, body=body, options=options, extra=_extra(extra)), _cast(cast_to)
+        )
+
+    # -- life cycle ------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Stop the dispatcher; requests still running fail with ClientClosedError."""
+        await self._core.aclose()
+
+    async def __aenter__(self: _A) -> _A:
+        import anyio
+
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        try:
+            await self._core.start_in(task_group)
+        except BaseException as exc:
+            await task_group.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        self._task_group = task_group
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        task_group, self._task_group = self._task_group, None
+        try:
+            await self.close()
+        finally:
+            if task_group is not None:
+                await task_group.__aexit__(*exc_info)
+
+    # -- resources -----------------------------------------------------------------
+
+    @functools.cached_property
+    def chat(self) -> AsyncChat:
+        from ._resources.chat import AsyncChat
+
+        return AsyncChat(self)
+
+    @functools.cached_property
+    def embeddings(self) -> AsyncEmbeddings:
+        from ._resources.embeddings import AsyncEmbeddings
+
+        return AsyncEmbeddings(self)
+
+    @functools.cached_property
+    def models(self) -> AsyncModels:
+        from ._resources.models import AsyncModels
+
+        return AsyncModels(self)
+
+
+_A = TypeVar("_A", bound=AsyncOpenAI)
+
+
+class OpenAI(_ClientBase):
+    """The synchronous client: safe to share between threads, whose requests run concurrently.
+
+    Its dispatcher runs on a daemon thread (started on the first request), and
+    each call blocks only its own thread.
+    """
+
+    _allows_sync_http_client = True
+
+    def _after_init(self) -> None:
+        self._portal = PortalThread()
+        weakref.finalize(self._owner, self._portal.stop, wait=False)
+
+    async def _submit(self, call: Call) -> None:
+        dispatcher = await self._core.dispatcher_here()
+        await dispatcher.submit(call)
+
+    def _execute(self, call: Call) -> None:
+        if self._core.closed:
+            raise ClientClosedError("the client is closed")
+        self._portal.call(self._submit, call)
+
+    def _request(self, call: Call, cast: Callable[[dict[str, Any]], T] | None = None) -> T | Any:
+        self._execute(call)
+        return _finish(call, cast)
+
+    def get(
+        self,
+        path: str,
+        *,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        **extra: Any,
+    ) -> Any:
+        """GET `path` (relative to base_url) and return its JSON, or `cast_to` built from it."""
+        return self._request(self._build("GET", path, options=options, extra=_extra(extra)), _cast(cast_to))
+
+    def post(
+        self,
+        path: str,
+        *,
+        body: object = None,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        content: Any = None,
+        **extra: Any,
+    ) -> Any:
+        """POST `body` as JSON (or raw `content`) to `path` and return the JSON answer."""
+        call = self._build("POST", path, body=body, options=options, extra=_extra(extra), content=content)
+        return self._request(call, _cast(cast_to))
+
+    def patch(
+        self,
+        path: str,
+        *,
+        body: object = None,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        **extra: Any,
+    ) -> Any:
+        return self._request(
+            self._build("PATCH", path, body=body, options=options, extra=_extra(extra)), _cast(cast_to)
+        )
+
+    def put(
+        self,
+        path: str,
+        *,
+        body: object = None,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        **extra: Any,
+    ) -> Any:
+        return self._request(
+            self._build("PUT", path, body=body, options=options, extra=_extra(extra)), _cast(cast_to)
+        )
+
+    def delete(
+        self,
+        path: str,
+        *,
+        body: object = None,
+        cast_to: type[M] | None = None,
+        options: RequestOptions | None = None,
+        **extra: Any,
+    ) -> Any:
+        return self._request(
+            self._build("DELETE", path, body=body, options=options, extra=_extra(extra)), _cast(cast_to)
+        )
+
+    def close(self) -> None:
+        """Stop the dispatcher and its thread; requests still running fail with ClientClosedError."""
+        if self._portal.running and not self._core.closed:
+            with contextlib.suppress(ClientClosedError):
+                self._portal.call(self._core.aclose)
+        self._core.closed = True
+        self._portal.stop()
+
+    def __enter__(self) -> OpenAI:
+        if self._core.closed:
+            raise ClientClosedError("the client is closed")
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    @functools.cached_property
+    def chat(self) -> Chat:
+        from ._resources.chat import Chat
+
+        return Chat(self)
+
+    @functools.cached_property
+    def embeddings(self) -> Embeddings:
+        from ._resources.embeddings import Embeddings
+
+        return Embeddings(self)
+
+    @functools.cached_property
+    def models(self) -> Models:
+        from ._resources.models import Models
+
+        return Models(self)
+
+
+_EXTRA_KEYS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout", "max_retries"})
+
+
+def _extra(extra: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(extra) - _EXTRA_KEYS
+    if unknown:
+        raise TypeError(f"got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    return extra
+
+
+def _cast(cast_to: type[Any] | None) -> Callable[[dict[str, Any]], Any] | None:
+    if cast_to is None or cast_to is object or cast_to is dict:
+        return None
+    from ._models import BaseModel
+
+    if isinstance(cast_to, type) and issubclass(cast_to, BaseModel):
+        return cast_to._from_raw
+    raise TypeError(f"cast_to must be a subclass of openai_actors.BaseModel, or None, not {cast_to!r}")

@@ -1,0 +1,181 @@
+"""The exception tree, with the official SDK's names, attributes and messages.
+
+    OpenAIError
+    ├── APIError                       message, request, body, code, param, type
+    │   ├── APIStatusError             + response, status_code, request_id
+    │   │   ├── BadRequestError             400
+    │   │   ├── AuthenticationError         401
+    │   │   ├── PermissionDeniedError       403
+    │   │   ├── NotFoundError               404
+    │   │   ├── ConflictError               409
+    │   │   ├── UnprocessableEntityError    422
+    │   │   ├── RateLimitError              429
+    │   │   └── InternalServerError         >= 500
+    │   ├── APIConnectionError         the server could not be reached, or went away
+    │   │   └── APITimeoutError
+    │   └── APIResponseValidationError the server answered with something unusable
+    ├── ClientClosedError              the client was closed (this package's own)
+    └── KeyProviderError               the api_key callable failed (this package's own)
+    InvalidWebhookSignatureError (ValueError)
+
+Every `APIError` also carries `attempts`: how many times the request was sent
+before this error was final. `request` and `response` are real `httpx` objects,
+built only when an error is raised, so code that inspects them keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "InternalServerError",
+    "InvalidWebhookSignatureError",
+    "KeyProviderError",
+    "NotFoundError",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+]
+
+
+class OpenAIError(Exception):
+    pass
+
+
+class ClientClosedError(OpenAIError):
+    """The client was closed before or while this request ran (your side closed it)."""
+
+
+class KeyProviderError(OpenAIError):
+    """The `api_key` callable raised or returned something that is not a usable key."""
+
+
+class APIError(OpenAIError):
+    message: str
+    request: httpx.Request
+    body: object | None
+    """The decoded JSON body of the error response, its text if it is not JSON, or None."""
+    code: str | None = None
+    param: str | None = None
+    type: str | None
+    attempts: int = 1
+    """How many times the request was sent before this error was final."""
+
+    def __init__(self, message: str, request: httpx.Request, *, body: object | None) -> None:
+        super().__init__(message)
+        self.request = request
+        self.message = message
+        self.body = body
+        if isinstance(body, dict):
+            code = body.get("code")
+            self.code = str(code) if code is not None else None
+            param = body.get("param")
+            self.param = param if isinstance(param, str) else None
+            kind = body.get("type")
+            self.type = kind if isinstance(kind, str) else None
+        else:
+            self.code = None
+            self.param = None
+            self.type = None
+
+
+class APIResponseValidationError(APIError):
+    response: httpx.Response
+    status_code: int
+
+    def __init__(self, response: httpx.Response, body: object | None, *, message: str | None = None) -> None:
+        super().__init__(
+            message or "Data returned by API invalid for expected schema.", response.request, body=body
+        )
+        self.response = response
+        self.status_code = response.status_code
+
+
+class APIStatusError(APIError):
+    """The server answered with a 4xx or 5xx status."""
+
+    response: httpx.Response
+    status_code: int
+    request_id: str | None
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object | None) -> None:
+        super().__init__(message, response.request, body=body)
+        self.response = response
+        self.status_code = response.status_code
+        self.request_id = response.headers.get("x-request-id")
+
+
+class APIConnectionError(APIError):
+    def __init__(self, *, message: str = "Connection error.", request: httpx.Request) -> None:
+        super().__init__(message, request, body=None)
+
+
+class APITimeoutError(APIConnectionError):
+    def __init__(self, request: httpx.Request, *, message: str = "Request timed out.") -> None:
+        super().__init__(message=message, request=request)
+
+
+class BadRequestError(APIStatusError):
+    status_code: Literal[400] = 400
+
+
+class AuthenticationError(APIStatusError):
+    status_code: Literal[401] = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code: Literal[403] = 403
+
+
+class NotFoundError(APIStatusError):
+    status_code: Literal[404] = 404
+
+
+class ConflictError(APIStatusError):
+    status_code: Literal[409] = 409
+
+
+class UnprocessableEntityError(APIStatusError):
+    status_code: Literal[422] = 422
+
+
+class RateLimitError(APIStatusError):
+    status_code: Literal[429] = 429
+
+
+class InternalServerError(APIStatusError):
+    pass
+
+
+class InvalidWebhookSignatureError(ValueError):
+    """A webhook's signature, timestamp or headers did not verify."""
+
+
+STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    if status >= 500:
+        return InternalServerError
+    return STATUS_ERRORS.get(status, APIStatusError)

@@ -1,0 +1,160 @@
+"""The API key, owned by the dispatcher: cached, refreshed, fetched once at a time.
+
+A string key is used as is. A callable (sync, or async for `AsyncOpenAI`) is
+called on first use and its answer cached; it is called again when the cached
+key is older than `refresh_interval`, or when the server rejected the key with
+a 401. However many requests need a fresh key at the same moment, the callable
+runs once: the first asker starts a fetch in the dispatcher's own task group
+(so a cancelled caller cannot abort it for the others) and everyone waits for
+that fetch's outcome. A sync callable runs in a worker thread, so a slow vault
+lookup never blocks the event loop.
+
+Nothing here ever puts the key in a message, a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+import anyio
+import anyio.abc
+
+from ._exceptions import KeyProviderError
+from ._http11 import check_header
+
+__all__ = ["DEFAULT_REFRESH_INTERVAL", "KeyProvider", "KeySource"]
+
+DEFAULT_REFRESH_INTERVAL: Final = 300.0
+
+KeyProvider = Callable[[], str] | Callable[[], Awaitable[str]]
+
+
+def _provider_name(provider: KeyProvider) -> str:
+    name = getattr(provider, "__qualname__", None) or type(provider).__qualname__
+    return f"{name}()"
+
+
+def check_key(key: object, what: str) -> str:
+    """The key as a str fit for an Authorization header, or KeyProviderError saying why not.
+
+    `what` names where the key came from, e.g. "the key returned by get_key()".
+    """
+    if not isinstance(key, str):
+        raise KeyProviderError(f"{what} is a {type(key).__name__}, not a str")
+    if not key:
+        raise KeyProviderError(f"{what} is empty")
+    try:
+        check_header("Authorization", key, secret=True)
+    except ValueError:
+        position = next(i for i, c in enumerate(key) if c in "\r\n\x00" or ord(c) > 0xFF)
+        raise KeyProviderError(
+            f"{what} cannot be sent in an HTTP header: it has a forbidden character at position {position}"
+        ) from None
+    return key
+
+
+class _Fetch:
+    """One run of the provider; everyone who needs the key meanwhile waits on it."""
+
+    __slots__ = ("done", "error", "key")
+
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.key: str | None = None
+        self.error: BaseException | None = None
+
+
+class KeySource:
+    """Where a client's key comes from. Shared by clients made with `with_options`."""
+
+    __slots__ = ("_fetch", "_fetched_at", "_key", "_provider", "refresh_interval", "static")
+
+    def __init__(self, key: str | KeyProvider, refresh_interval: float = DEFAULT_REFRESH_INTERVAL) -> None:
+        self.refresh_interval = refresh_interval
+        self._fetch: _Fetch | None = None
+        self._fetched_at = -float("inf")
+        if isinstance(key, str):
+            self.static = True
+            self._key: str | None = check_key(key, "the api_key option")
+            self._provider: KeyProvider | None = None
+        else:
+            self.static = False
+            self._key = None
+            self._provider = key
+
+    @property
+    def provider_name(self) -> str:
+        return "a string" if self._provider is None else _provider_name(self._provider)
+
+    def __repr__(self) -> str:
+        return f"<KeySource {self.provider_name}>"
+
+    def cached(self) -> str | None:
+        """The key, if it can be used without fetching: the fast path of every request."""
+        key = self._key
+        if key is not None and (
+            self.static or anyio.current_time() - self._fetched_at < self.refresh_interval
+        ):
+            return key
+        return None
+
+    async def get(self, task_group: anyio.abc.TaskGroup) -> str:
+        key = self.cached()
+        if key is not None:
+            return key
+        return await self._wait_for_fetch(task_group)
+
+    def invalidate(self, rejected: str) -> bool:
+        """Forget `rejected` after a 401; False if there is nothing to refresh.
+
+        If the key has already moved on (another request saw the 401 first and a
+        new key came), the next `get` simply returns that new key.
+        """
+        if self._provider is None:
+            return False
+        if self._key == rejected:
+            self._key = None
+        return True
+
+    async def _wait_for_fetch(self, task_group: anyio.abc.TaskGroup) -> str:
+        fetch = self._fetch
+        if fetch is None:
+            fetch = self._fetch = _Fetch()
+            task_group.start_soon(self._run_fetch, fetch)
+        await fetch.done.wait()
+        error = fetch.error
+        if isinstance(error, KeyProviderError):
+            raise KeyProviderError(str(error))  # a fresh one per caller: tracebacks are per raise
+        if error is not None:
+            raise KeyProviderError(
+                f"the api_key provider {self.provider_name} failed: {type(error).__name__}: {error}"
+            ) from error
+        assert fetch.key is not None
+        return fetch.key
+
+    async def _run_fetch(self, fetch: _Fetch) -> None:
+        provider = self._provider
+        assert provider is not None
+        try:
+            if inspect.iscoroutinefunction(provider) or inspect.iscoroutinefunction(
+                getattr(provider, "__call__", None)  # noqa: B004 - async callable objects
+            ):
+                value: object = await provider()  # type: ignore[misc]
+            else:
+                value = await anyio.to_thread.run_sync(provider)
+                if inspect.isawaitable(value):
+                    value = await value
+            key = check_key(value, f"the key returned by the api_key provider {self.provider_name}")
+        except BaseException as exc:
+            fetch.error = exc
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            fetch.key = self._key = key
+            self._fetched_at = anyio.current_time()
+        finally:
+            # A failed fetch is not cached: the next request asks the provider again.
+            self._fetch = None
+            fetch.done.set()

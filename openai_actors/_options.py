@@ -1,0 +1,277 @@
+"""Client options: read from arguments and the environment, checked, and precomputed.
+
+Everything a request needs from the client's options (the origin, the base
+path, the static headers already encoded for the wire, the timeouts) is worked
+out once here, when the client is made, so that each request only adds what is
+its own. Bad options fail here, at construction, with a message naming the
+option; a bad key's message never shows the key.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+from urllib.parse import quote, urlencode, urlsplit
+
+from ._exceptions import OpenAIError
+from ._http11 import check_header
+from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider, KeySource
+from ._transport import HeaderBlock, Origin, Timeouts
+from ._types import NotGiven, Omit
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "ClientOptions",
+    "parse_timeout",
+]
+
+DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
+DEFAULT_TIMEOUT: Final = Timeouts(connect=5.0, read=600.0, write=600.0, pool=600.0)
+DEFAULT_MAX_RETRIES: Final = 2
+DEFAULT_MAX_CONNECTIONS: Final = 1000
+
+
+def parse_timeout(value: object, option: str = "timeout") -> Timeouts:
+    """A float, None, or anything shaped like `httpx.Timeout`, as `Timeouts`."""
+    if value is None:
+        return Timeouts(None, None, None, None)
+    if isinstance(value, bool):
+        raise TypeError(f"{option} must be a number of seconds, an httpx.Timeout or None, not a bool")
+    if isinstance(value, int | float):
+        seconds = _seconds(value, option)
+        return Timeouts(seconds, seconds, seconds, seconds)
+    if all(hasattr(value, name) for name in Timeouts._fields):
+        return Timeouts(*(_seconds(getattr(value, name), f"{option}.{name}") for name in Timeouts._fields))
+    raise TypeError(
+        f"{option} must be a number of seconds, an httpx.Timeout or None, not {type(value).__name__}"
+    )
+
+
+def _seconds(value: object, option: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{option} must be a number of seconds or None, not {type(value).__name__}")
+    if math.isnan(value) or value < 0:
+        raise ValueError(f"{option} must be zero or more seconds, not {value!r}")
+    return None if math.isinf(value) else float(value)
+
+
+def check_max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be a non-negative int, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"max_retries must be a non-negative int, not {value}")
+    return value
+
+
+def parse_base_url(url: object) -> tuple[str, Origin, str]:
+    """The URL with one trailing slash, its origin, and its path (also ending in "/")."""
+    text = str(url).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an http:// or https:// URL with a host, not {text!r}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValueError(f"base_url has an invalid port: {text!r}") from None
+    if parts.query or parts.fragment:
+        raise ValueError(f"base_url must not have a query or fragment: {text!r}")
+    path = quote(parts.path or "/", safe="/:@!$&'()*+,;=-._~%")
+    if not path.endswith("/"):
+        path += "/"
+    origin = Origin(parts.scheme, parts.hostname, port)
+    return f"{origin}{path}", origin, path
+
+
+def _platform_headers() -> list[tuple[str, str]]:
+    machine = platform.machine().lower()
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        machine, machine or "unknown"
+    )
+    return [
+        ("X-Stainless-Lang", "python"),
+        ("X-Stainless-Package-Version", __version__),
+        ("X-Stainless-OS", platform.system() or "Unknown"),
+        ("X-Stainless-Arch", arch),
+        ("X-Stainless-Runtime", platform.python_implementation()),
+        ("X-Stainless-Runtime-Version", platform.python_version()),
+    ]
+
+
+_PLATFORM_HEADERS: list[tuple[str, str]] | None = None
+
+
+def merge_headers(
+    base: Iterable[tuple[str, str]], overrides: Mapping[str, str | Omit]
+) -> list[tuple[str, str]]:
+    """`base` with `overrides` applied case-insensitively; an `Omit` value removes a header."""
+    merged: dict[str, tuple[str, str]] = {name.lower(): (name, value) for name, value in base}
+    for name, value in overrides.items():
+        if not isinstance(name, str):
+            raise TypeError(f"header names must be str, not {type(name).__name__}")
+        if isinstance(value, Omit):
+            merged.pop(name.lower(), None)
+            continue
+        if not isinstance(value, str):
+            raise TypeError(f"the value of header {name!r} must be a str, not {type(value).__name__}")
+        check_header(name, value, secret=name.lower() == "authorization")
+        merged[name.lower()] = (name, value)
+    return list(merged.values())
+
+
+def encode_query(params: Mapping[str, object]) -> str:
+    """The official SDK's query format: nested dicts as a[b]=c, lists as a[]=x, booleans as true/false."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        _flatten(key, value, pairs)
+    return urlencode(pairs)
+
+
+def _flatten(key: str, value: object, out: list[tuple[str, str]]) -> None:
+    if value is None or isinstance(value, NotGiven | Omit):
+        return
+    if isinstance(value, bool):
+        out.append((key, "true" if value else "false"))
+    elif isinstance(value, Mapping):
+        for sub, item in value.items():
+            _flatten(f"{key}[{sub}]", item, out)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _flatten(f"{key}[]", item, out)
+    else:
+        out.append((key, str(value)))
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOptions:
+    keys: KeySource | None
+    api_key: str
+    organization: str | None
+    project: str | None
+    base_url: str
+    origin: Origin
+    base_path: str
+    timeout: Timeouts
+    timeout_option: Any
+    max_retries: int
+    custom_headers: Mapping[str, str | Omit]
+    custom_query: Mapping[str, object]
+    webhook_secret: str | None
+    websocket_base_url: str | None
+    headers: HeaderBlock = field(init=False)
+    auth: bool = field(init=False)
+    retry_count_header: bool = field(init=False)
+    query_string: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        global _PLATFORM_HEADERS
+        if _PLATFORM_HEADERS is None:
+            _PLATFORM_HEADERS = _platform_headers()
+        base = [
+            ("Accept", "application/json"),
+            ("Content-Type", "application/json"),
+            ("Accept-Encoding", "gzip, deflate"),
+            ("User-Agent", f"openai-actors/{__version__} (Python)"),
+            *_PLATFORM_HEADERS,
+        ]
+        if self.organization is not None:
+            base.append(("OpenAI-Organization", self.organization))
+        if self.project is not None:
+            base.append(("OpenAI-Project", self.project))
+        pairs = merge_headers(base, self.custom_headers)
+        names = {name.lower() for name, _ in self.custom_headers.items()}
+        object.__setattr__(self, "headers", HeaderBlock(tuple(pairs)))
+        # A caller who sets or omits Authorization themselves gets exactly that.
+        object.__setattr__(self, "auth", self.keys is not None and "authorization" not in names)
+        object.__setattr__(self, "retry_count_header", "x-stainless-retry-count" not in names)
+        object.__setattr__(self, "query_string", encode_query(self.custom_query))
+
+    def __repr__(self) -> str:
+        return f"ClientOptions(base_url={self.base_url!r}, max_retries={self.max_retries}, timeout={self.timeout})"
+
+    def replace(self, **changes: Any) -> ClientOptions:
+        return replace(self, **changes)
+
+
+def resolve(
+    *,
+    api_key: str | KeyProvider | None,
+    organization: str | None,
+    project: str | None,
+    base_url: object,
+    timeout: object,
+    max_retries: object,
+    default_headers: Mapping[str, str | Omit] | None,
+    default_query: Mapping[str, object] | None,
+    webhook_secret: str | None,
+    websocket_base_url: object,
+    api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
+    default_timeout: Timeouts = DEFAULT_TIMEOUT,
+) -> ClientOptions:
+    """Options as the constructor received them, with the environment filling the gaps."""
+    if api_key is None:
+        api_key = os.environ.get("OPENAI_API_KEY")
+    if api_key is None or api_key == "":
+        raise OpenAIError(
+            "The api_key client option must be set either by passing api_key to the client "
+            "or by setting the OPENAI_API_KEY environment variable"
+        )
+    if not isinstance(api_key, str) and not callable(api_key):
+        raise TypeError(f"api_key must be a str or a callable returning one, not {type(api_key).__name__}")
+    if isinstance(api_key_refresh_interval, bool) or not isinstance(api_key_refresh_interval, int | float):
+        raise TypeError("api_key_refresh_interval must be a number of seconds")
+    if not api_key_refresh_interval > 0:
+        raise ValueError(
+            f"api_key_refresh_interval must be more than zero seconds, not {api_key_refresh_interval}"
+        )
+    keys = KeySource(api_key, float(api_key_refresh_interval))
+    organization = _optional_str("organization", organization, "OPENAI_ORG_ID")
+    project = _optional_str("project", project, "OPENAI_PROJECT_ID")
+    webhook_secret = _optional_str("webhook_secret", webhook_secret, "OPENAI_WEBHOOK_SECRET")
+    if base_url is None or isinstance(base_url, NotGiven):
+        base_url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    url, origin, base_path = parse_base_url(base_url)
+    timeouts = default_timeout if isinstance(timeout, NotGiven) else parse_timeout(timeout)
+    return ClientOptions(
+        keys=keys,
+        api_key=api_key if isinstance(api_key, str) else "",
+        organization=organization,
+        project=project,
+        base_url=url,
+        origin=origin,
+        base_path=base_path,
+        timeout=timeouts,
+        timeout_option=timeout,
+        max_retries=check_max_retries(max_retries),
+        custom_headers=_mapping("default_headers", default_headers),
+        custom_query=_mapping("default_query", default_query),
+        webhook_secret=webhook_secret,
+        websocket_base_url=None if websocket_base_url is None else str(websocket_base_url),
+    )
+
+
+def _optional_str(option: str, value: object, env: str) -> str | None:
+    if value is None:
+        value = os.environ.get(env)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{option} must be a str, not {type(value).__name__}")
+    if value is not None and option != "webhook_secret":
+        check_header(option, value)
+    return value
+
+
+def _mapping(option: str, value: object) -> Mapping[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{option} must be a mapping, not {type(value).__name__}")
+    return dict(value)

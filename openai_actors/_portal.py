@@ -1,0 +1,91 @@
+"""The sync client's event loop: a daemon thread, and an anyio blocking portal into it.
+
+Why not `anyio.from_thread.start_blocking_portal()`: its worker thread is not a
+daemon, so a client nobody closed would keep the interpreter from exiting. This
+thread is a daemon, starts on the first request (constructing a client stays
+cheap), and stops on `close()` or when the client is garbage-collected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import anyio
+from anyio.from_thread import BlockingPortal
+
+from ._exceptions import ClientClosedError
+
+__all__ = ["PortalThread"]
+
+
+class PortalThread:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._portal: BlockingPortal | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: anyio.Event | None = None
+        self._stopped = False
+
+    def portal(self) -> BlockingPortal:
+        portal = self._portal
+        if portal is not None:
+            return portal
+        with self._lock:
+            if self._stopped:
+                raise ClientClosedError("the client is closed")
+            if self._portal is None:
+                self._start()
+            assert self._portal is not None
+            return self._portal
+
+    def _start(self) -> None:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        async def serve() -> None:
+            async with BlockingPortal() as portal:
+                self._loop = asyncio.get_running_loop()
+                self._stop = anyio.Event()
+                self._portal = portal
+                ready.set()
+                await self._stop.wait()
+                await portal.stop(cancel_remaining=True)
+
+        def main() -> None:
+            try:
+                anyio.run(serve, backend="asyncio")
+            except BaseException as exc:  # surfaced to the thread that started us
+                failure.append(exc)
+            finally:
+                ready.set()
+
+        thread = threading.Thread(target=main, name="openai-actors-dispatcher", daemon=True)
+        thread.start()
+        ready.wait()
+        if failure:
+            raise RuntimeError("the client's event-loop thread failed to start") from failure[0]
+        self._thread = thread
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        return self.portal().call(fn, *args)
+
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop the loop thread; safe from any thread, and more than once."""
+        with self._lock:
+            self._stopped = True
+            loop, stop, thread = self._loop, self._stop, self._thread
+        if loop is None or stop is None or thread is None:
+            return
+        try:
+            loop.call_soon_threadsafe(stop.set)
+        except RuntimeError:
+            return  # the loop is already closed
+        if wait and threading.current_thread() is not thread:
+            thread.join(timeout=10)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()

@@ -1,0 +1,166 @@
+"""Building a `Call` from the client's options and one request's arguments.
+
+Runs in the caller's task or thread, before anything reaches the dispatcher,
+so a bad argument (a body that is not JSON, a header with a newline, a
+negative timeout) raises right there, in the caller, and the dispatcher never
+sees it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from typing import Final
+from urllib.parse import quote, urlsplit
+
+from ._call import Call
+from ._models import BaseModel
+from ._options import ClientOptions, check_max_retries, encode_query, merge_headers, parse_timeout
+from ._transport import Content, HeaderBlock, Origin
+from ._types import NotGiven, Omit
+
+__all__ = ["build_call", "encode_body", "path_param", "strip_not_given"]
+
+_SAFE_PATH: Final = "/:@!$&'()*+,;=-._~%"
+
+
+def strip_not_given(params: Mapping[str, object]) -> dict[str, object]:
+    """The parameters the caller really passed: NOT_GIVEN and omit mean "leave it out"."""
+    return {key: value for key, value in params.items() if not isinstance(value, NotGiven | Omit)}
+
+
+def path_param(value: object, name: str) -> str:
+    """A value for a path segment, percent-encoded; an empty one is refused (it would change the path)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"expected a non-empty value for `{name}` but received {value!r}")
+    return quote(value, safe=":@!$&'()*+,;=-._~")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, BaseModel):
+        return value.to_dict()
+    model_dump = getattr(value, "model_dump", None)
+    if callable(model_dump):  # a pydantic model, e.g. one of the official SDK's types
+        return model_dump(mode="json", exclude_unset=True)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray | Mapping):
+        return list(value)  # generators and other iterables of messages, tools, ...
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENCODER: Final = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default
+)
+
+
+def encode_body(body: object) -> bytes:
+    try:
+        return _ENCODER.encode(body).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise type(exc)(f"the request body cannot be sent as JSON: {exc}") from None
+
+
+def _target(options: ClientOptions, path: str, query: Mapping[str, object] | None) -> tuple[Origin, str]:
+    if path.startswith(("http://", "https://")):
+        from ._options import parse_base_url
+
+        parts = urlsplit(path)
+        _, origin, _ = parse_base_url(f"{parts.scheme}://{parts.netloc}")
+        target = quote(parts.path or "/", safe=_SAFE_PATH)
+        path_query = parts.query
+    else:
+        path, _, path_query = path.partition("?")
+        origin = options.origin
+        target = options.base_path + quote(path.lstrip("/"), safe=_SAFE_PATH)
+    pieces = [q for q in (options.query_string, path_query, encode_query(query) if query else "") if q]
+    if pieces:
+        target += "?" + "&".join(pieces)
+    return origin, target
+
+
+def build_call(
+    options: ClientOptions,
+    method: str,
+    path: str,
+    *,
+    body: object = None,
+    content: bytes | AsyncIterable[bytes] | None = None,
+    query: Mapping[str, object] | None = None,
+    extra_headers: object = None,
+    extra_query: object = None,
+    extra_body: object = None,
+    timeout: object = NotGiven(),
+    max_retries: object = NotGiven(),
+    follow_redirects: bool = True,
+) -> Call:
+    """Everything the dispatcher needs for one request, checked."""
+    if extra_query is not None:
+        if not isinstance(extra_query, Mapping):
+            raise TypeError(f"extra_query must be a mapping, not {type(extra_query).__name__}")
+        query = {**(query or {}), **extra_query}
+    origin, target = _target(options, path, query)
+
+    wire_content: Content
+    if content is not None:
+        if isinstance(content, bytes):
+            wire_content = content
+        elif isinstance(content, AsyncIterable):
+            wire_content = _aiter(content)
+        else:
+            raise TypeError(
+                f"content must be bytes or an async iterable of bytes, not {type(content).__name__}"
+            )
+    elif extra_body is not None:
+        if not isinstance(extra_body, Mapping):
+            raise TypeError(f"extra_body must be a mapping, not {type(extra_body).__name__}")
+        if body is None:
+            body = dict(extra_body)
+        elif isinstance(body, Mapping):
+            body = {**body, **extra_body}
+        else:
+            raise TypeError("extra_body can only be merged into a JSON object body")
+        wire_content = encode_body(body)
+    elif body is not None:
+        wire_content = encode_body(body)
+    else:
+        wire_content = b""
+
+    headers = options.headers
+    auth = options.auth
+    retry_count_header = options.retry_count_header
+    if extra_headers is not None:
+        if not isinstance(extra_headers, Mapping):
+            raise TypeError(f"extra_headers must be a mapping, not {type(extra_headers).__name__}")
+        if extra_headers:
+            headers = HeaderBlock(tuple(merge_headers(headers.pairs, extra_headers)))
+            names = {str(name).lower() for name in extra_headers}
+            auth = auth and "authorization" not in names
+            retry_count_header = retry_count_header and "x-stainless-retry-count" not in names
+
+    call = Call(
+        method=method,
+        origin=origin,
+        target=target,
+        headers=headers,
+        content=wire_content,
+        timeouts=options.timeout if isinstance(timeout, NotGiven) else parse_timeout(timeout),
+        max_retries=options.max_retries
+        if isinstance(max_retries, NotGiven)
+        else check_max_retries(max_retries),
+        keys=options.keys,
+        retry_count_header=retry_count_header,
+        follow_redirects=follow_redirects,
+    )
+    call.auth = auth
+    return call
+
+
+async def _aiter(content: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    async for chunk in content:
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise TypeError(f"request content must yield bytes, not {type(chunk).__name__}")
+        yield bytes(chunk)

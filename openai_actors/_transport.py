@@ -1,0 +1,232 @@
+"""The seam between the dispatcher and the network.
+
+The dispatcher's lanes talk to the network only through a `Transport`: each lane
+opens one `Channel` and sends its requests through it, one at a time. What is
+behind a channel is the transport's business:
+
+* `NativeTransport` (`_connection.py`): one keep-alive HTTP/1.1 connection per
+  channel, this package's own sans-IO parser, one shared TLS context. This is
+  the default because its CPU cost per request stays flat as concurrency grows
+  (bench/README.md has the numbers against httpx's shared pool).
+* `HttpxTransport` (here): every channel shares the user's `httpx.AsyncClient`
+  (or runs a sync `httpx.Client` in worker threads), so proxies, custom
+  transports and mounts work exactly as the user configured them.
+
+Switching the HTTP stack means writing one more `Transport`; nothing outside
+this file and `_connection.py` knows which one runs. Failures leave a channel
+only as `TransportError` / `TransportTimeout`, with a message saying what went
+wrong; the caller-facing exceptions are built from those elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
+
+import anyio
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "Channel",
+    "HeaderBlock",
+    "HttpxTransport",
+    "Origin",
+    "RawResponse",
+    "Timeouts",
+    "Transport",
+    "TransportError",
+    "TransportTimeout",
+    "WireRequest",
+]
+
+Phase = Literal["connect", "write", "read", "pool"]
+
+
+class TransportError(Exception):
+    """The exchange with the server failed; the message says how."""
+
+
+class TransportTimeout(TransportError):
+    def __init__(self, phase: Phase, seconds: float | None) -> None:
+        super().__init__(f"{phase} timed out after {seconds} s")
+        self.phase: Phase = phase
+
+
+class Timeouts(NamedTuple):
+    """Seconds per phase, or None for no limit; the meaning is httpx's."""
+
+    connect: float | None
+    read: float | None
+    write: float | None
+    pool: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.tls else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.host_header}"
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderBlock:
+    """Headers in send order, with their HTTP/1.1 encoding computed once."""
+
+    pairs: tuple[tuple[str, str], ...]
+    encoded: bytes = field(init=False)
+
+    def __post_init__(self) -> None:
+        text = "".join(f"{name}: {value}\r\n" for name, value in self.pairs)
+        object.__setattr__(self, "encoded", text.encode("latin-1"))
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(name.lower() for name, _ in self.pairs)
+
+
+# A request body: bytes (can be sent again), or a stream of chunks (once only).
+Content = bytes | AsyncIterator[bytes]
+
+
+@dataclass(slots=True)
+class WireRequest:
+    """One attempt, as it goes on the wire. `headers` then `extra` are sent in order."""
+
+    method: str
+    origin: Origin
+    target: str
+    headers: HeaderBlock
+    extra: list[tuple[str, str]]
+    content: Content
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}{self.target}"
+
+    def all_headers(self) -> Iterable[tuple[str, str]]:
+        yield from self.headers.pairs
+        yield from self.extra
+
+
+@dataclass(slots=True)
+class RawResponse:
+    status: int
+    reason: str
+    headers: dict[str, str]
+    """Lower-case names."""
+    content: bytes
+    http_version: str = "1.1"
+
+
+class Channel(Protocol):
+    """A lane's own way to the server; used by one task, one request at a time."""
+
+    async def round_trip(self, request: WireRequest, timeouts: Timeouts) -> RawResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Transport(Protocol):
+    def open_channel(self) -> Channel: ...
+
+    async def aclose(self) -> None: ...
+
+
+# -- httpx -------------------------------------------------------------------
+
+_THREADS_FOR_SYNC_CLIENT: Final = 64
+
+
+class HttpxTransport:
+    """Requests go through the user's httpx client: their proxies, transports, limits."""
+
+    def __init__(self, client: httpx.AsyncClient | httpx.Client) -> None:
+        import httpx
+
+        self._client = client
+        self._is_async = isinstance(client, httpx.AsyncClient)
+        # Worker threads for a sync client; created on first use so that
+        # construction does not need a running event loop.
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    def open_channel(self) -> Channel:
+        return _HttpxChannel(self)
+
+    async def aclose(self) -> None:
+        # The user's client is theirs to close: the official SDK does not close
+        # an http_client it was given either, and it may be shared.
+        return None
+
+    async def send(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
+        import httpx
+
+        content: Any = request.content
+        if not isinstance(content, bytes):
+            content = content  # httpx reads async iterators itself
+        req = self._client.build_request(
+            request.method,
+            request.url,
+            headers=list(request.all_headers()),
+            content=content,
+            timeout=httpx.Timeout(
+                connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
+            ),
+        )
+        try:
+            if self._is_async:
+                response = await self._client.send(req)  # type: ignore[misc]
+            else:
+                if self._limiter is None:
+                    self._limiter = anyio.CapacityLimiter(_THREADS_FOR_SYNC_CLIENT)
+                response = await anyio.to_thread.run_sync(
+                    self._client.send, req, limiter=self._limiter, abandon_on_cancel=True
+                )
+        except httpx.TimeoutException as exc:
+            phase: Phase = (
+                "connect"
+                if isinstance(exc, httpx.ConnectTimeout)
+                else "write"
+                if isinstance(exc, httpx.WriteTimeout)
+                else "pool"
+                if isinstance(exc, httpx.PoolTimeout)
+                else "read"
+            )
+            raise TransportTimeout(phase, getattr(timeouts, phase)) from exc
+        except httpx.HTTPError as exc:
+            raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+        return RawResponse(
+            status=response.status_code,
+            reason=response.reason_phrase,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            content=response.content,
+            http_version=response.http_version.removeprefix("HTTP/"),
+        )
+
+
+class _HttpxChannel:
+    __slots__ = ("_transport",)
+
+    def __init__(self, transport: HttpxTransport) -> None:
+        self._transport = transport
+
+    async def round_trip(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
+        return await self._transport.send(request, timeouts)
+
+    async def aclose(self) -> None:
+        return None
