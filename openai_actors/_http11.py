@@ -324,14 +324,23 @@ _TOKEN_CHARS: Final = frozenset(
 )
 
 
-def check_header(name: str, value: str, *, secret: bool = False) -> None:
+_SECRET_HINTS: Final = ("auth", "key", "token", "secret", "cookie", "password")
+
+
+def check_header(name: str, value: str, *, secret: bool | None = None) -> None:
     """Raise ValueError if this header cannot be sent as is.
 
-    CR or LF in a value would let it inject headers. With `secret`, the message
-    names the position of the bad character but never shows the value.
+    CR or LF in a value would let it inject headers. For a secret value (by
+    default: any header whose name suggests a credential), the message names
+    the position of the bad character and never shows the value.
     """
     if not name or not _TOKEN_CHARS.issuperset(name):
         raise ValueError(f"invalid HTTP header name {name!r}")
+    if value.isascii() and value.isprintable():
+        return  # the common case, checked in C
+    if secret is None:
+        lowered = name.lower()
+        secret = any(hint in lowered for hint in _SECRET_HINTS)
     for index, char in enumerate(value):
         if char in _FORBIDDEN_IN_VALUE or ord(char) > 0xFF:
             shown = f"at position {index}" if secret else f"{value!r}"

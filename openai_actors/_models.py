@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -101,7 +102,10 @@ class BaseModel:
     def __field_types__(cls) -> dict[str, Any]:
         hints = cls.__dict__.get("__hints__")
         if hints is None:
-            hints = typing.get_type_hints(cls)
+            try:
+                hints = typing.get_type_hints(cls)
+            except NameError:
+                hints = _resolvable_hints(cls)
             cls.__hints__ = hints
         return hints
 
@@ -145,6 +149,10 @@ class BaseModel:
                 return data[name]
             if name == "_request_id":
                 return None
+            if name in type(self).__fields__:  # declared, required, and not sent
+                raise AttributeError(
+                    f"{type(self).__name__}.{name}: the server's response has no {name!r} field"
+                )
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -202,6 +210,21 @@ class BaseModel:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__["_data"] = state["_data"]
         self.__dict__["_request_id"] = state.get("_request_id")
+
+
+def _resolvable_hints(cls: type) -> dict[str, Any]:
+    """Field types one by one, for classes whose annotations name things not in scope
+    (a model defined inside a function); those fields are left unconverted."""
+    hints: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        module = sys.modules.get(klass.__module__)
+        namespace = dict(vars(module)) if module else {}
+        for name, annotation in inspect.get_annotations(klass).items():
+            try:
+                hints[name] = eval(annotation, namespace) if isinstance(annotation, str) else annotation
+            except Exception:
+                hints[name] = Any
+    return hints
 
 
 def _looks_optional(annotation: Any) -> bool:

@@ -123,7 +123,7 @@ def merge_headers(
             continue
         if not isinstance(value, str):
             raise TypeError(f"the value of header {name!r} must be a str, not {type(value).__name__}")
-        check_header(name, value, secret=name.lower() == "authorization")
+        check_header(name, value)
         merged[name.lower()] = (name, value)
     return list(merged.values())
 

@@ -1,0 +1,107 @@
+"""Shared fixtures: both async backends, a live mock server, clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from openai_actors.mock import MockServer
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Every async test runs on asyncio and on trio."""
+    return str(request.param)
+
+
+@pytest.fixture
+def server() -> Iterator[MockServer]:
+    """A fresh mock server on a free loopback port, stopped after the test."""
+    with MockServer() as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's OpenAI or proxy settings."""
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "OPENAI_BASE_URL",
+        "OPENAI_WEBHOOK_SECRET",
+        "OPENAI_LOG",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def chat_body(content: str = "hi", **extra: Any) -> dict[str, Any]:
+    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}], **extra}
+
+
+async def until(server: MockServer, predicate: Any, timeout: float = 5.0) -> None:
+    """Wait, without blocking the event loop, until `predicate(server)` holds."""
+    import anyio
+
+    await anyio.to_thread.run_sync(lambda: server.wait_for(predicate, timeout))
+
+
+class RawServer:
+    """A loopback TCP server that answers every request with the next scripted bytes, then closes.
+
+    For the responses a well-behaved server never sends: malformed heads, bad
+    framing, garbage.
+    """
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.replies: list[bytes] = []
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                reply = (
+                    self.replies.pop(0)
+                    if self.replies
+                    else b"HTTP/1.1 500 Nothing scripted\r\nContent-Length: 0\r\n\r\n"
+                )
+                conn.sendall(reply)
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[RawServer]:
+    srv = RawServer()
+    yield srv
+    srv.close()
