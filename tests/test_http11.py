@@ -204,7 +204,7 @@ class TestCheckHeader:
     @pytest.mark.parametrize("name", ["Authorization", "X-Api-Key", "Proxy-Authorization", "X-Auth-Token"])
     def test_credential_values_are_never_shown_in_the_error(self, name: str) -> None:
         """For headers named like credentials the message gives the position, not the value."""
-        with pytest.raises(ValueError) as info:
+        with pytest.raises(ValueError, match="position 16") as info:
             check_header(name, "Bearer sk-secret\n")
         assert "sk-secret" not in str(info.value)
         assert "position 16" in str(info.value)
