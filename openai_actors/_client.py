@@ -456,12 +456,17 @@ class AsyncOpenAI(_ClientBase):
     async def __aenter__(self: _A) -> _A:
         import anyio
 
+        if self._core.closed:
+            raise ClientClosedError("the client is closed")
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         try:
             await self._core.start_in(task_group)
-        except BaseException as exc:
-            await task_group.__aexit__(type(exc), exc, exc.__traceback__)
+        except BaseException:
+            # Nothing was started in it; leave it quietly so the caller sees
+            # this error itself, not wrapped in an ExceptionGroup.
+            task_group.cancel_scope.cancel()
+            await task_group.__aexit__(None, None, None)
             raise
         self._task_group = task_group
         return self

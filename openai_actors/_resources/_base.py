@@ -33,9 +33,7 @@ def check_params(function: str, params: Mapping[str, object], spec: type) -> Non
     """Raise the TypeError Python raises for a bad call: unknown or missing keyword arguments."""
     keys = _KEYS.get(spec)
     if keys is None:
-        required: frozenset[str] = spec.__required_keys__  # type: ignore[attr-defined]
-        optional: frozenset[str] = spec.__optional_keys__  # type: ignore[attr-defined]
-        keys = _KEYS[spec] = (required | optional, required)
+        keys = _KEYS[spec] = _keys_of(spec)
     allowed, required = keys
     for name in params:
         if name not in allowed:
@@ -47,6 +45,22 @@ def check_params(function: str, params: Mapping[str, object], spec: type) -> Non
         raise TypeError(
             f"{function}() missing {len(missing)} required keyword-only argument{plural}: {names}"
         )
+
+
+def _keys_of(spec: type) -> tuple[frozenset[str], frozenset[str]]:
+    """(every key, the required ones) of a TypedDict.
+
+    With postponed annotations the interpreter cannot see `Required[...]`
+    (before Python 3.14 `__required_keys__` is then empty), so it is read
+    from the annotation's text.
+    """
+    annotations: dict[str, object] = spec.__annotations__
+    required = {
+        name
+        for name, annotation in annotations.items()
+        if getattr(annotation, "__forward_arg__", str(annotation)).startswith(("Required[", "typing.Required["))
+    }
+    return frozenset(annotations), frozenset(required) | spec.__required_keys__  # type: ignore[attr-defined]
 
 
 def split_options(params: Mapping[str, Any]) -> tuple[dict[str, object], dict[str, Any]]:

@@ -1,0 +1,60 @@
+"""``python -m openai_actors.mock``: serve the mock until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from ._protocol import ServerState, serve
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the mock server in the foreground; print its base URL (one line) once listening."""
+    args = _parser().parse_args(argv)
+    if args.latency < 0:
+        print("--latency must be >= 0", file=sys.stderr)
+        return 2
+    state = ServerState(latency=args.latency, record=not args.no_record)
+    try:
+        asyncio.run(_serve(state, args.host, args.port))
+    except OSError as error:
+        print(f"cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m openai_actors.mock",
+        description="An OpenAI-compatible mock server (chat completions, embeddings, models).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=8000, help="port to bind, 0 for any free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds to wait before every normal response (default: 0)"
+    )
+    parser.add_argument(
+        "--no-record", action="store_true", help="do not keep received requests in memory (for benchmarks)"
+    )
+    return parser
+
+
+async def _serve(state: ServerState, host: str, port: int) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    def announce(bound_port: int) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        # Only the URL on the line: whoever started us parses it to learn the port.
+        print(f"http://{shown}:{bound_port}/v1", flush=True)
+
+    await serve(state, host, port, announce, stop)

@@ -1,0 +1,447 @@
+"""The connection protocol and the state shared by all connections of a server.
+
+Everything here runs on the server's event loop thread, except the methods of
+:class:`ServerState` documented as callable from any thread. Connections are
+plain callback-driven state machines (no tasks) because that is the cheapest
+way to serve many small requests with asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+from ._app import Reply, default_error_body, dispatch, error_body
+from ._http import CONTINUE, HttpError, Request, RequestParser, render_response
+from ._types import Fault, RecordedRequest
+
+__all__ = ["Connection", "ServerState", "serve"]
+
+DEFAULT_MAX_BODY_SIZE: Final = 32 * 1024 * 1024
+MAX_RECORDED: Final = 10_000
+# After answering a malformed request, keep reading (and dropping) what the
+# client still sends for this long before closing: closing a socket with unread
+# input sends an RST, which can destroy the error response before it is read.
+LINGER_SECONDS: Final = 2.0
+# Pipelined requests waiting behind a delayed response; past this, stop reading.
+_MAX_QUEUED: Final = 256
+_RESET_LINGER: Final = struct.pack("ii", 1, 0)
+
+_log = logging.getLogger("openai_actors.mock")
+
+
+class ServerState:
+    """Configuration, counters, recordings and faults of one server.
+
+    Counters are plain ints written only by the loop thread, so reading them
+    from another thread is safe. Recordings and faults are guarded by a lock.
+    """
+
+    def __init__(
+        self, *, latency: float = 0.0, record: bool = True, max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    ) -> None:
+        self.latency = latency
+        self.record = record
+        self.max_body_size = max_body_size
+        self.request_count = 0
+        self.requests_served = 0
+        self.connections_opened = 0
+        self.open_connections = 0
+        self.disconnects = 0
+        self.hanging = 0
+        self.connections: set[Connection] = set()
+        self._records: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
+        self._faults: deque[Fault] = deque()
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(threading.Lock())
+        self._waiters = 0
+
+    # --- any thread ---------------------------------------------------------
+
+    def recorded(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._records)
+
+    def clear_records(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    def add_faults(self, faults: tuple[Fault, ...]) -> None:
+        with self._lock:
+            self._faults.extend(faults)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+        self.notify()
+
+    def pending_faults(self) -> int:
+        with self._lock:
+            return len(self._faults)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Block until ``predicate()`` is true; raise TimeoutError after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._waiters += 1
+            try:
+                while not predicate():
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise TimeoutError(f"condition not met within {timeout} s")
+                    # The short cap is a safety net for predicates on state
+                    # that changes without a notification; normally notify()
+                    # wakes us at once.
+                    self._changed.wait(min(remaining, 0.05))
+            finally:
+                self._waiters -= 1
+
+    def notify(self) -> None:
+        # Waiters register before testing their predicate, so a change made
+        # while none is registered is seen by the next test: skip the lock.
+        if self._waiters:
+            with self._changed:
+                self._changed.notify_all()
+
+    # --- loop thread --------------------------------------------------------
+
+    def next_request(self, request: Request) -> int:
+        """Number ``request`` and record it; return its number."""
+        self.request_count += 1
+        if self.record:
+            query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
+            recorded = RecordedRequest(request.method, request.path, query, request.headers, request.body)
+            with self._lock:
+                self._records.append(recorded)
+        return self.request_count
+
+    def take_fault(self, path: str) -> Fault | None:
+        if not self._faults:
+            return None
+        with self._lock:
+            if self._faults:
+                head = self._faults[0]
+                if head.path is None or head.path == path:
+                    return self._faults.popleft()
+        return None
+
+    def connection_made(self, connection: Connection) -> None:
+        self.connections.add(connection)
+        self.connections_opened += 1
+        self.open_connections += 1
+        self.notify()
+
+    def connection_lost(self, connection: Connection, by_client: bool) -> None:
+        self.connections.discard(connection)
+        self.open_connections -= 1
+        if by_client:
+            self.disconnects += 1
+        self.notify()
+
+    def abort_connections(self) -> None:
+        for connection in list(self.connections):
+            connection.abort()
+
+
+class Connection(asyncio.Protocol):
+    """One client connection: parses requests and answers them in order.
+
+    A response that has to wait (latency, a fault delay, a hang) makes the
+    connection busy; requests pipelined behind it queue until it is sent.
+    """
+
+    __slots__ = (
+        "_busy",
+        "_by_client",
+        "_by_server",
+        "_closing",
+        "_discard_input",
+        "_hanging",
+        "_loop",
+        "_out",
+        "_parser",
+        "_paused",
+        "_queue",
+        "_state",
+        "_timer",
+        "_transport",
+        "_write_paused",
+    )
+
+    def __init__(self, state: ServerState, loop: asyncio.AbstractEventLoop) -> None:
+        self._state = state
+        self._loop = loop
+        self._parser = RequestParser(state.max_body_size)
+        self._transport: asyncio.Transport | None = None
+        self._queue: deque[Request | HttpError] = deque()
+        self._out: list[bytes] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._busy = False
+        self._hanging = False
+        self._closing = False
+        self._discard_input = False
+        self._paused = False
+        self._write_paused = False
+        self._by_client = False
+        self._by_server = False
+
+    # --- asyncio callbacks --------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._state.connection_made(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self._discard_input:
+            return
+        items = self._parser.feed(data)
+        if items:
+            self._queue.extend(items)
+            self._drain()
+        if self._parser.expect_continue:
+            self._send_continue()
+        if len(self._queue) > _MAX_QUEUED and not self._paused:
+            self._paused = True
+            self._transport_or_fail().pause_reading()
+
+    def eof_received(self) -> bool | None:
+        # Closing at once, even with a delayed reply pending, is deliberate: an
+        # HTTP client that half-closes has given up, and cancellation tests
+        # want to see the disconnect right away.
+        if not self._by_server:
+            self._by_client = True
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closing = True
+        self._queue.clear()
+        self._cancel_timer()
+        if self._hanging:
+            self._hanging = False
+            self._state.hanging -= 1
+        by_client = self._by_client or (exc is not None and not self._by_server)
+        self._state.connection_lost(self, by_client)
+
+    def pause_writing(self) -> None:
+        # The client is not reading its responses: stop reading its requests.
+        self._write_paused = True
+        self._transport_or_fail().pause_reading()
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        if not self._paused and not self._closing:
+            self._transport_or_fail().resume_reading()
+
+    def abort(self) -> None:
+        """Close at once, for server shutdown."""
+        self._by_server = True
+        if self._transport is not None:
+            self._transport.abort()
+
+    # --- request processing -------------------------------------------------
+
+    def _drain(self) -> None:
+        queue = self._queue
+        while queue and not self._busy and not self._closing:
+            self._handle(queue.popleft())
+        self._flush()
+        if self._paused and not self._busy and not self._closing and len(queue) < _MAX_QUEUED // 2:
+            self._paused = False
+            if not self._write_paused:
+                self._transport_or_fail().resume_reading()
+
+    def _handle(self, item: Request | HttpError) -> None:
+        if isinstance(item, HttpError):
+            self._reject(item)
+            return
+        state = self._state
+        number = state.next_request(item)
+        fault = state.take_fault(item.path)
+        if fault is not None:
+            self._start_fault(item, number, fault)
+        elif state.latency > 0:
+            self._defer(state.latency, self._respond, item, number, None)
+        else:
+            self._respond(item, number, None)
+
+    def _respond(self, request: Request, number: int, fault: Fault | None) -> None:
+        status, body, headers = self._reply(request, number, fault)
+        connection = None
+        if request.http10 or not request.keep_alive:
+            connection = "keep-alive" if request.keep_alive else "close"
+        self._out.append(render_response(status, body, number, connection=connection, extra_headers=headers))
+        self._state.requests_served += 1
+        self._state.notify()
+        if not request.keep_alive:
+            self._close()
+
+    def _reply(self, request: Request, number: int, fault: Fault | None) -> Reply:
+        if fault is not None and fault.status is not None:
+            body = fault.body_bytes()
+            if body is not None:
+                return fault.status, body, fault.headers
+            if fault.status in (204, 304):
+                return fault.status, b"", fault.headers
+            if fault.status >= 400:
+                return fault.status, default_error_body(fault.status), fault.headers
+        status, body, headers = self._dispatch(request, number)
+        if fault is not None:
+            status = fault.status or status
+            if fault.headers:
+                headers = {**(headers or {}), **fault.headers}
+        return status, body, headers
+
+    def _dispatch(self, request: Request, number: int) -> Reply:
+        try:
+            return dispatch(request.method, request.path, request.body, number)
+        except Exception as error:
+            # A bug in the mock must not kill the connection silently.
+            _log.exception("mock server failed to answer %s %s", request.method, request.path)
+            return 500, error_body(f"Mock server error: {error!r}", "server_error"), None
+
+    def _reject(self, error: HttpError) -> None:
+        body = error_body(error.message, "invalid_request_error")
+        number = self._state.request_count = self._state.request_count + 1
+        self._out.append(render_response(error.status, body, number, connection="close"))
+        self._state.requests_served += 1
+        self._state.notify()
+        self._linger_close()
+
+    def _send_continue(self) -> None:
+        self._parser.expect_continue = False
+        if not self._busy and not self._queue and not self._closing:
+            self._transport_or_fail().write(CONTINUE)
+
+    # --- faults -------------------------------------------------------------
+
+    def _start_fault(self, request: Request, number: int, fault: Fault) -> None:
+        if fault.action == "hang":
+            self._hang()
+        elif fault.delay > 0:
+            self._defer(fault.delay, self._apply_fault, request, number, fault)
+        else:
+            self._apply_fault(request, number, fault)
+
+    def _apply_fault(self, request: Request, number: int, fault: Fault) -> None:
+        action = fault.action
+        if action == "respond":
+            self._respond(request, number, fault)
+        elif action == "close":
+            self._close()
+        elif action == "reset":
+            self._reset()
+        else:
+            self._truncate(request, number, fault)
+
+    def _truncate(self, request: Request, number: int, fault: Fault) -> None:
+        status, body, headers = self._reply(request, number, fault)
+        declared = max(len(body), 1)
+        response = render_response(status, body, number, extra_headers=headers, declared_length=declared)
+        self._out.append(response[: len(response) - len(body) + len(body) // 2])
+        self._close()
+
+    def _hang(self) -> None:
+        self._busy = True
+        self._hanging = True
+        # Input is still read (to notice the client leaving) but never parsed.
+        self._discard_input = True
+        self._queue.clear()
+        self._state.hanging += 1
+        self._state.notify()
+
+    def _reset(self) -> None:
+        transport = self._transport_or_fail()
+        self._out.clear()
+        self._by_server = True
+        self._closing = True
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # Linger 0 turns close() into an RST instead of a FIN.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_LINGER)
+        transport.abort()
+
+    # --- plumbing -----------------------------------------------------------
+
+    def _defer(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
+        self._busy = True
+        self._timer = self._loop.call_later(delay, self._resume, callback, args)
+
+    def _resume(self, callback: Callable[..., None], args: tuple[Any, ...]) -> None:
+        self._timer = None
+        self._busy = False
+        if self._closing:
+            return
+        callback(*args)
+        self._drain()
+
+    def _flush(self) -> None:
+        out = self._out
+        if out:
+            transport = self._transport_or_fail()
+            transport.write(out[0] if len(out) == 1 else b"".join(out))
+            out.clear()
+
+    def _close(self) -> None:
+        self._flush()
+        self._by_server = True
+        self._closing = True
+        self._discard_input = True
+        self._queue.clear()
+        self._cancel_timer()
+        self._transport_or_fail().close()
+
+    def _linger_close(self) -> None:
+        """Answer, send FIN, then drop input until the client closes (or a timeout)."""
+        self._flush()
+        self._by_server = True
+        self._closing = True
+        self._discard_input = True
+        self._queue.clear()
+        transport = self._transport_or_fail()
+        if transport.can_write_eof():
+            transport.write_eof()
+        self._cancel_timer()
+        self._timer = self._loop.call_later(LINGER_SECONDS, transport.close)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _transport_or_fail(self) -> asyncio.Transport:
+        transport = self._transport
+        assert transport is not None, "connection_made was not called"
+        return transport
+
+
+async def serve(
+    state: ServerState,
+    host: str,
+    port: int,
+    on_ready: Callable[[int], None],
+    stop: asyncio.Event,
+) -> None:
+    """Serve on ``host:port`` until ``stop`` is set; call ``on_ready(port)`` once listening."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: Connection(state, loop), host, port, backlog=4096)
+    try:
+        on_ready(server.sockets[0].getsockname()[1])
+        await stop.wait()
+    finally:
+        server.close()
+        state.abort_connections()
+        # Let the aborted transports run connection_lost and close their sockets.
+        for _ in range(10):
+            if not state.connections:
+                break
+            await asyncio.sleep(0)
+        await server.wait_closed()

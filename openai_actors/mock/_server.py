@@ -1,0 +1,204 @@
+"""MockServer: the mock running on its own event loop in a daemon thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Final, Self
+
+from ._protocol import DEFAULT_MAX_BODY_SIZE, ServerState, serve
+from ._types import Fault, RecordedRequest
+
+__all__ = ["MockServer"]
+
+_thread_ids: Final = itertools.count(1)
+
+
+class MockServer:
+    """An OpenAI-compatible HTTP server for tests, examples and benchmarks.
+
+    ``with MockServer() as server:`` serves on ``server.url`` from a daemon
+    thread until the block ends. Counters, recordings and faults may be used
+    from any thread.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        latency: float = 0.0,
+        record: bool = True,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    ) -> None:
+        self.host = host
+        self._requested_port = port
+        self._port: int | None = None
+        self._state = ServerState(latency=latency, record=record, max_body_size=max_body_size)
+        self._lifecycle = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._stopped = False
+
+    # --- lifecycle ----------------------------------------------------------
+
+    def start(self) -> Self:
+        """Start serving; return once the socket listens. Raises OSError if it cannot bind."""
+        with self._lifecycle:
+            if self._thread is not None:
+                raise RuntimeError("MockServer can only be started once")
+            self._thread = threading.Thread(
+                target=self._run, name=f"openai_actors.mock-{next(_thread_ids)}", daemon=True
+            )
+            self._thread.start()
+        self._ready.wait()
+        if self._startup_error is not None:
+            self._thread.join()
+            raise self._startup_error
+        return self
+
+    def stop(self) -> None:
+        """Close the listening socket and every connection, then join the thread. Idempotent."""
+        with self._lifecycle:
+            if self._stopped or self._thread is None:
+                return
+            self._stopped = True
+            thread, loop, stop_event = self._thread, self._loop, self._stop_event
+        if loop is not None and stop_event is not None and not loop.is_closed():
+            # RuntimeError: the loop closed in the meantime.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop_event.set)
+        if thread is not threading.current_thread():
+            thread.join()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as error:
+            if not self._ready.is_set():
+                self._startup_error = error
+            else:
+                raise
+        finally:
+            self._ready.set()
+            loop.close()
+
+    async def _serve(self) -> None:
+        self._stop_event = asyncio.Event()
+        await serve(self._state, self.host, self._requested_port, self._on_ready, self._stop_event)
+
+    def _on_ready(self, port: int) -> None:
+        self._port = port
+        self._ready.set()
+
+    # --- addresses ----------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (the chosen one when constructed with port 0)."""
+        if self._port is None:
+            raise RuntimeError("MockServer is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The API base URL, e.g. "http://127.0.0.1:PORT/v1"."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/v1"
+
+    # --- configuration ------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        """Seconds every normal response waits; may be changed while serving."""
+        return self._state.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        if value < 0:
+            raise ValueError(f"latency must be >= 0, got {value}")
+        self._state.latency = value
+
+    # --- recordings and counters --------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of the last 10,000 requests received, oldest first."""
+        return self._state.recorded()
+
+    def clear(self) -> None:
+        """Forget the recorded requests (counters are kept)."""
+        self._state.clear_records()
+
+    @property
+    def connections_opened(self) -> int:
+        """Connections accepted so far."""
+        return self._state.connections_opened
+
+    @property
+    def open_connections(self) -> int:
+        """Connections currently open."""
+        return self._state.open_connections
+
+    @property
+    def requests_served(self) -> int:
+        """Complete responses sent, errors and injected statuses included."""
+        return self._state.requests_served
+
+    @property
+    def disconnects(self) -> int:
+        """Connections closed by the client (EOF or reset seen by the server)."""
+        return self._state.disconnects
+
+    @property
+    def hanging(self) -> int:
+        """Requests currently held by a "hang" fault."""
+        return self._state.hanging
+
+    # --- faults -------------------------------------------------------------
+
+    def script(self, *faults: Fault) -> None:
+        """Queue ``faults``; each is consumed, in order, by the next request matching its path."""
+        self._state.add_faults(faults)
+
+    def script_clear(self) -> None:
+        """Drop every queued fault."""
+        self._state.clear_faults()
+
+    @property
+    def pending_faults(self) -> int:
+        """Queued faults not consumed yet."""
+        return self._state.pending_faults()
+
+    # --- waiting ------------------------------------------------------------
+
+    def wait_for(self, predicate: Callable[[MockServer], bool], timeout: float = 5.0) -> None:
+        """Block until ``predicate(self)`` holds, re-checked whenever server state changes.
+
+        Raises TimeoutError if it does not hold within ``timeout`` seconds.
+        """
+        self._state.wait_for(lambda: predicate(self), timeout)
+
+    def __repr__(self) -> str:
+        where = self.url if self._port is not None else f"{self.host}:{self._requested_port}"
+        return f"<MockServer {where}>"

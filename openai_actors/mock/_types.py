@@ -1,0 +1,78 @@
+"""The public value types: injected faults and recorded requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["Action", "Fault", "RecordedRequest"]
+
+Action = Literal["respond", "close", "reset", "hang", "truncate"]
+_ACTIONS = frozenset(("respond", "close", "reset", "hang", "truncate"))
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the server does, once, instead of its normal reply.
+
+    - ``status``/``body``/``headers``: send this response. A dict body is JSON
+      encoded; an error status without a body gets an OpenAI-style error body;
+      a status below 400 without a body gets the normal reply's body. Headers
+      are added to, or override, the defaults. Headers alone (no status)
+      decorate the normal reply.
+    - ``delay``: seconds to wait first (for any action but "hang").
+    - ``action``: "respond" (default); "close" the connection without
+      answering; "reset" it (TCP RST); "hang" forever, until the client goes
+      away or the server stops; "truncate": promise a longer body than is
+      sent, then close.
+    - ``path``: only a request to exactly this path (e.g.
+      "/v1/chat/completions") consumes the fault; None matches any path.
+    """
+
+    status: int | None = None
+    body: bytes | str | dict[str, Any] | None = None
+    headers: Mapping[str, str] | None = None
+    delay: float = 0.0
+    action: Action = "respond"
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in _ACTIONS:
+            raise ValueError(f"unknown fault action {self.action!r}; expected one of {sorted(_ACTIONS)}")
+        if self.status is not None and not 200 <= self.status <= 599:
+            raise ValueError(f"fault status must be within 200..599, got {self.status}")
+        if self.delay < 0:
+            raise ValueError(f"fault delay must be >= 0, got {self.delay}")
+        for name, value in (self.headers or {}).items():
+            # A CR or LF would let a fault break the response framing itself.
+            if any(char in text for text in (name, value) for char in "\r\n"):
+                raise ValueError(f"fault header {name!r} contains CR or LF")
+
+    def body_bytes(self) -> bytes | None:
+        """The body as sent on the wire, or None when the fault has none."""
+        if self.body is None or isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request as the server received it.
+
+    ``path`` excludes the query string; ``headers`` has lowercase names, with
+    repeated headers joined by ", ".
+    """
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body decoded as JSON."""
+        return json.loads(self.body)
