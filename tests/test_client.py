@@ -157,7 +157,9 @@ class TestWhatIsSent:
 
     async def test_default_and_extra_headers_and_query(self, server: MockServer) -> None:
         async with client_for(
-            server, default_headers={"X-Team": "a", "X-Stainless-Lang": omit}, default_query={"api-version": "1"}
+            server,
+            default_headers={"X-Team": "a", "X-Stainless-Lang": omit},
+            default_query={"api-version": "1"},
         ) as client:
             await client.chat.completions.create(
                 **chat_body(),
@@ -253,7 +255,12 @@ class TestResources:
         assert isinstance(raw.data[0].embedding, str)
 
     async def test_bad_base64_from_the_server_is_a_validation_error(self, server: MockServer) -> None:
-        body = {"object": "list", "model": "e", "usage": {}, "data": [{"object": "embedding", "index": 0, "embedding": "%%%"}]}
+        body = {
+            "object": "list",
+            "model": "e",
+            "usage": {},
+            "data": [{"object": "embedding", "index": 0, "embedding": "%%%"}],
+        }
         server.script(Fault(status=200, body=body))
         async with client_for(server) as client:
             with pytest.raises(APIResponseValidationError, match="embedding 0 is not valid base64"):
@@ -273,7 +280,9 @@ class TestResources:
     async def test_generic_get_and_post_return_json(self, server: MockServer) -> None:
         async with client_for(server) as client:
             models = await client.get("models")
-            answer = await client.post("/chat/completions", body=chat_body("raw"), options={"headers": {"X-A": "1"}})
+            answer = await client.post(
+                "/chat/completions", body=chat_body("raw"), options={"headers": {"X-A": "1"}}
+            )
         assert "list" == models["object"]
         assert "echo: raw" == answer["choices"][0]["message"]["content"]
         assert "1" == server.requests[-1].headers["x-a"]
@@ -304,7 +313,9 @@ class TestErrors:
         self, server: MockServer, status: int, error: type[Exception]
     ) -> None:
         body = {"error": {"message": "it broke", "type": "some_type", "param": "model", "code": "c1"}}
-        server.script(*[Fault(status=status, body=body, headers={"x-request-id": "req_e", "retry-after-ms": "1"})] * 3)
+        server.script(
+            *[Fault(status=status, body=body, headers={"x-request-id": "req_e", "retry-after-ms": "1"})] * 3
+        )
         async with client_for(server, max_retries=0) as client:
             with pytest.raises(error) as info:
                 await client.chat.completions.create(**chat_body())
@@ -352,7 +363,9 @@ class TestLifeCycle:
         assert "x-copy" not in server.requests[0].headers
         assert other.is_closed()
 
-    async def test_with_options_and_a_new_http_client_gets_its_own_dispatcher(self, server: MockServer) -> None:
+    async def test_with_options_and_a_new_http_client_gets_its_own_dispatcher(
+        self, server: MockServer
+    ) -> None:
         async with client_for(server) as client, httpx.AsyncClient() as http:
             other = client.with_options(http_client=http)
             r = await other.chat.completions.create(**chat_body("via httpx"))
@@ -392,9 +405,15 @@ class TestLifeCycle:
 
         with respx.mock(base_url="http://test/v1") as router:
             route = router.post("/chat/completions").mock(
-                side_effect=[httpx.ConnectError("refused"), httpx.Response(500, headers={"retry-after-ms": "1"}), httpx.Response(200, json={"id": "x"})]
+                side_effect=[
+                    httpx.ConnectError("refused"),
+                    httpx.Response(500, headers={"retry-after-ms": "1"}),
+                    httpx.Response(200, json={"id": "x"}),
+                ]
             )
-            async with AsyncOpenAI(api_key="sk-x", base_url="http://test/v1", http_client=httpx.AsyncClient()) as client:
+            async with AsyncOpenAI(
+                api_key="sk-x", base_url="http://test/v1", http_client=httpx.AsyncClient()
+            ) as client:
                 r = await client.chat.completions.create(**chat_body())
         assert ("x", 3) == (r.id, route.call_count)
 
@@ -449,7 +468,9 @@ class TestEventLoops:
             thread.join(10)
 
     @pytest.mark.parametrize("backend", ["asyncio", "trio"])
-    def test_a_client_never_closed_does_not_hang_interpreter_exit(self, server: MockServer, backend: str) -> None:
+    def test_a_client_never_closed_does_not_hang_interpreter_exit(
+        self, server: MockServer, backend: str
+    ) -> None:
         script = (
             "import anyio\n"
             "from openai_actors import AsyncOpenAI\n"

@@ -58,7 +58,9 @@ def _keys_of(spec: type) -> tuple[frozenset[str], frozenset[str]]:
     required = {
         name
         for name, annotation in annotations.items()
-        if getattr(annotation, "__forward_arg__", str(annotation)).startswith(("Required[", "typing.Required["))
+        if getattr(annotation, "__forward_arg__", str(annotation)).startswith(
+            ("Required[", "typing.Required[")
+        )
     }
     return frozenset(annotations), frozenset(required) | spec.__required_keys__  # type: ignore[attr-defined]
 
