@@ -69,10 +69,16 @@ class _Fetch:
 class KeySource:
     """Where a client's key comes from. Shared by clients made with `with_options`."""
 
-    __slots__ = ("_fetch", "_fetched_at", "_key", "_provider", "refresh_interval", "static")
+    __slots__ = ("_clock", "_fetch", "_fetched_at", "_key", "_provider", "refresh_interval", "static")
 
-    def __init__(self, key: str | KeyProvider, refresh_interval: float = DEFAULT_REFRESH_INTERVAL) -> None:
+    def __init__(
+        self,
+        key: str | KeyProvider,
+        refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
+        clock: Callable[[], float] = anyio.current_time,
+    ) -> None:
         self.refresh_interval = refresh_interval
+        self._clock = clock
         self._fetch: _Fetch | None = None
         self._fetched_at = -float("inf")
         if isinstance(key, str):
@@ -94,9 +100,7 @@ class KeySource:
     def cached(self) -> str | None:
         """The key, if it can be used without fetching: the fast path of every request."""
         key = self._key
-        if key is not None and (
-            self.static or anyio.current_time() - self._fetched_at < self.refresh_interval
-        ):
+        if key is not None and (self.static or self._clock() - self._fetched_at < self.refresh_interval):
             return key
         return None
 
@@ -153,7 +157,7 @@ class KeySource:
                 raise
         else:
             fetch.key = self._key = key
-            self._fetched_at = anyio.current_time()
+            self._fetched_at = self._clock()
         finally:
             # A failed fetch is not cached: the next request asks the provider again.
             self._fetch = None
