@@ -1,0 +1,40 @@
+"""The `openai-actors` command (also `python -m openai_actors`).
+
+openai-actors mock [--port 8000] ...   serve the bundled OpenAI-compatible mock server
+openai-actors version
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+USAGE = """usage: openai-actors COMMAND [ARGS]
+
+commands:
+  mock      serve the bundled OpenAI-compatible mock server (see `openai-actors mock --help`)
+  version   print the package version
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE, end="")
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command == "mock":
+        from .mock import main as mock_main
+
+        return mock_main(rest)
+    if command == "version":
+        from ._version import __version__
+
+        print(__version__)
+        return 0
+    print(f"openai-actors: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
