@@ -20,14 +20,81 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from ._transport import Content, HeaderBlock, Origin, RawResponse, Timeouts, WireRequest
+from ._transport import Content, HeaderBlock, Origin, RawResponse, Timeouts, TransportError, WireRequest
 
 if TYPE_CHECKING:
+    from anyio.streams.memory import MemoryObjectReceiveStream
+
     from ._keys import KeySource
 
-__all__ = ["Call", "CallState", "Outcome"]
+__all__ = ["Call", "CallState", "Outcome", "StreamBody"]
 
-Outcome = RawResponse | Exception
+
+class StreamBody:
+    """The outcome of a streaming call: the response head, and its body still arriving.
+
+    The lane that got the head keeps reading the body and hands it over
+    through a small bounded channel, so a slow reader slows its own stream
+    (and holds its one connection) but never makes the dispatcher buffer.
+    `close()` ends the stream from the reading side at once: it also cancels
+    the lane's read, so a connection waiting on a slow server is freed now,
+    not when the next byte comes.
+    """
+
+    __slots__ = ("_call", "_chunks", "_error", "headers", "http_version", "reason", "status")
+
+    def __init__(
+        self,
+        call: Call,
+        status: int,
+        reason: str,
+        headers: dict[str, str],
+        http_version: str,
+        chunks: MemoryObjectReceiveStream[bytes | TransportError],
+    ) -> None:
+        self._call = call
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.http_version = http_version
+        self._chunks = chunks
+        self._error: TransportError | None = None
+
+    async def receive_many(self) -> list[bytes] | None:
+        """Every chunk that has arrived (waiting for at least one), or None at the end.
+
+        A failure of the body is raised after the chunks that came before it.
+        """
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        chunks = self._chunks
+        try:
+            first = await chunks.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            return None
+        if isinstance(first, TransportError):
+            raise first
+        received = [first]
+        while True:
+            try:
+                item = chunks.receive_nowait()
+            except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+                return received
+            if isinstance(item, TransportError):
+                self._error = item
+                return received
+            received.append(item)
+
+    def close(self) -> None:
+        """Stop the stream from the reading side; safe to call more than once."""
+        self._chunks.close()
+        scope = self._call.scope
+        if scope is not None:
+            scope.cancel()
+
+
+Outcome = RawResponse | StreamBody | Exception
 
 
 class CallState(enum.IntEnum):
@@ -59,6 +126,7 @@ class Call:
         "scope",
         "started_at",
         "state",
+        "stream",
         "target",
         "timeouts",
     )
@@ -76,6 +144,7 @@ class Call:
         keys: KeySource | None,
         retry_count_header: bool = True,
         follow_redirects: bool = True,
+        stream: bool = False,
     ) -> None:
         self.method = method
         self.origin = origin
@@ -89,6 +158,8 @@ class Call:
         self.auth = keys is not None
         self.retry_count_header = retry_count_header
         self.follow_redirects = follow_redirects
+        # The caller wants the body as it arrives (a StreamBody) rather than whole.
+        self.stream = stream
         self.state = CallState.QUEUED
         self.attempts = 0
         self.retries_taken = 0
@@ -119,19 +190,30 @@ class Call:
         return WireRequest(self.method, self.origin, self.target, self.headers, extra, self.content)
 
     def resolve(self, outcome: Outcome) -> bool:
-        """Deliver the outcome; False if the call already had one or was abandoned."""
+        """Deliver the outcome; False if the call already had one or was abandoned.
+
+        `scope` is left alone: a stream's lane still runs under it, and the
+        reader may cancel it through `StreamBody.close()`.
+        """
         if self.state >= CallState.DONE:
             return False
         self.state = CallState.DONE
         self.outcome = outcome
-        self.scope = None
         assert self.done is not None
         self.done.set()
         return True
 
     def abandon(self) -> None:
-        """The caller stopped waiting: withdraw the request, or cancel its attempt."""
-        if self.state >= CallState.DONE:
+        """The caller stopped waiting: withdraw the request, or cancel its attempt.
+
+        If the outcome was already delivered but the caller never took it (it
+        was cancelled in between), a stream in it is closed: nobody will read it.
+        """
+        if self.state is CallState.DONE:
+            if isinstance(self.outcome, StreamBody):
+                self.outcome.close()
+            return
+        if self.state is CallState.ABANDONED:
             return
         self.state = CallState.ABANDONED
         if self.scope is not None:

@@ -13,20 +13,27 @@ junk, either way not a connection to send on.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import select
 import ssl
 import zlib
-from typing import Final
+from typing import Any, Final
 
 import anyio
 import anyio.abc
 from anyio.abc import SocketAttribute
 
 from ._http11 import END_OF_MESSAGE, ProtocolError, ResponseHead, ResponseParser
-from ._transport import Channel, Origin, RawResponse, Timeouts, TransportError, TransportTimeout, WireRequest
+from ._transport import (
+    Channel,
+    Origin,
+    ResponseStream,
+    Timeouts,
+    TransportError,
+    TransportTimeout,
+    WireRequest,
+)
 
 __all__ = ["KEEPALIVE_EXPIRY", "NativeTransport", "shared_ssl_context"]
 
@@ -80,14 +87,11 @@ class _Connection:
         # the server's EOF or bytes we did not ask for, and either way unusable.
         return self._poll is None or not self._poll.poll(0)
 
-    async def round_trip(self, request: WireRequest, timeouts: Timeouts) -> tuple[RawResponse, bool]:
-        """Send the request, read the whole response; the bool says the connection may be reused."""
+    async def send_request(self, request: WireRequest, limit: float | None) -> None:
         stream = self._stream
         content = request.content
         head = self._head(request, content)
-        parser = ResponseParser(head_request=request.method == "HEAD")
-        phase: str = "write"
-        with anyio.CancelScope(deadline=_deadline(timeouts.write)) as scope:
+        with anyio.CancelScope(deadline=_deadline(limit)) as scope:
             if isinstance(content, bytes):
                 if len(content) <= COALESCE_LIMIT:
                     await stream.send(head + content)
@@ -99,44 +103,22 @@ class _Connection:
                 async for chunk in content:
                     if chunk:
                         await stream.send(b"%x\r\n%b\r\n" % (len(chunk), chunk))
-                    scope.deadline = _deadline(timeouts.write)
+                    scope.deadline = _deadline(limit)
                 await stream.send(b"0\r\n\r\n")
-            phase = "read"
-            read_timeout = timeouts.read
-            response_head: ResponseHead | None = None
-            body: list[bytes] = []
-            while True:
-                scope.deadline = _deadline(read_timeout)
-                try:
-                    parser.feed(await stream.receive(RECEIVE_SIZE))
-                except anyio.EndOfStream:
-                    parser.feed_eof()
-                while (event := parser.next_event()) is not None:
-                    if event is END_OF_MESSAGE:
-                        break
-                    if isinstance(event, bytes):
-                        body.append(event)
-                    else:
-                        assert isinstance(event, ResponseHead)
-                        response_head = event
-                if parser.done:
-                    break
         if scope.cancelled_caught:
-            raise TransportTimeout("read" if phase == "read" else "write", getattr(timeouts, phase))
-        assert response_head is not None
-        content_bytes = b"".join(body)
-        encoding = response_head.headers.get("content-encoding")
-        if encoding is not None and content_bytes:
-            content_bytes = _decode(encoding, content_bytes)
-        self.idle_since = anyio.current_time()
-        response = RawResponse(
-            response_head.status,
-            response_head.reason,
-            response_head.headers,
-            content_bytes,
-            response_head.http_version,
-        )
-        return response, parser.reusable
+            raise TransportTimeout("write", limit)
+
+    async def receive_into(self, parser: ResponseParser, limit: float | None) -> None:
+        """Feed the parser whatever the socket yields next (or its EOF)."""
+        with anyio.CancelScope(deadline=_deadline(limit)) as scope:
+            try:
+                data = await self._stream.receive(RECEIVE_SIZE)
+            except anyio.EndOfStream:
+                parser.feed_eof()
+                return
+        if scope.cancelled_caught:
+            raise TransportTimeout("read", limit)
+        parser.feed(data)
 
     @staticmethod
     def _head(request: WireRequest, content: bytes | object) -> bytes:
@@ -157,26 +139,139 @@ class _Connection:
     async def aclose(self) -> None:
         # Shielded: a connection is often closed because its request was cancelled.
         with anyio.CancelScope(shield=True):
-            with contextlib.suppress(OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            try:
                 await self._stream.aclose()
+            except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+                pass
 
 
-def _decode(encoding: str, data: bytes) -> bytes:
-    codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
-    try:
+class _Response:
+    """A response on a native connection: the head has been read, the body follows."""
+
+    __slots__ = (
+        "_channel",
+        "_conn",
+        "_decoder",
+        "_parser",
+        "_read_timeout",
+        "headers",
+        "http_version",
+        "reason",
+        "status",
+    )
+
+    def __init__(
+        self,
+        channel: _NativeChannel,
+        conn: _Connection,
+        parser: ResponseParser,
+        head: ResponseHead,
+        timeout: float | None,
+    ) -> None:
+        self._channel = channel
+        self._conn: _Connection | None = conn
+        self._parser = parser
+        self._read_timeout = timeout
+        self.status = head.status
+        self.reason = head.reason
+        self.headers = head.headers
+        self.http_version = head.http_version
+        encoding = head.headers.get("content-encoding")
+        self._decoder = _ContentDecoder(encoding) if encoding else None
+
+    async def next_chunk(self) -> bytes | None:
+        parser = self._parser
+        conn = self._conn
+        if conn is None or parser.done:
+            return None
+        try:
+            while True:
+                event = parser.next_event()
+                if event is None:
+                    await conn.receive_into(parser, self._read_timeout)
+                    continue
+                if event is END_OF_MESSAGE:
+                    return self._decoder.flush() or None if self._decoder else None
+                assert isinstance(event, bytes)
+                if self._decoder is None:
+                    return event
+                decoded = self._decoder.decode(event)
+                if decoded:
+                    return decoded
+        except ProtocolError as exc:
+            raise TransportError(str(exc)) from exc
+        except (OSError, anyio.BrokenResourceError) as exc:
+            raise TransportError(f"the connection to {conn.origin} failed: {exc!r}") from exc
+
+    async def aclose(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        if self._parser.reusable:
+            conn.idle_since = anyio.current_time()
+            self._channel.release(conn)
+        else:
+            await conn.aclose()
+
+
+class _ContentDecoder:
+    """Undoes Content-Encoding (gzip, deflate, identity) chunk by chunk."""
+
+    __slots__ = ("_encoding", "_steps")
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+        self._steps: list[Any] = []
         for coding in reversed(codings):
             if coding in ("gzip", "x-gzip"):
-                data = zlib.decompress(data, 16 + zlib.MAX_WBITS)
+                self._steps.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
             elif coding == "deflate":
-                try:
-                    data = zlib.decompress(data)
-                except zlib.error:
-                    data = zlib.decompress(data, -zlib.MAX_WBITS)  # raw deflate, as some servers send
+                self._steps.append(_Deflate())
             elif coding != "identity":
                 raise TransportError(f"the response has an unsupported content-encoding {encoding!r}")
-    except zlib.error as exc:
-        raise TransportError(f"the response body could not be decoded as {encoding!r}: {exc}") from exc
-    return data
+
+    def decode(self, data: bytes) -> bytes:
+        try:
+            for step in self._steps:
+                data = step.decompress(data)
+        except zlib.error as exc:
+            raise TransportError(
+                f"the response body could not be decoded as {self._encoding!r}: {exc}"
+            ) from exc
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        try:
+            for step in self._steps:
+                data = step.decompress(data) + step.flush()
+        except zlib.error as exc:
+            raise TransportError(
+                f"the response body could not be decoded as {self._encoding!r}: {exc}"
+            ) from exc
+        return data
+
+
+class _Deflate:
+    """'deflate' is meant to be zlib-wrapped, but some servers send raw deflate: accept both."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self) -> None:
+        self._inner: Any = None
+
+    def decompress(self, data: bytes) -> bytes:
+        if self._inner is None:
+            if not data:
+                return b""
+            # A zlib stream starts with a header whose first byte has 8 in its low nibble.
+            wbits = zlib.MAX_WBITS if data[0] & 0x0F == 8 else -zlib.MAX_WBITS
+            self._inner = zlib.decompressobj(wbits)
+        return self._inner.decompress(data)  # type: ignore[no-any-return]
+
+    def flush(self) -> bytes:
+        return self._inner.flush() if self._inner is not None else b""
 
 
 class NativeTransport:
@@ -219,29 +314,37 @@ class _NativeChannel:
     def __init__(self) -> None:
         self._conn: _Connection | None = None
 
-    async def round_trip(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
+    def release(self, conn: _Connection) -> None:
+        """A response finished cleanly: keep its connection for the next request."""
+        if self._conn is None:
+            self._conn = conn
+
+    async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
         conn = self._conn
+        self._conn = None
         if conn is not None and (conn.origin != request.origin or not conn.usable()):
-            self._conn = None
             await conn.aclose()
             conn = None
         if conn is None:
             conn = await _connect(request.origin, timeouts)
-        self._conn = None
+        parser = ResponseParser(head_request=request.method == "HEAD")
         try:
-            response, reusable = await conn.round_trip(request, timeouts)
+            await conn.send_request(request, timeouts.write)
+            while (event := parser.next_event()) is None:
+                await conn.receive_into(parser, timeouts.read)
         except BaseException as exc:
             await conn.aclose()
             if isinstance(exc, ProtocolError):
                 raise TransportError(str(exc)) from exc
-            if isinstance(exc, (OSError, anyio.BrokenResourceError, anyio.EndOfStream)):
+            if isinstance(exc, (OSError, anyio.BrokenResourceError)):
                 raise TransportError(f"the connection to {request.origin} failed: {exc!r}") from exc
             raise
-        if reusable:
-            self._conn = conn
-        else:
+        assert isinstance(event, ResponseHead)
+        try:
+            return _Response(self, conn, parser, event, timeouts.read)
+        except TransportError:
             await conn.aclose()
-        return response
+            raise
 
     async def aclose(self) -> None:
         conn, self._conn = self._conn, None

@@ -41,16 +41,27 @@ import anyio.abc
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from . import _logging
-from ._call import Call, CallState
+from ._call import Call, CallState, StreamBody
 from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError
 from ._redirect import MAX_REDIRECTS, RedirectError, follow
 from ._retry import retry_delay
-from ._transport import Channel, Origin, RawResponse, Transport, TransportError, TransportTimeout
+from ._transport import (
+    Channel,
+    Origin,
+    RawResponse,
+    ResponseStream,
+    Transport,
+    TransportError,
+    TransportTimeout,
+    read_response,
+)
 
 __all__ = ["DEFAULT_INBOX_SIZE", "Dispatcher"]
 
 DEFAULT_INBOX_SIZE: Final = 256
 LANE_IDLE: Final = 5.0
+# Chunks of a stream's body in flight between its lane and its reader.
+STREAM_BUFFER: Final = 16
 
 
 class _Lane:
@@ -268,6 +279,7 @@ class Dispatcher:
                 return
             call.state = CallState.RUNNING
             key: str | None = None
+            outcome: RawResponse | Exception | None = None
             with anyio.CancelScope() as scope:
                 call.scope = scope
                 try:
@@ -277,11 +289,16 @@ class Dispatcher:
                         if key is None:
                             assert self._task_group is not None
                             key = await call.keys.get(self._task_group)
-                    outcome: RawResponse | Exception = await self._attempt(channel, call, key)
+                    response = await self._attempt(channel, call, key)
+                    if isinstance(response, RawResponse | Exception):
+                        outcome = response
+                    else:
+                        await self._pump(call, response)
                 except KeyProviderError as exc:
                     outcome = exc
             call.scope = None
-            if call.state is CallState.ABANDONED or scope.cancelled_caught:
+            if outcome is None or call.state is CallState.ABANDONED or scope.cancelled_caught:
+                # Delivered as a stream, or given up by the caller.
                 self._outstanding.discard(call)
                 return
             if isinstance(outcome, RawResponse):
@@ -290,15 +307,23 @@ class Dispatcher:
                 self._settle_failure(call, outcome)
                 again = False
 
-    async def _attempt(self, channel: Channel, call: Call, key: str | None) -> RawResponse | Exception:
+    async def _attempt(
+        self, channel: Channel, call: Call, key: str | None
+    ) -> RawResponse | ResponseStream | Exception:
+        """One attempt: a whole response, a stream's head (for a stream call that got 2xx), or why not."""
         request = call.wire(key)
         call.attempts += 1
         debug = _logging.enabled()
         if debug:
             _logging.emit("request.start", method=call.method, url=call.url, attempt=call.attempts)
         started = call.started_at = anyio.current_time()
+        response: RawResponse | ResponseStream | Exception
         try:
-            response: RawResponse | Exception = await channel.round_trip(request, call.timeouts)
+            stream = await channel.open(request, call.timeouts)
+            if call.stream and 200 <= stream.status < 300:
+                response = stream
+            else:
+                response = await read_response(stream)
         except TransportError as exc:
             response = exc
         except Exception as exc:  # a bug in a transport must cost this call only
@@ -306,19 +331,47 @@ class Dispatcher:
             response.__cause__ = exc
         call.elapsed = anyio.current_time() - started
         if debug:
+            failed = isinstance(response, Exception)
             _logging.emit(
                 "request.finish",
                 method=call.method,
                 url=call.url,
                 attempt=call.attempts,
-                status=response.status if isinstance(response, RawResponse) else None,
-                error=None if isinstance(response, RawResponse) else str(response),
-                request_id=response.headers.get("x-request-id")
-                if isinstance(response, RawResponse)
-                else None,
+                status=None if isinstance(response, Exception) else response.status,
+                error=str(response) if failed else None,
+                request_id=None if isinstance(response, Exception) else response.headers.get("x-request-id"),
                 elapsed=round(call.elapsed, 6),
             )
         return response
+
+    async def _pump(self, call: Call, response: ResponseStream) -> None:
+        """Deliver a stream to its caller, then feed it the body as it arrives.
+
+        Runs under the call's scope, which the reader cancels by closing the
+        stream. A failure mid-body is handed to the reader, never retried:
+        part of the answer is already out.
+        """
+        send, receive = anyio.create_memory_object_stream[bytes | TransportError](STREAM_BUFFER)
+        body = StreamBody(
+            call, response.status, response.reason, response.headers, response.http_version, receive
+        )
+        self._finish(call, body)
+        if call.outcome is not body:  # the caller gave up just before the head came
+            send.close()
+            receive.close()
+            await response.aclose()
+            return
+        try:
+            with send:
+                try:
+                    while (chunk := await response.next_chunk()) is not None:
+                        await send.send(chunk)
+                except TransportError as exc:
+                    await send.send(exc)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass  # the reader closed the stream: stop reading the body
+        finally:
+            await response.aclose()
 
     # -- outcomes -----------------------------------------------------------------
 
@@ -398,7 +451,7 @@ class Dispatcher:
         self._outstanding.discard(call)
         self._requeue(call)
 
-    def _finish(self, call: Call, outcome: RawResponse | Exception) -> None:
+    def _finish(self, call: Call, outcome: RawResponse | StreamBody | Exception) -> None:
         self._outstanding.discard(call)
         call.resolve(outcome)
 

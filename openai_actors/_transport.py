@@ -20,6 +20,7 @@ wrong; the caller-facing exceptions are built from those elsewhere.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
@@ -35,11 +36,13 @@ __all__ = [
     "HttpxTransport",
     "Origin",
     "RawResponse",
+    "ResponseStream",
     "Timeouts",
     "Transport",
     "TransportError",
     "TransportTimeout",
     "WireRequest",
+    "read_response",
 ]
 
 Phase = Literal["connect", "write", "read", "pool"]
@@ -134,15 +137,50 @@ class RawResponse:
     http_version: str = "1.1"
 
 
+class ResponseStream(Protocol):
+    """A response whose head has arrived and whose body is read chunk by chunk.
+
+    `next_chunk` returns the next piece of the (decoded) body, or None at its
+    end, and raises TransportError / TransportTimeout if the body cannot be
+    read. `aclose` must be called exactly once, whatever happened: it gives a
+    cleanly finished connection back for reuse and closes any other.
+    """
+
+    status: int
+    reason: str
+    headers: dict[str, str]
+    http_version: str
+
+    async def next_chunk(self) -> bytes | None: ...
+
+    async def aclose(self) -> None: ...
+
+
+async def read_response(stream: ResponseStream) -> RawResponse:
+    """The whole response, read and closed."""
+    try:
+        chunks: list[bytes] = []
+        while (chunk := await stream.next_chunk()) is not None:
+            chunks.append(chunk)
+    finally:
+        await stream.aclose()
+    content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return RawResponse(stream.status, stream.reason, stream.headers, content, stream.http_version)
+
+
 class Channel(Protocol):
     """A lane's own way to the server; used by one task, one request at a time."""
 
-    async def round_trip(self, request: WireRequest, timeouts: Timeouts) -> RawResponse: ...
+    async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
+        """Send the request and wait for the response head."""
+        ...
 
     async def aclose(self) -> None: ...
 
 
 class Transport(Protocol):
+    follows_redirects: bool
+
     def open_channel(self) -> Channel: ...
 
     async def aclose(self) -> None: ...
@@ -153,8 +191,30 @@ class Transport(Protocol):
 _THREADS_FOR_SYNC_CLIENT: Final = 64
 
 
+def _translate(exc: Exception, timeouts: Timeouts) -> TransportError:
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        phase: Phase = (
+            "connect"
+            if isinstance(exc, httpx.ConnectTimeout)
+            else "write"
+            if isinstance(exc, httpx.WriteTimeout)
+            else "pool"
+            if isinstance(exc, httpx.PoolTimeout)
+            else "read"
+        )
+        return TransportTimeout(phase, getattr(timeouts, phase))
+    return TransportError(f"{type(exc).__name__}: {exc}")
+
+
 class HttpxTransport:
-    """Requests go through the user's httpx client: their proxies, transports, limits."""
+    """Requests go through the user's httpx client: their proxies, transports, limits.
+
+    The client's own `follow_redirects` setting decides redirects.
+    """
+
+    follows_redirects = True
 
     def __init__(self, client: httpx.AsyncClient | httpx.Client) -> None:
         import httpx
@@ -173,50 +233,68 @@ class HttpxTransport:
         # an http_client it was given either, and it may be shared.
         return None
 
-    async def send(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
+    async def _in_thread(self, fn: Any, *args: Any) -> Any:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(_THREADS_FOR_SYNC_CLIENT)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter, abandon_on_cancel=True)
+
+    async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
         import httpx
 
-        content: Any = request.content
-        if not isinstance(content, bytes):
-            content = content  # httpx reads async iterators itself
         req = self._client.build_request(
             request.method,
             request.url,
             headers=list(request.all_headers()),
-            content=content,
+            content=request.content,
             timeout=httpx.Timeout(
                 connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
             ),
         )
         try:
             if self._is_async:
-                response = await self._client.send(req)  # type: ignore[misc]
+                response = await self._client.send(req, stream=True)  # type: ignore[misc]
             else:
-                if self._limiter is None:
-                    self._limiter = anyio.CapacityLimiter(_THREADS_FOR_SYNC_CLIENT)
-                response = await anyio.to_thread.run_sync(
-                    self._client.send, req, limiter=self._limiter, abandon_on_cancel=True
-                )
-        except httpx.TimeoutException as exc:
-            phase: Phase = (
-                "connect"
-                if isinstance(exc, httpx.ConnectTimeout)
-                else "write"
-                if isinstance(exc, httpx.WriteTimeout)
-                else "pool"
-                if isinstance(exc, httpx.PoolTimeout)
-                else "read"
-            )
-            raise TransportTimeout(phase, getattr(timeouts, phase)) from exc
+                response = await self._in_thread(functools.partial(self._client.send, req, stream=True))
         except httpx.HTTPError as exc:
-            raise TransportError(f"{type(exc).__name__}: {exc}") from exc
-        return RawResponse(
-            status=response.status_code,
-            reason=response.reason_phrase,
-            headers={k.lower(): v for k, v in response.headers.items()},
-            content=response.content,
-            http_version=response.http_version.removeprefix("HTTP/"),
-        )
+            raise _translate(exc, timeouts) from exc
+        return _HttpxResponse(self, response, timeouts)
+
+
+class _HttpxResponse:
+    def __init__(self, transport: HttpxTransport, response: httpx.Response, timeouts: Timeouts) -> None:
+        self._transport = transport
+        self._response = response
+        self._timeouts = timeouts
+        self.status = response.status_code
+        self.reason = response.reason_phrase
+        self.headers = {k.lower(): v for k, v in response.headers.items()}
+        self.http_version = response.http_version.removeprefix("HTTP/")
+        self._chunks: Any = None
+
+    async def next_chunk(self) -> bytes | None:
+        import httpx
+
+        try:
+            if self._transport._is_async:
+                if self._chunks is None:
+                    self._chunks = self._response.aiter_bytes()
+                try:
+                    return await self._chunks.__anext__()  # type: ignore[no-any-return]
+                except StopAsyncIteration:
+                    return None
+            if self._chunks is None:
+                self._chunks = self._response.iter_bytes()
+            chunk: bytes | None = await self._transport._in_thread(next, self._chunks, None)
+            return chunk
+        except httpx.HTTPError as exc:
+            raise _translate(exc, self._timeouts) from exc
+
+    async def aclose(self) -> None:
+        with anyio.CancelScope(shield=True):
+            if self._transport._is_async:
+                await self._response.aclose()
+            else:
+                await self._transport._in_thread(self._response.close)
 
 
 class _HttpxChannel:
@@ -225,8 +303,8 @@ class _HttpxChannel:
     def __init__(self, transport: HttpxTransport) -> None:
         self._transport = transport
 
-    async def round_trip(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
-        return await self._transport.send(request, timeouts)
+    async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
+        return await self._transport.open(request, timeouts)
 
     async def aclose(self) -> None:
         return None

@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
+import httpx
 import pytest
 import structlog
 
@@ -118,15 +119,28 @@ class TestProviders:
                 await client.chat.completions.create(**chat_body())
         assert (2, 2) == (keys.calls, len(server.requests))
 
-    async def test_many_401s_at_once_cause_one_refresh(self, server: MockServer) -> None:
-        keys = Keys()
-        server.script(*[Fault(status=401, path=CHAT)] * 50)
-        async with AsyncOpenAI(api_key=keys, base_url=server.url) as client:
-            # Everyone starts with k1 before the 401s come back.
-            await client.models.list()
+    async def test_many_401s_at_once_cause_one_refresh(self) -> None:
+        """Fifty requests sent with k1 all get 401 (the server has rotated to k2): one new key
+        is fetched for all of them, and each is retried once with it."""
+
+        async def server(request: httpx.Request) -> httpx.Response:
+            await anyio.lowlevel.checkpoint()  # let the other requests interleave
+            if request.headers["authorization"] != "Bearer k2":
+                return httpx.Response(401, json={"error": {"message": "rotated"}})
+            return httpx.Response(200, json={"id": "ok"})
+
+        stale = iter(["k1"])
+        provider_calls: list[int] = []
+
+        def provider() -> str:
+            provider_calls.append(1)
+            return next(stale, "k2")
+
+        http = httpx.AsyncClient(transport=httpx.MockTransport(server))
+        async with AsyncOpenAI(api_key=provider, base_url="http://test/v1", http_client=http) as client:
             results = await ask_many(client, 50)
-        assert all(isinstance(r, str) for r in results)
-        assert 2 == keys.calls
+        assert ["ok"] * 50 == results
+        assert 2 == len(provider_calls)
 
     async def test_a_static_key_rejected_with_401_is_not_retried(self, server: MockServer) -> None:
         server.script(Fault(status=401, path=CHAT))
