@@ -127,6 +127,7 @@ class Call:
         "started_at",
         "state",
         "stream",
+        "submitted_at",
         "target",
         "timeouts",
     )
@@ -171,6 +172,9 @@ class Call:
         self.scope: anyio.CancelScope | None = None
         self.admitted_at = 0.0
         self.started_at = 0.0
+        # time.perf_counter() in the caller when it submitted: the start of
+        # time-to-first-token, in a clock every thread and backend shares.
+        self.submitted_at = 0.0
         self.elapsed = 0.0
 
     @property

@@ -17,19 +17,23 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import time
 import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._call import StreamBody
 from ._core import Core
 from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider
 from ._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, ClientOptions, resolve
 from ._portal import PortalThread
+from ._raw import APIResponse, AsyncAPIResponse, LegacyAPIResponse, response_mode
 from ._request import build_call
-from ._response import check_outcome, decode_json, parse_object
-from ._transport import HttpxTransport, Origin, Transport
+from ._response import BinaryContent, binary_content, check_outcome, decode_json, no_content, parse_object
+from ._streaming import AsyncStream, Stream
+from ._transport import HttpxTransport, Origin, RawResponse, Transport
 from ._types import NOT_GIVEN, NotGiven, Omit
 
 if TYPE_CHECKING:
@@ -37,9 +41,15 @@ if TYPE_CHECKING:
 
     from ._call import Call
     from ._models import BaseModel
+    from ._resources.batches import AsyncBatches, Batches
     from ._resources.chat import AsyncChat, Chat
+    from ._resources.completions import AsyncCompletions, Completions
     from ._resources.embeddings import AsyncEmbeddings, Embeddings
+    from ._resources.files import AsyncFiles, Files
     from ._resources.models import AsyncModels, Models
+    from ._resources.moderations import AsyncModerations, Moderations
+    from ._resources.responses import AsyncResponses, Responses
+    from ._resources.webhooks import AsyncWebhooks, Webhooks
 
 __all__ = ["AsyncOpenAI", "OpenAI", "RequestOptions"]
 
@@ -352,10 +362,14 @@ def _timeout_of(http_client: object) -> Any:
     return None if parsed == (5.0, 5.0, 5.0, 5.0) else parsed
 
 
-def _finish(call: Call, cast: Callable[[dict[str, Any]], T] | None) -> T | Any:
-    raw = check_outcome(call)
+def _whole(call: Call, raw: RawResponse, cast: Callable[[dict[str, Any]], Any] | None) -> Any:
+    """A whole response body as the caller's result: JSON, `cast` built from it, or as `cast` asks."""
     if cast is None:
         return decode_json(call, raw)
+    if cast is no_content:
+        return None
+    if cast is binary_content:
+        return BinaryContent(call, raw)
     return parse_object(call, raw, cast)
 
 
@@ -375,9 +389,32 @@ class AsyncOpenAI(_ClientBase):
         dispatcher = await self._core.dispatcher_here()
         await dispatcher.submit(call)
 
-    async def _request(self, call: Call, cast: Callable[[dict[str, Any]], T] | None = None) -> T | Any:
+    async def _request(
+        self,
+        call: Call,
+        cast: Callable[[dict[str, Any]], Any] | None = None,
+        stream_item: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """Run `call`; its result as `cast` builds it, its stream of `stream_item`s, or a raw response."""
+        mode = response_mode()
+        if mode == "streaming":
+            call.stream = True
+        call.submitted_at = time.perf_counter()
         await self._execute(call)
-        return _finish(call, cast)
+        head = check_outcome(call)
+
+        def parse(head: RawResponse | StreamBody) -> Any:
+            if isinstance(head, StreamBody):
+                assert stream_item is not None
+                return AsyncStream(call, head, stream_item, self._core.loop)
+            return _whole(call, head, cast)
+
+        if mode is None:
+            return parse(head)
+        if mode == "raw":
+            return LegacyAPIResponse(call, head, parse)
+        assert isinstance(head, StreamBody)
+        return AsyncAPIResponse(call, head, parse)
 
     # -- generic access to any path ------------------------------------------------
 
@@ -499,6 +536,42 @@ class AsyncOpenAI(_ClientBase):
 
         return AsyncModels(self)
 
+    @functools.cached_property
+    def completions(self) -> AsyncCompletions:
+        from ._resources.completions import AsyncCompletions
+
+        return AsyncCompletions(self)
+
+    @functools.cached_property
+    def moderations(self) -> AsyncModerations:
+        from ._resources.moderations import AsyncModerations
+
+        return AsyncModerations(self)
+
+    @functools.cached_property
+    def files(self) -> AsyncFiles:
+        from ._resources.files import AsyncFiles
+
+        return AsyncFiles(self)
+
+    @functools.cached_property
+    def batches(self) -> AsyncBatches:
+        from ._resources.batches import AsyncBatches
+
+        return AsyncBatches(self)
+
+    @functools.cached_property
+    def responses(self) -> AsyncResponses:
+        from ._resources.responses import AsyncResponses
+
+        return AsyncResponses(self)
+
+    @functools.cached_property
+    def webhooks(self) -> AsyncWebhooks:
+        from ._resources.webhooks import AsyncWebhooks
+
+        return AsyncWebhooks(self)
+
 
 _A = TypeVar("_A", bound=AsyncOpenAI)
 
@@ -525,9 +598,32 @@ class OpenAI(_ClientBase):
             raise ClientClosedError("the client is closed")
         self._portal.call(self._submit, call)
 
-    def _request(self, call: Call, cast: Callable[[dict[str, Any]], T] | None = None) -> T | Any:
+    def _request(
+        self,
+        call: Call,
+        cast: Callable[[dict[str, Any]], Any] | None = None,
+        stream_item: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """Run `call`; its result as `cast` builds it, its stream of `stream_item`s, or a raw response."""
+        mode = response_mode()
+        if mode == "streaming":
+            call.stream = True
+        call.submitted_at = time.perf_counter()
         self._execute(call)
-        return _finish(call, cast)
+        head = check_outcome(call)
+
+        def parse(head: RawResponse | StreamBody) -> Any:
+            if isinstance(head, StreamBody):
+                assert stream_item is not None
+                return Stream(call, head, stream_item, self._portal)
+            return _whole(call, head, cast)
+
+        if mode is None:
+            return parse(head)
+        if mode == "raw":
+            return LegacyAPIResponse(call, head, parse)
+        assert isinstance(head, StreamBody)
+        return APIResponse(call, head, parse, self._portal)
 
     def get(
         self,
@@ -626,6 +722,42 @@ class OpenAI(_ClientBase):
         from ._resources.models import Models
 
         return Models(self)
+
+    @functools.cached_property
+    def completions(self) -> Completions:
+        from ._resources.completions import Completions
+
+        return Completions(self)
+
+    @functools.cached_property
+    def moderations(self) -> Moderations:
+        from ._resources.moderations import Moderations
+
+        return Moderations(self)
+
+    @functools.cached_property
+    def files(self) -> Files:
+        from ._resources.files import Files
+
+        return Files(self)
+
+    @functools.cached_property
+    def batches(self) -> Batches:
+        from ._resources.batches import Batches
+
+        return Batches(self)
+
+    @functools.cached_property
+    def responses(self) -> Responses:
+        from ._resources.responses import Responses
+
+        return Responses(self)
+
+    @functools.cached_property
+    def webhooks(self) -> Webhooks:
+        from ._resources.webhooks import Webhooks
+
+        return Webhooks(self)
 
 
 _EXTRA_KEYS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout", "max_retries"})

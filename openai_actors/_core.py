@@ -28,7 +28,7 @@ from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._transport import Transport
 
-__all__ = ["Core"]
+__all__ = ["Core", "call_in_loop"]
 
 
 def _current_loop() -> Any:
@@ -54,7 +54,7 @@ def _loop_alive(loop: Any) -> bool:
     return True
 
 
-def _call_in_loop(loop: Any, fn: Callable[[], None]) -> None:
+def call_in_loop(loop: Any, fn: Callable[[], None]) -> None:
     """Run `fn` in `loop` from any thread, or drop it if that loop is gone."""
     if isinstance(loop, asyncio.AbstractEventLoop):
         try:
@@ -83,6 +83,11 @@ class Core:
         self._loop: Any = None
         self._background: Any = None  # a strong reference: asyncio keeps only weak ones
         self.closed = False
+
+    @property
+    def loop(self) -> Any:
+        """The event loop (or trio token) the dispatcher runs in."""
+        return self._loop
 
     async def dispatcher_here(self) -> Dispatcher:
         """The dispatcher for the running loop, started if need be."""
@@ -142,11 +147,11 @@ class Core:
             dispatcher.stop()
             await dispatcher.wait_stopped()
         else:
-            _call_in_loop(self._loop, dispatcher.stop)
+            call_in_loop(self._loop, dispatcher.stop)
 
     def release(self) -> None:
         """Stop the dispatcher from wherever the last client was garbage-collected."""
         self.closed = True
         dispatcher = self.dispatcher
         if dispatcher is not None and not dispatcher.closed:
-            _call_in_loop(self._loop, dispatcher.stop)
+            call_in_loop(self._loop, dispatcher.stop)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -70,7 +71,26 @@ class PortalThread:
         self._thread = thread
 
     def call(self, fn: Any, *args: Any) -> Any:
-        return self.portal().call(fn, *args)
+        try:
+            return self.portal().call(fn, *args)
+        except RuntimeError:
+            if self._stopped:  # the portal stopped between our check and the call
+                raise ClientClosedError("the client is closed") from None
+            raise
+
+    def call_soon(self, fn: Callable[[], object]) -> None:
+        """Run `fn` in the loop thread without waiting for it; from any thread, even a finalizer.
+
+        Does nothing once the loop has stopped: what `fn` would have cleaned up
+        went with it.
+        """
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            loop.call_soon_threadsafe(fn)
+        except RuntimeError:
+            pass  # the loop is closed
 
     def stop(self, *, wait: bool = True) -> None:
         """Stop the loop thread; safe from any thread, and more than once."""

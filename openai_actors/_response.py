@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._call import Call
+from ._call import Call, StreamBody
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -29,11 +30,14 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
+    "BinaryContent",
     "ResponseShapeError",
+    "binary_content",
     "check_outcome",
     "decode_json",
     "http_request",
     "http_response",
+    "no_content",
     "parse_object",
 ]
 
@@ -71,27 +75,35 @@ def _attempts_note(call: Call) -> str:
     return f" (after {call.attempts} attempts)" if call.attempts > 1 else ""
 
 
-def check_outcome(call: Call) -> RawResponse:
-    """The successful response, or raise the exception the official SDK would."""
+def transport_error(call: Call, failure: TransportError) -> APIConnectionError:
+    """The official exception for a failed exchange: APITimeoutError or APIConnectionError."""
+    error: APIConnectionError
+    if isinstance(failure, TransportTimeout):
+        error = APITimeoutError(
+            http_request(call), message=f"Request timed out ({failure}){_attempts_note(call)}."
+        )
+    else:
+        error = APIConnectionError(
+            message=f"Connection error: {failure}{_attempts_note(call)}.", request=http_request(call)
+        )
+    error.attempts = call.attempts
+    return error
+
+
+def check_outcome(call: Call) -> RawResponse | StreamBody:
+    """The successful response (a stream's, for a stream call), or raise what the official SDK would."""
     outcome = call.outcome
     if isinstance(outcome, RawResponse):
         if outcome.status < 400:
             return outcome
         raise _status_error(call, outcome)
-    if isinstance(outcome, TransportTimeout):
-        error: OpenAIError = APITimeoutError(
-            http_request(call), message=f"Request timed out ({outcome}){_attempts_note(call)}."
-        )
-    elif isinstance(outcome, TransportError):
-        error = APIConnectionError(
-            message=f"Connection error: {outcome}{_attempts_note(call)}.", request=http_request(call)
-        )
-    elif isinstance(outcome, Exception):
+    if isinstance(outcome, StreamBody):
+        return outcome
+    if isinstance(outcome, TransportError):
+        raise transport_error(call, outcome) from outcome
+    if isinstance(outcome, Exception):
         raise outcome
-    else:
-        raise OpenAIError("the request ended without an outcome")  # the dispatcher broke its promise
-    error.attempts = call.attempts  # type: ignore[attr-defined]
-    raise error from outcome
+    raise OpenAIError("the request ended without an outcome")  # the dispatcher broke its promise
 
 
 def _status_error(call: Call, raw: RawResponse) -> OpenAIError:
@@ -148,3 +160,56 @@ def parse_object(call: Call, raw: RawResponse, build: Callable[[dict[str, Any]],
     with contextlib.suppress(AttributeError):
         result.__dict__["_request_id"] = raw.headers.get("x-request-id")
     return result
+
+
+def no_content(data: dict[str, Any]) -> None:
+    """As a result builder: the body does not matter (delete endpoints return None)."""
+    return None
+
+
+def binary_content(data: dict[str, Any]) -> None:
+    """As a result builder: the body is not JSON; return it as BinaryContent."""
+    raise AssertionError("binary_content is a marker, never called")
+
+
+class BinaryContent:
+    """A body that is not JSON (a file's content), as the official SDK hands it over."""
+
+    def __init__(self, call: Call, raw: RawResponse) -> None:
+        self._call = call
+        self._raw = raw
+
+    @property
+    def response(self) -> httpx.Response:
+        return http_response(self._call, self._raw)
+
+    @property
+    def content(self) -> bytes:
+        return self._raw.content
+
+    @property
+    def text(self) -> str:
+        return self._raw.content.decode("utf-8", errors="replace")
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def read(self) -> bytes:
+        return self._raw.content
+
+    def json(self) -> Any:
+        return json.loads(self._raw.content)
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        data = self._raw.content
+        size = chunk_size or len(data) or 1
+        for start in range(0, len(data), size):
+            yield data[start : start + size]
+
+    def write_to_file(self, file: str | os.PathLike[str]) -> None:
+        with open(file, "wb") as f:
+            f.write(self._raw.content)
+
+    def __repr__(self) -> str:
+        return f"<BinaryContent {len(self._raw.content)} bytes>"

@@ -236,11 +236,6 @@ class TestWhatIsSent:
             with pytest.raises((TypeError, ValueError), match=message):
                 await client.chat.completions.create(**chat_body(), **extra)
 
-    async def test_streaming_is_refused_clearly_for_now(self, server: MockServer) -> None:
-        async with client_for(server) as client:
-            with pytest.raises(NotImplementedError, match="stream=True"):
-                await client.chat.completions.create(**chat_body(), stream=True)  # type: ignore[call-overload]
-
 
 @pytest.mark.anyio
 class TestResources:

@@ -11,9 +11,17 @@ from .._types import Body, Headers, NotGiven, Query
 if TYPE_CHECKING:
     import httpx
 
+    from .._call import Call
     from .._client import AsyncOpenAI, OpenAI
 
-__all__ = ["AsyncResource", "RequestOptionParams", "SyncResource", "check_params", "split_options"]
+__all__ = [
+    "AsyncResource",
+    "RequestOptionParams",
+    "SyncResource",
+    "check_params",
+    "make_call",
+    "split_options",
+]
 
 
 class RequestOptionParams(TypedDict, total=False):
@@ -70,6 +78,27 @@ def split_options(params: Mapping[str, Any]) -> tuple[dict[str, object], dict[st
     body = strip_not_given({k: v for k, v in params.items() if k not in REQUEST_OPTION_NAMES})
     options = {k: v for k, v in params.items() if k in REQUEST_OPTION_NAMES}
     return body, options
+
+
+def make_call(
+    client: OpenAI | AsyncOpenAI,
+    function: str,
+    params: Mapping[str, Any],
+    spec: type,
+    method: str,
+    path: str,
+    *,
+    in_query: bool = False,
+) -> Call:
+    """Check a method's keyword arguments and build its call: parameters in the body, or the query."""
+    check_params(function, params, spec)
+    given, options = split_options(params)
+    if in_query:
+        call = client._build(method, path, query=given, extra=options)
+    else:
+        call = client._build(method, path, body=given if given or method != "GET" else None, extra=options)
+    call.stream = bool(given.get("stream"))
+    return call
 
 
 class SyncResource:

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, Required, Unpack
+from typing import Any, Literal, Required, Unpack, overload
 
-from .._call import Call
-from ..types.chat import ChatCompletion
-from ._base import AsyncResource, RequestOptionParams, SyncResource, check_params, split_options
+from .._raw import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
+from .._streaming import AsyncStream, Stream
+from ..types.chat import ChatCompletion, ChatCompletionChunk
+from ._base import AsyncResource, RequestOptionParams, SyncResource, make_call
 
-if TYPE_CHECKING:
-    from .._client import AsyncOpenAI, OpenAI
-
-__all__ = ["AsyncChat", "AsyncCompletions", "Chat", "CompletionCreateParams", "Completions"]
+__all__ = [
+    "AsyncChat",
+    "AsyncCompletions",
+    "Chat",
+    "CompletionCreateParams",
+    "CompletionCreateParamsNonStreaming",
+    "CompletionCreateParamsStreaming",
+    "Completions",
+]
 
 ChatCompletionMessageParam = Mapping[str, Any]
 
 
-class CompletionCreateParams(RequestOptionParams, total=False):
+class CompletionCreateParamsBase(RequestOptionParams, total=False):
     messages: Required[Iterable[ChatCompletionMessageParam]]
     model: Required[str]
     audio: Mapping[str, Any] | None
@@ -46,7 +57,6 @@ class CompletionCreateParams(RequestOptionParams, total=False):
     service_tier: str | None
     stop: str | Sequence[str] | None
     store: bool | None
-    stream: Literal[False] | None
     stream_options: Mapping[str, Any] | None
     temperature: float | None
     tool_choice: str | Mapping[str, Any]
@@ -58,24 +68,90 @@ class CompletionCreateParams(RequestOptionParams, total=False):
     web_search_options: Mapping[str, Any]
 
 
-def _create_call(client: OpenAI | AsyncOpenAI, params: Mapping[str, Any]) -> Call:
-    check_params("create", params, CompletionCreateParams)
-    body, options = split_options(params)
-    if body.get("stream"):
-        raise NotImplementedError("stream=True is not supported by this version of openai_actors")
-    return client._build("POST", "chat/completions", body=body, extra=options)
+class CompletionCreateParamsNonStreaming(CompletionCreateParamsBase, total=False):
+    stream: Literal[False] | None
+
+
+class CompletionCreateParamsStreaming(CompletionCreateParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class CompletionCreateParams(CompletionCreateParamsBase, total=False):
+    stream: bool | None
 
 
 class Completions(SyncResource):
-    def create(self, **params: Unpack[CompletionCreateParams]) -> ChatCompletion:
-        """Create a model response for the given chat conversation."""
-        return self._client._request(_create_call(self._client, params), ChatCompletion._from_raw)
+    @overload
+    def create(self, **params: Unpack[CompletionCreateParamsNonStreaming]) -> ChatCompletion: ...
+    @overload
+    def create(self, **params: Unpack[CompletionCreateParamsStreaming]) -> Stream[ChatCompletionChunk]: ...
+    @overload
+    def create(
+        self, **params: Unpack[CompletionCreateParams]
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
+    def create(self, **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]:
+        """Create a model response for the given chat conversation (`stream=True`: chunks as they come)."""
+        call = make_call(self._client, "create", params, CompletionCreateParams, "POST", "chat/completions")
+        result: ChatCompletion | Stream[ChatCompletionChunk] = self._client._request(
+            call, ChatCompletion._from_raw, ChatCompletionChunk._from_raw
+        )
+        return result
+
+    @cached_property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        return CompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CompletionsWithStreamingResponse:
+        return CompletionsWithStreamingResponse(self)
 
 
 class AsyncCompletions(AsyncResource):
-    async def create(self, **params: Unpack[CompletionCreateParams]) -> ChatCompletion:
-        """Create a model response for the given chat conversation."""
-        return await self._client._request(_create_call(self._client, params), ChatCompletion._from_raw)
+    @overload
+    async def create(self, **params: Unpack[CompletionCreateParamsNonStreaming]) -> ChatCompletion: ...
+    @overload
+    async def create(
+        self, **params: Unpack[CompletionCreateParamsStreaming]
+    ) -> AsyncStream[ChatCompletionChunk]: ...
+    @overload
+    async def create(
+        self, **params: Unpack[CompletionCreateParams]
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
+    async def create(self, **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        """Create a model response for the given chat conversation (`stream=True`: chunks as they come)."""
+        call = make_call(self._client, "create", params, CompletionCreateParams, "POST", "chat/completions")
+        result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await self._client._request(
+            call, ChatCompletion._from_raw, ChatCompletionChunk._from_raw
+        )
+        return result
+
+    @cached_property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        return AsyncCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse:
+        return AsyncCompletionsWithStreamingResponse(self)
+
+
+class CompletionsWithRawResponse:
+    def __init__(self, completions: Completions) -> None:
+        self.create = to_raw_response_wrapper(completions.create)
+
+
+class CompletionsWithStreamingResponse:
+    def __init__(self, completions: Completions) -> None:
+        self.create = to_streamed_response_wrapper(completions.create)
+
+
+class AsyncCompletionsWithRawResponse:
+    def __init__(self, completions: AsyncCompletions) -> None:
+        self.create = async_to_raw_response_wrapper(completions.create)
+
+
+class AsyncCompletionsWithStreamingResponse:
+    def __init__(self, completions: AsyncCompletions) -> None:
+        self.create = async_to_streamed_response_wrapper(completions.create)
 
 
 class Chat(SyncResource):

@@ -14,9 +14,16 @@ import base64
 import binascii
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Required, Unpack
 
 from .._call import Call
+from .._raw import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from .._response import ResponseShapeError
 from ..types.embedding import CreateEmbeddingResponse
 from ._base import AsyncResource, RequestOptionParams, SyncResource, check_params, split_options
@@ -71,11 +78,49 @@ class Embeddings(SyncResource):
     def create(self, **params: Unpack[EmbeddingCreateParams]) -> CreateEmbeddingResponse:
         """Create embedding vectors for the input text(s) or tokens."""
         call, build = _create(self._client, params)
-        return self._client._request(call, build)
+        result: CreateEmbeddingResponse = self._client._request(call, build)
+        return result
+
+    @cached_property
+    def with_raw_response(self) -> EmbeddingsWithRawResponse:
+        return EmbeddingsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EmbeddingsWithStreamingResponse:
+        return EmbeddingsWithStreamingResponse(self)
 
 
 class AsyncEmbeddings(AsyncResource):
     async def create(self, **params: Unpack[EmbeddingCreateParams]) -> CreateEmbeddingResponse:
         """Create embedding vectors for the input text(s) or tokens."""
         call, build = _create(self._client, params)
-        return await self._client._request(call, build)
+        result: CreateEmbeddingResponse = await self._client._request(call, build)
+        return result
+
+    @cached_property
+    def with_raw_response(self) -> AsyncEmbeddingsWithRawResponse:
+        return AsyncEmbeddingsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEmbeddingsWithStreamingResponse:
+        return AsyncEmbeddingsWithStreamingResponse(self)
+
+
+class EmbeddingsWithRawResponse:
+    def __init__(self, embeddings: Embeddings) -> None:
+        self.create = to_raw_response_wrapper(embeddings.create)
+
+
+class EmbeddingsWithStreamingResponse:
+    def __init__(self, embeddings: Embeddings) -> None:
+        self.create = to_streamed_response_wrapper(embeddings.create)
+
+
+class AsyncEmbeddingsWithRawResponse:
+    def __init__(self, embeddings: AsyncEmbeddings) -> None:
+        self.create = async_to_raw_response_wrapper(embeddings.create)
+
+
+class AsyncEmbeddingsWithStreamingResponse:
+    def __init__(self, embeddings: AsyncEmbeddings) -> None:
+        self.create = async_to_streamed_response_wrapper(embeddings.create)

@@ -1,8 +1,29 @@
 """Response types, laid out as the official SDK's `openai.types`."""
 
+from .batch import Batch as Batch
+from .batch_error import BatchError as BatchError
+from .batch_request_counts import BatchRequestCounts as BatchRequestCounts
+from .batch_usage import BatchUsage as BatchUsage
 from .chat import ChatCompletion as ChatCompletion
+from .completion import Completion as Completion
+from .completion_choice import CompletionChoice as CompletionChoice
 from .completion_usage import CompletionUsage as CompletionUsage
 from .embedding import CreateEmbeddingResponse as CreateEmbeddingResponse
 from .embedding import Embedding as Embedding
+from .file_deleted import FileDeleted as FileDeleted
+from .file_object import FileObject as FileObject
 from .model import Model as Model
 from .model import ModelDeleted as ModelDeleted
+from .moderation import Moderation as Moderation
+from .moderation_create_response import CreateModerationResponse as CreateModerationResponse
+from .moderation_create_response import ModerationCreateResponse as ModerationCreateResponse
+from .shared import ChatModel as ChatModel
+from .shared import ComparisonFilter as ComparisonFilter
+from .shared import CompoundFilter as CompoundFilter
+from .shared import CustomToolInputFormat as CustomToolInputFormat
+from .shared import Metadata as Metadata
+from .shared import Reasoning as Reasoning
+from .shared import ReasoningEffort as ReasoningEffort
+from .shared import ResponseFormatJSONObject as ResponseFormatJSONObject
+from .shared import ResponseFormatText as ResponseFormatText
+from .shared import ResponsesModel as ResponsesModel

@@ -15,6 +15,7 @@ class CompletionTokensDetails(BaseModel):
 
 class PromptTokensDetails(BaseModel):
     audio_tokens: int | None = None
+    cache_write_tokens: int | None = None
     cached_tokens: int | None = None
     image_tokens: int | None = None
     text_tokens: int | None = None

@@ -12,6 +12,7 @@ class Model(BaseModel):
     created: int
     object: Literal["model"]
     owned_by: str
+    shutdown_date: str | None = None
 
 
 class ModelDeleted(BaseModel):

@@ -22,3 +22,4 @@ from .chat_completion import (
 from .chat_completion import (
     ChatCompletionTokenLogprob as ChatCompletionTokenLogprob,
 )
+from .chat_completion_chunk import ChatCompletionChunk as ChatCompletionChunk

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from .._models import BaseModel
+from .completion_choice import CompletionChoice
+from .completion_usage import CompletionUsage
+
+__all__ = ["Completion"]
+
+
+class Completion(BaseModel):
+    id: str
+    choices: list[CompletionChoice]
+    created: int
+    model: str
+    object: Literal["text_completion"]
+    system_fingerprint: str | None = None
+    usage: CompletionUsage | None = None

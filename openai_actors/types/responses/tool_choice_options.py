@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from typing import Literal, TypeAlias
+
+__all__ = ["ToolChoiceOptions"]
+
+
+ToolChoiceOptions: TypeAlias = Literal["none", "auto", "required"]
