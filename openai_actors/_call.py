@@ -23,8 +23,11 @@ import anyio
 from ._transport import Content, HeaderBlock, Origin, RawResponse, Timeouts, TransportError, WireRequest
 
 if TYPE_CHECKING:
+    from collections import OrderedDict
+
     from anyio.streams.memory import MemoryObjectReceiveStream
 
+    from ._dispatcher import Dispatcher
     from ._keys import KeySource
 
 __all__ = ["Call", "CallState", "Outcome", "StreamBody"]
@@ -119,6 +122,8 @@ class Call:
         "method",
         "origin",
         "outcome",
+        "owner",
+        "queue",
         "reauthenticated",
         "redirects",
         "retries_taken",
@@ -155,7 +160,8 @@ class Call:
         self.timeouts = timeouts
         self.max_retries = max_retries
         self.keys = keys
-        # Set when the caller supplied its own Authorization header.
+        # Whether the dispatcher adds "Authorization: Bearer <key>": not when the
+        # caller set or omitted that header, nor after a redirect to another origin.
         self.auth = keys is not None
         self.retry_count_header = retry_count_header
         self.follow_redirects = follow_redirects
@@ -170,6 +176,9 @@ class Call:
         # Created in the dispatcher's loop: a sync caller's thread has no loop.
         self.done: anyio.Event | None = None
         self.scope: anyio.CancelScope | None = None
+        # The dispatcher that took the call, and the queue it waits in (if any).
+        self.owner: Dispatcher | None = None
+        self.queue: OrderedDict[Call, None] | None = None
         self.admitted_at = 0.0
         self.started_at = 0.0
         # time.perf_counter() in the caller when it submitted: the start of
@@ -222,6 +231,8 @@ class Call:
         self.state = CallState.ABANDONED
         if self.scope is not None:
             self.scope.cancel()
+        if self.owner is not None:
+            self.owner.withdraw(self)
 
     def __repr__(self) -> str:
         # Never the headers: they may hold the key.

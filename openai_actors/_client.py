@@ -80,7 +80,7 @@ def _native_or_httpx(http_client: object, origin: Origin, *, allow_sync: bool) -
             # reads the same environment variables the official SDK's client does.
             from ._httpx_clients import DefaultAsyncHttpxClient
 
-            return HttpxTransport(DefaultAsyncHttpxClient())
+            return HttpxTransport(DefaultAsyncHttpxClient(), owned=True)
         return NativeTransport()
     httpx = sys.modules.get("httpx")
     if httpx is not None:
@@ -267,8 +267,10 @@ class _ClientBase:
             else DEFAULT_REFRESH_INTERVAL,
             default_timeout=options.timeout,
         )
-        if api_key is None and options.keys is not None:
-            # Same key source: a fetched key is not fetched again for the copy.
+        if api_key is None and options.keys is not None and http_client is None:
+            # Same dispatcher, same key source: a fetched key is not fetched again
+            # for the copy. (A copy with its own http_client gets its own
+            # dispatcher, and a key source belongs to one dispatcher's loop.)
             new_options = new_options.replace(keys=options.keys)
         if http_client is not None:
             return type(self)._from_options(new_options, http_client, self._max_connections)
@@ -336,7 +338,11 @@ class _ClientBase:
                     kwargs[name] = options[name]
         if extra:
             for name, value in extra.items():
-                if value is not None and not isinstance(value, NotGiven):
+                if isinstance(value, NotGiven):
+                    continue
+                # timeout=None means "no timeout", not "the default"; for the
+                # extra_* mappings None means "none given".
+                if value is not None or name in ("timeout", "max_retries"):
                     kwargs[name] = value
         return build_call(self._options, method, path, body=body, query=query, content=content, **kwargs)
 
@@ -495,6 +501,8 @@ class AsyncOpenAI(_ClientBase):
 
         if self._core.closed:
             raise ClientClosedError("the client is closed")
+        if self._task_group is not None:
+            raise RuntimeError("this client is already open in an `async with` block")
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         try:
@@ -596,7 +604,14 @@ class OpenAI(_ClientBase):
     def _execute(self, call: Call) -> None:
         if self._core.closed:
             raise ClientClosedError("the client is closed")
-        self._portal.call(self._submit, call)
+        future = self._portal.start(self._submit, call)
+        try:
+            future.result()
+        except BaseException:
+            # Ctrl-C (or any other interruption) in this thread: withdraw the
+            # request as a cancelled async caller would, freeing its connection.
+            future.cancel()
+            raise
 
     def _request(
         self,

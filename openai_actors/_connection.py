@@ -74,7 +74,9 @@ class _Connection:
         self._stream = stream
         self._poll: select.poll | None = None
         sock = stream.extra(SocketAttribute.raw_socket, None)
-        if sock is not None:
+        # Without poll (Windows) idle connections are not checked; a stale one
+        # then fails its next request, which is retried like any connection error.
+        if sock is not None and hasattr(select, "poll"):
             # poll, not select: select fails on descriptors above 1023.
             self._poll = select.poll()
             self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
@@ -127,10 +129,13 @@ class _Connection:
             framing = f"Content-Length: {len(content)}\r\n" if content or request.method != "GET" else ""
         else:
             framing = "Transfer-Encoding: chunked\r\n"
-        return b"%s %s HTTP/1.1\r\nHost: %s\r\n%b%s%s\r\n" % (
+        host = (
+            b"" if request.headers.has_host else b"Host: %s\r\n" % request.origin.host_header.encode("ascii")
+        )
+        return b"%s %s HTTP/1.1\r\n%b%b%s%s\r\n" % (
             request.method.encode("ascii"),
             request.target.encode("ascii"),
-            request.origin.host_header.encode("ascii"),
+            host,
             request.headers.encoded,
             extra.encode("latin-1"),
             framing.encode("ascii"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import Callable
 from typing import Any
 
@@ -110,12 +111,17 @@ class Core:
     def _start_background(self, loop: Any) -> Dispatcher:
         dispatcher = self.dispatcher = self._make_dispatcher()
         self._loop = loop
+        # A fresh context: the task would otherwise keep the first caller's
+        # context variables (its log and tracing context) for every request.
+        context = contextvars.Context()
         if isinstance(loop, asyncio.AbstractEventLoop):
-            self._background = loop.create_task(dispatcher.run(), name="openai-actors-dispatcher")
+            self._background = loop.create_task(
+                dispatcher.run(), name="openai-actors-dispatcher", context=context
+            )
         else:
             import trio
 
-            trio.lowlevel.spawn_system_task(dispatcher.run, name="openai-actors-dispatcher")
+            trio.lowlevel.spawn_system_task(dispatcher.run, name="openai-actors-dispatcher", context=context)
         return dispatcher
 
     async def start_in(self, task_group: anyio.abc.TaskGroup) -> None:

@@ -9,32 +9,41 @@ there instead of piling up inside) and waits for the call's single outcome.
 Inside, a few kinds of task share one task group, all in one event loop, so
 the state below needs no locks:
 
-* the admission loop takes calls from the inbox in order and hands each to a
-  lane of its origin (the rate-limit issue adds its wait here);
+* the admission loop takes calls from the inbox in order and puts each in the
+  queue of its origin (the rate-limit issue adds its wait here); it never
+  waits for a connection, so a busy origin does not hold up another;
 * lanes: each lane owns one `Channel` (for the native transport, one
-  keep-alive connection) and runs one call at a time; a lane is spawned when
-  none is idle, up to `max_connections` per origin, and retires after
-  `LANE_IDLE` seconds without work. Idle lanes are a stack, so a light load
-  keeps reusing the same few warm connections and the rest retire;
-* the retry timer: a failed attempt that may be retried goes into a heap with
-  its due time, holding no connection and no task; when due, it goes back
-  through the inbox, so retries are admitted like everything else;
+  keep-alive connection) and runs one call at a time, taking the next from its
+  origin's queue. A lane is spawned when none is idle, up to `max_connections`
+  per origin, and retires after `LANE_IDLE` seconds without work. Idle lanes
+  are a stack, so a light load keeps reusing the same few warm connections;
+* timers: a failed attempt that may be retried goes into a heap with its due
+  time, holding no connection and no task, and goes back through the inbox
+  when due (so retries are admitted like everything else); a call waiting in
+  a queue longer than its pool timeout fails with APITimeoutError;
 * key fetches (`_keys.py`), one at a time.
 
-A caller that stops waiting marks its call abandoned: a queued call is skipped,
-a running attempt is cancelled (and its connection closed, since its state is
-unknown). Stopping the dispatcher, for `close()` or because of a bug in here,
-resolves every call it still holds with an error: nobody waits forever.
+Ownership, the invariant that makes "exactly one outcome" checkable: a call is
+in `_outstanding` from when admission first takes it until it is resolved or
+withdrawn, wherever it is meanwhile (a queue, a lane, the retry heap, back in
+the inbox). Stopping the dispatcher, for `close()` or because of a bug in
+here, resolves every call in `_outstanding` and in the inbox with an error.
+
+A caller that stops waiting withdraws its call (`withdraw`): a queued call
+leaves its queue, a running attempt is cancelled (and its connection closed,
+since its state is unknown), a call waiting for a retry is dropped when due.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Final
+from typing import Final, TypeVar
 
 import anyio
 import anyio.abc
@@ -62,6 +71,9 @@ DEFAULT_INBOX_SIZE: Final = 256
 LANE_IDLE: Final = 5.0
 # Chunks of a stream's body in flight between its lane and its reader.
 STREAM_BUFFER: Final = 16
+# Headers that must not follow a redirect to another origin (httpx drops the same).
+_CREDENTIAL_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
+_INF: Final = float("inf")
 
 
 class _Lane:
@@ -78,16 +90,22 @@ class _Lane:
 
 
 class _Pool:
-    """The lanes of one origin."""
+    """The lanes of one origin, and the calls waiting for one of them."""
 
-    __slots__ = ("backlog", "backlog_taken", "idle", "lanes")
+    __slots__ = ("idle", "lanes", "waiting")
 
     def __init__(self) -> None:
         self.lanes = 0
         self.idle: list[_Lane] = []
-        # The one call the admission loop holds while every lane is busy.
-        self.backlog: Call | None = None
-        self.backlog_taken: anyio.Event | None = None
+        # FIFO; an OrderedDict so that a withdrawn call leaves in O(1).
+        self.waiting: OrderedDict[Call, None] = OrderedDict()
+
+    def take(self) -> Call | None:
+        if self.waiting:
+            call, _ = self.waiting.popitem(last=False)
+            call.queue = None
+            return call
+        return None
 
 
 class Dispatcher:
@@ -112,7 +130,7 @@ class Dispatcher:
         self._outstanding: set[Call] = set()
         self._retry_heap: list[tuple[float, int, Call]] = []
         self._retry_seq = itertools.count()
-        self._retry_scope: anyio.CancelScope | None = None
+        self._timer_scope: anyio.CancelScope | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
         self._stopped: anyio.Event | None = None
         self.running = False
@@ -122,15 +140,20 @@ class Dispatcher:
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Run until `stop()`; started with `task_group.start(dispatcher.run)`."""
-        if self.running or self.closed:
-            raise RuntimeError("a dispatcher runs once")
         self._stopped = anyio.Event()
+        if self.running or self.closed:
+            # Stopped before it ever ran (close() right after the first request):
+            # whatever reached the inbox meanwhile still gets its answer.
+            self._fail_everything(None)
+            self._stopped.set()
+            task_status.started()
+            return
         crash: BaseException | None = None
         try:
             async with anyio.create_task_group() as tg:
                 self._task_group = tg
                 self.running = True
-                tg.start_soon(self._retry_timer)
+                tg.start_soon(self._timer)
                 task_status.started()
                 await self._admission_loop()
         except Exception as exc:  # a bug in here: fail every call rather than hang it
@@ -143,7 +166,7 @@ class Dispatcher:
                 await self._transport.aclose()
             self._stopped.set()
         if crash is not None:
-            _logging.emit("dispatcher.crashed", error=repr(crash))
+            logging.getLogger("openai_actors").error("the dispatcher failed: %r", crash, exc_info=crash)
 
     def stop(self) -> None:
         """Stop the dispatcher; every call it holds fails with ClientClosedError. Idempotent."""
@@ -182,6 +205,7 @@ class Dispatcher:
         if self.closed:
             raise ClientClosedError("the client is closed")
         call.done = anyio.Event()
+        call.owner = self
         try:
             try:
                 await send.send(call)
@@ -191,6 +215,16 @@ class Dispatcher:
         except BaseException:
             call.abandon()
             raise
+
+    def withdraw(self, call: Call) -> None:
+        """Forget an abandoned call: out of its queue now; a lane or timer that holds it lets go."""
+        self._outstanding.discard(call)
+        queue = call.queue
+        if queue is not None:
+            queue.pop(call, None)
+            call.queue = None
+            if queue:  # a new head may be due sooner than the timer expects
+                self._expect_expiry(next(iter(queue)))
 
     # -- admission ----------------------------------------------------------------
 
@@ -206,26 +240,23 @@ class Dispatcher:
                 continue
             self._outstanding.add(call)
             call.admitted_at = anyio.current_time()
-            await self._hand_off(call)
+            self._hand_off(call)
 
-    async def _hand_off(self, call: Call) -> None:
+    def _hand_off(self, call: Call) -> None:
         pool = self._pools.get(call.origin)
         if pool is None:
             pool = self._pools[call.origin] = _Pool()
-        while True:
-            if pool.idle:
-                pool.idle.pop().assign(call)
-                return
-            if pool.lanes < self._max_lanes:
-                pool.lanes += 1
-                assert self._task_group is not None
-                self._task_group.start_soon(self._lane, pool, call)
-                return
-            # Every lane is busy: park the call where the next free lane looks first.
-            pool.backlog = call
-            taken = pool.backlog_taken = anyio.Event()
-            await taken.wait()
-            return
+        if pool.idle:
+            pool.idle.pop().assign(call)
+        elif pool.lanes < self._max_lanes:
+            pool.lanes += 1
+            assert self._task_group is not None
+            self._task_group.start_soon(self._lane, pool, call)
+        else:
+            pool.waiting[call] = None
+            call.queue = pool.waiting
+            if len(pool.waiting) == 1:
+                self._expect_expiry(call)
 
     # -- lanes --------------------------------------------------------------------
 
@@ -236,21 +267,12 @@ class Dispatcher:
         try:
             while call is not None:
                 await self._serve(channel, call)
-                call = self._next_from_backlog(pool)
+                call = pool.take()
                 if call is None:
                     call = await self._wait_idle(pool, lane)
         finally:
             pool.lanes -= 1
             await channel.aclose()
-
-    @staticmethod
-    def _next_from_backlog(pool: _Pool) -> Call | None:
-        call = pool.backlog
-        if call is not None:
-            pool.backlog = None
-            assert pool.backlog_taken is not None
-            pool.backlog_taken.set()
-        return call
 
     @staticmethod
     async def _wait_idle(pool: _Pool, lane: _Lane) -> Call | None:
@@ -270,12 +292,14 @@ class Dispatcher:
         """Run `call` on this lane until it is resolved, scheduled for a retry, or abandoned."""
         again = True
         while again:
-            if call.state is not CallState.QUEUED:  # abandoned while it waited
+            if call.state is not CallState.QUEUED:  # abandoned, or expired, while it waited
                 self._outstanding.discard(call)
                 return
-            pool_timeout = call.timeouts.pool
-            if pool_timeout is not None and anyio.current_time() - call.admitted_at > pool_timeout:
-                self._settle_failure(call, TransportTimeout("pool", pool_timeout))
+            limit = call.timeouts.pool
+            if limit is not None and anyio.current_time() - call.admitted_at > limit:
+                # Waited too long behind calls with longer pool timeouts (the
+                # timer watches only the head of each queue).
+                self._finish(call, TransportTimeout("pool", limit))
                 return
             call.state = CallState.RUNNING
             key: str | None = None
@@ -283,29 +307,46 @@ class Dispatcher:
             with anyio.CancelScope() as scope:
                 call.scope = scope
                 try:
-                    if call.auth:
-                        assert call.keys is not None
-                        key = call.keys.cached()
-                        if key is None:
-                            assert self._task_group is not None
-                            key = await call.keys.get(self._task_group)
+                    key = await self._key_for(call)
                     response = await self._attempt(channel, call, key)
                     if isinstance(response, RawResponse | Exception):
                         outcome = response
                     else:
                         await self._pump(call, response)
-                except KeyProviderError as exc:
+                except (KeyProviderError, TransportTimeout) as exc:
                     outcome = exc
             call.scope = None
             if outcome is None or call.state is CallState.ABANDONED or scope.cancelled_caught:
                 # Delivered as a stream, or given up by the caller.
                 self._outstanding.discard(call)
                 return
-            if isinstance(outcome, RawResponse):
-                again = self._settle_response(call, outcome, key)
-            else:
-                self._settle_failure(call, outcome)
-                again = False
+            try:
+                if isinstance(outcome, RawResponse):
+                    again = self._settle_response(call, outcome, key)
+                else:
+                    self._settle_failure(call, outcome)
+                    again = False
+            except Exception as exc:  # a bug settling one call must cost that call only
+                error = OpenAIError(f"unexpected error while handling the response: {exc!r}")
+                error.__cause__ = exc
+                self._finish(call, error)
+                return
+
+    async def _key_for(self, call: Call) -> str | None:
+        """The key to send, fetched if need be; the wait counts against the pool timeout."""
+        if not call.auth:
+            return None
+        keys = call.keys
+        assert keys is not None
+        key = keys.cached()
+        if key is not None:
+            return key
+        assert self._task_group is not None
+        limit = call.timeouts.pool
+        with anyio.move_on_after(_INF if limit is None else limit) as scope:
+            return await keys.get(self._task_group)
+        assert scope.cancelled_caught
+        raise TransportTimeout("pool", limit)
 
     async def _attempt(
         self, channel: Channel, call: Call, key: str | None
@@ -329,6 +370,7 @@ class Dispatcher:
         except Exception as exc:  # a bug in a transport must cost this call only
             response = OpenAIError(f"unexpected error while sending the request: {exc!r}")
             response.__cause__ = exc
+        del request, key  # the key must not linger in this frame's locals (tracebacks keep them)
         call.elapsed = anyio.current_time() - started
         if debug:
             failed = isinstance(response, Exception)
@@ -367,7 +409,7 @@ class Dispatcher:
                     while (chunk := await response.next_chunk()) is not None:
                         await send.send(chunk)
                 except TransportError as exc:
-                    await send.send(exc)
+                    await send.send(_scrubbed(exc))
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             pass  # the reader closed the stream: stop reading the body
         finally:
@@ -381,7 +423,7 @@ class Dispatcher:
         if status < 300:
             self._finish(call, response)
             return False
-        if status == 401 and key is not None and not call.reauthenticated:
+        if status == 401 and key is not None and not call.reauthenticated and call.replayable:
             assert call.keys is not None
             if call.keys.invalidate(key):
                 # The key may have been rotated: fetch a fresh one and try once
@@ -408,7 +450,9 @@ class Dispatcher:
         return False
 
     def _settle_failure(self, call: Call, error: Exception) -> None:
-        if isinstance(error, TransportError):
+        if isinstance(error, TransportError) and not (
+            isinstance(error, TransportTimeout) and error.phase == "pool"
+        ):
             delay = retry_delay(
                 retries_taken=call.retries_taken,
                 max_retries=call.max_retries,
@@ -439,6 +483,15 @@ class Dispatcher:
         if redirect is None:
             self._finish(call, response)
             return
+        if redirect.keep_body and not call.replayable:
+            self._finish(
+                call,
+                TransportError(
+                    f"the server redirected ({response.status}) a request whose body was streamed "
+                    "and cannot be sent again"
+                ),
+            )
+            return
         call.redirects += 1
         call.method = redirect.method
         call.origin = redirect.origin
@@ -447,15 +500,15 @@ class Dispatcher:
             call.content = b""
         if not redirect.keep_credentials:
             call.auth = False
+            call.headers = call.headers.without(_CREDENTIAL_HEADERS)
         call.state = CallState.QUEUED
-        self._outstanding.discard(call)
         self._requeue(call)
 
     def _finish(self, call: Call, outcome: RawResponse | StreamBody | Exception) -> None:
         self._outstanding.discard(call)
-        call.resolve(outcome)
+        call.resolve(_scrubbed(outcome) if isinstance(outcome, Exception) else outcome)
 
-    # -- the retry schedule -------------------------------------------------------
+    # -- timers: retries and pool timeouts -------------------------------------------
 
     def _schedule_retry(self, call: Call, delay: float, reason: str) -> None:
         if _logging.enabled():
@@ -471,25 +524,60 @@ class Dispatcher:
         call.state = CallState.QUEUED
         due = anyio.current_time() + delay
         heapq.heappush(self._retry_heap, (due, next(self._retry_seq), call))
-        scope = self._retry_scope
-        if scope is not None and due < scope.deadline:
-            scope.deadline = due
+        self._wake_timer(due)
 
-    async def _retry_timer(self) -> None:
+    def _expect_expiry(self, call: Call) -> None:
+        """`call` heads a queue: make sure the timer wakes by its pool deadline."""
+        limit = call.timeouts.pool
+        if limit is not None:
+            self._wake_timer(call.admitted_at + limit)
+
+    def _wake_timer(self, when: float) -> None:
+        scope = self._timer_scope
+        if scope is not None and when < scope.deadline:
+            scope.deadline = when
+
+    def _next_deadline(self) -> float:
+        deadline = self._retry_heap[0][0] if self._retry_heap else _INF
+        for pool in self._pools.values():
+            for call in pool.waiting:  # only the head: queues are in admission order
+                limit = call.timeouts.pool
+                if limit is not None:
+                    deadline = min(deadline, call.admitted_at + limit)
+                break
+        return deadline
+
+    async def _timer(self) -> None:
         heap = self._retry_heap
         while True:
-            with anyio.CancelScope(deadline=heap[0][0] if heap else float("inf")) as scope:
-                self._retry_scope = scope
+            with anyio.CancelScope(deadline=self._next_deadline()) as scope:
+                self._timer_scope = scope
                 await anyio.sleep_forever()
-            self._retry_scope = None
+            self._timer_scope = None
             now = anyio.current_time()
+            self._expire_waiting(now)
             while heap and heap[0][0] <= now:
                 _, _, call = heapq.heappop(heap)
                 if call.state is CallState.QUEUED:
-                    self._outstanding.discard(call)
                     await self._requeue_async(call)
                 else:
                     self._outstanding.discard(call)
+
+    def _expire_waiting(self, now: float) -> None:
+        """Fail the calls that have waited for a connection longer than their pool timeout.
+
+        Queues are in admission order, so this looks from the front and stops at
+        the first call still in time; a call with a shorter pool timeout than
+        the ones queued before it is caught when it reaches the front.
+        """
+        for pool in self._pools.values():
+            while pool.waiting:
+                call = next(iter(pool.waiting))
+                limit = call.timeouts.pool
+                if limit is None or call.admitted_at + limit > now:
+                    break
+                pool.take()
+                self._finish(call, TransportTimeout("pool", limit))
 
     def _requeue(self, call: Call) -> None:
         """Back through admission without waiting; used for redirects, from a lane."""
@@ -497,8 +585,20 @@ class Dispatcher:
         self._task_group.start_soon(self._requeue_async, call)
 
     async def _requeue_async(self, call: Call) -> None:
-        send = self._inbox_send
-        # Registered while it waits for room in the inbox, so that a stop()
-        # in the meantime still resolves it.
-        self._outstanding.add(call)
-        await send.send(call)
+        # Still in _outstanding while it waits for room in the inbox, so a
+        # stop() in the meantime resolves it.
+        await self._inbox_send.send(call)
+
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _scrubbed(error: _E) -> _E:
+    """`error` (and its causes) without tracebacks: their frames' locals hold the request, and so the key."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+    return error

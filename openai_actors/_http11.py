@@ -283,7 +283,7 @@ def _parse_head(raw: bytes) -> ResponseHead:
     if version not in ("HTTP/1.1", "HTTP/1.0"):
         raise ProtocolError(f"not an HTTP/1.x status line: {status_line[:80]!r}")
     code, _, reason = rest.partition(" ")
-    if len(code) != 3 or not code.isdigit():
+    if len(code) != 3 or not code.isascii() or not code.isdigit() or not "100" <= code <= "599":
         raise ProtocolError(f"bad status code in status line: {status_line[:80]!r}")
     headers: dict[str, str] = {}
     for line in lines[1:]:

@@ -15,6 +15,7 @@ Nothing here ever puts the key in a message, a repr or a log line.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from typing import Final
 
@@ -75,7 +76,7 @@ class KeySource:
         self,
         key: str | KeyProvider,
         refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
-        clock: Callable[[], float] = anyio.current_time,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.refresh_interval = refresh_interval
         self._clock = clock
@@ -147,7 +148,8 @@ class KeySource:
             ):
                 value: object = await provider()  # type: ignore[misc]
             else:
-                value = await anyio.to_thread.run_sync(provider)
+                # abandon_on_cancel: a hung vault lookup must not keep close() waiting.
+                value = await anyio.to_thread.run_sync(provider, abandon_on_cancel=True)
                 if inspect.isawaitable(value):
                     value = await value
             key = check_key(value, f"the key returned by the api_key provider {self.provider_name}")

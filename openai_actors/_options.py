@@ -108,6 +108,8 @@ def _platform_headers() -> list[tuple[str, str]]:
 
 
 _PLATFORM_HEADERS: list[tuple[str, str]] | None = None
+# Framing is the transport's: a second Content-Length would corrupt the request.
+_FRAMING_HEADERS: Final = frozenset({"content-length", "transfer-encoding"})
 
 
 def merge_headers(
@@ -123,6 +125,8 @@ def merge_headers(
             continue
         if not isinstance(value, str):
             raise TypeError(f"the value of header {name!r} must be a str, not {type(value).__name__}")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValueError(f"the {name} header is set by the client from the body; it cannot be given")
         check_header(name, value)
         merged[name.lower()] = (name, value)
     return list(merged.values())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
 from typing import Any
 
 import anyio
@@ -71,8 +72,13 @@ class PortalThread:
         self._thread = thread
 
     def call(self, fn: Any, *args: Any) -> Any:
+        """Run `fn(*args)` in the loop thread and wait for its result."""
+        return self.start(fn, *args).result()
+
+    def start(self, fn: Any, *args: Any) -> _ClosedAware:
+        """Start `fn(*args)` in the loop thread; the future can be cancelled."""
         try:
-            return self.portal().call(fn, *args)
+            return _ClosedAware(self.portal().start_task_soon(fn, *args), self)
         except RuntimeError:
             if self._stopped:  # the portal stopped between our check and the call
                 raise ClientClosedError("the client is closed") from None
@@ -109,3 +115,25 @@ class PortalThread:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+
+class _ClosedAware:
+    """A portal future whose failures caused by the client closing read as ClientClosedError."""
+
+    __slots__ = ("_future", "_thread")
+
+    def __init__(self, future: Future[Any], thread: PortalThread) -> None:
+        self._future = future
+        self._thread = thread
+
+    def result(self) -> Any:
+        try:
+            return self._future.result()
+        except (CancelledError, RuntimeError):
+            # The loop was stopped under a waiting call (close() from another thread).
+            if self._thread._stopped:
+                raise ClientClosedError("the client was closed before this request completed") from None
+            raise
+
+    def cancel(self) -> None:
+        self._future.cancel()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from ._transport import Origin
 
@@ -18,6 +18,8 @@ __all__ = ["MAX_REDIRECTS", "Redirect", "follow"]
 
 MAX_REDIRECTS: Final = 20
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+_SAFE_PATH: Final = "/:@!$&'()*+,;=-._~%"
+_SAFE_QUERY: Final = "/?:@!$&'()*+,;=-._~%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,12 @@ def follow(method: str, origin: Origin, target: str, status: int, location: str 
     """Where a response sends the request next, or None if it is not a redirect."""
     if status not in REDIRECT_STATUSES or location is None:
         return None
-    url = urljoin(f"{origin}{target}", location.strip())
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(urljoin(f"{origin}{target}", location.strip()))
+    except ValueError as exc:  # e.g. a bracketed host that is not an IPv6 address
+        raise RedirectError(
+            f"the server redirected to {location!r}, which is not a valid URL: {exc}"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RedirectError(f"the server redirected to {location!r}, which is not an http(s) URL")
     try:
@@ -46,7 +52,10 @@ def follow(method: str, origin: Origin, target: str, status: int, location: str 
     except ValueError:
         raise RedirectError(f"the server redirected to {location!r}, which has a bad port") from None
     new_origin = Origin(parts.scheme, parts.hostname, port)
-    new_target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Percent-encoded as a request line needs it; what is already encoded stays as it is.
+    new_target = quote(parts.path or "/", safe=_SAFE_PATH) + (
+        f"?{quote(parts.query, safe=_SAFE_QUERY)}" if parts.query else ""
+    )
     new_method = method
     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         new_method = "GET"

@@ -51,7 +51,12 @@ class ResponseShapeError(Exception):
 def http_request(call: Call) -> httpx.Request:
     import httpx
 
-    headers = [(k, v) for k, v in call.headers.pairs if k.lower() != "authorization"]
+    # Bytes, so httpx takes latin-1 values as they are instead of insisting on ASCII.
+    headers = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in call.headers.pairs
+        if k.lower() != "authorization"
+    ]
     content = call.content if isinstance(call.content, bytes) else None
     return httpx.Request(call.method, call.url, headers=headers, content=content)
 
@@ -61,7 +66,7 @@ def http_response(call: Call, raw: RawResponse) -> httpx.Response:
 
     return httpx.Response(
         raw.status,
-        headers=list(raw.headers.items()),
+        headers=[(k.encode("latin-1", "replace"), v.encode()) for k, v in raw.headers.items()],
         content=raw.content,
         request=http_request(call),
         extensions={
@@ -72,7 +77,9 @@ def http_response(call: Call, raw: RawResponse) -> httpx.Response:
 
 
 def _attempts_note(call: Call) -> str:
-    return f" (after {call.attempts} attempts)" if call.attempts > 1 else ""
+    # Retries only: a redirect or a re-sent 401 is part of one attempt, as the official SDK counts.
+    attempts = call.retries_taken + 1
+    return f" (after {attempts} attempts)" if attempts > 1 else ""
 
 
 def transport_error(call: Call, failure: TransportError) -> APIConnectionError:
@@ -86,7 +93,7 @@ def transport_error(call: Call, failure: TransportError) -> APIConnectionError:
         error = APIConnectionError(
             message=f"Connection error: {failure}{_attempts_note(call)}.", request=http_request(call)
         )
-    error.attempts = call.attempts
+    error.attempts = call.retries_taken + 1
     return error
 
 
@@ -113,7 +120,7 @@ def _status_error(call: Call, raw: RawResponse) -> OpenAIError:
     body = text
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     else:
         error = body.get("error", body) if isinstance(body, dict) else None
@@ -124,7 +131,7 @@ def _status_error(call: Call, raw: RawResponse) -> OpenAIError:
     exc = status_error_class(raw.status)(
         message + _attempts_note(call), response=http_response(call, raw), body=data
     )
-    exc.attempts = call.attempts
+    exc.attempts = call.retries_taken + 1
     return exc
 
 
@@ -133,7 +140,7 @@ def decode_json(call: Call, raw: RawResponse) -> Any:
     content = raw.content
     try:
         return json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
         pass
     content_type = raw.headers.get("content-type", "no content-type")
     excerpt = content[:200].decode("utf-8", errors="replace")

@@ -81,7 +81,7 @@ class _Events(Generic[T]):
             return
         try:
             value = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise APIResponseValidationError(
                 self._response(), data[:200], message=f"a streamed event is not JSON: {data[:200]!r}"
             ) from None

@@ -87,27 +87,38 @@ class Origin:
         return f"{self.scheme}://{self.host_header}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class HeaderBlock:
     """Headers in send order, with their HTTP/1.1 encoding computed once."""
 
     pairs: tuple[tuple[str, str], ...]
     encoded: bytes = field(init=False)
+    has_host: bool = field(init=False)
+    """A caller-set Host header, which then replaces the one made from the URL."""
 
     def __post_init__(self) -> None:
         text = "".join(f"{name}: {value}\r\n" for name, value in self.pairs)
         object.__setattr__(self, "encoded", text.encode("latin-1"))
+        object.__setattr__(self, "has_host", any(name.lower() == "host" for name, _ in self.pairs))
 
     @property
     def names(self) -> frozenset[str]:
         return frozenset(name.lower() for name, _ in self.pairs)
+
+    def without(self, names: frozenset[str]) -> HeaderBlock:
+        """These headers minus the given (lower-case) names."""
+        return HeaderBlock(tuple((n, v) for n, v in self.pairs if n.lower() not in names))
+
+    def __repr__(self) -> str:
+        # Names only: values may be credentials.
+        return f"HeaderBlock({', '.join(name for name, _ in self.pairs)})"
 
 
 # A request body: bytes (can be sent again), or a stream of chunks (once only).
 Content = bytes | AsyncIterator[bytes]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class WireRequest:
     """One attempt, as it goes on the wire. `headers` then `extra` are sent in order."""
 
@@ -121,6 +132,10 @@ class WireRequest:
     @property
     def url(self) -> str:
         return f"{self.origin}{self.target}"
+
+    def __repr__(self) -> str:
+        # Never the headers or body: they hold the key.
+        return f"<WireRequest {self.method} {self.url}>"
 
     def all_headers(self) -> Iterable[tuple[str, str]]:
         yield from self.headers.pairs
@@ -216,10 +231,12 @@ class HttpxTransport:
 
     follows_redirects = True
 
-    def __init__(self, client: httpx.AsyncClient | httpx.Client) -> None:
+    def __init__(self, client: httpx.AsyncClient | httpx.Client, *, owned: bool = False) -> None:
         import httpx
 
         self._client = client
+        # Owned: made by this package (for proxies), so closed with the dispatcher.
+        self._owned = owned
         self._is_async = isinstance(client, httpx.AsyncClient)
         # Worker threads for a sync client; created on first use so that
         # construction does not need a running event loop.
@@ -231,7 +248,9 @@ class HttpxTransport:
     async def aclose(self) -> None:
         # The user's client is theirs to close: the official SDK does not close
         # an http_client it was given either, and it may be shared.
-        return None
+        if self._owned and self._is_async:
+            with anyio.CancelScope(shield=True):
+                await self._client.aclose()  # type: ignore[union-attr]
 
     async def _in_thread(self, fn: Any, *args: Any) -> Any:
         if self._limiter is None:
@@ -241,6 +260,11 @@ class HttpxTransport:
     async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
         import httpx
 
+        if self._owned and self._client.is_closed:
+            # Closed with an earlier dispatcher (the client moved to a new event loop).
+            from ._httpx_clients import DefaultAsyncHttpxClient
+
+            self._client = DefaultAsyncHttpxClient()
         req = self._client.build_request(
             request.method,
             request.url,

@@ -6,8 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from openai_actors.mock import MockServer
+
+# No per-example deadline: the machine is shared, and a slow example is not a wrong one.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -21,6 +26,15 @@ def server() -> Iterator[MockServer]:
     """A fresh mock server on a free loopback port, stopped after the test."""
     with MockServer() as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage() -> Iterator[None]:
+    """Collect after each test, so a leaked socket or stream warns in the test that leaked it."""
+    yield
+    import gc
+
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

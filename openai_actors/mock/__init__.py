@@ -1,7 +1,10 @@
 """An OpenAI-compatible mock HTTP server, for tests, examples and benchmarks.
 
-Standard library only. ``MockServer`` runs it in a background thread (with
-fault injection and request recording); ``main`` / ``python -m
+Standard library only. Chat and legacy completions (plain or streamed as
+Server-Sent Events), the Responses API, embeddings, moderations, models,
+files and batches, with deterministic "echo: ..." answers. ``MockServer``
+runs it in a background thread (with fault injection, stream delays and
+mid-stream faults, and request recording); ``main`` / ``python -m
 openai_actors.mock`` runs it in the foreground.
 """
 

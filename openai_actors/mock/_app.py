@@ -1,4 +1,4 @@
-"""The mock's OpenAI endpoints: pure functions from a request to a reply.
+"""The mock's stateless OpenAI endpoints: chat, legacy completions, embeddings, models.
 
 Replies are deterministic functions of the request (plus a request number and
 the clock for ``id``/``created``), so tests can check that every caller got
@@ -16,175 +16,52 @@ import struct
 import sys
 import time
 from array import array
-from collections.abc import Callable, Mapping
-from http import HTTPStatus
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any, Final
-from urllib.parse import unquote
 
-__all__ = ["ApiError", "Reply", "default_error_body", "dispatch", "error_body"]
+from ._common import (
+    ApiError,
+    Reply,
+    Result,
+    completion_limit,
+    invalid_type,
+    load_object,
+    optional_int,
+    required,
+    string,
+    tokens,
+    truncate,
+)
+from ._http import Request
+from ._stream import chat_stream, completion_stream
 
-Reply = tuple[int, bytes, Mapping[str, str] | None]
-Handler = Callable[[bytes, int], Reply]
+__all__ = ["MODELS", "chat_completions", "completions", "embeddings", "list_models", "retrieve_model"]
 
 DEFAULT_DIMENSIONS: Final = 8
 MAX_DIMENSIONS: Final = 65_536
 MAX_EMBEDDING_INPUTS: Final = 2048
 MAX_CHOICES: Final = 128
-_MODELS_PREFIX: Final = "/v1/models/"
+MAX_PROMPTS: Final = 2048
 
 
-class ApiError(Exception):
-    """An error answered in OpenAI's shape: ``{"error": {message, type, param, code}}``."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type: str = "invalid_request_error",
-        param: str | None = None,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.type = type
-        self.param = param
-        self.code = code
-        self.headers = headers
-
-    def reply(self) -> Reply:
-        return self.status, error_body(self.message, self.type, self.param, self.code), self.headers
-
-
-def error_body(message: str, type: str, param: str | None = None, code: str | None = None) -> bytes:
-    error = {"message": message, "type": type, "param": param, "code": code}
-    return json.dumps({"error": error}).encode()
-
-
-# Messages close to what OpenAI says, so client code that logs them reads naturally.
-_FAULT_ERRORS: Final[dict[int, tuple[str, str, str | None]]] = {
-    400: ("Invalid request.", "invalid_request_error", None),
-    401: ("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
-    403: ("You are not allowed to sample from this model.", "invalid_request_error", None),
-    404: ("The requested resource does not exist.", "invalid_request_error", None),
-    408: ("Request timed out.", "server_error", None),
-    409: ("The request conflicted with another request.", "invalid_request_error", None),
-    422: ("The request could not be processed.", "invalid_request_error", None),
-    429: ("Rate limit reached for requests. Please try again later.", "requests", "rate_limit_exceeded"),
-    500: ("The server had an error while processing your request. Sorry about that!", "server_error", None),
-    502: ("Bad gateway.", "server_error", None),
-    503: ("The engine is currently overloaded, please try again later.", "server_error", None),
-    504: ("Gateway timeout.", "server_error", None),
-}
-
-
-def default_error_body(status: int) -> bytes:
-    """The OpenAI-style error body for an injected ``status`` that came without one."""
-    known = _FAULT_ERRORS.get(status)
-    if known is not None:
-        message, kind, code = known
-        return error_body(message, kind, code=code)
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    kind = "server_error" if status >= 500 else "invalid_request_error"
-    return error_body(f"{status} {phrase}.", kind)
-
-
-def dispatch(method: str, path: str, body: bytes, number: int) -> Reply:
-    """Answer one request; ``number`` is the server-wide request counter."""
-    try:
-        return _route(method, path)(body, number)
-    except ApiError as error:
-        return error.reply()
-
-
-def _route(method: str, path: str) -> Handler:
-    methods = _ROUTES.get(path)
-    if methods is None:
-        if path.startswith(_MODELS_PREFIX) and len(path) > len(_MODELS_PREFIX):
-            methods = {"GET": _retrieve_model_handler(path)}
-        else:
-            raise ApiError(
-                404,
-                f"Invalid URL ({method} {path})",
-                code="unknown_url",
-            )
-    handler = methods.get(method)
-    if handler is None:
-        raise ApiError(
-            405,
-            f"Method {method} is not allowed for {path}; use {', '.join(methods)}.",
-            code="method_not_allowed",
-            headers={"allow": ", ".join(methods)},
-        )
-    return handler
-
-
-# --- request validation -----------------------------------------------------
-
-
-def _load_object(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
+def _stream_options(payload: dict[str, Any]) -> tuple[bool, bool]:
+    """Return (stream, include_usage), validated as OpenAI does."""
+    stream = payload.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise invalid_type("stream", "a boolean", stream)
+    options = payload.get("stream_options")
+    if options is None:
+        return bool(stream), False
+    if not stream:
         raise ApiError(
             400,
-            "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.",
-        ) from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return payload
-
-
-def _required(payload: dict[str, Any], name: str) -> Any:
-    value = payload.get(name)
-    if value is None:
-        raise ApiError(
-            400, f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter"
-        )
-    return value
-
-
-def _invalid_type(name: str, expected: str, value: object) -> ApiError:
-    return ApiError(
-        400,
-        f"Invalid type for '{name}': expected {expected}, but got {type(value).__name__}.",
-        param=name,
-        code="invalid_type",
-    )
-
-
-def _string(payload: dict[str, Any], name: str) -> str:
-    value = _required(payload, name)
-    if not isinstance(value, str):
-        raise _invalid_type(name, "a string", value)
-    return value
-
-
-def _optional_int(payload: dict[str, Any], name: str, low: int, high: int) -> int | None:
-    value = payload.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _invalid_type(name, "an integer", value)
-    if not low <= value <= high:
-        raise ApiError(
-            400,
-            f"Invalid value for '{name}': expected an integer between {low} and {high}, got {value}.",
-            param=name,
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            param="stream_options",
             code="invalid_value",
         )
-    return value
-
-
-def _tokens(chars: int) -> int:
-    """The mock's tokenizer: one token per four characters, rounded up."""
-    return -(-chars // 4)
+    if not isinstance(options, dict):
+        raise invalid_type("stream_options", "an object", options)
+    return True, bool(options.get("include_usage"))
 
 
 # --- chat completions -------------------------------------------------------
@@ -199,23 +76,33 @@ _COMPLETION: Final = (
 )
 
 
-def _chat_completions(body: bytes, number: int) -> Reply:
-    payload = _load_object(body)
-    model = _string(payload, "model")
-    messages = _required(payload, "messages")
+def chat_completions(request: Request, number: int) -> Result:
+    payload = load_object(request.body)
+    model = string(payload, "model")
+    messages = required(payload, "messages")
     if not isinstance(messages, list):
-        raise _invalid_type("messages", "an array", messages)
+        raise invalid_type("messages", "an array", messages)
     if not messages:
         raise ApiError(400, "Invalid 'messages': empty array.", param="messages", code="empty_array")
-    if payload.get("stream"):
-        raise ApiError(
-            400, "The mock server does not support streaming.", param="stream", code="unsupported_value"
-        )
     prompt_chars, last_text = _read_messages(messages)
-    reply, finish_reason = _truncate("echo: " + last_text, _completion_limit(payload))
-    choices = _optional_int(payload, "n", 1, MAX_CHOICES) or 1
-    completion_tokens = _tokens(len(reply)) * choices
-    prompt_tokens = _tokens(prompt_chars)
+    reply, finish_reason = truncate("echo: " + last_text, completion_limit(payload))
+    choices = optional_int(payload, "n", 1, MAX_CHOICES) or 1
+    completion_tokens = tokens(len(reply)) * choices
+    prompt_tokens = tokens(prompt_chars)
+    # "stream" is looked up first so the common non-streaming case pays one dict lookup.
+    if "stream" in payload or "stream_options" in payload:
+        stream, include_usage = _stream_options(payload)
+        if stream:
+            return chat_stream(
+                number,
+                int(time.time()),
+                model,
+                reply,
+                finish_reason,
+                choices,
+                include_usage,
+                (prompt_tokens, completion_tokens),
+            )
     content = _json_str(reply)
     if choices == 1:  # the common case, without the generator
         choice_list = _CHOICE % (0, content, finish_reason)
@@ -239,7 +126,7 @@ def _read_messages(messages: list[Any]) -> tuple[int, str]:
     text = ""
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
-            raise _invalid_type(f"messages[{index}]", "an object", message)
+            raise invalid_type(f"messages[{index}]", "an object", message)
         text = _message_text(message.get("content"), index)
         total += len(text)
     return total, text
@@ -256,29 +143,69 @@ def _message_text(content: Any, index: int) -> str:
             for part in content
             if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
         )
-    raise _invalid_type(f"messages[{index}].content", "a string or an array of content parts", content)
+    raise invalid_type(f"messages[{index}].content", "a string or an array of content parts", content)
 
 
-def _completion_limit(payload: dict[str, Any]) -> int | None:
-    limit = _optional_int(payload, "max_completion_tokens", 1, sys.maxsize)
-    if limit is None:
-        limit = _optional_int(payload, "max_tokens", 1, sys.maxsize)
-    return limit
+# --- legacy completions -----------------------------------------------------
 
 
-def _truncate(reply: str, limit: int | None) -> tuple[str, str]:
-    if limit is not None and len(reply) > limit * 4:
-        return reply[: limit * 4], "length"
-    return reply, "stop"
+def completions(request: Request, number: int) -> Result:
+    """``POST /v1/completions``: one "echo: <prompt>" choice per prompt (times ``n``).
+
+    Unlike OpenAI, ``max_tokens`` has no default of 16: without it the echo is whole.
+    """
+    payload = load_object(request.body)
+    model = string(payload, "model")
+    prompts = _prompts(required(payload, "prompt"))
+    limit = completion_limit(payload)
+    per_prompt = optional_int(payload, "n", 1, MAX_CHOICES) or 1
+    stream, include_usage = _stream_options(payload)
+    texts = [truncate("echo: " + prompt, limit) for prompt in prompts for _ in range(per_prompt)]
+    prompt_tokens = sum(tokens(len(prompt)) for prompt in prompts)
+    completion_tokens = sum(tokens(len(text)) for text, _ in texts)
+    created = int(time.time())
+    if stream:
+        return completion_stream(
+            number, created, model, texts, include_usage, (prompt_tokens, completion_tokens)
+        )
+    reply = {
+        "id": f"cmpl-{number}",
+        "object": "text_completion",
+        "created": created,
+        "model": model,
+        "system_fingerprint": "fp_mock",
+        "choices": [
+            {"text": text, "index": index, "logprobs": None, "finish_reason": finish_reason}
+            for index, (text, finish_reason) in enumerate(texts)
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+    return 200, json.dumps(reply, separators=(",", ":")).encode(), None
+
+
+def _prompts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if (
+        isinstance(value, list)
+        and 0 < len(value) <= MAX_PROMPTS
+        and all(isinstance(item, str) for item in value)
+    ):
+        return value
+    raise invalid_type("prompt", f"a string or an array of 1 to {MAX_PROMPTS} strings", value)
 
 
 # --- embeddings -------------------------------------------------------------
 
 
-def _embeddings(body: bytes, number: int) -> Reply:
-    payload = _load_object(body)
-    model = _string(payload, "model")
-    inputs = _embedding_inputs(_required(payload, "input"))
+def embeddings(request: Request, number: int) -> Reply:
+    payload = load_object(request.body)
+    model = string(payload, "model")
+    inputs = _embedding_inputs(required(payload, "input"))
     encoding = payload.get("encoding_format") or "float"
     if encoding not in ("float", "base64"):
         raise ApiError(
@@ -287,18 +214,18 @@ def _embeddings(body: bytes, number: int) -> Reply:
             param="encoding_format",
             code="invalid_value",
         )
-    dimensions = _optional_int(payload, "dimensions", 1, MAX_DIMENSIONS) or DEFAULT_DIMENSIONS
+    dimensions = optional_int(payload, "dimensions", 1, MAX_DIMENSIONS) or DEFAULT_DIMENSIONS
     data = []
     for index, (key, _) in enumerate(inputs):
         floats, encoded = _vector(key, dimensions)
         embedding: Any = encoded if encoding == "base64" else list(floats)
         data.append({"object": "embedding", "index": index, "embedding": embedding})
-    tokens = sum(count for _, count in inputs)
+    total = sum(count for _, count in inputs)
     reply = {
         "object": "list",
         "data": data,
         "model": model,
-        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        "usage": {"prompt_tokens": total, "total_tokens": total},
     }
     return 200, json.dumps(reply, separators=(",", ":")).encode(), None
 
@@ -308,7 +235,7 @@ def _embedding_inputs(value: Any) -> list[tuple[bytes, int]]:
     if isinstance(value, str):
         return [_text_input(value)]
     if not isinstance(value, list) or not value:
-        raise _invalid_type("input", "a string or a non-empty array", value)
+        raise invalid_type("input", "a string or a non-empty array", value)
     if len(value) > MAX_EMBEDDING_INPUTS:
         raise ApiError(
             400,
@@ -322,7 +249,7 @@ def _embedding_inputs(value: Any) -> list[tuple[bytes, int]]:
         return [_text_input(item) for item in value]
     if all(isinstance(item, list) and item and all(_is_int(token) for token in item) for item in value):
         return [_token_input(item) for item in value]
-    raise _invalid_type("input", "a string, an array of strings or of token arrays", value)
+    raise invalid_type("input", "a string, an array of strings or of token arrays", value)
 
 
 def _is_int(value: object) -> bool:
@@ -330,12 +257,12 @@ def _is_int(value: object) -> bool:
 
 
 def _text_input(text: str) -> tuple[bytes, int]:
-    return text.encode("utf-8", "surrogatepass"), _tokens(len(text))
+    return text.encode("utf-8", "surrogatepass"), tokens(len(text))
 
 
-def _token_input(tokens: list[int]) -> tuple[bytes, int]:
+def _token_input(ids: list[int]) -> tuple[bytes, int]:
     # A distinct prefix so that the token array [1, 2] and the text "1,2" differ.
-    return b"tokens:" + ",".join(map(str, tokens)).encode(), len(tokens)
+    return b"tokens:" + ",".join(map(str, ids)).encode(), len(ids)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -371,28 +298,16 @@ _MODEL_BODIES: Final = {model["id"]: json.dumps(model).encode() for model in MOD
 _MODEL_LIST: Final = json.dumps({"object": "list", "data": list(MODELS)}).encode()
 
 
-def _list_models(body: bytes, number: int) -> Reply:
+def list_models(request: Request, number: int) -> Reply:
     return 200, _MODEL_LIST, None
 
 
-def _retrieve_model_handler(path: str) -> Handler:
-    model_id = unquote(path[len(_MODELS_PREFIX) :])
-
-    def retrieve(body: bytes, number: int) -> Reply:
-        found = _MODEL_BODIES.get(model_id)
-        if found is None:
-            raise ApiError(
-                404,
-                f"The model '{model_id}' does not exist or you do not have access to it.",
-                code="model_not_found",
-            )
-        return 200, found, None
-
-    return retrieve
-
-
-_ROUTES: Final[dict[str, dict[str, Handler]]] = {
-    "/v1/chat/completions": {"POST": _chat_completions},
-    "/v1/embeddings": {"POST": _embeddings},
-    "/v1/models": {"GET": _list_models},
-}
+def retrieve_model(request: Request, number: int, model_id: str) -> Reply:
+    found = _MODEL_BODIES.get(model_id)
+    if found is None:
+        raise ApiError(
+            404,
+            f"The model '{model_id}' does not exist or you do not have access to it.",
+            code="model_not_found",
+        )
+    return 200, found, None

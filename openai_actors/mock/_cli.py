@@ -16,10 +16,16 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the mock server in the foreground; print its base URL (one line) once listening."""
     args = _parser().parse_args(argv)
-    if args.latency < 0:
-        print("--latency must be >= 0", file=sys.stderr)
-        return 2
-    state = ServerState(latency=args.latency, record=not args.no_record)
+    for flag in ("latency", "stream_first_delay", "stream_chunk_delay"):
+        if getattr(args, flag) < 0:
+            print(f"--{flag.replace('_', '-')} must be >= 0", file=sys.stderr)
+            return 2
+    state = ServerState(
+        latency=args.latency,
+        record=not args.no_record,
+        stream_first_delay=args.stream_first_delay,
+        stream_chunk_delay=args.stream_chunk_delay,
+    )
     try:
         asyncio.run(_serve(state, args.host, args.port))
     except OSError as error:
@@ -31,7 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m openai_actors.mock",
-        description="An OpenAI-compatible mock server (chat completions, embeddings, models).",
+        description=(
+            "An OpenAI-compatible mock server (chat and legacy completions with streaming, responses, "
+            "embeddings, moderations, models, files, batches)."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument(
@@ -39,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds to wait before every normal response (default: 0)"
+    )
+    parser.add_argument(
+        "--stream-first-delay",
+        type=float,
+        default=0.0,
+        help="seconds a streaming reply waits before its first event (default: 0)",
+    )
+    parser.add_argument(
+        "--stream-chunk-delay",
+        type=float,
+        default=0.0,
+        help="seconds a streaming reply waits between events (default: 0)",
     )
     parser.add_argument(
         "--no-record", action="store_true", help="do not keep received requests in memory (for benchmarks)"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Final
 
-__all__ = ["HttpError", "Request", "RequestParser", "render_response"]
+__all__ = ["HttpError", "Request", "RequestParser", "render_response", "render_stream_head"]
 
 MAX_HEAD_SIZE: Final = 64 * 1024
 _MAX_CHUNK_LINE: Final = 1024
@@ -344,3 +344,33 @@ def render_response(
     status_line = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} {_reason(status)}\r\n"
     head = status_line + "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
     return head.encode("latin-1") + body
+
+
+def render_stream_head(
+    status: int,
+    request_id: int,
+    *,
+    chunked: bool,
+    connection: str | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """The head of a Server-Sent Events response, whose body follows in pieces.
+
+    ``chunked`` frames the body in HTTP/1.1 chunks; without it (for HTTP/1.0
+    clients) the body is delimited by closing the connection.
+    """
+    headers = {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-request-id": f"req_{request_id}",
+    }
+    if chunked:
+        headers["transfer-encoding"] = "chunked"
+    if connection is not None:
+        headers["connection"] = connection
+    if extra_headers:
+        for name, value in extra_headers.items():
+            headers[name.lower()] = value
+    status_line = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} {_reason(status)}\r\n"
+    head = status_line + "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+    return head.encode("latin-1")

@@ -3,7 +3,9 @@
 Everything here runs on the server's event loop thread, except the methods of
 :class:`ServerState` documented as callable from any thread. Connections are
 plain callback-driven state machines (no tasks) because that is the cheapest
-way to serve many small requests with asyncio.
+way to serve many small requests with asyncio; a streamed reply is pumped by
+the same callbacks (timers for its delays, ``resume_writing`` after the client
+caught up), one event per write.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Final
 from urllib.parse import parse_qs
 
-from ._app import Reply, default_error_body, dispatch, error_body
-from ._http import CONTINUE, HttpError, Request, RequestParser, render_response
-from ._types import Fault, RecordedRequest
+from ._common import Result, StreamReply, default_error_body, error_body
+from ._files import DEFAULT_MAX_STORAGE
+from ._http import CONTINUE, HttpError, Request, RequestParser, render_response, render_stream_head
+from ._router import App
+from ._types import STREAM_ACTIONS, Fault, RecordedRequest
 
 __all__ = ["Connection", "ServerState", "serve"]
 
@@ -34,6 +39,10 @@ LINGER_SECONDS: Final = 2.0
 # Pipelined requests waiting behind a delayed response; past this, stop reading.
 _MAX_QUEUED: Final = 256
 _RESET_LINGER: Final = struct.pack("ii", 1, 0)
+# Events a stream writes back to back before yielding the loop, so that one fast
+# stream cannot starve the other connections (nor delay its own connection_lost).
+_EVENTS_PER_TURN: Final = 64
+_LAST_CHUNK: Final = b"0\r\n\r\n"
 
 _log = logging.getLogger("openai_actors.mock")
 
@@ -46,23 +55,41 @@ class ServerState:
     """
 
     def __init__(
-        self, *, latency: float = 0.0, record: bool = True, max_body_size: int = DEFAULT_MAX_BODY_SIZE
+        self,
+        *,
+        latency: float = 0.0,
+        record: bool = True,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        stream_first_delay: float = 0.0,
+        stream_chunk_delay: float = 0.0,
+        max_file_storage: int = DEFAULT_MAX_STORAGE,
+        batch_delay: float = 0.0,
     ) -> None:
         self.latency = latency
         self.record = record
         self.max_body_size = max_body_size
+        self.stream_first_delay = stream_first_delay
+        self.stream_chunk_delay = stream_chunk_delay
         self.request_count = 0
         self.requests_served = 0
         self.connections_opened = 0
         self.open_connections = 0
         self.disconnects = 0
         self.hanging = 0
+        self.write_pauses = 0
+        self.peak_stream_buffer = 0
         self.connections: set[Connection] = set()
         self._records: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._changed = threading.Condition(threading.Lock())
         self._waiters = 0
+        self.app = App(
+            next_number=self.next_number,
+            notify=self.notify,
+            max_file_storage=max_file_storage,
+            batch_delay=batch_delay,
+        )
 
     # --- any thread ---------------------------------------------------------
 
@@ -113,6 +140,11 @@ class ServerState:
 
     # --- loop thread --------------------------------------------------------
 
+    def next_number(self) -> int:
+        """A request number for a request that did not come over a socket (a batch line)."""
+        self.request_count += 1
+        return self.request_count
+
     def next_request(self, request: Request) -> int:
         """Number ``request`` and record it; return its number."""
         self.request_count += 1
@@ -151,14 +183,55 @@ class ServerState:
             connection.abort()
 
 
+class _Stream:
+    """A streamed reply in progress on a connection."""
+
+    __slots__ = (
+        "action",
+        "ahead",
+        "chunk_delay",
+        "chunked",
+        "error_payload",
+        "keep_alive",
+        "reply",
+        "sent",
+        "stop_at",
+    )
+
+    def __init__(
+        self,
+        reply: StreamReply,
+        chunked: bool,
+        keep_alive: bool,
+        chunk_delay: float,
+        action: str | None,
+        stop_at: int,
+        error_payload: bytes | None,
+    ) -> None:
+        self.reply = reply
+        self.chunked = chunked
+        self.keep_alive = keep_alive
+        self.chunk_delay = chunk_delay
+        # The fault to meet once ``stop_at`` events are sent (-1: none).
+        self.action = action
+        self.stop_at = stop_at
+        self.error_payload = error_payload
+        self.sent = 0
+        # The next event, fetched early to learn whether there is one (so that
+        # no chunk delay is spent after the last event).
+        self.ahead: bytes | None = None
+
+
 class Connection(asyncio.Protocol):
     """One client connection: parses requests and answers them in order.
 
-    A response that has to wait (latency, a fault delay, a hang) makes the
-    connection busy; requests pipelined behind it queue until it is sent.
+    A response that has to wait (latency, a fault delay, a hang, a stream)
+    makes the connection busy; requests pipelined behind it queue until it is
+    sent.
     """
 
     __slots__ = (
+        "_app_dispatch",
         "_busy",
         "_by_client",
         "_by_server",
@@ -171,6 +244,7 @@ class Connection(asyncio.Protocol):
         "_paused",
         "_queue",
         "_state",
+        "_stream",
         "_timer",
         "_transport",
         "_write_paused",
@@ -179,11 +253,13 @@ class Connection(asyncio.Protocol):
     def __init__(self, state: ServerState, loop: asyncio.AbstractEventLoop) -> None:
         self._state = state
         self._loop = loop
+        self._app_dispatch = state.app.dispatch
         self._parser = RequestParser(state.max_body_size)
         self._transport: asyncio.Transport | None = None
         self._queue: deque[Request | HttpError] = deque()
         self._out: list[bytes] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
+        self._stream: _Stream | None = None
         self._busy = False
         self._hanging = False
         self._closing = False
@@ -214,9 +290,9 @@ class Connection(asyncio.Protocol):
             self._transport_or_fail().pause_reading()
 
     def eof_received(self) -> bool | None:
-        # Closing at once, even with a delayed reply pending, is deliberate: an
-        # HTTP client that half-closes has given up, and cancellation tests
-        # want to see the disconnect right away.
+        # Closing at once, even with a delayed reply or a stream pending, is
+        # deliberate: an HTTP client that half-closes has given up, and
+        # cancellation tests want to see the disconnect right away.
         if not self._by_server:
             self._by_client = True
         return None
@@ -224,6 +300,7 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closing = True
         self._queue.clear()
+        self._stream = None
         self._cancel_timer()
         if self._hanging:
             self._hanging = False
@@ -232,14 +309,23 @@ class Connection(asyncio.Protocol):
         self._state.connection_lost(self, by_client)
 
     def pause_writing(self) -> None:
-        # The client is not reading its responses: stop reading its requests.
+        # The client is not reading its responses: stop reading its requests,
+        # and stop producing stream events until it catches up.
         self._write_paused = True
+        self._state.write_pauses += 1
+        self._state.notify()
         self._transport_or_fail().pause_reading()
 
     def resume_writing(self) -> None:
         self._write_paused = False
-        if not self._paused and not self._closing:
+        if self._closing:
+            return
+        if not self._paused:
             self._transport_or_fail().resume_reading()
+        if self._stream is not None and self._timer is None:
+            self._pump()
+            if not self._busy:
+                self._drain()
 
     def abort(self) -> None:
         """Close at once, for server shutdown."""
@@ -274,7 +360,11 @@ class Connection(asyncio.Protocol):
             self._respond(item, number, None)
 
     def _respond(self, request: Request, number: int, fault: Fault | None) -> None:
-        status, body, headers = self._reply(request, number, fault)
+        result = self._reply(request, number, fault)
+        if isinstance(result, StreamReply):
+            self._start_stream(request, number, result, fault)
+            return
+        status, body, headers = result
         connection = None
         if request.http10 or not request.keep_alive:
             connection = "keep-alive" if request.keep_alive else "close"
@@ -284,7 +374,7 @@ class Connection(asyncio.Protocol):
         if not request.keep_alive:
             self._close()
 
-    def _reply(self, request: Request, number: int, fault: Fault | None) -> Reply:
+    def _reply(self, request: Request, number: int, fault: Fault | None) -> Result:
         if fault is not None and fault.status is not None:
             body = fault.body_bytes()
             if body is not None:
@@ -293,16 +383,23 @@ class Connection(asyncio.Protocol):
                 return fault.status, b"", fault.headers
             if fault.status >= 400:
                 return fault.status, default_error_body(fault.status), fault.headers
-        status, body, headers = self._dispatch(request, number)
-        if fault is not None:
-            status = fault.status or status
+        result = self._dispatch(request, number)
+        if fault is None:
+            return result
+        if isinstance(result, StreamReply):
+            result.status = fault.status or result.status
             if fault.headers:
-                headers = {**(headers or {}), **fault.headers}
+                result.headers = {**(result.headers or {}), **fault.headers}
+            return result
+        status, body, headers = result
+        status = fault.status or status
+        if fault.headers:
+            headers = {**(headers or {}), **fault.headers}
         return status, body, headers
 
-    def _dispatch(self, request: Request, number: int) -> Reply:
+    def _dispatch(self, request: Request, number: int) -> Result:
         try:
-            return dispatch(request.method, request.path, request.body, number)
+            return self._app_dispatch(request, number)
         except Exception as error:
             # A bug in the mock must not kill the connection silently.
             _log.exception("mock server failed to answer %s %s", request.method, request.path)
@@ -320,6 +417,137 @@ class Connection(asyncio.Protocol):
         self._parser.expect_continue = False
         if not self._busy and not self._queue and not self._closing:
             self._transport_or_fail().write(CONTINUE)
+
+    # --- streams ------------------------------------------------------------
+
+    def _start_stream(self, request: Request, number: int, reply: StreamReply, fault: Fault | None) -> None:
+        state = self._state
+        first_delay = state.stream_first_delay
+        chunk_delay = state.stream_chunk_delay
+        action: str | None = None
+        stop_at = -1
+        payload = None
+        if fault is not None:
+            if fault.first_delay is not None:
+                first_delay = fault.first_delay
+            if fault.chunk_delay is not None:
+                chunk_delay = fault.chunk_delay
+            if fault.action in STREAM_ACTIONS or fault.action == "truncate":
+                action = fault.action
+                stop_at = fault.after
+                if action == "stream_error":
+                    payload = fault.body_bytes()
+        # HTTP/1.0 has no chunked encoding: the end of the body is the end of the connection.
+        chunked = not request.http10
+        keep_alive = chunked and request.keep_alive
+        self._out.append(
+            render_stream_head(
+                reply.status,
+                number,
+                chunked=chunked,
+                connection=None if keep_alive else "close",
+                extra_headers=reply.headers,
+            )
+        )
+        self._flush()
+        self._busy = True
+        self._stream = _Stream(reply, chunked, keep_alive, chunk_delay, action, stop_at, payload)
+        if first_delay > 0:
+            self._timer = self._loop.call_later(first_delay, self._pump_later)
+        else:
+            self._pump()
+
+    def _pump_later(self) -> None:
+        self._timer = None
+        if self._closing:
+            return
+        self._pump()
+        if not self._busy:
+            self._drain()
+
+    def _pump(self) -> None:
+        stream = self._stream
+        if stream is None or self._closing:
+            return
+        try:
+            self._pump_events(stream)
+        except Exception:
+            # A bug in the mock mid-stream: the head is sent, so a 500 is no
+            # longer possible; an unterminated body at least tells the client.
+            _log.exception("mock server failed while streaming")
+            self._stream = None
+            self._close()
+
+    def _pump_events(self, stream: _Stream) -> None:
+        """Write events until the stream ends, waits for a delay, or the client falls behind."""
+        transport = self._transport_or_fail()
+        state = self._state
+        events = stream.reply.events
+        budget = _EVENTS_PER_TURN
+        while not self._write_paused:
+            if stream.sent == stream.stop_at:
+                self._stream_fault(stream)
+                return
+            event = stream.ahead
+            if event is None:
+                event = next(events, None)
+                if event is None:
+                    self._finish_stream(stream)
+                    return
+            else:
+                stream.ahead = None
+            transport.write(b"%x\r\n%b\r\n" % (len(event), event) if stream.chunked else event)
+            stream.sent += 1
+            if transport.is_closing():
+                return  # the write failed: connection_lost is on its way
+            buffered = transport.get_write_buffer_size()
+            if buffered > state.peak_stream_buffer:
+                state.peak_stream_buffer = buffered
+            if stream.chunk_delay > 0:
+                stream.ahead = next(events, None)
+                if stream.ahead is None:
+                    self._finish_stream(stream)
+                else:
+                    self._timer = self._loop.call_later(stream.chunk_delay, self._pump_later)
+                return
+            budget -= 1
+            if not budget:
+                self._timer = self._loop.call_soon(self._pump_later)
+                return
+        # Paused: resume_writing pumps again.
+
+    def _finish_stream(self, stream: _Stream) -> None:
+        if stream.stop_at > stream.sent:
+            self._stream_fault(stream)  # fewer events than ``after``: the fault hits at the end
+        else:
+            self._end_stream(stream)
+
+    def _end_stream(self, stream: _Stream) -> None:
+        self._stream = None
+        self._busy = False
+        if stream.chunked:
+            self._transport_or_fail().write(_LAST_CHUNK)
+        self._state.requests_served += 1
+        self._state.notify()
+        if not stream.keep_alive:
+            self._close()
+
+    def _stream_fault(self, stream: _Stream) -> None:
+        action = stream.action
+        if action == "stream_error":
+            event = stream.reply.error_event(stream.sent, stream.error_payload)
+            self._transport_or_fail().write(
+                b"%x\r\n%b\r\n" % (len(event), event) if stream.chunked else event
+            )
+            self._end_stream(stream)
+            return
+        self._stream = None
+        if action == "stream_stall":
+            self._hang()
+        elif action == "stream_drop":
+            self._reset()
+        else:  # "truncate": FIN where the body should go on
+            self._close()
 
     # --- faults -------------------------------------------------------------
 
@@ -339,11 +567,30 @@ class Connection(asyncio.Protocol):
             self._close()
         elif action == "reset":
             self._reset()
-        else:
+        elif action == "truncate":
             self._truncate(request, number, fault)
+        else:
+            self._apply_stream_fault(request, number, fault)
+
+    def _apply_stream_fault(self, request: Request, number: int, fault: Fault) -> None:
+        result = self._dispatch(request, number)
+        if isinstance(result, StreamReply):
+            if fault.headers:
+                result.headers = {**(result.headers or {}), **fault.headers}
+            self._start_stream(request, number, result, fault)
+        elif fault.action == "stream_stall":
+            self._hang()
+        elif fault.action == "stream_drop":
+            self._reset()
+        else:
+            self._respond(request, number, replace(fault, action="respond", status=fault.status or 500))
 
     def _truncate(self, request: Request, number: int, fault: Fault) -> None:
-        status, body, headers = self._reply(request, number, fault)
+        result = self._reply(request, number, fault)
+        if isinstance(result, StreamReply):
+            self._start_stream(request, number, result, fault)
+            return
+        status, body, headers = result
         declared = max(len(body), 1)
         response = render_response(status, body, number, extra_headers=headers, declared_length=declared)
         self._out.append(response[: len(response) - len(body) + len(body) // 2])
@@ -396,6 +643,7 @@ class Connection(asyncio.Protocol):
         self._closing = True
         self._discard_input = True
         self._queue.clear()
+        self._stream = None
         self._cancel_timer()
         self._transport_or_fail().close()
 
@@ -438,6 +686,7 @@ async def serve(
         await stop.wait()
     finally:
         server.close()
+        await state.app.aclose()
         state.abort_connections()
         # Let the aborted transports run connection_lost and close their sockets.
         for _ in range(10):

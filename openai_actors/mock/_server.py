@@ -8,8 +8,9 @@ import itertools
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final, Self
+from typing import Any, Final, Self
 
+from ._files import DEFAULT_MAX_STORAGE
 from ._protocol import DEFAULT_MAX_BODY_SIZE, ServerState, serve
 from ._types import Fault, RecordedRequest
 
@@ -24,6 +25,11 @@ class MockServer:
     ``with MockServer() as server:`` serves on ``server.url`` from a daemon
     thread until the block ends. Counters, recordings and faults may be used
     from any thread.
+
+    Streaming replies wait ``stream_first_delay`` seconds between the head
+    and the first event and ``stream_chunk_delay`` between events. Uploaded
+    files are kept in memory up to ``max_file_storage`` bytes in all. Each
+    line of a batch takes ``batch_delay`` seconds (a cancel cuts it short).
     """
 
     def __init__(
@@ -34,11 +40,30 @@ class MockServer:
         latency: float = 0.0,
         record: bool = True,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        stream_first_delay: float = 0.0,
+        stream_chunk_delay: float = 0.0,
+        max_file_storage: int = DEFAULT_MAX_STORAGE,
+        batch_delay: float = 0.0,
     ) -> None:
+        for name, value in (
+            ("latency", latency),
+            ("stream_first_delay", stream_first_delay),
+            ("stream_chunk_delay", stream_chunk_delay),
+            ("batch_delay", batch_delay),
+        ):
+            _check_delay(name, value)
         self.host = host
         self._requested_port = port
         self._port: int | None = None
-        self._state = ServerState(latency=latency, record=record, max_body_size=max_body_size)
+        self._state = ServerState(
+            latency=latency,
+            record=record,
+            max_body_size=max_body_size,
+            stream_first_delay=stream_first_delay,
+            stream_chunk_delay=stream_chunk_delay,
+            max_file_storage=max_file_storage,
+            batch_delay=batch_delay,
+        )
         self._lifecycle = threading.Lock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -135,9 +160,38 @@ class MockServer:
 
     @latency.setter
     def latency(self, value: float) -> None:
-        if value < 0:
-            raise ValueError(f"latency must be >= 0, got {value}")
+        _check_delay("latency", value)
         self._state.latency = value
+
+    @property
+    def stream_first_delay(self) -> float:
+        """Seconds a streaming reply waits between its head and its first event."""
+        return self._state.stream_first_delay
+
+    @stream_first_delay.setter
+    def stream_first_delay(self, value: float) -> None:
+        _check_delay("stream_first_delay", value)
+        self._state.stream_first_delay = value
+
+    @property
+    def stream_chunk_delay(self) -> float:
+        """Seconds a streaming reply waits between events."""
+        return self._state.stream_chunk_delay
+
+    @stream_chunk_delay.setter
+    def stream_chunk_delay(self, value: float) -> None:
+        _check_delay("stream_chunk_delay", value)
+        self._state.stream_chunk_delay = value
+
+    @property
+    def batch_delay(self) -> float:
+        """Seconds each line of a batch takes to run (0: as fast as the loop allows)."""
+        return self._state.app.batches.delay
+
+    @batch_delay.setter
+    def batch_delay(self, value: float) -> None:
+        _check_delay("batch_delay", value)
+        self._state.app.batches.delay = value
 
     # --- recordings and counters --------------------------------------------
 
@@ -172,8 +226,31 @@ class MockServer:
 
     @property
     def hanging(self) -> int:
-        """Requests currently held by a "hang" fault."""
+        """Requests currently held by a "hang" or "stream_stall" fault."""
         return self._state.hanging
+
+    @property
+    def write_pauses(self) -> int:
+        """Times a connection's send buffer filled up (the client read too slowly)
+        and the server stopped writing to it until the client caught up."""
+        return self._state.write_pauses
+
+    @property
+    def peak_stream_buffer(self) -> int:
+        """The most bytes any stream had queued in the server, unsent because the
+        client read too slowly. Backpressure keeps it near the transport's
+        high-water mark (64 KiB), however long the stream."""
+        return self._state.peak_stream_buffer
+
+    # --- stored objects -----------------------------------------------------
+
+    def batch(self, batch_id: str) -> dict[str, Any] | None:
+        """A snapshot of a batch object as ``GET /v1/batches/{id}`` shows it, or None.
+
+        Safe inside a :meth:`wait_for` predicate (it makes no request), e.g.
+        ``server.wait_for(lambda s: s.batch(id)["status"] == "completed")``.
+        """
+        return self._state.app.batches.snapshot(batch_id)
 
     # --- faults -------------------------------------------------------------
 
@@ -202,3 +279,8 @@ class MockServer:
     def __repr__(self) -> str:
         where = self.url if self._port is not None else f"{self.host}:{self._requested_port}"
         return f"<MockServer {where}>"
+
+
+def _check_delay(name: str, value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")

@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["Action", "Fault", "RecordedRequest"]
+__all__ = ["STREAM_ACTIONS", "Action", "Fault", "RecordedRequest"]
 
-Action = Literal["respond", "close", "reset", "hang", "truncate"]
-_ACTIONS = frozenset(("respond", "close", "reset", "hang", "truncate"))
+Action = Literal[
+    "respond", "close", "reset", "hang", "truncate", "stream_stall", "stream_drop", "stream_error"
+]
+STREAM_ACTIONS = frozenset(("stream_stall", "stream_drop", "stream_error"))
+_ACTIONS = frozenset(("respond", "close", "reset", "hang", "truncate")) | STREAM_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,26 @@ class Fault:
       sent, then close.
     - ``path``: only a request to exactly this path (e.g.
       "/v1/chat/completions") consumes the fault; None matches any path.
+
+    For a streaming (Server-Sent Events) reply, ``delay`` still postpones the
+    response head, and:
+
+    - ``first_delay`` / ``chunk_delay``: override the server's
+      ``stream_first_delay`` (seconds between the head and the first event)
+      and ``stream_chunk_delay`` (seconds between events) for this request.
+    - ``action`` "stream_stall": send ``after`` events, then nothing more,
+      keeping the connection open until the client goes away or the server
+      stops (counted in ``hanging``); "stream_drop": send ``after`` events,
+      then abort the connection (TCP RST); "stream_error": send ``after``
+      events, then an error event (``body``, if given, is its data; by
+      default OpenAI's ``{"error": {...}}``, or a Responses ``error`` event),
+      then end the body cleanly, without ``[DONE]``; "truncate": send
+      ``after`` events, then close (FIN) without ending the chunked body. A
+      stream with fewer than ``after`` events meets its fault after the last.
+    - Stream actions on a non-streaming request act like their closest
+      plain counterpart: "stream_stall" hangs, "stream_drop" resets,
+      "stream_error" answers ``status`` (default 500) with ``body`` or an
+      OpenAI-style error body.
     """
 
     status: int | None = None
@@ -37,14 +60,24 @@ class Fault:
     delay: float = 0.0
     action: Action = "respond"
     path: str | None = None
+    first_delay: float | None = None
+    chunk_delay: float | None = None
+    after: int = 0
 
     def __post_init__(self) -> None:
         if self.action not in _ACTIONS:
             raise ValueError(f"unknown fault action {self.action!r}; expected one of {sorted(_ACTIONS)}")
         if self.status is not None and not 200 <= self.status <= 599:
             raise ValueError(f"fault status must be within 200..599, got {self.status}")
-        if self.delay < 0:
-            raise ValueError(f"fault delay must be >= 0, got {self.delay}")
+        for name, delay in (
+            ("delay", self.delay),
+            ("first_delay", self.first_delay),
+            ("chunk_delay", self.chunk_delay),
+        ):
+            if delay is not None and delay < 0:
+                raise ValueError(f"fault {name} must be >= 0, got {delay}")
+        if self.after < 0:
+            raise ValueError(f"fault after must be >= 0, got {self.after}")
         for name, value in (self.headers or {}).items():
             # A CR or LF would let a fault break the response framing itself.
             if any(char in text for text in (name, value) for char in "\r\n"):

@@ -1,0 +1,106 @@
+"""The mock's application: every endpoint, routed, with the state of one server.
+
+Stateless endpoints (chat, completions, embeddings, models, moderations) are
+plain functions; responses, files and batches keep what they create here, per
+server, and are used from the loop thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+from urllib.parse import unquote
+
+from ._app import chat_completions, completions, embeddings, list_models, retrieve_model
+from ._batches import Batches
+from ._common import ApiError, Handler, ItemHandler, Result
+from ._files import DEFAULT_MAX_STORAGE, Files
+from ._http import Request
+from ._moderations import moderations
+from ._responses import Responses
+
+__all__ = ["App"]
+
+_MODELS_PREFIX: Final = "/v1/models/"
+
+
+class App:
+    """Routes a request to its handler; answers errors in OpenAI's shape."""
+
+    def __init__(
+        self,
+        *,
+        next_number: Callable[[], int],
+        notify: Callable[[], None],
+        max_file_storage: int = DEFAULT_MAX_STORAGE,
+        batch_delay: float = 0.0,
+    ) -> None:
+        self.responses = Responses()
+        self.files = Files(max_file_storage)
+        self.batches = Batches(self.files, self.dispatch, next_number, notify, batch_delay)
+        self._routes: dict[str, dict[str, Handler]] = {
+            "/v1/chat/completions": {"POST": chat_completions},
+            "/v1/completions": {"POST": completions},
+            "/v1/embeddings": {"POST": embeddings},
+            "/v1/models": {"GET": list_models},
+            "/v1/moderations": {"POST": moderations},
+            "/v1/responses": {"POST": self.responses.create},
+            "/v1/files": {"POST": self.files.upload, "GET": self.files.list_files},
+            "/v1/batches": {"POST": self.batches.create, "GET": self.batches.list_batches},
+        }
+        # /v1/{collection}/{id} and /v1/{collection}/{id}/{action}, keyed by
+        # (collection, action), action "" for the object itself.
+        self._item_routes: dict[tuple[str, str], dict[str, ItemHandler]] = {
+            ("responses", ""): {"GET": self.responses.retrieve, "DELETE": self.responses.delete},
+            ("responses", "cancel"): {"POST": self.responses.cancel},
+            ("files", ""): {"GET": self.files.retrieve, "DELETE": self.files.delete},
+            ("files", "content"): {"GET": self.files.download},
+            ("batches", ""): {"GET": self.batches.retrieve},
+            ("batches", "cancel"): {"POST": self.batches.cancel},
+        }
+
+    def dispatch(self, request: Request, number: int) -> Result:
+        """Answer one request; ``number`` is the server-wide request counter."""
+        try:
+            methods = self._routes.get(request.path)
+            if methods is None:
+                return self._dispatch_item(request, number)
+            handler = methods.get(request.method)
+            if handler is None:
+                raise _not_allowed(request, methods)
+            return handler(request, number)
+        except ApiError as error:
+            return error.reply()
+
+    async def aclose(self) -> None:
+        await self.batches.aclose()
+
+    def _dispatch_item(self, request: Request, number: int) -> Result:
+        path = request.path
+        if path.startswith(_MODELS_PREFIX) and len(path) > len(_MODELS_PREFIX):
+            # Model ids may contain slashes ("org/model"): the whole rest is the id.
+            methods: dict[str, ItemHandler] | None = {"GET": retrieve_model}
+            item_id = path[len(_MODELS_PREFIX) :]
+        else:
+            methods = None
+            item_id = ""
+            parts = path.split("/")
+            if len(parts) in (4, 5) and parts[0] == "" and parts[1] == "v1" and parts[3]:
+                item_id = parts[3]
+                methods = self._item_routes.get((parts[2], parts[4] if len(parts) == 5 else ""))
+        if methods is None:
+            raise ApiError(404, f"Invalid URL ({request.method} {path})", code="unknown_url")
+        handler = methods.get(request.method)
+        if handler is None:
+            raise _not_allowed(request, methods)
+        return handler(request, number, unquote(item_id))
+
+
+def _not_allowed(request: Request, methods: dict[str, Handler] | dict[str, ItemHandler]) -> ApiError:
+    allowed = ", ".join(methods)
+    return ApiError(
+        405,
+        f"Method {request.method} is not allowed for {request.path}; use {allowed}.",
+        code="method_not_allowed",
+        headers={"allow": allowed},
+    )

@@ -1,0 +1,308 @@
+"""The edge cases a review found: each proves one promise holds where it once did not.
+
+Every request ends in exactly one result or one exception, whatever the
+timing of close(), cancellation, redirects, bad servers or a stalled key
+provider; the key never leaks; one bad call never takes the others down.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx
+import pytest
+
+from openai_actors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    AsyncOpenAI,
+    ClientClosedError,
+    InternalServerError,
+    NotFoundError,
+    OpenAI,
+    RateLimitError,
+)
+from openai_actors.mock import Fault, MockServer
+
+from .conftest import RawServer, until
+
+pytestmark = pytest.mark.anyio
+
+
+class TestCloseAtAnyTime:
+    async def test_close_before_the_dispatcher_first_runs_still_answers_the_caller(
+        self, server: MockServer
+    ) -> None:
+        """close() right after the first request was submitted, before the background task
+        ever ran: the caller gets ClientClosedError, not a hang (and trio does not crash)."""
+        client = AsyncOpenAI(api_key="sk", base_url=server.url)
+        outcome: list[BaseException] = []
+
+        async def ask() -> None:
+            try:
+                await client.models.list()
+            except ClientClosedError as exc:
+                outcome.append(exc)
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(ask)
+                await anyio.lowlevel.checkpoint()  # the request is submitted; the dispatcher has not run
+                await client.close()
+        assert 1 == len(outcome)
+
+    def test_sync_close_racing_requests_from_other_threads(self, server: MockServer) -> None:
+        """Threads hammering a client that another thread closes get answers or
+        ClientClosedError, never a hang or an internal error."""
+        for _ in range(5):
+            client = OpenAI(api_key="sk", base_url=server.url)
+            errors: list[BaseException] = []
+
+            def ask(client: OpenAI = client, errors: list[BaseException] = errors) -> None:
+                for _ in range(20):
+                    try:
+                        client.models.list()
+                    except ClientClosedError:
+                        return
+                    except BaseException as exc:
+                        errors.append(exc)
+                        return
+
+            threads = [threading.Thread(target=ask) for _ in range(8)]
+            for t in threads:
+                t.start()
+            client.close()
+            for t in threads:
+                t.join(10)
+            assert [] == errors
+            assert not any(t.is_alive() for t in threads)
+
+
+class TestQueuesAndTimeouts:
+    async def test_a_busy_origin_does_not_hold_up_another(self, server: MockServer) -> None:
+        """With every connection to one server busy, requests to another still go."""
+        server.script(Fault(action="hang"))
+        with MockServer() as other:
+            async with AsyncOpenAI(api_key="sk", base_url=server.url, max_connections=1) as client:
+                elsewhere = client.with_options(base_url=other.url)
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(lambda: client.models.retrieve("gpt-4o-mini"))
+                    await until(server, lambda s: s.hanging == 1)
+                    tg.start_soon(
+                        lambda: client.models.retrieve("gpt-4o-mini")
+                    )  # queued behind the hanging one
+                    with anyio.fail_after(5):
+                        page = await elsewhere.models.list()
+                    tg.cancel_scope.cancel()
+        assert page.data
+
+    async def test_a_queued_request_fails_after_its_pool_timeout(self, server: MockServer) -> None:
+        server.script(Fault(action="hang"))
+        async with AsyncOpenAI(api_key="sk", base_url=server.url, max_connections=1, timeout=None) as client:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: client.models.retrieve("gpt-4o-mini"))
+                await until(server, lambda s: s.hanging == 1)
+                with pytest.raises(APITimeoutError, match="pool timed out"), anyio.fail_after(5):
+                    await client.models.list(timeout=httpx.Timeout(None, pool=0.2))
+                tg.cancel_scope.cancel()
+
+    async def test_a_per_request_timeout_of_none_means_no_timeout(self, server: MockServer) -> None:
+        server.script(Fault(delay=0.3, path="/v1/models"))
+        async with AsyncOpenAI(api_key="sk", base_url=server.url, timeout=0.1, max_retries=0) as client:
+            page = await client.models.list(timeout=None)
+        assert page.data
+
+    async def test_a_stalled_key_provider_times_out_and_does_not_block_close(
+        self, server: MockServer
+    ) -> None:
+        release = threading.Event()
+
+        def slow_vault() -> str:
+            release.wait(10)
+            return "sk-late"
+
+        client = AsyncOpenAI(api_key=slow_vault, base_url=server.url, timeout=httpx.Timeout(5, pool=0.2))
+        try:
+            with pytest.raises(APITimeoutError, match="pool timed out"), anyio.fail_after(5):
+                await client.models.list()
+            with anyio.fail_after(5):
+                await client.close()
+        finally:
+            release.set()
+
+    async def test_entering_the_same_client_twice_is_refused(self, server: MockServer) -> None:
+        async with AsyncOpenAI(api_key="sk", base_url=server.url) as client:
+            with pytest.raises(RuntimeError, match="already open"):
+                async with client:
+                    pass
+
+
+class TestRedirects:
+    async def test_credentials_set_by_the_caller_do_not_follow_to_another_origin(
+        self, server: MockServer
+    ) -> None:
+        with MockServer() as elsewhere:
+            server.script(Fault(status=307, body=b"", headers={"location": f"{elsewhere.url}/models"}))
+            async with AsyncOpenAI(api_key="sk-own", base_url=server.url) as client:
+                await client.models.list(extra_headers={"Authorization": "Bearer sk-caller", "Cookie": "a=b"})
+        headers = elsewhere.requests[0].headers
+        assert ("authorization" in headers, "cookie" in headers) == (False, False)
+
+    async def test_a_streamed_body_is_not_sent_again_after_a_307(self, server: MockServer) -> None:
+        server.script(Fault(status=307, body=b"", headers={"location": "/v1/embeddings"}))
+
+        async def body() -> AsyncIterator[bytes]:
+            yield b'{"model": "m", "input": "x"}'
+
+        async with AsyncOpenAI(api_key="sk", base_url=server.url) as client:
+            with pytest.raises(APIConnectionError, match="streamed and cannot be sent again"):
+                await client.post("embeddings", content=body())
+        assert 1 == len(server.requests)
+
+    async def test_a_malformed_location_fails_only_its_own_request(self, raw_server: RawServer) -> None:
+        raw_server.replies = [
+            b"HTTP/1.1 302 Found\r\nLocation: http://[oops/\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+        ]
+        async with AsyncOpenAI(api_key="sk", base_url=raw_server.url) as client:
+            with pytest.raises(APIConnectionError, match="not a valid URL"):
+                await client.get("x")
+            assert {} == await client.get("y")
+
+    async def test_a_location_with_spaces_and_unicode_is_percent_encoded(self, server: MockServer) -> None:
+        server.script(Fault(status=302, body=b"", headers={"location": "/v1/mod els/caf\u00e9?q=a b"}))
+        async with AsyncOpenAI(api_key="sk", base_url=server.url) as client:
+            with pytest.raises(NotFoundError):  # the mock has no such path; what matters is what was sent
+                await client.models.list()
+        assert "/v1/mod%20els/caf%C3%A9" == server.requests[1].path
+
+
+class TestBadServersAndHeaders:
+    @pytest.mark.parametrize(
+        "status_line", [b"HTTP/1.1 \xc2\xb2\xe2\x81\xb0\xe2\x81\xb0 OK", b"HTTP/1.1 000 X", b"HTTP/1.1 042 X"]
+    )
+    async def test_impossible_status_codes_are_protocol_errors(
+        self, raw_server: RawServer, status_line: bytes
+    ) -> None:
+        raw_server.replies = [status_line + b"\r\nContent-Length: 2\r\n\r\n{}"] * 3
+        async with AsyncOpenAI(api_key="sk", base_url=raw_server.url, max_retries=0) as client:
+            with pytest.raises(APIConnectionError, match="bad status code"):
+                await client.get("x")
+
+    @pytest.mark.parametrize(
+        ("status", "error"), [(200, APIResponseValidationError), (500, InternalServerError)]
+    )
+    async def test_json_nested_too_deep_is_a_clear_error(
+        self, raw_server: RawServer, status: int, error: type[Exception]
+    ) -> None:
+        body = b"[" * 100_000
+        raw_server.replies = [b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%b" % (status, len(body), body)]
+        async with AsyncOpenAI(api_key="sk", base_url=raw_server.url, max_retries=0) as client:
+            with pytest.raises(error):
+                await client.get("x")
+
+    async def test_latin1_header_values_survive_into_the_exception(self, server: MockServer) -> None:
+        server.script(Fault(status=429, headers={"x-debug": "caf\u00e9", "retry-after": "500"}))
+        async with AsyncOpenAI(
+            api_key="sk", base_url=server.url, default_headers={"X-User": "Jos\u00e9"}
+        ) as client:
+            with pytest.raises(RateLimitError) as info:
+                await client.models.list()
+        assert ("caf\u00e9", "Jos\u00e9") == (
+            info.value.response.headers["x-debug"],
+            info.value.request.headers["x-user"],
+        )
+
+    @pytest.mark.parametrize("name", ["Content-Length", "Transfer-Encoding"])
+    async def test_framing_headers_cannot_be_given(self, server: MockServer, name: str) -> None:
+        async with AsyncOpenAI(api_key="sk", base_url=server.url) as client:
+            with pytest.raises(ValueError, match="set by the client"):
+                await client.models.list(extra_headers={name: "5"})
+
+    async def test_a_caller_set_host_header_replaces_the_urls(self, server: MockServer) -> None:
+        async with AsyncOpenAI(api_key="sk", base_url=server.url) as client:
+            await client.models.list(extra_headers={"Host": "virtual.example"})
+        assert "virtual.example" == server.requests[0].headers["host"]
+
+
+class TestKeys:
+    async def test_the_key_is_in_no_traceback_of_a_failed_request(self, server: MockServer) -> None:
+        """Tools that render tracebacks with their locals (Sentry, rich, pytest) must not find the key."""
+        server.script(Fault(action="reset"), Fault(status=500, headers={"x-should-retry": "false"}))
+        async with AsyncOpenAI(api_key="sk-SECRET-123", base_url=server.url, max_retries=0) as client:
+            for _ in range(2):
+                with pytest.raises((APIConnectionError, InternalServerError)) as info:
+                    await client.models.list()
+                rendered = "".join(
+                    traceback.TracebackException.from_exception(info.value, capture_locals=True).format()
+                )
+                assert "sk-SECRET-123" not in rendered
+
+    def test_a_copy_with_its_own_http_client_has_its_own_key_source(self, server: MockServer) -> None:
+        calls: list[int] = []
+
+        def provider() -> str:
+            calls.append(1)
+            return "sk-p"
+
+        with OpenAI(api_key=provider, base_url=server.url) as a, httpx.Client() as http:
+            a.models.list()
+            b = a.with_options(http_client=http)
+            b.models.list()
+            b.close()
+        assert 2 == len(calls)
+
+    def test_the_key_refresh_interval_holds_across_trio_runs(self, server: MockServer) -> None:
+        """trio's clock restarts at a random offset each run; key age must not use it."""
+        import trio
+
+        calls: list[int] = []
+
+        def provider() -> str:
+            calls.append(1)
+            return f"k{len(calls)}"
+
+        client = AsyncOpenAI(api_key=provider, base_url=server.url, api_key_refresh_interval=3600)
+
+        async def ask() -> None:
+            await client.models.list()
+
+        for _ in range(3):
+            trio.run(ask)
+        assert 1 == len(calls)
+
+
+def test_ctrl_c_in_a_sync_caller_withdraws_its_request(server: MockServer) -> None:
+    """KeyboardInterrupt in a thread blocked on a request cancels the attempt (the server
+    sees the connection close while the process lives on) instead of leaving it running
+    until the read timeout."""
+    script = f"""
+import sys
+from openai_actors import OpenAI
+client = OpenAI(api_key="sk", base_url={server.url!r}, max_retries=0)
+try:
+    client.models.list()
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+sys.stdin.readline()
+"""
+    server.script(Fault(action="hang"))
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None and proc.stdin is not None
+        server.wait_for(lambda s: s.hanging == 1, timeout=20)
+        proc.send_signal(signal.SIGINT)
+        assert "interrupted" == proc.stdout.readline().strip()
+        server.wait_for(lambda s: s.disconnects == 1)
+        assert proc.poll() is None  # the disconnect came from the withdrawal, not from exiting
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        proc.wait(10)
