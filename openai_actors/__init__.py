@@ -28,11 +28,14 @@ from ._exceptions import (
     OpenAIError,
     PermissionDeniedError,
     RateLimitError,
+    RequestTooLargeError,
     UnprocessableEntityError,
 )
 from ._models import BaseModel
 from ._options import DEFAULT_MAX_RETRIES
+from ._pacing import Limit
 from ._pagination import AsyncPage, AsyncPaginator, SyncPage
+from ._ratelimit import RateLimit, Stats
 from ._types import NOT_GIVEN, NotGiven, Omit, not_given, omit
 from ._version import __version__
 
@@ -62,14 +65,18 @@ __all__ = [
     "InternalServerError",
     "InvalidWebhookSignatureError",
     "KeyProviderError",
+    "Limit",
     "NotFoundError",
     "NotGiven",
     "Omit",
     "OpenAI",
     "OpenAIError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
     "RequestOptions",
+    "RequestTooLargeError",
+    "Stats",
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",

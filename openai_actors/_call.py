@@ -109,10 +109,13 @@ class CallState(enum.IntEnum):
 
 class Call:
     __slots__ = (
+        "admitted",
         "admitted_at",
         "attempts",
+        "attempts_at_admission",
         "auth",
         "content",
+        "cost",
         "done",
         "elapsed",
         "follow_redirects",
@@ -126,6 +129,7 @@ class Call:
         "queue",
         "reauthenticated",
         "redirects",
+        "reserved",
         "retries_taken",
         "retry_count_header",
         "scope",
@@ -180,6 +184,12 @@ class Call:
         self.owner: Dispatcher | None = None
         self.queue: OrderedDict[Call, None] | None = None
         self.admitted_at = 0.0
+        # Rate control: the estimated tokens, what admission reserved, and
+        # whether the call holds a place among those in flight.
+        self.cost = 0
+        self.reserved = 0
+        self.admitted = False
+        self.attempts_at_admission = 0
         self.started_at = 0.0
         # time.perf_counter() in the caller when it submitted: the start of
         # time-to-first-token, in a clock every thread and backend shares.

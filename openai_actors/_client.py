@@ -28,11 +28,14 @@ from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider
 from ._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, ClientOptions, resolve
+from ._pacing import Limit, Pacer
 from ._portal import PortalThread
+from ._ratelimit import Counters, RateLimit, Stats
 from ._raw import APIResponse, AsyncAPIResponse, LegacyAPIResponse, response_mode
 from ._request import build_call
 from ._response import BinaryContent, binary_content, check_outcome, decode_json, no_content, parse_object
 from ._streaming import AsyncStream, Stream
+from ._tokens import estimate_tokens
 from ._transport import HttpxTransport, Origin, RawResponse, Transport
 from ._types import NOT_GIVEN, NotGiven, Omit
 
@@ -113,6 +116,7 @@ class _ClientBase:
         http_client: httpx.AsyncClient | httpx.Client | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
+        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
         _strict_response_validation: bool = False,
     ) -> None:
         default_timeout = None
@@ -132,18 +136,45 @@ class _ClientBase:
             api_key_refresh_interval=api_key_refresh_interval,
             **({"default_timeout": default_timeout} if default_timeout is not None else {}),
         )
+        self._attach(
+            http_client, max_connections, RateLimit() if isinstance(rate_limit, NotGiven) else rate_limit
+        )
+
+    def _attach(self, http_client: object, max_connections: int, rate_limit: RateLimit | None) -> None:
+        """Give this client its own dispatcher (Core): transport, pacer, counters."""
         if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
             raise ValueError(f"max_connections must be a positive int, not {max_connections!r}")
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise TypeError(
+                f"rate_limit must be an openai_actors.RateLimit or None, not {type(rate_limit).__name__}"
+            )
         transport = _native_or_httpx(
             http_client, self._options.origin, allow_sync=self._allows_sync_http_client
         )
-        follow = not isinstance(transport, HttpxTransport)
+        pacer = None
+        if rate_limit is not None:
+            pacer = Pacer(
+                requests_per_minute=rate_limit.requests_per_minute,
+                tokens_per_minute=rate_limit.tokens_per_minute,
+                window=rate_limit.window,
+                learn=rate_limit.learn,
+            )
+        counters = Counters()
         self._core = Core(
             functools.partial(
-                Dispatcher, transport, max_connections=max_connections, follow_redirects=follow
+                Dispatcher,
+                transport,
+                max_connections=max_connections,
+                follow_redirects=not transport.follows_redirects,
+                pacer=pacer,
+                max_in_flight=None if rate_limit is None else rate_limit.max_in_flight,
+                counters=counters,
             ),
             transport,
         )
+        self._pacer = pacer
+        self._counters = counters
+        self._rate_limit = rate_limit
         self._owner = _Owner()
         self._http_client = http_client
         self._max_connections = max_connections
@@ -273,7 +304,7 @@ class _ClientBase:
             # dispatcher, and a key source belongs to one dispatcher's loop.)
             new_options = new_options.replace(keys=options.keys)
         if http_client is not None:
-            return type(self)._from_options(new_options, http_client, self._max_connections)
+            return type(self)._from_options(new_options, http_client, self._max_connections, self._rate_limit)
         clone = object.__new__(type(self))
         clone.__dict__.update(
             {
@@ -290,23 +321,15 @@ class _ClientBase:
 
     @classmethod
     def _from_options(
-        cls: type[_Self], options: ClientOptions, http_client: Any, max_connections: int
+        cls: type[_Self],
+        options: ClientOptions,
+        http_client: Any,
+        max_connections: int,
+        rate_limit: RateLimit | None,
     ) -> _Self:
         client = object.__new__(cls)
-        transport = _native_or_httpx(http_client, options.origin, allow_sync=cls._allows_sync_http_client)
-        follow = not isinstance(transport, HttpxTransport)
         client._options = options
-        client._core = Core(
-            functools.partial(
-                Dispatcher, transport, max_connections=max_connections, follow_redirects=follow
-            ),
-            transport,
-        )
-        client._owner = _Owner()
-        client._http_client = http_client
-        client._max_connections = max_connections
-        weakref.finalize(client._owner, client._core.release)
-        client._after_init()
+        client._attach(http_client, max_connections, rate_limit)
         return client
 
     def _build(
@@ -344,7 +367,32 @@ class _ClientBase:
                 # extra_* mappings None means "none given".
                 if value is not None or name in ("timeout", "max_retries"):
                     kwargs[name] = value
-        return build_call(self._options, method, path, body=body, query=query, content=content, **kwargs)
+        call = build_call(self._options, method, path, body=body, query=query, content=content, **kwargs)
+        if self._pacer is not None and method == "POST" and isinstance(body, Mapping):
+            counter = self._rate_limit.token_counter if self._rate_limit is not None else None
+            call.cost = estimate_tokens(path, body, counter)
+        return call
+
+    def stats(self) -> Stats:
+        """A snapshot of the dispatcher's counters and the limits in force (see `Stats`)."""
+        counters = self._counters
+        dispatcher = self._core.dispatcher
+        pacer = self._pacer
+        unknown = Limit(None, None)
+        return Stats(
+            submitted=counters.submitted,
+            waiting=dispatcher.waiting() if dispatcher is not None and not dispatcher.closed else 0,
+            in_flight=counters.in_flight,
+            completed=counters.completed,
+            failed=counters.failed,
+            retries_scheduled=counters.retries_scheduled,
+            rate_limited=counters.rate_limited,
+            tokens_reserved=counters.tokens_reserved,
+            tokens_used=counters.tokens_used,
+            requests_per_minute=pacer.limit_requests() if pacer is not None else unknown,
+            tokens_per_minute=pacer.limit_tokens() if pacer is not None else unknown,
+            max_in_flight=self._rate_limit.max_in_flight if self._rate_limit is not None else None,
+        )
 
 
 def _key_of(options: ClientOptions) -> str | KeyProvider:

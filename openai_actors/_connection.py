@@ -282,7 +282,7 @@ class _Deflate:
 class NativeTransport:
     """Channels that each own one HTTP/1.1 connection; the dispatcher decides how many."""
 
-    follows_redirects = False
+    follows_redirects = False  # the dispatcher follows them
 
     def open_channel(self) -> Channel:
         return _NativeChannel()

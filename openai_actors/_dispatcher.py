@@ -51,9 +51,12 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from . import _logging
 from ._call import Call, CallState, StreamBody
-from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError
+from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
+from ._pacing import Pacer, read_server_limits
+from ._ratelimit import Counters
 from ._redirect import MAX_REDIRECTS, RedirectError, follow
-from ._retry import retry_delay
+from ._retry import MAX_RETRY_AFTER, backoff, parse_retry_after, retry_delay
+from ._tokens import usage_tokens
 from ._transport import (
     Channel,
     Origin,
@@ -117,8 +120,17 @@ class Dispatcher:
         inbox_size: int = DEFAULT_INBOX_SIZE,
         follow_redirects: bool = True,
         rand: Callable[[], float] = random.random,
+        pacer: Pacer | None = None,
+        max_in_flight: int | None = None,
+        counters: Counters | None = None,
     ) -> None:
         self._transport = transport
+        self._pacer = pacer
+        self._max_in_flight = max_in_flight
+        self.counters = counters if counters is not None else Counters()
+        # The call admission is holding until the limits let it go, and how to wake it.
+        self._holding: Call | None = None
+        self._admission_scope: anyio.CancelScope | None = None
         self._max_lanes = max_connections
         self._follow_redirects = follow_redirects
         self._rand = rand
@@ -206,6 +218,7 @@ class Dispatcher:
             raise ClientClosedError("the client is closed")
         call.done = anyio.Event()
         call.owner = self
+        self.counters.submitted += 1
         try:
             try:
                 await send.send(call)
@@ -216,9 +229,18 @@ class Dispatcher:
             call.abandon()
             raise
 
+    def waiting(self) -> int:
+        """Calls not yet admitted: in the inbox, blocked sending to it, or held at its head."""
+        stats = self._inbox_send.statistics()
+        return stats.current_buffer_used + stats.tasks_waiting_send + (self._holding is not None)
+
     def withdraw(self, call: Call) -> None:
         """Forget an abandoned call: out of its queue now; a lane or timer that holds it lets go."""
         self._outstanding.discard(call)
+        # Admitted but never sent: its reservation goes back to the pacer.
+        self._release(call, refund=call.attempts == call.attempts_at_admission)
+        if self._holding is call and self._admission_scope is not None:
+            self._admission_scope.cancel()
         queue = call.queue
         if queue is not None:
             queue.pop(call, None)
@@ -239,8 +261,89 @@ class Dispatcher:
                 self._outstanding.discard(call)
                 continue
             self._outstanding.add(call)
-            call.admitted_at = anyio.current_time()
+            if self._limited() and not await self._wait_for_admission(call):
+                continue
+            self._admit(call)
             self._hand_off(call)
+
+    def _limited(self) -> bool:
+        pacer = self._pacer
+        if self._max_in_flight is not None:
+            return True
+        return pacer is not None and (
+            pacer.requests is not None
+            or pacer.tokens is not None
+            or pacer.paused_until > anyio.current_time()
+        )
+
+    async def _wait_for_admission(self, call: Call) -> bool:
+        """Hold the head of the line until the limits let it go; False if it must not go at all.
+
+        Waiting is one sleep of this one task until the computed time, however
+        many calls wait behind (they wait in the inbox, in order).
+        """
+        pacer = self._pacer
+        if pacer is not None and (limit := pacer.too_big(call.cost)) is not None:
+            self._finish(
+                call,
+                RequestTooLargeError(
+                    f"this request's estimated {call.cost:,} tokens exceed the limit of {limit:,.0f} tokens "
+                    f"per {pacer.window:g} s: it could never be sent"
+                ),
+            )
+            return False
+        self._holding = call
+        try:
+            while call.state is CallState.QUEUED:
+                now = anyio.current_time()
+                if self._max_in_flight is not None and self.counters.in_flight >= self._max_in_flight:
+                    deadline = float("inf")  # until a call in flight ends (_release wakes us)
+                else:
+                    deadline = now if pacer is None else pacer.ready_at(call.cost, now)
+                    if deadline <= now:
+                        return True
+                with anyio.CancelScope(deadline=deadline) as scope:
+                    self._admission_scope = scope
+                    await anyio.sleep_forever()
+            self._outstanding.discard(call)  # withdrawn while it waited
+            return False
+        finally:
+            self._holding = None
+            self._admission_scope = None
+
+    def _admit(self, call: Call) -> None:
+        now = call.admitted_at = anyio.current_time()
+        if self._pacer is not None:
+            self._pacer.admit(call.cost, now)
+        call.admitted = True
+        call.reserved = call.cost
+        call.attempts_at_admission = call.attempts
+        counters = self.counters
+        counters.in_flight += 1
+        counters.tokens_reserved += call.cost
+
+    def _release(self, call: Call, *, used: int | None = None, refund: bool = False) -> None:
+        """The call no longer holds a place in flight: settle its reservation.
+
+        `refund`: the server never counted it (never sent, or refused with 429).
+        `used`: the tokens the response reported, to correct the estimate.
+        """
+        if not call.admitted:
+            return
+        call.admitted = False
+        counters = self.counters
+        counters.in_flight -= 1
+        counters.tokens_reserved -= call.reserved
+        pacer = self._pacer
+        if pacer is not None:
+            if refund:
+                pacer.give_back(1, call.reserved)
+            elif used is not None:
+                pacer.give_back(0, call.reserved - used)
+        if used is not None:
+            counters.tokens_used += used
+        if self._max_in_flight is not None and self._admission_scope is not None:
+            self._admission_scope.cancel()  # a place came free: re-check the head of the line
 
     def _hand_off(self, call: Call) -> None:
         pool = self._pools.get(call.origin)
@@ -372,6 +475,10 @@ class Dispatcher:
             response.__cause__ = exc
         del request, key  # the key must not linger in this frame's locals (tracebacks keep them)
         call.elapsed = anyio.current_time() - started
+        if self._pacer is not None and not isinstance(response, Exception):
+            limits = read_server_limits(response.headers)
+            if limits is not None:
+                self._pacer.observe(limits, anyio.current_time())
         if debug:
             failed = isinstance(response, Exception)
             _logging.emit(
@@ -403,16 +510,21 @@ class Dispatcher:
             receive.close()
             await response.aclose()
             return
+        used: int | None = None
+        count_usage = self._pacer is not None
         try:
             with send:
                 try:
                     while (chunk := await response.next_chunk()) is not None:
+                        if count_usage and b"total_tokens" in chunk:
+                            used = usage_tokens(chunk)
                         await send.send(chunk)
                 except TransportError as exc:
                     await send.send(_scrubbed(exc))
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             pass  # the reader closed the stream: stop reading the body
         finally:
+            self._release(call, used=used)
             await response.aclose()
 
     # -- outcomes -----------------------------------------------------------------
@@ -434,6 +546,8 @@ class Dispatcher:
         if status < 400:
             self._maybe_redirect(call, response)
             return False
+        if status == 429:
+            self._rate_limited(call, response)
         delay = retry_delay(
             retries_taken=call.retries_taken,
             max_retries=call.max_retries,
@@ -448,6 +562,21 @@ class Dispatcher:
         else:
             self._schedule_retry(call, delay, f"status {status}")
         return False
+
+    def _rate_limited(self, call: Call, response: RawResponse) -> None:
+        """A 429 stops admissions for everyone, for as long as the server asks."""
+        self.counters.rate_limited += 1
+        self._release(call, refund=True)  # a refused request is not counted by the server
+        pacer = self._pacer
+        if pacer is None:
+            return
+        now = anyio.current_time()
+        delay = parse_retry_after(response.headers, time.time())
+        if delay is None or not delay > 0:
+            limits = read_server_limits(response.headers)
+            resets = [] if limits is None else [r for r in (limits.reset_requests, limits.reset_tokens) if r]
+            delay = max(resets) if resets else backoff(0, 0.0)
+        pacer.pause(now + min(delay, MAX_RETRY_AFTER))
 
     def _settle_failure(self, call: Call, error: Exception) -> None:
         if isinstance(error, TransportError) and not (
@@ -502,10 +631,25 @@ class Dispatcher:
             call.auth = False
             call.headers = call.headers.without(_CREDENTIAL_HEADERS)
         call.state = CallState.QUEUED
+        self._release(call)
         self._requeue(call)
 
     def _finish(self, call: Call, outcome: RawResponse | StreamBody | Exception) -> None:
         self._outstanding.discard(call)
+        counters = self.counters
+        if isinstance(outcome, RawResponse):
+            if outcome.status < 400:
+                counters.completed += 1
+                used = usage_tokens(outcome.content) if self._pacer is not None and call.reserved else None
+                self._release(call, used=used)
+            else:
+                counters.failed += 1
+                self._release(call)
+        elif isinstance(outcome, StreamBody):
+            counters.completed += 1  # released when its body ends (_pump)
+        else:
+            counters.failed += 1
+            self._release(call)
         call.resolve(_scrubbed(outcome) if isinstance(outcome, Exception) else outcome)
 
     # -- timers: retries and pool timeouts -------------------------------------------
@@ -522,6 +666,8 @@ class Dispatcher:
             )
         call.retries_taken += 1
         call.state = CallState.QUEUED
+        self.counters.retries_scheduled += 1
+        self._release(call)
         due = anyio.current_time() + delay
         heapq.heappush(self._retry_heap, (due, next(self._retry_seq), call))
         self._wake_timer(due)

@@ -15,7 +15,8 @@
     │   │   └── APITimeoutError
     │   └── APIResponseValidationError the server answered with something unusable
     ├── ClientClosedError              the client was closed (this package's own)
-    └── KeyProviderError               the api_key callable failed (this package's own)
+    ├── KeyProviderError               the api_key callable failed (this package's own)
+    └── RequestTooLargeError           more tokens than the per-minute limit (this package's own)
     InvalidWebhookSignatureError (ValueError)
 
 Every `APIError` also carries `attempts`: how many times the request was sent
@@ -47,6 +48,7 @@ __all__ = [
     "OpenAIError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestTooLargeError",
     "UnprocessableEntityError",
 ]
 
@@ -61,6 +63,10 @@ class ClientClosedError(OpenAIError):
 
 class KeyProviderError(OpenAIError):
     """The `api_key` callable raised or returned something that is not a usable key."""
+
+
+class RequestTooLargeError(OpenAIError):
+    """The request's estimated tokens exceed the tokens-per-minute limit: it could never be sent."""
 
 
 class APIError(OpenAIError):

@@ -229,7 +229,7 @@ class HttpxTransport:
     The client's own `follow_redirects` setting decides redirects.
     """
 
-    follows_redirects = True
+    follows_redirects = True  # (that is, the dispatcher leaves redirects to httpx)
 
     def __init__(self, client: httpx.AsyncClient | httpx.Client, *, owned: bool = False) -> None:
         import httpx

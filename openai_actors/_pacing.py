@@ -1,0 +1,275 @@
+"""Pacing requests and tokens per minute, sans-IO: state and "now" in, "go" or "wait until" out.
+
+Theory of operation
+-------------------
+Each limit (requests, tokens) is a generic cell rate algorithm (GCRA): a
+theoretical arrival time `tat` advances by `interval` seconds per unit sent,
+and a unit may go when `tat - tolerance <= now`. That spreads a minute's
+quota evenly over the minute (the tolerance allows a burst of `burst` units,
+2 % of the limit, which also absorbs the event loop waking a little late),
+instead of letting it all go in the first second.
+
+The interval is `window / (limit - burst + 1)`, which makes the guarantee
+exact: in any window of `window` seconds at most `limit` requests are sent,
+and at steady state with enough demand `(limit - burst + 1) / limit` of the
+limit is used (98 % and up). For tokens a request's cost can be large, so a
+window may hold up to one request's tokens more than the limit; a request
+whose estimate alone is over the limit can never be sent, and is refused.
+
+The controller (`Pacer`) combines both rates with three more rules:
+
+* admissions are first in, first out: the head waits until both rates allow
+  it, and nothing behind it overtakes it (so a big request is never starved);
+* what the server says wins when it is stricter: limits it advertises are
+  adopted where none is configured (configured ones are never exceeded); when
+  its `x-ratelimit-reset-*` says more of the budget is used than the local
+  view expects (another process on the same key), sending slows to match;
+* a 429 pauses every admission until the server's `retry-after` (or reset),
+  and sending then resumes at the paced rate, not as a burst.
+
+Everything takes `now` explicitly, so the tests drive it with a fake clock,
+and the same state could later be shared between processes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+__all__ = [
+    "DEFAULT_WINDOW",
+    "Limit",
+    "Pacer",
+    "Rate",
+    "ServerLimits",
+    "parse_duration",
+    "read_server_limits",
+]
+
+DEFAULT_WINDOW: Final = 60.0
+BURST_SHARE: Final = 0.02
+_INF: Final = math.inf
+
+Source = Literal["configured", "learned"]
+
+
+class Rate:
+    """One GCRA limit: `limit` units per `window` seconds."""
+
+    __slots__ = ("burst", "interval", "limit", "tat", "tolerance", "window")
+
+    def __init__(self, limit: float, window: float = DEFAULT_WINDOW) -> None:
+        self.window = window
+        self.tat = -_INF
+        self.set_limit(limit)
+
+    def set_limit(self, limit: float) -> None:
+        if not limit > 0:
+            raise ValueError(f"a rate limit must be more than zero, not {limit!r}")
+        self.limit = limit
+        self.burst = max(1, math.floor(limit * BURST_SHARE))
+        # A hair over the exact interval, so float rounding can never fit one
+        # more unit into a window than the limit allows.
+        self.interval = self.window / max(limit - self.burst + 1, 1.0) * (1 + 1e-9)
+        self.tolerance = (self.burst - 1) * self.interval
+
+    def ready_at(self, now: float) -> float:
+        """When the next unit may go (<= now: at once)."""
+        return max(self.tat - self.tolerance, now)
+
+    def take(self, units: float, now: float) -> None:
+        self.tat = max(self.tat, now) + units * self.interval
+
+    def give_back(self, units: float) -> None:
+        """Units reserved but not used (negative: used more than reserved)."""
+        self.tat -= units * self.interval
+
+    def hold_until(self, when: float) -> None:
+        """Send nothing before `when`, then resume at the paced rate (no burst)."""
+        self.tat = max(self.tat, when + self.tolerance)
+
+    def debt(self, now: float) -> float:
+        """Seconds of budget already committed beyond `now`."""
+        return max(self.tat - now, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A limit in force, and where it came from."""
+
+    value: float | None
+    source: Source | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """What a response's `x-ratelimit-*` headers say (None where absent or unreadable)."""
+
+    limit_requests: int | None = None
+    limit_tokens: int | None = None
+    remaining_requests: int | None = None
+    remaining_tokens: int | None = None
+    reset_requests: float | None = None
+    reset_tokens: float | None = None
+
+
+_DURATION: Final = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)")
+_UNIT_SECONDS: Final = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in a duration such as "1s", "6m0s", "20ms", "1m30.5s", "0.5" (bare seconds); None if garbage."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        return value if math.isfinite(value) and value >= 0 else None
+    total = 0.0
+    position = 0
+    for match in _DURATION.finditer(text):
+        if match.start() != position:
+            return None
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        position = match.end()
+    return total if position == len(text) and position > 0 else None
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def read_server_limits(headers: Mapping[str, str]) -> ServerLimits | None:
+    """The rate-limit headers of a response (lower-case names), or None if it has none."""
+    limit_requests = headers.get("x-ratelimit-limit-requests")
+    limit_tokens = headers.get("x-ratelimit-limit-tokens")
+    if limit_requests is None and limit_tokens is None:
+        return None
+    reset_requests = headers.get("x-ratelimit-reset-requests")
+    reset_tokens = headers.get("x-ratelimit-reset-tokens")
+    return ServerLimits(
+        limit_requests=_int(limit_requests),
+        limit_tokens=_int(limit_tokens),
+        remaining_requests=_int(headers.get("x-ratelimit-remaining-requests")),
+        remaining_tokens=_int(headers.get("x-ratelimit-remaining-tokens")),
+        reset_requests=None if reset_requests is None else parse_duration(reset_requests),
+        reset_tokens=None if reset_tokens is None else parse_duration(reset_tokens),
+    )
+
+
+class Pacer:
+    """Requests-per-window and tokens-per-window pacing, configured and learned."""
+
+    def __init__(
+        self,
+        *,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
+        window: float = DEFAULT_WINDOW,
+        learn: bool = True,
+    ) -> None:
+        self.window = window
+        self.learn = learn
+        self.configured_requests = requests_per_minute
+        self.configured_tokens = tokens_per_minute
+        self.learned_requests: float | None = None
+        self.learned_tokens: float | None = None
+        self.requests = Rate(requests_per_minute, window) if requests_per_minute else None
+        self.tokens = Rate(tokens_per_minute, window) if tokens_per_minute else None
+        self.paused_until = -_INF
+
+    # -- admission --------------------------------------------------------------------
+
+    def ready_at(self, cost: float, now: float) -> float:
+        """When a request of `cost` tokens may go; <= now means now."""
+        when = max(self.paused_until, now)
+        if self.requests is not None:
+            when = max(when, self.requests.ready_at(now))
+        if self.tokens is not None and cost:
+            when = max(when, self.tokens.ready_at(now))
+        return when
+
+    def too_big(self, cost: float) -> float | None:
+        """The token limit, if a request of `cost` tokens could never fit in it."""
+        tokens = self.tokens
+        if tokens is not None and cost > tokens.limit:
+            return tokens.limit
+        return None
+
+    def admit(self, cost: float, now: float) -> None:
+        if self.requests is not None:
+            self.requests.take(1, now)
+        if self.tokens is not None and cost:
+            self.tokens.take(cost, now)
+
+    def give_back(self, requests: float, tokens: float) -> None:
+        """Return a reservation: one never sent, or the unused part of a token estimate."""
+        if self.requests is not None and requests:
+            self.requests.give_back(requests)
+        if self.tokens is not None and tokens:
+            self.tokens.give_back(tokens)
+
+    # -- what the server says -------------------------------------------------------
+
+    def observe(self, limits: ServerLimits, now: float) -> None:
+        """Adopt advertised limits where none is configured, and slow down to the server's view."""
+        if self.learn:
+            if limits.limit_requests:
+                self.learned_requests = float(limits.limit_requests)
+                self.requests = self._adopt(self.requests, self.configured_requests, self.learned_requests)
+            if limits.limit_tokens:
+                self.learned_tokens = float(limits.limit_tokens)
+                self.tokens = self._adopt(self.tokens, self.configured_tokens, self.learned_tokens)
+        self._catch_up(self.requests, limits.reset_requests, now)
+        self._catch_up(self.tokens, limits.reset_tokens, now)
+
+    def _adopt(self, rate: Rate | None, configured: float | None, learned: float) -> Rate:
+        # Configured limits are never exceeded, even when the server allows more.
+        value = learned if configured is None else min(configured, learned)
+        if rate is None:
+            return Rate(value, self.window)
+        if rate.limit != value:
+            rate.set_limit(value)
+        return rate
+
+    @staticmethod
+    def _catch_up(rate: Rate | None, reset: float | None, now: float) -> None:
+        """The server's bucket is emptier than ours (someone else spends it): wait as it would."""
+        if rate is None or reset is None:
+            return
+        # `reset` is the time until the server's budget is whole again; ours,
+        # by the same measure, is our debt. One interval of slack absorbs the
+        # requests still on their way to the server.
+        if reset > rate.debt(now) + rate.interval + rate.tolerance:
+            rate.tat = now + reset
+
+    def pause(self, until: float) -> None:
+        """A 429: nobody goes before `until`; then sending resumes at the paced rate."""
+        self.paused_until = max(self.paused_until, until)
+        for rate in (self.requests, self.tokens):
+            if rate is not None:
+                rate.hold_until(until)
+
+    # -- reporting ----------------------------------------------------------------------
+
+    def limit_requests(self) -> Limit:
+        return self._limit(self.requests, self.configured_requests)
+
+    def limit_tokens(self) -> Limit:
+        return self._limit(self.tokens, self.configured_tokens)
+
+    @staticmethod
+    def _limit(rate: Rate | None, configured: float | None) -> Limit:
+        if rate is None:
+            return Limit(None, None)
+        source: Source = "configured" if configured is not None and rate.limit == configured else "learned"
+        return Limit(rate.limit, source)
