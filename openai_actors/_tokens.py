@@ -89,7 +89,5 @@ _TOTAL_TOKENS: Final = re.compile(rb'"total_tokens"\s*:\s*(\d+)')
 
 def usage_tokens(body: bytes) -> int | None:
     """`usage.total_tokens` of a response body, found without decoding the JSON (the last one wins)."""
-    found = None
-    for found in _TOTAL_TOKENS.finditer(body):
-        pass
-    return int(found.group(1)) if found is not None else None
+    matches = _TOTAL_TOKENS.findall(body)
+    return int(matches[-1]) if matches else None
