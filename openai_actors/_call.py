@@ -16,11 +16,11 @@ Everything here runs in the dispatcher's event loop.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, final
 
 import anyio
 
-from ._transport import Content, HeaderBlock, Origin, RawResponse, Timeouts, TransportError, WireRequest
+from ._transport import Content, HeaderBlock, Origin, RawResponse, Timeouts, WireRequest
 
 if TYPE_CHECKING:
     from collections import OrderedDict
@@ -30,7 +30,34 @@ if TYPE_CHECKING:
     from ._dispatcher import Dispatcher
     from ._keys import KeySource
 
-__all__ = ["Call", "CallState", "Outcome", "StreamBody"]
+__all__ = [
+    "DONE_GRACE",
+    "DRAIN_BUDGET",
+    "END_OF_BODY",
+    "Call",
+    "CallState",
+    "EndOfBody",
+    "Outcome",
+    "Piece",
+    "StreamBody",
+]
+
+
+@final
+class EndOfBody:
+    """Sent by the lane after the last chunk: the body is complete."""
+
+    __slots__ = ()
+
+
+END_OF_BODY: Final = EndOfBody()
+# What travels from a stream's lane to its reader.
+Piece = bytes | Exception | EndOfBody
+# How long a reader that saw the end of its events ([DONE]) lets the lane wait
+# for the body to end, so the connection can be reused, before it is closed.
+DRAIN_BUDGET: Final = 1.0
+# How long the reader itself waits for the end of the body after [DONE].
+DONE_GRACE: Final = 0.1
 
 
 class StreamBody:
@@ -39,12 +66,27 @@ class StreamBody:
     The lane that got the head keeps reading the body and hands it over
     through a small bounded channel, so a slow reader slows its own stream
     (and holds its one connection) but never makes the dispatcher buffer.
-    `close()` ends the stream from the reading side at once: it also cancels
-    the lane's read, so a connection waiting on a slow server is freed now,
-    not when the next byte comes.
+
+    The lane ends the channel with `END_OF_BODY` when the body is complete,
+    or with the exception that stopped it; a channel that ends without either
+    was cut off (the client closed) and reads as ClientClosedError, never as
+    a short, clean body. The reader may stop in two ways: `close()` (cancel
+    the lane's read at once: a connection waiting on a slow server is freed
+    now) or `finish()` (it has all it wants; let the lane read what is left,
+    briefly, so the connection can be reused).
     """
 
-    __slots__ = ("_call", "_chunks", "_error", "headers", "http_version", "reason", "status")
+    __slots__ = (
+        "_call",
+        "_chunks",
+        "_closed",
+        "_ended",
+        "_error",
+        "headers",
+        "http_version",
+        "reason",
+        "status",
+    )
 
     def __init__(
         self,
@@ -53,7 +95,7 @@ class StreamBody:
         reason: str,
         headers: dict[str, str],
         http_version: str,
-        chunks: MemoryObjectReceiveStream[bytes | TransportError],
+        chunks: MemoryObjectReceiveStream[Piece],
     ) -> None:
         self._call = call
         self.status = status
@@ -61,7 +103,19 @@ class StreamBody:
         self.headers = headers
         self.http_version = http_version
         self._chunks = chunks
-        self._error: TransportError | None = None
+        self._error: Exception | None = None
+        self._ended = False
+        self._closed = False
+
+    @classmethod
+    def complete(cls, call: Call, raw: RawResponse) -> StreamBody:
+        """A body that has already arrived whole, for callers that asked for a stream."""
+        send, receive = anyio.create_memory_object_stream[Piece](2)
+        with send:
+            if raw.content:
+                send.send_nowait(raw.content)
+            send.send_nowait(END_OF_BODY)
+        return cls(call, raw.status, raw.reason, raw.headers, raw.http_version, receive)
 
     async def receive_many(self) -> list[bytes] | None:
         """Every chunk that has arrived (waiting for at least one), or None at the end.
@@ -71,30 +125,74 @@ class StreamBody:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+        if self._ended:
+            return None
+        if self._closed:
+            raise RuntimeError("this stream was closed; its body can no longer be read")
         chunks = self._chunks
         try:
             first = await chunks.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
-            return None
-        if isinstance(first, TransportError):
-            raise first
-        received = [first]
+        except anyio.EndOfStream:
+            raise self._cut_off() from None
+        received: list[bytes] = []
+        item: Piece = first
         while True:
+            if isinstance(item, bytes):
+                received.append(item)
+            elif isinstance(item, EndOfBody):
+                self._ended = True
+                chunks.close()  # nothing more will come
+                return received or None
+            elif received:
+                self._error = item  # delivered after what came before it
+                return received
+            else:
+                raise item
             try:
                 item = chunks.receive_nowait()
-            except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+            except anyio.WouldBlock:
                 return received
-            if isinstance(item, TransportError):
-                self._error = item
+            except anyio.EndOfStream:
+                self._error = self._cut_off()
                 return received
-            received.append(item)
+
+    @staticmethod
+    def _cut_off() -> Exception:
+        from ._exceptions import ClientClosedError
+
+        return ClientClosedError("the client was closed while this response was being read")
 
     def close(self) -> None:
-        """Stop the stream from the reading side; safe to call more than once."""
+        """Stop the stream from the reading side, at once; safe to call more than once."""
+        self._closed = not self._ended
         self._chunks.close()
         scope = self._call.scope
         if scope is not None:
             scope.cancel()
+
+    async def drain(self, grace: float) -> None:
+        """Read and drop what is left, for `grace` seconds at most; then leave it to the lane.
+
+        Called when the reader has all it wants ([DONE]): the rest is usually
+        just the end of the body, already on its way, and reading it here
+        means the connection is free again before the reader's next request.
+        """
+        with anyio.move_on_after(grace):
+            try:
+                while await self.receive_many() is not None:
+                    pass
+            except Exception:
+                pass  # ended badly after all the reader wanted: nothing more to do
+            return
+        self.finish()
+
+    def finish(self) -> None:
+        """The reader has all it needs: the lane may drain the rest, briefly, for reuse."""
+        self._closed = not self._ended
+        self._chunks.close()
+        scope = self._call.scope
+        if scope is not None:
+            scope.deadline = min(scope.deadline, anyio.current_time() + DRAIN_BUDGET)
 
 
 Outcome = RawResponse | StreamBody | Exception

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._call import StreamBody
-from ._core import Core
+from ._core import Core, call_in_loop
 from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider
@@ -73,7 +73,7 @@ class _Owner:
     __slots__ = ("__weakref__",)
 
 
-def _native_or_httpx(http_client: object, origin: Origin, *, allow_sync: bool) -> Transport:
+def _native_or_httpx(http_client: object, origin: Origin, *, allow_sync: bool, connections: int) -> Transport:
     if http_client is None:
         from ._connection import NativeTransport
         from ._proxies import proxy_for
@@ -90,7 +90,8 @@ def _native_or_httpx(http_client: object, origin: Origin, *, allow_sync: bool) -
         if isinstance(http_client, httpx.AsyncClient):
             return HttpxTransport(http_client)
         if allow_sync and isinstance(http_client, httpx.Client):
-            return HttpxTransport(http_client)
+            # One worker thread per connection the dispatcher may use.
+            return HttpxTransport(http_client, threads=connections)
     wanted = "an httpx.Client or httpx.AsyncClient" if allow_sync else "an httpx.AsyncClient"
     raise TypeError(f"http_client must be {wanted}, not {type(http_client).__name__}")
 
@@ -149,7 +150,10 @@ class _ClientBase:
                 f"rate_limit must be an openai_actors.RateLimit or None, not {type(rate_limit).__name__}"
             )
         transport = _native_or_httpx(
-            http_client, self._options.origin, allow_sync=self._allows_sync_http_client
+            http_client,
+            self._options.origin,
+            allow_sync=self._allows_sync_http_client,
+            connections=max_connections,
         )
         pacer = None
         if rate_limit is not None:
@@ -460,15 +464,21 @@ class AsyncOpenAI(_ClientBase):
         def parse(head: RawResponse | StreamBody) -> Any:
             if isinstance(head, StreamBody):
                 assert stream_item is not None
-                return AsyncStream(call, head, stream_item, self._core.loop)
+                return AsyncStream(call, head, stream_item, self._core.loop, self._owner)
             return _whole(call, head, cast)
 
         if mode is None:
             return parse(head)
         if mode == "raw":
-            return LegacyAPIResponse(call, head, parse)
-        assert isinstance(head, StreamBody)
-        return AsyncAPIResponse(call, head, parse)
+            return LegacyAPIResponse(call, head, parse, self._closer(), self._owner)
+        if not isinstance(head, StreamBody):  # a 3xx that was not followed: it came whole
+            head = StreamBody.complete(call, head)
+        return AsyncAPIResponse(call, head, parse, self._closer(), self._owner)
+
+    def _closer(self) -> Callable[[Callable[[], None]], None]:
+        """How raw responses close their body from a finalizer: in this client's loop."""
+        loop = self._core.loop
+        return lambda close: call_in_loop(loop, close)
 
     # -- generic access to any path ------------------------------------------------
 
@@ -657,8 +667,11 @@ class OpenAI(_ClientBase):
             future.result()
         except BaseException:
             # Ctrl-C (or any other interruption) in this thread: withdraw the
-            # request as a cancelled async caller would, freeing its connection.
+            # request as a cancelled async caller would, freeing its connection
+            # (or, if its stream was already delivered, closing that).
             future.cancel()
+            if isinstance(call.outcome, StreamBody):
+                self._portal.call_soon(call.outcome.close)
             raise
 
     def _request(
@@ -678,15 +691,16 @@ class OpenAI(_ClientBase):
         def parse(head: RawResponse | StreamBody) -> Any:
             if isinstance(head, StreamBody):
                 assert stream_item is not None
-                return Stream(call, head, stream_item, self._portal)
+                return Stream(call, head, stream_item, self._portal, self._owner)
             return _whole(call, head, cast)
 
         if mode is None:
             return parse(head)
         if mode == "raw":
-            return LegacyAPIResponse(call, head, parse)
-        assert isinstance(head, StreamBody)
-        return APIResponse(call, head, parse, self._portal)
+            return LegacyAPIResponse(call, head, parse, self._portal.call_soon, self._owner)
+        if not isinstance(head, StreamBody):  # a 3xx that was not followed: it came whole
+            head = StreamBody.complete(call, head)
+        return APIResponse(call, head, parse, self._portal, self._owner)
 
     def get(
         self,

@@ -17,7 +17,6 @@ and a clear RuntimeError at once if the old loop is still running elsewhere.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 from collections.abc import Callable
 from typing import Any
@@ -56,15 +55,14 @@ def _loop_alive(loop: Any) -> bool:
 
 
 def call_in_loop(loop: Any, fn: Callable[[], None]) -> None:
-    """Run `fn` in `loop` from any thread, or drop it if that loop is gone."""
+    """Run `fn` soon in `loop`, from any thread (or a finalizer); drop it if that loop is gone.
+
+    Always deferred to the loop's next turn, even from the loop's own thread:
+    a finalizer can run in the middle of anyio's own code, which must not be
+    re-entered.
+    """
     if isinstance(loop, asyncio.AbstractEventLoop):
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            fn()
-        elif not loop.is_closed():
+        if not loop.is_closed():
             try:
                 loop.call_soon_threadsafe(fn)
             except RuntimeError:
@@ -72,8 +70,10 @@ def call_in_loop(loop: Any, fn: Callable[[], None]) -> None:
         return
     import trio
 
-    with contextlib.suppress(trio.RunFinishedError):
+    try:
         loop.run_sync_soon(fn)
+    except trio.RunFinishedError:
+        pass
 
 
 class Core:

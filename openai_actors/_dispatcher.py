@@ -41,6 +41,7 @@ import itertools
 import logging
 import random
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Final, TypeVar
@@ -50,7 +51,7 @@ import anyio.abc
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from . import _logging
-from ._call import Call, CallState, StreamBody
+from ._call import END_OF_BODY, Call, CallState, Piece, StreamBody
 from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
 from ._pacing import Pacer, read_server_limits
 from ._ratelimit import Counters
@@ -178,7 +179,10 @@ class Dispatcher:
                 await self._transport.aclose()
             self._stopped.set()
         if crash is not None:
-            logging.getLogger("openai_actors").error("the dispatcher failed: %r", crash, exc_info=crash)
+            # The traceback as text, not exc_info: renderers of exc_info (structlog's
+            # dict tracebacks, Sentry) include frames' locals, and some hold the key.
+            text = "".join(traceback.format_exception(crash))
+            logging.getLogger("openai_actors").error("the dispatcher failed: %r\n%s", crash, text)
 
     def stop(self) -> None:
         """Stop the dispatcher; every call it holds fails with ClientClosedError. Idempotent."""
@@ -415,6 +419,7 @@ class Dispatcher:
                     if isinstance(response, RawResponse | Exception):
                         outcome = response
                     else:
+                        key = None  # not needed again, and frames' locals end up in crash logs
                         await self._pump(call, response)
                 except (KeyProviderError, TransportTimeout) as exc:
                     outcome = exc
@@ -498,9 +503,11 @@ class Dispatcher:
 
         Runs under the call's scope, which the reader cancels by closing the
         stream. A failure mid-body is handed to the reader, never retried:
-        part of the answer is already out.
+        part of the answer is already out. The call stays in `_outstanding`
+        until the body ends, so a shutdown meanwhile cuts the stream off
+        visibly (the reader sees no END_OF_BODY) instead of silently.
         """
-        send, receive = anyio.create_memory_object_stream[bytes | TransportError](STREAM_BUFFER)
+        send, receive = anyio.create_memory_object_stream[Piece](STREAM_BUFFER)
         body = StreamBody(
             call, response.status, response.reason, response.headers, response.http_version, receive
         )
@@ -519,11 +526,24 @@ class Dispatcher:
                         if count_usage and b"total_tokens" in chunk:
                             used = usage_tokens(chunk)
                         await send.send(chunk)
+                    await send.send(END_OF_BODY)
                 except TransportError as exc:
                     await send.send(_scrubbed(exc))
+                except Exception as exc:  # a bug below must cost this stream only
+                    error = OpenAIError(f"unexpected error while reading the response body: {exc!r}")
+                    error.__cause__ = exc
+                    await send.send(_scrubbed(error))
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass  # the reader closed the stream: stop reading the body
+            # The reader finished early (it saw the end of its events): read what
+            # is left, within the short deadline it set, so the connection can
+            # be reused. (A reader that closed cancelled this scope instead.)
+            try:
+                while await response.next_chunk() is not None:
+                    pass
+            except Exception:
+                pass  # the connection is closed below; the reader has its answer
         finally:
+            self._outstanding.discard(call)
             self._release(call, used=used)
             await response.aclose()
 
@@ -635,7 +655,8 @@ class Dispatcher:
         self._requeue(call)
 
     def _finish(self, call: Call, outcome: RawResponse | StreamBody | Exception) -> None:
-        self._outstanding.discard(call)
+        if not isinstance(outcome, StreamBody):  # a stream stays owned until its body ends
+            self._outstanding.discard(call)
         counters = self.counters
         if isinstance(outcome, RawResponse):
             if outcome.status < 400:

@@ -8,6 +8,7 @@ makes it replayable, so an upload is retried like any other request.
 
 from __future__ import annotations
 
+import inspect
 import mimetypes
 import os
 import secrets
@@ -41,6 +42,10 @@ def read_file(file: object, name: str = "file") -> tuple[str, bytes, str]:
         data = bytes(content)
     elif hasattr(content, "read"):
         data = content.read()
+        if inspect.isawaitable(data):
+            if inspect.iscoroutine(data):
+                data.close()  # never awaited, and it must not warn about that
+            raise TypeError(f"{name} is an async file object; pass its bytes or its path instead")
         if not isinstance(data, bytes):
             raise TypeError(
                 f"{name} must be opened in binary mode: its read() returned {type(data).__name__}"

@@ -35,8 +35,10 @@ def _next_query(data: dict[str, Any], items: list[Any]) -> dict[str, Any] | None
 class _PageBase(Generic[T]):
     data: list[T]
 
-    def __init__(self, raw: dict[str, Any], item: type[T]) -> None:
+    def __init__(self, raw: dict[str, Any], item: type[T], *, cursor: bool = True) -> None:
         self._raw = raw
+        # False for lists that are always one page (models), whatever has_more says.
+        self._cursor = cursor
         items = raw.get("data")
         self.data = (
             [item._from_raw(x) if isinstance(x, dict) else x for x in items]
@@ -48,10 +50,10 @@ class _PageBase(Generic[T]):
         self._request_id: str | None = None
 
     def has_next_page(self) -> bool:
-        return _next_query(self._raw, self.data) is not None
+        return self.next_page_info() is not None
 
     def next_page_info(self) -> dict[str, Any] | None:
-        return _next_query(self._raw, self.data)
+        return _next_query(self._raw, self.data) if self._cursor else None
 
     def to_dict(self) -> dict[str, Any]:
         return {**self._raw, "data": [x.to_dict() if isinstance(x, BaseModel) else x for x in self.data]}
@@ -62,9 +64,14 @@ class _PageBase(Generic[T]):
 
 class SyncPage(_PageBase[T]):
     def __init__(
-        self, raw: dict[str, Any], item: type[T], fetch: Callable[[dict[str, Any]], SyncPage[T]]
+        self,
+        raw: dict[str, Any],
+        item: type[T],
+        fetch: Callable[[dict[str, Any]], SyncPage[T]],
+        *,
+        cursor: bool = True,
     ) -> None:
-        super().__init__(raw, item)
+        super().__init__(raw, item, cursor=cursor)
         self._fetch = fetch
 
     def get_next_page(self) -> SyncPage[T]:
@@ -88,9 +95,14 @@ class SyncPage(_PageBase[T]):
 
 class AsyncPage(_PageBase[T]):
     def __init__(
-        self, raw: dict[str, Any], item: type[T], fetch: Callable[[dict[str, Any]], Awaitable[AsyncPage[T]]]
+        self,
+        raw: dict[str, Any],
+        item: type[T],
+        fetch: Callable[[dict[str, Any]], Awaitable[AsyncPage[T]]],
+        *,
+        cursor: bool = True,
     ) -> None:
-        super().__init__(raw, item)
+        super().__init__(raw, item, cursor=cursor)
         self._fetch = fetch
 
     async def get_next_page(self) -> AsyncPage[T]:

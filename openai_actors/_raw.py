@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, cast
@@ -56,12 +57,28 @@ def response_mode() -> Mode | None:
 
 
 class _Meta(Generic[R]):
-    """What every raw response shows: status, headers, ids, timing."""
+    """What every raw response shows: status, headers, ids, timing.
 
-    def __init__(self, call: Call, head: RawResponse | StreamBody, parse: Callable[[Any], R]) -> None:
+    A response whose body is still arriving (a StreamBody) is closed when the
+    object is garbage-collected unread, through `close_soon` (which runs the
+    close in the dispatcher's loop); it also keeps the client alive meanwhile.
+    """
+
+    def __init__(
+        self,
+        call: Call,
+        head: RawResponse | StreamBody,
+        parse: Callable[[Any], R],
+        close_soon: Callable[[Callable[[], None]], None],
+        owner: object,
+    ) -> None:
         self._call = call
         self._head = head
         self._parse = parse
+        self._owner = owner
+        self._finalizer = (
+            weakref.finalize(self, close_soon, head.close) if isinstance(head, StreamBody) else None
+        )
 
     @functools.cached_property
     def http_response(self) -> httpx.Response:
@@ -123,8 +140,10 @@ class LegacyAPIResponse(_Meta[R]):
         call: Call,
         head: RawResponse | StreamBody,
         parse: Callable[[Any], R],
+        close_soon: Callable[[Callable[[], None]], None],
+        owner: object,
     ) -> None:
-        super().__init__(call, head, parse)
+        super().__init__(call, head, parse, close_soon, owner)
         self._parsed: R | None = None
 
     @property
@@ -143,20 +162,33 @@ class LegacyAPIResponse(_Meta[R]):
 
     def parse(self) -> R:
         if self._parsed is None:
+            if self._finalizer is not None:
+                self._finalizer.detach()  # the stream parse() returns takes over closing it
             self._parsed = self._parse(self._head)
         return self._parsed
 
     def close(self) -> None:
-        if isinstance(self._head, StreamBody):
+        """Close a streamed body that will not be parsed (a whole one needs nothing)."""
+        if isinstance(self._head, StreamBody) and self._parsed is None:
+            if self._finalizer is not None:
+                self._finalizer.detach()
             self._head.close()
 
 
 class _Streamed(_Meta[R]):
-    def __init__(self, call: Call, head: StreamBody, parse: Callable[[Any], R]) -> None:
-        super().__init__(call, head, parse)
+    def __init__(
+        self,
+        call: Call,
+        head: StreamBody,
+        parse: Callable[[Any], R],
+        close_soon: Callable[[Callable[[], None]], None],
+        owner: object,
+    ) -> None:
+        super().__init__(call, head, parse, close_soon, owner)
         self._body = head
         self._content: bytes | None = None
         self._consumed = False
+        self._parsed: R | None = None
 
     def _check_fresh(self) -> None:
         if self._consumed:
@@ -211,12 +243,16 @@ class AsyncAPIResponse(_Streamed[R]):
 
     async def parse(self) -> R:
         """The usual object: for a `stream=True` call, the stream; otherwise built from the body."""
-        if self._content is None and not self._consumed and self._is_event_stream():
-            self._consumed = True
-            return self._parse(self._body)
-        return self._parse(
-            RawResponse(self._body.status, self._body.reason, self._body.headers, await self.read())
-        )
+        if self._parsed is None:
+            if self._content is None and not self._consumed and self._is_event_stream():
+                self._consumed = True
+                self._parsed = self._parse(self._body)
+            else:
+                body = self._body
+                self._parsed = self._parse(
+                    RawResponse(body.status, body.reason, body.headers, await self.read())
+                )
+        return self._parsed
 
     def _is_event_stream(self) -> bool:
         return self._body.headers.get("content-type", "").startswith("text/event-stream")
@@ -228,8 +264,10 @@ class AsyncAPIResponse(_Streamed[R]):
 class APIResponse(_Streamed[R]):
     """What `with_streaming_response` yields on the sync client."""
 
-    def __init__(self, call: Call, head: StreamBody, parse: Callable[[Any], R], portal: PortalThread) -> None:
-        super().__init__(call, head, parse)
+    def __init__(
+        self, call: Call, head: StreamBody, parse: Callable[[Any], R], portal: PortalThread, owner: object
+    ) -> None:
+        super().__init__(call, head, parse, portal.call_soon, owner)
         self._portal = portal
 
     def _chunks(self) -> Iterator[bytes]:
@@ -271,10 +309,15 @@ class APIResponse(_Streamed[R]):
         return json.loads(self.read())
 
     def parse(self) -> R:
-        if self._content is None and not self._consumed and self._is_event_stream():
-            self._consumed = True
-            return self._parse(self._body)
-        return self._parse(RawResponse(self._body.status, self._body.reason, self._body.headers, self.read()))
+        """The usual object: for a `stream=True` call, the stream; otherwise built from the body."""
+        if self._parsed is None:
+            if self._content is None and not self._consumed and self._is_event_stream():
+                self._consumed = True
+                self._parsed = self._parse(self._body)
+            else:
+                body = self._body
+                self._parsed = self._parse(RawResponse(body.status, body.reason, body.headers, self.read()))
+        return self._parsed
 
     def _is_event_stream(self) -> bool:
         return self._body.headers.get("content-type", "").startswith("text/event-stream")
@@ -302,15 +345,21 @@ class _LineSplitter:
         text = self._buffer + text
         lines = text.splitlines(keepends=True)
         # The last piece may be an unfinished line, or a \\r whose \\n is still to come.
-        if lines and (not lines[-1].endswith(("\n", "\r")) or lines[-1].endswith("\r")):
+        if lines and (lines[-1] == _no_ending(lines[-1]) or lines[-1].endswith("\r")):
             self._buffer = lines.pop()
         else:
             self._buffer = ""
-        return [line.rstrip("\r\n") for line in lines]
+        return [_no_ending(line) for line in lines]
 
     def flush(self) -> list[str]:
         rest, self._buffer = self._buffer, ""
-        return [rest.rstrip("\r\n")] if rest else []
+        return [_no_ending(rest)] if rest else []
+
+
+def _no_ending(line: str) -> str:
+    # Whatever line end str.splitlines() knows (\n, \r, \x0c, \u2028, ...), as httpx does.
+    parts = line.splitlines()
+    return parts[0] if parts else ""
 
 
 async def _rechunk(chunks: AsyncIterator[bytes], size: int | None) -> AsyncIterator[bytes]:

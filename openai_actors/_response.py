@@ -66,7 +66,13 @@ def http_response(call: Call, raw: RawResponse) -> httpx.Response:
 
     return httpx.Response(
         raw.status,
-        headers=[(k.encode("latin-1", "replace"), v.encode()) for k, v in raw.headers.items()],
+        # The content is already decoded: without its content-encoding (and the
+        # length of the encoded form), httpx would try to decode it again.
+        headers=[
+            (k.encode("latin-1", "replace"), v.encode())
+            for k, v in raw.headers.items()
+            if k not in ("content-encoding", "content-length")
+        ],
         content=raw.content,
         request=http_request(call),
         extensions={

@@ -28,63 +28,99 @@ __all__ = ["DEFAULT_COMPLETION_TOKENS", "TokenCounter", "estimate_tokens", "usag
 DEFAULT_COMPLETION_TOKENS: Final = 256
 TokenCounter = Callable[[str], int]
 
-_COMPLETION: Final = ("chat/completions", "completions", "responses")
 _NO_COMPLETION: Final = ("embeddings", "moderations")
 
 
-def _chars_over_4(text: str) -> int:
-    return math.ceil(len(text) / 4)
+class _Tally:
+    """Characters of prompt text, or a tokenizer's count of it; and token ids counted as such."""
+
+    __slots__ = ("chars", "counted", "counter", "ids")
+
+    def __init__(self, counter: TokenCounter | None) -> None:
+        self.counter = counter
+        self.chars = 0
+        self.counted = 0
+        self.ids = 0
+
+    def text(self, value: str) -> None:
+        if self.counter is None:
+            self.chars += len(value)
+        else:
+            self.counted += self.counter(value)
+
+    def content(self, value: object) -> None:
+        """A string, or parts with `text` (and, for input items, their own `content`)."""
+        if isinstance(value, str):
+            self.text(value)
+        elif isinstance(value, list | tuple):
+            for part in value:
+                if isinstance(part, Mapping):
+                    text = part.get("text")
+                    if isinstance(text, str):
+                        self.text(text)
+
+    def tokens(self) -> int:
+        return math.ceil(self.chars / 4) + self.counted + self.ids
 
 
-def _text_of(value: object, counter: TokenCounter) -> int:
-    """Tokens of a content value: a string, a list of parts (with `text`), or a token array."""
-    if isinstance(value, str):
-        return counter(value)
-    if isinstance(value, list | tuple):
-        total = 0
-        for item in value:
-            if isinstance(item, int) and not isinstance(item, bool):
-                total += 1  # a token id, counted as itself
-            elif isinstance(item, str):
-                total += counter(item)
-            elif isinstance(item, list | tuple):
-                total += _text_of(item, counter)
-            elif isinstance(item, Mapping):
-                text = item.get("text")
-                if isinstance(text, str):
-                    total += counter(text)
-                content = item.get("content")
-                if content is not None:
-                    total += _text_of(content, counter)
-        return total
-    return 0
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def estimate_tokens(path: str, body: Mapping[str, Any], counter: TokenCounter | None = None) -> int:
     """The estimated tokens of a request to `path` (relative to the base URL); 0 if unknown."""
-    count = counter or _chars_over_4
     endpoint = path.strip("/")
+    tally = _Tally(counter)
     if endpoint == "chat/completions":
-        prompt = sum(
-            _text_of(m.get("content"), count) for m in body.get("messages") or () if isinstance(m, Mapping)
-        )
+        for message in body.get("messages") or ():
+            if isinstance(message, Mapping):
+                tally.content(message.get("content"))
     elif endpoint == "responses":
-        prompt = _text_of(body.get("input"), count) + _text_of(body.get("instructions"), count)
+        instructions = body.get("instructions")
+        if isinstance(instructions, str):
+            tally.text(instructions)
+        given = body.get("input")
+        if isinstance(given, str):
+            tally.text(given)
+        elif isinstance(given, list | tuple):
+            for item in given:
+                if isinstance(item, Mapping):
+                    tally.content(item.get("content"))
     elif endpoint == "completions":
-        prompt = _text_of(body.get("prompt"), count)
+        prompt = body.get("prompt")
+        for text in (
+            [prompt] if isinstance(prompt, str) else prompt if isinstance(prompt, list | tuple) else ()
+        ):
+            if isinstance(text, str):
+                tally.text(text)
     elif endpoint in _NO_COMPLETION:
-        return _text_of(body.get("input"), count)
+        given = body.get("input")
+        for item in [given] if isinstance(given, str) else given if isinstance(given, list | tuple) else ():
+            if isinstance(item, str):
+                tally.text(item)
+            elif isinstance(item, Mapping):
+                tally.content([item])
+            elif endpoint == "embeddings" and _is_int(item):
+                tally.ids += 1  # a token id, one token (of a single token array)
+            elif endpoint == "embeddings" and isinstance(item, list | tuple):
+                tally.ids += len(item)  # one of several token arrays
+        return max(0, tally.tokens())
     else:
         return 0
-    allowance = body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")
-    if not isinstance(allowance, int) or isinstance(allowance, bool) or allowance < 0:
-        allowance = DEFAULT_COMPLETION_TOKENS
+    allowance: int = DEFAULT_COMPLETION_TOKENS
+    for field in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
+        value = body.get(field)
+        if isinstance(value, int) and not isinstance(value, bool):
+            allowance = value
+            break
     n = body.get("n")
-    choices = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
-    return prompt + allowance * choices
+    if endpoint != "responses" and isinstance(n, int) and not isinstance(n, bool):
+        allowance *= n
+    return max(0, tally.tokens() + allowance)
 
 
-_TOTAL_TOKENS: Final = re.compile(rb'"total_tokens"\s*:\s*(\d+)')
+# At most 15 digits: a server sending a 5,000-digit number must not make int() raise.
+_TOTAL_TOKENS: Final = re.compile(rb'"total_tokens"\s*:\s*(\d{1,15})\b')
 
 
 def usage_tokens(body: bytes) -> int | None:

@@ -231,7 +231,13 @@ class HttpxTransport:
 
     follows_redirects = True  # (that is, the dispatcher leaves redirects to httpx)
 
-    def __init__(self, client: httpx.AsyncClient | httpx.Client, *, owned: bool = False) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient | httpx.Client,
+        *,
+        owned: bool = False,
+        threads: int = _THREADS_FOR_SYNC_CLIENT,
+    ) -> None:
         import httpx
 
         self._client = client
@@ -241,6 +247,7 @@ class HttpxTransport:
         # Worker threads for a sync client; created on first use so that
         # construction does not need a running event loop.
         self._limiter: anyio.CapacityLimiter | None = None
+        self._threads = threads
 
     def open_channel(self) -> Channel:
         return _HttpxChannel(self)
@@ -254,7 +261,7 @@ class HttpxTransport:
 
     async def _in_thread(self, fn: Any, *args: Any) -> Any:
         if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(_THREADS_FOR_SYNC_CLIENT)
+            self._limiter = anyio.CapacityLimiter(self._threads)
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter, abandon_on_cancel=True)
 
     async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
@@ -280,8 +287,12 @@ class HttpxTransport:
             else:
                 response = await self._in_thread(functools.partial(self._client.send, req, stream=True))
         except httpx.HTTPError as exc:
-            raise _translate(exc, timeouts) from exc
-        return _HttpxResponse(self, response, timeouts)
+            error = _translate(exc, timeouts)
+        else:
+            return _HttpxResponse(self, response, timeouts)
+        # Raised out here, so not chained to httpx's exception: that holds the
+        # request, Authorization header and all.
+        raise error
 
 
 class _HttpxResponse:
@@ -299,19 +310,23 @@ class _HttpxResponse:
         import httpx
 
         try:
-            if self._transport._is_async:
-                if self._chunks is None:
-                    self._chunks = self._response.aiter_bytes()
-                try:
-                    return await self._chunks.__anext__()  # type: ignore[no-any-return]
-                except StopAsyncIteration:
-                    return None
-            if self._chunks is None:
-                self._chunks = self._response.iter_bytes()
-            chunk: bytes | None = await self._transport._in_thread(next, self._chunks, None)
-            return chunk
+            return await self._next_chunk()
         except httpx.HTTPError as exc:
-            raise _translate(exc, self._timeouts) from exc
+            error = _translate(exc, self._timeouts)
+        raise error  # out here: not chained (see HttpxTransport.open)
+
+    async def _next_chunk(self) -> bytes | None:
+        if self._transport._is_async:
+            if self._chunks is None:
+                self._chunks = self._response.aiter_bytes()
+            try:
+                return await self._chunks.__anext__()  # type: ignore[no-any-return]
+            except StopAsyncIteration:
+                return None
+        if self._chunks is None:
+            self._chunks = self._response.iter_bytes()
+        chunk: bytes | None = await self._transport._in_thread(next, self._chunks, None)
+        return chunk
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):

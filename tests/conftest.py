@@ -82,6 +82,8 @@ class RawServer:
         import threading
 
         self.replies: list[bytes] = []
+        # Set to hold each connection open after its reply, until released.
+        self.linger: threading.Event | None = None
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
@@ -109,8 +111,12 @@ class RawServer:
                     else b"HTTP/1.1 500 Nothing scripted\r\nContent-Length: 0\r\n\r\n"
                 )
                 conn.sendall(reply)
+                if self.linger is not None:
+                    self.linger.wait(30)
 
     def close(self) -> None:
+        if self.linger is not None:
+            self.linger.set()
         self._sock.close()
 
 

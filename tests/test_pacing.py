@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openai_actors._pacing import Pacer, Rate, ServerLimits, parse_duration, read_server_limits
 from openai_actors._tokens import DEFAULT_COMPLETION_TOKENS, estimate_tokens, usage_tokens
+from openai_actors.mock._ratelimit import estimate_tokens as mock_estimate
 
 WINDOW = 60.0
 
@@ -236,3 +239,60 @@ class TestTokenEstimates:
         body = b'{"usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}'
         assert 7 == usage_tokens(body)
         assert usage_tokens(b'{"id": "x"}') is None
+
+
+class TestTheMockChargesWhatTheClientReserves:
+    """The client's estimate and the mock server's charge are the same formula, so a client
+    configured at the server's limit can expect no 429s from it."""
+
+    texts = st.text(max_size=30)
+    parts = st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": texts}), max_size=3)
+    content = st.one_of(texts, parts)
+    allowance = st.fixed_dictionaries(
+        {},
+        optional={
+            "max_tokens": st.integers(0, 500),
+            "max_completion_tokens": st.integers(0, 500),
+            "n": st.integers(0, 4),
+        },
+    )
+
+    @given(
+        st.lists(st.fixed_dictionaries({"role": st.just("user"), "content": content}), max_size=4),
+        allowance,
+    )
+    def test_chat(self, messages: list[dict[str, object]], extra: dict[str, object]) -> None:
+        body = {"model": "m", "messages": messages, **extra}
+        assert mock_estimate("/v1/chat/completions", body) == estimate_tokens("chat/completions", body)
+
+    @given(
+        st.one_of(
+            texts, st.lists(st.fixed_dictionaries({"role": st.just("user"), "content": content}), max_size=3)
+        ),
+        st.one_of(st.none(), texts),
+        st.fixed_dictionaries({}, optional={"max_output_tokens": st.integers(1, 500)}),
+    )
+    def test_responses(self, given_input: object, instructions: str | None, extra: dict[str, object]) -> None:
+        body: dict[str, object] = {"model": "m", "input": given_input, **extra}
+        if instructions is not None:
+            body["instructions"] = instructions
+        assert mock_estimate("/v1/responses", body) == estimate_tokens("responses", body)
+
+    @given(st.one_of(texts, st.lists(texts, max_size=3)), allowance)
+    def test_completions(self, prompt: object, extra: dict[str, object]) -> None:
+        body = {"model": "m", "prompt": prompt, **extra}
+        assert mock_estimate("/v1/completions", body) == estimate_tokens("completions", body)
+
+    @given(
+        st.one_of(
+            texts,
+            st.lists(texts, max_size=3),
+            st.lists(st.integers(0, 100), max_size=5),
+            st.lists(st.lists(st.integers(0, 100), max_size=5), max_size=3),
+        )
+    )
+    def test_embeddings_and_moderations(self, given_input: object) -> None:
+        body = {"model": "m", "input": given_input}
+        assert mock_estimate("/v1/embeddings", body) == estimate_tokens("embeddings", body)
+        if not isinstance(given_input, list) or all(isinstance(i, str) for i in given_input):
+            assert mock_estimate("/v1/moderations", body) == estimate_tokens("moderations", body)

@@ -24,16 +24,24 @@ def _path(model: str) -> str:
     return f"models/{path_param(model, 'model')}"
 
 
+def _no_more(query: Mapping[str, Any]) -> SyncPage[Model]:
+    raise AssertionError("a models page has no next page")
+
+
+async def _no_more_async(query: Mapping[str, Any]) -> AsyncPage[Model]:
+    raise AssertionError("a models page has no next page")
+
+
 class Models(SyncResource):
     def list(self, **params: Unpack[RequestOptionParams]) -> SyncPage[Model]:
         """The models the server offers; iterating the page iterates them all."""
 
-        def fetch(query: Mapping[str, Any]) -> SyncPage[Model]:
-            call = make_call(self._client, "list", {**params, **query}, RequestOptionParams, "GET", "models")
-            page: SyncPage[Model] = self._client._request(call, lambda raw: SyncPage(raw, Model, fetch))
-            return page
-
-        return fetch({})
+        # One page, always (as in the official SDK): no cursor to follow.
+        call = make_call(self._client, "list", params, RequestOptionParams, "GET", "models")
+        page: SyncPage[Model] = self._client._request(
+            call, lambda raw: SyncPage(raw, Model, _no_more, cursor=False)
+        )
+        return page
 
     def retrieve(self, model: str, **params: Unpack[RequestOptionParams]) -> Model:
         call = make_call(self._client, "retrieve", params, RequestOptionParams, "GET", _path(model))
@@ -59,14 +67,15 @@ class AsyncModels(AsyncResource):
     def list(self, **params: Unpack[RequestOptionParams]) -> AsyncPaginator[Model, AsyncPage[Model]]:
         """The models the server offers: await for the page, or `async for` over the models."""
 
-        async def fetch(query: Mapping[str, Any]) -> AsyncPage[Model]:
-            call = make_call(self._client, "list", {**params, **query}, RequestOptionParams, "GET", "models")
+        async def fetch() -> AsyncPage[Model]:
+            # One page, always (as in the official SDK): no cursor to follow.
+            call = make_call(self._client, "list", params, RequestOptionParams, "GET", "models")
             page: AsyncPage[Model] = await self._client._request(
-                call, lambda raw: AsyncPage(raw, Model, fetch)
+                call, lambda raw: AsyncPage(raw, Model, _no_more_async, cursor=False)
             )
             return page
 
-        return AsyncPaginator(lambda: fetch({}))
+        return AsyncPaginator(fetch)
 
     async def retrieve(self, model: str, **params: Unpack[RequestOptionParams]) -> Model:
         call = make_call(self._client, "retrieve", params, RequestOptionParams, "GET", _path(model))

@@ -93,6 +93,7 @@ def chat_completions(request: Request, number: int) -> Result:
     if "stream" in payload or "stream_options" in payload:
         stream, include_usage = _stream_options(payload)
         if stream:
+            request.usage = prompt_tokens + completion_tokens
             return chat_stream(
                 number,
                 int(time.time()),
@@ -117,6 +118,7 @@ def chat_completions(request: Request, number: int) -> Result:
         completion_tokens,
         prompt_tokens + completion_tokens,
     )
+    request.usage = prompt_tokens + completion_tokens
     return 200, text.encode(), None
 
 
@@ -164,6 +166,7 @@ def completions(request: Request, number: int) -> Result:
     prompt_tokens = sum(tokens(len(prompt)) for prompt in prompts)
     completion_tokens = sum(tokens(len(text)) for text, _ in texts)
     created = int(time.time())
+    request.usage = prompt_tokens + completion_tokens
     if stream:
         return completion_stream(
             number, created, model, texts, include_usage, (prompt_tokens, completion_tokens)
@@ -227,6 +230,7 @@ def embeddings(request: Request, number: int) -> Reply:
         "model": model,
         "usage": {"prompt_tokens": total, "total_tokens": total},
     }
+    request.usage = total
     return 200, json.dumps(reply, separators=(",", ":")).encode(), None
 
 

@@ -20,11 +20,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, flag) < 0:
             print(f"--{flag.replace('_', '-')} must be >= 0", file=sys.stderr)
             return 2
+    for flag in ("rpm", "tpm"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            print(f"--{flag} must be >= 1", file=sys.stderr)
+            return 2
+    if not 0 < args.window < float("inf"):
+        print("--window must be > 0", file=sys.stderr)
+        return 2
     state = ServerState(
         latency=args.latency,
         record=not args.no_record,
         stream_first_delay=args.stream_first_delay,
         stream_chunk_delay=args.stream_chunk_delay,
+        rate_limit_requests=args.rpm,
+        rate_limit_tokens=args.tpm,
+        rate_limit_window=args.window,
     )
     try:
         asyncio.run(_serve(state, args.host, args.port))
@@ -39,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m openai_actors.mock",
         description=(
             "An OpenAI-compatible mock server (chat and legacy completions with streaming, responses, "
-            "embeddings, moderations, models, files, batches)."
+            "embeddings, moderations, models, files, batches), with optional rate limits enforced like "
+            "OpenAI's."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -60,6 +72,24 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="seconds a streaming reply waits between events (default: 0)",
+    )
+    parser.add_argument(
+        "--rpm",
+        type=int,
+        default=None,
+        help="rate limit: requests per window, enforced like OpenAI's (default: unlimited)",
+    )
+    parser.add_argument(
+        "--tpm",
+        type=int,
+        default=None,
+        help="rate limit: estimated tokens per window, enforced like OpenAI's (default: unlimited)",
+    )
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=60.0,
+        help="seconds in which a rate limit's bucket refills from empty to full (default: 60)",
     )
     parser.add_argument(
         "--no-record", action="store_true", help="do not keep received requests in memory (for benchmarks)"

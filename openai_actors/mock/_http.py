@@ -35,9 +35,17 @@ class HttpError(Exception):
 
 
 class Request:
-    """One parsed request. Header names are lowercase, repeats joined by ", "."""
+    """One parsed request. Header names are lowercase, repeats joined by ", ".
 
-    __slots__ = ("body", "headers", "http10", "keep_alive", "method", "path", "query")
+    ``usage`` is set by a handler whose reply reports usage: its total tokens,
+    for the rate limiter's correction. It is left unset otherwise (so that the
+    hot path pays nothing for it): only the rate limiter reads it, after
+    setting it to None before the handler runs.
+    """
+
+    __slots__ = ("body", "headers", "http10", "keep_alive", "method", "path", "query", "usage")
+
+    usage: int | None
 
     def __init__(
         self,

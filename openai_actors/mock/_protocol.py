@@ -17,7 +17,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Final
 from urllib.parse import parse_qs
@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 from ._common import Result, StreamReply, default_error_body, error_body
 from ._files import DEFAULT_MAX_STORAGE
 from ._http import CONTINUE, HttpError, Request, RequestParser, render_response, render_stream_head
+from ._ratelimit import RATE_LIMITED, Admission, Limiter
 from ._router import App
 from ._types import STREAM_ACTIONS, Fault, RecordedRequest
 
@@ -64,6 +65,9 @@ class ServerState:
         stream_chunk_delay: float = 0.0,
         max_file_storage: int = DEFAULT_MAX_STORAGE,
         batch_delay: float = 0.0,
+        rate_limit_requests: int | None = None,
+        rate_limit_tokens: int | None = None,
+        rate_limit_window: float = 60.0,
     ) -> None:
         self.latency = latency
         self.record = record
@@ -78,12 +82,21 @@ class ServerState:
         self.hanging = 0
         self.write_pauses = 0
         self.peak_stream_buffer = 0
+        self.rate_limited = 0
         self.connections: set[Connection] = set()
         self._records: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._changed = threading.Condition(threading.Lock())
         self._waiters = 0
+        # The limits as configured; ``limiter`` is None when neither is set, so
+        # that a server without limits pays one attribute test per request.
+        self.rate_limit_requests = rate_limit_requests
+        self.rate_limit_tokens = rate_limit_tokens
+        self.rate_limit_window = rate_limit_window
+        self.limiter: Limiter | None = None
+        if rate_limit_requests is not None or rate_limit_tokens is not None:
+            self.limiter = Limiter(rate_limit_requests, rate_limit_tokens, rate_limit_window)
         self.app = App(
             next_number=self.next_number,
             notify=self.notify,
@@ -113,6 +126,28 @@ class ServerState:
     def pending_faults(self) -> int:
         with self._lock:
             return len(self._faults)
+
+    def set_rate_limits(self, requests: int | None, tokens: int | None, window: float) -> None:
+        """Change the limits. A limit newly set starts full; a changed one keeps
+        what was used; removing both drops the buckets."""
+        with self._lock:
+            limiter = self.limiter
+            if requests is None and tokens is None:
+                self.limiter = None
+            elif limiter is None:
+                self.limiter = Limiter(requests, tokens, window)
+            else:
+                limiter.configure(requests, tokens, window)
+            self.rate_limit_requests = requests
+            self.rate_limit_tokens = tokens
+            self.rate_limit_window = window
+        self.notify()
+
+    def rate_levels(self) -> dict[str, float | None]:
+        limiter = self.limiter
+        if limiter is None:
+            return {"requests": None, "tokens": None}
+        return limiter.levels()
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
         """Block until ``predicate()`` is true; raise TimeoutError after ``timeout`` s."""
@@ -189,6 +224,7 @@ class _Stream:
     __slots__ = (
         "action",
         "ahead",
+        "charge",
         "chunk_delay",
         "chunked",
         "error_payload",
@@ -220,6 +256,8 @@ class _Stream:
         # The next event, fetched early to learn whether there is one (so that
         # no chunk delay is spent after the last event).
         self.ahead: bytes | None = None
+        # The rate limiter's charge, settled when the stream ends.
+        self.charge: Admission | None = None
 
 
 class Connection(asyncio.Protocol):
@@ -243,6 +281,7 @@ class Connection(asyncio.Protocol):
         "_parser",
         "_paused",
         "_queue",
+        "_rate",
         "_state",
         "_stream",
         "_timer",
@@ -268,6 +307,8 @@ class Connection(asyncio.Protocol):
         self._write_paused = False
         self._by_client = False
         self._by_server = False
+        # The rate limiter's charge for the request in progress, until its reply.
+        self._rate: Admission | None = None
 
     # --- asyncio callbacks --------------------------------------------------
 
@@ -351,6 +392,16 @@ class Connection(asyncio.Protocol):
             return
         state = self._state
         number = state.next_request(item)
+        limiter = state.limiter  # read once: another thread may lift the limits meanwhile
+        if limiter is not None and item.path in RATE_LIMITED and item.method == "POST":
+            admission = limiter.admit(item.path, item.body)
+            if admission.rejection is not None:
+                # Refused at the door: no latency, no fault consumed, nothing charged.
+                state.rate_limited += 1
+                self._send(item, number, 429, admission.rejection, admission.headers)
+                return
+            item.usage = None
+            self._rate = admission
         fault = state.take_fault(item.path)
         if fault is not None:
             self._start_fault(item, number, fault)
@@ -365,6 +416,18 @@ class Connection(asyncio.Protocol):
             self._start_stream(request, number, result, fault)
             return
         status, body, headers = result
+        rate = self._rate
+        if rate is not None:
+            self._rate = None
+            headers = {**rate.headers, **headers} if headers else rate.headers
+            if status < 400:
+                rate.usage = request.usage
+                rate.settle()
+        self._send(request, number, status, body, headers)
+
+    def _send(
+        self, request: Request, number: int, status: int, body: bytes, headers: Mapping[str, str] | None
+    ) -> None:
         connection = None
         if request.http10 or not request.keep_alive:
             connection = "keep-alive" if request.keep_alive else "close"
@@ -437,6 +500,10 @@ class Connection(asyncio.Protocol):
                 stop_at = fault.after
                 if action == "stream_error":
                     payload = fault.body_bytes()
+        rate = self._rate
+        if rate is not None:
+            self._rate = None
+            reply.headers = {**rate.headers, **reply.headers} if reply.headers else rate.headers
         # HTTP/1.0 has no chunked encoding: the end of the body is the end of the connection.
         chunked = not request.http10
         keep_alive = chunked and request.keep_alive
@@ -451,7 +518,11 @@ class Connection(asyncio.Protocol):
         )
         self._flush()
         self._busy = True
-        self._stream = _Stream(reply, chunked, keep_alive, chunk_delay, action, stop_at, payload)
+        self._stream = stream = _Stream(reply, chunked, keep_alive, chunk_delay, action, stop_at, payload)
+        if rate is not None:
+            # Settled when the stream ends, with the usage the handler reported now.
+            rate.usage = request.usage
+            stream.charge = rate
         if first_delay > 0:
             self._timer = self._loop.call_later(first_delay, self._pump_later)
         else:
@@ -520,6 +591,8 @@ class Connection(asyncio.Protocol):
         if stream.stop_at > stream.sent:
             self._stream_fault(stream)  # fewer events than ``after``: the fault hits at the end
         else:
+            if stream.charge is not None:
+                stream.charge.settle()
             self._end_stream(stream)
 
     def _end_stream(self, stream: _Stream) -> None:
@@ -591,6 +664,10 @@ class Connection(asyncio.Protocol):
             self._start_stream(request, number, result, fault)
             return
         status, body, headers = result
+        rate = self._rate
+        if rate is not None:  # the reply never arrives whole: no usage correction
+            self._rate = None
+            headers = {**rate.headers, **headers} if headers else rate.headers
         declared = max(len(body), 1)
         response = render_response(status, body, number, extra_headers=headers, declared_length=declared)
         self._out.append(response[: len(response) - len(body) + len(body) // 2])

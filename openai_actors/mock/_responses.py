@@ -63,7 +63,9 @@ class Responses:
             "role": "assistant",
         }
         input_tokens = tokens(input_chars + len(instructions or ""))
-        finished = _finish(started, message, input_tokens, tokens(len(text)), finish_reason)
+        output_tokens = tokens(len(text))
+        finished = _finish(started, message, input_tokens, output_tokens, finish_reason)
+        request.usage = input_tokens + output_tokens
         if not stream:
             if store:
                 self._put(finished)

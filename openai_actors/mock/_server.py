@@ -30,6 +30,17 @@ class MockServer:
     and the first event and ``stream_chunk_delay`` between events. Uploaded
     files are kept in memory up to ``max_file_storage`` bytes in all. Each
     line of a batch takes ``batch_delay`` seconds (a cancel cuts it short).
+
+    ``rate_limit_requests`` and ``rate_limit_tokens`` enforce limits as OpenAI
+    does, per ``rate_limit_window`` seconds: each is a token bucket of that
+    capacity, starting full and refilling continuously. A POST to chat
+    completions, completions, responses, embeddings or moderations is charged 1
+    request and its token estimate on arrival (see
+    ``openai_actors.mock._ratelimit.estimate_tokens``), or refused at once with
+    OpenAI's 429 (``retry-after-ms``, ``retry-after``) and charged nothing; when
+    its reply (or stream) completes with usage, the token bucket is corrected to
+    that usage. Its replies carry the ``x-ratelimit-*`` headers of the limits
+    set. Batch lines are not limited.
     """
 
     def __init__(
@@ -44,7 +55,13 @@ class MockServer:
         stream_chunk_delay: float = 0.0,
         max_file_storage: int = DEFAULT_MAX_STORAGE,
         batch_delay: float = 0.0,
+        rate_limit_requests: int | None = None,
+        rate_limit_tokens: int | None = None,
+        rate_limit_window: float = 60.0,
     ) -> None:
+        _check_limit("rate_limit_requests", rate_limit_requests)
+        _check_limit("rate_limit_tokens", rate_limit_tokens)
+        _check_window(rate_limit_window)
         for name, value in (
             ("latency", latency),
             ("stream_first_delay", stream_first_delay),
@@ -63,6 +80,9 @@ class MockServer:
             stream_chunk_delay=stream_chunk_delay,
             max_file_storage=max_file_storage,
             batch_delay=batch_delay,
+            rate_limit_requests=rate_limit_requests,
+            rate_limit_tokens=rate_limit_tokens,
+            rate_limit_window=rate_limit_window,
         )
         self._lifecycle = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -193,6 +213,43 @@ class MockServer:
         _check_delay("batch_delay", value)
         self._state.app.batches.delay = value
 
+    @property
+    def rate_limit_requests(self) -> int | None:
+        """Requests allowed per window (None: unlimited); may be changed while serving.
+
+        A limit newly set starts with a full bucket; a changed limit keeps what
+        was used (so lowering it may leave the bucket empty for a while).
+        """
+        return self._state.rate_limit_requests
+
+    @rate_limit_requests.setter
+    def rate_limit_requests(self, value: int | None) -> None:
+        _check_limit("rate_limit_requests", value)
+        state = self._state
+        state.set_rate_limits(value, state.rate_limit_tokens, state.rate_limit_window)
+
+    @property
+    def rate_limit_tokens(self) -> int | None:
+        """Tokens allowed per window (None: unlimited); may be changed while serving."""
+        return self._state.rate_limit_tokens
+
+    @rate_limit_tokens.setter
+    def rate_limit_tokens(self, value: int | None) -> None:
+        _check_limit("rate_limit_tokens", value)
+        state = self._state
+        state.set_rate_limits(state.rate_limit_requests, value, state.rate_limit_window)
+
+    @property
+    def rate_limit_window(self) -> float:
+        """Seconds in which a bucket refills from empty to full (default 60)."""
+        return self._state.rate_limit_window
+
+    @rate_limit_window.setter
+    def rate_limit_window(self, value: float) -> None:
+        _check_window(value)
+        state = self._state
+        state.set_rate_limits(state.rate_limit_requests, state.rate_limit_tokens, value)
+
     # --- recordings and counters --------------------------------------------
 
     @property
@@ -242,6 +299,21 @@ class MockServer:
         high-water mark (64 KiB), however long the stream."""
         return self._state.peak_stream_buffer
 
+    @property
+    def rate_limited(self) -> int:
+        """429 responses sent by the rate limits (not counting injected faults)."""
+        return self._state.rate_limited
+
+    def rate_state(self) -> dict[str, float | None]:
+        """A snapshot of the buckets' levels now: ``{"requests": ..., "tokens": ...}``,
+        each None when that limit is not set. Levels are floats (they refill
+        continuously); a usage correction may leave "tokens" below 0.
+
+        Safe inside a :meth:`wait_for` predicate, e.g.
+        ``server.wait_for(lambda s: s.rate_state()["requests"] >= 1)``.
+        """
+        return self._state.rate_levels()
+
     # --- stored objects -----------------------------------------------------
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
@@ -279,6 +351,16 @@ class MockServer:
     def __repr__(self) -> str:
         where = self.url if self._port is not None else f"{self.host}:{self._requested_port}"
         return f"<MockServer {where}>"
+
+
+def _check_limit(name: str, value: int | None) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ValueError(f"{name} must be None or an integer >= 1, got {value!r}")
+
+
+def _check_window(value: float) -> None:
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"rate_limit_window must be > 0 and finite, got {value!r}")
 
 
 def _check_delay(name: str, value: float) -> None:
