@@ -236,7 +236,9 @@ class Dispatcher:
     def waiting(self) -> int:
         """Calls not yet admitted: in the inbox, blocked sending to it, or held at its head."""
         stats = self._inbox_send.statistics()
-        return stats.current_buffer_used + stats.tasks_waiting_send + (self._holding is not None)
+        holding = self._holding
+        held = holding is not None and holding.state is CallState.QUEUED
+        return stats.current_buffer_used + stats.tasks_waiting_send + held
 
     def withdraw(self, call: Call) -> None:
         """Forget an abandoned call: out of its queue now; a lane or timer that holds it lets go."""

@@ -185,7 +185,9 @@ class ServerState:
         self.request_count += 1
         if self.record:
             query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
-            recorded = RecordedRequest(request.method, request.path, query, request.headers, request.body)
+            recorded = RecordedRequest(
+                request.method, request.path, query, request.headers, request.body, time.monotonic()
+            )
             with self._lock:
                 self._records.append(recorded)
         return self.request_count

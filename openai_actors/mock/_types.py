@@ -105,6 +105,8 @@ class RecordedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    received_at: float = 0.0
+    """``time.monotonic()`` when the request's head was parsed."""
 
     def json(self) -> Any:
         """The body decoded as JSON."""

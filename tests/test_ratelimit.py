@@ -1,0 +1,202 @@
+"""Rate control over real sockets, against the mock server's OpenAI-like limits.
+
+The mock enforces requests and tokens per window as token buckets and answers
+429 with retry-after and x-ratelimit-* headers; windows here are a second, so
+several pass in a test.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from typing import Any
+
+import anyio
+import pytest
+
+from openai_actors import AsyncOpenAI, OpenAI, RateLimit, RequestTooLargeError
+from openai_actors.mock import Fault, MockServer
+
+from .conftest import chat_body, until
+
+pytestmark = pytest.mark.anyio
+
+
+async def run_many(client: AsyncOpenAI, count: int, concurrency: int, **extra: Any) -> list[BaseException]:
+    """Send `count` chat requests from `concurrency` callers; the errors they got."""
+    errors: list[BaseException] = []
+    limiter = anyio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with limiter:
+            try:
+                await client.chat.completions.create(**chat_body(f"r{i}"), **extra)
+            except Exception as exc:
+                errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(count):
+            tg.start_soon(one, i)
+    return errors
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class TestAgainstServerLimits:
+    async def test_at_the_servers_limit_no_429s_and_the_limit_is_used(self) -> None:
+        """Configured at the server's 100 requests per second: over two seconds not one
+        429, and the requests go at (nearly) the full rate."""
+        limit, window, count = 100, 1.0, 200
+        with MockServer(rate_limit_requests=limit, rate_limit_window=window, record=False) as server:
+            rate = RateLimit(requests_per_minute=limit, window=window, learn=False)
+            async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
+                started = time.monotonic()
+                errors = await run_many(client, count, concurrency=64)
+                elapsed = time.monotonic() - started
+        assert ([], 0) == (errors, server.rate_limited)
+        burst = max(1, int(limit * 0.02))
+        fastest_allowed = (count - burst) * window / (limit - burst + 1)
+        assert fastest_allowed <= elapsed
+        assert fastest_allowed / elapsed >= 0.95  # at least 95 % of the limit used
+
+    async def test_tokens_at_the_servers_limit_give_no_429s(self) -> None:
+        """Each request reserves its estimate (prompt / 4 + max_tokens), the server charges
+        the same and both correct to the usage: no 429 at the server's token limit."""
+        with MockServer(rate_limit_tokens=2000, rate_limit_window=0.5, record=False) as server:
+            rate = RateLimit(tokens_per_minute=2000, window=0.5, learn=False)
+            async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
+                errors = await run_many(client, 60, concurrency=30, max_tokens=100)
+                stats = client.stats()
+        assert ([], 0) == (errors, server.rate_limited)
+        assert (0, 0) == (stats.tokens_reserved, stats.in_flight)
+        assert stats.tokens_used > 0
+
+    async def test_with_nothing_configured_the_limit_is_learned(self) -> None:
+        """The first responses teach the client the server's limit: after the first window
+        fewer than 1 % of the requests meet a 429."""
+        limit, window = 100, 1.0
+        with MockServer(rate_limit_requests=limit, rate_limit_window=window, record=False) as server:
+            async with AsyncOpenAI(
+                api_key="sk", base_url=server.url, rate_limit=RateLimit(window=window)
+            ) as client:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(run_many, client, 300, 100)
+                    await anyio.sleep(window)  # the first window, measured
+                    after_first_window = server.rate_limited
+                    sent_in_first = client.stats().submitted
+                stats = client.stats()
+        assert (limit, "learned") == (stats.requests_per_minute.value, stats.requests_per_minute.source)
+        assert server.rate_limited - after_first_window < 0.01 * (300 - sent_in_first) + 1
+
+    async def test_a_429_pauses_every_caller_for_the_time_the_server_asks(self) -> None:
+        """One 429 with retry-after-ms 400: nothing new is sent for 400 ms; only what was
+        already in flight reaches the server meanwhile."""
+        with MockServer(latency=0.02) as server:
+            server.script(Fault(status=429, headers={"retry-after-ms": "400"}))
+            async with AsyncOpenAI(api_key="sk", base_url=server.url) as client:
+                errors = await run_many(client, 40, concurrency=10)
+            requests = server.requests
+        assert [] == errors
+        refused_at = requests[0].received_at
+        during_pause = [r for r in requests[1:] if refused_at < r.received_at < refused_at + 0.4]
+        assert len(during_pause) <= 10  # at most those already in flight
+
+    async def test_max_in_flight_is_never_exceeded(self, server: MockServer) -> None:
+        server.script(*[Fault(action="hang")] * 10)
+        async with AsyncOpenAI(
+            api_key="sk", base_url=server.url, rate_limit=RateLimit(max_in_flight=3)
+        ) as client:
+            async with anyio.create_task_group() as tg:
+                for _ in range(10):
+                    tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+                await until(server, lambda s: s.hanging == 3)
+                stats = client.stats()
+                tg.cancel_scope.cancel()
+        assert (3, 7, 3) == (stats.in_flight, stats.waiting, stats.max_in_flight)
+        assert 3 == len(server.requests)
+
+
+class TestAdmission:
+    async def test_a_request_bigger_than_the_token_limit_fails_at_once(self, server: MockServer) -> None:
+        async with AsyncOpenAI(
+            api_key="sk", base_url=server.url, rate_limit=RateLimit(tokens_per_minute=100)
+        ) as client:
+            with pytest.raises(RequestTooLargeError, match="exceed the limit of 100 tokens"):
+                await client.chat.completions.create(**chat_body(), max_tokens=500)
+        assert [] == server.requests
+
+    async def test_a_caller_cancelled_while_waiting_leaves_the_queue(self, server: MockServer) -> None:
+        """At one request a minute the second waits; cancelled, it is never sent, holds
+        nothing, and the budget it never used is still there for the next."""
+        rate = RateLimit(requests_per_minute=1, tokens_per_minute=100_000)
+        async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
+            await client.chat.completions.create(**chat_body("first"))
+            with anyio.move_on_after(0.2):
+                await client.chat.completions.create(**chat_body("second"))
+            stats = client.stats()
+        assert (0, 0, 0) == (stats.waiting, stats.in_flight, stats.tokens_reserved)
+        assert ["first"] == [r.json()["messages"][0]["content"] for r in server.requests]
+
+    async def test_waiting_costs_no_cpu(self, server: MockServer) -> None:
+        """Ten thousand requests waiting for admission: the dispatcher sleeps, it does not spin."""
+        rate = RateLimit(requests_per_minute=1)
+        async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
+            await client.models.retrieve("mock-model")
+            async with anyio.create_task_group() as tg:
+                for _ in range(10_000):
+                    tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+                await anyio.wait_all_tasks_blocked()  # all queued; the dispatcher asleep
+                assert 10_000 == client.stats().waiting
+                before = cpu_seconds()
+                await anyio.sleep(0.5)  # the interval measured
+                used = cpu_seconds() - before
+                tg.cancel_scope.cancel()
+        assert used < 0.1
+
+    async def test_stats_name_where_each_limit_came_from(self) -> None:
+        with MockServer(rate_limit_requests=500, rate_limit_tokens=90_000) as server:
+            rate = RateLimit(requests_per_minute=50)
+            async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
+                await client.chat.completions.create(**chat_body())
+                copy = client.with_options(timeout=5)
+                await copy.chat.completions.create(**chat_body())
+                stats = copy.stats()
+        assert (50, "configured") == (stats.requests_per_minute.value, stats.requests_per_minute.source)
+        assert (90_000, "learned") == (stats.tokens_per_minute.value, stats.tokens_per_minute.source)
+        assert (2, 2, 0) == (stats.submitted, stats.completed, stats.failed)
+
+    async def test_rate_limit_none_turns_pacing_off(self) -> None:
+        with MockServer(rate_limit_requests=500) as server:
+            async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=None) as client:
+                await client.chat.completions.create(**chat_body())
+                stats = client.stats()
+        assert stats.requests_per_minute.value is None
+
+    @pytest.mark.parametrize(
+        ("options", "error"),
+        [
+            ({"requests_per_minute": 0}, ValueError),
+            ({"tokens_per_minute": -5}, ValueError),
+            ({"max_in_flight": 2.5}, TypeError),
+            ({"window": float("inf")}, ValueError),
+            ({"requests_per_minute": "100"}, TypeError),
+        ],
+    )
+    def test_bad_limits_are_refused(self, options: dict[str, Any], error: type[Exception]) -> None:
+        with pytest.raises(error, match="RateLimit"):
+            RateLimit(**options)
+
+
+def test_the_sync_client_paces_too() -> None:
+    with MockServer(rate_limit_requests=20, rate_limit_window=0.5) as server:
+        rate = RateLimit(requests_per_minute=20, window=0.5, learn=False)
+        with OpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(16) as pool:
+                list(pool.map(lambda i: client.chat.completions.create(**chat_body(str(i))), range(40)))
+            stats = client.stats()
+    assert (0, 40) == (server.rate_limited, stats.completed)
