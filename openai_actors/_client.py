@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import sys
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ._call import StreamBody
 from ._core import Core, call_in_loop
@@ -58,6 +59,7 @@ __all__ = ["AsyncOpenAI", "OpenAI", "RequestOptions"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound="BaseModel")
+R = TypeVar("R")
 _Self = TypeVar("_Self", bound="_ClientBase")
 
 # The official SDK's per-request options dict, for the generic get/post/... methods.
@@ -65,6 +67,35 @@ RequestOptions = Mapping[str, Any]
 _REQUEST_OPTION_KEYS = frozenset(
     {"headers", "params", "extra_json", "timeout", "max_retries", "follow_redirects"}
 )
+
+
+class _Resource(Generic[R]):
+    """A resource attribute (`client.chat`): imported and built on first use, then cached.
+
+    A non-data descriptor, like functools.cached_property: once built, the
+    instance's own attribute answers without calling anything. Resources are
+    imported lazily so that `import openai_actors` stays cheap.
+    """
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+        self._attr = ""
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self._attr = attr
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> _Resource[R]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> R: ...
+    def __get__(self, obj: object, objtype: type | None = None) -> R | _Resource[R]:
+        if obj is None:
+            return self
+        module = importlib.import_module(f"openai_actors._resources.{self._module}")
+        value: R = getattr(module, self._name)(obj)
+        obj.__dict__[self._attr] = value
+        return value
 
 
 class _Owner:
@@ -314,7 +345,7 @@ class _ClientBase:
             {
                 k: v
                 for k, v in self.__dict__.items()
-                if not isinstance(getattr(type(self), k, None), functools.cached_property)
+                if not isinstance(getattr(type(self), k, None), _Resource)
             }
         )
         clone._options = new_options
@@ -584,59 +615,15 @@ class AsyncOpenAI(_ClientBase):
 
     # -- resources -----------------------------------------------------------------
 
-    @functools.cached_property
-    def chat(self) -> AsyncChat:
-        from ._resources.chat import AsyncChat
-
-        return AsyncChat(self)
-
-    @functools.cached_property
-    def embeddings(self) -> AsyncEmbeddings:
-        from ._resources.embeddings import AsyncEmbeddings
-
-        return AsyncEmbeddings(self)
-
-    @functools.cached_property
-    def models(self) -> AsyncModels:
-        from ._resources.models import AsyncModels
-
-        return AsyncModels(self)
-
-    @functools.cached_property
-    def completions(self) -> AsyncCompletions:
-        from ._resources.completions import AsyncCompletions
-
-        return AsyncCompletions(self)
-
-    @functools.cached_property
-    def moderations(self) -> AsyncModerations:
-        from ._resources.moderations import AsyncModerations
-
-        return AsyncModerations(self)
-
-    @functools.cached_property
-    def files(self) -> AsyncFiles:
-        from ._resources.files import AsyncFiles
-
-        return AsyncFiles(self)
-
-    @functools.cached_property
-    def batches(self) -> AsyncBatches:
-        from ._resources.batches import AsyncBatches
-
-        return AsyncBatches(self)
-
-    @functools.cached_property
-    def responses(self) -> AsyncResponses:
-        from ._resources.responses import AsyncResponses
-
-        return AsyncResponses(self)
-
-    @functools.cached_property
-    def webhooks(self) -> AsyncWebhooks:
-        from ._resources.webhooks import AsyncWebhooks
-
-        return AsyncWebhooks(self)
+    chat: _Resource[AsyncChat] = _Resource("chat", "AsyncChat")
+    embeddings: _Resource[AsyncEmbeddings] = _Resource("embeddings", "AsyncEmbeddings")
+    models: _Resource[AsyncModels] = _Resource("models", "AsyncModels")
+    completions: _Resource[AsyncCompletions] = _Resource("completions", "AsyncCompletions")
+    moderations: _Resource[AsyncModerations] = _Resource("moderations", "AsyncModerations")
+    files: _Resource[AsyncFiles] = _Resource("files", "AsyncFiles")
+    batches: _Resource[AsyncBatches] = _Resource("batches", "AsyncBatches")
+    responses: _Resource[AsyncResponses] = _Resource("responses", "AsyncResponses")
+    webhooks: _Resource[AsyncWebhooks] = _Resource("webhooks", "AsyncWebhooks")
 
 
 _A = TypeVar("_A", bound=AsyncOpenAI)
@@ -782,59 +769,15 @@ class OpenAI(_ClientBase):
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    @functools.cached_property
-    def chat(self) -> Chat:
-        from ._resources.chat import Chat
-
-        return Chat(self)
-
-    @functools.cached_property
-    def embeddings(self) -> Embeddings:
-        from ._resources.embeddings import Embeddings
-
-        return Embeddings(self)
-
-    @functools.cached_property
-    def models(self) -> Models:
-        from ._resources.models import Models
-
-        return Models(self)
-
-    @functools.cached_property
-    def completions(self) -> Completions:
-        from ._resources.completions import Completions
-
-        return Completions(self)
-
-    @functools.cached_property
-    def moderations(self) -> Moderations:
-        from ._resources.moderations import Moderations
-
-        return Moderations(self)
-
-    @functools.cached_property
-    def files(self) -> Files:
-        from ._resources.files import Files
-
-        return Files(self)
-
-    @functools.cached_property
-    def batches(self) -> Batches:
-        from ._resources.batches import Batches
-
-        return Batches(self)
-
-    @functools.cached_property
-    def responses(self) -> Responses:
-        from ._resources.responses import Responses
-
-        return Responses(self)
-
-    @functools.cached_property
-    def webhooks(self) -> Webhooks:
-        from ._resources.webhooks import Webhooks
-
-        return Webhooks(self)
+    chat: _Resource[Chat] = _Resource("chat", "Chat")
+    embeddings: _Resource[Embeddings] = _Resource("embeddings", "Embeddings")
+    models: _Resource[Models] = _Resource("models", "Models")
+    completions: _Resource[Completions] = _Resource("completions", "Completions")
+    moderations: _Resource[Moderations] = _Resource("moderations", "Moderations")
+    files: _Resource[Files] = _Resource("files", "Files")
+    batches: _Resource[Batches] = _Resource("batches", "Batches")
+    responses: _Resource[Responses] = _Resource("responses", "Responses")
+    webhooks: _Resource[Webhooks] = _Resource("webhooks", "Webhooks")
 
 
 _EXTRA_KEYS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout", "max_retries"})
