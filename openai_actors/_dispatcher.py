@@ -485,6 +485,8 @@ class Dispatcher:
         if self._pacer is not None and not isinstance(response, Exception):
             limits = read_server_limits(response.headers)
             if limits is not None:
+                if limits.malformed and debug:
+                    _logging.emit("ratelimit.headers_ignored", url=call.url, headers=list(limits.malformed))
                 self._pacer.observe(limits, anyio.current_time())
         if debug:
             failed = isinstance(response, Exception)

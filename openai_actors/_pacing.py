@@ -114,6 +114,8 @@ class ServerLimits:
     remaining_tokens: int | None = None
     reset_requests: float | None = None
     reset_tokens: float | None = None
+    malformed: tuple[str, ...] = ()
+    """Headers that were present but could not be read (they are ignored)."""
 
 
 _DURATION: Final = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)")
@@ -141,11 +143,19 @@ def parse_duration(text: str) -> float | None:
     return total if position == len(text) and position > 0 else None
 
 
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
+def _int(value: str) -> int | None:
     value = value.strip()
     return int(value) if value.isascii() and value.isdigit() else None
+
+
+_HEADERS: Final = (
+    ("limit_requests", "x-ratelimit-limit-requests", _int),
+    ("limit_tokens", "x-ratelimit-limit-tokens", _int),
+    ("remaining_requests", "x-ratelimit-remaining-requests", _int),
+    ("remaining_tokens", "x-ratelimit-remaining-tokens", _int),
+    ("reset_requests", "x-ratelimit-reset-requests", parse_duration),
+    ("reset_tokens", "x-ratelimit-reset-tokens", parse_duration),
+)
 
 
 def read_server_limits(headers: Mapping[str, str]) -> ServerLimits | None:
@@ -154,16 +164,15 @@ def read_server_limits(headers: Mapping[str, str]) -> ServerLimits | None:
     limit_tokens = headers.get("x-ratelimit-limit-tokens")
     if limit_requests is None and limit_tokens is None:
         return None
-    reset_requests = headers.get("x-ratelimit-reset-requests")
-    reset_tokens = headers.get("x-ratelimit-reset-tokens")
-    return ServerLimits(
-        limit_requests=_int(limit_requests),
-        limit_tokens=_int(limit_tokens),
-        remaining_requests=_int(headers.get("x-ratelimit-remaining-requests")),
-        remaining_tokens=_int(headers.get("x-ratelimit-remaining-tokens")),
-        reset_requests=None if reset_requests is None else parse_duration(reset_requests),
-        reset_tokens=None if reset_tokens is None else parse_duration(reset_tokens),
-    )
+    values: dict[str, int | float | None] = {}
+    malformed: list[str] = []
+    for field, header, parse in _HEADERS:
+        text = headers.get(header)
+        value = None if text is None else parse(text)
+        if text is not None and value is None:
+            malformed.append(header)
+        values[field] = value
+    return ServerLimits(**values, malformed=tuple(malformed))  # type: ignore[arg-type]
 
 
 class Pacer:

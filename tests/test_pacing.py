@@ -196,7 +196,8 @@ class TestDurations:
                 "x-ratelimit-reset-tokens": "soon",
             }
         )
-        assert ServerLimits(500, None, 499, None, 0.12, None) == limits
+        malformed = ("x-ratelimit-limit-tokens", "x-ratelimit-reset-tokens")
+        assert ServerLimits(500, None, 499, None, 0.12, None, malformed) == limits
         assert read_server_limits({"x-request-id": "r"}) is None
 
 

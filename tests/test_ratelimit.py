@@ -119,6 +119,41 @@ class TestAgainstServerLimits:
         assert 3 == len(server.requests)
 
 
+class TestOrder:
+    async def test_waiting_requests_are_admitted_in_arrival_order(self, server: MockServer) -> None:
+        rate = RateLimit(requests_per_minute=600, window=1.0)  # 10 ms apart
+        async with AsyncOpenAI(
+            api_key="sk", base_url=server.url, rate_limit=rate, max_connections=1
+        ) as client:
+            async with anyio.create_task_group() as tg:
+                for i in range(30):
+                    tg.start_soon(lambda i=i: client.chat.completions.create(**chat_body(f"#{i}")))
+                    await anyio.wait_all_tasks_blocked()  # each caller queued before the next
+        assert [f"#{i}" for i in range(30)] == [r.json()["messages"][0]["content"] for r in server.requests]
+
+    async def test_a_big_request_is_not_overtaken_by_a_stream_of_small_ones(self, server: MockServer) -> None:
+        """Token-limited: a request needing most of the budget waits its turn, and the
+        small ones submitted after it wait behind it."""
+        rate = RateLimit(tokens_per_minute=1000, window=0.5, learn=False)
+        async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
+            async with anyio.create_task_group() as tg:
+
+                def ask(text: str, max_tokens: int) -> None:
+                    tg.start_soon(
+                        lambda: client.chat.completions.create(**chat_body(text), max_tokens=max_tokens)
+                    )
+
+                for i in range(5):
+                    ask(f"small {i}", 150)
+                await anyio.wait_all_tasks_blocked()
+                ask("big", 900)
+                await anyio.wait_all_tasks_blocked()
+                for i in range(5, 15):
+                    ask(f"small {i}", 150)
+        order = [r.json()["messages"][0]["content"] for r in server.requests]
+        assert order.index("big") < min(order.index(f"small {i}") for i in range(5, 15))
+
+
 class TestAdmission:
     async def test_a_request_bigger_than_the_token_limit_fails_at_once(self, server: MockServer) -> None:
         async with AsyncOpenAI(
