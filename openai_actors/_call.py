@@ -231,6 +231,7 @@ class Call:
         "retries_taken",
         "retry_count_header",
         "scope",
+        "sent_at",
         "started_at",
         "state",
         "stream",
@@ -292,7 +293,16 @@ class Call:
         # time.perf_counter() in the caller when it submitted: the start of
         # time-to-first-token, in a clock every thread and backend shares.
         self.submitted_at = 0.0
+        # time.perf_counter() when the first attempt went to a connection: with
+        # submitted_at, how long the call queued in the client (admission, a
+        # free connection); 0.0 until then.
+        self.sent_at = 0.0
         self.elapsed = 0.0
+
+    @property
+    def queued(self) -> float | None:
+        """Seconds from submission to the first attempt being sent, or None if never sent."""
+        return self.sent_at - self.submitted_at if self.sent_at else None
 
     @property
     def replayable(self) -> bool:

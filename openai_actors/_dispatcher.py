@@ -468,6 +468,8 @@ class Dispatcher:
         if debug:
             _logging.emit("request.start", method=call.method, url=call.url, attempt=call.attempts)
         started = call.started_at = anyio.current_time()
+        if not call.sent_at:
+            call.sent_at = time.perf_counter()
         response: RawResponse | ResponseStream | Exception
         try:
             stream = await channel.open(request, call.timeouts)

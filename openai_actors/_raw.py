@@ -121,6 +121,12 @@ class _Meta(Generic[R]):
         return self._call.retries_taken
 
     @property
+    def queued(self) -> float | None:
+        """Seconds the request waited in the client (for admission and a connection) before
+        its first attempt was sent. This package's own addition."""
+        return self._call.queued
+
+    @property
     def elapsed(self) -> datetime.timedelta:
         """From sending the (last) attempt to having its response."""
         return datetime.timedelta(seconds=self._call.elapsed)

@@ -168,6 +168,11 @@ class _StreamBase(Generic[T]):
     def request_id(self) -> str | None:
         return self._body.headers.get("x-request-id")
 
+    @property
+    def queued(self) -> float | None:
+        """Seconds the request waited in the client before its first attempt was sent."""
+        return self._call.queued
+
     def _next_ready(self) -> T | None:
         """The next item if one is ready; raises at the end or after a failure; None: read more."""
         if self._pending:
