@@ -82,6 +82,7 @@ class StreamBody:
         "_closed",
         "_ended",
         "_error",
+        "failure",
         "headers",
         "http_version",
         "reason",
@@ -106,6 +107,9 @@ class StreamBody:
         self._error: Exception | None = None
         self._ended = False
         self._closed = False
+        # Set by the lane when it stops the body for a reason the reader should
+        # see (a read timeout); otherwise a cut-off body reads as ClientClosedError.
+        self.failure: Exception | None = None
 
     @classmethod
     def complete(cls, call: Call, raw: RawResponse) -> StreamBody:
@@ -156,8 +160,9 @@ class StreamBody:
                 self._error = self._cut_off()
                 return received
 
-    @staticmethod
-    def _cut_off() -> Exception:
+    def _cut_off(self) -> Exception:
+        if self.failure is not None:
+            return self.failure
         from ._exceptions import ClientClosedError
 
         return ClientClosedError("the client was closed while this response was being read")

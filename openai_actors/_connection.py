@@ -13,10 +13,10 @@ junk, either way not a connection to send on.
 
 from __future__ import annotations
 
-import math
 import os
 import select
 import ssl
+import time
 import zlib
 from typing import Any, Final
 
@@ -27,11 +27,11 @@ from anyio.abc import SocketAttribute
 from ._http11 import END_OF_MESSAGE, ProtocolError, ResponseHead, ResponseParser
 from ._transport import (
     Channel,
+    Deadline,
     Origin,
     ResponseStream,
     Timeouts,
     TransportError,
-    TransportTimeout,
     WireRequest,
 )
 
@@ -62,10 +62,6 @@ def shared_ssl_context() -> ssl.SSLContext:
     return _ssl_context
 
 
-def _deadline(seconds: float | None) -> float:
-    return math.inf if seconds is None else anyio.current_time() + seconds
-
-
 class _Connection:
     __slots__ = ("_poll", "_stream", "idle_since", "origin")
 
@@ -80,46 +76,42 @@ class _Connection:
             # poll, not select: select fails on descriptors above 1023.
             self._poll = select.poll()
             self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
-        self.idle_since = anyio.current_time()
+        self.idle_since = time.monotonic()
 
     def usable(self) -> bool:
-        if anyio.current_time() - self.idle_since > KEEPALIVE_EXPIRY:
+        if time.monotonic() - self.idle_since > KEEPALIVE_EXPIRY:
             return False
         # An idle keep-alive connection has nothing to read: anything readable is
         # the server's EOF or bytes we did not ask for, and either way unusable.
         return self._poll is None or not self._poll.poll(0)
 
-    async def send_request(self, request: WireRequest, limit: float | None) -> None:
+    async def send_request(self, request: WireRequest, deadline: Deadline, limit: float | None) -> None:
         stream = self._stream
         content = request.content
         head = self._head(request, content)
-        with anyio.CancelScope(deadline=_deadline(limit)) as scope:
-            if isinstance(content, bytes):
-                if len(content) <= COALESCE_LIMIT:
-                    await stream.send(head + content)
-                else:
-                    await stream.send(head)
-                    await stream.send(content)
+        deadline.arm("write", limit)
+        if isinstance(content, bytes):
+            if len(content) <= COALESCE_LIMIT:
+                await stream.send(head + content)
             else:
                 await stream.send(head)
-                async for chunk in content:
-                    if chunk:
-                        await stream.send(b"%x\r\n%b\r\n" % (len(chunk), chunk))
-                    scope.deadline = _deadline(limit)
-                await stream.send(b"0\r\n\r\n")
-        if scope.cancelled_caught:
-            raise TransportTimeout("write", limit)
+                await stream.send(content)
+        else:
+            await stream.send(head)
+            async for chunk in content:
+                if chunk:
+                    await stream.send(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+                deadline.arm("write", limit)
+            await stream.send(b"0\r\n\r\n")
 
-    async def receive_into(self, parser: ResponseParser, limit: float | None) -> None:
+    async def receive_into(self, parser: ResponseParser, deadline: Deadline, limit: float | None) -> None:
         """Feed the parser whatever the socket yields next (or its EOF)."""
-        with anyio.CancelScope(deadline=_deadline(limit)) as scope:
-            try:
-                data = await self._stream.receive(RECEIVE_SIZE)
-            except anyio.EndOfStream:
-                parser.feed_eof()
-                return
-        if scope.cancelled_caught:
-            raise TransportTimeout("read", limit)
+        deadline.arm("read", limit)
+        try:
+            data = await self._stream.receive(RECEIVE_SIZE)
+        except anyio.EndOfStream:
+            parser.feed_eof()
+            return
         parser.feed(data)
 
     @staticmethod
@@ -157,6 +149,7 @@ class _Response:
         "_channel",
         "_conn",
         "_decoder",
+        "_deadline",
         "_parser",
         "_read_timeout",
         "headers",
@@ -172,7 +165,9 @@ class _Response:
         parser: ResponseParser,
         head: ResponseHead,
         timeout: float | None,
+        deadline: Deadline,
     ) -> None:
+        self._deadline = deadline
         self._channel = channel
         self._conn: _Connection | None = conn
         self._parser = parser
@@ -193,9 +188,10 @@ class _Response:
             while True:
                 event = parser.next_event()
                 if event is None:
-                    await conn.receive_into(parser, self._read_timeout)
+                    await conn.receive_into(parser, self._deadline, self._read_timeout)
                     continue
                 if event is END_OF_MESSAGE:
+                    self._deadline.disarm()
                     return self._decoder.flush() or None if self._decoder else None
                 assert isinstance(event, bytes)
                 if self._decoder is None:
@@ -212,8 +208,9 @@ class _Response:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        self._deadline.disarm()
         if self._parser.reusable:
-            conn.idle_since = anyio.current_time()
+            conn.idle_since = time.monotonic()
             self._channel.release(conn)
         else:
             await conn.aclose()
@@ -293,21 +290,19 @@ class NativeTransport:
         return None
 
 
-async def _connect(origin: Origin, timeouts: Timeouts) -> _Connection:
+async def _connect(origin: Origin, timeouts: Timeouts, deadline: Deadline) -> _Connection:
+    deadline.arm("connect", timeouts.connect)
     try:
-        with anyio.fail_after(timeouts.connect):
-            if origin.tls:
-                stream: anyio.abc.ByteStream = await anyio.connect_tcp(
-                    origin.host,
-                    origin.port,
-                    ssl_context=shared_ssl_context(),
-                    tls_hostname=origin.host,
-                    tls_standard_compatible=False,
-                )
-            else:
-                stream = await anyio.connect_tcp(origin.host, origin.port)
-    except TimeoutError:
-        raise TransportTimeout("connect", timeouts.connect) from None
+        if origin.tls:
+            stream: anyio.abc.ByteStream = await anyio.connect_tcp(
+                origin.host,
+                origin.port,
+                ssl_context=shared_ssl_context(),
+                tls_hostname=origin.host,
+                tls_standard_compatible=False,
+            )
+        else:
+            stream = await anyio.connect_tcp(origin.host, origin.port)
     except ssl.SSLError as exc:
         raise TransportError(f"TLS handshake with {origin} failed: {exc}") from exc
     except OSError as exc:
@@ -326,19 +321,20 @@ class _NativeChannel:
         if self._conn is None:
             self._conn = conn
 
-    async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
+    async def open(self, request: WireRequest, timeouts: Timeouts, deadline: Deadline) -> ResponseStream:
+        deadline.arm("connect", timeouts.connect)  # before the first await, as Channel requires
         conn = self._conn
         self._conn = None
         if conn is not None and (conn.origin != request.origin or not conn.usable()):
             await conn.aclose()
             conn = None
         if conn is None:
-            conn = await _connect(request.origin, timeouts)
+            conn = await _connect(request.origin, timeouts, deadline)
         parser = ResponseParser(head_request=request.method == "HEAD")
         try:
-            await conn.send_request(request, timeouts.write)
+            await conn.send_request(request, deadline, timeouts.write)
             while (event := parser.next_event()) is None:
-                await conn.receive_into(parser, timeouts.read)
+                await conn.receive_into(parser, deadline, timeouts.read)
         except BaseException as exc:
             await conn.aclose()
             if isinstance(exc, ProtocolError):
@@ -348,7 +344,7 @@ class _NativeChannel:
             raise
         assert isinstance(event, ResponseHead)
         try:
-            return _Response(self, conn, parser, event, timeouts.read)
+            return _Response(self, conn, parser, event, timeouts.read, deadline)
         except TransportError:
             await conn.aclose()
             raise

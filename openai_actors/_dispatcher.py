@@ -60,6 +60,7 @@ from ._retry import MAX_RETRY_AFTER, backoff, parse_retry_after, retry_delay
 from ._tokens import usage_tokens
 from ._transport import (
     Channel,
+    Deadline,
     Origin,
     RawResponse,
     ResponseStream,
@@ -73,6 +74,8 @@ __all__ = ["DEFAULT_INBOX_SIZE", "Dispatcher"]
 
 DEFAULT_INBOX_SIZE: Final = 256
 LANE_IDLE: Final = 5.0
+# How often the watchdog checks the lanes' deadlines: a timeout fires up to this late.
+WATCH_TICK: Final = 0.05
 # Chunks of a stream's body in flight between its lane and its reader.
 STREAM_BUFFER: Final = 16
 # Headers that must not follow a redirect to another origin (httpx drops the same).
@@ -144,6 +147,8 @@ class Dispatcher:
         self._retry_heap: list[tuple[float, int, Call]] = []
         self._retry_seq = itertools.count()
         self._timer_scope: anyio.CancelScope | None = None
+        self._deadlines: set[Deadline] = set()
+        self._watch_idle: anyio.Event | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
         self._stopped: anyio.Event | None = None
         self.running = False
@@ -167,6 +172,7 @@ class Dispatcher:
                 self._task_group = tg
                 self.running = True
                 tg.start_soon(self._timer)
+                tg.start_soon(self._watchdog)
                 task_status.started()
                 await self._admission_loop()
         except Exception as exc:  # a bug in here: fail every call rather than hang it
@@ -318,9 +324,9 @@ class Dispatcher:
             self._admission_scope = None
 
     def _admit(self, call: Call) -> None:
-        now = call.admitted_at = anyio.current_time()
+        call.admitted_at = time.monotonic()
         if self._pacer is not None:
-            self._pacer.admit(call.cost, now)
+            self._pacer.admit(call.cost, anyio.current_time())
         call.admitted = True
         call.reserved = call.cost
         call.attempts_at_admission = call.attempts
@@ -372,15 +378,18 @@ class Dispatcher:
     async def _lane(self, pool: _Pool, first: Call) -> None:
         channel = self._transport.open_channel()
         lane = _Lane()
+        deadline = Deadline()
+        self._deadlines.add(deadline)
         call: Call | None = first
         try:
             while call is not None:
-                await self._serve(channel, call)
+                await self._serve(channel, call, deadline)
                 call = pool.take()
                 if call is None:
                     call = await self._wait_idle(pool, lane)
         finally:
             pool.lanes -= 1
+            self._deadlines.discard(deadline)
             await channel.aclose()
 
     @staticmethod
@@ -397,7 +406,7 @@ class Dispatcher:
             pool.idle.remove(lane)
         return call
 
-    async def _serve(self, channel: Channel, call: Call) -> None:
+    async def _serve(self, channel: Channel, call: Call, deadline: Deadline) -> None:
         """Run `call` on this lane until it is resolved, scheduled for a retry, or abandoned."""
         again = True
         while again:
@@ -405,7 +414,7 @@ class Dispatcher:
                 self._outstanding.discard(call)
                 return
             limit = call.timeouts.pool
-            if limit is not None and anyio.current_time() - call.admitted_at > limit:
+            if limit is not None and time.monotonic() - call.admitted_at > limit:
                 # Waited too long behind calls with longer pool timeouts (the
                 # timer watches only the head of each queue).
                 self._finish(call, TransportTimeout("pool", limit))
@@ -413,21 +422,33 @@ class Dispatcher:
             call.state = CallState.RUNNING
             key: str | None = None
             outcome: RawResponse | Exception | None = None
+            delivered = False
             with anyio.CancelScope() as scope:
-                call.scope = scope
+                call.scope = deadline.scope = scope
+                if self._watch_idle is not None:
+                    self._watch_idle.set()  # an attempt to watch
                 try:
                     key = await self._key_for(call)
-                    response = await self._attempt(channel, call, key)
+                    response = await self._attempt(channel, call, key, deadline)
                     if isinstance(response, RawResponse | Exception):
                         outcome = response
                     else:
                         key = None  # not needed again, and frames' locals end up in crash logs
-                        await self._pump(call, response)
+                        delivered = True
+                        await self._pump(call, response, deadline)
                 except (KeyProviderError, TransportTimeout) as exc:
                     outcome = exc
-            call.scope = None
-            if outcome is None or call.state is CallState.ABANDONED or scope.cancelled_caught:
-                # Delivered as a stream, or given up by the caller.
+            call.scope = deadline.scope = None
+            fired = deadline.fired if scope.cancelled_caught else None
+            deadline.fired = None
+            deadline.disarm()
+            if delivered or call.state is CallState.ABANDONED:
+                # Its body delivered as a stream, or given up by the caller.
+                self._outstanding.discard(call)
+                return
+            if fired is not None:  # the watchdog ended the attempt: a timeout, retried like one
+                outcome = TransportTimeout(fired, deadline.seconds)
+            elif outcome is None:  # cancelled from elsewhere: nobody waits for it any more
                 self._outstanding.discard(call)
                 return
             try:
@@ -459,7 +480,7 @@ class Dispatcher:
         raise TransportTimeout("pool", limit)
 
     async def _attempt(
-        self, channel: Channel, call: Call, key: str | None
+        self, channel: Channel, call: Call, key: str | None, deadline: Deadline
     ) -> RawResponse | ResponseStream | Exception:
         """One attempt: a whole response, a stream's head (for a stream call that got 2xx), or why not."""
         request = call.wire(key)
@@ -472,7 +493,7 @@ class Dispatcher:
             call.sent_at = time.perf_counter()
         response: RawResponse | ResponseStream | Exception
         try:
-            stream = await channel.open(request, call.timeouts)
+            stream = await channel.open(request, call.timeouts, deadline)
             if call.stream and 200 <= stream.status < 300:
                 response = stream
             else:
@@ -504,7 +525,7 @@ class Dispatcher:
             )
         return response
 
-    async def _pump(self, call: Call, response: ResponseStream) -> None:
+    async def _pump(self, call: Call, response: ResponseStream, deadline: Deadline) -> None:
         """Deliver a stream to its caller, then feed it the body as it arrives.
 
         Runs under the call's scope, which the reader cancels by closing the
@@ -539,6 +560,10 @@ class Dispatcher:
                     error = OpenAIError(f"unexpected error while reading the response body: {exc!r}")
                     error.__cause__ = exc
                     await send.send(_scrubbed(error))
+        except anyio.get_cancelled_exc_class():
+            if deadline.fired is not None:  # stalled mid-body: the reader gets the timeout
+                body.failure = TransportTimeout(deadline.fired, deadline.seconds)
+            raise
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             # The reader finished early (it saw the end of its events): read what
             # is left, within the short deadline it set, so the connection can
@@ -703,7 +728,7 @@ class Dispatcher:
         """`call` heads a queue: make sure the timer wakes by its pool deadline."""
         limit = call.timeouts.pool
         if limit is not None:
-            self._wake_timer(call.admitted_at + limit)
+            self._wake_timer(_loop_time(call.admitted_at + limit))
 
     def _wake_timer(self, when: float) -> None:
         scope = self._timer_scope
@@ -716,9 +741,28 @@ class Dispatcher:
             for call in pool.waiting:  # only the head: queues are in admission order
                 limit = call.timeouts.pool
                 if limit is not None:
-                    deadline = min(deadline, call.admitted_at + limit)
+                    deadline = min(deadline, _loop_time(call.admitted_at + limit))
                 break
         return deadline
+
+    async def _watchdog(self) -> None:
+        """Enforce the lanes' deadlines (see `Deadline`): one sweep per tick while any attempt runs."""
+        while True:
+            now = time.monotonic()
+            armed = False
+            for deadline in self._deadlines:
+                at = deadline.at
+                if at != _INF:
+                    armed = True
+                    if at <= now:
+                        deadline.fire()
+            if armed:
+                await anyio.sleep(WATCH_TICK)
+            else:
+                # Nothing to watch: sleep until a lane starts an attempt.
+                idle = self._watch_idle = anyio.Event()
+                await idle.wait()
+                self._watch_idle = None
 
     async def _timer(self) -> None:
         heap = self._retry_heap
@@ -727,8 +771,8 @@ class Dispatcher:
                 self._timer_scope = scope
                 await anyio.sleep_forever()
             self._timer_scope = None
+            self._expire_waiting(time.monotonic())
             now = anyio.current_time()
-            self._expire_waiting(now)
             while heap and heap[0][0] <= now:
                 _, _, call = heapq.heappop(heap)
                 if call.state is CallState.QUEUED:
@@ -736,7 +780,7 @@ class Dispatcher:
                 else:
                     self._outstanding.discard(call)
 
-    def _expire_waiting(self, now: float) -> None:
+    def _expire_waiting(self, now: float) -> None:  # `now`: time.monotonic()
         """Fail the calls that have waited for a connection longer than their pool timeout.
 
         Queues are in admission order, so this looks from the front and stops at
@@ -764,6 +808,11 @@ class Dispatcher:
 
 
 _E = TypeVar("_E", bound=BaseException)
+
+
+def _loop_time(monotonic: float) -> float:
+    """A time.monotonic() instant on the event loop's clock (trio's is offset), for deadlines."""
+    return anyio.current_time() + (monotonic - time.monotonic())
 
 
 def _scrubbed(error: _E) -> _E:

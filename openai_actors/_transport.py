@@ -21,6 +21,7 @@ wrong; the caller-facing exceptions are built from those elsewhere.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Channel",
+    "Deadline",
     "HeaderBlock",
     "HttpxTransport",
     "Origin",
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 Phase = Literal["connect", "write", "read", "pool"]
+_INF: Final = float("inf")
 
 
 class TransportError(Exception):
@@ -56,6 +59,42 @@ class TransportTimeout(TransportError):
     def __init__(self, phase: Phase, seconds: float | None) -> None:
         super().__init__(f"{phase} timed out after {seconds} s")
         self.phase: Phase = phase
+
+
+class Deadline:
+    """When the attempt in progress on a lane must give up, and in which phase.
+
+    Transports arm it as they go ("connect", "write", "read"): arming is an
+    attribute write, not a timer. The dispatcher's watchdog compares every
+    lane's deadline with the clock a few times a second and cancels the
+    attempt (`scope`) whose deadline has passed, recording the phase in
+    `fired`. So a request costs no timer at all, at the price of timeouts
+    firing up to one watchdog tick late (`WATCH_TICK`).
+    """
+
+    __slots__ = ("at", "fired", "phase", "scope", "seconds")
+
+    def __init__(self) -> None:
+        self.at = _INF
+        self.phase: Phase = "read"
+        self.seconds: float | None = None
+        self.fired: Phase | None = None
+        self.scope: anyio.CancelScope | None = None
+
+    def arm(self, phase: Phase, seconds: float | None) -> None:
+        self.phase = phase
+        self.seconds = seconds
+        self.at = _INF if seconds is None else time.monotonic() + seconds
+
+    def disarm(self) -> None:
+        self.at = _INF
+
+    def fire(self) -> None:
+        """Called by the watchdog once `at` has passed."""
+        self.at = _INF
+        if self.scope is not None:
+            self.fired = self.phase
+            self.scope.cancel()
 
 
 class Timeouts(NamedTuple):
@@ -186,8 +225,13 @@ async def read_response(stream: ResponseStream) -> RawResponse:
 class Channel(Protocol):
     """A lane's own way to the server; used by one task, one request at a time."""
 
-    async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
-        """Send the request and wait for the response head."""
+    async def open(self, request: WireRequest, timeouts: Timeouts, deadline: Deadline) -> ResponseStream:
+        """Send the request and wait for the response head.
+
+        A channel that times its phases itself arms `deadline` as it goes (it
+        must arm before its first await); one whose stack has its own timeouts
+        (httpx) may ignore it.
+        """
         ...
 
     async def aclose(self) -> None: ...
@@ -264,7 +308,7 @@ class HttpxTransport:
             self._limiter = anyio.CapacityLimiter(self._threads)
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter, abandon_on_cancel=True)
 
-    async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
+    async def open(self, request: WireRequest, timeouts: Timeouts, deadline: Deadline | None = None) -> ResponseStream:
         import httpx
 
         if self._owned and self._client.is_closed:
@@ -342,8 +386,8 @@ class _HttpxChannel:
     def __init__(self, transport: HttpxTransport) -> None:
         self._transport = transport
 
-    async def open(self, request: WireRequest, timeouts: Timeouts) -> ResponseStream:
-        return await self._transport.open(request, timeouts)
+    async def open(self, request: WireRequest, timeouts: Timeouts, deadline: Deadline) -> ResponseStream:
+        return await self._transport.open(request, timeouts)  # httpx times its own phases
 
     async def aclose(self) -> None:
         return None
