@@ -1,4 +1,4 @@
-"""The native transport: keep-alive HTTP/1.1 connections over anyio byte streams.
+"""The native transport: keep-alive HTTP/1.1 connections over byte streams (`_sockets.py`).
 
 A channel owns at most one connection and uses it for one request at a time,
 so there is no pool to scan and no lock to take: the cost of a request does not
@@ -14,17 +14,15 @@ junk, either way not a connection to send on.
 from __future__ import annotations
 
 import os
-import select
 import ssl
 import time
 import zlib
 from typing import Any, Final
 
 import anyio
-import anyio.abc
-from anyio.abc import SocketAttribute
 
 from ._http11 import END_OF_MESSAGE, ProtocolError, ResponseHead, ResponseParser
+from ._sockets import Wire, connect
 from ._transport import (
     Channel,
     Deadline,
@@ -38,7 +36,6 @@ from ._transport import (
 __all__ = ["KEEPALIVE_EXPIRY", "NativeTransport", "shared_ssl_context"]
 
 KEEPALIVE_EXPIRY: Final = 5.0
-RECEIVE_SIZE: Final = 65536
 # Bodies up to this size are sent in the same write as the head: one syscall,
 # one packet; bigger ones are not worth copying.
 COALESCE_LIMIT: Final = 64 * 1024
@@ -63,27 +60,19 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 
 class _Connection:
-    __slots__ = ("_poll", "_stream", "idle_since", "origin")
+    __slots__ = ("_stream", "idle_since", "origin")
 
-    def __init__(self, origin: Origin, stream: anyio.abc.ByteStream) -> None:
+    def __init__(self, origin: Origin, stream: Wire) -> None:
         self.origin = origin
         self._stream = stream
-        self._poll: select.poll | None = None
-        sock = stream.extra(SocketAttribute.raw_socket, None)
-        # Without poll (Windows) idle connections are not checked; a stale one
-        # then fails its next request, which is retried like any connection error.
-        if sock is not None and hasattr(select, "poll"):
-            # poll, not select: select fails on descriptors above 1023.
-            self._poll = select.poll()
-            self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
         self.idle_since = time.monotonic()
 
     def usable(self) -> bool:
         if time.monotonic() - self.idle_since > KEEPALIVE_EXPIRY:
             return False
-        # An idle keep-alive connection has nothing to read: anything readable is
-        # the server's EOF or bytes we did not ask for, and either way unusable.
-        return self._poll is None or not self._poll.poll(0)
+        # An idle keep-alive connection has nothing to read: anything that came
+        # is the server's EOF or bytes we did not ask for, either way unusable.
+        return self._stream.idle_clean()
 
     async def send_request(self, request: WireRequest, deadline: Deadline, limit: float | None) -> None:
         stream = self._stream
@@ -107,12 +96,11 @@ class _Connection:
     async def receive_into(self, parser: ResponseParser, deadline: Deadline, limit: float | None) -> None:
         """Feed the parser whatever the socket yields next (or its EOF)."""
         deadline.arm("read", limit)
-        try:
-            data = await self._stream.receive(RECEIVE_SIZE)
-        except anyio.EndOfStream:
+        data = await self._stream.receive()
+        if data:
+            parser.feed(data)
+        else:
             parser.feed_eof()
-            return
-        parser.feed(data)
 
     @staticmethod
     def _head(request: WireRequest, content: bytes | object) -> bytes:
@@ -148,8 +136,8 @@ class _Response:
     __slots__ = (
         "_channel",
         "_conn",
-        "_decoder",
         "_deadline",
+        "_decoder",
         "_parser",
         "_read_timeout",
         "headers",
@@ -293,16 +281,7 @@ class NativeTransport:
 async def _connect(origin: Origin, timeouts: Timeouts, deadline: Deadline) -> _Connection:
     deadline.arm("connect", timeouts.connect)
     try:
-        if origin.tls:
-            stream: anyio.abc.ByteStream = await anyio.connect_tcp(
-                origin.host,
-                origin.port,
-                ssl_context=shared_ssl_context(),
-                tls_hostname=origin.host,
-                tls_standard_compatible=False,
-            )
-        else:
-            stream = await anyio.connect_tcp(origin.host, origin.port)
+        stream = await connect(origin.host, origin.port, shared_ssl_context() if origin.tls else None)
     except ssl.SSLError as exc:
         raise TransportError(f"TLS handshake with {origin} failed: {exc}") from exc
     except OSError as exc:

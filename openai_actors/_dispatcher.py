@@ -42,7 +42,7 @@ import logging
 import random
 import time
 import traceback
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Final, TypeVar
 
@@ -84,13 +84,15 @@ _INF: Final = float("inf")
 
 
 class _Lane:
-    __slots__ = ("call", "wake")
+    __slots__ = ("call", "idle_since", "wake")
 
     def __init__(self) -> None:
         self.call: Call | None = None
         self.wake: anyio.Event | None = None
+        self.idle_since = 0.0  # time.monotonic()
 
-    def assign(self, call: Call) -> None:
+    def assign(self, call: Call | None) -> None:
+        """Wake the idle lane with `call` to serve, or with None to retire."""
         self.call = call
         assert self.wake is not None
         self.wake.set()
@@ -103,7 +105,9 @@ class _Pool:
 
     def __init__(self) -> None:
         self.lanes = 0
-        self.idle: list[_Lane] = []
+        # A stack (the warmest lane is taken first) whose bottom, the longest
+        # idle, is retired by the timer after LANE_IDLE seconds.
+        self.idle: deque[_Lane] = deque()
         # FIFO; an OrderedDict so that a withdrawn call leaves in O(1).
         self.waiting: OrderedDict[Call, None] = OrderedDict()
 
@@ -142,6 +146,8 @@ class Dispatcher:
         self._inbox_send: MemoryObjectSendStream[Call]
         self._inbox_recv: MemoryObjectReceiveStream[Call]
         self._inbox_send, self._inbox_recv = anyio.create_memory_object_stream[Call](inbox_size)
+        # Set by whoever fills the empty inbox while admission waits on it (see _admission_loop).
+        self._inbox_filled: anyio.Event | None = None
         self._pools: dict[Origin, _Pool] = {}
         self._outstanding: set[Call] = set()
         self._retry_heap: list[tuple[float, int, Call]] = []
@@ -231,7 +237,13 @@ class Dispatcher:
         self.counters.submitted += 1
         try:
             try:
-                await send.send(call)
+                try:
+                    # Not send() first: it begins with a trip round the event
+                    # loop, which costs more than the rest of this method.
+                    send.send_nowait(call)
+                except anyio.WouldBlock:
+                    await send.send(call)  # the inbox is full: wait for room
+                self._wake_admission()
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 raise ClientClosedError("the client is closed") from None
             await call.done.wait()
@@ -268,7 +280,12 @@ class Dispatcher:
             try:
                 call = recv.receive_nowait()
             except anyio.WouldBlock:
-                call = await recv.receive()
+                # Not recv.receive(): it starts with a trip round the event loop
+                # even when it then has to wait, one more task switch for each
+                # request at low load. Senders wake this instead.
+                filled = self._inbox_filled = anyio.Event()
+                await filled.wait()
+                continue
             if call.state is not CallState.QUEUED:
                 self._outstanding.discard(call)
                 continue
@@ -392,19 +409,16 @@ class Dispatcher:
             self._deadlines.discard(deadline)
             await channel.aclose()
 
-    @staticmethod
-    async def _wait_idle(pool: _Pool, lane: _Lane) -> Call | None:
+    async def _wait_idle(self, pool: _Pool, lane: _Lane) -> Call | None:
+        """Park `lane` until it is handed a call (or None: retire); no timer per wait."""
         lane.call = None
         lane.wake = anyio.Event()
+        lane.idle_since = time.monotonic()
         pool.idle.append(lane)
-        with anyio.move_on_after(LANE_IDLE):
-            await lane.wake.wait()
-        # Checked after the wait, not from how it ended: an assignment that
-        # raced the idle timeout still has to be served.
-        call = lane.call
-        if call is None:
-            pool.idle.remove(lane)
-        return call
+        if len(pool.idle) == 1:  # otherwise an older idle lane is due first
+            self._wake_timer(_loop_time(lane.idle_since + LANE_IDLE))
+        await lane.wake.wait()
+        return lane.call
 
     async def _serve(self, channel: Channel, call: Call, deadline: Deadline) -> None:
         """Run `call` on this lane until it is resolved, scheduled for a retry, or abandoned."""
@@ -738,6 +752,8 @@ class Dispatcher:
     def _next_deadline(self) -> float:
         deadline = self._retry_heap[0][0] if self._retry_heap else _INF
         for pool in self._pools.values():
+            if pool.idle:
+                deadline = min(deadline, _loop_time(pool.idle[0].idle_since + LANE_IDLE))
             for call in pool.waiting:  # only the head: queues are in admission order
                 limit = call.timeouts.pool
                 if limit is not None:
@@ -771,6 +787,7 @@ class Dispatcher:
                 self._timer_scope = scope
                 await anyio.sleep_forever()
             self._timer_scope = None
+            self._retire_idle(time.monotonic())
             self._expire_waiting(time.monotonic())
             now = anyio.current_time()
             while heap and heap[0][0] <= now:
@@ -779,6 +796,12 @@ class Dispatcher:
                     await self._requeue_async(call)
                 else:
                     self._outstanding.discard(call)
+
+    def _retire_idle(self, now: float) -> None:  # `now`: time.monotonic()
+        for pool in self._pools.values():
+            idle = pool.idle
+            while idle and idle[0].idle_since + LANE_IDLE <= now:
+                idle.popleft().assign(None)
 
     def _expire_waiting(self, now: float) -> None:  # `now`: time.monotonic()
         """Fail the calls that have waited for a connection longer than their pool timeout.
@@ -805,6 +828,12 @@ class Dispatcher:
         # Still in _outstanding while it waits for room in the inbox, so a
         # stop() in the meantime resolves it.
         await self._inbox_send.send(call)
+        self._wake_admission()
+
+    def _wake_admission(self) -> None:
+        filled, self._inbox_filled = self._inbox_filled, None
+        if filled is not None:
+            filled.set()
 
 
 _E = TypeVar("_E", bound=BaseException)

@@ -308,7 +308,9 @@ class HttpxTransport:
             self._limiter = anyio.CapacityLimiter(self._threads)
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter, abandon_on_cancel=True)
 
-    async def open(self, request: WireRequest, timeouts: Timeouts, deadline: Deadline | None = None) -> ResponseStream:
+    async def open(
+        self, request: WireRequest, timeouts: Timeouts, deadline: Deadline | None = None
+    ) -> ResponseStream:
         import httpx
 
         if self._owned and self._client.is_closed:

@@ -70,6 +70,49 @@ async def until(server: MockServer, predicate: Any, timeout: float = 5.0) -> Non
     await anyio.to_thread.run_sync(lambda: server.wait_for(predicate, timeout))
 
 
+async def eventually(predicate: Any, timeout: float = 5.0) -> None:
+    """Wait until `predicate()` holds, for state that changes in this event loop with no event
+    to wait on (a socket's readiness as the kernel sees it); fails after `timeout` seconds."""
+    import anyio
+
+    with anyio.fail_after(timeout):
+        while not predicate():  # noqa: ASYNC110 - nothing to wait on but the condition itself
+            await anyio.sleep(0.005)
+
+
+def close_while_threads_ask(base_url: str, rounds: int = 5, threads: int = 8) -> None:
+    """Threads send requests through one `OpenAI` while the main thread closes it: each
+    thread sees answers, then ClientClosedError; no other error, no thread left hanging."""
+    import gc
+    import threading
+
+    from openai_actors import ClientClosedError, OpenAI
+
+    for _ in range(rounds):
+        client = OpenAI(api_key="sk", base_url=base_url)
+        unexpected: list[BaseException] = []
+
+        def ask(client: OpenAI = client, unexpected: list[BaseException] = unexpected) -> None:
+            for _ in range(20):
+                try:
+                    client.models.list()
+                except ClientClosedError:
+                    return
+                except BaseException as exc:
+                    unexpected.append(exc)
+                    return
+
+        workers = [threading.Thread(target=ask) for _ in range(threads)]
+        for t in workers:
+            t.start()
+        client.close()
+        for t in workers:
+            t.join(10)
+        assert [] == unexpected
+        assert not any(t.is_alive() for t in workers)
+        gc.collect()  # a socket left open would warn now, and warnings are errors here
+
+
 class RawServer:
     """A loopback TCP server that answers every request with the next scripted bytes, then closes.
 

@@ -65,6 +65,30 @@ class TestConcurrency:
                 await client.chat.completions.create(**chat_body())
         assert 1 == server.connections_opened
 
+    async def test_idle_connections_retire_and_the_warmest_is_reused(
+        self, server: MockServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Lanes idle longer than LANE_IDLE close their connections; busy ones stay open."""
+        from openai_actors import _dispatcher
+
+        monkeypatch.setattr(_dispatcher, "LANE_IDLE", 0.3)
+        server.latency = 0.05
+        async with client_for(server) as client:
+            async with anyio.create_task_group() as tg:
+                for _ in range(4):
+                    tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+            assert 4 == server.connections_opened
+            # One request at a time: the most recently idle lane takes each, so
+            # the other three age out while it keeps working.
+            server.latency = 0
+            with anyio.fail_after(5):
+                while server.open_connections > 1:
+                    await client.chat.completions.create(**chat_body())
+            assert 4 == server.connections_opened  # no new connection was needed meanwhile
+            await until(server, lambda s: s.open_connections == 0)
+            await client.chat.completions.create(**chat_body())  # a fresh lane after all retired
+            assert 5 == server.connections_opened
+
 
 class TestRetries:
     async def test_a_5xx_is_retried_until_it_succeeds(self, server: MockServer) -> None:

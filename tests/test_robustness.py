@@ -31,7 +31,7 @@ from openai_actors import (
 )
 from openai_actors.mock import Fault, MockServer
 
-from .conftest import RawServer, until
+from .conftest import RawServer, close_while_threads_ask, until
 
 pytestmark = pytest.mark.anyio
 
@@ -61,28 +61,7 @@ class TestCloseAtAnyTime:
     def test_sync_close_racing_requests_from_other_threads(self, server: MockServer) -> None:
         """Threads hammering a client that another thread closes get answers or
         ClientClosedError, never a hang or an internal error."""
-        for _ in range(5):
-            client = OpenAI(api_key="sk", base_url=server.url)
-            errors: list[BaseException] = []
-
-            def ask(client: OpenAI = client, errors: list[BaseException] = errors) -> None:
-                for _ in range(20):
-                    try:
-                        client.models.list()
-                    except ClientClosedError:
-                        return
-                    except BaseException as exc:
-                        errors.append(exc)
-                        return
-
-            threads = [threading.Thread(target=ask) for _ in range(8)]
-            for t in threads:
-                t.start()
-            client.close()
-            for t in threads:
-                t.join(10)
-            assert [] == errors
-            assert not any(t.is_alive() for t in threads)
+        close_while_threads_ask(server.url)
 
 
 class TestQueuesAndTimeouts:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -756,10 +757,14 @@ async def serve(
     port: int,
     on_ready: Callable[[int], None],
     stop: asyncio.Event,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> None:
     """Serve on ``host:port`` until ``stop`` is set; call ``on_ready(port)`` once listening."""
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: Connection(state, loop), host, port, backlog=4096)
+    server = await loop.create_server(
+        lambda: Connection(state, loop), host, port, backlog=4096, ssl=ssl_context
+    )
     try:
         on_ready(server.sockets[0].getsockname()[1])
         await stop.wait()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import ssl
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -41,6 +42,9 @@ class MockServer:
     its reply (or stream) completes with usage, the token bucket is corrected to
     that usage. Its replies carry the ``x-ratelimit-*`` headers of the limits
     set. Batch lines are not limited.
+
+    With an ``ssl_context`` (a server-side context holding a certificate) it
+    serves HTTPS, for testing clients over TLS.
     """
 
     def __init__(
@@ -58,6 +62,7 @@ class MockServer:
         rate_limit_requests: int | None = None,
         rate_limit_tokens: int | None = None,
         rate_limit_window: float = 60.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         _check_limit("rate_limit_requests", rate_limit_requests)
         _check_limit("rate_limit_tokens", rate_limit_tokens)
@@ -71,6 +76,7 @@ class MockServer:
             _check_delay(name, value)
         self.host = host
         self._requested_port = port
+        self._ssl_context = ssl_context
         self._port: int | None = None
         self._state = ServerState(
             latency=latency,
@@ -150,7 +156,14 @@ class MockServer:
 
     async def _serve(self) -> None:
         self._stop_event = asyncio.Event()
-        await serve(self._state, self.host, self._requested_port, self._on_ready, self._stop_event)
+        await serve(
+            self._state,
+            self.host,
+            self._requested_port,
+            self._on_ready,
+            self._stop_event,
+            ssl_context=self._ssl_context,
+        )
 
     def _on_ready(self, port: int) -> None:
         self._port = port
@@ -167,9 +180,10 @@ class MockServer:
 
     @property
     def url(self) -> str:
-        """The API base URL, e.g. "http://127.0.0.1:PORT/v1"."""
+        """The API base URL, e.g. "http://127.0.0.1:PORT/v1" (https with an `ssl_context`)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/v1"
+        scheme = "http" if self._ssl_context is None else "https"
+        return f"{scheme}://{host}:{self.port}/v1"
 
     # --- configuration ------------------------------------------------------
 

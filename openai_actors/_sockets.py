@@ -1,0 +1,302 @@
+"""Byte streams under the native transport: a lean protocol on asyncio, anyio's streams elsewhere.
+
+Why not anyio's stream on asyncio too: its `send` ends with a checkpoint (a
+trip round the event loop) even when the kernel took every byte, and its
+`receive` registers the socket for reading and unregisters it again on every
+call (two epoll_ctl system calls). A request costs one send and a receive or
+two, so those were a measurable share of the client's CPU per request (see
+bench/README.md). `_ProtocolWire` keeps the socket registered while the
+connection lives, pauses reading only when a reader falls `HIGH_WATER` bytes
+behind, and returns from `send` and `receive` without yielding when it need
+not wait. On trio, anyio's stream is already a thin layer over trio's.
+
+Both kinds answer the same four calls (`Wire`); failures surface as OSError,
+anyio.BrokenResourceError, or ssl.SSLError while connecting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import itertools
+import select
+import socket
+import ssl
+from collections import deque
+from typing import Final, Protocol
+
+import anyio
+import anyio.abc
+from anyio.abc import SocketAttribute
+
+__all__ = ["Wire", "connect"]
+
+# Stop reading from the socket when this much is buffered and unread; start
+# again below LOW_WATER. Bounds the memory of a fast server feeding a slow reader.
+HIGH_WATER: Final = 1024 * 1024
+LOW_WATER: Final = 256 * 1024
+# As anyio.connect_tcp: the next address family is tried after this long.
+HAPPY_EYEBALLS_DELAY: Final = 0.25
+
+
+class Wire(Protocol):
+    async def send(self, data: bytes) -> None: ...
+
+    async def receive(self) -> bytes:
+        """The next bytes from the peer; b"" once it has closed its side."""
+        ...
+
+    def idle_clean(self) -> bool:
+        """Whether nothing has arrived (no bytes, no EOF) since the last response was read."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+async def connect(host: str, port: int, ssl_context: ssl.SSLContext | None) -> Wire:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not asyncio: trio
+        pass
+    else:
+        return await _ProtocolWire.connect(loop, host, port, ssl_context)
+    if ssl_context is None:
+        stream: anyio.abc.ByteStream = await anyio.connect_tcp(host, port)
+    else:
+        stream = await anyio.connect_tcp(
+            host, port, ssl_context=ssl_context, tls_hostname=host, tls_standard_compatible=False
+        )
+    return _AnyioWire(stream)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class _Buffering(asyncio.Protocol):
+    """Collects what arrives; wakes the one reader waiting, if any."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
+        self.reading_paused = False
+        self.eof = False
+        self.error: BaseException | None = None
+        self.reader: asyncio.Future[None] | None = None
+        self.writable: asyncio.Future[None] | None = None  # set while writing is paused
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered > HIGH_WATER and not self.reading_paused and self.transport is not None:
+            self.reading_paused = True
+            self.transport.pause_reading()
+        self._wake_reader()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake_reader()
+        return False  # close our side too: HTTP/1.1 has no use for a half-open connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        self.error = exc
+        self._wake_reader()
+        self.resume_writing()
+
+    def pause_writing(self) -> None:
+        if self.writable is None:
+            self.writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        writable, self.writable = self.writable, None
+        if writable is not None and not writable.done():
+            writable.set_result(None)
+
+    def _wake_reader(self) -> None:
+        reader = self.reader
+        if reader is not None and not reader.done():
+            reader.set_result(None)
+
+
+_Connected = tuple[asyncio.Transport, _Buffering]
+
+
+async def _open(
+    loop: asyncio.AbstractEventLoop, address: str, port: int, ssl_context: ssl.SSLContext | None, host: str
+) -> _Connected:
+    # No happy_eyeballs_delay: asyncio's race for it (in 3.11 at least) leaks
+    # the socket when cancelled just as a connection succeeds; _race does it.
+    transport, protocol = await loop.create_connection(
+        _Buffering, address, port, ssl=ssl_context, server_hostname=host if ssl_context else None
+    )
+    assert isinstance(transport, asyncio.Transport)
+    return transport, protocol
+
+
+async def _resolve(loop: asyncio.AbstractEventLoop, host: str, port: int) -> list[str]:
+    """The addresses of `host`, alternating families in the resolver's order (RFC 8305)."""
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    by_family: dict[int, list[str]] = {}
+    for family, _, _, _, sockaddr in infos:
+        address = str(sockaddr[0])
+        if address not in by_family.setdefault(family, []):
+            by_family[family].append(address)
+    columns = list(by_family.values())
+    return [a for row in itertools.zip_longest(*columns) for a in row if a is not None]
+
+
+async def _race(
+    loop: asyncio.AbstractEventLoop,
+    addresses: list[str],
+    port: int,
+    ssl_context: ssl.SSLContext | None,
+    host: str,
+) -> _Connected:
+    """Happy eyeballs: start on the next address when the last has failed or is slow; first wins.
+
+    Nothing awaits between an attempt succeeding and its being kept or closed,
+    so however this is cancelled, no connection is left open.
+    """
+    winner: _Connected | None = None
+    errors: list[OSError] = []
+    try:
+        async with anyio.create_task_group() as tg:
+
+            async def attempt(address: str, failed: anyio.Event) -> None:
+                nonlocal winner
+                try:
+                    connected = await _open(loop, address, port, ssl_context, host)
+                except OSError as exc:
+                    errors.append(exc)
+                    failed.set()  # try the next address now
+                    return
+                if winner is None:
+                    winner = connected
+                    tg.cancel_scope.cancel()
+                else:
+                    connected[0].abort()
+
+            for address in addresses:
+                failed = anyio.Event()
+                tg.start_soon(attempt, address, failed)
+                with anyio.move_on_after(HAPPY_EYEBALLS_DELAY):
+                    await failed.wait()
+    except BaseException:
+        if winner is not None:
+            winner[0].abort()
+        raise
+    if winner is None:
+        # A TLS failure is the host's, not one address's: report it as such.
+        tls = [e for e in errors if isinstance(e, ssl.SSLError)]
+        if tls:
+            raise tls[0]
+        raise OSError(f"every address of {host!r} failed: " + "; ".join(map(str, errors)))
+    return winner
+
+
+class _ProtocolWire:
+    __slots__ = ("_protocol", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, protocol: _Buffering) -> None:
+        self._transport = transport
+        self._protocol = protocol
+
+    @classmethod
+    async def connect(
+        cls, loop: asyncio.AbstractEventLoop, host: str, port: int, ssl_context: ssl.SSLContext | None
+    ) -> _ProtocolWire:
+        addresses = [host] if _is_address(host) else await _resolve(loop, host, port)
+        if len(addresses) == 1:
+            transport, protocol = await _open(loop, addresses[0], port, ssl_context, host)
+        else:
+            transport, protocol = await _race(loop, addresses, port, ssl_context, host)
+        return cls(transport, protocol)
+
+    async def send(self, data: bytes) -> None:
+        protocol = self._protocol
+        if protocol.eof and protocol.error is not None:
+            raise anyio.BrokenResourceError from protocol.error
+        if self._transport.is_closing():
+            raise anyio.BrokenResourceError("the connection is closed")
+        self._transport.write(data)
+        # Wait only when the transport's buffer is over its limit (the kernel
+        # would not take it all): the backpressure anyio's stream also applies.
+        writable = protocol.writable
+        if writable is not None:
+            await writable
+            if protocol.error is not None:
+                raise anyio.BrokenResourceError from protocol.error
+
+    async def receive(self) -> bytes:
+        protocol = self._protocol
+        chunks = protocol.chunks
+        while not chunks:
+            if protocol.eof:
+                if protocol.error is not None:
+                    raise anyio.BrokenResourceError from protocol.error
+                return b""
+            reader = protocol.reader = asyncio.get_running_loop().create_future()
+            try:
+                await reader
+            finally:
+                protocol.reader = None
+        data = chunks.popleft()
+        protocol.buffered -= len(data)
+        if protocol.reading_paused and protocol.buffered < LOW_WATER:
+            protocol.reading_paused = False
+            self._transport.resume_reading()
+        return data
+
+    def idle_clean(self) -> bool:
+        protocol = self._protocol
+        return not protocol.chunks and not protocol.eof and not self._transport.is_closing()
+
+    async def aclose(self) -> None:
+        transport = self._transport
+        transport.close()
+        # One turn of the loop lets a plain socket close; a TLS transport would
+        # wait for the peer's close_notify, which nobody needs here, so abort.
+        await asyncio.sleep(0)
+        transport.abort()
+
+
+class _AnyioWire:
+    __slots__ = ("_poll", "_stream")
+
+    def __init__(self, stream: anyio.abc.ByteStream) -> None:
+        self._stream = stream
+        self._poll: select.poll | None = None
+        sock = stream.extra(SocketAttribute.raw_socket, None)
+        # Without poll (Windows) idle connections are not checked; a stale one
+        # then fails its next request, which is retried like any connection error.
+        if sock is not None and hasattr(select, "poll"):
+            # poll, not select: select fails on descriptors above 1023.
+            self._poll = select.poll()
+            self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+
+    async def send(self, data: bytes) -> None:
+        await self._stream.send(data)
+
+    async def receive(self) -> bytes:
+        try:
+            return await self._stream.receive(65536)
+        except anyio.EndOfStream:
+            return b""
+
+    def idle_clean(self) -> bool:
+        # An idle keep-alive connection has nothing to read: anything readable is
+        # the server's EOF or bytes we did not ask for, and either way unusable.
+        return self._poll is None or not self._poll.poll(0)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()

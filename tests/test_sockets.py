@@ -1,0 +1,151 @@
+"""The byte streams under the native transport (`_sockets.py`), against a loopback listener."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import anyio
+import anyio.abc
+import pytest
+
+from openai_actors import AsyncOpenAI, _sockets
+from openai_actors.mock import MockServer
+
+from .conftest import close_while_threads_ask, eventually
+
+pytestmark = pytest.mark.anyio
+
+Handler = Callable[[anyio.abc.SocketStream], Awaitable[None]]
+
+
+async def with_peer(handler: Handler, body: Callable[[_sockets.Wire], Awaitable[None]]) -> None:
+    """Run `body` on a Wire connected to a listener whose one connection `handler` serves."""
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+
+    async def serve(conn: anyio.abc.SocketStream) -> None:
+        async with conn:
+            await handler(conn)
+
+    with anyio.fail_after(10):
+        async with listener, anyio.create_task_group() as tg:
+            tg.start_soon(listener.serve, serve)
+            wire = await _sockets.connect("127.0.0.1", port, None)
+            try:
+                await body(wire)
+            finally:
+                await wire.aclose()
+                tg.cancel_scope.cancel()
+
+
+async def test_bytes_both_ways_then_eof() -> None:
+    async def echo_twice(conn: anyio.abc.SocketStream) -> None:
+        for _ in range(2):
+            await conn.send(b"echo " + await conn.receive())
+
+    async def body(wire: _sockets.Wire) -> None:
+        for word in (b"one", b"two"):
+            await wire.send(word)
+            assert b"echo " + word == await wire.receive()
+        assert b"" == await wire.receive()  # the peer closed: EOF, every time it is asked
+        assert b"" == await wire.receive()
+
+    await with_peer(echo_twice, body)
+
+
+async def test_an_idle_connection_is_clean_until_something_arrives() -> None:
+    sent = anyio.Event()
+
+    async def stray_bytes(conn: anyio.abc.SocketStream) -> None:
+        await conn.receive()
+        await conn.send(b"unasked")
+        sent.set()
+        await conn.receive()  # hold the connection open until the client closes
+
+    async def body(wire: _sockets.Wire) -> None:
+        assert wire.idle_clean()
+        await wire.send(b"x")
+        await sent.wait()
+        await eventually(lambda: not wire.idle_clean())  # the bytes are in flight on loopback
+        assert b"unasked" == await wire.receive()
+
+    await with_peer(stray_bytes, body)
+
+
+async def test_a_peer_that_closes_makes_an_idle_connection_unclean() -> None:
+    async def close_at_once(conn: anyio.abc.SocketStream) -> None:
+        pass
+
+    async def body(wire: _sockets.Wire) -> None:
+        await eventually(lambda: not wire.idle_clean())
+        assert b"" == await wire.receive()
+
+    await with_peer(close_at_once, body)
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_reader_that_falls_behind_stops_the_socket_being_read(anyio_backend: str) -> None:
+    """What is buffered and unread stays under HIGH_WATER plus one read; nothing is lost."""
+    total = 8 * _sockets.HIGH_WATER
+    block = bytes(range(256)) * 256
+
+    async def flood(conn: anyio.abc.SocketStream) -> None:
+        for _ in range(total // len(block)):
+            await conn.send(block)
+
+    async def body(wire: _sockets.Wire) -> None:
+        assert isinstance(wire, _sockets._ProtocolWire)
+        protocol = wire._protocol
+        await eventually(lambda: protocol.reading_paused)
+        assert protocol.buffered <= _sockets.HIGH_WATER + 256 * 1024  # asyncio reads 256 KiB at most
+        received = bytearray()
+        while data := await wire.receive():
+            received += data
+        assert total == len(received)
+        assert block * (total // len(block)) == received
+
+    await with_peer(flood, body)
+
+
+class TestAddressRace:
+    """Names with several addresses (asyncio: `_race`; trio: anyio's own happy eyeballs)."""
+
+    @pytest.fixture
+    def two_addresses(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """'api.test' resolves to a loopback address nobody listens on, then to the server's."""
+
+        async def resolve(loop: object, host: str, port: int) -> list[str]:
+            assert "api.test" == host
+            return ["127.0.0.2", "127.0.0.1"]
+
+        monkeypatch.setattr(_sockets, "_resolve", resolve)
+
+    @pytest.mark.parametrize("anyio_backend", ["asyncio"])
+    @pytest.mark.usefixtures("two_addresses")
+    async def test_a_refused_address_moves_on_to_the_next(
+        self, anyio_backend: str, server: MockServer
+    ) -> None:
+        base_url = server.url.replace("127.0.0.1", "api.test")
+        async with AsyncOpenAI(api_key="sk-test", base_url=base_url) as client:
+            for _ in range(3):
+                await client.models.list()
+        assert 1 == server.connections_opened
+
+    @pytest.mark.parametrize("anyio_backend", ["asyncio"])
+    async def test_when_every_address_fails_the_error_names_them(
+        self, anyio_backend: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async def resolve(loop: object, host: str, port: int) -> list[str]:
+            return ["127.0.0.2", "127.0.0.3"]
+
+        monkeypatch.setattr(_sockets, "_resolve", resolve)
+        with pytest.raises(
+            OSError, match=r"every address of 'api.test' failed: .*127\.0\.0\.2.*127\.0\.0\.3"
+        ):
+            await _sockets.connect("api.test", 9, None)
+
+    @pytest.mark.usefixtures("two_addresses")
+    def test_closing_while_connections_race_leaks_no_socket(self, server: MockServer) -> None:
+        """Requests from threads cut off by close() mid-connect: every socket is closed, not
+        left to the garbage collector (the test suite turns ResourceWarnings into errors)."""
+        close_while_threads_ask(server.url.replace("127.0.0.1", "api.test"))
