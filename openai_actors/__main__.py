@@ -1,6 +1,7 @@
 """The `openai-actors` command (also `python -m openai_actors`).
 
-openai-actors mock [--port 8000] ...   serve the bundled OpenAI-compatible mock server
+openai-actors bench [--requests N] ...  benchmark an OpenAI-compatible endpoint (this client's cost too)
+openai-actors mock [--port 8000] ...    serve the bundled OpenAI-compatible mock server
 openai-actors version
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 USAGE = """usage: openai-actors COMMAND [ARGS]
 
 commands:
+  bench     benchmark an OpenAI-compatible endpoint through this client (see `openai-actors bench --help`)
   mock      serve the bundled OpenAI-compatible mock server (see `openai-actors mock --help`)
   version   print the package version
 """
@@ -23,6 +25,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE, end="")
         return 0 if args else 2
     command, rest = args[0], args[1:]
+    if command == "bench":
+        from ._bench import main as bench_main
+
+        return bench_main(rest)
     if command == "mock":
         from .mock import main as mock_main
 

@@ -10,6 +10,7 @@ a counter check and one list store.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,16 @@ import anyio
 
 from ._record import Record
 
-__all__ = ["Level", "OneRequest", "Recorder", "Stop", "arrival_offsets", "drive", "run_concurrency", "run_rate"]
+__all__ = [
+    "Level",
+    "OneRequest",
+    "Recorder",
+    "Stop",
+    "arrival_offsets",
+    "drive",
+    "run_concurrency",
+    "run_rate",
+]
 
 OneRequest = Callable[[], Awaitable[Record]]
 
@@ -45,7 +55,7 @@ class Level:
         if self.concurrency is not None:
             return f"{self.concurrency:,} in flight"
         kind = " poisson" if self.poisson else ""
-        return f"{self.rate:g}/s{kind}"
+        return f"{self.rate:,g}/s{kind}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +77,7 @@ class Recorder:
     until its request ends, then its Record.
     """
 
-    __slots__ = ("done", "errors", "records", "started", "_limit")
+    __slots__ = ("_limit", "done", "errors", "records", "started")
 
     def __init__(self, requests: int | None) -> None:
         self._limit = requests
@@ -136,24 +146,25 @@ async def run_concurrency(one: OneRequest, concurrency: int, stop: Stop, recorde
 async def run_rate(one: OneRequest, offsets: Iterator[float], stop: Stop, recorder: Recorder) -> None:
     """Start a request at each offset (open loop: however many are in flight) until `stop`.
 
-    A request's duration limit applies to its scheduled time. When the loop
-    falls behind the schedule, the late requests start at once.
+    Requests due late (the loop fell behind the schedule) start at once; none
+    starts once the duration has passed, by the schedule or by the clock.
     """
 
     async def request(index: int) -> None:
         recorder.put(index, await one())
 
+    duration = math.inf if stop.duration is None else stop.duration
     async with anyio.create_task_group() as tg:
         start = perf_counter()
         for offset in offsets:
-            if stop.duration is not None and offset >= stop.duration:
+            late = perf_counter() - start - offset
+            if offset >= duration or offset + late >= duration:
                 break
             index = recorder.claim()
             if index < 0:
                 break
-            delay = start + offset - perf_counter()
-            if delay > 0:
-                await anyio.sleep(delay)
+            if late < 0:
+                await anyio.sleep(-late)
             tg.start_soon(request, index)
 
 

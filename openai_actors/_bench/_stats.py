@@ -107,6 +107,8 @@ class Figures:
     cpu_s: float
     """Client process CPU (user + sys) over the measured part."""
     cpu_us_per_request: float | None
+    cpu_share: float
+    """`cpu_s / wall_s`: the share of one core the client used; near 1, the client is the bottleneck."""
     requests_per_s: float
     """Successful requests per second."""
     goodput_per_s: float | None
@@ -145,6 +147,7 @@ def figures(records: Sequence[Record], wall_s: float, cpu_s: float, slo: Slo, *,
         wall_s=wall_s,
         cpu_s=cpu_s,
         cpu_us_per_request=cpu_s / len(records) * 1e6 if records else None,
+        cpu_share=cpu_s * per_s,
         requests_per_s=len(ok) * per_s,
         goodput_per_s=None if slo_met is None else slo_met * per_s,
         slo_met=slo_met,
@@ -179,6 +182,7 @@ def ratios(ours: Figures, theirs: Figures) -> dict[str, float | None]:
         "requests_per_s": ratio(ours.requests_per_s, theirs.requests_per_s),
         "goodput_per_s": ratio(ours.goodput_per_s, theirs.goodput_per_s),
         "output_tokens_per_s": ratio(ours.output_tokens_per_s, theirs.output_tokens_per_s),
+        "input_tokens_per_s": ratio(ours.input_tokens_per_s, theirs.input_tokens_per_s),
         "cpu_per_request": ratio(theirs.cpu_us_per_request, ours.cpu_us_per_request),
     }
     for figure in ("latency", "ttft", "itl"):

@@ -1,0 +1,449 @@
+"""`openai-actors bench`: the options, checked and turned into a `Plan`; `main` runs it and reports."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import importlib.metadata
+import importlib.util
+import json
+import math
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+from .._ratelimit import RateLimit
+from ._drivers import CLIENTS, OFFICIAL, OFFICIAL_AIOHTTP
+from ._load import Level, Stop
+from ._plan import MockSettings, Plan, Shape
+from ._progress import Progress
+from ._report import Context, document, table
+from ._runner import Run, Unreachable, run_plan
+from ._server import MockProcess, ServerError, cores_for_mock
+from ._stats import Slo
+from ._workload import DEFAULT_MODELS, Workload
+
+__all__ = ["build_parser", "main", "plan_from"]
+
+PROG: Final = "openai-actors bench"
+DEFAULT_REQUESTS: Final = 1000
+DEFAULT_CONCURRENCY: Final = 32
+DEFAULT_API_KEY: Final = "sk-bench"
+# What each client besides this one needs installed, and how to install it.
+_NEEDS: Final = {
+    OFFICIAL: (("openai",), "pip install openai"),
+    OFFICIAL_AIOHTTP: (("openai", "aiohttp"), "pip install 'openai[aiohttp]'"),
+}
+
+_DESCRIPTION = """\
+Benchmark an OpenAI-compatible endpoint's throughput and latency through this
+client, and check that the client is not the bottleneck (its CPU per request).
+Without --base-url it starts the bundled mock server in a process of its own.
+"""
+
+_EPILOG = """\
+examples:
+  openai-actors bench --requests 3000 --concurrency 256 --compare openai,openai-aiohttp
+  openai-actors bench --stream --max-tokens 64 --requests 500 --concurrency 64
+  openai-actors bench --base-url http://localhost:8000/v1 --model my-model --sweep 1,16,64,256
+  openai-actors bench --rate 20 --poisson --duration 60 --slo-ms 2000 --json out.json
+
+Figures cover the measured requests (not the warm-up). Rates are per second of
+wall time; latency distributions cover the successful requests; percentiles
+are nearest-rank. Ratios say how many times better openai_actors is.
+"""
+
+
+# --- argument types ---------------------------------------------------------------
+
+
+def _int(text: str, least: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    return _int(text, 1)
+
+
+def _non_negative_int(text: str) -> int:
+    return _int(text, 0)
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, not {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = _float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def _levels(text: str) -> tuple[int, ...]:
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(
+            f"expected concurrencies separated by commas, like 1,16,64; not {text!r}"
+        )
+    return tuple(_positive_int(item) for item in items)
+
+
+def _clients(text: str) -> tuple[str, ...]:
+    names = [item.strip() for item in text.split(",") if item.strip()]
+    others = [client for client in CLIENTS if client not in (OFFICIAL, OFFICIAL_AIOHTTP)]
+    for name in names:
+        if name not in (OFFICIAL, OFFICIAL_AIOHTTP):
+            raise argparse.ArgumentTypeError(
+                f"cannot compare with {name!r}: choose from {OFFICIAL}, {OFFICIAL_AIOHTTP}"
+                + (f" ({', '.join(others)} is the client measured)" if others else "")
+            )
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one client to compare with")
+    return tuple(dict.fromkeys(names))
+
+
+# --- the parser -------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = parser.add_argument_group("target")
+    target.add_argument(
+        "--base-url", metavar="URL", help="the server's API base URL (default: start the bundled mock server)"
+    )
+    target.add_argument(
+        "--api-key", metavar="KEY", help=f"default: $OPENAI_API_KEY, else {DEFAULT_API_KEY!r}"
+    )
+    target.add_argument(
+        "--model",
+        metavar="NAME",
+        help=f"default: {DEFAULT_MODELS['chat']} (chat), {DEFAULT_MODELS['embeddings']} (embeddings)",
+    )
+    target.add_argument(
+        "--max-retries",
+        type=_non_negative_int,
+        default=2,
+        metavar="N",
+        help="per client (default: %(default)s)",
+    )
+    target.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=600.0,
+        metavar="S",
+        help="seconds per request (default: %(default)g)",
+    )
+    target.add_argument(
+        "--mock-latency",
+        type=_non_negative_float,
+        metavar="S",
+        help="the mock server waits S s before answering",
+    )
+    target.add_argument(
+        "--mock-chunk-delay",
+        type=_non_negative_float,
+        metavar="S",
+        help="the mock server waits S s between chunks",
+    )
+    target.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not pin the mock server to core 0 and this process to the others",
+    )
+
+    workload = parser.add_argument_group("workload")
+    workload.add_argument(
+        "--endpoint", choices=("chat", "embeddings"), default="chat", help="the API to call (default: chat)"
+    )
+    workload.add_argument(
+        "--prompt-tokens",
+        type=_positive_int,
+        default=64,
+        metavar="N",
+        help="prompt size, at ~4 characters per token (default: %(default)s)",
+    )
+    workload.add_argument(
+        "--max-tokens", type=_positive_int, metavar="N", help="chat: max_tokens of each request (default: 64)"
+    )
+    workload.add_argument("--stream", action="store_true", help="chat: stream the replies (SSE)")
+    workload.add_argument(
+        "--requests", type=_positive_int, metavar="N", help=f"requests per run (default: {DEFAULT_REQUESTS})"
+    )
+    workload.add_argument(
+        "--duration",
+        type=_positive_float,
+        metavar="S",
+        help="stop starting requests after S seconds (those in flight finish)",
+    )
+    workload.add_argument(
+        "--warmup",
+        type=_non_negative_int,
+        default=10,
+        metavar="N",
+        help="requests sent before each run, excluded from every figure (default: %(default)s)",
+    )
+
+    load = parser.add_argument_group("load shape (one of)")
+    shape = load.add_mutually_exclusive_group()
+    shape.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        metavar="C",
+        help=f"C requests always in flight (default: {DEFAULT_CONCURRENCY})",
+    )
+    shape.add_argument(
+        "--rate",
+        type=_positive_float,
+        metavar="R",
+        help="start R requests per second, however many are in flight",
+    )
+    shape.add_argument(
+        "--sweep", type=_levels, metavar="C,C,...", help="one run per concurrency, e.g. 1,16,64,256"
+    )
+    load.add_argument("--poisson", action="store_true", help="with --rate: exponential gaps between arrivals")
+    load.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="with --poisson: the random seed (default: 0)"
+    )
+
+    pacing = parser.add_argument_group("rate control (openai_actors.RateLimit)")
+    pacing.add_argument("--rpm", type=_positive_float, metavar="N", help="requests per minute")
+    pacing.add_argument("--tpm", type=_positive_float, metavar="N", help="tokens per minute")
+    pacing.add_argument(
+        "--max-in-flight", type=_positive_int, metavar="N", help="requests in flight, at most"
+    )
+
+    clients = parser.add_argument_group("clients")
+    clients.add_argument(
+        "--backend",
+        choices=("asyncio", "trio"),
+        default="asyncio",
+        help="for openai_actors (default: asyncio)",
+    )
+    clients.add_argument(
+        "--compare",
+        type=_clients,
+        metavar="CLIENTS",
+        help=f"also run the official client, after this one: {OFFICIAL}, {OFFICIAL_AIOHTTP}, or both (comma list)",
+    )
+
+    report = parser.add_argument_group("report")
+    report.add_argument(
+        "--slo-ms", type=_positive_float, metavar="MS", help="goodput: end-to-end latency objective"
+    )
+    report.add_argument(
+        "--slo-ttft-ms",
+        type=_positive_float,
+        metavar="MS",
+        help="goodput (with --stream): time-to-first-token objective",
+    )
+    report.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE ('-': stdout)")
+    report.add_argument("--quiet", action="store_true", help="no progress line")
+    return parser
+
+
+def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan:
+    """The plan the options describe; an option that contradicts another is an error (exit 2)."""
+    chat = args.endpoint == "chat"
+    if not chat and args.stream:
+        parser.error("--stream applies to --endpoint chat only")
+    if not chat and args.max_tokens is not None:
+        parser.error("--max-tokens applies to --endpoint chat only")
+    if args.slo_ttft_ms is not None and not args.stream:
+        parser.error("--slo-ttft-ms needs --stream (time to first token is measured on streams)")
+    if args.poisson and args.rate is None:
+        parser.error("--poisson needs --rate")
+    if args.base_url is not None and (args.mock_latency is not None or args.mock_chunk_delay is not None):
+        parser.error("--mock-latency and --mock-chunk-delay apply to the mock server, not to --base-url")
+    if args.json not in (None, "-"):
+        directory = os.path.dirname(os.path.abspath(args.json))
+        if not os.path.isdir(directory):
+            parser.error(f"--json {args.json}: no directory {directory}")
+    if args.backend == "trio" and importlib.util.find_spec("trio") is None:
+        parser.error("--backend trio needs trio installed (pip install trio)")
+    shape: Shape
+    if args.sweep is not None:
+        shape, levels = "sweep", tuple(Level(concurrency=c) for c in args.sweep)
+    elif args.rate is not None:
+        shape, levels = "rate", (Level(rate=args.rate, poisson=args.poisson, seed=args.seed),)
+    else:
+        shape, levels = "concurrency", (Level(concurrency=args.concurrency or DEFAULT_CONCURRENCY),)
+    requests = args.requests
+    if requests is None and args.duration is None:
+        requests = DEFAULT_REQUESTS
+    limits = (args.rpm, args.tpm, args.max_in_flight)
+    rate_limit = None
+    if any(limit is not None for limit in limits):
+        rate_limit = RateLimit(
+            requests_per_minute=args.rpm, tokens_per_minute=args.tpm, max_in_flight=args.max_in_flight
+        )
+    return Plan(
+        base_url=args.base_url,
+        api_key=args.api_key or os.environ.get("OPENAI_API_KEY") or DEFAULT_API_KEY,
+        max_retries=args.max_retries,
+        timeout=args.timeout,
+        mock=MockSettings(args.mock_latency or 0.0, args.mock_chunk_delay or 0.0, pin=not args.no_pin),
+        workload=Workload(
+            endpoint=args.endpoint,
+            model=args.model or DEFAULT_MODELS[args.endpoint],
+            prompt_tokens=args.prompt_tokens,
+            max_tokens=(args.max_tokens or 64) if chat else None,
+            stream=args.stream,
+        ),
+        shape=shape,
+        levels=levels,
+        stop=Stop(requests, args.duration),
+        warmup=args.warmup,
+        warmup_concurrency=args.concurrency or DEFAULT_CONCURRENCY,
+        rate_limit=rate_limit,
+        backend=args.backend,
+        compare=args.compare or (),
+        slo=Slo(args.slo_ms, args.slo_ttft_ms),
+    )
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+def _missing(compare: Sequence[str]) -> str | None:
+    """What a client to compare with needs and is not installed, as a message; None if nothing."""
+    for client in compare:
+        modules, install = _NEEDS[client]
+        absent = [module for module in modules if importlib.util.find_spec(module) is None]
+        if absent:
+            return (
+                f"{PROG}: --compare {client} needs the {' and '.join(absent)} package(s), "
+                f"which are not installed: {install}"
+            )
+    return None
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops the run as Ctrl-C does, so the mock server is stopped on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _target(plan: Plan, stack: contextlib.ExitStack, argv: Sequence[str]) -> Context:
+    """The URL to benchmark, starting the mock server (and splitting the cores) when none was given."""
+    server_core: int | None = None
+    client_cores: tuple[int, ...] | None = None
+    base_url = plan.base_url
+    if base_url is None:
+        split = cores_for_mock() if plan.mock.pin else None
+        if split is not None:
+            server_core, cores = split
+            client_cores = tuple(sorted(cores))
+        base_url = stack.enter_context(
+            MockProcess(latency=plan.mock.latency, chunk_delay=plan.mock.chunk_delay, core=server_core)
+        )
+        if client_cores is not None:
+            original = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, client_cores)
+            stack.callback(os.sched_setaffinity, 0, original)
+    return Context(
+        base_url=base_url,
+        mock=plan.base_url is None,
+        server_core=server_core,
+        client_cores=client_cores,
+        started_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        argv=tuple(argv),
+        openai_version=_version("openai") if plan.compare else None,
+    )
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _write_json(path: str, data: dict[str, Any]) -> None:
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def _all_failed(runs: Sequence[Run]) -> list[str]:
+    return [
+        f"{run.level.label}, {run.label}: every one of {run.figures.requests:,} requests failed "
+        f"({', '.join(f'{kind} x {count}' for kind, count in run.figures.errors.items())})"
+        for run in runs
+        if run.figures.ok == 0
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark the options describe; print the table (and write the JSON); the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    plan = plan_from(args, parser)
+    missing = _missing(plan.compare)
+    if missing is not None:
+        print(missing, file=sys.stderr)
+        return 2
+    progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        with _sigterm_interrupts(), contextlib.ExitStack() as stack:
+            context = _target(plan, stack, args_list)
+            runs = run_plan(plan, context.base_url, progress)
+    except KeyboardInterrupt:
+        progress.clear()
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except (Unreachable, ServerError) as error:
+        progress.clear()
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 1
+    to_stdout = args.json != "-"
+    print(table(plan, context, runs), end="", file=sys.stdout if to_stdout else sys.stderr)
+    if args.json is not None:
+        _write_json(args.json, document(plan, context, runs))
+    failures = _all_failed(runs)
+    for failure in failures:
+        print(f"{PROG}: {failure}", file=sys.stderr)
+    return 1 if failures else 0

@@ -1,0 +1,325 @@
+"""The results, for people (an aligned table) and for machines (a JSON document).
+
+Units: the table shows milliseconds and microseconds; the JSON document keeps
+seconds (`*_s`) except where a name says otherwise (`cpu_us_per_request`).
+A figure a client cannot give (the official client's queue time) or a run
+does not have (time to first token without streaming) is "n/a" in the table
+and null in the document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from .._version import __version__
+from ._drivers import ACTORS
+from ._load import Level
+from ._plan import Plan
+from ._runner import Run
+from ._stats import PERCENTILES, Figures, Summary, ratios
+
+__all__ = ["SCHEMA", "Context", "comparisons", "document", "table"]
+
+SCHEMA: Final = "openai-actors-bench/1"
+NA: Final = "n/a"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Facts about the invocation that the plan does not hold."""
+
+    base_url: str
+    mock: bool
+    server_core: int | None
+    client_cores: tuple[int, ...] | None
+    started_at: str
+    argv: tuple[str, ...]
+    openai_version: str | None
+
+
+# --- the comparisons ----------------------------------------------------------
+
+
+def comparisons(runs: Sequence[Run]) -> list[tuple[Run, Run, dict[str, float | None]]]:
+    """(this client's run, the other client's run, ratios) for every other client's run, at the same level."""
+    ours = {run.level: run for run in runs if run.client == ACTORS}
+    result = []
+    for run in runs:
+        baseline = ours.get(run.level)
+        if run.client != ACTORS and baseline is not None:
+            result.append((baseline, run, ratios(baseline.figures, run.figures)))
+    return result
+
+
+# --- the table ------------------------------------------------------------------
+
+
+def _ms(summary: Summary | None, stat: str) -> str:
+    if summary is None:
+        return NA
+    milliseconds = float(getattr(summary, stat)) * 1000
+    if milliseconds < 1:
+        return f"{milliseconds:.3f}"
+    if milliseconds < 10:
+        return f"{milliseconds:.2f}"
+    if milliseconds < 100:
+        return f"{milliseconds:.1f}"
+    return f"{milliseconds:,.0f}"
+
+
+def _rate(value: float | None) -> str:
+    if value is None:
+        return NA
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def _us(value: float | None) -> str:
+    return NA if value is None else f"{value:,.0f}"
+
+
+def _times(value: float | None) -> str:
+    return NA if value is None else f"{value:.2f}x"
+
+
+def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], left: int) -> list[str]:
+    """Columns padded to their widest cell; the first `left` columns flush left, the rest right."""
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            cell.ljust(width) if i < left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  ".join(padded).rstrip()
+
+    return [line(header), line(["-" * width for width in widths]), *(line(row) for row in rows)]
+
+
+def _headline(plan: Plan, context: Context) -> str:
+    workload = plan.workload
+    what: list[str] = [workload.endpoint]
+    if workload.stream:
+        what.append("streamed")
+    what.append(f"prompt ~{workload.prompt_tokens:,} tokens")
+    if workload.endpoint == "chat" and workload.max_tokens is not None:
+        what.append(f"max_tokens {workload.max_tokens:,}")
+    what.append(f"model {workload.model}")
+    stop = plan.stop
+    amount = []
+    if stop.requests is not None:
+        amount.append(f"{stop.requests:,} requests")
+    if stop.duration is not None:
+        amount.append(f"{stop.duration:g} s")
+    amount_text = " or ".join(amount) + f" per run after {plan.warmup:,} warm-up"
+    where = f"mock server at {context.base_url}" if context.mock else context.base_url
+    if context.server_core is not None and context.client_cores is not None:
+        cores = ",".join(str(core) for core in sorted(context.client_cores))
+        where += f" (server on core {context.server_core}, client on core {cores})"
+    if plan.rate_limit is not None:
+        limits = [
+            f"{name} {value:g}"
+            for name, value in (
+                ("rpm", plan.rate_limit.requests_per_minute),
+                ("tpm", plan.rate_limit.tokens_per_minute),
+                ("max in flight", plan.rate_limit.max_in_flight),
+            )
+            if value is not None
+        ]
+        where += f"; openai_actors paced: {', '.join(limits)}"
+    return f"{', '.join(what)}; {amount_text}; max_retries {plan.max_retries}\ntarget: {where}"
+
+
+# (header, the cell of a run's figures, the key of its ratio or None)
+_Column = tuple[str, Callable[[Figures], str], str | None]
+
+
+def _columns(plan: Plan) -> list[_Column]:
+    """The figures the main table shows, for this workload."""
+    columns: list[_Column] = [("req/s", lambda f: _rate(f.requests_per_s), "requests_per_s")]
+    if plan.slo.given:
+        columns.append(("goodput/s", lambda f: _rate(f.goodput_per_s), "goodput_per_s"))
+    if plan.workload.endpoint == "chat":
+        columns.append(("out tok/s", lambda f: _rate(f.output_tokens_per_s), "output_tokens_per_s"))
+    else:
+        columns.append(("in tok/s", lambda f: _rate(f.input_tokens_per_s), "input_tokens_per_s"))
+    columns += [
+        ("CPU us/req", lambda f: _us(f.cpu_us_per_request), "cpu_per_request"),
+        ("CPU %", lambda f: f"{f.cpu_share:.0%}", None),
+        ("e2e p50 ms", lambda f: _ms(f.latency, "p50"), "latency_p50"),
+        ("e2e p99 ms", lambda f: _ms(f.latency, "p99"), "latency_p99"),
+    ]
+    if plan.workload.stream:
+        columns += [
+            ("TTFT p50 ms", lambda f: _ms(f.ttft, "p50"), "ttft_p50"),
+            ("ITL p50 ms", lambda f: _ms(f.itl, "p50"), "itl_p50"),
+        ]
+    columns.append(("queued p50 ms", lambda f: _ms(f.queued, "p50"), None))
+    return columns
+
+
+def table(plan: Plan, context: Context, runs: Sequence[Run]) -> str:
+    """The results as aligned text: one row per run, ratio rows, latency distributions, errors."""
+    columns = _columns(plan)
+    header = ["load", "client", "ok", "errors", *(name for name, _, _ in columns)]
+    ratio_of = {id(theirs): ratio for _, theirs, ratio in comparisons(runs)}
+    rows: list[list[str]] = []
+    for run in runs:
+        f = run.figures
+        rows.append(
+            [run.level.label, run.label, f"{f.ok:,}", f"{f.failed:,}", *(cell(f) for _, cell, _ in columns)]
+        )
+        ratio = ratio_of.get(id(run))
+        if ratio is not None:
+            cells = (_times(ratio[key]) if key else "" for _, _, key in columns)
+            rows.append(["", f"  {ACTORS} ratio", "", "", *cells])
+    lines = [_headline(plan, context), "", *_aligned(header, rows, left=2)]
+    if ratio_of:
+        lines.append(
+            f"ratio: times better for {ACTORS} (rates: ours / theirs; CPU and latencies: theirs / ours)"
+        )
+    lines += ["", "latency, ms", *_distributions(runs, plan.workload.stream)]
+    errors = _errors(runs)
+    if errors:
+        lines += ["", "errors", *errors]
+    if plan.rate_limit is not None and plan.compare:
+        lines += [
+            "",
+            "note: --rpm/--tpm/--max-in-flight pace openai_actors only (the official client has none)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _distributions(runs: Sequence[Run], stream: bool) -> list[str]:
+    header = ["load", "client", "figure", "n", "mean", *(name.replace("_", ".") for name, _ in PERCENTILES)]
+    header += ["max"]
+    rows: list[list[str]] = []
+    for run in runs:
+        f = run.figures
+        parts: list[tuple[str, Summary | None]] = [("end to end", f.latency)]
+        if stream:
+            parts += [("time to first token", f.ttft), ("inter-token", f.itl)]
+        parts += [("queued in client", f.queued)]
+        for index, (name, summary) in enumerate(parts):
+            first = index == 0
+            count = NA if summary is None else f"{summary.count:,}"
+            row = [run.level.label if first else "", run.label if first else "", name, count]
+            row += [_ms(summary, stat) for stat in ("mean", *(n for n, _ in PERCENTILES), "max")]
+            rows.append(row)
+    return _aligned(header, rows, left=3)
+
+
+def _errors(runs: Sequence[Run]) -> list[str]:
+    lines = []
+    for run in runs:
+        for kind, count in run.figures.errors.items():
+            example = run.error_examples.get(kind, "")
+            lines.append(f"{run.level.label}, {run.label}: {kind} x {count:,}: {example}")
+    return lines
+
+
+# --- the JSON document ---------------------------------------------------------------
+
+
+def _summary(summary: Summary | None) -> dict[str, Any] | None:
+    return None if summary is None else dataclasses.asdict(summary)
+
+
+def _level(level: Level) -> dict[str, Any]:
+    return {"concurrency": level.concurrency, "rate": level.rate}
+
+
+def _run(run: Run) -> dict[str, Any]:
+    f = run.figures
+    return {
+        "client": run.client,
+        "backend": run.backend,
+        **_level(run.level),
+        "requests": f.requests,
+        "ok": f.ok,
+        "failed": f.failed,
+        "errors": dict(f.errors),
+        "error_examples": {kind: run.error_examples.get(kind, "") for kind in f.errors},
+        "wall_s": f.wall_s,
+        "cpu_s": f.cpu_s,
+        "cpu_us_per_request": f.cpu_us_per_request,
+        "cpu_share": f.cpu_share,
+        "requests_per_s": f.requests_per_s,
+        "goodput_per_s": f.goodput_per_s,
+        "slo_met": f.slo_met,
+        "output_tokens": f.output_tokens,
+        "output_tokens_per_s": f.output_tokens_per_s,
+        "input_tokens": f.input_tokens,
+        "input_tokens_per_s": f.input_tokens_per_s,
+        "latency_s": _summary(f.latency),
+        "ttft_s": _summary(f.ttft),
+        "itl_s": _summary(f.itl),
+        "queued_s": _summary(f.queued),
+    }
+
+
+def document(plan: Plan, context: Context, runs: Sequence[Run]) -> dict[str, Any]:
+    """Everything measured, and everything needed to say how, as JSON-ready data."""
+    workload = plan.workload
+    rate_limit = plan.rate_limit
+    first = plan.levels[0]
+    return {
+        "schema": SCHEMA,
+        "started_at": context.started_at,
+        "argv": list(context.argv),
+        "versions": {
+            "openai_actors": __version__,
+            "openai": context.openai_version,
+            "python": platform.python_version(),
+        },
+        "platform": {"system": sys.platform, "machine": platform.machine(), "cpu_count": os.cpu_count()},
+        "target": {
+            "base_url": context.base_url,
+            "mock": context.mock,
+            "mock_latency_s": plan.mock.latency if context.mock else None,
+            "mock_chunk_delay_s": plan.mock.chunk_delay if context.mock else None,
+            "server_core": context.server_core,
+            "client_cores": None if context.client_cores is None else sorted(context.client_cores),
+            "max_retries": plan.max_retries,
+            "timeout_s": plan.timeout,
+        },
+        "workload": {
+            "endpoint": workload.endpoint,
+            "model": workload.model,
+            "prompt_tokens": workload.prompt_tokens,
+            "max_tokens": workload.max_tokens,
+            "stream": workload.stream,
+            "requests": plan.stop.requests,
+            "duration_s": plan.stop.duration,
+            "warmup": plan.warmup,
+        },
+        "load": {
+            "shape": plan.shape,
+            "concurrency": [level.concurrency for level in plan.levels] if first.rate is None else None,
+            "rate": first.rate,
+            "poisson": first.poisson,
+            "seed": first.seed,
+        },
+        "rate_limit": None
+        if rate_limit is None
+        else {
+            "requests_per_minute": rate_limit.requests_per_minute,
+            "tokens_per_minute": rate_limit.tokens_per_minute,
+            "max_in_flight": rate_limit.max_in_flight,
+        },
+        "slo": {"e2e_ms": plan.slo.e2e_ms, "ttft_ms": plan.slo.ttft_ms},
+        "backend": plan.backend,
+        "compare": list(plan.compare),
+        "runs": [_run(run) for run in runs],
+        "comparisons": [
+            {"baseline": ACTORS, "client": theirs.client, **_level(theirs.level), "ratios": ratio}
+            for _, theirs, ratio in comparisons(runs)
+        ],
+    }

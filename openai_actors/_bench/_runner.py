@@ -1,0 +1,159 @@
+"""Running a plan: per level, this client then each client it is compared with, each warmed up then measured.
+
+Each run opens a fresh client in a fresh event loop (`anyio.run`), on the
+chosen backend for this client and on asyncio for the official one (it needs
+asyncio). The measured part is timed on the wall clock and on the process's
+CPU clock (user + sys): the warm-up and the client's construction and closing
+are outside it.
+"""
+
+from __future__ import annotations
+
+import gc
+import signal
+import threading
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Final
+
+import anyio
+
+from ._drivers import ACTORS, Connection, Driver, open_driver
+from ._load import Level, Recorder, Stop, drive, run_concurrency
+from ._plan import Plan
+from ._progress import Progress
+from ._stats import Figures, figures
+
+__all__ = ["Run", "Unreachable", "client_label", "cpu_seconds", "run_plan"]
+
+try:
+    import resource
+
+    def cpu_seconds() -> float:
+        """This process's CPU time, user + sys, every thread included."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+except ImportError:  # not Unix
+    from time import process_time as cpu_seconds
+
+
+_STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+
+
+class Unreachable(Exception):
+    """Every warm-up request failed: measuring would only time the failures."""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One client at one level: what was measured."""
+
+    client: str
+    backend: str
+    level: Level
+    figures: Figures
+    error_examples: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        return client_label(self.client, self.backend)
+
+
+def client_label(client: str, backend: str) -> str:
+    """This client with its backend ("openai_actors/trio"); the official one (always asyncio) by name."""
+    return f"{client}/{backend}" if client == ACTORS else client
+
+
+def run_plan(plan: Plan, base_url: str, progress: Progress) -> list[Run]:
+    """Every run of `plan`, against `base_url`, in order: by level, this client first.
+
+    SIGINT or SIGTERM during a run cancels it (its client closes as usual) and
+    raises KeyboardInterrupt here.
+    """
+    connection = Connection(base_url, plan.api_key, plan.max_retries, plan.timeout)
+    runs: list[Run] = []
+    for level in plan.levels:
+        for client in (ACTORS, *plan.compare):
+            backend = plan.backend if client == ACTORS else "asyncio"
+            outcome = anyio.run(_interruptible, plan, connection, client, level, progress, backend=backend)
+            if outcome is None:
+                raise KeyboardInterrupt
+            # Raised here, out of every task group, so that it is not wrapped in an exception group.
+            if isinstance(outcome, Unreachable):
+                raise outcome
+            runs.append(outcome)
+    return runs
+
+
+async def _interruptible(
+    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress
+) -> Run | Unreachable | None:
+    """What `_measure` returns, or None if a signal stopped it."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        return await _measure(plan, connection, client, level, progress)
+    caught: list[int] = []
+    outcome: Run | Unreachable | None = None
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_cancel_on_signal, tg.cancel_scope, caught)
+        outcome = await _measure(plan, connection, client, level, progress)
+        tg.cancel_scope.cancel()
+    return None if caught else outcome
+
+
+async def _cancel_on_signal(scope: anyio.CancelScope, caught: list[int]) -> None:
+    """Cancel `scope` on SIGINT or SIGTERM; the handlers in place before are put back after."""
+    previous = {signum: signal.getsignal(signum) for signum in _STOP_SIGNALS}
+    try:
+        with anyio.open_signal_receiver(*_STOP_SIGNALS) as received:
+            async for signum in received:
+                caught.append(signum)
+                scope.cancel()
+                return
+    finally:
+        # asyncio's loop resets a handler it removes to the default, not to what it replaced.
+        for signum, handler in previous.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+
+
+async def _measure(
+    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress
+) -> Run | Unreachable:
+    """One client at one level, warmed up then measured; Unreachable if every warm-up request failed."""
+    backend = plan.backend if client == ACTORS else "asyncio"
+    label = f"{client_label(client, backend)}, {level.label}"
+    rate_limit = plan.rate_limit if client == ACTORS else None
+    async with open_driver(client, connection, plan.workload, rate_limit) as driver:
+        measured = await _warm_up_and_measure(driver, plan, level, label, progress)
+    if measured is None:
+        failures = "; ".join(f"{kind}: {message}" for kind, message in driver.examples.items())
+        return Unreachable(
+            f"{label}: every warm-up request to {connection.base_url} failed ({failures}); is the server up?"
+        )
+    return Run(client, backend, level, measured, dict(driver.examples))
+
+
+async def _warm_up_and_measure(
+    driver: Driver, plan: Plan, level: Level, label: str, progress: Progress
+) -> Figures | None:
+    """The figures of the measured part, or None when every warm-up request failed."""
+    if plan.warmup:
+        progress.note(f"{label}: warming up")
+        warm = Recorder(plan.warmup)
+        in_flight = min(plan.warmup, level.concurrency or plan.warmup_concurrency)
+        await run_concurrency(driver.one, in_flight, Stop(plan.warmup, None), warm)
+        progress.clear()
+        if warm.errors == warm.done:
+            return None
+    gc.collect()
+    recorder = Recorder(plan.stop.requests)
+    cpu, started = cpu_seconds(), perf_counter()
+    async with anyio.create_task_group() as tg:
+        if progress.enabled:
+            tg.start_soon(progress.show, label, recorder, plan.stop)
+        await drive(driver.one, level, plan.stop, recorder)
+        tg.cancel_scope.cancel()
+    wall, cpu = perf_counter() - started, cpu_seconds() - cpu
+    progress.clear()
+    return figures(recorder.finished(), wall, cpu, plan.slo, stream=plan.workload.stream)

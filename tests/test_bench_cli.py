@@ -1,0 +1,557 @@
+"""`openai-actors bench`: its pure parts exactly, and the command end to end on tiny workloads.
+
+The end-to-end tests run the command as a user would (a subprocess, against
+the mock server it starts itself) and check the exit status and that the JSON
+document has every figure with the right type. They assert nothing about
+timings: the machine is shared, and speed is measured in bench/, not here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from openai_actors._bench._load import Recorder, Stop, arrival_offsets, run_concurrency, run_rate
+from openai_actors._bench._record import Record
+from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize
+from openai_actors._bench._workload import Workload, prompt_text, request_body
+
+HAS_OPENAI = importlib.util.find_spec("openai") is not None
+
+
+# --- the pure parts -----------------------------------------------------------------
+
+
+class TestPercentile:
+    def test_nearest_rank_of_one_to_a_thousand(self) -> None:
+        """The p-th percentile of 1..1000 is the value at rank ceil(p * n / 100), exactly (99.9 % is 999)."""
+        values = [float(v) for v in range(1, 1001)]
+        expected = {0: 1.0, 50: 500.0, 90: 900.0, 99: 990.0, 99.9: 999.0, 100: 1000.0}
+        assert expected == {p: percentile(values, p) for p in expected}
+
+    def test_is_always_an_observed_value(self) -> None:
+        """Between two values the higher is taken, never an interpolation."""
+        assert [10.0, 10.0, 20.0, 20.0] == [percentile([10.0, 20.0], p) for p in (1, 50, 50.1, 100)]
+
+    def test_small_samples_report_their_maximum_for_high_percentiles(self) -> None:
+        """With fewer than 1,000 values, p99.9 is the largest (rank ceil(0.999 n) = n)."""
+        assert 7.0 == percentile([1.0, 2.0, 7.0], 99.9)
+
+    def test_rank_is_exact_where_float_arithmetic_is_not(self) -> None:
+        """99.9 * 3000 / 100 is 2997 exactly (in floats, 2997.0000000000005, whose ceiling is 2998)."""
+        values = [float(v) for v in range(1, 3001)]
+        assert 2997.0 == percentile(values, 99.9)
+
+    @pytest.mark.parametrize(
+        ("values", "percent", "message"),
+        [([], 50, "no values"), ([1.0], -1, "between 0 and 100"), ([1.0], 100.5, "between 0 and 100")],
+    )
+    def test_rejects_no_values_and_out_of_range_percentages(
+        self, values: list[float], percent: float, message: str
+    ) -> None:
+        """No values, or a percentage outside 0..100, is a ValueError saying which."""
+        with pytest.raises(ValueError, match=message):
+            percentile(values, percent)
+
+
+class TestSummarize:
+    def test_mean_percentiles_and_extremes(self) -> None:
+        """Unordered input is summarised as sorted: exact mean, nearest-rank percentiles, min and max."""
+        summary = summarize([4.0, 1.0, 3.0, 2.0])
+        assert summary is not None
+        assert (4, 2.5, 2.0, 4.0, 4.0, 4.0, 1.0, 4.0) == (
+            summary.count,
+            summary.mean,
+            summary.p50,
+            summary.p90,
+            summary.p99,
+            summary.p99_9,
+            summary.min,
+            summary.max,
+        )
+
+    def test_nothing_to_summarise_is_none(self) -> None:
+        """No values: no summary (n/a in the report, null in the JSON)."""
+        assert None is summarize([])
+
+
+class TestWorkload:
+    def test_prompt_is_four_characters_per_token_and_deterministic(self) -> None:
+        """N tokens are exactly 4 N characters of the same text every time."""
+        assert [4, 400, 40_000] == [len(prompt_text(n)) for n in (1, 100, 10_000)]
+        assert prompt_text(300) == prompt_text(300)
+        assert prompt_text(300).startswith(prompt_text(10))
+
+    def test_streamed_chat_asks_for_usage(self) -> None:
+        """A streamed chat body asks for the usage chunk, so output tokens come from the server."""
+        body = request_body(Workload("chat", "m", 2, 16, stream=True))
+        expected = {
+            "model": "m",
+            "messages": [{"role": "user", "content": prompt_text(2)}],
+            "max_tokens": 16,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        assert expected == body
+
+    def test_plain_chat_without_max_tokens(self) -> None:
+        """No max_tokens: the key is left out, and nothing about streaming is sent."""
+        assert {"model", "messages"} == set(request_body(Workload("chat", "m", 1, None, stream=False)))
+
+    def test_embeddings_send_the_prompt_as_input(self) -> None:
+        """Embeddings: the prompt text is the input."""
+        assert {"model": "e", "input": prompt_text(3)} == request_body(
+            Workload("embeddings", "e", 3, None, False)
+        )
+
+
+class TestLoadParts:
+    def test_constant_rate_arrivals_are_evenly_spaced(self) -> None:
+        """At 4/s the requests are due at 0, 0.25, 0.5, ..."""
+        offsets = arrival_offsets(4.0, poisson=False, seed=0)
+        assert [0.0, 0.25, 0.5, 0.75, 1.0] == [next(offsets) for _ in range(5)]
+
+    def test_poisson_arrivals_follow_the_seed(self) -> None:
+        """The same seed gives the same schedule, another seed another; the mean gap is 1 / rate."""
+
+        def first(seed: int, n: int) -> list[float]:
+            offsets = arrival_offsets(50.0, poisson=True, seed=seed)
+            return [next(offsets) for _ in range(n)]
+
+        assert first(7, 100) == first(7, 100)
+        assert first(7, 100) != first(8, 100)
+        mean_gap = first(7, 20_001)[-1] / 20_000
+        assert math.isclose(0.02, mean_gap, rel_tol=0.03)
+
+    def test_recorder_stops_at_its_limit(self) -> None:
+        """Indexes are handed out in order up to the limit, then -1."""
+        recorder = Recorder(3)
+        assert [0, 1, 2, -1, -1] == [recorder.claim() for _ in range(5)]
+
+    def test_recorder_without_limit_grows(self) -> None:
+        """Bounded by a duration only, the recorder grows past its initial capacity and keeps every record."""
+        recorder = Recorder(None)
+        for _ in range(10_000):
+            recorder.put(recorder.claim(), _ok(0.0, 1.0))
+        assert (10_000, 10_000) == (len(recorder.finished()), recorder.done)
+
+
+class TestLoadShapes:
+    @pytest.mark.anyio
+    async def test_fixed_concurrency_keeps_that_many_in_flight(self, anyio_backend: str) -> None:
+        """20 requests at 4 in flight: all recorded, in start order, and never more than 4 at once."""
+        in_flight = most = 0
+
+        async def one() -> Record:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            await anyio.lowlevel.checkpoint()
+            await anyio.lowlevel.checkpoint()
+            in_flight -= 1
+            return _ok(0.0, 0.0)
+
+        recorder = Recorder(20)
+        await run_concurrency(one, 4, Stop(20, None), recorder)
+        assert (20, 20, 4) == (len(recorder.finished()), recorder.done, most)
+
+    @pytest.mark.anyio
+    async def test_rate_starts_the_requests_it_is_told_to(self, anyio_backend: str) -> None:
+        """At a (high) rate, exactly the requested number start, each recorded once; failures are counted."""
+        count = 0
+
+        async def one() -> Record:
+            nonlocal count
+            count += 1
+            return _ok(0.0, 0.0, error="APIError" if count % 2 else None)
+
+        recorder = Recorder(10)
+        await run_rate(one, arrival_offsets(10_000.0, poisson=False, seed=0), Stop(10, None), recorder)
+        assert (10, 10, 5) == (count, recorder.done, recorder.errors)
+
+
+def _ok(start: float, end: float, **fields: Any) -> Record:
+    values: dict[str, Any] = {
+        "ttft": None,
+        "gaps": None,
+        "queued": None,
+        "output_tokens": 0,
+        "input_tokens": 0,
+        "error": None,
+    }
+    values.update(fields)
+    return Record(start, end, **values)
+
+
+class TestFigures:
+    def test_a_run_from_its_records(self) -> None:
+        """Rates count successes per wall second; errors are counted by kind; distributions cover successes."""
+        records = [
+            _ok(0.0, 0.1, ttft=0.01, gaps=[0.02, 0.03], queued=0.001, output_tokens=3, input_tokens=5),
+            _ok(0.0, 0.3, ttft=0.05, gaps=[0.04], queued=0.002, output_tokens=2, input_tokens=5),
+            _ok(0.0, 9.0, error="APITimeoutError"),
+            _ok(0.0, 0.1, error="RateLimitError"),
+            _ok(0.0, 0.1, error="APITimeoutError"),
+        ]
+        result = figures(records, wall_s=2.0, cpu_s=0.01, slo=Slo(e2e_ms=200.0), stream=True)
+        assert (5, 2, {"APITimeoutError": 2, "RateLimitError": 1}) == (
+            result.requests,
+            result.ok,
+            result.errors,
+        )
+        assert (1.0, 0.5, 1) == (result.requests_per_s, result.goodput_per_s, result.slo_met)
+        assert (5, 2.5, 10) == (result.output_tokens, result.output_tokens_per_s, result.input_tokens)
+        assert (2000.0, 0.005) == (result.cpu_us_per_request, result.cpu_share)
+        assert result.itl is not None and result.ttft is not None and result.latency is not None
+        assert (3, 0.03) == (result.itl.count, result.itl.p50)
+        assert (2, 0.05) == (result.ttft.count, result.ttft.max)
+        assert 0.3 == result.latency.max
+
+    def test_figures_a_client_cannot_give_are_none(self) -> None:
+        """No queue time from the client, not streamed, no SLO: those figures are None."""
+        result = figures([_ok(0.0, 0.1)], wall_s=1.0, cpu_s=0.0, slo=Slo(), stream=False)
+        assert (None, None, None, None, None) == (
+            result.queued,
+            result.ttft,
+            result.itl,
+            result.goodput_per_s,
+            result.slo_met,
+        )
+
+    def test_ttft_objective_needs_a_first_token(self) -> None:
+        """A stream that met the end-to-end objective but sent no content does not meet a TTFT objective."""
+        slo = Slo(e2e_ms=1000.0, ttft_ms=50.0)
+        assert [True, False, False] == [
+            slo.met(_ok(0.0, 0.5, ttft=0.01)),
+            slo.met(_ok(0.0, 0.5, ttft=0.06)),
+            slo.met(_ok(0.0, 0.5)),
+        ]
+
+
+class TestRatios:
+    def _figures(self, rps: float, cpu_us: float | None, p50: float) -> Figures:
+        latency = summarize([p50])
+        return Figures(
+            requests=1,
+            ok=1,
+            errors={},
+            wall_s=1.0,
+            cpu_s=0.0,
+            cpu_us_per_request=cpu_us,
+            cpu_share=0.0,
+            requests_per_s=rps,
+            goodput_per_s=None,
+            slo_met=None,
+            output_tokens=0,
+            output_tokens_per_s=rps * 10,
+            input_tokens=0,
+            input_tokens_per_s=0.0,
+            latency=latency,
+            ttft=None,
+            itl=None,
+            queued=None,
+        )
+
+    def test_above_one_means_ours_is_better(self) -> None:
+        """Rates are ours / theirs, costs and latencies theirs / ours; what either lacks is None."""
+        result = ratios(self._figures(400.0, 100.0, 0.01), self._figures(100.0, 1000.0, 0.04))
+        assert (4.0, 4.0, 10.0, 4.0) == (
+            result["requests_per_s"],
+            result["output_tokens_per_s"],
+            result["cpu_per_request"],
+            result["latency_p50"],
+        )
+        assert (None, None, None) == (
+            result["goodput_per_s"],
+            result["ttft_p50"],
+            result["input_tokens_per_s"],
+        )
+
+    def test_ratio_of_unknown_or_zero_is_none(self) -> None:
+        """Nothing divides by zero or by an unknown."""
+        assert [2.0, None, None, None] == [
+            ratio(4.0, 2.0),
+            ratio(None, 2.0),
+            ratio(4.0, None),
+            ratio(4.0, 0.0),
+        ]
+
+
+# --- the command end to end ------------------------------------------------------------------
+
+SUMMARY_KEYS = {"count", "mean", "p50", "p90", "p99", "p99_9", "min", "max"}
+NUMBER = (int, float)
+OPTIONAL_NUMBER = (int, float, type(None))
+RUN_FIELDS: dict[str, Any] = {
+    "client": str,
+    "backend": str,
+    "concurrency": (int, type(None)),
+    "rate": OPTIONAL_NUMBER,
+    "requests": int,
+    "ok": int,
+    "failed": int,
+    "errors": dict,
+    "error_examples": dict,
+    "wall_s": NUMBER,
+    "cpu_s": NUMBER,
+    "cpu_us_per_request": OPTIONAL_NUMBER,
+    "cpu_share": NUMBER,
+    "requests_per_s": NUMBER,
+    "goodput_per_s": OPTIONAL_NUMBER,
+    "slo_met": (int, type(None)),
+    "output_tokens": int,
+    "output_tokens_per_s": NUMBER,
+    "input_tokens": int,
+    "input_tokens_per_s": NUMBER,
+    "latency_s": (dict, type(None)),
+    "ttft_s": (dict, type(None)),
+    "itl_s": (dict, type(None)),
+    "queued_s": (dict, type(None)),
+}
+TOP_FIELDS = {
+    "schema",
+    "started_at",
+    "argv",
+    "versions",
+    "platform",
+    "target",
+    "workload",
+    "load",
+    "rate_limit",
+    "slo",
+    "backend",
+    "compare",
+    "runs",
+    "comparisons",
+}
+
+
+def bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Run `python -m openai_actors bench ARGS --json FILE`; the finished process and the document ({} if none)."""
+    out = tmp_path / "bench.json"
+    to_json = [] if "--json" in args else ["--json", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-m", "openai_actors", "bench", "--warmup", "2", *args, *to_json],
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    document = json.loads(out.read_text()) if out.exists() else {}
+    return done, document
+
+
+def check_document(document: dict[str, Any]) -> None:
+    """Every top-level section and every run figure is present, with the right type."""
+    assert TOP_FIELDS == set(document)
+    assert "openai-actors-bench/1" == document["schema"]
+    for run in document["runs"]:
+        assert set(RUN_FIELDS) == set(run)
+        for name, kind in RUN_FIELDS.items():
+            assert isinstance(run[name], kind), f"{name}: {run[name]!r}"
+        for name in ("latency_s", "ttft_s", "itl_s", "queued_s"):
+            if run[name] is not None:
+                assert SUMMARY_KEYS == set(run[name])
+                assert all(isinstance(value, NUMBER) for value in run[name].values())
+        assert sum(run["errors"].values()) == run["failed"]
+        assert run["requests"] == run["ok"] + run["failed"]
+
+
+class TestBenchCommand:
+    def test_fixed_concurrency(self, tmp_path: Path) -> None:
+        """20 chat completions, 4 in flight: every one answered, its table printed, its figures in the JSON."""
+        done, document = bench(tmp_path, "--requests", "20", "--concurrency", "4")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert ("openai_actors", "asyncio", 4, 20, 20) == (
+            run["client"],
+            run["backend"],
+            run["concurrency"],
+            run["requests"],
+            run["ok"],
+        )
+        assert run["latency_s"] is not None and run["queued_s"] is not None
+        assert (None, None, None) == (run["ttft_s"], run["itl_s"], run["goodput_per_s"])
+        assert run["output_tokens"] > 0
+        assert "openai_actors/asyncio" in done.stdout
+        assert "" == done.stderr  # no progress line: stderr is not a terminal
+
+    def test_streaming_on_trio_with_slo(self, tmp_path: Path) -> None:
+        """Streamed, on trio, with objectives: time to first token, inter-token gaps and goodput are there."""
+        done, document = bench(
+            tmp_path,
+            *("--stream", "--max-tokens", "8", "--requests", "10", "--concurrency", "2", "--backend", "trio"),
+            *("--slo-ms", "60000", "--slo-ttft-ms", "60000"),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert ("trio", 10, 10) == (run["backend"], run["ok"], run["slo_met"])
+        assert 10 == run["ttft_s"]["count"]
+        assert run["itl_s"]["count"] > 0
+        assert 80 == run["output_tokens"]  # from the usage chunk: 8 tokens each
+
+    def test_embeddings(self, tmp_path: Path) -> None:
+        """Embeddings: input tokens counted from the usage, no output tokens."""
+        done, document = bench(
+            tmp_path, "--endpoint", "embeddings", "--requests", "10", "--prompt-tokens", "16"
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert (10, 0, "text-embedding-3-small") == (
+            run["ok"],
+            run["output_tokens"],
+            document["workload"]["model"],
+        )
+        assert run["input_tokens"] > 0
+
+    def test_sweep_runs_once_per_concurrency(self, tmp_path: Path) -> None:
+        """--sweep 1,2 gives one run (and one table row) per concurrency."""
+        done, document = bench(tmp_path, "--sweep", "1,2", "--requests", "6")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        assert [1, 2] == [run["concurrency"] for run in document["runs"]]
+        assert ("sweep", [1, 2]) == (document["load"]["shape"], document["load"]["concurrency"])
+        assert [line for line in done.stdout.splitlines() if line.startswith("2 in flight")]
+
+    def test_poisson_arrivals_for_a_duration(self, tmp_path: Path) -> None:
+        """--rate 50 --poisson --duration 0.5: requests start for half a second, then the run ends."""
+        done, document = bench(tmp_path, "--rate", "50", "--poisson", "--seed", "3", "--duration", "0.5")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert (None, 50.0) == (run["concurrency"], run["rate"])
+        assert ("rate", True, 3, None, 0.5) == (
+            document["load"]["shape"],
+            document["load"]["poisson"],
+            document["load"]["seed"],
+            document["workload"]["requests"],
+            document["workload"]["duration_s"],
+        )
+        assert run["requests"] > 0
+
+    def test_through_the_rate_controller(self, tmp_path: Path) -> None:
+        """--rpm and --max-in-flight run this client through RateLimit; the document says so."""
+        done, document = bench(tmp_path, "--rpm", "6000", "--max-in-flight", "2", "--requests", "10")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        assert {"requests_per_minute": 6000.0, "tokens_per_minute": None, "max_in_flight": 2} == document[
+            "rate_limit"
+        ]
+        assert 10 == document["runs"][0]["ok"]
+
+    @pytest.mark.skipif(not HAS_OPENAI, reason="the official openai package is not installed")
+    def test_compare_with_the_official_client(self, tmp_path: Path) -> None:
+        """--compare openai runs the official client after this one, with ratios; its queue time is n/a."""
+        done, document = bench(tmp_path, "--compare", "openai", "--requests", "10", "--concurrency", "2")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        assert ["openai_actors", "openai"] == [run["client"] for run in document["runs"]]
+        assert None is document["runs"][1]["queued_s"]
+        [comparison] = document["comparisons"]
+        assert ("openai_actors", "openai", 2) == (
+            comparison["baseline"],
+            comparison["client"],
+            comparison["concurrency"],
+        )
+        ratio_keys = {"requests_per_s", "goodput_per_s", "output_tokens_per_s", "input_tokens_per_s"}
+        ratio_keys |= {"cpu_per_request"}
+        ratio_keys |= {
+            f"{f}_{s}" for f in ("latency", "ttft", "itl") for s in ("mean", "p50", "p90", "p99", "p99_9")
+        }
+        assert ratio_keys == set(comparison["ratios"])
+        assert isinstance(comparison["ratios"]["cpu_per_request"], float)
+        assert None is comparison["ratios"]["ttft_p50"]  # not streamed
+        assert "openai_actors ratio" in done.stdout
+
+    def test_compare_without_the_official_package(self) -> None:
+        """Without `openai` installed, --compare openai says so and exits non-zero before running anything."""
+        code = (
+            "import sys; sys.modules['openai'] = None\n"
+            "from openai_actors.__main__ import main\n"
+            "sys.exit(main(['bench', '--compare', 'openai']))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+        assert 2 == done.returncode
+        assert "needs the openai package" in done.stderr
+        assert "pip install openai" in done.stderr
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--concurrency", "0"], "must be at least 1"),
+            (["--rate", "5", "--sweep", "1,2"], "not allowed with"),
+            (["--poisson"], "--poisson needs --rate"),
+            (["--endpoint", "embeddings", "--stream"], "--stream applies to --endpoint chat only"),
+            (["--sweep", "1,x"], "expected a whole number"),
+            (["--compare", "httpx"], "cannot compare with 'httpx'"),
+            (["--slo-ttft-ms", "100"], "--slo-ttft-ms needs --stream"),
+            (["--base-url", "http://127.0.0.1:1/v1", "--mock-latency", "1"], "apply to the mock server"),
+            (["--json", "/nonexistent/dir/out.json"], "no directory /nonexistent/dir"),
+        ],
+    )
+    def test_bad_arguments(self, tmp_path: Path, args: list[str], message: str) -> None:
+        """A bad or contradictory option is an error saying which, with exit status 2, and nothing is run."""
+        done, document = bench(tmp_path, *args)
+        assert (2, {}) == (done.returncode, document)
+        assert message in done.stderr
+
+    @pytest.mark.parametrize("backend", ["asyncio", "trio"])
+    def test_unreachable_target(self, tmp_path: Path, backend: str) -> None:
+        """A server nobody listens on: a clear message naming the URL and the error, exit status 1."""
+        done, _ = bench(
+            tmp_path,
+            *(
+                "--base-url",
+                "http://127.0.0.1:1/v1",
+                "--max-retries",
+                "0",
+                "--requests",
+                "3",
+                "--backend",
+                backend,
+            ),
+        )
+        assert 1 == done.returncode
+        assert "every warm-up request to http://127.0.0.1:1/v1 failed (APIConnectionError" in done.stderr
+
+    def test_every_measured_request_failing_is_an_error(self, tmp_path: Path) -> None:
+        """Without a warm-up to catch it, a run where every request failed is reported, then exit status 1."""
+        done, document = bench(
+            tmp_path,
+            "--base-url",
+            "http://127.0.0.1:1/v1",
+            "--max-retries",
+            "0",
+            "--requests",
+            "3",
+            "--warmup",
+            "0",
+        )
+        assert 1 == done.returncode
+        check_document(document)
+        assert {"APIConnectionError": 3} == document["runs"][0]["errors"]
+        assert "every one of 3 requests failed" in done.stderr
+
+    def test_the_command_lists_bench_beside_mock_and_version(self) -> None:
+        """`python -m openai_actors` names the bench command, and the others still work."""
+        usage = subprocess.run(
+            [sys.executable, "-m", "openai_actors", "--help"], capture_output=True, text=True, timeout=30
+        )
+        version = subprocess.run(
+            [sys.executable, "-m", "openai_actors", "version"], capture_output=True, text=True, timeout=30
+        )
+        assert (0, 0) == (usage.returncode, version.returncode)
+        assert ["bench", "mock", "version"] == [
+            word for word in ("bench", "mock", "version") if f"\n  {word} " in usage.stdout
+        ]
