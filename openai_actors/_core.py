@@ -42,6 +42,20 @@ def _current_loop() -> Any:
     return trio.lowlevel.current_trio_token()
 
 
+def _running_here(loop: Any) -> bool:
+    """Whether `loop` (an asyncio loop or a trio token) is the one running this code; cheap."""
+    if isinstance(loop, asyncio.AbstractEventLoop):
+        return asyncio._get_running_loop() is loop
+    if loop is None:
+        return False
+    import trio
+
+    try:
+        return trio.lowlevel.current_trio_token() is loop
+    except RuntimeError:  # not in trio
+        return False
+
+
 def _loop_alive(loop: Any) -> bool:
     if isinstance(loop, asyncio.AbstractEventLoop):
         return loop.is_running() and not loop.is_closed()
@@ -90,9 +104,11 @@ class Core:
         """The event loop (or trio token) the dispatcher runs in."""
         return self._loop
 
-    async def dispatcher_here(self) -> Dispatcher:
-        """The dispatcher for the running loop, started if need be."""
+    def dispatcher_here(self) -> Dispatcher:
+        """The dispatcher for the running loop, started if need be (called from that loop)."""
         dispatcher = self.dispatcher
+        if dispatcher is not None and not dispatcher.closed and _running_here(self._loop):
+            return dispatcher  # the path of every request but the first
         loop = _current_loop()
         if dispatcher is not None and loop is self._loop and not dispatcher.closed:
             return dispatcher

@@ -51,7 +51,7 @@ import anyio.abc
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from . import _logging
-from ._call import END_OF_BODY, Call, CallState, Piece, StreamBody
+from ._call import END_OF_BODY, Call, CallState, Done, Piece, StreamBody, done_factory
 from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
 from ._pacing import Pacer, read_server_limits
 from ._ratelimit import Counters
@@ -146,6 +146,7 @@ class Dispatcher:
         self._inbox_send: MemoryObjectSendStream[Call]
         self._inbox_recv: MemoryObjectReceiveStream[Call]
         self._inbox_send, self._inbox_recv = anyio.create_memory_object_stream[Call](inbox_size)
+        self._new_done: Callable[[], Done] | None = None  # chosen by the first submit, in the loop
         # Set by whoever fills the empty inbox while admission waits on it (see _admission_loop).
         self._inbox_filled: anyio.Event | None = None
         self._pools: dict[Origin, _Pool] = {}
@@ -232,7 +233,10 @@ class Dispatcher:
         send = self._inbox_send
         if self.closed:
             raise ClientClosedError("the client is closed")
-        call.done = anyio.Event()
+        new_done = self._new_done
+        if new_done is None:
+            new_done = self._new_done = done_factory()
+        call.done = new_done()
         call.owner = self
         self.counters.submitted += 1
         try:
@@ -280,6 +284,8 @@ class Dispatcher:
             try:
                 call = recv.receive_nowait()
             except anyio.WouldBlock:
+                call = None
+            if call is None:
                 # Not recv.receive(): it starts with a trip round the event loop
                 # even when it then has to wait, one more task switch for each
                 # request at low load. Senders wake this instead.
