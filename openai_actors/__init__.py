@@ -3,7 +3,8 @@
     from openai_actors import AsyncOpenAI, OpenAI
 
 Names that need httpx (`Timeout`, `DefaultHttpxClient`, `DefaultAsyncHttpxClient`)
-are imported on first use, so `import openai_actors` does not pay for httpx.
+and the batch job's (`BatchResult`, ...) are imported on first use, so
+`import openai_actors` does not pay for them.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from httpx import Timeout
 
+    from ._batch import AsyncBatchResults, BatchInputError, BatchResult, BatchResults
     from ._httpx_clients import DefaultAsyncHttpxClient, DefaultHttpxClient
 
 __all__ = [
@@ -52,12 +54,16 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncBatchResults",
     "AsyncOpenAI",
     "AsyncPage",
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
     "BaseModel",
+    "BatchInputError",
+    "BatchResult",
+    "BatchResults",
     "ClientClosedError",
     "ConflictError",
     "DefaultAsyncHttpxClient",
@@ -91,6 +97,10 @@ def __getattr__(name: str) -> Any:
         from . import _httpx_clients
 
         return getattr(_httpx_clients, name)
+    if name in ("AsyncBatchResults", "BatchInputError", "BatchResult", "BatchResults"):
+        from . import _batch
+
+        return getattr(_batch, name)
     if name == "Timeout":
         import httpx
 

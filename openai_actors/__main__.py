@@ -1,5 +1,6 @@
 """The `openai-actors` command (also `python -m openai_actors`).
 
+openai-actors batch INPUT OUTPUT ...    send a Batch API input file, resumably (see `openai-actors batch --help`)
 openai-actors bench [--requests N] ...  benchmark an OpenAI-compatible endpoint (this client's cost too)
 openai-actors mock [--port 8000] ...    serve the bundled OpenAI-compatible mock server
 openai-actors version
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 USAGE = """usage: openai-actors COMMAND [ARGS]
 
 commands:
+  batch     send a Batch API input file through the rate limits, resumably (see `openai-actors batch --help`)
   bench     benchmark an OpenAI-compatible endpoint through this client (see `openai-actors bench --help`)
   mock      serve the bundled OpenAI-compatible mock server (see `openai-actors mock --help`)
   version   print the package version
@@ -25,6 +27,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE, end="")
         return 0 if args else 2
     command, rest = args[0], args[1:]
+    if command == "batch":
+        from ._batch_cli import main as batch_main
+
+        return batch_main(rest)
     if command == "bench":
         from ._bench import main as bench_main
 

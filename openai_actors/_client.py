@@ -41,8 +41,11 @@ from ._transport import HttpxTransport, Origin, RawResponse, Transport
 from ._types import NOT_GIVEN, NotGiven, Omit
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterable, Iterable
+
     import httpx
 
+    from ._batch import AsyncBatchResults, BatchResults
     from ._call import Call
     from ._models import BaseModel
     from ._resources.batches import AsyncBatches, Batches
@@ -580,6 +583,21 @@ class AsyncOpenAI(_ClientBase):
             self._build("DELETE", path, body=body, options=options, extra=_extra(extra)), _cast(cast_to)
         )
 
+    def batch(
+        self,
+        requests: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        max_in_flight: int | None = None,
+        ordered: bool = False,
+        reorder_window: int | None = None,
+    ) -> AsyncBatchResults:
+        """Send Batch API request lines concurrently: `async for` their results (see `_batch.py`)."""
+        from ._batch import AsyncBatchResults
+
+        return AsyncBatchResults(
+            self, requests, max_in_flight=max_in_flight, ordered=ordered, reorder_window=reorder_window
+        )
+
     # -- life cycle ------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -751,6 +769,21 @@ class OpenAI(_ClientBase):
     ) -> Any:
         return self._request(
             self._build("DELETE", path, body=body, options=options, extra=_extra(extra)), _cast(cast_to)
+        )
+
+    def batch(
+        self,
+        requests: Iterable[Mapping[str, Any]],
+        *,
+        max_in_flight: int | None = None,
+        ordered: bool = False,
+        reorder_window: int | None = None,
+    ) -> BatchResults:
+        """Send Batch API request lines concurrently: `for` their results (see `_batch.py`)."""
+        from ._batch import BatchResults
+
+        return BatchResults(
+            self, requests, max_in_flight=max_in_flight, ordered=ordered, reorder_window=reorder_window
         )
 
     def close(self) -> None:
