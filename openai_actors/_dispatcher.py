@@ -72,7 +72,13 @@ from ._transport import (
 
 __all__ = ["DEFAULT_INBOX_SIZE", "Dispatcher"]
 
-DEFAULT_INBOX_SIZE: Final = 256
+# The inbox's bound. A call in the inbox costs a slot in a deque; a caller
+# blocked because the inbox is full costs about 3 KB more (anyio's blocking
+# send: an event, its waiters, coroutines), and the calls exist either way.
+# So the bound is set above the bursts a client sees (thousands of tasks
+# submitting in one turn of the loop, before admission runs), and only a flood
+# beyond it waits outside (bench/README.md, memory).
+DEFAULT_INBOX_SIZE: Final = 16384
 LANE_IDLE: Final = 5.0
 # How often the watchdog checks the lanes' deadlines: a timeout fires up to this late.
 WATCH_TICK: Final = 0.05

@@ -17,7 +17,7 @@ import pytest
 from openai_actors import AsyncOpenAI, OpenAI, RateLimit, RequestTooLargeError
 from openai_actors.mock import Fault, MockServer
 
-from .conftest import chat_body, until
+from .conftest import chat_body, eventually, until
 
 pytestmark = pytest.mark.anyio
 
@@ -117,6 +117,40 @@ class TestAgainstServerLimits:
                 tg.cancel_scope.cancel()
         assert (3, 7, 3) == (stats.in_flight, stats.waiting, stats.max_in_flight)
         assert 3 == len(server.requests)
+
+    async def test_the_inbox_is_bounded_and_callers_beyond_it_wait_to_submit(
+        self, server: MockServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With admission held, the inbox fills to its bound; later callers block (backpressure)
+        and are still admitted, in order, once there is room."""
+        from openai_actors._dispatcher import Dispatcher
+
+        monkeypatch.setitem(Dispatcher.__init__.__kwdefaults__, "inbox_size", 4)
+        server.script(Fault(action="hang"))
+        async with AsyncOpenAI(
+            api_key="sk", base_url=server.url, rate_limit=RateLimit(max_in_flight=1)
+        ) as client:
+            first = anyio.CancelScope()
+
+            async def hanging() -> None:
+                with first:
+                    await client.chat.completions.create(**chat_body("first"))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(hanging)
+                await until(server, lambda s: s.hanging == 1)
+                dispatcher = client._core.dispatcher
+                assert dispatcher is not None
+                inbox = dispatcher._inbox_send
+                for i in range(10):  # one at a time: trio starts tasks spawned together in any order
+                    tg.start_soon(lambda i=i: client.chat.completions.create(**chat_body(f"q{i}")))
+                    await eventually(lambda i=i: client.stats().waiting == i + 1)
+                assert 5 == inbox.statistics().tasks_waiting_send
+                assert 4 == inbox.statistics().current_buffer_used  # 1 held at the head, 4 in, 5 outside
+                assert 10 == client.stats().waiting
+                first.cancel()  # the hanging request gives its place up: the others go, one at a time
+        contents = [r.json()["messages"][0]["content"] for r in server.requests]
+        assert ["first"] + [f"q{i}" for i in range(10)] == contents
 
 
 class TestOrder:
