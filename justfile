@@ -18,9 +18,9 @@ lint:
 ci:
     bash .ci/run
 
-# the quickstart against the bundled mock server
+# the README's main job: a benchmark against the bundled mock server
 quickstart:
-    python examples/quickstart.py
+    openai-actors bench
 
 # serve the mock server in the foreground
 mock port="8000":
@@ -29,3 +29,7 @@ mock port="8000":
 # client CPU per request against httpx (and the official SDK if installed)
 bench-cpu kinds="actors,httpx":
     python bench/client_cpu.py --kinds {{kinds}}
+
+# import time, client construction, memory with 10,000 requests pending
+bench-footprint:
+    python bench/footprint.py

@@ -1,23 +1,30 @@
-"""Client CPU per request, at several concurrencies, for this client and its peers in one run.
+"""Client CPU per request (or per streamed chunk), by concurrency, for this client and its peers in one run.
 
     python bench/client_cpu.py [--kinds actors,httpx] [--concurrency 1,64,256,1024]
                                [--requests 3000] [--repeat 3] [--base-url URL]
+                               [--stream [--max-tokens 64]]
 
 Method (../shared/PERF.md): the server runs in its own process pinned to core 0
 (the package's mock server, unless --base-url names another), each client
 measurement runs in a fresh process pinned to core 1, sends one warm-up
-request, then N non-streaming chat completions with a fixed number in flight.
-The figure is the client process's CPU seconds (user + sys) divided by N, in
-microseconds: it does not depend on how fast the server is. Each cell is the
-median of --repeat runs. Kinds whose package is not installed are skipped.
+request, then N chat completions with a fixed number in flight, where N is
+--requests or twice the concurrency if that is more (so that every level
+reaches its concurrency and reuses its connections). The figure is the client
+process's CPU seconds (user + sys) divided by N, in microseconds, or with
+--stream divided by the chunks received: it does not depend on how fast the
+server is. Each cell is the median of --repeat runs, the kinds interleaved.
+Kinds whose package is not installed are skipped.
 
-Kinds:
-  actors        openai_actors.AsyncOpenAI, asyncio
-  actors_trio   openai_actors.AsyncOpenAI, trio
-  httpx         a plain httpx.AsyncClient (one shared pool), no SDK
-  openai        the official openai.AsyncOpenAI
+Kinds (async ones: N tasks under a semaphore of the concurrency; sync ones:
+that many threads sharing one client, each sending its share of N):
+  actors          openai_actors.AsyncOpenAI, asyncio
+  actors_trio     openai_actors.AsyncOpenAI, trio
+  actors_sync     openai_actors.OpenAI, threads
+  httpx           a plain httpx.AsyncClient (one shared pool), no SDK
+  openai          the official openai.AsyncOpenAI
   openai_aiohttp  the official client on its aiohttp transport
-  aiohttp       a plain aiohttp session (C parser), no SDK
+  openai_sync     the official openai.OpenAI, threads
+  aiohttp         a plain aiohttp session (C parser), no SDK
 """
 
 from __future__ import annotations
@@ -29,16 +36,28 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]}
-KINDS = ("actors", "actors_trio", "httpx", "openai", "openai_aiohttp", "aiohttp")
+BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]}
+KINDS = (
+    "actors",
+    "actors_trio",
+    "actors_sync",
+    "httpx",
+    "openai",
+    "openai_aiohttp",
+    "openai_sync",
+    "aiohttp",
+)
+SYNC_KINDS = ("actors_sync", "openai_sync")
 REQUIRES = {
     "httpx": "httpx",
     "openai": "openai",
     "openai_aiohttp": "aiohttp",
+    "openai_sync": "openai",
     "aiohttp": "aiohttp",
     "actors_trio": "trio",
 }
@@ -49,36 +68,70 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def requests_for(requests: int, concurrency: int) -> int:
+    return max(requests, 2 * concurrency)
+
+
 # -- one measurement, in its own process -----------------------------------------
 
+# One request: returns the chunks it received (1 when not streaming).
+One = Callable[[], Awaitable[int]]
 
-async def drive(one: Callable[[], Awaitable[None]], n: int, concurrency: int) -> tuple[float, float]:
-    """Run `one` n times with `concurrency` in flight; (wall seconds, CPU seconds)."""
+
+async def drive(one: One, n: int, concurrency: int) -> tuple[float, float, int]:
+    """Run `one` n times with `concurrency` in flight; (wall seconds, CPU seconds, chunks)."""
     import anyio
 
     await one()  # warm-up: connection, key, caches
     limiter = anyio.Semaphore(concurrency)
+    chunks = 0
 
     async def task() -> None:
+        nonlocal chunks
         async with limiter:
-            await one()
+            got = await one()  # not `chunks += await one()`: that reads chunks before the await
+        chunks += got
 
     started, cpu = time.perf_counter(), cpu_seconds()
     async with anyio.create_task_group() as tg:
         for _ in range(n):
             tg.start_soon(task)
-    return time.perf_counter() - started, cpu_seconds() - cpu
+    return time.perf_counter() - started, cpu_seconds() - cpu, chunks
 
 
-async def measure(kind: str, n: int, concurrency: int, base_url: str) -> tuple[float, float]:
-    if kind in ("actors", "actors_trio"):
-        from openai_actors import AsyncOpenAI
+def sse_chunks(lines: list[bytes]) -> int:
+    return sum(1 for line in lines if line.startswith(b"data: {"))
 
-        async with AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0) as client:
 
-            async def one() -> None:
-                r = await client.chat.completions.create(**BODY)  # type: ignore[arg-type]
-                assert r.choices[0].message.content
+async def measure(
+    kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any]
+) -> tuple[float, float, int]:
+    stream = bool(body.get("stream"))
+    if kind in ("actors", "actors_trio", "openai", "openai_aiohttp"):
+        if kind.startswith("actors"):
+            from openai_actors import AsyncOpenAI
+
+            client: Any = AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0)
+        else:
+            import openai
+
+            extra: dict[str, Any] = {}
+            if kind == "openai_aiohttp":
+                extra["http_client"] = openai.DefaultAioHttpClient()
+            client = openai.AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0, **extra)
+        async with client:
+
+            async def one() -> int:
+                r = await client.chat.completions.create(**body)
+                if not stream:
+                    assert r.choices[0].message.content
+                    return 1
+                count = 0
+                async for chunk in r:
+                    if chunk.choices:
+                        chunk.choices[0].delta.content  # noqa: B018 (read as a caller would)
+                    count += 1
+                return count
 
             return await drive(one, n, concurrency)
     if kind == "httpx":
@@ -87,26 +140,15 @@ async def measure(kind: str, n: int, concurrency: int, base_url: str) -> tuple[f
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(limits=limits) as http:
 
-            async def one() -> None:
-                r = await http.post(
-                    f"{base_url}/chat/completions", json=BODY, headers={"Authorization": "Bearer x"}
-                )
-                assert r.json()["choices"][0]["message"]["content"]
-
-            return await drive(one, n, concurrency)
-    if kind in ("openai", "openai_aiohttp"):
-        import openai
-
-        extra: dict[str, Any] = {}
-        if kind == "openai_aiohttp":
-            extra["http_client"] = openai.DefaultAioHttpClient()
-        async with openai.AsyncOpenAI(
-            api_key="sk-bench", base_url=base_url, max_retries=0, **extra
-        ) as official:
-
-            async def one() -> None:
-                r = await official.chat.completions.create(**BODY)  # type: ignore[call-overload]
-                assert r.choices[0].message.content
+            async def one() -> int:
+                url = f"{base_url}/chat/completions"
+                headers = {"Authorization": "Bearer x"}
+                if not stream:
+                    r = await http.post(url, json=body, headers=headers)
+                    assert r.json()["choices"][0]["message"]["content"]
+                    return 1
+                async with http.stream("POST", url, json=body, headers=headers) as r:
+                    return sse_chunks([line.encode() async for line in r.aiter_lines()])
 
             return await drive(one, n, concurrency)
     if kind == "aiohttp":
@@ -114,20 +156,75 @@ async def measure(kind: str, n: int, concurrency: int, base_url: str) -> tuple[f
 
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
-            async def one() -> None:
-                async with session.post(f"{base_url}/chat/completions", json=BODY) as r:
-                    assert (await r.json())["choices"][0]["message"]["content"]
+            async def one() -> int:
+                async with session.post(f"{base_url}/chat/completions", json=body) as r:
+                    if not stream:
+                        assert (await r.json())["choices"][0]["message"]["content"]
+                        return 1
+                    return sse_chunks([line async for line in r.content])
 
             return await drive(one, n, concurrency)
     raise SystemExit(f"unknown kind {kind!r}")
 
 
-def worker(kind: str, n: int, concurrency: int, base_url: str) -> None:
-    import anyio
+def measure_threads(
+    kind: str, n: int, threads: int, base_url: str, body: dict[str, Any]
+) -> tuple[float, float, int]:
+    """`threads` threads sharing one sync client, n requests in all; (wall, CPU, chunks)."""
+    if kind == "actors_sync":
+        from openai_actors import OpenAI
 
-    backend = "trio" if kind == "actors_trio" else "asyncio"
-    wall, cpu = anyio.run(measure, kind, n, concurrency, base_url, backend=backend)
-    print(json.dumps({"cpu_us": cpu / n * 1e6, "rps": n / wall}))
+        client: Any = OpenAI(api_key="sk-bench", base_url=base_url, max_retries=0)
+    else:
+        import httpx
+        import openai
+
+        # A pool as large as the threads: the official default (100 kept alive) would
+        # make connections churn above 100 threads and measure that instead.
+        limits = httpx.Limits(max_connections=threads, max_keepalive_connections=threads)
+        client = openai.OpenAI(
+            api_key="sk-bench",
+            base_url=base_url,
+            max_retries=0,
+            http_client=openai.DefaultHttpxClient(limits=limits),
+        )
+    stream = bool(body.get("stream"))
+    counts = [0] * threads
+
+    def one() -> int:
+        r = client.chat.completions.create(**body)
+        if not stream:
+            assert r.choices[0].message.content
+            return 1
+        return sum(1 for _ in r)
+
+    def work(slot: int, share: int) -> None:
+        for _ in range(share):
+            counts[slot] += one()
+
+    with client:
+        one()  # warm-up
+        shares = [n // threads + (1 if i < n % threads else 0) for i in range(threads)]
+        pool = [threading.Thread(target=work, args=(i, shares[i])) for i in range(threads)]
+        started, cpu = time.perf_counter(), cpu_seconds()
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        return time.perf_counter() - started, cpu_seconds() - cpu, sum(counts)
+
+
+def worker(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any]) -> None:
+    if kind in SYNC_KINDS:
+        wall, cpu, chunks = measure_threads(kind, n, concurrency, base_url, body)
+    else:
+        import anyio
+
+        backend = "trio" if kind == "actors_trio" else "asyncio"
+        wall, cpu, chunks = anyio.run(measure, kind, n, concurrency, base_url, body, backend=backend)
+    print(
+        json.dumps({"cpu_us": cpu / n * 1e6, "rps": n / wall, "cpu_us_per_chunk": cpu / max(chunks, 1) * 1e6})
+    )
 
 
 # -- the orchestration -----------------------------------------------------------
@@ -151,9 +248,19 @@ def installed(kind: str) -> bool:
     return module is None or importlib.util.find_spec(module) is not None
 
 
-def run_one(kind: str, n: int, concurrency: int, base_url: str) -> dict[str, float]:
-    cmd = [*pinned(1), sys.executable, __file__, "--worker", kind, str(n), str(concurrency), base_url]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+def run_one(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any]) -> dict[str, float]:
+    cmd = [
+        *pinned(1),
+        sys.executable,
+        __file__,
+        "--worker",
+        kind,
+        str(n),
+        str(concurrency),
+        base_url,
+        json.dumps(body),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise RuntimeError(f"{kind} at {concurrency} failed:\n{done.stderr[-2000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -162,7 +269,7 @@ def run_one(kind: str, n: int, concurrency: int, base_url: str) -> dict[str, flo
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+        worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], json.loads(sys.argv[6]))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kinds", default="actors,httpx")
@@ -170,6 +277,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--base-url")
+    parser.add_argument(
+        "--stream", action="store_true", help="streamed chat completions; the figure is per chunk"
+    )
+    parser.add_argument("--max-tokens", type=int, default=64, help="with --stream: chunks per reply, about")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     kinds = [k for k in args.kinds.split(",") if k]
@@ -179,6 +290,13 @@ def main() -> None:
     skipped = [k for k in kinds if not installed(k)]
     kinds = [k for k in kinds if k not in skipped]
     levels = [int(c) for c in args.concurrency.split(",")]
+    body = dict(BODY)
+    if args.stream:
+        # The mock server echoes the prompt, a token a chunk, up to max_tokens.
+        prompt = [{"role": "user", "content": "word " * (2 * args.max_tokens)}]
+        body.update(messages=prompt, stream=True, max_tokens=args.max_tokens)
+    figure = "cpu_us_per_chunk" if args.stream else "cpu_us"
+    unit = "chunk" if args.stream else "request"
     server = None
     base_url = args.base_url
     if base_url is None:
@@ -186,18 +304,17 @@ def main() -> None:
     results: dict[str, dict[int, dict[str, float]]] = {k: {} for k in kinds}
     try:
         for concurrency in levels:
+            n = requests_for(args.requests, concurrency)
             runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
             for _ in range(args.repeat):
                 for kind in kinds:  # interleaved, so drift hits every kind alike
-                    runs[kind].append(run_one(kind, args.requests, concurrency, base_url))
+                    runs[kind].append(run_one(kind, n, concurrency, base_url, body))
             for kind in kinds:
-                results[kind][concurrency] = {
-                    "cpu_us": statistics.median(r["cpu_us"] for r in runs[kind]),
-                    "rps": statistics.median(r["rps"] for r in runs[kind]),
+                cell = results[kind][concurrency] = {
+                    key: statistics.median(r[key] for r in runs[kind]) for key in runs[kind][0]
                 }
-                cell = results[kind][concurrency]
                 print(
-                    f"{kind:>15} @ {concurrency:>5}: {cell['cpu_us']:7.0f} µs/request  {cell['rps']:7.0f} req/s",
+                    f"{kind:>15} @ {concurrency:>5}: {cell[figure]:7.1f} µs/{unit}  {cell['rps']:7.0f} req/s",
                     flush=True,
                 )
     finally:
@@ -206,23 +323,30 @@ def main() -> None:
             server.wait()
     print()
     print(
-        f"Client CPU µs per request (median of {args.repeat}; req/s in brackets), N={args.requests}, server: {'mock' if server else base_url}"
+        f"Client CPU µs per {unit} (median of {args.repeat}; requests/s in brackets), "
+        f"N = max({args.requests}, 2 * concurrency), server: {'mock' if server else base_url}"
     )
     print("| client | " + " | ".join(f"{c:,} in flight" for c in levels) + " |")
     print("| --- |" + " --- |" * len(levels))
     for kind in kinds:
-        cells = [f"{results[kind][c]['cpu_us']:,.0f} ({results[kind][c]['rps']:,.0f}/s)" for c in levels]
+        cells = [f"{results[kind][c][figure]:,.0f} ({results[kind][c]['rps']:,.0f}/s)" for c in levels]
         print(f"| {kind} | " + " | ".join(cells) + " |")
-    if "actors" in results and len(kinds) > 1:
+    for mine in ("actors", "actors_sync"):
+        if mine not in results:
+            continue
         for kind in kinds:
-            if kind != "actors":
-                ratios = [results[kind][c]["cpu_us"] / results["actors"][c]["cpu_us"] for c in levels]
-                print(f"| {kind} ÷ actors | " + " | ".join(f"{r:.2f}x" for r in ratios) + " |")
+            if kind != mine and (kind in SYNC_KINDS) == (mine in SYNC_KINDS):
+                ratios = [results[kind][c][figure] / results[mine][c][figure] for c in levels]
+                print(f"| {kind} ÷ {mine} | " + " | ".join(f"{r:.2f}x" for r in ratios) + " |")
     if skipped:
         print(f"\nskipped (not installed): {', '.join(skipped)}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"requests": args.requests, "repeat": args.repeat, "results": results}, f, indent=2)
+            json.dump(
+                {"requests": args.requests, "repeat": args.repeat, "body": body, "results": results},
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

@@ -15,11 +15,8 @@ Everything here runs in the dispatcher's event loop.
 
 from __future__ import annotations
 
-import asyncio
 import enum
-import functools
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final, Protocol, final
+from typing import TYPE_CHECKING, Final, final
 
 import anyio
 
@@ -32,6 +29,7 @@ if TYPE_CHECKING:
 
     from ._dispatcher import Dispatcher
     from ._keys import KeySource
+    from ._signals import Signal
 
 __all__ = [
     "DONE_GRACE",
@@ -206,47 +204,6 @@ class StreamBody:
 Outcome = RawResponse | StreamBody | Exception
 
 
-class Done(Protocol):
-    """Set once when the call is resolved; its one caller awaits `wait()`."""
-
-    def set(self) -> None: ...
-
-    def wait(self) -> Awaitable[None]: ...
-
-
-class FutureDone:
-    """`Done` on asyncio: a bare future, awaited as it is.
-
-    Not an anyio.Event: that is an asyncio.Event (whose waiter deque alone
-    is about 600 bytes) behind two coroutine layers, for each of what can be
-    tens of thousands of waiting calls (bench/README.md, memory). A caller
-    cancelled while waiting cancels the future; `set` then does nothing and
-    the outcome stays in `call.outcome` for `abandon` to deal with.
-    """
-
-    __slots__ = ("_future",)
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._future: asyncio.Future[None] = loop.create_future()
-
-    def set(self) -> None:
-        if not self._future.done():
-            self._future.set_result(None)
-
-    def wait(self) -> Awaitable[None]:
-        return self._future
-
-
-def done_factory() -> Callable[[], Done]:
-    """How to make `Done`s in the running event loop: trio's own Event is already light."""
-    loop = asyncio._get_running_loop()
-    if loop is not None:
-        return functools.partial(FutureDone, loop)
-    import trio
-
-    return trio.Event
-
-
 class CallState(enum.IntEnum):
     QUEUED = 0
     RUNNING = 1
@@ -326,7 +283,7 @@ class Call:
         self.reauthenticated = False
         self.outcome: Outcome | None = None
         # Created in the dispatcher's loop: a sync caller's thread has no loop.
-        self.done: Done | None = None
+        self.done: Signal | None = None
         self.scope: anyio.CancelScope | None = None
         # The dispatcher that took the call, and the queue it waits in (if any).
         self.owner: Dispatcher | None = None

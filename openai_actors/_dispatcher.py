@@ -51,12 +51,13 @@ import anyio.abc
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from . import _logging
-from ._call import END_OF_BODY, Call, CallState, Done, Piece, StreamBody, done_factory
+from ._call import END_OF_BODY, Call, CallState, Piece, StreamBody
 from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
 from ._pacing import Pacer, read_server_limits
 from ._ratelimit import Counters
 from ._redirect import MAX_REDIRECTS, RedirectError, follow
 from ._retry import MAX_RETRY_AFTER, backoff, parse_retry_after, retry_delay
+from ._signals import Signal, signal_factory
 from ._tokens import usage_tokens
 from ._transport import (
     Channel,
@@ -90,12 +91,16 @@ _INF: Final = float("inf")
 
 
 class _Lane:
-    __slots__ = ("call", "idle_since", "wake")
+    __slots__ = ("call", "delivered", "idle_since", "retired", "running", "wake")
 
     def __init__(self) -> None:
-        self.call: Call | None = None
-        self.wake: anyio.Event | None = None
+        self.call: Call | None = None  # handed over while idle
+        self.wake: Signal | None = None
         self.idle_since = 0.0  # time.monotonic()
+        self.retired = False
+        # The call whose attempt is running, and whether its body went to its caller as a stream.
+        self.running: Call | None = None
+        self.delivered = False
 
     def assign(self, call: Call | None) -> None:
         """Wake the idle lane with `call` to serve, or with None to retire."""
@@ -152,9 +157,9 @@ class Dispatcher:
         self._inbox_send: MemoryObjectSendStream[Call]
         self._inbox_recv: MemoryObjectReceiveStream[Call]
         self._inbox_send, self._inbox_recv = anyio.create_memory_object_stream[Call](inbox_size)
-        self._new_done: Callable[[], Done] | None = None  # chosen by the first submit, in the loop
+        self._new_signal: Callable[[], Signal] | None = None  # chosen in the loop, by whoever needs one first
         # Set by whoever fills the empty inbox while admission waits on it (see _admission_loop).
-        self._inbox_filled: anyio.Event | None = None
+        self._inbox_filled: Signal | None = None
         self._pools: dict[Origin, _Pool] = {}
         self._outstanding: set[Call] = set()
         self._retry_heap: list[tuple[float, int, Call]] = []
@@ -232,6 +237,12 @@ class Dispatcher:
                 error.__cause__ = crash
                 call.resolve(error)
 
+    def _signal(self) -> Signal:
+        new = self._new_signal
+        if new is None:
+            new = self._new_signal = signal_factory()
+        return new()
+
     # -- the caller's side --------------------------------------------------------
 
     async def submit(self, call: Call) -> None:
@@ -239,10 +250,7 @@ class Dispatcher:
         send = self._inbox_send
         if self.closed:
             raise ClientClosedError("the client is closed")
-        new_done = self._new_done
-        if new_done is None:
-            new_done = self._new_done = done_factory()
-        call.done = new_done()
+        call.done = self._signal()
         call.owner = self
         self.counters.submitted += 1
         try:
@@ -295,7 +303,7 @@ class Dispatcher:
                 # Not recv.receive(): it starts with a trip round the event loop
                 # even when it then has to wait, one more task switch for each
                 # request at low load. Senders wake this instead.
-                filled = self._inbox_filled = anyio.Event()
+                filled = self._inbox_filled = self._signal()
                 await filled.wait()
                 continue
             if call.state is not CallState.QUEUED:
@@ -412,10 +420,31 @@ class Dispatcher:
         call: Call | None = first
         try:
             while call is not None:
-                await self._serve(channel, call, deadline)
-                call = pool.take()
-                if call is None:
-                    call = await self._wait_idle(pool, lane)
+                # One cancel scope for call after call, idle waits included:
+                # entering one costs more than the rest of a request's
+                # bookkeeping (on trio above all). A new one only after
+                # something cancelled this one: a deadline, a caller
+                # abandoning its call, a stream's reader closing it.
+                with anyio.CancelScope() as scope:
+                    deadline.scope = scope
+                    while call is not None:
+                        await self._serve(channel, call, deadline, scope, lane)
+                        call = pool.take()
+                        if scope.cancel_called:
+                            # Asked just as that call ended: leave the request
+                            # behind with this scope, or it would cut the next.
+                            break
+                        if call is None:
+                            call = await self._wait_idle(pool, lane)
+                deadline.scope = None
+                interrupted, lane.running = lane.running, None
+                if interrupted is not None:  # the scope ended its attempt
+                    self._after_attempt(interrupted, None, None, lane.delivered, deadline)
+                    call = None
+                if call is None and not lane.retired:
+                    call = pool.take()
+                    if call is None:
+                        call = await self._wait_idle(pool, lane)
         finally:
             pool.lanes -= 1
             self._deadlines.discard(deadline)
@@ -424,16 +453,38 @@ class Dispatcher:
     async def _wait_idle(self, pool: _Pool, lane: _Lane) -> Call | None:
         """Park `lane` until it is handed a call (or None: retire); no timer per wait."""
         lane.call = None
-        lane.wake = anyio.Event()
+        lane.wake = self._signal()
         lane.idle_since = time.monotonic()
         pool.idle.append(lane)
         if len(pool.idle) == 1:  # otherwise an older idle lane is due first
             self._wake_timer(_loop_time(lane.idle_since + LANE_IDLE))
-        await lane.wake.wait()
-        return lane.call
+        try:
+            await lane.wake.wait()
+        except BaseException:
+            # Cancelled while idle: the dispatcher is stopping (and fails every
+            # call), or, defensively, a stray cancel of the lane's scope: then
+            # nothing handed over may be lost, nor the lane left in the stack.
+            if not self.closed:
+                call = lane.call
+                if call is not None:
+                    pool.waiting[call] = None
+                    pool.waiting.move_to_end(call, last=False)
+                    call.queue = pool.waiting
+                elif lane in pool.idle:
+                    pool.idle.remove(lane)
+            raise
+        call = lane.call
+        lane.retired = call is None
+        return call
 
-    async def _serve(self, channel: Channel, call: Call, deadline: Deadline) -> None:
-        """Run `call` on this lane until it is resolved, scheduled for a retry, or abandoned."""
+    async def _serve(
+        self, channel: Channel, call: Call, deadline: Deadline, scope: anyio.CancelScope, lane: _Lane
+    ) -> None:
+        """Run `call` on this lane until it is resolved, scheduled for a retry, or abandoned.
+
+        Runs under the lane's `scope`. If that is cancelled during an attempt,
+        this does not return: `lane.running` tells `_lane` which call to settle.
+        """
         again = True
         while again:
             if call.state is not CallState.QUEUED:  # abandoned, or expired, while it waited
@@ -446,48 +497,61 @@ class Dispatcher:
                 self._finish(call, TransportTimeout("pool", limit))
                 return
             call.state = CallState.RUNNING
+            call.scope = scope
+            lane.running = call
+            lane.delivered = False
+            if self._watch_idle is not None:
+                self._watch_idle.set()  # an attempt to watch
             key: str | None = None
             outcome: RawResponse | Exception | None = None
-            delivered = False
-            with anyio.CancelScope() as scope:
-                call.scope = deadline.scope = scope
-                if self._watch_idle is not None:
-                    self._watch_idle.set()  # an attempt to watch
-                try:
-                    key = await self._key_for(call)
-                    response = await self._attempt(channel, call, key, deadline)
-                    if isinstance(response, RawResponse | Exception):
-                        outcome = response
-                    else:
-                        key = None  # not needed again, and frames' locals end up in crash logs
-                        delivered = True
-                        await self._pump(call, response, deadline)
-                except (KeyProviderError, TransportTimeout) as exc:
-                    outcome = exc
-            call.scope = deadline.scope = None
-            fired = deadline.fired if scope.cancelled_caught else None
-            deadline.fired = None
-            deadline.disarm()
-            if delivered or call.state is CallState.ABANDONED:
-                # Its body delivered as a stream, or given up by the caller.
-                self._outstanding.discard(call)
-                return
-            if fired is not None:  # the watchdog ended the attempt: a timeout, retried like one
-                outcome = TransportTimeout(fired, deadline.seconds)
-            elif outcome is None:  # cancelled from elsewhere: nobody waits for it any more
-                self._outstanding.discard(call)
-                return
             try:
-                if isinstance(outcome, RawResponse):
-                    again = self._settle_response(call, outcome, key)
+                key = await self._key_for(call)
+                response = await self._attempt(channel, call, key, deadline)
+                if isinstance(response, RawResponse | Exception):
+                    outcome = response
                 else:
-                    self._settle_failure(call, outcome)
-                    again = False
-            except Exception as exc:  # a bug settling one call must cost that call only
-                error = OpenAIError(f"unexpected error while handling the response: {exc!r}")
-                error.__cause__ = exc
-                self._finish(call, error)
-                return
+                    key = None  # not needed again, and frames' locals end up in crash logs
+                    lane.delivered = True
+                    await self._pump(call, response, deadline)
+                    if scope.deadline != _INF:  # set by the reader's finish(): not for the next call
+                        scope.deadline = _INF
+            except (KeyProviderError, TransportTimeout) as exc:
+                outcome = exc
+            lane.running = None
+            again = self._after_attempt(call, outcome, key, lane.delivered, deadline)
+
+    def _after_attempt(
+        self,
+        call: Call,
+        outcome: RawResponse | Exception | None,
+        key: str | None,
+        delivered: bool,
+        deadline: Deadline,
+    ) -> bool:
+        """Settle an attempt that ended (`outcome`) or was cut off by the lane's scope (None); True: again."""
+        call.scope = None
+        fired, deadline.fired = deadline.fired, None
+        deadline.disarm()
+        if delivered or call.state is CallState.ABANDONED:
+            # Its body delivered as a stream, or given up by the caller.
+            self._outstanding.discard(call)
+            return False
+        if outcome is None:
+            if fired is None:
+                # Cut off neither by a deadline nor by its caller: a bug, but
+                # the caller is still waiting, and must not wait forever.
+                self._finish(call, OpenAIError("the request was cut off inside the client"))
+                return False
+            outcome = TransportTimeout(fired, deadline.seconds)  # the watchdog: retried like a timeout
+        try:
+            if isinstance(outcome, RawResponse):
+                return self._settle_response(call, outcome, key)
+            self._settle_failure(call, outcome)
+        except Exception as exc:  # a bug settling one call must cost that call only
+            error = OpenAIError(f"unexpected error while handling the response: {exc!r}")
+            error.__cause__ = exc
+            self._finish(call, error)
+        return False
 
     async def _key_for(self, call: Call) -> str | None:
         """The key to send, fetched if need be; the wait counts against the pool timeout."""

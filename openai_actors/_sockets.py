@@ -1,4 +1,4 @@
-"""Byte streams under the native transport: a lean protocol on asyncio, anyio's streams elsewhere.
+"""Byte streams under the native transport: lean paths to the kernel on asyncio and on trio.
 
 Why not anyio's stream on asyncio too: its `send` ends with a checkpoint (a
 trip round the event loop) even when the kernel took every byte, and its
@@ -8,9 +8,11 @@ two, so those were a measurable share of the client's CPU per request (see
 bench/README.md). `_ProtocolWire` keeps the socket registered while the
 connection lives, pauses reading only when a reader falls `HIGH_WATER` bytes
 behind, and returns from `send` and `receive` without yielding when it need
-not wait. On trio, anyio's stream is already a thin layer over trio's.
+not wait. On trio, plain TCP goes to the socket's own non-blocking calls
+(`_TrioSocketWire`: trio's socket methods checkpoint on every call), and TLS
+through anyio's stream over trio's (`_AnyioWire`).
 
-Both kinds answer the same four calls (`Wire`); failures surface as OSError,
+All kinds answer the same four calls (`Wire`); failures surface as OSError,
 anyio.BrokenResourceError, or ssl.SSLError while connecting.
 """
 
@@ -61,11 +63,10 @@ async def connect(host: str, port: int, ssl_context: ssl.SSLContext | None) -> W
     else:
         return await _ProtocolWire.connect(loop, host, port, ssl_context)
     if ssl_context is None:
-        stream: anyio.abc.ByteStream = await anyio.connect_tcp(host, port)
-    else:
-        stream = await anyio.connect_tcp(
-            host, port, ssl_context=ssl_context, tls_hostname=host, tls_standard_compatible=False
-        )
+        return _TrioSocketWire(await anyio.connect_tcp(host, port))
+    stream = await anyio.connect_tcp(
+        host, port, ssl_context=ssl_context, tls_hostname=host, tls_standard_compatible=False
+    )
     return _AnyioWire(stream)
 
 
@@ -300,3 +301,41 @@ class _AnyioWire:
 
     async def aclose(self) -> None:
         await self._stream.aclose()
+
+
+class _TrioSocketWire(_AnyioWire):
+    """Plain TCP on trio: the socket's own non-blocking calls, waiting only when they would block.
+
+    trio's socket methods checkpoint on every call, a trip round the scheduler
+    even when the kernel had the bytes ready; this goes to the kernel first.
+    anyio's stream still owns the socket, and closes it.
+    """
+
+    __slots__ = ("_sock",)
+
+    def __init__(self, stream: anyio.abc.SocketStream) -> None:
+        super().__init__(stream)
+        self._sock: socket.socket = stream.extra(SocketAttribute.raw_socket)
+
+    async def send(self, data: bytes) -> None:
+        import trio
+
+        sock = self._sock
+        view = memoryview(data)
+        while view:
+            try:
+                sent = sock.send(view)
+            except BlockingIOError:
+                await trio.lowlevel.wait_writable(sock)
+            else:
+                view = view[sent:]
+
+    async def receive(self) -> bytes:
+        import trio
+
+        sock = self._sock
+        while True:
+            try:
+                return sock.recv(65536)
+            except BlockingIOError:
+                await trio.lowlevel.wait_readable(sock)

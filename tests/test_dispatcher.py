@@ -238,6 +238,96 @@ class TestCancellation:
         assert "queued" not in contents
 
 
+class TestOneLaneAfterAnInterruption:
+    """A lane keeps one cancel scope for call after call; whatever ends an attempt early must
+    not reach the lane's next call. One connection, so every call below shares the lane."""
+
+    async def test_after_a_caller_abandons_a_running_call(self, server: MockServer) -> None:
+        server.script(Fault(action="hang", path=CHAT))
+        async with client_for(server, max_connections=1) as client:
+            with anyio.move_on_after(0.2) as abandoned:
+                await client.chat.completions.create(**chat_body("abandoned"))
+            assert abandoned.cancelled_caught
+            for i in range(3):
+                r = await client.chat.completions.create(**chat_body(f"next {i}"))
+                assert f"echo: next {i}" == r.choices[0].message.content
+
+    async def test_after_a_read_timeout(self, server: MockServer) -> None:
+        server.script(Fault(action="hang", path=CHAT))
+        async with client_for(server, max_connections=1, max_retries=0, timeout=0.3) as client:
+            with pytest.raises(APITimeoutError):
+                await client.chat.completions.create(**chat_body("too slow"))
+            server.latency = 0.5  # longer than the timeout that fired: only a fresh deadline lets it through
+            r = await client.chat.completions.create(**chat_body("in time"), timeout=5)
+        assert "echo: in time" == r.choices[0].message.content
+
+    async def test_after_a_stream_read_to_its_end(self, server: MockServer) -> None:
+        """Reading a stream to [DONE] gives the lane a short deadline to drain the rest; that
+        deadline must not cut the lane's next, slower, call."""
+        async with client_for(server, max_connections=1) as client:
+            stream = await client.chat.completions.create(**chat_body("streamed"), stream=True)
+            text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+            assert "echo: streamed" == text
+            server.latency = 1.5  # beyond the drain budget (DRAIN_BUDGET, 1 s) set while reading
+            r = await client.chat.completions.create(**chat_body("after"))
+        assert "echo: after" == r.choices[0].message.content
+        assert 1 == server.connections_opened
+
+    async def test_after_a_stream_whose_body_ends_a_little_after_done(self) -> None:
+        """[DONE], then the body's end 0.3 s later: the reader leaves the lane a drain deadline
+        (DRAIN_BUDGET) and the body ends within it. The next call on the lane, which the
+        server answers after 1.2 s, must not meet that deadline."""
+        import socket
+        import threading
+        import time
+
+        chunk = (
+            b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+            b'"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\ndata: [DONE]\n\n'
+        )
+        body = b'{"id":"c2","object":"chat.completion","created":1,"model":"m","choices":[]}'
+        listener = socket.create_server(("127.0.0.1", 0))
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                for n in range(2):
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    if n == 0:
+                        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        conn.sendall(head + b"%x\r\n%b\r\n" % (len(chunk), chunk))
+                        time.sleep(0.3)
+                        conn.sendall(b"0\r\n\r\n")
+                    else:
+                        time.sleep(1.2)
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%b" % (len(body), body))
+                conn.recv(1)  # until the client closes
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        try:
+            async with AsyncOpenAI(api_key="sk", base_url=url, max_connections=1, max_retries=0) as client:
+                with anyio.fail_after(10):
+                    stream = await client.chat.completions.create(**chat_body(), stream=True)
+                    assert ["hi"] == [c.choices[0].delta.content async for c in stream]
+                    r = await client.chat.completions.create(**chat_body())
+            assert "c2" == r.id
+        finally:
+            listener.close()
+
+    async def test_after_a_stream_closed_early_by_its_reader(self, server: MockServer) -> None:
+        async with client_for(server, max_connections=1) as client:
+            stream = await client.chat.completions.create(**chat_body("x" * 5000), stream=True)
+            await stream.__anext__()
+            await stream.close()  # cancels the lane's pump mid-body
+            for i in range(3):
+                r = await client.chat.completions.create(**chat_body(f"next {i}"))
+                assert f"echo: next {i}" == r.choices[0].message.content
+
+
 class TestClose:
     async def test_close_fails_requests_in_flight_with_client_closed_error(self, server: MockServer) -> None:
         server.script(Fault(action="hang", path=CHAT))

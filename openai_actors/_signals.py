@@ -1,0 +1,54 @@
+"""One-shot signals: set once, awaited by one task; the dispatcher's wake-ups.
+
+A call's outcome, an idle lane's next call, the admission loop's "the inbox
+has something": each is one `set()` and one waiter, made and dropped once per
+request. anyio.Event would do, but on asyncio it is an asyncio.Event (whose
+waiter deque alone is about 600 bytes) behind two coroutine layers, for each
+of what can be tens of thousands of waiting calls (bench/README.md, memory
+and CPU). On asyncio a bare future does the same job, awaited as it is; on
+trio, trio.Event is already light.
+
+Cancelling the waiter cancels the future; a later `set()` then does nothing.
+Whoever sets a signal leaves what it signals somewhere the waiter looks (the
+call's outcome, the lane's call), so a set that races a cancellation loses
+nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+__all__ = ["FutureSignal", "Signal", "signal_factory"]
+
+
+class Signal(Protocol):
+    def set(self) -> None: ...
+
+    def wait(self) -> Awaitable[object]: ...
+
+
+class FutureSignal:
+    __slots__ = ("_future",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._future: asyncio.Future[None] = loop.create_future()
+
+    def set(self) -> None:
+        if not self._future.done():
+            self._future.set_result(None)
+
+    def wait(self) -> Awaitable[None]:
+        return self._future
+
+
+def signal_factory() -> Callable[[], Signal]:
+    """How to make signals in the running event loop (asyncio or trio); call it in that loop."""
+    loop = asyncio._get_running_loop()
+    if loop is not None:
+        return functools.partial(FutureSignal, loop)
+    import trio
+
+    return trio.Event
