@@ -6,7 +6,7 @@ request. anyio.Event would do, but on asyncio it is an asyncio.Event (whose
 waiter deque alone is about 600 bytes) behind two coroutine layers, for each
 of what can be tens of thousands of waiting calls (bench/README.md, memory
 and CPU). On asyncio a bare future does the same job, awaited as it is; on
-trio, trio.Event is already light.
+trio, a task parked with trio's low-level API.
 
 Cancelling the waiter cancels the future; a later `set()` then does nothing.
 Whoever sets a signal leaves what it signals somewhere the waiter looks (the
@@ -19,9 +19,12 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-__all__ = ["FutureSignal", "Signal", "signal_factory"]
+if TYPE_CHECKING:
+    import trio
+
+__all__ = ["FutureSignal", "Signal", "TrioSignal", "signal_factory"]
 
 
 class Signal(Protocol):
@@ -44,11 +47,43 @@ class FutureSignal:
         return self._future
 
 
+class TrioSignal:
+    """The same on trio, from trio's low-level parking: no set of waiters, no checkpoint when set."""
+
+    __slots__ = ("_set", "_task")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._task: trio.lowlevel.Task | None = None
+
+    def set(self) -> None:
+        if self._set:
+            return
+        self._set = True
+        task, self._task = self._task, None
+        if task is not None:
+            import trio  # only ever made in trio, so already imported: a dictionary lookup
+
+            trio.lowlevel.reschedule(task)
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        import trio
+
+        self._task = trio.lowlevel.current_task()
+        await trio.lowlevel.wait_task_rescheduled(self._abort)
+
+    def _abort(self, _: object) -> trio.lowlevel.Abort:
+        import trio
+
+        self._task = None  # cancelled: a later set() has nobody to wake
+        return trio.lowlevel.Abort.SUCCEEDED
+
+
 def signal_factory() -> Callable[[], Signal]:
     """How to make signals in the running event loop (asyncio or trio); call it in that loop."""
     loop = asyncio._get_running_loop()
     if loop is not None:
         return functools.partial(FutureSignal, loop)
-    import trio
-
-    return trio.Event
+    return TrioSignal

@@ -19,8 +19,10 @@ anyio.BrokenResourceError, or ssl.SSLError while connecting.
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import itertools
+import os
 import select
 import socket
 import ssl
@@ -63,11 +65,14 @@ async def connect(host: str, port: int, ssl_context: ssl.SSLContext | None) -> W
     else:
         return await _ProtocolWire.connect(loop, host, port, ssl_context)
     if ssl_context is None:
-        return _TrioSocketWire(await anyio.connect_tcp(host, port))
-    stream = await anyio.connect_tcp(
+        if _is_address(host):
+            return await _TrioSocketWire.connect(host, port)
+        plain = await anyio.connect_tcp(host, port)
+        return _TrioSocketWire(plain.extra(SocketAttribute.raw_socket), owner=plain)
+    tls = await anyio.connect_tcp(
         host, port, ssl_context=ssl_context, tls_hostname=host, tls_standard_compatible=False
     )
-    return _AnyioWire(stream)
+    return _AnyioWire(tls)
 
 
 def _is_address(host: str) -> bool:
@@ -276,14 +281,7 @@ class _AnyioWire:
 
     def __init__(self, stream: anyio.abc.ByteStream) -> None:
         self._stream = stream
-        self._poll: select.poll | None = None
-        sock = stream.extra(SocketAttribute.raw_socket, None)
-        # Without poll (Windows) idle connections are not checked; a stale one
-        # then fails its next request, which is retried like any connection error.
-        if sock is not None and hasattr(select, "poll"):
-            # poll, not select: select fails on descriptors above 1023.
-            self._poll = select.poll()
-            self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+        self._poll = _idle_poll(stream.extra(SocketAttribute.raw_socket, None))
 
     async def send(self, data: bytes) -> None:
         await self._stream.send(data)
@@ -295,27 +293,66 @@ class _AnyioWire:
             return b""
 
     def idle_clean(self) -> bool:
-        # An idle keep-alive connection has nothing to read: anything readable is
-        # the server's EOF or bytes we did not ask for, and either way unusable.
-        return self._poll is None or not self._poll.poll(0)
+        return _idle_clean(self._poll)
 
     async def aclose(self) -> None:
         await self._stream.aclose()
 
 
-class _TrioSocketWire(_AnyioWire):
+def _idle_poll(sock: socket.socket | None) -> select.poll | None:
+    """A poll object watching `sock` for input, for `_idle_clean`.
+
+    Without poll (Windows) idle connections are not checked; a stale one then
+    fails its next request, which is retried like any connection error.
+    """
+    if sock is None or not hasattr(select, "poll"):
+        return None
+    poll = select.poll()  # poll, not select: select fails on descriptors above 1023
+    poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+    return poll
+
+
+def _idle_clean(poll: select.poll | None) -> bool:
+    # An idle keep-alive connection has nothing to read: anything readable is
+    # the server's EOF or bytes we did not ask for, and either way unusable.
+    return poll is None or not poll.poll(0)
+
+
+class _TrioSocketWire:
     """Plain TCP on trio: the socket's own non-blocking calls, waiting only when they would block.
 
     trio's socket methods checkpoint on every call, a trip round the scheduler
     even when the kernel had the bytes ready; this goes to the kernel first.
-    anyio's stream still owns the socket, and closes it.
+    The socket comes from `connect` below for an address, or from anyio's
+    happy eyeballs for a name (then anyio's stream owns it, and closes it).
     """
 
-    __slots__ = ("_sock",)
+    __slots__ = ("_owner", "_poll", "_sock")
 
-    def __init__(self, stream: anyio.abc.SocketStream) -> None:
-        super().__init__(stream)
-        self._sock: socket.socket = stream.extra(SocketAttribute.raw_socket)
+    def __init__(self, sock: socket.socket, owner: anyio.abc.SocketStream | None = None) -> None:
+        self._sock = sock
+        self._owner = owner
+        self._poll = _idle_poll(sock)
+
+    @classmethod
+    async def connect(cls, address: str, port: int) -> _TrioSocketWire:
+        """A connection to an IP address: straight to the kernel, no task group for one address."""
+        import trio
+
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if sock.connect_ex((address, port)) == errno.EINPROGRESS:
+                await trio.lowlevel.wait_writable(sock)
+            error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if error:
+                raise OSError(error, f"connect to {address}:{port}: {os.strerror(error)}")
+        except BaseException:
+            sock.close()
+            raise
+        return cls(sock)
 
     async def send(self, data: bytes) -> None:
         import trio
@@ -339,3 +376,15 @@ class _TrioSocketWire(_AnyioWire):
                 return sock.recv(65536)
             except BlockingIOError:
                 await trio.lowlevel.wait_readable(sock)
+
+    def idle_clean(self) -> bool:
+        return _idle_clean(self._poll)
+
+    async def aclose(self) -> None:
+        if self._owner is not None:
+            await self._owner.aclose()
+            return
+        import trio
+
+        trio.lowlevel.notify_closing(self._sock)  # wakes any task waiting on it
+        self._sock.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -149,3 +150,11 @@ class TestAddressRace:
         """Requests from threads cut off by close() mid-connect: every socket is closed, not
         left to the garbage collector (the test suite turns ResourceWarnings into errors)."""
         close_while_threads_ask(server.url.replace("127.0.0.1", "api.test"))
+
+
+async def test_a_refused_connection_is_an_oserror_naming_the_address() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(OSError, match=f"127.0.0.1.*{port}|{port}.*127.0.0.1|refused"):
+        await _sockets.connect("127.0.0.1", port, None)
