@@ -15,8 +15,9 @@ process's CPU seconds (user + sys) divided by N, in microseconds, or with
 server is. Each cell is the median of --repeat runs, the kinds interleaved.
 Kinds whose package is not installed are skipped.
 
-Kinds (async ones: N tasks under a semaphore of the concurrency; sync ones:
-that many threads sharing one client, each sending its share of N):
+Kinds (async ones: N tasks of the backend's own under its semaphore of the
+concurrency; sync ones: that many threads sharing one client, each sending
+its share of N):
   actors          openai_actors.AsyncOpenAI, asyncio
   actors_trio     openai_actors.AsyncOpenAI, trio
   actors_sync     openai_actors.OpenAI, threads
@@ -30,6 +31,7 @@ that many threads sharing one client, each sending its share of N):
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
@@ -79,23 +81,37 @@ One = Callable[[], Awaitable[int]]
 
 
 async def drive(one: One, n: int, concurrency: int) -> tuple[float, float, int]:
-    """Run `one` n times with `concurrency` in flight; (wall seconds, CPU seconds, chunks)."""
-    import anyio
+    """Run `one` n times with `concurrency` in flight; (wall seconds, CPU seconds, chunks).
 
+    The load is the backend's own (asyncio: tasks under an asyncio.Semaphore,
+    as PERF.md's method; trio: a nursery and a trio.Semaphore), not anyio's
+    task group, whose task and cancel scope per request would cost every
+    client here 20 to 25 µs a request of its own.
+    """
     await one()  # warm-up: connection, key, caches
-    limiter = anyio.Semaphore(concurrency)
     chunks = 0
 
-    async def task() -> None:
+    async def task(limiter: Any) -> None:
         nonlocal chunks
         async with limiter:
             got = await one()  # not `chunks += await one()`: that reads chunks before the await
         chunks += got
 
     started, cpu = time.perf_counter(), cpu_seconds()
-    async with anyio.create_task_group() as tg:
-        for _ in range(n):
-            tg.start_soon(task)
+    try:
+        import asyncio
+
+        asyncio.get_running_loop()
+    except RuntimeError:  # trio
+        import trio
+
+        limiter: Any = trio.Semaphore(concurrency)
+        async with trio.open_nursery() as nursery:
+            for _ in range(n):
+                nursery.start_soon(task, limiter)
+    else:
+        limiter = asyncio.Semaphore(concurrency)
+        await asyncio.gather(*(task(limiter) for _ in range(n)))
     return time.perf_counter() - started, cpu_seconds() - cpu, chunks
 
 
@@ -176,12 +192,14 @@ def measure_threads(
 
         client: Any = OpenAI(api_key="sk-bench", base_url=base_url, max_retries=0)
     else:
-        import httpx
         import openai
+
+        # openai 3.x is built on httpx2 (2.x on httpx): its own Limits class.
+        http = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.partition(".")[0])
 
         # A pool as large as the threads: the official default (100 kept alive) would
         # make connections churn above 100 threads and measure that instead.
-        limits = httpx.Limits(max_connections=threads, max_keepalive_connections=threads)
+        limits = http.Limits(max_connections=threads, max_keepalive_connections=threads)
         client = openai.OpenAI(
             api_key="sk-bench",
             base_url=base_url,
@@ -248,7 +266,10 @@ def installed(kind: str) -> bool:
     return module is None or importlib.util.find_spec(module) is not None
 
 
-def run_one(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any]) -> dict[str, float]:
+def run_one(
+    kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any]
+) -> dict[str, float] | str:
+    """The worker's figures, or why it failed (its last line of error output)."""
     cmd = [
         *pinned(1),
         sys.executable,
@@ -262,7 +283,8 @@ def run_one(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, 
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
-        raise RuntimeError(f"{kind} at {concurrency} failed:\n{done.stderr[-2000:]}")
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        return lines[-1][:120] if lines else f"exit status {done.returncode}"
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -302,14 +324,24 @@ def main() -> None:
     if base_url is None:
         server, base_url = start_mock_server()
     results: dict[str, dict[int, dict[str, float]]] = {k: {} for k in kinds}
+    failures: dict[tuple[str, int], str] = {}
     try:
         for concurrency in levels:
             n = requests_for(args.requests, concurrency)
             runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
             for _ in range(args.repeat):
                 for kind in kinds:  # interleaved, so drift hits every kind alike
-                    runs[kind].append(run_one(kind, n, concurrency, base_url, body))
+                    if (kind, concurrency) in failures:
+                        continue
+                    outcome = run_one(kind, n, concurrency, base_url, body)
+                    if isinstance(outcome, str):
+                        failures[kind, concurrency] = outcome
+                    else:
+                        runs[kind].append(outcome)
             for kind in kinds:
+                if (kind, concurrency) in failures:
+                    print(f"{kind:>15} @ {concurrency:>5}: fails: {failures[kind, concurrency]}", flush=True)
+                    continue
                 cell = results[kind][concurrency] = {
                     key: statistics.median(r[key] for r in runs[kind]) for key in runs[kind][0]
                 }
@@ -329,15 +361,27 @@ def main() -> None:
     print("| client | " + " | ".join(f"{c:,} in flight" for c in levels) + " |")
     print("| --- |" + " --- |" * len(levels))
     for kind in kinds:
-        cells = [f"{results[kind][c][figure]:,.0f} ({results[kind][c]['rps']:,.0f}/s)" for c in levels]
+        cells = [
+            f"{results[kind][c][figure]:,.0f} ({results[kind][c]['rps']:,.0f}/s)"
+            if c in results[kind]
+            else "fails"
+            for c in levels
+        ]
         print(f"| {kind} | " + " | ".join(cells) + " |")
     for mine in ("actors", "actors_sync"):
         if mine not in results:
             continue
         for kind in kinds:
             if kind != mine and (kind in SYNC_KINDS) == (mine in SYNC_KINDS):
-                ratios = [results[kind][c][figure] / results[mine][c][figure] for c in levels]
-                print(f"| {kind} ÷ {mine} | " + " | ".join(f"{r:.2f}x" for r in ratios) + " |")
+                ratios = [
+                    f"{results[kind][c][figure] / results[mine][c][figure]:.2f}x"
+                    if c in results[kind] and c in results[mine]
+                    else "-"
+                    for c in levels
+                ]
+                print(f"| {kind} ÷ {mine} | " + " | ".join(ratios) + " |")
+    for (kind, concurrency), why in failures.items():
+        print(f"\n{kind} at {concurrency} in flight failed: {why}")
     if skipped:
         print(f"\nskipped (not installed): {', '.join(skipped)}")
     if args.json:

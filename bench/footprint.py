@@ -6,15 +6,18 @@
   --repeat (and of `python -c pass`, the interpreter's own start-up);
 * construction: one more client after the first, in µs, median of 200;
 * memory: RSS of a client process with --in-flight requests submitted at once
-  to a mock server (its own process) that holds each for long enough, less the
-  RSS of the same process idle after one warm-up request. This client runs with
-  its default 1,000 connections, so most of the requests wait in its queue; the
-  official client, for comparison, with a pool as large as the load.
+  (each from an asyncio task of its own) to a mock server (its own process)
+  that holds each for long enough, less the RSS of the same process idle
+  after one warm-up request. This client runs with its default 1,000
+  connections, so most of the requests wait in its queue; the official
+  client, for comparison, with a pool as large as the load. The row "tasks"
+  is the callers' tasks alone, waiting on an event.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
@@ -62,8 +65,13 @@ def rss_bytes() -> int:
 
 
 def memory_worker(kind: str, in_flight: int, base_url: str) -> None:
-    """In a fresh process: RSS idle, then with `in_flight` requests pending; prints JSON."""
-    import anyio
+    """In a fresh process: RSS idle, then with `in_flight` requests pending; prints JSON.
+
+    The callers are plain asyncio tasks; kind "tasks" measures those alone
+    (each waiting on an event instead of a request), the part of the figure
+    that is not the client's.
+    """
+    import asyncio
 
     body: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]}
 
@@ -72,11 +80,12 @@ def memory_worker(kind: str, in_flight: int, base_url: str) -> None:
             from openai_actors import AsyncOpenAI
 
             client: Any = AsyncOpenAI(api_key="sk-x", base_url=base_url, max_retries=0, timeout=60)
-        else:
-            import httpx
+        elif kind == "openai":
             import openai
 
-            limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+            # openai 3.x is built on httpx2 (2.x on httpx): its own Limits class.
+            http = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.partition(".")[0])
+            limits = http.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
             client = openai.AsyncOpenAI(
                 api_key="sk-x",
                 base_url=base_url,
@@ -84,30 +93,38 @@ def memory_worker(kind: str, in_flight: int, base_url: str) -> None:
                 timeout=60,
                 http_client=openai.DefaultAsyncHttpxClient(limits=limits),
             )
-        async with client:
+        else:
+            client = None
+        released = asyncio.Event()
+        if client is not None:
             await client.chat.completions.create(**body)
-            idle = rss_bytes()
-            started = 0
-            all_started = anyio.Event()
+        idle = rss_bytes()
+        started = 0
+        all_started = asyncio.Event()
 
-            async def one() -> None:
-                nonlocal started
-                started += 1
-                if started == in_flight:
-                    all_started.set()
+        async def one() -> None:
+            nonlocal started
+            started += 1
+            if started == in_flight:
+                all_started.set()
+            if client is None:
+                await released.wait()
+            else:
                 await client.chat.completions.create(**body)
 
-            async with anyio.create_task_group() as tg:
-                for _ in range(in_flight):
-                    tg.start_soon(one)
-                await all_started.wait()
-                # Half a second for the requests to reach the wire, well inside
-                # the server's hold: every one is still pending when RSS is read.
-                await anyio.sleep(0.5)
-                peak = rss_bytes()
+        tasks = [asyncio.create_task(one()) for _ in range(in_flight)]
+        await all_started.wait()
+        # Half a second for the requests to reach the wire, well inside the
+        # server's hold: every one is still pending when RSS is read.
+        await asyncio.sleep(0.5)
+        peak = rss_bytes()
+        released.set()
+        await asyncio.gather(*tasks)
+        if client is not None:
+            await client.close()
         return {"idle_mb": idle / 2**20, "in_flight_mb": peak / 2**20, "above_idle_mb": (peak - idle) / 2**20}
 
-    print(json.dumps(anyio.run(main)))
+    print(json.dumps(asyncio.run(main())))
 
 
 def memory(kind: str, in_flight: int, base_url: str) -> dict[str, float]:
@@ -159,7 +176,7 @@ def main() -> None:
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
-        for kind in kinds:
+        for kind in ["tasks", *kinds]:
             m = memory(kind, args.in_flight, base_url)
             print(
                 f"| {kind}: {args.in_flight:,} requests pending | idle {m['idle_mb']:.0f} MB | "
