@@ -327,12 +327,15 @@ class _TrioSocketWire:
     happy eyeballs for a name (then anyio's stream owns it, and closes it).
     """
 
-    __slots__ = ("_owner", "_poll", "_sock")
+    __slots__ = ("_owner", "_poll", "_sent", "_sock")
 
     def __init__(self, sock: socket.socket, owner: anyio.abc.SocketStream | None = None) -> None:
         self._sock = sock
         self._owner = owner
         self._poll = _idle_poll(sock)
+        # Just sent a request: its answer cannot be there yet, so the next
+        # receive waits first instead of paying for a recv that fails.
+        self._sent = False
 
     @classmethod
     async def connect(cls, address: str, port: int) -> _TrioSocketWire:
@@ -366,11 +369,15 @@ class _TrioSocketWire:
                 await trio.lowlevel.wait_writable(sock)
             else:
                 view = view[sent:]
+        self._sent = True
 
     async def receive(self) -> bytes:
         import trio
 
         sock = self._sock
+        if self._sent:
+            self._sent = False
+            await trio.lowlevel.wait_readable(sock)
         while True:
             try:
                 return sock.recv(65536)

@@ -446,6 +446,27 @@ def test_pipelined_requests_are_answered_in_order(server: MockServer) -> None:
     assert sorted(ids) == ids
 
 
+def test_identical_heads_are_separate_requests() -> None:
+    """The parser remembers heads it has parsed; each request still gets its own headers and framing."""
+    from openai_actors.mock._http import Request, RequestParser
+
+    both = (
+        b"POST /v1/x HTTP/1.1\r\nhost: a\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n"
+    )
+    plain = b"POST /v1/x HTTP/1.1\r\nhost: a\r\ncontent-length: 2\r\n\r\n"
+    parser = RequestParser(max_body_size=1024)
+    requests = parser.feed(plain + b"{}" + both + plain + b"[]" + both)
+    assert all(isinstance(request, Request) for request in requests)
+    requests = [request for request in requests if isinstance(request, Request)]
+
+    assert [b"{}", b"", b"[]", b""] == [request.body for request in requests]
+    # Both framings at once must not reuse the connection; that verdict is the
+    # request's own, not carried over to the next request with the same head.
+    assert [True, False, True, False] == [request.keep_alive for request in requests]
+    requests[0].headers["host"] = "changed"
+    assert "a" == requests[2].headers["host"]
+
+
 def test_pipelined_order_holds_behind_a_delayed_response(server: MockServer) -> None:
     """A delayed first response still comes out before the pipelined ones behind it."""
     server.script(Fault(delay=0.05))
