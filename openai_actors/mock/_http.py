@@ -365,14 +365,7 @@ def render_response(
         "content-length": str(len(body) if declared_length is None else declared_length),
         "x-request-id": f"req_{request_id}",
     }
-    if connection is not None:
-        headers["connection"] = connection
-    if extra_headers:
-        for name, value in extra_headers.items():
-            headers[name.lower()] = value
-    status_line = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} {_reason(status)}\r\n"
-    head = status_line + "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
-    return head.encode("latin-1") + body
+    return _render_head(status, headers, connection, extra_headers) + body
 
 
 def render_stream_head(
@@ -395,6 +388,16 @@ def render_stream_head(
     }
     if chunked:
         headers["transfer-encoding"] = "chunked"
+    return _render_head(status, headers, connection, extra_headers)
+
+
+def _render_head(
+    status: int,
+    headers: dict[str, str],
+    connection: str | None,
+    extra_headers: Mapping[str, str] | None,
+) -> bytes:
+    """Status line and ``headers``, then ``connection`` and ``extra_headers`` (which win), as bytes."""
     if connection is not None:
         headers["connection"] = connection
     if extra_headers:
