@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings
 
+from openai_actors import AsyncOpenAI
 from openai_actors.mock import MockServer
 
 # No per-example deadline: the machine is shared, and a slow example is not a wrong one.
@@ -26,6 +28,18 @@ def server() -> Iterator[MockServer]:
     """A fresh mock server on a free loopback port, stopped after the test."""
     with MockServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def client(server: MockServer) -> Iterator[httpx.Client]:
+    """A plain httpx client to the mock server, for the mock server's own tests."""
+    with httpx.Client(base_url=server.url, timeout=5.0) as http:
+        yield http
+
+
+def client_for(server: MockServer | RawServer, **options: Any) -> AsyncOpenAI:
+    """An AsyncOpenAI pointed at `server`, with a test key."""
+    return AsyncOpenAI(api_key="sk-test", base_url=server.url, **options)
 
 
 @pytest.fixture(autouse=True)

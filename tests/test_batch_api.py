@@ -10,7 +10,6 @@ import anyio.lowlevel
 import pytest
 
 from openai_actors import (
-    AsyncOpenAI,
     BadRequestError,
     BatchInputError,
     BatchResult,
@@ -21,7 +20,7 @@ from openai_actors.mock import Fault, MockServer
 from openai_actors.types import CreateEmbeddingResponse
 from openai_actors.types.chat import ChatCompletion
 
-from .conftest import chat_body, until
+from .conftest import chat_body, client_for, until
 
 pytestmark = pytest.mark.anyio
 
@@ -34,10 +33,6 @@ def line(i: int, url: str = CHAT, **body: Any) -> dict[str, Any]:
 
 def lines(count: int) -> Iterator[dict[str, Any]]:
     return (line(i) for i in range(count))
-
-
-def client_for(server: MockServer, **options: Any) -> AsyncOpenAI:
-    return AsyncOpenAI(api_key="sk-test", base_url=server.url, **options)
 
 
 def faults() -> list[Fault]:

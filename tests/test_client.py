@@ -33,13 +33,9 @@ from openai_actors import (
 )
 from openai_actors.mock import Fault, MockServer
 
-from .conftest import chat_body
+from .conftest import chat_body, client_for
 
 CHAT = "/v1/chat/completions"
-
-
-def client_for(server: MockServer, **options: Any) -> AsyncOpenAI:
-    return AsyncOpenAI(api_key="sk-test", base_url=server.url, **options)
 
 
 class TestConstruction:

@@ -20,16 +20,12 @@ from openai_actors import (
 )
 from openai_actors.mock import Fault, MockServer
 
-from .conftest import RawServer, chat_body, until
+from .conftest import RawServer, chat_body, client_for, until
 
 pytestmark = pytest.mark.anyio
 CHAT = "/v1/chat/completions"
 # Retry promptly: these tests are about what is retried, not how long it waits.
 SOON = {"retry-after-ms": "1"}
-
-
-def client_for(server: MockServer | RawServer, **options: Any) -> AsyncOpenAI:
-    return AsyncOpenAI(api_key="sk-test", base_url=server.url, **options)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,19 +13,6 @@ import pytest
 from openai_actors.mock import MockServer
 
 from .test_mock_server import assert_openai_error
-
-
-@pytest.fixture
-def server() -> Iterator[MockServer]:
-    with MockServer() as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: MockServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=5.0) as http:
-        yield http
-
 
 CHAT = "/v1/chat/completions"
 

@@ -3,7 +3,6 @@ pagination, retrieve, download, delete, and the 4xx answers to malformed uploads
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,18 +11,6 @@ import pytest
 from openai_actors.mock import MockServer
 
 from .test_mock_server import assert_openai_error
-
-
-@pytest.fixture
-def server() -> Iterator[MockServer]:
-    with MockServer() as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: MockServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=5.0) as http:
-        yield http
 
 
 def upload(client: httpx.Client, data: bytes, filename: str = "input.jsonl", purpose: str = "batch") -> Any:

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +30,6 @@ from openai_actors.mock import Fault, MockServer, RecordedRequest
 
 CHAT = "/chat/completions"
 CHAT_PATH = "/v1/chat/completions"
-
-
-@pytest.fixture
-def server() -> Iterator[MockServer]:
-    with MockServer() as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: MockServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=5.0) as http:
-        yield http
 
 
 def chat_body(content: Any = "hello", **extra: Any) -> dict[str, Any]:

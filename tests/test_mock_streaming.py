@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,18 +20,6 @@ from openai_actors.mock import Fault, MockServer
 from .test_mock_server import assert_openai_error, chat_body, raw_connect, raw_request
 
 CHAT_PATH = "/v1/chat/completions"
-
-
-@pytest.fixture
-def server() -> Iterator[MockServer]:
-    with MockServer() as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: MockServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=5.0) as http:
-        yield http
 
 
 def stream_body(content: Any = "hello", **extra: Any) -> dict[str, Any]:

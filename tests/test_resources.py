@@ -9,7 +9,6 @@ import io
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,13 +17,9 @@ from openai_actors._multipart import encode_multipart, read_file
 from openai_actors.mock import Fault, MockServer
 from openai_actors.types import Batch, FileObject
 
-from .conftest import chat_body, until
+from .conftest import chat_body, client_for, until
 
 pytestmark = pytest.mark.anyio
-
-
-def client_for(server: MockServer, **options: Any) -> AsyncOpenAI:
-    return AsyncOpenAI(api_key="sk-test", base_url=server.url, **options)
 
 
 class TestRawResponses:

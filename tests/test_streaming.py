@@ -8,20 +8,16 @@ from typing import Any
 import anyio
 import pytest
 
-from openai_actors import APIConnectionError, APIError, APITimeoutError, AsyncOpenAI, OpenAI
+from openai_actors import APIConnectionError, APIError, APITimeoutError, OpenAI
 from openai_actors.mock import Fault, MockServer
 from openai_actors.types.chat import ChatCompletionChunk
 from openai_actors.types.responses import ResponseCompletedEvent, ResponseTextDeltaEvent
 
-from .conftest import chat_body, until
+from .conftest import chat_body, client_for, until
 
 pytestmark = pytest.mark.anyio
 CHAT = "/v1/chat/completions"
 LONG = "streaming " * 40  # a reply of about a hundred pieces
-
-
-def client_for(server: MockServer, **options: Any) -> AsyncOpenAI:
-    return AsyncOpenAI(api_key="sk-test", base_url=server.url, **options)
 
 
 async def collect(stream: Any) -> str:
