@@ -23,14 +23,14 @@ import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from ._call import StreamBody
+from ._call import CallState, StreamBody
 from ._core import Core, call_in_loop
 from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider
 from ._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, ClientOptions, resolve
 from ._pacing import Limit, Pacer
-from ._portal import PortalThread
+from ._portal import PortalFuture, PortalThread
 from ._ratelimit import Counters, RateLimit, Stats
 from ._raw import APIResponse, AsyncAPIResponse, LegacyAPIResponse, response_mode
 from ._request import build_call
@@ -648,6 +648,13 @@ class AsyncOpenAI(_ClientBase):
 _A = TypeVar("_A", bound=AsyncOpenAI)
 
 
+def _withdraw_unawaited(call: Call) -> None:
+    """In the loop thread: withdraw a call whose caller has gone, and end its submit() if it began."""
+    call.abandon()
+    if call.done is not None:
+        call.done.set()
+
+
 class OpenAI(_ClientBase):
     """The synchronous client: safe to share between threads, whose requests run concurrently.
 
@@ -662,19 +669,27 @@ class OpenAI(_ClientBase):
         weakref.finalize(self._owner, self._portal.stop, wait=False)
 
     async def _submit(self, call: Call) -> None:
+        if call.state is CallState.ABANDONED:  # its caller was interrupted before this began
+            return
         await self._core.dispatcher_here().submit(call)
 
     def _execute(self, call: Call) -> None:
         if self._core.closed:
             raise ClientClosedError("the client is closed")
-        future = self._portal.start(self._submit, call)
+        future: PortalFuture | None = None
         try:
+            future = self._portal.start(self._submit, call)
             future.result()
         except BaseException:
             # Ctrl-C (or any other interruption) in this thread: withdraw the
             # request as a cancelled async caller would, freeing its connection
-            # (or, if its stream was already delivered, closing that).
-            future.cancel()
+            # (or, if its stream was already delivered, closing that). Cut
+            # short inside start(), the request may have been handed over with
+            # no future to cancel: then the call is withdrawn by itself.
+            if future is not None:
+                future.cancel()
+            else:
+                self._portal.call_soon(functools.partial(_withdraw_unawaited, call))
             if isinstance(call.outcome, StreamBody):
                 self._portal.call_soon(call.outcome.close)
             raise

@@ -12,14 +12,22 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
-from typing import Any
+from typing import Any, Final
 
 import anyio
 from anyio.from_thread import BlockingPortal
 
 from ._exceptions import ClientClosedError
 
-__all__ = ["PortalThread"]
+__all__ = ["PortalFuture", "PortalThread"]
+
+# A calling thread waits for its result in slices of this many seconds, so
+# that a signal whose Python handler is still to run (a Ctrl-C that came just
+# before the thread began to wait on the lock, or that the kernel gave to
+# another thread) runs it within a slice: Python runs handlers between
+# bytecodes, and a thread blocked on a lock gets there only when the wait
+# ends. A request waiting on a hanging server would otherwise ignore Ctrl-C.
+_WAIT_SLICE: Final = 0.25
 
 
 class PortalThread:
@@ -75,10 +83,10 @@ class PortalThread:
         """Run `fn(*args)` in the loop thread and wait for its result."""
         return self.start(fn, *args).result()
 
-    def start(self, fn: Any, *args: Any) -> _ClosedAware:
+    def start(self, fn: Any, *args: Any) -> PortalFuture:
         """Start `fn(*args)` in the loop thread; the future can be cancelled."""
         try:
-            return _ClosedAware(self.portal().start_task_soon(fn, *args), self)
+            return PortalFuture(self.portal().start_task_soon(fn, *args), self)
         except RuntimeError:
             if self._stopped:  # the portal stopped between our check and the call
                 raise ClientClosedError("the client is closed") from None
@@ -117,8 +125,11 @@ class PortalThread:
         return self._thread is not None and self._thread.is_alive()
 
 
-class _ClosedAware:
-    """A portal future whose failures caused by the client closing read as ClientClosedError."""
+class PortalFuture:
+    """A portal future, waited for in slices (`_WAIT_SLICE`).
+
+    Its failures caused by the client closing read as ClientClosedError.
+    """
 
     __slots__ = ("_future", "_thread")
 
@@ -127,8 +138,14 @@ class _ClosedAware:
         self._thread = thread
 
     def result(self) -> Any:
+        future = self._future
         try:
-            return self._future.result()
+            while True:
+                try:
+                    return future.result(_WAIT_SLICE)
+                except TimeoutError:
+                    if future.done():
+                        raise  # what the call itself raised
         except (CancelledError, RuntimeError):
             # The loop was stopped under a waiting call (close() from another thread).
             if self._thread._stopped:

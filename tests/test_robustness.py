@@ -13,6 +13,7 @@ import sys
 import threading
 import traceback
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import httpx
@@ -262,8 +263,12 @@ def test_ctrl_c_in_a_sync_caller_withdraws_its_request(server: MockServer) -> No
     """KeyboardInterrupt in a thread blocked on a request cancels the attempt (the server
     sees the connection close while the process lives on) instead of leaving it running
     until the read timeout."""
+    # The child gets Python's own Ctrl-C handler whatever it inherits: a
+    # suite run as a background job has SIGINT ignored, and a child started
+    # with it ignored keeps ignoring it, so it would never be interrupted.
     script = f"""
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from openai_actors import OpenAI
 client = OpenAI(api_key="sk", base_url={server.url!r}, max_retries=0)
 try:
@@ -276,12 +281,77 @@ sys.stdin.readline()
     with subprocess.Popen(
         [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     ) as proc:
-        assert proc.stdout is not None and proc.stdin is not None
+        try:
+            assert proc.stdout is not None and proc.stdin is not None
+            server.wait_for(lambda s: s.hanging == 1, timeout=20)
+            proc.send_signal(signal.SIGINT)
+            assert "interrupted" == proc.stdout.readline().strip()
+            server.wait_for(lambda s: s.disconnects == 1)
+            assert proc.poll() is None  # the disconnect came from the withdrawal, not from exiting
+            proc.stdin.write("\n")
+            proc.stdin.flush()
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:  # failed (or timed out) above: leaving the block would wait for it
+                proc.kill()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_an_interruption_inside_start_still_withdraws_the_request(
+    server: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C can land after the request was handed to the loop thread but before its future
+    reached the caller: the request is withdrawn all the same, not left to its read timeout."""
+    from openai_actors._portal import PortalThread
+
+    original = PortalThread.start
+
+    def start_then_interrupted(self: PortalThread, fn: Any, *args: Any) -> Any:
+        monkeypatch.setattr(PortalThread, "start", original)  # once: close() starts calls too
+        original(self, fn, *args)
         server.wait_for(lambda s: s.hanging == 1, timeout=20)
-        proc.send_signal(signal.SIGINT)
-        assert "interrupted" == proc.stdout.readline().strip()
+        raise _Interrupted
+
+    monkeypatch.setattr(PortalThread, "start", start_then_interrupted)
+    client = OpenAI(api_key="sk", base_url=server.url, max_retries=0)
+    server.script(Fault(action="hang"))
+    try:
+        with pytest.raises(_Interrupted):
+            client.models.list()
         server.wait_for(lambda s: s.disconnects == 1)
-        assert proc.poll() is None  # the disconnect came from the withdrawal, not from exiting
-        proc.stdin.write("\n")
-        proc.stdin.flush()
-        proc.wait(10)
+        assert 0 == client.stats().in_flight
+    finally:
+        client.close()
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals only")
+def test_a_signal_whose_handler_is_pending_interrupts_a_waiting_sync_caller(server: MockServer) -> None:
+    """A signal caught by another thread leaves its Python handler pending for the main thread,
+    which, blocked on a lock, would not run it until the request finished; the wait is sliced, so
+    it does within one slice, and the request is withdrawn (the test above, seen hanging once, is
+    the same thing with a real Ctrl-C that came just before the wait began)."""
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, interrupted)
+    client = OpenAI(api_key="sk", base_url=server.url, max_retries=0)
+    server.script(Fault(action="hang"))
+
+    def signal_once_hanging() -> None:
+        server.wait_for(lambda s: s.hanging == 1, timeout=20)
+        signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)  # caught here, not in the waiter
+
+    helper = threading.Thread(target=signal_once_hanging)
+    try:
+        helper.start()
+        with pytest.raises(_Interrupted):
+            client.models.list()
+        server.wait_for(lambda s: s.disconnects == 1)  # withdrawn, not left to its read timeout
+    finally:
+        helper.join(10)
+        client.close()
+        signal.signal(signal.SIGUSR1, previous)
