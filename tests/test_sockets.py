@@ -98,7 +98,7 @@ async def test_a_reader_that_falls_behind_stops_the_socket_being_read(anyio_back
         assert isinstance(wire, _sockets._ProtocolWire)
         protocol = wire._protocol
         await eventually(lambda: protocol.reading_paused)
-        assert protocol.buffered <= _sockets.HIGH_WATER + 256 * 1024  # asyncio reads 256 KiB at most
+        assert protocol.buffered <= _sockets.HIGH_WATER + _sockets.READ_SIZE  # one read at most past it
         received = bytearray()
         while data := await wire.receive():
             received += data
@@ -106,6 +106,42 @@ async def test_a_reader_that_falls_behind_stops_the_socket_being_read(anyio_back
         assert block * (total // len(block)) == received
 
     await with_peer(flood, body)
+
+
+async def test_connections_read_at_once_each_get_their_own_bytes() -> None:
+    """On asyncio every connection of a thread reads into one buffer: nothing may cross over."""
+    size = 5 * _sockets.READ_SIZE + 123
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+
+    async def serve(conn: anyio.abc.SocketStream) -> None:
+        async with conn:
+            tag = await conn.receive(1)
+            for start in range(0, size, 10_000):  # in pieces, so the reads interleave
+                await conn.send(tag * min(10_000, size - start))
+
+    received: dict[bytes, bytes] = {}
+
+    async def client(tag: bytes) -> None:
+        wire = await _sockets.connect("127.0.0.1", port, None)
+        try:
+            await wire.send(tag)
+            data = bytearray()
+            while chunk := await wire.receive():
+                data += chunk
+            received[tag] = bytes(data)
+        finally:
+            await wire.aclose()
+
+    tags = [bytes([65 + i]) for i in range(8)]
+    with anyio.fail_after(10):
+        async with listener, anyio.create_task_group() as tg:
+            tg.start_soon(listener.serve, serve)
+            async with anyio.create_task_group() as clients:
+                for tag in tags:
+                    clients.start_soon(client, tag)
+            tg.cancel_scope.cancel()
+    assert {tag: tag * size for tag in tags} == received
 
 
 class TestAddressRace:
