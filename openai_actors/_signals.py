@@ -12,6 +12,9 @@ Cancelling the waiter cancels the future; a later `set()` then does nothing.
 Whoever sets a signal leaves what it signals somewhere the waiter looks (the
 call's outcome, the lane's call), so a set that races a cancellation loses
 nothing.
+
+Also here, from the same look at which loop is running: that loop's clock
+(`loop_clock`), which the dispatcher reads several times a request.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import trio
 
-__all__ = ["FutureSignal", "Signal", "TrioSignal", "signal_factory"]
+__all__ = ["FutureSignal", "Signal", "TrioSignal", "loop_clock", "signal_factory"]
 
 
 class Signal(Protocol):
@@ -87,3 +90,13 @@ def signal_factory() -> Callable[[], Signal]:
     if loop is not None:
         return functools.partial(FutureSignal, loop)
     return TrioSignal
+
+
+def loop_clock() -> Callable[[], float]:
+    """The running event loop's clock, the one anyio.current_time() reads; call it in that loop."""
+    loop = asyncio._get_running_loop()
+    if loop is not None:
+        return loop.time
+    import trio
+
+    return trio.current_time
