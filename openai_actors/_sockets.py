@@ -5,12 +5,15 @@ trip round the event loop) even when the kernel took every byte, and its
 `receive` registers the socket for reading and unregisters it again on every
 call (two epoll_ctl system calls). A request costs one send and a receive or
 two, so those were a measurable share of the client's CPU per request (see
-bench/README.md). `_ProtocolWire` keeps the socket registered while the
-connection lives, pauses reading only when a reader falls `HIGH_WATER` bytes
-behind, and returns from `send` and `receive` without yielding when it need
-not wait. On trio, plain TCP goes to the socket's own non-blocking calls
-(`_TrioSocketWire`: trio's socket methods checkpoint on every call), and TLS
-through anyio's stream over trio's (`_AnyioWire`).
+bench/README.md). On asyncio, plain TCP goes to the socket itself, registered
+with the loop's selector once for the connection's life (`_SelectorWire`);
+TLS, and loops without a selector, through a transport and a protocol that
+likewise stays registered (`_ProtocolWire`). Both pause reading only when a
+reader falls `HIGH_WATER` bytes behind, and return from `send` and `receive`
+without yielding when they need not wait. On trio, plain TCP goes to the
+socket's own non-blocking calls (`_TrioSocketWire`: trio's socket methods
+checkpoint on every call), and TLS through anyio's stream over trio's
+(`_AnyioWire`).
 
 All kinds answer the same four calls (`Wire`); failures surface as OSError,
 anyio.BrokenResourceError, or ssl.SSLError while connecting.
@@ -28,7 +31,8 @@ import socket
 import ssl
 import threading
 from collections import deque
-from typing import Final, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Final, Protocol, TypeVar
 
 import anyio
 import anyio.abc
@@ -67,6 +71,8 @@ async def connect(host: str, port: int, ssl_context: ssl.SSLContext | None) -> W
     except RuntimeError:  # not asyncio: trio
         pass
     else:
+        if ssl_context is None and isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop):
+            return await _SelectorWire.connect(loop, host, port)
         return await _ProtocolWire.connect(loop, host, port, ssl_context)
     if ssl_context is None:
         if _is_address(host):
@@ -95,8 +101,72 @@ def _read_buffer() -> memoryview:
     return buffer
 
 
+class _Arrivals:
+    """What has arrived on an asyncio connection and is not read yet; wakes the one reader waiting.
+
+    Shared by both asyncio wires: the arrival side is a selector callback or
+    a protocol, the reading side the lane. Whether to pause or resume reading
+    is decided here; doing it is the wire's (a selector, or a transport).
+    """
+
+    __slots__ = ("buffered", "chunks", "eof", "error", "paused", "reader")
+
+    def __init__(self) -> None:
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
+        self.paused = False  # the reader fell HIGH_WATER behind: not reading the socket
+        self.eof = False
+        self.error: BaseException | None = None
+        self.reader: asyncio.Future[None] | None = None
+
+    def add(self, data: bytes) -> bool:
+        """Keep `data`; True if reading must pause now."""
+        self.chunks.append(data)
+        self.buffered += len(data)
+        self._wake()
+        if self.buffered > HIGH_WATER and not self.paused:
+            self.paused = True
+            return True
+        return False
+
+    def end(self, error: BaseException | None = None) -> None:
+        """Nothing more will arrive: the peer closed its side, or the connection failed (`error`)."""
+        self.eof = True
+        if error is not None:
+            self.error = error
+        self._wake()
+
+    def clean(self) -> bool:
+        return not self.chunks and not self.eof
+
+    async def take(self) -> tuple[bytes, bool]:
+        """The next bytes (b"" once the peer closed), and whether reading must resume now."""
+        chunks = self.chunks
+        while not chunks:
+            if self.eof:
+                if self.error is not None:
+                    raise anyio.BrokenResourceError from self.error
+                return b"", False
+            reader = self.reader = asyncio.get_running_loop().create_future()
+            try:
+                await reader
+            finally:
+                self.reader = None
+        data = chunks.popleft()
+        self.buffered -= len(data)
+        if self.paused and self.buffered < LOW_WATER:
+            self.paused = False
+            return data, True
+        return data, False
+
+    def _wake(self) -> None:
+        reader = self.reader
+        if reader is not None and not reader.done():
+            reader.set_result(None)
+
+
 class _Buffering(asyncio.BufferedProtocol):
-    """Collects what arrives; wakes the one reader waiting, if any.
+    """Collects what arrives (`arrivals`), for `_ProtocolWire`.
 
     A BufferedProtocol, not a plain Protocol: for a plain one asyncio's
     transport calls recv(256 KiB) for every read, and an allocation that size
@@ -109,12 +179,7 @@ class _Buffering(asyncio.BufferedProtocol):
     def __init__(self) -> None:
         self._buffer = _read_buffer()
         self.transport: asyncio.Transport | None = None
-        self.chunks: deque[bytes] = deque()
-        self.buffered = 0
-        self.reading_paused = False
-        self.eof = False
-        self.error: BaseException | None = None
-        self.reader: asyncio.Future[None] | None = None
+        self.arrivals = _Arrivals()
         self.writable: asyncio.Future[None] | None = None  # set while writing is paused
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -128,22 +193,15 @@ class _Buffering(asyncio.BufferedProtocol):
         self.data_received(self._buffer[:nbytes].tobytes())
 
     def data_received(self, data: bytes) -> None:
-        self.chunks.append(data)
-        self.buffered += len(data)
-        if self.buffered > HIGH_WATER and not self.reading_paused and self.transport is not None:
-            self.reading_paused = True
+        if self.arrivals.add(data) and self.transport is not None:
             self.transport.pause_reading()
-        self._wake_reader()
 
     def eof_received(self) -> bool:
-        self.eof = True
-        self._wake_reader()
+        self.arrivals.end()
         return False  # close our side too: HTTP/1.1 has no use for a half-open connection
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.eof = True
-        self.error = exc
-        self._wake_reader()
+        self.arrivals.end(exc)
         self.resume_writing()
 
     def pause_writing(self) -> None:
@@ -154,11 +212,6 @@ class _Buffering(asyncio.BufferedProtocol):
         writable, self.writable = self.writable, None
         if writable is not None and not writable.done():
             writable.set_result(None)
-
-    def _wake_reader(self) -> None:
-        reader = self.reader
-        if reader is not None and not reader.done():
-            reader.set_result(None)
 
 
 _Connected = tuple[asyncio.Transport, _Buffering]
@@ -188,53 +241,51 @@ async def _resolve(loop: asyncio.AbstractEventLoop, host: str, port: int) -> lis
     return [a for row in itertools.zip_longest(*columns) for a in row if a is not None]
 
 
+_W = TypeVar("_W")
+
+
 async def _race(
-    loop: asyncio.AbstractEventLoop,
-    addresses: list[str],
-    port: int,
-    ssl_context: ssl.SSLContext | None,
-    host: str,
-) -> _Connected:
+    addresses: list[str], host: str, attempt: Callable[[str], Awaitable[_W]], discard: Callable[[_W], None]
+) -> _W:
     """Happy eyeballs: start on the next address when the last has failed or is slow; first wins.
 
-    Nothing awaits between an attempt succeeding and its being kept or closed,
-    so however this is cancelled, no connection is left open.
+    Nothing awaits between an attempt succeeding and its being kept or
+    discarded, so however this is cancelled, no connection is left open.
     """
-    winner: _Connected | None = None
+    winner: list[_W] = []  # a list: the winner may be any object, None included
     errors: list[OSError] = []
     try:
         async with anyio.create_task_group() as tg:
 
-            async def attempt(address: str, failed: anyio.Event) -> None:
-                nonlocal winner
+            async def one(address: str, failed: anyio.Event) -> None:
                 try:
-                    connected = await _open(loop, address, port, ssl_context, host)
+                    connected = await attempt(address)
                 except OSError as exc:
                     errors.append(exc)
                     failed.set()  # try the next address now
                     return
-                if winner is None:
-                    winner = connected
+                if not winner:
+                    winner.append(connected)
                     tg.cancel_scope.cancel()
                 else:
-                    connected[0].abort()
+                    discard(connected)
 
             for address in addresses:
                 failed = anyio.Event()
-                tg.start_soon(attempt, address, failed)
+                tg.start_soon(one, address, failed)
                 with anyio.move_on_after(HAPPY_EYEBALLS_DELAY):
                     await failed.wait()
     except BaseException:
-        if winner is not None:
-            winner[0].abort()
+        if winner:
+            discard(winner[0])
         raise
-    if winner is None:
+    if not winner:
         # A TLS failure is the host's, not one address's: report it as such.
         tls = [e for e in errors if isinstance(e, ssl.SSLError)]
         if tls:
             raise tls[0]
         raise OSError(f"every address of {host!r} failed: " + "; ".join(map(str, errors)))
-    return winner
+    return winner[0]
 
 
 class _ProtocolWire:
@@ -252,13 +303,19 @@ class _ProtocolWire:
         if len(addresses) == 1:
             transport, protocol = await _open(loop, addresses[0], port, ssl_context, host)
         else:
-            transport, protocol = await _race(loop, addresses, port, ssl_context, host)
+            transport, protocol = await _race(
+                addresses,
+                host,
+                lambda address: _open(loop, address, port, ssl_context, host),
+                lambda connected: connected[0].abort(),
+            )
         return cls(transport, protocol)
 
     async def send(self, data: bytes) -> None:
         protocol = self._protocol
-        if protocol.eof and protocol.error is not None:
-            raise anyio.BrokenResourceError from protocol.error
+        error = protocol.arrivals.error
+        if error is not None:
+            raise anyio.BrokenResourceError from error
         if self._transport.is_closing():
             raise anyio.BrokenResourceError("the connection is closed")
         self._transport.write(data)
@@ -267,32 +324,18 @@ class _ProtocolWire:
         writable = protocol.writable
         if writable is not None:
             await writable
-            if protocol.error is not None:
-                raise anyio.BrokenResourceError from protocol.error
+            error = protocol.arrivals.error
+            if error is not None:
+                raise anyio.BrokenResourceError from error
 
     async def receive(self) -> bytes:
-        protocol = self._protocol
-        chunks = protocol.chunks
-        while not chunks:
-            if protocol.eof:
-                if protocol.error is not None:
-                    raise anyio.BrokenResourceError from protocol.error
-                return b""
-            reader = protocol.reader = asyncio.get_running_loop().create_future()
-            try:
-                await reader
-            finally:
-                protocol.reader = None
-        data = chunks.popleft()
-        protocol.buffered -= len(data)
-        if protocol.reading_paused and protocol.buffered < LOW_WATER:
-            protocol.reading_paused = False
+        data, resume = await self._protocol.arrivals.take()
+        if resume:
             self._transport.resume_reading()
         return data
 
     def idle_clean(self) -> bool:
-        protocol = self._protocol
-        return not protocol.chunks and not protocol.eof and not self._transport.is_closing()
+        return self._protocol.arrivals.clean() and not self._transport.is_closing()
 
     async def aclose(self) -> None:
         transport = self._transport
@@ -324,6 +367,131 @@ class _AnyioWire:
 
     async def aclose(self) -> None:
         await self._stream.aclose()
+
+
+class _SelectorWire:
+    """Plain TCP on asyncio: the socket registered once with the loop's selector, read and written directly.
+
+    Why not a transport here: asyncio's transport set-up (getsockname and
+    getpeername, a setsockopt, `connection_made` a loop turn later) doubles
+    the CPU cost of opening a connection (about 90 us against 45: see
+    bench/README.md), which a client opening thousands of connections pays
+    once each; and its write and read paths add layers around the same two
+    system calls. TLS, and event loops without `add_reader`, keep the
+    transport (`_ProtocolWire`). Reads go into the thread's buffer, as there.
+    """
+
+    __slots__ = ("_buffer", "_closed", "_fd", "_loop", "_sock", "arrivals")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+        self._loop = loop
+        self._sock = sock
+        self._fd = sock.fileno()
+        self._buffer = _read_buffer()
+        self.arrivals = _Arrivals()
+        self._closed = False
+        loop.add_reader(self._fd, self._on_readable)
+
+    @classmethod
+    async def connect(cls, loop: asyncio.AbstractEventLoop, host: str, port: int) -> _SelectorWire:
+        if _is_address(host):
+            return await cls._connect_to(loop, host, port)
+        addresses = await _resolve(loop, host, port)
+        if len(addresses) == 1:
+            return await cls._connect_to(loop, addresses[0], port)
+        return await _race(
+            addresses, host, lambda address: cls._connect_to(loop, address, port), lambda wire: wire.close()
+        )
+
+    @classmethod
+    async def _connect_to(cls, loop: asyncio.AbstractEventLoop, address: str, port: int) -> _SelectorWire:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            error = sock.connect_ex((address, port))
+            if error == errno.EINPROGRESS:
+                await _writable(loop, sock)
+                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if error:
+                raise OSError(error, f"connect to {address}:{port}: {os.strerror(error)}")
+            return cls(loop, sock)
+        except BaseException:
+            sock.close()
+            raise
+
+    def _on_readable(self) -> None:
+        """The selector's callback: one read, as asyncio's transports do."""
+        try:
+            count = self._sock.recv_into(self._buffer)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._loop.remove_reader(self._fd)
+            self.arrivals.end(exc)
+            return
+        if not count:  # EOF: stop watching, or level-triggered readiness would fire for ever
+            self._loop.remove_reader(self._fd)
+            self.arrivals.end()
+        elif self.arrivals.add(self._buffer[:count].tobytes()):
+            self._loop.remove_reader(self._fd)
+
+    async def send(self, data: bytes) -> None:
+        if self._closed:
+            raise anyio.BrokenResourceError("the connection is closed")
+        error = self.arrivals.error
+        if error is not None:
+            raise anyio.BrokenResourceError from error
+        sock = self._sock
+        try:
+            sent = sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        if sent == len(data):
+            return
+        view = memoryview(data)[sent:]
+        while view:
+            await _writable(self._loop, sock)
+            try:
+                view = view[sock.send(view) :]
+            except (BlockingIOError, InterruptedError):
+                pass
+
+    async def receive(self) -> bytes:
+        data, resume = await self.arrivals.take()
+        if resume and not self._closed:
+            self._loop.add_reader(self._fd, self._on_readable)
+        return data
+
+    def idle_clean(self) -> bool:
+        return self.arrivals.clean() and not self._closed
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._loop.remove_reader(self._fd)
+            self._sock.close()
+            self.arrivals.end()  # a reader still waiting sees the end, as on a transport's close
+
+    async def aclose(self) -> None:
+        self.close()
+
+
+async def _writable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+    """Wait until `sock` can be written to (or has failed: the next call on it says how)."""
+    fd = sock.fileno()
+    future = loop.create_future()
+    loop.add_writer(fd, _settle, future)
+    try:
+        await future
+    finally:
+        loop.remove_writer(fd)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _idle_poll(sock: socket.socket | None) -> select.poll | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import struct
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -19,7 +21,21 @@ pytestmark = pytest.mark.anyio
 Handler = Callable[[anyio.abc.SocketStream], Awaitable[None]]
 
 
-async def with_peer(handler: Handler, body: Callable[[_sockets.Wire], Awaitable[None]]) -> None:
+Connect = Callable[[str, int], Awaitable[_sockets.Wire]]
+
+
+async def plain(host: str, port: int) -> _sockets.Wire:
+    return await _sockets.connect(host, port, None)
+
+
+async def through_a_transport(host: str, port: int) -> _sockets.Wire:
+    """asyncio's transport-based wire, which TLS connections use, over plain TCP."""
+    return await _sockets._ProtocolWire.connect(asyncio.get_running_loop(), host, port, None)
+
+
+async def with_peer(
+    handler: Handler, body: Callable[[_sockets.Wire], Awaitable[None]], connect: Connect = plain
+) -> None:
     """Run `body` on a Wire connected to a listener whose one connection `handler` serves."""
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
     port = listener.extra(anyio.abc.SocketAttribute.local_port)
@@ -31,7 +47,7 @@ async def with_peer(handler: Handler, body: Callable[[_sockets.Wire], Awaitable[
     with anyio.fail_after(10):
         async with listener, anyio.create_task_group() as tg:
             tg.start_soon(listener.serve, serve)
-            wire = await _sockets.connect("127.0.0.1", port, None)
+            wire = await connect("127.0.0.1", port)
             try:
                 await body(wire)
             finally:
@@ -84,8 +100,56 @@ async def test_a_peer_that_closes_makes_an_idle_connection_unclean() -> None:
     await with_peer(close_at_once, body)
 
 
+async def test_a_send_larger_than_the_kernel_takes_at_once_goes_out_whole() -> None:
+    """More than the socket's buffers hold: the wire waits until it can write the rest."""
+    total = 16 * 1024 * 1024
+    data = bytes(range(256)) * (total // 256)
+
+    async def count_then_answer(conn: anyio.abc.SocketStream) -> None:
+        received = bytearray()
+        while len(received) < total:
+            received += await conn.receive()
+        await conn.send(b"ok" if received == data else b"corrupt")
+
+    async def body(wire: _sockets.Wire) -> None:
+        await wire.send(data)
+        assert b"ok" == await wire.receive()
+
+    await with_peer(count_then_answer, body)
+
+
+async def test_a_reset_connection_fails_the_read_after_what_came_before() -> None:
+    async def answer_then_reset(conn: anyio.abc.SocketStream) -> None:
+        await conn.receive()
+        await conn.send(b"partial")
+        sock = conn.extra(anyio.abc.SocketAttribute.raw_socket)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close sends RST
+
+    async def body(wire: _sockets.Wire) -> None:
+        await wire.send(b"x")
+        assert b"partial" == await wire.receive()
+        with pytest.raises((OSError, anyio.BrokenResourceError)):
+            while await wire.receive():
+                pass
+
+    await with_peer(answer_then_reset, body)
+
+
+def reading_state(wire: _sockets.Wire) -> tuple[bool, int]:
+    """(reading paused, bytes buffered and unread) of either asyncio wire."""
+    if isinstance(wire, _sockets._ProtocolWire):
+        arrivals = wire._protocol.arrivals
+    else:
+        assert isinstance(wire, _sockets._SelectorWire)
+        arrivals = wire.arrivals
+    return arrivals.paused, arrivals.buffered
+
+
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_a_reader_that_falls_behind_stops_the_socket_being_read(anyio_backend: str) -> None:
+@pytest.mark.parametrize("connect", [plain, through_a_transport], ids=["selector", "transport"])
+async def test_a_reader_that_falls_behind_stops_the_socket_being_read(
+    anyio_backend: str, connect: Connect
+) -> None:
     """What is buffered and unread stays under HIGH_WATER plus one read; nothing is lost."""
     total = 8 * _sockets.HIGH_WATER
     block = bytes(range(256)) * 256
@@ -95,17 +159,16 @@ async def test_a_reader_that_falls_behind_stops_the_socket_being_read(anyio_back
             await conn.send(block)
 
     async def body(wire: _sockets.Wire) -> None:
-        assert isinstance(wire, _sockets._ProtocolWire)
-        protocol = wire._protocol
-        await eventually(lambda: protocol.reading_paused)
-        assert protocol.buffered <= _sockets.HIGH_WATER + _sockets.READ_SIZE  # one read at most past it
+        await eventually(lambda: reading_state(wire)[0])
+        assert reading_state(wire)[1] <= _sockets.HIGH_WATER + _sockets.READ_SIZE  # one read at most past it
         received = bytearray()
         while data := await wire.receive():
             received += data
         assert total == len(received)
         assert block * (total // len(block)) == received
+        assert not reading_state(wire)[0]  # reading again once the reader caught up
 
-    await with_peer(flood, body)
+    await with_peer(flood, body, connect)
 
 
 async def test_connections_read_at_once_each_get_their_own_bytes() -> None:
