@@ -2,22 +2,23 @@
 
     python bench/client_cpu.py [--kinds actors,httpx] [--concurrency 1,64,256,1024]
                                [--requests 3000] [--repeat 3] [--base-url URL]
-                               [--stream [--max-tokens 64]]
+                               [--stream [--max-tokens 64]] [--load tasks|workers]
 
 Method (../shared/PERF.md): the server runs in its own process pinned to core 0
 (the package's mock server, unless --base-url names another), each client
 measurement runs in a fresh process pinned to core 1, sends one warm-up
-request, then N chat completions with a fixed number in flight, where N is
---requests or twice the concurrency if that is more (so that every level
-reaches its concurrency and reuses its connections). The figure is the client
-process's CPU seconds (user + sys) divided by N, in microseconds, or with
---stream divided by the chunks received: it does not depend on how fast the
-server is. Each cell is the median of --repeat runs, the kinds interleaved.
-Kinds whose package is not installed are skipped.
+request, then N chat completions with a fixed number in flight (the load: see
+`drive`), where N is --requests or twice the concurrency if that is more (so
+that every level reaches its concurrency and reuses its connections). The
+figure is the client process's CPU seconds (user + sys) divided by N, in
+microseconds, or with --stream divided by the chunks received. Under load it
+hardly depends on the server's speed; at 1 in flight it does (a slower answer
+means a longer sleep before the same work, which then costs more: see
+bench/README.md, "Why not flat"). Each cell is the median of --repeat runs,
+the kinds interleaved. Kinds whose package is not installed are skipped.
 
-Kinds (async ones: N tasks of the backend's own under its semaphore of the
-concurrency; sync ones: that many threads sharing one client, each sending
-its share of N):
+Kinds (async ones: driven by the --load; sync ones: that many threads sharing
+one client, each sending its share of N):
   actors          openai_actors.AsyncOpenAI, asyncio
   actors_trio     openai_actors.AsyncOpenAI, trio
   actors_sync     openai_actors.OpenAI, threads
@@ -80,22 +81,37 @@ def requests_for(requests: int, concurrency: int) -> int:
 One = Callable[[], Awaitable[int]]
 
 
-async def drive(one: One, n: int, concurrency: int) -> tuple[float, float, int]:
+async def drive(one: One, n: int, concurrency: int, load: str = "tasks") -> tuple[float, float, int]:
     """Run `one` n times with `concurrency` in flight; (wall seconds, CPU seconds, chunks).
 
-    The load is the backend's own (asyncio: tasks under an asyncio.Semaphore,
-    as PERF.md's method; trio: a nursery and a trio.Semaphore), not anyio's
-    task group, whose task and cancel scope per request would cost every
-    client here 20 to 25 µs a request of its own.
+    The load is the backend's own, in one of two shapes:
+    - "tasks" (PERF.md's method): a task per request, all created at once,
+      under a semaphore of the concurrency (asyncio: tasks and an
+      asyncio.Semaphore; trio: a nursery and a trio.Semaphore);
+    - "workers": `concurrency` tasks, each sending requests one after the
+      other until n have been sent, as a batch job's workers do. It has no
+      task, semaphore or waiting coroutine per request, so it costs the
+      backend far less (trio's tasks most), and the figure is closer to the
+      client's own cost.
+    Not anyio's task group in either: its task and cancel scope per request
+    would cost every client here 20 to 25 us a request of its own.
     """
     await one()  # warm-up: connection, key, caches
     chunks = 0
+    left = n
 
     async def task(limiter: Any) -> None:
         nonlocal chunks
         async with limiter:
             got = await one()  # not `chunks += await one()`: that reads chunks before the await
         chunks += got
+
+    async def work() -> None:
+        nonlocal chunks, left
+        while left > 0:
+            left -= 1
+            got = await one()
+            chunks += got
 
     started, cpu = time.perf_counter(), cpu_seconds()
     try:
@@ -107,11 +123,18 @@ async def drive(one: One, n: int, concurrency: int) -> tuple[float, float, int]:
 
         limiter: Any = trio.Semaphore(concurrency)
         async with trio.open_nursery() as nursery:
-            for _ in range(n):
-                nursery.start_soon(task, limiter)
+            if load == "workers":
+                for _ in range(min(concurrency, n)):
+                    nursery.start_soon(work)
+            else:
+                for _ in range(n):
+                    nursery.start_soon(task, limiter)
     else:
-        limiter = asyncio.Semaphore(concurrency)
-        await asyncio.gather(*(task(limiter) for _ in range(n)))
+        if load == "workers":
+            await asyncio.gather(*(work() for _ in range(min(concurrency, n))))
+        else:
+            limiter = asyncio.Semaphore(concurrency)
+            await asyncio.gather(*(task(limiter) for _ in range(n)))
     return time.perf_counter() - started, cpu_seconds() - cpu, chunks
 
 
@@ -120,7 +143,7 @@ def sse_chunks(lines: list[bytes]) -> int:
 
 
 async def measure(
-    kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any]
+    kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any], load: str
 ) -> tuple[float, float, int]:
     stream = bool(body.get("stream"))
     if kind in ("actors", "actors_trio", "openai", "openai_aiohttp"):
@@ -149,7 +172,7 @@ async def measure(
                     count += 1
                 return count
 
-            return await drive(one, n, concurrency)
+            return await drive(one, n, concurrency, load)
     if kind == "httpx":
         import httpx
 
@@ -166,7 +189,7 @@ async def measure(
                 async with http.stream("POST", url, json=body, headers=headers) as r:
                     return sse_chunks([line.encode() async for line in r.aiter_lines()])
 
-            return await drive(one, n, concurrency)
+            return await drive(one, n, concurrency, load)
     if kind == "aiohttp":
         import aiohttp
 
@@ -179,7 +202,7 @@ async def measure(
                         return 1
                     return sse_chunks([line async for line in r.content])
 
-            return await drive(one, n, concurrency)
+            return await drive(one, n, concurrency, load)
     raise SystemExit(f"unknown kind {kind!r}")
 
 
@@ -232,14 +255,14 @@ def measure_threads(
         return time.perf_counter() - started, cpu_seconds() - cpu, sum(counts)
 
 
-def worker(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any]) -> None:
+def worker(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any], load: str) -> None:
     if kind in SYNC_KINDS:
         wall, cpu, chunks = measure_threads(kind, n, concurrency, base_url, body)
     else:
         import anyio
 
         backend = "trio" if kind == "actors_trio" else "asyncio"
-        wall, cpu, chunks = anyio.run(measure, kind, n, concurrency, base_url, body, backend=backend)
+        wall, cpu, chunks = anyio.run(measure, kind, n, concurrency, base_url, body, load, backend=backend)
     print(
         json.dumps({"cpu_us": cpu / n * 1e6, "rps": n / wall, "cpu_us_per_chunk": cpu / max(chunks, 1) * 1e6})
     )
@@ -267,7 +290,7 @@ def installed(kind: str) -> bool:
 
 
 def run_one(
-    kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any]
+    kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any], load: str
 ) -> dict[str, float] | str:
     """The worker's figures, or why it failed (its last line of error output)."""
     cmd = [
@@ -280,6 +303,7 @@ def run_one(
         str(concurrency),
         base_url,
         json.dumps(body),
+        load,
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
@@ -291,7 +315,9 @@ def run_one(
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], json.loads(sys.argv[6]))
+        worker(
+            sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], json.loads(sys.argv[6]), sys.argv[7]
+        )
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kinds", default="actors,httpx")
@@ -304,6 +330,12 @@ def main() -> None:
     )
     parser.add_argument("--max-tokens", type=int, default=64, help="with --stream: chunks per reply, about")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument(
+        "--load",
+        choices=("tasks", "workers"),
+        default="tasks",
+        help="async kinds: a task per request under a semaphore (PERF.md), or one worker per slot in flight",
+    )
     args = parser.parse_args()
     kinds = [k for k in args.kinds.split(",") if k]
     for kind in kinds:
@@ -333,7 +365,7 @@ def main() -> None:
                 for kind in kinds:  # interleaved, so drift hits every kind alike
                     if (kind, concurrency) in failures:
                         continue
-                    outcome = run_one(kind, n, concurrency, base_url, body)
+                    outcome = run_one(kind, n, concurrency, base_url, body, args.load)
                     if isinstance(outcome, str):
                         failures[kind, concurrency] = outcome
                     else:
@@ -356,7 +388,7 @@ def main() -> None:
     print()
     print(
         f"Client CPU µs per {unit} (median of {args.repeat}; requests/s in brackets), "
-        f"N = max({args.requests}, 2 * concurrency), server: {'mock' if server else base_url}"
+        f"N = max({args.requests}, 2 * concurrency), load: {args.load}, server: {'mock' if server else base_url}"
     )
     print("| client | " + " | ".join(f"{c:,} in flight" for c in levels) + " |")
     print("| --- |" + " --- |" * len(levels))
@@ -387,7 +419,13 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(
-                {"requests": args.requests, "repeat": args.repeat, "body": body, "results": results},
+                {
+                    "requests": args.requests,
+                    "repeat": args.repeat,
+                    "load": args.load,
+                    "body": body,
+                    "results": results,
+                },
                 f,
                 indent=2,
             )

@@ -11,7 +11,11 @@ the state below needs no locks:
 
 * the admission loop takes calls from the inbox in order and puts each in the
   queue of its origin (the rate-limit issue adds its wait here); it never
-  waits for a connection, so a busy origin does not hold up another;
+  waits for a connection, so a busy origin does not hold up another. When
+  the client is idle (nothing in flight, the inbox empty, no limit set or in
+  force), `submit` does this same work in the caller's task instead, without
+  awaiting in between: the order and the state are the same, and a lone
+  caller's request skips a task switch;
 * lanes: each lane owns one `Channel` (for the native transport, one
   keep-alive connection) and runs one call at a time, taking the next from its
   origin's queue. A lane is spawned when none is idle, up to `max_connections`
