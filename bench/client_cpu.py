@@ -71,6 +71,22 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# Seconds spent in the garbage collector (wall time: it does no I/O), kept by
+# `count_gc` when installed, and the share of it within the last `drive`.
+_gc_seconds = 0.0
+_gc_started = 0.0
+last_gc_seconds = 0.0
+
+
+def count_gc(phase: str, info: dict[str, int]) -> None:
+    """A gc.callbacks entry adding up the time spent collecting."""
+    global _gc_seconds, _gc_started
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    else:
+        _gc_seconds += time.perf_counter() - _gc_started
+
+
 def requests_for(requests: int, concurrency: int) -> int:
     return max(requests, 2 * concurrency)
 
@@ -113,6 +129,8 @@ async def drive(one: One, n: int, concurrency: int, load: str = "tasks") -> tupl
             got = await one()
             chunks += got
 
+    global last_gc_seconds
+    gc_before = _gc_seconds
     started, cpu = time.perf_counter(), cpu_seconds()
     try:
         import asyncio
@@ -135,6 +153,7 @@ async def drive(one: One, n: int, concurrency: int, load: str = "tasks") -> tupl
         else:
             limiter = asyncio.Semaphore(concurrency)
             await asyncio.gather(*(task(limiter) for _ in range(n)))
+    last_gc_seconds = _gc_seconds - gc_before
     return time.perf_counter() - started, cpu_seconds() - cpu, chunks
 
 
@@ -256,6 +275,9 @@ def measure_threads(
 
 
 def worker(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any], load: str) -> None:
+    import gc
+
+    gc.callbacks.append(count_gc)
     if kind in SYNC_KINDS:
         wall, cpu, chunks = measure_threads(kind, n, concurrency, base_url, body)
     else:
@@ -263,9 +285,13 @@ def worker(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, A
 
         backend = "trio" if kind == "actors_trio" else "asyncio"
         wall, cpu, chunks = anyio.run(measure, kind, n, concurrency, base_url, body, load, backend=backend)
-    print(
-        json.dumps({"cpu_us": cpu / n * 1e6, "rps": n / wall, "cpu_us_per_chunk": cpu / max(chunks, 1) * 1e6})
-    )
+    figures = {
+        "cpu_us": cpu / n * 1e6,
+        "rps": n / wall,
+        "cpu_us_per_chunk": cpu / max(chunks, 1) * 1e6,
+        "gc_us": last_gc_seconds / n * 1e6,  # part of cpu_us (async kinds only)
+    }
+    print(json.dumps(figures))
 
 
 # -- the orchestration -----------------------------------------------------------
@@ -378,7 +404,8 @@ def main() -> None:
                     key: statistics.median(r[key] for r in runs[kind]) for key in runs[kind][0]
                 }
                 print(
-                    f"{kind:>15} @ {concurrency:>5}: {cell[figure]:7.1f} µs/{unit}  {cell['rps']:7.0f} req/s",
+                    f"{kind:>15} @ {concurrency:>5}: {cell[figure]:7.1f} µs/{unit}  {cell['rps']:7.0f} req/s"
+                    f"  (garbage collection {cell['gc_us']:.1f} µs/request)",
                     flush=True,
                 )
     finally:
