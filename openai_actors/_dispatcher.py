@@ -40,6 +40,7 @@ since its state is unknown), a call waiting for a retry is dropped when due.
 
 from __future__ import annotations
 
+import contextvars
 import heapq
 import itertools
 import logging
@@ -166,6 +167,8 @@ class Dispatcher:
         # up the backend on each call (a tenth of the cost on asyncio; it is
         # read several times a request). Chosen in run(), in the loop.
         self._now: Callable[[], float] = anyio.current_time
+        # The context lanes start in (see _hand_off); taken in run(), in the dispatcher's task.
+        self._context = contextvars.Context()
         # Set by whoever fills the empty inbox while admission waits on it (see _admission_loop).
         self._inbox_filled: Signal | None = None
         self._pools: dict[Origin, _Pool] = {}
@@ -186,6 +189,7 @@ class Dispatcher:
         """Run until `stop()`; started with `task_group.start(dispatcher.run)`."""
         self._stopped = anyio.Event()
         self._now = loop_clock()
+        self._context = contextvars.copy_context()
         if self.running or self.closed:
             # Stopped before it ever ran (close() right after the first request):
             # whatever reached the inbox meanwhile still gets its answer.
@@ -423,7 +427,11 @@ class Dispatcher:
         elif pool.lanes < self._max_lanes:
             pool.lanes += 1
             assert self._task_group is not None
-            self._task_group.start_soon(self._lane, pool, call)
+            # In the dispatcher's own context, never the caller's (a lone
+            # caller's request may get here from its own task): a lane serves
+            # everyone's requests, and tasks inherit their starter's context
+            # variables (log bindings, tracing spans, a key provider's view).
+            self._context.run(self._task_group.start_soon, self._lane, pool, call)
         else:
             pool.waiting[call] = None
             call.queue = pool.waiting

@@ -86,6 +86,35 @@ class TestConcurrency:
             assert 5 == server.connections_opened
 
 
+class TestContext:
+    async def test_a_lane_started_for_one_caller_does_not_carry_its_context_to_others(
+        self, server: MockServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A lone caller's request may start a lane from the caller's own task; that lane then
+        serves every caller, so it must not run in the first one's context (its log bindings)."""
+        from openai_actors import _dispatcher
+
+        monkeypatch.setattr(_dispatcher, "LANE_IDLE", 0.05)
+        caplog.set_level(logging.DEBUG, logger="openai_actors")
+
+        async def ask(caller: str | None) -> None:
+            if caller is not None:
+                structlog.contextvars.bind_contextvars(caller=caller)
+            await client.chat.completions.create(**chat_body())
+
+        merge = [structlog.contextvars.merge_contextvars]
+        async with client_for(server) as client:
+            await client.chat.completions.create(**chat_body())  # the dispatcher is up, admission idle
+            await until(server, lambda s: s.open_connections == 0)  # its lane retired
+            with structlog.testing.capture_logs(processors=merge) as captured:
+                for caller in ("A", None):  # each in a task, and so a context, of its own
+                    async with anyio.create_task_group() as tg:
+                        tg.start_soon(ask, caller)
+        assert 2 == server.connections_opened  # A's request started a new lane
+        starts = [e for e in captured if e["event"] == "request.start"]
+        assert [None, None] == [e.get("caller") for e in starts]
+
+
 class TestRetries:
     async def test_a_5xx_is_retried_until_it_succeeds(self, server: MockServer) -> None:
         """Two 500s then the answer: the caller sees only the answer; the retry count header counts."""
