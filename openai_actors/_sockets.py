@@ -327,6 +327,8 @@ class _ProtocolWire:
             error = protocol.arrivals.error
             if error is not None:
                 raise anyio.BrokenResourceError from error
+            if self._transport.is_closing():
+                raise anyio.BrokenResourceError("the connection is closed")
 
     async def receive(self) -> bytes:
         data, resume = await self._protocol.arrivals.take()
@@ -381,7 +383,7 @@ class _SelectorWire:
     transport (`_ProtocolWire`). Reads go into the thread's buffer, as there.
     """
 
-    __slots__ = ("_buffer", "_closed", "_fd", "_loop", "_sock", "arrivals")
+    __slots__ = ("_buffer", "_closed", "_fd", "_loop", "_sock", "_writing", "arrivals")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
         self._loop = loop
@@ -390,6 +392,7 @@ class _SelectorWire:
         self._buffer = _read_buffer()
         self.arrivals = _Arrivals()
         self._closed = False
+        self._writing: asyncio.Future[None] | None = None  # a send waiting for room
         loop.add_reader(self._fd, self._on_readable)
 
     @classmethod
@@ -410,12 +413,9 @@ class _SelectorWire:
         try:
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            error = sock.connect_ex((address, port))
-            if error == errno.EINPROGRESS:
+            if _start_connect(sock, address, port):
                 await _writable(loop, sock)
-                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-            if error:
-                raise OSError(error, f"connect to {address}:{port}: {os.strerror(error)}")
+                _raise_connect_error(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), address, port)
             return cls(loop, sock)
         except BaseException:
             sock.close()
@@ -452,11 +452,24 @@ class _SelectorWire:
             return
         view = memoryview(data)[sent:]
         while view:
-            await _writable(self._loop, sock)
+            await self._writable()
             try:
                 view = view[sock.send(view) :]
             except (BlockingIOError, InterruptedError):
                 pass
+
+    async def _writable(self) -> None:
+        """Wait for room to write; close() wakes the wait, which then fails."""
+        future = self._writing = self._loop.create_future()
+        self._loop.add_writer(self._fd, _settle, future)
+        try:
+            await future
+        finally:
+            self._writing = None
+            if not self._closed:  # close() unregistered it before the fd could be reused
+                self._loop.remove_writer(self._fd)
+        if self._closed:
+            raise anyio.BrokenResourceError("the connection is closed")
 
     async def receive(self) -> bytes:
         data, resume = await self.arrivals.take()
@@ -470,12 +483,37 @@ class _SelectorWire:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            # Out of the selector before the fd is closed: its number may be
+            # reused at once, and a stale registration would be the new socket's.
             self._loop.remove_reader(self._fd)
+            writing = self._writing
+            if writing is not None:
+                self._loop.remove_writer(self._fd)
+                _settle(writing)
             self._sock.close()
             self.arrivals.end()  # a reader still waiting sees the end, as on a transport's close
 
     async def aclose(self) -> None:
         self.close()
+
+
+# What a non-blocking connect() answers while the connection is being made
+# (EWOULDBLOCK on Windows; EINTR: a signal interrupted the call, not the connecting).
+_CONNECTING: Final = frozenset({errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EINTR})
+
+
+def _start_connect(sock: socket.socket, address: str, port: int) -> bool:
+    """Start connecting the non-blocking `sock`; True if the caller must wait until it is writable."""
+    error = sock.connect_ex((address, port))
+    if error in _CONNECTING:
+        return True
+    _raise_connect_error(error, address, port)
+    return False
+
+
+def _raise_connect_error(error: int, address: str, port: int) -> None:
+    if error:
+        raise OSError(error, f"connect to {address}:{port}: {os.strerror(error)}")
 
 
 async def _writable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
@@ -542,11 +580,9 @@ class _TrioSocketWire:
         try:
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if sock.connect_ex((address, port)) == errno.EINPROGRESS:
+            if _start_connect(sock, address, port):
                 await trio.lowlevel.wait_writable(sock)
-            error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-            if error:
-                raise OSError(error, f"connect to {address}:{port}: {os.strerror(error)}")
+                _raise_connect_error(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), address, port)
         except BaseException:
             sock.close()
             raise
@@ -561,7 +597,10 @@ class _TrioSocketWire:
             try:
                 sent = sock.send(view)
             except BlockingIOError:
-                await trio.lowlevel.wait_writable(sock)
+                try:
+                    await trio.lowlevel.wait_writable(sock)
+                except trio.ClosedResourceError:  # aclose() while waiting
+                    raise anyio.BrokenResourceError("the connection is closed") from None
             else:
                 view = view[sent:]
         self._sent = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 import struct
 from collections.abc import Awaitable, Callable
@@ -116,6 +117,67 @@ async def test_a_send_larger_than_the_kernel_takes_at_once_goes_out_whole() -> N
         assert b"ok" == await wire.receive()
 
     await with_peer(count_then_answer, body)
+
+
+class _Connecting:
+    """A socket whose connect_ex answers `error`."""
+
+    def __init__(self, error: int) -> None:
+        self.error = error
+
+    def connect_ex(self, address: tuple[str, int]) -> int:
+        return self.error
+
+
+@pytest.mark.parametrize("error", [errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EINTR])
+def test_a_connect_still_in_progress_is_waited_for(error: int) -> None:
+    """EWOULDBLOCK is how Windows says EINPROGRESS; EINTR interrupted the call, not the connecting."""
+    assert _sockets._start_connect(_Connecting(error), "127.0.0.1", 1)  # type: ignore[arg-type]
+
+
+def test_a_connect_that_failed_at_once_is_an_oserror_naming_the_address() -> None:
+    with pytest.raises(OSError, match=r"127\.0\.0\.1:1"):
+        _sockets._start_connect(_Connecting(errno.ECONNREFUSED), "127.0.0.1", 1)  # type: ignore[arg-type]
+    assert not _sockets._start_connect(_Connecting(0), "127.0.0.1", 1)  # type: ignore[arg-type]
+
+
+async def test_closing_a_wire_fails_a_send_waiting_for_room_and_leaves_nothing_registered() -> None:
+    """The send fails at once; the next connection (likely on the same descriptor) works."""
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    release = anyio.Event()
+
+    async def serve(conn: anyio.abc.SocketStream) -> None:
+        async with conn:
+            first = await conn.receive()
+            if first.startswith(b"hold"):
+                await release.wait()  # never reads on: the sender's buffers fill
+            else:
+                await conn.send(b"echo " + first)
+
+    failed: list[BaseException] = []
+
+    async def flood(wire: _sockets.Wire) -> None:
+        try:
+            await wire.send(b"hold" + bytes(64 * 1024 * 1024))
+        except (OSError, anyio.BrokenResourceError) as exc:
+            failed.append(exc)
+
+    with anyio.fail_after(10):
+        async with listener, anyio.create_task_group() as tg:
+            tg.start_soon(listener.serve, serve)
+            wire = await _sockets.connect("127.0.0.1", port, None)
+            async with anyio.create_task_group() as senders:
+                senders.start_soon(flood, wire)
+                await anyio.wait_all_tasks_blocked()  # the send waits for room
+                await wire.aclose()
+            assert 1 == len(failed)
+            again = await _sockets.connect("127.0.0.1", port, None)
+            await again.send(b"ping")
+            assert b"echo ping" == await again.receive()
+            await again.aclose()
+            release.set()
+            tg.cancel_scope.cancel()
 
 
 async def test_a_reset_connection_fails_the_read_after_what_came_before() -> None:
