@@ -80,8 +80,17 @@ class PortalThread:
         self._thread = thread
 
     def call(self, fn: Any, *args: Any) -> Any:
-        """Run `fn(*args)` in the loop thread and wait for its result."""
-        return self.start(fn, *args).result()
+        """Run `fn(*args)` in the loop thread and wait for its result.
+
+        If the wait is interrupted (Ctrl-C, another signal's handler), the
+        task in the loop thread is cancelled rather than left to run on.
+        """
+        future = self.start(fn, *args)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # does nothing if it had finished
+            raise
 
     def start(self, fn: Any, *args: Any) -> PortalFuture:
         """Start `fn(*args)` in the loop thread; the future can be cancelled."""

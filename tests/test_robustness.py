@@ -328,6 +328,45 @@ def test_an_interruption_inside_start_still_withdraws_the_request(
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals only")
+def test_an_interrupted_wait_on_the_loop_thread_cancels_what_it_waited_for() -> None:
+    """What sync streams and batches wait on in the loop thread stops when their caller is
+    interrupted, instead of running on unwatched."""
+    from openai_actors._portal import PortalThread
+
+    started, cancelled = threading.Event(), threading.Event()
+
+    async def forever() -> None:
+        started.set()
+        try:
+            await anyio.sleep_forever()
+        except anyio.get_cancelled_exc_class():
+            cancelled.set()
+            raise
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, interrupted)
+    portal = PortalThread()
+    waiter = threading.get_ident()
+
+    def interrupt_once_started() -> None:
+        assert started.wait(10)
+        signal.pthread_kill(waiter, signal.SIGUSR1)
+
+    helper = threading.Thread(target=interrupt_once_started)
+    try:
+        helper.start()
+        with pytest.raises(_Interrupted):
+            portal.call(forever)
+        assert cancelled.wait(10)
+    finally:
+        helper.join(10)
+        portal.stop()
+        signal.signal(signal.SIGUSR1, previous)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals only")
 def test_a_signal_whose_handler_is_pending_interrupts_a_waiting_sync_caller(server: MockServer) -> None:
     """A signal caught by another thread leaves its Python handler pending for the main thread,
     which, blocked on a lock, would not run it until the request finished; the wait is sliced, so
