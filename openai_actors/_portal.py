@@ -9,6 +9,7 @@ cheap), and stops on `close()` or when the client is garbage-collected.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
@@ -83,13 +84,15 @@ class PortalThread:
         """Run `fn(*args)` in the loop thread and wait for its result.
 
         If the wait is interrupted (Ctrl-C, another signal's handler), the
-        task in the loop thread is cancelled rather than left to run on.
+        task in the loop thread is cancelled rather than left to run on,
+        even when the interruption comes while the task is being handed over
+        (inside `start`, before there is a future to cancel).
         """
-        future = self.start(fn, *args)
+        task = _Cancellable(fn, args)
         try:
-            return future.result()
+            return self.start(task.run).result()
         except BaseException:
-            future.cancel()  # does nothing if it had finished
+            self.call_soon(task.cancel)
             raise
 
     def start(self, fn: Any, *args: Any) -> PortalFuture:
@@ -132,6 +135,38 @@ class PortalThread:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+
+class _Cancellable:
+    """A call run in the loop thread that can be cancelled from there before or after it starts.
+
+    Both methods run in the loop thread (`cancel` through `call_soon`), so
+    they need no lock: a cancel that comes first makes the call not run.
+    """
+
+    __slots__ = ("_args", "_cancelled", "_fn", "_scope")
+
+    def __init__(self, fn: Any, args: tuple[Any, ...]) -> None:
+        self._fn = fn
+        self._args = args
+        self._scope: anyio.CancelScope | None = None
+        self._cancelled = False
+
+    async def run(self) -> Any:
+        if self._cancelled:  # withdrawn before it started: do not start it at all
+            return None
+        with anyio.CancelScope() as scope:
+            self._scope = scope
+            result = self._fn(*self._args)
+            if inspect.isawaitable(result):  # call() runs plain functions too
+                result = await result
+            return result
+        return None  # cancelled: nobody waits for the result any more
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        if self._scope is not None:
+            self._scope.cancel()
 
 
 class PortalFuture:

@@ -366,6 +366,27 @@ def test_an_interrupted_wait_on_the_loop_thread_cancels_what_it_waited_for() -> 
         signal.signal(signal.SIGUSR1, previous)
 
 
+@pytest.mark.anyio
+async def test_a_call_withdrawn_before_the_loop_thread_starts_it_never_runs() -> None:
+    """An interruption can come while the call is being handed over, before there is a future to
+    cancel: the withdrawal, queued behind the hand-over in the loop thread, still stops it."""
+    from openai_actors._portal import _Cancellable
+
+    ran: list[str] = []
+
+    async def record(what: str) -> str:
+        ran.append(what)
+        return what
+
+    withdrawn = _Cancellable(record, ("withdrawn",))
+    withdrawn.cancel()
+    assert await withdrawn.run() is None
+    kept = _Cancellable(record, ("kept",))
+    assert "kept" == await kept.run()
+    assert ["kept"] == ran
+    assert 3 == await _Cancellable(len, ("abc",)).run()  # plain functions too
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals only")
 def test_a_signal_whose_handler_is_pending_interrupts_a_waiting_sync_caller(server: MockServer) -> None:
     """A signal caught by another thread leaves its Python handler pending for the main thread,
