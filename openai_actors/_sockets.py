@@ -408,14 +408,8 @@ class _SelectorWire:
 
     @classmethod
     async def _connect_to(cls, loop: asyncio.AbstractEventLoop, address: str, port: int) -> _SelectorWire:
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = await _connected(address, port, lambda sock: _writable(loop, sock))
         try:
-            sock.setblocking(False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if _start_connect(sock, address, port):
-                await _writable(loop, sock)
-                _raise_connect_error(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), address, port)
             return cls(loop, sock)
         except BaseException:
             sock.close()
@@ -502,6 +496,27 @@ class _SelectorWire:
 _CONNECTING: Final = frozenset({errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EINTR})
 
 
+async def _connected(
+    address: str, port: int, writable: Callable[[socket.socket], Awaitable[object]]
+) -> socket.socket:
+    """A non-blocking TCP socket connected to an IP address, waiting with `writable` (the backend's).
+
+    Closed again on any failure or cancellation, so nothing leaks.
+    """
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if _start_connect(sock, address, port):
+            await writable(sock)
+            _raise_connect_error(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), address, port)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def _start_connect(sock: socket.socket, address: str, port: int) -> bool:
     """Start connecting the non-blocking `sock`; True if the caller must wait until it is writable."""
     error = sock.connect_ex((address, port))
@@ -575,18 +590,7 @@ class _TrioSocketWire:
         """A connection to an IP address: straight to the kernel, no task group for one address."""
         import trio
 
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setblocking(False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if _start_connect(sock, address, port):
-                await trio.lowlevel.wait_writable(sock)
-                _raise_connect_error(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), address, port)
-        except BaseException:
-            sock.close()
-            raise
-        return cls(sock)
+        return cls(await _connected(address, port, trio.lowlevel.wait_writable))
 
     async def send(self, data: bytes) -> None:
         import trio
