@@ -225,6 +225,18 @@ async def measure(
     raise SystemExit(f"unknown kind {kind!r}")
 
 
+def official_pool_limits(size: int) -> Any:
+    """Limits for the official client's HTTP pool, `size` connections, all kept alive.
+
+    openai 3.x is built on httpx2 (2.x on httpx), each with its own Limits
+    class: the one of the package the official client's own pool comes from.
+    """
+    import openai
+
+    http = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.partition(".")[0])
+    return http.Limits(max_connections=size, max_keepalive_connections=size)
+
+
 def measure_threads(
     kind: str, n: int, threads: int, base_url: str, body: dict[str, Any]
 ) -> tuple[float, float, int]:
@@ -236,17 +248,13 @@ def measure_threads(
     else:
         import openai
 
-        # openai 3.x is built on httpx2 (2.x on httpx): its own Limits class.
-        http = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.partition(".")[0])
-
         # A pool as large as the threads: the official default (100 kept alive) would
         # make connections churn above 100 threads and measure that instead.
-        limits = http.Limits(max_connections=threads, max_keepalive_connections=threads)
         client = openai.OpenAI(
             api_key="sk-bench",
             base_url=base_url,
             max_retries=0,
-            http_client=openai.DefaultHttpxClient(limits=limits),
+            http_client=openai.DefaultHttpxClient(limits=official_pool_limits(threads)),
         )
     stream = bool(body.get("stream"))
     counts = [0] * threads

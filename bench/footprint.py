@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import statistics
@@ -25,6 +24,9 @@ import subprocess
 import sys
 import time
 from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import client_cpu
 
 # The mock holds each request this long: every request is still pending when
 # the RSS is read (the reading waits for all of them to be submitted).
@@ -83,15 +85,12 @@ def memory_worker(kind: str, in_flight: int, base_url: str) -> None:
         elif kind == "openai":
             import openai
 
-            # openai 3.x is built on httpx2 (2.x on httpx): its own Limits class.
-            http = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.partition(".")[0])
-            limits = http.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
             client = openai.AsyncOpenAI(
                 api_key="sk-x",
                 base_url=base_url,
                 max_retries=0,
                 timeout=60,
-                http_client=openai.DefaultAsyncHttpxClient(limits=limits),
+                http_client=openai.DefaultAsyncHttpxClient(limits=client_cpu.official_pool_limits(in_flight)),
             )
         else:
             client = None
