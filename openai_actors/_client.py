@@ -227,6 +227,22 @@ class _ClientBase:
     def _after_copy(self) -> None:
         pass
 
+    def _result(
+        self,
+        call: Call,
+        head: RawResponse | StreamBody,
+        cast: Callable[[dict[str, Any]], Any] | None,
+        stream_item: Callable[[Any], Any] | None,
+    ) -> Any:
+        """The caller's result: a stream of `stream_item`s, or the whole body as `cast` builds it."""
+        if isinstance(head, StreamBody):
+            assert stream_item is not None
+            return self._stream(call, head, stream_item)
+        return _whole(call, head, cast)
+
+    def _stream(self, call: Call, body: StreamBody, item: Callable[[Any], Any]) -> Any:
+        raise NotImplementedError
+
     # -- options, as attributes the official SDK has ------------------------------
 
     @property
@@ -495,20 +511,19 @@ class AsyncOpenAI(_ClientBase):
         call.submitted_at = time.perf_counter()
         await self._execute(call)
         head = check_outcome(call)
-
-        def parse(head: RawResponse | StreamBody) -> Any:
-            if isinstance(head, StreamBody):
-                assert stream_item is not None
-                return AsyncStream(call, head, stream_item, self._core.loop, self._owner)
-            return _whole(call, head, cast)
-
         if mode is None:
-            return parse(head)
+            return self._result(call, head, cast, stream_item)
+        # Not a closure: its variables would be cells, made for every request
+        # on entry and held through the whole wait (bench/README.md, "trio").
+        parse = functools.partial(self._result, call, cast=cast, stream_item=stream_item)
         if mode == "raw":
             return LegacyAPIResponse(call, head, parse, self._closer(), self._owner)
         if not isinstance(head, StreamBody):  # a 3xx that was not followed: it came whole
             head = StreamBody.complete(call, head)
         return AsyncAPIResponse(call, head, parse, self._closer(), self._owner)
+
+    def _stream(self, call: Call, body: StreamBody, item: Callable[[Any], Any]) -> Any:
+        return AsyncStream(call, body, item, self._core.loop, self._owner)
 
     def _closer(self) -> Callable[[Callable[[], None]], None]:
         """How raw responses close their body from a finalizer: in this client's loop."""
@@ -707,20 +722,17 @@ class OpenAI(_ClientBase):
         call.submitted_at = time.perf_counter()
         self._execute(call)
         head = check_outcome(call)
-
-        def parse(head: RawResponse | StreamBody) -> Any:
-            if isinstance(head, StreamBody):
-                assert stream_item is not None
-                return Stream(call, head, stream_item, self._portal, self._owner)
-            return _whole(call, head, cast)
-
         if mode is None:
-            return parse(head)
+            return self._result(call, head, cast, stream_item)
+        parse = functools.partial(self._result, call, cast=cast, stream_item=stream_item)  # as in AsyncOpenAI
         if mode == "raw":
             return LegacyAPIResponse(call, head, parse, self._portal.call_soon, self._owner)
         if not isinstance(head, StreamBody):  # a 3xx that was not followed: it came whole
             head = StreamBody.complete(call, head)
         return APIResponse(call, head, parse, self._portal, self._owner)
+
+    def _stream(self, call: Call, body: StreamBody, item: Callable[[Any], Any]) -> Any:
+        return Stream(call, body, item, self._portal, self._owner)
 
     def get(
         self,
