@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -141,6 +141,9 @@ class RawServer:
         self.replies: list[bytes] = []
         # Set to hold each connection open after its reply, until released.
         self.linger: threading.Event | None = None
+        # Requests read so far; `on_request` (if set) is called with the count before each reply.
+        self.requests = 0
+        self.on_request: Callable[[int], None] | None = None
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
@@ -162,6 +165,9 @@ class RawServer:
                     if not chunk:
                         break
                     data += chunk
+                self.requests += 1
+                if self.on_request is not None:
+                    self.on_request(self.requests)
                 reply = (
                     self.replies.pop(0)
                     if self.replies

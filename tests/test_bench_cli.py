@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,8 @@ from openai_actors._bench._load import Recorder, Stop, arrival_offsets, run_conc
 from openai_actors._bench._record import Record
 from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize
 from openai_actors._bench._workload import Workload, prompt_text, request_body
+
+from .conftest import RawServer
 
 HAS_OPENAI = importlib.util.find_spec("openai") is not None
 
@@ -294,6 +297,7 @@ OPTIONAL_NUMBER = (int, float, type(None))
 RUN_FIELDS: dict[str, Any] = {
     "client": str,
     "backend": str,
+    "complete": bool,
     "concurrency": (int, type(None)),
     "rate": OPTIONAL_NUMBER,
     "requests": int,
@@ -330,9 +334,32 @@ TOP_FIELDS = {
     "slo",
     "backend",
     "compare",
+    "stopped",
     "runs",
     "comparisons",
 }
+
+
+COMPLETION = json.dumps(
+    {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+).encode()
+
+
+def _reply(status: int, body: bytes) -> bytes:
+    head = f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+def _raw(server: RawServer) -> tuple[str, ...]:
+    """Options for a run against `server`: one warm-up request, no retries."""
+    return ("--base-url", server.url, "--max-retries", "0", "--warmup", "1")
 
 
 def bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
@@ -498,6 +525,13 @@ class TestBenchCommand:
             (["--slo-ttft-ms", "100"], "--slo-ttft-ms needs --stream"),
             (["--base-url", "http://127.0.0.1:1/v1", "--mock-latency", "1"], "apply to the mock server"),
             (["--json", "/nonexistent/dir/out.json"], "no directory /nonexistent/dir"),
+            (["--json", "."], "--json .: is a directory"),
+            (["--base-url", "notaurl"], "--base-url: base_url must be an http:// or https:// URL"),
+            (["--prompt-tokens", "1000000000000"], "must be at most 1,000,000, not 1,000,000,000,000"),
+            (["--concurrency", "1000000000000"], "must be at most 1,000,000"),
+            (["--sweep", "2,8,2"], "each concurrency once: 2 repeated"),
+            (["--seed", "3"], "--seed applies to --poisson arrivals only"),
+            (["--mock-chunk-delay", "0.01"], "--mock-chunk-delay applies to --stream only"),
         ],
     )
     def test_bad_arguments(self, tmp_path: Path, args: list[str], message: str) -> None:
@@ -542,6 +576,70 @@ class TestBenchCommand:
         check_document(document)
         assert {"APIConnectionError": 3} == document["runs"][0]["errors"]
         assert "every one of 3 requests failed" in done.stderr
+
+    def test_no_more_in_flight_than_requests(self, tmp_path: Path) -> None:
+        """A concurrency above the run's requests would be idle workers: the level is the number of requests."""
+        done, document = bench(tmp_path, "--requests", "3", "--concurrency", "50")
+        assert 0 == done.returncode, done.stderr
+        [run] = document["runs"]
+        assert (3, 3) == (run["concurrency"], run["ok"])
+        assert "3 in flight" in done.stdout
+
+    def test_a_refusing_server_is_not_called_down(self, tmp_path: Path, raw_server: RawServer) -> None:
+        """Warm-up answered 401: the message names the error, without asking whether the server is up."""
+        raw_server.replies = [_reply(401, b'{"error": {"message": "bad key"}}')] * 2
+        done, _ = bench(tmp_path, *_raw(raw_server), "--requests", "2")
+        assert 1 == done.returncode
+        assert "failed (AuthenticationError" in done.stderr
+        assert "is the server up" not in done.stderr
+
+    def test_runs_measured_before_a_failed_warm_up_are_kept(
+        self, tmp_path: Path, raw_server: RawServer
+    ) -> None:
+        """Level 2's warm-up all fails (500s): level 1's run is still printed and written, and why it stopped."""
+        raw_server.replies = [_reply(200, COMPLETION)] * 4  # level 1: one warm-up, three measured; then 500s
+        done, document = bench(tmp_path, *_raw(raw_server), "--sweep", "1,2", "--requests", "3")
+        assert 1 == done.returncode
+        check_document(document)
+        [run] = document["runs"]
+        assert (1, 3, True) == (run["concurrency"], run["ok"], run["complete"])
+        assert "every warm-up request" in document["stopped"]
+        assert "InternalServerError" in document["stopped"]
+        assert "stopped early" in done.stdout
+        assert "every warm-up request" in done.stderr
+
+    @pytest.mark.parametrize("backend", ["asyncio", "trio"])
+    def test_an_interrupted_run_keeps_what_it_measured(
+        self, tmp_path: Path, raw_server: RawServer, backend: str
+    ) -> None:
+        """SIGINT during level 2: level 1 whole, level 2 as far as it got (marked), exit status 130."""
+        raw_server.replies = [_reply(200, COMPLETION)] * 50
+        out = tmp_path / "bench.json"
+        command = [sys.executable, "-m", "openai_actors", "bench", *_raw(raw_server), "--backend", backend]
+        command += ["--sweep", "1,2", "--requests", "3", "--json", str(out)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def interrupt(count: int) -> None:
+            # Requests 1-4: level 1 (one warm-up, three measured); 5: level 2's warm-up;
+            # 6 is measured and answered; the interruption comes as 7 arrives.
+            if count == 7:
+                process.send_signal(signal.SIGINT)
+
+        raw_server.on_request = interrupt
+        try:
+            stdout, stderr = process.communicate(timeout=50)
+        finally:
+            process.kill()
+        assert 130 == process.returncode, stderr
+        document = json.loads(out.read_text())
+        check_document(document)
+        whole, cut = document["runs"]
+        assert (1, 3, True) == (whole["concurrency"], whole["ok"], whole["complete"])
+        assert (2, False) == (cut["concurrency"], cut["complete"])
+        assert cut["ok"] >= 1  # request 6, at least; those cut off are not counted
+        assert ("interrupted", []) == (document["stopped"], document["comparisons"])
+        assert "(cut short)" in stdout
+        assert "interrupted" in stderr
 
     def test_the_command_lists_bench_beside_mock_and_version(self) -> None:
         """`python -m openai_actors` names the bench command, and the others still work."""

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
+from .._options import parse_base_url
 from .._ratelimit import RateLimit
 from ._drivers import CLIENTS, OFFICIAL, OFFICIAL_AIOHTTP
 from ._load import Level, Stop
@@ -33,6 +34,10 @@ PROG: Final = "openai-actors bench"
 DEFAULT_REQUESTS: Final = 1000
 DEFAULT_CONCURRENCY: Final = 32
 DEFAULT_API_KEY: Final = "sk-bench"
+# Far above any model's context or any client's useful concurrency, and low
+# enough that what they ask for (a prompt string, a task per slot) fits in memory.
+MAX_PROMPT_TOKENS: Final = 1_000_000
+MAX_CONCURRENCY: Final = 1_000_000
 # What each client besides this one needs installed, and how to install it.
 _NEEDS: Final = {
     OFFICIAL: (("openai",), "pip install openai"),
@@ -61,13 +66,15 @@ are nearest-rank. Ratios say how many times better openai_actors is.
 # --- argument types ---------------------------------------------------------------
 
 
-def _int(text: str, least: int) -> int:
+def _int(text: str, least: int, most: int | None = None) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
     if value < least:
         raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+    if most is not None and value > most:
+        raise argparse.ArgumentTypeError(f"must be at most {most:,}, not {value:,}")
     return value
 
 
@@ -77,6 +84,14 @@ def _positive_int(text: str) -> int:
 
 def _non_negative_int(text: str) -> int:
     return _int(text, 0)
+
+
+def _concurrency(text: str) -> int:
+    return _int(text, 1, MAX_CONCURRENCY)
+
+
+def _prompt_tokens(text: str) -> int:
+    return _int(text, 1, MAX_PROMPT_TOKENS)
 
 
 def _float(text: str) -> float:
@@ -109,7 +124,12 @@ def _levels(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"expected concurrencies separated by commas, like 1,16,64; not {text!r}"
         )
-    return tuple(_positive_int(item) for item in items)
+    levels = tuple(_concurrency(item) for item in items)
+    repeated = sorted({level for level in levels if levels.count(level) > 1})
+    if repeated:
+        # Each level's runs are paired by level for the ratios: a repeat would pair the wrong ones.
+        raise argparse.ArgumentTypeError(f"each concurrency once: {', '.join(map(str, repeated))} repeated")
+    return levels
 
 
 def _clients(text: str) -> tuple[str, ...]:
@@ -186,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     workload.add_argument(
         "--prompt-tokens",
-        type=_positive_int,
+        type=_prompt_tokens,
         default=64,
         metavar="N",
         help="prompt size, at ~4 characters per token (default: %(default)s)",
@@ -216,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     shape = load.add_mutually_exclusive_group()
     shape.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=_concurrency,
         metavar="C",
         help=f"C requests always in flight (default: {DEFAULT_CONCURRENCY})",
     )
@@ -230,9 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sweep", type=_levels, metavar="C,C,...", help="one run per concurrency, e.g. 1,16,64,256"
     )
     load.add_argument("--poisson", action="store_true", help="with --rate: exponential gaps between arrivals")
-    load.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="with --poisson: the random seed (default: 0)"
-    )
+    load.add_argument("--seed", type=int, metavar="N", help="with --poisson: the random seed (default: 0)")
 
     pacing = parser.add_argument_group("rate control (openai_actors.RateLimit)")
     pacing.add_argument("--rpm", type=_positive_float, metavar="N", help="requests per minute")
@@ -281,24 +299,41 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         parser.error("--slo-ttft-ms needs --stream (time to first token is measured on streams)")
     if args.poisson and args.rate is None:
         parser.error("--poisson needs --rate")
+    if args.seed is not None and not args.poisson:
+        parser.error("--seed applies to --poisson arrivals only")
+    if args.mock_chunk_delay is not None and not args.stream:
+        parser.error("--mock-chunk-delay applies to --stream only (it spaces a stream's chunks)")
+    if args.base_url is not None:
+        try:
+            parse_base_url(args.base_url)
+        except ValueError as exc:
+            parser.error(f"--base-url: {exc}")
     if args.base_url is not None and (args.mock_latency is not None or args.mock_chunk_delay is not None):
         parser.error("--mock-latency and --mock-chunk-delay apply to the mock server, not to --base-url")
     if args.json not in (None, "-"):
-        directory = os.path.dirname(os.path.abspath(args.json))
-        if not os.path.isdir(directory):
-            parser.error(f"--json {args.json}: no directory {directory}")
+        problem = _unwritable(args.json)
+        if problem is not None:
+            parser.error(f"--json {args.json}: {problem}")
     if args.backend == "trio" and importlib.util.find_spec("trio") is None:
         parser.error("--backend trio needs trio installed (pip install trio)")
     shape: Shape
     if args.sweep is not None:
         shape, levels = "sweep", tuple(Level(concurrency=c) for c in args.sweep)
     elif args.rate is not None:
-        shape, levels = "rate", (Level(rate=args.rate, poisson=args.poisson, seed=args.seed),)
+        shape, levels = "rate", (Level(rate=args.rate, poisson=args.poisson, seed=args.seed or 0),)
     else:
         shape, levels = "concurrency", (Level(concurrency=args.concurrency or DEFAULT_CONCURRENCY),)
     requests = args.requests
     if requests is None and args.duration is None:
         requests = DEFAULT_REQUESTS
+    if requests is not None:
+        # More in flight than requests in the run would only be idle workers,
+        # and a level that claims what it never reached.
+        capped = (
+            Level(concurrency=min(level.concurrency, requests)) if level.concurrency is not None else level
+            for level in levels
+        )
+        levels = tuple(dict.fromkeys(capped))  # a sweep's levels above N all become N: once
     limits = (args.rpm, args.tpm, args.max_in_flight)
     rate_limit = None
     if any(limit is not None for limit in limits):
@@ -331,6 +366,24 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
 
 
 # --- running -----------------------------------------------------------------------------
+
+
+def _unwritable(path: str) -> str | None:
+    """Why the JSON could not be written to `path` once the run is over, or None if it can."""
+    if os.path.isdir(path):
+        return "is a directory"
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        return f"no directory {directory}"
+    existed = os.path.exists(path)
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if not existed:
+        os.remove(path)  # written for real only when there is something to write
+    return None
 
 
 def _missing(compare: Sequence[str]) -> str | None:
@@ -427,23 +480,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(missing, file=sys.stderr)
         return 2
     progress = Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    runs: list[Run] = []
+    context: Context | None = None
+    stopped: str | None = None  # why the plan did not run to its end
+    status = 0
     try:
         with _sigterm_interrupts(), contextlib.ExitStack() as stack:
             context = _target(plan, stack, args_list)
-            runs = run_plan(plan, context.base_url, progress)
+            run_plan(plan, context.base_url, progress, runs)
     except KeyboardInterrupt:
-        progress.clear()
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        stopped, status = "interrupted", 130
     except (Unreachable, ServerError) as error:
+        stopped, status = str(error), 1
+    if stopped is not None:
         progress.clear()
-        print(f"{PROG}: {error}", file=sys.stderr)
-        return 1
-    to_stdout = args.json != "-"
-    print(table(plan, context, runs), end="", file=sys.stdout if to_stdout else sys.stderr)
-    if args.json is not None:
-        _write_json(args.json, document(plan, context, runs))
+    if context is not None and runs:
+        # What was measured before the stop is still reported, and marked as such.
+        to_stdout = args.json != "-"
+        print(table(plan, context, runs, stopped), end="", file=sys.stdout if to_stdout else sys.stderr)
+        if args.json is not None:
+            try:
+                _write_json(args.json, document(plan, context, runs, stopped))
+            except OSError as exc:
+                print(f"{PROG}: could not write --json {args.json}: {exc.strerror or exc}", file=sys.stderr)
+                status = status or 1
+    if stopped is not None:
+        print(f"{PROG}: {stopped}", file=sys.stderr)
+        return status
     failures = _all_failed(runs)
     for failure in failures:
         print(f"{PROG}: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return 1 if failures else status

@@ -81,7 +81,9 @@ class Recorder:
 
     def __init__(self, requests: int | None) -> None:
         self._limit = requests
-        self.records: list[Record | None] = [None] * (requests if requests is not None else _INITIAL_CAPACITY)
+        # Grown as requests start, not made at the size asked for: a run cut
+        # short by --duration (or Ctrl-C) never needs that much.
+        self.records: list[Record | None] = [None] * min(requests or _INITIAL_CAPACITY, _INITIAL_CAPACITY)
         self.started = 0
         self.done = 0
         self.errors = 0

@@ -47,12 +47,15 @@ class Context:
 
 
 def comparisons(runs: Sequence[Run]) -> list[tuple[Run, Run, dict[str, float | None]]]:
-    """(this client's run, the other client's run, ratios) for every other client's run, at the same level."""
-    ours = {run.level: run for run in runs if run.client == ACTORS}
+    """(this client's run, the other client's run, ratios) for every other client's run, at the same level.
+
+    Only whole runs: a run cut short is not compared with anything.
+    """
+    ours = {run.level: run for run in runs if run.client == ACTORS and run.complete}
     result = []
     for run in runs:
         baseline = ours.get(run.level)
-        if run.client != ACTORS and baseline is not None:
+        if run.client != ACTORS and run.complete and baseline is not None:
             result.append((baseline, run, ratios(baseline.figures, run.figures)))
     return result
 
@@ -165,16 +168,20 @@ def _columns(plan: Plan) -> list[_Column]:
     return columns
 
 
-def table(plan: Plan, context: Context, runs: Sequence[Run]) -> str:
-    """The results as aligned text: one row per run, ratio rows, latency distributions, errors."""
+def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None = None) -> str:
+    """The results as aligned text: one row per run, ratio rows, latency distributions, errors.
+
+    `stopped`: why the plan ended early, if it did (the runs are what was measured before).
+    """
     columns = _columns(plan)
     header = ["load", "client", "ok", "errors", *(name for name, _, _ in columns)]
     ratio_of = {id(theirs): ratio for _, theirs, ratio in comparisons(runs)}
     rows: list[list[str]] = []
     for run in runs:
         f = run.figures
+        label = run.label if run.complete else f"{run.label} (cut short)"
         rows.append(
-            [run.level.label, run.label, f"{f.ok:,}", f"{f.failed:,}", *(cell(f) for _, cell, _ in columns)]
+            [run.level.label, label, f"{f.ok:,}", f"{f.failed:,}", *(cell(f) for _, cell, _ in columns)]
         )
         ratio = ratio_of.get(id(run))
         if ratio is not None:
@@ -193,6 +200,12 @@ def table(plan: Plan, context: Context, runs: Sequence[Run]) -> str:
         lines += [
             "",
             "note: --rpm/--tpm/--max-in-flight pace openai_actors only (the official client has none)",
+        ]
+    if stopped is not None:
+        lines += [
+            "",
+            f"stopped early ({stopped}): these are the runs measured before; "
+            "a run cut short counts the requests that ended before the stop",
         ]
     return "\n".join(lines) + "\n"
 
@@ -241,6 +254,7 @@ def _run(run: Run) -> dict[str, Any]:
     return {
         "client": run.client,
         "backend": run.backend,
+        "complete": run.complete,
         **_level(run.level),
         "requests": f.requests,
         "ok": f.ok,
@@ -265,8 +279,8 @@ def _run(run: Run) -> dict[str, Any]:
     }
 
 
-def document(plan: Plan, context: Context, runs: Sequence[Run]) -> dict[str, Any]:
-    """Everything measured, and everything needed to say how, as JSON-ready data."""
+def document(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None = None) -> dict[str, Any]:
+    """Everything measured, and everything needed to say how, as JSON-ready data (`stopped`: see `table`)."""
     workload = plan.workload
     rate_limit = plan.rate_limit
     first = plan.levels[0]
@@ -317,6 +331,7 @@ def document(plan: Plan, context: Context, runs: Sequence[Run]) -> dict[str, Any
         "slo": {"e2e_ms": plan.slo.e2e_ms, "ttft_ms": plan.slo.ttft_ms},
         "backend": plan.backend,
         "compare": list(plan.compare),
+        "stopped": stopped,
         "runs": [_run(run) for run in runs],
         "comparisons": [
             {"baseline": ACTORS, "client": theirs.client, **_level(theirs.level), "ratios": ratio}

@@ -39,6 +39,8 @@ except ImportError:  # not Unix
 
 
 _STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+# The errors (by class name, as counted) of a request that got no answer at all.
+_NO_ANSWER: Final = frozenset({"APIConnectionError", "APITimeoutError"})
 
 
 class Unreachable(Exception):
@@ -54,6 +56,8 @@ class Run:
     level: Level
     figures: Figures
     error_examples: dict[str, str]
+    # False: a signal cut the run short; its figures cover the requests that ended before.
+    complete: bool = True
 
     @property
     def label(self) -> str:
@@ -65,38 +69,42 @@ def client_label(client: str, backend: str) -> str:
     return f"{client}/{backend}" if client == ACTORS else client
 
 
-def run_plan(plan: Plan, base_url: str, progress: Progress) -> list[Run]:
-    """Every run of `plan`, against `base_url`, in order: by level, this client first.
+def run_plan(plan: Plan, base_url: str, progress: Progress, runs: list[Run]) -> None:
+    """Every run of `plan`, against `base_url`, in order (by level, this client first), appended to `runs`.
 
-    SIGINT or SIGTERM during a run cancels it (its client closes as usual) and
-    raises KeyboardInterrupt here.
+    Appended as each ends, so that what was measured outlives what stops the
+    rest: SIGINT or SIGTERM during a run cancels it (its client closes as
+    usual), appends what of it was measured (`complete=False`) and raises
+    KeyboardInterrupt here; a run whose warm-up all failed raises Unreachable.
     """
     connection = Connection(base_url, plan.api_key, plan.max_retries, plan.timeout)
-    runs: list[Run] = []
     for level in plan.levels:
         for client in (ACTORS, *plan.compare):
             backend = plan.backend if client == ACTORS else "asyncio"
-            outcome = anyio.run(_interruptible, plan, connection, client, level, progress, backend=backend)
+            cut: list[Run] = []
+            outcome = anyio.run(
+                _interruptible, plan, connection, client, level, progress, cut, backend=backend
+            )
+            runs += cut
             if outcome is None:
                 raise KeyboardInterrupt
             # Raised here, out of every task group, so that it is not wrapped in an exception group.
             if isinstance(outcome, Unreachable):
                 raise outcome
             runs.append(outcome)
-    return runs
 
 
 async def _interruptible(
-    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress
+    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress, cut: list[Run]
 ) -> Run | Unreachable | None:
-    """What `_measure` returns, or None if a signal stopped it."""
+    """What `_measure` returns, or None if a signal stopped it (then what it measured is in `cut`)."""
     if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
-        return await _measure(plan, connection, client, level, progress)
+        return await _measure(plan, connection, client, level, progress, cut)
     caught: list[int] = []
     outcome: Run | Unreachable | None = None
     async with anyio.create_task_group() as tg:
         tg.start_soon(_cancel_on_signal, tg.cancel_scope, caught)
-        outcome = await _measure(plan, connection, client, level, progress)
+        outcome = await _measure(plan, connection, client, level, progress, cut)
         tg.cancel_scope.cancel()
     return None if caught else outcome
 
@@ -118,26 +126,40 @@ async def _cancel_on_signal(scope: anyio.CancelScope, caught: list[int]) -> None
 
 
 async def _measure(
-    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress
+    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress, cut: list[Run]
 ) -> Run | Unreachable:
-    """One client at one level, warmed up then measured; Unreachable if every warm-up request failed."""
+    """One client at one level, warmed up then measured; Unreachable if every warm-up request failed.
+
+    Cancelled during the measured part, it leaves what it measured until then in `cut`.
+    """
     backend = plan.backend if client == ACTORS else "asyncio"
     label = f"{client_label(client, backend)}, {level.label}"
     rate_limit = plan.rate_limit if client == ACTORS else None
     async with open_driver(client, connection, plan.workload, rate_limit) as driver:
-        measured = await _warm_up_and_measure(driver, plan, level, label, progress)
+        partial: list[Figures] = []
+        try:
+            measured = await _warm_up_and_measure(driver, plan, level, label, progress, partial)
+        except anyio.get_cancelled_exc_class():
+            cut += [Run(client, backend, level, f, dict(driver.examples), complete=False) for f in partial]
+            raise
     if measured is None:
         failures = "; ".join(f"{kind}: {message}" for kind, message in driver.examples.items())
+        # Asked only when nothing answered: a 401 or a 400 came from a server that is up.
+        hint = "; is the server up?" if set(driver.examples) <= _NO_ANSWER else ""
         return Unreachable(
-            f"{label}: every warm-up request to {connection.base_url} failed ({failures}); is the server up?"
+            f"{label}: every warm-up request to {connection.base_url} failed ({failures}){hint}"
         )
     return Run(client, backend, level, measured, dict(driver.examples))
 
 
 async def _warm_up_and_measure(
-    driver: Driver, plan: Plan, level: Level, label: str, progress: Progress
+    driver: Driver, plan: Plan, level: Level, label: str, progress: Progress, partial: list[Figures]
 ) -> Figures | None:
-    """The figures of the measured part, or None when every warm-up request failed."""
+    """The figures of the measured part, or None when every warm-up request failed.
+
+    Cancelled during the measured part, it puts the figures of the requests
+    that ended until then in `partial` (the ones cut off are not counted).
+    """
     if plan.warmup:
         progress.note(f"{label}: warming up")
         warm = Recorder(plan.warmup)
@@ -149,11 +171,17 @@ async def _warm_up_and_measure(
     gc.collect()
     recorder = Recorder(plan.stop.requests)
     cpu, started = cpu_seconds(), perf_counter()
-    async with anyio.create_task_group() as tg:
-        if progress.enabled:
-            tg.start_soon(progress.show, label, recorder, plan.stop)
-        await drive(driver.one, level, plan.stop, recorder)
-        tg.cancel_scope.cancel()
+    try:
+        async with anyio.create_task_group() as tg:
+            if progress.enabled:
+                tg.start_soon(progress.show, label, recorder, plan.stop)
+            await drive(driver.one, level, plan.stop, recorder)
+            tg.cancel_scope.cancel()
+    except anyio.get_cancelled_exc_class():
+        wall, cpu = perf_counter() - started, cpu_seconds() - cpu
+        progress.clear()
+        partial.append(figures(recorder.finished(), wall, cpu, plan.slo, stream=plan.workload.stream))
+        raise
     wall, cpu = perf_counter() - started, cpu_seconds() - cpu
     progress.clear()
     return figures(recorder.finished(), wall, cpu, plan.slo, stream=plan.workload.stream)
