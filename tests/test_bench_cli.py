@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -640,6 +641,28 @@ class TestBenchCommand:
         assert ("interrupted", []) == (document["stopped"], document["comparisons"])
         assert "(cut short)" in stdout
         assert "interrupted" in stderr
+
+    @pytest.mark.parametrize("backend", ["asyncio", "trio"])
+    def test_a_signal_before_the_first_await_is_caught(
+        self, tmp_path: Path, raw_server: RawServer, monkeypatch: pytest.MonkeyPatch, backend: str
+    ) -> None:
+        """SIGTERM while a run is still setting up (importing a client, say): an interruption, not a traceback."""
+        from openai_actors._bench import _runner
+        from openai_actors._bench._cli import main
+
+        real_open_driver = _runner.open_driver
+
+        def open_driver(*args: Any) -> Any:
+            os.kill(os.getpid(), signal.SIGTERM)  # delivered before the run's first await
+            return real_open_driver(*args)
+
+        monkeypatch.setattr(_runner, "open_driver", open_driver)
+        before = signal.getsignal(signal.SIGTERM)
+        status = main(
+            [*_raw(raw_server), "--requests", "2", "--backend", backend, "--json", str(tmp_path / "o")]
+        )
+        assert 130 == status
+        assert before is signal.getsignal(signal.SIGTERM)  # the handler from before is back
 
     def test_the_command_lists_bench_beside_mock_and_version(self) -> None:
         """`python -m openai_actors` names the bench command, and the others still work."""

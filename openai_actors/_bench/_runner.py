@@ -17,6 +17,7 @@ from time import perf_counter
 from typing import Final
 
 import anyio
+import anyio.abc
 
 from ._drivers import ACTORS, Connection, Driver, open_driver
 from ._load import Level, Recorder, Stop, drive, run_concurrency
@@ -41,6 +42,7 @@ except ImportError:  # not Unix
 _STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 # The errors (by class name, as counted) of a request that got no answer at all.
 _NO_ANSWER: Final = frozenset({"APIConnectionError", "APITimeoutError"})
+_CAN_HOLD: Final = hasattr(signal, "pthread_sigmask")  # not on Windows
 
 
 class Unreachable(Exception):
@@ -81,56 +83,80 @@ def run_plan(plan: Plan, base_url: str, progress: Progress, runs: list[Run]) -> 
     for level in plan.levels:
         for client in (ACTORS, *plan.compare):
             backend = plan.backend if client == ACTORS else "asyncio"
-            cut: list[Run] = []
-            outcome = anyio.run(
-                _interruptible, plan, connection, client, level, progress, cut, backend=backend
-            )
-            runs += cut
-            if outcome is None:
+            measured: list[Run] = []
+            try:
+                outcome = anyio.run(
+                    _interruptible, plan, connection, client, level, progress, measured, backend=backend
+                )
+            except BaseExceptionGroup as group:
+                # A signal after the receiver let go (see _cancel_on_signal)
+                # raised KeyboardInterrupt inside the task group.
+                interrupted, other = group.split(KeyboardInterrupt)
+                if interrupted is None or other is not None:
+                    raise
+                outcome = True
+            finally:
+                runs += measured
+            if outcome is True:
                 raise KeyboardInterrupt
             # Raised here, out of every task group, so that it is not wrapped in an exception group.
             if isinstance(outcome, Unreachable):
                 raise outcome
-            runs.append(outcome)
 
 
 async def _interruptible(
-    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress, cut: list[Run]
-) -> Run | Unreachable | None:
-    """What `_measure` returns, or None if a signal stopped it (then what it measured is in `cut`)."""
+    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress, measured: list[Run]
+) -> Unreachable | bool:
+    """`_measure`, stopped by SIGINT or SIGTERM: True if a signal stopped it, or why it could not run."""
     if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
-        return await _measure(plan, connection, client, level, progress, cut)
+        return await _measure(plan, connection, client, level, progress, measured) or False
     caught: list[int] = []
-    outcome: Run | Unreachable | None = None
+    outcome: Unreachable | None = None
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_cancel_on_signal, tg.cancel_scope, caught)
-        outcome = await _measure(plan, connection, client, level, progress, cut)
+        # Listening before anything else runs: until then a signal would raise
+        # KeyboardInterrupt wherever this task is (in `import openai`, say).
+        await tg.start(_cancel_on_signal, tg.cancel_scope, caught)
+        outcome = await _measure(plan, connection, client, level, progress, measured)
         tg.cancel_scope.cancel()
-    return None if caught else outcome
+    return bool(caught) or outcome or False
 
 
-async def _cancel_on_signal(scope: anyio.CancelScope, caught: list[int]) -> None:
+async def _cancel_on_signal(
+    scope: anyio.CancelScope, caught: list[int], *, task_status: anyio.abc.TaskStatus[None]
+) -> None:
     """Cancel `scope` on SIGINT or SIGTERM; the handlers in place before are put back after."""
     previous = {signum: signal.getsignal(signum) for signum in _STOP_SIGNALS}
+    held = False
     try:
         with anyio.open_signal_receiver(*_STOP_SIGNALS) as received:
-            async for signum in received:
-                caught.append(signum)
-                scope.cancel()
-                return
+            task_status.started()
+            try:
+                async for signum in received:
+                    caught.append(signum)
+                    scope.cancel()
+                    return
+            finally:
+                # Leaving the receiver resets the handlers to the defaults, and
+                # SIGTERM's default ends the process at once: hold both signals
+                # back until the handlers from before are in place again.
+                if _CAN_HOLD:
+                    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+                    held = True
     finally:
-        # asyncio's loop resets a handler it removes to the default, not to what it replaced.
         for signum, handler in previous.items():
             if handler is not None:
                 signal.signal(signum, handler)
+        if held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # one held back arrives now
 
 
 async def _measure(
-    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress, cut: list[Run]
-) -> Run | Unreachable:
-    """One client at one level, warmed up then measured; Unreachable if every warm-up request failed.
+    plan: Plan, connection: Connection, client: str, level: Level, progress: Progress, measured: list[Run]
+) -> Unreachable | None:
+    """One client at one level, warmed up then measured, its Run put in `measured`; or why it could not be.
 
-    Cancelled during the measured part, it leaves what it measured until then in `cut`.
+    Unreachable if every warm-up request failed. Cancelled during the
+    measured part, it puts in `measured` what it measured until then.
     """
     backend = plan.backend if client == ACTORS else "asyncio"
     label = f"{client_label(client, backend)}, {level.label}"
@@ -138,18 +164,21 @@ async def _measure(
     async with open_driver(client, connection, plan.workload, rate_limit) as driver:
         partial: list[Figures] = []
         try:
-            measured = await _warm_up_and_measure(driver, plan, level, label, progress, partial)
+            result = await _warm_up_and_measure(driver, plan, level, label, progress, partial)
         except anyio.get_cancelled_exc_class():
-            cut += [Run(client, backend, level, f, dict(driver.examples), complete=False) for f in partial]
+            measured += [
+                Run(client, backend, level, f, dict(driver.examples), complete=False) for f in partial
+            ]
             raise
-    if measured is None:
+    if result is None:
         failures = "; ".join(f"{kind}: {message}" for kind, message in driver.examples.items())
         # Asked only when nothing answered: a 401 or a 400 came from a server that is up.
         hint = "; is the server up?" if set(driver.examples) <= _NO_ANSWER else ""
         return Unreachable(
             f"{label}: every warm-up request to {connection.base_url} failed ({failures}){hint}"
         )
-    return Run(client, backend, level, measured, dict(driver.examples))
+    measured.append(Run(client, backend, level, result, dict(driver.examples)))
+    return None
 
 
 async def _warm_up_and_measure(
