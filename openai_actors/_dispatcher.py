@@ -319,27 +319,34 @@ class Dispatcher:
     # -- admission ----------------------------------------------------------------
 
     async def _admission_loop(self) -> None:
-        recv = self._inbox_recv
-        while True:
-            try:
-                call = recv.receive_nowait()
-            except anyio.WouldBlock:
-                call = None
-            if call is None:
-                # Not recv.receive(): it starts with a trip round the event loop
-                # even when it then has to wait, one more task switch for each
-                # request at low load. Senders wake this instead.
-                filled = self._inbox_filled = self._signal()
-                await filled.wait()
-                continue
-            if call.state is not CallState.QUEUED:
-                self._outstanding.discard(call)
-                continue
-            self._outstanding.add(call)
-            if self._limited() and not await self._wait_for_admission(call):
-                continue
-            self._admit(call)
-            self._hand_off(call)
+        try:
+            recv = self._inbox_recv
+            while True:
+                try:
+                    call = recv.receive_nowait()
+                except anyio.WouldBlock:
+                    call = None
+                if call is None:
+                    # Not recv.receive(): it starts with a trip round the event loop
+                    # even when it then has to wait, one more task switch for each
+                    # request at low load. Senders wake this instead.
+                    filled = self._inbox_filled = self._signal()
+                    await filled.wait()
+                    continue
+                if call.state is not CallState.QUEUED:
+                    self._outstanding.discard(call)
+                    continue
+                self._outstanding.add(call)
+                if self._limited() and not await self._wait_for_admission(call):
+                    continue
+                self._admit(call)
+                self._hand_off(call)
+        finally:
+            # Admission has stopped (the dispatcher is cancelled, from stop() or
+            # from a scope around it, or failed), and its task group is closing:
+            # from here a caller must not hand its call to a lane itself
+            # (submit's shortcut). Through the inbox, it gets ClientClosedError.
+            self._inbox_filled = None
 
     def _limited(self) -> bool:
         pacer = self._pacer

@@ -20,7 +20,7 @@ from openai_actors import (
 )
 from openai_actors.mock import Fault, MockServer
 
-from .conftest import RawServer, chat_body, client_for, until
+from .conftest import RawServer, chat_body, client_for, eventually, until
 
 pytestmark = pytest.mark.anyio
 CHAT = "/v1/chat/completions"
@@ -381,6 +381,55 @@ class TestClose:
         assert client.is_closed()
         with pytest.raises(ClientClosedError, match="closed"):
             await client.models.list()
+
+
+class TestCancelledFromOutside:
+    async def test_a_request_made_while_the_dispatcher_winds_down_fails_as_closed(
+        self, server: MockServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The scope around the client is cancelled; while a lane still closes its connection, a
+        caller (woken with an answer just before, so not cancelled yet) asks again. Its request must
+        fail with ClientClosedError, not try to start a lane in the closing task group."""
+        from openai_actors import _connection, _dispatcher
+
+        admission_gone, lane_closing, release = anyio.Event(), anyio.Event(), anyio.Event()
+        real_admission = _dispatcher.Dispatcher._admission_loop
+        real_aclose = _connection._NativeChannel.aclose
+
+        async def admission(self: _dispatcher.Dispatcher) -> None:
+            try:
+                await real_admission(self)
+            finally:
+                admission_gone.set()
+
+        async def aclose(self: _connection._NativeChannel) -> None:
+            lane_closing.set()
+            with anyio.CancelScope(shield=True):
+                await release.wait()  # keeps the dispatcher's task group closing, not closed
+            await real_aclose(self)
+
+        monkeypatch.setattr(_dispatcher.Dispatcher, "_admission_loop", admission)
+        monkeypatch.setattr(_connection._NativeChannel, "aclose", aclose)
+        errors: list[BaseException] = []
+
+        async def ask(client: AsyncOpenAI) -> None:
+            try:
+                await client.chat.completions.create(**chat_body())
+            except BaseException as exc:  # whatever it is, the test looks at it
+                errors.append(exc)
+
+        with anyio.CancelScope() as outer:
+            async with client_for(server) as client:
+                await client.chat.completions.create(**chat_body())  # a lane, now idle; admission waiting
+                outer.cancel()
+                with anyio.CancelScope(shield=True):
+                    await admission_gone.wait()
+                    await lane_closing.wait()
+                    async with anyio.create_task_group() as tg:
+                        tg.start_soon(ask, client)
+                        await eventually(lambda: client.stats().submitted == 2)
+                        release.set()
+        assert [ClientClosedError] == [type(error) for error in errors]
 
 
 class TestBadServers:
