@@ -26,6 +26,7 @@ from openai_actors._bench._load import Recorder, Stop, arrival_offsets, run_conc
 from openai_actors._bench._record import Record
 from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize
 from openai_actors._bench._workload import Workload, prompt_text, request_body
+from openai_actors.mock import MockServer
 
 from .conftest import RawServer
 
@@ -299,6 +300,7 @@ RUN_FIELDS: dict[str, Any] = {
     "client": str,
     "backend": str,
     "complete": bool,
+    "learned_limits": (dict, type(None)),
     "concurrency": (int, type(None)),
     "rate": OPTIONAL_NUMBER,
     "requests": int,
@@ -477,6 +479,30 @@ class TestBenchCommand:
             "rate_limit"
         ]
         assert 10 == document["runs"][0]["ok"]
+
+    def test_limits_learned_from_the_server_are_reported(self, tmp_path: Path) -> None:
+        """A server announcing limits: the run says what this client paced itself to (none: null)."""
+        with MockServer(record=False, rate_limit_requests=100_000, rate_limit_tokens=50_000_000) as server:
+            args = ["--base-url", server.url, "--requests", "10", "--concurrency", "2"]
+            if HAS_OPENAI:
+                args += ["--compare", "openai"]
+            done, document = bench(tmp_path, *args)
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        ours, *theirs = document["runs"]
+        assert {"requests_per_minute": 100_000, "tokens_per_minute": 50_000_000} == ours["learned_limits"]
+        assert [None] * len(theirs) == [run["learned_limits"] for run in theirs]
+        if HAS_OPENAI:
+            assert (
+                "the server announced rate limits (100,000 requests/min, 50,000,000 tokens/min)"
+                in done.stdout
+            )
+
+    def test_no_limits_announced_none_learned(self, tmp_path: Path) -> None:
+        done, document = bench(tmp_path, "--requests", "5")
+        assert 0 == done.returncode, done.stderr
+        assert None is document["runs"][0]["learned_limits"]
+        assert "announced rate limits" not in done.stdout
 
     @pytest.mark.skipif(not HAS_OPENAI, reason="the official openai package is not installed")
     def test_compare_with_the_official_client(self, tmp_path: Path) -> None:

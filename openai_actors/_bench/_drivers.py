@@ -30,6 +30,7 @@ __all__ = [
     "OFFICIAL_AIOHTTP",
     "Connection",
     "Driver",
+    "LearnedLimits",
     "open_driver",
 ]
 
@@ -57,6 +58,16 @@ class Driver(Protocol):
     examples: dict[str, str]
     """The first message seen of each kind of error."""
 
+    def learned_limits(self) -> LearnedLimits | None:
+        """The rate limits the client learned from the server's headers and paced itself to, if any."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedLimits:
+    requests_per_minute: float | None
+    tokens_per_minute: float | None
+
 
 class _Driver:
     """The request functions shared by both clients; a subclass says how to call and what is queued."""
@@ -72,6 +83,9 @@ class _Driver:
             self.one = self._chat_stream
         else:
             self.one = self._chat
+
+    def learned_limits(self) -> LearnedLimits | None:
+        return None  # the official client paces nothing
 
     def _failed(self, start: float, exc: Exception) -> Record:
         kind = type(exc).__name__
@@ -153,6 +167,15 @@ class _ActorsDriver(_Driver):
             create = client.chat.completions.create
             self._create_raw = client.chat.completions.with_raw_response.create
         super().__init__(workload, create)
+        self._client = client
+
+    def learned_limits(self) -> LearnedLimits | None:
+        stats = self._client.stats()
+        learned = [
+            limit.value if limit.source == "learned" else None
+            for limit in (stats.requests_per_minute, stats.tokens_per_minute)
+        ]
+        return None if learned == [None, None] else LearnedLimits(*learned)
 
     async def _send(self) -> tuple[Any, float | None]:
         raw = await self._create_raw(**self._body)

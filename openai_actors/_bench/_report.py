@@ -201,6 +201,21 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
             "",
             "note: --rpm/--tpm/--max-in-flight pace openai_actors only (the official client has none)",
         ]
+    learned = next((run.learned_limits for run in runs if run.learned_limits is not None), None)
+    if learned is not None and plan.compare:
+        announced = ", ".join(
+            f"{value:,.0f} {unit}/min"
+            for value, unit in (
+                (learned.requests_per_minute, "requests"),
+                (learned.tokens_per_minute, "tokens"),
+            )
+            if value is not None
+        )
+        lines += [
+            "",
+            f"note: the server announced rate limits ({announced}) and openai_actors paced itself to them; "
+            "the official client does not pace",
+        ]
     if stopped is not None:
         lines += [
             "",
@@ -255,6 +270,12 @@ def _run(run: Run) -> dict[str, Any]:
         "client": run.client,
         "backend": run.backend,
         "complete": run.complete,
+        "learned_limits": None
+        if run.learned_limits is None
+        else {
+            "requests_per_minute": run.learned_limits.requests_per_minute,
+            "tokens_per_minute": run.learned_limits.tokens_per_minute,
+        },
         **_level(run.level),
         "requests": f.requests,
         "ok": f.ok,

@@ -19,7 +19,7 @@ from typing import Final
 import anyio
 import anyio.abc
 
-from ._drivers import ACTORS, Connection, Driver, open_driver
+from ._drivers import ACTORS, Connection, Driver, LearnedLimits, open_driver
 from ._load import Level, Recorder, Stop, drive, run_concurrency
 from ._plan import Plan
 from ._progress import Progress
@@ -60,6 +60,8 @@ class Run:
     error_examples: dict[str, str]
     # False: a signal cut the run short; its figures cover the requests that ended before.
     complete: bool = True
+    # The limits this client paced itself to, learned from the server's rate-limit headers.
+    learned_limits: LearnedLimits | None = None
 
     @property
     def label(self) -> str:
@@ -166,10 +168,10 @@ async def _measure(
         try:
             result = await _warm_up_and_measure(driver, plan, level, label, progress, partial)
         except anyio.get_cancelled_exc_class():
-            measured += [
-                Run(client, backend, level, f, dict(driver.examples), complete=False) for f in partial
-            ]
+            learned, examples = driver.learned_limits(), dict(driver.examples)
+            measured += [Run(client, backend, level, f, examples, False, learned) for f in partial]
             raise
+        learned = driver.learned_limits()
     if result is None:
         failures = "; ".join(f"{kind}: {message}" for kind, message in driver.examples.items())
         # Asked only when nothing answered: a 401 or a 400 came from a server that is up.
@@ -177,7 +179,7 @@ async def _measure(
         return Unreachable(
             f"{label}: every warm-up request to {connection.base_url} failed ({failures}){hint}"
         )
-    measured.append(Run(client, backend, level, result, dict(driver.examples)))
+    measured.append(Run(client, backend, level, result, dict(driver.examples), learned_limits=learned))
     return None
 
 
