@@ -171,6 +171,8 @@ class Dispatcher:
         self._context = contextvars.Context()
         # Set by whoever fills the empty inbox while admission waits on it (see _admission_loop).
         self._inbox_filled: Signal | None = None
+        # Admission has stopped: the task group is closing, and takes no new task.
+        self._stopping = False
         self._pools: dict[Origin, _Pool] = {}
         self._outstanding: set[Call] = set()
         self._retry_heap: list[tuple[float, int, Call]] = []
@@ -347,6 +349,7 @@ class Dispatcher:
             # from here a caller must not hand its call to a lane itself
             # (submit's shortcut). Through the inbox, it gets ClientClosedError.
             self._inbox_filled = None
+            self._stopping = True
 
     def _limited(self) -> bool:
         pacer = self._pacer
@@ -932,6 +935,8 @@ class Dispatcher:
 
     def _requeue(self, call: Call) -> None:
         """Back through admission without waiting; used for redirects, from a lane."""
+        if self._stopping:
+            return  # still in _outstanding: the stop resolves it, as it does the inbox
         assert self._task_group is not None
         self._task_group.start_soon(self._requeue_async, call)
 

@@ -127,7 +127,11 @@ class KeySource:
         fetch = self._fetch
         if fetch is None:
             fetch = self._fetch = _Fetch()
-            task_group.start_soon(self._run_fetch, fetch)
+            try:
+                task_group.start_soon(self._run_fetch, fetch)
+            except BaseException:
+                self._fetch = None  # no fetch is running: the next caller must start one, not wait
+                raise
         await fetch.done.wait()
         error = fetch.error
         if isinstance(error, KeyProviderError):

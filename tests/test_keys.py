@@ -72,6 +72,17 @@ class TestKeySourceClock:
         now[0] = 60.0
         assert source.cached() is None
 
+    async def test_a_fetch_that_could_not_start_is_not_waited_for(self) -> None:
+        """A task group that takes no new task (its dispatcher stopping): that get fails, the next starts a fetch."""
+        source = KeySource(Keys(), refresh_interval=60.0, clock=lambda: 0.0)
+        async with anyio.create_task_group() as closed:
+            pass
+        with pytest.raises(RuntimeError):
+            await source.get(closed)
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                assert "k1" == await source.get(tg)
+
     def test_a_string_key_never_expires(self) -> None:
         source = KeySource("sk-static", refresh_interval=1.0, clock=lambda: 1e9)
         assert "sk-static" == source.cached()
