@@ -28,10 +28,10 @@ from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._transport import Transport
 
-__all__ = ["Core", "call_in_loop"]
+__all__ = ["Core", "call_in_loop", "current_loop"]
 
 
-def _current_loop() -> Any:
+def current_loop() -> Any:
     """The running event loop (asyncio) or trio token; raises outside async code."""
     try:
         return asyncio.get_running_loop()
@@ -109,7 +109,7 @@ class Core:
         dispatcher = self.dispatcher
         if dispatcher is not None and not dispatcher.closed and _running_here(self._loop):
             return dispatcher  # the path of every request but the first
-        loop = _current_loop()
+        loop = current_loop()
         if dispatcher is not None and loop is self._loop and not dispatcher.closed:
             return dispatcher
         if self.closed:
@@ -144,7 +144,7 @@ class Core:
         """Run the dispatcher in `task_group` (for `async with client`)."""
         if self.closed:
             raise ClientClosedError("the client is closed")
-        loop = _current_loop()
+        loop = current_loop()
         if self.dispatcher is not None and not self.dispatcher.closed:
             if loop is self._loop:
                 return  # already running here, started on first use
@@ -162,7 +162,7 @@ class Core:
         if dispatcher is None:
             return
         try:
-            here = _current_loop() is self._loop
+            here = current_loop() is self._loop
         except (RuntimeError, ImportError):
             here = False
         if here:

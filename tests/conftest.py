@@ -173,7 +173,10 @@ class RawServer:
                     if self.replies
                     else b"HTTP/1.1 500 Nothing scripted\r\nContent-Length: 0\r\n\r\n"
                 )
-                conn.sendall(reply)
+                try:
+                    conn.sendall(reply)
+                except OSError:  # the client went away meanwhile
+                    continue
                 if self.linger is not None:
                     self.linger.wait(30)
 

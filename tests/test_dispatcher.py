@@ -389,7 +389,10 @@ class TestCancelledFromOutside:
     ) -> None:
         """The scope around the client is cancelled; while a lane still closes its connection, a
         caller (woken with an answer just before, so not cancelled yet) asks again. Its request must
-        fail with ClientClosedError, not try to start a lane in the closing task group."""
+        fail with ClientClosedError, not start a lane in the closing task group: on asyncio that
+        lane served it while the client closed. (On trio the group takes new tasks until its last
+        child ends; after that, until the dispatcher's task notices, a lane could not be started
+        at all and the caller got a RuntimeError. That window cannot be reached on purpose.)"""
         from openai_actors import _connection, _dispatcher
 
         admission_gone, lane_closing, release = anyio.Event(), anyio.Event(), anyio.Event()

@@ -19,6 +19,7 @@ from typing import Final
 import anyio
 import anyio.abc
 
+from .._core import call_in_loop, current_loop
 from ._drivers import ACTORS, Connection, Driver, LearnedLimits, open_driver
 from ._load import Level, Recorder, Stop, drive, run_concurrency
 from ._plan import Plan
@@ -42,7 +43,6 @@ except ImportError:  # not Unix
 _STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 # The errors (by class name, as counted) of a request that got no answer at all.
 _NO_ANSWER: Final = frozenset({"APIConnectionError", "APITimeoutError"})
-_CAN_HOLD: Final = hasattr(signal, "pthread_sigmask")  # not on Windows
 
 
 class Unreachable(Exception):
@@ -126,30 +126,29 @@ async def _interruptible(
 async def _cancel_on_signal(
     scope: anyio.CancelScope, caught: list[int], *, task_status: anyio.abc.TaskStatus[None]
 ) -> None:
-    """Cancel `scope` on SIGINT or SIGTERM; the handlers in place before are put back after."""
-    previous = {signum: signal.getsignal(signum) for signum in _STOP_SIGNALS}
-    held = False
+    """Cancel `scope` on SIGINT or SIGTERM, until cancelled; the handlers in place before are put back after.
+
+    Plain handlers, not anyio's signal receiver: leaving that resets the
+    handlers to the defaults before this could put the earlier ones back, and
+    SIGTERM's default ends the process at once (any thread can take it, so
+    blocking it in this one would not do). Here one handler replaces another,
+    never the default. The handler only schedules the cancel: it runs between
+    any two bytecodes of this thread, in the middle of the loop's own code.
+    """
+    loop = current_loop()
+
+    def handler(signum: int, frame: object) -> None:
+        caught.append(signum)
+        call_in_loop(loop, scope.cancel)
+
+    previous = {signum: signal.signal(signum, handler) for signum in _STOP_SIGNALS}
     try:
-        with anyio.open_signal_receiver(*_STOP_SIGNALS) as received:
-            task_status.started()
-            try:
-                async for signum in received:
-                    caught.append(signum)
-                    scope.cancel()
-                    return
-            finally:
-                # Leaving the receiver resets the handlers to the defaults, and
-                # SIGTERM's default ends the process at once: hold both signals
-                # back until the handlers from before are in place again.
-                if _CAN_HOLD:
-                    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-                    held = True
+        task_status.started()
+        await anyio.sleep_forever()
     finally:
-        for signum, handler in previous.items():
-            if handler is not None:
-                signal.signal(signum, handler)
-        if held:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # one held back arrives now
+        for signum, handler_before in previous.items():
+            if handler_before is not None:
+                signal.signal(signum, handler_before)
 
 
 async def _measure(
@@ -171,7 +170,13 @@ async def _measure(
             learned, examples = driver.learned_limits(), dict(driver.examples)
             measured += [Run(client, backend, level, f, examples, False, learned) for f in partial]
             raise
-        learned = driver.learned_limits()
+        if result is not None:
+            # Kept before the client closes: a signal during the close (which
+            # waits for its connections) must not lose a run that ended.
+            learned = driver.learned_limits()
+            measured.append(
+                Run(client, backend, level, result, dict(driver.examples), learned_limits=learned)
+            )
     if result is None:
         failures = "; ".join(f"{kind}: {message}" for kind, message in driver.examples.items())
         # Asked only when nothing answered: a 401 or a 400 came from a server that is up.
@@ -179,7 +184,6 @@ async def _measure(
         return Unreachable(
             f"{label}: every warm-up request to {connection.base_url} failed ({failures}){hint}"
         )
-    measured.append(Run(client, backend, level, result, dict(driver.examples), learned_limits=learned))
     return None
 
 
