@@ -14,7 +14,6 @@ this checkout.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -28,13 +27,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def cell(package_root: str, kind: str, n: int, concurrency: int, base_url: str, load: str) -> float:
-    cmd = [*client_cpu.pinned(1), sys.executable, os.path.join(ROOT, "bench", "client_cpu.py"), "--worker"]
-    cmd += [kind, str(n), str(concurrency), base_url, json.dumps(client_cpu.BODY), load]
-    # Not from this checkout's directory: the working directory comes first on
-    # sys.path, ahead of PYTHONPATH, and would shadow the old version.
-    env = {**os.environ, "PYTHONPATH": package_root}
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=tempfile.gettempdir(), env=env)
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = client_cpu.run_one(kind, n, concurrency, base_url, client_cpu.BODY, load, package_root)
+    if isinstance(figures, str):
+        raise SystemExit(f"{kind} from {package_root}: {figures}")
     return figures["cpu_us"]
 
 

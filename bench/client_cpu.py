@@ -39,6 +39,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -324,9 +325,19 @@ def installed(kind: str) -> bool:
 
 
 def run_one(
-    kind: str, n: int, concurrency: int, base_url: str, body: dict[str, Any], load: str
+    kind: str,
+    n: int,
+    concurrency: int,
+    base_url: str,
+    body: dict[str, Any],
+    load: str,
+    package_root: str | None = None,
 ) -> dict[str, float] | str:
-    """The worker's figures, or why it failed (its last line of error output)."""
+    """The worker's figures, or why it failed (its last line of error output).
+
+    `package_root`: a directory whose openai_actors the worker imports instead
+    of this checkout's (bench/ab.py's old version).
+    """
     cmd = [
         *pinned(1),
         sys.executable,
@@ -339,7 +350,12 @@ def run_one(
         json.dumps(body),
         load,
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    env, cwd = None, None
+    if package_root is not None:
+        # Not from this checkout's directory: the working directory comes first
+        # on sys.path, ahead of PYTHONPATH, and would shadow that version.
+        env, cwd = {**os.environ, "PYTHONPATH": package_root}, tempfile.gettempdir()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=cwd)
     if done.returncode != 0:
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
         return lines[-1][:120] if lines else f"exit status {done.returncode}"
