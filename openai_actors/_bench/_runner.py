@@ -91,8 +91,8 @@ def run_plan(plan: Plan, base_url: str, progress: Progress, runs: list[Run]) -> 
                     _interruptible, plan, connection, client, level, progress, measured, backend=backend
                 )
             except BaseExceptionGroup as group:
-                # A signal after the receiver let go (see _cancel_on_signal)
-                # raised KeyboardInterrupt inside the task group.
+                # A signal after _cancel_on_signal put the earlier handlers back
+                # (they raise KeyboardInterrupt) came inside the task group.
                 interrupted, other = group.split(KeyboardInterrupt)
                 if interrupted is None or other is not None:
                     raise
@@ -163,20 +163,21 @@ async def _measure(
     label = f"{client_label(client, backend)}, {level.label}"
     rate_limit = plan.rate_limit if client == ACTORS else None
     async with open_driver(client, connection, plan.workload, rate_limit) as driver:
+
+        def run_of(measured_part: Figures, complete: bool) -> Run:
+            learned = driver.learned_limits()
+            return Run(client, backend, level, measured_part, dict(driver.examples), complete, learned)
+
         partial: list[Figures] = []
         try:
             result = await _warm_up_and_measure(driver, plan, level, label, progress, partial)
         except anyio.get_cancelled_exc_class():
-            learned, examples = driver.learned_limits(), dict(driver.examples)
-            measured += [Run(client, backend, level, f, examples, False, learned) for f in partial]
+            measured += [run_of(part, complete=False) for part in partial]
             raise
         if result is not None:
             # Kept before the client closes: a signal during the close (which
             # waits for its connections) must not lose a run that ended.
-            learned = driver.learned_limits()
-            measured.append(
-                Run(client, backend, level, result, dict(driver.examples), learned_limits=learned)
-            )
+            measured.append(run_of(result, complete=True))
     if result is None:
         failures = "; ".join(f"{kind}: {message}" for kind, message in driver.examples.items())
         # Asked only when nothing answered: a 401 or a 400 came from a server that is up.
