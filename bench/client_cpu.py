@@ -72,18 +72,22 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-# Seconds spent in the garbage collector (wall time: it does no I/O), kept by
-# `count_gc` when installed, and the share of it within the last `drive`.
+# Seconds spent in the garbage collector (wall time: it does no I/O), and its
+# collections of the youngest generation, kept by `count_gc` when installed;
+# and the share of each within the last `drive`.
 _gc_seconds = 0.0
 _gc_started = 0.0
+_gc_young = 0
 last_gc_seconds = 0.0
+last_gc_young = 0
 
 
 def count_gc(phase: str, info: dict[str, int]) -> None:
-    """A gc.callbacks entry adding up the time spent collecting."""
-    global _gc_seconds, _gc_started
+    """A gc.callbacks entry adding up the time spent collecting, and counting young collections."""
+    global _gc_seconds, _gc_started, _gc_young
     if phase == "start":
         _gc_started = time.perf_counter()
+        _gc_young += info["generation"] == 0
     else:
         _gc_seconds += time.perf_counter() - _gc_started
 
@@ -130,8 +134,8 @@ async def drive(one: One, n: int, concurrency: int, load: str = "tasks") -> tupl
             got = await one()
             chunks += got
 
-    global last_gc_seconds
-    gc_before = _gc_seconds
+    global last_gc_seconds, last_gc_young
+    gc_before, young_before = _gc_seconds, _gc_young
     started, cpu = time.perf_counter(), cpu_seconds()
     try:
         import asyncio
@@ -154,7 +158,7 @@ async def drive(one: One, n: int, concurrency: int, load: str = "tasks") -> tupl
         else:
             limiter = asyncio.Semaphore(concurrency)
             await asyncio.gather(*(task(limiter) for _ in range(n)))
-    last_gc_seconds = _gc_seconds - gc_before
+    last_gc_seconds, last_gc_young = _gc_seconds - gc_before, _gc_young - young_before
     return time.perf_counter() - started, cpu_seconds() - cpu, chunks
 
 
@@ -299,6 +303,7 @@ def worker(kind: str, n: int, concurrency: int, base_url: str, body: dict[str, A
         "rps": n / wall,
         "cpu_us_per_chunk": cpu / max(chunks, 1) * 1e6,
         "gc_us": last_gc_seconds / n * 1e6,  # part of cpu_us (async kinds only)
+        "gc_young_per_1000": last_gc_young / n * 1000,
     }
     print(json.dumps(figures))
 
@@ -429,7 +434,8 @@ def main() -> None:
                 }
                 print(
                     f"{kind:>15} @ {concurrency:>5}: {cell[figure]:7.1f} µs/{unit}  {cell['rps']:7.0f} req/s"
-                    f"  (garbage collection {cell['gc_us']:.1f} µs/request)",
+                    f"  (garbage collection {cell['gc_us']:.1f} µs/request,"
+                    f" {cell['gc_young_per_1000']:.1f} young collections per 1,000 requests)",
                     flush=True,
                 )
     finally:
