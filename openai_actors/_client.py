@@ -433,6 +433,7 @@ class _ClientBase:
         dispatcher = self._core.dispatcher
         pacer = self._pacer
         unknown = Limit(None, None)
+        paused_for = dispatcher.paused_for() if dispatcher is not None else 0.0
         return Stats(
             submitted=counters.submitted,
             waiting=dispatcher.waiting() if dispatcher is not None and not dispatcher.closed else 0,
@@ -446,6 +447,8 @@ class _ClientBase:
             requests_per_minute=pacer.limit_requests() if pacer is not None else unknown,
             tokens_per_minute=pacer.limit_tokens() if pacer is not None else unknown,
             max_in_flight=self._rate_limit.max_in_flight if self._rate_limit is not None else None,
+            paused_for=paused_for,
+            pause_cause=dispatcher.pause_cause if dispatcher is not None and paused_for else None,
         )
 
 

@@ -57,11 +57,22 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from . import _logging
 from ._call import END_OF_BODY, Call, CallState, Piece, StreamBody
+from ._decisions import (
+    Decision,
+    Fail,
+    Finish,
+    FollowRedirect,
+    Pause,
+    Reauthenticate,
+    Retry,
+    after_error,
+    after_response,
+    pause_after_429,
+)
 from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
 from ._pacing import Pacer, read_server_limits
 from ._ratelimit import Counters
-from ._redirect import MAX_REDIRECTS, RedirectError, follow
-from ._retry import MAX_RETRY_AFTER, backoff, parse_retry_after, retry_delay
+from ._redirect import Redirect
 from ._signals import Signal, loop_clock, signal_factory
 from ._tokens import usage_tokens
 from ._transport import (
@@ -101,7 +112,7 @@ class _Lane:
     def __init__(self) -> None:
         self.call: Call | None = None  # handed over while idle
         self.wake: Signal | None = None
-        self.idle_since = 0.0  # time.monotonic()
+        self.idle_since = 0.0  # on the dispatcher's clock
         self.retired = False
         # The call whose attempt is running, and whether its body went to its caller as a stream.
         self.running: Call | None = None
@@ -144,6 +155,7 @@ class Dispatcher:
         inbox_size: int = DEFAULT_INBOX_SIZE,
         follow_redirects: bool = True,
         rand: Callable[[], float] = random.random,
+        wall: Callable[[], float] = time.time,
         pacer: Pacer | None = None,
         max_in_flight: int | None = None,
         counters: Counters | None = None,
@@ -158,6 +170,10 @@ class Dispatcher:
         self._max_lanes = max_connections
         self._follow_redirects = follow_redirects
         self._rand = rand
+        self._wall = wall  # for HTTP dates in retry-after; every other time is the loop's clock
+        # The pause the last 429 started (on the loop's clock), and why.
+        self._paused_until = -_INF
+        self.pause_cause: str | None = None
         # Made here, not in run(): callers may submit before the task first runs.
         self._inbox_send: MemoryObjectSendStream[Call]
         self._inbox_recv: MemoryObjectReceiveStream[Call]
@@ -395,7 +411,7 @@ class Dispatcher:
             self._admission_scope = None
 
     def _admit(self, call: Call) -> None:
-        call.admitted_at = time.monotonic()
+        call.admitted_at = self._now()
         if self._pacer is not None:
             self._pacer.admit(call.cost, self._now())
         call.admitted = True
@@ -453,7 +469,7 @@ class Dispatcher:
     async def _lane(self, pool: _Pool, first: Call) -> None:
         channel = self._transport.open_channel()
         lane = _Lane()
-        deadline = Deadline()
+        deadline = Deadline(self._now)
         self._deadlines.add(deadline)
         call: Call | None = first
         try:
@@ -492,10 +508,10 @@ class Dispatcher:
         """Park `lane` until it is handed a call (or None: retire); no timer per wait."""
         lane.call = None
         lane.wake = self._signal()
-        lane.idle_since = time.monotonic()
+        lane.idle_since = self._now()
         pool.idle.append(lane)
         if len(pool.idle) == 1:  # otherwise an older idle lane is due first
-            self._wake_timer(self._loop_time(lane.idle_since + LANE_IDLE))
+            self._wake_timer(lane.idle_since + LANE_IDLE)
         try:
             await lane.wake.wait()
         except BaseException:
@@ -529,7 +545,7 @@ class Dispatcher:
                 self._outstanding.discard(call)
                 return
             limit = call.timeouts.pool
-            if limit is not None and time.monotonic() - call.admitted_at > limit:
+            if limit is not None and self._now() - call.admitted_at > limit:
                 # Waited too long behind calls with longer pool timeouts (the
                 # timer watches only the head of each queue).
                 self._finish(call, TransportTimeout("pool", limit))
@@ -711,95 +727,74 @@ class Dispatcher:
     def _settle_response(self, call: Call, response: RawResponse, key: str | None) -> bool:
         """Resolve, retry later or redirect `call`; True to run it again on this lane now."""
         status = response.status
-        if status < 300:
-            self._finish(call, response)
-            return False
-        if status == 401 and key is not None and not call.reauthenticated and call.replayable:
-            assert call.keys is not None
-            if call.keys.invalidate(key):
-                # The key may have been rotated: fetch a fresh one and try once
-                # more, right away; this is not one of the retries.
-                call.reauthenticated = True
-                call.state = CallState.QUEUED
-                return True
-        if status < 400:
-            self._maybe_redirect(call, response)
-            return False
         if status == 429:
             self._rate_limited(call, response)
-        delay = retry_delay(
-            retries_taken=call.retries_taken,
-            max_retries=call.max_retries,
-            status=status,
-            headers=response.headers,
-            replayable=call.replayable,
-            now=time.time(),
+        keys = call.keys
+        decision = after_response(
+            call,
+            status,
+            response.headers,
+            key_refreshable=key is not None and keys is not None and keys.refreshable,
+            follow_redirects=self._follow_redirects,
+            now=self._wall(),
             rand=self._rand(),
         )
-        if delay is None:
-            self._finish(call, response)
-        else:
-            self._schedule_retry(call, delay, f"status {status}")
+        if isinstance(decision, Reauthenticate):
+            # The key may have been rotated: fetch a fresh one and try once
+            # more, right away; this is not one of the retries.
+            assert keys is not None
+            assert key is not None
+            keys.invalidate(key)
+            call.reauthenticated = True
+            call.state = CallState.QUEUED
+            return True
+        self._apply(call, decision, response)
         return False
 
+    def _settle_failure(self, call: Call, error: Exception) -> None:
+        self._apply(call, after_error(call, error, now=self._wall(), rand=self._rand()), error)
+
+    def _apply(self, call: Call, decision: Decision, outcome: RawResponse | Exception) -> None:
+        if isinstance(decision, Finish):
+            self._finish(call, outcome)
+        elif isinstance(decision, Retry):
+            self._schedule_retry(call, decision.delay, decision.reason)
+        elif isinstance(decision, FollowRedirect):
+            self._redirect(call, decision.redirect)
+        elif isinstance(decision, Fail):
+            self._finish(call, TransportError(decision.message))
+        else:  # Reauthenticate: the caller runs the call again on its lane
+            raise AssertionError(f"{decision!r} cannot be applied here")
+
     def _rate_limited(self, call: Call, response: RawResponse) -> None:
-        """A 429 stops admissions for everyone, for as long as the server asks."""
+        """A 429: counted, refunded, and (when the server names a wait we would retry after) a pause for all."""
         self.counters.rate_limited += 1
         self._release(call, refund=True)  # a refused request is not counted by the server
+        if self._pacer is not None:
+            pause = pause_after_429(response.headers, now=self._wall())
+            if pause is not None:
+                self._pause(pause, call)
+
+    def _pause(self, pause: Pause, call: Call) -> None:
+        """Admit nothing until the pause ends; a new pause (not an extension of one) is logged as a warning."""
         pacer = self._pacer
-        if pacer is None:
-            return
+        assert pacer is not None
         now = self._now()
-        delay = parse_retry_after(response.headers, time.time())
-        if delay is None or not delay > 0:
-            limits = read_server_limits(response.headers)
-            resets = [] if limits is None else [r for r in (limits.reset_requests, limits.reset_tokens) if r]
-            delay = max(resets) if resets else backoff(0, 0.0)
-        pacer.pause(now + min(delay, MAX_RETRY_AFTER))
+        until = now + pause.seconds
+        if until <= self._paused_until:
+            return
+        starting = self._paused_until <= now
+        self._paused_until = until
+        self.pause_cause = pause.cause
+        pacer.pause(until)
+        if starting:
+            _logging.warn("ratelimit.pause", cause=pause.cause, seconds=round(pause.seconds, 3), url=call.url)
 
-    def _settle_failure(self, call: Call, error: Exception) -> None:
-        if isinstance(error, TransportError) and not (
-            isinstance(error, TransportTimeout) and error.phase == "pool"
-        ):
-            delay = retry_delay(
-                retries_taken=call.retries_taken,
-                max_retries=call.max_retries,
-                status=None,
-                headers=None,
-                replayable=call.replayable,
-                now=time.time(),
-                rand=self._rand(),
-            )
-            if delay is not None:
-                self._schedule_retry(call, delay, str(error))
-                return
-        self._finish(call, error)
+    def paused_for(self) -> float:
+        """Seconds left in the pause a 429 started, 0.0 when none is in force."""
+        return max(self._paused_until - self._now(), 0.0) if self.running else 0.0
 
-    def _maybe_redirect(self, call: Call, response: RawResponse) -> None:
-        if not (self._follow_redirects and call.follow_redirects):
-            self._finish(call, response)
-            return
-        try:
-            redirect = follow(
-                call.method, call.origin, call.target, response.status, response.headers.get("location")
-            )
-            if redirect is not None and call.redirects >= MAX_REDIRECTS:
-                raise RedirectError(f"more than {MAX_REDIRECTS} redirects")
-        except RedirectError as exc:
-            self._finish(call, TransportError(str(exc)))
-            return
-        if redirect is None:
-            self._finish(call, response)
-            return
-        if redirect.keep_body and not call.replayable:
-            self._finish(
-                call,
-                TransportError(
-                    f"the server redirected ({response.status}) a request whose body was streamed "
-                    "and cannot be sent again"
-                ),
-            )
-            return
+    def _redirect(self, call: Call, redirect: Redirect) -> None:
         call.redirects += 1
         call.method = redirect.method
         call.origin = redirect.origin
@@ -856,7 +851,7 @@ class Dispatcher:
         """`call` heads a queue: make sure the timer wakes by its pool deadline."""
         limit = call.timeouts.pool
         if limit is not None:
-            self._wake_timer(self._loop_time(call.admitted_at + limit))
+            self._wake_timer(call.admitted_at + limit)
 
     def _wake_timer(self, when: float) -> None:
         scope = self._timer_scope
@@ -867,18 +862,19 @@ class Dispatcher:
         deadline = self._retry_heap[0][0] if self._retry_heap else _INF
         for pool in self._pools.values():
             if pool.idle:
-                deadline = min(deadline, self._loop_time(pool.idle[0].idle_since + LANE_IDLE))
+                deadline = min(deadline, pool.idle[0].idle_since + LANE_IDLE)
             for call in pool.waiting:  # only the head: queues are in admission order
                 limit = call.timeouts.pool
                 if limit is not None:
-                    deadline = min(deadline, self._loop_time(call.admitted_at + limit))
+                    deadline = min(deadline, call.admitted_at + limit)
                 break
         return deadline
 
     async def _watchdog(self) -> None:
         """Enforce the lanes' deadlines (see `Deadline`): one sweep per tick while any attempt runs."""
+        clock = self._now
         while True:
-            now = time.monotonic()
+            now = clock()
             armed = False
             for deadline in self._deadlines:
                 at = deadline.at
@@ -901,9 +897,9 @@ class Dispatcher:
                 self._timer_scope = scope
                 await anyio.sleep_forever()
             self._timer_scope = None
-            self._retire_idle(time.monotonic())
-            self._expire_waiting(time.monotonic())
             now = self._now()
+            self._retire_idle(now)
+            self._expire_waiting(now)
             while heap and heap[0][0] <= now:
                 _, _, call = heapq.heappop(heap)
                 if call.state is CallState.QUEUED:
@@ -911,13 +907,13 @@ class Dispatcher:
                 else:
                     self._outstanding.discard(call)
 
-    def _retire_idle(self, now: float) -> None:  # `now`: time.monotonic()
+    def _retire_idle(self, now: float) -> None:
         for pool in self._pools.values():
             idle = pool.idle
             while idle and idle[0].idle_since + LANE_IDLE <= now:
                 idle.popleft().assign(None)
 
-    def _expire_waiting(self, now: float) -> None:  # `now`: time.monotonic()
+    def _expire_waiting(self, now: float) -> None:
         """Fail the calls that have waited for a connection longer than their pool timeout.
 
         Queues are in admission order, so this looks from the front and stops at
@@ -950,10 +946,6 @@ class Dispatcher:
         filled, self._inbox_filled = self._inbox_filled, None
         if filled is not None:
             filled.set()
-
-    def _loop_time(self, monotonic: float) -> float:
-        """A time.monotonic() instant on the event loop's clock (trio's is offset), for deadlines."""
-        return self._now() + (monotonic - time.monotonic())
 
 
 _E = TypeVar("_E", bound=BaseException)

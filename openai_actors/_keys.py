@@ -111,6 +111,11 @@ class KeySource:
             return key
         return await self._wait_for_fetch(task_group)
 
+    @property
+    def refreshable(self) -> bool:
+        """Whether a rejected key can be replaced by fetching again (a callable key)."""
+        return self._provider is not None
+
     def invalidate(self, rejected: str) -> bool:
         """Forget `rejected` after a 401; False if there is nothing to refresh.
 

@@ -83,6 +83,10 @@ class Stats:
     requests_per_minute: Limit
     tokens_per_minute: Limit
     max_in_flight: int | None
+    paused_for: float = 0.0
+    """Seconds left in a pause a 429 started (no request is admitted meanwhile); 0.0 when none."""
+    pause_cause: str | None = None
+    """Why that pause: the 429 and where its length came from; None when no pause is in force."""
 
 
 class Counters:

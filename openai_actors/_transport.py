@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
 
@@ -72,9 +72,11 @@ class Deadline:
     firing up to one watchdog tick late (`WATCH_TICK`).
     """
 
-    __slots__ = ("at", "fired", "phase", "scope", "seconds")
+    __slots__ = ("_clock", "at", "fired", "phase", "scope", "seconds")
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        # The watchdog's clock: the dispatcher passes its event loop's.
+        self._clock = clock
         self.at = _INF
         self.phase: Phase = "read"
         self.seconds: float | None = None
@@ -84,7 +86,7 @@ class Deadline:
     def arm(self, phase: Phase, seconds: float | None) -> None:
         self.phase = phase
         self.seconds = seconds
-        self.at = _INF if seconds is None else time.monotonic() + seconds
+        self.at = _INF if seconds is None else self._clock() + seconds
 
     def disarm(self) -> None:
         self.at = _INF

@@ -1,0 +1,283 @@
+"""The dispatcher over an in-memory transport on a fake clock: its timing, exactly, with no sockets.
+
+Every test here runs on asyncio and trio with a clock that jumps to the next
+timer whenever every task waits (tests/virtual_time.py), so "after 30 s" is
+exact and costs nothing, and nothing depends on how busy the machine is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import anyio
+import pytest
+import structlog
+
+from openai_actors import APITimeoutError, AsyncOpenAI, RateLimitError
+from openai_actors._mock_transport import MockRequest, MockResponse, MockTransport
+
+from .conftest import chat_body
+from .virtual_time import fake_clock_backend
+
+pytestmark = pytest.mark.anyio
+
+COMPLETION = {
+    "id": "c",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "m",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+}
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+    return fake_clock_backend(request)
+
+
+MakeClient = Callable[..., tuple[AsyncOpenAI, MockTransport]]
+
+
+@pytest.fixture
+def mock_client(monkeypatch: pytest.MonkeyPatch) -> MakeClient:
+    """`mock_client(handler, **options)`: an AsyncOpenAI whose requests `handler` answers in memory."""
+    from openai_actors import _client
+
+    def make(handler: Any, **options: Any) -> tuple[AsyncOpenAI, MockTransport]:
+        transport = MockTransport(handler)
+        with monkeypatch.context() as patch:
+            patch.setattr(_client, "_native_or_httpx", lambda *args, **kwargs: transport)
+            client = AsyncOpenAI(api_key="sk-test", base_url="http://mock.test/v1", **options)
+        return client, transport
+
+    return make
+
+
+@pytest.fixture
+def events(caplog: pytest.LogCaptureFixture) -> Iterator[list[dict[str, Any]]]:
+    caplog.set_level(logging.DEBUG, logger="openai_actors")
+    with structlog.testing.capture_logs() as captured:
+        yield captured
+
+
+def ok(request: MockRequest) -> MockResponse:
+    return MockResponse.json(COMPLETION)
+
+
+def now() -> float:
+    return anyio.current_time()
+
+
+class TestTheFakeClock:
+    async def test_a_long_sleep_takes_no_real_time_and_moves_the_clock_exactly(self) -> None:
+        """The harness itself: 3,600 s of sleep pass at once, and the clock says 3,600 s passed."""
+        import time
+
+        real, start = time.monotonic(), now()
+        await anyio.sleep(3600)
+        assert 3600 == pytest.approx(now() - start)
+        assert 5 > time.monotonic() - real
+
+
+class TestPauseAfter429:
+    async def test_a_retry_after_beyond_the_retry_horizon_fails_that_request_and_pauses_nobody(
+        self, mock_client: MakeClient
+    ) -> None:
+        """retry-after: 500 is more than the client would wait to retry (120 s): that request
+        fails at once with RateLimitError, and the next request, from another caller or a
+        with_options copy, is sent at once, as the official SDK sends it."""
+        first = True
+
+        def handler(request: MockRequest) -> MockResponse:
+            nonlocal first
+            if first:
+                first = False
+                return MockResponse.json({"error": {"message": "slow down"}}, 429, {"retry-after": "500"})
+            return ok(request)
+
+        client, transport = mock_client(handler)
+        async with client:
+            start = now()
+            with pytest.raises(RateLimitError):
+                await client.chat.completions.create(**chat_body())
+            await client.chat.completions.create(**chat_body())
+            await client.with_options(timeout=30).chat.completions.create(**chat_body())
+            assert 0 == pytest.approx(now() - start, abs=0.01)
+            stats = client.stats()
+        assert 3 == len(transport.requests)
+        assert (0.0, None) == (stats.paused_for, stats.pause_cause)
+
+    async def test_a_retry_after_within_the_horizon_pauses_everyone_visibly_for_that_long(
+        self, mock_client: MakeClient, events: list[dict[str, Any]]
+    ) -> None:
+        """retry-after: 30 on one request: no request from anyone is sent for 30 s (they would
+        only collect 429s); stats() shows the pause and its cause while it lasts, and one
+        warning event says what it is and how long."""
+        sent_at: list[float] = []
+
+        def handler(request: MockRequest) -> MockResponse:
+            sent_at.append(now())
+            if len(sent_at) == 1:
+                return MockResponse.json({"error": {"message": "slow down"}}, 429, {"retry-after": "30"})
+            return ok(request)
+
+        client, _ = mock_client(handler)
+        async with client:
+            start = now()
+            paused = anyio.Event()
+            seen: list[tuple[float, str | None]] = []
+
+            async def watch() -> None:
+                while client.stats().rate_limited == 0:  # noqa: ASYNC110 - polls the fake clock only
+                    await anyio.sleep(0.5)
+                stats = client.stats()
+                seen.append((stats.paused_for, stats.pause_cause))
+                paused.set()
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(watch)
+                tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+                await paused.wait()
+                await client.chat.completions.create(**chat_body())  # another caller, during the pause
+            after = client.stats()
+        assert [0.0, 30.0, 30.0] == [pytest.approx(t - start, abs=0.1) for t in sent_at]
+        assert 1 == len(seen)
+        assert 29 < seen[0][0] <= 30
+        assert "429 (retry-after)" == seen[0][1]
+        assert (0.0, None) == (after.paused_for, after.pause_cause)
+        warnings = [e for e in events if e["log_level"] == "warning"]
+        assert 1 == len(warnings)
+        assert ("ratelimit.pause", "429 (retry-after)", 30.0) == (
+            warnings[0]["event"],
+            warnings[0]["cause"],
+            warnings[0]["seconds"],
+        )
+        assert "sk-test" not in repr(events)
+
+    async def test_no_pause_without_rate_control(self, mock_client: MakeClient) -> None:
+        """rate_limit=None turns pacing off, 429 pauses included: only the refused request waits."""
+        sent_at: list[float] = []
+
+        def handler(request: MockRequest) -> MockResponse:
+            sent_at.append(now())
+            if len(sent_at) == 1:
+                return MockResponse.json({"error": {"message": "slow down"}}, 429, {"retry-after": "30"})
+            return ok(request)
+
+        client, _ = mock_client(handler, rate_limit=None)
+        async with client:
+            start = now()
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+                await anyio.sleep(1)
+                await client.chat.completions.create(**chat_body())
+        assert [0.0, 1.0, 30.0] == [pytest.approx(t - start, abs=0.1) for t in sent_at]
+
+
+class TestRetrySchedule:
+    async def test_retry_after_ms_is_waited_for_exactly(self, mock_client: MakeClient) -> None:
+        sent_at: list[float] = []
+
+        def handler(request: MockRequest) -> MockResponse:
+            sent_at.append(now())
+            if len(sent_at) < 3:
+                return MockResponse.json({"error": {"message": "busy"}}, 503, {"retry-after-ms": "1500"})
+            return ok(request)
+
+        client, _ = mock_client(handler)
+        async with client:
+            start = now()
+            await client.chat.completions.create(**chat_body())
+        assert [0.0, 1.5, 3.0] == [pytest.approx(t - start, abs=1e-6) for t in sent_at]
+
+    async def test_a_stalled_server_times_out_by_the_watchdog_and_is_retried(
+        self, mock_client: MakeClient
+    ) -> None:
+        """A handler that never answers: each attempt is cut at the read timeout (a watchdog
+        tick late at most), retried with backoff, and the caller gets APITimeoutError."""
+
+        async def hang(request: MockRequest) -> MockResponse:
+            await anyio.sleep_forever()
+            raise AssertionError("unreachable")
+
+        client, transport = mock_client(hang, timeout=2.0, max_retries=1)
+        async with client:
+            start = now()
+            with pytest.raises(APITimeoutError):
+                await client.chat.completions.create(**chat_body())
+            elapsed = now() - start
+        assert 2 == len(transport.requests)
+        # Two read timeouts of 2 s, each up to a tick late, and one backoff of 0.375 to 0.5 s.
+        assert 4.375 <= elapsed <= 4.6
+
+
+class TestLanes:
+    async def test_idle_lanes_retire_after_lane_idle_and_the_warmest_is_reused(
+        self, mock_client: MakeClient
+    ) -> None:
+        """Four lanes opened by four concurrent requests; then one request at a time keeps
+        reusing the most recently idle lane while the other three age out after LANE_IDLE."""
+        from openai_actors._dispatcher import LANE_IDLE
+
+        async def slow(request: MockRequest) -> MockResponse:
+            await anyio.sleep(0.05)
+            return ok(request)
+
+        client, transport = mock_client(slow)
+        async with client:
+            async with anyio.create_task_group() as tg:
+                for _ in range(4):
+                    tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+            assert (4, 4) == (transport.connections_opened, transport.connections_open)
+            for _ in range(int(LANE_IDLE) + 2):
+                await anyio.sleep(1)
+                await client.chat.completions.create(**chat_body())
+            assert (4, 1) == (transport.connections_opened, transport.connections_open)
+            await anyio.sleep(LANE_IDLE + 0.1)
+            assert 0 == transport.connections_open
+            await client.chat.completions.create(**chat_body())  # a fresh lane after all retired
+            assert (5, 1) == (transport.connections_opened, transport.connections_open)
+
+
+def sse(*events: bytes) -> bytes:
+    return b"".join(b"data: " + e + b"\n\n" for e in events)
+
+
+CHUNK = (
+    b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+    b'"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}'
+)
+
+
+class TestDrainAfterDone:
+    """A reader that saw [DONE] leaves the lane DRAIN_BUDGET seconds to read the end of the
+    body, so the connection can be reused; that budget must not reach the lane's next call."""
+
+    @pytest.mark.parametrize(("end_after", "reused"), [(0.3, True), (1.5, False)])
+    async def test_the_end_of_the_body_within_the_budget_keeps_the_connection(
+        self, mock_client: MakeClient, end_after: float, reused: bool
+    ) -> None:
+        """[DONE], then the body's end `end_after` s later: within DRAIN_BUDGET (1 s) the lane
+        keeps its connection for the next call, which the server answers after 1.2 s (longer
+        than the budget: only a fresh deadline lets it through); beyond it, the connection
+        is closed and the next call gets a new one."""
+
+        async def body() -> AsyncIterator[bytes]:
+            yield sse(CHUNK, b"[DONE]")
+            await anyio.sleep(end_after)
+
+        async def handler(request: MockRequest) -> MockResponse:
+            if request.json().get("stream"):
+                return MockResponse(200, {"content-type": "text/event-stream"}, body())
+            await anyio.sleep(1.2)
+            return ok(request)
+
+        client, transport = mock_client(handler, max_connections=1, max_retries=0)
+        async with client:
+            stream = await client.chat.completions.create(**chat_body(), stream=True)
+            assert ["hi"] == [c.choices[0].delta.content async for c in stream]
+            r = await client.chat.completions.create(**chat_body())
+        assert "c" == r.id
+        assert (1 if reused else 2) == transport.connections_opened
