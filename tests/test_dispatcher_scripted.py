@@ -15,7 +15,7 @@ import anyio
 import pytest
 import structlog
 
-from openai_actors import APITimeoutError, AsyncOpenAI, RateLimitError
+from openai_actors import APITimeoutError, AsyncOpenAI, RateLimit, RateLimitError
 from openai_actors._mock_transport import MockRequest, MockResponse, MockTransport
 
 from .conftest import chat_body
@@ -281,3 +281,89 @@ class TestDrainAfterDone:
             r = await client.chat.completions.create(**chat_body())
         assert "c" == r.id
         assert (1 if reused else 2) == transport.connections_opened
+
+
+class BucketServer:
+    """A handler that allows `limit` requests per `window` seconds, refilled continuously (as
+    OpenAI's limits are), on the event loop's clock; beyond that a 429."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.level = float(limit)
+        self.updated = 0.0
+        self.rate_limited = 0
+        self.sent_at: list[float] = []
+
+    def __call__(self, request: MockRequest) -> MockResponse:
+        t = now()
+        self.level = min(self.limit, self.level + (t - self.updated) * self.limit / self.window)
+        self.updated = t
+        if self.level < 1:
+            self.rate_limited += 1
+            return MockResponse.json({"error": {"message": "rate limited"}}, 429, {"retry-after-ms": "100"})
+        self.level -= 1
+        self.sent_at.append(t)
+        return ok(request)
+
+
+async def send_many(client: AsyncOpenAI, count: int, concurrency: int) -> None:
+    limiter = anyio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with limiter:
+            await client.chat.completions.create(**chat_body())
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(count):
+            tg.start_soon(one)
+
+
+class TestPacing:
+    async def test_at_the_servers_limit_no_429s_and_the_limit_is_used(self, mock_client: MakeClient) -> None:
+        """Configured at the server's 100 requests per second, 200 requests from 64 callers:
+        not one 429, and the requests go at no less than 95 % of the full rate."""
+        limit, window, count = 100, 1.0, 200
+        server = BucketServer(limit, window)
+        rate = RateLimit(requests_per_minute=limit, window=window, learn=False)
+        client, _ = mock_client(server, rate_limit=rate)
+        async with client:
+            start = now()
+            await send_many(client, count, concurrency=64)
+            elapsed = now() - start
+        assert (0, count) == (server.rate_limited, len(server.sent_at))
+        burst = max(1, int(limit * 0.02))
+        fastest_allowed = (count - burst) * window / (limit - burst + 1)
+        assert fastest_allowed <= elapsed
+        assert fastest_allowed / elapsed >= 0.95
+
+    async def test_requests_waiting_for_admission_cost_one_sleep_not_a_poll(
+        self, mock_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Ten thousand requests queued behind a limit of one a minute: over 30 s the
+        admission loop asks the pacer when to go a couple of times (it sleeps until the time
+        it was told), not once per tick or per waiting request."""
+        from openai_actors._pacing import Pacer
+
+        asked = 0
+        ready_at = Pacer.ready_at
+
+        def counting(self: Pacer, cost: float, now: float) -> float:
+            nonlocal asked
+            asked += 1
+            return ready_at(self, cost, now)
+
+        monkeypatch.setattr(Pacer, "ready_at", counting)
+        client, transport = mock_client(ok, rate_limit=RateLimit(requests_per_minute=1))
+        async with client:
+            await client.chat.completions.create(**chat_body())
+            async with anyio.create_task_group() as tg:
+                for _ in range(10_000):
+                    tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+                await anyio.wait_all_tasks_blocked()
+                assert 10_000 == client.stats().waiting
+                asked = 0
+                await anyio.sleep(30)
+                assert asked <= 2
+                tg.cancel_scope.cancel()
+        assert 1 == len(transport.requests)

@@ -776,9 +776,10 @@ def test_fault_rejects_invalid_settings() -> None:
 
 
 def test_latency_delays_every_reply_without_blocking_others() -> None:
-    """latency delays each normal reply, yet concurrent requests wait in parallel."""
-    latency = 0.2
-    with MockServer(latency=latency) as slow, httpx.Client(base_url=slow.url, timeout=5.0) as http:
+    """latency delays each normal reply, yet concurrent requests wait in parallel: the server
+    received the last of ten requests before it could have answered the first."""
+    latency = 1.0
+    with MockServer(latency=latency) as slow, httpx.Client(base_url=slow.url, timeout=10.0) as http:
 
         def ask(index: int) -> str:
             return echo_of(http.post(CHAT, json=chat_body(f"c{index}")).content)
@@ -787,9 +788,12 @@ def test_latency_delays_every_reply_without_blocking_others() -> None:
         with concurrent.futures.ThreadPoolExecutor(10) as pool:
             answers = list(pool.map(ask, range(10)))
         elapsed = time.monotonic() - started
+        received = [r.received_at for r in slow.requests]
 
     assert [f"echo: c{index}" for index in range(10)] == answers
-    assert latency <= elapsed < latency * 4
+    assert latency <= elapsed
+    assert 10 == len(received)
+    assert max(received) < min(received) + latency
 
 
 # --- lifecycle, counters, waiting -------------------------------------------
