@@ -27,6 +27,14 @@ the state below needs no locks:
   a queue longer than its pool timeout fails with APITimeoutError;
 * key fetches (`_keys.py`), one at a time.
 
+The choices are made in sans-IO pieces and only applied here: what follows
+an attempt (finish, retry at T, re-authenticate, redirect, pause everyone
+until T) in `_decisions.py`; which lane serves, retires or expires in
+`_pools.py`; when admission may go in `_pacing.py`; retry delays in
+`_retry.py`. Every time here is the event loop's clock, so a loop with a fake
+clock (tests/virtual_time.py) over an in-memory transport (`_mock_transport.py`)
+drives all of it without sockets or sleeps.
+
 Ownership, the invariant that makes "exactly one outcome" checkable: a call is
 in `_outstanding` from when admission first takes it until it is resolved or
 withdrawn, wherever it is meanwhile (a queue, a lane, the retry heap, back in
@@ -47,7 +55,6 @@ import logging
 import random
 import time
 import traceback
-from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Final, TypeVar
 
@@ -71,6 +78,7 @@ from ._decisions import (
 )
 from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
 from ._pacing import Pacer, read_server_limits
+from ._pools import Lane, Pool
 from ._ratelimit import Counters
 from ._redirect import Redirect
 from ._signals import Signal, loop_clock, signal_factory
@@ -104,46 +112,6 @@ STREAM_BUFFER: Final = 16
 # Headers that must not follow a redirect to another origin (httpx drops the same).
 _CREDENTIAL_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
 _INF: Final = float("inf")
-
-
-class _Lane:
-    __slots__ = ("call", "delivered", "idle_since", "retired", "running", "wake")
-
-    def __init__(self) -> None:
-        self.call: Call | None = None  # handed over while idle
-        self.wake: Signal | None = None
-        self.idle_since = 0.0  # on the dispatcher's clock
-        self.retired = False
-        # The call whose attempt is running, and whether its body went to its caller as a stream.
-        self.running: Call | None = None
-        self.delivered = False
-
-    def assign(self, call: Call | None) -> None:
-        """Wake the idle lane with `call` to serve, or with None to retire."""
-        self.call = call
-        assert self.wake is not None
-        self.wake.set()
-
-
-class _Pool:
-    """The lanes of one origin, and the calls waiting for one of them."""
-
-    __slots__ = ("idle", "lanes", "waiting")
-
-    def __init__(self) -> None:
-        self.lanes = 0
-        # A stack (the warmest lane is taken first) whose bottom, the longest
-        # idle, is retired by the timer after LANE_IDLE seconds.
-        self.idle: deque[_Lane] = deque()
-        # FIFO; an OrderedDict so that a withdrawn call leaves in O(1).
-        self.waiting: OrderedDict[Call, None] = OrderedDict()
-
-    def take(self) -> Call | None:
-        if self.waiting:
-            call, _ = self.waiting.popitem(last=False)
-            call.queue = None
-            return call
-        return None
 
 
 class Dispatcher:
@@ -189,7 +157,7 @@ class Dispatcher:
         self._inbox_filled: Signal | None = None
         # Admission has stopped: the task group is closing, and takes no new task.
         self._stopping = False
-        self._pools: dict[Origin, _Pool] = {}
+        self._pools: dict[Origin, Pool] = {}
         self._outstanding: set[Call] = set()
         self._retry_heap: list[tuple[float, int, Call]] = []
         self._retry_seq = itertools.count()
@@ -447,7 +415,7 @@ class Dispatcher:
     def _hand_off(self, call: Call) -> None:
         pool = self._pools.get(call.origin)
         if pool is None:
-            pool = self._pools[call.origin] = _Pool()
+            pool = self._pools[call.origin] = Pool()
         if pool.idle:
             pool.idle.pop().assign(call)
         elif pool.lanes < self._max_lanes:
@@ -458,17 +426,14 @@ class Dispatcher:
             # everyone's requests, and tasks inherit their starter's context
             # variables (log bindings, tracing spans, a key provider's view).
             self._context.run(self._task_group.start_soon, self._lane, pool, call)
-        else:
-            pool.waiting[call] = None
-            call.queue = pool.waiting
-            if len(pool.waiting) == 1:
-                self._expect_expiry(call)
+        elif pool.wait(call):
+            self._expect_expiry(call)
 
     # -- lanes --------------------------------------------------------------------
 
-    async def _lane(self, pool: _Pool, first: Call) -> None:
+    async def _lane(self, pool: Pool, first: Call) -> None:
         channel = self._transport.open_channel()
-        lane = _Lane()
+        lane = Lane()
         deadline = Deadline(self._now)
         self._deadlines.add(deadline)
         call: Call | None = first
@@ -504,13 +469,10 @@ class Dispatcher:
             self._deadlines.discard(deadline)
             await channel.aclose()
 
-    async def _wait_idle(self, pool: _Pool, lane: _Lane) -> Call | None:
+    async def _wait_idle(self, pool: Pool, lane: Lane) -> Call | None:
         """Park `lane` until it is handed a call (or None: retire); no timer per wait."""
-        lane.call = None
         lane.wake = self._signal()
-        lane.idle_since = self._now()
-        pool.idle.append(lane)
-        if len(pool.idle) == 1:  # otherwise an older idle lane is due first
+        if pool.park(lane, self._now()):  # otherwise an older idle lane is due first
             self._wake_timer(lane.idle_since + LANE_IDLE)
         try:
             await lane.wake.wait()
@@ -521,9 +483,7 @@ class Dispatcher:
             if not self.closed:
                 call = lane.call
                 if call is not None:
-                    pool.waiting[call] = None
-                    pool.waiting.move_to_end(call, last=False)
-                    call.queue = pool.waiting
+                    pool.put_back(call)
                 elif lane in pool.idle:
                     pool.idle.remove(lane)
             raise
@@ -532,7 +492,7 @@ class Dispatcher:
         return call
 
     async def _serve(
-        self, channel: Channel, call: Call, deadline: Deadline, scope: anyio.CancelScope, lane: _Lane
+        self, channel: Channel, call: Call, deadline: Deadline, scope: anyio.CancelScope, lane: Lane
     ) -> None:
         """Run `call` on this lane until it is resolved, scheduled for a retry, or abandoned.
 
@@ -861,13 +821,7 @@ class Dispatcher:
     def _next_deadline(self) -> float:
         deadline = self._retry_heap[0][0] if self._retry_heap else _INF
         for pool in self._pools.values():
-            if pool.idle:
-                deadline = min(deadline, pool.idle[0].idle_since + LANE_IDLE)
-            for call in pool.waiting:  # only the head: queues are in admission order
-                limit = call.timeouts.pool
-                if limit is not None:
-                    deadline = min(deadline, call.admitted_at + limit)
-                break
+            deadline = min(deadline, pool.next_deadline(LANE_IDLE))
         return deadline
 
     async def _watchdog(self) -> None:
@@ -898,36 +852,16 @@ class Dispatcher:
                 await anyio.sleep_forever()
             self._timer_scope = None
             now = self._now()
-            self._retire_idle(now)
-            self._expire_waiting(now)
+            for pool in self._pools.values():
+                pool.retire_idle(now, LANE_IDLE)
+                for call, limit in pool.expired(now):
+                    self._finish(call, TransportTimeout("pool", limit))
             while heap and heap[0][0] <= now:
                 _, _, call = heapq.heappop(heap)
                 if call.state is CallState.QUEUED:
                     await self._requeue_async(call)
                 else:
                     self._outstanding.discard(call)
-
-    def _retire_idle(self, now: float) -> None:
-        for pool in self._pools.values():
-            idle = pool.idle
-            while idle and idle[0].idle_since + LANE_IDLE <= now:
-                idle.popleft().assign(None)
-
-    def _expire_waiting(self, now: float) -> None:
-        """Fail the calls that have waited for a connection longer than their pool timeout.
-
-        Queues are in admission order, so this looks from the front and stops at
-        the first call still in time; a call with a shorter pool timeout than
-        the ones queued before it is caught when it reaches the front.
-        """
-        for pool in self._pools.values():
-            while pool.waiting:
-                call = next(iter(pool.waiting))
-                limit = call.timeouts.pool
-                if limit is None or call.admitted_at + limit > now:
-                    break
-                pool.take()
-                self._finish(call, TransportTimeout("pool", limit))
 
     def _requeue(self, call: Call) -> None:
         """Back through admission without waiting; used for redirects, from a lane."""
