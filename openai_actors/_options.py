@@ -15,13 +15,14 @@ import platform
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from ._exceptions import OpenAIError
 from ._http11 import check_header
 from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider, KeySource
 from ._transport import HeaderBlock, Origin, Timeouts
 from ._types import NotGiven, Omit
+from ._urls import split_url
 from ._version import __version__
 
 __all__ = [
@@ -75,20 +76,11 @@ def check_max_retries(value: object) -> int:
 
 def parse_base_url(url: object) -> tuple[str, Origin, str]:
     """The URL with one trailing slash, its origin, and its path (also ending in "/")."""
-    text = str(url).strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url must be an http:// or https:// URL with a host, not {text!r}")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise ValueError(f"base_url has an invalid port: {text!r}") from None
-    if parts.query or parts.fragment:
-        raise ValueError(f"base_url must not have a query or fragment: {text!r}")
-    path = quote(parts.path or "/", safe="/:@!$&'()*+,;=-._~%")
+    origin, path, query, fragment = split_url(str(url).strip(), "base_url")
+    if query or fragment:
+        raise ValueError("base_url must not have a query or fragment")
     if not path.endswith("/"):
         path += "/"
-    origin = Origin(parts.scheme, parts.hostname, port)
     return f"{origin}{path}", origin, path
 
 

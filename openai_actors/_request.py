@@ -12,17 +12,16 @@ import datetime
 import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from typing import Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from ._call import Call
 from ._models import BaseModel
 from ._options import ClientOptions, check_max_retries, encode_query, merge_headers, parse_timeout
 from ._transport import Content, HeaderBlock, Origin
 from ._types import NotGiven, Omit
+from ._urls import PLAIN_PATH, remove_dot_segments, split_reference, split_url
 
 __all__ = ["build_call", "encode_body", "path_param", "strip_not_given"]
-
-_SAFE_PATH: Final = "/:@!$&'()*+,;=-._~%"
 
 
 def strip_not_given(params: Mapping[str, object]) -> dict[str, object]:
@@ -65,17 +64,24 @@ def encode_body(body: object) -> bytes:
 
 
 def _target(options: ClientOptions, path: str, query: Mapping[str, object] | None) -> tuple[Origin, str]:
-    if path.startswith(("http://", "https://")):
-        from ._options import parse_base_url
+    """Where a request goes: `path` is relative to base_url, or an absolute http(s) URL.
 
-        parts = urlsplit(path)
-        _, origin, _ = parse_base_url(f"{parts.scheme}://{parts.netloc}")
-        target = quote(parts.path or "/", safe=_SAFE_PATH)
-        path_query = parts.query
+    Either way it reaches the request line only percent-encoded, its dot
+    segments resolved and its fragment dropped; a control character in it is
+    a ValueError (see `_urls.py`).
+    """
+    if ":" in path[:6] and path[:8].lower().startswith(("http://", "https://")):
+        origin, target, path_query, _ = split_url(path)
     else:
-        path, _, path_query = path.partition("?")
         origin = options.origin
-        target = options.base_path + quote(path.lstrip("/"), safe=_SAFE_PATH)
+        if path.rstrip(PLAIN_PATH):  # a query, a fragment, a "%" or a character to encode or refuse
+            target, path_query = split_reference(path)
+            target = options.base_path + target.lstrip("/")
+        else:  # the usual case ("chat/completions"): sent as it is
+            target = options.base_path + path.lstrip("/")
+            path_query = ""
+        if "/." in target:
+            target = remove_dot_segments(target)
     pieces = [q for q in (options.query_string, path_query, encode_query(query) if query else "") if q]
     if pieces:
         target += "?" + "&".join(pieces)
