@@ -752,7 +752,9 @@ class Dispatcher:
 
     def paused_for(self) -> float:
         """Seconds left in the pause a 429 started, 0.0 when none is in force."""
-        return max(self._paused_until - self._now(), 0.0) if self.running else 0.0
+        if not self.running or self._paused_until == -_INF:
+            return 0.0  # without reading the clock: trio's can only be read in its own thread
+        return max(self._paused_until - self._now(), 0.0)
 
     def _redirect(self, call: Call, redirect: Redirect) -> None:
         call.redirects += 1
