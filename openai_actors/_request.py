@@ -23,6 +23,8 @@ from ._urls import PLAIN_PATH, remove_dot_segments, split_reference, split_url
 
 __all__ = ["build_call", "encode_body", "path_param", "strip_not_given"]
 
+_DOT_SEGMENTS: Final = frozenset({".", ".."})
+
 
 def strip_not_given(params: Mapping[str, object]) -> dict[str, object]:
     """The parameters the caller really passed: NOT_GIVEN and omit mean "leave it out"."""
@@ -30,11 +32,18 @@ def strip_not_given(params: Mapping[str, object]) -> dict[str, object]:
 
 
 def path_param(value: object, name: str) -> str:
-    """A value for a path segment, percent-encoded; an empty one is refused (it would change the path)."""
+    """A value for one path segment, percent-encoded ("/" too).
+
+    An empty value, "." or ".." is refused, as the official SDK refuses it: each
+    would make the path name another resource (`files/..` is the API's root to
+    any server or proxy that resolves dot segments).
+    """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
     if not value:
         raise ValueError(f"expected a non-empty value for `{name}` but received {value!r}")
+    if value in _DOT_SEGMENTS:
+        raise ValueError(f"`{name}` cannot be {value!r}: as a path segment it would name another resource")
     return quote(value, safe=":@!$&'()*+,;=-._~")
 
 

@@ -31,6 +31,7 @@ from openai_actors import (
     UnprocessableEntityError,
     omit,
 )
+from openai_actors._request import path_param
 from openai_actors.mock import Fault, MockServer
 
 from .conftest import chat_body, client_for
@@ -189,6 +190,37 @@ class TestWhatIsSent:
             with pytest.raises(NotFoundError):
                 await client.models.retrieve("a/b?c")
         assert "/v1/models/a%2Fb%3Fc" == server.requests[0].path
+
+    @pytest.mark.parametrize("value", [".", "..", ""])
+    @pytest.mark.parametrize(
+        "method",
+        [
+            "files.retrieve",
+            "files.content",
+            "files.delete",
+            "batches.retrieve",
+            "batches.cancel",
+            "models.retrieve",
+            "models.delete",
+            "responses.retrieve",
+            "responses.delete",
+            "responses.cancel",
+        ],
+    )
+    async def test_a_dot_or_empty_path_parameter_is_refused_before_anything_is_sent(
+        self, server: MockServer, method: str, value: str
+    ) -> None:
+        """files.retrieve("..") sent GET /v1/files/.. with the key: a proxy that resolves dot
+        segments sends that to /v1 (or, with more of them, anywhere on the host). As in the
+        official SDK, "." and ".." are refused, like an empty value."""
+        async with client_for(server) as client:
+            resource, name = method.split(".")
+            with pytest.raises(ValueError, match=f"{value!r}"):
+                await getattr(getattr(client, resource), name)(value)
+        assert [] == server.requests
+
+    def test_a_path_parameter_with_dots_that_is_not_a_dot_segment_is_sent_escaped(self) -> None:
+        assert ("...", ".a", "a%2F..") == tuple(path_param(v, "id") for v in ("...", ".a", "a/.."))
 
     async def test_a_body_that_is_not_json_fails_in_the_caller(self, server: MockServer) -> None:
         async with client_for(server) as client:
