@@ -21,11 +21,53 @@ The controller (`Pacer`) combines both rates with three more rules:
 * admissions are first in, first out: the head waits until both rates allow
   it, and nothing behind it overtakes it (so a big request is never starved);
 * what the server says wins when it is stricter: limits it advertises are
-  adopted where none is configured (configured ones are never exceeded); when
-  its `x-ratelimit-reset-*` says more of the budget is used than the local
-  view expects (another process on the same key), sending slows to match;
+  adopted where none is configured (configured ones are never exceeded), and
+  sending keeps within what it says is left (below);
 * a 429 pauses every admission until the server's `retry-after` (or reset),
   and sending then resumes at the paced rate, not as a burst.
+
+What the server says is left
+----------------------------
+Servers count in two ways, and say so in the same headers. OpenAI refills a
+bucket continuously: `remaining` climbs back steadily and `reset` is the time
+until the bucket is full, short while most is left. A fixed-window gateway
+lets `remaining` fall to 0 and puts it back to the limit when the window
+ends, and `reset` is the time until then, long even while most is left.
+Reading `reset` as a debt (as this module once did) parks a client behind a
+fixed window until the window ends after its first request.
+
+Both kinds agree on this much: what is left now is there until the reset (a
+bucket gives more meanwhile, a window nothing more). So `remaining` is the
+signal and `reset` only says until when. Each limit keeps the server's
+account (`Budget`): `left` units until `until`, and
+
+* sending never stops while something is left: what is left is spread evenly
+  until the reset (an admission takes `(until - now) / left` of the GCRA when
+  that is more than its interval). That slows sending only when the budget
+  would not last at the paced rate: someone else spends the same key, or the
+  window's start was spent before the limit was known. Against a bucket at
+  steady state (most left, a reset of a second) the learned limit alone paces;
+  against a bucket someone else drains, the spread settles where the two use
+  all of its refill between them;
+* when less is left than a request needs, nothing goes until the reset; then
+  the account lapses, and the next answer opens the next one. (At zero the two
+  kinds look alike, so a bucket drained to zero is waited out to full.)
+
+Answers are out of date when read: each counts what reached the server before
+it, not the requests sent after it, and with many in flight they arrive out of
+order. So the account takes off what this client admits after an answer, and
+a later answer replaces it only when it says no more is left than the account
+expects: what was left, plus what could have come back since at the steady
+rate the server's own account implies, `(limit - remaining) / reset`. An
+answer saying more is older than the account; one saying less is news (someone
+else spent it). What remains wrong is the requests in flight when an account
+opens, which the server had not counted yet (at most that many refusals), and,
+sharing a fixed window with another process, the race for its last units.
+
+Headers missing, unreadable or contradictory (more remaining than the limit)
+are ignored, as if absent. A reset further away than the retry horizon (a
+daily quota) is not paced for: the server's refusal, with its too-long
+retry-after, tells the caller. `learn=False` ignores the server altogether.
 
 Everything takes `now` explicitly, so the tests drive it with a fake clock,
 and the same state could later be shared between processes.
@@ -39,8 +81,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from ._retry import MAX_RETRY_AFTER
+
 __all__ = [
     "DEFAULT_WINDOW",
+    "Budget",
     "Limit",
     "Pacer",
     "Rate",
@@ -80,8 +125,9 @@ class Rate:
         """When the next unit may go (<= now: at once)."""
         return max(self.tat - self.tolerance, now)
 
-    def take(self, units: float, now: float) -> None:
-        self.tat = max(self.tat, now) + units * self.interval
+    def take(self, units: float, now: float, spacing: float = 0.0) -> None:
+        """Send `units` at `now`, each taking `spacing` seconds of the budget if that is more than our interval."""
+        self.tat = max(self.tat, now) + units * max(self.interval, spacing)
 
     def give_back(self, units: float) -> None:
         """Units reserved but not used (negative: used more than reserved)."""
@@ -94,6 +140,60 @@ class Rate:
     def debt(self, now: float) -> float:
         """Seconds of budget already committed beyond `now`."""
         return max(self.tat - now, 0.0)
+
+
+class Budget:
+    """The server's account of one limit: `left` units until `until`, when it is whole again.
+
+    Started from a response's remaining and reset, less what this client sends
+    after it; see the module docstring for how answers that are out of date are
+    told apart.
+    """
+
+    __slots__ = ("left", "limit", "refill", "seen", "until")
+
+    def __init__(self) -> None:
+        self.left = 0.0
+        self.limit = 0.0
+        self.refill = 0.0
+        self.seen = -_INF
+        self.until = -_INF
+
+    def observe(self, limit: float, remaining: float, reset: float, now: float) -> None:
+        if now >= self.until:
+            # No account in force: this answer opens the next one.
+            self.left, self.limit, self.until = remaining, limit, now + reset
+            # As fast as the budget could come back, by the server's own account
+            # (steadily, whole at the reset); a fixed window brings it back later.
+            self.refill = (limit - remaining) / reset if reset > 0 else 0.0
+        else:
+            expected = min(self.left + self.refill * (now - self.seen), self.limit)
+            if remaining <= expected:
+                # As fresh as what we know (it counts what we sent since), or
+                # someone else spent more: the server's word stands.
+                self.left, self.until = remaining, now + reset
+            else:
+                # More than could have come back: an answer from before the
+                # requests we sent since, which it does not count.
+                self.left = expected
+        self.seen = now
+
+    def ready_at(self, units: float, now: float) -> float:
+        """`until` while the account is in force and holds less than `units`, else `now`."""
+        return self.until if now < self.until and self.left < units else now
+
+    def spacing(self, now: float) -> float:
+        """Seconds per unit that spread what is left evenly until the reset (0.0: no account)."""
+        if now < self.until and self.left > 0:
+            return (self.until - now) / self.left
+        return 0.0
+
+    def take(self, units: float, now: float) -> None:
+        if now < self.until:
+            self.left -= units
+
+    def give_back(self, units: float) -> None:
+        self.left += units
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +258,13 @@ _HEADERS: Final = (
 )
 
 
+def _usable(limit: int | None, remaining: int | None) -> float | None:
+    """The limit, unless it is absent, zero, or contradicted by more remaining than it allows."""
+    if not limit or (remaining is not None and remaining > limit):
+        return None
+    return float(limit)
+
+
 def read_server_limits(headers: Mapping[str, str]) -> ServerLimits | None:
     """The rate-limit headers of a response (lower-case names), or None if it has none."""
     limit_requests = headers.get("x-ratelimit-limit-requests")
@@ -194,6 +301,12 @@ class Pacer:
         self.learned_tokens: float | None = None
         self.requests = Rate(requests_per_minute, window) if requests_per_minute else None
         self.tokens = Rate(tokens_per_minute, window) if tokens_per_minute else None
+        # What the server says is left of each (used only while that rate exists).
+        self.server_requests = Budget()
+        self.server_tokens = Budget()
+        # A reset further away than this is beyond what the client paces for: the
+        # server's refusal, with its too-long retry-after, says so to the caller.
+        self.horizon = max(MAX_RETRY_AFTER, window)
         self.paused_until = -_INF
 
     # -- admission --------------------------------------------------------------------
@@ -202,9 +315,9 @@ class Pacer:
         """When a request of `cost` tokens may go; <= now means now."""
         when = max(self.paused_until, now)
         if self.requests is not None:
-            when = max(when, self.requests.ready_at(now))
+            when = max(when, self.requests.ready_at(now), self.server_requests.ready_at(1, now))
         if self.tokens is not None and cost:
-            when = max(when, self.tokens.ready_at(now))
+            when = max(when, self.tokens.ready_at(now), self.server_tokens.ready_at(cost, now))
         return when
 
     def too_big(self, cost: float) -> float | None:
@@ -216,30 +329,45 @@ class Pacer:
 
     def admit(self, cost: float, now: float) -> None:
         if self.requests is not None:
-            self.requests.take(1, now)
+            server = self.server_requests
+            self.requests.take(1, now, server.spacing(now))
+            server.take(1, now)
         if self.tokens is not None and cost:
-            self.tokens.take(cost, now)
+            server = self.server_tokens
+            self.tokens.take(cost, now, server.spacing(now))
+            server.take(cost, now)
 
     def give_back(self, requests: float, tokens: float) -> None:
         """Return a reservation: one never sent, or the unused part of a token estimate."""
         if self.requests is not None and requests:
             self.requests.give_back(requests)
+            self.server_requests.give_back(requests)
         if self.tokens is not None and tokens:
             self.tokens.give_back(tokens)
+            self.server_tokens.give_back(tokens)
 
     # -- what the server says -------------------------------------------------------
 
     def observe(self, limits: ServerLimits, now: float) -> None:
-        """Adopt advertised limits where none is configured, and slow down to the server's view."""
-        if self.learn:
-            if limits.limit_requests:
-                self.learned_requests = float(limits.limit_requests)
-                self.requests = self._adopt(self.requests, self.configured_requests, self.learned_requests)
-            if limits.limit_tokens:
-                self.learned_tokens = float(limits.limit_tokens)
-                self.tokens = self._adopt(self.tokens, self.configured_tokens, self.learned_tokens)
-        self._catch_up(self.requests, limits.reset_requests, now)
-        self._catch_up(self.tokens, limits.reset_tokens, now)
+        """Adopt advertised limits where none is configured, and keep within what the server says is left.
+
+        Headers missing, unreadable or contradictory (more remaining than the
+        limit) are ignored, as if the server had not sent them.
+        """
+        if not self.learn:
+            return
+        requests = _usable(limits.limit_requests, limits.remaining_requests)
+        if requests is not None:
+            self.learned_requests = requests
+            self.requests = self._adopt(self.requests, self.configured_requests, requests)
+            self._account(
+                self.server_requests, requests, limits.remaining_requests, limits.reset_requests, now
+            )
+        tokens = _usable(limits.limit_tokens, limits.remaining_tokens)
+        if tokens is not None:
+            self.learned_tokens = tokens
+            self.tokens = self._adopt(self.tokens, self.configured_tokens, tokens)
+            self._account(self.server_tokens, tokens, limits.remaining_tokens, limits.reset_tokens, now)
 
     def _adopt(self, rate: Rate | None, configured: float | None, learned: float) -> Rate:
         # Configured limits are never exceeded, even when the server allows more.
@@ -250,16 +378,11 @@ class Pacer:
             rate.set_limit(value)
         return rate
 
-    @staticmethod
-    def _catch_up(rate: Rate | None, reset: float | None, now: float) -> None:
-        """The server's bucket is emptier than ours (someone else spends it): wait as it would."""
-        if rate is None or reset is None:
-            return
-        # `reset` is the time until the server's budget is whole again; ours,
-        # by the same measure, is our debt. One interval of slack absorbs the
-        # requests still on their way to the server.
-        if reset > rate.debt(now) + rate.interval + rate.tolerance:
-            rate.tat = now + reset
+    def _account(
+        self, budget: Budget, limit: float, remaining: int | None, reset: float | None, now: float
+    ) -> None:
+        if remaining is not None and reset is not None and reset <= self.horizon:
+            budget.observe(limit, remaining, reset, now)
 
     def pause(self, until: float) -> None:
         """A 429: nobody goes before `until`; then sending resumes at the paced rate."""
