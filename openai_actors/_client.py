@@ -37,7 +37,7 @@ from ._request import build_call
 from ._response import BinaryContent, binary_content, check_outcome, decode_json, no_content, parse_object
 from ._streaming import AsyncStream, Stream
 from ._tokens import estimate_tokens
-from ._transport import HttpxTransport, Origin, RawResponse, Transport
+from ._transport import HttpxTransport, RawResponse, Transport
 from ._types import NOT_GIVEN, NotGiven, Omit
 
 if TYPE_CHECKING:
@@ -107,17 +107,17 @@ class _Owner:
     __slots__ = ("__weakref__",)
 
 
-def _native_or_httpx(http_client: object, origin: Origin, *, allow_sync: bool, connections: int) -> Transport:
+def _native_or_httpx(http_client: object, *, allow_sync: bool, connections: int) -> Transport:
     if http_client is None:
         from ._connection import NativeTransport
-        from ._proxies import proxy_for
+        from ._proxies import ProxyRules, RoutingTransport
 
-        if proxy_for(origin) is not None:
-            # The native transport does not speak to proxies; httpx does, and
-            # reads the same environment variables the official SDK's client does.
-            from ._httpx_clients import DefaultAsyncHttpxClient
-
-            return HttpxTransport(DefaultAsyncHttpxClient(), owned=True)
+        rules = ProxyRules.from_environment()
+        if rules.proxies:
+            # The native transport does not speak to proxies: each origin a
+            # request goes to is routed, native or through httpx and its proxy,
+            # as the official SDK's client would send it.
+            return RoutingTransport(rules)
         return NativeTransport()
     httpx = sys.modules.get("httpx")
     if httpx is not None:
@@ -185,7 +185,6 @@ class _ClientBase:
             )
         transport = _native_or_httpx(
             http_client,
-            self._options.origin,
             allow_sync=self._allows_sync_http_client,
             connections=max_connections,
         )
