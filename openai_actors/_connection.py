@@ -17,6 +17,7 @@ import os
 import ssl
 import time
 import zlib
+from collections.abc import Mapping
 from typing import Any, Final
 
 import anyio
@@ -47,16 +48,25 @@ def shared_ssl_context() -> ssl.SSLContext:
     """One TLS context for the whole process: building one costs about 20 ms."""
     global _ssl_context
     if _ssl_context is None:
-        cafile = os.environ.get("SSL_CERT_FILE")
-        capath = os.environ.get("SSL_CERT_DIR")
-        if cafile is None and capath is None:
-            import certifi
-
-            cafile = certifi.where()
+        cafile, capath = verify_locations(os.environ)
         context = ssl.create_default_context(cafile=cafile, capath=capath)
         context.set_alpn_protocols(["http/1.1"])
         _ssl_context = context
     return _ssl_context
+
+
+def verify_locations(environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(cafile, capath) as httpx picks them: SSL_CERT_FILE, else SSL_CERT_DIR, else certifi's bundle.
+
+    A variable set but empty counts as unset, and only one of them is used.
+    """
+    if environ.get("SSL_CERT_FILE"):
+        return environ["SSL_CERT_FILE"], None
+    if environ.get("SSL_CERT_DIR"):
+        return None, environ["SSL_CERT_DIR"]
+    import certifi
+
+    return certifi.where(), None
 
 
 class _Connection:

@@ -59,6 +59,48 @@ class TestConstruction:
             client.webhook_secret,
         )
 
+    @pytest.mark.parametrize(
+        ("env", "expected"),
+        [
+            ({}, "certifi"),
+            ({"SSL_CERT_FILE": ""}, "certifi"),
+            ({"SSL_CERT_FILE": "", "SSL_CERT_DIR": ""}, "certifi"),
+            ({"SSL_CERT_FILE": "/ca.pem"}, ("/ca.pem", None)),
+            ({"SSL_CERT_FILE": "/ca.pem", "SSL_CERT_DIR": "/certs"}, ("/ca.pem", None)),
+            ({"SSL_CERT_DIR": "/certs"}, (None, "/certs")),
+            ({"SSL_CERT_FILE": "", "SSL_CERT_DIR": "/certs"}, (None, "/certs")),
+        ],
+    )
+    def test_tls_trusts_what_httpx_would_trust(
+        self, env: dict[str, str], expected: object, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """SSL_CERT_FILE, else SSL_CERT_DIR, else certifi; set but empty counts as unset. (An
+        empty SSL_CERT_FILE used to mean the system's store instead of certifi's, and with
+        SSL_CERT_DIR beside it, a FileNotFoundError.)"""
+        import ssl
+
+        import certifi
+
+        from openai_actors import _connection
+
+        asked: list[tuple[str | None, str | None]] = []
+        real = ssl.create_default_context
+
+        def spy(
+            *args: Any, cafile: str | None = None, capath: str | None = None, **kw: Any
+        ) -> ssl.SSLContext:
+            asked.append((cafile, capath))
+            return real(*args, cafile=certifi.where(), **kw)  # the paths above need not exist
+
+        for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(_connection, "_ssl_context", None)
+        monkeypatch.setattr(ssl, "create_default_context", spy)
+        _connection.shared_ssl_context()
+        assert [(certifi.where(), None) if expected == "certifi" else expected] == asked
+
     def test_arguments_win_over_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
         monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:9/v2")
