@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from ._protocol import ServerState, serve
+from ._ratelimit import MODES
 
 __all__ = ["main"]
 
@@ -36,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate_limit_requests=args.rpm,
         rate_limit_tokens=args.tpm,
         rate_limit_window=args.window,
+        rate_limit_mode=args.ratelimit_mode,
     )
     try:
         asyncio.run(_serve(state, args.host, args.port))
@@ -89,7 +91,16 @@ def _parser() -> argparse.ArgumentParser:
         "--window",
         type=float,
         default=60.0,
-        help="seconds in which a rate limit's bucket refills from empty to full (default: 60)",
+        help="seconds in which a rate limit's bucket refills from empty to full, or the length of a fixed "
+        "window (default: 60)",
+    )
+    parser.add_argument(
+        "--ratelimit-mode",
+        choices=MODES,
+        default="continuous",
+        help="how a rate limit comes back: continuous, a bucket refilled steadily as OpenAI's; fixed, whole "
+        "again when each window ends, x-ratelimit-reset-* being the time until then, as fixed-window "
+        "gateways send it (default: %(default)s)",
     )
     parser.add_argument(
         "--no-record", action="store_true", help="do not keep received requests in memory (for benchmarks)"

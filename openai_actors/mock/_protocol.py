@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 from ._common import Result, StreamReply, default_error_body, error_body
 from ._files import DEFAULT_MAX_STORAGE
 from ._http import CONTINUE, HttpError, Request, RequestParser, render_response, render_stream_head
-from ._ratelimit import RATE_LIMITED, Admission, Limiter
+from ._ratelimit import RATE_LIMITED, Admission, Limiter, Mode
 from ._router import App
 from ._types import STREAM_ACTIONS, Fault, RecordedRequest
 
@@ -69,6 +69,7 @@ class ServerState:
         rate_limit_requests: int | None = None,
         rate_limit_tokens: int | None = None,
         rate_limit_window: float = 60.0,
+        rate_limit_mode: Mode = "continuous",
     ) -> None:
         self.latency = latency
         self.record = record
@@ -95,9 +96,10 @@ class ServerState:
         self.rate_limit_requests = rate_limit_requests
         self.rate_limit_tokens = rate_limit_tokens
         self.rate_limit_window = rate_limit_window
+        self.rate_limit_mode: Mode = rate_limit_mode
         self.limiter: Limiter | None = None
         if rate_limit_requests is not None or rate_limit_tokens is not None:
-            self.limiter = Limiter(rate_limit_requests, rate_limit_tokens, rate_limit_window)
+            self.limiter = Limiter(rate_limit_requests, rate_limit_tokens, rate_limit_window, rate_limit_mode)
         self.app = App(
             next_number=self.next_number,
             notify=self.notify,
@@ -128,20 +130,24 @@ class ServerState:
         with self._lock:
             return len(self._faults)
 
-    def set_rate_limits(self, requests: int | None, tokens: int | None, window: float) -> None:
-        """Change the limits. A limit newly set starts full; a changed one keeps
-        what was used; removing both drops the buckets."""
+    def set_rate_limits(
+        self, requests: int | None, tokens: int | None, window: float, mode: Mode | None = None
+    ) -> None:
+        """Change the limits (and the mode, unless None). A limit newly set starts full; a
+        changed one keeps what was used; removing both drops the counts."""
         with self._lock:
+            mode = self.rate_limit_mode if mode is None else mode
             limiter = self.limiter
             if requests is None and tokens is None:
                 self.limiter = None
             elif limiter is None:
-                self.limiter = Limiter(requests, tokens, window)
+                self.limiter = Limiter(requests, tokens, window, mode)
             else:
-                limiter.configure(requests, tokens, window)
+                limiter.configure(requests, tokens, window, mode)
             self.rate_limit_requests = requests
             self.rate_limit_tokens = tokens
             self.rate_limit_window = window
+            self.rate_limit_mode = mode
         self.notify()
 
     def rate_levels(self) -> dict[str, float | None]:

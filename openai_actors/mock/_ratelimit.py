@@ -1,11 +1,18 @@
-"""Rate limits enforced the way OpenAI enforces them: a token bucket per limit.
+"""Rate limits enforced the way OpenAI enforces them, or the way fixed-window gateways do.
 
-Each limit (requests, tokens) is a bucket of capacity ``limit`` that starts
-full and refills continuously at ``limit / window`` per second. A request to a
-rate-limited endpoint is charged 1 request and its token estimate
-(:func:`estimate_tokens`) on arrival, or answered 429 without being charged;
-when its reply reports usage, the token bucket is corrected to it. Every reply
-carries OpenAI's ``x-ratelimit-*`` headers.
+In the "continuous" mode (OpenAI's) each limit (requests, tokens) is a bucket
+of capacity ``limit`` that starts full and refills continuously at
+``limit / window`` per second; ``x-ratelimit-reset-*`` is the time until it
+is full again. In the "fixed" mode each limit is a count of ``limit`` per
+window of ``window`` seconds, windows following one another from when the
+limit was set: what is used stays used until the window ends, when the whole
+limit is back at once; ``x-ratelimit-reset-*`` (and a refusal's retry-after)
+is the time until the window ends, however much is left.
+
+Either way, a request to a rate-limited endpoint is charged 1 request and its
+token estimate (:func:`estimate_tokens`) on arrival, or answered 429 without
+being charged; when its reply reports usage, the token count is corrected to
+it. Every reply carries OpenAI's ``x-ratelimit-*`` headers.
 
 :class:`Limiter` is used by the loop thread (admit, refund) and by any thread
 (configure, levels), under one lock.
@@ -18,15 +25,17 @@ import math
 import threading
 from collections.abc import Mapping
 from time import monotonic
-from typing import Any, Final, TypeGuard
+from typing import Any, Final, Literal, TypeGuard, get_args
 
 from ._common import error_body
 
 __all__ = [
     "DEFAULT_COMPLETION_TOKENS",
+    "MODES",
     "RATE_LIMITED",
     "Admission",
     "Limiter",
+    "Mode",
     "estimate_tokens",
     "format_duration",
 ]
@@ -39,6 +48,8 @@ MODERATIONS: Final = "/v1/moderations"
 # The paths whose POST is rate limited (models, files and batches are not).
 RATE_LIMITED: Final = frozenset((CHAT, COMPLETIONS, RESPONSES, EMBEDDINGS, MODERATIONS))
 DEFAULT_COMPLETION_TOKENS: Final = 256
+Mode = Literal["continuous", "fixed"]
+MODES: Final[tuple[Mode, ...]] = get_args(Mode)
 _ALLOWANCE_FIELDS: Final = ("max_completion_tokens", "max_tokens", "max_output_tokens")
 # Float slack when comparing bucket levels, so that 0.9999999999 counts as 1.
 _EPSILON: Final = 1e-9
@@ -205,14 +216,60 @@ class _Bucket:
         return max(0.0, (amount - self.level) / self.rate)
 
 
-def _reconfigure(bucket: _Bucket | None, limit: int | None, window: float, now: float) -> _Bucket | None:
-    """The bucket under a new limit and window: a new limit starts full, a changed
+class _Window:
+    """``level`` out of ``limit`` in a fixed window of ``window`` seconds; the whole ``limit``
+    again when it ends. Windows follow one another from ``start``.
+
+    A usage correction may leave ``level`` below 0 (a debt) until the window ends.
+    """
+
+    __slots__ = ("level", "limit", "stamp", "start", "window")
+
+    def __init__(self, limit: int, window: float, now: float, used: float = 0.0) -> None:
+        self.limit = limit
+        self.window = window
+        self.level = limit - used
+        self.start = now
+        self.stamp = now
+
+    def refill(self, now: float) -> float:
+        ended = math.floor((now - self.start) / self.window)
+        if ended > 0:
+            self.start += ended * self.window
+            self.level = float(self.limit)
+        self.stamp = now
+        return self.level
+
+    def remaining(self) -> int:
+        return max(0, math.floor(self.level + _EPSILON))
+
+    def reset(self) -> float:
+        """Seconds until the window ends."""
+        return self.start + self.window - self.stamp
+
+    def wait(self, amount: float) -> float:
+        """Seconds until the count holds ``amount``: now, or when the window ends."""
+        return 0.0 if self.level + _EPSILON >= amount else self.reset()
+
+
+_Count = _Bucket | _Window
+
+
+def _count(mode: Mode, limit: int, window: float, now: float, used: float = 0.0) -> _Count:
+    kind = _Window if mode == "fixed" else _Bucket
+    return kind(limit, window, now, used)
+
+
+def _reconfigure(
+    count: _Count | None, limit: int | None, window: float, mode: Mode, now: float
+) -> _Count | None:
+    """The count under a new limit, window and mode: a new limit starts full, a changed
     one keeps what was used."""
     if limit is None:
         return None
-    if bucket is None:
-        return _Bucket(limit, window, now)
-    return _Bucket(limit, window, now, used=bucket.limit - bucket.refill(now))
+    if count is None:
+        return _count(mode, limit, window, now)
+    return _count(mode, limit, window, now, used=count.limit - count.refill(now))
 
 
 class Admission:
@@ -240,21 +297,25 @@ class Admission:
 
 
 class Limiter:
-    """The request and token buckets of one server (each None when that limit is not set)."""
+    """The request and token counts of one server (each None when that limit is not set)."""
 
-    def __init__(self, requests: int | None, tokens: int | None, window: float) -> None:
+    def __init__(
+        self, requests: int | None, tokens: int | None, window: float, mode: Mode = "continuous"
+    ) -> None:
         self._lock = threading.Lock()
         self.window = window
+        self.mode = mode
         now = monotonic()
-        self.requests = None if requests is None else _Bucket(requests, window, now)
-        self.tokens = None if tokens is None else _Bucket(tokens, window, now)
+        self.requests = None if requests is None else _count(mode, requests, window, now)
+        self.tokens = None if tokens is None else _count(mode, tokens, window, now)
 
-    def configure(self, requests: int | None, tokens: int | None, window: float) -> None:
+    def configure(self, requests: int | None, tokens: int | None, window: float, mode: Mode) -> None:
         with self._lock:
             now = monotonic()
-            self.requests = _reconfigure(self.requests, requests, window, now)
-            self.tokens = _reconfigure(self.tokens, tokens, window, now)
+            self.requests = _reconfigure(self.requests, requests, window, mode, now)
+            self.tokens = _reconfigure(self.tokens, tokens, window, mode, now)
             self.window = window
+            self.mode = mode
 
     def levels(self) -> dict[str, float | None]:
         """Both buckets' levels now (None for a limit that is not set)."""
@@ -281,7 +342,7 @@ class Limiter:
             estimate = 0
             # The bucket that lacks room (the one to wait longest for, if both do):
             # (kind, bucket, amount requested, seconds to wait or None if never).
-            short: tuple[str, _Bucket, int, float | None] | None = None
+            short: tuple[str, _Count, int, float | None] | None = None
             if requests is not None and requests.refill(now) + _EPSILON < 1:
                 short = ("requests", requests, 1, requests.wait(1))
             if tokens is not None:

@@ -13,6 +13,7 @@ from typing import Any, Final, Self
 
 from ._files import DEFAULT_MAX_STORAGE
 from ._protocol import DEFAULT_MAX_BODY_SIZE, ServerState, serve
+from ._ratelimit import MODES, Mode
 from ._types import Fault, RecordedRequest
 
 __all__ = ["MockServer"]
@@ -34,7 +35,11 @@ class MockServer:
 
     ``rate_limit_requests`` and ``rate_limit_tokens`` enforce limits as OpenAI
     does, per ``rate_limit_window`` seconds: each is a token bucket of that
-    capacity, starting full and refilling continuously. A POST to chat
+    capacity, starting full and refilling continuously. With
+    ``rate_limit_mode="fixed"`` they are enforced as fixed-window gateways do
+    instead: that many per window, windows back to back from when the limit
+    was set, the whole limit back when each ends, and ``x-ratelimit-reset-*``
+    and a refusal's retry-after the time until then. A POST to chat
     completions, completions, responses, embeddings or moderations is charged 1
     request and its token estimate on arrival (see
     ``openai_actors.mock._ratelimit.estimate_tokens``), or refused at once with
@@ -62,11 +67,13 @@ class MockServer:
         rate_limit_requests: int | None = None,
         rate_limit_tokens: int | None = None,
         rate_limit_window: float = 60.0,
+        rate_limit_mode: Mode = "continuous",
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         _check_limit("rate_limit_requests", rate_limit_requests)
         _check_limit("rate_limit_tokens", rate_limit_tokens)
         _check_window(rate_limit_window)
+        _check_mode(rate_limit_mode)
         for name, value in (
             ("latency", latency),
             ("stream_first_delay", stream_first_delay),
@@ -89,6 +96,7 @@ class MockServer:
             rate_limit_requests=rate_limit_requests,
             rate_limit_tokens=rate_limit_tokens,
             rate_limit_window=rate_limit_window,
+            rate_limit_mode=rate_limit_mode,
         )
         self._lifecycle = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -264,6 +272,21 @@ class MockServer:
         state = self._state
         state.set_rate_limits(state.rate_limit_requests, state.rate_limit_tokens, value)
 
+    @property
+    def rate_limit_mode(self) -> Mode:
+        """How a limit comes back: "continuous" (a bucket refilled steadily, as OpenAI's) or
+        "fixed" (whole again when each window ends); may be changed while serving, keeping
+        what was used."""
+        return self._state.rate_limit_mode
+
+    @rate_limit_mode.setter
+    def rate_limit_mode(self, value: Mode) -> None:
+        _check_mode(value)
+        state = self._state
+        state.set_rate_limits(
+            state.rate_limit_requests, state.rate_limit_tokens, state.rate_limit_window, value
+        )
+
     # --- recordings and counters --------------------------------------------
 
     @property
@@ -320,8 +343,9 @@ class MockServer:
 
     def rate_state(self) -> dict[str, float | None]:
         """A snapshot of the buckets' levels now: ``{"requests": ..., "tokens": ...}``,
-        each None when that limit is not set. Levels are floats (they refill
-        continuously); a usage correction may leave "tokens" below 0.
+        each None when that limit is not set. Levels are floats (in the
+        continuous mode they refill continuously); a usage correction may leave
+        "tokens" below 0.
 
         Safe inside a :meth:`wait_for` predicate, e.g.
         ``server.wait_for(lambda s: s.rate_state()["requests"] >= 1)``.
@@ -375,6 +399,11 @@ def _check_limit(name: str, value: int | None) -> None:
 def _check_window(value: float) -> None:
     if not value > 0 or value == float("inf"):
         raise ValueError(f"rate_limit_window must be > 0 and finite, got {value!r}")
+
+
+def _check_mode(value: str) -> None:
+    if value not in MODES:
+        raise ValueError(f"rate_limit_mode must be one of {', '.join(MODES)}, got {value!r}")
 
 
 def _check_delay(name: str, value: float) -> None:
