@@ -19,10 +19,24 @@ connection is then unusable, and nothing else is.
 A response whose head says `Connection: close`, an HTTP/1.0 response without
 keep-alive, a close-delimited body, or bytes left over after the message all
 make `reusable` false: the connection must not carry another request.
+
+Grammar
+-------
+What is accepted is what h11 accepts (tests/test_http11_differential.py
+holds the two parsers to it), bar the differences that test names: status
+codes 100-599 only, HTTP/1.0 and 1.1 only, and HTTP/1.0 keep-alive honoured.
+Lines of the head and trailers end in CRLF or a bare LF; a folded line
+(obs-fold) is joined to the one before with a space. A field value may hold
+any byte but NUL, CR, LF, VT and FF. Content-Length is 1 to 20 digits (repeated
+identical values allowed); a chunk size is 1 to 20 hex digits, optionally
+followed by extensions (skipped) and trailing spaces or tabs. Transfer-Encoding
+must be exactly `chunked`. Framing headers are checked on every head, interim
+and bodiless ones included, and in trailers.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final, TypeAlias, final
 
@@ -36,6 +50,9 @@ __all__ = [
 
 MAX_HEAD_BYTES: Final = 64 * 1024
 MAX_CHUNK_LINE_BYTES: Final = 1024
+# Digits in a Content-Length or a chunk size: len(str(2**64)), as in h11. Beyond
+# this int() would be slow, and past 4,300 digits it raises ValueError.
+MAX_LENGTH_DIGITS: Final = 20
 
 
 class ProtocolError(Exception):
@@ -126,19 +143,20 @@ class ResponseParser:
     def _next_head(self) -> Event | None:
         while True:
             buf = self._buf
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
+            if buf and buf[0] < 0x21:  # as h11: no status line starts with a control or a space
+                raise ProtocolError(f"not an HTTP/1.x status line: {bytes(buf[:80])!r}")
+            blank = _BLANK_LINE.search(buf)
+            if blank is None:
                 self._check_head_data()
                 return None
-            raw = bytes(buf[:end])
-            del buf[: end + 4]
-            head = _parse_head(raw)
+            head = _parse_head(_take_block(buf, blank))
+            chunked, length = _framing(head.headers)
             if 100 <= head.status < 200:
                 if head.status == 101:
                     raise ProtocolError("the server switched protocols (101), which was not asked for")
                 continue  # interim response: the real one follows
             self.head = head
-            self._frame_body(head)
+            self._frame_body(head, chunked, length)
             return head
 
     def _check_head_data(self) -> None:
@@ -149,30 +167,18 @@ class ResponseParser:
                 raise ProtocolError("the server closed the connection in the middle of the response head")
             raise ProtocolError("the server closed the connection without sending a response")
 
-    def _frame_body(self, head: ResponseHead) -> None:
-        headers = head.headers
-        connection = headers.get("connection", "").lower()
-        if head.http_version == "1.0":
-            self._keep_alive = "keep-alive" in connection
-        else:
-            self._keep_alive = "close" not in connection
+    def _frame_body(self, head: ResponseHead, chunked: bool, length: int | None) -> None:
+        self._keep_alive = _keep_alive(head, chunked)
         if self._head_request or head.status in _NO_BODY_STATUSES:
             self._state = _END
-            return
-        transfer_encoding = headers.get("transfer-encoding")
-        if transfer_encoding is not None:
-            codings = [c.strip().lower() for c in transfer_encoding.split(",")]
-            if codings[-1] != "chunked" or any(c not in ("chunked", "identity") for c in codings):
-                raise ProtocolError(f"unsupported transfer-encoding {transfer_encoding!r}")
+        elif chunked:
             self._state = _CHUNK_SIZE
-            return
-        length = headers.get("content-length")
-        if length is not None:
-            self._remaining = _content_length(length)
-            self._state = _LENGTH if self._remaining else _END
-            return
-        self._keep_alive = False
-        self._state = _UNTIL_CLOSE
+        elif length is not None:
+            self._remaining = length
+            self._state = _LENGTH if length else _END
+        else:
+            self._keep_alive = False
+            self._state = _UNTIL_CLOSE
 
     # -- bodies -------------------------------------------------------------
 
@@ -228,19 +234,34 @@ class ResponseParser:
                     return None
                 return data
             elif state == _CHUNK_CRLF:
-                if len(self._buf) < 2:
+                end = self._buf[:2]
+                if end == b"\r\n":
+                    del self._buf[:2]
+                    self._state = _CHUNK_SIZE
+                elif not end or end == b"\r":  # not yet known
                     self._check_chunk_eof()
                     return None
-                if self._buf[:2] != b"\r\n":
+                else:
                     raise ProtocolError("a chunk of the body is not followed by CRLF")
-                del self._buf[:2]
-                self._state = _CHUNK_SIZE
-            else:  # _TRAILERS: skipped; nothing here uses them
-                line = self._take_line(MAX_HEAD_BYTES, "the trailers")
-                if line is None:
-                    return None
-                if not line:
-                    return self._finish()
+            else:  # _TRAILERS: checked like header lines, then dropped; nothing here uses them
+                return self._next_trailers()
+
+    def _next_trailers(self) -> EndOfMessage | None:
+        buf = self._buf
+        if buf[:2] == b"\r\n":  # no trailers, the usual case
+            del buf[:2]
+            return self._finish()
+        if buf[:1] == b"\n":
+            del buf[:1]
+            return self._finish()
+        blank = _BLANK_LINE.search(buf)
+        if blank is None:
+            if len(buf) > MAX_HEAD_BYTES:
+                raise ProtocolError(f"the trailers are longer than {MAX_HEAD_BYTES} bytes")
+            self._check_chunk_eof()
+            return None
+        _framing(_parse_fields(_lines(_decode(_take_block(buf, blank)), "the trailers"), 0))
+        return self._finish()
 
     def _next_length_data_chunk(self) -> bytes | None:
         buf = self._buf
@@ -272,12 +293,65 @@ class ResponseParser:
         return line
 
 
-def _parse_head(raw: bytes) -> ResponseHead:
+# The end of a head or of the trailers: the first empty line, its lines ending
+# in CRLF or in a bare LF (h11's reading of RFC 9112 section 2.2).
+_BLANK_LINE: Final = re.compile(rb"\n\r?\n")
+# Characters a field value or reason phrase may not hold (h11's field-vchar is
+# anything but NUL and whitespace; SP and HTAB are allowed between), and a CR
+# that does not end a line.
+_FORBIDDEN_IN_HEAD: Final = re.compile(r"[\x00\x0b\x0c]|\r(?!\n)")
+_TOKEN: Final = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_CHUNK_SIZE_LINE: Final = re.compile(rb"([0-9A-Fa-f]{1,%d})(?:;[^\n]*)?[ \t]*" % MAX_LENGTH_DIGITS)
+_CONTROL_NAMES: Final = {"\x00": "NUL", "\x0b": "VT", "\x0c": "FF", "\r": "CR"}
+
+# Field names already found to be tokens, each with its lower-case form: a
+# response's names are nearly always ones seen before, and one dict look-up
+# replaces the check and the lower(). Bounded, so a server cannot grow it.
+_KNOWN_NAMES: dict[str, str] = {}
+_MAX_KNOWN_NAMES: Final = 1024
+
+
+def _take_block(buf: bytearray, blank: re.Match[bytes]) -> bytes:
+    """Remove a head or trailer block and its blank line from `buf`; return the block.
+
+    The block loses its last line's CR, so that it ends where its text does.
+    """
+    end = blank.start()
+    text_end = end - 1 if end and buf[end - 1] == 0x0D else end
+    block = bytes(buf[:text_end])
+    del buf[: blank.end()]
+    return block
+
+
+def _decode(raw: bytes) -> str:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+        return raw.decode("latin-1")
+
+
+def _lines(text: str, what: str) -> list[str]:
+    """The lines of a head or trailer block, or ProtocolError for a control character in it."""
     lines = text.split("\r\n")
+    crlfs = len(lines) - 1
+    if (
+        text.count("\n") == crlfs
+        and text.count("\r") == crlfs
+        and "\x00" not in text
+        and "\x0b" not in text
+        and "\x0c" not in text
+    ):
+        return lines  # CRLF line endings only and nothing forbidden: the usual case
+    bad = _FORBIDDEN_IN_HEAD.search(text)
+    if bad is not None:
+        start = text.rfind("\n", 0, bad.start()) + 1
+        line = text[start : start + 80]
+        raise ProtocolError(f"a control character ({_CONTROL_NAMES[bad[0][0]]}) in {what}: {line!r}")
+    return text.replace("\r\n", "\n").split("\n")  # bare LF line endings
+
+
+def _parse_head(raw: bytes) -> ResponseHead:
+    lines = _lines(_decode(raw), "the response head")
     status_line = lines[0]
     version, _, rest = status_line.partition(" ")
     if version not in ("HTTP/1.1", "HTTP/1.0"):
@@ -285,37 +359,98 @@ def _parse_head(raw: bytes) -> ResponseHead:
     code, _, reason = rest.partition(" ")
     if len(code) != 3 or not code.isascii() or not code.isdigit() or not "100" <= code <= "599":
         raise ProtocolError(f"bad status code in status line: {status_line[:80]!r}")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
+    return ResponseHead(int(code), reason, _parse_fields(lines, 1), version[5:])
+
+
+def _parse_fields(lines: list[str], first: int) -> dict[str, str]:
+    """`lines[first:]` as fields: lower-case names, a repeated name's values joined with ", "."""
+    fields: dict[str, str] = {}
+    for index in range(first, len(lines)):
+        line = lines[index]
         name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip() or " " in name:
-            raise ProtocolError(f"malformed header line: {line[:80]!r}")
-        name = name.lower()
+        lowered = _KNOWN_NAMES.get(name) if sep else None
+        if lowered is None:
+            if line[:1] in (" ", "\t"):  # obs-fold: rare, so looked for only here
+                return _parse_fields(_unfold(lines, first), first)
+            lowered = _field_name(name, sep, line)
         value = value.strip(" \t")
-        previous = headers.get(name)
-        headers[name] = value if previous is None else f"{previous}, {value}"
-    return ResponseHead(int(code), reason, headers, version[5:])
+        previous = fields.get(lowered)
+        fields[lowered] = value if previous is None else f"{previous}, {value}"
+    return fields
+
+
+def _field_name(name: str, sep: str, line: str) -> str:
+    if not sep or not _TOKEN.fullmatch(name):
+        raise ProtocolError(f"malformed header line: {line[:80]!r}")
+    lowered = name.lower()
+    if len(_KNOWN_NAMES) < _MAX_KNOWN_NAMES:
+        _KNOWN_NAMES[name] = lowered
+    return lowered
+
+
+def _unfold(lines: list[str], first: int) -> list[str]:
+    """Join each continuation line to the one before with a space (RFC 9112 section 5.2, as h11)."""
+    unfolded = lines[:first]
+    for line in lines[first:]:
+        rest = line.lstrip(" \t")
+        if len(rest) == len(line):
+            unfolded.append(line)
+        elif len(unfolded) == first:
+            raise ProtocolError(f"a continuation line before any header: {line[:80]!r}")
+        else:
+            unfolded[-1] = f"{unfolded[-1]} {rest}"
+    return unfolded
+
+
+def _framing(fields: dict[str, str]) -> tuple[bool, int | None]:
+    """(chunked, Content-Length) of a head; ProtocolError if either header is malformed.
+
+    Called for every head and for trailers, as h11 checks them: a malformed
+    framing header is refused even where it would not frame anything.
+    """
+    coding = fields.get("transfer-encoding")
+    # Exactly "chunked", in any ASCII case (not via str.lower(): the Kelvin sign lower-cases to k).
+    if coding is not None and coding != "chunked" and not (coding.isascii() and coding.lower() == "chunked"):
+        raise ProtocolError(f"unsupported transfer-encoding {coding!r}: only 'chunked' is")
+    length = fields.get("content-length")
+    return coding is not None, None if length is None else _content_length(length)
 
 
 def _content_length(value: str) -> int:
+    if value.isdigit() and value.isascii() and len(value) <= MAX_LENGTH_DIGITS:
+        return int(value)
     # Repeated identical values are allowed (RFC 9110 section 8.6); differing ones are not.
-    values = {v.strip() for v in value.split(",")}
+    # Stripped of SP and HTAB only: str.strip() would also take a no-break space.
+    values = {v.strip(" \t") for v in value.split(",")}
     if len(values) != 1:
-        raise ProtocolError(f"conflicting content-length values: {value!r}")
+        raise ProtocolError(f"conflicting content-length values: {value[:80]!r}")
     (single,) = values
-    if not single.isdigit() or not single.isascii():
-        raise ProtocolError(f"bad content-length: {value!r}")
+    if not single.isdigit() or not single.isascii() or len(single) > MAX_LENGTH_DIGITS:
+        raise ProtocolError(f"bad content-length: {value[:80]!r}")
     return int(single)
 
 
+def _keep_alive(head: ResponseHead, chunked: bool) -> bool:
+    connection = head.headers.get("connection", "")
+    if connection and connection != "keep-alive" and _has_token(connection, "close"):
+        return False
+    if head.http_version == "1.1":
+        return True
+    # HTTP/1.0: only when asked for, and not after Transfer-Encoding, whose
+    # framing a 1.0 message cannot be trusted with (RFC 9112 section 6.1).
+    return not chunked and (connection == "keep-alive" or _has_token(connection, "keep-alive"))
+
+
+def _has_token(value: str, token: str) -> bool:
+    """Whether the comma-separated list `value` holds `token`, compared in ASCII lower case."""
+    return any(t.isascii() and t.strip(" \t").lower() == token for t in value.split(","))
+
+
 def _chunk_size(line: bytes) -> int:
-    size = line.split(b";", 1)[0].strip()
-    try:
-        if not size or size.startswith((b"-", b"+", b"0x", b"0X")):
-            raise ValueError
-        return int(size, 16)
-    except ValueError:
-        raise ProtocolError(f"bad chunk size line: {line[:40]!r}") from None
+    match = _CHUNK_SIZE_LINE.fullmatch(line)
+    if match is None:
+        raise ProtocolError(f"bad chunk size line: {line[:40]!r}")
+    return int(match[1], 16)
 
 
 _FORBIDDEN_IN_VALUE: Final = frozenset("\r\n\x00")
