@@ -66,7 +66,7 @@ def follow(method: str, origin: Origin, target: str, status: int, location: str 
         new_origin, path, query, _ = split_url(url, "the Location")
     except ValueError as exc:
         raise RedirectError(
-            f"the server redirected to {location!r}, which cannot be followed: {exc}"
+            f"the server redirected to {location!r}, which is not a valid URL to follow: {exc}"
         ) from None
     new_method = redirect_method(method, status)
     # Same origin, or the same host upgraded from http:80 to https:443, as httpx allows.
