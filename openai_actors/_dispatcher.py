@@ -109,8 +109,6 @@ LANE_IDLE: Final = 5.0
 WATCH_TICK: Final = 0.05
 # Chunks of a stream's body in flight between its lane and its reader.
 STREAM_BUFFER: Final = 16
-# Headers that must not follow a redirect to another origin (httpx drops the same).
-_CREDENTIAL_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
 _INF: Final = float("inf")
 
 
@@ -765,7 +763,8 @@ class Dispatcher:
             call.content = b""
         if not redirect.keep_credentials:
             call.auth = False
-            call.headers = call.headers.without(_CREDENTIAL_HEADERS)
+        if redirect.drop_headers & call.headers.names:
+            call.headers = call.headers.without(redirect.drop_headers)
         call.state = CallState.QUEUED
         self._release(call)
         self._requeue(call)

@@ -144,10 +144,6 @@ class TestOnTheWire:
         sent = [(r.method, r.path, r.body) for r in server.requests]
         assert [(method, "/v1/things/1", b'{"delete":"everything"}'), ("GET", "/v1/models", b"")] == sent
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="needs Dispatcher._redirect to remove Redirect.drop_headers from the call's headers",
-    )
     async def test_a_callers_host_header_does_not_follow_a_redirect_to_another_origin(
         self, server: MockServer, elsewhere: MockServer
     ) -> None:
