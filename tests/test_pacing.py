@@ -7,16 +7,29 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+import anyio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from openai_actors import AsyncOpenAI
+from openai_actors._mock_transport import MockRequest, MockResponse, MockTransport
 from openai_actors._pacing import Pacer, Rate, ServerLimits, parse_duration, read_server_limits
 from openai_actors._tokens import DEFAULT_COMPLETION_TOKENS, estimate_tokens, usage_tokens
 from openai_actors.mock._ratelimit import estimate_tokens as mock_estimate
 
+from .virtual_time import fake_clock_backend
+
 WINDOW = 60.0
+COMPLETION = {
+    "id": "c",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "m",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+}
 
 
 def send_greedily(pacer: Pacer, count: int, cost: float = 0, start: float = 0.0) -> list[float]:
@@ -97,7 +110,7 @@ class RefillServer:
 
 
 @dataclass
-class Run:
+class Served:
     served: list[float] = field(default_factory=list)
     """When each request the server accepted reached it."""
     refused: int = 0
@@ -117,7 +130,7 @@ def run(
     count: int,
     concurrency: int,
     latency: Callable[[], float] = lambda: 0.0,
-) -> Run:
+) -> Served:
     """`count` requests from `concurrency` callers through `pacer`, as the dispatcher drives it.
 
     Each admitted request reaches the server at once; its answer comes back
@@ -125,7 +138,7 @@ def run(
     then. A refused request pauses everyone for the server's retry-after, gives
     its reservation back and is sent again.
     """
-    result = Run()
+    result = Served()
     now, waiting, number = 0.0, count, 0
     answers: list[tuple[float, int, bool, ServerLimits, float]] = []
     while waiting or answers:
@@ -573,3 +586,83 @@ class TestTheMockChargesWhatTheClientReserves:
         assert mock_estimate("/v1/embeddings", body) == estimate_tokens("embeddings", body)
         if not isinstance(given_input, list) or all(isinstance(i, str) for i in given_input):
             assert mock_estimate("/v1/moderations", body) == estimate_tokens("moderations", body)
+
+
+class TestThroughTheDispatcher:
+    """The issue's targets at full scale (60 s windows, default settings), through the real
+    dispatcher over an in-memory transport on a fake clock (tests/virtual_time.py): minutes of
+    pacing in a fraction of a second, and every figure exact."""
+
+    @pytest.fixture(params=["asyncio", "trio"])
+    def anyio_backend(self, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+        return fake_clock_backend(request)
+
+    @staticmethod
+    async def send(
+        server: FixedWindowServer | RefillServer,
+        count: int,
+        concurrency: int,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> Served:
+        """`count` chat requests from `concurrency` callers through `AsyncOpenAI()` with no
+        rate_limit argument; the server charges each on arrival and answers 0.05 to 3 s later
+        (so its headers are stale by then, and answers come back out of order)."""
+        from openai_actors import _client
+
+        latency = jittered(0.05, 3.0)
+        served = Served()
+
+        async def handler(request: MockRequest) -> MockResponse:
+            arrived = anyio.current_time()
+            accepted, limits, retry = server.charge(arrived)
+            await anyio.sleep(latency())
+            headers = {
+                "x-ratelimit-limit-requests": str(limits.limit_requests),
+                "x-ratelimit-remaining-requests": str(limits.remaining_requests),
+                "x-ratelimit-reset-requests": f"{limits.reset_requests:.3f}s",
+            }
+            if not accepted:
+                served.refused += 1
+                headers["retry-after-ms"] = str(math.ceil(retry * 1000))
+                return MockResponse.json({"error": {"message": "rate limited"}}, 429, headers)
+            served.served.append(arrived)
+            return MockResponse.json(COMPLETION, 200, headers)
+
+        transport = MockTransport(handler)
+        with monkeypatch.context() as patch:
+            patch.setattr(_client, "_native_or_httpx", lambda *args, **kwargs: transport)
+            client = AsyncOpenAI(api_key="sk-test", base_url="http://mock.test/v1")
+        limiter = anyio.Semaphore(concurrency)
+
+        async def one() -> None:
+            async with limiter:
+                await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+
+        async with client, anyio.create_task_group() as tg:
+            for _ in range(count):
+                tg.start_soon(one)
+        served.finished = anyio.current_time()
+        return served
+
+    @pytest.mark.anyio
+    async def test_a_fixed_window_of_300_a_minute_serves_400_within_three_windows(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """All 400 served (64 at a time) within three windows, with no more 429s than requests
+        in flight."""
+        with anyio.fail_after(10 * WINDOW):
+            result = await self.send(FixedWindowServer(300), 400, 64, monkeypatch)
+        assert 400 == len(result.served)
+        assert result.finished <= 3 * WINDOW
+        assert result.refused <= 64
+
+    @pytest.mark.anyio
+    async def test_a_continuous_limit_of_300_a_minute_is_used_at_95_percent_without_429s(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """1,000 requests, 64 at a time: not one 429, and at least 95 % of the limit used in each
+        window once the first is past."""
+        with anyio.fail_after(10 * WINDOW):
+            result = await self.send(RefillServer(300), 1000, 64, monkeypatch)
+        assert 0 == result.refused
+        assert all(n >= 0.95 * 300 for n in result.per_window()[1:3])
