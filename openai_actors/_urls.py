@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 from ._transport import Origin
 
 __all__ = [
+    "PLAIN_PATH",
     "check_printable",
     "encode_host",
     "quote_path",
