@@ -234,6 +234,10 @@ class _RoutingChannel:
                 await channel.aclose()
             channel = self._channel = self._transport.route(origin).open_channel()
             self._origin = origin
+            # A channel that times its phases arms the deadline itself; httpx's
+            # does not, and this arm must not outlive the switch, or the
+            # watchdog would cut the exchange at the connect timeout.
+            deadline.disarm()
         return await channel.open(request, timeouts, deadline)
 
     async def aclose(self) -> None:

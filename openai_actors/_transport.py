@@ -315,11 +315,6 @@ class HttpxTransport:
     ) -> ResponseStream:
         import httpx
 
-        if self._owned and self._client.is_closed:
-            # Closed with an earlier dispatcher (the client moved to a new event loop).
-            from ._httpx_clients import DefaultAsyncHttpxClient
-
-            self._client = DefaultAsyncHttpxClient()
         req = self._client.build_request(
             request.method,
             request.url,

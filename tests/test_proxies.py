@@ -24,6 +24,8 @@ from openai_actors._proxies import ProxyRules, RoutingTransport
 from openai_actors._transport import HttpxTransport, Origin
 from openai_actors.mock import Fault, MockServer
 
+from .conftest import eventually
+
 # An origin no test server listens on: reached only through the proxy. (If a
 # request went direct, it would fail to connect, and the test with it.)
 BEHIND_PROXY = "http://127.0.0.2:9"
@@ -35,7 +37,9 @@ class FakeProxy:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str]]] = []  # (request line, lower-case headers)
-        self.replies: list[bytes] = []
+        # A reply in parts is sent part by part, waiting for `hold` (if set) before each part after the first.
+        self.replies: list[bytes | list[bytes]] = []
+        self.hold: threading.Event | None = None
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
         self._sock = socket.socket()
@@ -78,7 +82,11 @@ class FakeProxy:
                 with self._lock:
                     self.requests.append((line, headers))
                     reply = self.replies.pop(0) if self.replies else None
-                conn.sendall(reply or _response(200, LIST))
+                parts = [reply] if isinstance(reply, bytes) else reply or [_response(200, LIST)]
+                for n, part in enumerate(parts):
+                    if n and self.hold is not None:
+                        self.hold.wait(30)
+                    conn.sendall(part)
         except OSError:
             return
         finally:
@@ -262,3 +270,55 @@ def test_the_sync_client_routes_the_same_way(server: MockServer, proxy: FakeProx
         client.get(BEHIND_PROXY + "/v1/models")
     assert ["/v1/models"] == [r.path for r in server.requests]
     assert [f"GET {BEHIND_PROXY}/v1/models HTTP/1.1"] == proxy.lines()
+
+
+@pytest.mark.usefixtures("exempt_base_url")
+@pytest.mark.anyio
+class TestSlowThroughTheProxy:
+    """Behind the proxy, only httpx times the exchange: the connect timeout that the routing
+    arms while it picks a channel must not go on to cut a slower answer."""
+
+    CONNECT = 0.1
+
+    async def test_a_whole_answer_slower_than_the_connect_timeout_arrives_once(
+        self, proxy: FakeProxy
+    ) -> None:
+        proxy.hold = threading.Event()
+        proxy.replies.append([b"", _response(200, LIST)])  # the head, only once released
+        async with AsyncOpenAI(
+            api_key="sk-test",
+            base_url=BEHIND_PROXY + "/v1",
+            max_retries=0,
+            timeout=httpx.Timeout(30, connect=self.CONNECT),
+        ) as client:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: client.get("/models"))
+                await eventually(lambda: len(proxy.lines()) == 1)
+                await anyio.sleep(self.CONNECT * 5)  # the server's slowness: well past the connect timeout
+                proxy.hold.set()
+        assert 1 == len(proxy.lines())
+
+    async def test_a_stream_slower_than_the_connect_timeout_is_read_to_its_end(
+        self, proxy: FakeProxy
+    ) -> None:
+        proxy.hold = threading.Event()
+        first = b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n'
+        last = b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}]}\n\ndata: [DONE]\n\n'
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n" % (
+            len(first) + len(last)
+        )
+        proxy.replies.append([head + first, last])
+        async with AsyncOpenAI(
+            api_key="sk-test",
+            base_url=BEHIND_PROXY + "/v1",
+            max_retries=0,
+            timeout=httpx.Timeout(30, connect=self.CONNECT),
+        ) as client:
+            stream = await client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+            )
+            chunks = [await stream.__anext__()]
+            await anyio.sleep(self.CONNECT * 5)  # the server's slowness: well past the connect timeout
+            proxy.hold.set()
+            chunks += [chunk async for chunk in stream]
+        assert ["a", "b"] == [c.choices[0].delta.content for c in chunks]
