@@ -197,7 +197,8 @@ def _redirect(call: Attempted, status: int, location: str | None) -> Decision:
 def pause_after_429(headers: Mapping[str, str], *, now: float) -> Pause | None:
     """How long a 429 stops admissions for everyone, or None for no pause.
 
-    The wait is the server's `retry-after(-ms)`; without one, the longest
+    The wait is the server's `retry-after(-ms)` (when it names a time already
+    past, the first backoff step); without one, the longest
     `x-ratelimit-reset-*` it names; without either, the first backoff step.
     A wait beyond the retry horizon is a refusal of that one request, not a
     pause for all (see the module docstring). `now` is wall-clock time.
@@ -205,6 +206,8 @@ def pause_after_429(headers: Mapping[str, str], *, now: float) -> Pause | None:
     asked = parse_retry_after(headers, now)
     if asked is not None and asked > 0:
         seconds, cause = asked, "retry-after"
+    elif asked is not None:  # "0", a negative number, a date gone by: as if now, so one backoff step
+        seconds, cause = backoff(0, 0.0), "retry-after already passed"
     else:
         limits = read_server_limits(headers)
         resets = [] if limits is None else [r for r in (limits.reset_requests, limits.reset_tokens) if r]

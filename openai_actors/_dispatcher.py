@@ -138,8 +138,7 @@ class Dispatcher:
         self._rand = rand
         self._wall = wall  # for HTTP dates in retry-after; every other time is the loop's clock
         # The pause the last 429 started (on the loop's clock), and why.
-        self._paused_until = -_INF
-        self.pause_cause: str | None = None
+        self.pause_cause: str | None = None  # why the pacer's pause (pacer.paused_until), if any
         # Made here, not in run(): callers may submit before the task first runs.
         self._inbox_send: MemoryObjectSendStream[Call]
         self._inbox_recv: MemoryObjectReceiveStream[Call]
@@ -685,6 +684,9 @@ class Dispatcher:
     def _settle_response(self, call: Call, response: RawResponse, key: str | None) -> bool:
         """Resolve, retry later or redirect `call`; True to run it again on this lane now."""
         status = response.status
+        if status < 300:  # after_response's first rule, without the cost of its arguments
+            self._finish(call, response)
+            return False
         if status == 429:
             self._rate_limited(call, response)
         keys = call.keys
@@ -734,25 +736,33 @@ class Dispatcher:
                 self._pause(pause, call)
 
     def _pause(self, pause: Pause, call: Call) -> None:
-        """Admit nothing until the pause ends; a new pause (not an extension of one) is logged as a warning."""
+        """Admit nothing until the pause ends.
+
+        A pause that starts is a warning event; one that extends a pause in
+        force (the other requests in flight meet 429s too) a debug event, so
+        a storm of 429s is one warning, and stats() shows the pause's end.
+        """
         pacer = self._pacer
         assert pacer is not None
         now = self._now()
         until = now + pause.seconds
-        if until <= self._paused_until:
+        if until <= pacer.paused_until:
             return
-        starting = self._paused_until <= now
-        self._paused_until = until
-        self.pause_cause = pause.cause
+        starting = pacer.paused_until <= now
         pacer.pause(until)
+        self.pause_cause = pause.cause
+        fields = {"cause": pause.cause, "seconds": round(pause.seconds, 3), "url": call.url}
         if starting:
-            _logging.warn("ratelimit.pause", cause=pause.cause, seconds=round(pause.seconds, 3), url=call.url)
+            _logging.warn("ratelimit.pause", **fields)
+        elif _logging.enabled():
+            _logging.emit("ratelimit.pause_extended", **fields)
 
     def paused_for(self) -> float:
-        """Seconds left in the pause a 429 started, 0.0 when none is in force."""
-        if not self.running or self._paused_until == -_INF:
-            return 0.0  # without reading the clock: trio's can only be read in its own thread
-        return max(self._paused_until - self._now(), 0.0)
+        """Seconds left in the pause a 429 started, 0.0 when none is in force; from any thread."""
+        pacer = self._pacer
+        if pacer is None or not self.running:
+            return 0.0
+        return max(pacer.paused_until - self._now(), 0.0)
 
     def _redirect(self, call: Call, redirect: Redirect) -> None:
         call.redirects += 1

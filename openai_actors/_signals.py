@@ -111,10 +111,16 @@ def signal_factory() -> Callable[[], Signal]:
 
 
 def loop_clock() -> Callable[[], float]:
-    """The running event loop's clock, the one anyio.current_time() reads; call it in that loop."""
+    """The running event loop's clock, the one anyio.current_time() reads; call this in that loop.
+
+    What it returns can be called from any thread (`stats()` may be): asyncio's
+    `loop.time` reads the monotonic clock, and trio's clock object, unlike
+    `trio.current_time()`, does not look for the run it belongs to (which
+    also makes it about twice as fast).
+    """
     loop = asyncio._get_running_loop()
     if loop is not None:
         return loop.time
     import trio
 
-    return trio.current_time
+    return trio.lowlevel.current_clock().current_time

@@ -21,7 +21,6 @@ wrong; the caller-facing exceptions are built from those elsewhere.
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
@@ -74,8 +73,8 @@ class Deadline:
 
     __slots__ = ("_clock", "at", "fired", "phase", "scope", "seconds")
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        # The watchdog's clock: the dispatcher passes its event loop's.
+    def __init__(self, clock: Callable[[], float]) -> None:
+        # The watchdog's clock, which the dispatcher passes: its event loop's.
         self._clock = clock
         self.at = _INF
         self.phase: Phase = "read"

@@ -136,5 +136,10 @@ class TestPauseAfter429:
 
     def test_without_any_wait_named_the_first_backoff_step(self) -> None:
         assert Pause(0.5, "429 (no wait named)") == pause_after_429({}, now=0.0)
-        assert Pause(0.5, "429 (no wait named)") == pause_after_429({"retry-after": "0"}, now=0.0)
         assert Pause(0.5, "429 (no wait named)") == pause_after_429({"retry-after": "soon"}, now=0.0)
+
+    def test_a_wait_named_but_already_over_is_one_backoff_step_and_says_so(self) -> None:
+        passed = Pause(0.5, "429 (retry-after already passed)")
+        assert passed == pause_after_429({"retry-after": "0"}, now=0.0)
+        assert passed == pause_after_429({"retry-after": "-5"}, now=0.0)
+        assert passed == pause_after_429({"retry-after": "Thu, 01 Jan 1970 00:00:40 GMT"}, now=100.0)

@@ -367,3 +367,45 @@ class TestPacing:
                 assert asked <= 2
                 tg.cancel_scope.cancel()
         assert 1 == len(transport.requests)
+
+
+class TestPauseVisibility:
+    async def test_a_storm_of_429s_is_one_warning_and_the_pause_runs_to_the_latest_end(
+        self, mock_client: MakeClient, events: list[dict[str, Any]]
+    ) -> None:
+        """Ten requests in flight all meet 429s asking 6 to 15 s: one warning (the pause
+        starting), debug events for its extensions, and nothing sent before 15 s."""
+        sent_at: list[float] = []
+        gate = anyio.Event()
+
+        async def handler(request: MockRequest) -> MockResponse:
+            sent_at.append(now())
+            n = len(sent_at)
+            if n <= 10:
+                if n == 10:
+                    gate.set()
+                await gate.wait()  # all ten in flight before any answer
+                return MockResponse.json({"error": {"message": "slow"}}, 429, {"retry-after": str(5 + n)})
+            return ok(request)
+
+        client, _ = mock_client(handler, max_retries=0)
+        async with client:
+            start = now()
+            async with anyio.create_task_group() as tg:
+                for _ in range(10):
+                    tg.start_soon(self._refused, client)
+            paused = client.stats()
+            await client.chat.completions.create(**chat_body())
+        assert 15 == pytest.approx(paused.paused_for, abs=0.01)
+        assert 15 == pytest.approx(sent_at[-1] - start, abs=0.01)
+        # The answers may come in any order: the first starts the pause, and each later one
+        # that asks for longer extends it.
+        kinds = [(e["event"], e["log_level"]) for e in events if e["event"].startswith("ratelimit.")]
+        assert ("ratelimit.pause", "warning") == kinds[0]
+        assert {("ratelimit.pause_extended", "debug")} >= set(kinds[1:])
+        assert 15.0 == max(e["seconds"] for e in events if e["event"].startswith("ratelimit."))
+
+    @staticmethod
+    async def _refused(client: AsyncOpenAI) -> None:
+        with pytest.raises(RateLimitError):
+            await client.chat.completions.create(**chat_body())

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 
-from openai_actors import AsyncOpenAI, OpenAI, RateLimit, RequestTooLargeError
+from openai_actors import AsyncOpenAI, OpenAI, RateLimit, RateLimitError, RequestTooLargeError
 from openai_actors.mock import Fault, MockServer
 
 from .conftest import chat_body, eventually, until
@@ -82,6 +82,17 @@ class TestAgainstServerLimits:
         refused_at = requests[0].received_at
         during_pause = [r for r in requests[1:] if refused_at < r.received_at < refused_at + 0.4]
         assert len(during_pause) <= 10  # at most those already in flight
+
+    async def test_stats_show_a_pause_when_asked_from_another_thread(self, server: MockServer) -> None:
+        """stats() from a worker thread (a progress reporter, say) while a 429's pause lasts, on
+        either backend: the pause is read on a clock any thread can read."""
+        server.script(Fault(status=429, headers={"retry-after": "30"}))
+        async with AsyncOpenAI(api_key="sk", base_url=server.url, max_retries=0) as client:
+            with pytest.raises(RateLimitError):
+                await client.chat.completions.create(**chat_body())
+            during = await anyio.to_thread.run_sync(client.stats)
+        assert "429 (retry-after)" == during.pause_cause
+        assert 0 < during.paused_for <= 30
 
     async def test_max_in_flight_is_never_exceeded(self, server: MockServer) -> None:
         server.script(*[Fault(action="hang")] * 10)
