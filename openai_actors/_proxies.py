@@ -22,7 +22,6 @@ import re
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
 from urllib.parse import urlsplit
 
 from ._transport import (
@@ -35,10 +34,9 @@ from ._transport import (
     Transport,
     WireRequest,
 )
+from ._urls import DEFAULT_PORTS, encode_host
 
 __all__ = ["ProxyRules", "RoutingTransport"]
-
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +63,7 @@ class _Pattern:
             port = parts.port
         except ValueError:
             port = None
-        if port is not None and port == _DEFAULT_PORTS.get(scheme):
+        if port is not None and port == DEFAULT_PORTS.get(scheme):
             port = None  # httpx.URL drops a scheme's default port
         regex = None
         if host.startswith("*."):
@@ -82,7 +80,7 @@ class _Pattern:
         if self.host_regex is not None and not self.host_regex.match(origin.host):
             return False
         # httpx compares with the URL's port, which is None for the scheme's default.
-        port = None if origin.port == _DEFAULT_PORTS.get(origin.scheme) else origin.port
+        port = None if origin.port == DEFAULT_PORTS.get(origin.scheme) else origin.port
         return self.port is None or self.port == port
 
     @property
@@ -92,12 +90,13 @@ class _Pattern:
 
 
 def _ascii_host(host: str) -> str:
+    """The host as origins carry it, encoded as `_urls` encodes them (IDNA 2008, as httpx does)."""
     if host.isascii():
         return host
     try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host  # matches no origin: origins' hosts are ASCII
+        return encode_host(host)
+    except ValueError:
+        return host  # httpx refuses such a pattern; here it matches no origin (their hosts are ASCII)
 
 
 def _is_ip(host: str, version: type[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:

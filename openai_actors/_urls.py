@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 from ._transport import Origin
 
 __all__ = [
+    "DEFAULT_PORTS",
     "PLAIN_PATH",
     "check_printable",
     "encode_host",
@@ -48,7 +49,7 @@ _PLAIN_QUERY: Final = PLAIN_PATH + "?"
 _LONE_PERCENT: Final = re.compile("%(?![0-9A-Fa-f]{2})")
 # A registered name (RFC 3986 reg-name), lower-cased; anything else in a host is refused.
 _HOST: Final = re.compile(r"[a-z0-9\-._~!$&'()*+,;=%]+")
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
 def check_printable(text: str, what: str) -> None:
@@ -150,10 +151,10 @@ def split_url(url: str, what: str = "the URL") -> tuple[Origin, str, str, str]:
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. a bracketed host that is not an IPv6 address
         raise ValueError(f"{what} is not a valid URL: {exc}") from None
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
         raise ValueError(f"{what} must be an http:// or https:// URL with a host")
     try:
-        port = parts.port or _DEFAULT_PORTS[parts.scheme]
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
     except ValueError:
         raise ValueError(f"{what} has an invalid port") from None
     origin = Origin(parts.scheme, encode_host(parts.hostname, what), port)

@@ -322,3 +322,11 @@ class TestSlowThroughTheProxy:
             proxy.hold.set()
             chunks += [chunk async for chunk in stream]
         assert ["a", "b"] == [c.choices[0].delta.content for c in chunks]
+
+
+def test_a_non_ascii_no_proxy_entry_is_encoded_as_hosts_are() -> None:
+    """IDNA 2008, as httpx and this client's URLs encode hosts: "faß.de" is xn--fa-hia.de (the
+    older IDNA 2003 codec makes it "fass.de", and the exemption missed)."""
+    exempt = rules(HTTP_PROXY=P, NO_PROXY="http://faß.de")
+    assert None is exempt.proxy_for(Origin("http", "xn--fa-hia.de", 80))  # an origin's host is ASCII
+    assert P == exempt.proxy_for(origin("http://other.de/"))
