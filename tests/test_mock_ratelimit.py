@@ -937,39 +937,35 @@ async def send_all(client: AsyncOpenAI, count: int, concurrency: int, **extra: A
 @pytest.mark.anyio
 @pytest.mark.timeout(30)
 async def test_a_client_with_nothing_configured_fills_fixed_windows() -> None:
-    """100 requests per fixed window, 133 requests from 64 callers: the first 64 go before the
-    limit is known, the window's reset (its end) is not read as a debt, so all are served
-    within three windows, with fewer 429s than requests in flight."""
+    """100 requests per fixed window, 133 requests from 64 callers, over real sockets: the first
+    64 go before the limit is known, the window's reset (its end) is not read as a debt, so all
+    are served, with fewer 429s than requests in flight. (How many windows it takes is asserted
+    exactly on a fake clock: test_pacing.py, TestThroughTheDispatcher.)"""
     limit, window = 100, 1.0
     with MockServer(rate_limit_requests=limit, rate_limit_window=window, rate_limit_mode="fixed") as server:
-        started = time.monotonic()
         rate = RateLimit(window=window)
         async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
             with anyio.fail_after(10 * window):
                 errors = await send_all(client, 133, concurrency=64)
-        finished = time.monotonic()
         refused = server.rate_limited
     assert [] == errors
-    assert finished - started <= 3 * window
     assert refused <= 64
 
 
 @pytest.mark.anyio
 @pytest.mark.timeout(30)
 async def test_a_client_with_nothing_configured_uses_a_continuous_limit_without_429s() -> None:
-    """100 requests per second refilled continuously, 300 requests from 64 callers: not one
-    429, and once the first second is past at least 95 % of the limit is used."""
+    """100 requests per second refilled continuously, 300 requests from 64 callers, over real
+    sockets: not one 429. (The share of the limit used is asserted exactly on a fake clock:
+    test_pacing.py, TestThroughTheDispatcher.)"""
     limit, window = 100, 1.0
     with MockServer(rate_limit_requests=limit, rate_limit_window=window) as server:
         rate = RateLimit(window=window)
         async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
             with anyio.fail_after(10 * window):
                 errors = await send_all(client, 300, concurrency=64)
-        arrivals = sorted(r.received_at for r in server.requests)
         refused = server.rate_limited
-    second = sum(1 for t in arrivals if arrivals[0] + window <= t < arrivals[0] + 2 * window)
     assert ([], 0) == (errors, refused)
-    assert second >= 0.95 * limit
 
 
 @pytest.mark.anyio
