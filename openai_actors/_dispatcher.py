@@ -226,6 +226,7 @@ class Dispatcher:
         recv.close()  # callers still blocked sending get BrokenResourceError
         self._inbox_send.close()
         for call in calls:
+            self._release(call)  # its place in flight and its tokens, for stats() after the close
             if crash is None:
                 call.resolve(ClientClosedError("the client was closed before this request completed"))
             else:

@@ -409,3 +409,34 @@ class TestPauseVisibility:
     async def _refused(client: AsyncOpenAI) -> None:
         with pytest.raises(RateLimitError):
             await client.chat.completions.create(**chat_body())
+
+
+class TestClose:
+    async def test_closing_with_requests_in_flight_leaves_nothing_counted_in_flight(
+        self, mock_client: MakeClient
+    ) -> None:
+        """Each caller gets ClientClosedError, and stats() after the close shows no request in
+        flight and no tokens reserved (they were left counted before)."""
+
+        async def hang(request: MockRequest) -> MockResponse:
+            await anyio.sleep_forever()
+            raise AssertionError("unreachable")
+
+        client, transport = mock_client(hang)
+        errors: list[BaseException] = []
+
+        async def ask() -> None:
+            try:
+                await client.chat.completions.create(**chat_body())
+            except Exception as exc:
+                errors.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(ask)
+            await anyio.wait_all_tasks_blocked()
+            assert (3, 3) == (len(transport.requests), client.stats().in_flight)
+            await client.close()
+        stats = client.stats()
+        assert ["ClientClosedError"] * 3 == [type(e).__name__ for e in errors]
+        assert (0, 0) == (stats.in_flight, stats.tokens_reserved)
