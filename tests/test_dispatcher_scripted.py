@@ -19,17 +19,10 @@ from openai_actors import APITimeoutError, AsyncOpenAI, RateLimit, RateLimitErro
 from openai_actors._mock_transport import MockRequest, MockResponse, MockTransport
 
 from .conftest import chat_body
+from .scripted import COMPLETION, client_over
 from .virtual_time import fake_clock_backend
 
 pytestmark = pytest.mark.anyio
-
-COMPLETION = {
-    "id": "c",
-    "object": "chat.completion",
-    "created": 1,
-    "model": "m",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
-}
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -43,16 +36,7 @@ MakeClient = Callable[..., tuple[AsyncOpenAI, MockTransport]]
 @pytest.fixture
 def mock_client(monkeypatch: pytest.MonkeyPatch) -> MakeClient:
     """`mock_client(handler, **options)`: an AsyncOpenAI whose requests `handler` answers in memory."""
-    from openai_actors import _client
-
-    def make(handler: Any, **options: Any) -> tuple[AsyncOpenAI, MockTransport]:
-        transport = MockTransport(handler)
-        with monkeypatch.context() as patch:
-            patch.setattr(_client, "_native_or_httpx", lambda *args, **kwargs: transport)
-            client = AsyncOpenAI(api_key="sk-test", base_url="http://mock.test/v1", **options)
-        return client, transport
-
-    return make
+    return lambda handler, **options: client_over(monkeypatch, handler, **options)
 
 
 @pytest.fixture
@@ -81,6 +65,21 @@ class TestTheFakeClock:
         assert 5 > time.monotonic() - real
 
 
+class RefuseFirst:
+    """A handler: the first request gets a 429 with these headers, every other one an answer;
+    `sent_at` is when each reached it."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        self.headers = headers
+        self.sent_at: list[float] = []
+
+    def __call__(self, request: MockRequest) -> MockResponse:
+        self.sent_at.append(now())
+        if len(self.sent_at) == 1:
+            return MockResponse.json({"error": {"message": "slow down"}}, 429, self.headers)
+        return ok(request)
+
+
 class TestPauseAfter429:
     async def test_a_retry_after_beyond_the_retry_horizon_fails_that_request_and_pauses_nobody(
         self, mock_client: MakeClient
@@ -88,16 +87,7 @@ class TestPauseAfter429:
         """retry-after: 500 is more than the client would wait to retry (120 s): that request
         fails at once with RateLimitError, and the next request, from another caller or a
         with_options copy, is sent at once, as the official SDK sends it."""
-        first = True
-
-        def handler(request: MockRequest) -> MockResponse:
-            nonlocal first
-            if first:
-                first = False
-                return MockResponse.json({"error": {"message": "slow down"}}, 429, {"retry-after": "500"})
-            return ok(request)
-
-        client, transport = mock_client(handler)
+        client, transport = mock_client(RefuseFirst({"retry-after": "500"}))
         async with client:
             start = now()
             with pytest.raises(RateLimitError):
@@ -115,14 +105,7 @@ class TestPauseAfter429:
         """retry-after: 30 on one request: no request from anyone is sent for 30 s (they would
         only collect 429s); stats() shows the pause and its cause while it lasts, and one
         warning event says what it is and how long."""
-        sent_at: list[float] = []
-
-        def handler(request: MockRequest) -> MockResponse:
-            sent_at.append(now())
-            if len(sent_at) == 1:
-                return MockResponse.json({"error": {"message": "slow down"}}, 429, {"retry-after": "30"})
-            return ok(request)
-
+        handler = RefuseFirst({"retry-after": "30"})
         client, _ = mock_client(handler)
         async with client:
             start = now()
@@ -142,7 +125,7 @@ class TestPauseAfter429:
                 await paused.wait()
                 await client.chat.completions.create(**chat_body())  # another caller, during the pause
             after = client.stats()
-        assert [0.0, 30.0, 30.0] == [pytest.approx(t - start, abs=0.1) for t in sent_at]
+        assert [0.0, 30.0, 30.0] == [pytest.approx(t - start, abs=0.1) for t in handler.sent_at]
         assert 1 == len(seen)
         assert 29 < seen[0][0] <= 30
         assert "429 (retry-after)" == seen[0][1]
@@ -158,14 +141,7 @@ class TestPauseAfter429:
 
     async def test_no_pause_without_rate_control(self, mock_client: MakeClient) -> None:
         """rate_limit=None turns pacing off, 429 pauses included: only the refused request waits."""
-        sent_at: list[float] = []
-
-        def handler(request: MockRequest) -> MockResponse:
-            sent_at.append(now())
-            if len(sent_at) == 1:
-                return MockResponse.json({"error": {"message": "slow down"}}, 429, {"retry-after": "30"})
-            return ok(request)
-
+        handler = RefuseFirst({"retry-after": "30"})
         client, _ = mock_client(handler, rate_limit=None)
         async with client:
             start = now()
@@ -173,7 +149,7 @@ class TestPauseAfter429:
                 tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
                 await anyio.sleep(1)
                 await client.chat.completions.create(**chat_body())
-        assert [0.0, 1.0, 30.0] == [pytest.approx(t - start, abs=0.1) for t in sent_at]
+        assert [0.0, 1.0, 30.0] == [pytest.approx(t - start, abs=0.1) for t in handler.sent_at]
 
 
 class TestRetrySchedule:

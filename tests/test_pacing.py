@@ -14,22 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openai_actors import AsyncOpenAI
-from openai_actors._mock_transport import MockRequest, MockResponse, MockTransport
+from openai_actors._mock_transport import MockRequest, MockResponse
 from openai_actors._pacing import Pacer, Rate, ServerLimits, parse_duration, read_server_limits
 from openai_actors._tokens import DEFAULT_COMPLETION_TOKENS, estimate_tokens, usage_tokens
 from openai_actors.mock._ratelimit import estimate_tokens as mock_estimate
 
+from .scripted import COMPLETION, client_over
 from .virtual_time import fake_clock_backend
 
 WINDOW = 60.0
-COMPLETION = {
-    "id": "c",
-    "object": "chat.completion",
-    "created": 1,
-    "model": "m",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
-}
 
 
 def send_greedily(pacer: Pacer, count: int, cost: float = 0, start: float = 0.0) -> list[float]:
@@ -607,8 +600,6 @@ class TestThroughTheDispatcher:
         """`count` chat requests from `concurrency` callers through `AsyncOpenAI()` with no
         rate_limit argument; the server charges each on arrival and answers 0.05 to 3 s later
         (so its headers are stale by then, and answers come back out of order)."""
-        from openai_actors import _client
-
         latency = jittered(0.05, 3.0)
         served = Served()
 
@@ -628,10 +619,7 @@ class TestThroughTheDispatcher:
             served.served.append(arrived)
             return MockResponse.json(COMPLETION, 200, headers)
 
-        transport = MockTransport(handler)
-        with monkeypatch.context() as patch:
-            patch.setattr(_client, "_native_or_httpx", lambda *args, **kwargs: transport)
-            client = AsyncOpenAI(api_key="sk-test", base_url="http://mock.test/v1")
+        client, _ = client_over(monkeypatch, handler)
         limiter = anyio.Semaphore(concurrency)
 
         async def one() -> None:

@@ -280,17 +280,16 @@ class TestSlowThroughTheProxy:
 
     CONNECT = 0.1
 
+    def client(self) -> AsyncOpenAI:
+        timeout = httpx.Timeout(30, connect=self.CONNECT)
+        return AsyncOpenAI(api_key="sk-test", base_url=BEHIND_PROXY + "/v1", max_retries=0, timeout=timeout)
+
     async def test_a_whole_answer_slower_than_the_connect_timeout_arrives_once(
         self, proxy: FakeProxy
     ) -> None:
         proxy.hold = threading.Event()
         proxy.replies.append([b"", _response(200, LIST)])  # the head, only once released
-        async with AsyncOpenAI(
-            api_key="sk-test",
-            base_url=BEHIND_PROXY + "/v1",
-            max_retries=0,
-            timeout=httpx.Timeout(30, connect=self.CONNECT),
-        ) as client:
+        async with self.client() as client:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(lambda: client.get("/models"))
                 await eventually(lambda: len(proxy.lines()) == 1)
@@ -308,12 +307,7 @@ class TestSlowThroughTheProxy:
             len(first) + len(last)
         )
         proxy.replies.append([head + first, last])
-        async with AsyncOpenAI(
-            api_key="sk-test",
-            base_url=BEHIND_PROXY + "/v1",
-            max_retries=0,
-            timeout=httpx.Timeout(30, connect=self.CONNECT),
-        ) as client:
+        async with self.client() as client:
             stream = await client.chat.completions.create(
                 model="m", messages=[{"role": "user", "content": "hi"}], stream=True
             )
