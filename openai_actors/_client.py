@@ -432,7 +432,7 @@ class _ClientBase:
         dispatcher = self._core.dispatcher
         pacer = self._pacer
         unknown = Limit(None, None)
-        paused_for = dispatcher.paused_for() if dispatcher is not None else 0.0
+        paused_for, pause_cause = dispatcher.paused() if dispatcher is not None else (0.0, None)
         return Stats(
             submitted=counters.submitted,
             waiting=dispatcher.waiting() if dispatcher is not None and not dispatcher.closed else 0,
@@ -447,7 +447,7 @@ class _ClientBase:
             tokens_per_minute=pacer.limit_tokens() if pacer is not None else unknown,
             max_in_flight=self._rate_limit.max_in_flight if self._rate_limit is not None else None,
             paused_for=paused_for,
-            pause_cause=dispatcher.pause_cause if dispatcher is not None and paused_for else None,
+            pause_cause=pause_cause,
         )
 
 

@@ -758,12 +758,24 @@ class Dispatcher:
         elif _logging.enabled():
             _logging.emit("ratelimit.pause_extended", **fields)
 
-    def paused_for(self) -> float:
-        """Seconds left in the pause a 429 started, 0.0 when none is in force; from any thread."""
+    def paused(self) -> tuple[float, str | None]:
+        """Seconds until admissions resume whatever the rates, and why; (0.0, None) when nothing holds them.
+
+        Two things hold them: a 429's pause, and the server's own account of a
+        limit saying it is spent until its reset (a fixed window used up).
+        Callable from any thread (the loop's clock is, see `loop_clock`).
+        """
         pacer = self._pacer
         if pacer is None or not self.running:
-            return 0.0
-        return max(pacer.paused_until - self._now(), 0.0)
+            return 0.0, None
+        now = self._now()
+        if pacer.paused_until > now:
+            return pacer.paused_until - now, self.pause_cause
+        spent = pacer.spent_until(now)
+        if spent is not None:
+            until, which = spent
+            return until - now, f"x-ratelimit-remaining-{which}: the server's {which} budget is spent until its reset"
+        return 0.0, None
 
     def _redirect(self, call: Call, redirect: Redirect) -> None:
         call.redirects += 1

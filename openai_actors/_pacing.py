@@ -320,6 +320,18 @@ class Pacer:
             when = max(when, self.tokens.ready_at(now), self.server_tokens.ready_at(cost, now))
         return when
 
+    def spent_until(self, now: float) -> tuple[float, str] | None:
+        """Until when the server's account says a limit is spent, and which ("requests" or "tokens"); None: neither."""
+        held: tuple[float, str] | None = None
+        for rate, budget, name in (
+            (self.requests, self.server_requests, "requests"),
+            (self.tokens, self.server_tokens, "tokens"),
+        ):
+            spent = rate is not None and now < budget.until and budget.left < 1
+            if spent and (held is None or budget.until > held[0]):
+                held = (budget.until, name)
+        return held
+
     def too_big(self, cost: float) -> float | None:
         """The token limit, if a request of `cost` tokens could never fit in it."""
         tokens = self.tokens

@@ -84,9 +84,10 @@ class Stats:
     tokens_per_minute: Limit
     max_in_flight: int | None
     paused_for: float = 0.0
-    """Seconds left in a pause a 429 started (no request is admitted meanwhile); 0.0 when none."""
+    """Seconds until requests are admitted again, whatever the rates: a 429's pause, or the
+    server saying (`x-ratelimit-remaining-*: 0`) that a limit is spent until its reset; 0.0 when neither."""
     pause_cause: str | None = None
-    """Why that pause: the 429 and where its length came from; None when no pause is in force."""
+    """Why: the 429 and where its wait came from, or which budget the server says is spent; None when no pause."""
 
 
 class Counters:

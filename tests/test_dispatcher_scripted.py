@@ -7,6 +7,7 @@ exact and costs nothing, and nothing depends on how busy the machine is.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -380,6 +381,42 @@ class TestPauseVisibility:
         assert ("ratelimit.pause", "warning") == kinds[0]
         assert {("ratelimit.pause_extended", "debug")} >= set(kinds[1:])
         assert 15.0 == max(e["seconds"] for e in events if e["event"].startswith("ratelimit."))
+
+    async def test_a_spent_fixed_window_shows_as_a_pause_until_its_reset(
+        self, mock_client: MakeClient
+    ) -> None:
+        """A fixed window of 2 requests, then remaining 0 with 40 s to its reset: the third
+        request waits for the reset, and meanwhile stats() says so and why, instead of a
+        silent wait that looks like a hang."""
+        answered = 0
+
+        def handler(request: MockRequest) -> MockResponse:
+            nonlocal answered
+            answered += 1
+            remaining = max(2 - answered, 0) if now() < 40 else 1
+            headers = {
+                "x-ratelimit-limit-requests": "2",
+                "x-ratelimit-remaining-requests": str(remaining),
+                "x-ratelimit-reset-requests": f"{max(40 - now(), 0.001):.3f}s",
+            }
+            return MockResponse(
+                200, {"content-type": "application/json", **headers}, json.dumps(COMPLETION).encode()
+            )
+
+        client, transport = mock_client(handler)
+        async with client:
+            await client.chat.completions.create(**chat_body())
+            await client.chat.completions.create(**chat_body())
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+                await anyio.wait_all_tasks_blocked()
+                held, held_at = client.stats(), now()
+            done_at = now()
+        assert held_at < 40
+        assert 40 - held_at == pytest.approx(held.paused_for, abs=1e-6)
+        assert "x-ratelimit-remaining-requests" in (held.pause_cause or "")
+        assert 40 == pytest.approx(done_at, abs=0.1)
+        assert 3 == len(transport.requests)
 
     @staticmethod
     async def _refused(client: AsyncOpenAI) -> None:
