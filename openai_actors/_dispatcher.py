@@ -137,8 +137,7 @@ class Dispatcher:
         self._follow_redirects = follow_redirects
         self._rand = rand
         self._wall = wall  # for HTTP dates in retry-after; every other time is the loop's clock
-        # The pause the last 429 started (on the loop's clock), and why.
-        self.pause_cause: str | None = None  # why the pacer's pause (pacer.paused_until), if any
+        self.pause_cause: str | None = None  # why the last 429's pause (the pacer keeps its end)
         # Made here, not in run(): callers may submit before the task first runs.
         self._inbox_send: MemoryObjectSendStream[Call]
         self._inbox_recv: MemoryObjectReceiveStream[Call]
