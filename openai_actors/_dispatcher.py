@@ -773,7 +773,10 @@ class Dispatcher:
         spent = pacer.spent_until(now)
         if spent is not None:
             until, which = spent
-            return until - now, f"x-ratelimit-remaining-{which}: the server's {which} budget is spent until its reset"
+            return (
+                until - now,
+                f"x-ratelimit-remaining-{which}: the server's {which} budget is spent until its reset",
+            )
         return 0.0, None
 
     def _redirect(self, call: Call, redirect: Redirect) -> None:
