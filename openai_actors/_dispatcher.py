@@ -171,6 +171,8 @@ class Dispatcher:
         """Run until `stop()`; started with `task_group.start(dispatcher.run)`."""
         self._stopped = anyio.Event()
         self._now = loop_clock()
+        if self._pacer is not None:
+            self._pacer.use_clock(self._now)
         self._context = contextvars.copy_context()
         if self.running or self.closed:
             # Stopped before it ever ran (close() right after the first request):
@@ -225,7 +227,9 @@ class Dispatcher:
         recv.close()  # callers still blocked sending get BrokenResourceError
         self._inbox_send.close()
         for call in calls:
-            self._release(call)  # its place in flight and its tokens, for stats() after the close
+            # Its place in flight and its tokens, for stats() after the close, and
+            # (never sent) its reservation, for the pacer, which outlives this loop.
+            self._release(call, refund=call.attempts == call.attempts_at_admission)
             if crash is None:
                 call.resolve(ClientClosedError("the client was closed before this request completed"))
             else:
@@ -749,8 +753,8 @@ class Dispatcher:
         if until <= pacer.paused_until:
             return
         starting = pacer.paused_until <= now
+        self.pause_cause = pause.cause  # before the pause: stats() may read both from another thread
         pacer.pause(until)
-        self.pause_cause = pause.cause
         fields = {"cause": pause.cause, "seconds": round(pause.seconds, 3), "url": call.url}
         if starting:
             _logging.warn("ratelimit.pause", **fields)
@@ -761,22 +765,23 @@ class Dispatcher:
         """Seconds until admissions resume whatever the rates, and why; (0.0, None) when nothing holds them.
 
         Two things hold them: a 429's pause, and the server's own account of a
-        limit saying it is spent until its reset (a fixed window used up).
-        Callable from any thread (the loop's clock is, see `loop_clock`).
+        limit leaving too little for the request at the head of the line until
+        its reset (a fixed window used up). Callable from any thread (the
+        loop's clock is, see `loop_clock`), where it may be a moment behind.
         """
         pacer = self._pacer
         if pacer is None or not self.running:
             return 0.0, None
         now = self._now()
-        if pacer.paused_until > now:
-            return pacer.paused_until - now, self.pause_cause
-        spent = pacer.spent_until(now)
+        paused_until = pacer.paused_until
+        if paused_until > now:
+            return paused_until - now, self.pause_cause
+        holding = self._holding
+        spent = pacer.spent_until(holding.cost if holding is not None else 1, now)
         if spent is not None:
             until, which = spent
-            return (
-                until - now,
-                f"x-ratelimit-remaining-{which}: the server's {which} budget is spent until its reset",
-            )
+            cause = f"x-ratelimit-remaining-{which}: the server's {which} budget is spent until its reset"
+            return max(until - now, 0.0), cause
         return 0.0, None
 
     def _redirect(self, call: Call, redirect: Redirect) -> None:

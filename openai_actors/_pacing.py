@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -137,6 +137,9 @@ class Rate:
         """Send nothing before `when`, then resume at the paced rate (no burst)."""
         self.tat = max(self.tat, when + self.tolerance)
 
+    def shift(self, delta: float) -> None:
+        self.tat += delta
+
     def debt(self, now: float) -> float:
         """Seconds of budget already committed beyond `now`."""
         return max(self.tat - now, 0.0)
@@ -191,6 +194,10 @@ class Budget:
     def take(self, units: float, now: float) -> None:
         if now < self.until:
             self.left -= units
+
+    def shift(self, delta: float) -> None:
+        self.until += delta
+        self.seen += delta
 
     def give_back(self, units: float) -> None:
         self.left += units
@@ -308,6 +315,28 @@ class Pacer:
         # server's refusal, with its too-long retry-after, says so to the caller.
         self.horizon = max(MAX_RETRY_AFTER, window)
         self.paused_until = -_INF
+        # The clock every time above is on: the event loop's whose dispatcher
+        # last ran this pacer (see use_clock).
+        self.clock: Callable[[], float] | None = None
+
+    def use_clock(self, clock: Callable[[], float]) -> None:
+        """From now on times are on `clock` (a new event loop's): move every time kept so far onto it.
+
+        A client outlives its event loops (two `asyncio.run` or `trio.run` in a
+        row), and the pacer with it, but loops' clocks have different origins
+        (trio's is offset at random by hours): unmoved, a time kept on the old
+        clock could hold admissions for a day, or not at all.
+        """
+        old, self.clock = self.clock, clock
+        if old is None or old == clock:
+            return
+        delta = clock() - old()
+        for rate in (self.requests, self.tokens):
+            if rate is not None:
+                rate.shift(delta)
+        self.server_requests.shift(delta)
+        self.server_tokens.shift(delta)
+        self.paused_until += delta
 
     # -- admission --------------------------------------------------------------------
 
@@ -320,16 +349,19 @@ class Pacer:
             when = max(when, self.tokens.ready_at(now), self.server_tokens.ready_at(cost, now))
         return when
 
-    def spent_until(self, now: float) -> tuple[float, str] | None:
-        """Until when the server's account says a limit is spent, and which ("requests" or "tokens"); None: neither."""
+    def spent_until(self, cost: float, now: float) -> tuple[float, str] | None:
+        """Until when the server's account leaves too little for a request of `cost` tokens, and which
+        limit ("requests" or "tokens"); None: neither holds it."""
         held: tuple[float, str] | None = None
-        for rate, budget, name in (
-            (self.requests, self.server_requests, "requests"),
-            (self.tokens, self.server_tokens, "tokens"),
+        for rate, budget, units, name in (
+            (self.requests, self.server_requests, 1.0, "requests"),
+            (self.tokens, self.server_tokens, cost, "tokens"),
         ):
-            spent = rate is not None and now < budget.until and budget.left < 1
-            if spent and (held is None or budget.until > held[0]):
-                held = (budget.until, name)
+            if rate is None or not units:
+                continue
+            until = budget.ready_at(units, now)
+            if until > now and (held is None or until > held[0]):
+                held = (until, name)
         return held
 
     def too_big(self, cost: float) -> float | None:

@@ -27,6 +27,7 @@ from openai_actors import (
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
+    RateLimit,
     RateLimitError,
     UnprocessableEntityError,
     omit,
@@ -493,6 +494,11 @@ def run_in_new_loops(server: MockServer) -> list[str]:
     return [asyncio.run(ask("first")), asyncio.run(ask("second"))]
 
 
+async def ask_asyncio(client: AsyncOpenAI) -> str:
+    r = await client.chat.completions.create(**chat_body("x"))
+    return r.choices[0].message.content or ""
+
+
 class TestEventLoops:
     def test_one_client_in_two_consecutive_asyncio_runs_works(self, server: MockServer) -> None:
         """The official SDK hangs here (openai-python #769); this client starts a new dispatcher."""
@@ -508,6 +514,30 @@ class TestEventLoops:
             return r.choices[0].message.content or ""
 
         assert ["echo: x", "echo: x"] == [trio.run(ask), asyncio.run(ask())]
+
+    def test_pacing_carries_over_to_the_next_event_loops_clock(self, server: MockServer) -> None:
+        """A paced client used in one trio run whose clock reads a day later than the next
+        run's: the pacer's times move to the new clock, so the next run's requests go at the
+        paced rate, not a day late (trio's clocks are offset at random by hours)."""
+        import trio
+        import trio.testing
+
+        client = AsyncOpenAI(
+            api_key="sk", base_url=server.url, rate_limit=RateLimit(requests_per_minute=6000)
+        )
+
+        async def ask(jump: float = 0.0) -> str:
+            if jump:
+                trio.lowlevel.current_clock().jump(jump)  # type: ignore[attr-defined]
+            with trio.fail_after(5):
+                for _ in range(3):
+                    r = await client.chat.completions.create(**chat_body("x"))
+            return r.choices[0].message.content or ""
+
+        a_day_on = trio.testing.MockClock(rate=1.0)
+        assert "echo: x" == trio.run(ask, 86_400.0, clock=a_day_on)
+        assert "echo: x" == trio.run(ask)
+        assert "echo: x" == asyncio.run(ask_asyncio(client))
 
     def test_a_client_whose_loop_runs_in_another_thread_fails_at_once(self, server: MockServer) -> None:
         client = AsyncOpenAI(api_key="sk", base_url=server.url)

@@ -418,6 +418,34 @@ class TestPauseVisibility:
         assert 40 == pytest.approx(done_at, abs=0.1)
         assert 3 == len(transport.requests)
 
+    async def test_a_token_budget_too_small_for_the_next_request_shows_as_a_pause(
+        self, mock_client: MakeClient
+    ) -> None:
+        """300 tokens left until the reset 40 s away, and a request estimated at about 2,000:
+        it waits for the reset, and stats() says so meanwhile, though the budget is not empty."""
+
+        def handler(request: MockRequest) -> MockResponse:
+            headers = {
+                "x-ratelimit-limit-tokens": "3000",
+                "x-ratelimit-remaining-tokens": "300" if now() < 40 else "3000",
+                "x-ratelimit-reset-tokens": f"{max(40 - now(), 0.001):.3f}s",
+            }
+            return MockResponse(
+                200, {"content-type": "application/json", **headers}, json.dumps(COMPLETION).encode()
+            )
+
+        client, _ = mock_client(handler)
+        async with client:
+            await client.chat.completions.create(**chat_body(), max_tokens=10)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: client.chat.completions.create(**chat_body(), max_tokens=2000))
+                await anyio.wait_all_tasks_blocked()
+                held, held_at = client.stats(), now()
+            done_at = now()
+        assert 40 - held_at == pytest.approx(held.paused_for, abs=1e-6)
+        assert "x-ratelimit-remaining-tokens" in (held.pause_cause or "")
+        assert 40 == pytest.approx(done_at, abs=0.1)
+
     @staticmethod
     async def _refused(client: AsyncOpenAI) -> None:
         with pytest.raises(RateLimitError):

@@ -654,3 +654,26 @@ class TestThroughTheDispatcher:
             result = await self.send(RefillServer(300), 1000, 64, monkeypatch)
         assert 0 == result.refused
         assert all(n >= 0.95 * 300 for n in result.per_window()[1:3])
+
+
+class TestANewEventLoop:
+    def test_every_time_kept_moves_to_the_new_clock(self) -> None:
+        """A pacer that paced, learned a spent budget and paused on one clock keeps the same
+        waits, measured from now, on a clock whose origin is a day away."""
+        old_now, new_now = 1000.0, 1000.0 - 86_400.0
+        pacer = Pacer(requests_per_minute=60)
+        pacer.use_clock(lambda: old_now)
+        pacer.admit(0, old_now)
+        pacer.observe(read_server_limits(SPENT) or ServerLimits(), old_now)
+        pacer.pause(old_now + 5)
+        waits = (pacer.ready_at(0, old_now) - old_now, pacer.paused_until - old_now)
+        pacer.use_clock(lambda: new_now)
+        assert waits == pytest.approx((pacer.ready_at(0, new_now) - new_now, pacer.paused_until - new_now))
+        assert pacer.spent_until(1, new_now) == pytest.approx((new_now + 30.0, "requests"))
+
+
+SPENT = {
+    "x-ratelimit-limit-requests": "60",
+    "x-ratelimit-remaining-requests": "0",
+    "x-ratelimit-reset-requests": "30s",
+}
