@@ -93,8 +93,9 @@ def _ascii_host(host: str) -> str:
     """The host as origins carry it, encoded as `_urls` encodes them (IDNA 2008, as httpx does)."""
     if host.isascii():
         return host
+    wildcard = "*." if host.startswith("*.") else "*" if host.startswith("*") else ""
     try:
-        return encode_host(host)
+        return wildcard + encode_host(host[len(wildcard) :])
     except ValueError:
         return host  # httpx refuses such a pattern; here it matches no origin (their hosts are ASCII)
 

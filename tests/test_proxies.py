@@ -321,6 +321,17 @@ class TestSlowThroughTheProxy:
 def test_a_non_ascii_no_proxy_entry_is_encoded_as_hosts_are() -> None:
     """IDNA 2008, as httpx and this client's URLs encode hosts: "faß.de" is xn--fa-hia.de (the
     older IDNA 2003 codec makes it "fass.de", and the exemption missed)."""
-    exempt = rules(HTTP_PROXY=P, NO_PROXY="http://faß.de")
-    assert None is exempt.proxy_for(Origin("http", "xn--fa-hia.de", 80))  # an origin's host is ASCII
-    assert P == exempt.proxy_for(origin("http://other.de/"))
+    faß = Origin("http", "xn--fa-hia.de", 80)  # an origin's host is ASCII
+    sub = Origin("http", "a.xn--fa-hia.de", 80)
+    assert None is rules(HTTP_PROXY=P, NO_PROXY="http://faß.de").proxy_for(faß)
+    assert P == rules(HTTP_PROXY=P, NO_PROXY="http://faß.de").proxy_for(origin("http://other.de/"))
+    # Bare entries become wildcard patterns ("*faß.de", "*.faß.de"): the part after the
+    # wildcard is encoded (httpx refuses such an entry outright, at construction).
+    assert (None, None) == (
+        rules(HTTP_PROXY=P, NO_PROXY="faß.de").proxy_for(faß),
+        rules(HTTP_PROXY=P, NO_PROXY="faß.de").proxy_for(sub),
+    )
+    assert (P, None) == (
+        rules(HTTP_PROXY=P, NO_PROXY=".faß.de").proxy_for(faß),
+        rules(HTTP_PROXY=P, NO_PROXY=".faß.de").proxy_for(sub),
+    )
