@@ -77,6 +77,26 @@ def chat_body(content: str = "hi", **extra: Any) -> dict[str, Any]:
     return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}], **extra}
 
 
+async def send_many(client: AsyncOpenAI, count: int, concurrency: int, **extra: Any) -> list[BaseException]:
+    """`count` chat requests (contents r0, r1, ...) from `concurrency` callers; the errors they met."""
+    import anyio
+
+    errors: list[BaseException] = []
+    limiter = anyio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with limiter:
+            try:
+                await client.chat.completions.create(**chat_body(f"r{i}"), **extra)
+            except Exception as exc:
+                errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(count):
+            tg.start_soon(one, i)
+    return errors
+
+
 async def until(server: MockServer, predicate: Any, timeout: float = 5.0) -> None:
     """Wait, without blocking the event loop, until `predicate(server)` holds."""
     import anyio

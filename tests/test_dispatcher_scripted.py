@@ -19,7 +19,7 @@ import structlog
 from openai_actors import APITimeoutError, AsyncOpenAI, RateLimit, RateLimitError
 from openai_actors._mock_transport import MockRequest, MockResponse, MockTransport
 
-from .conftest import chat_body
+from .conftest import chat_body, send_many
 from .scripted import COMPLETION, client_over
 from .virtual_time import fake_clock_backend
 
@@ -284,18 +284,6 @@ class BucketServer:
         return ok(request)
 
 
-async def send_many(client: AsyncOpenAI, count: int, concurrency: int) -> None:
-    limiter = anyio.Semaphore(concurrency)
-
-    async def one() -> None:
-        async with limiter:
-            await client.chat.completions.create(**chat_body())
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(count):
-            tg.start_soon(one)
-
-
 class TestPacing:
     async def test_at_the_servers_limit_no_429s_and_the_limit_is_used(self, mock_client: MakeClient) -> None:
         """Configured at the server's 100 requests per second, 200 requests from 64 callers:
@@ -306,7 +294,7 @@ class TestPacing:
         client, _ = mock_client(server, rate_limit=rate)
         async with client:
             start = now()
-            await send_many(client, count, concurrency=64)
+            assert [] == await send_many(client, count, concurrency=64)
             elapsed = now() - start
         assert (0, count) == (server.rate_limited, len(server.sent_at))
         burst = max(1, int(limit * 0.02))

@@ -29,6 +29,8 @@ from openai_actors._pacing import parse_duration
 from openai_actors.mock import Fault, MockServer, _ratelimit, main
 from openai_actors.mock._ratelimit import estimate_tokens, format_duration
 
+from .conftest import send_many
+
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
 RESPONSES = "/v1/responses"
@@ -916,24 +918,6 @@ def test_cli_refuses_an_unknown_mode(capsys: pytest.CaptureFixture[str]) -> None
 # nothing else): the full-scale runs are bench/rate_limit.py's.
 
 
-async def send_all(client: AsyncOpenAI, count: int, concurrency: int, **extra: Any) -> list[BaseException]:
-    """`count` chat requests from `concurrency` callers; the errors they met."""
-    errors: list[BaseException] = []
-    limiter = anyio.Semaphore(concurrency)
-
-    async def one() -> None:
-        async with limiter:
-            try:
-                await client.chat.completions.create(**chat(), **extra)  # type: ignore[call-overload]
-            except Exception as exc:
-                errors.append(exc)
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(count):
-            tg.start_soon(one)
-    return errors
-
-
 @pytest.mark.anyio
 @pytest.mark.timeout(30)
 async def test_a_client_with_nothing_configured_fills_fixed_windows() -> None:
@@ -946,7 +930,7 @@ async def test_a_client_with_nothing_configured_fills_fixed_windows() -> None:
         rate = RateLimit(window=window)
         async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
             with anyio.fail_after(10 * window):
-                errors = await send_all(client, 133, concurrency=64)
+                errors = await send_many(client, 133, concurrency=64)
         refused = server.rate_limited
     assert [] == errors
     assert refused <= 64
@@ -963,7 +947,7 @@ async def test_a_client_with_nothing_configured_uses_a_continuous_limit_without_
         rate = RateLimit(window=window)
         async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
             with anyio.fail_after(10 * window):
-                errors = await send_all(client, 300, concurrency=64)
+                errors = await send_many(client, 300, concurrency=64)
         refused = server.rate_limited
     assert ([], 0) == (errors, refused)
 
@@ -979,7 +963,7 @@ async def test_fixed_windows_of_tokens_are_learned_too() -> None:
         rate = RateLimit(window=window)
         async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
             with anyio.fail_after(10 * window):
-                errors = await send_all(client, 120, concurrency=30, max_tokens=100)
+                errors = await send_many(client, 120, concurrency=30, max_tokens=100)
             stats = client.stats()
         refused = server.rate_limited
     assert [] == errors

@@ -17,27 +17,9 @@ import pytest
 from openai_actors import AsyncOpenAI, OpenAI, RateLimit, RateLimitError, RequestTooLargeError
 from openai_actors.mock import Fault, MockServer
 
-from .conftest import chat_body, eventually, until
+from .conftest import chat_body, eventually, send_many, until
 
 pytestmark = pytest.mark.anyio
-
-
-async def run_many(client: AsyncOpenAI, count: int, concurrency: int, **extra: Any) -> list[BaseException]:
-    """Send `count` chat requests from `concurrency` callers; the errors they got."""
-    errors: list[BaseException] = []
-    limiter = anyio.Semaphore(concurrency)
-
-    async def one(i: int) -> None:
-        async with limiter:
-            try:
-                await client.chat.completions.create(**chat_body(f"r{i}"), **extra)
-            except Exception as exc:
-                errors.append(exc)
-
-    async with anyio.create_task_group() as tg:
-        for i in range(count):
-            tg.start_soon(one, i)
-    return errors
 
 
 class TestAgainstServerLimits:
@@ -47,7 +29,7 @@ class TestAgainstServerLimits:
         with MockServer(rate_limit_tokens=2000, rate_limit_window=0.5, record=False) as server:
             rate = RateLimit(tokens_per_minute=2000, window=0.5, learn=False)
             async with AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) as client:
-                errors = await run_many(client, 60, concurrency=30, max_tokens=100)
+                errors = await send_many(client, 60, concurrency=30, max_tokens=100)
                 stats = client.stats()
         assert ([], 0) == (errors, server.rate_limited)
         assert (0, 0) == (stats.tokens_reserved, stats.in_flight)
@@ -62,7 +44,7 @@ class TestAgainstServerLimits:
             async with AsyncOpenAI(
                 api_key="sk", base_url=server.url, rate_limit=RateLimit(window=window)
             ) as client:
-                errors = await run_many(client, 300, 100)
+                errors = await send_many(client, 300, 100)
                 stats = client.stats()
         assert [] == errors
         assert (limit, "learned") == (stats.requests_per_minute.value, stats.requests_per_minute.source)
@@ -74,7 +56,7 @@ class TestAgainstServerLimits:
         with MockServer(latency=0.02) as server:
             server.script(Fault(status=429, headers={"retry-after-ms": "400"}))
             async with AsyncOpenAI(api_key="sk", base_url=server.url) as client:
-                errors = await run_many(client, 40, concurrency=10)
+                errors = await send_many(client, 40, concurrency=10)
             requests = server.requests
         assert [] == errors
         refused_at = requests[0].received_at
