@@ -33,3 +33,11 @@ bench-cpu kinds="actors,httpx":
 # import time, client construction, memory with 10,000 requests pending
 bench-footprint:
     python bench/footprint.py
+
+# regenerate the API surface from codegen/spec (commit the result)
+generate:
+    python -m codegen
+
+# fail if the committed generated files differ from the generator's output
+generate-check:
+    python -m codegen --check

@@ -1,0 +1,457 @@
+"""From the table's methods to resource classes: one module per resource, sync and async side by side.
+
+A generated method checks nothing and builds nothing itself: it names an
+`Operation` (openai_actors/_operations.py) that says where the request goes and
+how the answer is read, so each resource module reads as a list of endpoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .names import docstring, pascal, snake
+from .spec import Schema, TableMethod, deref, properties, resolve, schema_of_ref
+from .types_gen import PACKAGE, Module, Ref, TypeGen, official_module
+
+PAGES = {
+    "SyncCursorPage": "CursorPage",
+    "SyncConversationCursorPage": "ConversationCursorPage",
+    "SyncNextCursorPage": "NextCursorPage",
+    "SyncPage": "Page",
+}
+
+
+@dataclass
+class Node:
+    path: str  # "beta.threads.runs"
+    methods: list[TableMethod] = field(default_factory=list)
+    children: dict[str, Node] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return pascal(self.path.rsplit(".", 1)[-1])
+
+    @property
+    def module(self) -> str:
+        parts = self.path.split(".")
+        if self.children:
+            return f"{PACKAGE}.resources.{'.'.join(parts)}.{parts[-1]}"
+        return f"{PACKAGE}.resources.{'.'.join(parts)}"
+
+
+def tree(methods: list[TableMethod], hand: dict[str, str]) -> Node:
+    root = Node("")
+    for method in methods:
+        node = root
+        parts = method.resource.split(".")
+        for i in range(len(parts)):
+            path = ".".join(parts[: i + 1])
+            node = node.children.setdefault(parts[i], Node(path))
+        node.methods.append(method)
+    for name in hand:
+        root.children.pop(name, None)
+    return root
+
+
+@dataclass
+class Endpoint:
+    method: TableMethod
+    op: dict[str, Any]
+    summary: str | None
+    path_params: list[str]
+    query: dict[str, tuple[Schema, bool]]
+    body: Schema | None
+    body_kind: str  # json / multipart / none
+    files: list[str]
+    stream_event: Schema | None
+
+
+def endpoint(spec: dict[str, Any], method: TableMethod) -> Endpoint:
+    op = spec["paths"][method.route][method.verb]
+    path_params: list[str] = []
+    query: dict[str, tuple[Schema, bool]] = {}
+    for param in op.get("parameters", ()):
+        if "$ref" in param:
+            name = param["$ref"].rsplit("/", 1)[1]
+            param = spec["components"]["parameters"][name]
+        if param["in"] == "path":
+            path_params.append(param["name"])
+        elif param["in"] == "query":
+            query[param["name"]] = (param.get("schema") or {}, bool(param.get("required")))
+    for name in _template_params(method.route):
+        if name not in path_params:
+            path_params.append(name)
+    content = op.get("requestBody", {}).get("content", {})
+    body: Schema | None = None
+    body_kind = "none"
+    files: list[str] = []
+    # Multipart where the endpoint takes it: files can only go that way.
+    if "multipart/form-data" in content:
+        body, body_kind = content["multipart/form-data"]["schema"], "multipart"
+        for key, prop in properties(spec, body).items():
+            if _is_file(spec, prop):
+                files.append(key)
+    elif "application/json" in content:
+        body, body_kind = content["application/json"]["schema"], "json"
+    stream_event = None
+    for code, response in op.get("responses", {}).items():
+        if str(code).startswith("2"):
+            sse = response.get("content", {}).get("text/event-stream")
+            if sse and "schema" in sse:
+                stream_event = sse["schema"]
+            break
+    return Endpoint(
+        method, op, op.get("summary") or op.get("description"), path_params, query, body, body_kind, files, stream_event
+    )
+
+
+def _template_params(route: str) -> list[str]:
+    import re
+
+    return re.findall(r"{(\w+)}", route)
+
+
+def _is_file(spec: dict[str, Any], prop: Schema) -> bool:
+    prop = deref(spec, prop)
+    if prop.get("format") == "binary":
+        return True
+    for key in ("anyOf", "oneOf"):
+        if any(_is_file(spec, m) for m in prop.get(key, ())):
+            return True
+    if prop.get("type") == "array":
+        return _is_file(spec, prop.get("items") or {})
+    return False
+
+
+class ResourceGen:
+    def __init__(self, spec: dict[str, Any], types: TypeGen, overrides: dict[str, Any]) -> None:
+        self.spec = spec
+        self.types = types
+        self.overrides = overrides
+        self.files: dict[str, str] = {}
+
+    # -- the params TypedDict of a method ---------------------------------------------
+
+    def params_schema(self, ep: Endpoint) -> Schema | None:
+        props: dict[str, Schema] = {}
+        required: list[str] = []
+        if ep.body is not None:
+            body = deref(self.spec, ep.body)
+            for key, prop in properties(self.spec, body).items():
+                props[key] = prop
+            required += _required(self.spec, body)
+        for key, (schema, req) in ep.query.items():
+            props.setdefault(key, schema)
+            if req:
+                required.append(key)
+        if not props:
+            return None
+        return {"type": "object", "properties": props, "required": required}
+
+    # -- one resource module --------------------------------------------------------------
+
+    def emit(self, node: Node) -> None:
+        for child in node.children.values():
+            self.emit(child)
+        if not node.path:
+            return
+        mod = Module(node.module)
+        lines_ops: list[str] = []
+        sync_methods: list[str] = []
+        async_methods: list[str] = []
+        args_blocks: list[str] = []
+        for method in node.methods:
+            ep = endpoint(self.spec, method)
+            self._method(ep, mod, lines_ops, sync_methods, async_methods, args_blocks)
+        children = sorted(node.children.values(), key=lambda c: c.path)
+        self.files[node.module] = self._render(node, mod, lines_ops, sync_methods, async_methods, args_blocks, children)
+
+    def _method(
+        self,
+        ep: Endpoint,
+        mod: Module,
+        ops: list[str],
+        sync: list[str],
+        async_: list[str],
+        args_blocks: list[str],
+    ) -> None:
+        m = ep.method
+        key = f"{m.resource}.{m.name}"
+        extra = self.overrides.get("methods", {}).get(key, {})
+        const = f"_{snake(m.name).upper()}"
+        mod.use(Ref(f"{PACKAGE}._resources._base", "RequestOptionParams"))
+
+        # Parameters: the official params TypedDict, plus path parameters given by keyword.
+        params_ref: Ref | None = None
+        schema = self.params_schema(ep)
+        streaming = (ep.stream_event is not None or "stream_event" in extra) and (
+            schema is not None and "stream" in schema["properties"]
+        )
+        if schema is not None:
+            if m.params_type and m.params_module:
+                ref = Ref(f"{PACKAGE}{m.params_module[len('openai'):]}.{snake(m.params_type)}", m.params_type)
+            else:
+                ref = Ref(mod.path, f"_{pascal(m.name)}Params")
+            if streaming and "stream" in schema["properties"]:
+                params_ref = self._streaming_params(schema, ref)
+            else:
+                params_ref = self.types.register(schema, "param", ref)
+        args = f"_{pascal(m.name)}Args"
+        bases = [mod.use(params_ref)] if params_ref else []
+        bases.append("RequestOptionParams")
+        kw_paths = [p for p in ep.path_params if p not in m.positional]
+        field_lines = [f"    {p}: Required[str]" for p in kw_paths]
+        if field_lines:
+            mod.typing.add("Required")
+        args_blocks.append(
+            "\n".join([f"class {args}({', '.join(bases)}, total=False):", *(field_lines or ["    pass"])])
+        )
+        if streaming and params_ref is not None:
+            for variant in ("Streaming", "NonStreaming"):
+                vref = Ref(params_ref.module, params_ref.name + variant)
+                args_blocks.append(
+                    f"class {args}{variant}({mod.use(vref)}, RequestOptionParams, total=False):\n"
+                    + ("\n".join(field_lines) if field_lines else "    pass")
+                )
+
+        # What comes back.
+        returns, cast, page = self._returns(m, mod, extra)
+        item = ""
+        if streaming:
+            event_ref = self._event_type(ep, extra, mod)
+            item = f", stream_item=as_cast({event_ref})"
+        path = m.route.lstrip("/")
+        fields = [repr(m.name), repr(m.verb.upper()), repr(path), args]
+        if ep.path_params:
+            fields.append(f"path_params={tuple(ep.path_params)!r}")
+        if ep.query:
+            fields.append(f"query=frozenset({sorted(ep.query)!r})")
+        if ep.body_kind != "json":
+            fields.append(f"body={ep.body_kind!r}")
+        if ep.files:
+            fields.append(f"files=frozenset({sorted(ep.files)!r})")
+        fields.append(f"cast={cast}")
+        if "prepare" in extra:
+            module, _, func = extra["prepare"].partition(":")
+            fields.append(f"prepare={mod.use(Ref(module, func))}")
+        if page:
+            sync_page, async_page = page
+            mod.use(Ref(f"{PACKAGE}._pagination", sync_page))
+            mod.use(Ref(f"{PACKAGE}._pagination", async_page))
+            fields.append(f"page={sync_page}, async_page={async_page}")
+            mod.use(Ref(f"{PACKAGE}._operations", "PageOperation"))
+            ops.append(f"{const}: PageOperation[{returns}] = PageOperation({', '.join(fields)}{item})")
+        else:
+            mod.use(Ref(f"{PACKAGE}._operations", "Operation"))
+            ops.append(f"{const}: Operation[{returns}] = Operation({', '.join(fields)}{item})")
+
+        positional = "".join(f", {p}: str" for p in m.positional)
+        path_arg = ", {" + ", ".join(f"{p!r}: {p}" for p in m.positional) + "}" if m.positional else ""
+        doc = docstring(ep.summary, "        ")
+        call_args = f"{const}, params{path_arg}"
+        if page:
+            sync_page, async_page = page
+            mod.use(Ref(f"{PACKAGE}._pagination", "AsyncPaginator"))
+            sync.append(
+                "\n".join(
+                    [
+                        f"    def {m.name}(self{positional}, **params: Unpack[{args}]) -> {sync_page}[{returns}]:",
+                        *doc,
+                        f"        page: {sync_page}[{returns}] = self._page({call_args})",
+                        "        return page",
+                    ]
+                )
+            )
+            async_.append(
+                "\n".join(
+                    [
+                        f"    def {m.name}(self{positional}, **params: Unpack[{args}])"
+                        f" -> AsyncPaginator[{returns}, {async_page}[{returns}]]:",
+                        *doc,
+                        f"        pages: AsyncPaginator[{returns}, {async_page}[{returns}]] = self._page({call_args})",
+                        "        return pages",
+                    ]
+                )
+            )
+            return
+        if streaming and params_ref is not None:
+            mod.use(Ref("typing", "overload"))
+            event = self._event_type(ep, extra, mod)
+            mod.use(Ref(f"{PACKAGE}._streaming", "Stream"))
+            mod.use(Ref(f"{PACKAGE}._streaming", "AsyncStream"))
+            for prefix, stream_cls, target in (("", "Stream", sync), ("async ", "AsyncStream", async_)):
+                awaiting = "await " if prefix else ""
+                target.append(
+                    "\n".join(
+                        [
+                            "    @overload",
+                            f"    {prefix}def {m.name}(self{positional}, **params: Unpack[{args}NonStreaming]) -> {returns}: ...",
+                            "    @overload",
+                            f"    {prefix}def {m.name}(self{positional}, **params: Unpack[{args}Streaming]) -> {stream_cls}[{event}]: ...",
+                            "    @overload",
+                            f"    {prefix}def {m.name}(self{positional}, **params: Unpack[{args}]) -> {returns} | {stream_cls}[{event}]: ...",
+                            f"    {prefix}def {m.name}(self{positional}, **params: Any) -> {returns} | {stream_cls}[{event}]:",
+                            *doc,
+                            f"        result: {returns} | {stream_cls}[{event}] = {awaiting}self._run({call_args})",
+                            "        return result",
+                        ]
+                    )
+                )
+            return
+        for prefix, target in (("", sync), ("async ", async_)):
+            awaiting = "await " if prefix else ""
+            target.append(
+                "\n".join(
+                    [
+                        f"    {prefix}def {m.name}(self{positional}, **params: Unpack[{args}]) -> {returns}:",
+                        *doc,
+                        f"        return {awaiting}self._run({call_args})",
+                    ]
+                )
+            )
+
+    def _streaming_params(self, schema: Schema, ref: Ref) -> Ref:
+        """`XParams` with `XParamsStreaming` / `XParamsNonStreaming`, for the overloads on `stream`."""
+        base_props = {k: v for k, v in schema["properties"].items() if k != "stream"}
+        base = {**schema, "properties": base_props, "required": [r for r in schema["required"] if r != "stream"]}
+        base_ref = self.types.register(base, "param", Ref(ref.module, ref.name + "Base"))
+        mod = self.types.module(ref.module)
+        mod.typing.update({"Literal", "Required"})
+        mod.blocks_after = getattr(mod, "blocks_after", [])
+        tail = [
+            f"class {ref.name}({base_ref.name}, total=False):\n    stream: bool | None",
+            f"class {ref.name}NonStreaming({base_ref.name}, total=False):\n    stream: Literal[False] | None",
+            f"class {ref.name}Streaming({base_ref.name}, total=False):\n    stream: Required[Literal[True]]",
+        ]
+        mod.blocks_after.extend(tail)  # type: ignore[attr-defined]
+        mod.names.update({ref.name, ref.name + "NonStreaming", ref.name + "Streaming"})
+        mod.exports_after = [ref.name, ref.name + "NonStreaming", ref.name + "Streaming"]  # type: ignore[attr-defined]
+        return ref
+
+    def _event_type(self, ep: Endpoint, extra: dict[str, Any], mod: Module) -> str:
+        if "stream_event" in extra:
+            official, _, name = extra["stream_event"].rpartition(".")
+            return mod.use(Ref(official_module(official, name), name))
+        assert ep.stream_event is not None
+        return self.types.expr(ep.stream_event, "model", mod, "StreamEvent")
+
+    def _returns(self, m: TableMethod, mod: Module, extra: dict[str, Any]) -> tuple[str, str, tuple[str, str] | None]:
+        ret = m.returns
+        if ret == "None":
+            mod.use(Ref(f"{PACKAGE}._operations", "NO_CONTENT"))
+            return "None", "NO_CONTENT", None
+        if ret in ("HttpxBinaryResponseContent", "str"):
+            mod.use(Ref(f"{PACKAGE}._operations", "BINARY"))
+            mod.use(Ref(f"{PACKAGE}._response", "BinaryContent"))
+            return "BinaryContent", "BINARY", None
+        page = None
+        if "[" in ret:
+            outer, _, inner = ret.partition("[")
+            ret = inner.rstrip("]")
+            kind = PAGES[extra.get("page", outer)]
+            page = (f"Sync{kind}", f"Async{kind}")
+        module = m.returns_module or "openai.types"
+        ref = Ref(official_module(module, ret), ret)
+        if ref not in self.types.by_schema.values() and ref not in self.types.same:
+            # Not in the table's type lists: the route's own answer, under the table's name.
+            location = f"@{m.verb} {m.route}:response" + (".data[]" if page else "")
+            self.types.register(resolve(self.spec, location), "model", ref)
+        name = mod.use(ref)
+        mod.use(Ref(f"{PACKAGE}._models", "as_cast"))
+        return name, f"as_cast({name})", page
+
+    def _render(
+        self,
+        node: Node,
+        mod: Module,
+        ops: list[str],
+        sync: list[str],
+        async_: list[str],
+        args_blocks: list[str],
+        children: list[Node],
+    ) -> str:
+        name = node.name
+        sync_body: list[str] = []
+        async_body: list[str] = []
+        checking: list[str] = []
+        for child in children:
+            attr = child.path.rsplit(".", 1)[-1]
+            checking.append(f"    from {_relative(node.module, child.module)} import Async{child.name}, {child.name}")
+            for body, cls in ((sync_body, child.name), (async_body, f"Async{child.name}")):
+                body.append(
+                    "\n".join(
+                        [
+                            "    @cached_property",
+                            f"    def {attr}(self) -> {cls}:",
+                            f"        from {_relative(node.module, child.module)} import {cls}",
+                            "",
+                            f"        return {cls}(self._client)",
+                        ]
+                    )
+                )
+        mod.use(Ref(f"{PACKAGE}._operations", "SyncAPIResource"))
+        mod.use(Ref(f"{PACKAGE}._operations", "AsyncAPIResource"))
+        if children:
+            mod.use(Ref("functools", "cached_property"))
+        if sync or async_:
+            mod.use(Ref("typing", "Unpack"))
+        if any("Any" in s for s in sync):
+            mod.use(Ref("typing", "Any"))
+        if mod.typing:
+            for t in mod.typing:
+                mod.use(Ref("typing", t))
+        sync_all = sync + sync_body
+        async_all = async_ + async_body
+        out = [
+            f'"""`client.{node.path}`: generated from the OpenAPI description by codegen; do not edit."""',
+            "",
+            "from __future__ import annotations",
+            "",
+            *render_imports(mod),
+        ]
+        if checking:
+            out += ["", "from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:", *checking]
+        out += ["", f"__all__ = [{', '.join(repr(x) for x in (name, 'Async' + name))}]", ""]
+        if args_blocks:
+            out += ["", "\n\n\n".join(args_blocks), ""]
+        if ops:
+            out += ["", *ops, ""]
+        out += ["", f"class {name}(SyncAPIResource):", "\n\n".join(sync_all) or "    pass", "", ""]
+        out += [f"class Async{name}(AsyncAPIResource):", "\n\n".join(async_all) or "    pass", ""]
+        return "\n".join(out)
+
+
+def _required(spec: dict[str, Any], schema: Schema) -> list[str]:
+    schema = deref(spec, schema)
+    out = list(schema.get("required") or ())
+    for part in schema.get("allOf", ()):
+        out += _required(spec, part)
+    return out
+
+
+def _relative(here: str, there: str) -> str:
+    """A relative import from module `here` to module `there`."""
+    a = here.split(".")[:-1]
+    b = there.split(".")
+    common = 0
+    while common < len(a) and common < len(b) and a[common] == b[common]:
+        common += 1
+    dots = "." * (len(a) - common + 1)
+    return dots + ".".join(b[common:])
+
+
+def render_imports(mod: Module) -> list[str]:
+    std: list[str] = []
+    local: list[str] = []
+    for module in sorted(mod.imports):
+        names = sorted(mod.imports[module])
+        if module.startswith(PACKAGE):
+            line = f"from {_relative(mod.path, module)} import {', '.join(names)}"
+            local.append(line)
+        else:
+            std.append(f"from {module} import {', '.join(names)}")
+    return std + ([""] if std and local else []) + local
+
+
+_ = schema_of_ref

@@ -1,0 +1,395 @@
+"""From schemas to Python: response models on the lazy model layer, and request TypedDicts.
+
+Every definition has a home module and a name. A name comes from the official
+SDK's table (through names.toml when the spec spells it differently); a
+component schema the table does not name lives in `types/_spec/` under the
+spec's own name; an object defined inline is a class in the module that uses
+it, named after the property that holds it (as the official SDK names them).
+A schema is emitted twice at most: as a model (what the server sends) and as
+a TypedDict (what a caller sends, named `...Param`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .names import attribute, class_name, docstring, is_identifier, pascal, singular, snake
+from .spec import Schema, deref, schema_of_ref
+
+Kind = Literal["model", "param"]
+PACKAGE = "openai_actors"
+
+
+@dataclass(frozen=True)
+class Ref:
+    module: str  # "openai_actors.types.chat.chat_completion"
+    name: str
+
+
+@dataclass
+class Module:
+    path: str
+    imports: dict[str, set[str]] = field(default_factory=dict)  # module -> names
+    typing: set[str] = field(default_factory=set)
+    blocks: list[str] = field(default_factory=list)
+    # After every class: an alias is evaluated at import, a class's annotations are not.
+    aliases: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+    exports: list[str] = field(default_factory=list)
+
+    def use(self, ref: Ref) -> str:
+        if ref.module != self.path:
+            self.imports.setdefault(ref.module, set()).add(ref.name)
+        return ref.name
+
+    def unique(self, name: str) -> str:
+        base, n = name, 1
+        while name in self.names:
+            n += 1
+            name = f"{base}{n}"
+        self.names.add(name)
+        return name
+
+
+def official_module(official: str, name: str) -> str:
+    """`openai.types.chat`, `ChatCompletion` -> `openai_actors.types.chat.chat_completion`."""
+    return f"{PACKAGE}{official[len('openai'):]}.{snake(name)}"
+
+
+def _nullable(spec: dict[str, Any], schema: Schema) -> tuple[Schema, bool]:
+    """(the schema without its null option, whether null is allowed)."""
+    nullable = bool(schema.get("nullable"))
+    t = schema.get("type")
+    if isinstance(t, list) and "null" in t:
+        rest = [x for x in t if x != "null"]
+        schema = {**schema, "type": rest[0] if len(rest) == 1 else rest}
+        nullable = True
+    for key in ("anyOf", "oneOf"):
+        options = schema.get(key)
+        if options and any(deref(spec, o).get("type") == "null" for o in options if isinstance(o, dict)):
+            real = [o for o in options if deref(spec, o).get("type") != "null"]
+            nullable = True
+            if len(real) == 1 and set(schema) <= {key, "description", "default", "nullable", "title"}:
+                return real[0], True
+            schema = {**schema, key: real}
+    return schema, nullable
+
+
+class TypeGen:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.modules: dict[str, Module] = {}
+        self.by_schema: dict[tuple[int, Kind], Ref] = {}
+        self.pending: list[tuple[Schema, Kind, Ref, str | None]] = []
+        self.emitted: set[tuple[int, Kind]] = set()
+        self.keep: list[Any] = []
+        self.same: dict[Ref, Ref] = {}  # schemas made here, kept alive so their ids stay unique
+
+    # -- registration ----------------------------------------------------------------
+
+    def module(self, path: str) -> Module:
+        mod = self.modules.get(path)
+        if mod is None:
+            mod = self.modules[path] = Module(path)
+        return mod
+
+    def register(self, schema: Schema, kind: Kind, ref: Ref, doc: str | None = None) -> Ref:
+        key = (id(schema), kind)
+        if key in self.by_schema:
+            first = self.by_schema[key]
+            if first != ref and ref not in self.same:
+                # The table names one schema twice (in two modules): the second re-exports the first.
+                self.same[ref] = first
+                other = self.module(ref.module)
+                other.names.add(ref.name)
+                other.exports.append(ref.name)
+                if first.name == ref.name:
+                    other.use(first)
+                else:
+                    other.typing.add("TypeAlias")
+                    other.aliases.append(f"{ref.name}: TypeAlias = {other.use(first)}")
+            return first
+        self.keep.append(schema)
+        self.by_schema[key] = ref
+        self.module(ref.module).names.add(ref.name)
+        self.pending.append((schema, kind, ref, doc))
+        return ref
+
+    def run(self) -> None:
+        while self.pending:
+            schema, kind, ref, doc = self.pending.pop(0)
+            key = (id(schema), kind)
+            if key in self.emitted:
+                continue
+            self.emitted.add(key)
+            self.emit(schema, kind, ref, doc)
+
+    def _component_ref(self, name: str, schema: Schema, kind: Kind) -> Ref:
+        """The home of a component schema nobody named: by its spec name, or as the Param of a model name."""
+        model = self.by_schema.get((id(schema), "model"))
+        if kind == "param" and model is not None:
+            parts = model.module.split(".")
+            if parts[-2] == "shared":
+                module = ".".join([*parts[:-2], "shared_params", parts[-1]])
+                return Ref(module, model.name)
+            return Ref(model.module + "_param", model.name + "Param")
+        name = class_name(name)
+        if kind == "param" and not name.endswith("Param"):
+            return Ref(f"{PACKAGE}.types._spec.{snake(name)}_param", name + "Param")
+        return Ref(f"{PACKAGE}.types._spec.{snake(name)}", name)
+
+    # -- type expressions --------------------------------------------------------------
+
+    def expr(self, schema: Schema, kind: Kind, mod: Module, hint: str) -> str:
+        """The Python type of a value with this schema, as it appears in `mod`."""
+        registered = self._registered(schema, kind)
+        if registered is not None:
+            return mod.use(registered)
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[1]
+            target = schema_of_ref(self.spec, schema["$ref"])
+            registered = self._registered(target, kind)
+            if registered is not None:
+                return mod.use(registered)
+            if self._is_simple(target):
+                return self.expr(target, kind, mod, hint)
+            if kind == "param" and self._plain(target):
+                kind = "model"  # no object inside: one alias serves both directions
+            return mod.use(self.register(target, kind, self._component_ref(name, target, kind)))
+        schema, nullable = _nullable(self.spec, schema)
+        text = self._expr_nonnull(schema, kind, mod, hint)
+        if nullable and text not in ("object", "Any") and not text.endswith("| None"):
+            text = f"{text} | None"
+        return text
+
+    def _registered(self, schema: Schema, kind: Kind) -> Ref | None:
+        ref = self.by_schema.get((id(schema), kind))
+        if ref is None and kind == "param" and self._plain(schema):
+            ref = self.by_schema.get((id(schema), "model"))
+        return ref
+
+    def _plain(self, schema: Schema, depth: int = 0) -> bool:
+        """Whether a schema holds no object anywhere (an enum, a union of primitives and enums)."""
+        if depth > 8:
+            return False
+        if "$ref" in schema:
+            return self._plain(schema_of_ref(self.spec, schema["$ref"]), depth + 1)
+        if schema.get("properties") or schema.get("allOf") or schema.get("type") == "object":
+            return False
+        if schema.get("type") == "array":
+            return self._plain(schema.get("items") or {}, depth + 1)
+        members = schema.get("anyOf") or schema.get("oneOf") or ()
+        return all(self._plain(m, depth + 1) for m in members)
+
+    def _is_simple(self, schema: Schema) -> bool:
+        """Primitives and enums are spelt out where used, not given a module of their own."""
+        schema, _ = _nullable(self.spec, schema)
+        if "$ref" in schema:
+            return False
+        t = schema.get("type")
+        if t in ("string", "integer", "number", "boolean") and "anyOf" not in schema:
+            return True
+        return False
+
+    def _expr_nonnull(self, schema: Schema, kind: Kind, mod: Module, hint: str) -> str:
+        if "$ref" in schema:
+            return self.expr(schema, kind, mod, hint)
+        if "const" in schema:
+            mod.typing.add("Literal")
+            return f"Literal[{schema['const']!r}]"
+        if "enum" in schema and schema.get("type") != "array":
+            values = [v for v in schema["enum"] if v is not None]
+            if values:
+                mod.typing.add("Literal")
+                return f"Literal[{', '.join(repr(v) for v in values)}]"
+        members = schema.get("anyOf") or schema.get("oneOf")
+        if members:
+            return self._union(members, kind, mod, hint, schema)
+        all_of = schema.get("allOf")
+        if all_of and not schema.get("properties"):
+            if len(all_of) == 1:
+                return self.expr(all_of[0], kind, mod, hint)
+        t = schema.get("type")
+        if isinstance(t, list):
+            return " | ".join(self._expr_nonnull({**schema, "type": x}, kind, mod, hint) for x in t)
+        if t == "string":
+            if schema.get("format") == "binary":
+                mod.imports.setdefault(f"{PACKAGE}._multipart", set()).add("FileTypes")
+                return "FileTypes"
+            return "str"
+        if t == "integer":
+            return "int"
+        if t == "number":
+            return "float"
+        if t == "boolean":
+            return "bool"
+        if t == "null":
+            return "None"
+        if t == "array":
+            items = schema.get("items") or {}
+            inner = self.expr(items, kind, mod, singular(hint))
+            if kind == "param":
+                if inner == "str":
+                    mod.imports.setdefault("collections.abc", set()).add("Sequence")
+                    return "Sequence[str]"
+                mod.imports.setdefault("collections.abc", set()).add("Iterable")
+                return f"Iterable[{inner}]"
+            return f"list[{inner}]"
+        if t == "object" or "properties" in schema or all_of:
+            if schema.get("properties") or all_of:
+                ref = Ref(mod.path, mod.unique(pascal(hint)))
+                self.register(schema, kind, ref)
+                # Now, not later: a class using it may need it defined first (an Alias field).
+                self.emitted.add((id(schema), kind))
+                self.emit(schema, kind, ref, None)
+                return ref.name
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                return f"dict[str, {self.expr(extra, kind, mod, singular(hint))}]"
+            return "dict[str, object]"
+        return "object"
+
+    def _union(self, members: list[Schema], kind: Kind, mod: Module, hint: str, schema: Schema) -> str:
+        parts: list[str] = []
+        for i, member in enumerate(members):
+            sub_hint = hint
+            real = deref(self.spec, member)
+            if "$ref" not in member and (real.get("properties") or real.get("allOf")):
+                tag = _type_const(self.spec, real)
+                sub_hint = (
+                    hint + pascal(tag)
+                    if tag
+                    else pascal(member.get("title", "")) or f"{pascal(hint)}Variant{i}"
+                )
+            text = self.expr(member, kind, mod, sub_hint)
+            for piece in _split_union(text):
+                if piece not in parts:
+                    parts.append(piece)
+        if "object" in parts:
+            return "object"
+        if "None" in parts:
+            parts = [p for p in parts if p != "None"] + ["None"]
+        return " | ".join(parts) if parts else "object"
+
+    # -- definitions ---------------------------------------------------------------------
+
+    def emit(self, schema: Schema, kind: Kind, ref: Ref, doc: str | None) -> None:
+        mod = self.module(ref.module)
+        mod.exports.append(ref.name)
+        real = deref(self.spec, schema)
+        base, _ = _nullable(self.spec, real)
+        if base.get("properties") or base.get("allOf") and not (base.get("anyOf") or base.get("oneOf")):
+            props, required = self.properties(base)
+            if props or base.get("allOf"):
+                block = self._class(ref.name, props, required, kind, mod, doc or real.get("description"))
+                mod.blocks.append(block)
+                return
+        text = self._alias_expr(base, kind, mod, ref.name)
+        mod.typing.add("TypeAlias")
+        lines = [f"{ref.name}: TypeAlias = {_wrap(text)}"]
+        lines += docstring(doc or real.get("description"), "")
+        mod.aliases.append("\n".join(lines))
+
+    def _alias_expr(self, schema: Schema, kind: Kind, mod: Module, name: str) -> str:
+        # An alias's own anyOf members are named after it, not after a property.
+        if "$ref" in schema:
+            target = schema_of_ref(self.spec, schema["$ref"])
+            registered = self.by_schema.get((id(target), kind))
+            if registered is None:
+                return self._alias_expr(target, kind, mod, name)
+        return self._expr_nonnull(schema, kind, mod, name)
+
+    def properties(self, schema: Schema) -> tuple[dict[str, Schema], set[str]]:
+        props: dict[str, Schema] = {}
+        required: set[str] = set()
+        for part in schema.get("allOf", ()):
+            sub = deref(self.spec, part)
+            p, r = self.properties(sub)
+            props.update(p)
+            required |= r
+        props.update(schema.get("properties") or {})
+        required |= set(schema.get("required") or ())
+        return props, required
+
+    def _class(
+        self, name: str, props: dict[str, Schema], required: set[str], kind: Kind, mod: Module, doc: str | None
+    ) -> str:
+        fields: list[str] = []
+        functional: list[str] = []
+        for key, prop in props.items():
+            hint = pascal(key) if not name.startswith("_") else key
+            nested_hint = hint if kind == "model" or not hint else hint
+            text = self.expr(prop, kind, mod, _nest(name, nested_hint, mod))
+            prop_doc = docstring(deref(self.spec, prop).get("description") or prop.get("description"), "    ")
+            if kind == "param":
+                mod.typing.add("Required")
+                value = f"Required[{text}]" if key in required else text
+                if is_identifier(key):
+                    fields.append(f"    {key}: {value}")
+                    fields += prop_doc
+                else:
+                    functional.append(f"    {key!r}: {value!r},")
+                continue
+            optional = key not in required or text.endswith("| None") or text == "object"
+            attr = attribute(key)
+            if attr != key:
+                mod.imports.setdefault(f"{PACKAGE}.types._alias", set()).add("Alias")
+                fields.append(f"    {attr} = Alias[{_strip_none(text)}]({key!r}, required={not optional})")
+                continue
+            if optional:
+                fields.append(f"    {key}: {text if text.endswith('| None') or text == 'object' else text + ' | None'} = None")
+            else:
+                fields.append(f"    {key}: {text}")
+            fields += prop_doc
+        head = docstring(doc, "    ")
+        if kind == "param":
+            mod.typing.add("TypedDict")
+            if functional:
+                # Keys that are not Python names need the functional form.
+                return "\n".join([f"{name} = TypedDict(", f"    {name!r},", "    {", *functional, "    },", "    total=False,", ")"])
+            body = head + ([""] if head and fields else []) + fields or ["    pass"]
+            return "\n".join([f"class {name}(TypedDict, total=False):", *body])
+        mod.imports.setdefault(f"{PACKAGE}._models", set()).add("BaseModel")
+        body = head + ([""] if head and fields else []) + fields or ["    pass"]
+        return "\n".join([f"class {name}(BaseModel):", *body])
+
+
+def _nest(parent: str, hint: str, mod: Module) -> str:
+    """The name hint for an inline object under `parent`: `Choice`, then `ChoiceLogprobs`."""
+    top = mod.exports[0] if mod.exports else parent
+    return hint if parent == top else parent + hint
+
+
+def _type_const(spec: dict[str, Any], schema: Schema) -> str | None:
+    for key in ("type", "object", "role", "event"):
+        prop = (schema.get("properties") or {}).get(key)
+        if prop:
+            prop = deref(spec, prop)
+            values = prop.get("enum") or ([prop["const"]] if "const" in prop else [])
+            if len(values) == 1 and isinstance(values[0], str):
+                return values[0]
+    return None
+
+
+def _split_union(text: str) -> list[str]:
+    depth, start, out = 0, 0, []
+    for i, ch in enumerate(text):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+    out.append(text[start:].strip())
+    return out
+
+
+def _strip_none(text: str) -> str:
+    parts = [p for p in _split_union(text) if p != "None"]
+    return " | ".join(parts) or "object"
+
+
+def _wrap(text: str) -> str:
+    return text if "|" not in text else f"Union[{', '.join(_split_union(text))}]"
