@@ -2,7 +2,9 @@
 
 Stateless endpoints (chat, completions, embeddings, models, moderations) are
 plain functions; responses, files and batches keep what they create here, per
-server, and are used from the loop thread only.
+server, and are used from the loop thread only. Every other route of the
+OpenAPI description (and a method the hand-written routes lack, such as
+``GET /v1/chat/completions``) is answered from generated samples (``_generic``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ._app import chat_completions, completions, embeddings, list_models, retrie
 from ._batches import Batches
 from ._common import ApiError, Handler, ItemHandler, Result
 from ._files import DEFAULT_MAX_STORAGE, Files
+from ._generic import GenericRoutes, Match
 from ._http import Request
 from ._moderations import moderations
 from ._responses import Responses
@@ -38,6 +41,7 @@ class App:
         self.responses = Responses()
         self.files = Files(max_file_storage)
         self.batches = Batches(self.files, self.dispatch, next_number, notify, batch_delay)
+        self.generic = GenericRoutes()
         self._routes: dict[str, dict[str, Handler]] = {
             "/v1/chat/completions": {"POST": chat_completions},
             "/v1/completions": {"POST": completions},
@@ -67,7 +71,7 @@ class App:
                 return self._dispatch_item(request, number)
             handler = methods.get(request.method)
             if handler is None:
-                raise _not_allowed(request, methods)
+                return self._dispatch_generic(request, number, methods)
             return handler(request, number)
         except ApiError as error:
             return error.reply()
@@ -88,15 +92,25 @@ class App:
             if len(parts) in (4, 5) and parts[0] == "" and parts[1] == "v1" and parts[3]:
                 item_id = parts[3]
                 methods = self._item_routes.get((parts[2], parts[4] if len(parts) == 5 else ""))
-        if methods is None:
-            raise ApiError(404, f"Invalid URL ({request.method} {path})", code="unknown_url")
-        handler = methods.get(request.method)
+        handler = None if methods is None else methods.get(request.method)
         if handler is None:
-            raise _not_allowed(request, methods)
+            return self._dispatch_generic(request, number, methods)
         return handler(request, number, unquote(item_id))
 
+    def _dispatch_generic(
+        self, request: Request, number: int, methods: dict[str, Handler] | dict[str, ItemHandler] | None
+    ) -> Result:
+        """The routes of the OpenAPI description with no handler here: answered from samples."""
+        found = self.generic.match(request.method, request.path)
+        if isinstance(found, Match):
+            return self.generic.answer(request, found)
+        allowed = list(methods or ()) + [method for method in found if method not in (methods or ())]
+        if not allowed:
+            raise ApiError(404, f"Invalid URL ({request.method} {request.path})", code="unknown_url")
+        raise _not_allowed(request, allowed)
 
-def _not_allowed(request: Request, methods: dict[str, Handler] | dict[str, ItemHandler]) -> ApiError:
+
+def _not_allowed(request: Request, methods: list[str]) -> ApiError:
     allowed = ", ".join(methods)
     return ApiError(
         405,
