@@ -138,7 +138,14 @@ def _packages(files: dict[Path, str], exports: dict[str, dict[str, str]]) -> dic
 
 def render_package(module: str, names: dict[str, str]) -> str:
     lines = [GENERATED, '"""The names the official SDK exports here, each imported on first use."""', ""]
-    lines += ["from __future__ import annotations", "", "import importlib", "from typing import TYPE_CHECKING, Any", ""]
+    typing_names = "TYPE_CHECKING, Any" if names else "Any"
+    lines += [
+        "from __future__ import annotations",
+        "",
+        "import importlib",
+        f"from typing import {typing_names}",
+        "",
+    ]
     if names:
         lines.append("if TYPE_CHECKING:")
         for name, where in sorted(names.items()):
@@ -201,7 +208,9 @@ def render_client(root: Node, hand: dict[str, str]) -> str:
     for prefix, title in (("", "SyncResources"), ("Async", "AsyncResources")):
         lines.append(f"class {title}:")
         for name, module, cls in entries:
-            lines.append(f"    {name}: LazyResource[{prefix}{cls}] = LazyResource({module!r}, {prefix + cls!r})")
+            lines.append(
+                f"    {name}: LazyResource[{prefix}{cls}] = LazyResource({module!r}, {prefix + cls!r})"
+            )
         lines += ["", ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -216,7 +225,19 @@ def _format(files: dict[Path, str]) -> dict[Path, str]:
             target.write_text(text)
         config = ["--config", str(ROOT / "pyproject.toml")]
         subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--fix-only", "--select", "I,F401,UP", *config, "--quiet", tmp], check=False
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "check",
+                "--fix-only",
+                "--select",
+                "I,F401,UP",
+                *config,
+                "--quiet",
+                tmp,
+            ],
+            check=False,
         )
         subprocess.run([sys.executable, "-m", "ruff", "format", *config, "--quiet", tmp], check=True)
         return {path: (base / path.relative_to(ROOT)).read_text() for path in files}

@@ -102,7 +102,15 @@ def endpoint(spec: dict[str, Any], method: TableMethod) -> Endpoint:
                 stream_event = sse["schema"]
             break
     return Endpoint(
-        method, op, op.get("summary") or op.get("description"), path_params, query, body, body_kind, files, stream_event
+        method,
+        op,
+        op.get("summary") or op.get("description"),
+        path_params,
+        query,
+        body,
+        body_kind,
+        files,
+        stream_event,
     )
 
 
@@ -165,7 +173,9 @@ class ResourceGen:
             ep = endpoint(self.spec, method)
             self._method(ep, mod, lines_ops, sync_methods, async_methods, args_blocks)
         children = sorted(node.children.values(), key=lambda c: c.path)
-        self.files[node.module] = self._render(node, mod, lines_ops, sync_methods, async_methods, args_blocks, children)
+        self.files[node.module] = self._render(
+            node, mod, lines_ops, sync_methods, async_methods, args_blocks, children
+        )
 
     def _method(
         self,
@@ -190,7 +200,9 @@ class ResourceGen:
         )
         if schema is not None:
             if m.params_type and m.params_module:
-                ref = Ref(f"{PACKAGE}{m.params_module[len('openai'):]}.{snake(m.params_type)}", m.params_type)
+                ref = Ref(
+                    f"{PACKAGE}{m.params_module[len('openai') :]}.{snake(m.params_type)}", m.params_type
+                )
             else:
                 ref = Ref(mod.path, f"_{pascal(m.name)}Params")
             if streaming and "stream" in schema["properties"]:
@@ -314,7 +326,11 @@ class ResourceGen:
     def _streaming_params(self, schema: Schema, ref: Ref) -> Ref:
         """`XParams` with `XParamsStreaming` / `XParamsNonStreaming`, for the overloads on `stream`."""
         base_props = {k: v for k, v in schema["properties"].items() if k != "stream"}
-        base = {**schema, "properties": base_props, "required": [r for r in schema["required"] if r != "stream"]}
+        base = {
+            **schema,
+            "properties": base_props,
+            "required": [r for r in schema["required"] if r != "stream"],
+        }
         base_ref = self.types.register(base, "param", Ref(ref.module, ref.name + "Base"))
         mod = self.types.module(ref.module)
         mod.typing.update({"Literal", "Required"})
@@ -336,7 +352,9 @@ class ResourceGen:
         assert ep.stream_event is not None
         return self.types.expr(ep.stream_event, "model", mod, "StreamEvent")
 
-    def _returns(self, m: TableMethod, mod: Module, extra: dict[str, Any]) -> tuple[str, str, tuple[str, str] | None]:
+    def _returns(
+        self, m: TableMethod, mod: Module, extra: dict[str, Any]
+    ) -> tuple[str, str, tuple[str, str] | None]:
         ret = m.returns
         if ret == "None":
             mod.use(Ref(f"{PACKAGE}._operations", "NO_CONTENT"))
@@ -377,7 +395,9 @@ class ResourceGen:
         checking: list[str] = []
         for child in children:
             attr = child.path.rsplit(".", 1)[-1]
-            checking.append(f"    from {_relative(node.module, child.module)} import Async{child.name}, {child.name}")
+            checking.append(
+                f"    from {_relative(node.module, child.module)} import Async{child.name}, {child.name}"
+            )
             for body, cls in ((sync_body, child.name), (async_body, f"Async{child.name}")):
                 body.append(
                     "\n".join(
@@ -412,7 +432,7 @@ class ResourceGen:
         ]
         if checking:
             out += ["", "from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:", *checking]
-        out += ["", f"__all__ = [{', '.join(repr(x) for x in (name, 'Async' + name))}]", ""]
+        out += ["", f"__all__ = [{', '.join(repr(x) for x in sorted((name, 'Async' + name)))}]", ""]
         if args_blocks:
             out += ["", "\n\n\n".join(args_blocks), ""]
         if ops:
@@ -446,6 +466,9 @@ def render_imports(mod: Module) -> list[str]:
     local: list[str] = []
     for module in sorted(mod.imports):
         names = sorted(mod.imports[module])
+        if module == "builtins":
+            std.append("import builtins")
+            continue
         if module.startswith(PACKAGE):
             line = f"from {_relative(mod.path, module)} import {', '.join(names)}"
             local.append(line)

@@ -37,7 +37,7 @@ def load_spec(path: Path = SPEC) -> dict[str, Any]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    spec: dict[str, Any] = yaml.load(raw, Loader=loader)  # noqa: S506 (a safe loader)
+    spec: dict[str, Any] = yaml.load(raw, Loader=loader)  # a safe loader
     tmp = cache.with_suffix(".tmp")
     with tmp.open("wb") as f:
         pickle.dump(spec, f)

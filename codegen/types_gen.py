@@ -11,6 +11,7 @@ a TypedDict (what a caller sends, named `...Param`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,11 +38,22 @@ class Module:
     aliases: list[str] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
     exports: list[str] = field(default_factory=list)
+    local: dict[Ref, str] = field(default_factory=dict)  # imported refs -> their name here
 
     def use(self, ref: Ref) -> str:
-        if ref.module != self.path:
-            self.imports.setdefault(ref.module, set()).add(ref.name)
-        return ref.name
+        """The name `ref` has in this module, importing it (under another name if taken)."""
+        if ref.module == self.path:
+            return ref.name
+        local = self.local.get(ref)
+        if local is not None:
+            return local
+        local = ref.name
+        if local in self.names or local in self.local.values():
+            local = self.unique(f"{ref.name}_")
+        self.local[ref] = local
+        spelling = ref.name if local == ref.name else f"{ref.name} as {local}"
+        self.imports.setdefault(ref.module, set()).add(spelling)
+        return local
 
     def unique(self, name: str) -> str:
         base, n = name, 1
@@ -54,7 +66,7 @@ class Module:
 
 def official_module(official: str, name: str) -> str:
     """`openai.types.chat`, `ChatCompletion` -> `openai_actors.types.chat.chat_completion`."""
-    return f"{PACKAGE}{official[len('openai'):]}.{snake(name)}"
+    return f"{PACKAGE}{official[len('openai') :]}.{snake(name)}"
 
 
 def _nullable(spec: dict[str, Any], schema: Schema) -> tuple[Schema, bool]:
@@ -84,7 +96,10 @@ class TypeGen:
         self.pending: list[tuple[Schema, Kind, Ref, str | None]] = []
         self.emitted: set[tuple[int, Kind]] = set()
         self.keep: list[Any] = []
-        self.same: dict[Ref, Ref] = {}  # schemas made here, kept alive so their ids stay unique
+        self.same: dict[Ref, Ref] = {}
+        self.stripped: dict[
+            int, tuple[Schema, bool]
+        ] = {}  # schemas made here, kept alive so their ids stay unique
 
     # -- registration ----------------------------------------------------------------
 
@@ -105,7 +120,8 @@ class TypeGen:
                 other.names.add(ref.name)
                 other.exports.append(ref.name)
                 if first.name == ref.name:
-                    other.use(first)
+                    # `as` itself: an explicit re-export, which strict type checkers require.
+                    other.imports.setdefault(first.module, set()).add(f"{first.name} as {first.name}")
                 else:
                     other.typing.add("TypeAlias")
                     other.aliases.append(f"{ref.name}: TypeAlias = {other.use(first)}")
@@ -128,15 +144,19 @@ class TypeGen:
     def _component_ref(self, name: str, schema: Schema, kind: Kind) -> Ref:
         """The home of a component schema nobody named: by its spec name, or as the Param of a model name."""
         model = self.by_schema.get((id(schema), "model"))
-        if kind == "param" and model is not None:
+        if kind == "param" and model is not None and "._spec." not in model.module:
             parts = model.module.split(".")
             if parts[-2] == "shared":
                 module = ".".join([*parts[:-2], "shared_params", parts[-1]])
                 return Ref(module, model.name)
             return Ref(model.module + "_param", model.name + "Param")
         name = class_name(name)
-        if kind == "param" and not name.endswith("Param"):
-            return Ref(f"{PACKAGE}.types._spec.{snake(name)}_param", name + "Param")
+        if kind == "param":
+            # Apart from the models: the spec has both `X` and `XParam` schemas.
+            return Ref(
+                f"{PACKAGE}.types._spec_params.{snake(name)}",
+                name if name.endswith("Param") else name + "Param",
+            )
         return Ref(f"{PACKAGE}.types._spec.{snake(name)}", name)
 
     # -- type expressions --------------------------------------------------------------
@@ -157,11 +177,20 @@ class TypeGen:
             if kind == "param" and self._plain(target):
                 kind = "model"  # no object inside: one alias serves both directions
             return mod.use(self.register(target, kind, self._component_ref(name, target, kind)))
-        schema, nullable = _nullable(self.spec, schema)
+        schema, nullable = self._nullable(schema)
         text = self._expr_nonnull(schema, kind, mod, hint)
         if nullable and text not in ("object", "Any") and not text.endswith("| None"):
             text = f"{text} | None"
         return text
+
+    def _nullable(self, schema: Schema) -> tuple[Schema, bool]:
+        """`_nullable`, giving the same object for the same schema, so that it is registered once."""
+        key = id(schema)
+        hit = self.stripped.get(key)
+        if hit is None:
+            hit = self.stripped[key] = _nullable(self.spec, schema)
+            self.keep.append(schema)
+        return hit
 
     def _registered(self, schema: Schema, kind: Kind) -> Ref | None:
         ref = self.by_schema.get((id(schema), kind))
@@ -187,10 +216,7 @@ class TypeGen:
         schema, _ = _nullable(self.spec, schema)
         if "$ref" in schema:
             return False
-        t = schema.get("type")
-        if t in ("string", "integer", "number", "boolean") and "anyOf" not in schema:
-            return True
-        return False
+        return schema.get("type") in ("string", "integer", "number", "boolean") and "anyOf" not in schema
 
     def _expr_nonnull(self, schema: Schema, kind: Kind, mod: Module, hint: str) -> str:
         if "$ref" in schema:
@@ -207,9 +233,8 @@ class TypeGen:
         if members:
             return self._union(members, kind, mod, hint, schema)
         all_of = schema.get("allOf")
-        if all_of and not schema.get("properties"):
-            if len(all_of) == 1:
-                return self.expr(all_of[0], kind, mod, hint)
+        if all_of and not schema.get("properties") and len(all_of) == 1:
+            return self.expr(all_of[0], kind, mod, hint)
         t = schema.get("type")
         if isinstance(t, list):
             return " | ".join(self._expr_nonnull({**schema, "type": x}, kind, mod, hint) for x in t)
@@ -238,6 +263,9 @@ class TypeGen:
             return f"list[{inner}]"
         if t == "object" or "properties" in schema or all_of:
             if schema.get("properties") or all_of:
+                known = self._registered(schema, kind)
+                if known is not None:
+                    return mod.use(known)
                 ref = Ref(mod.path, mod.unique(pascal(hint)))
                 self.register(schema, kind, ref)
                 # Now, not later: a class using it may need it defined first (an Alias field).
@@ -279,7 +307,7 @@ class TypeGen:
         mod.exports.append(ref.name)
         real = deref(self.spec, schema)
         base, _ = _nullable(self.spec, real)
-        if base.get("properties") or base.get("allOf") and not (base.get("anyOf") or base.get("oneOf")):
+        if base.get("properties") or (base.get("allOf") and not (base.get("anyOf") or base.get("oneOf"))):
             props, required = self.properties(base)
             if props or base.get("allOf"):
                 block = self._class(ref.name, props, required, kind, mod, doc or real.get("description"))
@@ -313,14 +341,18 @@ class TypeGen:
         return props, required
 
     def _class(
-        self, name: str, props: dict[str, Schema], required: set[str], kind: Kind, mod: Module, doc: str | None
+        self,
+        name: str,
+        props: dict[str, Schema],
+        required: set[str],
+        kind: Kind,
+        mod: Module,
+        doc: str | None,
     ) -> str:
         fields: list[str] = []
         functional: list[str] = []
         for key, prop in props.items():
-            hint = pascal(key) if not name.startswith("_") else key
-            nested_hint = hint if kind == "model" or not hint else hint
-            text = self.expr(prop, kind, mod, _nest(name, nested_hint, mod))
+            text = self.expr(prop, kind, mod, _nest(name, pascal(key), mod))
             prop_doc = docstring(deref(self.spec, prop).get("description") or prop.get("description"), "    ")
             if kind == "param":
                 mod.typing.add("Required")
@@ -338,21 +370,45 @@ class TypeGen:
                 fields.append(f"    {attr} = Alias[{_strip_none(text)}]({key!r}, required={not optional})")
                 continue
             if optional:
-                fields.append(f"    {key}: {text if text.endswith('| None') or text == 'object' else text + ' | None'} = None")
+                fields.append(
+                    f"    {key}: {text if text.endswith('| None') or text == 'object' else text + ' | None'} = None"
+                )
             else:
                 fields.append(f"    {key}: {text}")
             fields += prop_doc
         head = docstring(doc, "    ")
+        if "object" in props:
+            # The field `object` would shadow the builtin for the annotations after it.
+            fields = [_builtin_object(line) for line in fields]
+            if any("builtins.object" in line for line in fields):
+                mod.imports.setdefault("builtins", set())
         if kind == "param":
             mod.typing.add("TypedDict")
             if functional:
                 # Keys that are not Python names need the functional form.
-                return "\n".join([f"{name} = TypedDict(", f"    {name!r},", "    {", *functional, "    },", "    total=False,", ")"])
+                return "\n".join(
+                    [
+                        f"{name} = TypedDict(",
+                        f"    {name!r},",
+                        "    {",
+                        *functional,
+                        "    },",
+                        "    total=False,",
+                        ")",
+                    ]
+                )
             body = head + ([""] if head and fields else []) + fields or ["    pass"]
             return "\n".join([f"class {name}(TypedDict, total=False):", *body])
         mod.imports.setdefault(f"{PACKAGE}._models", set()).add("BaseModel")
         body = head + ([""] if head and fields else []) + fields or ["    pass"]
         return "\n".join([f"class {name}(BaseModel):", *body])
+
+
+def _builtin_object(line: str) -> str:
+    if line.startswith("    ") and not line.startswith("    object") and ": " in line and '"""' not in line:
+        name, _, rest = line.partition(": ")
+        return name + ": " + re.sub(r"\bobject\b", "builtins.object", rest)
+    return line
 
 
 def _nest(parent: str, hint: str, mod: Module) -> str:

@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import sys
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._call import CallState, StreamBody
 from ._core import Core, call_in_loop
 from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
+from ._generated_resources import AsyncResources, SyncResources
 from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider
+from ._lazy import LazyResource
 from ._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, ClientOptions, resolve
 from ._pacing import Limit, Pacer
 from ._portal import PortalFuture, PortalThread
@@ -48,15 +49,6 @@ if TYPE_CHECKING:
     from ._batch import AsyncBatchResults, BatchResults
     from ._call import Call
     from ._models import BaseModel
-    from ._resources.batches import AsyncBatches, Batches
-    from ._resources.chat import AsyncChat, Chat
-    from ._resources.completions import AsyncCompletions, Completions
-    from ._resources.embeddings import AsyncEmbeddings, Embeddings
-    from ._resources.files import AsyncFiles, Files
-    from ._resources.models import AsyncModels, Models
-    from ._resources.moderations import AsyncModerations, Moderations
-    from ._resources.responses import AsyncResponses, Responses
-    from ._resources.webhooks import AsyncWebhooks, Webhooks
 
 __all__ = ["AsyncOpenAI", "OpenAI", "RequestOptions"]
 
@@ -70,35 +62,6 @@ RequestOptions = Mapping[str, Any]
 _REQUEST_OPTION_KEYS = frozenset(
     {"headers", "params", "extra_json", "timeout", "max_retries", "follow_redirects"}
 )
-
-
-class _Resource(Generic[R]):
-    """A resource attribute (`client.chat`): imported and built on first use, then cached.
-
-    A non-data descriptor, like functools.cached_property: once built, the
-    instance's own attribute answers without calling anything. Resources are
-    imported lazily so that `import openai_actors` stays cheap.
-    """
-
-    def __init__(self, module: str, name: str) -> None:
-        self._module = module
-        self._name = name
-        self._attr = ""
-
-    def __set_name__(self, owner: type, attr: str) -> None:
-        self._attr = attr
-
-    @overload
-    def __get__(self, obj: None, objtype: type | None = None) -> _Resource[R]: ...
-    @overload
-    def __get__(self, obj: object, objtype: type | None = None) -> R: ...
-    def __get__(self, obj: object, objtype: type | None = None) -> R | _Resource[R]:
-        if obj is None:
-            return self
-        module = importlib.import_module(f"openai_actors._resources.{self._module}")
-        value: R = getattr(module, self._name)(obj)
-        obj.__dict__[self._attr] = value
-        return value
 
 
 class _Owner:
@@ -363,7 +326,7 @@ class _ClientBase:
             {
                 k: v
                 for k, v in self.__dict__.items()
-                if not isinstance(getattr(type(self), k, None), _Resource)
+                if not isinstance(getattr(type(self), k, None), LazyResource)
             }
         )
         clone._options = new_options
@@ -486,7 +449,7 @@ def _whole(call: Call, raw: RawResponse, cast: Callable[[dict[str, Any]], Any] |
 # ---------------------------------------------------------------------------------
 
 
-class AsyncOpenAI(_ClientBase):
+class AsyncOpenAI(_ClientBase, AsyncResources):
     """The asynchronous client: its dispatcher runs in your event loop (asyncio or trio)."""
 
     def _after_init(self) -> None:
@@ -649,18 +612,6 @@ class AsyncOpenAI(_ClientBase):
             if task_group is not None:
                 await task_group.__aexit__(*exc_info)
 
-    # -- resources -----------------------------------------------------------------
-
-    chat: _Resource[AsyncChat] = _Resource("chat", "AsyncChat")
-    embeddings: _Resource[AsyncEmbeddings] = _Resource("embeddings", "AsyncEmbeddings")
-    models: _Resource[AsyncModels] = _Resource("models", "AsyncModels")
-    completions: _Resource[AsyncCompletions] = _Resource("completions", "AsyncCompletions")
-    moderations: _Resource[AsyncModerations] = _Resource("moderations", "AsyncModerations")
-    files: _Resource[AsyncFiles] = _Resource("files", "AsyncFiles")
-    batches: _Resource[AsyncBatches] = _Resource("batches", "AsyncBatches")
-    responses: _Resource[AsyncResponses] = _Resource("responses", "AsyncResponses")
-    webhooks: _Resource[AsyncWebhooks] = _Resource("webhooks", "AsyncWebhooks")
-
 
 _A = TypeVar("_A", bound=AsyncOpenAI)
 
@@ -672,7 +623,7 @@ def _withdraw_unawaited(call: Call) -> None:
         call.done.set()
 
 
-class OpenAI(_ClientBase):
+class OpenAI(_ClientBase, SyncResources):
     """The synchronous client: safe to share between threads, whose requests run concurrently.
 
     Its dispatcher runs on a daemon thread (started on the first request), and
@@ -830,16 +781,6 @@ class OpenAI(_ClientBase):
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
-
-    chat: _Resource[Chat] = _Resource("chat", "Chat")
-    embeddings: _Resource[Embeddings] = _Resource("embeddings", "Embeddings")
-    models: _Resource[Models] = _Resource("models", "Models")
-    completions: _Resource[Completions] = _Resource("completions", "Completions")
-    moderations: _Resource[Moderations] = _Resource("moderations", "Moderations")
-    files: _Resource[Files] = _Resource("files", "Files")
-    batches: _Resource[Batches] = _Resource("batches", "Batches")
-    responses: _Resource[Responses] = _Resource("responses", "Responses")
-    webhooks: _Resource[Webhooks] = _Resource("webhooks", "Webhooks")
 
 
 _EXTRA_KEYS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout", "max_retries"})

@@ -40,5 +40,3 @@ class LazyResource(Generic[R]):
 
     def __repr__(self) -> str:
         return f"<resource {self._module}.{self._name}>"
-
-

@@ -31,7 +31,7 @@ import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
-__all__ = ["BaseModel"]
+__all__ = ["BaseModel", "as_cast"]
 
 _M = TypeVar("_M", bound="BaseModel")
 _MISSING: Any = object()
@@ -300,13 +300,25 @@ def _union_converter(options: list[Any]) -> Converter:
         others = [_converter_for(o) for o in options]
         lists = [c for c in others if c is not _identity]
         return lists[0] if lists else _identity
-    by_type = {tag: m for m in models for tag in _type_tags(m)}
+    by_type: dict[Any, list[type[BaseModel]]] = {}
+    for m in models:
+        for tag in _type_tags(m):
+            by_type.setdefault(tag, []).append(m)
 
     def convert(raw: Any) -> Any:
         if not isinstance(raw, dict):
             return raw
-        model = by_type.get(raw.get("type"), models[0])
-        return model._from_raw(raw)
+        candidates = by_type.get(raw.get("type")) or models
+        if len(candidates) > 1:
+            # Members the tag does not tell apart (an input and an output message):
+            # the one that asks for the most of what is there.
+            best, most = candidates[0], -1
+            for model in candidates:
+                required = [name for name, f in model.__fields__.items() if f.required]
+                if len(required) > most and all(name in raw for name in required):
+                    best, most = model, len(required)
+            return best._from_raw(raw)
+        return candidates[0]._from_raw(raw)
 
     return convert
 
@@ -317,3 +329,22 @@ def _type_tags(model: type[BaseModel]) -> tuple[Any, ...]:
     if tp is not None and get_origin(tp) is Literal:
         return get_args(tp)
     return ()
+
+
+def as_cast(tp: Any) -> Callable[[Any], Any]:
+    """How a generated method builds its result of type `tp` from the decoded JSON.
+
+    A model class builds itself (`_from_raw`, the hot path); a union or any
+    other type gets a converter, made on the first answer rather than at
+    import, when the names in it may not all be defined yet.
+    """
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp._from_raw
+    converter: list[Converter] = []
+
+    def convert(raw: Any) -> Any:
+        if not converter:
+            converter.append(_converter_for(tp))
+        return converter[0](raw)
+
+    return convert

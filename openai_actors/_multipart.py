@@ -12,7 +12,7 @@ import inspect
 import mimetypes
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, Any, TypeAlias
 
 __all__ = ["FileTypes", "encode_multipart", "read_file"]
@@ -67,12 +67,13 @@ def _quote(value: str) -> str:
 
 
 def encode_multipart(
-    fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]]
+    fields: Mapping[str, Any] | Iterable[tuple[str, Any]],
+    files: Mapping[str, tuple[str, bytes, str]] | Iterable[tuple[str, tuple[str, bytes, str]]],
 ) -> tuple[str, bytes]:
-    """The Content-Type (with its boundary) and the body."""
+    """The Content-Type (with its boundary) and the body; a name may repeat (`image[]`)."""
     boundary = secrets.token_hex(16)
     parts: list[bytes] = []
-    for name, value in fields.items():
+    for name, value in fields.items() if isinstance(fields, Mapping) else fields:
         if value is None:
             continue
         text = (
@@ -81,7 +82,7 @@ def encode_multipart(
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"\r\n\r\n{text}\r\n'.encode()
         )
-    for name, (filename, data, content_type) in files.items():
+    for name, (filename, data, content_type) in files.items() if isinstance(files, Mapping) else files:
         head = (
             f"--{boundary}\r\n"
             f'Content-Disposition: form-data; name="{_quote(name)}"; filename="{_quote(filename)}"\r\n'

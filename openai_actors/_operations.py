@@ -14,6 +14,7 @@ method's TypedDict, which is also what type checkers read.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -121,7 +122,9 @@ def _multipart_call(
 def _is_file_tuple(value: Iterable[Any]) -> bool:
     """`(filename, content[, type])` rather than a list of files."""
     items = list(value)
-    return isinstance(value, tuple) and 2 <= len(items) <= 4 and (items[0] is None or isinstance(items[0], str))
+    return (
+        isinstance(value, tuple) and 2 <= len(items) <= 4 and (items[0] is None or isinstance(items[0], str))
+    )
 
 
 def _form_fields(key: str, value: Any) -> Iterable[tuple[str, Any]]:
@@ -139,16 +142,58 @@ def _form_fields(key: str, value: Any) -> Iterable[tuple[str, Any]]:
 # -- the resources the generated classes derive from ---------------------------------
 
 
+class _View:
+    """`resource.with_raw_response` / `.with_streaming_response`: every method of the resource
+    (and of its sub-resources) returning the HTTP response instead of the parsed result.
+
+    One class for every resource: each method is wrapped on first use, so no
+    resource carries four hand-kept wrapper classes.
+    """
+
+    __slots__ = ("_resource", "_wrap")
+
+    def __init__(self, resource: object, wrap: Callable[[Any], Any]) -> None:
+        self._resource = resource
+        self._wrap = wrap
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._resource, name)
+        if isinstance(value, SyncAPIResource | AsyncAPIResource):
+            return _View(value, self._wrap)
+        if name.startswith("_") or not callable(value):
+            raise AttributeError(name)
+        return self._wrap(value)
+
+    def __repr__(self) -> str:
+        return f"<{self._wrap.__name__} view of {type(self._resource).__name__}>"
+
+
 class SyncAPIResource:
     def __init__(self, client: OpenAI) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The same methods, returning the raw response (`.headers`, `.parse()`) instead."""
+        from ._raw import to_raw_response_wrapper
+
+        return _View(self, to_raw_response_wrapper)
+
+    @property
+    def with_streaming_response(self) -> Any:
+        """The same methods as context managers over the response, its body not yet read."""
+        from ._raw import to_streamed_response_wrapper
+
+        return _View(self, to_streamed_response_wrapper)
 
     def _run(self, op: Operation[R], params: Mapping[str, Any], path: Mapping[str, Any] | None = None) -> R:
         call, cast = op.build(self._client, params, path or {})
         result: R = self._client._request(call, cast, op.stream_item)
         return result
 
-    def _page(self, op: PageOperation[T], params: Mapping[str, Any], path: Mapping[str, Any] | None = None) -> Any:
+    def _page(
+        self, op: PageOperation[T], params: Mapping[str, Any], path: Mapping[str, Any] | None = None
+    ) -> Any:
         def fetch(query: Mapping[str, Any]) -> Any:
             call, cast = op.build(self._client, {**params, **query}, path or {})
             return self._client._request(call, lambda raw: op.page(raw, cast, fetch))
@@ -160,6 +205,20 @@ class AsyncAPIResource:
     def __init__(self, client: AsyncOpenAI) -> None:
         self._client = client
 
+    @property
+    def with_raw_response(self) -> Any:
+        """The same methods, returning the raw response (`.headers`, `await .parse()`) instead."""
+        from ._raw import async_to_raw_response_wrapper
+
+        return _View(self, _async_raw(async_to_raw_response_wrapper))
+
+    @property
+    def with_streaming_response(self) -> Any:
+        """The same methods as async context managers over the response, its body not yet read."""
+        from ._raw import async_to_streamed_response_wrapper
+
+        return _View(self, _async_raw(async_to_streamed_response_wrapper))
+
     async def _run(
         self, op: Operation[R], params: Mapping[str, Any], path: Mapping[str, Any] | None = None
     ) -> R:
@@ -167,7 +226,9 @@ class AsyncAPIResource:
         result: R = await self._client._request(call, cast, op.stream_item)
         return result
 
-    def _page(self, op: PageOperation[T], params: Mapping[str, Any], path: Mapping[str, Any] | None = None) -> Any:
+    def _page(
+        self, op: PageOperation[T], params: Mapping[str, Any], path: Mapping[str, Any] | None = None
+    ) -> Any:
         from ._pagination import AsyncPaginator
 
         async def fetch(query: Mapping[str, Any]) -> Any:
@@ -177,6 +238,24 @@ class AsyncAPIResource:
         return AsyncPaginator(lambda: fetch({}))
 
 
+def _async_raw(wrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An async resource's list() is not a coroutine function (it returns a paginator):
+    wrap it so that the raw view awaits its first page."""
+
+    def wrapper(method: Any) -> Any:
+        if inspect.iscoroutinefunction(method):
+            return wrap(method)
+
+        async def first_page(*args: Any, **kwargs: Any) -> Any:
+            return await method(*args, **kwargs)
+
+        return wrap(first_page)
+
+    wrapper.__name__ = wrap.__name__
+    return wrapper
+
+
 # The markers a generated Operation uses for answers that are not a JSON object.
-NO_CONTENT = no_content
-BINARY = binary_content
+# Typed Any: they stand for "no body" and "the bytes", not for what they return.
+NO_CONTENT: Any = no_content
+BINARY: Any = binary_content

@@ -745,7 +745,7 @@ def test_models_files_and_batches_are_not_limited(clock: Clock, limited: Limited
         client.get("/batches"),
         client.get(f"/batches/{batch.json()['id']}"),
         client.get("/responses/resp_missing"),
-        client.get("/chat/completions"),
+        client.put("/chat/completions"),
     ]
 
     assert [200, 200, 200, 200, 200, 200, 200, 404, 405] == [response.status_code for response in others]

@@ -312,10 +312,10 @@ def test_unknown_path_is_404(client: httpx.Client) -> None:
 
 def test_wrong_method_is_405(client: httpx.Client) -> None:
     """A known path with the wrong method gets a 405 with an allow header."""
-    response = client.get(CHAT)
+    response = client.put(CHAT)
 
     assert_openai_error(response, 405)
-    assert "POST" == response.headers["allow"]
+    assert "POST, GET" == response.headers["allow"]
 
 
 def test_body_that_is_not_json_is_400(client: httpx.Client) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pickle
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from openai_actors import BaseModel
-from openai_actors.types import ChatCompletion, CreateEmbeddingResponse
+from openai_actors._models import _converter_for
+from openai_actors.types import CreateEmbeddingResponse
 from openai_actors.types.chat import (
+    ChatCompletion,
     ChatCompletionMessageCustomToolCall,
     ChatCompletionMessageFunctionToolCall,
 )
@@ -88,6 +90,22 @@ class TestAccess:
             type(c) for c in calls
         ]
         assert "f" == calls[0].function.name  # type: ignore[union-attr]
+
+    def test_union_members_with_one_tag_are_told_apart_by_their_required_fields(self) -> None:
+        class Short(BaseModel):
+            type: Literal["message"]
+            content: str
+
+        class Long(BaseModel):
+            type: Literal["message"]
+            content: str
+            id: str
+            status: str
+
+        convert = _converter_for(Short | Long)
+        assert Long is type(convert({"type": "message", "content": "x", "id": "m", "status": "done"}))
+        assert Short is type(convert({"type": "message", "content": "x"}))
+        assert Short is type(convert({"type": "other"}))
 
 
 class TestOut:
