@@ -33,7 +33,8 @@ from ._common import (
     truncate,
 )
 from ._http import Request
-from ._stream import chat_stream, completion_stream
+from ._stream import chat_stream, completion_stream, tool_call_stream
+from ._structured import ToolCall, chat_structure
 
 __all__ = ["MODELS", "chat_completions", "completions", "embeddings", "list_models", "retrieve_model"]
 
@@ -85,7 +86,14 @@ def chat_completions(request: Request, number: int) -> Result:
     if not messages:
         raise ApiError(400, "Invalid 'messages': empty array.", param="messages", code="empty_array")
     prompt_chars, last_text = _read_messages(messages)
-    reply, finish_reason = truncate("echo: " + last_text, completion_limit(payload))
+    answer = "echo: " + last_text
+    if "tools" in payload or "response_format" in payload:
+        structure = chat_structure(payload, messages[-1].get("role"), last_text)
+        if isinstance(structure, ToolCall):
+            return _tool_call_completion(request, number, payload, model, structure, tokens(prompt_chars))
+        if structure is not None:
+            answer = structure
+    reply, finish_reason = truncate(answer, completion_limit(payload))
     choices = optional_int(payload, "n", 1, MAX_CHOICES) or 1
     completion_tokens = tokens(len(reply)) * choices
     prompt_tokens = tokens(prompt_chars)
@@ -120,6 +128,64 @@ def chat_completions(request: Request, number: int) -> Result:
     )
     request.usage = prompt_tokens + completion_tokens
     return 200, text.encode(), None
+
+
+def _tool_call_completion(
+    request: Request, number: int, payload: dict[str, Any], model: str, call: ToolCall, prompt_tokens: int
+) -> Result:
+    """The assistant calls ``call`` (in every choice), plain or streamed."""
+    arguments, finish_reason = truncate(call.arguments, completion_limit(payload))
+    if finish_reason == "stop":
+        finish_reason = "tool_calls"
+    choices = optional_int(payload, "n", 1, MAX_CHOICES) or 1
+    completion_tokens = tokens(len(arguments)) * choices
+    request.usage = prompt_tokens + completion_tokens
+    created = int(time.time())
+    ids = [f"call_{number}_{index}" for index in range(choices)]
+    stream, include_usage = _stream_options(payload)
+    if stream:
+        return tool_call_stream(
+            number,
+            created,
+            model,
+            (call.name, arguments, finish_reason),
+            ids,
+            include_usage,
+            (prompt_tokens, completion_tokens),
+        )
+    reply = {
+        "id": f"chatcmpl-{number}",
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [
+            {
+                "index": index,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "refusal": None,
+                    "tool_calls": [
+                        {
+                            "id": ids[index],
+                            "type": "function",
+                            "function": {"name": call.name, "arguments": arguments},
+                        }
+                    ],
+                },
+                "logprobs": None,
+                "finish_reason": finish_reason,
+            }
+            for index in range(choices)
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+        "system_fingerprint": "fp_mock",
+    }
+    return 200, json.dumps(reply, separators=(",", ":")).encode(), None
 
 
 def _read_messages(messages: list[Any]) -> tuple[int, str]:

@@ -1,6 +1,9 @@
 """The Responses API: ``/v1/responses`` create (plain or streamed), retrieve, delete, cancel.
 
-The reply text is "echo: " + the text of the last user message of ``input``.
+The reply text is "echo: " + the text of the last user message of ``input``,
+or JSON fitting ``text.format``'s schema, or a call of a function tool offered
+(``_structured``). A stored response's events can be streamed again
+(``GET /v1/responses/{id}?stream=true&starting_after=N``).
 Created responses are kept (the last :data:`MAX_STORED`) unless the request
 says ``"store": false``, as OpenAI does.
 """
@@ -10,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from ._common import (
@@ -24,11 +27,13 @@ from ._common import (
     now,
     optional_int,
     pieces,
+    query_params,
     string,
     tokens,
     truncate,
 )
 from ._http import Request
+from ._structured import ToolCall, response_structure
 
 __all__ = ["MAX_STORED", "Responses"]
 
@@ -42,29 +47,48 @@ class Responses:
     def __init__(self, limit: int = MAX_STORED) -> None:
         self._limit = limit
         self._stored: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # What each stored response is once its stream ends, for a stream asked for again.
+        self._finals: dict[str, dict[str, Any]] = {}
 
     def create(self, request: Request, number: int) -> Result:
         payload = load_object(request.body)
         model = string(payload, "model")
-        input_chars, user_text = _read_input(payload.get("input"))
+        input_chars, user_text, last_type = _read_input(payload.get("input"))
         instructions = payload.get("instructions")
         if instructions is not None and not isinstance(instructions, str):
             raise invalid_type("instructions", "a string", instructions)
         limit = optional_int(payload, "max_output_tokens", 1, sys.maxsize)
-        text, finish_reason = truncate("echo: " + user_text, limit)
+        structure = None
+        if "tools" in payload or "text" in payload:
+            structure = response_structure(payload, last_type, user_text)
         stream = _flag(payload, "stream", False)
         store = _flag(payload, "store", True)
+        background = _flag(payload, "background", False)
         started = _response(payload, f"resp_{number}", now(), model, limit, store)
-        message: dict[str, Any] = {
-            "id": f"msg_{number}",
-            "type": "message",
-            "status": "completed" if finish_reason == "stop" else "incomplete",
-            "content": [{"type": "output_text", "annotations": [], "text": text}],
-            "role": "assistant",
-        }
+        item: dict[str, Any]
+        if isinstance(structure, ToolCall):
+            text, finish_reason = truncate(structure.arguments, limit)
+            item = {
+                "id": f"fc_{number}",
+                "type": "function_call",
+                "status": "completed" if finish_reason == "stop" else "incomplete",
+                "arguments": text,
+                "call_id": f"call_{number}",
+                "name": structure.name,
+            }
+        else:
+            answer = "echo: " + user_text if structure is None else structure
+            text, finish_reason = truncate(answer, limit)
+            item = {
+                "id": f"msg_{number}",
+                "type": "message",
+                "status": "completed" if finish_reason == "stop" else "incomplete",
+                "content": [{"type": "output_text", "annotations": [], "text": text}],
+                "role": "assistant",
+            }
         input_tokens = tokens(input_chars + len(instructions or ""))
         output_tokens = tokens(len(text))
-        finished = _finish(started, message, input_tokens, output_tokens, finish_reason)
+        finished = _finish(started, item, input_tokens, output_tokens, finish_reason)
         request.usage = input_tokens + output_tokens
         if not stream:
             if store:
@@ -72,15 +96,33 @@ class Responses:
             return json_reply(finished)
         if store:
             # Until the stream ends, a retrieve sees it in progress, as on OpenAI.
-            self._put(started)
-        return StreamReply(self._events(started, message, finished, store), _error_event)
+            self._put(started, finished)
+        return StreamReply(self._events(started, finished, store, background), _error_event)
 
-    def retrieve(self, request: Request, number: int, response_id: str) -> Reply:
-        return json_reply(self._get(response_id))
+    def retrieve(self, request: Request, number: int, response_id: str) -> Result:
+        """The stored response; with ``?stream=true`` its events again, from the first after
+        ``starting_after`` when given (as for a background response whose stream was left)."""
+        found = self._get(response_id)
+        params = query_params(request)
+        if params.get("stream", "").lower() not in ("true", "1"):
+            return json_reply(found)
+        after = params.get("starting_after")
+        if after is not None and not (after.isascii() and after.isdigit()):
+            raise ApiError(
+                400,
+                f"Invalid 'starting_after': expected a non-negative integer, got {after!r}.",
+                param="starting_after",
+                code="invalid_value",
+            )
+        # In progress (its stream was left): what it becomes; cancelled: what it is.
+        finished = found if found["status"] == "cancelled" else self._finals.get(response_id, found)
+        events = _stream_events(_restart(finished), finished)
+        return StreamReply(_after(events, -1 if after is None else int(after)), _error_event)
 
     def delete(self, request: Request, number: int, response_id: str) -> Reply:
         self._get(response_id)
         del self._stored[response_id]
+        self._finals.pop(response_id, None)
         return json_reply({"id": response_id, "object": "response.deleted", "deleted": True})
 
     def cancel(self, request: Request, number: int, response_id: str) -> Reply:
@@ -96,43 +138,99 @@ class Responses:
             raise ApiError(404, f"Response with id '{response_id}' not found.", param="response_id")
         return found
 
-    def _put(self, response: dict[str, Any]) -> None:
+    def _put(self, response: dict[str, Any], final: dict[str, Any] | None = None) -> None:
+        """Keep ``response`` as it is now; ``final`` is what it becomes when its stream ends."""
         stored = self._stored
-        stored[response["id"]] = response
-        stored.move_to_end(response["id"])
+        response_id = response["id"]
+        stored[response_id] = response
+        stored.move_to_end(response_id)
+        self._finals[response_id] = final or response
         while len(stored) > self._limit:
-            stored.popitem(last=False)
+            gone, _ = stored.popitem(last=False)
+            self._finals.pop(gone, None)
+
+    def _finish_stored(self, started: dict[str, Any], finished: dict[str, Any]) -> None:
+        # Unless it was cancelled or deleted meanwhile, the stored response is now finished.
+        if self._stored.get(finished["id"]) is started and started["status"] != "cancelled":
+            self._put(finished)
 
     def _events(
-        self, started: dict[str, Any], message: dict[str, Any], finished: dict[str, Any], store: bool
+        self, started: dict[str, Any], finished: dict[str, Any], store: bool, background: bool
     ) -> Iterator[bytes]:
-        item_id = message["id"]
-        text = message["content"][0]["text"]
-        where = {"item_id": item_id, "output_index": 0, "content_index": 0}
-        sequence = 0
+        """The events of a streamed response. A background response left before its end
+        is finished all the same (it runs on without its stream, as on OpenAI)."""
 
-        def event(kind: str, fields: dict[str, Any]) -> bytes:
-            nonlocal sequence
-            data = json.dumps({"type": kind, "sequence_number": sequence, **fields}, separators=(",", ":"))
-            sequence += 1
-            return f"event: {kind}\ndata: {data}\n\n".encode()
+        def end() -> None:
+            if store:
+                self._finish_stored(started, finished)
 
-        yield event("response.created", {"response": started})
-        yield event("response.in_progress", {"response": started})
-        added = {**message, "status": "in_progress", "content": []}
-        yield event("response.output_item.added", {"output_index": 0, "item": added})
-        empty_part = {"type": "output_text", "annotations": [], "text": ""}
-        yield event("response.content_part.added", {**where, "part": empty_part})
-        for piece in pieces(text):
-            yield event("response.output_text.delta", {**where, "delta": piece, "logprobs": []})
-        yield event("response.output_text.done", {**where, "text": text, "logprobs": []})
-        yield event("response.content_part.done", {**where, "part": message["content"][0]})
-        yield event("response.output_item.done", {"output_index": 0, "item": message})
-        # Unless it was cancelled or deleted meanwhile, the stored response is now finished.
-        if store and self._stored.get(finished["id"]) is started:
-            self._put(finished)
-        kind = "response.completed" if finished["status"] == "completed" else "response.incomplete"
-        yield event(kind, {"response": finished})
+        try:
+            yield from _stream_events(started, finished, end)
+        finally:
+            if background:
+                end()
+
+
+def _stream_events(
+    started: dict[str, Any], finished: dict[str, Any], end: Callable[[], None] | None = None
+) -> Iterator[bytes]:
+    """The events announcing ``started``, producing each output item of ``finished``, and
+    finishing it (``end`` called just before the last). A cancelled response has no last event."""
+    sequence = 0
+
+    def event(kind: str, fields: dict[str, Any]) -> bytes:
+        nonlocal sequence
+        data = json.dumps({"type": kind, "sequence_number": sequence, **fields}, separators=(",", ":"))
+        sequence += 1
+        return f"event: {kind}\ndata: {data}\n\n".encode()
+
+    yield event("response.created", {"response": started})
+    yield event("response.in_progress", {"response": started})
+    for index, item in enumerate(finished["output"]):
+        if item.get("type") == "function_call":
+            where = {"item_id": item["id"], "output_index": index}
+            added = {**item, "status": "in_progress", "arguments": ""}
+            yield event("response.output_item.added", {"output_index": index, "item": added})
+            for piece in pieces(item["arguments"]):
+                yield event("response.function_call_arguments.delta", {**where, "delta": piece})
+            done = {**where, "name": item["name"], "arguments": item["arguments"]}
+            yield event("response.function_call_arguments.done", done)
+        else:
+            where = {"item_id": item["id"], "output_index": index, "content_index": 0}
+            text = item["content"][0]["text"]
+            added = {**item, "status": "in_progress", "content": []}
+            yield event("response.output_item.added", {"output_index": index, "item": added})
+            empty_part = {"type": "output_text", "annotations": [], "text": ""}
+            yield event("response.content_part.added", {**where, "part": empty_part})
+            for piece in pieces(text):
+                yield event("response.output_text.delta", {**where, "delta": piece, "logprobs": []})
+            yield event("response.output_text.done", {**where, "text": text, "logprobs": []})
+            yield event("response.content_part.done", {**where, "part": item["content"][0]})
+        yield event("response.output_item.done", {"output_index": index, "item": item})
+    if end is not None:
+        end()
+    status = finished["status"]
+    if status in ("completed", "incomplete", "failed"):
+        yield event(f"response.{status}", {"response": finished})
+
+
+def _restart(finished: dict[str, Any]) -> dict[str, Any]:
+    """``finished`` as its stream first announced it: in progress, no output yet."""
+    return {
+        **finished,
+        "status": "in_progress",
+        "completed_at": None,
+        "incomplete_details": None,
+        "output": [],
+        "usage": None,
+    }
+
+
+def _after(events: Iterator[bytes], starting_after: int) -> Iterator[bytes]:
+    """The events whose sequence number is above ``starting_after`` (numbered from 0)."""
+    for number, event in enumerate(events):
+        if number > starting_after:
+            yield event
 
 
 def _error_event(sent: int, payload: bytes | None) -> bytes:
@@ -205,7 +303,7 @@ def _response(
 
 def _finish(
     started: dict[str, Any],
-    message: dict[str, Any],
+    item: dict[str, Any],
     input_tokens: int,
     output_tokens: int,
     finish_reason: str,
@@ -216,7 +314,7 @@ def _finish(
         "status": "completed" if complete else "incomplete",
         "completed_at": started["created_at"] if complete else None,
         "incomplete_details": None if complete else {"reason": "max_output_tokens"},
-        "output": [message],
+        "output": [item],
         "usage": {
             "input_tokens": input_tokens,
             "input_tokens_details": {"cached_tokens": 0},
@@ -227,27 +325,29 @@ def _finish(
     }
 
 
-def _read_input(value: Any) -> tuple[int, str]:
-    """Return (characters of all message texts, text of the last user message)."""
+def _read_input(value: Any) -> tuple[int, str, object]:
+    """Return (characters of all message texts, text of the last user message, type of the last item)."""
     if value is None:
-        return 0, ""
+        return 0, "", None
     if isinstance(value, str):
-        return len(value), value
+        return len(value), value, "message"
     if not isinstance(value, list):
         raise invalid_type("input", "a string or an array of input items", value)
     total = 0
     last = ""
+    kind: object = None
     for index, item in enumerate(value):
         if not isinstance(item, dict):
             raise invalid_type(f"input[{index}]", "an object", item)
+        kind = item.get("type", "message")
         # Other items (tool calls and their outputs, reasoning) carry no text to echo.
-        if item.get("type", "message") != "message":
+        if kind != "message":
             continue
         text = _content_text(item.get("content"), index)
         total += len(text)
         if item.get("role") == "user":
             last = text
-    return total, last
+    return total, last, kind
 
 
 def _content_text(content: Any, index: int) -> str:

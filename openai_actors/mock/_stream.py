@@ -12,7 +12,7 @@ from typing import Final
 
 from ._common import StreamReply, default_error_body, pieces
 
-__all__ = ["DONE", "chat_stream", "completion_stream", "data_error_event", "data_event"]
+__all__ = ["DONE", "chat_stream", "completion_stream", "data_error_event", "data_event", "tool_call_stream"]
 
 DONE: Final = b"data: [DONE]\n\n"
 
@@ -79,6 +79,65 @@ def _chat_events(
         for index in range(choices):
             yield data_event(head + _CONTENT % (index, content) + tail)
     for index in range(choices):
+        yield data_event(head + _FINISH % (index, finish_reason) + tail)
+    if include_usage:
+        prompt_tokens, completion_tokens = usage
+        yield data_event(
+            head + _USAGE % (prompt_tokens, completion_tokens, prompt_tokens + completion_tokens)
+        )
+    yield DONE
+
+
+_TOOL_HEAD: Final = (
+    '{"index":%d,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":%s,'
+    '"type":"function","function":{"name":%s,"arguments":""}}],"refusal":null},'
+    '"logprobs":null,"finish_reason":null}'
+)
+_TOOL_ARGUMENTS: Final = (
+    '{"index":%d,"delta":{"tool_calls":[{"index":0,"function":{"arguments":%s}}]},'
+    '"logprobs":null,"finish_reason":null}'
+)
+
+
+def tool_call_stream(
+    number: int,
+    created: int,
+    model: str,
+    call: tuple[str, str, str],
+    ids: list[str],
+    include_usage: bool,
+    usage: tuple[int, int],
+) -> StreamReply:
+    """A streamed chat completion whose choices each call one function: ``call`` is
+    (name, arguments, finish reason), ``ids`` the tool call id of each choice.
+
+    As OpenAI streams it: the first chunk names the call (arguments ""), then the
+    arguments in pieces, then an empty delta with the finish reason.
+    """
+    return StreamReply(
+        _tool_call_events(number, created, model, call, ids, include_usage, usage), data_error_event
+    )
+
+
+def _tool_call_events(
+    number: int,
+    created: int,
+    model: str,
+    call: tuple[str, str, str],
+    ids: list[str],
+    include_usage: bool,
+    usage: tuple[int, int],
+) -> Iterator[bytes]:
+    name, arguments, finish_reason = call
+    head = _CHAT_HEAD % (number, created, _json_str(model))
+    tail = '],"usage":null}' if include_usage else "]}"
+    for index, call_id in enumerate(ids):
+        yield data_event(head + _TOOL_HEAD % (index, _json_str(call_id), _json_str(name)) + tail)
+    for piece in pieces(arguments):
+        content = _json_str(piece)
+        for index in range(len(ids)):
+            yield data_event(head + _TOOL_ARGUMENTS % (index, content) + tail)
+    for index in range(len(ids)):
         yield data_event(head + _FINISH % (index, finish_reason) + tail)
     if include_usage:
         prompt_tokens, completion_tokens = usage
