@@ -1,10 +1,14 @@
 """What the client costs before and beside its requests: import, construction, memory in flight.
 
-    python bench/footprint.py [--in-flight 10000] [--repeat 15]
+    python bench/footprint.py [--in-flight 10000] [--repeat 15] [--no-memory]
 
 * import: wall time of `python -c "import X"` in a fresh process, median of
-  --repeat (and of `python -c pass`, the interpreter's own start-up);
-* construction: one more client after the first, in µs, median of 200;
+  --repeat rounds; each round runs `python -c pass` (the interpreter's own
+  start-up) and every import once, interleaved, so drift on a shared machine
+  hits all of them alike. "above pass" is the median of each round's
+  difference from that round's `pass`; the ratio is ours over the official's;
+* construction: the first client, with the imports it triggers (in ms), and
+  one more client after the first (in µs, median of 200);
 * memory: RSS of a client process with --in-flight requests submitted at once
   (each from an asyncio task of its own) to a mock server (its own process)
   that holds each for long enough, less the RSS of the same process idle
@@ -33,32 +37,54 @@ import client_cpu
 HOLD_SECONDS = 4.0
 
 
-def import_ms(statement: str, repeat: int) -> float:
-    times = []
+def run_ms(statement: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", statement], check=True)
+    return (time.perf_counter() - started) * 1e3
+
+
+def import_ms(statements: list[str], repeat: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Per statement: the median wall time, and the median of its excess over `pass` in the same round."""
+    times: dict[str, list[float]] = {s: [] for s in ["pass", *statements]}
+    above: dict[str, list[float]] = {s: [] for s in statements}
     for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", statement], check=True)
-        times.append((time.perf_counter() - started) * 1e3)
-    return statistics.median(times)
+        bare = run_ms("pass")
+        times["pass"].append(bare)
+        for s in statements:
+            t = run_ms(s)
+            times[s].append(t)
+            above[s].append(t - bare)
+    return (
+        {s: statistics.median(v) for s, v in times.items()},
+        {s: statistics.median(v) for s, v in above.items()},
+    )
 
 
-def construction_us(kind: str) -> float:
+def construction(kind: str) -> tuple[float, float]:
+    """(the first client, imports included, in ms; another one, in µs, median of 200)."""
     code = f"""
 import time, statistics
+started = time.perf_counter()
 if {kind!r} == "actors":
+    import openai_actors
+    imported = time.perf_counter()
     from openai_actors import AsyncOpenAI, OpenAI
 else:
+    import openai
+    imported = time.perf_counter()
     from openai import AsyncOpenAI, OpenAI
-AsyncOpenAI(api_key="sk-x")  # the first: imports, the shared TLS context
+AsyncOpenAI(api_key="sk-x")  # the first: the rest of the imports, the shared TLS context
+first = time.perf_counter() - imported
 samples = []
 for _ in range(200):
     started = time.perf_counter()
     AsyncOpenAI(api_key="sk-x")
     samples.append(time.perf_counter() - started)
-print(statistics.median(samples) * 1e6)
+print(first * 1e3, statistics.median(samples) * 1e6)
 """
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return float(done.stdout.strip())
+    first_ms, another_us = done.stdout.split()
+    return float(first_ms), float(another_us)
 
 
 def rss_bytes() -> int:
@@ -142,21 +168,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--in-flight", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--no-memory", action="store_true", help="import and construction only")
     args = parser.parse_args()
 
     import importlib.util
 
     kinds = ["actors"] + (["openai"] if importlib.util.find_spec("openai") else [])
+    statements = [f"import {'openai_actors' if k == 'actors' else 'openai'}" for k in kinds]
+    wall, above = import_ms(statements, args.repeat)
     print(f"| | python -c pass | {' | '.join(kinds)} |")
     print("| --- |" + " --- |" * (len(kinds) + 1))
-    cells = [import_ms("pass", args.repeat)]
-    cells += [
-        import_ms(f"import {'openai_actors' if k == 'actors' else 'openai'}", args.repeat) for k in kinds
-    ]
-    print("| import, ms (median) | " + " | ".join(f"{c:.0f}" for c in cells) + " |")
     print(
-        "| another client, µs (median) | - | " + " | ".join(f"{construction_us(k):.0f}" for k in kinds) + " |"
+        f"| import, ms (median of {args.repeat}) | {wall['pass']:.0f} | "
+        + " | ".join(f"{wall[s]:.0f}" for s in statements)
+        + " |"
     )
+    print(
+        "| import above `pass`, ms (median) | - | " + " | ".join(f"{above[s]:.1f}" for s in statements) + " |"
+    )
+    if len(statements) == 2:
+        ratio = above[statements[0]] / above[statements[1]]
+        print(f"| import above `pass`, openai_actors ÷ openai | - | {ratio:.3f} | 1 |")
+    built = [construction(k) for k in kinds]
+    print("| first client, imports included, ms | - | " + " | ".join(f"{f:.1f}" for f, _ in built) + " |")
+    print("| another client, µs (median of 200) | - | " + " | ".join(f"{a:.0f}" for _, a in built) + " |")
+    if args.no_memory:
+        return
 
     server = subprocess.Popen(
         [
