@@ -41,7 +41,7 @@ def generate() -> dict[Path, str]:
     names = tomllib.loads((HERE / "names.toml").read_text())
     overrides = tomllib.loads((HERE / "overrides.toml").read_text())
     shared = _shared_names(TABLE.read_text())
-    gen = TypeGen(spec)
+    gen = TypeGen(spec, overrides.get("extra_fields", {}))
     aliases: list[tuple[Ref, str]] = []
     exports: dict[str, dict[str, str]] = {}  # package module -> name -> defining module
 
@@ -84,8 +84,25 @@ def generate() -> dict[Path, str]:
         mod.typing.update(t for t in ("Literal", "Any") if f"{t}[" in expr or expr == t)
         mod.aliases.append(f"{ref.name}: TypeAlias = {expr}")
         mod.exports.append(ref.name)
+    for name, target in overrides.get("aliases", {}).items():
+        # Older names the official SDK still exports for a type that has a new one.
+        official, _, short = name.rpartition(".")
+        target_official, _, target_short = target.rpartition(".")
+        ref = Ref(official_module(official, short), short)
+        mod = gen.module(ref.module)
+        mod.typing.add("TypeAlias")
+        mod.aliases.append(
+            f"{short}: TypeAlias = {mod.use(Ref(official_module(target_official, target_short), target_short))}"
+        )
+        mod.exports.append(short)
     for mod in gen.modules.values():
         files[_file(mod.path)] = render_types(mod)
+        package, _, stem = mod.path.rpartition(".")
+        for name in mod.exports + getattr(mod, "exports_after", []):
+            # A module's own definition (`chat_completion_tool_param.ChatCompletionToolParam`)
+            # is exported by its package, as the official packages do; private ones are not.
+            if snake(name) == stem and "._spec" not in package and not name.startswith("_"):
+                exports.setdefault(package, {}).setdefault(name, mod.path)
     for module, text in resources.files.items():
         files[_file(module)] = GENERATED + "\n" + text
     files.update(_packages(files, exports))
@@ -104,19 +121,33 @@ def render_types(mod: Module) -> str:
     if "Union[" in body:
         mod.use(Ref("typing", "Union"))
     exports = mod.exports + getattr(mod, "exports_after", [])
+    # Imports of other type modules come after this module's classes, and its
+    # aliases after them: type modules import each other in cycles (a schema
+    # homed in one module is used by another that the first also uses), and a
+    # class's annotations are only read on first use, so a module half-way
+    # through its own imports already has every class another one asks for.
+    own = f"{PACKAGE}.types"
+    is_late = lambda m: m.startswith(own) and m != f"{own}._alias"  # noqa: E731 (Alias is used in class bodies)
+    late = Module(mod.path, imports={m: n for m, n in mod.imports.items() if is_late(m)})
+    early = Module(mod.path, imports={m: n for m, n in mod.imports.items() if not is_late(m)})
+    classes = "\n\n\n".join(mod.blocks + getattr(mod, "blocks_after", []))
     lines = [
         GENERATED,
         "",
         "from __future__ import annotations",
         "",
-        *render_imports(mod),
+        *render_imports(early),
         "",
         f"__all__ = [{', '.join(repr(x) for x in sorted(set(exports)))}]",
         "",
         "",
-        body,
+        classes,
         "",
     ]
+    if late.imports:
+        lines += ["", *render_imports(late), ""]
+    if mod.aliases:
+        lines += ["", "\n\n".join(mod.aliases), ""]
     return "\n".join(lines)
 
 
@@ -138,12 +169,11 @@ def _packages(files: dict[Path, str], exports: dict[str, dict[str, str]]) -> dic
 
 def render_package(module: str, names: dict[str, str]) -> str:
     lines = [GENERATED, '"""The names the official SDK exports here, each imported on first use."""', ""]
-    typing_names = "TYPE_CHECKING, Any" if names else "Any"
     lines += [
         "from __future__ import annotations",
         "",
         "import importlib",
-        f"from typing import {typing_names}",
+        "from typing import TYPE_CHECKING, Any",
         "",
     ]
     if names:
@@ -159,14 +189,15 @@ def render_package(module: str, names: dict[str, str]) -> str:
         "",
         f"__all__ = [{', '.join(repr(n) for n in sorted(names))}]",
         "",
+        "if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error",
         "",
-        "def __getattr__(name: str) -> Any:",
-        "    where = _WHERE.get(name)",
-        "    if where is None:",
-        '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
-        "    value = getattr(importlib.import_module(where, __name__), name)",
-        "    globals()[name] = value",
-        "    return value",
+        "    def __getattr__(name: str) -> Any:",
+        "        where = _WHERE.get(name)",
+        "        if where is None:",
+        '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
+        "        value = getattr(importlib.import_module(where, __name__), name)",
+        "        globals()[name] = value",
+        "        return value",
         "",
     ]
     return "\n".join(lines)
@@ -232,7 +263,7 @@ def _format(files: dict[Path, str]) -> dict[Path, str]:
                 "check",
                 "--fix-only",
                 "--select",
-                "I,F401,UP",
+                "I,F401,UP,RUF022",
                 *config,
                 "--quiet",
                 tmp,

@@ -16,10 +16,14 @@ def snake(name: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
 
 
+# Words the official SDK writes in capitals inside class names (`URLCitation`, `APIKeyCreated`).
+ACRONYMS = {"api": "API", "id": "ID", "ip": "IP", "url": "URL", "json": "JSON", "jsonl": "JSONL"}
+
+
 def pascal(text: str) -> str:
-    """`url_citation` / `url-citation` / `urlCitation` -> `URLCitation`-ish `UrlCitation`."""
+    """`url_citation` / `url-citation` -> `URLCitation`, `api_key.created` -> `APIKeyCreated`."""
     parts = re.split(r"[^0-9a-zA-Z]+", text)
-    out = "".join(p[:1].upper() + p[1:] for p in parts if p)
+    out = "".join(ACRONYMS.get(p.lower(), p[:1].upper() + p[1:]) for p in parts if p)
     if not out or out[0].isdigit():
         out = "N" + out
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .names import docstring, pascal, snake
+from .names import docstring, pascal, singular, snake
 from .spec import Schema, TableMethod, deref, properties, resolve, schema_of_ref
 from .types_gen import PACKAGE, Module, Ref, TypeGen, official_module
 
@@ -61,6 +61,7 @@ class Endpoint:
     summary: str | None
     path_params: list[str]
     query: dict[str, tuple[Schema, bool]]
+    headers: dict[str, tuple[str, Schema]]  # parameter -> (header name, schema)
     body: Schema | None
     body_kind: str  # json / multipart / none
     files: list[str]
@@ -71,6 +72,7 @@ def endpoint(spec: dict[str, Any], method: TableMethod) -> Endpoint:
     op = spec["paths"][method.route][method.verb]
     path_params: list[str] = []
     query: dict[str, tuple[Schema, bool]] = {}
+    headers: dict[str, tuple[str, Schema]] = {}
     for param in op.get("parameters", ()):
         if "$ref" in param:
             name = param["$ref"].rsplit("/", 1)[1]
@@ -78,7 +80,15 @@ def endpoint(spec: dict[str, Any], method: TableMethod) -> Endpoint:
         if param["in"] == "path":
             path_params.append(param["name"])
         elif param["in"] == "query":
-            query[param["name"]] = (param.get("schema") or {}, bool(param.get("required")))
+            # `include[]`: the name is `include`; a list is sent in that notation anyway.
+            name = param["name"].removesuffix("[]")
+            query[name] = (param.get("schema") or {}, bool(param.get("required")))
+        elif param["in"] == "header":
+            schema = param.get("schema") or {}
+            headers[schema.get("x-stainless-param") or param["name"].replace("-", "_")] = (
+                param["name"],
+                schema,
+            )
     for name in _template_params(method.route):
         if name not in path_params:
             path_params.append(name)
@@ -107,6 +117,7 @@ def endpoint(spec: dict[str, Any], method: TableMethod) -> Endpoint:
         op.get("summary") or op.get("description"),
         path_params,
         query,
+        headers,
         body,
         body_kind,
         files,
@@ -141,9 +152,12 @@ class ResourceGen:
 
     # -- the params TypedDict of a method ---------------------------------------------
 
-    def params_schema(self, ep: Endpoint) -> Schema | None:
+    def params_schema(self, ep: Endpoint, path_keywords: list[str]) -> Schema | None:
         props: dict[str, Schema] = {}
         required: list[str] = []
+        for key in path_keywords:  # the official params TypedDicts hold them too
+            props[key] = {"type": "string"}
+            required.append(key)
         if ep.body is not None:
             body = deref(self.spec, ep.body)
             for key, prop in properties(self.spec, body).items():
@@ -153,6 +167,8 @@ class ResourceGen:
             props.setdefault(key, schema)
             if req:
                 required.append(key)
+        for key, (_, schema) in ep.headers.items():
+            props.setdefault(key, schema)
         if not props:
             return None
         return {"type": "object", "properties": props, "required": required}
@@ -194,7 +210,9 @@ class ResourceGen:
 
         # Parameters: the official params TypedDict, plus path parameters given by keyword.
         params_ref: Ref | None = None
-        schema = self.params_schema(ep)
+        kw_paths = [p for p in ep.path_params if p not in m.positional]
+        in_params = kw_paths if m.params_type and self.params_schema(ep, []) is not None else []
+        schema = self.params_schema(ep, in_params)
         streaming = (ep.stream_event is not None or "stream_event" in extra) and (
             schema is not None and "stream" in schema["properties"]
         )
@@ -204,7 +222,10 @@ class ResourceGen:
                     f"{PACKAGE}{m.params_module[len('openai') :]}.{snake(m.params_type)}", m.params_type
                 )
             else:
-                ref = Ref(mod.path, f"_{pascal(m.name)}Params")
+                # Parameters the table gives no type for: named as the official SDK names its own.
+                *package, last = m.resource.split(".")
+                stem = f"{singular(last)}_{m.name}_params"
+                ref = Ref(".".join([f"{PACKAGE}.types", *package, stem]), pascal(stem))
             if streaming and "stream" in schema["properties"]:
                 params_ref = self._streaming_params(schema, ref)
             else:
@@ -212,8 +233,7 @@ class ResourceGen:
         args = f"_{pascal(m.name)}Args"
         bases = [mod.use(params_ref)] if params_ref else []
         bases.append("RequestOptionParams")
-        kw_paths = [p for p in ep.path_params if p not in m.positional]
-        field_lines = [f"    {p}: Required[str]" for p in kw_paths]
+        field_lines = [f"    {p}: Required[str]" for p in kw_paths if p not in in_params]
         if field_lines:
             mod.typing.add("Required")
         args_blocks.append(
@@ -239,6 +259,8 @@ class ResourceGen:
             fields.append(f"path_params={tuple(ep.path_params)!r}")
         if ep.query:
             fields.append(f"query=frozenset({sorted(ep.query)!r})")
+        if ep.headers:
+            fields.append(f"headers={tuple((k, h) for k, (h, _) in sorted(ep.headers.items()))!r}")
         if ep.body_kind != "json":
             fields.append(f"body={ep.body_kind!r}")
         if ep.files:
@@ -430,16 +452,57 @@ class ResourceGen:
             "",
             *render_imports(mod),
         ]
-        if checking:
-            out += ["", "from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:", *checking]
+        views: list[str] = []
+        for prefix in ("", "Async"):
+            for kind, wrapper in (
+                ("RawResponse", "raw_response"),
+                ("StreamingResponse", "streamed_response"),
+            ):
+                func = f"{'async_' if prefix else ''}to_{wrapper}_wrapper"
+                lines = [
+                    f"    class {prefix}{name}With{kind}:",
+                    f"        def __init__(self, resource: {prefix}{name}) -> None:",
+                ]
+                lines += [
+                    f"            self.{m} = {func}(resource.{m})" for m in node_method_names(node)
+                ] or ["            pass"]
+                for child in children:
+                    attr = child.path.rsplit(".", 1)[-1]
+                    child_view = f"{prefix}{child.name}With{kind}"
+                    checking.append(f"    from {_relative(node.module, child.module)} import {child_view}")
+                    lines += ["", "        @property", f"        def {attr}(self) -> {child_view}: ..."]
+                views.append("\n".join(lines))
+            checking.append(
+                f"    from {_relative(node.module, PACKAGE + '._raw')} import {'async_' if prefix else ''}to_raw_response_wrapper, {'async_' if prefix else ''}to_streamed_response_wrapper"
+            )
+        out += ["", "from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:", *checking]
         out += ["", f"__all__ = [{', '.join(repr(x) for x in sorted((name, 'Async' + name)))}]", ""]
         if args_blocks:
             out += ["", "\n\n\n".join(args_blocks), ""]
         if ops:
             out += ["", *ops, ""]
-        out += ["", f"class {name}(SyncAPIResource):", "\n\n".join(sync_all) or "    pass", "", ""]
-        out += [f"class Async{name}(AsyncAPIResource):", "\n\n".join(async_all) or "    pass", ""]
+        for prefix, members in (("", sync_all), ("Async", async_all)):
+            # For type checkers only: what each method returns through the views. At run
+            # time one generic view (openai_actors/_operations.py) serves every resource.
+            typed_views = "\n".join(
+                [
+                    "    if TYPE_CHECKING:",
+                    "",
+                    "        @property",
+                    f"        def with_raw_response(self) -> {prefix}{name}WithRawResponse: ...",
+                    "",
+                    "        @property",
+                    f"        def with_streaming_response(self) -> {prefix}{name}WithStreamingResponse: ...",
+                ]
+            )
+            base = "AsyncAPIResource" if prefix else "SyncAPIResource"
+            out += ["", f"class {prefix}{name}({base}):", "\n\n".join([*members, typed_views]), "", ""]
+        out += ["if TYPE_CHECKING:", "", "\n\n".join(views), ""]
         return "\n".join(out)
+
+
+def node_method_names(node: Node) -> list[str]:
+    return [m.name for m in node.methods]
 
 
 def _required(spec: dict[str, Any], schema: Schema) -> list[str]:

@@ -57,7 +57,7 @@ class Module:
 
     def unique(self, name: str) -> str:
         base, n = name, 1
-        while name in self.names:
+        while name in self.names or name in self.local.values():
             n += 1
             name = f"{base}{n}"
         self.names.add(name)
@@ -89,17 +89,17 @@ def _nullable(spec: dict[str, Any], schema: Schema) -> tuple[Schema, bool]:
 
 
 class TypeGen:
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], extra_fields: dict[str, dict[str, str]] | None = None) -> None:
         self.spec = spec
+        self.extra_fields = extra_fields or {}  # "module:Class" -> {field: type}, from overrides.toml
         self.modules: dict[str, Module] = {}
         self.by_schema: dict[tuple[int, Kind], Ref] = {}
         self.pending: list[tuple[Schema, Kind, Ref, str | None]] = []
         self.emitted: set[tuple[int, Kind]] = set()
-        self.keep: list[Any] = []
-        self.same: dict[Ref, Ref] = {}
-        self.stripped: dict[
-            int, tuple[Schema, bool]
-        ] = {}  # schemas made here, kept alive so their ids stay unique
+        self.keep: list[Any] = []  # schemas made here, kept alive so their ids stay unique
+        self.same: dict[Ref, Ref] = {}  # a table name given to a schema already named: re-exported
+        self.stripped: dict[int, tuple[Schema, bool]] = {}  # `_nullable` of each schema, made once
+        self.alias_top: str | None = None  # the alias being emitted: its members take their tags' names
 
     # -- registration ----------------------------------------------------------------
 
@@ -166,6 +166,10 @@ class TypeGen:
         registered = self._registered(schema, kind)
         if registered is not None:
             return mod.use(registered)
+        if self._has_public_model(schema, kind):
+            # An inline schema the table names as a model: its request side is `XParam`.
+            model = self.by_schema[(id(schema), "model")]
+            return mod.use(self.register(schema, kind, Ref(model.module + "_param", model.name + "Param")))
         if "$ref" in schema:
             name = schema["$ref"].rsplit("/", 1)[1]
             target = schema_of_ref(self.spec, schema["$ref"])
@@ -176,6 +180,17 @@ class TypeGen:
                 return self.expr(target, kind, mod, hint)
             if kind == "param" and self._plain(target):
                 kind = "model"  # no object inside: one alias serves both directions
+            elif self._has_public_model(target, kind):
+                pass  # the request-side twin of a named model: `XParam` beside `X`
+            elif "._spec" not in mod.path and self._is_object(target):
+                # As the official SDK does: a schema it gives no name of its own is a
+                # class of the first module that uses it, named after the property
+                # (`chat_completion_chunk.ChoiceDelta`); later users import it from there.
+                ref = Ref(mod.path, mod.unique(pascal(hint)))
+                self.register(target, kind, ref)
+                self.emitted.add((id(target), kind))
+                self.emit(target, kind, ref, None)
+                return ref.name
             return mod.use(self.register(target, kind, self._component_ref(name, target, kind)))
         schema, nullable = self._nullable(schema)
         text = self._expr_nonnull(schema, kind, mod, hint)
@@ -191,6 +206,14 @@ class TypeGen:
             hit = self.stripped[key] = _nullable(self.spec, schema)
             self.keep.append(schema)
         return hit
+
+    def _has_public_model(self, schema: Schema, kind: Kind) -> bool:
+        model = self.by_schema.get((id(schema), "model"))
+        return kind == "param" and model is not None and "._spec." not in model.module
+
+    def _is_object(self, schema: Schema) -> bool:
+        base, _ = _nullable(self.spec, schema)
+        return bool(base.get("properties")) and not (base.get("anyOf") or base.get("oneOf"))
 
     def _registered(self, schema: Schema, kind: Kind) -> Ref | None:
         ref = self.by_schema.get((id(schema), kind))
@@ -280,25 +303,44 @@ class TypeGen:
 
     def _union(self, members: list[Schema], kind: Kind, mod: Module, hint: str, schema: Schema) -> str:
         parts: list[str] = []
-        for i, member in enumerate(members):
-            sub_hint = hint
-            real = deref(self.spec, member)
-            if "$ref" not in member and (real.get("properties") or real.get("allOf")):
-                tag = _type_const(self.spec, real)
-                sub_hint = (
-                    hint + pascal(tag)
-                    if tag
-                    else pascal(member.get("title", "")) or f"{pascal(hint)}Variant{i}"
-                )
-            text = self.expr(member, kind, mod, sub_hint)
-            for piece in _split_union(text):
-                if piece not in parts:
-                    parts.append(piece)
+        for piece in self._members(members, kind, mod, hint):
+            if piece not in parts:
+                parts.append(piece)
         if "object" in parts:
             return "object"
         if "None" in parts:
             parts = [p for p in parts if p != "None"] + ["None"]
         return " | ".join(parts) if parts else "object"
+
+    def _members(self, members: list[Schema], kind: Kind, mod: Module, hint: str) -> list[str]:
+        """The Python types of a union's members, named as the official SDK names them.
+
+        A member object is named after its `type` tag (`Message`, `ComputerCallOutput`),
+        prefixed by the property it belongs to unless the union is a module's own
+        alias; a member that is itself a union nobody named is flattened into this one.
+        """
+        out: list[str] = []
+        top = hint == self.alias_top
+        for i, member in enumerate(members):
+            real = deref(self.spec, member)
+            target_known = (
+                self._registered(real, kind) is not None or self._registered(member, kind) is not None
+            )
+            nested = real.get("anyOf") or real.get("oneOf")
+            if not target_known and nested and not real.get("properties"):
+                stripped, _ = self._nullable(real)
+                inner = stripped.get("anyOf") or stripped.get("oneOf") or []
+                out += self._members(inner, kind, mod, hint)
+                continue
+            sub_hint = hint
+            if real.get("properties") or real.get("allOf"):
+                tag = _type_const(self.spec, real)
+                if tag:
+                    sub_hint = pascal(tag) if top else hint + pascal(tag)
+                else:
+                    sub_hint = pascal(member.get("title", "")) or f"{pascal(hint)}Variant{i}"
+            out += _split_union(self.expr(member, kind, mod, sub_hint))
+        return out
 
     # -- definitions ---------------------------------------------------------------------
 
@@ -320,13 +362,17 @@ class TypeGen:
         mod.aliases.append("\n".join(lines))
 
     def _alias_expr(self, schema: Schema, kind: Kind, mod: Module, name: str) -> str:
-        # An alias's own anyOf members are named after it, not after a property.
+        # An alias's own anyOf members are named after their tags, not after the alias.
         if "$ref" in schema:
             target = schema_of_ref(self.spec, schema["$ref"])
             registered = self.by_schema.get((id(target), kind))
             if registered is None:
                 return self._alias_expr(target, kind, mod, name)
-        return self._expr_nonnull(schema, kind, mod, name)
+        outer, self.alias_top = self.alias_top, name
+        try:
+            return self._expr_nonnull(schema, kind, mod, name)
+        finally:
+            self.alias_top = outer
 
     def properties(self, schema: Schema) -> tuple[dict[str, Schema], set[str]]:
         props: dict[str, Schema] = {}
@@ -351,23 +397,24 @@ class TypeGen:
     ) -> str:
         fields: list[str] = []
         functional: list[str] = []
+        needs_functional = False
         for key, prop in props.items():
             text = self.expr(prop, kind, mod, _nest(name, pascal(key), mod))
             prop_doc = docstring(deref(self.spec, prop).get("description") or prop.get("description"), "    ")
             if kind == "param":
                 mod.typing.add("Required")
                 value = f"Required[{text}]" if key in required else text
-                if is_identifier(key):
-                    fields.append(f"    {key}: {value}")
-                    fields += prop_doc
-                else:
-                    functional.append(f"    {key!r}: {value!r},")
+                functional.append(f"    {key!r}: {value!r},")  # used if any key is not a Python name
+                fields.append(f"    {key}: {value}")
+                fields += prop_doc
+                if not is_identifier(key):
+                    needs_functional = True
                 continue
             optional = key not in required or text.endswith("| None") or text == "object"
             attr = attribute(key)
             if attr != key:
                 mod.imports.setdefault(f"{PACKAGE}.types._alias", set()).add("Alias")
-                fields.append(f"    {attr} = Alias[{_strip_none(text)}]({key!r}, required={not optional})")
+                fields.append(f"    {attr} = Alias[{_strip_none(text)!r}]({key!r}, required={not optional})")
                 continue
             if optional:
                 fields.append(
@@ -376,6 +423,15 @@ class TypeGen:
             else:
                 fields.append(f"    {key}: {text}")
             fields += prop_doc
+            official = "schema_" if key == "schema" else f"api_{key}" if key.startswith("model_") else None
+            if official is not None:
+                # pydantic reserves these names, so the official SDK spells them so; both read here.
+                mod.imports.setdefault(f"{PACKAGE}.types._alias", set()).add("Alias")
+                fields.append(
+                    f"    {official} = Alias[{_strip_none(text)!r}]({key!r}, required={not optional})"
+                )
+        for extra_name, extra_type in self.extra_fields.get(f"{mod.path}:{name}", {}).items():
+            fields.append(f"    {extra_name}: {extra_type} = None")
         head = docstring(doc, "    ")
         if "object" in props:
             # The field `object` would shadow the builtin for the annotations after it.
@@ -384,8 +440,8 @@ class TypeGen:
                 mod.imports.setdefault("builtins", set())
         if kind == "param":
             mod.typing.add("TypedDict")
-            if functional:
-                # Keys that are not Python names need the functional form.
+            if needs_functional:
+                # Keys that are not Python names need the functional form (with every key).
                 return "\n".join(
                     [
                         f"{name} = TypedDict(",

@@ -54,6 +54,7 @@ class Operation(Generic[R]):
     params: type
     path_params: tuple[str, ...] = ()
     query: frozenset[str] = frozenset()
+    headers: tuple[tuple[str, str], ...] = ()  # (parameter, header) sent as headers (`betas`)
     body: Body = "json"
     files: frozenset[str] = frozenset()
     cast: Callable[[Any], R] | None = None
@@ -76,6 +77,8 @@ class Operation(Generic[R]):
             value = path[name] if name in path else given.pop(name)
             url = url.replace("{" + name + "}", path_param(value, name))
         query = {k: given.pop(k) for k in self.query if k in given} if self.query else None
+        if self.headers:
+            options = _header_params(self.headers, given, options)
         if self.body == "multipart":
             call = _multipart_call(client, url, given, self.files, query, options)
         elif self.body == "none" or (not given and self.method in ("GET", "DELETE")):
@@ -92,6 +95,20 @@ class PageOperation(Operation[T]):
 
     page: Any = None  # the page class (SyncCursorPage, ...); its async twin is `async_page`
     async_page: Any = None
+
+
+def _header_params(
+    headers: tuple[tuple[str, str], ...], given: dict[str, Any], options: dict[str, Any]
+) -> dict[str, Any]:
+    """Parameters the API reads from headers (`betas` -> `OpenAI-Beta: a,b`); extra_headers win."""
+    sent: dict[str, Any] = {}
+    for param, header in headers:
+        if param in given:
+            value = given.pop(param)
+            sent[header] = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    if not sent:
+        return options
+    return {**options, "extra_headers": {**sent, **(options.get("extra_headers") or {})}}
 
 
 def _multipart_call(

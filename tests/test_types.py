@@ -1048,39 +1048,61 @@ OUR_EXTRAS = {
     ("ChoiceDelta", "reasoning_content"),
     ("ChatCompletionMessage", "reasoning_content"),
 }
-# Modules we keep in a different shape on purpose.
-NOT_COMPARED = {"openai_actors.types.embedding", "openai_actors.types.chat.chat_completion"}
+# Where the OpenAPI description (which the types are generated from) and the official
+# SDK 3.3.1 disagree; see codegen/names.toml for each.
+SPEC_DIFFERS = {
+    # The spec's beta realtime schemas are the newer API's; the SDK keeps the older fields.
+    "openai_actors.types.beta.realtime",
+    # The SDK flattens these unions into one model with every member's fields.
+    "openai_actors.types.beta.realtime.conversation_item",
+    # The SDK names fields the spec does not have yet (geography; a response item's agent/status).
+    "openai_actors.types.admin.organization.project_create_params",
+    "openai_actors.types.admin.organization.project_update_params",
+    "openai_actors.types.beta.beta_response_input_item_param",
+}
+
+
+# Spellings the official SDK chose by hand for one class (elsewhere `model_x` is `api_model_x`).
+OFFICIAL_ONLY = {"PerModelUsage": {"run_model_name"}}
+
+
+def _field_names(cls: Any) -> set[str]:
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return set(cls.__fields__) | set(_aliases(cls))
+    return set(getattr(cls, "__annotations__", {}))
 
 
 def test_fields_match_the_official_sdk() -> None:
-    compared = 0
+    """Every class the official module defines, when ours has it, has every field the official one has.
+
+    Nested classes the official SDK names differently (it copies a shared schema into
+    each module that uses it; the generator defines it once) are counted, not required.
+    """
+    compared = absent = 0
     mismatches: list[str] = []
     for ours, official in _official_modules():
-        if ours.__name__ in NOT_COMPARED:
+        if any(ours.__name__.startswith(m) for m in SPEC_DIFFERS):
             continue
         for name, off_cls in vars(official).items():
-            if not (isinstance(off_cls, type) and hasattr(off_cls, "model_fields")):
+            if not isinstance(off_cls, type) or off_cls.__module__ != official.__name__:
                 continue
-            if off_cls.__module__ != official.__name__:
+            if hasattr(off_cls, "model_fields"):
+                off_fields = set(off_cls.model_fields)
+            elif hasattr(off_cls, "__required_keys__"):
+                off_fields = set(off_cls.__annotations__)
+            else:
                 continue
             our_cls = getattr(ours, name, None)
-            assert our_cls is not None, f"{ours.__name__} has no {name}"
-            our_fields = {n: f.required for n, f in our_cls.__fields__.items()}
-            our_fields.update({n: a.required for n, a in _aliases(our_cls).items()})
-            for extra in [n for n in our_fields if (name, n) in OUR_EXTRAS]:
-                del our_fields[extra]
-            off_fields = {
-                n: f.is_required() and type(None) not in _flat_args(f.annotation)
-                for n, f in off_cls.model_fields.items()
-            }
-            if off_fields != our_fields:
-                mismatches.append(f"{ours.__name__}.{name}: {off_fields} != {our_fields}")
-            for n, f in off_cls.model_fields.items():
-                if f.alias:
-                    assert f.alias == _aliases(our_cls)[n].key
+            if our_cls is None:
+                absent += 1
+                continue
+            missing = off_fields - _field_names(our_cls) - OFFICIAL_ONLY.get(name, set())
+            if missing:
+                mismatches.append(f"{ours.__name__}.{name} lacks {sorted(missing)}")
             compared += 1
     assert [] == mismatches
-    assert compared > 250
+    assert compared > 1400
+    assert absent < compared / 2
 
 
 def _flat_args(tp: Any) -> set[Any]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -12,6 +12,14 @@ from .._resources._base import RequestOptionParams
 from ..types.batch import Batch
 from ..types.batch_create_params import BatchCreateParams
 from ..types.batch_list_params import BatchListParams
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncBatches", "Batches"]
 
@@ -82,6 +90,14 @@ class Batches(SyncAPIResource):
         """Cancels an in-progress batch. The batch will be in status `cancelling` for up to 10 minutes, before changing to `cancelled`, where it will have partial results (if any) available in the output file."""
         return self._run(_CANCEL, params, {"batch_id": batch_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> BatchesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> BatchesWithStreamingResponse: ...
+
 
 class AsyncBatches(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Batch:
@@ -100,3 +116,42 @@ class AsyncBatches(AsyncAPIResource):
     async def cancel(self, batch_id: str, **params: Unpack[_CancelArgs]) -> Batch:
         """Cancels an in-progress batch. The batch will be in status `cancelling` for up to 10 minutes, before changing to `cancelled`, where it will have partial results (if any) available in the output file."""
         return await self._run(_CANCEL, params, {"batch_id": batch_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncBatchesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class BatchesWithRawResponse:
+        def __init__(self, resource: Batches) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.cancel = to_raw_response_wrapper(resource.cancel)
+
+    class BatchesWithStreamingResponse:
+        def __init__(self, resource: Batches) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.cancel = to_streamed_response_wrapper(resource.cancel)
+
+    class AsyncBatchesWithRawResponse:
+        def __init__(self, resource: AsyncBatches) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.cancel = async_to_raw_response_wrapper(resource.cancel)
+
+    class AsyncBatchesWithStreamingResponse:
+        def __init__(self, resource: AsyncBatches) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.cancel = async_to_streamed_response_wrapper(resource.cancel)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -15,6 +15,14 @@ from ..types.completion_create_params import (
     CompletionCreateParamsNonStreaming,
     CompletionCreateParamsStreaming,
 )
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncCompletions", "Completions"]
 
@@ -48,6 +56,14 @@ class Completions(SyncAPIResource):
         result: Completion | Stream[Completion] = self._run(_CREATE, params)
         return result
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> CompletionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> CompletionsWithStreamingResponse: ...
+
 
 class AsyncCompletions(AsyncAPIResource):
     @overload
@@ -60,3 +76,30 @@ class AsyncCompletions(AsyncAPIResource):
         """Creates a completion for the provided prompt and parameters."""
         result: Completion | AsyncStream[Completion] = await self._run(_CREATE, params)
         return result
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncCompletionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class CompletionsWithRawResponse:
+        def __init__(self, resource: Completions) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class CompletionsWithStreamingResponse:
+        def __init__(self, resource: Completions) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncCompletionsWithRawResponse:
+        def __init__(self, resource: AsyncCompletions) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncCompletionsWithStreamingResponse:
+        def __init__(self, resource: AsyncCompletions) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
 from .._resources._base import RequestOptionParams
 from ..types.content_provenance_check import ContentProvenanceCheck
 from ..types.content_provenance_check_create_params import ContentProvenanceCheckCreateParams
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncContentProvenanceChecks", "ContentProvenanceChecks"]
 
@@ -34,8 +42,43 @@ class ContentProvenanceChecks(SyncAPIResource):
         """Check whether an image or audio file contains known OpenAI provenance signals. [Learn more about content provenance](/api/docs/guides/content-provenance)."""
         return self._run(_CREATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ContentProvenanceChecksWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ContentProvenanceChecksWithStreamingResponse: ...
+
 
 class AsyncContentProvenanceChecks(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> ContentProvenanceCheck:
         """Check whether an image or audio file contains known OpenAI provenance signals. [Learn more about content provenance](/api/docs/guides/content-provenance)."""
         return await self._run(_CREATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncContentProvenanceChecksWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncContentProvenanceChecksWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ContentProvenanceChecksWithRawResponse:
+        def __init__(self, resource: ContentProvenanceChecks) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class ContentProvenanceChecksWithStreamingResponse:
+        def __init__(self, resource: ContentProvenanceChecks) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncContentProvenanceChecksWithRawResponse:
+        def __init__(self, resource: AsyncContentProvenanceChecks) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncContentProvenanceChecksWithStreamingResponse:
+        def __init__(self, resource: AsyncContentProvenanceChecks) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._hooks import embeddings_prepare
 from .._models import as_cast
@@ -11,6 +11,14 @@ from .._operations import AsyncAPIResource, Operation, SyncAPIResource
 from .._resources._base import RequestOptionParams
 from ..types.create_embedding_response import CreateEmbeddingResponse
 from ..types.embedding_create_params import EmbeddingCreateParams
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncEmbeddings", "Embeddings"]
 
@@ -34,8 +42,43 @@ class Embeddings(SyncAPIResource):
         """Creates an embedding vector representing the input text."""
         return self._run(_CREATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> EmbeddingsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> EmbeddingsWithStreamingResponse: ...
+
 
 class AsyncEmbeddings(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> CreateEmbeddingResponse:
         """Creates an embedding vector representing the input text."""
         return await self._run(_CREATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncEmbeddingsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncEmbeddingsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class EmbeddingsWithRawResponse:
+        def __init__(self, resource: Embeddings) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class EmbeddingsWithStreamingResponse:
+        def __init__(self, resource: Embeddings) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncEmbeddingsWithRawResponse:
+        def __init__(self, resource: AsyncEmbeddings) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncEmbeddingsWithStreamingResponse:
+        def __init__(self, resource: AsyncEmbeddings) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import BINARY, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -14,6 +14,14 @@ from ..types.file_create_params import FileCreateParams
 from ..types.file_deleted import FileDeleted
 from ..types.file_list_params import FileListParams
 from ..types.file_object import FileObject
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncFiles", "Files"]
 
@@ -126,6 +134,14 @@ class Files(SyncAPIResource):
         """Returns a response containing the contents of the specified file."""
         return self._run(_RETRIEVE_CONTENT, params, {"file_id": file_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> FilesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> FilesWithStreamingResponse: ...
+
 
 class AsyncFiles(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> FileObject:
@@ -152,3 +168,50 @@ class AsyncFiles(AsyncAPIResource):
     async def retrieve_content(self, file_id: str, **params: Unpack[_RetrieveContentArgs]) -> BinaryContent:
         """Returns a response containing the contents of the specified file."""
         return await self._run(_RETRIEVE_CONTENT, params, {"file_id": file_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncFilesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncFilesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class FilesWithRawResponse:
+        def __init__(self, resource: Files) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.content = to_raw_response_wrapper(resource.content)
+            self.retrieve_content = to_raw_response_wrapper(resource.retrieve_content)
+
+    class FilesWithStreamingResponse:
+        def __init__(self, resource: Files) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.content = to_streamed_response_wrapper(resource.content)
+            self.retrieve_content = to_streamed_response_wrapper(resource.retrieve_content)
+
+    class AsyncFilesWithRawResponse:
+        def __init__(self, resource: AsyncFiles) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.content = async_to_raw_response_wrapper(resource.content)
+            self.retrieve_content = async_to_raw_response_wrapper(resource.retrieve_content)
+
+    class AsyncFilesWithStreamingResponse:
+        def __init__(self, resource: AsyncFiles) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.content = async_to_streamed_response_wrapper(resource.content)
+            self.retrieve_content = async_to_streamed_response_wrapper(resource.retrieve_content)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -19,6 +19,14 @@ from ..types.image_generate_params import (
     ImageGenerateParamsStreaming,
 )
 from ..types.images_response import ImagesResponse
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncImages", "Images"]
 
@@ -107,6 +115,14 @@ class Images(SyncAPIResource):
         result: ImagesResponse | Stream[ImageGenStreamEvent] = self._run(_GENERATE, params)
         return result
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ImagesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ImagesWithStreamingResponse: ...
+
 
 class AsyncImages(AsyncAPIResource):
     async def create_variation(self, **params: Unpack[_CreateVariationArgs]) -> ImagesResponse:
@@ -140,3 +156,38 @@ class AsyncImages(AsyncAPIResource):
         """Creates an image given a prompt. [Learn more](/docs/guides/images)."""
         result: ImagesResponse | AsyncStream[ImageGenStreamEvent] = await self._run(_GENERATE, params)
         return result
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncImagesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncImagesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ImagesWithRawResponse:
+        def __init__(self, resource: Images) -> None:
+            self.create_variation = to_raw_response_wrapper(resource.create_variation)
+            self.edit = to_raw_response_wrapper(resource.edit)
+            self.generate = to_raw_response_wrapper(resource.generate)
+
+    class ImagesWithStreamingResponse:
+        def __init__(self, resource: Images) -> None:
+            self.create_variation = to_streamed_response_wrapper(resource.create_variation)
+            self.edit = to_streamed_response_wrapper(resource.edit)
+            self.generate = to_streamed_response_wrapper(resource.generate)
+
+    class AsyncImagesWithRawResponse:
+        def __init__(self, resource: AsyncImages) -> None:
+            self.create_variation = async_to_raw_response_wrapper(resource.create_variation)
+            self.edit = async_to_raw_response_wrapper(resource.edit)
+            self.generate = async_to_raw_response_wrapper(resource.generate)
+
+    class AsyncImagesWithStreamingResponse:
+        def __init__(self, resource: AsyncImages) -> None:
+            self.create_variation = async_to_streamed_response_wrapper(resource.create_variation)
+            self.edit = async_to_streamed_response_wrapper(resource.edit)
+            self.generate = async_to_streamed_response_wrapper(resource.generate)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -11,6 +11,14 @@ from .._pagination import AsyncPage, AsyncPaginator, SyncPage
 from .._resources._base import RequestOptionParams
 from ..types.model import Model
 from ..types.model_deleted import ModelDeleted
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncModels", "Models"]
 
@@ -64,6 +72,14 @@ class Models(SyncAPIResource):
         """Delete a fine-tuned model. You must have the Owner role in your organization to delete a model."""
         return self._run(_DELETE, params, {"model": model})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ModelsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ModelsWithStreamingResponse: ...
+
 
 class AsyncModels(AsyncAPIResource):
     async def retrieve(self, model: str, **params: Unpack[_RetrieveArgs]) -> Model:
@@ -78,3 +94,38 @@ class AsyncModels(AsyncAPIResource):
     async def delete(self, model: str, **params: Unpack[_DeleteArgs]) -> ModelDeleted:
         """Delete a fine-tuned model. You must have the Owner role in your organization to delete a model."""
         return await self._run(_DELETE, params, {"model": model})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncModelsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncModelsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ModelsWithRawResponse:
+        def __init__(self, resource: Models) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class ModelsWithStreamingResponse:
+        def __init__(self, resource: Models) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncModelsWithRawResponse:
+        def __init__(self, resource: AsyncModels) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncModelsWithStreamingResponse:
+        def __init__(self, resource: AsyncModels) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

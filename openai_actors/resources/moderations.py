@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
 from .._resources._base import RequestOptionParams
 from ..types.moderation_create_params import ModerationCreateParams
 from ..types.moderation_create_response import ModerationCreateResponse
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncModerations", "Moderations"]
 
@@ -28,8 +36,43 @@ class Moderations(SyncAPIResource):
         """Classifies if text and/or image inputs are potentially harmful. Learn more in the [moderation guide](/docs/guides/moderation)."""
         return self._run(_CREATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ModerationsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ModerationsWithStreamingResponse: ...
+
 
 class AsyncModerations(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> ModerationCreateResponse:
         """Classifies if text and/or image inputs are potentially harmful. Learn more in the [moderation guide](/docs/guides/moderation)."""
         return await self._run(_CREATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncModerationsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncModerationsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ModerationsWithRawResponse:
+        def __init__(self, resource: Moderations) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class ModerationsWithStreamingResponse:
+        def __init__(self, resource: Moderations) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncModerationsWithRawResponse:
+        def __init__(self, resource: AsyncModerations) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncModerationsWithStreamingResponse:
+        def __init__(self, resource: AsyncModerations) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

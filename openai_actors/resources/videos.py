@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import BINARY, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -21,6 +21,14 @@ from ..types.video_extend_params import VideoExtendParams
 from ..types.video_get_character_response import VideoGetCharacterResponse
 from ..types.video_list_params import VideoListParams
 from ..types.video_remix_params import VideoRemixParams
+
+if TYPE_CHECKING:
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncVideos", "Videos"]
 
@@ -204,6 +212,14 @@ class Videos(SyncAPIResource):
         """Create a remix of a completed video using a refreshed prompt."""
         return self._run(_REMIX, params, {"video_id": video_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> VideosWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> VideosWithStreamingResponse: ...
+
 
 class AsyncVideos(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Video:
@@ -248,3 +264,66 @@ class AsyncVideos(AsyncAPIResource):
     async def remix(self, video_id: str, **params: Unpack[_RemixArgs]) -> Video:
         """Create a remix of a completed video using a refreshed prompt."""
         return await self._run(_REMIX, params, {"video_id": video_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncVideosWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncVideosWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class VideosWithRawResponse:
+        def __init__(self, resource: Videos) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.create_character = to_raw_response_wrapper(resource.create_character)
+            self.download_content = to_raw_response_wrapper(resource.download_content)
+            self.edit = to_raw_response_wrapper(resource.edit)
+            self.extend = to_raw_response_wrapper(resource.extend)
+            self.get_character = to_raw_response_wrapper(resource.get_character)
+            self.remix = to_raw_response_wrapper(resource.remix)
+
+    class VideosWithStreamingResponse:
+        def __init__(self, resource: Videos) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.create_character = to_streamed_response_wrapper(resource.create_character)
+            self.download_content = to_streamed_response_wrapper(resource.download_content)
+            self.edit = to_streamed_response_wrapper(resource.edit)
+            self.extend = to_streamed_response_wrapper(resource.extend)
+            self.get_character = to_streamed_response_wrapper(resource.get_character)
+            self.remix = to_streamed_response_wrapper(resource.remix)
+
+    class AsyncVideosWithRawResponse:
+        def __init__(self, resource: AsyncVideos) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.create_character = async_to_raw_response_wrapper(resource.create_character)
+            self.download_content = async_to_raw_response_wrapper(resource.download_content)
+            self.edit = async_to_raw_response_wrapper(resource.edit)
+            self.extend = async_to_raw_response_wrapper(resource.extend)
+            self.get_character = async_to_raw_response_wrapper(resource.get_character)
+            self.remix = async_to_raw_response_wrapper(resource.remix)
+
+    class AsyncVideosWithStreamingResponse:
+        def __init__(self, resource: AsyncVideos) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.create_character = async_to_streamed_response_wrapper(resource.create_character)
+            self.download_content = async_to_streamed_response_wrapper(resource.download_content)
+            self.edit = async_to_streamed_response_wrapper(resource.edit)
+            self.extend = async_to_streamed_response_wrapper(resource.extend)
+            self.get_character = async_to_streamed_response_wrapper(resource.get_character)
+            self.remix = async_to_streamed_response_wrapper(resource.remix)

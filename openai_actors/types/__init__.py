@@ -13,53 +13,77 @@ if TYPE_CHECKING:
         AutoFileChunkingStrategyParam as AutoFileChunkingStrategyParam,
     )
     from .batch import Batch as Batch
+    from .batch_create_params import BatchCreateParams as BatchCreateParams
     from .batch_error import BatchError as BatchError
+    from .batch_list_params import BatchListParams as BatchListParams
     from .batch_request_counts import BatchRequestCounts as BatchRequestCounts
     from .batch_usage import BatchUsage as BatchUsage
     from .completion import Completion as Completion
     from .completion_choice import CompletionChoice as CompletionChoice
+    from .completion_create_params import CompletionCreateParams as CompletionCreateParams
     from .completion_usage import CompletionUsage as CompletionUsage
+    from .container_create_params import ContainerCreateParams as ContainerCreateParams
     from .container_create_response import ContainerCreateResponse as ContainerCreateResponse
+    from .container_list_params import ContainerListParams as ContainerListParams
     from .container_list_response import ContainerListResponse as ContainerListResponse
     from .container_retrieve_response import ContainerRetrieveResponse as ContainerRetrieveResponse
     from .content_provenance_check import ContentProvenanceCheck as ContentProvenanceCheck
+    from .content_provenance_check_create_params import (
+        ContentProvenanceCheckCreateParams as ContentProvenanceCheckCreateParams,
+    )
     from .create_embedding_response import CreateEmbeddingResponse as CreateEmbeddingResponse
+    from .data import Data as Data
     from .deleted_skill import DeletedSkill as DeletedSkill
     from .embedding import Embedding as Embedding
+    from .embedding_create_params import EmbeddingCreateParams as EmbeddingCreateParams
     from .embedding_model import EmbeddingModel as EmbeddingModel
+    from .eval_create_params import EvalCreateParams as EvalCreateParams
     from .eval_create_response import EvalCreateResponse as EvalCreateResponse
     from .eval_custom_data_source_config import EvalCustomDataSourceConfig as EvalCustomDataSourceConfig
     from .eval_delete_response import EvalDeleteResponse as EvalDeleteResponse
+    from .eval_list_params import EvalListParams as EvalListParams
     from .eval_list_response import EvalListResponse as EvalListResponse
     from .eval_retrieve_response import EvalRetrieveResponse as EvalRetrieveResponse
     from .eval_stored_completions_data_source_config import (
         EvalStoredCompletionsDataSourceConfig as EvalStoredCompletionsDataSourceConfig,
     )
+    from .eval_update_params import EvalUpdateParams as EvalUpdateParams
     from .eval_update_response import EvalUpdateResponse as EvalUpdateResponse
     from .file_chunking_strategy import FileChunkingStrategy as FileChunkingStrategy
     from .file_chunking_strategy_param import FileChunkingStrategyParam as FileChunkingStrategyParam
     from .file_content import FileContent as FileContent
+    from .file_create_params import FileCreateParams as FileCreateParams
     from .file_deleted import FileDeleted as FileDeleted
+    from .file_list_params import FileListParams as FileListParams
     from .file_object import FileObject as FileObject
     from .file_purpose import FilePurpose as FilePurpose
     from .image import Image as Image
+    from .image_create_variation_params import ImageCreateVariationParams as ImageCreateVariationParams
     from .image_edit_completed_event import ImageEditCompletedEvent as ImageEditCompletedEvent
+    from .image_edit_params import ImageEditParams as ImageEditParams
     from .image_edit_partial_image_event import ImageEditPartialImageEvent as ImageEditPartialImageEvent
     from .image_edit_stream_event import ImageEditStreamEvent as ImageEditStreamEvent
     from .image_gen_completed_event import ImageGenCompletedEvent as ImageGenCompletedEvent
     from .image_gen_partial_image_event import ImageGenPartialImageEvent as ImageGenPartialImageEvent
     from .image_gen_stream_event import ImageGenStreamEvent as ImageGenStreamEvent
+    from .image_generate_params import ImageGenerateParams as ImageGenerateParams
     from .image_input_reference_param import ImageInputReferenceParam as ImageInputReferenceParam
     from .image_model import ImageModel as ImageModel
     from .images_response import ImagesResponse as ImagesResponse
     from .model import Model as Model
     from .model_deleted import ModelDeleted as ModelDeleted
     from .moderation import Moderation as Moderation
+    from .moderation_create_params import ModerationCreateParams as ModerationCreateParams
     from .moderation_create_response import ModerationCreateResponse as ModerationCreateResponse
     from .moderation_image_url_input import ModerationImageURLInput as ModerationImageURLInput
+    from .moderation_image_url_input_param import ModerationImageURLInputParam as ModerationImageURLInputParam
     from .moderation_model import ModerationModel as ModerationModel
     from .moderation_multi_modal_input import ModerationMultiModalInput as ModerationMultiModalInput
+    from .moderation_multi_modal_input_param import (
+        ModerationMultiModalInputParam as ModerationMultiModalInputParam,
+    )
     from .moderation_text_input import ModerationTextInput as ModerationTextInput
+    from .moderation_text_input_param import ModerationTextInputParam as ModerationTextInputParam
     from .other_file_chunking_strategy_object import (
         OtherFileChunkingStrategyObject as OtherFileChunkingStrategyObject,
     )
@@ -82,7 +106,10 @@ if TYPE_CHECKING:
     from .shared.response_format_text_python import ResponseFormatTextPython as ResponseFormatTextPython
     from .shared.responses_model import ResponsesModel as ResponsesModel
     from .skill import Skill as Skill
+    from .skill_create_params import SkillCreateParams as SkillCreateParams
     from .skill_list import SkillList as SkillList
+    from .skill_list_params import SkillListParams as SkillListParams
+    from .skill_update_params import SkillUpdateParams as SkillUpdateParams
     from .static_file_chunking_strategy import StaticFileChunkingStrategy as StaticFileChunkingStrategy
     from .static_file_chunking_strategy_object import (
         StaticFileChunkingStrategyObject as StaticFileChunkingStrategyObject,
@@ -90,16 +117,32 @@ if TYPE_CHECKING:
     from .static_file_chunking_strategy_object_param import (
         StaticFileChunkingStrategyObjectParam as StaticFileChunkingStrategyObjectParam,
     )
+    from .static_file_chunking_strategy_param import (
+        StaticFileChunkingStrategyParam as StaticFileChunkingStrategyParam,
+    )
     from .upload import Upload as Upload
+    from .upload_complete_params import UploadCompleteParams as UploadCompleteParams
+    from .upload_create_params import UploadCreateParams as UploadCreateParams
     from .vector_store import VectorStore as VectorStore
+    from .vector_store_create_params import VectorStoreCreateParams as VectorStoreCreateParams
     from .vector_store_deleted import VectorStoreDeleted as VectorStoreDeleted
+    from .vector_store_list_params import VectorStoreListParams as VectorStoreListParams
+    from .vector_store_search_params import VectorStoreSearchParams as VectorStoreSearchParams
     from .vector_store_search_response import VectorStoreSearchResponse as VectorStoreSearchResponse
+    from .vector_store_update_params import VectorStoreUpdateParams as VectorStoreUpdateParams
     from .video import Video as Video
+    from .video_create_character_params import VideoCreateCharacterParams as VideoCreateCharacterParams
     from .video_create_character_response import VideoCreateCharacterResponse as VideoCreateCharacterResponse
     from .video_create_error import VideoCreateError as VideoCreateError
+    from .video_create_params import VideoCreateParams as VideoCreateParams
     from .video_delete_response import VideoDeleteResponse as VideoDeleteResponse
+    from .video_download_content_params import VideoDownloadContentParams as VideoDownloadContentParams
+    from .video_edit_params import VideoEditParams as VideoEditParams
+    from .video_extend_params import VideoExtendParams as VideoExtendParams
     from .video_get_character_response import VideoGetCharacterResponse as VideoGetCharacterResponse
+    from .video_list_params import VideoListParams as VideoListParams
     from .video_model import VideoModel as VideoModel
+    from .video_remix_params import VideoRemixParams as VideoRemixParams
     from .video_seconds import VideoSeconds as VideoSeconds
     from .video_size import VideoSize as VideoSize
 
@@ -109,47 +152,63 @@ _WHERE: dict[str, str] = {
     "AudioResponseFormat": ".audio_response_format",
     "AutoFileChunkingStrategyParam": ".auto_file_chunking_strategy_param",
     "Batch": ".batch",
+    "BatchCreateParams": ".batch_create_params",
     "BatchError": ".batch_error",
+    "BatchListParams": ".batch_list_params",
     "BatchRequestCounts": ".batch_request_counts",
     "BatchUsage": ".batch_usage",
     "ChatModel": ".shared.chat_model",
     "ComparisonFilter": ".shared.comparison_filter",
     "Completion": ".completion",
     "CompletionChoice": ".completion_choice",
+    "CompletionCreateParams": ".completion_create_params",
     "CompletionUsage": ".completion_usage",
     "CompoundFilter": ".shared.compound_filter",
+    "ContainerCreateParams": ".container_create_params",
     "ContainerCreateResponse": ".container_create_response",
+    "ContainerListParams": ".container_list_params",
     "ContainerListResponse": ".container_list_response",
     "ContainerRetrieveResponse": ".container_retrieve_response",
     "ContentProvenanceCheck": ".content_provenance_check",
+    "ContentProvenanceCheckCreateParams": ".content_provenance_check_create_params",
     "CreateEmbeddingResponse": ".create_embedding_response",
     "CustomToolInputFormat": ".shared.custom_tool_input_format",
+    "Data": ".data",
     "DeletedSkill": ".deleted_skill",
     "Embedding": ".embedding",
+    "EmbeddingCreateParams": ".embedding_create_params",
     "EmbeddingModel": ".embedding_model",
     "ErrorObject": ".shared.error_object",
+    "EvalCreateParams": ".eval_create_params",
     "EvalCreateResponse": ".eval_create_response",
     "EvalCustomDataSourceConfig": ".eval_custom_data_source_config",
     "EvalDeleteResponse": ".eval_delete_response",
+    "EvalListParams": ".eval_list_params",
     "EvalListResponse": ".eval_list_response",
     "EvalRetrieveResponse": ".eval_retrieve_response",
     "EvalStoredCompletionsDataSourceConfig": ".eval_stored_completions_data_source_config",
+    "EvalUpdateParams": ".eval_update_params",
     "EvalUpdateResponse": ".eval_update_response",
     "FileChunkingStrategy": ".file_chunking_strategy",
     "FileChunkingStrategyParam": ".file_chunking_strategy_param",
     "FileContent": ".file_content",
+    "FileCreateParams": ".file_create_params",
     "FileDeleted": ".file_deleted",
+    "FileListParams": ".file_list_params",
     "FileObject": ".file_object",
     "FilePurpose": ".file_purpose",
     "FunctionDefinition": ".shared.function_definition",
     "FunctionParameters": ".shared.function_parameters",
     "Image": ".image",
+    "ImageCreateVariationParams": ".image_create_variation_params",
     "ImageEditCompletedEvent": ".image_edit_completed_event",
+    "ImageEditParams": ".image_edit_params",
     "ImageEditPartialImageEvent": ".image_edit_partial_image_event",
     "ImageEditStreamEvent": ".image_edit_stream_event",
     "ImageGenCompletedEvent": ".image_gen_completed_event",
     "ImageGenPartialImageEvent": ".image_gen_partial_image_event",
     "ImageGenStreamEvent": ".image_gen_stream_event",
+    "ImageGenerateParams": ".image_generate_params",
     "ImageInputReferenceParam": ".image_input_reference_param",
     "ImageModel": ".image_model",
     "ImagesResponse": ".images_response",
@@ -157,11 +216,15 @@ _WHERE: dict[str, str] = {
     "Model": ".model",
     "ModelDeleted": ".model_deleted",
     "Moderation": ".moderation",
+    "ModerationCreateParams": ".moderation_create_params",
     "ModerationCreateResponse": ".moderation_create_response",
     "ModerationImageURLInput": ".moderation_image_url_input",
+    "ModerationImageURLInputParam": ".moderation_image_url_input_param",
     "ModerationModel": ".moderation_model",
     "ModerationMultiModalInput": ".moderation_multi_modal_input",
+    "ModerationMultiModalInputParam": ".moderation_multi_modal_input_param",
     "ModerationTextInput": ".moderation_text_input",
+    "ModerationTextInputParam": ".moderation_text_input_param",
     "OAuthErrorCode": ".shared.o_auth_error_code",
     "OtherFileChunkingStrategyObject": ".other_file_chunking_strategy_object",
     "Reasoning": ".shared.reasoning",
@@ -173,20 +236,37 @@ _WHERE: dict[str, str] = {
     "ResponseFormatTextPython": ".shared.response_format_text_python",
     "ResponsesModel": ".shared.responses_model",
     "Skill": ".skill",
+    "SkillCreateParams": ".skill_create_params",
     "SkillList": ".skill_list",
+    "SkillListParams": ".skill_list_params",
+    "SkillUpdateParams": ".skill_update_params",
     "StaticFileChunkingStrategy": ".static_file_chunking_strategy",
     "StaticFileChunkingStrategyObject": ".static_file_chunking_strategy_object",
     "StaticFileChunkingStrategyObjectParam": ".static_file_chunking_strategy_object_param",
+    "StaticFileChunkingStrategyParam": ".static_file_chunking_strategy_param",
     "Upload": ".upload",
+    "UploadCompleteParams": ".upload_complete_params",
+    "UploadCreateParams": ".upload_create_params",
     "VectorStore": ".vector_store",
+    "VectorStoreCreateParams": ".vector_store_create_params",
     "VectorStoreDeleted": ".vector_store_deleted",
+    "VectorStoreListParams": ".vector_store_list_params",
+    "VectorStoreSearchParams": ".vector_store_search_params",
     "VectorStoreSearchResponse": ".vector_store_search_response",
+    "VectorStoreUpdateParams": ".vector_store_update_params",
     "Video": ".video",
+    "VideoCreateCharacterParams": ".video_create_character_params",
     "VideoCreateCharacterResponse": ".video_create_character_response",
     "VideoCreateError": ".video_create_error",
+    "VideoCreateParams": ".video_create_params",
     "VideoDeleteResponse": ".video_delete_response",
+    "VideoDownloadContentParams": ".video_download_content_params",
+    "VideoEditParams": ".video_edit_params",
+    "VideoExtendParams": ".video_extend_params",
     "VideoGetCharacterResponse": ".video_get_character_response",
+    "VideoListParams": ".video_list_params",
     "VideoModel": ".video_model",
+    "VideoRemixParams": ".video_remix_params",
     "VideoSeconds": ".video_seconds",
     "VideoSize": ".video_size",
 }
@@ -197,47 +277,63 @@ __all__ = [
     "AudioResponseFormat",
     "AutoFileChunkingStrategyParam",
     "Batch",
+    "BatchCreateParams",
     "BatchError",
+    "BatchListParams",
     "BatchRequestCounts",
     "BatchUsage",
     "ChatModel",
     "ComparisonFilter",
     "Completion",
     "CompletionChoice",
+    "CompletionCreateParams",
     "CompletionUsage",
     "CompoundFilter",
+    "ContainerCreateParams",
     "ContainerCreateResponse",
+    "ContainerListParams",
     "ContainerListResponse",
     "ContainerRetrieveResponse",
     "ContentProvenanceCheck",
+    "ContentProvenanceCheckCreateParams",
     "CreateEmbeddingResponse",
     "CustomToolInputFormat",
+    "Data",
     "DeletedSkill",
     "Embedding",
+    "EmbeddingCreateParams",
     "EmbeddingModel",
     "ErrorObject",
+    "EvalCreateParams",
     "EvalCreateResponse",
     "EvalCustomDataSourceConfig",
     "EvalDeleteResponse",
+    "EvalListParams",
     "EvalListResponse",
     "EvalRetrieveResponse",
     "EvalStoredCompletionsDataSourceConfig",
+    "EvalUpdateParams",
     "EvalUpdateResponse",
     "FileChunkingStrategy",
     "FileChunkingStrategyParam",
     "FileContent",
+    "FileCreateParams",
     "FileDeleted",
+    "FileListParams",
     "FileObject",
     "FilePurpose",
     "FunctionDefinition",
     "FunctionParameters",
     "Image",
+    "ImageCreateVariationParams",
     "ImageEditCompletedEvent",
+    "ImageEditParams",
     "ImageEditPartialImageEvent",
     "ImageEditStreamEvent",
     "ImageGenCompletedEvent",
     "ImageGenPartialImageEvent",
     "ImageGenStreamEvent",
+    "ImageGenerateParams",
     "ImageInputReferenceParam",
     "ImageModel",
     "ImagesResponse",
@@ -245,11 +341,15 @@ __all__ = [
     "Model",
     "ModelDeleted",
     "Moderation",
+    "ModerationCreateParams",
     "ModerationCreateResponse",
     "ModerationImageURLInput",
+    "ModerationImageURLInputParam",
     "ModerationModel",
     "ModerationMultiModalInput",
+    "ModerationMultiModalInputParam",
     "ModerationTextInput",
+    "ModerationTextInputParam",
     "OAuthErrorCode",
     "OtherFileChunkingStrategyObject",
     "Reasoning",
@@ -261,29 +361,47 @@ __all__ = [
     "ResponseFormatTextPython",
     "ResponsesModel",
     "Skill",
+    "SkillCreateParams",
     "SkillList",
+    "SkillListParams",
+    "SkillUpdateParams",
     "StaticFileChunkingStrategy",
     "StaticFileChunkingStrategyObject",
     "StaticFileChunkingStrategyObjectParam",
+    "StaticFileChunkingStrategyParam",
     "Upload",
+    "UploadCompleteParams",
+    "UploadCreateParams",
     "VectorStore",
+    "VectorStoreCreateParams",
     "VectorStoreDeleted",
+    "VectorStoreListParams",
+    "VectorStoreSearchParams",
     "VectorStoreSearchResponse",
+    "VectorStoreUpdateParams",
     "Video",
+    "VideoCreateCharacterParams",
     "VideoCreateCharacterResponse",
     "VideoCreateError",
+    "VideoCreateParams",
     "VideoDeleteResponse",
+    "VideoDownloadContentParams",
+    "VideoEditParams",
+    "VideoExtendParams",
     "VideoGetCharacterResponse",
+    "VideoListParams",
     "VideoModel",
+    "VideoRemixParams",
     "VideoSeconds",
     "VideoSize",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

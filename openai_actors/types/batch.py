@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from .batch_error import BatchError
-from .batch_request_counts import BatchRequestCounts
-from .batch_usage import BatchUsage
-from .shared.metadata import Metadata
 
 __all__ = ["Batch", "Errors"]
 
@@ -63,3 +59,9 @@ class Batch(BaseModel):
     usage: BatchUsage | None = None
     """Represents token usage details including input tokens, output tokens, a breakdown of output tokens, and the total tokens used. Only populated on batches created after September 7, 2025."""
     metadata: Metadata | None = None
+
+
+from .batch_error import BatchError
+from .batch_request_counts import BatchRequestCounts
+from .batch_usage import BatchUsage
+from .shared.metadata import Metadata

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from ._spec_params.batch_file_expiration_after import BatchFileExpirationAfterParam
-from .shared_params.metadata import Metadata
+__all__ = ["BatchCreateParams", "OutputExpiresAfter"]
 
-__all__ = ["BatchCreateParams"]
+
+class OutputExpiresAfter(TypedDict, total=False):
+    """The expiration policy for the output and/or error file that are generated for a batch."""
+
+    anchor: Required[Literal["created_at"]]
+    """Anchor timestamp after which the expiration policy applies. Supported anchors: `created_at`. Note that the anchor is the file creation time, not the time the batch is created."""
+    seconds: Required[int]
+    """The number of seconds after the anchor time that the file will expire. Must be between 3600 (1 hour) and 2592000 (30 days)."""
 
 
 class BatchCreateParams(TypedDict, total=False):
@@ -29,5 +35,8 @@ class BatchCreateParams(TypedDict, total=False):
     completion_window: Required[Literal["24h"]]
     """The time frame within which the batch should be processed. Currently only `24h` is supported."""
     metadata: Metadata
-    output_expires_after: BatchFileExpirationAfterParam
+    output_expires_after: OutputExpiresAfter
     """The expiration policy for the output and/or error file that are generated for a batch."""
+
+
+from .shared_params.metadata import Metadata

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from .completion_choice import CompletionChoice
-from .completion_usage import CompletionUsage
 
 __all__ = ["Completion"]
 
@@ -28,3 +26,7 @@ class Completion(BaseModel):
     """The object type, which is always "text_completion" """
     usage: CompletionUsage | None = None
     """Usage statistics for the completion request."""
+
+
+from .completion_choice import CompletionChoice
+from .completion_usage import CompletionUsage

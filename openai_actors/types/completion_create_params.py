@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from ._spec.stop_configuration import StopConfiguration
-from .chat.chat_completion_stream_options_param import ChatCompletionStreamOptionsParam
-
 __all__ = [
     "CompletionCreateParams",
     "CompletionCreateParamsBase",
@@ -62,3 +59,7 @@ class CompletionCreateParamsNonStreaming(CompletionCreateParamsBase, total=False
 
 class CompletionCreateParamsStreaming(CompletionCreateParamsBase, total=False):
     stream: Required[Literal[True]]
+
+
+from ._spec.stop_configuration import StopConfiguration
+from .chat.chat_completion_stream_options_param import ChatCompletionStreamOptionsParam

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from ._spec_params.container_network_policy_allowlist_param import ContainerNetworkPolicyAllowlistParam
-from ._spec_params.container_network_policy_disabled_param import ContainerNetworkPolicyDisabledParam
-from ._spec_params.inline_skill_param import InlineSkillParam
-from ._spec_params.skill_reference_param import SkillReferenceParam
-
-__all__ = ["ContainerCreateParams", "ExpiresAfter"]
+__all__ = [
+    "ContainerCreateParams",
+    "ExpiresAfter",
+    "NetworkPolicyAllowlist",
+    "NetworkPolicyAllowlistDomainSecret",
+    "NetworkPolicyDisabled",
+    "SkillInline",
+    "SkillInlineSource",
+    "SkillSkillReference",
+]
 
 
 class ExpiresAfter(TypedDict, total=False):
@@ -21,6 +25,60 @@ class ExpiresAfter(TypedDict, total=False):
     minutes: Required[int]
 
 
+class SkillSkillReference(TypedDict, total=False):
+    type: Required[Literal["skill_reference"]]
+    """References a skill created with the /v1/skills endpoint."""
+    skill_id: Required[str]
+    """The ID of the referenced skill."""
+    version: str
+    """Optional skill version. Use a positive integer or 'latest'. Omit for default."""
+
+
+class SkillInlineSource(TypedDict, total=False):
+    """Inline skill payload"""
+
+    type: Required[Literal["base64"]]
+    """The type of the inline skill source. Must be `base64`."""
+    media_type: Required[Literal["application/zip"]]
+    """The media type of the inline skill payload. Must be `application/zip`."""
+    data: Required[str]
+    """Base64-encoded skill zip bundle."""
+
+
+class SkillInline(TypedDict, total=False):
+    type: Required[Literal["inline"]]
+    """Defines an inline skill for this request."""
+    name: Required[str]
+    """The name of the skill."""
+    description: Required[str]
+    """The description of the skill."""
+    source: Required[SkillInlineSource]
+    """Inline skill payload"""
+
+
+class NetworkPolicyDisabled(TypedDict, total=False):
+    type: Required[Literal["disabled"]]
+    """Disable outbound network access. Always `disabled`."""
+
+
+class NetworkPolicyAllowlistDomainSecret(TypedDict, total=False):
+    domain: Required[str]
+    """The domain associated with the secret."""
+    name: Required[str]
+    """The name of the secret to inject for the domain."""
+    value: Required[str]
+    """The secret value to inject for the domain."""
+
+
+class NetworkPolicyAllowlist(TypedDict, total=False):
+    type: Required[Literal["allowlist"]]
+    """Allow outbound network access only to specified domains. Always `allowlist`."""
+    allowed_domains: Required[Sequence[str]]
+    """A list of allowed domains when type is `allowlist`."""
+    domain_secrets: Iterable[NetworkPolicyAllowlistDomainSecret]
+    """Optional domain-scoped secrets for allowlisted domains."""
+
+
 class ContainerCreateParams(TypedDict, total=False):
     name: Required[str]
     """Name of the container to create."""
@@ -28,9 +86,9 @@ class ContainerCreateParams(TypedDict, total=False):
     """IDs of files to copy to the container."""
     expires_after: ExpiresAfter
     """Container expiration time in seconds relative to the 'anchor' time."""
-    skills: Iterable[SkillReferenceParam | InlineSkillParam]
+    skills: Iterable[SkillSkillReference | SkillInline]
     """An optional list of skills referenced by id or inline data."""
     memory_limit: Literal["1g", "4g", "16g", "64g"]
     """Optional memory limit for the container. Defaults to "1g"."""
-    network_policy: ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam
+    network_policy: NetworkPolicyDisabled | NetworkPolicyAllowlist
     """Network access policy for the container."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .container_create_response import ContainerCreateResponse
-
 __all__ = ["ContainerRetrieveResponse"]
 
+
+from .container_create_response import ContainerCreateResponse
 
 ContainerRetrieveResponse: TypeAlias = ContainerCreateResponse

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from .embedding import Embedding
 
 __all__ = ["CreateEmbeddingResponse", "Usage"]
 
@@ -28,3 +27,6 @@ class CreateEmbeddingResponse(BaseModel):
     """The object type, which is always "list"."""
     usage: Usage
     """The usage information for the request."""
+
+
+from .embedding import Embedding

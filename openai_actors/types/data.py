@@ -2,23 +2,91 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from ._spec.client_tool_call_item import ClientToolCallItem
-from ._spec.task_group_item import TaskGroupItem
-from ._spec.task_item import TaskItem
+from .._models import BaseModel
+
+__all__ = ["ChatkitClientToolCall", "ChatkitTask", "ChatkitTaskGroup", "ChatkitTaskGroupTask", "Data"]
+
+
+class ChatkitClientToolCall(BaseModel):
+    """Record of a client side tool invocation initiated by the assistant."""
+
+    id: str
+    """Identifier of the thread item."""
+    object: Literal["chatkit.thread_item"]
+    """Type discriminator that is always `chatkit.thread_item`."""
+    created_at: int
+    """Unix timestamp (in seconds) for when the item was created."""
+    thread_id: str
+    """Identifier of the parent thread."""
+    type: Literal["chatkit.client_tool_call"]
+    """Type discriminator that is always `chatkit.client_tool_call`."""
+    status: Literal["in_progress", "completed"]
+    """Execution status for the tool call."""
+    call_id: str
+    """Identifier for the client tool call."""
+    name: str
+    """Tool name that was invoked."""
+    arguments: str
+    """JSON-encoded arguments that were sent to the tool."""
+    output: str | None = None
+
+
+class ChatkitTask(BaseModel):
+    """Task emitted by the workflow to show progress and status updates."""
+
+    id: str
+    """Identifier of the thread item."""
+    object: Literal["chatkit.thread_item"]
+    """Type discriminator that is always `chatkit.thread_item`."""
+    created_at: int
+    """Unix timestamp (in seconds) for when the item was created."""
+    thread_id: str
+    """Identifier of the parent thread."""
+    type: Literal["chatkit.task"]
+    """Type discriminator that is always `chatkit.task`."""
+    task_type: Literal["custom", "thought"]
+    """Subtype for the task."""
+    heading: str | None = None
+    summary: str | None = None
+
+
+class ChatkitTaskGroupTask(BaseModel):
+    """Task entry that appears within a TaskGroup."""
+
+    type: Literal["custom", "thought"]
+    """Subtype for the grouped task."""
+    heading: str | None = None
+    summary: str | None = None
+
+
+class ChatkitTaskGroup(BaseModel):
+    """Collection of workflow tasks grouped together in the thread."""
+
+    id: str
+    """Identifier of the thread item."""
+    object: Literal["chatkit.thread_item"]
+    """Type discriminator that is always `chatkit.thread_item`."""
+    created_at: int
+    """Unix timestamp (in seconds) for when the item was created."""
+    thread_id: str
+    """Identifier of the parent thread."""
+    type: Literal["chatkit.task_group"]
+    """Type discriminator that is always `chatkit.task_group`."""
+    tasks: list[ChatkitTaskGroupTask]
+    """Tasks included in the group."""
+
+
 from .beta.chatkit.chat_kit_thread_assistant_message_item import ChatKitThreadAssistantMessageItem
 from .beta.chatkit.chat_kit_thread_user_message_item import ChatKitThreadUserMessageItem
 from .beta.chatkit.chat_kit_widget_item import ChatKitWidgetItem
-
-__all__ = ["Data"]
-
 
 Data: TypeAlias = (
     ChatKitThreadUserMessageItem
     | ChatKitThreadAssistantMessageItem
     | ChatKitWidgetItem
-    | ClientToolCallItem
-    | TaskItem
-    | TaskGroupItem
+    | ChatkitClientToolCall
+    | ChatkitTask
+    | ChatkitTaskGroup
 )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .embedding_model import EmbeddingModel
-
 __all__ = ["EmbeddingCreateParams"]
 
 
@@ -21,3 +19,6 @@ class EmbeddingCreateParams(TypedDict, total=False):
     """The number of dimensions the resulting output embeddings should have. Only supported in `text-embedding-3` and later models."""
     user: str
     """A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids)."""
+
+
+from .embedding_model import EmbeddingModel

@@ -2,22 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Required, TypedDict
+from collections.abc import Iterable, Sequence
+from typing import Literal, Required, TypedDict
 
-from ._spec_params.create_eval_custom_data_source_config import CreateEvalCustomDataSourceConfigParam
-from ._spec_params.create_eval_label_model_grader import CreateEvalLabelModelGraderParam
-from ._spec_params.create_eval_logs_data_source_config import CreateEvalLogsDataSourceConfigParam
-from ._spec_params.create_eval_stored_completions_data_source_config import (
-    CreateEvalStoredCompletionsDataSourceConfigParam,
-)
-from ._spec_params.eval_grader_python import EvalGraderPythonParam
-from ._spec_params.eval_grader_score_model import EvalGraderScoreModelParam
-from ._spec_params.eval_grader_string_check import EvalGraderStringCheckParam
-from ._spec_params.eval_grader_text_similarity import EvalGraderTextSimilarityParam
-from .shared_params.metadata import Metadata
+__all__ = [
+    "DataSourceConfigCustom",
+    "DataSourceConfigLogs",
+    "DataSourceConfigStoredCompletions",
+    "EvalCreateParams",
+    "TestingCriteriaLabelModel",
+]
 
-__all__ = ["EvalCreateParams"]
+
+class DataSourceConfigCustom(TypedDict, total=False):
+    """A CustomDataSourceConfig object that defines the schema for the data source used for the evaluation runs. This schema is used to define the shape of the data that will be: - Used to define your testing criteria and - What data is required when creating a run"""
+
+    type: Required[Literal["custom"]]
+    """The type of data source. Always `custom`."""
+    item_schema: Required[dict[str, object]]
+    """The json schema for each row in the data source."""
+    include_sample_schema: bool
+    """Whether the eval should expect you to populate the sample namespace (ie, by generating responses off of your data source)"""
+
+
+class DataSourceConfigLogs(TypedDict, total=False):
+    """A data source config which specifies the metadata property of your logs query. This is usually metadata like `usecase=chatbot` or `prompt-version=v2`, etc."""
+
+    type: Required[Literal["logs"]]
+    """The type of data source. Always `logs`."""
+    metadata: dict[str, object]
+    """Metadata filters for the logs data source."""
+
+
+class DataSourceConfigStoredCompletions(TypedDict, total=False):
+    """Deprecated in favor of LogsDataSourceConfig."""
+
+    type: Required[Literal["stored_completions"]]
+    """The type of data source. Always `stored_completions`."""
+    metadata: dict[str, object]
+    """Metadata filters for the stored completions data source."""
+
+
+class TestingCriteriaLabelModel(TypedDict, total=False):
+    """A LabelModelGrader object which uses a model to assign labels to each item in the evaluation."""
+
+    type: Required[Literal["label_model"]]
+    """The object type, which is always `label_model`."""
+    name: Required[str]
+    """The name of the grader."""
+    model: Required[str]
+    """The model to use for the evaluation. Must support structured outputs."""
+    input: Required[Iterable[CreateEvalItemParam]]
+    """A list of chat messages forming the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}."""
+    labels: Required[Sequence[str]]
+    """The labels to classify to each item in the evaluation."""
+    passing_labels: Required[Sequence[str]]
+    """The labels that indicate a passing result. Must be a subset of labels."""
 
 
 class EvalCreateParams(TypedDict, total=False):
@@ -25,14 +65,12 @@ class EvalCreateParams(TypedDict, total=False):
     """The name of the evaluation."""
     metadata: Metadata
     data_source_config: Required[
-        CreateEvalCustomDataSourceConfigParam
-        | CreateEvalLogsDataSourceConfigParam
-        | CreateEvalStoredCompletionsDataSourceConfigParam
+        DataSourceConfigCustom | DataSourceConfigLogs | DataSourceConfigStoredCompletions
     ]
     """The configuration for the data source used for the evaluation runs. Dictates the schema of the data used in the evaluation."""
     testing_criteria: Required[
         Iterable[
-            CreateEvalLabelModelGraderParam
+            TestingCriteriaLabelModel
             | EvalGraderStringCheckParam
             | EvalGraderTextSimilarityParam
             | EvalGraderPythonParam
@@ -40,3 +78,11 @@ class EvalCreateParams(TypedDict, total=False):
         ]
     ]
     """A list of graders for all eval runs in this group. Graders can reference variables in the data source using double curly braces notation, like `{{item.variable_name}}`. To reference the model's output, use the `sample` namespace (ie, `{{sample.output_text}}`)."""
+
+
+from ._spec_params.create_eval_item import CreateEvalItemParam
+from ._spec_params.eval_grader_python import EvalGraderPythonParam
+from ._spec_params.eval_grader_score_model import EvalGraderScoreModelParam
+from ._spec_params.eval_grader_string_check import EvalGraderStringCheckParam
+from ._spec_params.eval_grader_text_similarity import EvalGraderTextSimilarityParam
+from .shared_params.metadata import Metadata

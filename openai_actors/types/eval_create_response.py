@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from ._spec.eval_grader_label_model import EvalGraderLabelModel
-from ._spec.eval_grader_python import EvalGraderPython
-from ._spec.eval_grader_score_model import EvalGraderScoreModel
-from ._spec.eval_grader_string_check import EvalGraderStringCheck
-from ._spec.eval_grader_text_similarity import EvalGraderTextSimilarity
-from ._spec.eval_logs_data_source_config import EvalLogsDataSourceConfig
-from .eval_custom_data_source_config import EvalCustomDataSourceConfig
-from .eval_stored_completions_data_source_config import EvalStoredCompletionsDataSourceConfig
-from .shared.metadata import Metadata
+from ._alias import Alias
 
-__all__ = ["EvalCreateResponse"]
+__all__ = ["DataSourceConfigLogs", "EvalCreateResponse"]
+
+
+class DataSourceConfigLogs(BaseModel):
+    """A LogsDataSourceConfig which specifies the metadata property of your logs query. This is usually metadata like `usecase=chatbot` or `prompt-version=v2`, etc. The schema returned by this data source config is used to defined what variables are available in your evals. `item` and `sample` are both defined when using this data source config."""
+
+    type: Literal["logs"]
+    """The type of data source. Always `logs`."""
+    metadata: Metadata | None = None
+    schema: dict[str, object]
+    """The json schema for the run data source items. Learn how to build JSON schemas [here](https://json-schema.org/)."""
+    schema_ = Alias["dict[str, object]"]("schema", required=True)
 
 
 class EvalCreateResponse(BaseModel):
@@ -28,7 +31,7 @@ class EvalCreateResponse(BaseModel):
     name: str
     """The name of the evaluation."""
     data_source_config: (
-        EvalCustomDataSourceConfig | EvalLogsDataSourceConfig | EvalStoredCompletionsDataSourceConfig
+        EvalCustomDataSourceConfig | DataSourceConfigLogs | EvalStoredCompletionsDataSourceConfig
     )
     """Configuration of data sources used in runs of the evaluation."""
     testing_criteria: list[
@@ -42,3 +45,13 @@ class EvalCreateResponse(BaseModel):
     created_at: int
     """The Unix timestamp (in seconds) for when the eval was created."""
     metadata: Metadata
+
+
+from ._spec.eval_grader_label_model import EvalGraderLabelModel
+from ._spec.eval_grader_python import EvalGraderPython
+from ._spec.eval_grader_score_model import EvalGraderScoreModel
+from ._spec.eval_grader_string_check import EvalGraderStringCheck
+from ._spec.eval_grader_text_similarity import EvalGraderTextSimilarity
+from .eval_custom_data_source_config import EvalCustomDataSourceConfig
+from .eval_stored_completions_data_source_config import EvalStoredCompletionsDataSourceConfig
+from .shared.metadata import Metadata

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
+from ._alias import Alias
 
 __all__ = ["EvalCustomDataSourceConfig"]
 
@@ -16,3 +17,4 @@ class EvalCustomDataSourceConfig(BaseModel):
     """The type of data source. Always `custom`."""
     schema: dict[str, object]
     """The json schema for the run data source items. Learn how to build JSON schemas [here](https://json-schema.org/)."""
+    schema_ = Alias["dict[str, object]"]("schema", required=True)

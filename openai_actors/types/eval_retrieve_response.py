@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .eval_create_response import EvalCreateResponse
-
 __all__ = ["EvalRetrieveResponse"]
 
+
+from .eval_create_response import EvalCreateResponse
 
 EvalRetrieveResponse: TypeAlias = EvalCreateResponse

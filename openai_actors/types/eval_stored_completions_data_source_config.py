@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from .shared.metadata import Metadata
+from ._alias import Alias
 
 __all__ = ["EvalStoredCompletionsDataSourceConfig"]
 
@@ -18,3 +18,7 @@ class EvalStoredCompletionsDataSourceConfig(BaseModel):
     metadata: Metadata | None = None
     schema: dict[str, object]
     """The json schema for the run data source items. Learn how to build JSON schemas [here](https://json-schema.org/)."""
+    schema_ = Alias["dict[str, object]"]("schema", required=True)
+
+
+from .shared.metadata import Metadata

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .shared_params.metadata import Metadata
-
 __all__ = ["EvalUpdateParams"]
 
 
@@ -13,3 +11,6 @@ class EvalUpdateParams(TypedDict, total=False):
     name: str
     """Rename the evaluation."""
     metadata: Metadata
+
+
+from .shared_params.metadata import Metadata

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .eval_create_response import EvalCreateResponse
-
 __all__ = ["EvalUpdateResponse"]
 
+
+from .eval_create_response import EvalCreateResponse
 
 EvalUpdateResponse: TypeAlias = EvalCreateResponse

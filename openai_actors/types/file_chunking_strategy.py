@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .other_file_chunking_strategy_object import OtherFileChunkingStrategyObject
-from .static_file_chunking_strategy_object import StaticFileChunkingStrategyObject
-
 __all__ = ["FileChunkingStrategy"]
 
+
+from .other_file_chunking_strategy_object import OtherFileChunkingStrategyObject
+from .static_file_chunking_strategy_object import StaticFileChunkingStrategyObject
 
 FileChunkingStrategy: TypeAlias = StaticFileChunkingStrategyObject | OtherFileChunkingStrategyObject
 """The strategy used to chunk the file."""

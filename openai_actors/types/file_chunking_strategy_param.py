@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam
-from .static_file_chunking_strategy_object_param import StaticFileChunkingStrategyObjectParam
-
 __all__ = ["FileChunkingStrategyParam"]
 
+
+from .auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam
+from .static_file_chunking_strategy_object_param import StaticFileChunkingStrategyObjectParam
 
 FileChunkingStrategyParam: TypeAlias = AutoFileChunkingStrategyParam | StaticFileChunkingStrategyObjectParam
 """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy."""

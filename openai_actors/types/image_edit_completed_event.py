@@ -5,9 +5,30 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from ._spec.images_usage import ImagesUsage
 
-__all__ = ["ImageEditCompletedEvent"]
+__all__ = ["ImageEditCompletedEvent", "Usage", "UsageInputTokensDetails"]
+
+
+class UsageInputTokensDetails(BaseModel):
+    """The input tokens detailed information for the image generation."""
+
+    text_tokens: int
+    """The number of text tokens in the input prompt."""
+    image_tokens: int
+    """The number of image tokens in the input prompt."""
+
+
+class Usage(BaseModel):
+    """For the GPT image models only, the token usage information for the image generation."""
+
+    total_tokens: int
+    """The total number of tokens (images and text) used for the image generation."""
+    input_tokens: int
+    """The number of tokens (images and text) in the input prompt."""
+    output_tokens: int
+    """The number of image tokens in the output image."""
+    input_tokens_details: UsageInputTokensDetails
+    """The input tokens detailed information for the image generation."""
 
 
 class ImageEditCompletedEvent(BaseModel):
@@ -27,5 +48,5 @@ class ImageEditCompletedEvent(BaseModel):
     """The background setting for the edited image."""
     output_format: Literal["png", "webp", "jpeg"]
     """The output format for the edited image."""
-    usage: ImagesUsage
+    usage: Usage
     """For the GPT image models only, the token usage information for the image generation."""

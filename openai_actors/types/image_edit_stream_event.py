@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .image_edit_completed_event import ImageEditCompletedEvent
-from .image_edit_partial_image_event import ImageEditPartialImageEvent
-
 __all__ = ["ImageEditStreamEvent"]
 
+
+from .image_edit_completed_event import ImageEditCompletedEvent
+from .image_edit_partial_image_event import ImageEditPartialImageEvent
 
 ImageEditStreamEvent: TypeAlias = ImageEditPartialImageEvent | ImageEditCompletedEvent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from ._spec.images_usage import ImagesUsage
 
 __all__ = ["ImageGenCompletedEvent"]
 
@@ -27,5 +26,8 @@ class ImageGenCompletedEvent(BaseModel):
     """The background setting for the generated image."""
     output_format: Literal["png", "webp", "jpeg"]
     """The output format for the generated image."""
-    usage: ImagesUsage
+    usage: Usage
     """For the GPT image models only, the token usage information for the image generation."""
+
+
+from .image_edit_completed_event import Usage

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .image_gen_completed_event import ImageGenCompletedEvent
-from .image_gen_partial_image_event import ImageGenPartialImageEvent
-
 __all__ = ["ImageGenStreamEvent"]
 
+
+from .image_gen_completed_event import ImageGenCompletedEvent
+from .image_gen_partial_image_event import ImageGenPartialImageEvent
 
 ImageGenStreamEvent: TypeAlias = ImageGenPartialImageEvent | ImageGenCompletedEvent

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .image_model import ImageModel
-
 __all__ = [
     "ImageGenerateParams",
     "ImageGenerateParamsBase",
@@ -58,3 +56,6 @@ class ImageGenerateParamsNonStreaming(ImageGenerateParamsBase, total=False):
 
 class ImageGenerateParamsStreaming(ImageGenerateParamsBase, total=False):
     stream: Required[Literal[True]]
+
+
+from .image_model import ImageModel

@@ -15,21 +15,21 @@ class Categories(BaseModel):
 
     hate: bool
     """Content that expresses, incites, or promotes hate based on race, gender, ethnicity, religion, nationality, sexual orientation, disability status, or caste. Hateful content aimed at non-protected groups (e.g., chess players) is harassment."""
-    hate_threatening = Alias[bool]("hate/threatening", required=True)
+    hate_threatening = Alias["bool"]("hate/threatening", required=True)
     harassment: bool
     """Content that expresses, incites, or promotes harassing language towards any target."""
-    harassment_threatening = Alias[bool]("harassment/threatening", required=True)
+    harassment_threatening = Alias["bool"]("harassment/threatening", required=True)
     illicit: bool | None = None
-    illicit_violent = Alias[bool]("illicit/violent", required=False)
-    self_harm = Alias[bool]("self-harm", required=True)
-    self_harm_intent = Alias[bool]("self-harm/intent", required=True)
-    self_harm_instructions = Alias[bool]("self-harm/instructions", required=True)
+    illicit_violent = Alias["bool"]("illicit/violent", required=False)
+    self_harm = Alias["bool"]("self-harm", required=True)
+    self_harm_intent = Alias["bool"]("self-harm/intent", required=True)
+    self_harm_instructions = Alias["bool"]("self-harm/instructions", required=True)
     sexual: bool
     """Content meant to arouse sexual excitement, such as the description of sexual activity, or that promotes sexual services (excluding sex education and wellness)."""
-    sexual_minors = Alias[bool]("sexual/minors", required=True)
+    sexual_minors = Alias["bool"]("sexual/minors", required=True)
     violence: bool
     """Content that depicts death, violence, or physical injury."""
-    violence_graphic = Alias[bool]("violence/graphic", required=True)
+    violence_graphic = Alias["bool"]("violence/graphic", required=True)
 
 
 class CategoryScores(BaseModel):
@@ -37,22 +37,22 @@ class CategoryScores(BaseModel):
 
     hate: float
     """The score for the category 'hate'."""
-    hate_threatening = Alias[float]("hate/threatening", required=True)
+    hate_threatening = Alias["float"]("hate/threatening", required=True)
     harassment: float
     """The score for the category 'harassment'."""
-    harassment_threatening = Alias[float]("harassment/threatening", required=True)
+    harassment_threatening = Alias["float"]("harassment/threatening", required=True)
     illicit: float
     """The score for the category 'illicit'."""
-    illicit_violent = Alias[float]("illicit/violent", required=True)
-    self_harm = Alias[float]("self-harm", required=True)
-    self_harm_intent = Alias[float]("self-harm/intent", required=True)
-    self_harm_instructions = Alias[float]("self-harm/instructions", required=True)
+    illicit_violent = Alias["float"]("illicit/violent", required=True)
+    self_harm = Alias["float"]("self-harm", required=True)
+    self_harm_intent = Alias["float"]("self-harm/intent", required=True)
+    self_harm_instructions = Alias["float"]("self-harm/instructions", required=True)
     sexual: float
     """The score for the category 'sexual'."""
-    sexual_minors = Alias[float]("sexual/minors", required=True)
+    sexual_minors = Alias["float"]("sexual/minors", required=True)
     violence: float
     """The score for the category 'violence'."""
-    violence_graphic = Alias[float]("violence/graphic", required=True)
+    violence_graphic = Alias["float"]("violence/graphic", required=True)
 
 
 class CategoryAppliedInputTypes(BaseModel):
@@ -60,22 +60,22 @@ class CategoryAppliedInputTypes(BaseModel):
 
     hate: list[Literal["text"]]
     """The applied input type(s) for the category 'hate'."""
-    hate_threatening = Alias[list[Literal["text"]]]("hate/threatening", required=True)
+    hate_threatening = Alias["list[Literal['text']]"]("hate/threatening", required=True)
     harassment: list[Literal["text"]]
     """The applied input type(s) for the category 'harassment'."""
-    harassment_threatening = Alias[list[Literal["text"]]]("harassment/threatening", required=True)
+    harassment_threatening = Alias["list[Literal['text']]"]("harassment/threatening", required=True)
     illicit: list[Literal["text"]]
     """The applied input type(s) for the category 'illicit'."""
-    illicit_violent = Alias[list[Literal["text"]]]("illicit/violent", required=True)
-    self_harm = Alias[list[Literal["text", "image"]]]("self-harm", required=True)
-    self_harm_intent = Alias[list[Literal["text", "image"]]]("self-harm/intent", required=True)
-    self_harm_instructions = Alias[list[Literal["text", "image"]]]("self-harm/instructions", required=True)
+    illicit_violent = Alias["list[Literal['text']]"]("illicit/violent", required=True)
+    self_harm = Alias["list[Literal['text', 'image']]"]("self-harm", required=True)
+    self_harm_intent = Alias["list[Literal['text', 'image']]"]("self-harm/intent", required=True)
+    self_harm_instructions = Alias["list[Literal['text', 'image']]"]("self-harm/instructions", required=True)
     sexual: list[Literal["text", "image"]]
     """The applied input type(s) for the category 'sexual'."""
-    sexual_minors = Alias[list[Literal["text"]]]("sexual/minors", required=True)
+    sexual_minors = Alias["list[Literal['text']]"]("sexual/minors", required=True)
     violence: list[Literal["text", "image"]]
     """The applied input type(s) for the category 'violence'."""
-    violence_graphic = Alias[list[Literal["text", "image"]]]("violence/graphic", required=True)
+    violence_graphic = Alias["list[Literal['text', 'image']]"]("violence/graphic", required=True)
 
 
 class Moderation(BaseModel):

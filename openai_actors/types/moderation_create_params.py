@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal, Required, TypedDict
+from typing import Required, TypedDict
 
-from .moderation_model import ModerationModel
-
-__all__ = ["InputImageUrl", "InputImageUrlImageUrl", "InputText", "ModerationCreateParams"]
-
-
-class InputImageUrlImageUrl(TypedDict, total=False):
-    """Contains either an image URL or a data URL for a base64 encoded image."""
-
-    url: Required[str]
-    """Either a URL of the image or the base64 encoded image data."""
-
-
-class InputImageUrl(TypedDict, total=False):
-    """An object describing an image to classify."""
-
-    type: Required[Literal["image_url"]]
-    """Always `image_url`."""
-    image_url: Required[InputImageUrlImageUrl]
-    """Contains either an image URL or a data URL for a base64 encoded image."""
-
-
-class InputText(TypedDict, total=False):
-    """An object describing text to classify."""
-
-    type: Required[Literal["text"]]
-    """Always `text`."""
-    text: Required[str]
-    """A string of text to classify."""
+__all__ = ["ModerationCreateParams"]
 
 
 class ModerationCreateParams(TypedDict, total=False):
-    input: Required[str | Sequence[str] | Iterable[InputImageUrl | InputText]]
+    input: Required[str | Sequence[str] | Iterable[ModerationMultiModalInputParam]]
     """Input (or inputs) to classify. Can be a single string, an array of strings, or an array of multi-modal input objects similar to other models."""
     model: str | ModerationModel
     """The content moderation model you would like to use. Learn more in [the moderation guide](/docs/guides/moderation), and learn about available models [here](/docs/models#moderation)."""
+
+
+from .moderation_model import ModerationModel
+from .moderation_multi_modal_input_param import ModerationMultiModalInputParam

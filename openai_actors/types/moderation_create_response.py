@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .._models import BaseModel
-from .moderation import Moderation
 
 __all__ = ["ModerationCreateResponse"]
 
@@ -17,3 +16,6 @@ class ModerationCreateResponse(BaseModel):
     """The model used to generate the moderation results."""
     results: list[Moderation]
     """A list of moderation objects."""
+
+
+from .moderation import Moderation

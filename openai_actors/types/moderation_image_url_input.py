@@ -6,10 +6,10 @@ from typing import Literal
 
 from .._models import BaseModel
 
-__all__ = ["ImageUrl", "ModerationImageURLInput"]
+__all__ = ["ImageURL", "ModerationImageURLInput"]
 
 
-class ImageUrl(BaseModel):
+class ImageURL(BaseModel):
     """Contains either an image URL or a data URL for a base64 encoded image."""
 
     url: str
@@ -21,5 +21,5 @@ class ModerationImageURLInput(BaseModel):
 
     type: Literal["image_url"]
     """Always `image_url`."""
-    image_url: ImageUrl
+    image_url: ImageURL
     """Contains either an image URL or a data URL for a base64 encoded image."""

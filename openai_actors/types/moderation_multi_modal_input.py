@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .moderation_image_url_input import ModerationImageURLInput
-from .moderation_text_input import ModerationTextInput
-
 __all__ = ["ModerationMultiModalInput"]
 
+
+from .moderation_image_url_input import ModerationImageURLInput
+from .moderation_text_input import ModerationTextInput
 
 ModerationMultiModalInput: TypeAlias = ModerationImageURLInput | ModerationTextInput

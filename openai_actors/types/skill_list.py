@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from .skill import Skill
 
 __all__ = ["SkillList"]
 
@@ -19,3 +18,6 @@ class SkillList(BaseModel):
     last_id: str | None = None
     has_more: bool
     """Whether there are more items available."""
+
+
+from .skill import Skill

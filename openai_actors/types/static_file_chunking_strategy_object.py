@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from .static_file_chunking_strategy import StaticFileChunkingStrategy
 
 __all__ = ["StaticFileChunkingStrategyObject"]
 
@@ -14,3 +13,6 @@ class StaticFileChunkingStrategyObject(BaseModel):
     type: Literal["static"]
     """Always `static`."""
     static: StaticFileChunkingStrategy
+
+
+from .static_file_chunking_strategy import StaticFileChunkingStrategy

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .static_file_chunking_strategy_param import StaticFileChunkingStrategyParam
-
 __all__ = ["StaticFileChunkingStrategyObjectParam"]
 
 
@@ -15,3 +13,6 @@ class StaticFileChunkingStrategyObjectParam(TypedDict, total=False):
     type: Required[Literal["static"]]
     """Always `static`."""
     static: Required[StaticFileChunkingStrategyParam]
+
+
+from .static_file_chunking_strategy_param import StaticFileChunkingStrategyParam

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from ._spec_params.file_expiration_after import FileExpirationAfterParam
-
 __all__ = ["UploadCreateParams"]
 
 
@@ -18,5 +16,8 @@ class UploadCreateParams(TypedDict, total=False):
     """The number of bytes in the file you are uploading."""
     mime_type: Required[str]
     """The MIME type of the file."""
-    expires_after: FileExpirationAfterParam
+    expires_after: ExpiresAfter
     """The expiration policy for a file. By default, files with `purpose=batch` expire after 30 days and all other files are persisted until they are manually deleted."""
+
+
+from .file_create_params import ExpiresAfter

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from ._spec.vector_store_expiration_after import VectorStoreExpirationAfter
-from .shared.metadata import Metadata
 
-__all__ = ["FileCounts", "VectorStore"]
+__all__ = ["ExpiresAfter", "FileCounts", "VectorStore"]
 
 
 class FileCounts(BaseModel):
@@ -22,6 +20,15 @@ class FileCounts(BaseModel):
     """The number of files that were cancelled."""
     total: int
     """The total number of files."""
+
+
+class ExpiresAfter(BaseModel):
+    """The expiration policy for a vector store."""
+
+    anchor: Literal["last_active_at"]
+    """Anchor timestamp after which the expiration policy applies. Supported anchors: `last_active_at`."""
+    days: int
+    """The number of days after the anchor time that the vector store will expire."""
 
 
 class VectorStore(BaseModel):
@@ -40,8 +47,11 @@ class VectorStore(BaseModel):
     file_counts: FileCounts
     status: Literal["expired", "in_progress", "completed"]
     """The status of the vector store, which can be either `expired`, `in_progress`, or `completed`. A status of `completed` indicates that the vector store is ready for use."""
-    expires_after: VectorStoreExpirationAfter | None = None
+    expires_after: ExpiresAfter | None = None
     """The expiration policy for a vector store."""
     expires_at: int | None = None
     last_active_at: int | None = None
     metadata: Metadata
+
+
+from .shared.metadata import Metadata

@@ -5,11 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
-from ._spec_params.vector_store_expiration_after import VectorStoreExpirationAfterParam
-from .auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam
-from .shared_params.metadata import Metadata
-from .static_file_chunking_strategy_object_param import StaticFileChunkingStrategyObjectParam
-
 __all__ = ["VectorStoreCreateParams"]
 
 
@@ -20,8 +15,14 @@ class VectorStoreCreateParams(TypedDict, total=False):
     """The name of the vector store."""
     description: str
     """A description for the vector store. Can be used to describe the vector store's purpose."""
-    expires_after: VectorStoreExpirationAfterParam
+    expires_after: ExpiresAfterParam
     """The expiration policy for a vector store."""
     chunking_strategy: AutoFileChunkingStrategyParam | StaticFileChunkingStrategyObjectParam
     """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy. Only applicable if `file_ids` is non-empty."""
     metadata: Metadata
+
+
+from .auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam
+from .shared_params.metadata import Metadata
+from .static_file_chunking_strategy_object_param import StaticFileChunkingStrategyObjectParam
+from .vector_store_param import ExpiresAfterParam

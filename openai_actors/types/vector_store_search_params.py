@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
-from .shared_params.comparison_filter import ComparisonFilter
-from .shared_params.compound_filter import CompoundFilter
-
 __all__ = ["RankingOptions", "VectorStoreSearchParams"]
 
 
@@ -30,3 +27,7 @@ class VectorStoreSearchParams(TypedDict, total=False):
     """A filter to apply based on file attributes."""
     ranking_options: RankingOptions
     """Ranking options for search."""
+
+
+from .shared_params.comparison_filter import ComparisonFilter
+from .shared_params.compound_filter import CompoundFilter

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from .._models import BaseModel
-from ._spec.vector_store_file_attributes import VectorStoreFileAttributes
-from ._spec.vector_store_search_result_content_object import VectorStoreSearchResultContentObject
+from typing import Literal
 
-__all__ = ["VectorStoreSearchResponse"]
+from .._models import BaseModel
+
+__all__ = ["Content", "VectorStoreSearchResponse"]
+
+
+class Content(BaseModel):
+    type: Literal["text"]
+    """The type of content."""
+    text: str
+    """The text content returned from search."""
 
 
 class VectorStoreSearchResponse(BaseModel):
@@ -17,5 +24,8 @@ class VectorStoreSearchResponse(BaseModel):
     score: float
     """The similarity score for the result."""
     attributes: VectorStoreFileAttributes
-    content: list[VectorStoreSearchResultContentObject]
+    content: list[Content]
     """Content chunks from the file."""
+
+
+from ._spec.vector_store_file_attributes import VectorStoreFileAttributes

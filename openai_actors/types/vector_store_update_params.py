@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .shared_params.metadata import Metadata
-
 __all__ = ["ExpiresAfter", "VectorStoreUpdateParams"]
 
 
@@ -21,3 +19,6 @@ class VectorStoreUpdateParams(TypedDict, total=False):
     """The name of the vector store."""
     expires_after: ExpiresAfter
     metadata: Metadata
+
+
+from .shared_params.metadata import Metadata

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import BaseModel
-from .video_create_error import VideoCreateError
-from .video_model import VideoModel
-from .video_size import VideoSize
 
 __all__ = ["Video"]
 
@@ -36,3 +33,8 @@ class Video(BaseModel):
     """Duration of the generated clip in seconds. For extensions, this is the stitched total duration."""
     remixed_from_video_id: str | None = None
     error: VideoCreateError
+
+
+from .video_create_error import VideoCreateError
+from .video_model import VideoModel
+from .video_size import VideoSize

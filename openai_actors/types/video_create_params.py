@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
-from ._spec_params.image_ref_param2 import ImageRefParam2Param
-from .video_model import VideoModel
-from .video_seconds import VideoSeconds
-from .video_size import VideoSize
 
-__all__ = ["VideoCreateParams"]
+__all__ = ["N", "VideoCreateParams"]
+
+
+class N(TypedDict, total=False):
+    image_url: str
+    """A fully qualified URL or base64-encoded data URL."""
+    file_id: str
 
 
 class VideoCreateParams(TypedDict, total=False):
@@ -18,8 +20,13 @@ class VideoCreateParams(TypedDict, total=False):
     """The video generation model to use (allowed values: sora-2, sora-2-pro). Defaults to `sora-2`."""
     prompt: Required[str]
     """Text prompt that describes the video to generate."""
-    input_reference: FileTypes | ImageRefParam2Param
+    input_reference: FileTypes | N
     seconds: VideoSeconds
     """Clip duration in seconds (allowed values: 4, 8, 12). Defaults to 4 seconds."""
     size: VideoSize
     """Output resolution formatted as width x height (allowed values: 720x1280, 1280x720, 1024x1792, 1792x1024). Defaults to 720x1280."""
+
+
+from .video_model import VideoModel
+from .video_seconds import VideoSeconds
+from .video_size import VideoSize

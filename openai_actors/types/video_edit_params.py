@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
-from ._spec_params.video_reference_input_param import VideoReferenceInputParam
 
-__all__ = ["VideoEditParams"]
+__all__ = ["N", "VideoEditParams"]
+
+
+class N(TypedDict, total=False):
+    """Reference to the completed video."""
+
+    id: Required[str]
+    """The identifier of the completed video."""
 
 
 class VideoEditParams(TypedDict, total=False):
-    video: Required[FileTypes | VideoReferenceInputParam]
+    video: Required[FileTypes | N]
     prompt: Required[str]
     """Text prompt that describes how to edit the source video."""

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
-from ._spec_params.video_reference_input_param import VideoReferenceInputParam
-from .video_seconds import VideoSeconds
 
 __all__ = ["VideoExtendParams"]
 
 
 class VideoExtendParams(TypedDict, total=False):
-    video: Required[VideoReferenceInputParam | FileTypes]
+    video: Required[N | FileTypes]
     prompt: Required[str]
     """Updated text prompt that directs the extension generation."""
     seconds: Required[VideoSeconds]
     """Length of the newly generated extension segment in seconds (allowed values: 4, 8, 12, 16, 20)."""
+
+
+from .video_edit_params import N
+from .video_seconds import VideoSeconds

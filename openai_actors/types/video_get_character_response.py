@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .video_create_character_response import VideoCreateCharacterResponse
-
 __all__ = ["VideoGetCharacterResponse"]
 
+
+from .video_create_character_response import VideoCreateCharacterResponse
 
 VideoGetCharacterResponse: TypeAlias = VideoCreateCharacterResponse

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from ..._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .organization.organization import AsyncOrganization, Organization
+    from .organization.organization import (
+        AsyncOrganization,
+        AsyncOrganizationWithRawResponse,
+        AsyncOrganizationWithStreamingResponse,
+        Organization,
+        OrganizationWithRawResponse,
+        OrganizationWithStreamingResponse,
+    )
 
 __all__ = ["Admin", "AsyncAdmin"]
 
@@ -21,6 +28,14 @@ class Admin(SyncAPIResource):
 
         return Organization(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AdminWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AdminWithStreamingResponse: ...
+
 
 class AsyncAdmin(AsyncAPIResource):
     @cached_property
@@ -28,3 +43,42 @@ class AsyncAdmin(AsyncAPIResource):
         from .organization.organization import AsyncOrganization
 
         return AsyncOrganization(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncAdminWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncAdminWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class AdminWithRawResponse:
+        def __init__(self, resource: Admin) -> None:
+            pass
+
+        @property
+        def organization(self) -> OrganizationWithRawResponse: ...
+
+    class AdminWithStreamingResponse:
+        def __init__(self, resource: Admin) -> None:
+            pass
+
+        @property
+        def organization(self) -> OrganizationWithStreamingResponse: ...
+
+    class AsyncAdminWithRawResponse:
+        def __init__(self, resource: AsyncAdmin) -> None:
+            pass
+
+        @property
+        def organization(self) -> AsyncOrganizationWithRawResponse: ...
+
+    class AsyncAdminWithStreamingResponse:
+        def __init__(self, resource: AsyncAdmin) -> None:
+            pass
+
+        @property
+        def organization(self) -> AsyncOrganizationWithStreamingResponse: ...

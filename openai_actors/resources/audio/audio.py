@@ -9,9 +9,30 @@ from typing import TYPE_CHECKING
 from ..._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .speech import AsyncSpeech, Speech
-    from .transcriptions import AsyncTranscriptions, Transcriptions
-    from .translations import AsyncTranslations, Translations
+    from .speech import (
+        AsyncSpeech,
+        AsyncSpeechWithRawResponse,
+        AsyncSpeechWithStreamingResponse,
+        Speech,
+        SpeechWithRawResponse,
+        SpeechWithStreamingResponse,
+    )
+    from .transcriptions import (
+        AsyncTranscriptions,
+        AsyncTranscriptionsWithRawResponse,
+        AsyncTranscriptionsWithStreamingResponse,
+        Transcriptions,
+        TranscriptionsWithRawResponse,
+        TranscriptionsWithStreamingResponse,
+    )
+    from .translations import (
+        AsyncTranslations,
+        AsyncTranslationsWithRawResponse,
+        AsyncTranslationsWithStreamingResponse,
+        Translations,
+        TranslationsWithRawResponse,
+        TranslationsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncAudio", "Audio"]
 
@@ -35,6 +56,14 @@ class Audio(SyncAPIResource):
 
         return Translations(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AudioWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AudioWithStreamingResponse: ...
+
 
 class AsyncAudio(AsyncAPIResource):
     @cached_property
@@ -54,3 +83,66 @@ class AsyncAudio(AsyncAPIResource):
         from .translations import AsyncTranslations
 
         return AsyncTranslations(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncAudioWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncAudioWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class AudioWithRawResponse:
+        def __init__(self, resource: Audio) -> None:
+            pass
+
+        @property
+        def speech(self) -> SpeechWithRawResponse: ...
+
+        @property
+        def transcriptions(self) -> TranscriptionsWithRawResponse: ...
+
+        @property
+        def translations(self) -> TranslationsWithRawResponse: ...
+
+    class AudioWithStreamingResponse:
+        def __init__(self, resource: Audio) -> None:
+            pass
+
+        @property
+        def speech(self) -> SpeechWithStreamingResponse: ...
+
+        @property
+        def transcriptions(self) -> TranscriptionsWithStreamingResponse: ...
+
+        @property
+        def translations(self) -> TranslationsWithStreamingResponse: ...
+
+    class AsyncAudioWithRawResponse:
+        def __init__(self, resource: AsyncAudio) -> None:
+            pass
+
+        @property
+        def speech(self) -> AsyncSpeechWithRawResponse: ...
+
+        @property
+        def transcriptions(self) -> AsyncTranscriptionsWithRawResponse: ...
+
+        @property
+        def translations(self) -> AsyncTranslationsWithRawResponse: ...
+
+    class AsyncAudioWithStreamingResponse:
+        def __init__(self, resource: AsyncAudio) -> None:
+            pass
+
+        @property
+        def speech(self) -> AsyncSpeechWithStreamingResponse: ...
+
+        @property
+        def transcriptions(self) -> AsyncTranscriptionsWithStreamingResponse: ...
+
+        @property
+        def translations(self) -> AsyncTranslationsWithStreamingResponse: ...

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ..._operations import BINARY, AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
 from ..._response import BinaryContent
 from ...types.audio.speech_create_params import SpeechCreateParams
+
+if TYPE_CHECKING:
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncSpeech", "Speech"]
 
@@ -25,8 +33,43 @@ class Speech(SyncAPIResource):
         """Generates audio from the input text."""
         return self._run(_CREATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> SpeechWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> SpeechWithStreamingResponse: ...
+
 
 class AsyncSpeech(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> BinaryContent:
         """Generates audio from the input text."""
         return await self._run(_CREATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncSpeechWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncSpeechWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class SpeechWithRawResponse:
+        def __init__(self, resource: Speech) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class SpeechWithStreamingResponse:
+        def __init__(self, resource: Speech) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncSpeechWithRawResponse:
+        def __init__(self, resource: AsyncSpeech) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncSpeechWithStreamingResponse:
+        def __init__(self, resource: AsyncSpeech) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

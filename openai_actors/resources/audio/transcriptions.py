@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -16,6 +16,14 @@ from ...types.audio.transcription_create_params import (
 )
 from ...types.audio.transcription_create_response import TranscriptionCreateResponse
 from ...types.audio.transcription_stream_event import TranscriptionStreamEvent
+
+if TYPE_CHECKING:
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncTranscriptions", "Transcriptions"]
 
@@ -58,6 +66,14 @@ class Transcriptions(SyncAPIResource):
         result: TranscriptionCreateResponse | Stream[TranscriptionStreamEvent] = self._run(_CREATE, params)
         return result
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> TranscriptionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> TranscriptionsWithStreamingResponse: ...
+
 
 class AsyncTranscriptions(AsyncAPIResource):
     @overload
@@ -78,3 +94,30 @@ class AsyncTranscriptions(AsyncAPIResource):
             _CREATE, params
         )
         return result
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncTranscriptionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncTranscriptionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class TranscriptionsWithRawResponse:
+        def __init__(self, resource: Transcriptions) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class TranscriptionsWithStreamingResponse:
+        def __init__(self, resource: Transcriptions) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncTranscriptionsWithRawResponse:
+        def __init__(self, resource: AsyncTranscriptions) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncTranscriptionsWithStreamingResponse:
+        def __init__(self, resource: AsyncTranscriptions) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

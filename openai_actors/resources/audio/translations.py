@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
 from ...types.audio.translation_create_params import TranslationCreateParams
 from ...types.audio.translation_create_response import TranslationCreateResponse
+
+if TYPE_CHECKING:
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncTranslations", "Translations"]
 
@@ -34,8 +42,43 @@ class Translations(SyncAPIResource):
         """Translates audio into English."""
         return self._run(_CREATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> TranslationsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> TranslationsWithStreamingResponse: ...
+
 
 class AsyncTranslations(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> TranslationCreateResponse:
         """Translates audio into English."""
         return await self._run(_CREATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncTranslationsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncTranslationsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class TranslationsWithRawResponse:
+        def __init__(self, resource: Translations) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class TranslationsWithStreamingResponse:
+        def __init__(self, resource: Translations) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncTranslationsWithRawResponse:
+        def __init__(self, resource: AsyncTranslations) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncTranslationsWithStreamingResponse:
+        def __init__(self, resource: AsyncTranslations) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

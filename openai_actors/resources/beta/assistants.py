@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -14,6 +14,14 @@ from ...types.beta.assistant_create_params import AssistantCreateParams
 from ...types.beta.assistant_deleted import AssistantDeleted
 from ...types.beta.assistant_list_params import AssistantListParams
 from ...types.beta.assistant_update_params import AssistantUpdateParams
+
+if TYPE_CHECKING:
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["Assistants", "AsyncAssistants"]
 
@@ -102,6 +110,14 @@ class Assistants(SyncAPIResource):
         """Delete an assistant."""
         return self._run(_DELETE, params, {"assistant_id": assistant_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AssistantsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AssistantsWithStreamingResponse: ...
+
 
 class AsyncAssistants(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Assistant:
@@ -124,3 +140,46 @@ class AsyncAssistants(AsyncAPIResource):
     async def delete(self, assistant_id: str, **params: Unpack[_DeleteArgs]) -> AssistantDeleted:
         """Delete an assistant."""
         return await self._run(_DELETE, params, {"assistant_id": assistant_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncAssistantsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncAssistantsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class AssistantsWithRawResponse:
+        def __init__(self, resource: Assistants) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class AssistantsWithStreamingResponse:
+        def __init__(self, resource: Assistants) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncAssistantsWithRawResponse:
+        def __init__(self, resource: AsyncAssistants) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncAssistantsWithStreamingResponse:
+        def __init__(self, resource: AsyncAssistants) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

@@ -9,11 +9,46 @@ from typing import TYPE_CHECKING
 from ..._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .assistants import Assistants, AsyncAssistants
-    from .chatkit.chatkit import AsyncChatkit, Chatkit
-    from .realtime.realtime import AsyncRealtime, Realtime
-    from .responses.responses import AsyncResponses, Responses
-    from .threads.threads import AsyncThreads, Threads
+    from .assistants import (
+        Assistants,
+        AssistantsWithRawResponse,
+        AssistantsWithStreamingResponse,
+        AsyncAssistants,
+        AsyncAssistantsWithRawResponse,
+        AsyncAssistantsWithStreamingResponse,
+    )
+    from .chatkit.chatkit import (
+        AsyncChatkit,
+        AsyncChatkitWithRawResponse,
+        AsyncChatkitWithStreamingResponse,
+        Chatkit,
+        ChatkitWithRawResponse,
+        ChatkitWithStreamingResponse,
+    )
+    from .realtime.realtime import (
+        AsyncRealtime,
+        AsyncRealtimeWithRawResponse,
+        AsyncRealtimeWithStreamingResponse,
+        Realtime,
+        RealtimeWithRawResponse,
+        RealtimeWithStreamingResponse,
+    )
+    from .responses.responses import (
+        AsyncResponses,
+        AsyncResponsesWithRawResponse,
+        AsyncResponsesWithStreamingResponse,
+        Responses,
+        ResponsesWithRawResponse,
+        ResponsesWithStreamingResponse,
+    )
+    from .threads.threads import (
+        AsyncThreads,
+        AsyncThreadsWithRawResponse,
+        AsyncThreadsWithStreamingResponse,
+        Threads,
+        ThreadsWithRawResponse,
+        ThreadsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncBeta", "Beta"]
 
@@ -49,6 +84,14 @@ class Beta(SyncAPIResource):
 
         return Threads(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> BetaWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> BetaWithStreamingResponse: ...
+
 
 class AsyncBeta(AsyncAPIResource):
     @cached_property
@@ -80,3 +123,90 @@ class AsyncBeta(AsyncAPIResource):
         from .threads.threads import AsyncThreads
 
         return AsyncThreads(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncBetaWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncBetaWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class BetaWithRawResponse:
+        def __init__(self, resource: Beta) -> None:
+            pass
+
+        @property
+        def assistants(self) -> AssistantsWithRawResponse: ...
+
+        @property
+        def chatkit(self) -> ChatkitWithRawResponse: ...
+
+        @property
+        def realtime(self) -> RealtimeWithRawResponse: ...
+
+        @property
+        def responses(self) -> ResponsesWithRawResponse: ...
+
+        @property
+        def threads(self) -> ThreadsWithRawResponse: ...
+
+    class BetaWithStreamingResponse:
+        def __init__(self, resource: Beta) -> None:
+            pass
+
+        @property
+        def assistants(self) -> AssistantsWithStreamingResponse: ...
+
+        @property
+        def chatkit(self) -> ChatkitWithStreamingResponse: ...
+
+        @property
+        def realtime(self) -> RealtimeWithStreamingResponse: ...
+
+        @property
+        def responses(self) -> ResponsesWithStreamingResponse: ...
+
+        @property
+        def threads(self) -> ThreadsWithStreamingResponse: ...
+
+    class AsyncBetaWithRawResponse:
+        def __init__(self, resource: AsyncBeta) -> None:
+            pass
+
+        @property
+        def assistants(self) -> AsyncAssistantsWithRawResponse: ...
+
+        @property
+        def chatkit(self) -> AsyncChatkitWithRawResponse: ...
+
+        @property
+        def realtime(self) -> AsyncRealtimeWithRawResponse: ...
+
+        @property
+        def responses(self) -> AsyncResponsesWithRawResponse: ...
+
+        @property
+        def threads(self) -> AsyncThreadsWithRawResponse: ...
+
+    class AsyncBetaWithStreamingResponse:
+        def __init__(self, resource: AsyncBeta) -> None:
+            pass
+
+        @property
+        def assistants(self) -> AsyncAssistantsWithStreamingResponse: ...
+
+        @property
+        def chatkit(self) -> AsyncChatkitWithStreamingResponse: ...
+
+        @property
+        def realtime(self) -> AsyncRealtimeWithStreamingResponse: ...
+
+        @property
+        def responses(self) -> AsyncResponsesWithStreamingResponse: ...
+
+        @property
+        def threads(self) -> AsyncThreadsWithStreamingResponse: ...

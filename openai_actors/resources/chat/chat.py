@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from ..._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .completions.completions import AsyncCompletions, Completions
+    from .completions.completions import (
+        AsyncCompletions,
+        AsyncCompletionsWithRawResponse,
+        AsyncCompletionsWithStreamingResponse,
+        Completions,
+        CompletionsWithRawResponse,
+        CompletionsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncChat", "Chat"]
 
@@ -21,6 +28,14 @@ class Chat(SyncAPIResource):
 
         return Completions(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ChatWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ChatWithStreamingResponse: ...
+
 
 class AsyncChat(AsyncAPIResource):
     @cached_property
@@ -28,3 +43,42 @@ class AsyncChat(AsyncAPIResource):
         from .completions.completions import AsyncCompletions
 
         return AsyncCompletions(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncChatWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncChatWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ChatWithRawResponse:
+        def __init__(self, resource: Chat) -> None:
+            pass
+
+        @property
+        def completions(self) -> CompletionsWithRawResponse: ...
+
+    class ChatWithStreamingResponse:
+        def __init__(self, resource: Chat) -> None:
+            pass
+
+        @property
+        def completions(self) -> CompletionsWithStreamingResponse: ...
+
+    class AsyncChatWithRawResponse:
+        def __init__(self, resource: AsyncChat) -> None:
+            pass
+
+        @property
+        def completions(self) -> AsyncCompletionsWithRawResponse: ...
+
+    class AsyncChatWithStreamingResponse:
+        def __init__(self, resource: AsyncChat) -> None:
+            pass
+
+        @property
+        def completions(self) -> AsyncCompletionsWithStreamingResponse: ...

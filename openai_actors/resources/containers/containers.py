@@ -17,7 +17,20 @@ from ...types.container_list_response import ContainerListResponse
 from ...types.container_retrieve_response import ContainerRetrieveResponse
 
 if TYPE_CHECKING:
-    from .files.files import AsyncFiles, Files
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .files.files import (
+        AsyncFiles,
+        AsyncFilesWithRawResponse,
+        AsyncFilesWithStreamingResponse,
+        Files,
+        FilesWithRawResponse,
+        FilesWithStreamingResponse,
+    )
 
 __all__ = ["AsyncContainers", "Containers"]
 
@@ -96,6 +109,14 @@ class Containers(SyncAPIResource):
 
         return Files(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ContainersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ContainersWithStreamingResponse: ...
+
 
 class AsyncContainers(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> ContainerCreateResponse:
@@ -124,3 +145,54 @@ class AsyncContainers(AsyncAPIResource):
         from .files.files import AsyncFiles
 
         return AsyncFiles(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncContainersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncContainersWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ContainersWithRawResponse:
+        def __init__(self, resource: Containers) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def files(self) -> FilesWithRawResponse: ...
+
+    class ContainersWithStreamingResponse:
+        def __init__(self, resource: Containers) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def files(self) -> FilesWithStreamingResponse: ...
+
+    class AsyncContainersWithRawResponse:
+        def __init__(self, resource: AsyncContainers) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def files(self) -> AsyncFilesWithRawResponse: ...
+
+    class AsyncContainersWithStreamingResponse:
+        def __init__(self, resource: AsyncContainers) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def files(self) -> AsyncFilesWithStreamingResponse: ...

@@ -20,7 +20,20 @@ from ...types.eval_update_params import EvalUpdateParams
 from ...types.eval_update_response import EvalUpdateResponse
 
 if TYPE_CHECKING:
-    from .runs.runs import AsyncRuns, Runs
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .runs.runs import (
+        AsyncRuns,
+        AsyncRunsWithRawResponse,
+        AsyncRunsWithStreamingResponse,
+        Runs,
+        RunsWithRawResponse,
+        RunsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncEvals", "Evals"]
 
@@ -115,6 +128,14 @@ class Evals(SyncAPIResource):
 
         return Runs(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> EvalsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> EvalsWithStreamingResponse: ...
+
 
 class AsyncEvals(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> EvalCreateResponse:
@@ -145,3 +166,58 @@ class AsyncEvals(AsyncAPIResource):
         from .runs.runs import AsyncRuns
 
         return AsyncRuns(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncEvalsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncEvalsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class EvalsWithRawResponse:
+        def __init__(self, resource: Evals) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def runs(self) -> RunsWithRawResponse: ...
+
+    class EvalsWithStreamingResponse:
+        def __init__(self, resource: Evals) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def runs(self) -> RunsWithStreamingResponse: ...
+
+    class AsyncEvalsWithRawResponse:
+        def __init__(self, resource: AsyncEvals) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def runs(self) -> AsyncRunsWithRawResponse: ...
+
+    class AsyncEvalsWithStreamingResponse:
+        def __init__(self, resource: AsyncEvals) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def runs(self) -> AsyncRunsWithStreamingResponse: ...

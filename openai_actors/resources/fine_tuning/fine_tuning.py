@@ -9,9 +9,30 @@ from typing import TYPE_CHECKING
 from ..._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .alpha.alpha import Alpha, AsyncAlpha
-    from .checkpoints.checkpoints import AsyncCheckpoints, Checkpoints
-    from .jobs.jobs import AsyncJobs, Jobs
+    from .alpha.alpha import (
+        Alpha,
+        AlphaWithRawResponse,
+        AlphaWithStreamingResponse,
+        AsyncAlpha,
+        AsyncAlphaWithRawResponse,
+        AsyncAlphaWithStreamingResponse,
+    )
+    from .checkpoints.checkpoints import (
+        AsyncCheckpoints,
+        AsyncCheckpointsWithRawResponse,
+        AsyncCheckpointsWithStreamingResponse,
+        Checkpoints,
+        CheckpointsWithRawResponse,
+        CheckpointsWithStreamingResponse,
+    )
+    from .jobs.jobs import (
+        AsyncJobs,
+        AsyncJobsWithRawResponse,
+        AsyncJobsWithStreamingResponse,
+        Jobs,
+        JobsWithRawResponse,
+        JobsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncFineTuning", "FineTuning"]
 
@@ -35,6 +56,14 @@ class FineTuning(SyncAPIResource):
 
         return Jobs(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> FineTuningWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> FineTuningWithStreamingResponse: ...
+
 
 class AsyncFineTuning(AsyncAPIResource):
     @cached_property
@@ -54,3 +83,66 @@ class AsyncFineTuning(AsyncAPIResource):
         from .jobs.jobs import AsyncJobs
 
         return AsyncJobs(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncFineTuningWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncFineTuningWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class FineTuningWithRawResponse:
+        def __init__(self, resource: FineTuning) -> None:
+            pass
+
+        @property
+        def alpha(self) -> AlphaWithRawResponse: ...
+
+        @property
+        def checkpoints(self) -> CheckpointsWithRawResponse: ...
+
+        @property
+        def jobs(self) -> JobsWithRawResponse: ...
+
+    class FineTuningWithStreamingResponse:
+        def __init__(self, resource: FineTuning) -> None:
+            pass
+
+        @property
+        def alpha(self) -> AlphaWithStreamingResponse: ...
+
+        @property
+        def checkpoints(self) -> CheckpointsWithStreamingResponse: ...
+
+        @property
+        def jobs(self) -> JobsWithStreamingResponse: ...
+
+    class AsyncFineTuningWithRawResponse:
+        def __init__(self, resource: AsyncFineTuning) -> None:
+            pass
+
+        @property
+        def alpha(self) -> AsyncAlphaWithRawResponse: ...
+
+        @property
+        def checkpoints(self) -> AsyncCheckpointsWithRawResponse: ...
+
+        @property
+        def jobs(self) -> AsyncJobsWithRawResponse: ...
+
+    class AsyncFineTuningWithStreamingResponse:
+        def __init__(self, resource: AsyncFineTuning) -> None:
+            pass
+
+        @property
+        def alpha(self) -> AsyncAlphaWithStreamingResponse: ...
+
+        @property
+        def checkpoints(self) -> AsyncCheckpointsWithStreamingResponse: ...
+
+        @property
+        def jobs(self) -> AsyncJobsWithStreamingResponse: ...

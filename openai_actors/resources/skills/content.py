@@ -3,11 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ..._operations import BINARY, AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
 from ..._response import BinaryContent
+
+if TYPE_CHECKING:
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncContent", "Content"]
 
@@ -32,8 +40,43 @@ class Content(SyncAPIResource):
         """Download a skill zip bundle by its ID."""
         return self._run(_RETRIEVE, params, {"skill_id": skill_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ContentWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ContentWithStreamingResponse: ...
+
 
 class AsyncContent(AsyncAPIResource):
     async def retrieve(self, skill_id: str, **params: Unpack[_RetrieveArgs]) -> BinaryContent:
         """Download a skill zip bundle by its ID."""
         return await self._run(_RETRIEVE, params, {"skill_id": skill_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncContentWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncContentWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ContentWithRawResponse:
+        def __init__(self, resource: Content) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+
+    class ContentWithStreamingResponse:
+        def __init__(self, resource: Content) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+
+    class AsyncContentWithRawResponse:
+        def __init__(self, resource: AsyncContent) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+
+    class AsyncContentWithStreamingResponse:
+        def __init__(self, resource: AsyncContent) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)

@@ -17,8 +17,28 @@ from ...types.skill_list_params import SkillListParams
 from ...types.skill_update_params import SkillUpdateParams
 
 if TYPE_CHECKING:
-    from .content import AsyncContent, Content
-    from .versions.versions import AsyncVersions, Versions
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .content import (
+        AsyncContent,
+        AsyncContentWithRawResponse,
+        AsyncContentWithStreamingResponse,
+        Content,
+        ContentWithRawResponse,
+        ContentWithStreamingResponse,
+    )
+    from .versions.versions import (
+        AsyncVersions,
+        AsyncVersionsWithRawResponse,
+        AsyncVersionsWithStreamingResponse,
+        Versions,
+        VersionsWithRawResponse,
+        VersionsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncSkills", "Skills"]
 
@@ -114,6 +134,14 @@ class Skills(SyncAPIResource):
 
         return Versions(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> SkillsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> SkillsWithStreamingResponse: ...
+
 
 class AsyncSkills(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Skill:
@@ -148,3 +176,70 @@ class AsyncSkills(AsyncAPIResource):
         from .versions.versions import AsyncVersions
 
         return AsyncVersions(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncSkillsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncSkillsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class SkillsWithRawResponse:
+        def __init__(self, resource: Skills) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> ContentWithRawResponse: ...
+
+        @property
+        def versions(self) -> VersionsWithRawResponse: ...
+
+    class SkillsWithStreamingResponse:
+        def __init__(self, resource: Skills) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> ContentWithStreamingResponse: ...
+
+        @property
+        def versions(self) -> VersionsWithStreamingResponse: ...
+
+    class AsyncSkillsWithRawResponse:
+        def __init__(self, resource: AsyncSkills) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> AsyncContentWithRawResponse: ...
+
+        @property
+        def versions(self) -> AsyncVersionsWithRawResponse: ...
+
+    class AsyncSkillsWithStreamingResponse:
+        def __init__(self, resource: AsyncSkills) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> AsyncContentWithStreamingResponse: ...
+
+        @property
+        def versions(self) -> AsyncVersionsWithStreamingResponse: ...

@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
 from ...types.uploads.part_create_params import PartCreateParams
 from ...types.uploads.upload_part import UploadPart
+
+if TYPE_CHECKING:
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncParts", "Parts"]
 
@@ -35,8 +43,43 @@ class Parts(SyncAPIResource):
         """Adds a [Part](/docs/api-reference/uploads/part-object) to an [Upload](/docs/api-reference/uploads/object) object. A Part represents a chunk of bytes from the file you are trying to upload."""
         return self._run(_CREATE, params, {"upload_id": upload_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> PartsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> PartsWithStreamingResponse: ...
+
 
 class AsyncParts(AsyncAPIResource):
     async def create(self, upload_id: str, **params: Unpack[_CreateArgs]) -> UploadPart:
         """Adds a [Part](/docs/api-reference/uploads/part-object) to an [Upload](/docs/api-reference/uploads/object) object. A Part represents a chunk of bytes from the file you are trying to upload."""
         return await self._run(_CREATE, params, {"upload_id": upload_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncPartsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncPartsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class PartsWithRawResponse:
+        def __init__(self, resource: Parts) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class PartsWithStreamingResponse:
+        def __init__(self, resource: Parts) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncPartsWithRawResponse:
+        def __init__(self, resource: AsyncParts) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncPartsWithStreamingResponse:
+        def __init__(self, resource: AsyncParts) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

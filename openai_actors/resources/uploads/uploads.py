@@ -14,7 +14,20 @@ from ...types.upload_complete_params import UploadCompleteParams
 from ...types.upload_create_params import UploadCreateParams
 
 if TYPE_CHECKING:
-    from .parts import AsyncParts, Parts
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .parts import (
+        AsyncParts,
+        AsyncPartsWithRawResponse,
+        AsyncPartsWithStreamingResponse,
+        Parts,
+        PartsWithRawResponse,
+        PartsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncUploads", "Uploads"]
 
@@ -70,6 +83,14 @@ class Uploads(SyncAPIResource):
 
         return Parts(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> UploadsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> UploadsWithStreamingResponse: ...
+
 
 class AsyncUploads(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Upload:
@@ -89,3 +110,50 @@ class AsyncUploads(AsyncAPIResource):
         from .parts import AsyncParts
 
         return AsyncParts(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncUploadsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncUploadsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class UploadsWithRawResponse:
+        def __init__(self, resource: Uploads) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.cancel = to_raw_response_wrapper(resource.cancel)
+            self.complete = to_raw_response_wrapper(resource.complete)
+
+        @property
+        def parts(self) -> PartsWithRawResponse: ...
+
+    class UploadsWithStreamingResponse:
+        def __init__(self, resource: Uploads) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.cancel = to_streamed_response_wrapper(resource.cancel)
+            self.complete = to_streamed_response_wrapper(resource.complete)
+
+        @property
+        def parts(self) -> PartsWithStreamingResponse: ...
+
+    class AsyncUploadsWithRawResponse:
+        def __init__(self, resource: AsyncUploads) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.cancel = async_to_raw_response_wrapper(resource.cancel)
+            self.complete = async_to_raw_response_wrapper(resource.complete)
+
+        @property
+        def parts(self) -> AsyncPartsWithRawResponse: ...
+
+    class AsyncUploadsWithStreamingResponse:
+        def __init__(self, resource: AsyncUploads) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.cancel = async_to_streamed_response_wrapper(resource.cancel)
+            self.complete = async_to_streamed_response_wrapper(resource.complete)
+
+        @property
+        def parts(self) -> AsyncPartsWithStreamingResponse: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -13,6 +13,14 @@ from ...types.vector_stores.file_batch_create_params import FileBatchCreateParam
 from ...types.vector_stores.file_batch_list_files_params import FileBatchListFilesParams
 from ...types.vector_stores.vector_store_file import VectorStoreFile
 from ...types.vector_stores.vector_store_file_batch import VectorStoreFileBatch
+
+if TYPE_CHECKING:
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncFileBatches", "FileBatches"]
 
@@ -30,7 +38,7 @@ class _CancelArgs(RequestOptionParams, total=False):
 
 
 class _ListFilesArgs(FileBatchListFilesParams, RequestOptionParams, total=False):
-    vector_store_id: Required[str]
+    pass
 
 
 _CREATE: Operation[VectorStoreFileBatch] = Operation(
@@ -91,6 +99,14 @@ class FileBatches(SyncAPIResource):
         page: SyncCursorPage[VectorStoreFile] = self._page(_LIST_FILES, params, {"batch_id": batch_id})
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> FileBatchesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> FileBatchesWithStreamingResponse: ...
+
 
 class AsyncFileBatches(AsyncAPIResource):
     async def create(self, vector_store_id: str, **params: Unpack[_CreateArgs]) -> VectorStoreFileBatch:
@@ -113,3 +129,42 @@ class AsyncFileBatches(AsyncAPIResource):
             _LIST_FILES, params, {"batch_id": batch_id}
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncFileBatchesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncFileBatchesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class FileBatchesWithRawResponse:
+        def __init__(self, resource: FileBatches) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.cancel = to_raw_response_wrapper(resource.cancel)
+            self.list_files = to_raw_response_wrapper(resource.list_files)
+
+    class FileBatchesWithStreamingResponse:
+        def __init__(self, resource: FileBatches) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.cancel = to_streamed_response_wrapper(resource.cancel)
+            self.list_files = to_streamed_response_wrapper(resource.list_files)
+
+    class AsyncFileBatchesWithRawResponse:
+        def __init__(self, resource: AsyncFileBatches) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.cancel = async_to_raw_response_wrapper(resource.cancel)
+            self.list_files = async_to_raw_response_wrapper(resource.list_files)
+
+    class AsyncFileBatchesWithStreamingResponse:
+        def __init__(self, resource: AsyncFileBatches) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.cancel = async_to_streamed_response_wrapper(resource.cancel)
+            self.list_files = async_to_streamed_response_wrapper(resource.list_files)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -15,6 +15,14 @@ from ...types.vector_stores.file_list_params import FileListParams
 from ...types.vector_stores.file_update_params import FileUpdateParams
 from ...types.vector_stores.vector_store_file import VectorStoreFile
 from ...types.vector_stores.vector_store_file_deleted import VectorStoreFileDeleted
+
+if TYPE_CHECKING:
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncFiles", "Files"]
 
@@ -28,7 +36,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
 
 
 class _UpdateArgs(FileUpdateParams, RequestOptionParams, total=False):
-    vector_store_id: Required[str]
+    pass
 
 
 class _ListArgs(FileListParams, RequestOptionParams, total=False):
@@ -131,6 +139,14 @@ class Files(SyncAPIResource):
         page: SyncPage[FileContentResponse] = self._page(_CONTENT, params, {"file_id": file_id})
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> FilesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> FilesWithStreamingResponse: ...
+
 
 class AsyncFiles(AsyncAPIResource):
     async def create(self, vector_store_id: str, **params: Unpack[_CreateArgs]) -> VectorStoreFile:
@@ -166,3 +182,50 @@ class AsyncFiles(AsyncAPIResource):
             _CONTENT, params, {"file_id": file_id}
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncFilesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncFilesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class FilesWithRawResponse:
+        def __init__(self, resource: Files) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.content = to_raw_response_wrapper(resource.content)
+
+    class FilesWithStreamingResponse:
+        def __init__(self, resource: Files) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.content = to_streamed_response_wrapper(resource.content)
+
+    class AsyncFilesWithRawResponse:
+        def __init__(self, resource: AsyncFiles) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.content = async_to_raw_response_wrapper(resource.content)
+
+    class AsyncFilesWithStreamingResponse:
+        def __init__(self, resource: AsyncFiles) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.content = async_to_streamed_response_wrapper(resource.content)

@@ -19,8 +19,28 @@ from ...types.vector_store_search_response import VectorStoreSearchResponse
 from ...types.vector_store_update_params import VectorStoreUpdateParams
 
 if TYPE_CHECKING:
-    from .file_batches import AsyncFileBatches, FileBatches
-    from .files import AsyncFiles, Files
+    from ..._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .file_batches import (
+        AsyncFileBatches,
+        AsyncFileBatchesWithRawResponse,
+        AsyncFileBatchesWithStreamingResponse,
+        FileBatches,
+        FileBatchesWithRawResponse,
+        FileBatchesWithStreamingResponse,
+    )
+    from .files import (
+        AsyncFiles,
+        AsyncFilesWithRawResponse,
+        AsyncFilesWithStreamingResponse,
+        Files,
+        FilesWithRawResponse,
+        FilesWithStreamingResponse,
+    )
 
 __all__ = ["AsyncVectorStores", "VectorStores"]
 
@@ -144,6 +164,14 @@ class VectorStores(SyncAPIResource):
 
         return Files(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> VectorStoresWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> VectorStoresWithStreamingResponse: ...
+
 
 class AsyncVectorStores(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> VectorStore:
@@ -187,3 +215,74 @@ class AsyncVectorStores(AsyncAPIResource):
         from .files import AsyncFiles
 
         return AsyncFiles(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncVectorStoresWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncVectorStoresWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class VectorStoresWithRawResponse:
+        def __init__(self, resource: VectorStores) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.search = to_raw_response_wrapper(resource.search)
+
+        @property
+        def file_batches(self) -> FileBatchesWithRawResponse: ...
+
+        @property
+        def files(self) -> FilesWithRawResponse: ...
+
+    class VectorStoresWithStreamingResponse:
+        def __init__(self, resource: VectorStores) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.search = to_streamed_response_wrapper(resource.search)
+
+        @property
+        def file_batches(self) -> FileBatchesWithStreamingResponse: ...
+
+        @property
+        def files(self) -> FilesWithStreamingResponse: ...
+
+    class AsyncVectorStoresWithRawResponse:
+        def __init__(self, resource: AsyncVectorStores) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.search = async_to_raw_response_wrapper(resource.search)
+
+        @property
+        def file_batches(self) -> AsyncFileBatchesWithRawResponse: ...
+
+        @property
+        def files(self) -> AsyncFilesWithRawResponse: ...
+
+    class AsyncVectorStoresWithStreamingResponse:
+        def __init__(self, resource: AsyncVectorStores) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.search = async_to_streamed_response_wrapper(resource.search)
+
+        @property
+        def file_batches(self) -> AsyncFileBatchesWithStreamingResponse: ...
+
+        @property
+        def files(self) -> AsyncFilesWithStreamingResponse: ...

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .container_network_policy_allowlist_param import ContainerNetworkPolicyAllowlistParam
-from .container_network_policy_disabled_param import ContainerNetworkPolicyDisabledParam
 
 __all__ = ["AutoCodeInterpreterToolParam"]
 
@@ -21,3 +19,7 @@ class AutoCodeInterpreterToolParam(BaseModel):
     memory_limit: Literal["1g", "4g", "16g", "64g"] | None = None
     network_policy: ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam | None = None
     """Network access policy for the container."""
+
+
+from .container_network_policy_allowlist_param import ContainerNetworkPolicyAllowlistParam
+from .container_network_policy_disabled_param import ContainerNetworkPolicyDisabledParam

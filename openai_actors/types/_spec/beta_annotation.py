@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaAnnotation"]
+
+
 from .beta_container_file_citation_body import BetaContainerFileCitationBody
 from .beta_file_citation_body import BetaFileCitationBody
 from .beta_file_path import BetaFilePath
 from .beta_url_citation_body import BetaUrlCitationBody
-
-__all__ = ["BetaAnnotation"]
-
 
 BetaAnnotation: TypeAlias = (
     BetaFileCitationBody | BetaUrlCitationBody | BetaContainerFileCitationBody | BetaFilePath

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_comparison_filter import BetaComparisonFilter
-from .beta_compound_filter import BetaCompoundFilter
-
 __all__ = ["BetaFilters"]
 
+
+from .beta_comparison_filter import BetaComparisonFilter
+from .beta_compound_filter import BetaCompoundFilter
 
 BetaFilters: TypeAlias = BetaComparisonFilter | BetaCompoundFilter

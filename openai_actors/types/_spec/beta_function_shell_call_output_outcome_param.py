@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaFunctionShellCallOutputOutcomeParam"]
+
+
 from .beta_function_shell_call_output_exit_outcome_param import BetaFunctionShellCallOutputExitOutcomeParam
 from .beta_function_shell_call_output_timeout_outcome_param import (
     BetaFunctionShellCallOutputTimeoutOutcomeParam,
 )
-
-__all__ = ["BetaFunctionShellCallOutputOutcomeParam"]
-
 
 BetaFunctionShellCallOutputOutcomeParam: TypeAlias = (
     BetaFunctionShellCallOutputTimeoutOutcomeParam | BetaFunctionShellCallOutputExitOutcomeParam

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..beta.beta_response_input import BetaResponseInput
-
 __all__ = ["BetaInputParam"]
 
+
+from ..beta.beta_response_input import BetaResponseInput
 
 BetaInputParam: TypeAlias = str | BetaResponseInput
 """Text, image, or file inputs to the model, used to generate a response."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaItemField"]
+
+
 from ..beta.beta_response_apply_patch_tool_call import BetaResponseApplyPatchToolCall
 from ..beta.beta_response_apply_patch_tool_call_output import BetaResponseApplyPatchToolCallOutput
 from ..beta.beta_response_code_interpreter_tool_call import BetaResponseCodeInterpreterToolCall
@@ -17,58 +20,59 @@ from ..beta.beta_response_function_shell_tool_call import BetaResponseFunctionSh
 from ..beta.beta_response_function_shell_tool_call_output import BetaResponseFunctionShellToolCallOutput
 from ..beta.beta_response_function_tool_call import BetaResponseFunctionToolCall
 from ..beta.beta_response_function_web_search import BetaResponseFunctionWebSearch
+from ..beta.beta_response_input_item import (
+    ImageGenerationCall,
+    LocalShellCall,
+    LocalShellCallOutput,
+    McpApprovalRequest,
+    McpCall,
+    McpListTools,
+)
+from ..beta.beta_response_item import (
+    AdditionalTools,
+    AgentMessage,
+    McpApprovalResponse,
+    MultiAgentCall,
+    MultiAgentCallOutput,
+    Program,
+    ProgramOutput,
+)
 from ..beta.beta_response_reasoning_item import BetaResponseReasoningItem
 from ..beta.beta_response_tool_search_call import BetaResponseToolSearchCall
 from ..beta.beta_response_tool_search_output_item import BetaResponseToolSearchOutputItem
-from .beta_additional_tools import BetaAdditionalTools
-from .beta_agent_message import BetaAgentMessage
 from .beta_function_tool_call_output import BetaFunctionToolCallOutput
-from .beta_image_gen_tool_call import BetaImageGenToolCall
-from .beta_local_shell_tool_call import BetaLocalShellToolCall
-from .beta_local_shell_tool_call_output import BetaLocalShellToolCallOutput
-from .beta_mcp_approval_request import BetaMCPApprovalRequest
-from .beta_mcp_approval_response_resource import BetaMCPApprovalResponseResource
-from .beta_mcp_list_tools import BetaMCPListTools
-from .beta_mcp_tool_call import BetaMCPToolCall
 from .beta_message import BetaMessage
-from .beta_multi_agent_call import BetaMultiAgentCall
-from .beta_multi_agent_call_output import BetaMultiAgentCallOutput
-from .beta_program import BetaProgram
-from .beta_program_output import BetaProgramOutput
-
-__all__ = ["BetaItemField"]
-
 
 BetaItemField: TypeAlias = (
     BetaMessage
-    | BetaProgram
-    | BetaProgramOutput
+    | Program
+    | ProgramOutput
     | BetaResponseFunctionToolCall
-    | BetaMultiAgentCall
-    | BetaMultiAgentCallOutput
+    | MultiAgentCall
+    | MultiAgentCallOutput
     | BetaResponseToolSearchCall
     | BetaResponseToolSearchOutputItem
-    | BetaAdditionalTools
-    | BetaAgentMessage
+    | AdditionalTools
+    | AgentMessage
     | BetaFunctionToolCallOutput
     | BetaResponseFileSearchToolCall
     | BetaResponseFunctionWebSearch
-    | BetaImageGenToolCall
+    | ImageGenerationCall
     | BetaResponseComputerToolCall
     | BetaResponseComputerToolCallOutputItem
     | BetaResponseReasoningItem
     | BetaResponseCompactionItem
     | BetaResponseCodeInterpreterToolCall
-    | BetaLocalShellToolCall
-    | BetaLocalShellToolCallOutput
+    | LocalShellCall
+    | LocalShellCallOutput
     | BetaResponseFunctionShellToolCall
     | BetaResponseFunctionShellToolCallOutput
     | BetaResponseApplyPatchToolCall
     | BetaResponseApplyPatchToolCallOutput
-    | BetaMCPListTools
-    | BetaMCPApprovalRequest
-    | BetaMCPApprovalResponseResource
-    | BetaMCPToolCall
+    | McpListTools
+    | McpApprovalRequest
+    | McpApprovalResponse
+    | McpCall
     | BetaResponseCustomToolCall
     | BetaResponseCustomToolCallOutput
 )

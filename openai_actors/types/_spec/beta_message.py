@@ -5,17 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from ..beta.beta_response_input_file import BetaResponseInputFile
-from ..beta.beta_response_input_image import BetaResponseInputImage
-from ..beta.beta_response_input_text import BetaResponseInputText
-from ..beta.beta_response_output_refusal import BetaResponseOutputRefusal
-from ..beta.beta_response_output_text import BetaResponseOutputText
-from .beta_agent_tag import BetaAgentTag
-from .beta_computer_screenshot_content import BetaComputerScreenshotContent
-from .beta_encrypted_content import BetaEncryptedContent
-from .beta_reasoning_text_content import BetaReasoningTextContent
-from .beta_summary_text_content import BetaSummaryTextContent
-from .beta_text_content import BetaTextContent
 
 __all__ = ["BetaMessage"]
 
@@ -23,7 +12,7 @@ __all__ = ["BetaMessage"]
 class BetaMessage(BaseModel):
     """A message to or from the model."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["message"]
     """The type of the message. Always set to `message`."""
@@ -36,14 +25,29 @@ class BetaMessage(BaseModel):
     content: list[
         BetaResponseInputText
         | BetaResponseOutputText
-        | BetaTextContent
-        | BetaSummaryTextContent
-        | BetaReasoningTextContent
+        | AgentMessageContentText
+        | AgentMessageContentSummaryText
+        | ReasoningText
         | BetaResponseOutputRefusal
         | BetaResponseInputImage
-        | BetaComputerScreenshotContent
+        | AgentMessageContentComputerScreenshot
         | BetaResponseInputFile
-        | BetaEncryptedContent
+        | AgentMessageContentEncryptedContent
     ]
     """The content of the message"""
     phase: Literal["commentary", "final_answer"] | None = None
+
+
+from ..beta.beta_response_apply_patch_tool_call import Agent
+from ..beta.beta_response_content import ReasoningText
+from ..beta.beta_response_input_file import BetaResponseInputFile
+from ..beta.beta_response_input_image import BetaResponseInputImage
+from ..beta.beta_response_input_text import BetaResponseInputText
+from ..beta.beta_response_item import (
+    AgentMessageContentComputerScreenshot,
+    AgentMessageContentEncryptedContent,
+    AgentMessageContentSummaryText,
+    AgentMessageContentText,
+)
+from ..beta.beta_response_output_refusal import BetaResponseOutputRefusal
+from ..beta.beta_response_output_text import BetaResponseOutputText

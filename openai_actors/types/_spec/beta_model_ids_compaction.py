@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_model_ids_responses import BetaModelIdsResponses
-
 __all__ = ["BetaModelIdsCompaction"]
 
+
+from .beta_model_ids_responses import BetaModelIdsResponses
 
 BetaModelIdsCompaction: TypeAlias = BetaModelIdsResponses | str
 """Model ID used to generate the response, like `gpt-5` or `o3`. OpenAI offers a wide range of models with different capabilities, performance characteristics, and price points. Refer to the [model guide](/docs/models) to browse and compare available models."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .beta_moderation_policy_param import BetaModerationPolicyParam
 
 __all__ = ["BetaModerationParam"]
 
@@ -14,3 +13,6 @@ class BetaModerationParam(BaseModel):
     model: str
     """The moderation model to use for moderated completions, e.g. 'omni-moderation-latest'."""
     policy: BetaModerationPolicyParam | None = None
+
+
+from .beta_moderation_policy_param import BetaModerationPolicyParam

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .beta_moderation_config_param import BetaModerationConfigParam
 
 __all__ = ["BetaModerationPolicyParam"]
 
@@ -13,3 +12,6 @@ class BetaModerationPolicyParam(BaseModel):
 
     input: BetaModerationConfigParam | None = None
     output: BetaModerationConfigParam | None = None
+
+
+from .beta_moderation_config_param import BetaModerationConfigParam

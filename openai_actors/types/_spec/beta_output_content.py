@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..beta.beta_response_output_refusal import BetaResponseOutputRefusal
-from ..beta.beta_response_output_text import BetaResponseOutputText
-from .beta_reasoning_text_content import BetaReasoningTextContent
-
 __all__ = ["BetaOutputContent"]
 
 
-BetaOutputContent: TypeAlias = BetaResponseOutputText | BetaResponseOutputRefusal | BetaReasoningTextContent
+from ..beta.beta_response_content import ReasoningText
+from ..beta.beta_response_output_refusal import BetaResponseOutputRefusal
+from ..beta.beta_response_output_text import BetaResponseOutputText
+
+BetaOutputContent: TypeAlias = BetaResponseOutputText | BetaResponseOutputRefusal | ReasoningText

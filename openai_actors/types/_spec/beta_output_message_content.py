@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..beta.beta_response_output_refusal import BetaResponseOutputRefusal
-from ..beta.beta_response_output_text import BetaResponseOutputText
-
 __all__ = ["BetaOutputMessageContent"]
 
+
+from ..beta.beta_response_output_refusal import BetaResponseOutputRefusal
+from ..beta.beta_response_output_text import BetaResponseOutputText
 
 BetaOutputMessageContent: TypeAlias = BetaResponseOutputText | BetaResponseOutputRefusal

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaResponsePromptVariables"]
+
+
 from ..beta.beta_response_input_file import BetaResponseInputFile
 from ..beta.beta_response_input_image import BetaResponseInputImage
 from ..beta.beta_response_input_text import BetaResponseInputText
-
-__all__ = ["BetaResponsePromptVariables"]
-
 
 BetaResponsePromptVariables: TypeAlias = dict[
     str, str | BetaResponseInputText | BetaResponseInputImage | BetaResponseInputFile

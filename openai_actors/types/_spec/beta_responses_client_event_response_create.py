@@ -5,22 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from ..beta.beta_response_includable import BetaResponseIncludable
-from ..beta.beta_response_prompt import BetaResponsePrompt
-from ..beta.beta_response_text_config import BetaResponseTextConfig
-from ..beta.beta_service_tier import BetaServiceTier
-from .beta_context_management_param import BetaContextManagementParam
-from .beta_conversation_param import BetaConversationParam
-from .beta_input_param import BetaInputParam
-from .beta_metadata import BetaMetadata
-from .beta_model_ids_responses import BetaModelIdsResponses
-from .beta_moderation_param import BetaModerationParam
-from .beta_multi_agent_param import BetaMultiAgentParam
-from .beta_prompt_cache_options_param import BetaPromptCacheOptionsParam
-from .beta_reasoning import BetaReasoning
-from .beta_response_stream_options import BetaResponseStreamOptions
-from .beta_tool_choice_param import BetaToolChoiceParam
-from .beta_tools_array import BetaToolsArray
 
 __all__ = ["BetaResponsesClientEventResponseCreate"]
 
@@ -58,7 +42,7 @@ class BetaResponsesClientEventResponseCreate(BaseModel):
     prompt: BetaResponsePrompt | None = None
     service_tier: BetaServiceTier | None = None
     truncation: Literal["auto", "disabled"] | None = None
-    reasoning: BetaReasoning | None = None
+    reasoning: Reasoning | None = None
     input: BetaInputParam | None = None
     """Text, image, or file inputs to the model, used to generate a response."""
     include: list[BetaResponseIncludable] | None = None
@@ -72,3 +56,21 @@ class BetaResponsesClientEventResponseCreate(BaseModel):
     context_management: list[BetaContextManagementParam] | None = None
     max_output_tokens: int | None = None
     multi_agent: BetaMultiAgentParam | None = None
+
+
+from ..beta.beta_response import Reasoning
+from ..beta.beta_response_includable import BetaResponseIncludable
+from ..beta.beta_response_prompt import BetaResponsePrompt
+from ..beta.beta_response_text_config import BetaResponseTextConfig
+from ..beta.beta_service_tier import BetaServiceTier
+from .beta_context_management_param import BetaContextManagementParam
+from .beta_conversation_param import BetaConversationParam
+from .beta_input_param import BetaInputParam
+from .beta_metadata import BetaMetadata
+from .beta_model_ids_responses import BetaModelIdsResponses
+from .beta_moderation_param import BetaModerationParam
+from .beta_multi_agent_param import BetaMultiAgentParam
+from .beta_prompt_cache_options_param import BetaPromptCacheOptionsParam
+from .beta_response_stream_options import BetaResponseStreamOptions
+from .beta_tool_choice_param import BetaToolChoiceParam
+from .beta_tools_array import BetaToolsArray

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_direct_tool_call_caller import BetaDirectToolCallCaller
-from .beta_program_tool_call_caller import BetaProgramToolCallCaller
-
 __all__ = ["BetaToolCallCaller"]
 
+
+from .beta_direct_tool_call_caller import BetaDirectToolCallCaller
+from .beta_program_tool_call_caller import BetaProgramToolCallCaller
 
 BetaToolCallCaller: TypeAlias = BetaDirectToolCallCaller | BetaProgramToolCallCaller
 """The execution context that produced this tool call."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaToolChoiceParam"]
+
+
 from ..beta.beta_tool_choice_allowed import BetaToolChoiceAllowed
 from ..beta.beta_tool_choice_apply_patch import BetaToolChoiceApplyPatch
 from ..beta.beta_tool_choice_custom import BetaToolChoiceCustom
@@ -13,9 +16,6 @@ from ..beta.beta_tool_choice_options import BetaToolChoiceOptions
 from ..beta.beta_tool_choice_shell import BetaToolChoiceShell
 from ..beta.beta_tool_choice_types import BetaToolChoiceTypes
 from .beta_specific_programmatic_tool_calling_param import BetaSpecificProgrammaticToolCallingParam
-
-__all__ = ["BetaToolChoiceParam"]
-
 
 BetaToolChoiceParam: TypeAlias = (
     BetaToolChoiceOptions

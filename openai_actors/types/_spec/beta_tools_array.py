@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..beta.beta_tool import BetaTool
-
 __all__ = ["BetaToolsArray"]
 
+
+from ..beta.beta_tool import BetaTool
 
 BetaToolsArray: TypeAlias = list[BetaTool]
 """An array of tools the model may call while generating a response. You can specify which tool to use by setting the `tool_choice` parameter."""

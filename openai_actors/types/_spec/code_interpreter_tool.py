@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .auto_code_interpreter_tool_param import AutoCodeInterpreterToolParam
 
 __all__ = ["CodeInterpreterTool"]
 
@@ -18,3 +17,6 @@ class CodeInterpreterTool(BaseModel):
     container: str | AutoCodeInterpreterToolParam
     """The code interpreter container. Can be a container ID or an object that specifies uploaded file IDs to make available to your code, along with an optional `memory_limit` setting."""
     allowed_callers: list[Literal["direct", "programmatic"]] | None = None
+
+
+from .auto_code_interpreter_tool_param import AutoCodeInterpreterToolParam

@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .container_network_policy_allowlist_param import ContainerNetworkPolicyAllowlistParam
-from .container_network_policy_disabled_param import ContainerNetworkPolicyDisabledParam
-from .inline_skill_param import InlineSkillParam
-from .skill_reference_param import SkillReferenceParam
 
 __all__ = ["ContainerAutoParam"]
 
@@ -23,3 +19,9 @@ class ContainerAutoParam(BaseModel):
     """Network access policy for the container."""
     skills: list[SkillReferenceParam | InlineSkillParam] | None = None
     """An optional list of skills referenced by id or inline data."""
+
+
+from .container_network_policy_allowlist_param import ContainerNetworkPolicyAllowlistParam
+from .container_network_policy_disabled_param import ContainerNetworkPolicyDisabledParam
+from .inline_skill_param import InlineSkillParam
+from .skill_reference_param import SkillReferenceParam

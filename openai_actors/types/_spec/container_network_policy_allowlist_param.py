@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .container_network_policy_domain_secret_param import ContainerNetworkPolicyDomainSecretParam
 
 __all__ = ["ContainerNetworkPolicyAllowlistParam"]
 
@@ -17,3 +16,6 @@ class ContainerNetworkPolicyAllowlistParam(BaseModel):
     """A list of allowed domains when type is `allowlist`."""
     domain_secrets: list[ContainerNetworkPolicyDomainSecretParam] | None = None
     """Optional domain-scoped secrets for allowlisted domains."""
+
+
+from .container_network_policy_domain_secret_param import ContainerNetworkPolicyDomainSecretParam

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from ..shared.custom_tool_input_format import CustomToolInputFormat
 
 __all__ = ["CustomToolParam"]
 
@@ -24,3 +23,6 @@ class CustomToolParam(BaseModel):
     defer_loading: bool | None = None
     """Whether this tool should be deferred and discovered via tool search."""
     allowed_callers: list[Literal["direct", "programmatic"]] | None = None
+
+
+from ..shared.custom_tool_input_format import CustomToolInputFormat

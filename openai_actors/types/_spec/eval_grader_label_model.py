@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .eval_item import EvalItem
 
 __all__ = ["EvalGraderLabelModel"]
 
@@ -17,8 +16,11 @@ class EvalGraderLabelModel(BaseModel):
     """The name of the grader."""
     model: str
     """The model to use for the evaluation. Must support structured outputs."""
-    input: list[EvalItem]
+    input: list[Input]
     labels: list[str]
     """The labels to assign to each item in the evaluation."""
     passing_labels: list[str]
     """The labels that indicate a passing result. Must be a subset of labels."""
+
+
+from ..graders.label_model_grader import Input

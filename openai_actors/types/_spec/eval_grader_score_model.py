@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from ..graders.score_model_grader import SamplingParams
-from .eval_item import EvalItem
 
 __all__ = ["EvalGraderScoreModel"]
 
@@ -20,9 +18,13 @@ class EvalGraderScoreModel(BaseModel):
     """The model to use for the evaluation."""
     sampling_params: SamplingParams | None = None
     """The sampling parameters for the model."""
-    input: list[EvalItem]
+    input: list[Input]
     """The input messages evaluated by the grader. Supports text, output text, input image, and input audio content blocks, and may include template strings."""
     range: list[float] | None = None
     """The range of the score. Defaults to `[0, 1]`."""
     pass_threshold: float | None = None
     """The threshold for the score."""
+
+
+from ..graders.label_model_grader import Input
+from ..graders.score_model_grader import SamplingParams

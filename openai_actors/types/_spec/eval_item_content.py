@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..graders.grader_inputs import GraderInputs
-from .eval_item_content_item import EvalItemContentItem
-
 __all__ = ["EvalItemContent"]
 
+
+from ..graders.grader_inputs import GraderInputs
+from .eval_item_content_item import EvalItemContentItem
 
 EvalItemContent: TypeAlias = EvalItemContentItem | GraderInputs
 """Inputs to the model - can contain template strings. Supports text, output text, input images, and input audio, either as a single item or an array of items."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["EvalItemContentItem"]
+
+
 from .eval_item_content_output_text import EvalItemContentOutputText
 from .eval_item_input_image import EvalItemInputImage
 from .input_audio import InputAudio
 from .input_text_content import InputTextContent
-
-__all__ = ["EvalItemContentItem"]
-
 
 EvalItemContentItem: TypeAlias = (
     str | InputTextContent | EvalItemContentOutputText | EvalItemInputImage | InputAudio

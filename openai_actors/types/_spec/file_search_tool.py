@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .filters import Filters
-from .ranking_options import RankingOptions
 
 __all__ = ["FileSearchTool"]
 
@@ -23,3 +21,7 @@ class FileSearchTool(BaseModel):
     ranking_options: RankingOptions | None = None
     """Ranking options for search."""
     filters: Filters | None = None
+
+
+from .filters import Filters
+from .ranking_options import RankingOptions

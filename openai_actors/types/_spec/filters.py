@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..shared.comparison_filter import ComparisonFilter
-from ..shared.compound_filter import CompoundFilter
-
 __all__ = ["Filters"]
 
+
+from ..shared.comparison_filter import ComparisonFilter
+from ..shared.compound_filter import CompoundFilter
 
 Filters: TypeAlias = ComparisonFilter | CompoundFilter

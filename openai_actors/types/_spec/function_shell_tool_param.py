@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .container_auto_param import ContainerAutoParam
-from .container_reference_param import ContainerReferenceParam
-from .local_environment_param import LocalEnvironmentParam
 
 __all__ = ["FunctionShellToolParam"]
 
@@ -19,3 +16,8 @@ class FunctionShellToolParam(BaseModel):
     """The type of the shell tool. Always `shell`."""
     environment: ContainerAutoParam | LocalEnvironmentParam | ContainerReferenceParam | None = None
     allowed_callers: list[Literal["direct", "programmatic"]] | None = None
+
+
+from .container_auto_param import ContainerAutoParam
+from .container_reference_param import ContainerReferenceParam
+from .local_environment_param import LocalEnvironmentParam

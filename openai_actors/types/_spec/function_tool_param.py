@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .empty_model_param import EmptyModelParam
 
 __all__ = ["FunctionToolParam"]
 
@@ -20,3 +19,6 @@ class FunctionToolParam(BaseModel):
     defer_loading: bool | None = None
     """Whether this function should be deferred and discovered via tool search."""
     allowed_callers: list[Literal["direct", "programmatic"]] | None = None
+
+
+from .empty_model_param import EmptyModelParam

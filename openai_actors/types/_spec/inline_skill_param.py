@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .inline_skill_source_param import InlineSkillSourceParam
 
 __all__ = ["InlineSkillParam"]
 
@@ -19,3 +18,6 @@ class InlineSkillParam(BaseModel):
     """The description of the skill."""
     source: InlineSkillSourceParam
     """Inline skill payload"""
+
+
+from .inline_skill_source_param import InlineSkillSourceParam

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["InputContent"]
+
+
 from .input_file_content import InputFileContent
 from .input_image_content import InputImageContent
 from .input_text_content import InputTextContent
-
-__all__ = ["InputContent"]
-
 
 InputContent: TypeAlias = InputTextContent | InputImageContent | InputFileContent

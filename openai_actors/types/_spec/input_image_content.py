@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfig
 
 __all__ = ["InputImageContent"]
 
@@ -21,3 +20,6 @@ class InputImageContent(BaseModel):
     """The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`."""
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfig

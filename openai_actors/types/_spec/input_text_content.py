@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfig
 
 __all__ = ["InputTextContent"]
 
@@ -19,3 +18,6 @@ class InputTextContent(BaseModel):
     """The text input to the model."""
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfig

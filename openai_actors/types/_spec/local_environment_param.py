@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .local_skill_param import LocalSkillParam
 
 __all__ = ["LocalEnvironmentParam"]
 
@@ -15,3 +14,6 @@ class LocalEnvironmentParam(BaseModel):
     """Use a local computer environment."""
     skills: list[LocalSkillParam] | None = None
     """An optional list of skills."""
+
+
+from .local_skill_param import LocalSkillParam

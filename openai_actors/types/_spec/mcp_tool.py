@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .mcp_tool_filter import MCPToolFilter
 
 __all__ = ["MCPTool", "MCPToolApprovalFilter"]
 
@@ -54,3 +53,6 @@ class MCPTool(BaseModel):
     require_approval: MCPToolApprovalFilter | Literal["always", "never"] | None = None
     defer_loading: bool | None = None
     """Whether this MCP tool is deferred and discovered via tool search."""
+
+
+from .mcp_tool_filter import MCPToolFilter

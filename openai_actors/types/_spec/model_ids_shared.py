@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..shared.chat_model import ChatModel
-
 __all__ = ["ModelIdsShared"]
 
+
+from ..shared.chat_model import ChatModel
 
 ModelIdsShared: TypeAlias = str | ChatModel

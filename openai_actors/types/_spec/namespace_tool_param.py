@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .custom_tool_param import CustomToolParam
-from .function_tool_param import FunctionToolParam
 
 __all__ = ["NamespaceToolParam"]
 
@@ -22,3 +20,7 @@ class NamespaceToolParam(BaseModel):
     """A description of the namespace shown to the model."""
     tools: list[FunctionToolParam | CustomToolParam]
     """The function/custom tools available inside this namespace."""
+
+
+from .custom_tool_param import CustomToolParam
+from .function_tool_param import FunctionToolParam

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .hybrid_search_options import HybridSearchOptions
 
 __all__ = ["RankingOptions"]
 
@@ -17,3 +16,6 @@ class RankingOptions(BaseModel):
     """The score threshold for the file search, a number between 0 and 1. Numbers closer to 1 will attempt to return only the most relevant results, but may return fewer results."""
     hybrid_search: HybridSearchOptions | None = None
     """Weights that control how reciprocal rank fusion balances semantic embedding matches versus sparse keyword matches when hybrid search is enabled."""
+
+
+from .hybrid_search_options import HybridSearchOptions

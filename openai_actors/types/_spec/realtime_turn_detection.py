@@ -6,10 +6,10 @@ from typing import Literal, TypeAlias
 
 from ..._models import BaseModel
 
-__all__ = ["RealtimeTurnDetection", "RealtimeTurnDetectionSemanticVad", "RealtimeTurnDetectionServerVad"]
+__all__ = ["RealtimeTurnDetection", "SemanticVad", "ServerVad"]
 
 
-class RealtimeTurnDetectionServerVad(BaseModel):
+class ServerVad(BaseModel):
     """Server-side voice activity detection (VAD) which flips on when user speech is detected and off after a period of silence."""
 
     type: Literal["server_vad"]
@@ -27,7 +27,7 @@ class RealtimeTurnDetectionServerVad(BaseModel):
     idle_timeout_ms: int | None = None
 
 
-class RealtimeTurnDetectionSemanticVad(BaseModel):
+class SemanticVad(BaseModel):
     """Server-side semantic turn detection which uses a model to determine when the user has finished speaking."""
 
     type: Literal["semantic_vad"]
@@ -40,4 +40,4 @@ class RealtimeTurnDetectionSemanticVad(BaseModel):
     """Whether or not to automatically interrupt any ongoing response with output to the default conversation (i.e. `conversation` of `auto`) when a VAD start event occurs."""
 
 
-RealtimeTurnDetection: TypeAlias = RealtimeTurnDetectionServerVad | RealtimeTurnDetectionSemanticVad
+RealtimeTurnDetection: TypeAlias = ServerVad | SemanticVad

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..chat.chat_completion_modality import ChatCompletionModality
-
 __all__ = ["ResponseModalities"]
 
+
+from ..chat.chat_completion_modality import ChatCompletionModality
 
 ResponseModalities: TypeAlias = list[ChatCompletionModality]

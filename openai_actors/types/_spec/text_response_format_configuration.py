@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["TextResponseFormatConfiguration"]
+
+
 from ..shared.response_format_json_object import ResponseFormatJSONObject
 from ..shared.response_format_text import ResponseFormatText
 from .text_response_format_json_schema import TextResponseFormatJsonSchema
-
-__all__ = ["TextResponseFormatConfiguration"]
-
 
 TextResponseFormatConfiguration: TypeAlias = (
     ResponseFormatText | TextResponseFormatJsonSchema | ResponseFormatJSONObject

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .response_format_json_schema_schema import ResponseFormatJsonSchemaSchema
+from .._alias import Alias
 
 __all__ = ["TextResponseFormatJsonSchema"]
 
@@ -21,4 +21,8 @@ class TextResponseFormatJsonSchema(BaseModel):
     """The name of the response format. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64."""
     schema: ResponseFormatJsonSchemaSchema
     """The schema for the response format, described as a JSON Schema object. Learn how to build JSON schemas [here](https://json-schema.org/)."""
+    schema_ = Alias["ResponseFormatJsonSchemaSchema"]("schema", required=True)
     strict: bool | None = None
+
+
+from .response_format_json_schema_schema import ResponseFormatJsonSchemaSchema

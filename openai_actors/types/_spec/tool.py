@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["Tool"]
+
+
 from .apply_patch_tool_param import ApplyPatchToolParam
 from .code_interpreter_tool import CodeInterpreterTool
 from .computer_tool import ComputerTool
@@ -20,9 +23,6 @@ from .programmatic_tool_calling_param import ProgrammaticToolCallingParam
 from .tool_search_tool_param import ToolSearchToolParam
 from .web_search_preview_tool import WebSearchPreviewTool
 from .web_search_tool import WebSearchTool
-
-__all__ = ["Tool"]
-
 
 Tool: TypeAlias = (
     FunctionTool

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .empty_model_param import EmptyModelParam
 
 __all__ = ["ToolSearchToolParam"]
 
@@ -19,3 +18,6 @@ class ToolSearchToolParam(BaseModel):
     """Whether tool search is executed by the server or by the client."""
     description: str | None = None
     parameters: EmptyModelParam | None = None
+
+
+from .empty_model_param import EmptyModelParam

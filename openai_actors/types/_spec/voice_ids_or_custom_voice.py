@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from ..._models import BaseModel
-from .voice_ids_shared import VoiceIdsShared
 
 __all__ = ["N", "VoiceIdsOrCustomVoice"]
 
@@ -16,6 +15,8 @@ class N(BaseModel):
     id: str
     """The custom voice ID, e.g. `voice_1234`."""
 
+
+from .voice_ids_shared import VoiceIdsShared
 
 VoiceIdsOrCustomVoice: TypeAlias = VoiceIdsShared | N
 """A built-in voice name or a custom voice reference."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .approximate_location import ApproximateLocation
 
 __all__ = ["WebSearchPreviewTool"]
 
@@ -19,3 +18,6 @@ class WebSearchPreviewTool(BaseModel):
     search_context_size: Literal["low", "medium", "high"] | None = None
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
     search_content_types: list[Literal["text", "image"]] | None = None
+
+
+from .approximate_location import ApproximateLocation

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .web_search_approximate_location import WebSearchApproximateLocation
 
 __all__ = ["Filters", "WebSearchTool"]
 
@@ -27,3 +26,6 @@ class WebSearchTool(BaseModel):
     user_location: WebSearchApproximateLocation | None = None
     search_context_size: Literal["low", "medium", "high"] | None = None
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
+
+
+from .web_search_approximate_location import WebSearchApproximateLocation

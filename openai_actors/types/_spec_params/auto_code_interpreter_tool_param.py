@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
-from .container_network_policy_allowlist_param import ContainerNetworkPolicyAllowlistParam
-from .container_network_policy_disabled_param import ContainerNetworkPolicyDisabledParam
-
 __all__ = ["AutoCodeInterpreterToolParam"]
 
 
@@ -19,5 +16,8 @@ class AutoCodeInterpreterToolParam(TypedDict, total=False):
     file_ids: Sequence[str]
     """An optional list of uploaded files to make available to your code."""
     memory_limit: Literal["1g", "4g", "16g", "64g"] | None
-    network_policy: ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam
+    network_policy: NetworkPolicyDisabled | NetworkPolicyAllowlist
     """Network access policy for the container."""
+
+
+from ..container_create_params import NetworkPolicyAllowlist, NetworkPolicyDisabled

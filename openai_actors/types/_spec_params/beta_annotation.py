@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaAnnotationParam"]
+
+
 from .beta_container_file_citation_body import BetaContainerFileCitationBodyParam
 from .beta_file_citation_body import BetaFileCitationBodyParam
 from .beta_file_path import BetaFilePathParam
 from .beta_url_citation_body import BetaUrlCitationBodyParam
-
-__all__ = ["BetaAnnotationParam"]
-
 
 BetaAnnotationParam: TypeAlias = (
     BetaFileCitationBodyParam

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaApplyPatchOperationParam"]
+
+
 from .beta_apply_patch_create_file_operation_param import BetaApplyPatchCreateFileOperationParam
 from .beta_apply_patch_delete_file_operation_param import BetaApplyPatchDeleteFileOperationParam
 from .beta_apply_patch_update_file_operation_param import BetaApplyPatchUpdateFileOperationParam
-
-__all__ = ["BetaApplyPatchOperationParam"]
-
 
 BetaApplyPatchOperationParam: TypeAlias = (
     BetaApplyPatchCreateFileOperationParam

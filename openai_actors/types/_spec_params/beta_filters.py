@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_comparison_filter import BetaComparisonFilterParam
-from .beta_compound_filter import BetaCompoundFilterParam
-
 __all__ = ["BetaFiltersParam"]
 
+
+from .beta_comparison_filter import BetaComparisonFilterParam
+from .beta_compound_filter import BetaCompoundFilterParam
 
 BetaFiltersParam: TypeAlias = BetaComparisonFilterParam | BetaCompoundFilterParam

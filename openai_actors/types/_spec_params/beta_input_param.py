@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
-
-from ..beta.beta_response_input_item_param import BetaResponseInputItemParam
 
 __all__ = ["BetaInputParam"]
 
 
-BetaInputParam: TypeAlias = str | Iterable[BetaResponseInputItemParam]
+from ..beta.beta_response_input_param import BetaResponseInputParam
+
+BetaInputParam: TypeAlias = str | BetaResponseInputParam
 """Text, image, or file inputs to the model, used to generate a response."""

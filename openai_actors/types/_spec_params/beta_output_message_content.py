@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..beta.beta_response_output_refusal_param import BetaResponseOutputRefusalParam
-from ..beta.beta_response_output_text_param import BetaResponseOutputTextParam
-
 __all__ = ["BetaOutputMessageContentParam"]
 
+
+from ..beta.beta_response_output_refusal_param import BetaResponseOutputRefusalParam
+from ..beta.beta_response_output_text_param import BetaResponseOutputTextParam
 
 BetaOutputMessageContentParam: TypeAlias = BetaResponseOutputTextParam | BetaResponseOutputRefusalParam

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaResponsePromptVariablesParam"]
+
+
 from ..beta.beta_response_input_file_param import BetaResponseInputFileParam
 from ..beta.beta_response_input_image_param import BetaResponseInputImageParam
 from ..beta.beta_response_input_text_param import BetaResponseInputTextParam
-
-__all__ = ["BetaResponsePromptVariablesParam"]
-
 
 BetaResponsePromptVariablesParam: TypeAlias = dict[
     str, str | BetaResponseInputTextParam | BetaResponseInputImageParam | BetaResponseInputFileParam

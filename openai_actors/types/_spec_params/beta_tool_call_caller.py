@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_direct_tool_call_caller import BetaDirectToolCallCallerParam
-from .beta_program_tool_call_caller import BetaProgramToolCallCallerParam
-
 __all__ = ["BetaToolCallCallerParam"]
 
+
+from .beta_direct_tool_call_caller import BetaDirectToolCallCallerParam
+from .beta_program_tool_call_caller import BetaProgramToolCallCallerParam
 
 BetaToolCallCallerParam: TypeAlias = BetaDirectToolCallCallerParam | BetaProgramToolCallCallerParam
 """The execution context that produced this tool call."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaToolChoiceParam"]
+
+
 from ..beta.beta_tool_choice_allowed_param import BetaToolChoiceAllowedParam
 from ..beta.beta_tool_choice_apply_patch_param import BetaToolChoiceApplyPatchParam
 from ..beta.beta_tool_choice_custom_param import BetaToolChoiceCustomParam
@@ -13,9 +16,6 @@ from ..beta.beta_tool_choice_options import BetaToolChoiceOptions
 from ..beta.beta_tool_choice_shell_param import BetaToolChoiceShellParam
 from ..beta.beta_tool_choice_types_param import BetaToolChoiceTypesParam
 from .beta_specific_programmatic_tool_calling_param import BetaSpecificProgrammaticToolCallingParam
-
-__all__ = ["BetaToolChoiceParam"]
-
 
 BetaToolChoiceParam: TypeAlias = (
     BetaToolChoiceOptions

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeAlias
 
-from ..beta.beta_tool_param import BetaToolParam
-
 __all__ = ["BetaToolsArrayParam"]
 
+
+from ..beta.beta_tool_param import BetaToolParam
 
 BetaToolsArrayParam: TypeAlias = Iterable[BetaToolParam]
 """An array of tools the model may call while generating a response. You can specify which tool to use by setting the `tool_choice` parameter."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..chat.chat_completion_content_part_refusal_param import ChatCompletionContentPartRefusalParam
-from ..chat.chat_completion_content_part_text_param import ChatCompletionContentPartTextParam
-
 __all__ = ["ChatCompletionRequestAssistantMessageContentPartParam"]
 
+
+from ..chat.chat_completion_content_part_refusal_param import ChatCompletionContentPartRefusalParam
+from ..chat.chat_completion_content_part_text_param import ChatCompletionContentPartTextParam
 
 ChatCompletionRequestAssistantMessageContentPartParam: TypeAlias = (
     ChatCompletionContentPartTextParam | ChatCompletionContentPartRefusalParam

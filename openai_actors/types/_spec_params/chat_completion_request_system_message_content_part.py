@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..chat.chat_completion_content_part_text_param import ChatCompletionContentPartTextParam
-
 __all__ = ["ChatCompletionRequestSystemMessageContentPartParam"]
 
+
+from ..chat.chat_completion_content_part_text_param import ChatCompletionContentPartTextParam
 
 ChatCompletionRequestSystemMessageContentPartParam: TypeAlias = ChatCompletionContentPartTextParam

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .auto_code_interpreter_tool_param import AutoCodeInterpreterToolParam
-
 __all__ = ["CodeInterpreterToolParam"]
 
 
@@ -18,3 +16,6 @@ class CodeInterpreterToolParam(TypedDict, total=False):
     container: Required[str | AutoCodeInterpreterToolParam]
     """The code interpreter container. Can be a container ID or an object that specifies uploaded file IDs to make available to your code, along with an optional `memory_limit` setting."""
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+
+
+from .auto_code_interpreter_tool_param import AutoCodeInterpreterToolParam

@@ -5,11 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .container_network_policy_allowlist_param import ContainerNetworkPolicyAllowlistParam
-from .container_network_policy_disabled_param import ContainerNetworkPolicyDisabledParam
-from .inline_skill_param import InlineSkillParam
-from .skill_reference_param import SkillReferenceParam
-
 __all__ = ["ContainerAutoParam"]
 
 
@@ -19,7 +14,15 @@ class ContainerAutoParam(TypedDict, total=False):
     file_ids: Sequence[str]
     """An optional list of uploaded files to make available to your code."""
     memory_limit: Literal["1g", "4g", "16g", "64g"] | None
-    network_policy: ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam
+    network_policy: NetworkPolicyDisabled | NetworkPolicyAllowlist
     """Network access policy for the container."""
-    skills: Iterable[SkillReferenceParam | InlineSkillParam]
+    skills: Iterable[SkillSkillReference | SkillInline]
     """An optional list of skills referenced by id or inline data."""
+
+
+from ..container_create_params import (
+    NetworkPolicyAllowlist,
+    NetworkPolicyDisabled,
+    SkillInline,
+    SkillSkillReference,
+)

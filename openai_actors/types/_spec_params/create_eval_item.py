@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypeAlias, TypedDict
 
-from .eval_item import EvalItemParam
-
 __all__ = ["CreateEvalItemParam", "SimpleInputMessage"]
 
 
@@ -16,5 +14,7 @@ class SimpleInputMessage(TypedDict, total=False):
     """The content of the message."""
 
 
-CreateEvalItemParam: TypeAlias = SimpleInputMessage | EvalItemParam
+from ..graders.label_model_grader_param import InputParam
+
+CreateEvalItemParam: TypeAlias = SimpleInputMessage | InputParam
 """A chat message that makes up the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}."""

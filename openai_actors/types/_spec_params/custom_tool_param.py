@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .custom_grammar_format_param import CustomGrammarFormatParam
-from .custom_text_format_param import CustomTextFormatParam
-
 __all__ = ["CustomToolParam"]
 
 
@@ -20,8 +17,11 @@ class CustomToolParam(TypedDict, total=False):
     """The name of the custom tool, used to identify it in tool calls."""
     description: str
     """Optional description of the custom tool, used to provide more context."""
-    format: CustomTextFormatParam | CustomGrammarFormatParam
+    format: CustomToolInputFormatParam
     """The input format for the custom tool. Default is unconstrained text."""
     defer_loading: bool
     """Whether this tool should be deferred and discovered via tool search."""
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+
+
+from ..shared.custom_tool_input_format_param import CustomToolInputFormatParam

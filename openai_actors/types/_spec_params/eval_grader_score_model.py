@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from ..graders.score_model_grader_param import SamplingParams
-from .eval_item import EvalItemParam
-
 __all__ = ["EvalGraderScoreModelParam"]
 
 
@@ -18,11 +15,15 @@ class EvalGraderScoreModelParam(TypedDict, total=False):
     """The name of the grader."""
     model: Required[str]
     """The model to use for the evaluation."""
-    sampling_params: SamplingParams
+    sampling_params: SamplingParamsParam
     """The sampling parameters for the model."""
-    input: Required[Iterable[EvalItemParam]]
+    input: Required[Iterable[InputParam]]
     """The input messages evaluated by the grader. Supports text, output text, input image, and input audio content blocks, and may include template strings."""
     range: Iterable[float]
     """The range of the score. Defaults to `[0, 1]`."""
     pass_threshold: float
     """The threshold for the score."""
+
+
+from ..graders.label_model_grader_param import InputParam
+from ..graders.score_model_grader_param import SamplingParamsParam

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..graders.grader_inputs_param import GraderInputsParam
-from .eval_item_content_item import EvalItemContentItemParam
-
 __all__ = ["EvalItemContentParam"]
 
 
-EvalItemContentParam: TypeAlias = EvalItemContentItemParam | GraderInputsParam
+from ..graders.grader_inputs_param import GraderInputsParam
+from .eval_item_content_output_text import EvalItemContentOutputTextParam
+from .eval_item_input_image import EvalItemInputImageParam
+from .input_audio import InputAudioParam
+from .input_text_content import InputTextContentParam
+
+EvalItemContentParam: TypeAlias = (
+    str
+    | InputTextContentParam
+    | EvalItemContentOutputTextParam
+    | EvalItemInputImageParam
+    | InputAudioParam
+    | GraderInputsParam
+)
 """Inputs to the model - can contain template strings. Supports text, output text, input images, and input audio, either as a single item or an array of items."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["EvalItemContentItemParam"]
+
+
 from .eval_item_content_output_text import EvalItemContentOutputTextParam
 from .eval_item_input_image import EvalItemInputImageParam
 from .input_audio import InputAudioParam
 from .input_text_content import InputTextContentParam
-
-__all__ = ["EvalItemContentItemParam"]
-
 
 EvalItemContentItemParam: TypeAlias = (
     str | InputTextContentParam | EvalItemContentOutputTextParam | EvalItemInputImageParam | InputAudioParam

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
-from .filters import FiltersParam
-from .ranking_options import RankingOptionsParam
-
 __all__ = ["FileSearchToolParam"]
 
 
@@ -23,3 +20,7 @@ class FileSearchToolParam(TypedDict, total=False):
     ranking_options: RankingOptionsParam
     """Ranking options for search."""
     filters: FiltersParam | None
+
+
+from .filters import FiltersParam
+from .ranking_options import RankingOptionsParam

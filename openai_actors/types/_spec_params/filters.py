@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..shared_params.comparison_filter import ComparisonFilter
-from ..shared_params.compound_filter import CompoundFilter
-
 __all__ = ["FiltersParam"]
 
+
+from ..shared_params.comparison_filter import ComparisonFilter
+from ..shared_params.compound_filter import CompoundFilter
 
 FiltersParam: TypeAlias = ComparisonFilter | CompoundFilter

@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .container_auto_param import ContainerAutoParam
-from .container_reference_param import ContainerReferenceParam
-from .local_environment_param import LocalEnvironmentParam
-
 __all__ = ["FunctionShellToolParam"]
 
 
@@ -19,3 +15,8 @@ class FunctionShellToolParam(TypedDict, total=False):
     """The type of the shell tool. Always `shell`."""
     environment: ContainerAutoParam | LocalEnvironmentParam | ContainerReferenceParam | None
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+
+
+from .container_auto_param import ContainerAutoParam
+from .container_reference_param import ContainerReferenceParam
+from .local_environment_param import LocalEnvironmentParam

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .empty_model_param import EmptyModelParam
-
 __all__ = ["FunctionToolParam"]
 
 
@@ -20,3 +18,6 @@ class FunctionToolParam(TypedDict, total=False):
     defer_loading: bool
     """Whether this function should be deferred and discovered via tool search."""
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+
+
+from .empty_model_param import EmptyModelParam

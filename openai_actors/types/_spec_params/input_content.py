@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["InputContentParam"]
+
+
 from .input_file_content import InputFileContentParam
 from .input_image_content import InputImageContentParam
 from .input_text_content import InputTextContentParam
-
-__all__ = ["InputContentParam"]
-
 
 InputContentParam: TypeAlias = InputTextContentParam | InputImageContentParam | InputFileContentParam

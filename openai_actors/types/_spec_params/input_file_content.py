@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfigParam
-
 __all__ = ["InputFileContentParam"]
 
 
@@ -25,3 +23,6 @@ class InputFileContentParam(TypedDict, total=False):
     """The URL of the file to be sent to the model."""
     detail: Literal["auto", "low", "high"]
     """The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`."""
+
+
+from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfigParam

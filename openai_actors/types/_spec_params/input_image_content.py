@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfigParam
-
 __all__ = ["InputImageContentParam"]
 
 
@@ -20,3 +18,6 @@ class InputImageContentParam(TypedDict, total=False):
     """The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`."""
     prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfigParam

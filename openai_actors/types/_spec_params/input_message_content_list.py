@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeAlias
 
-from .input_content import InputContentParam
-
 __all__ = ["InputMessageContentListParam"]
 
+
+from .input_content import InputContentParam
 
 InputMessageContentListParam: TypeAlias = Iterable[InputContentParam]
 """A list of one or many input items to the model, containing different content types."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfigParam
-
 __all__ = ["InputTextContentParam"]
 
 
@@ -18,3 +16,6 @@ class InputTextContentParam(TypedDict, total=False):
     """The text input to the model."""
     prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .prompt_cache_breakpoint_config import PromptCacheBreakpointConfigParam

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .local_skill_param import LocalSkillParam
-
 __all__ = ["LocalEnvironmentParam"]
 
 
@@ -15,3 +13,6 @@ class LocalEnvironmentParam(TypedDict, total=False):
     """Use a local computer environment."""
     skills: Iterable[LocalSkillParam]
     """An optional list of skills."""
+
+
+from .local_skill_param import LocalSkillParam

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .mcp_tool_filter import MCPToolFilterParam
-
 __all__ = ["MCPToolApprovalFilter", "MCPToolParam"]
 
 
@@ -51,3 +49,6 @@ class MCPToolParam(TypedDict, total=False):
     require_approval: MCPToolApprovalFilter | Literal["always", "never"] | None
     defer_loading: bool
     """Whether this MCP tool is deferred and discovered via tool search."""
+
+
+from .mcp_tool_filter import MCPToolFilterParam

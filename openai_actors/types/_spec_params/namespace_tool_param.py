@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .custom_tool_param import CustomToolParam
-from .function_tool_param import FunctionToolParam
-
 __all__ = ["NamespaceToolParam"]
 
 
@@ -22,3 +19,7 @@ class NamespaceToolParam(TypedDict, total=False):
     """A description of the namespace shown to the model."""
     tools: Required[Iterable[FunctionToolParam | CustomToolParam]]
     """The function/custom tools available inside this namespace."""
+
+
+from .custom_tool_param import CustomToolParam
+from .function_tool_param import FunctionToolParam

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from .hybrid_search_options import HybridSearchOptionsParam
-
 __all__ = ["RankingOptionsParam"]
 
 
@@ -16,3 +14,6 @@ class RankingOptionsParam(TypedDict, total=False):
     """The score threshold for the file search, a number between 0 and 1. Numbers closer to 1 will attempt to return only the most relevant results, but may return fewer results."""
     hybrid_search: HybridSearchOptionsParam
     """Weights that control how reciprocal rank fusion balances semantic embedding matches versus sparse keyword matches when hybrid search is enabled."""
+
+
+from .hybrid_search_options import HybridSearchOptionsParam

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["ResponsePromptVariablesParam"]
+
+
 from .input_file_content import InputFileContentParam
 from .input_image_content import InputImageContentParam
 from .input_text_content import InputTextContentParam
-
-__all__ = ["ResponsePromptVariablesParam"]
-
 
 ResponsePromptVariablesParam: TypeAlias = dict[
     str, str | InputTextContentParam | InputImageContentParam | InputFileContentParam

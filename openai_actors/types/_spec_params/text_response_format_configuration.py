@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["TextResponseFormatConfigurationParam"]
+
+
 from ..shared_params.response_format_json_object import ResponseFormatJSONObject
 from ..shared_params.response_format_text import ResponseFormatText
 from .text_response_format_json_schema import TextResponseFormatJsonSchemaParam
-
-__all__ = ["TextResponseFormatConfigurationParam"]
-
 
 TextResponseFormatConfigurationParam: TypeAlias = (
     ResponseFormatText | TextResponseFormatJsonSchemaParam | ResponseFormatJSONObject

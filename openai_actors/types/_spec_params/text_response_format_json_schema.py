@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .response_format_json_schema_schema import ResponseFormatJsonSchemaSchemaParam
-
 __all__ = ["TextResponseFormatJsonSchemaParam"]
 
 
@@ -21,3 +19,6 @@ class TextResponseFormatJsonSchemaParam(TypedDict, total=False):
     schema: Required[ResponseFormatJsonSchemaSchemaParam]
     """The schema for the response format, described as a JSON Schema object. Learn how to build JSON schemas [here](https://json-schema.org/)."""
     strict: bool | None
+
+
+from .response_format_json_schema_schema import ResponseFormatJsonSchemaSchemaParam

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .empty_model_param import EmptyModelParam
-
 __all__ = ["ToolSearchToolParam"]
 
 
@@ -18,3 +16,6 @@ class ToolSearchToolParam(TypedDict, total=False):
     """Whether tool search is executed by the server or by the client."""
     description: str | None
     parameters: EmptyModelParam | None
+
+
+from .empty_model_param import EmptyModelParam

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypeAlias, TypedDict
 
-from .._spec.voice_ids_shared import VoiceIdsShared
-
 __all__ = ["N", "VoiceIdsOrCustomVoiceParam"]
 
 
@@ -15,6 +13,8 @@ class N(TypedDict, total=False):
     id: Required[str]
     """The custom voice ID, e.g. `voice_1234`."""
 
+
+from .._spec.voice_ids_shared import VoiceIdsShared
 
 VoiceIdsOrCustomVoiceParam: TypeAlias = VoiceIdsShared | N
 """A built-in voice name or a custom voice reference."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .approximate_location import ApproximateLocationParam
-
 __all__ = ["WebSearchPreviewToolParam"]
 
 
@@ -19,3 +17,6 @@ class WebSearchPreviewToolParam(TypedDict, total=False):
     search_context_size: Literal["low", "medium", "high"]
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
     search_content_types: Iterable[Literal["text", "image"]]
+
+
+from .approximate_location import ApproximateLocationParam

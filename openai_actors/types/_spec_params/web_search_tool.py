@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
-from .web_search_approximate_location import WebSearchApproximateLocationParam
-
 __all__ = ["Filters", "WebSearchToolParam"]
 
 
@@ -27,3 +25,6 @@ class WebSearchToolParam(TypedDict, total=False):
     user_location: WebSearchApproximateLocationParam
     search_context_size: Literal["low", "medium", "high"]
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
+
+
+from .web_search_approximate_location import WebSearchApproximateLocationParam

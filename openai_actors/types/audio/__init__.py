@@ -7,8 +7,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .speech_create_params import SpeechCreateParams as SpeechCreateParams
     from .speech_model import SpeechModel as SpeechModel
     from .transcription import Transcription as Transcription
+    from .transcription_create_params import TranscriptionCreateParams as TranscriptionCreateParams
     from .transcription_create_response import TranscriptionCreateResponse as TranscriptionCreateResponse
     from .transcription_diarized import TranscriptionDiarized as TranscriptionDiarized
     from .transcription_diarized_segment import TranscriptionDiarizedSegment as TranscriptionDiarizedSegment
@@ -24,12 +26,15 @@ if TYPE_CHECKING:
     from .transcription_verbose import TranscriptionVerbose as TranscriptionVerbose
     from .transcription_word import TranscriptionWord as TranscriptionWord
     from .translation import Translation as Translation
+    from .translation_create_params import TranslationCreateParams as TranslationCreateParams
     from .translation_create_response import TranslationCreateResponse as TranslationCreateResponse
     from .translation_verbose import TranslationVerbose as TranslationVerbose
 
 _WHERE: dict[str, str] = {
+    "SpeechCreateParams": ".speech_create_params",
     "SpeechModel": ".speech_model",
     "Transcription": ".transcription",
+    "TranscriptionCreateParams": ".transcription_create_params",
     "TranscriptionCreateResponse": ".transcription_create_response",
     "TranscriptionDiarized": ".transcription_diarized",
     "TranscriptionDiarizedSegment": ".transcription_diarized_segment",
@@ -43,13 +48,16 @@ _WHERE: dict[str, str] = {
     "TranscriptionVerbose": ".transcription_verbose",
     "TranscriptionWord": ".transcription_word",
     "Translation": ".translation",
+    "TranslationCreateParams": ".translation_create_params",
     "TranslationCreateResponse": ".translation_create_response",
     "TranslationVerbose": ".translation_verbose",
 }
 
 __all__ = [
+    "SpeechCreateParams",
     "SpeechModel",
     "Transcription",
+    "TranscriptionCreateParams",
     "TranscriptionCreateResponse",
     "TranscriptionDiarized",
     "TranscriptionDiarizedSegment",
@@ -63,15 +71,17 @@ __all__ = [
     "TranscriptionVerbose",
     "TranscriptionWord",
     "Translation",
+    "TranslationCreateParams",
     "TranslationCreateResponse",
     "TranslationVerbose",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

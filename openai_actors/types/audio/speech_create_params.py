@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
-from .speech_model import SpeechModel
-
 __all__ = ["SpeechCreateParams"]
 
 
@@ -25,3 +22,7 @@ class SpeechCreateParams(TypedDict, total=False):
     """The speed of the generated audio. Select a value from `0.25` to `4.0`. `1.0` is the default."""
     stream_format: Literal["sse", "audio"]
     """The format to stream the audio in. Supported formats are `sse` and `audio`. `sse` is not supported for `tts-1` or `tts-1-hd`."""
+
+
+from .._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
+from .speech_model import SpeechModel

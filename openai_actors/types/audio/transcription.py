@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ..._models import BaseModel
-from .._spec.transcript_text_usage_duration import TranscriptTextUsageDuration
-from .._spec.transcript_text_usage_tokens import TranscriptTextUsageTokens
-from .transcription_language import TranscriptionLanguage
+from typing import Literal
 
-__all__ = ["Logprob", "Transcription"]
+from ..._models import BaseModel
+
+__all__ = ["Logprob", "Transcription", "UsageDuration", "UsageTokens", "UsageTokensInputTokenDetails"]
 
 
 class Logprob(BaseModel):
@@ -19,6 +18,39 @@ class Logprob(BaseModel):
     """The bytes of the token."""
 
 
+class UsageTokensInputTokenDetails(BaseModel):
+    """Details about the input tokens billed for this request."""
+
+    text_tokens: int | None = None
+    """Number of text tokens billed for this request."""
+    audio_tokens: int | None = None
+    """Number of audio tokens billed for this request."""
+
+
+class UsageTokens(BaseModel):
+    """Usage statistics for models billed by token usage."""
+
+    type: Literal["tokens"]
+    """The type of the usage object. Always `tokens` for this variant."""
+    input_tokens: int
+    """Number of input tokens billed for this request."""
+    input_token_details: UsageTokensInputTokenDetails | None = None
+    """Details about the input tokens billed for this request."""
+    output_tokens: int
+    """Number of output tokens generated."""
+    total_tokens: int
+    """Total number of tokens used (input + output)."""
+
+
+class UsageDuration(BaseModel):
+    """Usage statistics for models billed by audio input duration."""
+
+    type: Literal["duration"]
+    """The type of the usage object. Always `duration` for this variant."""
+    seconds: float
+    """Duration of the input audio in seconds."""
+
+
 class Transcription(BaseModel):
     """Represents a transcription response returned by model, based on the provided input."""
 
@@ -28,5 +60,8 @@ class Transcription(BaseModel):
     """The languages detected in the audio. Returned by `gpt-transcribe`. An empty array indicates that no language could be reliably detected."""
     logprobs: list[Logprob] | None = None
     """The log probabilities of the tokens in the transcription. Only returned with the models `gpt-4o-transcribe` and `gpt-4o-mini-transcribe` if `logprobs` is added to the `include` array."""
-    usage: TranscriptTextUsageTokens | TranscriptTextUsageDuration | None = None
+    usage: UsageTokens | UsageDuration | None = None
     """Token usage statistics for the request."""
+
+
+from .transcription_language import TranscriptionLanguage

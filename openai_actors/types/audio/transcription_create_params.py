@@ -6,17 +6,25 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
 from ..._multipart import FileTypes
-from .._spec_params.vad_config import VadConfigParam
-from ..audio_model import AudioModel
-from ..audio_response_format import AudioResponseFormat
-from .transcription_include import TranscriptionInclude
 
 __all__ = [
+    "ChunkingStrategyServerVad",
     "TranscriptionCreateParams",
     "TranscriptionCreateParamsBase",
     "TranscriptionCreateParamsNonStreaming",
     "TranscriptionCreateParamsStreaming",
 ]
+
+
+class ChunkingStrategyServerVad(TypedDict, total=False):
+    type: Required[Literal["server_vad"]]
+    """Must be set to `server_vad` to enable manual chunking using server side VAD."""
+    prefix_padding_ms: int
+    """Amount of audio to include before the VAD detected speech (in milliseconds)."""
+    silence_duration_ms: int
+    """Duration of silence to detect speech stop (in milliseconds). With shorter values the model will respond more quickly, but may jump in on short pauses from the user."""
+    threshold: float
+    """Sensitivity threshold (0.0 to 1.0) for voice activity detection. A higher threshold will require louder audio to activate the model, and thus might perform better in noisy environments."""
 
 
 class TranscriptionCreateParamsBase(TypedDict, total=False):
@@ -40,7 +48,7 @@ class TranscriptionCreateParamsBase(TypedDict, total=False):
     """Additional information to include in the transcription response. `logprobs` will return the log probabilities of the tokens in the response to understand the model's confidence in the transcription. `logprobs` only works with response_format set to `json` and only with the models `gpt-4o-transcribe`, `gpt-4o-mini-transcribe`, and `gpt-4o-mini-transcribe-2025-12-15`. This field is not supported when using `gpt-4o-transcribe-diarize`."""
     timestamp_granularities: Iterable[Literal["word", "segment"]]
     """The timestamp granularities to populate for this transcription. `response_format` must be set `verbose_json` to use timestamp granularities. Either or both of these options are supported: `word`, or `segment`. Note: There is no additional latency for segment timestamps, but generating word timestamps incurs additional latency. This option is not available for `gpt-4o-transcribe-diarize`."""
-    chunking_strategy: Literal["auto"] | VadConfigParam | None
+    chunking_strategy: Literal["auto"] | ChunkingStrategyServerVad | None
     known_speaker_names: Sequence[str]
     """Optional list of speaker names that correspond to the audio samples provided in `known_speaker_references[]`. Each entry should be a short identifier (for example `customer` or `agent`). Up to 4 speakers are supported."""
     known_speaker_references: Sequence[str]
@@ -57,3 +65,8 @@ class TranscriptionCreateParamsNonStreaming(TranscriptionCreateParamsBase, total
 
 class TranscriptionCreateParamsStreaming(TranscriptionCreateParamsBase, total=False):
     stream: Required[Literal[True]]
+
+
+from ..audio_model import AudioModel
+from ..audio_response_format import AudioResponseFormat
+from .transcription_include import TranscriptionInclude

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["TranscriptionCreateResponse"]
+
+
 from .transcription import Transcription
 from .transcription_diarized import TranscriptionDiarized
 from .transcription_verbose import TranscriptionVerbose
-
-__all__ = ["TranscriptionCreateResponse"]
-
 
 TranscriptionCreateResponse: TypeAlias = Transcription | TranscriptionDiarized | TranscriptionVerbose

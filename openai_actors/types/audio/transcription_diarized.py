@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.transcript_text_usage_duration import TranscriptTextUsageDuration
-from .._spec.transcript_text_usage_tokens import TranscriptTextUsageTokens
-from .transcription_diarized_segment import TranscriptionDiarizedSegment
 
 __all__ = ["TranscriptionDiarized"]
 
@@ -23,5 +20,9 @@ class TranscriptionDiarized(BaseModel):
     """The concatenated transcript text for the entire audio input."""
     segments: list[TranscriptionDiarizedSegment]
     """Segments of the transcript annotated with timestamps and speaker labels."""
-    usage: TranscriptTextUsageTokens | TranscriptTextUsageDuration | None = None
+    usage: UsageTokens | UsageDuration | None = None
     """Token or duration usage statistics for the request."""
+
+
+from .transcription import UsageDuration, UsageTokens
+from .transcription_diarized_segment import TranscriptionDiarizedSegment

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["TranscriptionStreamEvent"]
+
+
 from .transcription_text_delta_event import TranscriptionTextDeltaEvent
 from .transcription_text_done_event import TranscriptionTextDoneEvent
 from .transcription_text_segment_event import TranscriptionTextSegmentEvent
-
-__all__ = ["TranscriptionStreamEvent"]
-
 
 TranscriptionStreamEvent: TypeAlias = (
     TranscriptionTextSegmentEvent | TranscriptionTextDeltaEvent | TranscriptionTextDoneEvent

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.transcript_text_usage_tokens import TranscriptTextUsageTokens
-from .transcription_language import TranscriptionLanguage
 
 __all__ = ["Logprob", "TranscriptionTextDoneEvent"]
 
@@ -31,5 +29,9 @@ class TranscriptionTextDoneEvent(BaseModel):
     """The languages detected in the audio. Returned by `gpt-transcribe`. An empty array indicates that no language could be reliably detected."""
     logprobs: list[Logprob] | None = None
     """The log probabilities of the individual tokens in the transcription. Only included if you [create a transcription](/docs/api-reference/audio/create-transcription) with the `include[]` parameter set to `logprobs`."""
-    usage: TranscriptTextUsageTokens | None = None
+    usage: UsageTokens | None = None
     """Usage statistics for models billed by token usage."""
+
+
+from .transcription import UsageTokens
+from .transcription_language import TranscriptionLanguage

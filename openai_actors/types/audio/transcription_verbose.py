@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .._spec.transcript_text_usage_duration import TranscriptTextUsageDuration
-from .transcription_segment import TranscriptionSegment
-from .transcription_word import TranscriptionWord
 
 __all__ = ["TranscriptionVerbose"]
 
@@ -23,5 +20,10 @@ class TranscriptionVerbose(BaseModel):
     """Extracted words and their corresponding timestamps."""
     segments: list[TranscriptionSegment] | None = None
     """Segments of the transcribed text and their corresponding details."""
-    usage: TranscriptTextUsageDuration | None = None
+    usage: UsageDuration | None = None
     """Usage statistics for models billed by audio input duration."""
+
+
+from .transcription import UsageDuration
+from .transcription_segment import TranscriptionSegment
+from .transcription_word import TranscriptionWord

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .translation import Translation
-from .translation_verbose import TranslationVerbose
-
 __all__ = ["TranslationCreateResponse"]
 
+
+from .translation import Translation
+from .translation_verbose import TranslationVerbose
 
 TranslationCreateResponse: TypeAlias = Translation | TranslationVerbose

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .transcription_segment import TranscriptionSegment
 
 __all__ = ["TranslationVerbose"]
 
@@ -17,3 +16,6 @@ class TranslationVerbose(BaseModel):
     """The translated text."""
     segments: list[TranscriptionSegment] | None = None
     """Segments of the translated text and their corresponding details."""
+
+
+from .transcription_segment import TranscriptionSegment

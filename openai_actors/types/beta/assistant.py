@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from ..shared.metadata import Metadata
-from .assistant_response_format_option import AssistantResponseFormatOption
-from .assistant_tool import AssistantTool
 
 __all__ = ["Assistant", "ToolResources", "ToolResourcesCodeInterpreter", "ToolResourcesFileSearch"]
 
@@ -50,3 +47,8 @@ class Assistant(BaseModel):
     temperature: float | None = None
     top_p: float | None = None
     response_format: AssistantResponseFormatOption | None = None
+
+
+from ..shared.metadata import Metadata
+from .assistant_response_format_option import AssistantResponseFormatOption
+from .assistant_tool import AssistantTool

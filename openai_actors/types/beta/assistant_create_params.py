@@ -5,13 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from ..shared.reasoning_effort import ReasoningEffort
-from ..shared_params.metadata import Metadata
-from .assistant_response_format_option_param import AssistantResponseFormatOptionParam
-from .code_interpreter_tool_param import CodeInterpreterToolParam
-from .file_search_tool_param import FileSearchToolParam
-from .function_tool_param import FunctionToolParam
-
 __all__ = ["AssistantCreateParams", "ToolResources", "ToolResourcesCodeInterpreter"]
 
 
@@ -87,3 +80,11 @@ class AssistantCreateParams(TypedDict, total=False):
     temperature: float | None
     top_p: float | None
     response_format: AssistantResponseFormatOptionParam | None
+
+
+from ..shared.reasoning_effort import ReasoningEffort
+from ..shared_params.metadata import Metadata
+from .assistant_response_format_option_param import AssistantResponseFormatOptionParam
+from .code_interpreter_tool_param import CodeInterpreterToolParam
+from .file_search_tool_param import FileSearchToolParam
+from .function_tool_param import FunctionToolParam

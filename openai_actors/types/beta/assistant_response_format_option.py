@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
+__all__ = ["AssistantResponseFormatOption"]
+
+
 from ..shared.response_format_json_object import ResponseFormatJSONObject
 from ..shared.response_format_json_schema import ResponseFormatJSONSchema
 from ..shared.response_format_text import ResponseFormatText
-
-__all__ = ["AssistantResponseFormatOption"]
-
 
 AssistantResponseFormatOption: TypeAlias = (
     Literal["auto"] | ResponseFormatText | ResponseFormatJSONObject | ResponseFormatJSONSchema

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.done_event import DoneEvent
-from .._spec.error_event import ErrorEvent
+from ..._models import BaseModel
+
+__all__ = ["AssistantStreamEvent", "Done", "Error"]
+
+
+class Error(BaseModel):
+    """Occurs when an [error](/docs/guides/error-codes#api-errors) occurs. This can happen due to an internal server error or a timeout."""
+
+    event: Literal["error"]
+    data: ErrorObject
+
+
+class Done(BaseModel):
+    """Occurs when a stream ends."""
+
+    event: Literal["done"]
+    data: Literal["[DONE]"]
+
+
+from ..shared.error_object import ErrorObject
 from .message_stream_event import MessageStreamEvent
 from .run_step_stream_event import RunStepStreamEvent
 from .run_stream_event import RunStreamEvent
 from .thread_stream_event import ThreadStreamEvent
 
-__all__ = ["AssistantStreamEvent"]
-
-
 AssistantStreamEvent: TypeAlias = (
-    ThreadStreamEvent | RunStreamEvent | RunStepStreamEvent | MessageStreamEvent | ErrorEvent | DoneEvent
+    ThreadStreamEvent | RunStreamEvent | RunStepStreamEvent | MessageStreamEvent | Error | Done
 )
 """Represents an event emitted when streaming a Run."""

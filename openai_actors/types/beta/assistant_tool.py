@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["AssistantTool"]
+
+
 from .code_interpreter_tool import CodeInterpreterTool
 from .file_search_tool import FileSearchTool
 from .function_tool import FunctionTool
-
-__all__ = ["AssistantTool"]
-
 
 AssistantTool: TypeAlias = CodeInterpreterTool | FileSearchTool | FunctionTool

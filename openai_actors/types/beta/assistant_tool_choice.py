@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .assistant_tool_choice_function import AssistantToolChoiceFunction
 
 __all__ = ["AssistantToolChoice"]
 
@@ -16,3 +15,6 @@ class AssistantToolChoice(BaseModel):
     type: Literal["function", "code_interpreter", "file_search"]
     """The type of the tool. If type is `function`, the function name must be set"""
     function: AssistantToolChoiceFunction | None = None
+
+
+from .assistant_tool_choice_function import AssistantToolChoiceFunction

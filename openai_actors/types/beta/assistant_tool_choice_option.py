@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
-from .assistant_tool_choice import AssistantToolChoice
-
 __all__ = ["AssistantToolChoiceOption"]
 
+
+from .assistant_tool_choice import AssistantToolChoice
 
 AssistantToolChoiceOption: TypeAlias = Literal["none", "auto", "required"] | AssistantToolChoice
 """Controls which (if any) tool is called by the model. `none` means the model will not call any tools and instead generates a message. `auto` is the default value and means the model can pick between generating a message or calling one or more tools. `required` means the model must call one or more tools before responding to the user. Specifying a particular tool like `{"type": "file_search"}` or `{"type": "function", "function": {"name": "my_function"}}` forces the model to call that tool."""

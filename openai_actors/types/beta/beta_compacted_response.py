@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_item_field import BetaItemField
-from .beta_response_usage import BetaResponseUsage
 
 __all__ = ["BetaCompactedResponse"]
 
@@ -22,3 +20,7 @@ class BetaCompactedResponse(BaseModel):
     """Unix timestamp (in seconds) when the compacted conversation was created."""
     usage: BetaResponseUsage
     """Represents token usage details including input tokens, output tokens, a breakdown of output tokens, and the total tokens used."""
+
+
+from .._spec.beta_item_field import BetaItemField
+from .beta_response_usage import BetaResponseUsage

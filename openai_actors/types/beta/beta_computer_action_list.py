@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_computer_action import BetaComputerAction
-
 __all__ = ["BetaComputerActionList"]
 
+
+from .beta_computer_action import BetaComputerAction
 
 BetaComputerActionList: TypeAlias = list[BetaComputerAction]
 """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""

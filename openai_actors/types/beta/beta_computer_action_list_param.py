@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeAlias
 
-from .beta_computer_action_param import BetaComputerActionParam
-
 __all__ = ["BetaComputerActionListParam"]
 
+
+from .beta_computer_action_param import BetaComputerActionParam
 
 BetaComputerActionListParam: TypeAlias = Iterable[BetaComputerActionParam]
 """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""

@@ -2,29 +2,137 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import Literal, Required, TypeAlias, TypedDict
 
-from .._spec_params.beta_click_param import BetaClickParam
-from .._spec_params.beta_double_click_action import BetaDoubleClickActionParam
-from .._spec_params.beta_drag_param import BetaDragParam
-from .._spec_params.beta_key_press_action import BetaKeyPressActionParam
-from .._spec_params.beta_move_param import BetaMoveParam
-from .._spec_params.beta_screenshot_param import BetaScreenshotParam
-from .._spec_params.beta_scroll_param import BetaScrollParam
-from .._spec_params.beta_type_param import BetaTypeParam
-from .._spec_params.beta_wait_param import BetaWaitParam
+__all__ = [
+    "BetaComputerActionParam",
+    "ClickParam",
+    "DoubleClickParam",
+    "DragParam",
+    "DragPathParam",
+    "KeypressParam",
+    "MoveParam",
+    "ScreenshotParam",
+    "ScrollParam",
+    "TypeParam",
+    "WaitParam",
+]
 
-__all__ = ["BetaComputerActionParam"]
+
+class ClickParam(TypedDict, total=False):
+    """A click action."""
+
+    type: Required[Literal["click"]]
+    """Specifies the event type. For a click action, this property is always `click`."""
+    button: Required[Literal["left", "right", "wheel", "back", "forward"]]
+    """Indicates which mouse button was pressed during the click. One of `left`, `right`, `wheel`, `back`, or `forward`."""
+    x: Required[int]
+    """The x-coordinate where the click occurred."""
+    y: Required[int]
+    """The y-coordinate where the click occurred."""
+    keys: Sequence[str] | None
+
+
+class DoubleClickParam(TypedDict, total=False):
+    """A double click action."""
+
+    type: Required[Literal["double_click"]]
+    """Specifies the event type. For a double click action, this property is always set to `double_click`."""
+    x: Required[int]
+    """The x-coordinate where the double click occurred."""
+    y: Required[int]
+    """The y-coordinate where the double click occurred."""
+    keys: Required[Sequence[str] | None]
+
+
+class DragParam(TypedDict, total=False):
+    """A drag action."""
+
+    type: Required[Literal["drag"]]
+    """Specifies the event type. For a drag action, this property is always set to `drag`."""
+    path: Required[Iterable[DragPathParam]]
+    """An array of coordinates representing the path of the drag action. Coordinates will appear as an array of objects, eg ``` [ { x: 100, y: 200 }, { x: 200, y: 300 } ] ```"""
+    keys: Sequence[str] | None
+
+
+class KeypressParam(TypedDict, total=False):
+    """A collection of keypresses the model would like to perform."""
+
+    type: Required[Literal["keypress"]]
+    """Specifies the event type. For a keypress action, this property is always set to `keypress`."""
+    keys: Required[Sequence[str]]
+    """The combination of keys the model is requesting to be pressed. This is an array of strings, each representing a key."""
+
+
+class MoveParam(TypedDict, total=False):
+    """A mouse move action."""
+
+    type: Required[Literal["move"]]
+    """Specifies the event type. For a move action, this property is always set to `move`."""
+    x: Required[int]
+    """The x-coordinate to move to."""
+    y: Required[int]
+    """The y-coordinate to move to."""
+    keys: Sequence[str] | None
+
+
+class ScreenshotParam(TypedDict, total=False):
+    """A screenshot action."""
+
+    type: Required[Literal["screenshot"]]
+    """Specifies the event type. For a screenshot action, this property is always set to `screenshot`."""
+
+
+class ScrollParam(TypedDict, total=False):
+    """A scroll action."""
+
+    type: Required[Literal["scroll"]]
+    """Specifies the event type. For a scroll action, this property is always set to `scroll`."""
+    x: Required[int]
+    """The x-coordinate where the scroll occurred."""
+    y: Required[int]
+    """The y-coordinate where the scroll occurred."""
+    scroll_x: Required[int]
+    """The horizontal scroll distance."""
+    scroll_y: Required[int]
+    """The vertical scroll distance."""
+    keys: Sequence[str] | None
+
+
+class TypeParam(TypedDict, total=False):
+    """An action to type in text."""
+
+    type: Required[Literal["type"]]
+    """Specifies the event type. For a type action, this property is always set to `type`."""
+    text: Required[str]
+    """The text to type."""
+
+
+class WaitParam(TypedDict, total=False):
+    """A wait action."""
+
+    type: Required[Literal["wait"]]
+    """Specifies the event type. For a wait action, this property is always set to `wait`."""
+
+
+class DragPathParam(TypedDict, total=False):
+    """An x/y coordinate pair, e.g. `{ x: 100, y: 200 }`."""
+
+    x: Required[int]
+    """The x-coordinate."""
+    y: Required[int]
+    """The y-coordinate."""
 
 
 BetaComputerActionParam: TypeAlias = (
-    BetaClickParam
-    | BetaDoubleClickActionParam
-    | BetaDragParam
-    | BetaKeyPressActionParam
-    | BetaMoveParam
-    | BetaScreenshotParam
-    | BetaScrollParam
-    | BetaTypeParam
-    | BetaWaitParam
+    ClickParam
+    | DoubleClickParam
+    | DragParam
+    | KeypressParam
+    | MoveParam
+    | ScreenshotParam
+    | ScrollParam
+    | TypeParam
+    | WaitParam
 )

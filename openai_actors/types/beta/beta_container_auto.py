@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_container_network_policy_allowlist import BetaContainerNetworkPolicyAllowlist
-from .beta_container_network_policy_disabled import BetaContainerNetworkPolicyDisabled
-from .beta_inline_skill import BetaInlineSkill
-from .beta_skill_reference import BetaSkillReference
 
 __all__ = ["BetaContainerAuto"]
 
@@ -23,3 +19,9 @@ class BetaContainerAuto(BaseModel):
     """Network access policy for the container."""
     skills: list[BetaSkillReference | BetaInlineSkill] | None = None
     """An optional list of skills referenced by id or inline data."""
+
+
+from .beta_container_network_policy_allowlist import BetaContainerNetworkPolicyAllowlist
+from .beta_container_network_policy_disabled import BetaContainerNetworkPolicyDisabled
+from .beta_inline_skill import BetaInlineSkill
+from .beta_skill_reference import BetaSkillReference

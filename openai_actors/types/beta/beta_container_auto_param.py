@@ -5,11 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .beta_container_network_policy_allowlist_param import BetaContainerNetworkPolicyAllowlistParam
-from .beta_container_network_policy_disabled_param import BetaContainerNetworkPolicyDisabledParam
-from .beta_inline_skill_param import BetaInlineSkillParam
-from .beta_skill_reference_param import BetaSkillReferenceParam
-
 __all__ = ["BetaContainerAutoParam"]
 
 
@@ -23,3 +18,9 @@ class BetaContainerAutoParam(TypedDict, total=False):
     """Network access policy for the container."""
     skills: Iterable[BetaSkillReferenceParam | BetaInlineSkillParam]
     """An optional list of skills referenced by id or inline data."""
+
+
+from .beta_container_network_policy_allowlist_param import BetaContainerNetworkPolicyAllowlistParam
+from .beta_container_network_policy_disabled_param import BetaContainerNetworkPolicyDisabledParam
+from .beta_inline_skill_param import BetaInlineSkillParam
+from .beta_skill_reference_param import BetaSkillReferenceParam

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_container_network_policy_domain_secret import BetaContainerNetworkPolicyDomainSecret
 
 __all__ = ["BetaContainerNetworkPolicyAllowlist"]
 
@@ -17,3 +16,6 @@ class BetaContainerNetworkPolicyAllowlist(BaseModel):
     """A list of allowed domains when type is `allowlist`."""
     domain_secrets: list[BetaContainerNetworkPolicyDomainSecret] | None = None
     """Optional domain-scoped secrets for allowlisted domains."""
+
+
+from .beta_container_network_policy_domain_secret import BetaContainerNetworkPolicyDomainSecret

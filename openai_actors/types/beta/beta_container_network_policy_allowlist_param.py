@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .beta_container_network_policy_domain_secret_param import BetaContainerNetworkPolicyDomainSecretParam
-
 __all__ = ["BetaContainerNetworkPolicyAllowlistParam"]
 
 
@@ -17,3 +15,6 @@ class BetaContainerNetworkPolicyAllowlistParam(TypedDict, total=False):
     """A list of allowed domains when type is `allowlist`."""
     domain_secrets: Iterable[BetaContainerNetworkPolicyDomainSecretParam]
     """Optional domain-scoped secrets for allowlisted domains."""
+
+
+from .beta_container_network_policy_domain_secret_param import BetaContainerNetworkPolicyDomainSecretParam

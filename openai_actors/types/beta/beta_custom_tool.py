@@ -5,10 +5,26 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_custom_grammar_format_param import BetaCustomGrammarFormatParam
-from .._spec.beta_custom_text_format_param import BetaCustomTextFormatParam
 
-__all__ = ["BetaCustomTool"]
+__all__ = ["BetaCustomTool", "FormatGrammar", "FormatText"]
+
+
+class FormatText(BaseModel):
+    """Unconstrained free-form text."""
+
+    type: Literal["text"]
+    """Unconstrained text format. Always `text`."""
+
+
+class FormatGrammar(BaseModel):
+    """A grammar defined by the user."""
+
+    type: Literal["grammar"]
+    """Grammar format. Always `grammar`."""
+    syntax: Literal["lark", "regex"]
+    """The syntax of the grammar definition. One of `lark` or `regex`."""
+    definition: str
+    """The grammar definition."""
 
 
 class BetaCustomTool(BaseModel):
@@ -20,7 +36,7 @@ class BetaCustomTool(BaseModel):
     """The name of the custom tool, used to identify it in tool calls."""
     description: str | None = None
     """Optional description of the custom tool, used to provide more context."""
-    format: BetaCustomTextFormatParam | BetaCustomGrammarFormatParam | None = None
+    format: FormatText | FormatGrammar | None = None
     """The input format for the custom tool. Default is unconstrained text."""
     defer_loading: bool | None = None
     """Whether this tool should be deferred and discovered via tool search."""

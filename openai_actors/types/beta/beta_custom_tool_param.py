@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_custom_grammar_format_param import BetaCustomGrammarFormatParam
-from .._spec_params.beta_custom_text_format_param import BetaCustomTextFormatParam
-
-__all__ = ["BetaCustomToolParam"]
+__all__ = ["BetaCustomToolParam", "FormatGrammarParam", "FormatTextParam"]
 
 
 class BetaCustomToolParam(TypedDict, total=False):
@@ -20,8 +17,26 @@ class BetaCustomToolParam(TypedDict, total=False):
     """The name of the custom tool, used to identify it in tool calls."""
     description: str
     """Optional description of the custom tool, used to provide more context."""
-    format: BetaCustomTextFormatParam | BetaCustomGrammarFormatParam
+    format: FormatTextParam | FormatGrammarParam
     """The input format for the custom tool. Default is unconstrained text."""
     defer_loading: bool
     """Whether this tool should be deferred and discovered via tool search."""
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+
+
+class FormatTextParam(TypedDict, total=False):
+    """Unconstrained free-form text."""
+
+    type: Required[Literal["text"]]
+    """Unconstrained text format. Always `text`."""
+
+
+class FormatGrammarParam(TypedDict, total=False):
+    """A grammar defined by the user."""
+
+    type: Required[Literal["grammar"]]
+    """Grammar format. Always `grammar`."""
+    syntax: Required[Literal["lark", "regex"]]
+    """The syntax of the grammar definition. One of `lark` or `regex`."""
+    definition: Required[str]
+    """The grammar definition."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_response_input_message_content_list import BetaResponseInputMessageContentList
 
 __all__ = ["BetaEasyInputMessage"]
 
@@ -20,3 +19,6 @@ class BetaEasyInputMessage(BaseModel):
     phase: Literal["commentary", "final_answer"] | None = None
     type: Literal["message"] | None = None
     """The type of the message input. Always `message`."""
+
+
+from .beta_response_input_message_content_list import BetaResponseInputMessageContentList

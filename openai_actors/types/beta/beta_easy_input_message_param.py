@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .beta_response_input_message_content_list_param import BetaResponseInputMessageContentListParam
-
 __all__ = ["BetaEasyInputMessageParam"]
 
 
@@ -19,3 +17,6 @@ class BetaEasyInputMessageParam(TypedDict, total=False):
     phase: Literal["commentary", "final_answer"] | None
     type: Literal["message"]
     """The type of the message input. Always `message`."""
+
+
+from .beta_response_input_message_content_list_param import BetaResponseInputMessageContentListParam

@@ -5,10 +5,24 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_filters import BetaFilters
-from .._spec.beta_ranking_options import BetaRankingOptions
 
-__all__ = ["BetaFileSearchTool"]
+__all__ = ["BetaFileSearchTool", "RankingOptions", "RankingOptionsHybridSearch"]
+
+
+class RankingOptionsHybridSearch(BaseModel):
+    embedding_weight: float
+    """The weight of the embedding in the reciprocal ranking fusion."""
+    text_weight: float
+    """The weight of the text in the reciprocal ranking fusion."""
+
+
+class RankingOptions(BaseModel):
+    ranker: Literal["auto", "default-2024-11-15"] | None = None
+    """The ranker to use for the file search."""
+    score_threshold: float | None = None
+    """The score threshold for the file search, a number between 0 and 1. Numbers closer to 1 will attempt to return only the most relevant results, but may return fewer results."""
+    hybrid_search: RankingOptionsHybridSearch | None = None
+    """Weights that control how reciprocal rank fusion balances semantic embedding matches versus sparse keyword matches when hybrid search is enabled."""
 
 
 class BetaFileSearchTool(BaseModel):
@@ -20,6 +34,9 @@ class BetaFileSearchTool(BaseModel):
     """The IDs of the vector stores to search."""
     max_num_results: int | None = None
     """The maximum number of results to return. This number should be between 1 and 50 inclusive."""
-    ranking_options: BetaRankingOptions | None = None
+    ranking_options: RankingOptions | None = None
     """Ranking options for search."""
     filters: BetaFilters | None = None
+
+
+from .._spec.beta_filters import BetaFilters

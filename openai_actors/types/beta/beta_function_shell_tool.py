@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_container_auto import BetaContainerAuto
-from .beta_container_reference import BetaContainerReference
-from .beta_local_environment import BetaLocalEnvironment
 
 __all__ = ["BetaFunctionShellTool"]
 
@@ -19,3 +16,8 @@ class BetaFunctionShellTool(BaseModel):
     """The type of the shell tool. Always `shell`."""
     environment: BetaContainerAuto | BetaLocalEnvironment | BetaContainerReference | None = None
     allowed_callers: list[Literal["direct", "programmatic"]] | None = None
+
+
+from .beta_container_auto import BetaContainerAuto
+from .beta_container_reference import BetaContainerReference
+from .beta_local_environment import BetaLocalEnvironment

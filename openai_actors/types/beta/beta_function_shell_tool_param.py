@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .beta_container_auto_param import BetaContainerAutoParam
-from .beta_container_reference_param import BetaContainerReferenceParam
-from .beta_local_environment_param import BetaLocalEnvironmentParam
-
 __all__ = ["BetaFunctionShellToolParam"]
 
 
@@ -19,3 +15,8 @@ class BetaFunctionShellToolParam(TypedDict, total=False):
     """The type of the shell tool. Always `shell`."""
     environment: BetaContainerAutoParam | BetaLocalEnvironmentParam | BetaContainerReferenceParam | None
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+
+
+from .beta_container_auto_param import BetaContainerAutoParam
+from .beta_container_reference_param import BetaContainerReferenceParam
+from .beta_local_environment_param import BetaLocalEnvironmentParam

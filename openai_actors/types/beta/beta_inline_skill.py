@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_inline_skill_source import BetaInlineSkillSource
 
 __all__ = ["BetaInlineSkill"]
 
@@ -19,3 +18,6 @@ class BetaInlineSkill(BaseModel):
     """The description of the skill."""
     source: BetaInlineSkillSource
     """Inline skill payload"""
+
+
+from .beta_inline_skill_source import BetaInlineSkillSource

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .beta_inline_skill_source_param import BetaInlineSkillSourceParam
-
 __all__ = ["BetaInlineSkillParam"]
 
 
@@ -18,3 +16,6 @@ class BetaInlineSkillParam(TypedDict, total=False):
     """The description of the skill."""
     source: Required[BetaInlineSkillSourceParam]
     """Inline skill payload"""
+
+
+from .beta_inline_skill_source_param import BetaInlineSkillSourceParam

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_local_skill import BetaLocalSkill
 
 __all__ = ["BetaLocalEnvironment"]
 
@@ -15,3 +14,6 @@ class BetaLocalEnvironment(BaseModel):
     """Use a local computer environment."""
     skills: list[BetaLocalSkill] | None = None
     """An optional list of skills."""
+
+
+from .beta_local_skill import BetaLocalSkill

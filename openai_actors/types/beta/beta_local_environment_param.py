@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .beta_local_skill_param import BetaLocalSkillParam
-
 __all__ = ["BetaLocalEnvironmentParam"]
 
 
@@ -15,3 +13,6 @@ class BetaLocalEnvironmentParam(TypedDict, total=False):
     """Use a local computer environment."""
     skills: Iterable[BetaLocalSkillParam]
     """An optional list of skills."""
+
+
+from .beta_local_skill_param import BetaLocalSkillParam

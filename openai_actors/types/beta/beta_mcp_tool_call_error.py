@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.beta_http_error import BetaHTTPError
-from .._spec.beta_mcp_protocol_error import BetaMCPProtocolError
-from .._spec.beta_mcp_tool_execution_error import BetaMCPToolExecutionError
+from ..._models import BaseModel
 
-__all__ = ["BetaMcpToolCallError"]
+__all__ = ["BetaMcpToolCallError", "HttpError", "McpProtocolError", "McpToolExecutionError"]
 
 
-BetaMcpToolCallError: TypeAlias = BetaMCPProtocolError | BetaMCPToolExecutionError | BetaHTTPError
+class McpProtocolError(BaseModel):
+    type: Literal["mcp_protocol_error"]
+    code: int
+    message: str
+
+
+class McpToolExecutionError(BaseModel):
+    type: Literal["mcp_tool_execution_error"]
+    content: object = None
+
+
+class HttpError(BaseModel):
+    type: Literal["http_error"]
+    code: int
+    message: str
+
+
+BetaMcpToolCallError: TypeAlias = McpProtocolError | McpToolExecutionError | HttpError

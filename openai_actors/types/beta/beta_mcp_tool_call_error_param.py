@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, Required, TypeAlias, TypedDict
 
-from .._spec_params.beta_http_error import BetaHTTPErrorParam
-from .._spec_params.beta_mcp_protocol_error import BetaMCPProtocolErrorParam
-from .._spec_params.beta_mcp_tool_execution_error import BetaMCPToolExecutionErrorParam
+__all__ = [
+    "BetaMcpToolCallErrorParam",
+    "HttpErrorParam",
+    "McpProtocolErrorParam",
+    "McpToolExecutionErrorParam",
+]
 
-__all__ = ["BetaMcpToolCallErrorParam"]
+
+class McpProtocolErrorParam(TypedDict, total=False):
+    type: Required[Literal["mcp_protocol_error"]]
+    code: Required[int]
+    message: Required[str]
 
 
-BetaMcpToolCallErrorParam: TypeAlias = (
-    BetaMCPProtocolErrorParam | BetaMCPToolExecutionErrorParam | BetaHTTPErrorParam
-)
+class McpToolExecutionErrorParam(TypedDict, total=False):
+    type: Required[Literal["mcp_tool_execution_error"]]
+    content: Required[object]
+
+
+class HttpErrorParam(TypedDict, total=False):
+    type: Required[Literal["http_error"]]
+    code: Required[int]
+    message: Required[str]
+
+
+BetaMcpToolCallErrorParam: TypeAlias = McpProtocolErrorParam | McpToolExecutionErrorParam | HttpErrorParam

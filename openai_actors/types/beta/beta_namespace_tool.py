@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_function_tool_param import BetaFunctionToolParam
-from .beta_custom_tool import BetaCustomTool
 
-__all__ = ["BetaNamespaceTool"]
+__all__ = ["BetaNamespaceTool", "ToolFunction"]
+
+
+class ToolFunction(BaseModel):
+    name: str
+    description: str | None = None
+    parameters: BetaEmptyModelParam | None = None
+    strict: bool | None = None
+    type: Literal["function"]
+    output_schema: dict[str, object] | None = None
+    defer_loading: bool | None = None
+    """Whether this function should be deferred and discovered via tool search."""
+    allowed_callers: list[Literal["direct", "programmatic"]] | None = None
 
 
 class BetaNamespaceTool(BaseModel):
@@ -20,5 +30,9 @@ class BetaNamespaceTool(BaseModel):
     """The namespace name used in tool calls (for example, `crm`)."""
     description: str
     """A description of the namespace shown to the model."""
-    tools: list[BetaFunctionToolParam | BetaCustomTool]
+    tools: list[ToolFunction | BetaCustomTool]
     """The function/custom tools available inside this namespace."""
+
+
+from .._spec.beta_empty_model_param import BetaEmptyModelParam
+from .beta_custom_tool import BetaCustomTool

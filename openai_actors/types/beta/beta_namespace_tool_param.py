@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_function_tool_param import BetaFunctionToolParam
-from .beta_custom_tool_param import BetaCustomToolParam
-
-__all__ = ["BetaNamespaceToolParam"]
+__all__ = ["BetaNamespaceToolParam", "ToolFunctionParam"]
 
 
 class BetaNamespaceToolParam(TypedDict, total=False):
@@ -20,5 +17,21 @@ class BetaNamespaceToolParam(TypedDict, total=False):
     """The namespace name used in tool calls (for example, `crm`)."""
     description: Required[str]
     """A description of the namespace shown to the model."""
-    tools: Required[Iterable[BetaFunctionToolParam | BetaCustomToolParam]]
+    tools: Required[Iterable[ToolFunctionParam | BetaCustomToolParam]]
     """The function/custom tools available inside this namespace."""
+
+
+class ToolFunctionParam(TypedDict, total=False):
+    name: Required[str]
+    description: str | None
+    parameters: BetaEmptyModelParam | None
+    strict: bool | None
+    type: Required[Literal["function"]]
+    output_schema: dict[str, object] | None
+    defer_loading: bool
+    """Whether this function should be deferred and discovered via tool search."""
+    allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+
+
+from .._spec_params.beta_empty_model_param import BetaEmptyModelParam
+from .beta_custom_tool_param import BetaCustomToolParam

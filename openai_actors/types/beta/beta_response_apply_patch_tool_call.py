@@ -5,19 +5,56 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_apply_patch_create_file_operation import BetaApplyPatchCreateFileOperation
-from .._spec.beta_apply_patch_delete_file_operation import BetaApplyPatchDeleteFileOperation
-from .._spec.beta_apply_patch_update_file_operation import BetaApplyPatchUpdateFileOperation
-from .._spec.beta_tool_call_caller import BetaToolCallCaller
 
-__all__ = ["BetaResponseApplyPatchToolCall"]
+__all__ = [
+    "Agent",
+    "BetaResponseApplyPatchToolCall",
+    "OperationCreateFile",
+    "OperationDeleteFile",
+    "OperationUpdateFile",
+]
+
+
+class Agent(BaseModel):
+    agent_name: str
+    """The canonical name of the agent that produced this item."""
+
+
+class OperationCreateFile(BaseModel):
+    """Instruction describing how to create a file via the apply_patch tool."""
+
+    type: Literal["create_file"]
+    """Create a new file with the provided diff."""
+    path: str
+    """Path of the file to create."""
+    diff: str
+    """Diff to apply."""
+
+
+class OperationDeleteFile(BaseModel):
+    """Instruction describing how to delete a file via the apply_patch tool."""
+
+    type: Literal["delete_file"]
+    """Delete the specified file."""
+    path: str
+    """Path of the file to delete."""
+
+
+class OperationUpdateFile(BaseModel):
+    """Instruction describing how to update a file via the apply_patch tool."""
+
+    type: Literal["update_file"]
+    """Update an existing file with the provided diff."""
+    path: str
+    """Path of the file to update."""
+    diff: str
+    """Diff to apply."""
 
 
 class BetaResponseApplyPatchToolCall(BaseModel):
     """A tool call that applies file diffs by creating, deleting, or updating files."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["apply_patch_call"]
     """The type of the item. Always `apply_patch_call`."""
@@ -28,11 +65,10 @@ class BetaResponseApplyPatchToolCall(BaseModel):
     caller: BetaToolCallCaller | None = None
     status: Literal["in_progress", "completed"]
     """The status of the apply patch tool call. One of `in_progress` or `completed`."""
-    operation: (
-        BetaApplyPatchCreateFileOperation
-        | BetaApplyPatchDeleteFileOperation
-        | BetaApplyPatchUpdateFileOperation
-    )
+    operation: OperationCreateFile | OperationDeleteFile | OperationUpdateFile
     """One of the create_file, delete_file, or update_file operations applied via apply_patch."""
     created_by: str | None = None
     """The ID of the entity that created this tool call."""
+
+
+from .._spec.beta_tool_call_caller import BetaToolCallCaller

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_tool_call_caller import BetaToolCallCaller
 
 __all__ = ["BetaResponseApplyPatchToolCallOutput"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseApplyPatchToolCallOutput"]
 class BetaResponseApplyPatchToolCallOutput(BaseModel):
     """The output emitted by an apply patch tool call."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["apply_patch_call_output"]
     """The type of the item. Always `apply_patch_call_output`."""
@@ -28,3 +26,7 @@ class BetaResponseApplyPatchToolCallOutput(BaseModel):
     output: str | None = None
     created_by: str | None = None
     """The ID of the entity that created this tool call output."""
+
+
+from .._spec.beta_tool_call_caller import BetaToolCallCaller
+from .beta_response_apply_patch_tool_call import Agent

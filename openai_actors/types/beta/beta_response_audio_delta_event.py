@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseAudioDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseAudioDeltaEvent"]
 class BetaResponseAudioDeltaEvent(BaseModel):
     """Emitted when there is a partial audio response."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.audio.delta"]
     """The type of the event. Always `response.audio.delta`."""
@@ -21,3 +20,6 @@ class BetaResponseAudioDeltaEvent(BaseModel):
     """A sequence number for this chunk of the stream response."""
     delta: str
     """A chunk of Base64 encoded response audio bytes."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseAudioTranscriptDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseAudioTranscriptDeltaEvent"]
 class BetaResponseAudioTranscriptDeltaEvent(BaseModel):
     """Emitted when there is a partial transcript of audio."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.audio.transcript.delta"]
     """The type of the event. Always `response.audio.transcript.delta`."""
@@ -21,3 +20,6 @@ class BetaResponseAudioTranscriptDeltaEvent(BaseModel):
     """The partial transcript of the audio response."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseAudioTranscriptDoneEvent"]
 
@@ -13,9 +12,12 @@ __all__ = ["BetaResponseAudioTranscriptDoneEvent"]
 class BetaResponseAudioTranscriptDoneEvent(BaseModel):
     """Emitted when the full audio transcript is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.audio.transcript.done"]
     """The type of the event. Always `response.audio.transcript.done`."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

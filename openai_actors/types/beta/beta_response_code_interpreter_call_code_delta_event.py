@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseCodeInterpreterCallCodeDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseCodeInterpreterCallCodeDeltaEvent"]
 class BetaResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
     """Emitted when a partial code snippet is streamed by the code interpreter."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.code_interpreter_call_code.delta"]
     """The type of the event. Always `response.code_interpreter_call_code.delta`."""
@@ -25,3 +24,6 @@ class BetaResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
     """The partial code snippet being streamed by the code interpreter."""
     sequence_number: int
     """The sequence number of this event, used to order streaming events."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

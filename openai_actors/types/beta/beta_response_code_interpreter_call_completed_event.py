@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseCodeInterpreterCallCompletedEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseCodeInterpreterCallCompletedEvent"]
 class BetaResponseCodeInterpreterCallCompletedEvent(BaseModel):
     """Emitted when the code interpreter call is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.code_interpreter_call.completed"]
     """The type of the event. Always `response.code_interpreter_call.completed`."""
@@ -23,3 +22,6 @@ class BetaResponseCodeInterpreterCallCompletedEvent(BaseModel):
     """The unique identifier of the code interpreter tool call item."""
     sequence_number: int
     """The sequence number of this event, used to order streaming events."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseCodeInterpreterCallInProgressEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseCodeInterpreterCallInProgressEvent"]
 class BetaResponseCodeInterpreterCallInProgressEvent(BaseModel):
     """Emitted when a code interpreter call is in progress."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.code_interpreter_call.in_progress"]
     """The type of the event. Always `response.code_interpreter_call.in_progress`."""
@@ -23,3 +22,6 @@ class BetaResponseCodeInterpreterCallInProgressEvent(BaseModel):
     """The unique identifier of the code interpreter tool call item."""
     sequence_number: int
     """The sequence number of this event, used to order streaming events."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

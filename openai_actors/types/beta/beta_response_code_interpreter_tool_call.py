@@ -5,17 +5,32 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_code_interpreter_output_image import BetaCodeInterpreterOutputImage
-from .._spec.beta_code_interpreter_output_logs import BetaCodeInterpreterOutputLogs
 
-__all__ = ["BetaResponseCodeInterpreterToolCall"]
+__all__ = ["BetaResponseCodeInterpreterToolCall", "OutputImage", "OutputLogs"]
+
+
+class OutputLogs(BaseModel):
+    """The logs output from the code interpreter."""
+
+    type: Literal["logs"]
+    """The type of the output. Always `logs`."""
+    logs: str
+    """The logs output from the code interpreter."""
+
+
+class OutputImage(BaseModel):
+    """The image output from the code interpreter."""
+
+    type: Literal["image"]
+    """The type of the output. Always `image`."""
+    url: str
+    """The URL of the image output from the code interpreter."""
 
 
 class BetaResponseCodeInterpreterToolCall(BaseModel):
     """A tool call to run code."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["code_interpreter_call"]
     """The type of the code interpreter tool call. Always `code_interpreter_call`."""
@@ -26,4 +41,7 @@ class BetaResponseCodeInterpreterToolCall(BaseModel):
     container_id: str
     """The ID of the container used to run the code."""
     code: str | None = None
-    outputs: list[BetaCodeInterpreterOutputLogs | BetaCodeInterpreterOutputImage] | None = None
+    outputs: list[OutputLogs | OutputImage] | None = None
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,17 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_agent_tag import BetaAgentTagParam
-from .._spec_params.beta_code_interpreter_output_image import BetaCodeInterpreterOutputImageParam
-from .._spec_params.beta_code_interpreter_output_logs import BetaCodeInterpreterOutputLogsParam
-
-__all__ = ["BetaResponseCodeInterpreterToolCallParam"]
+__all__ = ["BetaResponseCodeInterpreterToolCallParam", "OutputImageParam", "OutputLogsParam"]
 
 
 class BetaResponseCodeInterpreterToolCallParam(TypedDict, total=False):
     """A tool call to run code."""
 
-    agent: BetaAgentTagParam | None
+    agent: AgentParam | None
     """The agent that produced this item."""
     type: Required[Literal["code_interpreter_call"]]
     """The type of the code interpreter tool call. Always `code_interpreter_call`."""
@@ -26,6 +22,25 @@ class BetaResponseCodeInterpreterToolCallParam(TypedDict, total=False):
     container_id: Required[str]
     """The ID of the container used to run the code."""
     code: Required[str | None]
-    outputs: Required[
-        Iterable[BetaCodeInterpreterOutputLogsParam | BetaCodeInterpreterOutputImageParam] | None
-    ]
+    outputs: Required[Iterable[OutputLogsParam | OutputImageParam] | None]
+
+
+class OutputLogsParam(TypedDict, total=False):
+    """The logs output from the code interpreter."""
+
+    type: Required[Literal["logs"]]
+    """The type of the output. Always `logs`."""
+    logs: Required[str]
+    """The logs output from the code interpreter."""
+
+
+class OutputImageParam(TypedDict, total=False):
+    """The image output from the code interpreter."""
+
+    type: Required[Literal["image"]]
+    """The type of the output. Always `image`."""
+    url: Required[str]
+    """The URL of the image output from the code interpreter."""
+
+
+from .beta_response_apply_patch_tool_call_param import AgentParam

@@ -5,18 +5,23 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_computer_call_safety_check_param import BetaComputerCallSafetyCheckParam
-from .beta_computer_action import BetaComputerAction
-from .beta_computer_action_list import BetaComputerActionList
 
-__all__ = ["BetaResponseComputerToolCall"]
+__all__ = ["BetaResponseComputerToolCall", "PendingSafetyCheck"]
+
+
+class PendingSafetyCheck(BaseModel):
+    """A pending safety check for the computer call."""
+
+    id: str
+    """The ID of the pending safety check."""
+    code: str | None = None
+    message: str | None = None
 
 
 class BetaResponseComputerToolCall(BaseModel):
     """A tool call to a computer use tool. See the [computer use guide](/docs/guides/tools-computer-use) for more information."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["computer_call"]
     """The type of the computer call. Always `computer_call`."""
@@ -27,7 +32,12 @@ class BetaResponseComputerToolCall(BaseModel):
     action: BetaComputerAction | None = None
     actions: BetaComputerActionList | None = None
     """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""
-    pending_safety_checks: list[BetaComputerCallSafetyCheckParam]
+    pending_safety_checks: list[PendingSafetyCheck]
     """The pending safety checks for the computer call."""
     status: Literal["in_progress", "completed", "incomplete"]
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
+
+
+from .beta_computer_action import BetaComputerAction
+from .beta_computer_action_list import BetaComputerActionList
+from .beta_response_apply_patch_tool_call import Agent

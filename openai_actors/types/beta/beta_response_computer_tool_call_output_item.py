@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_computer_call_safety_check_param import BetaComputerCallSafetyCheckParam
-from .beta_response_computer_tool_call_output_screenshot import BetaResponseComputerToolCallOutputScreenshot
 
 __all__ = ["BetaResponseComputerToolCallOutputItem"]
 
 
 class BetaResponseComputerToolCallOutputItem(BaseModel):
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["computer_call_output"]
     """The type of the computer tool call output. Always `computer_call_output`."""
@@ -21,7 +18,7 @@ class BetaResponseComputerToolCallOutputItem(BaseModel):
     """The unique ID of the computer call tool output."""
     call_id: str
     """The ID of the computer tool call that produced the output."""
-    acknowledged_safety_checks: list[BetaComputerCallSafetyCheckParam] | None = None
+    acknowledged_safety_checks: list[PendingSafetyCheck] | None = None
     """The safety checks reported by the API that have been acknowledged by the developer."""
     output: BetaResponseComputerToolCallOutputScreenshot
     """A computer screenshot image used with the computer use tool."""
@@ -29,3 +26,8 @@ class BetaResponseComputerToolCallOutputItem(BaseModel):
     """The status of the message input. One of `in_progress`, `completed`, or `incomplete`. Populated when input items are returned via API."""
     created_by: str | None = None
     """The identifier of the actor that created the item."""
+
+
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_computer_tool_call import PendingSafetyCheck
+from .beta_response_computer_tool_call_output_screenshot import BetaResponseComputerToolCallOutputScreenshot

@@ -5,18 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_agent_tag import BetaAgentTagParam
-from .._spec_params.beta_computer_call_safety_check_param import BetaComputerCallSafetyCheckParam
-from .beta_computer_action_list_param import BetaComputerActionListParam
-from .beta_computer_action_param import BetaComputerActionParam
-
-__all__ = ["BetaResponseComputerToolCallParam"]
+__all__ = ["BetaResponseComputerToolCallParam", "PendingSafetyCheckParam"]
 
 
 class BetaResponseComputerToolCallParam(TypedDict, total=False):
     """A tool call to a computer use tool. See the [computer use guide](/docs/guides/tools-computer-use) for more information."""
 
-    agent: BetaAgentTagParam | None
+    agent: AgentParam | None
     """The agent that produced this item."""
     type: Required[Literal["computer_call"]]
     """The type of the computer call. Always `computer_call`."""
@@ -27,7 +22,21 @@ class BetaResponseComputerToolCallParam(TypedDict, total=False):
     action: BetaComputerActionParam
     actions: BetaComputerActionListParam
     """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""
-    pending_safety_checks: Required[Iterable[BetaComputerCallSafetyCheckParam]]
+    pending_safety_checks: Required[Iterable[PendingSafetyCheckParam]]
     """The pending safety checks for the computer call."""
     status: Required[Literal["in_progress", "completed", "incomplete"]]
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
+
+
+class PendingSafetyCheckParam(TypedDict, total=False):
+    """A pending safety check for the computer call."""
+
+    id: Required[str]
+    """The ID of the pending safety check."""
+    code: str | None
+    message: str | None
+
+
+from .beta_computer_action_list_param import BetaComputerActionListParam
+from .beta_computer_action_param import BetaComputerActionParam
+from .beta_response_apply_patch_tool_call_param import AgentParam

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.beta_output_content import BetaOutputContent
+from ..._models import BaseModel
+
+__all__ = ["BetaResponseContent", "ReasoningText"]
+
+
+class ReasoningText(BaseModel):
+    """Reasoning text from the model."""
+
+    type: Literal["reasoning_text"]
+    """The type of the reasoning text. Always `reasoning_text`."""
+    text: str
+    """The reasoning text from the model."""
+
+
 from .beta_response_input_content import BetaResponseInputContent
+from .beta_response_output_refusal import BetaResponseOutputRefusal
+from .beta_response_output_text import BetaResponseOutputText
 
-__all__ = ["BetaResponseContent"]
-
-
-BetaResponseContent: TypeAlias = BetaResponseInputContent | BetaOutputContent
+BetaResponseContent: TypeAlias = (
+    BetaResponseInputContent | BetaResponseOutputText | BetaResponseOutputRefusal | ReasoningText
+)
 """Multi-modal input and output contents."""

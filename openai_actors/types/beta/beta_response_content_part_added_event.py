@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_output_content import BetaOutputContent
 
 __all__ = ["BetaResponseContentPartAddedEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseContentPartAddedEvent"]
 class BetaResponseContentPartAddedEvent(BaseModel):
     """Emitted when a new content part is added."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.content_part.added"]
     """The type of the event. Always `response.content_part.added`."""
@@ -28,3 +26,7 @@ class BetaResponseContentPartAddedEvent(BaseModel):
     """The content part that was added."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .._spec.beta_output_content import BetaOutputContent
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_output_content import BetaOutputContent
 
 __all__ = ["BetaResponseContentPartDoneEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseContentPartDoneEvent"]
 class BetaResponseContentPartDoneEvent(BaseModel):
     """Emitted when a content part is done."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.content_part.done"]
     """The type of the event. Always `response.content_part.done`."""
@@ -28,3 +26,7 @@ class BetaResponseContentPartDoneEvent(BaseModel):
     """The sequence number of this event."""
     part: BetaOutputContent
     """The content part that is done."""
+
+
+from .._spec.beta_output_content import BetaOutputContent
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_response import BetaResponse
 
 __all__ = ["BetaResponseCreatedEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseCreatedEvent"]
 class BetaResponseCreatedEvent(BaseModel):
     """An event that is emitted when a response is created."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.created"]
     """The type of the event. Always `response.created`."""
@@ -22,3 +20,7 @@ class BetaResponseCreatedEvent(BaseModel):
     """The response that was created."""
     sequence_number: int
     """The sequence number for this event."""
+
+
+from .beta_response import BetaResponse
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseCustomToolCallInputDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseCustomToolCallInputDeltaEvent"]
 class BetaResponseCustomToolCallInputDeltaEvent(BaseModel):
     """Event representing a delta (partial update) to the input of a custom tool call."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.custom_tool_call_input.delta"]
     """The event type identifier."""
@@ -25,3 +24,6 @@ class BetaResponseCustomToolCallInputDeltaEvent(BaseModel):
     """Unique identifier for the API item associated with this event."""
     delta: str
     """The incremental input data (delta) for the custom tool call."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

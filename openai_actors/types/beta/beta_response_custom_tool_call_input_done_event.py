@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseCustomToolCallInputDoneEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseCustomToolCallInputDoneEvent"]
 class BetaResponseCustomToolCallInputDoneEvent(BaseModel):
     """Event indicating that input for a custom tool call is complete."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.custom_tool_call_input.done"]
     """The event type identifier."""
@@ -25,3 +24,6 @@ class BetaResponseCustomToolCallInputDoneEvent(BaseModel):
     """Unique identifier for the API item associated with this event."""
     input: str
     """The complete input data for the custom tool call."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_function_and_custom_tool_call_output import BetaFunctionAndCustomToolCallOutput
-from .._spec.beta_tool_call_caller_param import BetaToolCallCallerParam
 
 __all__ = ["BetaResponseCustomToolCallOutputItem"]
 
 
 class BetaResponseCustomToolCallOutputItem(BaseModel):
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["custom_tool_call_output"]
     """The type of the custom tool call output. Always `custom_tool_call_output`."""
@@ -28,3 +25,8 @@ class BetaResponseCustomToolCallOutputItem(BaseModel):
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
     created_by: str | None = None
     """The identifier of the actor that created the item."""
+
+
+from .._spec.beta_function_and_custom_tool_call_output import BetaFunctionAndCustomToolCallOutput
+from .._spec.beta_tool_call_caller_param import BetaToolCallCallerParam
+from .beta_response_apply_patch_tool_call import Agent

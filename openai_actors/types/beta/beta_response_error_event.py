@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseErrorEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseErrorEvent"]
 class BetaResponseErrorEvent(BaseModel):
     """Emitted when an error occurs."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["error"]
     """The type of the event. Always `error`."""
@@ -23,3 +22,6 @@ class BetaResponseErrorEvent(BaseModel):
     param: str | None = None
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

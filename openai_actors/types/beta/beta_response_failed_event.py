@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_response import BetaResponse
 
 __all__ = ["BetaResponseFailedEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseFailedEvent"]
 class BetaResponseFailedEvent(BaseModel):
     """An event that is emitted when a response fails."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.failed"]
     """The type of the event. Always `response.failed`."""
@@ -22,3 +20,7 @@ class BetaResponseFailedEvent(BaseModel):
     """The sequence number of this event."""
     response: BetaResponse
     """The response that failed."""
+
+
+from .beta_response import BetaResponse
+from .beta_response_apply_patch_tool_call import Agent

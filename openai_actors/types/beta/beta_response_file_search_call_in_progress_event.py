@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseFileSearchCallInProgressEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseFileSearchCallInProgressEvent"]
 class BetaResponseFileSearchCallInProgressEvent(BaseModel):
     """Emitted when a file search call is initiated."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.file_search_call.in_progress"]
     """The type of the event. Always `response.file_search_call.in_progress`."""
@@ -23,3 +22,6 @@ class BetaResponseFileSearchCallInProgressEvent(BaseModel):
     """The ID of the output item that the file search call is initiated."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

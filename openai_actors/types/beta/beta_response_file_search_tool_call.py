@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_vector_store_file_attributes import BetaVectorStoreFileAttributes
 
 __all__ = ["BetaResponseFileSearchToolCall", "Result"]
 
@@ -26,7 +24,7 @@ class Result(BaseModel):
 class BetaResponseFileSearchToolCall(BaseModel):
     """The results of a file search tool call. See the [file search guide](/docs/guides/tools-file-search) for more information."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     id: str
     """The unique ID of the file search tool call."""
@@ -37,3 +35,7 @@ class BetaResponseFileSearchToolCall(BaseModel):
     queries: list[str]
     """The queries used to search for files."""
     results: list[Result] | None = None
+
+
+from .._spec.beta_vector_store_file_attributes import BetaVectorStoreFileAttributes
+from .beta_response_apply_patch_tool_call import Agent

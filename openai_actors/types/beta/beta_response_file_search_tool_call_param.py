@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_agent_tag import BetaAgentTagParam
-from .._spec_params.beta_vector_store_file_attributes import BetaVectorStoreFileAttributesParam
-
-__all__ = ["BetaResponseFileSearchToolCallParam", "Result"]
+__all__ = ["BetaResponseFileSearchToolCallParam", "ResultParam"]
 
 
-class Result(TypedDict, total=False):
+class BetaResponseFileSearchToolCallParam(TypedDict, total=False):
+    """The results of a file search tool call. See the [file search guide](/docs/guides/tools-file-search) for more information."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    id: Required[str]
+    """The unique ID of the file search tool call."""
+    type: Required[Literal["file_search_call"]]
+    """The type of the file search tool call. Always `file_search_call`."""
+    status: Required[Literal["in_progress", "searching", "completed", "incomplete", "failed"]]
+    """The status of the file search tool call. One of `in_progress`, `searching`, `incomplete` or `failed`,"""
+    queries: Required[Sequence[str]]
+    """The queries used to search for files."""
+    results: Iterable[ResultParam] | None
+
+
+class ResultParam(TypedDict, total=False):
     file_id: str
     """The unique ID of the file."""
     text: str
@@ -23,17 +36,5 @@ class Result(TypedDict, total=False):
     """The relevance score of the file - a value between 0 and 1."""
 
 
-class BetaResponseFileSearchToolCallParam(TypedDict, total=False):
-    """The results of a file search tool call. See the [file search guide](/docs/guides/tools-file-search) for more information."""
-
-    agent: BetaAgentTagParam | None
-    """The agent that produced this item."""
-    id: Required[str]
-    """The unique ID of the file search tool call."""
-    type: Required[Literal["file_search_call"]]
-    """The type of the file search tool call. Always `file_search_call`."""
-    status: Required[Literal["in_progress", "searching", "completed", "incomplete", "failed"]]
-    """The status of the file search tool call. One of `in_progress`, `searching`, `incomplete` or `failed`,"""
-    queries: Required[Sequence[str]]
-    """The queries used to search for files."""
-    results: Iterable[Result] | None
+from .._spec_params.beta_vector_store_file_attributes import BetaVectorStoreFileAttributesParam
+from .beta_response_apply_patch_tool_call_param import AgentParam

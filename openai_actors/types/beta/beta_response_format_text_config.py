@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.beta_response_format_json_object import BetaResponseFormatJsonObject
-from .._spec.beta_response_format_text import BetaResponseFormatText
+from ..._models import BaseModel
+
+__all__ = ["BetaResponseFormatTextConfig", "JSONObject", "Text"]
+
+
+class Text(BaseModel):
+    """Default response format. Used to generate text responses."""
+
+    type: Literal["text"]
+    """The type of response format being defined. Always `text`."""
+
+
+class JSONObject(BaseModel):
+    """JSON object response format. An older method of generating JSON responses. Using `json_schema` is recommended for models that support it. Note that the model will not generate JSON without a system or user message instructing it to do so."""
+
+    type: Literal["json_object"]
+    """The type of response format being defined. Always `json_object`."""
+
+
 from .beta_response_format_text_json_schema_config import BetaResponseFormatTextJSONSchemaConfig
 
-__all__ = ["BetaResponseFormatTextConfig"]
-
-
-BetaResponseFormatTextConfig: TypeAlias = (
-    BetaResponseFormatText | BetaResponseFormatTextJSONSchemaConfig | BetaResponseFormatJsonObject
-)
+BetaResponseFormatTextConfig: TypeAlias = Text | BetaResponseFormatTextJSONSchemaConfig | JSONObject
 """An object specifying the format that the model must output."""

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, Required, TypeAlias, TypedDict
 
-from .._spec_params.beta_response_format_json_object import BetaResponseFormatJsonObjectParam
-from .._spec_params.beta_response_format_text import BetaResponseFormatTextParam
+__all__ = ["BetaResponseFormatTextConfigParam", "JSONObjectParam", "TextParam"]
+
+
+class TextParam(TypedDict, total=False):
+    """Default response format. Used to generate text responses."""
+
+    type: Required[Literal["text"]]
+    """The type of response format being defined. Always `text`."""
+
+
+class JSONObjectParam(TypedDict, total=False):
+    """JSON object response format. An older method of generating JSON responses. Using `json_schema` is recommended for models that support it. Note that the model will not generate JSON without a system or user message instructing it to do so."""
+
+    type: Required[Literal["json_object"]]
+    """The type of response format being defined. Always `json_object`."""
+
+
 from .beta_response_format_text_json_schema_config_param import BetaResponseFormatTextJSONSchemaConfigParam
 
-__all__ = ["BetaResponseFormatTextConfigParam"]
-
-
 BetaResponseFormatTextConfigParam: TypeAlias = (
-    BetaResponseFormatTextParam
-    | BetaResponseFormatTextJSONSchemaConfigParam
-    | BetaResponseFormatJsonObjectParam
+    TextParam | BetaResponseFormatTextJSONSchemaConfigParam | JSONObjectParam
 )
 """An object specifying the format that the model must output."""

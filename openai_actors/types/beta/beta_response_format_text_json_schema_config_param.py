@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_response_format_json_schema_schema import BetaResponseFormatJsonSchemaSchemaParam
-
 __all__ = ["BetaResponseFormatTextJSONSchemaConfigParam"]
 
 
@@ -21,3 +19,6 @@ class BetaResponseFormatTextJSONSchemaConfigParam(TypedDict, total=False):
     schema: Required[BetaResponseFormatJsonSchemaSchemaParam]
     """The schema for the response format, described as a JSON Schema object. Learn how to build JSON schemas [here](https://json-schema.org/)."""
     strict: bool | None
+
+
+from .._spec_params.beta_response_format_json_schema_schema import BetaResponseFormatJsonSchemaSchemaParam

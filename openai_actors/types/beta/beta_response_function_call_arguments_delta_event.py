@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseFunctionCallArgumentsDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseFunctionCallArgumentsDeltaEvent"]
 class BetaResponseFunctionCallArgumentsDeltaEvent(BaseModel):
     """Emitted when there is a partial function-call arguments delta."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.function_call_arguments.delta"]
     """The type of the event. Always `response.function_call_arguments.delta`."""
@@ -25,3 +24,6 @@ class BetaResponseFunctionCallArgumentsDeltaEvent(BaseModel):
     """The sequence number of this event."""
     delta: str
     """The function-call arguments delta that is added."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

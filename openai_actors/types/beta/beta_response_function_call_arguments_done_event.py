@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseFunctionCallArgumentsDoneEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseFunctionCallArgumentsDoneEvent"]
 class BetaResponseFunctionCallArgumentsDoneEvent(BaseModel):
     """Emitted when function-call arguments are finalized."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.function_call_arguments.done"]
     item_id: str
@@ -26,3 +25,6 @@ class BetaResponseFunctionCallArgumentsDoneEvent(BaseModel):
     """The sequence number of this event."""
     arguments: str
     """The function-call arguments."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaResponseFunctionCallOutputItem"]
+
+
 from .beta_response_input_file_content import BetaResponseInputFileContent
 from .beta_response_input_image_content import BetaResponseInputImageContent
 from .beta_response_input_text_content import BetaResponseInputTextContent
-
-__all__ = ["BetaResponseFunctionCallOutputItem"]
-
 
 BetaResponseFunctionCallOutputItem: TypeAlias = (
     BetaResponseInputTextContent | BetaResponseInputImageContent | BetaResponseInputFileContent

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_response_function_call_output_item import BetaResponseFunctionCallOutputItem
-
 __all__ = ["BetaResponseFunctionCallOutputItemList"]
 
+
+from .beta_response_function_call_output_item import BetaResponseFunctionCallOutputItem
 
 BetaResponseFunctionCallOutputItemList: TypeAlias = list[BetaResponseFunctionCallOutputItem]
 """An array of content outputs (text, image, file) for the function tool call."""

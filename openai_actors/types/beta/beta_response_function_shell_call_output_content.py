@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .._spec.beta_function_shell_call_output_outcome_param import BetaFunctionShellCallOutputOutcomeParam
 
 __all__ = ["BetaResponseFunctionShellCallOutputContent"]
 
@@ -17,3 +16,6 @@ class BetaResponseFunctionShellCallOutputContent(BaseModel):
     """Captured stderr output for the shell call."""
     outcome: BetaFunctionShellCallOutputOutcomeParam
     """The exit or timeout outcome associated with this shell call."""
+
+
+from .._spec.beta_function_shell_call_output_outcome_param import BetaFunctionShellCallOutputOutcomeParam

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from .._spec_params.beta_function_shell_call_output_outcome_param import (
-    BetaFunctionShellCallOutputOutcomeParam,
-)
-
 __all__ = ["BetaResponseFunctionShellCallOutputContentParam"]
 
 
@@ -20,3 +16,8 @@ class BetaResponseFunctionShellCallOutputContentParam(TypedDict, total=False):
     """Captured stderr output for the shell call."""
     outcome: Required[BetaFunctionShellCallOutputOutcomeParam]
     """The exit or timeout outcome associated with this shell call."""
+
+
+from .._spec_params.beta_function_shell_call_output_outcome_param import (
+    BetaFunctionShellCallOutputOutcomeParam,
+)

@@ -5,17 +5,43 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_function_shell_call_output_content import BetaFunctionShellCallOutputContent
-from .._spec.beta_tool_call_caller import BetaToolCallCaller
 
-__all__ = ["BetaResponseFunctionShellToolCallOutput"]
+__all__ = ["BetaResponseFunctionShellToolCallOutput", "Output", "OutputOutcomeExit", "OutputOutcomeTimeout"]
+
+
+class OutputOutcomeTimeout(BaseModel):
+    """Indicates that the shell call exceeded its configured time limit."""
+
+    type: Literal["timeout"]
+    """The outcome type. Always `timeout`."""
+
+
+class OutputOutcomeExit(BaseModel):
+    """Indicates that the shell commands finished and returned an exit code."""
+
+    type: Literal["exit"]
+    """The outcome type. Always `exit`."""
+    exit_code: int
+    """Exit code from the shell process."""
+
+
+class Output(BaseModel):
+    """The content of a shell tool call output that was emitted."""
+
+    stdout: str
+    """The standard output that was captured."""
+    stderr: str
+    """The standard error output that was captured."""
+    outcome: OutputOutcomeTimeout | OutputOutcomeExit
+    """Represents either an exit outcome (with an exit code) or a timeout outcome for a shell call output chunk."""
+    created_by: str | None = None
+    """The identifier of the actor that created the item."""
 
 
 class BetaResponseFunctionShellToolCallOutput(BaseModel):
     """The output of a shell tool call that was emitted."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["shell_call_output"]
     """The type of the shell call output. Always `shell_call_output`."""
@@ -26,8 +52,12 @@ class BetaResponseFunctionShellToolCallOutput(BaseModel):
     caller: BetaToolCallCaller | None = None
     status: Literal["in_progress", "completed", "incomplete"]
     """The status of the shell call output. One of `in_progress`, `completed`, or `incomplete`."""
-    output: list[BetaFunctionShellCallOutputContent]
+    output: list[Output]
     """An array of shell call output contents"""
     max_output_length: int | None = None
     created_by: str | None = None
     """The identifier of the actor that created the item."""
+
+
+from .._spec.beta_tool_call_caller import BetaToolCallCaller
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_tool_call_caller import BetaToolCallCaller
 
 __all__ = ["BetaResponseFunctionToolCall"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseFunctionToolCall"]
 class BetaResponseFunctionToolCall(BaseModel):
     """A tool call to run a function. See the [function calling guide](/docs/guides/function-calling) for more information."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     id: str | None = None
     """The unique ID of the function tool call."""
@@ -31,3 +29,7 @@ class BetaResponseFunctionToolCall(BaseModel):
     """A JSON string of the arguments to pass to the function."""
     status: Literal["in_progress", "completed", "incomplete"] | None = None
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
+
+
+from .._spec.beta_tool_call_caller import BetaToolCallCaller
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_tool_call_caller import BetaToolCallCaller
 
 __all__ = ["BetaResponseFunctionToolCallItem"]
 
 
 class BetaResponseFunctionToolCallItem(BaseModel):
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     id: str
     """The unique ID of the function tool call."""
@@ -31,3 +29,7 @@ class BetaResponseFunctionToolCallItem(BaseModel):
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
     created_by: str | None = None
     """The identifier of the actor that created the item."""
+
+
+from .._spec.beta_tool_call_caller import BetaToolCallCaller
+from .beta_response_apply_patch_tool_call import Agent

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_agent_tag import BetaAgentTagParam
-from .._spec_params.beta_tool_call_caller import BetaToolCallCallerParam
-
 __all__ = ["BetaResponseFunctionToolCallParam"]
 
 
 class BetaResponseFunctionToolCallParam(TypedDict, total=False):
     """A tool call to run a function. See the [function calling guide](/docs/guides/function-calling) for more information."""
 
-    agent: BetaAgentTagParam | None
+    agent: AgentParam | None
     """The agent that produced this item."""
     id: str
     """The unique ID of the function tool call."""
@@ -30,3 +27,7 @@ class BetaResponseFunctionToolCallParam(TypedDict, total=False):
     """A JSON string of the arguments to pass to the function."""
     status: Literal["in_progress", "completed", "incomplete"]
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
+
+
+from .._spec_params.beta_tool_call_caller import BetaToolCallCallerParam
+from .beta_response_apply_patch_tool_call_param import AgentParam

@@ -5,18 +5,62 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_web_search_action_find import BetaWebSearchActionFind
-from .._spec.beta_web_search_action_open_page import BetaWebSearchActionOpenPage
-from .._spec.beta_web_search_action_search import BetaWebSearchActionSearch
 
-__all__ = ["BetaResponseFunctionWebSearch"]
+__all__ = [
+    "ActionFindInPage",
+    "ActionOpenPage",
+    "ActionSearch",
+    "ActionSearchSource",
+    "BetaResponseFunctionWebSearch",
+]
+
+
+class ActionSearchSource(BaseModel):
+    """A source used in the search."""
+
+    type: Literal["url"]
+    """The type of source. Always `url`."""
+    url: str
+    """The URL of the source."""
+
+
+class ActionSearch(BaseModel):
+    """Action type "search" - Performs a web search query."""
+
+    type: Literal["search"]
+    """The action type."""
+    query: str | None = None
+    """The search query."""
+    queries: list[str] | None = None
+    """The search queries."""
+    sources: list[ActionSearchSource] | None = None
+    """The sources used in the search."""
+
+
+class ActionOpenPage(BaseModel):
+    """Action type "open_page" - Opens a specific URL from search results."""
+
+    type: Literal["open_page"]
+    """The action type."""
+    url: str | None = None
+    """The URL opened by the model."""
+
+
+class ActionFindInPage(BaseModel):
+    """Action type "find_in_page": Searches for a pattern within a loaded page."""
+
+    type: Literal["find_in_page"]
+    """The action type."""
+    url: str
+    """The URL of the page searched for the pattern."""
+    pattern: str
+    """The pattern or text to search for within the page."""
 
 
 class BetaResponseFunctionWebSearch(BaseModel):
     """The results of a web search tool call. See the [web search guide](/docs/guides/tools-web-search) for more information."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     id: str
     """The unique ID of the web search tool call."""
@@ -24,5 +68,8 @@ class BetaResponseFunctionWebSearch(BaseModel):
     """The type of the web search tool call. Always `web_search_call`."""
     status: Literal["in_progress", "searching", "completed", "failed"]
     """The status of the web search tool call."""
-    action: BetaWebSearchActionSearch | BetaWebSearchActionOpenPage | BetaWebSearchActionFind
+    action: ActionSearch | ActionOpenPage | ActionFindInPage
     """An object describing the specific action taken in this web search call. Includes details on how the model used the web (search, open_page, find_in_page)."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

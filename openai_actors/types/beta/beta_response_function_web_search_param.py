@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_agent_tag import BetaAgentTagParam
-from .._spec_params.beta_web_search_action_find import BetaWebSearchActionFindParam
-from .._spec_params.beta_web_search_action_open_page import BetaWebSearchActionOpenPageParam
-from .._spec_params.beta_web_search_action_search import BetaWebSearchActionSearchParam
-
-__all__ = ["BetaResponseFunctionWebSearchParam"]
+__all__ = [
+    "ActionFindInPageParam",
+    "ActionOpenPageParam",
+    "ActionSearchParam",
+    "ActionSearchSourceParam",
+    "BetaResponseFunctionWebSearchParam",
+]
 
 
 class BetaResponseFunctionWebSearchParam(TypedDict, total=False):
     """The results of a web search tool call. See the [web search guide](/docs/guides/tools-web-search) for more information."""
 
-    agent: BetaAgentTagParam | None
+    agent: AgentParam | None
     """The agent that produced this item."""
     id: Required[str]
     """The unique ID of the web search tool call."""
@@ -23,7 +25,50 @@ class BetaResponseFunctionWebSearchParam(TypedDict, total=False):
     """The type of the web search tool call. Always `web_search_call`."""
     status: Required[Literal["in_progress", "searching", "completed", "failed"]]
     """The status of the web search tool call."""
-    action: Required[
-        BetaWebSearchActionSearchParam | BetaWebSearchActionOpenPageParam | BetaWebSearchActionFindParam
-    ]
+    action: Required[ActionSearchParam | ActionOpenPageParam | ActionFindInPageParam]
     """An object describing the specific action taken in this web search call. Includes details on how the model used the web (search, open_page, find_in_page)."""
+
+
+class ActionSearchParam(TypedDict, total=False):
+    """Action type "search" - Performs a web search query."""
+
+    type: Required[Literal["search"]]
+    """The action type."""
+    query: str
+    """The search query."""
+    queries: Sequence[str]
+    """The search queries."""
+    sources: Iterable[ActionSearchSourceParam]
+    """The sources used in the search."""
+
+
+class ActionOpenPageParam(TypedDict, total=False):
+    """Action type "open_page" - Opens a specific URL from search results."""
+
+    type: Required[Literal["open_page"]]
+    """The action type."""
+    url: str | None
+    """The URL opened by the model."""
+
+
+class ActionFindInPageParam(TypedDict, total=False):
+    """Action type "find_in_page": Searches for a pattern within a loaded page."""
+
+    type: Required[Literal["find_in_page"]]
+    """The action type."""
+    url: Required[str]
+    """The URL of the page searched for the pattern."""
+    pattern: Required[str]
+    """The pattern or text to search for within the page."""
+
+
+class ActionSearchSourceParam(TypedDict, total=False):
+    """A source used in the search."""
+
+    type: Required[Literal["url"]]
+    """The type of source. Always `url`."""
+    url: Required[str]
+    """The URL of the source."""
+
+
+from .beta_response_apply_patch_tool_call_param import AgentParam

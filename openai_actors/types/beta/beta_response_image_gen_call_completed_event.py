@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseImageGenCallCompletedEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseImageGenCallCompletedEvent"]
 class BetaResponseImageGenCallCompletedEvent(BaseModel):
     """Emitted when an image generation tool call has completed and the final image is available."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.image_generation_call.completed"]
     """The type of the event. Always 'response.image_generation_call.completed'."""
@@ -23,3 +22,6 @@ class BetaResponseImageGenCallCompletedEvent(BaseModel):
     """The sequence number of this event."""
     item_id: str
     """The unique identifier of the image generation item being processed."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

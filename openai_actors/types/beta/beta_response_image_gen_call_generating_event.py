@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseImageGenCallGeneratingEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseImageGenCallGeneratingEvent"]
 class BetaResponseImageGenCallGeneratingEvent(BaseModel):
     """Emitted when an image generation tool call is actively generating an image (intermediate state)."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.image_generation_call.generating"]
     """The type of the event. Always 'response.image_generation_call.generating'."""
@@ -23,3 +22,6 @@ class BetaResponseImageGenCallGeneratingEvent(BaseModel):
     """The unique identifier of the image generation item being processed."""
     sequence_number: int
     """The sequence number of the image generation item being processed."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

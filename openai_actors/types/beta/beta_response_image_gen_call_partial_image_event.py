@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseImageGenCallPartialImageEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseImageGenCallPartialImageEvent"]
 class BetaResponseImageGenCallPartialImageEvent(BaseModel):
     """Emitted when a partial image is available during image generation streaming."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.image_generation_call.partial_image"]
     """The type of the event. Always 'response.image_generation_call.partial_image'."""
@@ -35,3 +34,6 @@ class BetaResponseImageGenCallPartialImageEvent(BaseModel):
     """The background setting that was used."""
     output_format: str | None = None
     """The output format that was used."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

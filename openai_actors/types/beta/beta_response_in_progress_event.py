@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_response import BetaResponse
 
 __all__ = ["BetaResponseInProgressEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseInProgressEvent"]
 class BetaResponseInProgressEvent(BaseModel):
     """Emitted when the response is in progress."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.in_progress"]
     """The type of the event. Always `response.in_progress`."""
@@ -22,3 +20,7 @@ class BetaResponseInProgressEvent(BaseModel):
     """The response that is in progress."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response import BetaResponse
+from .beta_response_apply_patch_tool_call import Agent

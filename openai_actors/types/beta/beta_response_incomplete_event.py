@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_response import BetaResponse
 
 __all__ = ["BetaResponseIncompleteEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseIncompleteEvent"]
 class BetaResponseIncompleteEvent(BaseModel):
     """An event that is emitted when a response finishes as incomplete."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.incomplete"]
     """The type of the event. Always `response.incomplete`."""
@@ -22,3 +20,7 @@ class BetaResponseIncompleteEvent(BaseModel):
     """The response that was incomplete."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response import BetaResponse
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_response_input_item import BetaResponseInputItem
 
 __all__ = ["BetaResponseInjectEvent"]
 
@@ -19,3 +18,6 @@ class BetaResponseInjectEvent(BaseModel):
     """The ID of the active response that should receive the input."""
     input: list[BetaResponseInputItem]
     """Input items to inject into the active response."""
+
+
+from .beta_response_input_item import BetaResponseInputItem

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_response_input_item import BetaResponseInputItem
 
 __all__ = ["BetaResponseInjectFailedEvent", "Error"]
 
@@ -34,3 +33,6 @@ class BetaResponseInjectFailedEvent(BaseModel):
     """The sequence number for this event."""
     stream_id: str | None = None
     """The multiplexed WebSocket stream that emitted the event. This field is present only when WebSocket multiplexing is enabled separately."""
+
+
+from .beta_response_input_item import BetaResponseInputItem

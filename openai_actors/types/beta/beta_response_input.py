@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_response_input_item import BetaResponseInputItem
-
 __all__ = ["BetaResponseInput"]
 
+
+from .beta_response_input_item import BetaResponseInputItem
 
 BetaResponseInput: TypeAlias = list[BetaResponseInputItem]
 """A list of one or many input items to the model, containing different content types."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaResponseInputContent"]
+
+
 from .beta_response_input_file import BetaResponseInputFile
 from .beta_response_input_image import BetaResponseInputImage
 from .beta_response_input_text import BetaResponseInputText
-
-__all__ = ["BetaResponseInputContent"]
-
 
 BetaResponseInputContent: TypeAlias = BetaResponseInputText | BetaResponseInputImage | BetaResponseInputFile

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaResponseInputContentParam"]
+
+
 from .beta_response_input_file_param import BetaResponseInputFileParam
 from .beta_response_input_image_param import BetaResponseInputImageParam
 from .beta_response_input_text_param import BetaResponseInputTextParam
-
-__all__ = ["BetaResponseInputContentParam"]
-
 
 BetaResponseInputContentParam: TypeAlias = (
     BetaResponseInputTextParam | BetaResponseInputImageParam | BetaResponseInputFileParam

@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_prompt_cache_breakpoint_config import BetaPromptCacheBreakpointConfig
 
-__all__ = ["BetaResponseInputFile"]
+__all__ = ["BetaResponseInputFile", "PromptCacheBreakpoint"]
+
+
+class PromptCacheBreakpoint(BaseModel):
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+    mode: Literal["explicit"]
+    """The breakpoint mode. Always `explicit`."""
 
 
 class BetaResponseInputFile(BaseModel):
@@ -20,7 +26,7 @@ class BetaResponseInputFile(BaseModel):
     """The name of the file to be sent to the model."""
     file_data: str | None = None
     """The content of the file to be sent to the model."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointConfig | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
     file_url: str | None = None
     """The URL of the file to be sent to the model."""

@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_prompt_cache_breakpoint_param import BetaPromptCacheBreakpointParam
 
-__all__ = ["BetaResponseInputFileContent"]
+__all__ = ["BetaResponseInputFileContent", "PromptCacheBreakpoint"]
+
+
+class PromptCacheBreakpoint(BaseModel):
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+    mode: Literal["explicit"]
+    """The breakpoint mode. Always `explicit`."""
 
 
 class BetaResponseInputFileContent(BaseModel):
@@ -21,4 +27,4 @@ class BetaResponseInputFileContent(BaseModel):
     file_url: str | None = None
     detail: Literal["auto", "low", "high"] | None = None
     """The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointParam | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_prompt_cache_breakpoint_param import BetaPromptCacheBreakpointParam
+__all__ = ["BetaResponseInputFileContentParam", "PromptCacheBreakpointParam"]
 
-__all__ = ["BetaResponseInputFileContentParam"]
+
+class PromptCacheBreakpointParam(TypedDict, total=False):
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+    mode: Required[Literal["explicit"]]
+    """The breakpoint mode. Always `explicit`."""
 
 
 class BetaResponseInputFileContentParam(TypedDict, total=False):
@@ -20,4 +25,4 @@ class BetaResponseInputFileContentParam(TypedDict, total=False):
     file_url: str | None
     detail: Literal["auto", "low", "high"]
     """The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None

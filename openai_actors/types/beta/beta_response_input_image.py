@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_prompt_cache_breakpoint_config import BetaPromptCacheBreakpointConfig
-from .beta_image_detail import BetaImageDetail
 
 __all__ = ["BetaResponseInputImage"]
 
@@ -20,5 +18,9 @@ class BetaResponseInputImage(BaseModel):
     file_id: str | None = None
     detail: BetaImageDetail
     """The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointConfig | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .beta_image_detail import BetaImageDetail
+from .beta_response_input_file import PromptCacheBreakpoint

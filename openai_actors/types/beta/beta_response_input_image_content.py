@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_prompt_cache_breakpoint_param import BetaPromptCacheBreakpointParam
 
 __all__ = ["BetaResponseInputImageContent"]
 
@@ -18,4 +17,7 @@ class BetaResponseInputImageContent(BaseModel):
     image_url: str | None = None
     file_id: str | None = None
     detail: Literal["low", "high", "auto", "original"] | None = None
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointParam | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
+
+
+from .beta_response_input_file_content import PromptCacheBreakpoint

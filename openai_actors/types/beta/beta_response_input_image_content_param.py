@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_prompt_cache_breakpoint_param import BetaPromptCacheBreakpointParam
-
 __all__ = ["BetaResponseInputImageContentParam"]
 
 
@@ -17,4 +15,7 @@ class BetaResponseInputImageContentParam(TypedDict, total=False):
     image_url: str | None
     file_id: str | None
     detail: Literal["low", "high", "auto", "original"] | None
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
+
+
+from .beta_response_input_file_content_param import PromptCacheBreakpointParam

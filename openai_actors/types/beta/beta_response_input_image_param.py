@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_prompt_cache_breakpoint_config import BetaPromptCacheBreakpointConfigParam
-from .beta_image_detail import BetaImageDetail
-
 __all__ = ["BetaResponseInputImageParam"]
 
 
@@ -19,5 +16,9 @@ class BetaResponseInputImageParam(TypedDict, total=False):
     file_id: str | None
     detail: Required[BetaImageDetail]
     """The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointConfigParam
+    prompt_cache_breakpoint: PromptCacheBreakpointParam
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .beta_image_detail import BetaImageDetail
+from .beta_response_input_file_param import PromptCacheBreakpointParam

@@ -2,23 +2,578 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.beta_compaction_trigger_item_param import BetaCompactionTriggerItemParam
-from .._spec.beta_item import BetaItem
-from .._spec.beta_item_reference_param import BetaItemReferenceParam
-from .._spec.beta_program_item_param import BetaProgramItemParam
-from .._spec.beta_program_output_item_param import BetaProgramOutputItemParam
+from ..._models import BaseModel
+
+__all__ = [
+    "AdditionalTools",
+    "AgentMessage",
+    "AgentMessageContentEncryptedContent",
+    "ApplyPatchCall",
+    "ApplyPatchCallOutput",
+    "BetaResponseInputItem",
+    "Compaction",
+    "CompactionTrigger",
+    "ComputerCallOutput",
+    "ComputerCallOutputAgent",
+    "FunctionCallOutput",
+    "ImageGenerationCall",
+    "LocalShellCall",
+    "LocalShellCallAction",
+    "LocalShellCallOutput",
+    "McpApprovalRequest",
+    "McpApprovalResponse",
+    "McpCall",
+    "McpListTools",
+    "McpListToolsTool",
+    "Message",
+    "MultiAgentCall",
+    "MultiAgentCallOutput",
+    "MultiAgentCallOutputOutput",
+    "MultiAgentCallOutputOutputAnnotationContainerFileCitation",
+    "MultiAgentCallOutputOutputAnnotationFileCitation",
+    "MultiAgentCallOutputOutputAnnotationURLCitation",
+    "N",
+    "Program",
+    "ProgramOutput",
+    "ShellCall",
+    "ShellCallAction",
+    "ShellCallOutput",
+    "ToolSearchCall",
+    "ToolSearchOutput",
+]
+
+
+class Message(BaseModel):
+    """A message input to the model with a role indicating instruction following hierarchy. Instructions given with the `developer` or `system` role take precedence over instructions given with the `user` role."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["message"] | None = None
+    """The type of the message input. Always set to `message`."""
+    role: Literal["user", "system", "developer"]
+    """The role of the message input. One of `user`, `system`, or `developer`."""
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+    """The status of item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
+    content: BetaResponseInputMessageContentList
+    """A list of one or many input items to the model, containing different content types."""
+
+
+class ComputerCallOutputAgent(BaseModel):
+    """The agent that produced this item."""
+
+    agent_name: str
+    """The canonical name of the agent that produced this item."""
+
+
+class ComputerCallOutput(BaseModel):
+    """The output of a computer tool call."""
+
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    call_id: str
+    """The ID of the computer tool call that produced the output."""
+    type: Literal["computer_call_output"]
+    """The type of the computer tool call output. Always `computer_call_output`."""
+    output: BetaResponseComputerToolCallOutputScreenshot
+    """A computer screenshot image used with the computer use tool."""
+    acknowledged_safety_checks: list[PendingSafetyCheck] | None = None
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class FunctionCallOutput(BaseModel):
+    """The output of a function tool call."""
+
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    call_id: str | None = None
+    type: Literal["function_call_output"]
+    """The type of the function tool call output. Always `function_call_output`."""
+    output: str | BetaResponseFunctionCallOutputItemList
+    """Text, image, or file output of the function tool call."""
+    name: str | None = None
+    namespace: str | None = None
+    caller: BetaToolCallCallerParam | None = None
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class AgentMessageContentEncryptedContent(BaseModel):
+    """Opaque encrypted content that Responses API decrypts inside trusted model execution."""
+
+    type: Literal["encrypted_content"]
+    """The type of the input item. Always `encrypted_content`."""
+    encrypted_content: str
+    """Opaque encrypted content."""
+
+
+class AgentMessage(BaseModel):
+    """A message routed between agents."""
+
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    type: Literal["agent_message"]
+    """The item type. Always `agent_message`."""
+    author: str
+    """The sending agent identity."""
+    recipient: str
+    """The destination agent identity."""
+    content: list[
+        BetaResponseInputTextContent | BetaResponseInputImageContent | AgentMessageContentEncryptedContent
+    ]
+    """Plaintext, image, or encrypted content sent between agents."""
+
+
+class MultiAgentCall(BaseModel):
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    call_id: str
+    """The unique ID linking this call to its output."""
+    type: Literal["multi_agent_call"]
+    """The item type. Always `multi_agent_call`."""
+    action: Literal[
+        "spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"
+    ]
+    """The multi-agent action that was executed."""
+    arguments: str
+    """The action arguments as a JSON string."""
+
+
+class MultiAgentCallOutputOutputAnnotationFileCitation(BaseModel):
+    type: Literal["file_citation"]
+    """The citation type. Always `file_citation`."""
+    index: int
+    """The index of the file in the list of files."""
+    file_id: str
+    """The ID of the file."""
+    filename: str
+    """The filename of the file cited."""
+
+
+class MultiAgentCallOutputOutputAnnotationURLCitation(BaseModel):
+    type: Literal["url_citation"]
+    """The citation type. Always `url_citation`."""
+    start_index: int
+    """The index of the first character of the citation in the message."""
+    end_index: int
+    """The index of the last character of the citation in the message."""
+    url: str
+    """The URL of the cited resource."""
+    title: str
+    """The title of the cited resource."""
+
+
+class MultiAgentCallOutputOutputAnnotationContainerFileCitation(BaseModel):
+    type: Literal["container_file_citation"]
+    """The citation type. Always `container_file_citation`."""
+    start_index: int
+    """The index of the first character of the citation in the message."""
+    end_index: int
+    """The index of the last character of the citation in the message."""
+    container_id: str
+    """The ID of the container."""
+    file_id: str
+    """The ID of the container file."""
+    filename: str
+    """The filename of the container file cited."""
+
+
+class MultiAgentCallOutputOutput(BaseModel):
+    type: Literal["output_text"]
+    """The content type. Always `output_text`."""
+    text: str
+    """The text content."""
+    annotations: (
+        list[
+            MultiAgentCallOutputOutputAnnotationFileCitation
+            | MultiAgentCallOutputOutputAnnotationURLCitation
+            | MultiAgentCallOutputOutputAnnotationContainerFileCitation
+        ]
+        | None
+    ) = None
+    """Citations associated with the text content."""
+
+
+class MultiAgentCallOutput(BaseModel):
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    call_id: str
+    """The unique ID of the multi-agent call."""
+    type: Literal["multi_agent_call_output"]
+    """The item type. Always `multi_agent_call_output`."""
+    action: Literal[
+        "spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"
+    ]
+    """The multi-agent action that produced this result."""
+    output: list[MultiAgentCallOutputOutput]
+    """Text output returned by the multi-agent action."""
+
+
+class ToolSearchCall(BaseModel):
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    call_id: str | None = None
+    type: Literal["tool_search_call"]
+    """The item type. Always `tool_search_call`."""
+    execution: Literal["server", "client"] | None = None
+    """Whether tool search was executed by the server or by the client."""
+    arguments: BetaEmptyModelParam
+    """The arguments supplied to the tool search call."""
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class ToolSearchOutput(BaseModel):
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    call_id: str | None = None
+    type: Literal["tool_search_output"]
+    """The item type. Always `tool_search_output`."""
+    execution: Literal["server", "client"] | None = None
+    """Whether tool search was executed by the server or by the client."""
+    tools: list[BetaTool]
+    """The loaded tool definitions returned by the tool search output."""
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class AdditionalTools(BaseModel):
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    type: Literal["additional_tools"]
+    """The item type. Always `additional_tools`."""
+    role: Literal["developer"]
+    """The role that provided the additional tools. Only `developer` is supported."""
+    tools: list[BetaTool]
+    """A list of additional tools made available at this item."""
+
+
+class Compaction(BaseModel):
+    """A compaction item generated by the [`v1/responses/compact` API](/docs/api-reference/responses/compact)."""
+
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    type: Literal["compaction"]
+    """The type of the item. Always `compaction`."""
+    encrypted_content: str
+    """The encrypted content of the compaction summary."""
+
+
+class ImageGenerationCall(BaseModel):
+    """An image generation request made by the model."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["image_generation_call"]
+    """The type of the image generation call. Always `image_generation_call`."""
+    id: str
+    """The unique ID of the image generation call."""
+    status: Literal["in_progress", "completed", "generating", "failed"]
+    """The status of the image generation call."""
+    result: str | None = None
+
+
+class LocalShellCallAction(BaseModel):
+    """Execute a shell command on the server."""
+
+    type: Literal["exec"]
+    """The type of the local shell action. Always `exec`."""
+    command: list[str]
+    """The command to run."""
+    timeout_ms: int | None = None
+    working_directory: str | None = None
+    env: dict[str, str]
+    """Environment variables to set for the command."""
+    user: str | None = None
+
+
+class LocalShellCall(BaseModel):
+    """A tool call to run a command on the local shell."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["local_shell_call"]
+    """The type of the local shell call. Always `local_shell_call`."""
+    id: str
+    """The unique ID of the local shell call."""
+    call_id: str
+    """The unique ID of the local shell tool call generated by the model."""
+    action: LocalShellCallAction
+    """Execute a shell command on the server."""
+    status: Literal["in_progress", "completed", "incomplete"]
+    """The status of the local shell call."""
+
+
+class LocalShellCallOutput(BaseModel):
+    """The output of a local shell tool call."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["local_shell_call_output"]
+    """The type of the local shell tool call output. Always `local_shell_call_output`."""
+    id: str
+    """The unique ID of the local shell tool call generated by the model."""
+    output: str
+    """A JSON string of the output of the local shell tool call."""
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class ShellCallAction(BaseModel):
+    """Commands and limits describing how to run the shell tool call."""
+
+    commands: list[str]
+    """Ordered shell commands for the execution environment to run."""
+    timeout_ms: int | None = None
+    max_output_length: int | None = None
+
+
+class ShellCall(BaseModel):
+    """A tool representing a request to execute one or more shell commands."""
+
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    call_id: str
+    """The unique ID of the shell tool call generated by the model."""
+    caller: BetaToolCallCallerParam | None = None
+    type: Literal["shell_call"]
+    """The type of the item. Always `shell_call`."""
+    action: ShellCallAction
+    """Commands and limits describing how to run the shell tool call."""
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+    environment: BetaLocalEnvironment | BetaContainerReference | None = None
+
+
+class ShellCallOutput(BaseModel):
+    """The streamed output items emitted by a shell tool call."""
+
+    agent: ComputerCallOutputAgent | None = None
+    id: str | None = None
+    call_id: str
+    """The unique ID of the shell tool call generated by the model."""
+    caller: BetaToolCallCallerParam | None = None
+    type: Literal["shell_call_output"]
+    """The type of the item. Always `shell_call_output`."""
+    output: list[BetaResponseFunctionShellCallOutputContent]
+    """Captured chunks of stdout and stderr output, along with their associated outcomes."""
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+    max_output_length: int | None = None
+
+
+class ApplyPatchCall(BaseModel):
+    """A tool call representing a request to create, delete, or update files using diff patches."""
+
+    agent: ComputerCallOutputAgent | None = None
+    type: Literal["apply_patch_call"]
+    """The type of the item. Always `apply_patch_call`."""
+    id: str | None = None
+    call_id: str
+    """The unique ID of the apply patch tool call generated by the model."""
+    caller: BetaToolCallCallerParam | None = None
+    status: Literal["in_progress", "completed"]
+    """Status values reported for apply_patch tool calls."""
+    operation: BetaApplyPatchOperationParam
+    """One of the create_file, delete_file, or update_file operations supplied to the apply_patch tool."""
+
+
+class ApplyPatchCallOutput(BaseModel):
+    """The streamed output emitted by an apply patch tool call."""
+
+    agent: ComputerCallOutputAgent | None = None
+    type: Literal["apply_patch_call_output"]
+    """The type of the item. Always `apply_patch_call_output`."""
+    id: str | None = None
+    call_id: str
+    """The unique ID of the apply patch tool call generated by the model."""
+    caller: BetaToolCallCallerParam | None = None
+    status: Literal["completed", "failed"]
+    """Outcome values reported for apply_patch tool call outputs."""
+    output: str | None = None
+
+
+class McpListToolsTool(BaseModel):
+    """A tool available on an MCP server."""
+
+    name: str
+    """The name of the tool."""
+    description: str | None = None
+    input_schema: dict[str, object]
+    """The JSON schema describing the tool's input."""
+    annotations: dict[str, object] | None = None
+
+
+class McpListTools(BaseModel):
+    """A list of tools available on an MCP server."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["mcp_list_tools"]
+    """The type of the item. Always `mcp_list_tools`."""
+    id: str
+    """The unique ID of the list."""
+    server_label: str
+    """The label of the MCP server."""
+    tools: list[McpListToolsTool]
+    """The tools available on the server."""
+    error: str | None = None
+
+
+class McpApprovalRequest(BaseModel):
+    """A request for human approval of a tool invocation."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["mcp_approval_request"]
+    """The type of the item. Always `mcp_approval_request`."""
+    id: str
+    """The unique ID of the approval request."""
+    server_label: str
+    """The label of the MCP server making the request."""
+    name: str
+    """The name of the tool to run."""
+    arguments: str
+    """A JSON string of arguments for the tool."""
+
+
+class McpApprovalResponse(BaseModel):
+    """A response to an MCP approval request."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["mcp_approval_response"]
+    """The type of the item. Always `mcp_approval_response`."""
+    id: str | None = None
+    approval_request_id: str
+    """The ID of the approval request being answered."""
+    approve: bool
+    """Whether the request was approved."""
+    reason: str | None = None
+
+
+class McpCall(BaseModel):
+    """An invocation of a tool on an MCP server."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["mcp_call"]
+    """The type of the item. Always `mcp_call`."""
+    id: str
+    """The unique ID of the tool call."""
+    server_label: str
+    """The label of the MCP server running the tool."""
+    name: str
+    """The name of the tool that was run."""
+    arguments: str
+    """A JSON string of the arguments passed to the tool."""
+    output: str | None = None
+    error: BetaMcpToolCallError | None = None
+    """The error from the tool call, if any."""
+    status: Literal["in_progress", "completed", "incomplete", "calling", "failed"] | None = None
+    """The status of the tool call. One of `in_progress`, `completed`, `incomplete`, `calling`, or `failed`."""
+    approval_request_id: str | None = None
+
+
+class CompactionTrigger(BaseModel):
+    """Compacts the current context. Must be the final input item."""
+
+    agent: ComputerCallOutputAgent | None = None
+    type: Literal["compaction_trigger"]
+    """The type of the item. Always `compaction_trigger`."""
+
+
+class N(BaseModel):
+    """An internal identifier for an item to reference."""
+
+    agent: ComputerCallOutputAgent | None = None
+    type: Literal["item_reference"] | None = None
+    id: str
+    """The ID of the item to reference."""
+
+
+class Program(BaseModel):
+    agent: ComputerCallOutputAgent | None = None
+    id: str
+    """The unique ID of this program item."""
+    type: Literal["program"]
+    """The item type. Always `program`."""
+    call_id: str
+    """The stable call ID of the program item."""
+    code: str
+    """The JavaScript source executed by programmatic tool calling."""
+    fingerprint: str
+    """Opaque program replay fingerprint that must be round-tripped."""
+
+
+class ProgramOutput(BaseModel):
+    agent: ComputerCallOutputAgent | None = None
+    id: str
+    """The unique ID of this program output item."""
+    type: Literal["program_output"]
+    """The item type. Always `program_output`."""
+    call_id: str
+    """The call ID of the program item."""
+    result: str
+    """The result produced by the program item."""
+    status: Literal["completed", "incomplete"]
+    """The terminal status of the program output."""
+
+
+from .._spec.beta_apply_patch_operation_param import BetaApplyPatchOperationParam
+from .._spec.beta_empty_model_param import BetaEmptyModelParam
+from .._spec.beta_tool_call_caller_param import BetaToolCallCallerParam
+from .beta_container_reference import BetaContainerReference
 from .beta_easy_input_message import BetaEasyInputMessage
-
-__all__ = ["BetaResponseInputItem"]
-
+from .beta_local_environment import BetaLocalEnvironment
+from .beta_mcp_tool_call_error import BetaMcpToolCallError
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_code_interpreter_tool_call import BetaResponseCodeInterpreterToolCall
+from .beta_response_computer_tool_call import BetaResponseComputerToolCall, PendingSafetyCheck
+from .beta_response_computer_tool_call_output_screenshot import BetaResponseComputerToolCallOutputScreenshot
+from .beta_response_custom_tool_call import BetaResponseCustomToolCall
+from .beta_response_custom_tool_call_output import BetaResponseCustomToolCallOutput
+from .beta_response_file_search_tool_call import BetaResponseFileSearchToolCall
+from .beta_response_function_call_output_item_list import BetaResponseFunctionCallOutputItemList
+from .beta_response_function_shell_call_output_content import BetaResponseFunctionShellCallOutputContent
+from .beta_response_function_tool_call import BetaResponseFunctionToolCall
+from .beta_response_function_web_search import BetaResponseFunctionWebSearch
+from .beta_response_input_image_content import BetaResponseInputImageContent
+from .beta_response_input_message_content_list import BetaResponseInputMessageContentList
+from .beta_response_input_text_content import BetaResponseInputTextContent
+from .beta_response_output_message import BetaResponseOutputMessage
+from .beta_response_reasoning_item import BetaResponseReasoningItem
+from .beta_tool import BetaTool
 
 BetaResponseInputItem: TypeAlias = (
     BetaEasyInputMessage
-    | BetaItem
-    | BetaCompactionTriggerItemParam
-    | BetaItemReferenceParam
-    | BetaProgramItemParam
-    | BetaProgramOutputItemParam
+    | Message
+    | BetaResponseOutputMessage
+    | BetaResponseFileSearchToolCall
+    | BetaResponseComputerToolCall
+    | ComputerCallOutput
+    | BetaResponseFunctionWebSearch
+    | BetaResponseFunctionToolCall
+    | FunctionCallOutput
+    | AgentMessage
+    | MultiAgentCall
+    | MultiAgentCallOutput
+    | ToolSearchCall
+    | ToolSearchOutput
+    | AdditionalTools
+    | BetaResponseReasoningItem
+    | Compaction
+    | ImageGenerationCall
+    | BetaResponseCodeInterpreterToolCall
+    | LocalShellCall
+    | LocalShellCallOutput
+    | ShellCall
+    | ShellCallOutput
+    | ApplyPatchCall
+    | ApplyPatchCallOutput
+    | McpListTools
+    | McpApprovalRequest
+    | McpApprovalResponse
+    | McpCall
+    | BetaResponseCustomToolCallOutput
+    | BetaResponseCustomToolCall
+    | CompactionTrigger
+    | N
+    | Program
+    | ProgramOutput
 )

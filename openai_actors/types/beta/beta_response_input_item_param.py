@@ -2,23 +2,554 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import Literal, Required, TypeAlias, TypedDict
 
-from .._spec_params.beta_compaction_trigger_item_param import BetaCompactionTriggerItemParam
-from .._spec_params.beta_item import BetaItemParam
-from .._spec_params.beta_item_reference_param import BetaItemReferenceParam
-from .._spec_params.beta_program_item_param import BetaProgramItemParam
-from .._spec_params.beta_program_output_item_param import BetaProgramOutputItemParam
+__all__ = [
+    "AdditionalToolsParam",
+    "AgentMessageContentEncryptedContentParam",
+    "AgentMessageParam",
+    "ApplyPatchCallOutputParam",
+    "ApplyPatchCallParam",
+    "BetaResponseInputItemParam",
+    "CompactionTriggerParam",
+    "ComputerCallOutputParam",
+    "FunctionCallOutputParam",
+    "ImageGenerationCallParam",
+    "LocalShellCallActionParam",
+    "LocalShellCallOutputParam",
+    "LocalShellCallParam",
+    "McpApprovalRequestParam",
+    "McpApprovalResponseParam",
+    "McpCallParam",
+    "McpListToolsParam",
+    "McpListToolsToolParam",
+    "MessageParam",
+    "MultiAgentCallOutputOutputAnnotationContainerFileCitationParam",
+    "MultiAgentCallOutputOutputAnnotationFileCitationParam",
+    "MultiAgentCallOutputOutputAnnotationURLCitationParam",
+    "MultiAgentCallOutputOutputParam",
+    "MultiAgentCallOutputParam",
+    "MultiAgentCallParam",
+    "NParam",
+    "ProgramOutputParam",
+    "ProgramParam",
+    "ShellCallActionParam",
+    "ShellCallOutputParam",
+    "ShellCallParam",
+    "ToolSearchCallParam",
+]
+
+
+class MessageParam(TypedDict, total=False):
+    """A message input to the model with a role indicating instruction following hierarchy. Instructions given with the `developer` or `system` role take precedence over instructions given with the `user` role."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    type: Literal["message"]
+    """The type of the message input. Always set to `message`."""
+    role: Required[Literal["user", "system", "developer"]]
+    """The role of the message input. One of `user`, `system`, or `developer`."""
+    status: Literal["in_progress", "completed", "incomplete"]
+    """The status of item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
+    content: Required[BetaResponseInputMessageContentListParam]
+    """A list of one or many input items to the model, containing different content types."""
+
+
+class ComputerCallOutputParam(TypedDict, total=False):
+    """The output of a computer tool call."""
+
+    agent: Agent | None
+    id: str | None
+    call_id: Required[str]
+    """The ID of the computer tool call that produced the output."""
+    type: Required[Literal["computer_call_output"]]
+    """The type of the computer tool call output. Always `computer_call_output`."""
+    output: Required[BetaResponseComputerToolCallOutputScreenshotParam]
+    """A computer screenshot image used with the computer use tool."""
+    acknowledged_safety_checks: Iterable[PendingSafetyCheckParam] | None
+    status: Literal["in_progress", "completed", "incomplete"] | None
+
+
+class FunctionCallOutputParam(TypedDict, total=False):
+    """The output of a function tool call."""
+
+    agent: Agent | None
+    id: str | None
+    call_id: str | None
+    type: Required[Literal["function_call_output"]]
+    """The type of the function tool call output. Always `function_call_output`."""
+    output: Required[str | BetaResponseFunctionCallOutputItemListParam]
+    """Text, image, or file output of the function tool call."""
+    name: str | None
+    namespace: str | None
+    caller: BetaToolCallCallerParam | None
+    status: Literal["in_progress", "completed", "incomplete"] | None
+
+
+class AgentMessageParam(TypedDict, total=False):
+    """A message routed between agents."""
+
+    agent: Agent | None
+    id: str | None
+    type: Required[Literal["agent_message"]]
+    """The item type. Always `agent_message`."""
+    author: Required[str]
+    """The sending agent identity."""
+    recipient: Required[str]
+    """The destination agent identity."""
+    content: Required[
+        Iterable[
+            BetaResponseInputTextContentParam
+            | BetaResponseInputImageContentParam
+            | AgentMessageContentEncryptedContentParam
+        ]
+    ]
+    """Plaintext, image, or encrypted content sent between agents."""
+
+
+class MultiAgentCallParam(TypedDict, total=False):
+    agent: Agent | None
+    id: str | None
+    call_id: Required[str]
+    """The unique ID linking this call to its output."""
+    type: Required[Literal["multi_agent_call"]]
+    """The item type. Always `multi_agent_call`."""
+    action: Required[
+        Literal[
+            "spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"
+        ]
+    ]
+    """The multi-agent action that was executed."""
+    arguments: Required[str]
+    """The action arguments as a JSON string."""
+
+
+class MultiAgentCallOutputParam(TypedDict, total=False):
+    agent: Agent | None
+    id: str | None
+    call_id: Required[str]
+    """The unique ID of the multi-agent call."""
+    type: Required[Literal["multi_agent_call_output"]]
+    """The item type. Always `multi_agent_call_output`."""
+    action: Required[
+        Literal[
+            "spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"
+        ]
+    ]
+    """The multi-agent action that produced this result."""
+    output: Required[Iterable[MultiAgentCallOutputOutputParam]]
+    """Text output returned by the multi-agent action."""
+
+
+class ToolSearchCallParam(TypedDict, total=False):
+    agent: Agent | None
+    id: str | None
+    call_id: str | None
+    type: Required[Literal["tool_search_call"]]
+    """The item type. Always `tool_search_call`."""
+    execution: Literal["server", "client"]
+    """Whether tool search was executed by the server or by the client."""
+    arguments: Required[BetaEmptyModelParam]
+    """The arguments supplied to the tool search call."""
+    status: Literal["in_progress", "completed", "incomplete"] | None
+
+
+class AdditionalToolsParam(TypedDict, total=False):
+    agent: Agent | None
+    id: str | None
+    type: Required[Literal["additional_tools"]]
+    """The item type. Always `additional_tools`."""
+    role: Required[Literal["developer"]]
+    """The role that provided the additional tools. Only `developer` is supported."""
+    tools: Required[Iterable[BetaToolParam]]
+    """A list of additional tools made available at this item."""
+
+
+class ImageGenerationCallParam(TypedDict, total=False):
+    """An image generation request made by the model."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    type: Required[Literal["image_generation_call"]]
+    """The type of the image generation call. Always `image_generation_call`."""
+    id: Required[str]
+    """The unique ID of the image generation call."""
+    status: Required[Literal["in_progress", "completed", "generating", "failed"]]
+    """The status of the image generation call."""
+    result: Required[str | None]
+
+
+class LocalShellCallParam(TypedDict, total=False):
+    """A tool call to run a command on the local shell."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    type: Required[Literal["local_shell_call"]]
+    """The type of the local shell call. Always `local_shell_call`."""
+    id: Required[str]
+    """The unique ID of the local shell call."""
+    call_id: Required[str]
+    """The unique ID of the local shell tool call generated by the model."""
+    action: Required[LocalShellCallActionParam]
+    """Execute a shell command on the server."""
+    status: Required[Literal["in_progress", "completed", "incomplete"]]
+    """The status of the local shell call."""
+
+
+class LocalShellCallOutputParam(TypedDict, total=False):
+    """The output of a local shell tool call."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    type: Required[Literal["local_shell_call_output"]]
+    """The type of the local shell tool call output. Always `local_shell_call_output`."""
+    id: Required[str]
+    """The unique ID of the local shell tool call generated by the model."""
+    output: Required[str]
+    """A JSON string of the output of the local shell tool call."""
+    status: Literal["in_progress", "completed", "incomplete"] | None
+
+
+class ShellCallParam(TypedDict, total=False):
+    """A tool representing a request to execute one or more shell commands."""
+
+    agent: Agent | None
+    id: str | None
+    call_id: Required[str]
+    """The unique ID of the shell tool call generated by the model."""
+    caller: BetaToolCallCallerParam | None
+    type: Required[Literal["shell_call"]]
+    """The type of the item. Always `shell_call`."""
+    action: Required[ShellCallActionParam]
+    """Commands and limits describing how to run the shell tool call."""
+    status: Literal["in_progress", "completed", "incomplete"] | None
+    environment: BetaLocalEnvironmentParam | BetaContainerReferenceParam | None
+
+
+class ShellCallOutputParam(TypedDict, total=False):
+    """The streamed output items emitted by a shell tool call."""
+
+    agent: Agent | None
+    id: str | None
+    call_id: Required[str]
+    """The unique ID of the shell tool call generated by the model."""
+    caller: BetaToolCallCallerParam | None
+    type: Required[Literal["shell_call_output"]]
+    """The type of the item. Always `shell_call_output`."""
+    output: Required[Iterable[BetaResponseFunctionShellCallOutputContentParam]]
+    """Captured chunks of stdout and stderr output, along with their associated outcomes."""
+    status: Literal["in_progress", "completed", "incomplete"] | None
+    max_output_length: int | None
+
+
+class ApplyPatchCallParam(TypedDict, total=False):
+    """A tool call representing a request to create, delete, or update files using diff patches."""
+
+    agent: Agent | None
+    type: Required[Literal["apply_patch_call"]]
+    """The type of the item. Always `apply_patch_call`."""
+    id: str | None
+    call_id: Required[str]
+    """The unique ID of the apply patch tool call generated by the model."""
+    caller: BetaToolCallCallerParam | None
+    status: Required[Literal["in_progress", "completed"]]
+    """Status values reported for apply_patch tool calls."""
+    operation: Required[BetaApplyPatchOperationParam]
+    """One of the create_file, delete_file, or update_file operations supplied to the apply_patch tool."""
+
+
+class ApplyPatchCallOutputParam(TypedDict, total=False):
+    """The streamed output emitted by an apply patch tool call."""
+
+    agent: Agent | None
+    type: Required[Literal["apply_patch_call_output"]]
+    """The type of the item. Always `apply_patch_call_output`."""
+    id: str | None
+    call_id: Required[str]
+    """The unique ID of the apply patch tool call generated by the model."""
+    caller: BetaToolCallCallerParam | None
+    status: Required[Literal["completed", "failed"]]
+    """Outcome values reported for apply_patch tool call outputs."""
+    output: str | None
+
+
+class McpListToolsParam(TypedDict, total=False):
+    """A list of tools available on an MCP server."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    type: Required[Literal["mcp_list_tools"]]
+    """The type of the item. Always `mcp_list_tools`."""
+    id: Required[str]
+    """The unique ID of the list."""
+    server_label: Required[str]
+    """The label of the MCP server."""
+    tools: Required[Iterable[McpListToolsToolParam]]
+    """The tools available on the server."""
+    error: str | None
+
+
+class McpApprovalRequestParam(TypedDict, total=False):
+    """A request for human approval of a tool invocation."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    type: Required[Literal["mcp_approval_request"]]
+    """The type of the item. Always `mcp_approval_request`."""
+    id: Required[str]
+    """The unique ID of the approval request."""
+    server_label: Required[str]
+    """The label of the MCP server making the request."""
+    name: Required[str]
+    """The name of the tool to run."""
+    arguments: Required[str]
+    """A JSON string of arguments for the tool."""
+
+
+class McpApprovalResponseParam(TypedDict, total=False):
+    """A response to an MCP approval request."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    type: Required[Literal["mcp_approval_response"]]
+    """The type of the item. Always `mcp_approval_response`."""
+    id: str | None
+    approval_request_id: Required[str]
+    """The ID of the approval request being answered."""
+    approve: Required[bool]
+    """Whether the request was approved."""
+    reason: str | None
+
+
+class McpCallParam(TypedDict, total=False):
+    """An invocation of a tool on an MCP server."""
+
+    agent: AgentParam | None
+    """The agent that produced this item."""
+    type: Required[Literal["mcp_call"]]
+    """The type of the item. Always `mcp_call`."""
+    id: Required[str]
+    """The unique ID of the tool call."""
+    server_label: Required[str]
+    """The label of the MCP server running the tool."""
+    name: Required[str]
+    """The name of the tool that was run."""
+    arguments: Required[str]
+    """A JSON string of the arguments passed to the tool."""
+    output: str | None
+    error: BetaMcpToolCallErrorParam | None
+    """The error from the tool call, if any."""
+    status: Literal["in_progress", "completed", "incomplete", "calling", "failed"]
+    """The status of the tool call. One of `in_progress`, `completed`, `incomplete`, `calling`, or `failed`."""
+    approval_request_id: str | None
+
+
+class CompactionTriggerParam(TypedDict, total=False):
+    """Compacts the current context. Must be the final input item."""
+
+    agent: Agent | None
+    type: Required[Literal["compaction_trigger"]]
+    """The type of the item. Always `compaction_trigger`."""
+
+
+class NParam(TypedDict, total=False):
+    """An internal identifier for an item to reference."""
+
+    agent: Agent | None
+    type: Literal["item_reference"] | None
+    id: Required[str]
+    """The ID of the item to reference."""
+
+
+class ProgramParam(TypedDict, total=False):
+    agent: Agent | None
+    id: Required[str]
+    """The unique ID of this program item."""
+    type: Required[Literal["program"]]
+    """The item type. Always `program`."""
+    call_id: Required[str]
+    """The stable call ID of the program item."""
+    code: Required[str]
+    """The JavaScript source executed by programmatic tool calling."""
+    fingerprint: Required[str]
+    """Opaque program replay fingerprint that must be round-tripped."""
+
+
+class ProgramOutputParam(TypedDict, total=False):
+    agent: Agent | None
+    id: Required[str]
+    """The unique ID of this program output item."""
+    type: Required[Literal["program_output"]]
+    """The item type. Always `program_output`."""
+    call_id: Required[str]
+    """The call ID of the program item."""
+    result: Required[str]
+    """The result produced by the program item."""
+    status: Required[Literal["completed", "incomplete"]]
+    """The terminal status of the program output."""
+
+
+class AgentMessageContentEncryptedContentParam(TypedDict, total=False):
+    """Opaque encrypted content that Responses API decrypts inside trusted model execution."""
+
+    type: Required[Literal["encrypted_content"]]
+    """The type of the input item. Always `encrypted_content`."""
+    encrypted_content: Required[str]
+    """Opaque encrypted content."""
+
+
+class MultiAgentCallOutputOutputParam(TypedDict, total=False):
+    type: Required[Literal["output_text"]]
+    """The content type. Always `output_text`."""
+    text: Required[str]
+    """The text content."""
+    annotations: Iterable[
+        MultiAgentCallOutputOutputAnnotationFileCitationParam
+        | MultiAgentCallOutputOutputAnnotationURLCitationParam
+        | MultiAgentCallOutputOutputAnnotationContainerFileCitationParam
+    ]
+    """Citations associated with the text content."""
+
+
+class LocalShellCallActionParam(TypedDict, total=False):
+    """Execute a shell command on the server."""
+
+    type: Required[Literal["exec"]]
+    """The type of the local shell action. Always `exec`."""
+    command: Required[Sequence[str]]
+    """The command to run."""
+    timeout_ms: int | None
+    working_directory: str | None
+    env: Required[dict[str, str]]
+    """Environment variables to set for the command."""
+    user: str | None
+
+
+class ShellCallActionParam(TypedDict, total=False):
+    """Commands and limits describing how to run the shell tool call."""
+
+    commands: Required[Sequence[str]]
+    """Ordered shell commands for the execution environment to run."""
+    timeout_ms: int | None
+    max_output_length: int | None
+
+
+class McpListToolsToolParam(TypedDict, total=False):
+    """A tool available on an MCP server."""
+
+    name: Required[str]
+    """The name of the tool."""
+    description: str | None
+    input_schema: Required[dict[str, object]]
+    """The JSON schema describing the tool's input."""
+    annotations: dict[str, object] | None
+
+
+class MultiAgentCallOutputOutputAnnotationFileCitationParam(TypedDict, total=False):
+    type: Required[Literal["file_citation"]]
+    """The citation type. Always `file_citation`."""
+    index: Required[int]
+    """The index of the file in the list of files."""
+    file_id: Required[str]
+    """The ID of the file."""
+    filename: Required[str]
+    """The filename of the file cited."""
+
+
+class MultiAgentCallOutputOutputAnnotationURLCitationParam(TypedDict, total=False):
+    type: Required[Literal["url_citation"]]
+    """The citation type. Always `url_citation`."""
+    start_index: Required[int]
+    """The index of the first character of the citation in the message."""
+    end_index: Required[int]
+    """The index of the last character of the citation in the message."""
+    url: Required[str]
+    """The URL of the cited resource."""
+    title: Required[str]
+    """The title of the cited resource."""
+
+
+class MultiAgentCallOutputOutputAnnotationContainerFileCitationParam(TypedDict, total=False):
+    type: Required[Literal["container_file_citation"]]
+    """The citation type. Always `container_file_citation`."""
+    start_index: Required[int]
+    """The index of the first character of the citation in the message."""
+    end_index: Required[int]
+    """The index of the last character of the citation in the message."""
+    container_id: Required[str]
+    """The ID of the container."""
+    file_id: Required[str]
+    """The ID of the container file."""
+    filename: Required[str]
+    """The filename of the container file cited."""
+
+
+from .._spec_params.beta_apply_patch_operation_param import BetaApplyPatchOperationParam
+from .._spec_params.beta_empty_model_param import BetaEmptyModelParam
+from .._spec_params.beta_tool_call_caller_param import BetaToolCallCallerParam
+from .beta_container_reference_param import BetaContainerReferenceParam
 from .beta_easy_input_message_param import BetaEasyInputMessageParam
-
-__all__ = ["BetaResponseInputItemParam"]
-
+from .beta_local_environment_param import BetaLocalEnvironmentParam
+from .beta_mcp_tool_call_error_param import BetaMcpToolCallErrorParam
+from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_code_interpreter_tool_call_param import BetaResponseCodeInterpreterToolCallParam
+from .beta_response_compaction_item_param import Agent, BetaResponseCompactionItemParam
+from .beta_response_computer_tool_call_output_screenshot_param import (
+    BetaResponseComputerToolCallOutputScreenshotParam,
+)
+from .beta_response_computer_tool_call_param import BetaResponseComputerToolCallParam, PendingSafetyCheckParam
+from .beta_response_custom_tool_call_output_param import BetaResponseCustomToolCallOutputParam
+from .beta_response_custom_tool_call_param import BetaResponseCustomToolCallParam
+from .beta_response_file_search_tool_call_param import BetaResponseFileSearchToolCallParam
+from .beta_response_function_call_output_item_list_param import BetaResponseFunctionCallOutputItemListParam
+from .beta_response_function_shell_call_output_content_param import (
+    BetaResponseFunctionShellCallOutputContentParam,
+)
+from .beta_response_function_tool_call_param import BetaResponseFunctionToolCallParam
+from .beta_response_function_web_search_param import BetaResponseFunctionWebSearchParam
+from .beta_response_input_image_content_param import BetaResponseInputImageContentParam
+from .beta_response_input_message_content_list_param import BetaResponseInputMessageContentListParam
+from .beta_response_input_text_content_param import BetaResponseInputTextContentParam
+from .beta_response_output_message_param import BetaResponseOutputMessageParam
+from .beta_response_reasoning_item_param import BetaResponseReasoningItemParam
+from .beta_response_tool_search_output_item_param import BetaResponseToolSearchOutputItemParam
+from .beta_tool_param import BetaToolParam
 
 BetaResponseInputItemParam: TypeAlias = (
     BetaEasyInputMessageParam
-    | BetaItemParam
-    | BetaCompactionTriggerItemParam
-    | BetaItemReferenceParam
-    | BetaProgramItemParam
-    | BetaProgramOutputItemParam
+    | MessageParam
+    | BetaResponseOutputMessageParam
+    | BetaResponseFileSearchToolCallParam
+    | BetaResponseComputerToolCallParam
+    | ComputerCallOutputParam
+    | BetaResponseFunctionWebSearchParam
+    | BetaResponseFunctionToolCallParam
+    | FunctionCallOutputParam
+    | AgentMessageParam
+    | MultiAgentCallParam
+    | MultiAgentCallOutputParam
+    | ToolSearchCallParam
+    | BetaResponseToolSearchOutputItemParam
+    | AdditionalToolsParam
+    | BetaResponseReasoningItemParam
+    | BetaResponseCompactionItemParam
+    | ImageGenerationCallParam
+    | BetaResponseCodeInterpreterToolCallParam
+    | LocalShellCallParam
+    | LocalShellCallOutputParam
+    | ShellCallParam
+    | ShellCallOutputParam
+    | ApplyPatchCallParam
+    | ApplyPatchCallOutputParam
+    | McpListToolsParam
+    | McpApprovalRequestParam
+    | McpApprovalResponseParam
+    | McpCallParam
+    | BetaResponseCustomToolCallOutputParam
+    | BetaResponseCustomToolCallParam
+    | CompactionTriggerParam
+    | NParam
+    | ProgramParam
+    | ProgramOutputParam
 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .beta_response_input_content import BetaResponseInputContent
-
 __all__ = ["BetaResponseInputMessageContentList"]
 
+
+from .beta_response_input_content import BetaResponseInputContent
 
 BetaResponseInputMessageContentList: TypeAlias = list[BetaResponseInputContent]
 """A list of one or many input items to the model, containing different content types."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeAlias
 
-from .beta_response_input_content_param import BetaResponseInputContentParam
-
 __all__ = ["BetaResponseInputMessageContentListParam"]
 
+
+from .beta_response_input_content_param import BetaResponseInputContentParam
 
 BetaResponseInputMessageContentListParam: TypeAlias = Iterable[BetaResponseInputContentParam]
 """A list of one or many input items to the model, containing different content types."""

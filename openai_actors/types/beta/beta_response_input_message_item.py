@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_response_input_message_content_list import BetaResponseInputMessageContentList
 
 __all__ = ["BetaResponseInputMessageItem"]
 
 
 class BetaResponseInputMessageItem(BaseModel):
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["message"]
     """The type of the message input. Always set to `message`."""
@@ -24,3 +22,7 @@ class BetaResponseInputMessageItem(BaseModel):
     """A list of one or many input items to the model, containing different content types."""
     id: str
     """The unique ID of the message input."""
+
+
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_input_message_content_list import BetaResponseInputMessageContentList

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_prompt_cache_breakpoint_config import BetaPromptCacheBreakpointConfig
 
 __all__ = ["BetaResponseInputText"]
 
@@ -17,5 +16,8 @@ class BetaResponseInputText(BaseModel):
     """The type of the input item. Always `input_text`."""
     text: str
     """The text input to the model."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointConfig | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .beta_response_input_file import PromptCacheBreakpoint

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_prompt_cache_breakpoint_param import BetaPromptCacheBreakpointParam
 
 __all__ = ["BetaResponseInputTextContent"]
 
@@ -17,4 +16,7 @@ class BetaResponseInputTextContent(BaseModel):
     """The type of the input item. Always `input_text`."""
     text: str
     """The text input to the model."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointParam | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
+
+
+from .beta_response_input_file_content import PromptCacheBreakpoint

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_prompt_cache_breakpoint_param import BetaPromptCacheBreakpointParam
-
 __all__ = ["BetaResponseInputTextContentParam"]
 
 
@@ -16,4 +14,7 @@ class BetaResponseInputTextContentParam(TypedDict, total=False):
     """The type of the input item. Always `input_text`."""
     text: Required[str]
     """The text input to the model."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
+
+
+from .beta_response_input_file_content_param import PromptCacheBreakpointParam

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_prompt_cache_breakpoint_config import BetaPromptCacheBreakpointConfigParam
-
 __all__ = ["BetaResponseInputTextParam"]
 
 
@@ -16,5 +14,8 @@ class BetaResponseInputTextParam(TypedDict, total=False):
     """The type of the input item. Always `input_text`."""
     text: Required[str]
     """The text input to the model."""
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointConfigParam
+    prompt_cache_breakpoint: PromptCacheBreakpointParam
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .beta_response_input_file_param import PromptCacheBreakpointParam

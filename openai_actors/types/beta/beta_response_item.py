@@ -2,27 +2,191 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.beta_additional_tools import BetaAdditionalTools
-from .._spec.beta_agent_message import BetaAgentMessage
-from .._spec.beta_image_gen_tool_call import BetaImageGenToolCall
-from .._spec.beta_local_shell_tool_call import BetaLocalShellToolCall
-from .._spec.beta_local_shell_tool_call_output import BetaLocalShellToolCallOutput
-from .._spec.beta_mcp_approval_request import BetaMCPApprovalRequest
-from .._spec.beta_mcp_approval_response_resource import BetaMCPApprovalResponseResource
-from .._spec.beta_mcp_list_tools import BetaMCPListTools
-from .._spec.beta_mcp_tool_call import BetaMCPToolCall
-from .._spec.beta_multi_agent_call import BetaMultiAgentCall
-from .._spec.beta_multi_agent_call_output import BetaMultiAgentCallOutput
-from .._spec.beta_program import BetaProgram
-from .._spec.beta_program_output import BetaProgramOutput
-from .beta_response_apply_patch_tool_call import BetaResponseApplyPatchToolCall
+from ..._models import BaseModel
+
+__all__ = [
+    "AdditionalTools",
+    "AgentMessage",
+    "AgentMessageContentComputerScreenshot",
+    "AgentMessageContentEncryptedContent",
+    "AgentMessageContentSummaryText",
+    "AgentMessageContentText",
+    "BetaResponseItem",
+    "McpApprovalResponse",
+    "MultiAgentCall",
+    "MultiAgentCallOutput",
+    "Program",
+    "ProgramOutput",
+]
+
+
+class AgentMessageContentText(BaseModel):
+    """A text content."""
+
+    type: Literal["text"]
+    text: str
+
+
+class AgentMessageContentSummaryText(BaseModel):
+    """A summary text from the model."""
+
+    type: Literal["summary_text"]
+    """The type of the object. Always `summary_text`."""
+    text: str
+    """A summary of the reasoning output from the model so far."""
+
+
+class AgentMessageContentComputerScreenshot(BaseModel):
+    """A screenshot of a computer."""
+
+    type: Literal["computer_screenshot"]
+    """Specifies the event type. For a computer screenshot, this property is always set to `computer_screenshot`."""
+    image_url: str | None = None
+    file_id: str | None = None
+    detail: BetaImageDetail
+    """The detail level of the screenshot image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`."""
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+class AgentMessageContentEncryptedContent(BaseModel):
+    """Opaque encrypted content that Responses API decrypts inside trusted model execution."""
+
+    type: Literal["encrypted_content"]
+    """The type of the input item. Always `encrypted_content`."""
+    encrypted_content: str
+    """Opaque encrypted content."""
+
+
+class AgentMessage(BaseModel):
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["agent_message"]
+    """The type of the item. Always `agent_message`."""
+    id: str
+    """The unique ID of the agent message."""
+    author: str
+    """The sending agent identity."""
+    recipient: str
+    """The destination agent identity."""
+    content: list[
+        BetaResponseInputText
+        | BetaResponseOutputText
+        | AgentMessageContentText
+        | AgentMessageContentSummaryText
+        | ReasoningText
+        | BetaResponseOutputRefusal
+        | BetaResponseInputImage
+        | AgentMessageContentComputerScreenshot
+        | BetaResponseInputFile
+        | AgentMessageContentEncryptedContent
+    ]
+    """Encrypted content sent between agents."""
+
+
+class MultiAgentCall(BaseModel):
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["multi_agent_call"]
+    """The type of the multi-agent call. Always `multi_agent_call`."""
+    id: str
+    """The unique ID of the multi-agent call item."""
+    call_id: str
+    """The unique ID linking this call to its output."""
+    action: Literal[
+        "spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"
+    ]
+    """The multi-agent action to execute."""
+    arguments: str
+    """The JSON string of arguments generated for the action."""
+
+
+class MultiAgentCallOutput(BaseModel):
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["multi_agent_call_output"]
+    """The type of the multi-agent result. Always `multi_agent_call_output`."""
+    id: str
+    """The unique ID of the multi-agent call output item."""
+    call_id: str
+    """The unique ID of the multi-agent call."""
+    action: Literal[
+        "spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"
+    ]
+    """The multi-agent action that produced this result."""
+    output: list[BetaResponseOutputText]
+    """Text output returned by the multi-agent action."""
+
+
+class AdditionalTools(BaseModel):
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["additional_tools"]
+    """The type of the item. Always `additional_tools`."""
+    id: str
+    """The unique ID of the additional tools item."""
+    role: Literal["unknown", "user", "assistant", "system", "critic", "discriminator", "developer", "tool"]
+    """The role that provided the additional tools."""
+    tools: list[BetaTool]
+    """The additional tool definitions made available at this item."""
+
+
+class Program(BaseModel):
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["program"]
+    """The type of the item. Always `program`."""
+    id: str
+    """The unique ID of the program item."""
+    call_id: str
+    """The stable call ID of the program item."""
+    code: str
+    """The JavaScript source executed by programmatic tool calling."""
+    fingerprint: str
+    """Opaque program replay fingerprint that must be round-tripped."""
+
+
+class ProgramOutput(BaseModel):
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["program_output"]
+    """The type of the item. Always `program_output`."""
+    id: str
+    """The unique ID of the program output item."""
+    call_id: str
+    """The call ID of the program item."""
+    result: str
+    """The result produced by the program item."""
+    status: Literal["completed", "incomplete"]
+    """The terminal status of the program output item."""
+
+
+class McpApprovalResponse(BaseModel):
+    """A response to an MCP approval request."""
+
+    agent: Agent | None = None
+    """The agent that produced this item."""
+    type: Literal["mcp_approval_response"]
+    """The type of the item. Always `mcp_approval_response`."""
+    id: str
+    """The unique ID of the approval response"""
+    approval_request_id: str
+    """The ID of the approval request being answered."""
+    approve: bool
+    """Whether the request was approved."""
+    reason: str | None = None
+
+
+from .beta_image_detail import BetaImageDetail
+from .beta_response_apply_patch_tool_call import Agent, BetaResponseApplyPatchToolCall
 from .beta_response_apply_patch_tool_call_output import BetaResponseApplyPatchToolCallOutput
 from .beta_response_code_interpreter_tool_call import BetaResponseCodeInterpreterToolCall
 from .beta_response_compaction_item import BetaResponseCompactionItem
 from .beta_response_computer_tool_call import BetaResponseComputerToolCall
 from .beta_response_computer_tool_call_output_item import BetaResponseComputerToolCallOutputItem
+from .beta_response_content import ReasoningText
 from .beta_response_custom_tool_call_item import BetaResponseCustomToolCallItem
 from .beta_response_custom_tool_call_output_item import BetaResponseCustomToolCallOutputItem
 from .beta_response_file_search_tool_call import BetaResponseFileSearchToolCall
@@ -31,14 +195,25 @@ from .beta_response_function_shell_tool_call_output import BetaResponseFunctionS
 from .beta_response_function_tool_call_item import BetaResponseFunctionToolCallItem
 from .beta_response_function_tool_call_output_item import BetaResponseFunctionToolCallOutputItem
 from .beta_response_function_web_search import BetaResponseFunctionWebSearch
+from .beta_response_input_file import BetaResponseInputFile, PromptCacheBreakpoint
+from .beta_response_input_image import BetaResponseInputImage
+from .beta_response_input_item import (
+    ImageGenerationCall,
+    LocalShellCall,
+    LocalShellCallOutput,
+    McpApprovalRequest,
+    McpCall,
+    McpListTools,
+)
 from .beta_response_input_message_item import BetaResponseInputMessageItem
+from .beta_response_input_text import BetaResponseInputText
 from .beta_response_output_message import BetaResponseOutputMessage
+from .beta_response_output_refusal import BetaResponseOutputRefusal
+from .beta_response_output_text import BetaResponseOutputText
 from .beta_response_reasoning_item import BetaResponseReasoningItem
 from .beta_response_tool_search_call import BetaResponseToolSearchCall
 from .beta_response_tool_search_output_item import BetaResponseToolSearchOutputItem
-
-__all__ = ["BetaResponseItem"]
-
+from .beta_tool import BetaTool
 
 BetaResponseItem: TypeAlias = (
     BetaResponseInputMessageItem
@@ -49,28 +224,28 @@ BetaResponseItem: TypeAlias = (
     | BetaResponseFunctionWebSearch
     | BetaResponseFunctionToolCallItem
     | BetaResponseFunctionToolCallOutputItem
-    | BetaAgentMessage
-    | BetaMultiAgentCall
-    | BetaMultiAgentCallOutput
+    | AgentMessage
+    | MultiAgentCall
+    | MultiAgentCallOutput
     | BetaResponseToolSearchCall
     | BetaResponseToolSearchOutputItem
-    | BetaAdditionalTools
+    | AdditionalTools
     | BetaResponseReasoningItem
-    | BetaProgram
-    | BetaProgramOutput
+    | Program
+    | ProgramOutput
     | BetaResponseCompactionItem
-    | BetaImageGenToolCall
+    | ImageGenerationCall
     | BetaResponseCodeInterpreterToolCall
-    | BetaLocalShellToolCall
-    | BetaLocalShellToolCallOutput
+    | LocalShellCall
+    | LocalShellCallOutput
     | BetaResponseFunctionShellToolCall
     | BetaResponseFunctionShellToolCallOutput
     | BetaResponseApplyPatchToolCall
     | BetaResponseApplyPatchToolCallOutput
-    | BetaMCPListTools
-    | BetaMCPApprovalRequest
-    | BetaMCPApprovalResponseResource
-    | BetaMCPToolCall
+    | McpListTools
+    | McpApprovalRequest
+    | McpApprovalResponse
+    | McpCall
     | BetaResponseCustomToolCallItem
     | BetaResponseCustomToolCallOutputItem
 )

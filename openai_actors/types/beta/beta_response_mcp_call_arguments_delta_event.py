@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseMcpCallArgumentsDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseMcpCallArgumentsDeltaEvent"]
 class BetaResponseMcpCallArgumentsDeltaEvent(BaseModel):
     """Emitted when there is a delta (partial update) to the arguments of an MCP tool call."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call_arguments.delta"]
     """The type of the event. Always 'response.mcp_call_arguments.delta'."""
@@ -25,3 +24,6 @@ class BetaResponseMcpCallArgumentsDeltaEvent(BaseModel):
     """A JSON string containing the partial update to the arguments for the MCP tool call."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseMcpCallArgumentsDoneEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseMcpCallArgumentsDoneEvent"]
 class BetaResponseMcpCallArgumentsDoneEvent(BaseModel):
     """Emitted when the arguments for an MCP tool call are finalized."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call_arguments.done"]
     """The type of the event. Always 'response.mcp_call_arguments.done'."""
@@ -25,3 +24,6 @@ class BetaResponseMcpCallArgumentsDoneEvent(BaseModel):
     """A JSON string containing the finalized arguments for the MCP tool call."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

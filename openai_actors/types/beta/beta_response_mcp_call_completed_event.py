@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseMcpCallCompletedEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseMcpCallCompletedEvent"]
 class BetaResponseMcpCallCompletedEvent(BaseModel):
     """Emitted when an MCP tool call has completed successfully."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call.completed"]
     """The type of the event. Always 'response.mcp_call.completed'."""
@@ -23,3 +22,6 @@ class BetaResponseMcpCallCompletedEvent(BaseModel):
     """The index of the output item that completed."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

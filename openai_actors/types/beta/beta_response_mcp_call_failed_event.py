@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseMcpCallFailedEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseMcpCallFailedEvent"]
 class BetaResponseMcpCallFailedEvent(BaseModel):
     """Emitted when an MCP tool call has failed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call.failed"]
     """The type of the event. Always 'response.mcp_call.failed'."""
@@ -23,3 +22,6 @@ class BetaResponseMcpCallFailedEvent(BaseModel):
     """The index of the output item that failed."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

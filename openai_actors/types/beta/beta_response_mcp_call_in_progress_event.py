@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseMcpCallInProgressEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseMcpCallInProgressEvent"]
 class BetaResponseMcpCallInProgressEvent(BaseModel):
     """Emitted when an MCP tool call is in progress."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call.in_progress"]
     """The type of the event. Always 'response.mcp_call.in_progress'."""
@@ -23,3 +22,6 @@ class BetaResponseMcpCallInProgressEvent(BaseModel):
     """The index of the output item in the response's output array."""
     item_id: str
     """The unique identifier of the MCP tool call item being processed."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

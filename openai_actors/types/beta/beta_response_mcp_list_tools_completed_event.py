@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseMcpListToolsCompletedEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseMcpListToolsCompletedEvent"]
 class BetaResponseMcpListToolsCompletedEvent(BaseModel):
     """Emitted when the list of available MCP tools has been successfully retrieved."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_list_tools.completed"]
     """The type of the event. Always 'response.mcp_list_tools.completed'."""
@@ -23,3 +22,6 @@ class BetaResponseMcpListToolsCompletedEvent(BaseModel):
     """The index of the output item that was processed."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseMcpListToolsInProgressEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseMcpListToolsInProgressEvent"]
 class BetaResponseMcpListToolsInProgressEvent(BaseModel):
     """Emitted when the system is in the process of retrieving the list of available MCP tools."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_list_tools.in_progress"]
     """The type of the event. Always 'response.mcp_list_tools.in_progress'."""
@@ -23,3 +22,6 @@ class BetaResponseMcpListToolsInProgressEvent(BaseModel):
     """The index of the output item that is being processed."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .._spec.beta_additional_tools import BetaAdditionalTools
-from .._spec.beta_agent_message import BetaAgentMessage
-from .._spec.beta_image_gen_tool_call import BetaImageGenToolCall
-from .._spec.beta_local_shell_tool_call import BetaLocalShellToolCall
-from .._spec.beta_local_shell_tool_call_output import BetaLocalShellToolCallOutput
-from .._spec.beta_mcp_approval_request import BetaMCPApprovalRequest
-from .._spec.beta_mcp_approval_response_resource import BetaMCPApprovalResponseResource
-from .._spec.beta_mcp_list_tools import BetaMCPListTools
-from .._spec.beta_mcp_tool_call import BetaMCPToolCall
-from .._spec.beta_multi_agent_call import BetaMultiAgentCall
-from .._spec.beta_multi_agent_call_output import BetaMultiAgentCallOutput
-from .._spec.beta_program import BetaProgram
-from .._spec.beta_program_output import BetaProgramOutput
+__all__ = ["BetaResponseOutputItem"]
+
+
 from .beta_response_apply_patch_tool_call import BetaResponseApplyPatchToolCall
 from .beta_response_apply_patch_tool_call_output import BetaResponseApplyPatchToolCallOutput
 from .beta_response_code_interpreter_tool_call import BetaResponseCodeInterpreterToolCall
@@ -31,44 +21,58 @@ from .beta_response_function_shell_tool_call_output import BetaResponseFunctionS
 from .beta_response_function_tool_call import BetaResponseFunctionToolCall
 from .beta_response_function_tool_call_output_item import BetaResponseFunctionToolCallOutputItem
 from .beta_response_function_web_search import BetaResponseFunctionWebSearch
+from .beta_response_input_item import (
+    ImageGenerationCall,
+    LocalShellCall,
+    LocalShellCallOutput,
+    McpApprovalRequest,
+    McpCall,
+    McpListTools,
+)
+from .beta_response_item import (
+    AdditionalTools,
+    AgentMessage,
+    McpApprovalResponse,
+    MultiAgentCall,
+    MultiAgentCallOutput,
+    Program,
+    ProgramOutput,
+)
 from .beta_response_output_message import BetaResponseOutputMessage
 from .beta_response_reasoning_item import BetaResponseReasoningItem
 from .beta_response_tool_search_call import BetaResponseToolSearchCall
 from .beta_response_tool_search_output_item import BetaResponseToolSearchOutputItem
-
-__all__ = ["BetaResponseOutputItem"]
-
 
 BetaResponseOutputItem: TypeAlias = (
     BetaResponseOutputMessage
     | BetaResponseFileSearchToolCall
     | BetaResponseFunctionToolCall
     | BetaResponseFunctionToolCallOutputItem
-    | BetaAgentMessage
-    | BetaMultiAgentCall
-    | BetaMultiAgentCallOutput
+    | AgentMessage
+    | MultiAgentCall
+    | MultiAgentCallOutput
     | BetaResponseFunctionWebSearch
     | BetaResponseComputerToolCall
     | BetaResponseComputerToolCallOutputItem
     | BetaResponseReasoningItem
-    | BetaProgram
-    | BetaProgramOutput
+    | Program
+    | ProgramOutput
     | BetaResponseToolSearchCall
     | BetaResponseToolSearchOutputItem
-    | BetaAdditionalTools
+    | AdditionalTools
     | BetaResponseCompactionItem
-    | BetaImageGenToolCall
+    | ImageGenerationCall
     | BetaResponseCodeInterpreterToolCall
-    | BetaLocalShellToolCall
-    | BetaLocalShellToolCallOutput
+    | LocalShellCall
+    | LocalShellCallOutput
     | BetaResponseFunctionShellToolCall
     | BetaResponseFunctionShellToolCallOutput
     | BetaResponseApplyPatchToolCall
     | BetaResponseApplyPatchToolCallOutput
-    | BetaMCPToolCall
-    | BetaMCPListTools
-    | BetaMCPApprovalRequest
-    | BetaMCPApprovalResponseResource
+    | McpCall
+    | McpListTools
+    | McpApprovalRequest
+    | McpApprovalResponse
     | BetaResponseCustomToolCall
     | BetaResponseCustomToolCallOutputItem
 )

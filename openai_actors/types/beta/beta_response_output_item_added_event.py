@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_response_output_item import BetaResponseOutputItem
 
 __all__ = ["BetaResponseOutputItemAddedEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseOutputItemAddedEvent"]
 class BetaResponseOutputItemAddedEvent(BaseModel):
     """Emitted when a new output item is added."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_item.added"]
     """The type of the event. Always `response.output_item.added`."""
@@ -24,3 +22,7 @@ class BetaResponseOutputItemAddedEvent(BaseModel):
     """The sequence number of this event."""
     item: BetaResponseOutputItem
     """The output item that was added. For reasoning items, `encrypted_content` may be incomplete while the item is in progress. Use the reasoning item from the corresponding `response.output_item.done` event when passing it as input to a subsequent request."""
+
+
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_output_item import BetaResponseOutputItem

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_response_output_item import BetaResponseOutputItem
 
 __all__ = ["BetaResponseOutputItemDoneEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseOutputItemDoneEvent"]
 class BetaResponseOutputItemDoneEvent(BaseModel):
     """Emitted when an output item is marked done."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_item.done"]
     """The type of the event. Always `response.output_item.done`."""
@@ -24,3 +22,7 @@ class BetaResponseOutputItemDoneEvent(BaseModel):
     """The sequence number of this event."""
     item: BetaResponseOutputItem
     """The output item that was marked done."""
+
+
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_output_item import BetaResponseOutputItem

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_output_message_content import BetaOutputMessageContent
 
 __all__ = ["BetaResponseOutputMessage"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseOutputMessage"]
 class BetaResponseOutputMessage(BaseModel):
     """An output message from the model."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     id: str
     """The unique ID of the output message."""
@@ -27,3 +25,7 @@ class BetaResponseOutputMessage(BaseModel):
     phase: Literal["commentary", "final_answer"] | None = None
     status: Literal["in_progress", "completed", "incomplete"]
     """The status of the message input. One of `in_progress`, `completed`, or `incomplete`. Populated when input items are returned via API."""
+
+
+from .._spec.beta_output_message_content import BetaOutputMessageContent
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_agent_tag import BetaAgentTagParam
-from .._spec_params.beta_output_message_content import BetaOutputMessageContentParam
-
 __all__ = ["BetaResponseOutputMessageParam"]
 
 
 class BetaResponseOutputMessageParam(TypedDict, total=False):
     """An output message from the model."""
 
-    agent: BetaAgentTagParam | None
+    agent: AgentParam | None
     """The agent that produced this item."""
     id: Required[str]
     """The unique ID of the output message."""
@@ -27,3 +24,7 @@ class BetaResponseOutputMessageParam(TypedDict, total=False):
     phase: Literal["commentary", "final_answer"] | None
     status: Required[Literal["in_progress", "completed", "incomplete"]]
     """The status of the message input. One of `in_progress`, `completed`, or `incomplete`. Populated when input items are returned via API."""
+
+
+from .._spec_params.beta_output_message_content import BetaOutputMessageContentParam
+from .beta_response_apply_patch_tool_call_param import AgentParam

@@ -5,10 +5,25 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_annotation import BetaAnnotation
-from .._spec.beta_log_prob import BetaLogProb
 
-__all__ = ["BetaResponseOutputText"]
+__all__ = ["BetaResponseOutputText", "Logprob", "LogprobTopLogprob"]
+
+
+class LogprobTopLogprob(BaseModel):
+    """The top log probability of a token."""
+
+    token: str
+    logprob: float
+    bytes: list[int]
+
+
+class Logprob(BaseModel):
+    """The log probability of a token."""
+
+    token: str
+    logprob: float
+    bytes: list[int]
+    top_logprobs: list[LogprobTopLogprob]
 
 
 class BetaResponseOutputText(BaseModel):
@@ -20,4 +35,7 @@ class BetaResponseOutputText(BaseModel):
     """The text output from the model."""
     annotations: list[BetaAnnotation]
     """The annotations of the text output."""
-    logprobs: list[BetaLogProb]
+    logprobs: list[Logprob]
+
+
+from .._spec.beta_annotation import BetaAnnotation

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_annotation import BetaAnnotation
 
 __all__ = ["BetaResponseOutputTextAnnotationAddedEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseOutputTextAnnotationAddedEvent"]
 class BetaResponseOutputTextAnnotationAddedEvent(BaseModel):
     """Emitted when an annotation is added to output text content."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_text.annotation.added"]
     """The type of the event. Always 'response.output_text.annotation.added'."""
@@ -30,3 +28,7 @@ class BetaResponseOutputTextAnnotationAddedEvent(BaseModel):
     """The sequence number of this event."""
     annotation: BetaAnnotation | None = None
     """The annotation object being added. (See annotation schema for details.)"""
+
+
+from .._spec.beta_annotation import BetaAnnotation
+from .beta_response_apply_patch_tool_call import Agent

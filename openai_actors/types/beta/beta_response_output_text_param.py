@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_annotation import BetaAnnotationParam
-from .._spec_params.beta_log_prob import BetaLogProbParam
-
-__all__ = ["BetaResponseOutputTextParam"]
+__all__ = ["BetaResponseOutputTextParam", "LogprobParam", "LogprobTopLogprobParam"]
 
 
 class BetaResponseOutputTextParam(TypedDict, total=False):
@@ -20,4 +17,24 @@ class BetaResponseOutputTextParam(TypedDict, total=False):
     """The text output from the model."""
     annotations: Required[Iterable[BetaAnnotationParam]]
     """The annotations of the text output."""
-    logprobs: Required[Iterable[BetaLogProbParam]]
+    logprobs: Required[Iterable[LogprobParam]]
+
+
+class LogprobParam(TypedDict, total=False):
+    """The log probability of a token."""
+
+    token: Required[str]
+    logprob: Required[float]
+    bytes: Required[Iterable[int]]
+    top_logprobs: Required[Iterable[LogprobTopLogprobParam]]
+
+
+class LogprobTopLogprobParam(TypedDict, total=False):
+    """The top log probability of a token."""
+
+    token: Required[str]
+    logprob: Required[float]
+    bytes: Required[Iterable[int]]
+
+
+from .._spec_params.beta_annotation import BetaAnnotationParam

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .._spec.beta_response_prompt_variables import BetaResponsePromptVariables
 
 __all__ = ["BetaResponsePrompt"]
 
@@ -13,3 +12,6 @@ class BetaResponsePrompt(BaseModel):
     """The unique identifier of the prompt template to use."""
     version: str | None = None
     variables: BetaResponsePromptVariables | None = None
+
+
+from .._spec.beta_response_prompt_variables import BetaResponsePromptVariables

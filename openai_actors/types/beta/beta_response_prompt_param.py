@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from .._spec_params.beta_response_prompt_variables import BetaResponsePromptVariablesParam
-
 __all__ = ["BetaResponsePromptParam"]
 
 
@@ -14,3 +12,6 @@ class BetaResponsePromptParam(TypedDict, total=False):
     """The unique identifier of the prompt template to use."""
     version: str | None
     variables: BetaResponsePromptVariablesParam
+
+
+from .._spec_params.beta_response_prompt_variables import BetaResponsePromptVariablesParam

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_response import BetaResponse
 
 __all__ = ["BetaResponseQueuedEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseQueuedEvent"]
 class BetaResponseQueuedEvent(BaseModel):
     """Emitted when a response is queued and waiting to be processed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.queued"]
     """The type of the event. Always 'response.queued'."""
@@ -22,3 +20,7 @@ class BetaResponseQueuedEvent(BaseModel):
     """The full response object that is queued."""
     sequence_number: int
     """The sequence number for this event."""
+
+
+from .beta_response import BetaResponse
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_reasoning_text_content import BetaReasoningTextContent
-from .._spec.beta_summary_text_content import BetaSummaryTextContent
 
 __all__ = ["BetaResponseReasoningItem"]
 
@@ -15,16 +12,21 @@ __all__ = ["BetaResponseReasoningItem"]
 class BetaResponseReasoningItem(BaseModel):
     """A description of the chain of thought used by a reasoning model while generating a response. Be sure to include these items in your `input` to the Responses API for subsequent turns of a conversation if you are manually [managing context](/docs/guides/conversation-state)."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["reasoning"]
     """The type of the object. Always `reasoning`."""
     id: str
     """The unique identifier of the reasoning content."""
     encrypted_content: str | None = None
-    summary: list[BetaSummaryTextContent]
+    summary: list[AgentMessageContentSummaryText]
     """Reasoning summary content."""
-    content: list[BetaReasoningTextContent] | None = None
+    content: list[ReasoningText] | None = None
     """Reasoning text content."""
     status: Literal["in_progress", "completed", "incomplete"] | None = None
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
+
+
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_content import ReasoningText
+from .beta_response_item import AgentMessageContentSummaryText

@@ -5,26 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_agent_tag import BetaAgentTagParam
-from .._spec_params.beta_reasoning_text_content import BetaReasoningTextContentParam
-from .._spec_params.beta_summary_text_content import BetaSummaryTextContentParam
-
 __all__ = ["BetaResponseReasoningItemParam"]
 
 
 class BetaResponseReasoningItemParam(TypedDict, total=False):
     """A description of the chain of thought used by a reasoning model while generating a response. Be sure to include these items in your `input` to the Responses API for subsequent turns of a conversation if you are manually [managing context](/docs/guides/conversation-state)."""
 
-    agent: BetaAgentTagParam | None
+    agent: AgentParam | None
     """The agent that produced this item."""
     type: Required[Literal["reasoning"]]
     """The type of the object. Always `reasoning`."""
     id: Required[str]
     """The unique identifier of the reasoning content."""
     encrypted_content: str | None
-    summary: Required[Iterable[BetaSummaryTextContentParam]]
+    summary: Required[Iterable[AgentMessageContentSummaryTextParam]]
     """Reasoning summary content."""
-    content: Iterable[BetaReasoningTextContentParam]
+    content: Iterable[ReasoningTextParam]
     """Reasoning text content."""
     status: Literal["in_progress", "completed", "incomplete"]
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
+
+
+from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_content_param import ReasoningTextParam
+from .beta_response_item_param import AgentMessageContentSummaryTextParam

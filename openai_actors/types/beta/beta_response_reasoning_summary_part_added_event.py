@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseReasoningSummaryPartAddedEvent", "Part"]
 
@@ -22,7 +21,7 @@ class Part(BaseModel):
 class BetaResponseReasoningSummaryPartAddedEvent(BaseModel):
     """Emitted when a new reasoning summary part is added."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_summary_part.added"]
     """The type of the event. Always `response.reasoning_summary_part.added`."""
@@ -36,3 +35,6 @@ class BetaResponseReasoningSummaryPartAddedEvent(BaseModel):
     """The sequence number of this event."""
     part: Part
     """The summary part that was added."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseReasoningSummaryPartDoneEvent", "Part"]
 
@@ -22,7 +21,7 @@ class Part(BaseModel):
 class BetaResponseReasoningSummaryPartDoneEvent(BaseModel):
     """Emitted when a reasoning summary part is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_summary_part.done"]
     """The type of the event. Always `response.reasoning_summary_part.done`."""
@@ -38,3 +37,6 @@ class BetaResponseReasoningSummaryPartDoneEvent(BaseModel):
     """The sequence number of this event."""
     part: Part
     """The completed summary part."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseReasoningSummaryTextDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseReasoningSummaryTextDeltaEvent"]
 class BetaResponseReasoningSummaryTextDeltaEvent(BaseModel):
     """Emitted when a delta is added to a reasoning summary text."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_summary_text.delta"]
     """The type of the event. Always `response.reasoning_summary_text.delta`."""
@@ -27,3 +26,6 @@ class BetaResponseReasoningSummaryTextDeltaEvent(BaseModel):
     """The text delta that was added to the summary."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

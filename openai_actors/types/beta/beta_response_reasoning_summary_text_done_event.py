@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseReasoningSummaryTextDoneEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseReasoningSummaryTextDoneEvent"]
 class BetaResponseReasoningSummaryTextDoneEvent(BaseModel):
     """Emitted when a reasoning summary text is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_summary_text.done"]
     """The type of the event. Always `response.reasoning_summary_text.done`."""
@@ -27,3 +26,6 @@ class BetaResponseReasoningSummaryTextDoneEvent(BaseModel):
     """The full text of the completed reasoning summary."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseReasoningTextDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseReasoningTextDeltaEvent"]
 class BetaResponseReasoningTextDeltaEvent(BaseModel):
     """Emitted when a delta is added to a reasoning text."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_text.delta"]
     """The type of the event. Always `response.reasoning_text.delta`."""
@@ -27,3 +26,6 @@ class BetaResponseReasoningTextDeltaEvent(BaseModel):
     """The text delta that was added to the reasoning content."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseReasoningTextDoneEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseReasoningTextDoneEvent"]
 class BetaResponseReasoningTextDoneEvent(BaseModel):
     """Emitted when a reasoning text is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_text.done"]
     """The type of the event. Always `response.reasoning_text.done`."""
@@ -27,3 +26,6 @@ class BetaResponseReasoningTextDoneEvent(BaseModel):
     """The full text of the completed reasoning content."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

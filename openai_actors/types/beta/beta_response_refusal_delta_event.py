@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseRefusalDeltaEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseRefusalDeltaEvent"]
 class BetaResponseRefusalDeltaEvent(BaseModel):
     """Emitted when there is a partial refusal text."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.refusal.delta"]
     """The type of the event. Always `response.refusal.delta`."""
@@ -27,3 +26,6 @@ class BetaResponseRefusalDeltaEvent(BaseModel):
     """The refusal text that is added."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

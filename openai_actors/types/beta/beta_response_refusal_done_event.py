@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseRefusalDoneEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseRefusalDoneEvent"]
 class BetaResponseRefusalDoneEvent(BaseModel):
     """Emitted when refusal text is finalized."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.refusal.done"]
     """The type of the event. Always `response.refusal.done`."""
@@ -27,3 +26,6 @@ class BetaResponseRefusalDoneEvent(BaseModel):
     """The refusal text that is finalized."""
     sequence_number: int
     """The sequence number of this event."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

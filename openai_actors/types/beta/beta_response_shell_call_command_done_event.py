@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseShellCallCommandDoneEvent"]
 
@@ -17,7 +16,7 @@ class BetaResponseShellCallCommandDoneEvent(BaseModel):
     """The type of the event, always `response.shell_call_command.done`."""
     sequence_number: int
     """The sequence number of the event that was emitted."""
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     output_index: int
     """The index of the output item that was updated."""
@@ -25,3 +24,6 @@ class BetaResponseShellCallCommandDoneEvent(BaseModel):
     """The index of the shell command that was completed."""
     command: str
     """The final shell command that was emitted."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

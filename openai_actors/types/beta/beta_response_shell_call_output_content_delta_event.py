@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_shell_call_output_delta import BetaShellCallOutputDelta
 
-__all__ = ["BetaResponseShellCallOutputContentDeltaEvent"]
+__all__ = ["BetaResponseShellCallOutputContentDeltaEvent", "Delta"]
+
+
+class Delta(BaseModel):
+    """A delta of stdout/stderr emitted while a shell call was running."""
+
+    stdout: str | None = None
+    """The stdout delta that was emitted."""
+    stderr: str | None = None
+    """The stderr delta that was emitted."""
 
 
 class BetaResponseShellCallOutputContentDeltaEvent(BaseModel):
@@ -18,7 +25,7 @@ class BetaResponseShellCallOutputContentDeltaEvent(BaseModel):
     """The type of the event, always `response.shell_call_output_content.delta`."""
     sequence_number: int
     """The sequence number of the event that was emitted."""
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     item_id: str
     """The ID of the output item that was updated."""
@@ -26,5 +33,8 @@ class BetaResponseShellCallOutputContentDeltaEvent(BaseModel):
     """The index of the output item that was updated."""
     command_index: int
     """The index of the shell command that produced output."""
-    delta: BetaShellCallOutputDelta
+    delta: Delta
     """A delta of stdout/stderr emitted while a shell call was running."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_function_shell_call_output_content import BetaFunctionShellCallOutputContent
 
 __all__ = ["BetaResponseShellCallOutputContentDoneEvent"]
 
@@ -18,7 +16,7 @@ class BetaResponseShellCallOutputContentDoneEvent(BaseModel):
     """The type of the event, always `response.shell_call_output_content.done`."""
     sequence_number: int
     """The sequence number of the event that was emitted."""
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     item_id: str
     """The ID of the output item that was updated."""
@@ -26,5 +24,9 @@ class BetaResponseShellCallOutputContentDoneEvent(BaseModel):
     """The index of the output item that was updated."""
     command_index: int
     """The index of the shell command that produced output."""
-    output: list[BetaFunctionShellCallOutputContent]
+    output: list[Output]
     """The output contents emitted for the shell command."""
+
+
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_function_shell_tool_call_output import Output

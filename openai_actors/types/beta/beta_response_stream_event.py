@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["BetaResponseStreamEvent"]
+
+
 from .beta_response_audio_delta_event import BetaResponseAudioDeltaEvent
 from .beta_response_audio_done_event import BetaResponseAudioDoneEvent
 from .beta_response_audio_transcript_delta_event import BetaResponseAudioTranscriptDeltaEvent
@@ -68,9 +71,6 @@ from .beta_response_text_done_event import BetaResponseTextDoneEvent
 from .beta_response_web_search_call_completed_event import BetaResponseWebSearchCallCompletedEvent
 from .beta_response_web_search_call_in_progress_event import BetaResponseWebSearchCallInProgressEvent
 from .beta_response_web_search_call_searching_event import BetaResponseWebSearchCallSearchingEvent
-
-__all__ = ["BetaResponseStreamEvent"]
-
 
 BetaResponseStreamEvent: TypeAlias = (
     BetaResponseAudioDeltaEvent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .beta_response_format_text_config import BetaResponseFormatTextConfig
 
 __all__ = ["BetaResponseTextConfig"]
 
@@ -16,3 +15,6 @@ class BetaResponseTextConfig(BaseModel):
     format: BetaResponseFormatTextConfig | None = None
     """An object specifying the format that the model must output."""
     verbosity: Literal["low", "medium", "high"] | None = None
+
+
+from .beta_response_format_text_config import BetaResponseFormatTextConfig

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from .beta_response_format_text_config_param import BetaResponseFormatTextConfigParam
-
 __all__ = ["BetaResponseTextConfigParam"]
 
 
@@ -15,3 +13,6 @@ class BetaResponseTextConfigParam(TypedDict, total=False):
     format: BetaResponseFormatTextConfigParam
     """An object specifying the format that the model must output."""
     verbosity: Literal["low", "medium", "high"] | None
+
+
+from .beta_response_format_text_config_param import BetaResponseFormatTextConfigParam

@@ -5,16 +5,32 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_response_log_prob import BetaResponseLogProb
 
-__all__ = ["BetaResponseTextDeltaEvent"]
+__all__ = ["BetaResponseTextDeltaEvent", "Logprob", "LogprobTopLogprob"]
+
+
+class LogprobTopLogprob(BaseModel):
+    token: str | None = None
+    """A possible text token."""
+    logprob: float | None = None
+    """The log probability of this token."""
+
+
+class Logprob(BaseModel):
+    """A logprob is the logarithmic probability that the model assigns to producing a particular token at a given position in the sequence. Less-negative (higher) logprob values indicate greater model confidence in that token choice."""
+
+    token: str
+    """A possible text token."""
+    logprob: float
+    """The log probability of this token."""
+    top_logprobs: list[LogprobTopLogprob] | None = None
+    """The log probabilities of up to 20 of the most likely tokens."""
 
 
 class BetaResponseTextDeltaEvent(BaseModel):
     """Emitted when there is an additional text delta."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_text.delta"]
     """The type of the event. Always `response.output_text.delta`."""
@@ -28,5 +44,8 @@ class BetaResponseTextDeltaEvent(BaseModel):
     """The text delta that was added."""
     sequence_number: int
     """The sequence number for this event."""
-    logprobs: list[BetaResponseLogProb]
+    logprobs: list[Logprob]
     """The log probabilities of the tokens in the delta."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_response_log_prob import BetaResponseLogProb
 
 __all__ = ["BetaResponseTextDoneEvent"]
 
@@ -14,7 +12,7 @@ __all__ = ["BetaResponseTextDoneEvent"]
 class BetaResponseTextDoneEvent(BaseModel):
     """Emitted when text content is finalized."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_text.done"]
     """The type of the event. Always `response.output_text.done`."""
@@ -28,5 +26,9 @@ class BetaResponseTextDoneEvent(BaseModel):
     """The text content that is finalized."""
     sequence_number: int
     """The sequence number for this event."""
-    logprobs: list[BetaResponseLogProb]
+    logprobs: list[Logprob]
     """The log probabilities of the tokens in the delta."""
+
+
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_text_delta_event import Logprob

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseToolSearchCall"]
 
 
 class BetaResponseToolSearchCall(BaseModel):
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["tool_search_call"]
     """The type of the item. Always `tool_search_call`."""
@@ -26,3 +25,6 @@ class BetaResponseToolSearchCall(BaseModel):
     """The status of the tool search call item that was recorded."""
     created_by: str | None = None
     """The identifier of the actor that created the item."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .beta_tool import BetaTool
 
 __all__ = ["BetaResponseToolSearchOutputItem"]
 
 
 class BetaResponseToolSearchOutputItem(BaseModel):
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that produced this item."""
     type: Literal["tool_search_output"]
     """The type of the item. Always `tool_search_output`."""
@@ -27,3 +25,7 @@ class BetaResponseToolSearchOutputItem(BaseModel):
     """The status of the tool search output item that was recorded."""
     created_by: str | None = None
     """The identifier of the actor that created the item."""
+
+
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_tool import BetaTool

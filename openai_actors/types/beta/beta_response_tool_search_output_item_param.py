@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_agent_tag_param import Beta_AgentTagParam
-from .beta_tool_param import BetaToolParam
-
 __all__ = ["BetaResponseToolSearchOutputItemParam"]
 
 
 class BetaResponseToolSearchOutputItemParam(TypedDict, total=False):
-    agent: Beta_AgentTagParam | None
+    agent: Agent | None
     id: str | None
     call_id: str | None
     type: Required[Literal["tool_search_output"]]
@@ -22,3 +19,7 @@ class BetaResponseToolSearchOutputItemParam(TypedDict, total=False):
     tools: Required[Iterable[BetaToolParam]]
     """The loaded tool definitions returned by the tool search output."""
     status: Literal["in_progress", "completed", "incomplete"] | None
+
+
+from .beta_response_compaction_item_param import Agent
+from .beta_tool_param import BetaToolParam

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
 
 __all__ = ["BetaResponseWebSearchCallInProgressEvent"]
 
@@ -13,7 +12,7 @@ __all__ = ["BetaResponseWebSearchCallInProgressEvent"]
 class BetaResponseWebSearchCallInProgressEvent(BaseModel):
     """Emitted when a web search call is initiated."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.web_search_call.in_progress"]
     """The type of the event. Always `response.web_search_call.in_progress`."""
@@ -23,3 +22,6 @@ class BetaResponseWebSearchCallInProgressEvent(BaseModel):
     """Unique ID for the output item associated with the web search call."""
     sequence_number: int
     """The sequence number of the web search call being processed."""
+
+
+from .beta_response_apply_patch_tool_call import Agent

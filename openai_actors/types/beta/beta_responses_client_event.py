@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .._spec.beta_responses_client_event_response_create import BetaResponsesClientEventResponseCreate
-from .beta_response_inject_event import BetaResponseInjectEvent
-
 __all__ = ["BetaResponsesClientEvent"]
 
+
+from .._spec.beta_responses_client_event_response_create import BetaResponsesClientEventResponseCreate
+from .beta_response_inject_event import BetaResponseInjectEvent
 
 BetaResponsesClientEvent: TypeAlias = BetaResponsesClientEventResponseCreate | BetaResponseInjectEvent
 """Client events accepted by the Responses WebSocket server."""

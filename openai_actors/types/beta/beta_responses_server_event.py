@@ -5,19 +5,6 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from ..._models import BaseModel
-from .._spec.beta_agent_tag import BetaAgentTag
-from .._spec.beta_annotation import BetaAnnotation
-from .._spec.beta_function_shell_call_output_content import BetaFunctionShellCallOutputContent
-from .._spec.beta_output_content import BetaOutputContent
-from .._spec.beta_response_log_prob import BetaResponseLogProb
-from .._spec.beta_response_ws_error import BetaResponseWsError
-from .._spec.beta_shell_call_output_delta import BetaShellCallOutputDelta
-from .beta_response import BetaResponse
-from .beta_response_inject_created_event import BetaResponseInjectCreatedEvent
-from .beta_response_inject_failed_event import BetaResponseInjectFailedEvent
-from .beta_response_output_item import BetaResponseOutputItem
-from .beta_response_reasoning_summary_part_added_event import Part
-from .beta_response_reasoning_summary_part_done_event import Part as Part_
 
 __all__ = [
     "BetaResponseAudioTranscriptWsDelta",
@@ -78,13 +65,15 @@ __all__ = [
     "BetaResponseWsIncomplete",
     "BetaResponseWsQueued",
     "BetaResponsesServerEvent",
+    "Error",
+    "ErrorError",
 ]
 
 
 class BetaResponseAudioWsDelta(BaseModel):
     """Emitted when there is a partial audio response."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.audio.delta"]
     """The type of the event. Always `response.audio.delta`."""
@@ -99,7 +88,7 @@ class BetaResponseAudioWsDelta(BaseModel):
 class BetaResponseAudioWsDone(BaseModel):
     """Emitted when the audio response is complete."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.audio.done"]
     """The type of the event. Always `response.audio.done`."""
@@ -112,7 +101,7 @@ class BetaResponseAudioWsDone(BaseModel):
 class BetaResponseAudioTranscriptWsDelta(BaseModel):
     """Emitted when there is a partial transcript of audio."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.audio.transcript.delta"]
     """The type of the event. Always `response.audio.transcript.delta`."""
@@ -127,7 +116,7 @@ class BetaResponseAudioTranscriptWsDelta(BaseModel):
 class BetaResponseAudioTranscriptWsDone(BaseModel):
     """Emitted when the full audio transcript is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.audio.transcript.done"]
     """The type of the event. Always `response.audio.transcript.done`."""
@@ -140,7 +129,7 @@ class BetaResponseAudioTranscriptWsDone(BaseModel):
 class BetaResponseCodeInterpreterCallCodeWsDelta(BaseModel):
     """Emitted when a partial code snippet is streamed by the code interpreter."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.code_interpreter_call_code.delta"]
     """The type of the event. Always `response.code_interpreter_call_code.delta`."""
@@ -159,7 +148,7 @@ class BetaResponseCodeInterpreterCallCodeWsDelta(BaseModel):
 class BetaResponseCodeInterpreterCallCodeWsDone(BaseModel):
     """Emitted when the code snippet is finalized by the code interpreter."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.code_interpreter_call_code.done"]
     """The type of the event. Always `response.code_interpreter_call_code.done`."""
@@ -178,7 +167,7 @@ class BetaResponseCodeInterpreterCallCodeWsDone(BaseModel):
 class BetaResponseCodeInterpreterCallWsCompleted(BaseModel):
     """Emitted when the code interpreter call is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.code_interpreter_call.completed"]
     """The type of the event. Always `response.code_interpreter_call.completed`."""
@@ -195,7 +184,7 @@ class BetaResponseCodeInterpreterCallWsCompleted(BaseModel):
 class BetaResponseCodeInterpreterCallInWsProgress(BaseModel):
     """Emitted when a code interpreter call is in progress."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.code_interpreter_call.in_progress"]
     """The type of the event. Always `response.code_interpreter_call.in_progress`."""
@@ -212,7 +201,7 @@ class BetaResponseCodeInterpreterCallInWsProgress(BaseModel):
 class BetaResponseCodeInterpreterCallWsInterpreting(BaseModel):
     """Emitted when the code interpreter is actively interpreting the code snippet."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.code_interpreter_call.interpreting"]
     """The type of the event. Always `response.code_interpreter_call.interpreting`."""
@@ -229,7 +218,7 @@ class BetaResponseCodeInterpreterCallWsInterpreting(BaseModel):
 class BetaResponseWsCompleted(BaseModel):
     """Emitted when the model response is complete."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.completed"]
     """The type of the event. Always `response.completed`."""
@@ -244,7 +233,7 @@ class BetaResponseWsCompleted(BaseModel):
 class BetaResponseContentPartWsAdded(BaseModel):
     """Emitted when a new content part is added."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.content_part.added"]
     """The type of the event. Always `response.content_part.added`."""
@@ -265,7 +254,7 @@ class BetaResponseContentPartWsAdded(BaseModel):
 class BetaResponseContentPartWsDone(BaseModel):
     """Emitted when a content part is done."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.content_part.done"]
     """The type of the event. Always `response.content_part.done`."""
@@ -286,7 +275,7 @@ class BetaResponseContentPartWsDone(BaseModel):
 class BetaResponseWsCreated(BaseModel):
     """An event that is emitted when a response is created."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.created"]
     """The type of the event. Always `response.created`."""
@@ -301,7 +290,7 @@ class BetaResponseWsCreated(BaseModel):
 class BetaResponseFileSearchCallWsCompleted(BaseModel):
     """Emitted when a file search call is completed (results found)."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.file_search_call.completed"]
     """The type of the event. Always `response.file_search_call.completed`."""
@@ -318,7 +307,7 @@ class BetaResponseFileSearchCallWsCompleted(BaseModel):
 class BetaResponseFileSearchCallInWsProgress(BaseModel):
     """Emitted when a file search call is initiated."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.file_search_call.in_progress"]
     """The type of the event. Always `response.file_search_call.in_progress`."""
@@ -335,7 +324,7 @@ class BetaResponseFileSearchCallInWsProgress(BaseModel):
 class BetaResponseFileSearchCallWsSearching(BaseModel):
     """Emitted when a file search is currently searching."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.file_search_call.searching"]
     """The type of the event. Always `response.file_search_call.searching`."""
@@ -352,7 +341,7 @@ class BetaResponseFileSearchCallWsSearching(BaseModel):
 class BetaResponseFunctionCallArgumentsWsDelta(BaseModel):
     """Emitted when there is a partial function-call arguments delta."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.function_call_arguments.delta"]
     """The type of the event. Always `response.function_call_arguments.delta`."""
@@ -371,7 +360,7 @@ class BetaResponseFunctionCallArgumentsWsDelta(BaseModel):
 class BetaResponseFunctionCallArgumentsWsDone(BaseModel):
     """Emitted when function-call arguments are finalized."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.function_call_arguments.done"]
     item_id: str
@@ -395,7 +384,7 @@ class BetaResponseShellCallCommandWsAdded(BaseModel):
     """The type of the event, always `response.shell_call_command.added`."""
     sequence_number: int
     """The sequence number of the event that was emitted."""
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     output_index: int
     """The index of the output item that was updated."""
@@ -414,7 +403,7 @@ class BetaResponseShellCallCommandWsDelta(BaseModel):
     """The type of the event, always `response.shell_call_command.delta`."""
     sequence_number: int
     """The sequence number of the event that was emitted."""
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     output_index: int
     """The index of the output item that was updated."""
@@ -435,7 +424,7 @@ class BetaResponseShellCallCommandWsDone(BaseModel):
     """The type of the event, always `response.shell_call_command.done`."""
     sequence_number: int
     """The sequence number of the event that was emitted."""
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     output_index: int
     """The index of the output item that was updated."""
@@ -454,7 +443,7 @@ class BetaResponseShellCallOutputContentWsDelta(BaseModel):
     """The type of the event, always `response.shell_call_output_content.delta`."""
     sequence_number: int
     """The sequence number of the event that was emitted."""
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     item_id: str
     """The ID of the output item that was updated."""
@@ -462,7 +451,7 @@ class BetaResponseShellCallOutputContentWsDelta(BaseModel):
     """The index of the output item that was updated."""
     command_index: int
     """The index of the shell command that produced output."""
-    delta: BetaShellCallOutputDelta
+    delta: Delta
     """A delta of stdout/stderr emitted while a shell call was running."""
     stream_id: str | None = None
     """The WebSocket lane that emitted this event. This field is present when the originating `response.create` event supplied a `stream_id`."""
@@ -475,7 +464,7 @@ class BetaResponseShellCallOutputContentWsDone(BaseModel):
     """The type of the event, always `response.shell_call_output_content.done`."""
     sequence_number: int
     """The sequence number of the event that was emitted."""
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     item_id: str
     """The ID of the output item that was updated."""
@@ -483,7 +472,7 @@ class BetaResponseShellCallOutputContentWsDone(BaseModel):
     """The index of the output item that was updated."""
     command_index: int
     """The index of the shell command that produced output."""
-    output: list[BetaFunctionShellCallOutputContent]
+    output: list[Output]
     """The output contents emitted for the shell command."""
     stream_id: str | None = None
     """The WebSocket lane that emitted this event. This field is present when the originating `response.create` event supplied a `stream_id`."""
@@ -492,7 +481,7 @@ class BetaResponseShellCallOutputContentWsDone(BaseModel):
 class BetaResponseInWsProgress(BaseModel):
     """Emitted when the response is in progress."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.in_progress"]
     """The type of the event. Always `response.in_progress`."""
@@ -507,7 +496,7 @@ class BetaResponseInWsProgress(BaseModel):
 class BetaResponseWsFailed(BaseModel):
     """An event that is emitted when a response fails."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.failed"]
     """The type of the event. Always `response.failed`."""
@@ -522,7 +511,7 @@ class BetaResponseWsFailed(BaseModel):
 class BetaResponseWsIncomplete(BaseModel):
     """An event that is emitted when a response finishes as incomplete."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.incomplete"]
     """The type of the event. Always `response.incomplete`."""
@@ -537,7 +526,7 @@ class BetaResponseWsIncomplete(BaseModel):
 class BetaResponseOutputItemWsAdded(BaseModel):
     """Emitted when a new output item is added."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_item.added"]
     """The type of the event. Always `response.output_item.added`."""
@@ -554,7 +543,7 @@ class BetaResponseOutputItemWsAdded(BaseModel):
 class BetaResponseOutputItemWsDone(BaseModel):
     """Emitted when an output item is marked done."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_item.done"]
     """The type of the event. Always `response.output_item.done`."""
@@ -571,7 +560,7 @@ class BetaResponseOutputItemWsDone(BaseModel):
 class BetaResponseReasoningSummaryPartWsAdded(BaseModel):
     """Emitted when a new reasoning summary part is added."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_summary_part.added"]
     """The type of the event. Always `response.reasoning_summary_part.added`."""
@@ -592,7 +581,7 @@ class BetaResponseReasoningSummaryPartWsAdded(BaseModel):
 class BetaResponseReasoningSummaryPartWsDone(BaseModel):
     """Emitted when a reasoning summary part is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_summary_part.done"]
     """The type of the event. Always `response.reasoning_summary_part.done`."""
@@ -615,7 +604,7 @@ class BetaResponseReasoningSummaryPartWsDone(BaseModel):
 class BetaResponseReasoningSummaryTextWsDelta(BaseModel):
     """Emitted when a delta is added to a reasoning summary text."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_summary_text.delta"]
     """The type of the event. Always `response.reasoning_summary_text.delta`."""
@@ -636,7 +625,7 @@ class BetaResponseReasoningSummaryTextWsDelta(BaseModel):
 class BetaResponseReasoningSummaryTextWsDone(BaseModel):
     """Emitted when a reasoning summary text is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_summary_text.done"]
     """The type of the event. Always `response.reasoning_summary_text.done`."""
@@ -657,7 +646,7 @@ class BetaResponseReasoningSummaryTextWsDone(BaseModel):
 class BetaResponseReasoningTextWsDelta(BaseModel):
     """Emitted when a delta is added to a reasoning text."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_text.delta"]
     """The type of the event. Always `response.reasoning_text.delta`."""
@@ -678,7 +667,7 @@ class BetaResponseReasoningTextWsDelta(BaseModel):
 class BetaResponseReasoningTextWsDone(BaseModel):
     """Emitted when a reasoning text is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.reasoning_text.done"]
     """The type of the event. Always `response.reasoning_text.done`."""
@@ -699,7 +688,7 @@ class BetaResponseReasoningTextWsDone(BaseModel):
 class BetaResponseRefusalWsDelta(BaseModel):
     """Emitted when there is a partial refusal text."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.refusal.delta"]
     """The type of the event. Always `response.refusal.delta`."""
@@ -720,7 +709,7 @@ class BetaResponseRefusalWsDelta(BaseModel):
 class BetaResponseRefusalWsDone(BaseModel):
     """Emitted when refusal text is finalized."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.refusal.done"]
     """The type of the event. Always `response.refusal.done`."""
@@ -741,7 +730,7 @@ class BetaResponseRefusalWsDone(BaseModel):
 class BetaResponseTextWsDelta(BaseModel):
     """Emitted when there is an additional text delta."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_text.delta"]
     """The type of the event. Always `response.output_text.delta`."""
@@ -755,7 +744,7 @@ class BetaResponseTextWsDelta(BaseModel):
     """The text delta that was added."""
     sequence_number: int
     """The sequence number for this event."""
-    logprobs: list[BetaResponseLogProb]
+    logprobs: list[Logprob]
     """The log probabilities of the tokens in the delta."""
     stream_id: str | None = None
     """The WebSocket lane that emitted this event. This field is present when the originating `response.create` event supplied a `stream_id`."""
@@ -764,7 +753,7 @@ class BetaResponseTextWsDelta(BaseModel):
 class BetaResponseTextWsDone(BaseModel):
     """Emitted when text content is finalized."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_text.done"]
     """The type of the event. Always `response.output_text.done`."""
@@ -778,7 +767,7 @@ class BetaResponseTextWsDone(BaseModel):
     """The text content that is finalized."""
     sequence_number: int
     """The sequence number for this event."""
-    logprobs: list[BetaResponseLogProb]
+    logprobs: list[Logprob]
     """The log probabilities of the tokens in the delta."""
     stream_id: str | None = None
     """The WebSocket lane that emitted this event. This field is present when the originating `response.create` event supplied a `stream_id`."""
@@ -787,7 +776,7 @@ class BetaResponseTextWsDone(BaseModel):
 class BetaResponseWebSearchCallWsCompleted(BaseModel):
     """Emitted when a web search call is completed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.web_search_call.completed"]
     """The type of the event. Always `response.web_search_call.completed`."""
@@ -804,7 +793,7 @@ class BetaResponseWebSearchCallWsCompleted(BaseModel):
 class BetaResponseWebSearchCallInWsProgress(BaseModel):
     """Emitted when a web search call is initiated."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.web_search_call.in_progress"]
     """The type of the event. Always `response.web_search_call.in_progress`."""
@@ -821,7 +810,7 @@ class BetaResponseWebSearchCallInWsProgress(BaseModel):
 class BetaResponseWebSearchCallWsSearching(BaseModel):
     """Emitted when a web search call is executing."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.web_search_call.searching"]
     """The type of the event. Always `response.web_search_call.searching`."""
@@ -838,7 +827,7 @@ class BetaResponseWebSearchCallWsSearching(BaseModel):
 class BetaResponseImageGenCallWsCompleted(BaseModel):
     """Emitted when an image generation tool call has completed and the final image is available."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.image_generation_call.completed"]
     """The type of the event. Always 'response.image_generation_call.completed'."""
@@ -855,7 +844,7 @@ class BetaResponseImageGenCallWsCompleted(BaseModel):
 class BetaResponseImageGenCallWsGenerating(BaseModel):
     """Emitted when an image generation tool call is actively generating an image (intermediate state)."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.image_generation_call.generating"]
     """The type of the event. Always 'response.image_generation_call.generating'."""
@@ -872,7 +861,7 @@ class BetaResponseImageGenCallWsGenerating(BaseModel):
 class BetaResponseImageGenCallInWsProgress(BaseModel):
     """Emitted when an image generation tool call is in progress."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.image_generation_call.in_progress"]
     """The type of the event. Always 'response.image_generation_call.in_progress'."""
@@ -889,7 +878,7 @@ class BetaResponseImageGenCallInWsProgress(BaseModel):
 class BetaResponseImageGenCallPartialWsImage(BaseModel):
     """Emitted when a partial image is available during image generation streaming."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.image_generation_call.partial_image"]
     """The type of the event. Always 'response.image_generation_call.partial_image'."""
@@ -918,7 +907,7 @@ class BetaResponseImageGenCallPartialWsImage(BaseModel):
 class BetaResponseMcpCallArgumentsWsDelta(BaseModel):
     """Emitted when there is a delta (partial update) to the arguments of an MCP tool call."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call_arguments.delta"]
     """The type of the event. Always 'response.mcp_call_arguments.delta'."""
@@ -937,7 +926,7 @@ class BetaResponseMcpCallArgumentsWsDelta(BaseModel):
 class BetaResponseMcpCallArgumentsWsDone(BaseModel):
     """Emitted when the arguments for an MCP tool call are finalized."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call_arguments.done"]
     """The type of the event. Always 'response.mcp_call_arguments.done'."""
@@ -956,7 +945,7 @@ class BetaResponseMcpCallArgumentsWsDone(BaseModel):
 class BetaResponseMcpCallWsCompleted(BaseModel):
     """Emitted when an MCP tool call has completed successfully."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call.completed"]
     """The type of the event. Always 'response.mcp_call.completed'."""
@@ -973,7 +962,7 @@ class BetaResponseMcpCallWsCompleted(BaseModel):
 class BetaResponseMcpCallWsFailed(BaseModel):
     """Emitted when an MCP tool call has failed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call.failed"]
     """The type of the event. Always 'response.mcp_call.failed'."""
@@ -990,7 +979,7 @@ class BetaResponseMcpCallWsFailed(BaseModel):
 class BetaResponseMcpCallInWsProgress(BaseModel):
     """Emitted when an MCP tool call is in progress."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_call.in_progress"]
     """The type of the event. Always 'response.mcp_call.in_progress'."""
@@ -1007,7 +996,7 @@ class BetaResponseMcpCallInWsProgress(BaseModel):
 class BetaResponseMcpListToolsWsCompleted(BaseModel):
     """Emitted when the list of available MCP tools has been successfully retrieved."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_list_tools.completed"]
     """The type of the event. Always 'response.mcp_list_tools.completed'."""
@@ -1024,7 +1013,7 @@ class BetaResponseMcpListToolsWsCompleted(BaseModel):
 class BetaResponseMcpListToolsWsFailed(BaseModel):
     """Emitted when the attempt to list available MCP tools has failed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_list_tools.failed"]
     """The type of the event. Always 'response.mcp_list_tools.failed'."""
@@ -1041,7 +1030,7 @@ class BetaResponseMcpListToolsWsFailed(BaseModel):
 class BetaResponseMcpListToolsInWsProgress(BaseModel):
     """Emitted when the system is in the process of retrieving the list of available MCP tools."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.mcp_list_tools.in_progress"]
     """The type of the event. Always 'response.mcp_list_tools.in_progress'."""
@@ -1058,7 +1047,7 @@ class BetaResponseMcpListToolsInWsProgress(BaseModel):
 class BetaResponseOutputTextAnnotationWsAdded(BaseModel):
     """Emitted when an annotation is added to output text content."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.output_text.annotation.added"]
     """The type of the event. Always 'response.output_text.annotation.added'."""
@@ -1081,7 +1070,7 @@ class BetaResponseOutputTextAnnotationWsAdded(BaseModel):
 class BetaResponseWsQueued(BaseModel):
     """Emitted when a response is queued and waiting to be processed."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.queued"]
     """The type of the event. Always 'response.queued'."""
@@ -1096,7 +1085,7 @@ class BetaResponseWsQueued(BaseModel):
 class BetaResponseCustomToolCallInputWsDelta(BaseModel):
     """Event representing a delta (partial update) to the input of a custom tool call."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.custom_tool_call_input.delta"]
     """The event type identifier."""
@@ -1115,7 +1104,7 @@ class BetaResponseCustomToolCallInputWsDelta(BaseModel):
 class BetaResponseCustomToolCallInputWsDone(BaseModel):
     """Event indicating that input for a custom tool call is complete."""
 
-    agent: BetaAgentTag | None = None
+    agent: Agent | None = None
     """The agent that owns this multi-agent streaming event."""
     type: Literal["response.custom_tool_call_input.done"]
     """The event type identifier."""
@@ -1130,6 +1119,49 @@ class BetaResponseCustomToolCallInputWsDone(BaseModel):
     stream_id: str | None = None
     """The WebSocket lane that emitted this event. This field is present when the originating `response.create` event supplied a `stream_id`."""
 
+
+class ErrorError(BaseModel):
+    """An error payload that was emitted for a streaming error event."""
+
+    type: str
+    """The error type that was emitted."""
+    code: str | None = None
+    message: str
+    """The human-readable error message that was emitted."""
+    param: str | None = None
+    headers: dict[str, str] | None = None
+    """The response headers that were emitted with the error, if any."""
+
+
+class Error(BaseModel):
+    """Emitted when an error occurs while processing a Responses WebSocket request."""
+
+    agent: Agent | None = None
+    """The agent that owns this multi-agent streaming event."""
+    type: Literal["error"]
+    """The type of the event. Always `error`."""
+    status: int | None = None
+    """The HTTP status code associated with a WebSocket protocol error."""
+    sequence_number: int | None = None
+    """The sequence number of an error emitted by the response stream."""
+    error: ErrorError
+    """An error payload that was emitted for a streaming error event."""
+    stream_id: str | None = None
+    """The WebSocket lane that emitted this event. This field is present when the originating `response.create` event supplied a `stream_id`."""
+
+
+from .._spec.beta_annotation import BetaAnnotation
+from .._spec.beta_output_content import BetaOutputContent
+from .beta_response import BetaResponse
+from .beta_response_apply_patch_tool_call import Agent
+from .beta_response_function_shell_tool_call_output import Output
+from .beta_response_inject_created_event import BetaResponseInjectCreatedEvent
+from .beta_response_inject_failed_event import BetaResponseInjectFailedEvent
+from .beta_response_output_item import BetaResponseOutputItem
+from .beta_response_reasoning_summary_part_added_event import Part
+from .beta_response_reasoning_summary_part_done_event import Part as Part_
+from .beta_response_shell_call_output_content_delta_event import Delta
+from .beta_response_text_delta_event import Logprob
 
 BetaResponsesServerEvent: TypeAlias = (
     BetaResponseAudioWsDelta
@@ -1189,7 +1221,7 @@ BetaResponsesServerEvent: TypeAlias = (
     | BetaResponseWsQueued
     | BetaResponseCustomToolCallInputWsDelta
     | BetaResponseCustomToolCallInputWsDone
-    | BetaResponseWsError
+    | Error
     | BetaResponseInjectCreatedEvent
     | BetaResponseInjectFailedEvent
 )

@@ -2,16 +2,158 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.beta_code_interpreter_tool import BetaCodeInterpreterTool
-from .._spec.beta_image_gen_tool import BetaImageGenTool
-from .._spec.beta_local_shell_tool_param import BetaLocalShellToolParam
-from .._spec.beta_mcp_tool import BetaMCPTool
-from .._spec.beta_programmatic_tool_calling_param import BetaProgrammaticToolCallingParam
+from ..._models import BaseModel
+
+__all__ = [
+    "BetaTool",
+    "CodeInterpreter",
+    "CodeInterpreterContainerAuto",
+    "ImageGeneration",
+    "ImageGenerationInputImageMask",
+    "LocalShell",
+    "MCPToolApprovalFilter",
+    "Mcp",
+    "N",
+    "ProgrammaticToolCalling",
+]
+
+
+class N(BaseModel):
+    """A filter object to specify which tools are allowed."""
+
+    tool_names: list[str] | None = None
+    """List of allowed tool names."""
+    read_only: bool | None = None
+    """Indicates whether or not a tool modifies data or is read-only. If an MCP server is [annotated with `readOnlyHint`](https://modelcontextprotocol.io/specification/2025-06-18/schema#toolannotations-readonlyhint), it will match this filter."""
+
+
+class MCPToolApprovalFilter(BaseModel):
+    """Specify which of the MCP server's tools require approval. Can be `always`, `never`, or a filter object associated with tools that require approval."""
+
+    always: N | None = None
+    """A filter object to specify which tools are allowed."""
+    never: N | None = None
+    """A filter object to specify which tools are allowed."""
+
+
+class Mcp(BaseModel):
+    """Give the model access to additional tools via remote Model Context Protocol (MCP) servers. [Learn more about MCP](/docs/guides/tools-remote-mcp)."""
+
+    type: Literal["mcp"]
+    """The type of the MCP tool. Always `mcp`."""
+    server_label: str
+    """A label for this MCP server, used to identify it in tool calls."""
+    server_url: str | None = None
+    """The URL for the MCP server. One of `server_url`, `connector_id`, or `tunnel_id` must be provided."""
+    connector_id: (
+        Literal[
+            "connector_dropbox",
+            "connector_gmail",
+            "connector_googlecalendar",
+            "connector_googledrive",
+            "connector_microsoftteams",
+            "connector_outlookcalendar",
+            "connector_outlookemail",
+            "connector_sharepoint",
+        ]
+        | None
+    ) = None
+    """Identifier for service connectors, like those available in ChatGPT. One of `server_url`, `connector_id`, or `tunnel_id` must be provided. Learn more about service connectors [here](/docs/guides/tools-remote-mcp#connectors)."""
+    tunnel_id: str | None = None
+    """The Secure MCP Tunnel ID to use instead of a direct server URL. One of `server_url`, `connector_id`, or `tunnel_id` must be provided."""
+    authorization: str | None = None
+    """An OAuth access token that can be used with a remote MCP server, either with a custom MCP server URL or a service connector. Your application must handle the OAuth authorization flow and provide the token here."""
+    server_description: str | None = None
+    """Optional description of the MCP server, used to provide more context."""
+    headers: dict[str, str] | None = None
+    allowed_tools: list[str] | N | None = None
+    allowed_callers: list[Literal["direct", "programmatic"]] | None = None
+    require_approval: MCPToolApprovalFilter | Literal["always", "never"] | None = None
+    defer_loading: bool | None = None
+    """Whether this MCP tool is deferred and discovered via tool search."""
+
+
+class CodeInterpreterContainerAuto(BaseModel):
+    """Configuration for a code interpreter container. Optionally specify the IDs of the files to run the code on."""
+
+    type: Literal["auto"]
+    """Always `auto`."""
+    file_ids: list[str] | None = None
+    """An optional list of uploaded files to make available to your code."""
+    memory_limit: Literal["1g", "4g", "16g", "64g"] | None = None
+    network_policy: BetaContainerNetworkPolicyDisabled | BetaContainerNetworkPolicyAllowlist | None = None
+    """Network access policy for the container."""
+
+
+class CodeInterpreter(BaseModel):
+    """A tool that runs Python code to help generate a response to a prompt."""
+
+    type: Literal["code_interpreter"]
+    """The type of the code interpreter tool. Always `code_interpreter`."""
+    container: str | CodeInterpreterContainerAuto
+    """The code interpreter container. Can be a container ID or an object that specifies uploaded file IDs to make available to your code, along with an optional `memory_limit` setting."""
+    allowed_callers: list[Literal["direct", "programmatic"]] | None = None
+
+
+class ProgrammaticToolCalling(BaseModel):
+    type: Literal["programmatic_tool_calling"]
+    """The type of the tool. Always `programmatic_tool_calling`."""
+
+
+class ImageGenerationInputImageMask(BaseModel):
+    """Optional mask for inpainting. Contains `image_url` (string, optional) and `file_id` (string, optional)."""
+
+    image_url: str | None = None
+    """Base64-encoded mask image."""
+    file_id: str | None = None
+    """File ID for the mask image."""
+
+
+class ImageGeneration(BaseModel):
+    """A tool that generates images using the GPT image models."""
+
+    type: Literal["image_generation"]
+    """The type of the image generation tool. Always `image_generation`."""
+    model: (
+        str
+        | Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"]
+        | None
+    ) = None
+    quality: Literal["low", "medium", "high", "auto"] | None = None
+    """The quality of the generated image. One of `low`, `medium`, `high`, or `auto`. Default: `auto`."""
+    size: str | Literal["1024x1024", "1024x1536", "1536x1024", "auto"] | None = None
+    """The size of the generated images. For `gpt-image-2` and `gpt-image-2-2026-04-21`, arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`. Width and height must both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions above `2560x1440` are experimental, and the maximum supported resolution is `3840x2160`. The requested size must also satisfy the model's current pixel and edge limits."""
+    output_format: Literal["png", "webp", "jpeg"] | None = None
+    """The output format of the generated image. One of `png`, `webp`, or `jpeg`. Default: `png`."""
+    output_compression: int | None = None
+    """Compression level for the output image. Default: 100."""
+    moderation: Literal["auto", "low"] | None = None
+    """Moderation level for the generated image. Default: `auto`."""
+    background: Literal["transparent", "opaque", "auto"] | None = None
+    """Set the background of the generated image. One of `transparent`, `opaque`, or `auto`. Transparent backgrounds are available for supported GPT Image models. For `gpt-image-2` and `gpt-image-2-2026-04-21`, this support is in preview. When using `transparent`, set the output format to `png` or `webp`. Default: `auto`."""
+    input_fidelity: Literal["high", "low"] | None = None
+    input_image_mask: ImageGenerationInputImageMask | None = None
+    """Optional mask for inpainting. Contains `image_url` (string, optional) and `file_id` (string, optional)."""
+    partial_images: int | None = None
+    """Number of partial images to generate in streaming mode, from 0 (default value) to 3."""
+    action: Literal["generate", "edit", "auto"] | None = None
+    """Whether to generate a new image or edit an existing image. Default: `auto`."""
+
+
+class LocalShell(BaseModel):
+    """A tool that allows the model to execute shell commands in a local environment."""
+
+    type: Literal["local_shell"]
+    """The type of the local shell tool. Always `local_shell`."""
+
+
 from .beta_apply_patch_tool import BetaApplyPatchTool
 from .beta_computer_tool import BetaComputerTool
 from .beta_computer_use_preview_tool import BetaComputerUsePreviewTool
+from .beta_container_network_policy_allowlist import BetaContainerNetworkPolicyAllowlist
+from .beta_container_network_policy_disabled import BetaContainerNetworkPolicyDisabled
 from .beta_custom_tool import BetaCustomTool
 from .beta_file_search_tool import BetaFileSearchTool
 from .beta_function_shell_tool import BetaFunctionShellTool
@@ -21,20 +163,17 @@ from .beta_tool_search_tool import BetaToolSearchTool
 from .beta_web_search_preview_tool import BetaWebSearchPreviewTool
 from .beta_web_search_tool import BetaWebSearchTool
 
-__all__ = ["BetaTool"]
-
-
 BetaTool: TypeAlias = (
     BetaFunctionTool
     | BetaFileSearchTool
     | BetaComputerTool
     | BetaComputerUsePreviewTool
     | BetaWebSearchTool
-    | BetaMCPTool
-    | BetaCodeInterpreterTool
-    | BetaProgrammaticToolCallingParam
-    | BetaImageGenTool
-    | BetaLocalShellToolParam
+    | Mcp
+    | CodeInterpreter
+    | ProgrammaticToolCalling
+    | ImageGeneration
+    | LocalShell
     | BetaFunctionShellTool
     | BetaCustomTool
     | BetaNamespaceTool

@@ -2,16 +2,153 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import Literal, Required, TypeAlias, TypedDict
 
-from .._spec_params.beta_code_interpreter_tool import BetaCodeInterpreterToolParam
-from .._spec_params.beta_image_gen_tool import BetaImageGenToolParam
-from .._spec_params.beta_local_shell_tool_param import BetaLocalShellToolParam
-from .._spec_params.beta_mcp_tool import BetaMCPToolParam
-from .._spec_params.beta_programmatic_tool_calling_param import BetaProgrammaticToolCallingParam
+__all__ = [
+    "BetaToolParam",
+    "CodeInterpreterContainerAutoParam",
+    "CodeInterpreterParam",
+    "ImageGenerationInputImageMaskParam",
+    "ImageGenerationParam",
+    "LocalShellParam",
+    "MCPToolApprovalFilterParam",
+    "McpParam",
+    "NParam",
+    "ProgrammaticToolCallingParam",
+]
+
+
+class McpParam(TypedDict, total=False):
+    """Give the model access to additional tools via remote Model Context Protocol (MCP) servers. [Learn more about MCP](/docs/guides/tools-remote-mcp)."""
+
+    type: Required[Literal["mcp"]]
+    """The type of the MCP tool. Always `mcp`."""
+    server_label: Required[str]
+    """A label for this MCP server, used to identify it in tool calls."""
+    server_url: str
+    """The URL for the MCP server. One of `server_url`, `connector_id`, or `tunnel_id` must be provided."""
+    connector_id: Literal[
+        "connector_dropbox",
+        "connector_gmail",
+        "connector_googlecalendar",
+        "connector_googledrive",
+        "connector_microsoftteams",
+        "connector_outlookcalendar",
+        "connector_outlookemail",
+        "connector_sharepoint",
+    ]
+    """Identifier for service connectors, like those available in ChatGPT. One of `server_url`, `connector_id`, or `tunnel_id` must be provided. Learn more about service connectors [here](/docs/guides/tools-remote-mcp#connectors)."""
+    tunnel_id: str
+    """The Secure MCP Tunnel ID to use instead of a direct server URL. One of `server_url`, `connector_id`, or `tunnel_id` must be provided."""
+    authorization: str
+    """An OAuth access token that can be used with a remote MCP server, either with a custom MCP server URL or a service connector. Your application must handle the OAuth authorization flow and provide the token here."""
+    server_description: str
+    """Optional description of the MCP server, used to provide more context."""
+    headers: dict[str, str] | None
+    allowed_tools: Sequence[str] | NParam | None
+    allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+    require_approval: MCPToolApprovalFilterParam | Literal["always", "never"] | None
+    defer_loading: bool
+    """Whether this MCP tool is deferred and discovered via tool search."""
+
+
+class CodeInterpreterParam(TypedDict, total=False):
+    """A tool that runs Python code to help generate a response to a prompt."""
+
+    type: Required[Literal["code_interpreter"]]
+    """The type of the code interpreter tool. Always `code_interpreter`."""
+    container: Required[str | CodeInterpreterContainerAutoParam]
+    """The code interpreter container. Can be a container ID or an object that specifies uploaded file IDs to make available to your code, along with an optional `memory_limit` setting."""
+    allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
+
+
+class ProgrammaticToolCallingParam(TypedDict, total=False):
+    type: Required[Literal["programmatic_tool_calling"]]
+    """The type of the tool. Always `programmatic_tool_calling`."""
+
+
+class ImageGenerationParam(TypedDict, total=False):
+    """A tool that generates images using the GPT image models."""
+
+    type: Required[Literal["image_generation"]]
+    """The type of the image generation tool. Always `image_generation`."""
+    model: (
+        str
+        | Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"]
+    )
+    quality: Literal["low", "medium", "high", "auto"]
+    """The quality of the generated image. One of `low`, `medium`, `high`, or `auto`. Default: `auto`."""
+    size: str | Literal["1024x1024", "1024x1536", "1536x1024", "auto"]
+    """The size of the generated images. For `gpt-image-2` and `gpt-image-2-2026-04-21`, arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`. Width and height must both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions above `2560x1440` are experimental, and the maximum supported resolution is `3840x2160`. The requested size must also satisfy the model's current pixel and edge limits."""
+    output_format: Literal["png", "webp", "jpeg"]
+    """The output format of the generated image. One of `png`, `webp`, or `jpeg`. Default: `png`."""
+    output_compression: int
+    """Compression level for the output image. Default: 100."""
+    moderation: Literal["auto", "low"]
+    """Moderation level for the generated image. Default: `auto`."""
+    background: Literal["transparent", "opaque", "auto"]
+    """Set the background of the generated image. One of `transparent`, `opaque`, or `auto`. Transparent backgrounds are available for supported GPT Image models. For `gpt-image-2` and `gpt-image-2-2026-04-21`, this support is in preview. When using `transparent`, set the output format to `png` or `webp`. Default: `auto`."""
+    input_fidelity: Literal["high", "low"] | None
+    input_image_mask: ImageGenerationInputImageMaskParam
+    """Optional mask for inpainting. Contains `image_url` (string, optional) and `file_id` (string, optional)."""
+    partial_images: int
+    """Number of partial images to generate in streaming mode, from 0 (default value) to 3."""
+    action: Literal["generate", "edit", "auto"]
+    """Whether to generate a new image or edit an existing image. Default: `auto`."""
+
+
+class LocalShellParam(TypedDict, total=False):
+    """A tool that allows the model to execute shell commands in a local environment."""
+
+    type: Required[Literal["local_shell"]]
+    """The type of the local shell tool. Always `local_shell`."""
+
+
+class NParam(TypedDict, total=False):
+    """A filter object to specify which tools are allowed."""
+
+    tool_names: Sequence[str]
+    """List of allowed tool names."""
+    read_only: bool
+    """Indicates whether or not a tool modifies data or is read-only. If an MCP server is [annotated with `readOnlyHint`](https://modelcontextprotocol.io/specification/2025-06-18/schema#toolannotations-readonlyhint), it will match this filter."""
+
+
+class MCPToolApprovalFilterParam(TypedDict, total=False):
+    """Specify which of the MCP server's tools require approval. Can be `always`, `never`, or a filter object associated with tools that require approval."""
+
+    always: NParam
+    """A filter object to specify which tools are allowed."""
+    never: NParam
+    """A filter object to specify which tools are allowed."""
+
+
+class CodeInterpreterContainerAutoParam(TypedDict, total=False):
+    """Configuration for a code interpreter container. Optionally specify the IDs of the files to run the code on."""
+
+    type: Required[Literal["auto"]]
+    """Always `auto`."""
+    file_ids: Sequence[str]
+    """An optional list of uploaded files to make available to your code."""
+    memory_limit: Literal["1g", "4g", "16g", "64g"] | None
+    network_policy: BetaContainerNetworkPolicyDisabledParam | BetaContainerNetworkPolicyAllowlistParam
+    """Network access policy for the container."""
+
+
+class ImageGenerationInputImageMaskParam(TypedDict, total=False):
+    """Optional mask for inpainting. Contains `image_url` (string, optional) and `file_id` (string, optional)."""
+
+    image_url: str
+    """Base64-encoded mask image."""
+    file_id: str
+    """File ID for the mask image."""
+
+
 from .beta_apply_patch_tool_param import BetaApplyPatchToolParam
 from .beta_computer_tool_param import BetaComputerToolParam
 from .beta_computer_use_preview_tool_param import BetaComputerUsePreviewToolParam
+from .beta_container_network_policy_allowlist_param import BetaContainerNetworkPolicyAllowlistParam
+from .beta_container_network_policy_disabled_param import BetaContainerNetworkPolicyDisabledParam
 from .beta_custom_tool_param import BetaCustomToolParam
 from .beta_file_search_tool_param import BetaFileSearchToolParam
 from .beta_function_shell_tool_param import BetaFunctionShellToolParam
@@ -21,20 +158,17 @@ from .beta_tool_search_tool_param import BetaToolSearchToolParam
 from .beta_web_search_preview_tool_param import BetaWebSearchPreviewToolParam
 from .beta_web_search_tool_param import BetaWebSearchToolParam
 
-__all__ = ["BetaToolParam"]
-
-
 BetaToolParam: TypeAlias = (
     BetaFunctionToolParam
     | BetaFileSearchToolParam
     | BetaComputerToolParam
     | BetaComputerUsePreviewToolParam
     | BetaWebSearchToolParam
-    | BetaMCPToolParam
-    | BetaCodeInterpreterToolParam
-    | BetaProgrammaticToolCallingParam
-    | BetaImageGenToolParam
-    | BetaLocalShellToolParam
+    | McpParam
+    | CodeInterpreterParam
+    | ProgrammaticToolCallingParam
+    | ImageGenerationParam
+    | LocalShellParam
     | BetaFunctionShellToolParam
     | BetaCustomToolParam
     | BetaNamespaceToolParam

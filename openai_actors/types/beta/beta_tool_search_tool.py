@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_empty_model_param import BetaEmptyModelParam
 
 __all__ = ["BetaToolSearchTool"]
 
@@ -19,3 +18,6 @@ class BetaToolSearchTool(BaseModel):
     """Whether tool search is executed by the server or by the client."""
     description: str | None = None
     parameters: BetaEmptyModelParam | None = None
+
+
+from .._spec.beta_empty_model_param import BetaEmptyModelParam

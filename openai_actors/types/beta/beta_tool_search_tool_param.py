@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_empty_model_param import BetaEmptyModelParam
-
 __all__ = ["BetaToolSearchToolParam"]
 
 
@@ -18,3 +16,6 @@ class BetaToolSearchToolParam(TypedDict, total=False):
     """Whether tool search is executed by the server or by the client."""
     description: str | None
     parameters: BetaEmptyModelParam | None
+
+
+from .._spec_params.beta_empty_model_param import BetaEmptyModelParam

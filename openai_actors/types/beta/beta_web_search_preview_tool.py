@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_approximate_location import BetaApproximateLocation
 
-__all__ = ["BetaWebSearchPreviewTool"]
+__all__ = ["BetaWebSearchPreviewTool", "UserLocation"]
+
+
+class UserLocation(BaseModel):
+    type: Literal["approximate"]
+    """The type of location approximation. Always `approximate`."""
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    timezone: str | None = None
 
 
 class BetaWebSearchPreviewTool(BaseModel):
@@ -15,7 +23,7 @@ class BetaWebSearchPreviewTool(BaseModel):
 
     type: Literal["web_search_preview", "web_search_preview_2025_03_11"]
     """The type of the web search tool. One of `web_search_preview` or `web_search_preview_2025_03_11`."""
-    user_location: BetaApproximateLocation | None = None
+    user_location: UserLocation | None = None
     search_context_size: Literal["low", "medium", "high"] | None = None
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
     search_content_types: list[Literal["text", "image"]] | None = None

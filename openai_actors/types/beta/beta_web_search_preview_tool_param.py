@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.beta_approximate_location import BetaApproximateLocationParam
-
-__all__ = ["BetaWebSearchPreviewToolParam"]
+__all__ = ["BetaWebSearchPreviewToolParam", "UserLocationParam"]
 
 
 class BetaWebSearchPreviewToolParam(TypedDict, total=False):
@@ -15,7 +13,16 @@ class BetaWebSearchPreviewToolParam(TypedDict, total=False):
 
     type: Required[Literal["web_search_preview", "web_search_preview_2025_03_11"]]
     """The type of the web search tool. One of `web_search_preview` or `web_search_preview_2025_03_11`."""
-    user_location: BetaApproximateLocationParam | None
+    user_location: UserLocationParam | None
     search_context_size: Literal["low", "medium", "high"]
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
     search_content_types: Iterable[Literal["text", "image"]]
+
+
+class UserLocationParam(TypedDict, total=False):
+    type: Required[Literal["approximate"]]
+    """The type of location approximation. Always `approximate`."""
+    country: str | None
+    region: str | None
+    city: str | None
+    timezone: str | None

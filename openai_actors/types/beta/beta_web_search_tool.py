@@ -5,15 +5,23 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.beta_web_search_approximate_location import BetaWebSearchApproximateLocation
 
-__all__ = ["BetaWebSearchTool", "Filters"]
+__all__ = ["BetaWebSearchTool", "Filters", "UserLocation"]
 
 
 class Filters(BaseModel):
     """Filters for the search."""
 
     allowed_domains: list[str] | None = None
+
+
+class UserLocation(BaseModel):
+    type: Literal["approximate"] | None = None
+    """The type of location approximation. Always `approximate`."""
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    timezone: str | None = None
 
 
 class BetaWebSearchTool(BaseModel):
@@ -24,6 +32,6 @@ class BetaWebSearchTool(BaseModel):
     external_web_access: bool | None = None
     """Allow live internet access for web search. Defaults to true when omitted. When false, the web search tool runs in offline/cache-only mode and will not fetch new external content."""
     filters: Filters | None = None
-    user_location: BetaWebSearchApproximateLocation | None = None
+    user_location: UserLocation | None = None
     search_context_size: Literal["low", "medium", "high"] | None = None
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .._spec.chatkit_workflow_tracing import ChatkitWorkflowTracing
 
-__all__ = ["ChatKitWorkflow"]
+__all__ = ["ChatKitWorkflow", "Tracing"]
+
+
+class Tracing(BaseModel):
+    """Controls diagnostic tracing during the session."""
+
+    enabled: bool
+    """Indicates whether tracing is enabled."""
 
 
 class ChatKitWorkflow(BaseModel):
@@ -15,5 +21,5 @@ class ChatKitWorkflow(BaseModel):
     """Identifier of the workflow backing the session."""
     version: str | None = None
     state_variables: dict[str, str | int | bool | float] | None = None
-    tracing: ChatkitWorkflowTracing
+    tracing: Tracing
     """Controls diagnostic tracing during the session."""

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.file_search_ranking_options import FileSearchRankingOptions
 
-__all__ = ["FileSearch", "FileSearchTool"]
+__all__ = ["FileSearch", "FileSearchRankingOptions", "FileSearchTool"]
+
+
+class FileSearchRankingOptions(BaseModel):
+    """The ranking options for the file search. If not specified, the file search tool will use the `auto` ranker and a score_threshold of 0."""
+
+    ranker: Literal["auto", "default_2024_08_21"] | None = None
+    """The ranker to use for the file search. If not specified will use the `auto` ranker."""
+    score_threshold: float
+    """The score threshold for the file search. All values must be a floating point number between 0 and 1."""
 
 
 class FileSearch(BaseModel):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.file_search_ranking_options import FileSearchRankingOptionsParam
-
-__all__ = ["FileSearch", "FileSearchToolParam"]
+__all__ = ["FileSearchParam", "FileSearchRankingOptionsParam", "FileSearchToolParam"]
 
 
-class FileSearch(TypedDict, total=False):
+class FileSearchToolParam(TypedDict, total=False):
+    type: Required[Literal["file_search"]]
+    """The type of tool being defined: `file_search`"""
+    file_search: FileSearchParam
+    """Overrides for the file search tool."""
+
+
+class FileSearchParam(TypedDict, total=False):
     """Overrides for the file search tool."""
 
     max_num_results: int
@@ -18,8 +23,10 @@ class FileSearch(TypedDict, total=False):
     """The ranking options for the file search. If not specified, the file search tool will use the `auto` ranker and a score_threshold of 0."""
 
 
-class FileSearchToolParam(TypedDict, total=False):
-    type: Required[Literal["file_search"]]
-    """The type of tool being defined: `file_search`"""
-    file_search: FileSearch
-    """Overrides for the file search tool."""
+class FileSearchRankingOptionsParam(TypedDict, total=False):
+    """The ranking options for the file search. If not specified, the file search tool will use the `auto` ranker and a score_threshold of 0."""
+
+    ranker: Literal["auto", "default_2024_08_21"]
+    """The ranker to use for the file search. If not specified will use the `auto` ranker."""
+    score_threshold: Required[float]
+    """The score threshold for the file search. All values must be a floating point number between 0 and 1."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from ..shared.function_definition import FunctionDefinition
 
 __all__ = ["FunctionTool"]
 
@@ -14,3 +13,6 @@ class FunctionTool(BaseModel):
     type: Literal["function"]
     """The type of tool being defined: `function`"""
     function: FunctionDefinition
+
+
+from ..shared.function_definition import FunctionDefinition

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from ..shared_params.function_definition import FunctionDefinition
-
 __all__ = ["FunctionToolParam"]
 
 
@@ -13,3 +11,6 @@ class FunctionToolParam(TypedDict, total=False):
     type: Required[Literal["function"]]
     """The type of tool being defined: `function`"""
     function: Required[FunctionDefinition]
+
+
+from ..shared_params.function_definition import FunctionDefinition

@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from ..._models import BaseModel
-from .threads.message import Message
-from .threads.message_delta_event import MessageDeltaEvent
 
 __all__ = [
     "MessageStreamEvent",
-    "MessageStreamEventThreadMessageCompleted",
-    "MessageStreamEventThreadMessageCreated",
-    "MessageStreamEventThreadMessageDelta",
-    "MessageStreamEventThreadMessageInProgress",
-    "MessageStreamEventThreadMessageIncomplete",
+    "ThreadMessageCompleted",
+    "ThreadMessageCreated",
+    "ThreadMessageDelta",
+    "ThreadMessageInProgress",
+    "ThreadMessageIncomplete",
 ]
 
 
-class MessageStreamEventThreadMessageCreated(BaseModel):
+class ThreadMessageCreated(BaseModel):
     """Occurs when a [message](/docs/api-reference/messages/object) is created."""
 
     event: Literal["thread.message.created"]
@@ -26,7 +24,7 @@ class MessageStreamEventThreadMessageCreated(BaseModel):
     """Represents a message within a [thread](/docs/api-reference/threads)."""
 
 
-class MessageStreamEventThreadMessageInProgress(BaseModel):
+class ThreadMessageInProgress(BaseModel):
     """Occurs when a [message](/docs/api-reference/messages/object) moves to an `in_progress` state."""
 
     event: Literal["thread.message.in_progress"]
@@ -34,7 +32,7 @@ class MessageStreamEventThreadMessageInProgress(BaseModel):
     """Represents a message within a [thread](/docs/api-reference/threads)."""
 
 
-class MessageStreamEventThreadMessageDelta(BaseModel):
+class ThreadMessageDelta(BaseModel):
     """Occurs when parts of a [Message](/docs/api-reference/messages/object) are being streamed."""
 
     event: Literal["thread.message.delta"]
@@ -42,7 +40,7 @@ class MessageStreamEventThreadMessageDelta(BaseModel):
     """Represents a message delta i.e. any changed fields on a message during streaming."""
 
 
-class MessageStreamEventThreadMessageCompleted(BaseModel):
+class ThreadMessageCompleted(BaseModel):
     """Occurs when a [message](/docs/api-reference/messages/object) is completed."""
 
     event: Literal["thread.message.completed"]
@@ -50,7 +48,7 @@ class MessageStreamEventThreadMessageCompleted(BaseModel):
     """Represents a message within a [thread](/docs/api-reference/threads)."""
 
 
-class MessageStreamEventThreadMessageIncomplete(BaseModel):
+class ThreadMessageIncomplete(BaseModel):
     """Occurs when a [message](/docs/api-reference/messages/object) ends before it is completed."""
 
     event: Literal["thread.message.incomplete"]
@@ -58,10 +56,13 @@ class MessageStreamEventThreadMessageIncomplete(BaseModel):
     """Represents a message within a [thread](/docs/api-reference/threads)."""
 
 
+from .threads.message import Message
+from .threads.message_delta_event import MessageDeltaEvent
+
 MessageStreamEvent: TypeAlias = (
-    MessageStreamEventThreadMessageCreated
-    | MessageStreamEventThreadMessageInProgress
-    | MessageStreamEventThreadMessageDelta
-    | MessageStreamEventThreadMessageCompleted
-    | MessageStreamEventThreadMessageIncomplete
+    ThreadMessageCreated
+    | ThreadMessageInProgress
+    | ThreadMessageDelta
+    | ThreadMessageCompleted
+    | ThreadMessageIncomplete
 )

@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec.beta_model_ids_compaction import BetaModelIdsCompaction
-from .._spec_params.beta_prompt_cache_options_param import BetaPromptCacheOptionsParam
-from .beta_response_input_item_param import BetaResponseInputItemParam
-
 __all__ = ["ResponseCompactParams"]
 
 
@@ -20,5 +16,11 @@ class ResponseCompactParams(TypedDict, total=False):
     instructions: str | None
     prompt_cache_key: str | None
     prompt_cache_retention: Literal["in_memory", "24h"] | None
-    prompt_cache_options: BetaPromptCacheOptionsParam | None
+    prompt_cache_options: PromptCacheOptions | None
     service_tier: Literal["auto", "default", "fast", "flex", "priority"] | None
+    betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+from .._spec.beta_model_ids_compaction import BetaModelIdsCompaction
+from .beta_response_input_item_param import BetaResponseInputItemParam
+from .response_create_params import PromptCacheOptions

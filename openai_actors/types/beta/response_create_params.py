@@ -5,29 +5,69 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec.beta_model_ids_responses import BetaModelIdsResponses
-from .._spec_params.beta_context_management_param import BetaContextManagementParam
-from .._spec_params.beta_conversation_param import BetaConversationParam
-from .._spec_params.beta_input_param import BetaInputParam
-from .._spec_params.beta_metadata import BetaMetadataParam
-from .._spec_params.beta_moderation_param import BetaModerationParam
-from .._spec_params.beta_multi_agent_param import BetaMultiAgentParam
-from .._spec_params.beta_prompt_cache_options_param import BetaPromptCacheOptionsParam
-from .._spec_params.beta_reasoning import BetaReasoningParam
-from .._spec_params.beta_response_stream_options import BetaResponseStreamOptionsParam
-from .._spec_params.beta_tool_choice_param import BetaToolChoiceParam
-from .._spec_params.beta_tools_array import BetaToolsArrayParam
-from .beta_response_includable import BetaResponseIncludable
-from .beta_response_prompt_param import BetaResponsePromptParam
-from .beta_response_text_config_param import BetaResponseTextConfigParam
-from .beta_service_tier import BetaServiceTier
-
 __all__ = [
+    "ContextManagement",
+    "Moderation",
+    "ModerationPolicy",
+    "ModerationPolicyInput",
+    "MultiAgent",
+    "PromptCacheOptions",
     "ResponseCreateParams",
     "ResponseCreateParamsBase",
     "ResponseCreateParamsNonStreaming",
     "ResponseCreateParamsStreaming",
+    "StreamOptions",
 ]
+
+
+class PromptCacheOptions(TypedDict, total=False):
+    """Options for prompt caching. Supported for `gpt-5.6` and later models. By default, OpenAI automatically chooses one implicit cache breakpoint. You can add explicit breakpoints to content blocks with `prompt_cache_breakpoint`. Each request can write up to four breakpoints. For cache matching, OpenAI considers up to the latest 80 breakpoints in the conversation, without a content-block lookback limit. Set `mode` to `explicit` to disable the implicit breakpoint. The `ttl` defaults to `30m`, which is currently the only supported value."""
+
+    ttl: Literal["30m"]
+    """The minimum lifetime applied to every implicit and explicit cache breakpoint written by the request. Defaults to `30m`, which is currently the only supported value. The backend may retain cache entries for longer."""
+    mode: Literal["implicit", "explicit"]
+    """Controls whether OpenAI automatically creates an implicit cache breakpoint. Defaults to `implicit`. With `implicit`, OpenAI creates one implicit breakpoint and writes up to the latest three explicit breakpoints in the request. With `explicit`, OpenAI does not create an implicit breakpoint and writes up to the latest four explicit breakpoints. If there are no explicit breakpoints, the request does not use prompt caching."""
+
+
+class ModerationPolicyInput(TypedDict, total=False):
+    """The moderation policy for the response input."""
+
+    mode: Required[Literal["score", "block"]]
+
+
+class ModerationPolicy(TypedDict, total=False):
+    """The policy to apply to moderated response input and output."""
+
+    input: ModerationPolicyInput | None
+    output: ModerationPolicyInput | None
+
+
+class Moderation(TypedDict, total=False):
+    """Configuration for running moderation on the input and output of this response."""
+
+    model: Required[str]
+    """The moderation model to use for moderated completions, e.g. 'omni-moderation-latest'."""
+    policy: ModerationPolicy | None
+
+
+class StreamOptions(TypedDict, total=False):
+    include_obfuscation: bool
+    """When true, stream obfuscation will be enabled. Stream obfuscation adds random characters to an `obfuscation` field on streaming delta events to normalize payload sizes as a mitigation to certain side-channel attacks. These obfuscation fields are included by default, but add a small amount of overhead to the data stream. You can set `include_obfuscation` to false to optimize for bandwidth if you trust the network links between your application and the OpenAI API."""
+
+
+class ContextManagement(TypedDict, total=False):
+    type: Required[str]
+    """The context management entry type. Currently only 'compaction' is supported."""
+    compact_threshold: int | None
+
+
+class MultiAgent(TypedDict, total=False):
+    """Configuration for server-hosted multi-agent execution."""
+
+    enabled: Required[bool]
+    """Whether to enable server-hosted multi-agent execution for this response."""
+    max_concurrent_subagents: int
+    """`max_concurrent_subagents` sets the maximum number of subagents that can be active simultaneously across the entire agent tree. It includes all descendants—children, grandchildren, and deeper subagents—but excludes the root agent. The API does not impose a fixed upper bound on this setting. The default is `3`, which is recommended for most workloads. Multi-agent runs also have no fixed limit on tree depth or the total number of subagents created during a run."""
 
 
 class ResponseCreateParamsBase(TypedDict, total=False):
@@ -41,7 +81,7 @@ class ResponseCreateParamsBase(TypedDict, total=False):
     safety_identifier: str | None
     prompt_cache_key: str | None
     prompt_cache_retention: Literal["in_memory", "24h"] | None
-    prompt_cache_options: BetaPromptCacheOptionsParam
+    prompt_cache_options: PromptCacheOptions
     """Options for prompt caching. Supported for `gpt-5.6` and later models. By default, OpenAI automatically chooses one implicit cache breakpoint. You can add explicit breakpoints to content blocks with `prompt_cache_breakpoint`. Each request can write up to four breakpoints. For cache matching, OpenAI considers up to the latest 80 breakpoints in the conversation, without a content-block lookback limit. Set `mode` to `explicit` to disable the implicit breakpoint. The `ttl` defaults to `30m`, which is currently the only supported value."""
     previous_response_id: str | None
     model: BetaModelIdsResponses
@@ -57,19 +97,20 @@ class ResponseCreateParamsBase(TypedDict, total=False):
     prompt: BetaResponsePromptParam
     service_tier: BetaServiceTier
     truncation: Literal["auto", "disabled"] | None
-    reasoning: BetaReasoningParam | None
+    reasoning: ReasoningParam | None
     input: BetaInputParam
     """Text, image, or file inputs to the model, used to generate a response."""
     include: Iterable[BetaResponseIncludable] | None
     parallel_tool_calls: bool | None
     store: bool | None
     instructions: str | None
-    moderation: BetaModerationParam | None
-    stream_options: BetaResponseStreamOptionsParam
+    moderation: Moderation | None
+    stream_options: StreamOptions
     conversation: BetaConversationParam | None
-    context_management: Iterable[BetaContextManagementParam] | None
+    context_management: Iterable[ContextManagement] | None
     max_output_tokens: int | None
-    multi_agent: BetaMultiAgentParam | None
+    multi_agent: MultiAgent | None
+    betas: Iterable[Literal["responses_multi_agent=v1"]]
 
 
 class ResponseCreateParams(ResponseCreateParamsBase, total=False):
@@ -82,3 +123,16 @@ class ResponseCreateParamsNonStreaming(ResponseCreateParamsBase, total=False):
 
 class ResponseCreateParamsStreaming(ResponseCreateParamsBase, total=False):
     stream: Required[Literal[True]]
+
+
+from .._spec.beta_model_ids_responses import BetaModelIdsResponses
+from .._spec_params.beta_conversation_param import BetaConversationParam
+from .._spec_params.beta_input_param import BetaInputParam
+from .._spec_params.beta_metadata import BetaMetadataParam
+from .._spec_params.beta_tool_choice_param import BetaToolChoiceParam
+from .._spec_params.beta_tools_array import BetaToolsArrayParam
+from .beta_response_includable import BetaResponseIncludable
+from .beta_response_param import ReasoningParam
+from .beta_response_prompt_param import BetaResponsePromptParam
+from .beta_response_text_config_param import BetaResponseTextConfigParam
+from .beta_service_tier import BetaServiceTier

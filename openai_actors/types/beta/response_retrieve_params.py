@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypedDict
-
-from .beta_response_includable import BetaResponseIncludable
+from typing import Literal, TypedDict
 
 __all__ = ["ResponseRetrieveParams"]
 
@@ -15,3 +13,7 @@ class ResponseRetrieveParams(TypedDict, total=False):
     stream: bool
     starting_after: int
     include_obfuscation: bool
+    betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+from .beta_response_includable import BetaResponseIncludable

@@ -5,22 +5,20 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from ..._models import BaseModel
-from .threads.runs.run_step import RunStep
-from .threads.runs.run_step_delta_event import RunStepDeltaEvent
 
 __all__ = [
     "RunStepStreamEvent",
-    "RunStepStreamEventThreadRunStepCancelled",
-    "RunStepStreamEventThreadRunStepCompleted",
-    "RunStepStreamEventThreadRunStepCreated",
-    "RunStepStreamEventThreadRunStepDelta",
-    "RunStepStreamEventThreadRunStepExpired",
-    "RunStepStreamEventThreadRunStepFailed",
-    "RunStepStreamEventThreadRunStepInProgress",
+    "ThreadRunStepCancelled",
+    "ThreadRunStepCompleted",
+    "ThreadRunStepCreated",
+    "ThreadRunStepDelta",
+    "ThreadRunStepExpired",
+    "ThreadRunStepFailed",
+    "ThreadRunStepInProgress",
 ]
 
 
-class RunStepStreamEventThreadRunStepCreated(BaseModel):
+class ThreadRunStepCreated(BaseModel):
     """Occurs when a [run step](/docs/api-reference/run-steps/step-object) is created."""
 
     event: Literal["thread.run.step.created"]
@@ -28,7 +26,7 @@ class RunStepStreamEventThreadRunStepCreated(BaseModel):
     """Represents a step in execution of a run."""
 
 
-class RunStepStreamEventThreadRunStepInProgress(BaseModel):
+class ThreadRunStepInProgress(BaseModel):
     """Occurs when a [run step](/docs/api-reference/run-steps/step-object) moves to an `in_progress` state."""
 
     event: Literal["thread.run.step.in_progress"]
@@ -36,7 +34,7 @@ class RunStepStreamEventThreadRunStepInProgress(BaseModel):
     """Represents a step in execution of a run."""
 
 
-class RunStepStreamEventThreadRunStepDelta(BaseModel):
+class ThreadRunStepDelta(BaseModel):
     """Occurs when parts of a [run step](/docs/api-reference/run-steps/step-object) are being streamed."""
 
     event: Literal["thread.run.step.delta"]
@@ -44,7 +42,7 @@ class RunStepStreamEventThreadRunStepDelta(BaseModel):
     """Represents a run step delta i.e. any changed fields on a run step during streaming."""
 
 
-class RunStepStreamEventThreadRunStepCompleted(BaseModel):
+class ThreadRunStepCompleted(BaseModel):
     """Occurs when a [run step](/docs/api-reference/run-steps/step-object) is completed."""
 
     event: Literal["thread.run.step.completed"]
@@ -52,7 +50,7 @@ class RunStepStreamEventThreadRunStepCompleted(BaseModel):
     """Represents a step in execution of a run."""
 
 
-class RunStepStreamEventThreadRunStepFailed(BaseModel):
+class ThreadRunStepFailed(BaseModel):
     """Occurs when a [run step](/docs/api-reference/run-steps/step-object) fails."""
 
     event: Literal["thread.run.step.failed"]
@@ -60,7 +58,7 @@ class RunStepStreamEventThreadRunStepFailed(BaseModel):
     """Represents a step in execution of a run."""
 
 
-class RunStepStreamEventThreadRunStepCancelled(BaseModel):
+class ThreadRunStepCancelled(BaseModel):
     """Occurs when a [run step](/docs/api-reference/run-steps/step-object) is cancelled."""
 
     event: Literal["thread.run.step.cancelled"]
@@ -68,7 +66,7 @@ class RunStepStreamEventThreadRunStepCancelled(BaseModel):
     """Represents a step in execution of a run."""
 
 
-class RunStepStreamEventThreadRunStepExpired(BaseModel):
+class ThreadRunStepExpired(BaseModel):
     """Occurs when a [run step](/docs/api-reference/run-steps/step-object) expires."""
 
     event: Literal["thread.run.step.expired"]
@@ -76,12 +74,15 @@ class RunStepStreamEventThreadRunStepExpired(BaseModel):
     """Represents a step in execution of a run."""
 
 
+from .threads.runs.run_step import RunStep
+from .threads.runs.run_step_delta_event import RunStepDeltaEvent
+
 RunStepStreamEvent: TypeAlias = (
-    RunStepStreamEventThreadRunStepCreated
-    | RunStepStreamEventThreadRunStepInProgress
-    | RunStepStreamEventThreadRunStepDelta
-    | RunStepStreamEventThreadRunStepCompleted
-    | RunStepStreamEventThreadRunStepFailed
-    | RunStepStreamEventThreadRunStepCancelled
-    | RunStepStreamEventThreadRunStepExpired
+    ThreadRunStepCreated
+    | ThreadRunStepInProgress
+    | ThreadRunStepDelta
+    | ThreadRunStepCompleted
+    | ThreadRunStepFailed
+    | ThreadRunStepCancelled
+    | ThreadRunStepExpired
 )

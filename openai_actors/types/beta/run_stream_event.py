@@ -5,24 +5,23 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from ..._models import BaseModel
-from .threads.run import Run
 
 __all__ = [
     "RunStreamEvent",
-    "RunStreamEventThreadRunCancelled",
-    "RunStreamEventThreadRunCancelling",
-    "RunStreamEventThreadRunCompleted",
-    "RunStreamEventThreadRunCreated",
-    "RunStreamEventThreadRunExpired",
-    "RunStreamEventThreadRunFailed",
-    "RunStreamEventThreadRunInProgress",
-    "RunStreamEventThreadRunIncomplete",
-    "RunStreamEventThreadRunQueued",
-    "RunStreamEventThreadRunRequiresAction",
+    "ThreadRunCancelled",
+    "ThreadRunCancelling",
+    "ThreadRunCompleted",
+    "ThreadRunCreated",
+    "ThreadRunExpired",
+    "ThreadRunFailed",
+    "ThreadRunInProgress",
+    "ThreadRunIncomplete",
+    "ThreadRunQueued",
+    "ThreadRunRequiresAction",
 ]
 
 
-class RunStreamEventThreadRunCreated(BaseModel):
+class ThreadRunCreated(BaseModel):
     """Occurs when a new [run](/docs/api-reference/runs/object) is created."""
 
     event: Literal["thread.run.created"]
@@ -30,7 +29,7 @@ class RunStreamEventThreadRunCreated(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunQueued(BaseModel):
+class ThreadRunQueued(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) moves to a `queued` status."""
 
     event: Literal["thread.run.queued"]
@@ -38,7 +37,7 @@ class RunStreamEventThreadRunQueued(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunInProgress(BaseModel):
+class ThreadRunInProgress(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) moves to an `in_progress` status."""
 
     event: Literal["thread.run.in_progress"]
@@ -46,7 +45,7 @@ class RunStreamEventThreadRunInProgress(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunRequiresAction(BaseModel):
+class ThreadRunRequiresAction(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) moves to a `requires_action` status."""
 
     event: Literal["thread.run.requires_action"]
@@ -54,7 +53,7 @@ class RunStreamEventThreadRunRequiresAction(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunCompleted(BaseModel):
+class ThreadRunCompleted(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) is completed."""
 
     event: Literal["thread.run.completed"]
@@ -62,7 +61,7 @@ class RunStreamEventThreadRunCompleted(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunIncomplete(BaseModel):
+class ThreadRunIncomplete(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) ends with status `incomplete`."""
 
     event: Literal["thread.run.incomplete"]
@@ -70,7 +69,7 @@ class RunStreamEventThreadRunIncomplete(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunFailed(BaseModel):
+class ThreadRunFailed(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) fails."""
 
     event: Literal["thread.run.failed"]
@@ -78,7 +77,7 @@ class RunStreamEventThreadRunFailed(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunCancelling(BaseModel):
+class ThreadRunCancelling(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) moves to a `cancelling` status."""
 
     event: Literal["thread.run.cancelling"]
@@ -86,7 +85,7 @@ class RunStreamEventThreadRunCancelling(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunCancelled(BaseModel):
+class ThreadRunCancelled(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) is cancelled."""
 
     event: Literal["thread.run.cancelled"]
@@ -94,7 +93,7 @@ class RunStreamEventThreadRunCancelled(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
-class RunStreamEventThreadRunExpired(BaseModel):
+class ThreadRunExpired(BaseModel):
     """Occurs when a [run](/docs/api-reference/runs/object) expires."""
 
     event: Literal["thread.run.expired"]
@@ -102,15 +101,17 @@ class RunStreamEventThreadRunExpired(BaseModel):
     """Represents an execution run on a [thread](/docs/api-reference/threads)."""
 
 
+from .threads.run import Run
+
 RunStreamEvent: TypeAlias = (
-    RunStreamEventThreadRunCreated
-    | RunStreamEventThreadRunQueued
-    | RunStreamEventThreadRunInProgress
-    | RunStreamEventThreadRunRequiresAction
-    | RunStreamEventThreadRunCompleted
-    | RunStreamEventThreadRunIncomplete
-    | RunStreamEventThreadRunFailed
-    | RunStreamEventThreadRunCancelling
-    | RunStreamEventThreadRunCancelled
-    | RunStreamEventThreadRunExpired
+    ThreadRunCreated
+    | ThreadRunQueued
+    | ThreadRunInProgress
+    | ThreadRunRequiresAction
+    | ThreadRunCompleted
+    | ThreadRunIncomplete
+    | ThreadRunFailed
+    | ThreadRunCancelling
+    | ThreadRunCancelled
+    | ThreadRunExpired
 )

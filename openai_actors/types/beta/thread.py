@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from ..shared.metadata import Metadata
 
 __all__ = ["Thread", "ToolResources", "ToolResourcesCodeInterpreter", "ToolResourcesFileSearch"]
 
@@ -38,3 +37,6 @@ class Thread(BaseModel):
     """The Unix timestamp (in seconds) for when the thread was created."""
     tool_resources: ToolResources | None = None
     metadata: Metadata
+
+
+from ..shared.metadata import Metadata

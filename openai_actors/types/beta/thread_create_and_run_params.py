@@ -5,38 +5,44 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.create_thread_request import CreateThreadRequestParam
-from ..shared_params.metadata import Metadata
-from .assistant_response_format_option_param import AssistantResponseFormatOptionParam
-from .code_interpreter_tool_param import CodeInterpreterToolParam
-from .file_search_tool_param import FileSearchToolParam
-from .function_tool_param import FunctionToolParam
-
 __all__ = [
+    "Thread",
     "ThreadCreateAndRunParams",
+    "ThreadCreateAndRunParamsBase",
+    "ThreadCreateAndRunParamsNonStreaming",
+    "ThreadCreateAndRunParamsStreaming",
     "ToolChoice",
-    "ToolResources",
-    "ToolResourcesCodeInterpreter",
-    "ToolResourcesFileSearch",
+    "ToolResources2",
+    "ToolResources2CodeInterpreter",
+    "ToolResources2FileSearch",
     "TruncationStrategy",
 ]
 
 
-class ToolResourcesCodeInterpreter(TypedDict, total=False):
+class Thread(TypedDict, total=False):
+    """Options to create a new thread. If no thread is provided when running a request, an empty thread will be created."""
+
+    messages: Iterable[AdditionalMessage]
+    """A list of [messages](/docs/api-reference/messages) to start the thread with."""
+    tool_resources: ToolResources | None
+    metadata: Metadata
+
+
+class ToolResources2CodeInterpreter(TypedDict, total=False):
     file_ids: Sequence[str]
     """A list of [file](/docs/api-reference/files) IDs made available to the `code_interpreter` tool. There can be a maximum of 20 files associated with the tool."""
 
 
-class ToolResourcesFileSearch(TypedDict, total=False):
+class ToolResources2FileSearch(TypedDict, total=False):
     vector_store_ids: Sequence[str]
     """The ID of the [vector store](/docs/api-reference/vector-stores/object) attached to this assistant. There can be a maximum of 1 vector store attached to the assistant."""
 
 
-class ToolResources(TypedDict, total=False):
+class ToolResources2(TypedDict, total=False):
     """A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
 
-    code_interpreter: ToolResourcesCodeInterpreter
-    file_search: ToolResourcesFileSearch
+    code_interpreter: ToolResources2CodeInterpreter
+    file_search: ToolResources2FileSearch
 
 
 class TruncationStrategy(TypedDict, total=False):
@@ -49,10 +55,10 @@ class ToolChoice(TypedDict, total=False):
     pass
 
 
-class ThreadCreateAndRunParams(TypedDict, total=False):
+class ThreadCreateAndRunParamsBase(TypedDict, total=False):
     assistant_id: Required[str]
     """The ID of the [assistant](/docs/api-reference/assistants) to use to execute this run."""
-    thread: CreateThreadRequestParam
+    thread: Thread
     """Options to create a new thread. If no thread is provided when running a request, an empty thread will be created."""
     model: (
         str
@@ -103,15 +109,13 @@ class ThreadCreateAndRunParams(TypedDict, total=False):
     """Override the default system message of the assistant. This is useful for modifying the behavior on a per-run basis."""
     tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam] | None
     """Override the tools the assistant can use for this run. This is useful for modifying the behavior on a per-run basis."""
-    tool_resources: ToolResources | None
+    tool_resources: ToolResources2 | None
     """A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
     metadata: Metadata
     temperature: float | None
     """What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic."""
     top_p: float | None
     """An alternative to sampling with temperature, called nucleus sampling, where the model considers the results of the tokens with top_p probability mass. So 0.1 means only the tokens comprising the top 10% probability mass are considered."""
-    stream: bool | None
-    """If `true`, returns a stream of events that happen during the Run as server-sent events, terminating when the Run enters a terminal state with a `data: [DONE]` message."""
     max_prompt_tokens: int | None
     """The maximum number of prompt tokens that may be used over the course of the run. The run will make a best effort to use only the number of prompt tokens specified, across multiple turns of the run. If the run exceeds the number of prompt tokens specified, the run will end with status `incomplete`. See `incomplete_details` for more info."""
     max_completion_tokens: int | None
@@ -122,3 +126,24 @@ class ThreadCreateAndRunParams(TypedDict, total=False):
     """Whether to enable [parallel function calling](/docs/guides/function-calling#configuring-parallel-function-calling) during tool use."""
     response_format: AssistantResponseFormatOptionParam
     """Specifies the format that the model must output. Compatible with [GPT-4o](/docs/models#gpt-4o), [GPT-4 Turbo](/docs/models#gpt-4-turbo-and-gpt-4), and all GPT-3.5 Turbo models since `gpt-3.5-turbo-1106`."""
+
+
+class ThreadCreateAndRunParams(ThreadCreateAndRunParamsBase, total=False):
+    stream: bool | None
+
+
+class ThreadCreateAndRunParamsNonStreaming(ThreadCreateAndRunParamsBase, total=False):
+    stream: Literal[False] | None
+
+
+class ThreadCreateAndRunParamsStreaming(ThreadCreateAndRunParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+from ..shared_params.metadata import Metadata
+from .assistant_response_format_option_param import AssistantResponseFormatOptionParam
+from .code_interpreter_tool_param import CodeInterpreterToolParam
+from .file_search_tool_param import FileSearchToolParam
+from .function_tool_param import FunctionToolParam
+from .thread_create_params import ToolResources
+from .threads.run_create_params import AdditionalMessage

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TypedDict
 
-from .._spec_params.create_message_request import CreateMessageRequestParam
-from ..shared_params.metadata import Metadata
-
 __all__ = ["ThreadCreateParams", "ToolResources", "ToolResourcesCodeInterpreter"]
 
 
@@ -24,7 +21,11 @@ class ToolResources(TypedDict, total=False):
 
 
 class ThreadCreateParams(TypedDict, total=False):
-    messages: Iterable[CreateMessageRequestParam]
+    messages: Iterable[AdditionalMessage]
     """A list of [messages](/docs/api-reference/messages) to start the thread with."""
     tool_resources: ToolResources | None
     metadata: Metadata
+
+
+from ..shared_params.metadata import Metadata
+from .threads.run_create_params import AdditionalMessage

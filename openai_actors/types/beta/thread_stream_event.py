@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from ..._models import BaseModel
-from .thread import Thread
 
-__all__ = ["ThreadStreamEvent", "ThreadStreamEventThreadCreated"]
+__all__ = ["ThreadCreated", "ThreadStreamEvent"]
 
 
-class ThreadStreamEventThreadCreated(BaseModel):
+class ThreadCreated(BaseModel):
     """Occurs when a new [thread](/docs/api-reference/threads/object) is created."""
 
     enabled: bool | None = None
@@ -20,4 +19,6 @@ class ThreadStreamEventThreadCreated(BaseModel):
     """Represents a thread that contains [messages](/docs/api-reference/messages)."""
 
 
-ThreadStreamEvent: TypeAlias = ThreadStreamEventThreadCreated
+from .thread import Thread
+
+ThreadStreamEvent: TypeAlias = ThreadCreated

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
-from ..shared_params.metadata import Metadata
-
 __all__ = ["ThreadUpdateParams", "ToolResources", "ToolResourcesCodeInterpreter", "ToolResourcesFileSearch"]
 
 
@@ -30,3 +28,6 @@ class ToolResources(TypedDict, total=False):
 class ThreadUpdateParams(TypedDict, total=False):
     tool_resources: ToolResources | None
     metadata: Metadata
+
+
+from ..shared_params.metadata import Metadata

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .chat_completion_allowed_tools import ChatCompletionAllowedTools
 
 __all__ = ["ChatCompletionAllowedToolChoice"]
 
@@ -17,3 +16,6 @@ class ChatCompletionAllowedToolChoice(BaseModel):
     """Allowed tool configuration type. Always `allowed_tools`."""
     allowed_tools: ChatCompletionAllowedTools
     """Constrains the tools available to the model to a pre-defined set."""
+
+
+from .chat_completion_allowed_tools import ChatCompletionAllowedTools

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .chat_completion_allowed_tools_param import ChatCompletionAllowedToolsParam
-
 __all__ = ["ChatCompletionAllowedToolChoiceParam"]
 
 
@@ -16,3 +14,6 @@ class ChatCompletionAllowedToolChoiceParam(TypedDict, total=False):
     """Allowed tool configuration type. Always `allowed_tools`."""
     allowed_tools: Required[ChatCompletionAllowedToolsParam]
     """Constrains the tools available to the model to a pre-defined set."""
+
+
+from .chat_completion_allowed_tools_param import ChatCompletionAllowedToolsParam

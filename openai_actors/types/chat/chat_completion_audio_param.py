@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
-
 __all__ = ["ChatCompletionAudioParam"]
 
 
@@ -16,3 +14,6 @@ class ChatCompletionAudioParam(TypedDict, total=False):
     """A built-in voice name or a custom voice reference."""
     format: Required[Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]]
     """Specifies the output audio format. Must be one of `wav`, `mp3`, `flac`, `opus`, or `pcm16`."""
+
+
+from .._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam

@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.chat_completion_request_message_content_part_file import (
-    ChatCompletionRequestMessageContentPartFile,
-)
+from ..._models import BaseModel
+
+__all__ = ["ChatCompletionContentPart", "File", "FileFile", "FilePromptCacheBreakpoint"]
+
+
+class FileFile(BaseModel):
+    filename: str | None = None
+    """The name of the file, used when passing the file to the model as a string."""
+    file_data: str | None = None
+    """The base64 encoded file data, used when passing the file to the model as a string."""
+    file_id: str | None = None
+    """The ID of an uploaded file to use as input."""
+
+
+class FilePromptCacheBreakpoint(BaseModel):
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+    mode: Literal["explicit"]
+    """The breakpoint mode. Always `explicit`."""
+
+
+class File(BaseModel):
+    """Learn about [file inputs](/docs/guides/text) for text generation."""
+
+    type: Literal["file"]
+    """The type of the content part. Always `file`."""
+    file: FileFile
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint | None = None
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
 from .chat_completion_content_part_image import ChatCompletionContentPartImage
 from .chat_completion_content_part_input_audio import ChatCompletionContentPartInputAudio
 from .chat_completion_content_part_text import ChatCompletionContentPartText
-
-__all__ = ["ChatCompletionContentPart"]
-
 
 ChatCompletionContentPart: TypeAlias = (
     ChatCompletionContentPartText
     | ChatCompletionContentPartImage
     | ChatCompletionContentPartInputAudio
-    | ChatCompletionRequestMessageContentPartFile
+    | File
 )

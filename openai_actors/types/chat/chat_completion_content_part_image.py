@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.prompt_cache_breakpoint_param import PromptCacheBreakpointParam
 
-__all__ = ["ChatCompletionContentPartImage", "ImageUrl"]
+__all__ = ["ChatCompletionContentPartImage", "ImageURL"]
 
 
-class ImageUrl(BaseModel):
+class ImageURL(BaseModel):
     url: str
     """Either a URL of the image or the base64 encoded image data."""
     detail: Literal["auto", "low", "high"] | None = None
@@ -22,6 +21,9 @@ class ChatCompletionContentPartImage(BaseModel):
 
     type: Literal["image_url"]
     """The type of the content part."""
-    image_url: ImageUrl
-    prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
+    image_url: ImageURL
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint | None = None
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .chat_completion_content_part import FilePromptCacheBreakpoint

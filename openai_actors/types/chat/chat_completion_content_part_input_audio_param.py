@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.prompt_cache_breakpoint_param import PromptCacheBreakpointParam
-
-__all__ = ["ChatCompletionContentPartInputAudioParam", "InputAudio"]
-
-
-class InputAudio(TypedDict, total=False):
-    data: Required[str]
-    """Base64 encoded audio data."""
-    format: Required[Literal["wav", "mp3"]]
-    """The format of the encoded audio data. Currently supports "wav" and "mp3"."""
+__all__ = ["ChatCompletionContentPartInputAudioParam", "InputAudioParam"]
 
 
 class ChatCompletionContentPartInputAudioParam(TypedDict, total=False):
@@ -21,6 +12,16 @@ class ChatCompletionContentPartInputAudioParam(TypedDict, total=False):
 
     type: Required[Literal["input_audio"]]
     """The type of the content part. Always `input_audio`."""
-    input_audio: Required[InputAudio]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+    input_audio: Required[InputAudioParam]
+    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+class InputAudioParam(TypedDict, total=False):
+    data: Required[str]
+    """Base64 encoded audio data."""
+    format: Required[Literal["wav", "mp3"]]
+    """The format of the encoded audio data. Currently supports "wav" and "mp3"."""
+
+
+from .chat_completion_content_part_param import FilePromptCacheBreakpointParam

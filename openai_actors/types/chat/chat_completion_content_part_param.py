@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, Required, TypeAlias, TypedDict
 
-from .._spec_params.chat_completion_request_message_content_part_file import (
-    ChatCompletionRequestMessageContentPartFileParam,
-)
+__all__ = ["ChatCompletionContentPartParam", "FileFileParam", "FileParam", "FilePromptCacheBreakpointParam"]
+
+
+class FilePromptCacheBreakpointParam(TypedDict, total=False):
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+    mode: Required[Literal["explicit"]]
+    """The breakpoint mode. Always `explicit`."""
+
+
+class FileParam(TypedDict, total=False):
+    """Learn about [file inputs](/docs/guides/text) for text generation."""
+
+    type: Required[Literal["file"]]
+    """The type of the content part. Always `file`."""
+    file: Required[FileFileParam]
+    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+class FileFileParam(TypedDict, total=False):
+    filename: str
+    """The name of the file, used when passing the file to the model as a string."""
+    file_data: str
+    """The base64 encoded file data, used when passing the file to the model as a string."""
+    file_id: str
+    """The ID of an uploaded file to use as input."""
+
+
 from .chat_completion_content_part_image_param import ChatCompletionContentPartImageParam
 from .chat_completion_content_part_input_audio_param import ChatCompletionContentPartInputAudioParam
 from .chat_completion_content_part_text_param import ChatCompletionContentPartTextParam
-
-__all__ = ["ChatCompletionContentPartParam"]
-
 
 ChatCompletionContentPartParam: TypeAlias = (
     ChatCompletionContentPartTextParam
     | ChatCompletionContentPartImageParam
     | ChatCompletionContentPartInputAudioParam
-    | ChatCompletionRequestMessageContentPartFileParam
+    | FileParam
 )

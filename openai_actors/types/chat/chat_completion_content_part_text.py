@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.prompt_cache_breakpoint_param import PromptCacheBreakpointParam
 
 __all__ = ["ChatCompletionContentPartText"]
 
@@ -17,5 +16,8 @@ class ChatCompletionContentPartText(BaseModel):
     """The type of the content part."""
     text: str
     """The text content."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint | None = None
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .chat_completion_content_part import FilePromptCacheBreakpoint

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.prompt_cache_breakpoint_param import PromptCacheBreakpointParam
-
 __all__ = ["ChatCompletionContentPartTextParam"]
 
 
@@ -16,5 +14,8 @@ class ChatCompletionContentPartTextParam(TypedDict, total=False):
     """The type of the content part."""
     text: Required[str]
     """The text content."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+
+from .chat_completion_content_part_param import FilePromptCacheBreakpointParam

@@ -6,47 +6,11 @@ from typing import Literal, Required, TypedDict
 
 __all__ = [
     "ChatCompletionCustomToolParam",
-    "Custom",
-    "CustomFormatGrammar",
-    "CustomFormatGrammarGrammar",
-    "CustomFormatText",
+    "CustomFormatGrammarGrammarParam",
+    "CustomFormatGrammarParam",
+    "CustomFormatTextParam",
+    "CustomParam",
 ]
-
-
-class CustomFormatText(TypedDict, total=False):
-    """Unconstrained free-form text."""
-
-    type: Required[Literal["text"]]
-    """Unconstrained text format. Always `text`."""
-
-
-class CustomFormatGrammarGrammar(TypedDict, total=False):
-    """Your chosen grammar."""
-
-    definition: Required[str]
-    """The grammar definition."""
-    syntax: Required[Literal["lark", "regex"]]
-    """The syntax of the grammar definition. One of `lark` or `regex`."""
-
-
-class CustomFormatGrammar(TypedDict, total=False):
-    """A grammar defined by the user."""
-
-    type: Required[Literal["grammar"]]
-    """Grammar format. Always `grammar`."""
-    grammar: Required[CustomFormatGrammarGrammar]
-    """Your chosen grammar."""
-
-
-class Custom(TypedDict, total=False):
-    """Properties of the custom tool."""
-
-    name: Required[str]
-    """The name of the custom tool, used to identify it in tool calls."""
-    description: str
-    """Optional description of the custom tool, used to provide more context."""
-    format: CustomFormatText | CustomFormatGrammar
-    """The input format for the custom tool. Default is unconstrained text."""
 
 
 class ChatCompletionCustomToolParam(TypedDict, total=False):
@@ -54,5 +18,41 @@ class ChatCompletionCustomToolParam(TypedDict, total=False):
 
     type: Required[Literal["custom"]]
     """The type of the custom tool. Always `custom`."""
-    custom: Required[Custom]
+    custom: Required[CustomParam]
     """Properties of the custom tool."""
+
+
+class CustomParam(TypedDict, total=False):
+    """Properties of the custom tool."""
+
+    name: Required[str]
+    """The name of the custom tool, used to identify it in tool calls."""
+    description: str
+    """Optional description of the custom tool, used to provide more context."""
+    format: CustomFormatTextParam | CustomFormatGrammarParam
+    """The input format for the custom tool. Default is unconstrained text."""
+
+
+class CustomFormatTextParam(TypedDict, total=False):
+    """Unconstrained free-form text."""
+
+    type: Required[Literal["text"]]
+    """Unconstrained text format. Always `text`."""
+
+
+class CustomFormatGrammarParam(TypedDict, total=False):
+    """A grammar defined by the user."""
+
+    type: Required[Literal["grammar"]]
+    """Grammar format. Always `grammar`."""
+    grammar: Required[CustomFormatGrammarGrammarParam]
+    """Your chosen grammar."""
+
+
+class CustomFormatGrammarGrammarParam(TypedDict, total=False):
+    """Your chosen grammar."""
+
+    definition: Required[str]
+    """The grammar definition."""
+    syntax: Required[Literal["lark", "regex"]]
+    """The syntax of the grammar definition. One of `lark` or `regex`."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .chat_completion_content_part_text_param import ChatCompletionContentPartTextParam
-
 __all__ = ["ChatCompletionDeveloperMessageParam"]
 
 
@@ -19,3 +17,6 @@ class ChatCompletionDeveloperMessageParam(TypedDict, total=False):
     """The role of the messages author, in this case `developer`."""
     name: str
     """An optional name for the participant. Provides the model information to differentiate between participants of the same role."""
+
+
+from .chat_completion_content_part_text_param import ChatCompletionContentPartTextParam

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from ..shared.function_definition import FunctionDefinition
 
 __all__ = ["ChatCompletionFunctionTool"]
 
@@ -16,3 +15,6 @@ class ChatCompletionFunctionTool(BaseModel):
     type: Literal["function"]
     """The type of the tool. Currently, only `function` is supported."""
     function: FunctionDefinition
+
+
+from ..shared.function_definition import FunctionDefinition

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from ..shared_params.function_definition import FunctionDefinition
-
 __all__ = ["ChatCompletionFunctionToolParam"]
 
 
@@ -15,3 +13,6 @@ class ChatCompletionFunctionToolParam(TypedDict, total=False):
     type: Required[Literal["function"]]
     """The type of the tool. Currently, only `function` is supported."""
     function: Required[FunctionDefinition]
+
+
+from ..shared_params.function_definition import FunctionDefinition

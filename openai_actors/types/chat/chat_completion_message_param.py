@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["ChatCompletionMessageParam"]
+
+
 from .chat_completion_assistant_message_param import ChatCompletionAssistantMessageParam
 from .chat_completion_developer_message_param import ChatCompletionDeveloperMessageParam
 from .chat_completion_function_message_param import ChatCompletionFunctionMessageParam
 from .chat_completion_system_message_param import ChatCompletionSystemMessageParam
 from .chat_completion_tool_message_param import ChatCompletionToolMessageParam
 from .chat_completion_user_message_param import ChatCompletionUserMessageParam
-
-__all__ = ["ChatCompletionMessageParam"]
-
 
 ChatCompletionMessageParam: TypeAlias = (
     ChatCompletionDeveloperMessageParam

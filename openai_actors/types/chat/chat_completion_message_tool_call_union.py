@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .chat_completion_message_custom_tool_call import ChatCompletionMessageCustomToolCall
-from .chat_completion_message_function_tool_call import ChatCompletionMessageFunctionToolCall
-
 __all__ = ["ChatCompletionMessageToolCallUnion"]
 
+
+from .chat_completion_message_custom_tool_call import ChatCompletionMessageCustomToolCall
+from .chat_completion_message_function_tool_call import ChatCompletionMessageFunctionToolCall
 
 ChatCompletionMessageToolCallUnion: TypeAlias = (
     ChatCompletionMessageFunctionToolCall | ChatCompletionMessageCustomToolCall

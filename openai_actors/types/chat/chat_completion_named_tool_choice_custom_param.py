@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ChatCompletionNamedToolChoiceCustomParam", "Custom"]
-
-
-class Custom(TypedDict, total=False):
-    name: Required[str]
-    """The name of the custom tool to call."""
+__all__ = ["ChatCompletionNamedToolChoiceCustomParam", "CustomParam"]
 
 
 class ChatCompletionNamedToolChoiceCustomParam(TypedDict, total=False):
@@ -17,4 +12,9 @@ class ChatCompletionNamedToolChoiceCustomParam(TypedDict, total=False):
 
     type: Required[Literal["custom"]]
     """For custom tool calling, the type is always `custom`."""
-    custom: Required[Custom]
+    custom: Required[CustomParam]
+
+
+class CustomParam(TypedDict, total=False):
+    name: Required[str]
+    """The name of the custom tool to call."""

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ChatCompletionNamedToolChoiceParam", "Function"]
-
-
-class Function(TypedDict, total=False):
-    name: Required[str]
-    """The name of the function to call."""
+__all__ = ["ChatCompletionNamedToolChoiceParam", "FunctionParam"]
 
 
 class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
@@ -17,4 +12,9 @@ class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
 
     type: Required[Literal["function"]]
     """For function calling, the type is always `function`."""
-    function: Required[Function]
+    function: Required[FunctionParam]
+
+
+class FunctionParam(TypedDict, total=False):
+    name: Required[str]
+    """The name of the function to call."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .chat_completion_content_part_text import ChatCompletionContentPartText
 
 __all__ = ["ChatCompletionPredictionContent"]
 
@@ -17,3 +16,6 @@ class ChatCompletionPredictionContent(BaseModel):
     """The type of the predicted content you want to provide. This type is currently always `content`."""
     content: str | list[ChatCompletionContentPartText]
     """The content that should be matched when generating a model response. If generated tokens would match this content, the entire model response can be returned much more quickly."""
+
+
+from .chat_completion_content_part_text import ChatCompletionContentPartText

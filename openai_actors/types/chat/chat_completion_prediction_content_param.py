@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .chat_completion_content_part_text_param import ChatCompletionContentPartTextParam
-
 __all__ = ["ChatCompletionPredictionContentParam"]
 
 
@@ -17,3 +15,6 @@ class ChatCompletionPredictionContentParam(TypedDict, total=False):
     """The type of the predicted content you want to provide. This type is currently always `content`."""
     content: Required[str | Iterable[ChatCompletionContentPartTextParam]]
     """The content that should be matched when generating a model response. If generated tokens would match this content, the entire model response can be returned much more quickly."""
+
+
+from .chat_completion_content_part_text_param import ChatCompletionContentPartTextParam

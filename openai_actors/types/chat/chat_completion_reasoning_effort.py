@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..shared.reasoning_effort import ReasoningEffort
-
 __all__ = ["ChatCompletionReasoningEffort"]
 
+
+from ..shared.reasoning_effort import ReasoningEffort
 
 ChatCompletionReasoningEffort: TypeAlias = ReasoningEffort

@@ -5,11 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.chat_completion_message_tool_calls import ChatCompletionMessageToolCalls
-from .chat_completion_audio import ChatCompletionAudio
-from .chat_completion_content_part_image import ChatCompletionContentPartImage
-from .chat_completion_content_part_text import ChatCompletionContentPartText
-from .chat_completion_message import Annotation, FunctionCall
 
 __all__ = ["ChatCompletionStoreMessage"]
 
@@ -29,3 +24,10 @@ class ChatCompletionStoreMessage(BaseModel):
     id: str
     """The identifier of the chat message."""
     content_parts: list[ChatCompletionContentPartText | ChatCompletionContentPartImage] | None = None
+
+
+from .._spec.chat_completion_message_tool_calls import ChatCompletionMessageToolCalls
+from .chat_completion_audio import ChatCompletionAudio
+from .chat_completion_content_part_image import ChatCompletionContentPartImage
+from .chat_completion_content_part_text import ChatCompletionContentPartText
+from .chat_completion_message import Annotation, FunctionCall

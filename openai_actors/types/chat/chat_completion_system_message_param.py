@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.chat_completion_request_system_message_content_part import (
-    ChatCompletionRequestSystemMessageContentPartParam,
-)
-
 __all__ = ["ChatCompletionSystemMessageParam"]
 
 
@@ -21,3 +17,8 @@ class ChatCompletionSystemMessageParam(TypedDict, total=False):
     """The role of the messages author, in this case `system`."""
     name: str
     """An optional name for the participant. Provides the model information to differentiate between participants of the same role."""
+
+
+from .._spec_params.chat_completion_request_system_message_content_part import (
+    ChatCompletionRequestSystemMessageContentPartParam,
+)

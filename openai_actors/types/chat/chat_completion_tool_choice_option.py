@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
+__all__ = ["ChatCompletionToolChoiceOption"]
+
+
 from .chat_completion_allowed_tool_choice import ChatCompletionAllowedToolChoice
 from .chat_completion_named_tool_choice import ChatCompletionNamedToolChoice
 from .chat_completion_named_tool_choice_custom import ChatCompletionNamedToolChoiceCustom
-
-__all__ = ["ChatCompletionToolChoiceOption"]
-
 
 ChatCompletionToolChoiceOption: TypeAlias = (
     Literal["none", "auto", "required"]

@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.chat_completion_request_tool_message_content_part import (
-    ChatCompletionRequestToolMessageContentPartParam,
-)
-
 __all__ = ["ChatCompletionToolMessageParam"]
 
 
@@ -19,3 +15,8 @@ class ChatCompletionToolMessageParam(TypedDict, total=False):
     """The contents of the tool message."""
     tool_call_id: Required[str]
     """Tool call that this message is responding to."""
+
+
+from .._spec_params.chat_completion_request_tool_message_content_part import (
+    ChatCompletionRequestToolMessageContentPartParam,
+)

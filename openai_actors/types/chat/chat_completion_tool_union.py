@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .chat_completion_custom_tool import ChatCompletionCustomTool
-from .chat_completion_function_tool import ChatCompletionFunctionTool
-
 __all__ = ["ChatCompletionToolUnion"]
 
+
+from .chat_completion_custom_tool import ChatCompletionCustomTool
+from .chat_completion_function_tool import ChatCompletionFunctionTool
 
 ChatCompletionToolUnion: TypeAlias = ChatCompletionFunctionTool | ChatCompletionCustomTool

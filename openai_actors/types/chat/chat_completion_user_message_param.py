@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .chat_completion_content_part_param import ChatCompletionContentPartParam
-
 __all__ = ["ChatCompletionUserMessageParam"]
 
 
@@ -19,3 +17,6 @@ class ChatCompletionUserMessageParam(TypedDict, total=False):
     """The role of the messages author, in this case `user`."""
     name: str
     """An optional name for the participant. Provides the model information to differentiate between participants of the same role."""
+
+
+from .chat_completion_content_part_param import ChatCompletionContentPartParam

@@ -5,35 +5,42 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec.model_ids_shared import ModelIdsShared
-from .._spec.response_modalities import ResponseModalities
-from .._spec.stop_configuration import StopConfiguration
-from .._spec_params.chat_completion_functions import ChatCompletionFunctionsParam
-from .._spec_params.moderation_param import ModerationParam
-from .._spec_params.prompt_cache_options_param import PromptCacheOptionsParam
-from .._spec_params.web_search_location import WebSearchLocationParam
-from ..shared.reasoning_effort import ReasoningEffort
-from ..shared_params.metadata import Metadata
-from ..shared_params.response_format_json_object import ResponseFormatJSONObject
-from ..shared_params.response_format_json_schema import ResponseFormatJSONSchema
-from ..shared_params.response_format_text import ResponseFormatText
-from .chat_completion_audio_param import ChatCompletionAudioParam
-from .chat_completion_custom_tool_param import ChatCompletionCustomToolParam
-from .chat_completion_function_call_option_param import ChatCompletionFunctionCallOptionParam
-from .chat_completion_function_tool_param import ChatCompletionFunctionToolParam
-from .chat_completion_message_param import ChatCompletionMessageParam
-from .chat_completion_prediction_content_param import ChatCompletionPredictionContentParam
-from .chat_completion_stream_options_param import ChatCompletionStreamOptionsParam
-from .chat_completion_tool_choice_option_param import ChatCompletionToolChoiceOptionParam
-
 __all__ = [
     "CompletionCreateParams",
     "CompletionCreateParamsBase",
     "CompletionCreateParamsNonStreaming",
     "CompletionCreateParamsStreaming",
+    "Function",
+    "Moderation",
+    "ModerationPolicy",
+    "ModerationPolicyInput",
+    "PromptCacheOptions",
     "WebSearchOptions",
     "WebSearchOptionsUserLocation",
+    "WebSearchOptionsUserLocationApproximate",
 ]
+
+
+class PromptCacheOptions(TypedDict, total=False):
+    """Options for prompt caching. Supported for `gpt-5.6` and later models. By default, OpenAI automatically chooses one implicit cache breakpoint. You can add explicit breakpoints to content blocks with `prompt_cache_breakpoint`. Each request can write up to four breakpoints. For cache matching, OpenAI considers up to the latest 80 breakpoints in the conversation, without a content-block lookback limit. Set `mode` to `explicit` to disable the implicit breakpoint. The `ttl` defaults to `30m`, which is currently the only supported value."""
+
+    ttl: Literal["30m"]
+    """The minimum lifetime applied to every implicit and explicit cache breakpoint written by the request. Defaults to `30m`, which is currently the only supported value. The backend may retain cache entries for longer."""
+    mode: Literal["implicit", "explicit"]
+    """Controls whether OpenAI automatically creates an implicit cache breakpoint. Defaults to `implicit`. With `implicit`, OpenAI creates one implicit breakpoint and writes up to the latest three explicit breakpoints in the request. With `explicit`, OpenAI does not create an implicit breakpoint and writes up to the latest four explicit breakpoints. If there are no explicit breakpoints, the request does not use prompt caching."""
+
+
+class WebSearchOptionsUserLocationApproximate(TypedDict, total=False):
+    """Approximate location parameters for the search."""
+
+    country: str
+    """The two-letter [ISO country code](https://en.wikipedia.org/wiki/ISO_3166-1) of the user, e.g. `US`."""
+    region: str
+    """Free text input for the region of the user, e.g. `California`."""
+    city: str
+    """Free text input for the city of the user, e.g. `San Francisco`."""
+    timezone: str
+    """The [IANA timezone](https://timeapi.io/documentation/iana-timezones) of the user, e.g. `America/Los_Angeles`."""
 
 
 class WebSearchOptionsUserLocation(TypedDict, total=False):
@@ -41,7 +48,7 @@ class WebSearchOptionsUserLocation(TypedDict, total=False):
 
     type: Required[Literal["approximate"]]
     """The type of location approximation. Always `approximate`."""
-    approximate: Required[WebSearchLocationParam]
+    approximate: Required[WebSearchOptionsUserLocationApproximate]
     """Approximate location parameters for the search."""
 
 
@@ -52,6 +59,36 @@ class WebSearchOptions(TypedDict, total=False):
     """Approximate location parameters for the search."""
     search_context_size: Literal["low", "medium", "high"]
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
+
+
+class ModerationPolicyInput(TypedDict, total=False):
+    """The moderation policy for the response input."""
+
+    mode: Required[Literal["score", "block"]]
+
+
+class ModerationPolicy(TypedDict, total=False):
+    """The policy to apply to moderated response input and output."""
+
+    input: ModerationPolicyInput | None
+    output: ModerationPolicyInput | None
+
+
+class Moderation(TypedDict, total=False):
+    """Configuration for running moderation on the input and output of this response."""
+
+    model: Required[str]
+    """The moderation model to use for moderated completions, e.g. 'omni-moderation-latest'."""
+    policy: ModerationPolicy | None
+
+
+class Function(TypedDict, total=False):
+    description: str
+    """A description of what the function does, used by the model to choose when and how to call the function."""
+    name: Required[str]
+    """The name of the function to be called. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64."""
+    parameters: FunctionParameters
+    """The parameters the functions accepts, described as a JSON Schema object. See the [guide](/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format."""
 
 
 class CompletionCreateParamsBase(TypedDict, total=False):
@@ -65,7 +102,7 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     safety_identifier: str | None
     prompt_cache_key: str | None
     prompt_cache_retention: Literal["in_memory", "24h"] | None
-    prompt_cache_options: PromptCacheOptionsParam
+    prompt_cache_options: PromptCacheOptions
     """Options for prompt caching. Supported for `gpt-5.6` and later models. By default, OpenAI automatically chooses one implicit cache breakpoint. You can add explicit breakpoints to content blocks with `prompt_cache_breakpoint`. Each request can write up to four breakpoints. For cache matching, OpenAI considers up to the latest 80 breakpoints in the conversation, without a content-block lookback limit. Set `mode` to `explicit` to disable the implicit breakpoint. The `ttl` defaults to `30m`, which is currently the only supported value."""
     messages: Required[Iterable[ChatCompletionMessageParam]]
     """A list of messages comprising the conversation so far. Depending on the [model](/docs/models) you use, different message types (modalities) are supported, like [text](/docs/guides/text-generation), [images](/docs/guides/vision), and [audio](/docs/guides/audio)."""
@@ -89,7 +126,7 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     """Parameters for audio output. Required when audio output is requested with `modalities: ["audio"]`. [Learn more](/docs/guides/audio)."""
     store: bool | None
     """Whether or not to store the output of this chat completion request for use in our [model distillation](/docs/guides/distillation) or [evals](/docs/guides/evals) products."""
-    moderation: ModerationParam | None
+    moderation: Moderation | None
     stop: StopConfiguration
     """Not supported with latest reasoning models `o3` and `o4-mini`."""
     logit_bias: dict[str, int] | None
@@ -105,7 +142,7 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     seed: int | None
     """This feature is in Beta. If specified, our system will make a best effort to sample deterministically, such that repeated requests with the same `seed` and parameters should return the same result. Determinism is not guaranteed, and you should refer to the `system_fingerprint` response parameter to monitor changes in the backend."""
     stream_options: ChatCompletionStreamOptionsParam
-    tools: Iterable[ChatCompletionFunctionToolParam | ChatCompletionCustomToolParam]
+    tools: Iterable[ChatCompletionToolUnionParam]
     """A list of tools the model may call. You can provide either [custom tools](/docs/guides/function-calling#custom-tools) or [function tools](/docs/guides/function-calling)."""
     tool_choice: ChatCompletionToolChoiceOptionParam
     """Controls which (if any) tool is called by the model. `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `required` means the model must call one or more tools. Specifying a particular tool via `{"type": "function", "function": {"name": "my_function"}}` forces the model to call that tool."""
@@ -113,7 +150,7 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     """Whether to enable [parallel function calling](/docs/guides/function-calling#configuring-parallel-function-calling) during tool use."""
     function_call: Literal["none", "auto"] | ChatCompletionFunctionCallOptionParam
     """Deprecated in favor of `tool_choice`."""
-    functions: Iterable[ChatCompletionFunctionsParam]
+    functions: Iterable[Function]
     """Deprecated in favor of `tools`."""
 
 
@@ -127,3 +164,21 @@ class CompletionCreateParamsNonStreaming(CompletionCreateParamsBase, total=False
 
 class CompletionCreateParamsStreaming(CompletionCreateParamsBase, total=False):
     stream: Required[Literal[True]]
+
+
+from .._spec.model_ids_shared import ModelIdsShared
+from .._spec.response_modalities import ResponseModalities
+from .._spec.stop_configuration import StopConfiguration
+from ..shared.reasoning_effort import ReasoningEffort
+from ..shared_params.function_parameters import FunctionParameters
+from ..shared_params.metadata import Metadata
+from ..shared_params.response_format_json_object import ResponseFormatJSONObject
+from ..shared_params.response_format_json_schema import ResponseFormatJSONSchema
+from ..shared_params.response_format_text import ResponseFormatText
+from .chat_completion_audio_param import ChatCompletionAudioParam
+from .chat_completion_function_call_option_param import ChatCompletionFunctionCallOptionParam
+from .chat_completion_message_param import ChatCompletionMessageParam
+from .chat_completion_prediction_content_param import ChatCompletionPredictionContentParam
+from .chat_completion_stream_options_param import ChatCompletionStreamOptionsParam
+from .chat_completion_tool_choice_option_param import ChatCompletionToolChoiceOptionParam
+from .chat_completion_tool_union_param import ChatCompletionToolUnionParam

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from ..shared_params.metadata import Metadata
-
 __all__ = ["CompletionListParams"]
 
 
@@ -15,3 +13,6 @@ class CompletionListParams(TypedDict, total=False):
     after: str
     limit: int
     order: Literal["asc", "desc"]
+
+
+from ..shared_params.metadata import Metadata

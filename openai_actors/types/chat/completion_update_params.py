@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from ..shared_params.metadata import Metadata
-
 __all__ = ["CompletionUpdateParams"]
 
 
 class CompletionUpdateParams(TypedDict, total=False):
     metadata: Required[Metadata]
+
+
+from ..shared_params.metadata import Metadata

@@ -7,23 +7,34 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .file_create_params import FileCreateParams as FileCreateParams
     from .file_create_response import FileCreateResponse as FileCreateResponse
+    from .file_list_params import FileListParams as FileListParams
     from .file_list_response import FileListResponse as FileListResponse
     from .file_retrieve_response import FileRetrieveResponse as FileRetrieveResponse
 
 _WHERE: dict[str, str] = {
+    "FileCreateParams": ".file_create_params",
     "FileCreateResponse": ".file_create_response",
+    "FileListParams": ".file_list_params",
     "FileListResponse": ".file_list_response",
     "FileRetrieveResponse": ".file_retrieve_response",
 }
 
-__all__ = ["FileCreateResponse", "FileListResponse", "FileRetrieveResponse"]
+__all__ = [
+    "FileCreateParams",
+    "FileCreateResponse",
+    "FileListParams",
+    "FileListResponse",
+    "FileRetrieveResponse",
+]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

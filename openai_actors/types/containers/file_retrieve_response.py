@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .file_create_response import FileCreateResponse
-
 __all__ = ["FileRetrieveResponse"]
 
+
+from .file_create_response import FileCreateResponse
 
 FileRetrieveResponse: TypeAlias = FileCreateResponse

@@ -10,43 +10,60 @@ if TYPE_CHECKING:
     from .create_eval_completions_run_data_source import (
         CreateEvalCompletionsRunDataSource as CreateEvalCompletionsRunDataSource,
     )
+    from .create_eval_completions_run_data_source_param import (
+        CreateEvalCompletionsRunDataSourceParam as CreateEvalCompletionsRunDataSourceParam,
+    )
     from .create_eval_jsonl_run_data_source import (
         CreateEvalJSONLRunDataSource as CreateEvalJSONLRunDataSource,
     )
+    from .create_eval_jsonl_run_data_source_param import (
+        CreateEvalJSONLRunDataSourceParam as CreateEvalJSONLRunDataSourceParam,
+    )
     from .eval_api_error import EvalAPIError as EvalAPIError
     from .run_cancel_response import RunCancelResponse as RunCancelResponse
+    from .run_create_params import RunCreateParams as RunCreateParams
     from .run_create_response import RunCreateResponse as RunCreateResponse
     from .run_delete_response import RunDeleteResponse as RunDeleteResponse
+    from .run_list_params import RunListParams as RunListParams
     from .run_list_response import RunListResponse as RunListResponse
     from .run_retrieve_response import RunRetrieveResponse as RunRetrieveResponse
 
 _WHERE: dict[str, str] = {
     "CreateEvalCompletionsRunDataSource": ".create_eval_completions_run_data_source",
+    "CreateEvalCompletionsRunDataSourceParam": ".create_eval_completions_run_data_source_param",
     "CreateEvalJSONLRunDataSource": ".create_eval_jsonl_run_data_source",
+    "CreateEvalJSONLRunDataSourceParam": ".create_eval_jsonl_run_data_source_param",
     "EvalAPIError": ".eval_api_error",
     "RunCancelResponse": ".run_cancel_response",
+    "RunCreateParams": ".run_create_params",
     "RunCreateResponse": ".run_create_response",
     "RunDeleteResponse": ".run_delete_response",
+    "RunListParams": ".run_list_params",
     "RunListResponse": ".run_list_response",
     "RunRetrieveResponse": ".run_retrieve_response",
 }
 
 __all__ = [
     "CreateEvalCompletionsRunDataSource",
+    "CreateEvalCompletionsRunDataSourceParam",
     "CreateEvalJSONLRunDataSource",
+    "CreateEvalJSONLRunDataSourceParam",
     "EvalAPIError",
     "RunCancelResponse",
+    "RunCreateParams",
     "RunCreateResponse",
     "RunDeleteResponse",
+    "RunListParams",
     "RunListResponse",
     "RunRetrieveResponse",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -5,40 +5,62 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.easy_input_message import EasyInputMessageParam
-from .._spec_params.eval_item import EvalItemParam
-from .._spec_params.eval_jsonl_file_content_source import EvalJsonlFileContentSourceParam
-from .._spec_params.eval_jsonl_file_id_source import EvalJsonlFileIdSourceParam
-from .._spec_params.eval_stored_completions_source import EvalStoredCompletionsSourceParam
-from ..chat.chat_completion_function_tool_param import ChatCompletionFunctionToolParam
-from ..shared.reasoning_effort import ReasoningEffort
-from ..shared_params.response_format_json_object import ResponseFormatJSONObject
-from ..shared_params.response_format_json_schema import ResponseFormatJSONSchema
-from ..shared_params.response_format_text import ResponseFormatText
-
 __all__ = [
     "CreateEvalCompletionsRunDataSourceParam",
-    "InputMessagesItemReference",
-    "InputMessagesTemplate",
-    "SamplingParams",
+    "InputMessagesItemReferenceParam",
+    "InputMessagesTemplateParam",
+    "InputMessagesTemplateTemplateMessageParam",
+    "SamplingParamsParam",
+    "SourceFileContentContentParam",
+    "SourceFileContentParam",
+    "SourceFileIDParam",
+    "SourceStoredCompletionsParam",
 ]
 
 
-class InputMessagesTemplate(TypedDict, total=False):
+class CreateEvalCompletionsRunDataSourceParam(TypedDict, total=False):
+    """A CompletionsRunDataSource object describing a model sampling configuration."""
+
+    type: Required[Literal["completions"]]
+    """The type of run data source. Always `completions`."""
+    input_messages: InputMessagesTemplateParam | InputMessagesItemReferenceParam
+    """Used when sampling from a model. Dictates the structure of the messages passed into the model. Can either be a reference to a prebuilt trajectory (ie, `item.input_trajectory`), or a template with variable references to the `item` namespace."""
+    sampling_params: SamplingParamsParam
+    model: str
+    """The name of the model to use for generating completions (e.g. "o3-mini")."""
+    source: Required[SourceFileContentParam | SourceFileIDParam | SourceStoredCompletionsParam]
+    """Determines what populates the `item` namespace in this run's data source."""
+
+
+class SourceFileContentParam(TypedDict, total=False):
+    type: Required[Literal["file_content"]]
+    """The type of jsonl source. Always `file_content`."""
+    content: Required[Iterable[SourceFileContentContentParam]]
+    """The content of the jsonl file."""
+
+
+class SourceFileIDParam(TypedDict, total=False):
+    type: Required[Literal["file_id"]]
+    """The type of jsonl source. Always `file_id`."""
+    id: Required[str]
+    """The identifier of the file."""
+
+
+class InputMessagesTemplateParam(TypedDict, total=False):
     type: Required[Literal["template"]]
     """The type of input messages. Always `template`."""
-    template: Required[Iterable[EasyInputMessageParam | EvalItemParam]]
+    template: Required[Iterable[InputMessagesTemplateTemplateMessageParam | InputParam]]
     """A list of chat messages forming the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}."""
 
 
-class InputMessagesItemReference(TypedDict, total=False):
+class InputMessagesItemReferenceParam(TypedDict, total=False):
     type: Required[Literal["item_reference"]]
     """The type of input messages. Always `item_reference`."""
     item_reference: Required[str]
     """A reference to a variable in the `item` namespace. Ie, "item.input_trajectory" """
 
 
-class SamplingParams(TypedDict, total=False):
+class SamplingParamsParam(TypedDict, total=False):
     reasoning_effort: ReasoningEffort
     temperature: float
     """A higher temperature increases randomness in the outputs."""
@@ -54,17 +76,40 @@ class SamplingParams(TypedDict, total=False):
     """A list of tools the model may call. Currently, only functions are supported as a tool. Use this to provide a list of functions the model may generate JSON inputs for. A max of 128 functions are supported."""
 
 
-class CreateEvalCompletionsRunDataSourceParam(TypedDict, total=False):
-    """A CompletionsRunDataSource object describing a model sampling configuration."""
+class SourceStoredCompletionsParam(TypedDict, total=False):
+    """A StoredCompletionsRunDataSource configuration describing a set of filters"""
 
-    type: Required[Literal["completions"]]
-    """The type of run data source. Always `completions`."""
-    input_messages: InputMessagesTemplate | InputMessagesItemReference
-    """Used when sampling from a model. Dictates the structure of the messages passed into the model. Can either be a reference to a prebuilt trajectory (ie, `item.input_trajectory`), or a template with variable references to the `item` namespace."""
-    sampling_params: SamplingParams
-    model: str
-    """The name of the model to use for generating completions (e.g. "o3-mini")."""
-    source: Required[
-        EvalJsonlFileContentSourceParam | EvalJsonlFileIdSourceParam | EvalStoredCompletionsSourceParam
-    ]
-    """Determines what populates the `item` namespace in this run's data source."""
+    type: Required[Literal["stored_completions"]]
+    """The type of source. Always `stored_completions`."""
+    metadata: Metadata
+    model: str | None
+    created_after: int | None
+    created_before: int | None
+    limit: int | None
+
+
+class SourceFileContentContentParam(TypedDict, total=False):
+    item: Required[dict[str, object]]
+    sample: dict[str, object]
+
+
+class InputMessagesTemplateTemplateMessageParam(TypedDict, total=False):
+    """A message input to the model with a role indicating instruction following hierarchy. Instructions given with the `developer` or `system` role take precedence over instructions given with the `user` role. Messages with the `assistant` role are presumed to have been generated by the model in previous interactions."""
+
+    role: Required[Literal["user", "assistant", "system", "developer"]]
+    """The role of the message input. One of `user`, `assistant`, `system`, or `developer`."""
+    content: Required[str | InputMessageContentListParam]
+    """Text, image, or audio input to the model, used to generate a response. Can also contain previous assistant responses."""
+    phase: Literal["commentary", "final_answer"] | None
+    type: Literal["message"]
+    """The type of the message input. Always `message`."""
+
+
+from .._spec_params.input_message_content_list import InputMessageContentListParam
+from ..chat.chat_completion_function_tool_param import ChatCompletionFunctionToolParam
+from ..graders.label_model_grader_param import InputParam
+from ..shared.reasoning_effort import ReasoningEffort
+from ..shared_params.metadata import Metadata
+from ..shared_params.response_format_json_object import ResponseFormatJSONObject
+from ..shared_params.response_format_json_schema import ResponseFormatJSONSchema
+from ..shared_params.response_format_text import ResponseFormatText

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.eval_jsonl_file_content_source import EvalJsonlFileContentSource
-from .._spec.eval_jsonl_file_id_source import EvalJsonlFileIdSource
 
 __all__ = ["CreateEvalJSONLRunDataSource"]
 
@@ -16,5 +14,8 @@ class CreateEvalJSONLRunDataSource(BaseModel):
 
     type: Literal["jsonl"]
     """The type of data source. Always `jsonl`."""
-    source: EvalJsonlFileContentSource | EvalJsonlFileIdSource
+    source: SourceFileContent | SourceFileID
     """Determines what populates the `item` namespace in the data source."""
+
+
+from .create_eval_completions_run_data_source import SourceFileContent, SourceFileID

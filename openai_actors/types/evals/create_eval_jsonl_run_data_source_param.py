@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.eval_jsonl_file_content_source import EvalJsonlFileContentSourceParam
-from .._spec_params.eval_jsonl_file_id_source import EvalJsonlFileIdSourceParam
-
 __all__ = ["CreateEvalJSONLRunDataSourceParam"]
 
 
@@ -15,5 +12,8 @@ class CreateEvalJSONLRunDataSourceParam(TypedDict, total=False):
 
     type: Required[Literal["jsonl"]]
     """The type of data source. Always `jsonl`."""
-    source: Required[EvalJsonlFileContentSourceParam | EvalJsonlFileIdSourceParam]
+    source: Required[SourceFileContentParam | SourceFileIDParam]
     """Determines what populates the `item` namespace in the data source."""
+
+
+from .create_eval_completions_run_data_source_param import SourceFileContentParam, SourceFileIDParam

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .run_create_response import RunCreateResponse
-
 __all__ = ["RunCancelResponse"]
 
+
+from .run_create_response import RunCreateResponse
 
 RunCancelResponse: TypeAlias = RunCreateResponse

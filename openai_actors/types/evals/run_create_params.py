@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from .._spec_params.create_eval_responses_run_data_source import CreateEvalResponsesRunDataSourceParam
-from ..shared_params.metadata import Metadata
-from .create_eval_completions_run_data_source_param import CreateEvalCompletionsRunDataSourceParam
-from .create_eval_jsonl_run_data_source_param import CreateEvalJSONLRunDataSourceParam
-
 __all__ = ["RunCreateParams"]
 
 
@@ -17,8 +12,12 @@ class RunCreateParams(TypedDict, total=False):
     """The name of the run."""
     metadata: Metadata
     data_source: Required[
-        CreateEvalJSONLRunDataSourceParam
-        | CreateEvalCompletionsRunDataSourceParam
-        | CreateEvalResponsesRunDataSourceParam
+        CreateEvalJSONLRunDataSourceParam | CreateEvalCompletionsRunDataSourceParam | DataSourceResponsesParam
     ]
     """Details about the run's data source."""
+
+
+from ..shared_params.metadata import Metadata
+from .create_eval_completions_run_data_source_param import CreateEvalCompletionsRunDataSourceParam
+from .create_eval_jsonl_run_data_source_param import CreateEvalJSONLRunDataSourceParam
+from .run_create_response_param import DataSourceResponsesParam

@@ -5,13 +5,21 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.create_eval_responses_run_data_source import CreateEvalResponsesRunDataSource
-from ..shared.metadata import Metadata
-from .create_eval_completions_run_data_source import CreateEvalCompletionsRunDataSource
-from .create_eval_jsonl_run_data_source import CreateEvalJSONLRunDataSource
-from .eval_api_error import EvalAPIError
+from .._alias import Alias
 
-__all__ = ["PerModelUsage", "PerTestingCriteriaResult", "ResultCounts", "RunCreateResponse"]
+__all__ = [
+    "ChatMessage",
+    "DataSourceResponses",
+    "DataSourceResponsesInputMessagesItemReference",
+    "DataSourceResponsesInputMessagesTemplate",
+    "DataSourceResponsesSamplingParams",
+    "DataSourceResponsesSamplingParamsText",
+    "DataSourceResponsesSourceResponses",
+    "PerModelUsage",
+    "PerTestingCriteriaResult",
+    "ResultCounts",
+    "RunCreateResponse",
+]
 
 
 class ResultCounts(BaseModel):
@@ -30,6 +38,7 @@ class ResultCounts(BaseModel):
 class PerModelUsage(BaseModel):
     model_name: str
     """The name of the model."""
+    api_model_name = Alias["str"]("model_name", required=True)
     invocation_count: int
     """The number of invocations."""
     prompt_tokens: int
@@ -49,6 +58,83 @@ class PerTestingCriteriaResult(BaseModel):
     """Number of tests passed for this criteria."""
     failed: int
     """Number of tests failed for this criteria."""
+
+
+class ChatMessage(BaseModel):
+    role: str
+    """The role of the message (e.g. "system", "assistant", "user")."""
+    content: str
+    """The content of the message."""
+
+
+class DataSourceResponsesInputMessagesTemplate(BaseModel):
+    type: Literal["template"]
+    """The type of input messages. Always `template`."""
+    template: list[ChatMessage | Input]
+    """A list of chat messages forming the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}."""
+
+
+class DataSourceResponsesInputMessagesItemReference(BaseModel):
+    type: Literal["item_reference"]
+    """The type of input messages. Always `item_reference`."""
+    item_reference: str
+    """A reference to a variable in the `item` namespace. Ie, "item.name" """
+
+
+class DataSourceResponsesSamplingParamsText(BaseModel):
+    """Configuration options for a text response from the model. Can be plain text or structured JSON data. Learn more: - [Text inputs and outputs](/docs/guides/text) - [Structured Outputs](/docs/guides/structured-outputs)"""
+
+    format: TextResponseFormatConfiguration | None = None
+    """An object specifying the format that the model must output."""
+
+
+class DataSourceResponsesSamplingParams(BaseModel):
+    reasoning_effort: ReasoningEffort | None = None
+    temperature: float | None = None
+    """A higher temperature increases randomness in the outputs."""
+    max_completion_tokens: int | None = None
+    """The maximum number of tokens in the generated output."""
+    top_p: float | None = None
+    """An alternative to temperature for nucleus sampling; 1.0 includes all tokens."""
+    seed: int | None = None
+    """A seed value to initialize the randomness, during sampling."""
+    tools: list[Tool] | None = None
+    """An array of tools the model may call while generating a response. You can specify which tool to use by setting the `tool_choice` parameter."""
+    text: DataSourceResponsesSamplingParamsText | None = None
+    """Configuration options for a text response from the model. Can be plain text or structured JSON data. Learn more: - [Text inputs and outputs](/docs/guides/text) - [Structured Outputs](/docs/guides/structured-outputs)"""
+
+
+class DataSourceResponsesSourceResponses(BaseModel):
+    """A EvalResponsesSource object describing a run data source configuration."""
+
+    type: Literal["responses"]
+    """The type of run data source. Always `responses`."""
+    metadata: dict[str, object] | None = None
+    model: str | None = None
+    instructions_search: str | None = None
+    created_after: int | None = None
+    created_before: int | None = None
+    reasoning_effort: ReasoningEffort | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    users: list[str] | None = None
+    tools: list[str] | None = None
+
+
+class DataSourceResponses(BaseModel):
+    """A ResponsesRunDataSource object describing a model sampling configuration."""
+
+    type: Literal["responses"]
+    """The type of run data source. Always `responses`."""
+    input_messages: (
+        DataSourceResponsesInputMessagesTemplate | DataSourceResponsesInputMessagesItemReference | None
+    ) = None
+    """Used when sampling from a model. Dictates the structure of the messages passed into the model. Can either be a reference to a prebuilt trajectory (ie, `item.input_trajectory`), or a template with variable references to the `item` namespace."""
+    sampling_params: DataSourceResponsesSamplingParams | None = None
+    model: str | None = None
+    """The name of the model to use for generating completions (e.g. "o3-mini")."""
+    source: SourceFileContent | SourceFileID | DataSourceResponsesSourceResponses
+    """Determines what populates the `item` namespace in this run's data source."""
 
 
 class RunCreateResponse(BaseModel):
@@ -76,10 +162,22 @@ class RunCreateResponse(BaseModel):
     """Usage statistics for each model during the evaluation run."""
     per_testing_criteria_results: list[PerTestingCriteriaResult]
     """Results per testing criteria applied during the evaluation run."""
-    data_source: (
-        CreateEvalJSONLRunDataSource | CreateEvalCompletionsRunDataSource | CreateEvalResponsesRunDataSource
-    )
+    data_source: CreateEvalJSONLRunDataSource | CreateEvalCompletionsRunDataSource | DataSourceResponses
     """Information about the run's data source."""
     metadata: Metadata
     error: EvalAPIError
     """An object representing an error response from the Eval API."""
+
+
+from .._spec.text_response_format_configuration import TextResponseFormatConfiguration
+from .._spec.tool import Tool
+from ..graders.label_model_grader import Input
+from ..shared.metadata import Metadata
+from ..shared.reasoning_effort import ReasoningEffort
+from .create_eval_completions_run_data_source import (
+    CreateEvalCompletionsRunDataSource,
+    SourceFileContent,
+    SourceFileID,
+)
+from .create_eval_jsonl_run_data_source import CreateEvalJSONLRunDataSource
+from .eval_api_error import EvalAPIError

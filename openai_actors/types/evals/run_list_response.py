@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .run_create_response import RunCreateResponse
-
 __all__ = ["RunListResponse"]
 
+
+from .run_create_response import RunCreateResponse
 
 RunListResponse: TypeAlias = RunCreateResponse

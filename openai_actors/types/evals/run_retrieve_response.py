@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .run_create_response import RunCreateResponse
-
 __all__ = ["RunRetrieveResponse"]
 
+
+from .run_create_response import RunCreateResponse
 
 RunRetrieveResponse: TypeAlias = RunCreateResponse

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .dpo_hyperparameters import DpoHyperparameters as DpoHyperparameters
+    from .dpo_hyperparameters_param import DpoHyperparametersParam as DpoHyperparametersParam
     from .dpo_method import DpoMethod as DpoMethod
+    from .dpo_method_param import DpoMethodParam as DpoMethodParam
     from .fine_tuning_job import FineTuningJob as FineTuningJob
     from .fine_tuning_job_event import FineTuningJobEvent as FineTuningJobEvent
     from .fine_tuning_job_integration import FineTuningJobIntegration as FineTuningJobIntegration
@@ -18,44 +20,74 @@ if TYPE_CHECKING:
     from .fine_tuning_job_wandb_integration_object import (
         FineTuningJobWandbIntegrationObject as FineTuningJobWandbIntegrationObject,
     )
+    from .job_create_params import JobCreateParams as JobCreateParams
+    from .job_list_events_params import JobListEventsParams as JobListEventsParams
+    from .job_list_params import JobListParams as JobListParams
     from .reinforcement_hyperparameters import ReinforcementHyperparameters as ReinforcementHyperparameters
+    from .reinforcement_hyperparameters_param import (
+        ReinforcementHyperparametersParam as ReinforcementHyperparametersParam,
+    )
     from .reinforcement_method import ReinforcementMethod as ReinforcementMethod
+    from .reinforcement_method_param import ReinforcementMethodParam as ReinforcementMethodParam
     from .supervised_hyperparameters import SupervisedHyperparameters as SupervisedHyperparameters
+    from .supervised_hyperparameters_param import (
+        SupervisedHyperparametersParam as SupervisedHyperparametersParam,
+    )
     from .supervised_method import SupervisedMethod as SupervisedMethod
+    from .supervised_method_param import SupervisedMethodParam as SupervisedMethodParam
 
 _WHERE: dict[str, str] = {
     "DpoHyperparameters": ".dpo_hyperparameters",
+    "DpoHyperparametersParam": ".dpo_hyperparameters_param",
     "DpoMethod": ".dpo_method",
+    "DpoMethodParam": ".dpo_method_param",
     "FineTuningJob": ".fine_tuning_job",
     "FineTuningJobEvent": ".fine_tuning_job_event",
     "FineTuningJobIntegration": ".fine_tuning_job_integration",
     "FineTuningJobWandbIntegration": ".fine_tuning_job_wandb_integration",
     "FineTuningJobWandbIntegrationObject": ".fine_tuning_job_wandb_integration_object",
+    "JobCreateParams": ".job_create_params",
+    "JobListEventsParams": ".job_list_events_params",
+    "JobListParams": ".job_list_params",
     "ReinforcementHyperparameters": ".reinforcement_hyperparameters",
+    "ReinforcementHyperparametersParam": ".reinforcement_hyperparameters_param",
     "ReinforcementMethod": ".reinforcement_method",
+    "ReinforcementMethodParam": ".reinforcement_method_param",
     "SupervisedHyperparameters": ".supervised_hyperparameters",
+    "SupervisedHyperparametersParam": ".supervised_hyperparameters_param",
     "SupervisedMethod": ".supervised_method",
+    "SupervisedMethodParam": ".supervised_method_param",
 }
 
 __all__ = [
     "DpoHyperparameters",
+    "DpoHyperparametersParam",
     "DpoMethod",
+    "DpoMethodParam",
     "FineTuningJob",
     "FineTuningJobEvent",
     "FineTuningJobIntegration",
     "FineTuningJobWandbIntegration",
     "FineTuningJobWandbIntegrationObject",
+    "JobCreateParams",
+    "JobListEventsParams",
+    "JobListParams",
     "ReinforcementHyperparameters",
+    "ReinforcementHyperparametersParam",
     "ReinforcementMethod",
+    "ReinforcementMethodParam",
     "SupervisedHyperparameters",
+    "SupervisedHyperparametersParam",
     "SupervisedMethod",
+    "SupervisedMethodParam",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

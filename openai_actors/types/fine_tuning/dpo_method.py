@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .dpo_hyperparameters import DpoHyperparameters
 
 __all__ = ["DpoMethod"]
 
@@ -13,3 +12,6 @@ class DpoMethod(BaseModel):
 
     hyperparameters: DpoHyperparameters | None = None
     """The hyperparameters used for the DPO fine-tuning job."""
+
+
+from .dpo_hyperparameters import DpoHyperparameters

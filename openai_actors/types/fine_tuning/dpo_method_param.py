@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .dpo_hyperparameters_param import DpoHyperparametersParam
-
 __all__ = ["DpoMethodParam"]
 
 
@@ -14,3 +12,6 @@ class DpoMethodParam(TypedDict, total=False):
 
     hyperparameters: DpoHyperparametersParam
     """The hyperparameters used for the DPO fine-tuning job."""
+
+
+from .dpo_hyperparameters_param import DpoHyperparametersParam

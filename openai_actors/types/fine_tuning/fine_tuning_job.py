@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.fine_tune_method import FineTuneMethod
-from ..shared.metadata import Metadata
-from .fine_tuning_job_wandb_integration_object import FineTuningJobWandbIntegrationObject
 
-__all__ = ["Error", "FineTuningJob", "Hyperparameters"]
+__all__ = ["Error", "FineTuningJob", "Hyperparameters", "Method"]
 
 
 class Error(BaseModel):
@@ -30,6 +27,19 @@ class Hyperparameters(BaseModel):
     """Scaling factor for the learning rate. A smaller learning rate may be useful to avoid overfitting."""
     n_epochs: Literal["auto"] | int | None = None
     """The number of epochs to train the model for. An epoch refers to one full cycle through the training dataset."""
+
+
+class Method(BaseModel):
+    """The method used for fine-tuning."""
+
+    type: Literal["supervised", "dpo", "reinforcement"]
+    """The type of method. Is either `supervised`, `dpo`, or `reinforcement`."""
+    supervised: SupervisedMethod | None = None
+    """Configuration for the supervised fine-tuning method."""
+    dpo: DpoMethod | None = None
+    """Configuration for the DPO fine-tuning method."""
+    reinforcement: ReinforcementMethod | None = None
+    """Configuration for the reinforcement fine-tuning method."""
 
 
 class FineTuningJob(BaseModel):
@@ -62,6 +72,13 @@ class FineTuningJob(BaseModel):
     seed: int
     """The seed used for the fine-tuning job."""
     estimated_finish: int | None = None
-    method: FineTuneMethod | None = None
+    method: Method | None = None
     """The method used for fine-tuning."""
     metadata: Metadata | None = None
+
+
+from ..shared.metadata import Metadata
+from .dpo_method import DpoMethod
+from .fine_tuning_job_wandb_integration_object import FineTuningJobWandbIntegrationObject
+from .reinforcement_method import ReinforcementMethod
+from .supervised_method import SupervisedMethod

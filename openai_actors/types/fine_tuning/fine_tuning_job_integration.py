@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .fine_tuning_job_wandb_integration_object import FineTuningJobWandbIntegrationObject
-
 __all__ = ["FineTuningJobIntegration"]
 
+
+from .fine_tuning_job_wandb_integration_object import FineTuningJobWandbIntegrationObject
 
 FineTuningJobIntegration: TypeAlias = FineTuningJobWandbIntegrationObject

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .fine_tuning_job_wandb_integration import FineTuningJobWandbIntegration
 
 __all__ = ["FineTuningJobWandbIntegrationObject"]
 
@@ -15,3 +14,6 @@ class FineTuningJobWandbIntegrationObject(BaseModel):
     """The type of the integration being enabled for the fine-tuning job"""
     wandb: FineTuningJobWandbIntegration
     """The settings for your integration with Weights and Biases. This payload specifies the project that metrics will be sent to. Optionally, you can set an explicit display name for your run, add tags to your run, and set a default entity (team, username, etc) to be associated with your run."""
+
+
+from .fine_tuning_job_wandb_integration import FineTuningJobWandbIntegration

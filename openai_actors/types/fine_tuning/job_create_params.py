@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.fine_tune_method import FineTuneMethodParam
-from ..shared_params.metadata import Metadata
-
 __all__ = ["Hyperparameters", "Integration", "IntegrationWandb", "JobCreateParams"]
 
 
@@ -57,6 +54,10 @@ class JobCreateParams(TypedDict, total=False):
     """A list of integrations to enable for your fine-tuning job."""
     seed: int | None
     """The seed controls the reproducibility of the job. Passing in the same seed and job parameters should produce the same results, but may differ in rare cases. If a seed is not specified, one will be generated for you."""
-    method: FineTuneMethodParam
+    method: MethodParam
     """The method used for fine-tuning."""
     metadata: Metadata
+
+
+from ..shared_params.metadata import Metadata
+from .fine_tuning_job_param import MethodParam

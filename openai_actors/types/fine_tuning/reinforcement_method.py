@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from ..graders.multi_grader import MultiGrader
-from ..graders.python_grader import PythonGrader
-from ..graders.score_model_grader import ScoreModelGrader
-from ..graders.string_check_grader import StringCheckGrader
-from ..graders.text_similarity_grader import TextSimilarityGrader
-from .reinforcement_hyperparameters import ReinforcementHyperparameters
 
 __all__ = ["ReinforcementMethod"]
 
@@ -20,3 +14,11 @@ class ReinforcementMethod(BaseModel):
     """The grader used for the fine-tuning job."""
     hyperparameters: ReinforcementHyperparameters | None = None
     """The hyperparameters used for the reinforcement fine-tuning job."""
+
+
+from ..graders.multi_grader import MultiGrader
+from ..graders.python_grader import PythonGrader
+from ..graders.score_model_grader import ScoreModelGrader
+from ..graders.string_check_grader import StringCheckGrader
+from ..graders.text_similarity_grader import TextSimilarityGrader
+from .reinforcement_hyperparameters import ReinforcementHyperparameters

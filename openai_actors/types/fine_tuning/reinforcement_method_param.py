@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from ..graders.multi_grader_param import MultiGraderParam
-from ..graders.python_grader_param import PythonGraderParam
-from ..graders.score_model_grader_param import ScoreModelGraderParam
-from ..graders.string_check_grader_param import StringCheckGraderParam
-from ..graders.text_similarity_grader_param import TextSimilarityGraderParam
-from .reinforcement_hyperparameters_param import ReinforcementHyperparametersParam
-
 __all__ = ["ReinforcementMethodParam"]
 
 
@@ -27,3 +20,11 @@ class ReinforcementMethodParam(TypedDict, total=False):
     """The grader used for the fine-tuning job."""
     hyperparameters: ReinforcementHyperparametersParam
     """The hyperparameters used for the reinforcement fine-tuning job."""
+
+
+from ..graders.multi_grader_param import MultiGraderParam
+from ..graders.python_grader_param import PythonGraderParam
+from ..graders.score_model_grader_param import ScoreModelGraderParam
+from ..graders.string_check_grader_param import StringCheckGraderParam
+from ..graders.text_similarity_grader_param import TextSimilarityGraderParam
+from .reinforcement_hyperparameters_param import ReinforcementHyperparametersParam

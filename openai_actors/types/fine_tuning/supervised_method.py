@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .supervised_hyperparameters import SupervisedHyperparameters
 
 __all__ = ["SupervisedMethod"]
 
@@ -13,3 +12,6 @@ class SupervisedMethod(BaseModel):
 
     hyperparameters: SupervisedHyperparameters | None = None
     """The hyperparameters used for the fine-tuning job."""
+
+
+from .supervised_hyperparameters import SupervisedHyperparameters

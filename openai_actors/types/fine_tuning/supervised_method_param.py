@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .supervised_hyperparameters_param import SupervisedHyperparametersParam
-
 __all__ = ["SupervisedMethodParam"]
 
 
@@ -14,3 +12,6 @@ class SupervisedMethodParam(TypedDict, total=False):
 
     hyperparameters: SupervisedHyperparametersParam
     """The hyperparameters used for the fine-tuning job."""
+
+
+from .supervised_hyperparameters_param import SupervisedHyperparametersParam

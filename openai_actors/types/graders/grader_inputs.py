@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .._spec.eval_item_content_item import EvalItemContentItem
-
 __all__ = ["GraderInputs"]
 
+
+from .._spec.eval_item_content_item import EvalItemContentItem
 
 GraderInputs: TypeAlias = list[EvalItemContentItem]
 """A list of inputs, each of which may be either an input text, output text, input image, or input audio object."""

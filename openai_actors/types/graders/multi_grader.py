@@ -5,11 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .label_model_grader import LabelModelGrader
-from .python_grader import PythonGrader
-from .score_model_grader import ScoreModelGrader
-from .string_check_grader import StringCheckGrader
-from .text_similarity_grader import TextSimilarityGrader
 
 __all__ = ["MultiGrader"]
 
@@ -24,3 +19,10 @@ class MultiGrader(BaseModel):
     graders: StringCheckGrader | TextSimilarityGrader | PythonGrader | ScoreModelGrader | LabelModelGrader
     calculate_output: str
     """A formula to calculate the output based on grader results."""
+
+
+from .label_model_grader import LabelModelGrader
+from .python_grader import PythonGrader
+from .score_model_grader import ScoreModelGrader
+from .string_check_grader import StringCheckGrader
+from .text_similarity_grader import TextSimilarityGrader

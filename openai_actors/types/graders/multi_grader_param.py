@@ -4,12 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .label_model_grader_param import LabelModelGraderParam
-from .python_grader_param import PythonGraderParam
-from .score_model_grader_param import ScoreModelGraderParam
-from .string_check_grader_param import StringCheckGraderParam
-from .text_similarity_grader_param import TextSimilarityGraderParam
-
 __all__ = ["MultiGraderParam"]
 
 
@@ -29,3 +23,10 @@ class MultiGraderParam(TypedDict, total=False):
     ]
     calculate_output: Required[str]
     """A formula to calculate the output based on grader results."""
+
+
+from .label_model_grader_param import LabelModelGraderParam
+from .python_grader_param import PythonGraderParam
+from .score_model_grader_param import ScoreModelGraderParam
+from .string_check_grader_param import StringCheckGraderParam
+from .text_similarity_grader_param import TextSimilarityGraderParam

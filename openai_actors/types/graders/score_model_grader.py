@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.eval_item import EvalItem
-from ..shared.reasoning_effort import ReasoningEffort
 
 __all__ = ["SamplingParams", "ScoreModelGrader"]
 
@@ -32,7 +30,11 @@ class ScoreModelGrader(BaseModel):
     """The model to use for the evaluation."""
     sampling_params: SamplingParams | None = None
     """The sampling parameters for the model."""
-    input: list[EvalItem]
+    input: list[Input]
     """The input messages evaluated by the grader. Supports text, output text, input image, and input audio content blocks, and may include template strings."""
     range: list[float] | None = None
     """The range of the score. Defaults to `[0, 1]`."""
+
+
+from ..shared.reasoning_effort import ReasoningEffort
+from .label_model_grader import Input

@@ -5,20 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.eval_item import EvalItemParam
-from ..shared.reasoning_effort import ReasoningEffort
-
-__all__ = ["SamplingParams", "ScoreModelGraderParam"]
-
-
-class SamplingParams(TypedDict, total=False):
-    """The sampling parameters for the model."""
-
-    seed: int | None
-    top_p: float | None
-    temperature: float | None
-    max_completions_tokens: int | None
-    reasoning_effort: ReasoningEffort
+__all__ = ["SamplingParamsParam", "ScoreModelGraderParam"]
 
 
 class ScoreModelGraderParam(TypedDict, total=False):
@@ -30,9 +17,23 @@ class ScoreModelGraderParam(TypedDict, total=False):
     """The name of the grader."""
     model: Required[str]
     """The model to use for the evaluation."""
-    sampling_params: SamplingParams
+    sampling_params: SamplingParamsParam
     """The sampling parameters for the model."""
-    input: Required[Iterable[EvalItemParam]]
+    input: Required[Iterable[InputParam]]
     """The input messages evaluated by the grader. Supports text, output text, input image, and input audio content blocks, and may include template strings."""
     range: Iterable[float]
     """The range of the score. Defaults to `[0, 1]`."""
+
+
+class SamplingParamsParam(TypedDict, total=False):
+    """The sampling parameters for the model."""
+
+    seed: int | None
+    top_p: float | None
+    temperature: float | None
+    max_completions_tokens: int | None
+    reasoning_effort: ReasoningEffort
+
+
+from ..shared.reasoning_effort import ReasoningEffort
+from .label_model_grader_param import InputParam

@@ -10,6 +10,7 @@ __all__ = ["ResponseFunctionCallArgumentsDoneEvent"]
 class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
     arguments: str
     item_id: str
+    name: str
     output_index: int
     sequence_number: int
     type: Literal["response.function_call_arguments.done"]

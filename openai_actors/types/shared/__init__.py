@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from .comparison_filter import ComparisonFilter as ComparisonFilter
     from .compound_filter import CompoundFilter as CompoundFilter
     from .custom_tool_input_format import CustomToolInputFormat as CustomToolInputFormat
+    from .custom_tool_input_format_param import CustomToolInputFormatParam as CustomToolInputFormatParam
     from .error_object import ErrorObject as ErrorObject
     from .function_definition import FunctionDefinition as FunctionDefinition
     from .function_parameters import FunctionParameters as FunctionParameters
@@ -32,6 +33,7 @@ _WHERE: dict[str, str] = {
     "ComparisonFilter": ".comparison_filter",
     "CompoundFilter": ".compound_filter",
     "CustomToolInputFormat": ".custom_tool_input_format",
+    "CustomToolInputFormatParam": ".custom_tool_input_format_param",
     "ErrorObject": ".error_object",
     "FunctionDefinition": ".function_definition",
     "FunctionParameters": ".function_parameters",
@@ -53,6 +55,7 @@ __all__ = [
     "ComparisonFilter",
     "CompoundFilter",
     "CustomToolInputFormat",
+    "CustomToolInputFormatParam",
     "ErrorObject",
     "FunctionDefinition",
     "FunctionParameters",
@@ -68,11 +71,12 @@ __all__ = [
     "ResponsesModel",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .._spec.model_ids_shared import ModelIdsShared
-from .responses_model import ResponsesModel
-
 __all__ = ["AllModels"]
 
 
-AllModels: TypeAlias = ModelIdsShared | ResponsesModel
+from .chat_model import ChatModel
+from .responses_model import ResponsesModel
+
+AllModels: TypeAlias = str | ChatModel | ResponsesModel

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-from .._spec.custom_grammar_format_param import CustomGrammarFormatParam
-from .._spec.custom_text_format_param import CustomTextFormatParam
+from ..._models import BaseModel
 
-__all__ = ["CustomToolInputFormat"]
+__all__ = ["CustomToolInputFormat", "Grammar", "Text"]
 
 
-CustomToolInputFormat: TypeAlias = CustomTextFormatParam | CustomGrammarFormatParam
+class Text(BaseModel):
+    """Unconstrained free-form text."""
+
+    type: Literal["text"]
+    """Unconstrained text format. Always `text`."""
+
+
+class Grammar(BaseModel):
+    """A grammar defined by the user."""
+
+    type: Literal["grammar"]
+    """Grammar format. Always `grammar`."""
+    syntax: Literal["lark", "regex"]
+    """The syntax of the grammar definition. One of `lark` or `regex`."""
+    definition: str
+    """The grammar definition."""
+
+
+CustomToolInputFormat: TypeAlias = Text | Grammar
 """The input format for the custom tool. Default is unconstrained text."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..._models import BaseModel
-from .function_parameters import FunctionParameters
 
 __all__ = ["FunctionDefinition"]
 
@@ -16,3 +15,6 @@ class FunctionDefinition(BaseModel):
     parameters: FunctionParameters | None = None
     """The parameters the functions accepts, described as a JSON Schema object. See the [guide](/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format."""
     strict: bool | None = None
+
+
+from .function_parameters import FunctionParameters

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.reasoning_mode_enum import ReasoningModeEnum
-from .reasoning_effort import ReasoningEffort
 
 __all__ = ["Reasoning"]
 
@@ -20,3 +18,7 @@ class Reasoning(BaseModel):
     summary: Literal["auto", "concise", "detailed"] | None = None
     context: Literal["auto", "current_turn", "all_turns"] | None = None
     generate_summary: Literal["auto", "concise", "detailed"] | None = None
+
+
+from .._spec.reasoning_mode_enum import ReasoningModeEnum
+from .reasoning_effort import ReasoningEffort

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.response_format_json_schema_schema import ResponseFormatJsonSchemaSchema
+from .._alias import Alias
 
-__all__ = ["JsonSchema", "ResponseFormatJSONSchema"]
+__all__ = ["JSONSchema", "ResponseFormatJSONSchema"]
 
 
-class JsonSchema(BaseModel):
+class JSONSchema(BaseModel):
     """Structured Outputs configuration options, including a JSON Schema."""
 
     description: str | None = None
@@ -19,6 +19,7 @@ class JsonSchema(BaseModel):
     """The name of the response format. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64."""
     schema: ResponseFormatJsonSchemaSchema | None = None
     """The schema for the response format, described as a JSON Schema object. Learn how to build JSON schemas [here](https://json-schema.org/)."""
+    schema_ = Alias["ResponseFormatJsonSchemaSchema"]("schema", required=False)
     strict: bool | None = None
 
 
@@ -27,5 +28,8 @@ class ResponseFormatJSONSchema(BaseModel):
 
     type: Literal["json_schema"]
     """The type of response format being defined. Always `json_schema`."""
-    json_schema: JsonSchema
+    json_schema: JSONSchema
     """Structured Outputs configuration options, including a JSON Schema."""
+
+
+from .._spec.response_format_json_schema_schema import ResponseFormatJsonSchemaSchema

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
-from .._spec.model_ids_shared import ModelIdsShared
-
 __all__ = ["ResponsesModel"]
 
 
+from .chat_model import ChatModel
+
 ResponsesModel: TypeAlias = (
-    ModelIdsShared
+    str
+    | ChatModel
     | Literal[
         "o1-pro",
         "o1-pro-2025-03-19",

@@ -4,17 +4,46 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-_WHERE: dict[str, str] = {}
+if TYPE_CHECKING:
+    from .comparison_filter import ComparisonFilter as ComparisonFilter
+    from .compound_filter import CompoundFilter as CompoundFilter
+    from .function_definition import FunctionDefinition as FunctionDefinition
+    from .function_parameters import FunctionParameters as FunctionParameters
+    from .metadata import Metadata as Metadata
+    from .response_format_json_object import ResponseFormatJSONObject as ResponseFormatJSONObject
+    from .response_format_json_schema import ResponseFormatJSONSchema as ResponseFormatJSONSchema
+    from .response_format_text import ResponseFormatText as ResponseFormatText
 
-__all__ = []
+_WHERE: dict[str, str] = {
+    "ComparisonFilter": ".comparison_filter",
+    "CompoundFilter": ".compound_filter",
+    "FunctionDefinition": ".function_definition",
+    "FunctionParameters": ".function_parameters",
+    "Metadata": ".metadata",
+    "ResponseFormatJSONObject": ".response_format_json_object",
+    "ResponseFormatJSONSchema": ".response_format_json_schema",
+    "ResponseFormatText": ".response_format_text",
+}
 
+__all__ = [
+    "ComparisonFilter",
+    "CompoundFilter",
+    "FunctionDefinition",
+    "FunctionParameters",
+    "Metadata",
+    "ResponseFormatJSONObject",
+    "ResponseFormatJSONSchema",
+    "ResponseFormatText",
+]
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
+
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

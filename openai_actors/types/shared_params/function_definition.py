@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from .function_parameters import FunctionParameters
-
 __all__ = ["FunctionDefinition"]
 
 
@@ -17,3 +15,6 @@ class FunctionDefinition(TypedDict, total=False):
     parameters: FunctionParameters
     """The parameters the functions accepts, described as a JSON Schema object. See the [guide](/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format."""
     strict: bool | None
+
+
+from .function_parameters import FunctionParameters

@@ -4,21 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from .._spec_params.response_format_json_schema_schema import ResponseFormatJsonSchemaSchemaParam
-
-__all__ = ["JsonSchema", "ResponseFormatJSONSchema"]
-
-
-class JsonSchema(TypedDict, total=False):
-    """Structured Outputs configuration options, including a JSON Schema."""
-
-    description: str
-    """A description of what the response format is for, used by the model to determine how to respond in the format."""
-    name: Required[str]
-    """The name of the response format. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64."""
-    schema: ResponseFormatJsonSchemaSchemaParam
-    """The schema for the response format, described as a JSON Schema object. Learn how to build JSON schemas [here](https://json-schema.org/)."""
-    strict: bool | None
+__all__ = ["ResponseFormatJSONSchema"]
 
 
 class ResponseFormatJSONSchema(TypedDict, total=False):
@@ -26,5 +12,8 @@ class ResponseFormatJSONSchema(TypedDict, total=False):
 
     type: Required[Literal["json_schema"]]
     """The type of response format being defined. Always `json_schema`."""
-    json_schema: Required[JsonSchema]
+    json_schema: Required[JSONSchemaParam]
     """Structured Outputs configuration options, including a JSON Schema."""
+
+
+from ..shared.response_format_json_schema_param import JSONSchemaParam

@@ -10,20 +10,31 @@ if TYPE_CHECKING:
     from .deleted_skill_version import DeletedSkillVersion as DeletedSkillVersion
     from .skill_version import SkillVersion as SkillVersion
     from .skill_version_list import SkillVersionList as SkillVersionList
+    from .version_create_params import VersionCreateParams as VersionCreateParams
+    from .version_list_params import VersionListParams as VersionListParams
 
 _WHERE: dict[str, str] = {
     "DeletedSkillVersion": ".deleted_skill_version",
     "SkillVersion": ".skill_version",
     "SkillVersionList": ".skill_version_list",
+    "VersionCreateParams": ".version_create_params",
+    "VersionListParams": ".version_list_params",
 }
 
-__all__ = ["DeletedSkillVersion", "SkillVersion", "SkillVersionList"]
+__all__ = [
+    "DeletedSkillVersion",
+    "SkillVersion",
+    "SkillVersionList",
+    "VersionCreateParams",
+    "VersionListParams",
+]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

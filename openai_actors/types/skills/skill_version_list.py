@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .skill_version import SkillVersion
 
 __all__ = ["SkillVersionList"]
 
@@ -19,3 +18,6 @@ class SkillVersionList(BaseModel):
     last_id: str | None = None
     has_more: bool
     """Whether there are more items available."""
+
+
+from .skill_version import SkillVersion

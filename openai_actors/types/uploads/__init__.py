@@ -7,19 +7,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .part_create_params import PartCreateParams as PartCreateParams
     from .upload_part import UploadPart as UploadPart
 
 _WHERE: dict[str, str] = {
+    "PartCreateParams": ".part_create_params",
     "UploadPart": ".upload_part",
 }
 
-__all__ = ["UploadPart"]
+__all__ = ["PartCreateParams", "UploadPart"]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -7,25 +7,46 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .file_batch_create_params import FileBatchCreateParams as FileBatchCreateParams
+    from .file_batch_list_files_params import FileBatchListFilesParams as FileBatchListFilesParams
     from .file_content_response import FileContentResponse as FileContentResponse
+    from .file_create_params import FileCreateParams as FileCreateParams
+    from .file_list_params import FileListParams as FileListParams
+    from .file_update_params import FileUpdateParams as FileUpdateParams
     from .vector_store_file import VectorStoreFile as VectorStoreFile
     from .vector_store_file_batch import VectorStoreFileBatch as VectorStoreFileBatch
     from .vector_store_file_deleted import VectorStoreFileDeleted as VectorStoreFileDeleted
 
 _WHERE: dict[str, str] = {
+    "FileBatchCreateParams": ".file_batch_create_params",
+    "FileBatchListFilesParams": ".file_batch_list_files_params",
     "FileContentResponse": ".file_content_response",
+    "FileCreateParams": ".file_create_params",
+    "FileListParams": ".file_list_params",
+    "FileUpdateParams": ".file_update_params",
     "VectorStoreFile": ".vector_store_file",
     "VectorStoreFileBatch": ".vector_store_file_batch",
     "VectorStoreFileDeleted": ".vector_store_file_deleted",
 }
 
-__all__ = ["FileContentResponse", "VectorStoreFile", "VectorStoreFileBatch", "VectorStoreFileDeleted"]
+__all__ = [
+    "FileBatchCreateParams",
+    "FileBatchListFilesParams",
+    "FileContentResponse",
+    "FileCreateParams",
+    "FileListParams",
+    "FileUpdateParams",
+    "VectorStoreFile",
+    "VectorStoreFileBatch",
+    "VectorStoreFileDeleted",
+]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TypedDict
+from typing import Required, TypedDict
 
-from .._spec_params.create_vector_store_file_request import CreateVectorStoreFileRequestParam
-from .._spec_params.vector_store_file_attributes import VectorStoreFileAttributesParam
-from ..file_chunking_strategy_param import FileChunkingStrategyParam
+__all__ = ["File", "FileBatchCreateParams"]
 
-__all__ = ["FileBatchCreateParams"]
+
+class File(TypedDict, total=False):
+    file_id: Required[str]
+    """A [File](/docs/api-reference/files) ID that the vector store should use. Useful for tools like `file_search` that can access files. For multi-file ingestion, we recommend [`file_batches`](/docs/api-reference/vector-stores-file-batches/createBatch) to minimize per-vector-store write requests."""
+    chunking_strategy: FileChunkingStrategyParam
+    """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy."""
+    attributes: VectorStoreFileAttributesParam
 
 
 class FileBatchCreateParams(TypedDict, total=False):
     file_ids: Sequence[str]
     """A list of [File](/docs/api-reference/files) IDs that the vector store should use. Useful for tools like `file_search` that can access files. If `attributes` or `chunking_strategy` are provided, they will be applied to all files in the batch. The maximum batch size is 2000 files. This endpoint is recommended for multi-file ingestion and helps reduce per-vector-store write request pressure. Mutually exclusive with `files`."""
-    files: Iterable[CreateVectorStoreFileRequestParam]
+    files: Iterable[File]
     """A list of objects that each include a `file_id` plus optional `attributes` or `chunking_strategy`. Use this when you need to override metadata for specific files. The global `attributes` or `chunking_strategy` will be ignored and must be specified for each file. The maximum batch size is 2000 files. This endpoint is recommended for multi-file ingestion and helps reduce per-vector-store write request pressure. Mutually exclusive with `file_ids`."""
     chunking_strategy: FileChunkingStrategyParam
     """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy."""
     attributes: VectorStoreFileAttributesParam
+
+
+from .._spec_params.vector_store_file_attributes import VectorStoreFileAttributesParam
+from ..file_chunking_strategy_param import FileChunkingStrategyParam

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, Required, TypedDict
 
 __all__ = ["FileBatchListFilesParams"]
 
 
 class FileBatchListFilesParams(TypedDict, total=False):
+    vector_store_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
     after: str

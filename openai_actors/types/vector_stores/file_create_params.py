@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from .._spec_params.vector_store_file_attributes import VectorStoreFileAttributesParam
-from ..file_chunking_strategy_param import FileChunkingStrategyParam
-
 __all__ = ["FileCreateParams"]
 
 
@@ -16,3 +13,7 @@ class FileCreateParams(TypedDict, total=False):
     chunking_strategy: FileChunkingStrategyParam
     """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy."""
     attributes: VectorStoreFileAttributesParam
+
+
+from .._spec_params.vector_store_file_attributes import VectorStoreFileAttributesParam
+from ..file_chunking_strategy_param import FileChunkingStrategyParam

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from .._spec_params.vector_store_file_attributes import VectorStoreFileAttributesParam
-
 __all__ = ["FileUpdateParams"]
 
 
 class FileUpdateParams(TypedDict, total=False):
+    vector_store_id: Required[str]
     attributes: Required[VectorStoreFileAttributesParam]
+
+
+from .._spec_params.vector_store_file_attributes import VectorStoreFileAttributesParam

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..._models import BaseModel
-from .._spec.vector_store_file_attributes import VectorStoreFileAttributes
-from ..file_chunking_strategy import FileChunkingStrategy
 
 __all__ = ["LastError", "VectorStoreFile"]
 
@@ -39,3 +37,7 @@ class VectorStoreFile(BaseModel):
     chunking_strategy: FileChunkingStrategy | None = None
     """The strategy used to chunk the file."""
     attributes: VectorStoreFileAttributes | None = None
+
+
+from .._spec.vector_store_file_attributes import VectorStoreFileAttributes
+from ..file_chunking_strategy import FileChunkingStrategy

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -15,7 +15,15 @@ from ....types.admin.organization.admin_api_key_create_response import AdminAPIK
 from ....types.admin.organization.admin_api_key_delete_response import AdminAPIKeyDeleteResponse
 from ....types.admin.organization.admin_api_key_list_params import AdminApiKeyListParams
 
-__all__ = ["AdminApiKeys", "AsyncAdminApiKeys"]
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+
+__all__ = ["AdminAPIKeys", "AsyncAdminAPIKeys"]
 
 
 class _CreateArgs(AdminApiKeyCreateParams, RequestOptionParams, total=False):
@@ -68,7 +76,7 @@ _DELETE: Operation[AdminAPIKeyDeleteResponse] = Operation(
 )
 
 
-class AdminApiKeys(SyncAPIResource):
+class AdminAPIKeys(SyncAPIResource):
     def create(self, **params: Unpack[_CreateArgs]) -> AdminAPIKeyCreateResponse:
         """Create an organization admin API key"""
         return self._run(_CREATE, params)
@@ -86,8 +94,16 @@ class AdminApiKeys(SyncAPIResource):
         """Delete an organization admin API key"""
         return self._run(_DELETE, params, {"key_id": key_id})
 
+    if TYPE_CHECKING:
 
-class AsyncAdminApiKeys(AsyncAPIResource):
+        @property
+        def with_raw_response(self) -> AdminAPIKeysWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AdminAPIKeysWithStreamingResponse: ...
+
+
+class AsyncAdminAPIKeys(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> AdminAPIKeyCreateResponse:
         """Create an organization admin API key"""
         return await self._run(_CREATE, params)
@@ -104,3 +120,42 @@ class AsyncAdminApiKeys(AsyncAPIResource):
     async def delete(self, key_id: str, **params: Unpack[_DeleteArgs]) -> AdminAPIKeyDeleteResponse:
         """Delete an organization admin API key"""
         return await self._run(_DELETE, params, {"key_id": key_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncAdminAPIKeysWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncAdminAPIKeysWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class AdminAPIKeysWithRawResponse:
+        def __init__(self, resource: AdminAPIKeys) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class AdminAPIKeysWithStreamingResponse:
+        def __init__(self, resource: AdminAPIKeys) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncAdminAPIKeysWithRawResponse:
+        def __init__(self, resource: AsyncAdminAPIKeys) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncAdminAPIKeysWithStreamingResponse:
+        def __init__(self, resource: AsyncAdminAPIKeys) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

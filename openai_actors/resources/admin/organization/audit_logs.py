@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
@@ -11,6 +11,14 @@ from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncCon
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.audit_log_list_params import AuditLogListParams
 from ....types.admin.organization.audit_log_list_response import AuditLogListResponse
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncAuditLogs", "AuditLogs"]
 
@@ -26,15 +34,15 @@ _LIST: PageOperation[AuditLogListResponse] = PageOperation(
     _ListArgs,
     query=frozenset(
         [
-            "actor_emails[]",
-            "actor_ids[]",
+            "actor_emails",
+            "actor_ids",
             "after",
             "before",
             "effective_at",
-            "event_types[]",
+            "event_types",
             "limit",
-            "project_ids[]",
-            "resource_ids[]",
+            "project_ids",
+            "resource_ids",
             "tenant_only",
         ]
     ),
@@ -51,6 +59,14 @@ class AuditLogs(SyncAPIResource):
         page: SyncConversationCursorPage[AuditLogListResponse] = self._page(_LIST, params)
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AuditLogsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AuditLogsWithStreamingResponse: ...
+
 
 class AsyncAuditLogs(AsyncAPIResource):
     def list(
@@ -61,3 +77,30 @@ class AsyncAuditLogs(AsyncAPIResource):
             self._page(_LIST, params)
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncAuditLogsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncAuditLogsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class AuditLogsWithRawResponse:
+        def __init__(self, resource: AuditLogs) -> None:
+            self.list = to_raw_response_wrapper(resource.list)
+
+    class AuditLogsWithStreamingResponse:
+        def __init__(self, resource: AuditLogs) -> None:
+            self.list = to_streamed_response_wrapper(resource.list)
+
+    class AsyncAuditLogsWithRawResponse:
+        def __init__(self, resource: AsyncAuditLogs) -> None:
+            self.list = async_to_raw_response_wrapper(resource.list)
+
+    class AsyncAuditLogsWithStreamingResponse:
+        def __init__(self, resource: AsyncAuditLogs) -> None:
+            self.list = async_to_streamed_response_wrapper(resource.list)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -26,6 +26,14 @@ from ....types.admin.organization.certificate_list_params import CertificateList
 from ....types.admin.organization.certificate_list_response import CertificateListResponse
 from ....types.admin.organization.certificate_retrieve_params import CertificateRetrieveParams
 from ....types.admin.organization.certificate_update_params import CertificateUpdateParams
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncCertificates", "Certificates"]
 
@@ -151,6 +159,14 @@ class Certificates(SyncAPIResource):
         page: SyncPage[CertificateDeactivateResponse] = self._page(_DEACTIVATE, params)
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> CertificatesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> CertificatesWithStreamingResponse: ...
+
 
 class AsyncCertificates(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Certificate:
@@ -195,3 +211,54 @@ class AsyncCertificates(AsyncAPIResource):
             self._page(_DEACTIVATE, params)
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncCertificatesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncCertificatesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class CertificatesWithRawResponse:
+        def __init__(self, resource: Certificates) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.activate = to_raw_response_wrapper(resource.activate)
+            self.deactivate = to_raw_response_wrapper(resource.deactivate)
+
+    class CertificatesWithStreamingResponse:
+        def __init__(self, resource: Certificates) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.activate = to_streamed_response_wrapper(resource.activate)
+            self.deactivate = to_streamed_response_wrapper(resource.deactivate)
+
+    class AsyncCertificatesWithRawResponse:
+        def __init__(self, resource: AsyncCertificates) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.activate = async_to_raw_response_wrapper(resource.activate)
+            self.deactivate = async_to_raw_response_wrapper(resource.deactivate)
+
+    class AsyncCertificatesWithStreamingResponse:
+        def __init__(self, resource: AsyncCertificates) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.activate = async_to_streamed_response_wrapper(resource.activate)
+            self.deactivate = async_to_streamed_response_wrapper(resource.deactivate)

@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.data_retention_update_params import DataRetentionUpdateParams
 from ....types.admin.organization.organization_data_retention import OrganizationDataRetention
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncDataRetention", "DataRetention"]
 
@@ -44,6 +52,14 @@ class DataRetention(SyncAPIResource):
         """Updates organization data retention controls."""
         return self._run(_UPDATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> DataRetentionWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> DataRetentionWithStreamingResponse: ...
+
 
 class AsyncDataRetention(AsyncAPIResource):
     async def retrieve(self, **params: Unpack[_RetrieveArgs]) -> OrganizationDataRetention:
@@ -53,3 +69,34 @@ class AsyncDataRetention(AsyncAPIResource):
     async def update(self, **params: Unpack[_UpdateArgs]) -> OrganizationDataRetention:
         """Updates organization data retention controls."""
         return await self._run(_UPDATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncDataRetentionWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncDataRetentionWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class DataRetentionWithRawResponse:
+        def __init__(self, resource: DataRetention) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+
+    class DataRetentionWithStreamingResponse:
+        def __init__(self, resource: DataRetention) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+
+    class AsyncDataRetentionWithRawResponse:
+        def __init__(self, resource: AsyncDataRetention) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+
+    class AsyncDataRetentionWithStreamingResponse:
+        def __init__(self, resource: AsyncDataRetention) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)

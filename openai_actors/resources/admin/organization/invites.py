@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -13,6 +13,14 @@ from ....types.admin.organization.invite import Invite
 from ....types.admin.organization.invite_create_params import InviteCreateParams
 from ....types.admin.organization.invite_delete_response import InviteDeleteResponse
 from ....types.admin.organization.invite_list_params import InviteListParams
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncInvites", "Invites"]
 
@@ -85,6 +93,14 @@ class Invites(SyncAPIResource):
         """Delete an invite. If the invite has already been accepted, it cannot be deleted."""
         return self._run(_DELETE, params, {"invite_id": invite_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> InvitesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> InvitesWithStreamingResponse: ...
+
 
 class AsyncInvites(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Invite:
@@ -105,3 +121,42 @@ class AsyncInvites(AsyncAPIResource):
     async def delete(self, invite_id: str, **params: Unpack[_DeleteArgs]) -> InviteDeleteResponse:
         """Delete an invite. If the invite has already been accepted, it cannot be deleted."""
         return await self._run(_DELETE, params, {"invite_id": invite_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncInvitesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncInvitesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class InvitesWithRawResponse:
+        def __init__(self, resource: Invites) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class InvitesWithStreamingResponse:
+        def __init__(self, resource: Invites) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncInvitesWithRawResponse:
+        def __init__(self, resource: AsyncInvites) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncInvitesWithStreamingResponse:
+        def __init__(self, resource: AsyncInvites) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

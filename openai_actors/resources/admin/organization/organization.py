@@ -9,28 +9,112 @@ from typing import TYPE_CHECKING
 from ...._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .admin_api_keys import AdminApiKeys, AsyncAdminApiKeys
-    from .audit_logs import AsyncAuditLogs, AuditLogs
-    from .certificates import AsyncCertificates, Certificates
-    from .data_retention import AsyncDataRetention, DataRetention
-    from .groups.groups import AsyncGroups, Groups
-    from .invites import AsyncInvites, Invites
-    from .projects.projects import AsyncProjects, Projects
-    from .roles import AsyncRoles, Roles
-    from .spend_alerts import AsyncSpendAlerts, SpendAlerts
-    from .spend_limit import AsyncSpendLimit, SpendLimit
-    from .usage import AsyncUsage, Usage
-    from .users.users import AsyncUsers, Users
+    from .admin_api_keys import (
+        AdminAPIKeys,
+        AdminAPIKeysWithRawResponse,
+        AdminAPIKeysWithStreamingResponse,
+        AsyncAdminAPIKeys,
+        AsyncAdminAPIKeysWithRawResponse,
+        AsyncAdminAPIKeysWithStreamingResponse,
+    )
+    from .audit_logs import (
+        AsyncAuditLogs,
+        AsyncAuditLogsWithRawResponse,
+        AsyncAuditLogsWithStreamingResponse,
+        AuditLogs,
+        AuditLogsWithRawResponse,
+        AuditLogsWithStreamingResponse,
+    )
+    from .certificates import (
+        AsyncCertificates,
+        AsyncCertificatesWithRawResponse,
+        AsyncCertificatesWithStreamingResponse,
+        Certificates,
+        CertificatesWithRawResponse,
+        CertificatesWithStreamingResponse,
+    )
+    from .data_retention import (
+        AsyncDataRetention,
+        AsyncDataRetentionWithRawResponse,
+        AsyncDataRetentionWithStreamingResponse,
+        DataRetention,
+        DataRetentionWithRawResponse,
+        DataRetentionWithStreamingResponse,
+    )
+    from .groups.groups import (
+        AsyncGroups,
+        AsyncGroupsWithRawResponse,
+        AsyncGroupsWithStreamingResponse,
+        Groups,
+        GroupsWithRawResponse,
+        GroupsWithStreamingResponse,
+    )
+    from .invites import (
+        AsyncInvites,
+        AsyncInvitesWithRawResponse,
+        AsyncInvitesWithStreamingResponse,
+        Invites,
+        InvitesWithRawResponse,
+        InvitesWithStreamingResponse,
+    )
+    from .projects.projects import (
+        AsyncProjects,
+        AsyncProjectsWithRawResponse,
+        AsyncProjectsWithStreamingResponse,
+        Projects,
+        ProjectsWithRawResponse,
+        ProjectsWithStreamingResponse,
+    )
+    from .roles import (
+        AsyncRoles,
+        AsyncRolesWithRawResponse,
+        AsyncRolesWithStreamingResponse,
+        Roles,
+        RolesWithRawResponse,
+        RolesWithStreamingResponse,
+    )
+    from .spend_alerts import (
+        AsyncSpendAlerts,
+        AsyncSpendAlertsWithRawResponse,
+        AsyncSpendAlertsWithStreamingResponse,
+        SpendAlerts,
+        SpendAlertsWithRawResponse,
+        SpendAlertsWithStreamingResponse,
+    )
+    from .spend_limit import (
+        AsyncSpendLimit,
+        AsyncSpendLimitWithRawResponse,
+        AsyncSpendLimitWithStreamingResponse,
+        SpendLimit,
+        SpendLimitWithRawResponse,
+        SpendLimitWithStreamingResponse,
+    )
+    from .usage import (
+        AsyncUsage,
+        AsyncUsageWithRawResponse,
+        AsyncUsageWithStreamingResponse,
+        Usage,
+        UsageWithRawResponse,
+        UsageWithStreamingResponse,
+    )
+    from .users.users import (
+        AsyncUsers,
+        AsyncUsersWithRawResponse,
+        AsyncUsersWithStreamingResponse,
+        Users,
+        UsersWithRawResponse,
+        UsersWithStreamingResponse,
+    )
 
 __all__ = ["AsyncOrganization", "Organization"]
 
 
 class Organization(SyncAPIResource):
     @cached_property
-    def admin_api_keys(self) -> AdminApiKeys:
-        from .admin_api_keys import AdminApiKeys
+    def admin_api_keys(self) -> AdminAPIKeys:
+        from .admin_api_keys import AdminAPIKeys
 
-        return AdminApiKeys(self._client)
+        return AdminAPIKeys(self._client)
 
     @cached_property
     def audit_logs(self) -> AuditLogs:
@@ -98,13 +182,21 @@ class Organization(SyncAPIResource):
 
         return Users(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> OrganizationWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> OrganizationWithStreamingResponse: ...
+
 
 class AsyncOrganization(AsyncAPIResource):
     @cached_property
-    def admin_api_keys(self) -> AsyncAdminApiKeys:
-        from .admin_api_keys import AsyncAdminApiKeys
+    def admin_api_keys(self) -> AsyncAdminAPIKeys:
+        from .admin_api_keys import AsyncAdminAPIKeys
 
-        return AsyncAdminApiKeys(self._client)
+        return AsyncAdminAPIKeys(self._client)
 
     @cached_property
     def audit_logs(self) -> AsyncAuditLogs:
@@ -171,3 +263,174 @@ class AsyncOrganization(AsyncAPIResource):
         from .users.users import AsyncUsers
 
         return AsyncUsers(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncOrganizationWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncOrganizationWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class OrganizationWithRawResponse:
+        def __init__(self, resource: Organization) -> None:
+            pass
+
+        @property
+        def admin_api_keys(self) -> AdminAPIKeysWithRawResponse: ...
+
+        @property
+        def audit_logs(self) -> AuditLogsWithRawResponse: ...
+
+        @property
+        def certificates(self) -> CertificatesWithRawResponse: ...
+
+        @property
+        def data_retention(self) -> DataRetentionWithRawResponse: ...
+
+        @property
+        def groups(self) -> GroupsWithRawResponse: ...
+
+        @property
+        def invites(self) -> InvitesWithRawResponse: ...
+
+        @property
+        def projects(self) -> ProjectsWithRawResponse: ...
+
+        @property
+        def roles(self) -> RolesWithRawResponse: ...
+
+        @property
+        def spend_alerts(self) -> SpendAlertsWithRawResponse: ...
+
+        @property
+        def spend_limit(self) -> SpendLimitWithRawResponse: ...
+
+        @property
+        def usage(self) -> UsageWithRawResponse: ...
+
+        @property
+        def users(self) -> UsersWithRawResponse: ...
+
+    class OrganizationWithStreamingResponse:
+        def __init__(self, resource: Organization) -> None:
+            pass
+
+        @property
+        def admin_api_keys(self) -> AdminAPIKeysWithStreamingResponse: ...
+
+        @property
+        def audit_logs(self) -> AuditLogsWithStreamingResponse: ...
+
+        @property
+        def certificates(self) -> CertificatesWithStreamingResponse: ...
+
+        @property
+        def data_retention(self) -> DataRetentionWithStreamingResponse: ...
+
+        @property
+        def groups(self) -> GroupsWithStreamingResponse: ...
+
+        @property
+        def invites(self) -> InvitesWithStreamingResponse: ...
+
+        @property
+        def projects(self) -> ProjectsWithStreamingResponse: ...
+
+        @property
+        def roles(self) -> RolesWithStreamingResponse: ...
+
+        @property
+        def spend_alerts(self) -> SpendAlertsWithStreamingResponse: ...
+
+        @property
+        def spend_limit(self) -> SpendLimitWithStreamingResponse: ...
+
+        @property
+        def usage(self) -> UsageWithStreamingResponse: ...
+
+        @property
+        def users(self) -> UsersWithStreamingResponse: ...
+
+    class AsyncOrganizationWithRawResponse:
+        def __init__(self, resource: AsyncOrganization) -> None:
+            pass
+
+        @property
+        def admin_api_keys(self) -> AsyncAdminAPIKeysWithRawResponse: ...
+
+        @property
+        def audit_logs(self) -> AsyncAuditLogsWithRawResponse: ...
+
+        @property
+        def certificates(self) -> AsyncCertificatesWithRawResponse: ...
+
+        @property
+        def data_retention(self) -> AsyncDataRetentionWithRawResponse: ...
+
+        @property
+        def groups(self) -> AsyncGroupsWithRawResponse: ...
+
+        @property
+        def invites(self) -> AsyncInvitesWithRawResponse: ...
+
+        @property
+        def projects(self) -> AsyncProjectsWithRawResponse: ...
+
+        @property
+        def roles(self) -> AsyncRolesWithRawResponse: ...
+
+        @property
+        def spend_alerts(self) -> AsyncSpendAlertsWithRawResponse: ...
+
+        @property
+        def spend_limit(self) -> AsyncSpendLimitWithRawResponse: ...
+
+        @property
+        def usage(self) -> AsyncUsageWithRawResponse: ...
+
+        @property
+        def users(self) -> AsyncUsersWithRawResponse: ...
+
+    class AsyncOrganizationWithStreamingResponse:
+        def __init__(self, resource: AsyncOrganization) -> None:
+            pass
+
+        @property
+        def admin_api_keys(self) -> AsyncAdminAPIKeysWithStreamingResponse: ...
+
+        @property
+        def audit_logs(self) -> AsyncAuditLogsWithStreamingResponse: ...
+
+        @property
+        def certificates(self) -> AsyncCertificatesWithStreamingResponse: ...
+
+        @property
+        def data_retention(self) -> AsyncDataRetentionWithStreamingResponse: ...
+
+        @property
+        def groups(self) -> AsyncGroupsWithStreamingResponse: ...
+
+        @property
+        def invites(self) -> AsyncInvitesWithStreamingResponse: ...
+
+        @property
+        def projects(self) -> AsyncProjectsWithStreamingResponse: ...
+
+        @property
+        def roles(self) -> AsyncRolesWithStreamingResponse: ...
+
+        @property
+        def spend_alerts(self) -> AsyncSpendAlertsWithStreamingResponse: ...
+
+        @property
+        def spend_limit(self) -> AsyncSpendLimitWithStreamingResponse: ...
+
+        @property
+        def usage(self) -> AsyncUsageWithStreamingResponse: ...
+
+        @property
+        def users(self) -> AsyncUsersWithStreamingResponse: ...

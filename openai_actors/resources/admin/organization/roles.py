@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -14,6 +14,14 @@ from ....types.admin.organization.role_create_params import RoleCreateParams
 from ....types.admin.organization.role_delete_response import RoleDeleteResponse
 from ....types.admin.organization.role_list_params import RoleListParams
 from ....types.admin.organization.role_update_params import RoleUpdateParams
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncRoles", "Roles"]
 
@@ -100,6 +108,14 @@ class Roles(SyncAPIResource):
         """Deletes a custom role from the organization."""
         return self._run(_DELETE, params, {"role_id": role_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> RolesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> RolesWithStreamingResponse: ...
+
 
 class AsyncRoles(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Role:
@@ -122,3 +138,46 @@ class AsyncRoles(AsyncAPIResource):
     async def delete(self, role_id: str, **params: Unpack[_DeleteArgs]) -> RoleDeleteResponse:
         """Deletes a custom role from the organization."""
         return await self._run(_DELETE, params, {"role_id": role_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncRolesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncRolesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class RolesWithRawResponse:
+        def __init__(self, resource: Roles) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class RolesWithStreamingResponse:
+        def __init__(self, resource: Roles) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncRolesWithRawResponse:
+        def __init__(self, resource: AsyncRoles) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncRolesWithStreamingResponse:
+        def __init__(self, resource: AsyncRoles) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

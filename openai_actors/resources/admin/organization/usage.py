@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -34,6 +34,14 @@ from ....types.admin.organization.usage_vector_stores_params import UsageVectorS
 from ....types.admin.organization.usage_vector_stores_response import UsageVectorStoresResponse
 from ....types.admin.organization.usage_web_search_calls_params import UsageWebSearchCallsParams
 from ....types.admin.organization.usage_web_search_calls_response import UsageWebSearchCallsResponse
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncUsage", "Usage"]
 
@@ -342,6 +350,14 @@ class Usage(SyncAPIResource):
         """Get web search calls usage details for the organization."""
         return self._run(_WEB_SEARCH_CALLS, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> UsageWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> UsageWithStreamingResponse: ...
+
 
 class AsyncUsage(AsyncAPIResource):
     async def audio_speeches(self, **params: Unpack[_AudioSpeechesArgs]) -> UsageAudioSpeechesResponse:
@@ -391,3 +407,72 @@ class AsyncUsage(AsyncAPIResource):
     async def web_search_calls(self, **params: Unpack[_WebSearchCallsArgs]) -> UsageWebSearchCallsResponse:
         """Get web search calls usage details for the organization."""
         return await self._run(_WEB_SEARCH_CALLS, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncUsageWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncUsageWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class UsageWithRawResponse:
+        def __init__(self, resource: Usage) -> None:
+            self.audio_speeches = to_raw_response_wrapper(resource.audio_speeches)
+            self.audio_transcriptions = to_raw_response_wrapper(resource.audio_transcriptions)
+            self.code_interpreter_sessions = to_raw_response_wrapper(resource.code_interpreter_sessions)
+            self.completions = to_raw_response_wrapper(resource.completions)
+            self.costs = to_raw_response_wrapper(resource.costs)
+            self.embeddings = to_raw_response_wrapper(resource.embeddings)
+            self.file_search_calls = to_raw_response_wrapper(resource.file_search_calls)
+            self.images = to_raw_response_wrapper(resource.images)
+            self.moderations = to_raw_response_wrapper(resource.moderations)
+            self.vector_stores = to_raw_response_wrapper(resource.vector_stores)
+            self.web_search_calls = to_raw_response_wrapper(resource.web_search_calls)
+
+    class UsageWithStreamingResponse:
+        def __init__(self, resource: Usage) -> None:
+            self.audio_speeches = to_streamed_response_wrapper(resource.audio_speeches)
+            self.audio_transcriptions = to_streamed_response_wrapper(resource.audio_transcriptions)
+            self.code_interpreter_sessions = to_streamed_response_wrapper(resource.code_interpreter_sessions)
+            self.completions = to_streamed_response_wrapper(resource.completions)
+            self.costs = to_streamed_response_wrapper(resource.costs)
+            self.embeddings = to_streamed_response_wrapper(resource.embeddings)
+            self.file_search_calls = to_streamed_response_wrapper(resource.file_search_calls)
+            self.images = to_streamed_response_wrapper(resource.images)
+            self.moderations = to_streamed_response_wrapper(resource.moderations)
+            self.vector_stores = to_streamed_response_wrapper(resource.vector_stores)
+            self.web_search_calls = to_streamed_response_wrapper(resource.web_search_calls)
+
+    class AsyncUsageWithRawResponse:
+        def __init__(self, resource: AsyncUsage) -> None:
+            self.audio_speeches = async_to_raw_response_wrapper(resource.audio_speeches)
+            self.audio_transcriptions = async_to_raw_response_wrapper(resource.audio_transcriptions)
+            self.code_interpreter_sessions = async_to_raw_response_wrapper(resource.code_interpreter_sessions)
+            self.completions = async_to_raw_response_wrapper(resource.completions)
+            self.costs = async_to_raw_response_wrapper(resource.costs)
+            self.embeddings = async_to_raw_response_wrapper(resource.embeddings)
+            self.file_search_calls = async_to_raw_response_wrapper(resource.file_search_calls)
+            self.images = async_to_raw_response_wrapper(resource.images)
+            self.moderations = async_to_raw_response_wrapper(resource.moderations)
+            self.vector_stores = async_to_raw_response_wrapper(resource.vector_stores)
+            self.web_search_calls = async_to_raw_response_wrapper(resource.web_search_calls)
+
+    class AsyncUsageWithStreamingResponse:
+        def __init__(self, resource: AsyncUsage) -> None:
+            self.audio_speeches = async_to_streamed_response_wrapper(resource.audio_speeches)
+            self.audio_transcriptions = async_to_streamed_response_wrapper(resource.audio_transcriptions)
+            self.code_interpreter_sessions = async_to_streamed_response_wrapper(
+                resource.code_interpreter_sessions
+            )
+            self.completions = async_to_streamed_response_wrapper(resource.completions)
+            self.costs = async_to_streamed_response_wrapper(resource.costs)
+            self.embeddings = async_to_streamed_response_wrapper(resource.embeddings)
+            self.file_search_calls = async_to_streamed_response_wrapper(resource.file_search_calls)
+            self.images = async_to_streamed_response_wrapper(resource.images)
+            self.moderations = async_to_streamed_response_wrapper(resource.moderations)
+            self.vector_stores = async_to_streamed_response_wrapper(resource.vector_stores)
+            self.web_search_calls = async_to_streamed_response_wrapper(resource.web_search_calls)

@@ -9,8 +9,22 @@ from typing import TYPE_CHECKING
 from ...._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .sessions import AsyncSessions, Sessions
-    from .threads import AsyncThreads, Threads
+    from .sessions import (
+        AsyncSessions,
+        AsyncSessionsWithRawResponse,
+        AsyncSessionsWithStreamingResponse,
+        Sessions,
+        SessionsWithRawResponse,
+        SessionsWithStreamingResponse,
+    )
+    from .threads import (
+        AsyncThreads,
+        AsyncThreadsWithRawResponse,
+        AsyncThreadsWithStreamingResponse,
+        Threads,
+        ThreadsWithRawResponse,
+        ThreadsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncChatkit", "Chatkit"]
 
@@ -28,6 +42,14 @@ class Chatkit(SyncAPIResource):
 
         return Threads(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ChatkitWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ChatkitWithStreamingResponse: ...
+
 
 class AsyncChatkit(AsyncAPIResource):
     @cached_property
@@ -41,3 +63,54 @@ class AsyncChatkit(AsyncAPIResource):
         from .threads import AsyncThreads
 
         return AsyncThreads(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncChatkitWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncChatkitWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ChatkitWithRawResponse:
+        def __init__(self, resource: Chatkit) -> None:
+            pass
+
+        @property
+        def sessions(self) -> SessionsWithRawResponse: ...
+
+        @property
+        def threads(self) -> ThreadsWithRawResponse: ...
+
+    class ChatkitWithStreamingResponse:
+        def __init__(self, resource: Chatkit) -> None:
+            pass
+
+        @property
+        def sessions(self) -> SessionsWithStreamingResponse: ...
+
+        @property
+        def threads(self) -> ThreadsWithStreamingResponse: ...
+
+    class AsyncChatkitWithRawResponse:
+        def __init__(self, resource: AsyncChatkit) -> None:
+            pass
+
+        @property
+        def sessions(self) -> AsyncSessionsWithRawResponse: ...
+
+        @property
+        def threads(self) -> AsyncThreadsWithRawResponse: ...
+
+    class AsyncChatkitWithStreamingResponse:
+        def __init__(self, resource: AsyncChatkit) -> None:
+            pass
+
+        @property
+        def sessions(self) -> AsyncSessionsWithStreamingResponse: ...
+
+        @property
+        def threads(self) -> AsyncThreadsWithStreamingResponse: ...

@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.beta.chatkit.chat_session import ChatSession
 from ....types.beta.chatkit.session_create_params import SessionCreateParams
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncSessions", "Sessions"]
 
@@ -45,6 +53,14 @@ class Sessions(SyncAPIResource):
         """Cancel an active ChatKit session and return its most recent metadata."""
         return self._run(_CANCEL, params, {"session_id": session_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> SessionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> SessionsWithStreamingResponse: ...
+
 
 class AsyncSessions(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> ChatSession:
@@ -54,3 +70,34 @@ class AsyncSessions(AsyncAPIResource):
     async def cancel(self, session_id: str, **params: Unpack[_CancelArgs]) -> ChatSession:
         """Cancel an active ChatKit session and return its most recent metadata."""
         return await self._run(_CANCEL, params, {"session_id": session_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncSessionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncSessionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class SessionsWithRawResponse:
+        def __init__(self, resource: Sessions) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.cancel = to_raw_response_wrapper(resource.cancel)
+
+    class SessionsWithStreamingResponse:
+        def __init__(self, resource: Sessions) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.cancel = to_streamed_response_wrapper(resource.cancel)
+
+    class AsyncSessionsWithRawResponse:
+        def __init__(self, resource: AsyncSessions) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.cancel = async_to_raw_response_wrapper(resource.cancel)
+
+    class AsyncSessionsWithStreamingResponse:
+        def __init__(self, resource: AsyncSessions) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.cancel = async_to_streamed_response_wrapper(resource.cancel)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -14,6 +14,14 @@ from ....types.beta.chatkit.thread_delete_response import ThreadDeleteResponse
 from ....types.beta.chatkit.thread_list_items_params import ThreadListItemsParams
 from ....types.beta.chatkit.thread_list_params import ThreadListParams
 from ....types.data import Data
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncThreads", "Threads"]
 
@@ -98,6 +106,14 @@ class Threads(SyncAPIResource):
         page: SyncConversationCursorPage[Data] = self._page(_LIST_ITEMS, params, {"thread_id": thread_id})
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ThreadsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ThreadsWithStreamingResponse: ...
+
 
 class AsyncThreads(AsyncAPIResource):
     async def retrieve(self, thread_id: str, **params: Unpack[_RetrieveArgs]) -> ChatKitThread:
@@ -125,3 +141,42 @@ class AsyncThreads(AsyncAPIResource):
             _LIST_ITEMS, params, {"thread_id": thread_id}
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncThreadsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncThreadsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ThreadsWithRawResponse:
+        def __init__(self, resource: Threads) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.list_items = to_raw_response_wrapper(resource.list_items)
+
+    class ThreadsWithStreamingResponse:
+        def __init__(self, resource: Threads) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.list_items = to_streamed_response_wrapper(resource.list_items)
+
+    class AsyncThreadsWithRawResponse:
+        def __init__(self, resource: AsyncThreads) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.list_items = async_to_raw_response_wrapper(resource.list_items)
+
+    class AsyncThreadsWithStreamingResponse:
+        def __init__(self, resource: AsyncThreads) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.list_items = async_to_streamed_response_wrapper(resource.list_items)

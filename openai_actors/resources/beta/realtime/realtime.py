@@ -9,8 +9,22 @@ from typing import TYPE_CHECKING
 from ...._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .sessions import AsyncSessions, Sessions
-    from .transcription_sessions import AsyncTranscriptionSessions, TranscriptionSessions
+    from .sessions import (
+        AsyncSessions,
+        AsyncSessionsWithRawResponse,
+        AsyncSessionsWithStreamingResponse,
+        Sessions,
+        SessionsWithRawResponse,
+        SessionsWithStreamingResponse,
+    )
+    from .transcription_sessions import (
+        AsyncTranscriptionSessions,
+        AsyncTranscriptionSessionsWithRawResponse,
+        AsyncTranscriptionSessionsWithStreamingResponse,
+        TranscriptionSessions,
+        TranscriptionSessionsWithRawResponse,
+        TranscriptionSessionsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncRealtime", "Realtime"]
 
@@ -28,6 +42,14 @@ class Realtime(SyncAPIResource):
 
         return TranscriptionSessions(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> RealtimeWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> RealtimeWithStreamingResponse: ...
+
 
 class AsyncRealtime(AsyncAPIResource):
     @cached_property
@@ -41,3 +63,54 @@ class AsyncRealtime(AsyncAPIResource):
         from .transcription_sessions import AsyncTranscriptionSessions
 
         return AsyncTranscriptionSessions(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncRealtimeWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncRealtimeWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class RealtimeWithRawResponse:
+        def __init__(self, resource: Realtime) -> None:
+            pass
+
+        @property
+        def sessions(self) -> SessionsWithRawResponse: ...
+
+        @property
+        def transcription_sessions(self) -> TranscriptionSessionsWithRawResponse: ...
+
+    class RealtimeWithStreamingResponse:
+        def __init__(self, resource: Realtime) -> None:
+            pass
+
+        @property
+        def sessions(self) -> SessionsWithStreamingResponse: ...
+
+        @property
+        def transcription_sessions(self) -> TranscriptionSessionsWithStreamingResponse: ...
+
+    class AsyncRealtimeWithRawResponse:
+        def __init__(self, resource: AsyncRealtime) -> None:
+            pass
+
+        @property
+        def sessions(self) -> AsyncSessionsWithRawResponse: ...
+
+        @property
+        def transcription_sessions(self) -> AsyncTranscriptionSessionsWithRawResponse: ...
+
+    class AsyncRealtimeWithStreamingResponse:
+        def __init__(self, resource: AsyncRealtime) -> None:
+            pass
+
+        @property
+        def sessions(self) -> AsyncSessionsWithStreamingResponse: ...
+
+        @property
+        def transcription_sessions(self) -> AsyncTranscriptionSessionsWithStreamingResponse: ...

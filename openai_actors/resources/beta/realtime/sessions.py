@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.beta.realtime.session_create_params import SessionCreateParams
 from ....types.beta.realtime.session_create_response import SessionCreateResponse
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncSessions", "Sessions"]
 
@@ -28,8 +36,43 @@ class Sessions(SyncAPIResource):
         """Create an ephemeral API token for use in client-side applications with the Realtime API. Can be configured with the same session parameters as the `session.update` client event."""
         return self._run(_CREATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> SessionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> SessionsWithStreamingResponse: ...
+
 
 class AsyncSessions(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> SessionCreateResponse:
         """Create an ephemeral API token for use in client-side applications with the Realtime API. Can be configured with the same session parameters as the `session.update` client event."""
         return await self._run(_CREATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncSessionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncSessionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class SessionsWithRawResponse:
+        def __init__(self, resource: Sessions) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class SessionsWithStreamingResponse:
+        def __init__(self, resource: Sessions) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncSessionsWithRawResponse:
+        def __init__(self, resource: AsyncSessions) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncSessionsWithStreamingResponse:
+        def __init__(self, resource: AsyncSessions) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.beta.realtime.transcription_session import TranscriptionSession
 from ....types.beta.realtime.transcription_session_create_params import TranscriptionSessionCreateParams
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncTranscriptionSessions", "TranscriptionSessions"]
 
@@ -28,8 +36,43 @@ class TranscriptionSessions(SyncAPIResource):
         """Create an ephemeral API token for use in client-side applications with the Realtime API specifically for realtime transcriptions. Can be configured with the same session parameters as the `transcription_session.update` client event."""
         return self._run(_CREATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> TranscriptionSessionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> TranscriptionSessionsWithStreamingResponse: ...
+
 
 class AsyncTranscriptionSessions(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> TranscriptionSession:
         """Create an ephemeral API token for use in client-side applications with the Realtime API specifically for realtime transcriptions. Can be configured with the same session parameters as the `transcription_session.update` client event."""
         return await self._run(_CREATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncTranscriptionSessionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncTranscriptionSessionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class TranscriptionSessionsWithRawResponse:
+        def __init__(self, resource: TranscriptionSessions) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class TranscriptionSessionsWithStreamingResponse:
+        def __init__(self, resource: TranscriptionSessions) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncTranscriptionSessionsWithRawResponse:
+        def __init__(self, resource: AsyncTranscriptionSessions) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncTranscriptionSessionsWithStreamingResponse:
+        def __init__(self, resource: AsyncTranscriptionSessions) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
@@ -11,6 +11,14 @@ from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.beta.beta_response_item import BetaResponseItem
 from ....types.beta.responses.input_item_list_params import InputItemListParams
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncInputItems", "InputItems"]
 
@@ -26,6 +34,7 @@ _LIST: PageOperation[BetaResponseItem] = PageOperation(
     _ListArgs,
     path_params=("response_id",),
     query=frozenset(["after", "include", "limit", "order"]),
+    headers=(("betas", "openai-beta"),),
     body="none",
     cast=as_cast(BetaResponseItem),
     page=SyncCursorPage,
@@ -39,6 +48,14 @@ class InputItems(SyncAPIResource):
         page: SyncCursorPage[BetaResponseItem] = self._page(_LIST, params, {"response_id": response_id})
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> InputItemsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> InputItemsWithStreamingResponse: ...
+
 
 class AsyncInputItems(AsyncAPIResource):
     def list(
@@ -49,3 +66,30 @@ class AsyncInputItems(AsyncAPIResource):
             _LIST, params, {"response_id": response_id}
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncInputItemsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncInputItemsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class InputItemsWithRawResponse:
+        def __init__(self, resource: InputItems) -> None:
+            self.list = to_raw_response_wrapper(resource.list)
+
+    class InputItemsWithStreamingResponse:
+        def __init__(self, resource: InputItems) -> None:
+            self.list = to_streamed_response_wrapper(resource.list)
+
+    class AsyncInputItemsWithRawResponse:
+        def __init__(self, resource: AsyncInputItems) -> None:
+            self.list = async_to_raw_response_wrapper(resource.list)
+
+    class AsyncInputItemsWithStreamingResponse:
+        def __init__(self, resource: AsyncInputItems) -> None:
+            self.list = async_to_streamed_response_wrapper(resource.list)

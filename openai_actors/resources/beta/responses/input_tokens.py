@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.beta.responses.input_token_count_params import InputTokenCountParams
 from ....types.beta.responses.input_token_count_response import InputTokenCountResponse
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncInputTokens", "InputTokens"]
 
@@ -19,7 +27,12 @@ class _CountArgs(InputTokenCountParams, RequestOptionParams, total=False):
 
 
 _COUNT: Operation[InputTokenCountResponse] = Operation(
-    "count", "POST", "responses/input_tokens?beta=true", _CountArgs, cast=as_cast(InputTokenCountResponse)
+    "count",
+    "POST",
+    "responses/input_tokens?beta=true",
+    _CountArgs,
+    headers=(("betas", "openai-beta"),),
+    cast=as_cast(InputTokenCountResponse),
 )
 
 
@@ -28,8 +41,43 @@ class InputTokens(SyncAPIResource):
         """Returns input token counts of the request."""
         return self._run(_COUNT, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> InputTokensWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> InputTokensWithStreamingResponse: ...
+
 
 class AsyncInputTokens(AsyncAPIResource):
     async def count(self, **params: Unpack[_CountArgs]) -> InputTokenCountResponse:
         """Returns input token counts of the request."""
         return await self._run(_COUNT, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncInputTokensWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncInputTokensWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class InputTokensWithRawResponse:
+        def __init__(self, resource: InputTokens) -> None:
+            self.count = to_raw_response_wrapper(resource.count)
+
+    class InputTokensWithStreamingResponse:
+        def __init__(self, resource: InputTokens) -> None:
+            self.count = to_streamed_response_wrapper(resource.count)
+
+    class AsyncInputTokensWithRawResponse:
+        def __init__(self, resource: AsyncInputTokens) -> None:
+            self.count = async_to_raw_response_wrapper(resource.count)
+
+    class AsyncInputTokensWithStreamingResponse:
+        def __init__(self, resource: AsyncInputTokens) -> None:
+            self.count = async_to_streamed_response_wrapper(resource.count)

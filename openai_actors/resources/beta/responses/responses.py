@@ -13,17 +13,39 @@ from ...._streaming import AsyncStream, Stream
 from ....types.beta.beta_compacted_response import BetaCompactedResponse
 from ....types.beta.beta_response import BetaResponse
 from ....types.beta.beta_response_stream_event import BetaResponseStreamEvent
+from ....types.beta.response_cancel_params import ResponseCancelParams
 from ....types.beta.response_compact_params import ResponseCompactParams
 from ....types.beta.response_create_params import (
     ResponseCreateParams,
     ResponseCreateParamsNonStreaming,
     ResponseCreateParamsStreaming,
 )
+from ....types.beta.response_delete_params import ResponseDeleteParams
 from ....types.beta.response_retrieve_params import ResponseRetrieveParams
 
 if TYPE_CHECKING:
-    from .input_items import AsyncInputItems, InputItems
-    from .input_tokens import AsyncInputTokens, InputTokens
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .input_items import (
+        AsyncInputItems,
+        AsyncInputItemsWithRawResponse,
+        AsyncInputItemsWithStreamingResponse,
+        InputItems,
+        InputItemsWithRawResponse,
+        InputItemsWithStreamingResponse,
+    )
+    from .input_tokens import (
+        AsyncInputTokens,
+        AsyncInputTokensWithRawResponse,
+        AsyncInputTokensWithStreamingResponse,
+        InputTokens,
+        InputTokensWithRawResponse,
+        InputTokensWithStreamingResponse,
+    )
 
 __all__ = ["AsyncResponses", "Responses"]
 
@@ -44,11 +66,11 @@ class _RetrieveArgs(ResponseRetrieveParams, RequestOptionParams, total=False):
     pass
 
 
-class _DeleteArgs(RequestOptionParams, total=False):
+class _DeleteArgs(ResponseDeleteParams, RequestOptionParams, total=False):
     pass
 
 
-class _CancelArgs(RequestOptionParams, total=False):
+class _CancelArgs(ResponseCancelParams, RequestOptionParams, total=False):
     pass
 
 
@@ -61,6 +83,7 @@ _CREATE: Operation[BetaResponse] = Operation(
     "POST",
     "responses?beta=true",
     _CreateArgs,
+    headers=(("betas", "openai-beta"),),
     cast=as_cast(BetaResponse),
     stream_item=as_cast(BetaResponseStreamEvent),
 )
@@ -71,6 +94,7 @@ _RETRIEVE: Operation[BetaResponse] = Operation(
     _RetrieveArgs,
     path_params=("response_id",),
     query=frozenset(["include", "include_obfuscation", "starting_after", "stream"]),
+    headers=(("betas", "openai-beta"),),
     body="none",
     cast=as_cast(BetaResponse),
 )
@@ -80,6 +104,7 @@ _DELETE: Operation[None] = Operation(
     "responses/{response_id}?beta=true",
     _DeleteArgs,
     path_params=("response_id",),
+    headers=(("betas", "openai-beta"),),
     body="none",
     cast=NO_CONTENT,
 )
@@ -89,11 +114,17 @@ _CANCEL: Operation[BetaResponse] = Operation(
     "responses/{response_id}/cancel?beta=true",
     _CancelArgs,
     path_params=("response_id",),
+    headers=(("betas", "openai-beta"),),
     body="none",
     cast=as_cast(BetaResponse),
 )
 _COMPACT: Operation[BetaCompactedResponse] = Operation(
-    "compact", "POST", "responses/compact?beta=true", _CompactArgs, cast=as_cast(BetaCompactedResponse)
+    "compact",
+    "POST",
+    "responses/compact?beta=true",
+    _CompactArgs,
+    headers=(("betas", "openai-beta"),),
+    cast=as_cast(BetaCompactedResponse),
 )
 
 
@@ -136,6 +167,14 @@ class Responses(SyncAPIResource):
         from .input_tokens import InputTokens
 
         return InputTokens(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ResponsesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ResponsesWithStreamingResponse: ...
 
 
 class AsyncResponses(AsyncAPIResource):
@@ -181,3 +220,70 @@ class AsyncResponses(AsyncAPIResource):
         from .input_tokens import AsyncInputTokens
 
         return AsyncInputTokens(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncResponsesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ResponsesWithRawResponse:
+        def __init__(self, resource: Responses) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.cancel = to_raw_response_wrapper(resource.cancel)
+            self.compact = to_raw_response_wrapper(resource.compact)
+
+        @property
+        def input_items(self) -> InputItemsWithRawResponse: ...
+
+        @property
+        def input_tokens(self) -> InputTokensWithRawResponse: ...
+
+    class ResponsesWithStreamingResponse:
+        def __init__(self, resource: Responses) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.cancel = to_streamed_response_wrapper(resource.cancel)
+            self.compact = to_streamed_response_wrapper(resource.compact)
+
+        @property
+        def input_items(self) -> InputItemsWithStreamingResponse: ...
+
+        @property
+        def input_tokens(self) -> InputTokensWithStreamingResponse: ...
+
+    class AsyncResponsesWithRawResponse:
+        def __init__(self, resource: AsyncResponses) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.cancel = async_to_raw_response_wrapper(resource.cancel)
+            self.compact = async_to_raw_response_wrapper(resource.compact)
+
+        @property
+        def input_items(self) -> AsyncInputItemsWithRawResponse: ...
+
+        @property
+        def input_tokens(self) -> AsyncInputTokensWithRawResponse: ...
+
+    class AsyncResponsesWithStreamingResponse:
+        def __init__(self, resource: AsyncResponses) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.cancel = async_to_streamed_response_wrapper(resource.cancel)
+            self.compact = async_to_streamed_response_wrapper(resource.compact)
+
+        @property
+        def input_items(self) -> AsyncInputItemsWithStreamingResponse: ...
+
+        @property
+        def input_tokens(self) -> AsyncInputTokensWithStreamingResponse: ...

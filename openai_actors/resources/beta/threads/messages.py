@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -14,6 +14,14 @@ from ....types.beta.threads.message_create_params import MessageCreateParams
 from ....types.beta.threads.message_deleted import MessageDeleted
 from ....types.beta.threads.message_list_params import MessageListParams
 from ....types.beta.threads.message_update_params import MessageUpdateParams
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncMessages", "Messages"]
 
@@ -27,7 +35,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
 
 
 class _UpdateArgs(MessageUpdateParams, RequestOptionParams, total=False):
-    thread_id: Required[str]
+    pass
 
 
 class _ListArgs(MessageListParams, RequestOptionParams, total=False):
@@ -108,6 +116,14 @@ class Messages(SyncAPIResource):
         """Deletes a message."""
         return self._run(_DELETE, params, {"message_id": message_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> MessagesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> MessagesWithStreamingResponse: ...
+
 
 class AsyncMessages(AsyncAPIResource):
     async def create(self, thread_id: str, **params: Unpack[_CreateArgs]) -> Message:
@@ -134,3 +150,46 @@ class AsyncMessages(AsyncAPIResource):
     async def delete(self, message_id: str, **params: Unpack[_DeleteArgs]) -> MessageDeleted:
         """Deletes a message."""
         return await self._run(_DELETE, params, {"message_id": message_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncMessagesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncMessagesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class MessagesWithRawResponse:
+        def __init__(self, resource: Messages) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class MessagesWithStreamingResponse:
+        def __init__(self, resource: Messages) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncMessagesWithRawResponse:
+        def __init__(self, resource: AsyncMessages) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncMessagesWithStreamingResponse:
+        def __init__(self, resource: AsyncMessages) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

@@ -4,21 +4,47 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
+from ...._streaming import AsyncStream, Stream
+from ....types.beta.assistant_stream_event import AssistantStreamEvent
 from ....types.beta.thread import Thread
-from ....types.beta.thread_create_and_run_params import ThreadCreateAndRunParams
+from ....types.beta.thread_create_and_run_params import (
+    ThreadCreateAndRunParams,
+    ThreadCreateAndRunParamsNonStreaming,
+    ThreadCreateAndRunParamsStreaming,
+)
 from ....types.beta.thread_create_params import ThreadCreateParams
 from ....types.beta.thread_deleted import ThreadDeleted
 from ....types.beta.thread_update_params import ThreadUpdateParams
 from ....types.beta.threads.run import Run
 
 if TYPE_CHECKING:
-    from .messages import AsyncMessages, Messages
-    from .runs.runs import AsyncRuns, Runs
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .messages import (
+        AsyncMessages,
+        AsyncMessagesWithRawResponse,
+        AsyncMessagesWithStreamingResponse,
+        Messages,
+        MessagesWithRawResponse,
+        MessagesWithStreamingResponse,
+    )
+    from .runs.runs import (
+        AsyncRuns,
+        AsyncRunsWithRawResponse,
+        AsyncRunsWithStreamingResponse,
+        Runs,
+        RunsWithRawResponse,
+        RunsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncThreads", "Threads"]
 
@@ -40,6 +66,14 @@ class _DeleteArgs(RequestOptionParams, total=False):
 
 
 class _CreateAndRunArgs(ThreadCreateAndRunParams, RequestOptionParams, total=False):
+    pass
+
+
+class _CreateAndRunArgsStreaming(ThreadCreateAndRunParamsStreaming, RequestOptionParams, total=False):
+    pass
+
+
+class _CreateAndRunArgsNonStreaming(ThreadCreateAndRunParamsNonStreaming, RequestOptionParams, total=False):
     pass
 
 
@@ -66,7 +100,12 @@ _DELETE: Operation[ThreadDeleted] = Operation(
     cast=as_cast(ThreadDeleted),
 )
 _CREATE_AND_RUN: Operation[Run] = Operation(
-    "create_and_run", "POST", "threads/runs", _CreateAndRunArgs, cast=as_cast(Run)
+    "create_and_run",
+    "POST",
+    "threads/runs",
+    _CreateAndRunArgs,
+    cast=as_cast(Run),
+    stream_item=as_cast(AssistantStreamEvent),
 )
 
 
@@ -87,9 +126,18 @@ class Threads(SyncAPIResource):
         """Delete a thread."""
         return self._run(_DELETE, params, {"thread_id": thread_id})
 
-    def create_and_run(self, **params: Unpack[_CreateAndRunArgs]) -> Run:
+    @overload
+    def create_and_run(self, **params: Unpack[_CreateAndRunArgsNonStreaming]) -> Run: ...
+    @overload
+    def create_and_run(
+        self, **params: Unpack[_CreateAndRunArgsStreaming]
+    ) -> Stream[AssistantStreamEvent]: ...
+    @overload
+    def create_and_run(self, **params: Unpack[_CreateAndRunArgs]) -> Run | Stream[AssistantStreamEvent]: ...
+    def create_and_run(self, **params: Any) -> Run | Stream[AssistantStreamEvent]:
         """Create a thread and run it in one request."""
-        return self._run(_CREATE_AND_RUN, params)
+        result: Run | Stream[AssistantStreamEvent] = self._run(_CREATE_AND_RUN, params)
+        return result
 
     @cached_property
     def messages(self) -> Messages:
@@ -102,6 +150,14 @@ class Threads(SyncAPIResource):
         from .runs.runs import Runs
 
         return Runs(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ThreadsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ThreadsWithStreamingResponse: ...
 
 
 class AsyncThreads(AsyncAPIResource):
@@ -121,9 +177,20 @@ class AsyncThreads(AsyncAPIResource):
         """Delete a thread."""
         return await self._run(_DELETE, params, {"thread_id": thread_id})
 
-    async def create_and_run(self, **params: Unpack[_CreateAndRunArgs]) -> Run:
+    @overload
+    async def create_and_run(self, **params: Unpack[_CreateAndRunArgsNonStreaming]) -> Run: ...
+    @overload
+    async def create_and_run(
+        self, **params: Unpack[_CreateAndRunArgsStreaming]
+    ) -> AsyncStream[AssistantStreamEvent]: ...
+    @overload
+    async def create_and_run(
+        self, **params: Unpack[_CreateAndRunArgs]
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
+    async def create_and_run(self, **params: Any) -> Run | AsyncStream[AssistantStreamEvent]:
         """Create a thread and run it in one request."""
-        return await self._run(_CREATE_AND_RUN, params)
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._run(_CREATE_AND_RUN, params)
+        return result
 
     @cached_property
     def messages(self) -> AsyncMessages:
@@ -136,3 +203,70 @@ class AsyncThreads(AsyncAPIResource):
         from .runs.runs import AsyncRuns
 
         return AsyncRuns(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncThreadsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncThreadsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ThreadsWithRawResponse:
+        def __init__(self, resource: Threads) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.create_and_run = to_raw_response_wrapper(resource.create_and_run)
+
+        @property
+        def messages(self) -> MessagesWithRawResponse: ...
+
+        @property
+        def runs(self) -> RunsWithRawResponse: ...
+
+    class ThreadsWithStreamingResponse:
+        def __init__(self, resource: Threads) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.create_and_run = to_streamed_response_wrapper(resource.create_and_run)
+
+        @property
+        def messages(self) -> MessagesWithStreamingResponse: ...
+
+        @property
+        def runs(self) -> RunsWithStreamingResponse: ...
+
+    class AsyncThreadsWithRawResponse:
+        def __init__(self, resource: AsyncThreads) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.create_and_run = async_to_raw_response_wrapper(resource.create_and_run)
+
+        @property
+        def messages(self) -> AsyncMessagesWithRawResponse: ...
+
+        @property
+        def runs(self) -> AsyncRunsWithRawResponse: ...
+
+    class AsyncThreadsWithStreamingResponse:
+        def __init__(self, resource: AsyncThreads) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.create_and_run = async_to_streamed_response_wrapper(resource.create_and_run)
+
+        @property
+        def messages(self) -> AsyncMessagesWithStreamingResponse: ...
+
+        @property
+        def runs(self) -> AsyncRunsWithStreamingResponse: ...

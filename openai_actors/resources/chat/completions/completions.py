@@ -23,7 +23,20 @@ from ....types.chat.completion_list_params import CompletionListParams
 from ....types.chat.completion_update_params import CompletionUpdateParams
 
 if TYPE_CHECKING:
-    from .messages import AsyncMessages, Messages
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .messages import (
+        AsyncMessages,
+        AsyncMessagesWithRawResponse,
+        AsyncMessagesWithStreamingResponse,
+        Messages,
+        MessagesWithRawResponse,
+        MessagesWithStreamingResponse,
+    )
 
 __all__ = ["AsyncCompletions", "Completions"]
 
@@ -138,6 +151,14 @@ class Completions(SyncAPIResource):
 
         return Messages(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> CompletionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> CompletionsWithStreamingResponse: ...
+
 
 class AsyncCompletions(AsyncAPIResource):
     @overload
@@ -177,3 +198,58 @@ class AsyncCompletions(AsyncAPIResource):
         from .messages import AsyncMessages
 
         return AsyncMessages(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncCompletionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class CompletionsWithRawResponse:
+        def __init__(self, resource: Completions) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def messages(self) -> MessagesWithRawResponse: ...
+
+    class CompletionsWithStreamingResponse:
+        def __init__(self, resource: Completions) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def messages(self) -> MessagesWithStreamingResponse: ...
+
+    class AsyncCompletionsWithRawResponse:
+        def __init__(self, resource: AsyncCompletions) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def messages(self) -> AsyncMessagesWithRawResponse: ...
+
+    class AsyncCompletionsWithStreamingResponse:
+        def __init__(self, resource: AsyncCompletions) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def messages(self) -> AsyncMessagesWithStreamingResponse: ...

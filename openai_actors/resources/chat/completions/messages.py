@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
@@ -11,6 +11,14 @@ from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.chat.chat_completion_store_message import ChatCompletionStoreMessage
 from ....types.chat.completions.message_list_params import MessageListParams
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncMessages", "Messages"]
 
@@ -43,6 +51,14 @@ class Messages(SyncAPIResource):
         )
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> MessagesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> MessagesWithStreamingResponse: ...
+
 
 class AsyncMessages(AsyncAPIResource):
     def list(
@@ -53,3 +69,30 @@ class AsyncMessages(AsyncAPIResource):
             self._page(_LIST, params, {"completion_id": completion_id})
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncMessagesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncMessagesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class MessagesWithRawResponse:
+        def __init__(self, resource: Messages) -> None:
+            self.list = to_raw_response_wrapper(resource.list)
+
+    class MessagesWithStreamingResponse:
+        def __init__(self, resource: Messages) -> None:
+            self.list = to_streamed_response_wrapper(resource.list)
+
+    class AsyncMessagesWithRawResponse:
+        def __init__(self, resource: AsyncMessages) -> None:
+            self.list = async_to_raw_response_wrapper(resource.list)
+
+    class AsyncMessagesWithStreamingResponse:
+        def __init__(self, resource: AsyncMessages) -> None:
+            self.list = async_to_streamed_response_wrapper(resource.list)

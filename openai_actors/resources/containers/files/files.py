@@ -17,7 +17,20 @@ from ....types.containers.file_list_response import FileListResponse
 from ....types.containers.file_retrieve_response import FileRetrieveResponse
 
 if TYPE_CHECKING:
-    from .content import AsyncContent, Content
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .content import (
+        AsyncContent,
+        AsyncContentWithRawResponse,
+        AsyncContentWithStreamingResponse,
+        Content,
+        ContentWithRawResponse,
+        ContentWithStreamingResponse,
+    )
 
 __all__ = ["AsyncFiles", "Files"]
 
@@ -104,6 +117,14 @@ class Files(SyncAPIResource):
 
         return Content(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> FilesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> FilesWithStreamingResponse: ...
+
 
 class AsyncFiles(AsyncAPIResource):
     async def create(self, container_id: str, **params: Unpack[_CreateArgs]) -> FileCreateResponse:
@@ -132,3 +153,54 @@ class AsyncFiles(AsyncAPIResource):
         from .content import AsyncContent
 
         return AsyncContent(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncFilesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncFilesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class FilesWithRawResponse:
+        def __init__(self, resource: Files) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> ContentWithRawResponse: ...
+
+    class FilesWithStreamingResponse:
+        def __init__(self, resource: Files) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> ContentWithStreamingResponse: ...
+
+    class AsyncFilesWithRawResponse:
+        def __init__(self, resource: AsyncFiles) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> AsyncContentWithRawResponse: ...
+
+    class AsyncFilesWithStreamingResponse:
+        def __init__(self, resource: AsyncFiles) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> AsyncContentWithStreamingResponse: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -12,6 +12,14 @@ from ...._resources._base import RequestOptionParams
 from ....types.evals.runs.output_item_list_params import OutputItemListParams
 from ....types.evals.runs.output_item_list_response import OutputItemListResponse
 from ....types.evals.runs.output_item_retrieve_response import OutputItemRetrieveResponse
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncOutputItems", "OutputItems"]
 
@@ -22,7 +30,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
 
 
 class _ListArgs(OutputItemListParams, RequestOptionParams, total=False):
-    eval_id: Required[str]
+    pass
 
 
 _RETRIEVE: Operation[OutputItemRetrieveResponse] = Operation(
@@ -58,6 +66,14 @@ class OutputItems(SyncAPIResource):
         page: SyncCursorPage[OutputItemListResponse] = self._page(_LIST, params, {"run_id": run_id})
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> OutputItemsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> OutputItemsWithStreamingResponse: ...
+
 
 class AsyncOutputItems(AsyncAPIResource):
     async def retrieve(
@@ -74,3 +90,34 @@ class AsyncOutputItems(AsyncAPIResource):
             _LIST, params, {"run_id": run_id}
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncOutputItemsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncOutputItemsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class OutputItemsWithRawResponse:
+        def __init__(self, resource: OutputItems) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+
+    class OutputItemsWithStreamingResponse:
+        def __init__(self, resource: OutputItems) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+
+    class AsyncOutputItemsWithRawResponse:
+        def __init__(self, resource: AsyncOutputItems) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+
+    class AsyncOutputItemsWithStreamingResponse:
+        def __init__(self, resource: AsyncOutputItems) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)

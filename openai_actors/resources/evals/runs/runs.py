@@ -19,7 +19,20 @@ from ....types.evals.run_list_response import RunListResponse
 from ....types.evals.run_retrieve_response import RunRetrieveResponse
 
 if TYPE_CHECKING:
-    from .output_items import AsyncOutputItems, OutputItems
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .output_items import (
+        AsyncOutputItems,
+        AsyncOutputItemsWithRawResponse,
+        AsyncOutputItemsWithStreamingResponse,
+        OutputItems,
+        OutputItemsWithRawResponse,
+        OutputItemsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncRuns", "Runs"]
 
@@ -121,6 +134,14 @@ class Runs(SyncAPIResource):
 
         return OutputItems(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> RunsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> RunsWithStreamingResponse: ...
+
 
 class AsyncRuns(AsyncAPIResource):
     async def create(self, eval_id: str, **params: Unpack[_CreateArgs]) -> RunCreateResponse:
@@ -153,3 +174,58 @@ class AsyncRuns(AsyncAPIResource):
         from .output_items import AsyncOutputItems
 
         return AsyncOutputItems(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncRunsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncRunsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class RunsWithRawResponse:
+        def __init__(self, resource: Runs) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+            self.cancel = to_raw_response_wrapper(resource.cancel)
+
+        @property
+        def output_items(self) -> OutputItemsWithRawResponse: ...
+
+    class RunsWithStreamingResponse:
+        def __init__(self, resource: Runs) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+            self.cancel = to_streamed_response_wrapper(resource.cancel)
+
+        @property
+        def output_items(self) -> OutputItemsWithStreamingResponse: ...
+
+    class AsyncRunsWithRawResponse:
+        def __init__(self, resource: AsyncRuns) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+            self.cancel = async_to_raw_response_wrapper(resource.cancel)
+
+        @property
+        def output_items(self) -> AsyncOutputItemsWithRawResponse: ...
+
+    class AsyncRunsWithStreamingResponse:
+        def __init__(self, resource: AsyncRuns) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+            self.cancel = async_to_streamed_response_wrapper(resource.cancel)
+
+        @property
+        def output_items(self) -> AsyncOutputItemsWithStreamingResponse: ...

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from ...._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .graders import AsyncGraders, Graders
+    from .graders import (
+        AsyncGraders,
+        AsyncGradersWithRawResponse,
+        AsyncGradersWithStreamingResponse,
+        Graders,
+        GradersWithRawResponse,
+        GradersWithStreamingResponse,
+    )
 
 __all__ = ["Alpha", "AsyncAlpha"]
 
@@ -21,6 +28,14 @@ class Alpha(SyncAPIResource):
 
         return Graders(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AlphaWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AlphaWithStreamingResponse: ...
+
 
 class AsyncAlpha(AsyncAPIResource):
     @cached_property
@@ -28,3 +43,42 @@ class AsyncAlpha(AsyncAPIResource):
         from .graders import AsyncGraders
 
         return AsyncGraders(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncAlphaWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncAlphaWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class AlphaWithRawResponse:
+        def __init__(self, resource: Alpha) -> None:
+            pass
+
+        @property
+        def graders(self) -> GradersWithRawResponse: ...
+
+    class AlphaWithStreamingResponse:
+        def __init__(self, resource: Alpha) -> None:
+            pass
+
+        @property
+        def graders(self) -> GradersWithStreamingResponse: ...
+
+    class AsyncAlphaWithRawResponse:
+        def __init__(self, resource: AsyncAlpha) -> None:
+            pass
+
+        @property
+        def graders(self) -> AsyncGradersWithRawResponse: ...
+
+    class AsyncAlphaWithStreamingResponse:
+        def __init__(self, resource: AsyncAlpha) -> None:
+            pass
+
+        @property
+        def graders(self) -> AsyncGradersWithStreamingResponse: ...

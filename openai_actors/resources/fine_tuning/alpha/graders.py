@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -12,6 +12,14 @@ from ....types.fine_tuning.alpha.grader_run_params import GraderRunParams
 from ....types.fine_tuning.alpha.grader_run_response import GraderRunResponse
 from ....types.fine_tuning.alpha.grader_validate_params import GraderValidateParams
 from ....types.fine_tuning.alpha.grader_validate_response import GraderValidateResponse
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncGraders", "Graders"]
 
@@ -45,6 +53,14 @@ class Graders(SyncAPIResource):
         """Validate a grader."""
         return self._run(_VALIDATE, params)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> GradersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> GradersWithStreamingResponse: ...
+
 
 class AsyncGraders(AsyncAPIResource):
     async def run(self, **params: Unpack[_RunArgs]) -> GraderRunResponse:
@@ -54,3 +70,34 @@ class AsyncGraders(AsyncAPIResource):
     async def validate(self, **params: Unpack[_ValidateArgs]) -> GraderValidateResponse:
         """Validate a grader."""
         return await self._run(_VALIDATE, params)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncGradersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncGradersWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class GradersWithRawResponse:
+        def __init__(self, resource: Graders) -> None:
+            self.run = to_raw_response_wrapper(resource.run)
+            self.validate = to_raw_response_wrapper(resource.validate)
+
+    class GradersWithStreamingResponse:
+        def __init__(self, resource: Graders) -> None:
+            self.run = to_streamed_response_wrapper(resource.run)
+            self.validate = to_streamed_response_wrapper(resource.validate)
+
+    class AsyncGradersWithRawResponse:
+        def __init__(self, resource: AsyncGraders) -> None:
+            self.run = async_to_raw_response_wrapper(resource.run)
+            self.validate = async_to_raw_response_wrapper(resource.validate)
+
+    class AsyncGradersWithStreamingResponse:
+        def __init__(self, resource: AsyncGraders) -> None:
+            self.run = async_to_streamed_response_wrapper(resource.run)
+            self.validate = async_to_streamed_response_wrapper(resource.validate)

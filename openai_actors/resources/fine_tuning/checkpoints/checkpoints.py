@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from ...._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from .permissions import AsyncPermissions, Permissions
+    from .permissions import (
+        AsyncPermissions,
+        AsyncPermissionsWithRawResponse,
+        AsyncPermissionsWithStreamingResponse,
+        Permissions,
+        PermissionsWithRawResponse,
+        PermissionsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncCheckpoints", "Checkpoints"]
 
@@ -21,6 +28,14 @@ class Checkpoints(SyncAPIResource):
 
         return Permissions(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> CheckpointsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> CheckpointsWithStreamingResponse: ...
+
 
 class AsyncCheckpoints(AsyncAPIResource):
     @cached_property
@@ -28,3 +43,42 @@ class AsyncCheckpoints(AsyncAPIResource):
         from .permissions import AsyncPermissions
 
         return AsyncPermissions(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncCheckpointsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncCheckpointsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class CheckpointsWithRawResponse:
+        def __init__(self, resource: Checkpoints) -> None:
+            pass
+
+        @property
+        def permissions(self) -> PermissionsWithRawResponse: ...
+
+    class CheckpointsWithStreamingResponse:
+        def __init__(self, resource: Checkpoints) -> None:
+            pass
+
+        @property
+        def permissions(self) -> PermissionsWithStreamingResponse: ...
+
+    class AsyncCheckpointsWithRawResponse:
+        def __init__(self, resource: AsyncCheckpoints) -> None:
+            pass
+
+        @property
+        def permissions(self) -> AsyncPermissionsWithRawResponse: ...
+
+    class AsyncCheckpointsWithStreamingResponse:
+        def __init__(self, resource: AsyncCheckpoints) -> None:
+            pass
+
+        @property
+        def permissions(self) -> AsyncPermissionsWithStreamingResponse: ...

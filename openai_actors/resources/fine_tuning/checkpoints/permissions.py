@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -22,6 +22,14 @@ from ....types.fine_tuning.checkpoints.permission_list_params import PermissionL
 from ....types.fine_tuning.checkpoints.permission_list_response import PermissionListResponse
 from ....types.fine_tuning.checkpoints.permission_retrieve_params import PermissionRetrieveParams
 from ....types.fine_tuning.checkpoints.permission_retrieve_response import PermissionRetrieveResponse
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncPermissions", "Permissions"]
 
@@ -114,6 +122,14 @@ class Permissions(SyncAPIResource):
         """**NOTE:** This endpoint requires an [admin API key](../admin-api-keys)."""
         return self._run(_DELETE, params, {"permission_id": permission_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> PermissionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> PermissionsWithStreamingResponse: ...
+
 
 class AsyncPermissions(AsyncAPIResource):
     def create(
@@ -145,3 +161,42 @@ class AsyncPermissions(AsyncAPIResource):
     async def delete(self, permission_id: str, **params: Unpack[_DeleteArgs]) -> PermissionDeleteResponse:
         """**NOTE:** This endpoint requires an [admin API key](../admin-api-keys)."""
         return await self._run(_DELETE, params, {"permission_id": permission_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncPermissionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncPermissionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class PermissionsWithRawResponse:
+        def __init__(self, resource: Permissions) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class PermissionsWithStreamingResponse:
+        def __init__(self, resource: Permissions) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncPermissionsWithRawResponse:
+        def __init__(self, resource: AsyncPermissions) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncPermissionsWithStreamingResponse:
+        def __init__(self, resource: AsyncPermissions) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

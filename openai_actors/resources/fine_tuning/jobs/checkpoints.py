@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
@@ -11,6 +11,14 @@ from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.fine_tuning.jobs.checkpoint_list_params import CheckpointListParams
 from ....types.fine_tuning.jobs.fine_tuning_job_checkpoint import FineTuningJobCheckpoint
+
+if TYPE_CHECKING:
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncCheckpoints", "Checkpoints"]
 
@@ -43,6 +51,14 @@ class Checkpoints(SyncAPIResource):
         )
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> CheckpointsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> CheckpointsWithStreamingResponse: ...
+
 
 class AsyncCheckpoints(AsyncAPIResource):
     def list(
@@ -53,3 +69,30 @@ class AsyncCheckpoints(AsyncAPIResource):
             _LIST, params, {"fine_tuning_job_id": fine_tuning_job_id}
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncCheckpointsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncCheckpointsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class CheckpointsWithRawResponse:
+        def __init__(self, resource: Checkpoints) -> None:
+            self.list = to_raw_response_wrapper(resource.list)
+
+    class CheckpointsWithStreamingResponse:
+        def __init__(self, resource: Checkpoints) -> None:
+            self.list = to_streamed_response_wrapper(resource.list)
+
+    class AsyncCheckpointsWithRawResponse:
+        def __init__(self, resource: AsyncCheckpoints) -> None:
+            self.list = async_to_raw_response_wrapper(resource.list)
+
+    class AsyncCheckpointsWithStreamingResponse:
+        def __init__(self, resource: AsyncCheckpoints) -> None:
+            self.list = async_to_streamed_response_wrapper(resource.list)

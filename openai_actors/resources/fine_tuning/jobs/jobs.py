@@ -17,7 +17,20 @@ from ....types.fine_tuning.job_list_events_params import JobListEventsParams
 from ....types.fine_tuning.job_list_params import JobListParams
 
 if TYPE_CHECKING:
-    from .checkpoints import AsyncCheckpoints, Checkpoints
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .checkpoints import (
+        AsyncCheckpoints,
+        AsyncCheckpointsWithRawResponse,
+        AsyncCheckpointsWithStreamingResponse,
+        Checkpoints,
+        CheckpointsWithRawResponse,
+        CheckpointsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncJobs", "Jobs"]
 
@@ -155,6 +168,14 @@ class Jobs(SyncAPIResource):
 
         return Checkpoints(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> JobsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> JobsWithStreamingResponse: ...
+
 
 class AsyncJobs(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> FineTuningJob:
@@ -198,3 +219,66 @@ class AsyncJobs(AsyncAPIResource):
         from .checkpoints import AsyncCheckpoints
 
         return AsyncCheckpoints(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncJobsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncJobsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class JobsWithRawResponse:
+        def __init__(self, resource: Jobs) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.cancel = to_raw_response_wrapper(resource.cancel)
+            self.list_events = to_raw_response_wrapper(resource.list_events)
+            self.pause = to_raw_response_wrapper(resource.pause)
+            self.resume = to_raw_response_wrapper(resource.resume)
+
+        @property
+        def checkpoints(self) -> CheckpointsWithRawResponse: ...
+
+    class JobsWithStreamingResponse:
+        def __init__(self, resource: Jobs) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.cancel = to_streamed_response_wrapper(resource.cancel)
+            self.list_events = to_streamed_response_wrapper(resource.list_events)
+            self.pause = to_streamed_response_wrapper(resource.pause)
+            self.resume = to_streamed_response_wrapper(resource.resume)
+
+        @property
+        def checkpoints(self) -> CheckpointsWithStreamingResponse: ...
+
+    class AsyncJobsWithRawResponse:
+        def __init__(self, resource: AsyncJobs) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.cancel = async_to_raw_response_wrapper(resource.cancel)
+            self.list_events = async_to_raw_response_wrapper(resource.list_events)
+            self.pause = async_to_raw_response_wrapper(resource.pause)
+            self.resume = async_to_raw_response_wrapper(resource.resume)
+
+        @property
+        def checkpoints(self) -> AsyncCheckpointsWithRawResponse: ...
+
+    class AsyncJobsWithStreamingResponse:
+        def __init__(self, resource: AsyncJobs) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.cancel = async_to_streamed_response_wrapper(resource.cancel)
+            self.list_events = async_to_streamed_response_wrapper(resource.list_events)
+            self.pause = async_to_streamed_response_wrapper(resource.pause)
+            self.resume = async_to_streamed_response_wrapper(resource.resume)
+
+        @property
+        def checkpoints(self) -> AsyncCheckpointsWithStreamingResponse: ...

@@ -16,7 +16,20 @@ from ....types.skills.version_create_params import VersionCreateParams
 from ....types.skills.version_list_params import VersionListParams
 
 if TYPE_CHECKING:
-    from .content import AsyncContent, Content
+    from ...._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .content import (
+        AsyncContent,
+        AsyncContentWithRawResponse,
+        AsyncContentWithStreamingResponse,
+        Content,
+        ContentWithRawResponse,
+        ContentWithStreamingResponse,
+    )
 
 __all__ = ["AsyncVersions", "Versions"]
 
@@ -103,6 +116,14 @@ class Versions(SyncAPIResource):
 
         return Content(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> VersionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> VersionsWithStreamingResponse: ...
+
 
 class AsyncVersions(AsyncAPIResource):
     async def create(self, skill_id: str, **params: Unpack[_CreateArgs]) -> SkillVersion:
@@ -131,3 +152,54 @@ class AsyncVersions(AsyncAPIResource):
         from .content import AsyncContent
 
         return AsyncContent(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncVersionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncVersionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class VersionsWithRawResponse:
+        def __init__(self, resource: Versions) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> ContentWithRawResponse: ...
+
+    class VersionsWithStreamingResponse:
+        def __init__(self, resource: Versions) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> ContentWithStreamingResponse: ...
+
+    class AsyncVersionsWithRawResponse:
+        def __init__(self, resource: AsyncVersions) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> AsyncContentWithRawResponse: ...
+
+    class AsyncVersionsWithStreamingResponse:
+        def __init__(self, resource: AsyncVersions) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def content(self) -> AsyncContentWithStreamingResponse: ...

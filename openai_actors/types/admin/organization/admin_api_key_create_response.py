@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .admin_api_key import Owner
 
 __all__ = ["AdminAPIKeyCreateResponse"]
 
@@ -26,3 +25,6 @@ class AdminAPIKeyCreateResponse(BaseModel):
     owner: Owner
     value: str
     """The value of the API key. Only shown on create."""
+
+
+from .admin_api_key import Owner

@@ -6,14 +6,18 @@ from typing import Literal
 
 from ...._models import BaseModel
 from ..._alias import Alias
-from ..._spec.audit_log_actor import AuditLogActor
 
 __all__ = [
-    "ApiKeyCreated",
-    "ApiKeyCreatedData",
-    "ApiKeyDeleted",
-    "ApiKeyUpdated",
-    "ApiKeyUpdatedChangesRequested",
+    "APIKeyCreated",
+    "APIKeyCreatedData",
+    "APIKeyDeleted",
+    "APIKeyUpdated",
+    "APIKeyUpdatedChangesRequested",
+    "Actor",
+    "ActorAPIKey",
+    "ActorAPIKeyServiceAccount",
+    "ActorSession",
+    "ActorSessionUser",
     "AuditLogListResponse",
     "CertificateCreated",
     "CertificateDeleted",
@@ -32,17 +36,17 @@ __all__ = [
     "GroupDeleted",
     "GroupUpdated",
     "GroupUpdatedChangesRequested",
+    "IPAllowlistConfigActivated",
+    "IPAllowlistConfigActivatedConfig",
+    "IPAllowlistConfigDeactivated",
+    "IPAllowlistConfigDeactivatedConfig",
+    "IPAllowlistCreated",
+    "IPAllowlistDeleted",
+    "IPAllowlistUpdated",
     "InviteAccepted",
     "InviteDeleted",
     "InviteSent",
     "InviteSentData",
-    "IpAllowlistConfigActivated",
-    "IpAllowlistConfigActivatedConfig",
-    "IpAllowlistConfigDeactivated",
-    "IpAllowlistConfigDeactivatedConfig",
-    "IpAllowlistCreated",
-    "IpAllowlistDeleted",
-    "IpAllowlistUpdated",
     "LoginFailed",
     "LogoutFailed",
     "OrganizationUpdated",
@@ -95,39 +99,88 @@ class Project(BaseModel):
     """The project title."""
 
 
-class ApiKeyCreatedData(BaseModel):
+class ActorSessionUser(BaseModel):
+    """The user who performed the audit logged action."""
+
+    id: str | None = None
+    """The user id."""
+    email: str | None = None
+    """The user email."""
+
+
+class ActorSession(BaseModel):
+    """The session in which the audit logged action was performed."""
+
+    user: ActorSessionUser | None = None
+    """The user who performed the audit logged action."""
+    ip_address: str | None = None
+    """The IP address from which the action was performed."""
+
+
+class ActorAPIKeyServiceAccount(BaseModel):
+    """The service account that performed the audit logged action."""
+
+    id: str | None = None
+    """The service account id."""
+
+
+class ActorAPIKey(BaseModel):
+    """The API Key used to perform the audit logged action."""
+
+    id: str | None = None
+    """The tracking id of the API key."""
+    type: Literal["user", "service_account"] | None = None
+    """The type of API key. Can be either `user` or `service_account`."""
+    user: ActorSessionUser | None = None
+    """The user who performed the audit logged action."""
+    service_account: ActorAPIKeyServiceAccount | None = None
+    """The service account that performed the audit logged action."""
+
+
+class Actor(BaseModel):
+    """The actor who performed the audit logged action."""
+
+    type: Literal["session", "api_key"] | None = None
+    """The type of actor. Is either `session` or `api_key`."""
+    session: ActorSession | None = None
+    """The session in which the audit logged action was performed."""
+    api_key: ActorAPIKey | None = None
+    """The API Key used to perform the audit logged action."""
+
+
+class APIKeyCreatedData(BaseModel):
     """The payload used to create the API key."""
 
     scopes: list[str] | None = None
     """A list of scopes allowed for the API key, e.g. `["api.model.request"]`"""
 
 
-class ApiKeyCreated(BaseModel):
+class APIKeyCreated(BaseModel):
     """The details for events with this `type`."""
 
     id: str | None = None
     """The tracking ID of the API key."""
-    data: ApiKeyCreatedData | None = None
+    data: APIKeyCreatedData | None = None
     """The payload used to create the API key."""
 
 
-class ApiKeyUpdatedChangesRequested(BaseModel):
+class APIKeyUpdatedChangesRequested(BaseModel):
     """The payload used to update the API key."""
 
     scopes: list[str] | None = None
     """A list of scopes allowed for the API key, e.g. `["api.model.request"]`"""
 
 
-class ApiKeyUpdated(BaseModel):
+class APIKeyUpdated(BaseModel):
     """The details for events with this `type`."""
 
     id: str | None = None
     """The tracking ID of the API key."""
-    changes_requested: ApiKeyUpdatedChangesRequested | None = None
+    changes_requested: APIKeyUpdatedChangesRequested | None = None
     """The payload used to update the API key."""
 
 
-class ApiKeyDeleted(BaseModel):
+class APIKeyDeleted(BaseModel):
     """The details for events with this `type`."""
 
     id: str | None = None
@@ -260,7 +313,7 @@ class InviteDeleted(BaseModel):
     """The ID of the invite."""
 
 
-class IpAllowlistCreated(BaseModel):
+class IPAllowlistCreated(BaseModel):
     """The details for events with this `type`."""
 
     id: str | None = None
@@ -271,7 +324,7 @@ class IpAllowlistCreated(BaseModel):
     """The IP addresses or CIDR ranges included in the configuration."""
 
 
-class IpAllowlistUpdated(BaseModel):
+class IPAllowlistUpdated(BaseModel):
     """The details for events with this `type`."""
 
     id: str | None = None
@@ -280,7 +333,7 @@ class IpAllowlistUpdated(BaseModel):
     """The updated set of IP addresses or CIDR ranges in the configuration."""
 
 
-class IpAllowlistDeleted(BaseModel):
+class IPAllowlistDeleted(BaseModel):
     """The details for events with this `type`."""
 
     id: str | None = None
@@ -291,31 +344,31 @@ class IpAllowlistDeleted(BaseModel):
     """The IP addresses or CIDR ranges that were in the configuration."""
 
 
-class IpAllowlistConfigActivatedConfig(BaseModel):
+class IPAllowlistConfigActivatedConfig(BaseModel):
     id: str | None = None
     """The ID of the IP allowlist configuration."""
     name: str | None = None
     """The name of the IP allowlist configuration."""
 
 
-class IpAllowlistConfigActivated(BaseModel):
+class IPAllowlistConfigActivated(BaseModel):
     """The details for events with this `type`."""
 
-    configs: list[IpAllowlistConfigActivatedConfig] | None = None
+    configs: list[IPAllowlistConfigActivatedConfig] | None = None
     """The configurations that were activated."""
 
 
-class IpAllowlistConfigDeactivatedConfig(BaseModel):
+class IPAllowlistConfigDeactivatedConfig(BaseModel):
     id: str | None = None
     """The ID of the IP allowlist configuration."""
     name: str | None = None
     """The name of the IP allowlist configuration."""
 
 
-class IpAllowlistConfigDeactivated(BaseModel):
+class IPAllowlistConfigDeactivated(BaseModel):
     """The details for events with this `type`."""
 
-    configs: list[IpAllowlistConfigDeactivatedConfig] | None = None
+    configs: list[IPAllowlistConfigDeactivatedConfig] | None = None
     """The configurations that were deactivated."""
 
 
@@ -946,79 +999,81 @@ class AuditLogListResponse(BaseModel):
     """The Unix timestamp (in seconds) of the event."""
     project: Project | None = None
     """The project that the action was scoped to. Absent for actions not scoped to projects. Note that any admin actions taken via Admin API keys are associated with the default project."""
-    actor: AuditLogActor | None = None
-    api_key_created = Alias[ApiKeyCreated]("api_key.created", required=False)
-    api_key_updated = Alias[ApiKeyUpdated]("api_key.updated", required=False)
-    api_key_deleted = Alias[ApiKeyDeleted]("api_key.deleted", required=False)
-    checkpoint_permission_created = Alias[CheckpointPermissionCreated](
+    actor: Actor | None = None
+    api_key_created = Alias["APIKeyCreated"]("api_key.created", required=False)
+    api_key_updated = Alias["APIKeyUpdated"]("api_key.updated", required=False)
+    api_key_deleted = Alias["APIKeyDeleted"]("api_key.deleted", required=False)
+    checkpoint_permission_created = Alias["CheckpointPermissionCreated"](
         "checkpoint.permission.created", required=False
     )
-    checkpoint_permission_deleted = Alias[CheckpointPermissionDeleted](
+    checkpoint_permission_deleted = Alias["CheckpointPermissionDeleted"](
         "checkpoint.permission.deleted", required=False
     )
-    external_key_registered = Alias[ExternalKeyRegistered]("external_key.registered", required=False)
-    external_key_removed = Alias[ExternalKeyRemoved]("external_key.removed", required=False)
-    group_created = Alias[GroupCreated]("group.created", required=False)
-    group_updated = Alias[GroupUpdated]("group.updated", required=False)
-    group_deleted = Alias[GroupDeleted]("group.deleted", required=False)
-    scim_enabled = Alias[ScimEnabled]("scim.enabled", required=False)
-    scim_disabled = Alias[ScimDisabled]("scim.disabled", required=False)
-    invite_sent = Alias[InviteSent]("invite.sent", required=False)
-    invite_accepted = Alias[InviteAccepted]("invite.accepted", required=False)
-    invite_deleted = Alias[InviteDeleted]("invite.deleted", required=False)
-    ip_allowlist_created = Alias[IpAllowlistCreated]("ip_allowlist.created", required=False)
-    ip_allowlist_updated = Alias[IpAllowlistUpdated]("ip_allowlist.updated", required=False)
-    ip_allowlist_deleted = Alias[IpAllowlistDeleted]("ip_allowlist.deleted", required=False)
-    ip_allowlist_config_activated = Alias[IpAllowlistConfigActivated](
+    external_key_registered = Alias["ExternalKeyRegistered"]("external_key.registered", required=False)
+    external_key_removed = Alias["ExternalKeyRemoved"]("external_key.removed", required=False)
+    group_created = Alias["GroupCreated"]("group.created", required=False)
+    group_updated = Alias["GroupUpdated"]("group.updated", required=False)
+    group_deleted = Alias["GroupDeleted"]("group.deleted", required=False)
+    scim_enabled = Alias["ScimEnabled"]("scim.enabled", required=False)
+    scim_disabled = Alias["ScimDisabled"]("scim.disabled", required=False)
+    invite_sent = Alias["InviteSent"]("invite.sent", required=False)
+    invite_accepted = Alias["InviteAccepted"]("invite.accepted", required=False)
+    invite_deleted = Alias["InviteDeleted"]("invite.deleted", required=False)
+    ip_allowlist_created = Alias["IPAllowlistCreated"]("ip_allowlist.created", required=False)
+    ip_allowlist_updated = Alias["IPAllowlistUpdated"]("ip_allowlist.updated", required=False)
+    ip_allowlist_deleted = Alias["IPAllowlistDeleted"]("ip_allowlist.deleted", required=False)
+    ip_allowlist_config_activated = Alias["IPAllowlistConfigActivated"](
         "ip_allowlist.config.activated", required=False
     )
-    ip_allowlist_config_deactivated = Alias[IpAllowlistConfigDeactivated](
+    ip_allowlist_config_deactivated = Alias["IPAllowlistConfigDeactivated"](
         "ip_allowlist.config.deactivated", required=False
     )
-    login_succeeded = Alias[dict[str, object]]("login.succeeded", required=False)
-    login_failed = Alias[LoginFailed]("login.failed", required=False)
-    logout_succeeded = Alias[dict[str, object]]("logout.succeeded", required=False)
-    logout_failed = Alias[LogoutFailed]("logout.failed", required=False)
-    organization_updated = Alias[OrganizationUpdated]("organization.updated", required=False)
-    project_created = Alias[ProjectCreated]("project.created", required=False)
-    project_updated = Alias[ProjectUpdated]("project.updated", required=False)
-    project_archived = Alias[ProjectArchived]("project.archived", required=False)
-    project_deleted = Alias[ProjectDeleted]("project.deleted", required=False)
-    rate_limit_updated = Alias[RateLimitUpdated]("rate_limit.updated", required=False)
-    rate_limit_deleted = Alias[RateLimitDeleted]("rate_limit.deleted", required=False)
-    role_created = Alias[RoleCreated]("role.created", required=False)
-    role_updated = Alias[RoleUpdated]("role.updated", required=False)
-    role_deleted = Alias[RoleDeleted]("role.deleted", required=False)
-    role_assignment_created = Alias[RoleAssignmentCreated]("role.assignment.created", required=False)
-    role_assignment_deleted = Alias[RoleAssignmentDeleted]("role.assignment.deleted", required=False)
-    role_bound_to_resource = Alias[RoleBoundToResource]("role.bound_to_resource", required=False)
-    role_unbound_from_resource = Alias[RoleUnboundFromResource]("role.unbound_from_resource", required=False)
-    service_account_created = Alias[ServiceAccountCreated]("service_account.created", required=False)
-    service_account_updated = Alias[ServiceAccountUpdated]("service_account.updated", required=False)
-    service_account_deleted = Alias[ServiceAccountDeleted]("service_account.deleted", required=False)
-    workload_identity_provider_created = Alias[WorkloadIdentityProviderCreated](
+    login_succeeded = Alias["dict[str, object]"]("login.succeeded", required=False)
+    login_failed = Alias["LoginFailed"]("login.failed", required=False)
+    logout_succeeded = Alias["dict[str, object]"]("logout.succeeded", required=False)
+    logout_failed = Alias["LogoutFailed"]("logout.failed", required=False)
+    organization_updated = Alias["OrganizationUpdated"]("organization.updated", required=False)
+    project_created = Alias["ProjectCreated"]("project.created", required=False)
+    project_updated = Alias["ProjectUpdated"]("project.updated", required=False)
+    project_archived = Alias["ProjectArchived"]("project.archived", required=False)
+    project_deleted = Alias["ProjectDeleted"]("project.deleted", required=False)
+    rate_limit_updated = Alias["RateLimitUpdated"]("rate_limit.updated", required=False)
+    rate_limit_deleted = Alias["RateLimitDeleted"]("rate_limit.deleted", required=False)
+    role_created = Alias["RoleCreated"]("role.created", required=False)
+    role_updated = Alias["RoleUpdated"]("role.updated", required=False)
+    role_deleted = Alias["RoleDeleted"]("role.deleted", required=False)
+    role_assignment_created = Alias["RoleAssignmentCreated"]("role.assignment.created", required=False)
+    role_assignment_deleted = Alias["RoleAssignmentDeleted"]("role.assignment.deleted", required=False)
+    role_bound_to_resource = Alias["RoleBoundToResource"]("role.bound_to_resource", required=False)
+    role_unbound_from_resource = Alias["RoleUnboundFromResource"](
+        "role.unbound_from_resource", required=False
+    )
+    service_account_created = Alias["ServiceAccountCreated"]("service_account.created", required=False)
+    service_account_updated = Alias["ServiceAccountUpdated"]("service_account.updated", required=False)
+    service_account_deleted = Alias["ServiceAccountDeleted"]("service_account.deleted", required=False)
+    workload_identity_provider_created = Alias["WorkloadIdentityProviderCreated"](
         "workload_identity_provider.created", required=False
     )
-    workload_identity_provider_updated = Alias[WorkloadIdentityProviderUpdated](
+    workload_identity_provider_updated = Alias["WorkloadIdentityProviderUpdated"](
         "workload_identity_provider.updated", required=False
     )
-    workload_identity_provider_deleted = Alias[WorkloadIdentityProviderDeleted](
+    workload_identity_provider_deleted = Alias["WorkloadIdentityProviderDeleted"](
         "workload_identity_provider.deleted", required=False
     )
-    workload_identity_provider_mapping_created = Alias[WorkloadIdentityProviderMappingCreated](
+    workload_identity_provider_mapping_created = Alias["WorkloadIdentityProviderMappingCreated"](
         "workload_identity_provider_mapping.created", required=False
     )
-    workload_identity_provider_mapping_updated = Alias[WorkloadIdentityProviderMappingUpdated](
+    workload_identity_provider_mapping_updated = Alias["WorkloadIdentityProviderMappingUpdated"](
         "workload_identity_provider_mapping.updated", required=False
     )
-    workload_identity_provider_mapping_deleted = Alias[WorkloadIdentityProviderMappingDeleted](
+    workload_identity_provider_mapping_deleted = Alias["WorkloadIdentityProviderMappingDeleted"](
         "workload_identity_provider_mapping.deleted", required=False
     )
-    user_added = Alias[UserAdded]("user.added", required=False)
-    user_updated = Alias[UserUpdated]("user.updated", required=False)
-    user_deleted = Alias[UserDeleted]("user.deleted", required=False)
-    certificate_created = Alias[CertificateCreated]("certificate.created", required=False)
-    certificate_updated = Alias[CertificateUpdated]("certificate.updated", required=False)
-    certificate_deleted = Alias[CertificateDeleted]("certificate.deleted", required=False)
-    certificates_activated = Alias[CertificatesActivated]("certificates.activated", required=False)
-    certificates_deactivated = Alias[CertificatesDeactivated]("certificates.deactivated", required=False)
+    user_added = Alias["UserAdded"]("user.added", required=False)
+    user_updated = Alias["UserUpdated"]("user.updated", required=False)
+    user_deleted = Alias["UserDeleted"]("user.deleted", required=False)
+    certificate_created = Alias["CertificateCreated"]("certificate.created", required=False)
+    certificate_updated = Alias["CertificateUpdated"]("certificate.updated", required=False)
+    certificate_deleted = Alias["CertificateDeleted"]("certificate.deleted", required=False)
+    certificates_activated = Alias["CertificatesActivated"]("certificates.activated", required=False)
+    certificates_deactivated = Alias["CertificatesDeactivated"]("certificates.deactivated", required=False)

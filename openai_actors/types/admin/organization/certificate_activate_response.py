@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .certificate_list_response import CertificateListResponse
-
 __all__ = ["CertificateActivateResponse"]
 
+
+from .certificate_list_response import CertificateListResponse
 
 CertificateActivateResponse: TypeAlias = CertificateListResponse

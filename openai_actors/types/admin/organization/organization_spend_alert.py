@@ -5,9 +5,19 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.spend_alert_notification_channel import SpendAlertNotificationChannel
 
-__all__ = ["OrganizationSpendAlert"]
+__all__ = ["NotificationChannel", "OrganizationSpendAlert"]
+
+
+class NotificationChannel(BaseModel):
+    """Email notification settings for a spend alert."""
+
+    type: Literal["email"]
+    """The notification channel type. Currently only `email` is supported."""
+    recipients: list[str]
+    """Email addresses that receive the spend alert notification."""
+    subject_prefix: str | None = None
+    """Optional subject prefix for alert emails."""
 
 
 class OrganizationSpendAlert(BaseModel):
@@ -23,5 +33,5 @@ class OrganizationSpendAlert(BaseModel):
     """The currency for the threshold amount."""
     interval: Literal["month"]
     """The time interval for evaluating spend against the threshold."""
-    notification_channel: SpendAlertNotificationChannel
+    notification_channel: NotificationChannel
     """Email notification settings for a spend alert."""

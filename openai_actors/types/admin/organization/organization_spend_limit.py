@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.spend_limit_currency import SpendLimitCurrency
-from ..._spec.spend_limit_enforcement import SpendLimitEnforcement
-from ..._spec.spend_limit_interval import SpendLimitInterval
 
-__all__ = ["OrganizationSpendLimit"]
+__all__ = ["Enforcement", "OrganizationSpendLimit"]
+
+
+class Enforcement(BaseModel):
+    """The current enforcement state of a hard spend limit."""
+
+    status: SpendLimitEnforcementStatus
+    """Whether the hard spend limit is currently enforcing."""
 
 
 class OrganizationSpendLimit(BaseModel):
@@ -23,5 +27,10 @@ class OrganizationSpendLimit(BaseModel):
     """The currency for the threshold amount. Currently, only `USD` is supported."""
     interval: SpendLimitInterval
     """The time interval for evaluating spend against the threshold. Currently, only `month` is supported."""
-    enforcement: SpendLimitEnforcement
+    enforcement: Enforcement
     """The current enforcement state of a hard spend limit."""
+
+
+from ..._spec.spend_limit_currency import SpendLimitCurrency
+from ..._spec.spend_limit_enforcement_status import SpendLimitEnforcementStatus
+from ..._spec.spend_limit_interval import SpendLimitInterval

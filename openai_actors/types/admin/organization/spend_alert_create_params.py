@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-from ..._spec_params.spend_alert_notification_channel import SpendAlertNotificationChannelParam
-
 __all__ = ["SpendAlertCreateParams"]
 
 
@@ -16,5 +14,8 @@ class SpendAlertCreateParams(TypedDict, total=False):
     """The currency for the threshold amount."""
     interval: Required[Literal["month"]]
     """The time interval for evaluating spend against the threshold."""
-    notification_channel: Required[SpendAlertNotificationChannelParam]
+    notification_channel: Required[NotificationChannelParam]
     """Email notification settings for a spend alert."""
+
+
+from .organization_spend_alert_param import NotificationChannelParam

@@ -5,13 +5,241 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.usage_time_bucket import UsageTimeBucket
 
-__all__ = ["UsageAudioSpeechesResponse"]
+__all__ = [
+    "Data",
+    "DataResultOrganizationCostsResult",
+    "DataResultOrganizationCostsResultAmount",
+    "DataResultOrganizationUsageAudioSpeechesResult",
+    "DataResultOrganizationUsageAudioTranscriptionsResult",
+    "DataResultOrganizationUsageCodeInterpreterSessionsResult",
+    "DataResultOrganizationUsageCompletionsResult",
+    "DataResultOrganizationUsageEmbeddingsResult",
+    "DataResultOrganizationUsageFileSearchesResult",
+    "DataResultOrganizationUsageImagesResult",
+    "DataResultOrganizationUsageModerationsResult",
+    "DataResultOrganizationUsageVectorStoresResult",
+    "DataResultOrganizationUsageWebSearchesResult",
+    "UsageAudioSpeechesResponse",
+]
+
+
+class DataResultOrganizationUsageCompletionsResult(BaseModel):
+    """The aggregated completions usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.completions.result"]
+    input_tokens: int
+    """The aggregated number of input tokens used, including cached and cache-write tokens. This includes text, audio, and image tokens. For customers subscribed to Scale Tier, this includes Scale Tier tokens."""
+    input_cached_tokens: int | None = None
+    """The aggregated number of cached input tokens used across text, audio, and image inputs. For customers subscribed to Scale Tier, this includes Scale Tier tokens."""
+    input_cache_write_tokens: int | None = None
+    """The aggregated number of input tokens written to the cache."""
+    input_uncached_tokens: int | None = None
+    """The aggregated number of uncached input tokens used across text, audio, and image inputs, excluding cache-write tokens."""
+    output_tokens: int
+    """The aggregated number of output tokens used across text, audio, and image outputs. For customers subscribed to Scale Tier, this includes Scale Tier tokens."""
+    input_text_tokens: int | None = None
+    """The aggregated number of uncached text input tokens used, excluding cache-write tokens."""
+    output_text_tokens: int | None = None
+    """The aggregated number of text output tokens used."""
+    input_cached_text_tokens: int | None = None
+    """The aggregated number of cached text input tokens used."""
+    input_audio_tokens: int | None = None
+    """The aggregated number of uncached audio input tokens used."""
+    input_cached_audio_tokens: int | None = None
+    """The aggregated number of cached audio input tokens used."""
+    output_audio_tokens: int | None = None
+    """The aggregated number of audio output tokens used."""
+    input_image_tokens: int | None = None
+    """The aggregated number of uncached image input tokens used."""
+    input_cached_image_tokens: int | None = None
+    """The aggregated number of cached image input tokens used."""
+    output_image_tokens: int | None = None
+    """The aggregated number of image output tokens used."""
+    num_model_requests: int
+    """The count of requests made to the model."""
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+    batch: bool | None = None
+    service_tier: str | None = None
+
+
+class DataResultOrganizationUsageEmbeddingsResult(BaseModel):
+    """The aggregated embeddings usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.embeddings.result"]
+    input_tokens: int
+    """The aggregated number of input tokens used."""
+    num_model_requests: int
+    """The count of requests made to the model."""
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+
+
+class DataResultOrganizationUsageModerationsResult(BaseModel):
+    """The aggregated moderations usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.moderations.result"]
+    input_tokens: int
+    """The aggregated number of input tokens used."""
+    num_model_requests: int
+    """The count of requests made to the model."""
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+
+
+class DataResultOrganizationUsageImagesResult(BaseModel):
+    """The aggregated images usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.images.result"]
+    images: int
+    """The number of images processed."""
+    num_model_requests: int
+    """The count of requests made to the model."""
+    source: str | None = None
+    size: str | None = None
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+
+
+class DataResultOrganizationUsageAudioSpeechesResult(BaseModel):
+    """The aggregated audio speeches usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.audio_speeches.result"]
+    characters: int
+    """The number of characters processed."""
+    num_model_requests: int
+    """The count of requests made to the model."""
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+
+
+class DataResultOrganizationUsageAudioTranscriptionsResult(BaseModel):
+    """The aggregated audio transcriptions usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.audio_transcriptions.result"]
+    seconds: int
+    """The number of seconds processed."""
+    num_model_requests: int
+    """The count of requests made to the model."""
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+
+
+class DataResultOrganizationUsageVectorStoresResult(BaseModel):
+    """The aggregated vector stores usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.vector_stores.result"]
+    usage_bytes: int
+    """The vector stores usage in bytes."""
+    project_id: str | None = None
+
+
+class DataResultOrganizationUsageCodeInterpreterSessionsResult(BaseModel):
+    """The aggregated code interpreter sessions usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.code_interpreter_sessions.result"]
+    num_sessions: int
+    """The number of code interpreter sessions."""
+    project_id: str | None = None
+
+
+class DataResultOrganizationUsageFileSearchesResult(BaseModel):
+    """The aggregated file search calls usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.file_searches.result"]
+    num_requests: int
+    """The count of file search calls."""
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    vector_store_id: str | None = None
+
+
+class DataResultOrganizationUsageWebSearchesResult(BaseModel):
+    """The aggregated web search calls usage details of the specific time bucket."""
+
+    object: Literal["organization.usage.web_searches.result"]
+    num_model_requests: int
+    """The count of model requests."""
+    num_requests: int
+    """The count of web search calls."""
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+    context_level: str | None = None
+
+
+class DataResultOrganizationCostsResultAmount(BaseModel):
+    """The monetary value in its associated currency."""
+
+    value: float | None = None
+    """The numeric value of the cost."""
+    currency: str | None = None
+    """Lowercase ISO-4217 currency e.g. "usd" """
+
+
+class DataResultOrganizationCostsResult(BaseModel):
+    """The aggregated costs details of the specific time bucket."""
+
+    object: Literal["organization.costs.result"]
+    amount: DataResultOrganizationCostsResultAmount | None = None
+    """The monetary value in its associated currency."""
+    line_item: str | None = None
+    project_id: str | None = None
+    api_key_id: str | None = None
+    quantity: float | None = None
+    quantity_unit: (
+        str
+        | Literal[
+            "tokens",
+            "1000_tokens",
+            "duration_seconds",
+            "duration_minutes",
+            "duration_hours",
+            "gibibyte_hours",
+            "images",
+            "characters",
+        ]
+        | None
+    ) = None
+    """The unit of the `quantity` value. If no single supported unit applies to the result, this field is `null`."""
+
+
+class Data(BaseModel):
+    object: Literal["bucket"]
+    start_time: int
+    end_time: int
+    results: list[
+        DataResultOrganizationUsageCompletionsResult
+        | DataResultOrganizationUsageEmbeddingsResult
+        | DataResultOrganizationUsageModerationsResult
+        | DataResultOrganizationUsageImagesResult
+        | DataResultOrganizationUsageAudioSpeechesResult
+        | DataResultOrganizationUsageAudioTranscriptionsResult
+        | DataResultOrganizationUsageVectorStoresResult
+        | DataResultOrganizationUsageCodeInterpreterSessionsResult
+        | DataResultOrganizationUsageFileSearchesResult
+        | DataResultOrganizationUsageWebSearchesResult
+        | DataResultOrganizationCostsResult
+    ]
 
 
 class UsageAudioSpeechesResponse(BaseModel):
     object: Literal["page"]
-    data: list[UsageTimeBucket]
+    data: list[Data]
     has_more: bool
     next_page: str | None = None

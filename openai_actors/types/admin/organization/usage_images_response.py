@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .usage_audio_speeches_response import UsageAudioSpeechesResponse
-
 __all__ = ["UsageImagesResponse"]
 
+
+from .usage_audio_speeches_response import UsageAudioSpeechesResponse
 
 UsageImagesResponse: TypeAlias = UsageAudioSpeechesResponse

@@ -35,7 +35,10 @@ if TYPE_CHECKING:
     from .chat_session_rate_limits_param import ChatSessionRateLimitsParam as ChatSessionRateLimitsParam
     from .chat_session_status import ChatSessionStatus as ChatSessionStatus
     from .chat_session_workflow_param import ChatSessionWorkflowParam as ChatSessionWorkflowParam
+    from .session_create_params import SessionCreateParams as SessionCreateParams
     from .thread_delete_response import ThreadDeleteResponse as ThreadDeleteResponse
+    from .thread_list_items_params import ThreadListItemsParams as ThreadListItemsParams
+    from .thread_list_params import ThreadListParams as ThreadListParams
 
 _WHERE: dict[str, str] = {
     "ChatKitAttachment": ".chat_kit_attachment",
@@ -56,7 +59,10 @@ _WHERE: dict[str, str] = {
     "ChatSessionRateLimitsParam": ".chat_session_rate_limits_param",
     "ChatSessionStatus": ".chat_session_status",
     "ChatSessionWorkflowParam": ".chat_session_workflow_param",
+    "SessionCreateParams": ".session_create_params",
     "ThreadDeleteResponse": ".thread_delete_response",
+    "ThreadListItemsParams": ".thread_list_items_params",
+    "ThreadListParams": ".thread_list_params",
 }
 
 __all__ = [
@@ -78,14 +84,18 @@ __all__ = [
     "ChatSessionRateLimitsParam",
     "ChatSessionStatus",
     "ChatSessionWorkflowParam",
+    "SessionCreateParams",
     "ThreadDeleteResponse",
+    "ThreadListItemsParams",
+    "ThreadListParams",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -5,10 +5,50 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.file_annotation import FileAnnotation
-from ..._spec.url_annotation import UrlAnnotation
 
-__all__ = ["ChatKitResponseOutputText"]
+__all__ = [
+    "AnnotationFile",
+    "AnnotationFileSource",
+    "AnnotationURL",
+    "AnnotationURLSource",
+    "ChatKitResponseOutputText",
+]
+
+
+class AnnotationFileSource(BaseModel):
+    """Attachment source referenced by an annotation."""
+
+    type: Literal["file"]
+    """Type discriminator that is always `file`."""
+    filename: str
+    """Filename referenced by the annotation."""
+
+
+class AnnotationFile(BaseModel):
+    """Annotation that references an uploaded file."""
+
+    type: Literal["file"]
+    """Type discriminator that is always `file` for this annotation."""
+    source: AnnotationFileSource
+    """Attachment source referenced by an annotation."""
+
+
+class AnnotationURLSource(BaseModel):
+    """URL backing an annotation entry."""
+
+    type: Literal["url"]
+    """Type discriminator that is always `url`."""
+    url: str
+    """URL referenced by the annotation."""
+
+
+class AnnotationURL(BaseModel):
+    """Annotation that references a URL."""
+
+    type: Literal["url"]
+    """Type discriminator that is always `url` for this annotation."""
+    source: AnnotationURLSource
+    """URL backing an annotation entry."""
 
 
 class ChatKitResponseOutputText(BaseModel):
@@ -18,5 +58,5 @@ class ChatKitResponseOutputText(BaseModel):
     """Type discriminator that is always `output_text`."""
     text: str
     """Assistant generated text."""
-    annotations: list[FileAnnotation | UrlAnnotation]
+    annotations: list[AnnotationFile | AnnotationURL]
     """Ordered list of annotations attached to the response text."""

@@ -5,11 +5,31 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.active_status import ActiveStatus
-from ..._spec.closed_status import ClosedStatus
-from ..._spec.locked_status import LockedStatus
 
-__all__ = ["ChatKitThread"]
+__all__ = ["ChatKitThread", "StatusActive", "StatusClosed", "StatusLocked"]
+
+
+class StatusActive(BaseModel):
+    """Indicates that a thread is active."""
+
+    type: Literal["active"]
+    """Status discriminator that is always `active`."""
+
+
+class StatusLocked(BaseModel):
+    """Indicates that a thread is locked and cannot accept new input."""
+
+    type: Literal["locked"]
+    """Status discriminator that is always `locked`."""
+    reason: str | None = None
+
+
+class StatusClosed(BaseModel):
+    """Indicates that a thread has been closed."""
+
+    type: Literal["closed"]
+    """Status discriminator that is always `closed`."""
+    reason: str | None = None
 
 
 class ChatKitThread(BaseModel):
@@ -22,7 +42,7 @@ class ChatKitThread(BaseModel):
     created_at: int
     """Unix timestamp (in seconds) for when the thread was created."""
     title: str | None = None
-    status: ActiveStatus | LockedStatus | ClosedStatus
+    status: StatusActive | StatusLocked | StatusClosed
     """Current status for the thread. Defaults to `active` for newly created threads."""
     user: str
     """Free-form string that identifies your end user who owns the thread."""

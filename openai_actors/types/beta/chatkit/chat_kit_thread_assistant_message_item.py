@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .chat_kit_response_output_text import ChatKitResponseOutputText
 
 __all__ = ["ChatKitThreadAssistantMessageItem"]
 
@@ -25,3 +24,6 @@ class ChatKitThreadAssistantMessageItem(BaseModel):
     """Type discriminator that is always `chatkit.assistant_message`."""
     content: list[ChatKitResponseOutputText]
     """Ordered assistant response segments."""
+
+
+from .chat_kit_response_output_text import ChatKitResponseOutputText

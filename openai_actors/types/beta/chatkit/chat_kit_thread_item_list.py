@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ...data import Data
 
 __all__ = ["ChatKitThreadItemList"]
 
@@ -21,3 +20,6 @@ class ChatKitThreadItemList(BaseModel):
     last_id: str | None = None
     has_more: bool
     """Whether there are more items available."""
+
+
+from ...data import Data

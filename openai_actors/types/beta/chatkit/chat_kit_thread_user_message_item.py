@@ -5,12 +5,46 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.inference_options import InferenceOptions
-from ..._spec.user_message_input_text import UserMessageInputText
-from ..._spec.user_message_quoted_text import UserMessageQuotedText
-from .chat_kit_attachment import ChatKitAttachment
 
-__all__ = ["ChatKitThreadUserMessageItem"]
+__all__ = [
+    "ChatKitThreadUserMessageItem",
+    "ContentInputText",
+    "ContentQuotedText",
+    "InferenceOptions",
+    "InferenceOptionsToolChoice",
+]
+
+
+class ContentInputText(BaseModel):
+    """Text block that a user contributed to the thread."""
+
+    type: Literal["input_text"]
+    """Type discriminator that is always `input_text`."""
+    text: str
+    """Plain-text content supplied by the user."""
+
+
+class ContentQuotedText(BaseModel):
+    """Quoted snippet that the user referenced in their message."""
+
+    type: Literal["quoted_text"]
+    """Type discriminator that is always `quoted_text`."""
+    text: str
+    """Quoted text content."""
+
+
+class InferenceOptionsToolChoice(BaseModel):
+    """Tool selection that the assistant should honor when executing the item."""
+
+    id: str
+    """Identifier of the requested tool."""
+
+
+class InferenceOptions(BaseModel):
+    """Model and tool overrides applied when generating the assistant response."""
+
+    tool_choice: InferenceOptionsToolChoice | None = None
+    model: str | None = None
 
 
 class ChatKitThreadUserMessageItem(BaseModel):
@@ -25,8 +59,11 @@ class ChatKitThreadUserMessageItem(BaseModel):
     thread_id: str
     """Identifier of the parent thread."""
     type: Literal["chatkit.user_message"]
-    content: list[UserMessageInputText | UserMessageQuotedText]
+    content: list[ContentInputText | ContentQuotedText]
     """Ordered content elements supplied by the user."""
     attachments: list[ChatKitAttachment]
     """Attachments associated with the user message. Defaults to an empty list."""
     inference_options: InferenceOptions | None = None
+
+
+from .chat_kit_attachment import ChatKitAttachment

@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..chat_kit_workflow import ChatKitWorkflow
-from .chat_session_chat_kit_configuration import ChatSessionChatKitConfiguration
-from .chat_session_rate_limits import ChatSessionRateLimits
-from .chat_session_status import ChatSessionStatus
 
 __all__ = ["ChatSession"]
 
@@ -36,3 +32,9 @@ class ChatSession(BaseModel):
     """Current lifecycle state of the session."""
     chatkit_configuration: ChatSessionChatKitConfiguration
     """ChatKit configuration for the session."""
+
+
+from ..chat_kit_workflow import ChatKitWorkflow
+from .chat_session_chat_kit_configuration import ChatSessionChatKitConfiguration
+from .chat_session_rate_limits import ChatSessionRateLimits
+from .chat_session_status import ChatSessionStatus

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from ...._models import BaseModel
-from .chat_session_automatic_thread_titling import ChatSessionAutomaticThreadTitling
-from .chat_session_file_upload import ChatSessionFileUpload
-from .chat_session_history import ChatSessionHistory
 
 __all__ = ["ChatSessionChatKitConfiguration"]
 
@@ -19,3 +16,8 @@ class ChatSessionChatKitConfiguration(BaseModel):
     """Upload permissions and limits applied to the session."""
     history: ChatSessionHistory
     """History retention preferences returned for the session."""
+
+
+from .chat_session_automatic_thread_titling import ChatSessionAutomaticThreadTitling
+from .chat_session_file_upload import ChatSessionFileUpload
+from .chat_session_history import ChatSessionHistory

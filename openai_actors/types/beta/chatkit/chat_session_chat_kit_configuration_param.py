@@ -4,19 +4,42 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from ..._spec_params.automatic_thread_titling_param import AutomaticThreadTitlingParam
-from ..._spec_params.file_upload_param import FileUploadParam
-from ..._spec_params.history_param import HistoryParam
+__all__ = ["AutomaticThreadTitling", "ChatSessionChatKitConfigurationParam", "FileUpload", "History"]
 
-__all__ = ["ChatSessionChatKitConfigurationParam"]
+
+class AutomaticThreadTitling(TypedDict, total=False):
+    """Controls whether ChatKit automatically generates thread titles."""
+
+    enabled: bool
+    """Enable automatic thread title generation. Defaults to true."""
+
+
+class FileUpload(TypedDict, total=False):
+    """Controls whether users can upload files."""
+
+    enabled: bool
+    """Enable uploads for this session. Defaults to false."""
+    max_file_size: int
+    """Maximum size in megabytes for each uploaded file. Defaults to 512 MB, which is the maximum allowable size."""
+    max_files: int
+    """Maximum number of files that can be uploaded to the session. Defaults to 10."""
+
+
+class History(TypedDict, total=False):
+    """Controls how much historical context is retained for the session."""
+
+    enabled: bool
+    """Enables chat users to access previous ChatKit threads. Defaults to true."""
+    recent_threads: int
+    """Number of recent ChatKit threads users have access to. Defaults to unlimited when unset."""
 
 
 class ChatSessionChatKitConfigurationParam(TypedDict, total=False):
     """Optional per-session configuration settings for ChatKit behavior."""
 
-    automatic_thread_titling: AutomaticThreadTitlingParam
+    automatic_thread_titling: AutomaticThreadTitling
     """Controls whether ChatKit automatically generates thread titles."""
-    file_upload: FileUploadParam
+    file_upload: FileUpload
     """Controls whether users can upload files."""
-    history: HistoryParam
+    history: History
     """Controls how much historical context is retained for the session."""

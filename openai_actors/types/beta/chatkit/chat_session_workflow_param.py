@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from ..._spec_params.workflow_tracing_param import WorkflowTracingParam
+__all__ = ["ChatSessionWorkflowParam", "Tracing"]
 
-__all__ = ["ChatSessionWorkflowParam"]
+
+class Tracing(TypedDict, total=False):
+    """Controls diagnostic tracing during the session."""
+
+    enabled: bool
+    """Whether tracing is enabled during the session. Defaults to true."""
 
 
 class ChatSessionWorkflowParam(TypedDict, total=False):
@@ -18,5 +23,5 @@ class ChatSessionWorkflowParam(TypedDict, total=False):
     """Specific workflow version to run. Defaults to the latest deployed version."""
     state_variables: dict[str, str | int | bool | float]
     """State variables forwarded to the workflow. Keys may be up to 64 characters, values must be primitive types, and the map defaults to an empty object."""
-    tracing: WorkflowTracingParam
+    tracing: Tracing
     """Controls diagnostic tracing during the session."""

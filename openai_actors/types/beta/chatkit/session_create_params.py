@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from .chat_session_chat_kit_configuration_param import ChatSessionChatKitConfigurationParam
-from .chat_session_expires_after_param import ChatSessionExpiresAfterParam
-from .chat_session_rate_limits_param import ChatSessionRateLimitsParam
-from .chat_session_workflow_param import ChatSessionWorkflowParam
-
 __all__ = ["SessionCreateParams"]
 
 
@@ -23,3 +18,9 @@ class SessionCreateParams(TypedDict, total=False):
     """Controls request rate limits for the session."""
     chatkit_configuration: ChatSessionChatKitConfigurationParam
     """Optional per-session configuration settings for ChatKit behavior."""
+
+
+from .chat_session_chat_kit_configuration_param import ChatSessionChatKitConfigurationParam
+from .chat_session_expires_after_param import ChatSessionExpiresAfterParam
+from .chat_session_rate_limits_param import ChatSessionRateLimitsParam
+from .chat_session_workflow_param import ChatSessionWorkflowParam

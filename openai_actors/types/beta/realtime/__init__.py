@@ -82,11 +82,15 @@ if TYPE_CHECKING:
     from .response_text_delta_event import ResponseTextDeltaEvent as ResponseTextDeltaEvent
     from .response_text_done_event import ResponseTextDoneEvent as ResponseTextDoneEvent
     from .session import Session as Session
+    from .session_create_params import SessionCreateParams as SessionCreateParams
     from .session_create_response import SessionCreateResponse as SessionCreateResponse
     from .session_created_event import SessionCreatedEvent as SessionCreatedEvent
     from .session_update_event import SessionUpdateEvent as SessionUpdateEvent
     from .session_updated_event import SessionUpdatedEvent as SessionUpdatedEvent
     from .transcription_session import TranscriptionSession as TranscriptionSession
+    from .transcription_session_create_params import (
+        TranscriptionSessionCreateParams as TranscriptionSessionCreateParams,
+    )
     from .transcription_session_update import TranscriptionSessionUpdate as TranscriptionSessionUpdate
     from .transcription_session_updated_event import (
         TranscriptionSessionUpdatedEvent as TranscriptionSessionUpdatedEvent,
@@ -138,11 +142,13 @@ _WHERE: dict[str, str] = {
     "ResponseTextDeltaEvent": ".response_text_delta_event",
     "ResponseTextDoneEvent": ".response_text_done_event",
     "Session": ".session",
+    "SessionCreateParams": ".session_create_params",
     "SessionCreateResponse": ".session_create_response",
     "SessionCreatedEvent": ".session_created_event",
     "SessionUpdateEvent": ".session_update_event",
     "SessionUpdatedEvent": ".session_updated_event",
     "TranscriptionSession": ".transcription_session",
+    "TranscriptionSessionCreateParams": ".transcription_session_create_params",
     "TranscriptionSessionUpdate": ".transcription_session_update",
     "TranscriptionSessionUpdatedEvent": ".transcription_session_updated_event",
 }
@@ -193,20 +199,23 @@ __all__ = [
     "ResponseTextDeltaEvent",
     "ResponseTextDoneEvent",
     "Session",
+    "SessionCreateParams",
     "SessionCreateResponse",
     "SessionCreatedEvent",
     "SessionUpdateEvent",
     "SessionUpdatedEvent",
     "TranscriptionSession",
+    "TranscriptionSessionCreateParams",
     "TranscriptionSessionUpdate",
     "TranscriptionSessionUpdatedEvent",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .conversation_item import ConversationItem
 
 __all__ = ["ConversationItemCreateEvent"]
 
@@ -21,3 +20,6 @@ class ConversationItemCreateEvent(BaseModel):
     """The ID of the preceding item after which the new item will be inserted. If not set, the new item will be appended to the end of the conversation. If set to `root`, the new item will be added to the beginning of the conversation. If set to an existing ID, it allows an item to be inserted mid-conversation. If the ID cannot be found, an error will be returned and the item will not be added."""
     item: ConversationItem
     """A single item within a Realtime conversation."""
+
+
+from .conversation_item import ConversationItem

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .conversation_item import ConversationItem
 
 __all__ = ["ConversationItemCreatedEvent"]
 
@@ -20,3 +19,6 @@ class ConversationItemCreatedEvent(BaseModel):
     previous_item_id: str | None = None
     item: ConversationItem
     """A single item within a Realtime conversation."""
+
+
+from .conversation_item import ConversationItem

@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.log_prob_properties import LogProbProperties
-from ..._spec.transcript_text_usage_duration import TranscriptTextUsageDuration
-from ..._spec.transcript_text_usage_tokens import TranscriptTextUsageTokens
-from ...audio.transcription_language import TranscriptionLanguage
 
-__all__ = ["ConversationItemInputAudioTranscriptionCompletedEvent"]
+__all__ = ["ConversationItemInputAudioTranscriptionCompletedEvent", "Logprob"]
+
+
+class Logprob(BaseModel):
+    """A log probability object."""
+
+    token: str
+    """The token that was used to generate the log probability."""
+    logprob: float
+    """The log probability of the token."""
+    bytes: list[int]
+    """The bytes that were used to generate the log probability."""
 
 
 class ConversationItemInputAudioTranscriptionCompletedEvent(BaseModel):
@@ -28,6 +35,10 @@ class ConversationItemInputAudioTranscriptionCompletedEvent(BaseModel):
     """The transcribed text."""
     languages: list[TranscriptionLanguage] | None = None
     """The languages detected in the audio. Returned by `gpt-transcribe`. An empty array indicates that no language could be reliably detected."""
-    logprobs: list[LogProbProperties] | None = None
-    usage: TranscriptTextUsageTokens | TranscriptTextUsageDuration
+    logprobs: list[Logprob] | None = None
+    usage: UsageTokens | UsageDuration
     """Usage statistics for the transcription."""
+
+
+from ...audio.transcription import UsageDuration, UsageTokens
+from ...audio.transcription_language import TranscriptionLanguage

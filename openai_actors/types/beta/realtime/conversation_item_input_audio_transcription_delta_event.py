@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.log_prob_properties import LogProbProperties
 
 __all__ = ["ConversationItemInputAudioTranscriptionDeltaEvent"]
 
@@ -23,4 +22,7 @@ class ConversationItemInputAudioTranscriptionDeltaEvent(BaseModel):
     """The index of the content part in the item's content array."""
     delta: str | None = None
     """The text delta."""
-    logprobs: list[LogProbProperties] | None = None
+    logprobs: list[Logprob] | None = None
+
+
+from .conversation_item_input_audio_transcription_completed_event import Logprob

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .conversation_item_content import ConversationItemContent
 
 __all__ = ["ConversationItemWithReference"]
 
@@ -33,3 +32,6 @@ class ConversationItemWithReference(BaseModel):
     """The arguments of the function call (for `function_call` items)."""
     output: str | None = None
     """The output of the function call (for `function_call_output` items)."""
+
+
+from .conversation_item_content import ConversationItemContent

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["RealtimeClientEvent"]
+
+
 from .conversation_item_create_event import ConversationItemCreateEvent
 from .conversation_item_delete_event import ConversationItemDeleteEvent
 from .conversation_item_retrieve_event import ConversationItemRetrieveEvent
@@ -15,9 +18,6 @@ from .response_cancel_event import ResponseCancelEvent
 from .response_create_event import ResponseCreateEvent
 from .session_update_event import SessionUpdateEvent
 from .transcription_session_update import TranscriptionSessionUpdate
-
-__all__ = ["RealtimeClientEvent"]
-
 
 RealtimeClientEvent: TypeAlias = (
     ConversationItemCreateEvent

@@ -5,11 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.voice_ids_shared import VoiceIdsShared
-from ...shared.metadata import Metadata
-from .conversation_item import ConversationItem
-from .realtime_response_status import RealtimeResponseStatus
-from .realtime_response_usage import RealtimeResponseUsage
 
 __all__ = ["RealtimeResponse"]
 
@@ -42,3 +37,10 @@ class RealtimeResponse(BaseModel):
     """Sampling temperature for the model, limited to [0.6, 1.2]. Defaults to 0.8."""
     max_output_tokens: int | Literal["inf"] | None = None
     """Maximum number of output tokens for a single assistant response, inclusive of tool calls, that was used in this response."""
+
+
+from ..._spec.voice_ids_shared import VoiceIdsShared
+from ...shared.metadata import Metadata
+from .conversation_item import ConversationItem
+from .realtime_response_status import RealtimeResponseStatus
+from .realtime_response_usage import RealtimeResponseUsage

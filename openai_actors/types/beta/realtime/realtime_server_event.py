@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["RealtimeServerEvent"]
+
+
 from .conversation_created_event import ConversationCreatedEvent
 from .conversation_item_created_event import ConversationItemCreatedEvent
 from .conversation_item_deleted_event import ConversationItemDeletedEvent
@@ -40,9 +43,6 @@ from .response_text_done_event import ResponseTextDoneEvent
 from .session_created_event import SessionCreatedEvent
 from .session_updated_event import SessionUpdatedEvent
 from .transcription_session_updated_event import TranscriptionSessionUpdatedEvent
-
-__all__ = ["RealtimeServerEvent"]
-
 
 RealtimeServerEvent: TypeAlias = (
     ConversationCreatedEvent

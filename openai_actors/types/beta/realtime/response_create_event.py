@@ -5,9 +5,81 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.realtime_beta_response_create_params import RealtimeBetaResponseCreateParams
 
-__all__ = ["ResponseCreateEvent"]
+__all__ = [
+    "Response",
+    "ResponseCreateEvent",
+    "ResponsePrompt",
+    "ResponseTool",
+    "ResponseToolChoiceFunction",
+    "ResponseToolChoiceMcp",
+]
+
+
+class ResponseTool(BaseModel):
+    type: Literal["function"] | None = None
+    """The type of the tool, i.e. `function`."""
+    name: str | None = None
+    """The name of the function."""
+    description: str | None = None
+    """The description of the function, including guidance on when and how to call it, and guidance about what to tell the user when calling (if anything)."""
+    parameters: dict[str, object] | None = None
+    """Parameters of the function in JSON Schema."""
+
+
+class ResponseToolChoiceFunction(BaseModel):
+    """Use this option to force the model to call a specific function."""
+
+    type: Literal["function"]
+    """For function calling, the type is always `function`."""
+    name: str
+    """The name of the function to call."""
+
+
+class ResponseToolChoiceMcp(BaseModel):
+    """Use this option to force the model to call a specific tool on a remote MCP server."""
+
+    type: Literal["mcp"]
+    """For MCP tools, the type is always `mcp`."""
+    server_label: str
+    """The label of the MCP server to use."""
+    name: str | None = None
+
+
+class ResponsePrompt(BaseModel):
+    id: str
+    """The unique identifier of the prompt template to use."""
+    version: str | None = None
+    variables: ResponsePromptVariables | None = None
+
+
+class Response(BaseModel):
+    """Create a new Realtime response with these parameters"""
+
+    modalities: list[Literal["text", "audio"]] | None = None
+    """The set of modalities the model can respond with. To disable audio, set this to ["text"]."""
+    instructions: str | None = None
+    """The default system instructions (i.e. system message) prepended to model calls. This field allows the client to guide the model on desired responses. The model can be instructed on response content and format, (e.g. "be extremely succinct", "act friendly", "here are examples of good responses") and on audio behavior (e.g. "talk quickly", "inject emotion into your voice", "laugh frequently"). The instructions are not guaranteed to be followed by the model, but they provide guidance to the model on the desired behavior."""
+    voice: VoiceIdsOrCustomVoice | None = None
+    """A built-in voice name or a custom voice reference."""
+    output_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | None = None
+    """The format of output audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
+    tools: list[ResponseTool] | None = None
+    """Tools (functions) available to the model."""
+    tool_choice: (
+        Literal["none", "auto", "required"] | ResponseToolChoiceFunction | ResponseToolChoiceMcp | None
+    ) = None
+    """How the model chooses tools. Provide one of the string modes or force a specific function/MCP tool."""
+    temperature: float | None = None
+    """Sampling temperature for the model, limited to [0.6, 1.2]. Defaults to 0.8."""
+    max_output_tokens: int | Literal["inf"] | None = None
+    """Maximum number of output tokens for a single assistant response, inclusive of tool calls. Provide an integer between 1 and 4096 to limit output tokens, or `inf` for the maximum available tokens for a given model. Defaults to `inf`."""
+    conversation: str | Literal["auto", "none"] | None = None
+    """Controls which conversation the response is added to. Currently supports `auto` and `none`, with `auto` as the default value. The `auto` value means that the contents of the response will be added to the default conversation. Set this to `none` to create an out-of-band response which will not add items to default conversation."""
+    metadata: Metadata | None = None
+    prompt: ResponsePrompt | None = None
+    input: list[ConversationItem] | None = None
+    """Input items to include in the prompt for the model. Using this field creates a new context for this Response instead of using the default conversation. An empty array `[]` will clear the context for this Response. Note that this can include references to items from the default conversation."""
 
 
 class ResponseCreateEvent(BaseModel):
@@ -17,5 +89,11 @@ class ResponseCreateEvent(BaseModel):
     """Optional client-generated ID used to identify this event."""
     type: Literal["response.create"]
     """The event type, must be `response.create`."""
-    response: RealtimeBetaResponseCreateParams | None = None
+    response: Response | None = None
     """Create a new Realtime response with these parameters"""
+
+
+from ..._spec.response_prompt_variables import ResponsePromptVariables
+from ..._spec.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
+from ...shared.metadata import Metadata
+from .conversation_item import ConversationItem

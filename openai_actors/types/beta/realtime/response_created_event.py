@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .realtime_response import RealtimeResponse
 
 __all__ = ["ResponseCreatedEvent"]
 
@@ -19,3 +18,6 @@ class ResponseCreatedEvent(BaseModel):
     """The event type, must be `response.created`."""
     response: RealtimeResponse
     """The response resource."""
+
+
+from .realtime_response import RealtimeResponse

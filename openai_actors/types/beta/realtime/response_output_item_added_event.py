@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .conversation_item import ConversationItem
 
 __all__ = ["ResponseOutputItemAddedEvent"]
 
@@ -23,3 +22,6 @@ class ResponseOutputItemAddedEvent(BaseModel):
     """The index of the output item in the Response."""
     item: ConversationItem
     """A single item within a Realtime conversation."""
+
+
+from .conversation_item import ConversationItem

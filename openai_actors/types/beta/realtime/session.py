@@ -6,13 +6,32 @@ import builtins
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.audio_transcription_response import AudioTranscriptionResponse
-from ..._spec.prompt import Prompt
-from ..._spec.realtime_function_tool import RealtimeFunctionTool
-from ..._spec.realtime_turn_detection import RealtimeTurnDetection
-from ..._spec.voice_ids_shared import VoiceIdsShared
 
-__all__ = ["InputAudioNoiseReduction", "Session", "TracingConfiguration"]
+__all__ = ["InputAudioNoiseReduction", "InputAudioTranscription", "Session", "Tool", "TracingConfiguration"]
+
+
+class InputAudioTranscription(BaseModel):
+    model: (
+        str
+        | Literal[
+            "whisper-1",
+            "gpt-transcribe",
+            "gpt-live-transcribe",
+            "gpt-4o-mini-transcribe",
+            "gpt-4o-mini-transcribe-2025-12-15",
+            "gpt-4o-transcribe",
+            "gpt-4o-transcribe-diarize",
+            "gpt-realtime-whisper",
+        ]
+        | None
+    ) = None
+    """The model used for transcription. Current options are `whisper-1`, `gpt-transcribe`, `gpt-live-transcribe`, `gpt-4o-mini-transcribe`, `gpt-4o-mini-transcribe-2025-12-15`, `gpt-4o-transcribe`, `gpt-4o-transcribe-diarize`, and `gpt-realtime-whisper`."""
+    language: str | None = None
+    """The language of the input audio."""
+    languages: list[str] | None = None
+    """The possible input audio languages configured for transcription, in [ISO-639-1](https://en.wikipedia.org/wiki/List_of_ISO_639-1_codes) format."""
+    prompt: str | None = None
+    """The prompt configured for input audio transcription, when present."""
 
 
 class InputAudioNoiseReduction(BaseModel):
@@ -31,6 +50,17 @@ class TracingConfiguration(BaseModel):
     """The group id to attach to this trace to enable filtering and grouping in the traces dashboard."""
     metadata: dict[str, object] | None = None
     """The arbitrary metadata to attach to this trace to enable filtering in the traces dashboard."""
+
+
+class Tool(BaseModel):
+    type: Literal["function"] | None = None
+    """The type of the tool, i.e. `function`."""
+    name: str | None = None
+    """The name of the function."""
+    description: str | None = None
+    """The description of the function, including guidance on when and how to call it, and guidance about what to tell the user when calling (if anything)."""
+    parameters: dict[str, object] | None = None
+    """Parameters of the function in JSON Schema."""
 
 
 class Session(BaseModel):
@@ -73,14 +103,14 @@ class Session(BaseModel):
     """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, input audio must be 16-bit PCM at a 24kHz sample rate, single channel (mono), and little-endian byte order."""
     output_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | None = None
     """The format of output audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, output audio is sampled at a rate of 24kHz."""
-    input_audio_transcription: AudioTranscriptionResponse | None = None
+    input_audio_transcription: InputAudioTranscription | None = None
     turn_detection: RealtimeTurnDetection | None = None
     input_audio_noise_reduction: InputAudioNoiseReduction | None = None
     """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
     speed: float | None = None
     """The speed of the model's spoken response. 1.0 is the default speed. 0.25 is the minimum speed. 1.5 is the maximum speed. This value can only be changed in between model turns, not while a response is in progress."""
     tracing: Literal["auto"] | TracingConfiguration | None = None
-    tools: list[RealtimeFunctionTool] | None = None
+    tools: list[Tool] | None = None
     """Tools (functions) available to the model."""
     tool_choice: str | None = None
     """How the model chooses tools. Options are `auto`, `none`, `required`, or specify a function."""
@@ -90,5 +120,10 @@ class Session(BaseModel):
     """Maximum number of output tokens for a single assistant response, inclusive of tool calls. Provide an integer between 1 and 4096 to limit output tokens, or `inf` for the maximum available tokens for a given model. Defaults to `inf`."""
     expires_at: int | None = None
     """Expiration timestamp for the session, in seconds since epoch."""
-    prompt: Prompt | None = None
+    prompt: ResponsePrompt | None = None
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None = None
+
+
+from ..._spec.realtime_turn_detection import RealtimeTurnDetection
+from ..._spec.voice_ids_shared import VoiceIdsShared
+from .response_create_event import ResponsePrompt

@@ -5,73 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-from ..._spec_params.prompt import PromptParam
-from ..._spec_params.realtime_truncation import RealtimeTruncationParam
-from ..._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
-
-__all__ = [
-    "ClientSecret",
-    "InputAudioTranscription",
-    "SessionCreateParams",
-    "Tool",
-    "TracingConfiguration",
-    "TurnDetection",
-]
-
-
-class ClientSecret(TypedDict, total=False):
-    """Ephemeral key returned by the API."""
-
-    value: Required[str]
-    """Ephemeral key usable in client environments to authenticate connections to the Realtime API. Use this in client-side environments rather than a standard API token, which should only be used server-side."""
-    expires_at: Required[int]
-    """Timestamp for when the token expires. Currently, all tokens expire after one minute."""
-
-
-class InputAudioTranscription(TypedDict, total=False):
-    """Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously and should be treated as rough guidance rather than the representation understood by the model."""
-
-    model: str
-    """The model to use for transcription."""
-
-
-class TracingConfiguration(TypedDict, total=False):
-    """Granular configuration for tracing."""
-
-    workflow_name: str
-    """The name of the workflow to attach to this trace. This is used to name the trace in the traces dashboard."""
-    group_id: str
-    """The group id to attach to this trace to enable filtering and grouping in the traces dashboard."""
-    metadata: dict[str, object]
-    """The arbitrary metadata to attach to this trace to enable filtering in the traces dashboard."""
-
-
-class TurnDetection(TypedDict, total=False):
-    """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
-
-    type: str
-    """Type of turn detection, only `server_vad` is currently supported."""
-    threshold: float
-    """Activation threshold for VAD (0.0 to 1.0), this defaults to 0.5. A higher threshold will require louder audio to activate the model, and thus might perform better in noisy environments."""
-    prefix_padding_ms: int
-    """Amount of audio to include before the VAD detected speech (in milliseconds). Defaults to 300ms."""
-    silence_duration_ms: int
-    """Duration of silence to detect speech stop (in milliseconds). Defaults to 500ms. With shorter values the model will respond more quickly, but may jump in on short pauses from the user."""
-
-
-class Tool(TypedDict, total=False):
-    type: Literal["function"]
-    """The type of the tool, i.e. `function`."""
-    name: str
-    """The name of the function."""
-    description: str
-    """The description of the function, including guidance on when and how to call it, and guidance about what to tell the user when calling (if anything)."""
-    parameters: dict[str, object]
-    """Parameters of the function in JSON Schema."""
+__all__ = ["SessionCreateParams"]
 
 
 class SessionCreateParams(TypedDict, total=False):
-    client_secret: Required[ClientSecret]
+    client_secret: Required[ClientSecretParam]
     """Ephemeral key returned by the API."""
     modalities: object
     """The set of modalities the model can respond with. To disable audio, set this to ["text"]."""
@@ -83,15 +21,15 @@ class SessionCreateParams(TypedDict, total=False):
     """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
     output_audio_format: str
     """The format of output audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
-    input_audio_transcription: InputAudioTranscription
+    input_audio_transcription: InputAudioTranscriptionParam
     """Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously and should be treated as rough guidance rather than the representation understood by the model."""
     speed: float
     """The speed of the model's spoken response. 1.0 is the default speed. 0.25 is the minimum speed. 1.5 is the maximum speed. This value can only be changed in between model turns, not while a response is in progress."""
-    tracing: Literal["auto"] | TracingConfiguration
+    tracing: Literal["auto"] | TracingConfigurationParam
     """Configuration options for tracing. Set to null to disable tracing. Once tracing is enabled for a session, the configuration cannot be modified."""
-    turn_detection: TurnDetection
+    turn_detection: TurnDetectionParam
     """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
-    tools: Iterable[Tool]
+    tools: Iterable[ToolParam]
     """Tools (functions) available to the model."""
     tool_choice: str
     """How the model chooses tools. Options are `auto`, `none`, `required`, or specify a function."""
@@ -101,4 +39,16 @@ class SessionCreateParams(TypedDict, total=False):
     """Maximum number of output tokens for a single assistant response, inclusive of tool calls. Provide an integer between 1 and 4096 to limit output tokens, or `inf` for the maximum available tokens for a given model. Defaults to `inf`."""
     truncation: RealtimeTruncationParam
     """When the number of tokens in a conversation exceeds the model's input token limit, the conversation be truncated, meaning messages (starting from the oldest) will not be included in the model's context. A 32k context model with 4,096 max output tokens can only include 28,224 tokens in the context before truncation occurs."""
-    prompt: PromptParam
+    prompt: ResponsePromptParam
+
+
+from ..._spec_params.realtime_truncation import RealtimeTruncationParam
+from ..._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
+from .response_create_event_param import ResponsePromptParam
+from .session_create_response_param import (
+    ClientSecretParam,
+    InputAudioTranscriptionParam,
+    ToolParam,
+    TracingConfigurationParam,
+    TurnDetectionParam,
+)

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.prompt import Prompt
-from ..._spec.realtime_truncation import RealtimeTruncation
-from ..._spec.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
 
 __all__ = [
     "ClientSecret",
@@ -103,4 +100,9 @@ class SessionCreateResponse(BaseModel):
     """Maximum number of output tokens for a single assistant response, inclusive of tool calls. Provide an integer between 1 and 4096 to limit output tokens, or `inf` for the maximum available tokens for a given model. Defaults to `inf`."""
     truncation: RealtimeTruncation | None = None
     """When the number of tokens in a conversation exceeds the model's input token limit, the conversation be truncated, meaning messages (starting from the oldest) will not be included in the model's context. A 32k context model with 4,096 max output tokens can only include 28,224 tokens in the context before truncation occurs."""
-    prompt: Prompt | None = None
+    prompt: ResponsePrompt | None = None
+
+
+from ..._spec.realtime_truncation import RealtimeTruncation
+from ..._spec.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
+from .response_create_event import ResponsePrompt

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .session import Session
 
 __all__ = ["SessionCreatedEvent"]
 
@@ -19,3 +18,6 @@ class SessionCreatedEvent(BaseModel):
     """The event type, must be `session.created`."""
     session: Session
     """Realtime session object for the beta interface."""
+
+
+from .session import Session

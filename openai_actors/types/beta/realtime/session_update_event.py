@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .session_create_response import SessionCreateResponse
 
 __all__ = ["SessionUpdateEvent"]
 
@@ -19,3 +18,6 @@ class SessionUpdateEvent(BaseModel):
     """The event type, must be `session.update`."""
     session: SessionCreateResponse
     """A new Realtime session configuration, with an ephemeral key. Default TTL for keys is one minute."""
+
+
+from .session_create_response import SessionCreateResponse

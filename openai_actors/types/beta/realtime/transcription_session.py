@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ...._models import BaseModel
-from ..._spec.audio_transcription_response import AudioTranscriptionResponse
 
 __all__ = ["ClientSecret", "TranscriptionSession", "TurnDetection"]
 
@@ -39,7 +38,10 @@ class TranscriptionSession(BaseModel):
     """The set of modalities the model can respond with. To disable audio, set this to ["text"]."""
     input_audio_format: str | None = None
     """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
-    input_audio_transcription: AudioTranscriptionResponse | None = None
+    input_audio_transcription: InputAudioTranscription | None = None
     """Configuration of the transcription model."""
     turn_detection: TurnDetection | None = None
     """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
+
+
+from .session import InputAudioTranscription

@@ -5,9 +5,77 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.realtime_transcription_session_create_request import RealtimeTranscriptionSessionCreateRequest
 
-__all__ = ["TranscriptionSessionUpdate"]
+__all__ = [
+    "Session",
+    "SessionInputAudioNoiseReduction",
+    "SessionInputAudioTranscription",
+    "SessionTurnDetection",
+    "TranscriptionSessionUpdate",
+]
+
+
+class SessionTurnDetection(BaseModel):
+    """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
+
+    type: Literal["server_vad"] | None = None
+    """Type of turn detection. Only `server_vad` is currently supported for transcription sessions."""
+    threshold: float | None = None
+    """Activation threshold for VAD (0.0 to 1.0), this defaults to 0.5. A higher threshold will require louder audio to activate the model, and thus might perform better in noisy environments."""
+    prefix_padding_ms: int | None = None
+    """Amount of audio to include before the VAD detected speech (in milliseconds). Defaults to 300ms."""
+    silence_duration_ms: int | None = None
+    """Duration of silence to detect speech stop (in milliseconds). Defaults to 500ms. With shorter values the model will respond more quickly, but may jump in on short pauses from the user."""
+
+
+class SessionInputAudioNoiseReduction(BaseModel):
+    """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
+
+    type: Literal["near_field", "far_field"] | None = None
+    """Type of noise reduction. `near_field` is for close-talking microphones such as headphones, `far_field` is for far-field microphones such as laptop or conference room microphones."""
+
+
+class SessionInputAudioTranscription(BaseModel):
+    model: (
+        str
+        | Literal[
+            "whisper-1",
+            "gpt-transcribe",
+            "gpt-live-transcribe",
+            "gpt-4o-mini-transcribe",
+            "gpt-4o-mini-transcribe-2025-12-15",
+            "gpt-4o-transcribe",
+            "gpt-4o-transcribe-diarize",
+            "gpt-realtime-whisper",
+        ]
+        | None
+    ) = None
+    """The model to use for transcription. Current options are `whisper-1`, `gpt-transcribe`, `gpt-live-transcribe`, `gpt-4o-mini-transcribe`, `gpt-4o-mini-transcribe-2025-12-15`, `gpt-4o-transcribe`, `gpt-4o-transcribe-diarize`, and `gpt-realtime-whisper`. Use `gpt-4o-transcribe-diarize` when you need diarization with speaker labels."""
+    language: str | None = None
+    """The language of the input audio. Supplying the input language in [ISO-639-1](https://en.wikipedia.org/wiki/List_of_ISO_639-1_codes) (e.g. `en`) format will improve accuracy and latency."""
+    languages: list[str] | None = None
+    """Possible languages of the input audio, in [ISO-639-1](https://en.wikipedia.org/wiki/List_of_ISO_639-1_codes) format. Supported by `gpt-transcribe` and `gpt-live-transcribe`."""
+    keywords: list[str] | None = None
+    """Words or phrases to guide transcription of the input audio. Supported by `gpt-transcribe` and `gpt-live-transcribe`."""
+    prompt: str | None = None
+    """An optional text to guide the model's style or continue a previous audio segment. For `whisper-1`, the [prompt is a list of keywords](/docs/guides/speech-to-text#prompting). For `gpt-4o-transcribe` models (excluding `gpt-4o-transcribe-diarize`), the prompt is a free text string, for example "expect words related to technology". Prompt is not supported with `gpt-realtime-whisper` in GA Realtime sessions."""
+    delay: Literal["minimal", "low", "medium", "high", "xhigh"] | None = None
+    """Controls how long the model waits before emitting transcription text. Higher values can improve transcription accuracy at the cost of latency. Only supported with `gpt-realtime-whisper` in GA Realtime sessions."""
+
+
+class Session(BaseModel):
+    """Realtime transcription session object configuration."""
+
+    turn_detection: SessionTurnDetection | None = None
+    """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
+    input_audio_noise_reduction: SessionInputAudioNoiseReduction | None = None
+    """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
+    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | None = None
+    """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, input audio must be 16-bit PCM at a 24kHz sample rate, single channel (mono), and little-endian byte order."""
+    input_audio_transcription: SessionInputAudioTranscription | None = None
+    """Configuration for input audio transcription. The client can optionally set the language and prompt for transcription, these offer additional guidance to the transcription service."""
+    include: list[Literal["item.input_audio_transcription.logprobs"]] | None = None
+    """The set of items to include in the transcription. Current available items are: `item.input_audio_transcription.logprobs`"""
 
 
 class TranscriptionSessionUpdate(BaseModel):
@@ -17,5 +85,5 @@ class TranscriptionSessionUpdate(BaseModel):
     """Optional client-generated ID used to identify this event."""
     type: Literal["transcription_session.update"]
     """The event type, must be `transcription_session.update`."""
-    session: RealtimeTranscriptionSessionCreateRequest
+    session: Session
     """Realtime transcription session object configuration."""

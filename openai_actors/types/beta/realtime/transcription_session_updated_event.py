@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .transcription_session import TranscriptionSession
 
 __all__ = ["TranscriptionSessionUpdatedEvent"]
 
@@ -19,3 +18,6 @@ class TranscriptionSessionUpdatedEvent(BaseModel):
     """The event type, must be `transcription_session.updated`."""
     session: TranscriptionSession
     """A new Realtime transcription session configuration."""
+
+
+from .transcription_session import TranscriptionSession

@@ -8,20 +8,25 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .beta_response_item_list import BetaResponseItemList as BetaResponseItemList
+    from .input_item_list_params import InputItemListParams as InputItemListParams
+    from .input_token_count_params import InputTokenCountParams as InputTokenCountParams
     from .input_token_count_response import InputTokenCountResponse as InputTokenCountResponse
 
 _WHERE: dict[str, str] = {
     "BetaResponseItemList": ".beta_response_item_list",
+    "InputItemListParams": ".input_item_list_params",
+    "InputTokenCountParams": ".input_token_count_params",
     "InputTokenCountResponse": ".input_token_count_response",
 }
 
-__all__ = ["BetaResponseItemList", "InputTokenCountResponse"]
+__all__ = ["BetaResponseItemList", "InputItemListParams", "InputTokenCountParams", "InputTokenCountResponse"]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

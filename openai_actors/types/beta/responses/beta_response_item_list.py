@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..beta_response_item import BetaResponseItem
 
 __all__ = ["BetaResponseItemList"]
 
@@ -23,3 +22,6 @@ class BetaResponseItemList(BaseModel):
     """The ID of the first item in the list."""
     last_id: str
     """The ID of the last item in the list."""
+
+
+from ..beta_response_item import BetaResponseItem

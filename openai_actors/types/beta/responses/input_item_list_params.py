@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
-from ..beta_response_includable import BetaResponseIncludable
-
 __all__ = ["InputItemListParams"]
 
 
@@ -15,3 +13,7 @@ class InputItemListParams(TypedDict, total=False):
     order: Literal["asc", "desc"]
     after: str
     include: Iterable[BetaResponseIncludable]
+    betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+from ..beta_response_includable import BetaResponseIncludable

@@ -5,14 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
-from ..._spec.beta_personality_enum import BetaPersonalityEnum
-from ..._spec_params.beta_conversation_param import BetaConversationParam
-from ..._spec_params.beta_reasoning import BetaReasoningParam
-from ..._spec_params.beta_tool_choice_param import BetaToolChoiceParam
-from ..beta_response_input_item_param import BetaResponseInputItemParam
-from ..beta_response_text_config_param import BetaResponseTextConfigParam
-from ..beta_tool_param import BetaToolParam
-
 __all__ = ["InputTokenCountParams"]
 
 
@@ -22,7 +14,7 @@ class InputTokenCountParams(TypedDict, total=False):
     previous_response_id: str | None
     tools: Iterable[BetaToolParam] | None
     text: BetaResponseTextConfigParam | None
-    reasoning: BetaReasoningParam | None
+    reasoning: ReasoningParam | None
     truncation: Literal["auto", "disabled"]
     """The truncation strategy to use for the model response. - `auto`: If the input to this Response exceeds the model's context window size, the model will truncate the response to fit the context window by dropping items from the beginning of the conversation. - `disabled` (default): If the input size will exceed the context window size for a model, the request will fail with a 400 error."""
     instructions: str | None
@@ -31,3 +23,13 @@ class InputTokenCountParams(TypedDict, total=False):
     conversation: BetaConversationParam | None
     tool_choice: BetaToolChoiceParam | None
     parallel_tool_calls: bool | None
+    betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+from ..._spec.beta_personality_enum import BetaPersonalityEnum
+from ..._spec_params.beta_conversation_param import BetaConversationParam
+from ..._spec_params.beta_tool_choice_param import BetaToolChoiceParam
+from ..beta_response_input_item_param import BetaResponseInputItemParam
+from ..beta_response_param import ReasoningParam
+from ..beta_response_text_config_param import BetaResponseTextConfigParam
+from ..beta_tool_param import BetaToolParam

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .file_citation_annotation import FileCitationAnnotation
-from .file_path_annotation import FilePathAnnotation
-
 __all__ = ["Annotation"]
 
+
+from .file_citation_annotation import FileCitationAnnotation
+from .file_path_annotation import FilePathAnnotation
 
 Annotation: TypeAlias = FileCitationAnnotation | FilePathAnnotation

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .file_citation_delta_annotation import FileCitationDeltaAnnotation
-from .file_path_delta_annotation import FilePathDeltaAnnotation
-
 __all__ = ["AnnotationDelta"]
 
+
+from .file_citation_delta_annotation import FileCitationDeltaAnnotation
+from .file_path_delta_annotation import FilePathDeltaAnnotation
 
 AnnotationDelta: TypeAlias = FileCitationDeltaAnnotation | FilePathDeltaAnnotation

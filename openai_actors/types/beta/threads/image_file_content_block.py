@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .image_file import ImageFile
 
 __all__ = ["ImageFileContentBlock"]
 
@@ -16,3 +15,6 @@ class ImageFileContentBlock(BaseModel):
     type: Literal["image_file"]
     """Always `image_file`."""
     image_file: ImageFile
+
+
+from .image_file import ImageFile

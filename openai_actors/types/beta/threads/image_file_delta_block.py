@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .image_file_delta import ImageFileDelta
 
 __all__ = ["ImageFileDeltaBlock"]
 
@@ -18,3 +17,6 @@ class ImageFileDeltaBlock(BaseModel):
     type: Literal["image_file"]
     """Always `image_file`."""
     image_file: ImageFileDelta | None = None
+
+
+from .image_file_delta import ImageFileDelta

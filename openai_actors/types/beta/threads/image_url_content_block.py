@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .image_url import ImageURL
 
 __all__ = ["ImageURLContentBlock"]
 
@@ -16,3 +15,6 @@ class ImageURLContentBlock(BaseModel):
     type: Literal["image_url"]
     """The type of the content part."""
     image_url: ImageURL
+
+
+from .image_url import ImageURL

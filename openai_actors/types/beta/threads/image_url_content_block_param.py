@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ImageURLContentBlockParam", "ImageUrl"]
-
-
-class ImageUrl(TypedDict, total=False):
-    url: Required[str]
-    """The external URL of the image, must be a supported image types: jpeg, jpg, png, gif, webp."""
-    detail: Literal["auto", "low", "high"]
-    """Specifies the detail level of the image. `low` uses fewer tokens, you can opt in to high resolution using `high`. Default value is `auto`"""
+__all__ = ["ImageURLContentBlockParam"]
 
 
 class ImageURLContentBlockParam(TypedDict, total=False):
@@ -19,4 +12,7 @@ class ImageURLContentBlockParam(TypedDict, total=False):
 
     type: Required[Literal["image_url"]]
     """The type of the content part."""
-    image_url: Required[ImageUrl]
+    image_url: Required[ImageURLParam]
+
+
+from .image_url_param import ImageURLParam

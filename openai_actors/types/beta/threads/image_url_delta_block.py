@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .image_url_delta import ImageURLDelta
 
 __all__ = ["ImageURLDeltaBlock"]
 
@@ -18,3 +17,6 @@ class ImageURLDeltaBlock(BaseModel):
     type: Literal["image_url"]
     """Always `image_url`."""
     image_url: ImageURLDelta | None = None
+
+
+from .image_url_delta import ImageURLDelta

@@ -5,12 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.assistant_tools_file_search_type_only import AssistantToolsFileSearchTypeOnly
-from ...shared.metadata import Metadata
-from ..code_interpreter_tool import CodeInterpreterTool
-from .message_content import MessageContent
 
-__all__ = ["Attachment", "IncompleteDetails", "Message"]
+__all__ = ["Attachment", "AttachmentToolFileSearch", "IncompleteDetails", "Message"]
 
 
 class IncompleteDetails(BaseModel):
@@ -20,10 +16,15 @@ class IncompleteDetails(BaseModel):
     """The reason the message is incomplete."""
 
 
+class AttachmentToolFileSearch(BaseModel):
+    type: Literal["file_search"]
+    """The type of tool being defined: `file_search`"""
+
+
 class Attachment(BaseModel):
     file_id: str | None = None
     """The ID of the file to attach to the message."""
-    tools: list[CodeInterpreterTool | AssistantToolsFileSearchTypeOnly] | None = None
+    tools: list[CodeInterpreterTool | AttachmentToolFileSearch] | None = None
     """The tools to add this file to."""
 
 
@@ -51,3 +52,8 @@ class Message(BaseModel):
     run_id: str | None = None
     attachments: list[Attachment] | None = None
     metadata: Metadata
+
+
+from ...shared.metadata import Metadata
+from ..code_interpreter_tool import CodeInterpreterTool
+from .message_content import MessageContent

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["MessageContent"]
+
+
 from .image_file_content_block import ImageFileContentBlock
 from .image_url_content_block import ImageURLContentBlock
 from .refusal_content_block import RefusalContentBlock
 from .text_content_block import TextContentBlock
-
-__all__ = ["MessageContent"]
-
 
 MessageContent: TypeAlias = (
     ImageFileContentBlock | ImageURLContentBlock | TextContentBlock | RefusalContentBlock

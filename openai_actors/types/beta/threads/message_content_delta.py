@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["MessageContentDelta"]
+
+
 from .image_file_delta_block import ImageFileDeltaBlock
 from .image_url_delta_block import ImageURLDeltaBlock
 from .refusal_delta_block import RefusalDeltaBlock
 from .text_delta_block import TextDeltaBlock
-
-__all__ = ["MessageContentDelta"]
-
 
 MessageContentDelta: TypeAlias = ImageFileDeltaBlock | TextDeltaBlock | RefusalDeltaBlock | ImageURLDeltaBlock

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["MessageContentPartParam"]
+
+
 from .image_file_content_block_param import ImageFileContentBlockParam
 from .image_url_content_block_param import ImageURLContentBlockParam
 from .text_content_block_param import TextContentBlockParam
-
-__all__ = ["MessageContentPartParam"]
-
 
 MessageContentPartParam: TypeAlias = (
     ImageFileContentBlockParam | ImageURLContentBlockParam | TextContentBlockParam

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .message_content_delta import MessageContentDelta
 
 __all__ = ["MessageDelta"]
 
@@ -17,3 +16,6 @@ class MessageDelta(BaseModel):
     """The entity that produced the message. One of `user` or `assistant`."""
     content: list[MessageContentDelta] | None = None
     """The content of the message in array of text and/or images."""
+
+
+from .message_content_delta import MessageContentDelta

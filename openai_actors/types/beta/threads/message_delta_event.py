@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .message_delta import MessageDelta
 
 __all__ = ["MessageDeltaEvent"]
 
@@ -19,3 +18,6 @@ class MessageDeltaEvent(BaseModel):
     """The object type, which is always `thread.message.delta`."""
     delta: MessageDelta
     """The delta containing the fields that have changed on the Message."""
+
+
+from .message_delta import MessageDelta

@@ -5,14 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.run_completion_usage import RunCompletionUsage
-from ...shared.metadata import Metadata
-from ..assistant_response_format_option import AssistantResponseFormatOption
-from ..code_interpreter_tool import CodeInterpreterTool
-from ..file_search_tool import FileSearchTool
-from ..function_tool import FunctionTool
-from .required_action_function_tool_call import RequiredActionFunctionToolCall
-from .run_status import RunStatus
 
 __all__ = [
     "IncompleteDetails",
@@ -22,6 +14,7 @@ __all__ = [
     "Run",
     "ToolChoice",
     "TruncationStrategy",
+    "Usage",
 ]
 
 
@@ -55,6 +48,15 @@ class IncompleteDetails(BaseModel):
 
     reason: Literal["max_completion_tokens", "max_prompt_tokens"] | None = None
     """The reason why the run is incomplete. This will point to which specific token limit was reached over the course of the run."""
+
+
+class Usage(BaseModel):
+    completion_tokens: int
+    """Number of completion tokens used over the course of the run."""
+    prompt_tokens: int
+    """Number of prompt tokens used over the course of the run."""
+    total_tokens: int
+    """Total number of tokens used (prompt + completion)."""
 
 
 class TruncationStrategy(BaseModel):
@@ -105,7 +107,7 @@ class Run(BaseModel):
     tools: list[CodeInterpreterTool | FileSearchTool | FunctionTool]
     """The list of tools that the [assistant](/docs/api-reference/assistants) used for this run."""
     metadata: Metadata
-    usage: RunCompletionUsage
+    usage: Usage
     temperature: float | None = None
     """The sampling temperature used for this run. If not set, defaults to 1."""
     top_p: float | None = None
@@ -120,3 +122,12 @@ class Run(BaseModel):
     """Whether to enable [parallel function calling](/docs/guides/function-calling#configuring-parallel-function-calling) during tool use."""
     response_format: AssistantResponseFormatOption
     """Specifies the format that the model must output. Compatible with [GPT-4o](/docs/models#gpt-4o), [GPT-4 Turbo](/docs/models#gpt-4-turbo-and-gpt-4), and all GPT-3.5 Turbo models since `gpt-3.5-turbo-1106`."""
+
+
+from ...shared.metadata import Metadata
+from ..assistant_response_format_option import AssistantResponseFormatOption
+from ..code_interpreter_tool import CodeInterpreterTool
+from ..file_search_tool import FileSearchTool
+from ..function_tool import FunctionTool
+from .required_action_function_tool_call import RequiredActionFunctionToolCall
+from .run_status import RunStatus

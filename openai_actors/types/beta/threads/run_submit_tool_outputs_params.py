@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Required, TypedDict
+from typing import Literal, Required, TypedDict
 
-__all__ = ["RunSubmitToolOutputsParams", "ToolOutput"]
+__all__ = [
+    "RunSubmitToolOutputsParams",
+    "RunSubmitToolOutputsParamsBase",
+    "RunSubmitToolOutputsParamsNonStreaming",
+    "RunSubmitToolOutputsParamsStreaming",
+    "ToolOutput",
+]
 
 
 class ToolOutput(TypedDict, total=False):
@@ -15,7 +21,19 @@ class ToolOutput(TypedDict, total=False):
     """The output of the tool call to be submitted to continue the run."""
 
 
-class RunSubmitToolOutputsParams(TypedDict, total=False):
+class RunSubmitToolOutputsParamsBase(TypedDict, total=False):
+    thread_id: Required[str]
     tool_outputs: Required[Iterable[ToolOutput]]
     """A list of tools for which the outputs are being submitted."""
+
+
+class RunSubmitToolOutputsParams(RunSubmitToolOutputsParamsBase, total=False):
     stream: bool | None
+
+
+class RunSubmitToolOutputsParamsNonStreaming(RunSubmitToolOutputsParamsBase, total=False):
+    stream: Literal[False] | None
+
+
+class RunSubmitToolOutputsParamsStreaming(RunSubmitToolOutputsParamsBase, total=False):
+    stream: Required[Literal[True]]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
-
-from ...shared_params.metadata import Metadata
+from typing import Required, TypedDict
 
 __all__ = ["RunUpdateParams"]
 
 
 class RunUpdateParams(TypedDict, total=False):
+    thread_id: Required[str]
     metadata: Metadata
+
+
+from ...shared_params.metadata import Metadata

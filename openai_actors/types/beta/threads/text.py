@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ...._models import BaseModel
-from .annotation import Annotation
 
 __all__ = ["Text"]
 
@@ -12,3 +11,6 @@ class Text(BaseModel):
     value: str
     """The data that makes up the text."""
     annotations: list[Annotation]
+
+
+from .annotation import Annotation

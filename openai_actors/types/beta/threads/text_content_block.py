@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .text import Text
 
 __all__ = ["TextContentBlock"]
 
@@ -16,3 +15,6 @@ class TextContentBlock(BaseModel):
     type: Literal["text"]
     """Always `text`."""
     text: Text
+
+
+from .text import Text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ...._models import BaseModel
-from .annotation_delta import AnnotationDelta
 
 __all__ = ["TextDelta"]
 
@@ -12,3 +11,6 @@ class TextDelta(BaseModel):
     value: str | None = None
     """The data that makes up the text."""
     annotations: list[AnnotationDelta] | None = None
+
+
+from .annotation_delta import AnnotationDelta

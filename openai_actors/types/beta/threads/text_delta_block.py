@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .text_delta import TextDelta
 
 __all__ = ["TextDeltaBlock"]
 
@@ -18,3 +17,6 @@ class TextDeltaBlock(BaseModel):
     type: Literal["text"]
     """Always `text`."""
     text: TextDelta | None = None
+
+
+from .text_delta import TextDelta

@@ -7,21 +7,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .output_item_list_params import OutputItemListParams as OutputItemListParams
     from .output_item_list_response import OutputItemListResponse as OutputItemListResponse
     from .output_item_retrieve_response import OutputItemRetrieveResponse as OutputItemRetrieveResponse
 
 _WHERE: dict[str, str] = {
+    "OutputItemListParams": ".output_item_list_params",
     "OutputItemListResponse": ".output_item_list_response",
     "OutputItemRetrieveResponse": ".output_item_retrieve_response",
 }
 
-__all__ = ["OutputItemListResponse", "OutputItemRetrieveResponse"]
+__all__ = ["OutputItemListParams", "OutputItemListResponse", "OutputItemRetrieveResponse"]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

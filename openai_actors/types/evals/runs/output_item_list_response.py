@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .output_item_retrieve_response import OutputItemRetrieveResponse
-
 __all__ = ["OutputItemListResponse"]
 
+
+from .output_item_retrieve_response import OutputItemRetrieveResponse
 
 OutputItemListResponse: TypeAlias = OutputItemRetrieveResponse

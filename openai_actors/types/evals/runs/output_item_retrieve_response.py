@@ -6,10 +6,23 @@ import builtins
 from typing import Literal
 
 from ...._models import BaseModel
-from ..._spec.eval_run_output_item_result import EvalRunOutputItemResult
-from ..eval_api_error import EvalAPIError
 
-__all__ = ["OutputItemRetrieveResponse", "Sample", "SampleInput", "SampleOutput", "SampleUsage"]
+__all__ = ["OutputItemRetrieveResponse", "Result", "Sample", "SampleInput", "SampleOutput", "SampleUsage"]
+
+
+class Result(BaseModel):
+    """A single grader result for an evaluation run output item."""
+
+    name: str
+    """The name of the grader."""
+    type: str | None = None
+    """The grader type (for example, "string-check-grader")."""
+    score: float
+    """The numeric score produced by the grader."""
+    passed: bool
+    """Whether the grader considered the output a pass."""
+    sample: dict[str, object] | None = None
+    """Optional sample or intermediate data produced by the grader."""
 
 
 class SampleInput(BaseModel):
@@ -85,7 +98,10 @@ class OutputItemRetrieveResponse(BaseModel):
     """The identifier for the data source item."""
     datasource_item: dict[str, builtins.object]
     """Details of the input data source item."""
-    results: list[EvalRunOutputItemResult]
+    results: list[Result]
     """A list of grader results for this output item."""
     sample: Sample
     """A sample containing the input and output of the evaluation run."""
+
+
+from ..eval_api_error import EvalAPIError

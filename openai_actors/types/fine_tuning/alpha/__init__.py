@@ -7,21 +7,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .grader_run_params import GraderRunParams as GraderRunParams
     from .grader_run_response import GraderRunResponse as GraderRunResponse
+    from .grader_validate_params import GraderValidateParams as GraderValidateParams
     from .grader_validate_response import GraderValidateResponse as GraderValidateResponse
 
 _WHERE: dict[str, str] = {
+    "GraderRunParams": ".grader_run_params",
     "GraderRunResponse": ".grader_run_response",
+    "GraderValidateParams": ".grader_validate_params",
     "GraderValidateResponse": ".grader_validate_response",
 }
 
-__all__ = ["GraderRunResponse", "GraderValidateResponse"]
+__all__ = ["GraderRunParams", "GraderRunResponse", "GraderValidateParams", "GraderValidateResponse"]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

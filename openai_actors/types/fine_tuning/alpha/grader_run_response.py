@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...._models import BaseModel
+from ..._alias import Alias
 
 __all__ = ["GraderRunResponse", "Metadata", "MetadataErrors"]
 
@@ -19,9 +20,13 @@ class MetadataErrors(BaseModel):
     python_grader_runtime_error: bool
     python_grader_runtime_error_details: str | None = None
     model_grader_server_error: bool
+    api_model_grader_server_error = Alias["bool"]("model_grader_server_error", required=True)
     model_grader_refusal_error: bool
+    api_model_grader_refusal_error = Alias["bool"]("model_grader_refusal_error", required=True)
     model_grader_parse_error: bool
+    api_model_grader_parse_error = Alias["bool"]("model_grader_parse_error", required=True)
     model_grader_server_error_details: str | None = None
+    api_model_grader_server_error_details = Alias["str"]("model_grader_server_error_details", required=False)
 
 
 class Metadata(BaseModel):
@@ -39,3 +44,6 @@ class GraderRunResponse(BaseModel):
     metadata: Metadata
     sub_rewards: dict[str, object]
     model_grader_token_usage_per_model: dict[str, object]
+    api_model_grader_token_usage_per_model = Alias["dict[str, object]"](
+        "model_grader_token_usage_per_model", required=True
+    )

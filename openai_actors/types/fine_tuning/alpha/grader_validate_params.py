@@ -4,12 +4,6 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-from ...graders.multi_grader_param import MultiGraderParam
-from ...graders.python_grader_param import PythonGraderParam
-from ...graders.score_model_grader_param import ScoreModelGraderParam
-from ...graders.string_check_grader_param import StringCheckGraderParam
-from ...graders.text_similarity_grader_param import TextSimilarityGraderParam
-
 __all__ = ["GraderValidateParams"]
 
 
@@ -22,3 +16,10 @@ class GraderValidateParams(TypedDict, total=False):
         | MultiGraderParam
     ]
     """The grader used for the fine-tuning job."""
+
+
+from ...graders.multi_grader_param import MultiGraderParam
+from ...graders.python_grader_param import PythonGraderParam
+from ...graders.score_model_grader_param import ScoreModelGraderParam
+from ...graders.string_check_grader_param import StringCheckGraderParam
+from ...graders.text_similarity_grader_param import TextSimilarityGraderParam

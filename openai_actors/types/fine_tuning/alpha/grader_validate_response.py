@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 from ...._models import BaseModel
-from ...graders.multi_grader import MultiGrader
-from ...graders.python_grader import PythonGrader
-from ...graders.score_model_grader import ScoreModelGrader
-from ...graders.string_check_grader import StringCheckGrader
-from ...graders.text_similarity_grader import TextSimilarityGrader
 
 __all__ = ["GraderValidateResponse"]
 
@@ -17,3 +12,10 @@ class GraderValidateResponse(BaseModel):
         StringCheckGrader | TextSimilarityGrader | PythonGrader | ScoreModelGrader | MultiGrader | None
     ) = None
     """The grader used for the fine-tuning job."""
+
+
+from ...graders.multi_grader import MultiGrader
+from ...graders.python_grader import PythonGrader
+from ...graders.score_model_grader import ScoreModelGrader
+from ...graders.string_check_grader import StringCheckGrader
+from ...graders.text_similarity_grader import TextSimilarityGrader

@@ -7,30 +7,40 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .permission_create_params import PermissionCreateParams as PermissionCreateParams
     from .permission_create_response import PermissionCreateResponse as PermissionCreateResponse
     from .permission_delete_response import PermissionDeleteResponse as PermissionDeleteResponse
+    from .permission_list_params import PermissionListParams as PermissionListParams
     from .permission_list_response import PermissionListResponse as PermissionListResponse
+    from .permission_retrieve_params import PermissionRetrieveParams as PermissionRetrieveParams
     from .permission_retrieve_response import PermissionRetrieveResponse as PermissionRetrieveResponse
 
 _WHERE: dict[str, str] = {
+    "PermissionCreateParams": ".permission_create_params",
     "PermissionCreateResponse": ".permission_create_response",
     "PermissionDeleteResponse": ".permission_delete_response",
+    "PermissionListParams": ".permission_list_params",
     "PermissionListResponse": ".permission_list_response",
+    "PermissionRetrieveParams": ".permission_retrieve_params",
     "PermissionRetrieveResponse": ".permission_retrieve_response",
 }
 
 __all__ = [
+    "PermissionCreateParams",
     "PermissionCreateResponse",
     "PermissionDeleteResponse",
+    "PermissionListParams",
     "PermissionListResponse",
+    "PermissionRetrieveParams",
     "PermissionRetrieveResponse",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .permission_create_response import PermissionCreateResponse
-
 __all__ = ["PermissionListResponse"]
 
+
+from .permission_create_response import PermissionCreateResponse
 
 PermissionListResponse: TypeAlias = PermissionCreateResponse

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ...._models import BaseModel
-from .permission_create_response import PermissionCreateResponse
 
 __all__ = ["PermissionRetrieveResponse"]
 
@@ -16,3 +15,6 @@ class PermissionRetrieveResponse(BaseModel):
     first_id: str | None = None
     last_id: str | None = None
     has_more: bool
+
+
+from .permission_create_response import PermissionCreateResponse

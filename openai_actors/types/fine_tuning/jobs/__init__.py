@@ -7,19 +7,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .checkpoint_list_params import CheckpointListParams as CheckpointListParams
     from .fine_tuning_job_checkpoint import FineTuningJobCheckpoint as FineTuningJobCheckpoint
 
 _WHERE: dict[str, str] = {
+    "CheckpointListParams": ".checkpoint_list_params",
     "FineTuningJobCheckpoint": ".fine_tuning_job_checkpoint",
 }
 
-__all__ = ["FineTuningJobCheckpoint"]
+__all__ = ["CheckpointListParams", "FineTuningJobCheckpoint"]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

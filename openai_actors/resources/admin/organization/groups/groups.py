@@ -18,8 +18,28 @@ from .....types.admin.organization.group_update_params import GroupUpdateParams
 from .....types.admin.organization.group_update_response import GroupUpdateResponse
 
 if TYPE_CHECKING:
-    from .roles import AsyncRoles, Roles
-    from .users import AsyncUsers, Users
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .roles import (
+        AsyncRoles,
+        AsyncRolesWithRawResponse,
+        AsyncRolesWithStreamingResponse,
+        Roles,
+        RolesWithRawResponse,
+        RolesWithStreamingResponse,
+    )
+    from .users import (
+        AsyncUsers,
+        AsyncUsersWithRawResponse,
+        AsyncUsersWithStreamingResponse,
+        Users,
+        UsersWithRawResponse,
+        UsersWithStreamingResponse,
+    )
 
 __all__ = ["AsyncGroups", "Groups"]
 
@@ -120,6 +140,14 @@ class Groups(SyncAPIResource):
 
         return Users(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> GroupsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> GroupsWithStreamingResponse: ...
+
 
 class AsyncGroups(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Group:
@@ -154,3 +182,70 @@ class AsyncGroups(AsyncAPIResource):
         from .users import AsyncUsers
 
         return AsyncUsers(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncGroupsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncGroupsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class GroupsWithRawResponse:
+        def __init__(self, resource: Groups) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> RolesWithRawResponse: ...
+
+        @property
+        def users(self) -> UsersWithRawResponse: ...
+
+    class GroupsWithStreamingResponse:
+        def __init__(self, resource: Groups) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> RolesWithStreamingResponse: ...
+
+        @property
+        def users(self) -> UsersWithStreamingResponse: ...
+
+    class AsyncGroupsWithRawResponse:
+        def __init__(self, resource: AsyncGroups) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> AsyncRolesWithRawResponse: ...
+
+        @property
+        def users(self) -> AsyncUsersWithRawResponse: ...
+
+    class AsyncGroupsWithStreamingResponse:
+        def __init__(self, resource: AsyncGroups) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> AsyncRolesWithStreamingResponse: ...
+
+        @property
+        def users(self) -> AsyncUsersWithStreamingResponse: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -15,6 +15,14 @@ from .....types.admin.organization.groups.user_create_response import UserCreate
 from .....types.admin.organization.groups.user_delete_response import UserDeleteResponse
 from .....types.admin.organization.groups.user_list_params import UserListParams
 from .....types.admin.organization.groups.user_retrieve_response import UserRetrieveResponse
+
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncUsers", "Users"]
 
@@ -93,6 +101,14 @@ class Users(SyncAPIResource):
         """Removes a user from a group."""
         return self._run(_DELETE, params, {"user_id": user_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> UsersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> UsersWithStreamingResponse: ...
+
 
 class AsyncUsers(AsyncAPIResource):
     async def create(self, group_id: str, **params: Unpack[_CreateArgs]) -> UserCreateResponse:
@@ -115,3 +131,42 @@ class AsyncUsers(AsyncAPIResource):
     async def delete(self, user_id: str, **params: Unpack[_DeleteArgs]) -> UserDeleteResponse:
         """Removes a user from a group."""
         return await self._run(_DELETE, params, {"user_id": user_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncUsersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncUsersWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class UsersWithRawResponse:
+        def __init__(self, resource: Users) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class UsersWithStreamingResponse:
+        def __init__(self, resource: Users) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncUsersWithRawResponse:
+        def __init__(self, resource: AsyncUsers) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncUsersWithStreamingResponse:
+        def __init__(self, resource: AsyncUsers) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -13,7 +13,15 @@ from .....types.admin.organization.projects.api_key_delete_response import APIKe
 from .....types.admin.organization.projects.api_key_list_params import ApiKeyListParams
 from .....types.admin.organization.projects.project_api_key import ProjectAPIKey
 
-__all__ = ["ApiKeys", "AsyncApiKeys"]
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+
+__all__ = ["APIKeys", "AsyncAPIKeys"]
 
 
 class _RetrieveArgs(RequestOptionParams, total=False):
@@ -60,7 +68,7 @@ _DELETE: Operation[APIKeyDeleteResponse] = Operation(
 )
 
 
-class ApiKeys(SyncAPIResource):
+class APIKeys(SyncAPIResource):
     def retrieve(self, api_key_id: str, **params: Unpack[_RetrieveArgs]) -> ProjectAPIKey:
         """Retrieves an API key in the project."""
         return self._run(_RETRIEVE, params, {"api_key_id": api_key_id})
@@ -76,8 +84,16 @@ class ApiKeys(SyncAPIResource):
         """Deletes an API key from the project."""
         return self._run(_DELETE, params, {"api_key_id": api_key_id})
 
+    if TYPE_CHECKING:
 
-class AsyncApiKeys(AsyncAPIResource):
+        @property
+        def with_raw_response(self) -> APIKeysWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> APIKeysWithStreamingResponse: ...
+
+
+class AsyncAPIKeys(AsyncAPIResource):
     async def retrieve(self, api_key_id: str, **params: Unpack[_RetrieveArgs]) -> ProjectAPIKey:
         """Retrieves an API key in the project."""
         return await self._run(_RETRIEVE, params, {"api_key_id": api_key_id})
@@ -94,3 +110,38 @@ class AsyncApiKeys(AsyncAPIResource):
     async def delete(self, api_key_id: str, **params: Unpack[_DeleteArgs]) -> APIKeyDeleteResponse:
         """Deletes an API key from the project."""
         return await self._run(_DELETE, params, {"api_key_id": api_key_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncAPIKeysWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncAPIKeysWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class APIKeysWithRawResponse:
+        def __init__(self, resource: APIKeys) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class APIKeysWithStreamingResponse:
+        def __init__(self, resource: APIKeys) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncAPIKeysWithRawResponse:
+        def __init__(self, resource: AsyncAPIKeys) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncAPIKeysWithStreamingResponse:
+        def __init__(self, resource: AsyncAPIKeys) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

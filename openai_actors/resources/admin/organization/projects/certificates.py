@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, PageOperation, SyncAPIResource
@@ -23,6 +23,14 @@ from .....types.admin.organization.projects.certificate_deactivate_response impo
 )
 from .....types.admin.organization.projects.certificate_list_params import CertificateListParams
 from .....types.admin.organization.projects.certificate_list_response import CertificateListResponse
+
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncCertificates", "Certificates"]
 
@@ -101,6 +109,14 @@ class Certificates(SyncAPIResource):
         )
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> CertificatesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> CertificatesWithStreamingResponse: ...
+
 
 class AsyncCertificates(AsyncAPIResource):
     def list(
@@ -129,3 +145,38 @@ class AsyncCertificates(AsyncAPIResource):
             self._page(_DEACTIVATE, params, {"project_id": project_id})
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncCertificatesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncCertificatesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class CertificatesWithRawResponse:
+        def __init__(self, resource: Certificates) -> None:
+            self.list = to_raw_response_wrapper(resource.list)
+            self.activate = to_raw_response_wrapper(resource.activate)
+            self.deactivate = to_raw_response_wrapper(resource.deactivate)
+
+    class CertificatesWithStreamingResponse:
+        def __init__(self, resource: Certificates) -> None:
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.activate = to_streamed_response_wrapper(resource.activate)
+            self.deactivate = to_streamed_response_wrapper(resource.deactivate)
+
+    class AsyncCertificatesWithRawResponse:
+        def __init__(self, resource: AsyncCertificates) -> None:
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.activate = async_to_raw_response_wrapper(resource.activate)
+            self.deactivate = async_to_raw_response_wrapper(resource.deactivate)
+
+    class AsyncCertificatesWithStreamingResponse:
+        def __init__(self, resource: AsyncCertificates) -> None:
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.activate = async_to_streamed_response_wrapper(resource.activate)
+            self.deactivate = async_to_streamed_response_wrapper(resource.deactivate)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -14,6 +14,14 @@ from .....types.admin.organization.projects.hosted_tool_permission_update_params
 from .....types.admin.organization.projects.project_hosted_tool_permissions import (
     ProjectHostedToolPermissions,
 )
+
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncHostedToolPermissions", "HostedToolPermissions"]
 
@@ -54,6 +62,14 @@ class HostedToolPermissions(SyncAPIResource):
         """Updates hosted tool permissions for a project."""
         return self._run(_UPDATE, params, {"project_id": project_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> HostedToolPermissionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> HostedToolPermissionsWithStreamingResponse: ...
+
 
 class AsyncHostedToolPermissions(AsyncAPIResource):
     async def retrieve(
@@ -65,3 +81,34 @@ class AsyncHostedToolPermissions(AsyncAPIResource):
     async def update(self, project_id: str, **params: Unpack[_UpdateArgs]) -> ProjectHostedToolPermissions:
         """Updates hosted tool permissions for a project."""
         return await self._run(_UPDATE, params, {"project_id": project_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncHostedToolPermissionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncHostedToolPermissionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class HostedToolPermissionsWithRawResponse:
+        def __init__(self, resource: HostedToolPermissions) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+
+    class HostedToolPermissionsWithStreamingResponse:
+        def __init__(self, resource: HostedToolPermissions) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+
+    class AsyncHostedToolPermissionsWithRawResponse:
+        def __init__(self, resource: AsyncHostedToolPermissions) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+
+    class AsyncHostedToolPermissionsWithStreamingResponse:
+        def __init__(self, resource: AsyncHostedToolPermissions) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -13,6 +13,14 @@ from .....types.admin.organization.projects.project_model_permissions import Pro
 from .....types.admin.organization.projects.project_model_permissions_deleted import (
     ProjectModelPermissionsDeleted,
 )
+
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncModelPermissions", "ModelPermissions"]
 
@@ -70,6 +78,14 @@ class ModelPermissions(SyncAPIResource):
         """Deletes model permissions for a project."""
         return self._run(_DELETE, params, {"project_id": project_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ModelPermissionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ModelPermissionsWithStreamingResponse: ...
+
 
 class AsyncModelPermissions(AsyncAPIResource):
     async def retrieve(self, project_id: str, **params: Unpack[_RetrieveArgs]) -> ProjectModelPermissions:
@@ -83,3 +99,38 @@ class AsyncModelPermissions(AsyncAPIResource):
     async def delete(self, project_id: str, **params: Unpack[_DeleteArgs]) -> ProjectModelPermissionsDeleted:
         """Deletes model permissions for a project."""
         return await self._run(_DELETE, params, {"project_id": project_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncModelPermissionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncModelPermissionsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ModelPermissionsWithRawResponse:
+        def __init__(self, resource: ModelPermissions) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class ModelPermissionsWithStreamingResponse:
+        def __init__(self, resource: ModelPermissions) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncModelPermissionsWithRawResponse:
+        def __init__(self, resource: AsyncModelPermissions) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncModelPermissionsWithStreamingResponse:
+        def __init__(self, resource: AsyncModelPermissions) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

@@ -16,18 +16,108 @@ from .....types.admin.organization.project_list_params import ProjectListParams
 from .....types.admin.organization.project_update_params import ProjectUpdateParams
 
 if TYPE_CHECKING:
-    from .api_keys import ApiKeys, AsyncApiKeys
-    from .certificates import AsyncCertificates, Certificates
-    from .data_retention import AsyncDataRetention, DataRetention
-    from .groups.groups import AsyncGroups, Groups
-    from .hosted_tool_permissions import AsyncHostedToolPermissions, HostedToolPermissions
-    from .model_permissions import AsyncModelPermissions, ModelPermissions
-    from .rate_limits import AsyncRateLimits, RateLimits
-    from .roles import AsyncRoles, Roles
-    from .service_accounts.service_accounts import AsyncServiceAccounts, ServiceAccounts
-    from .spend_alerts import AsyncSpendAlerts, SpendAlerts
-    from .spend_limit import AsyncSpendLimit, SpendLimit
-    from .users.users import AsyncUsers, Users
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .api_keys import (
+        APIKeys,
+        APIKeysWithRawResponse,
+        APIKeysWithStreamingResponse,
+        AsyncAPIKeys,
+        AsyncAPIKeysWithRawResponse,
+        AsyncAPIKeysWithStreamingResponse,
+    )
+    from .certificates import (
+        AsyncCertificates,
+        AsyncCertificatesWithRawResponse,
+        AsyncCertificatesWithStreamingResponse,
+        Certificates,
+        CertificatesWithRawResponse,
+        CertificatesWithStreamingResponse,
+    )
+    from .data_retention import (
+        AsyncDataRetention,
+        AsyncDataRetentionWithRawResponse,
+        AsyncDataRetentionWithStreamingResponse,
+        DataRetention,
+        DataRetentionWithRawResponse,
+        DataRetentionWithStreamingResponse,
+    )
+    from .groups.groups import (
+        AsyncGroups,
+        AsyncGroupsWithRawResponse,
+        AsyncGroupsWithStreamingResponse,
+        Groups,
+        GroupsWithRawResponse,
+        GroupsWithStreamingResponse,
+    )
+    from .hosted_tool_permissions import (
+        AsyncHostedToolPermissions,
+        AsyncHostedToolPermissionsWithRawResponse,
+        AsyncHostedToolPermissionsWithStreamingResponse,
+        HostedToolPermissions,
+        HostedToolPermissionsWithRawResponse,
+        HostedToolPermissionsWithStreamingResponse,
+    )
+    from .model_permissions import (
+        AsyncModelPermissions,
+        AsyncModelPermissionsWithRawResponse,
+        AsyncModelPermissionsWithStreamingResponse,
+        ModelPermissions,
+        ModelPermissionsWithRawResponse,
+        ModelPermissionsWithStreamingResponse,
+    )
+    from .rate_limits import (
+        AsyncRateLimits,
+        AsyncRateLimitsWithRawResponse,
+        AsyncRateLimitsWithStreamingResponse,
+        RateLimits,
+        RateLimitsWithRawResponse,
+        RateLimitsWithStreamingResponse,
+    )
+    from .roles import (
+        AsyncRoles,
+        AsyncRolesWithRawResponse,
+        AsyncRolesWithStreamingResponse,
+        Roles,
+        RolesWithRawResponse,
+        RolesWithStreamingResponse,
+    )
+    from .service_accounts.service_accounts import (
+        AsyncServiceAccounts,
+        AsyncServiceAccountsWithRawResponse,
+        AsyncServiceAccountsWithStreamingResponse,
+        ServiceAccounts,
+        ServiceAccountsWithRawResponse,
+        ServiceAccountsWithStreamingResponse,
+    )
+    from .spend_alerts import (
+        AsyncSpendAlerts,
+        AsyncSpendAlertsWithRawResponse,
+        AsyncSpendAlertsWithStreamingResponse,
+        SpendAlerts,
+        SpendAlertsWithRawResponse,
+        SpendAlertsWithStreamingResponse,
+    )
+    from .spend_limit import (
+        AsyncSpendLimit,
+        AsyncSpendLimitWithRawResponse,
+        AsyncSpendLimitWithStreamingResponse,
+        SpendLimit,
+        SpendLimitWithRawResponse,
+        SpendLimitWithStreamingResponse,
+    )
+    from .users.users import (
+        AsyncUsers,
+        AsyncUsersWithRawResponse,
+        AsyncUsersWithStreamingResponse,
+        Users,
+        UsersWithRawResponse,
+        UsersWithStreamingResponse,
+    )
 
 __all__ = ["AsyncProjects", "Projects"]
 
@@ -117,10 +207,10 @@ class Projects(SyncAPIResource):
         return self._run(_ARCHIVE, params, {"project_id": project_id})
 
     @cached_property
-    def api_keys(self) -> ApiKeys:
-        from .api_keys import ApiKeys
+    def api_keys(self) -> APIKeys:
+        from .api_keys import APIKeys
 
-        return ApiKeys(self._client)
+        return APIKeys(self._client)
 
     @cached_property
     def certificates(self) -> Certificates:
@@ -188,6 +278,14 @@ class Projects(SyncAPIResource):
 
         return Users(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ProjectsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ProjectsWithStreamingResponse: ...
+
 
 class AsyncProjects(AsyncAPIResource):
     async def create(self, **params: Unpack[_CreateArgs]) -> Project:
@@ -214,10 +312,10 @@ class AsyncProjects(AsyncAPIResource):
         return await self._run(_ARCHIVE, params, {"project_id": project_id})
 
     @cached_property
-    def api_keys(self) -> AsyncApiKeys:
-        from .api_keys import AsyncApiKeys
+    def api_keys(self) -> AsyncAPIKeys:
+        from .api_keys import AsyncAPIKeys
 
-        return AsyncApiKeys(self._client)
+        return AsyncAPIKeys(self._client)
 
     @cached_property
     def certificates(self) -> AsyncCertificates:
@@ -284,3 +382,190 @@ class AsyncProjects(AsyncAPIResource):
         from .users.users import AsyncUsers
 
         return AsyncUsers(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncProjectsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncProjectsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ProjectsWithRawResponse:
+        def __init__(self, resource: Projects) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.archive = to_raw_response_wrapper(resource.archive)
+
+        @property
+        def api_keys(self) -> APIKeysWithRawResponse: ...
+
+        @property
+        def certificates(self) -> CertificatesWithRawResponse: ...
+
+        @property
+        def data_retention(self) -> DataRetentionWithRawResponse: ...
+
+        @property
+        def groups(self) -> GroupsWithRawResponse: ...
+
+        @property
+        def hosted_tool_permissions(self) -> HostedToolPermissionsWithRawResponse: ...
+
+        @property
+        def model_permissions(self) -> ModelPermissionsWithRawResponse: ...
+
+        @property
+        def rate_limits(self) -> RateLimitsWithRawResponse: ...
+
+        @property
+        def roles(self) -> RolesWithRawResponse: ...
+
+        @property
+        def service_accounts(self) -> ServiceAccountsWithRawResponse: ...
+
+        @property
+        def spend_alerts(self) -> SpendAlertsWithRawResponse: ...
+
+        @property
+        def spend_limit(self) -> SpendLimitWithRawResponse: ...
+
+        @property
+        def users(self) -> UsersWithRawResponse: ...
+
+    class ProjectsWithStreamingResponse:
+        def __init__(self, resource: Projects) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.archive = to_streamed_response_wrapper(resource.archive)
+
+        @property
+        def api_keys(self) -> APIKeysWithStreamingResponse: ...
+
+        @property
+        def certificates(self) -> CertificatesWithStreamingResponse: ...
+
+        @property
+        def data_retention(self) -> DataRetentionWithStreamingResponse: ...
+
+        @property
+        def groups(self) -> GroupsWithStreamingResponse: ...
+
+        @property
+        def hosted_tool_permissions(self) -> HostedToolPermissionsWithStreamingResponse: ...
+
+        @property
+        def model_permissions(self) -> ModelPermissionsWithStreamingResponse: ...
+
+        @property
+        def rate_limits(self) -> RateLimitsWithStreamingResponse: ...
+
+        @property
+        def roles(self) -> RolesWithStreamingResponse: ...
+
+        @property
+        def service_accounts(self) -> ServiceAccountsWithStreamingResponse: ...
+
+        @property
+        def spend_alerts(self) -> SpendAlertsWithStreamingResponse: ...
+
+        @property
+        def spend_limit(self) -> SpendLimitWithStreamingResponse: ...
+
+        @property
+        def users(self) -> UsersWithStreamingResponse: ...
+
+    class AsyncProjectsWithRawResponse:
+        def __init__(self, resource: AsyncProjects) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.archive = async_to_raw_response_wrapper(resource.archive)
+
+        @property
+        def api_keys(self) -> AsyncAPIKeysWithRawResponse: ...
+
+        @property
+        def certificates(self) -> AsyncCertificatesWithRawResponse: ...
+
+        @property
+        def data_retention(self) -> AsyncDataRetentionWithRawResponse: ...
+
+        @property
+        def groups(self) -> AsyncGroupsWithRawResponse: ...
+
+        @property
+        def hosted_tool_permissions(self) -> AsyncHostedToolPermissionsWithRawResponse: ...
+
+        @property
+        def model_permissions(self) -> AsyncModelPermissionsWithRawResponse: ...
+
+        @property
+        def rate_limits(self) -> AsyncRateLimitsWithRawResponse: ...
+
+        @property
+        def roles(self) -> AsyncRolesWithRawResponse: ...
+
+        @property
+        def service_accounts(self) -> AsyncServiceAccountsWithRawResponse: ...
+
+        @property
+        def spend_alerts(self) -> AsyncSpendAlertsWithRawResponse: ...
+
+        @property
+        def spend_limit(self) -> AsyncSpendLimitWithRawResponse: ...
+
+        @property
+        def users(self) -> AsyncUsersWithRawResponse: ...
+
+    class AsyncProjectsWithStreamingResponse:
+        def __init__(self, resource: AsyncProjects) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.archive = async_to_streamed_response_wrapper(resource.archive)
+
+        @property
+        def api_keys(self) -> AsyncAPIKeysWithStreamingResponse: ...
+
+        @property
+        def certificates(self) -> AsyncCertificatesWithStreamingResponse: ...
+
+        @property
+        def data_retention(self) -> AsyncDataRetentionWithStreamingResponse: ...
+
+        @property
+        def groups(self) -> AsyncGroupsWithStreamingResponse: ...
+
+        @property
+        def hosted_tool_permissions(self) -> AsyncHostedToolPermissionsWithStreamingResponse: ...
+
+        @property
+        def model_permissions(self) -> AsyncModelPermissionsWithStreamingResponse: ...
+
+        @property
+        def rate_limits(self) -> AsyncRateLimitsWithStreamingResponse: ...
+
+        @property
+        def roles(self) -> AsyncRolesWithStreamingResponse: ...
+
+        @property
+        def service_accounts(self) -> AsyncServiceAccountsWithStreamingResponse: ...
+
+        @property
+        def spend_alerts(self) -> AsyncSpendAlertsWithStreamingResponse: ...
+
+        @property
+        def spend_limit(self) -> AsyncSpendLimitWithStreamingResponse: ...
+
+        @property
+        def users(self) -> AsyncUsersWithStreamingResponse: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -17,6 +17,14 @@ from .....types.admin.organization.projects.rate_limit_update_rate_limit_params 
     RateLimitUpdateRateLimitParams,
 )
 
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+
 __all__ = ["AsyncRateLimits", "RateLimits"]
 
 
@@ -25,7 +33,7 @@ class _ListRateLimitsArgs(RateLimitListRateLimitsParams, RequestOptionParams, to
 
 
 class _UpdateRateLimitArgs(RateLimitUpdateRateLimitParams, RequestOptionParams, total=False):
-    project_id: Required[str]
+    pass
 
 
 _LIST_RATE_LIMITS: PageOperation[ProjectRateLimit] = PageOperation(
@@ -66,6 +74,14 @@ class RateLimits(SyncAPIResource):
         """Updates a project rate limit."""
         return self._run(_UPDATE_RATE_LIMIT, params, {"rate_limit_id": rate_limit_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> RateLimitsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> RateLimitsWithStreamingResponse: ...
+
 
 class AsyncRateLimits(AsyncAPIResource):
     def list_rate_limits(
@@ -82,3 +98,34 @@ class AsyncRateLimits(AsyncAPIResource):
     ) -> ProjectRateLimit:
         """Updates a project rate limit."""
         return await self._run(_UPDATE_RATE_LIMIT, params, {"rate_limit_id": rate_limit_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncRateLimitsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncRateLimitsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class RateLimitsWithRawResponse:
+        def __init__(self, resource: RateLimits) -> None:
+            self.list_rate_limits = to_raw_response_wrapper(resource.list_rate_limits)
+            self.update_rate_limit = to_raw_response_wrapper(resource.update_rate_limit)
+
+    class RateLimitsWithStreamingResponse:
+        def __init__(self, resource: RateLimits) -> None:
+            self.list_rate_limits = to_streamed_response_wrapper(resource.list_rate_limits)
+            self.update_rate_limit = to_streamed_response_wrapper(resource.update_rate_limit)
+
+    class AsyncRateLimitsWithRawResponse:
+        def __init__(self, resource: AsyncRateLimits) -> None:
+            self.list_rate_limits = async_to_raw_response_wrapper(resource.list_rate_limits)
+            self.update_rate_limit = async_to_raw_response_wrapper(resource.update_rate_limit)
+
+    class AsyncRateLimitsWithStreamingResponse:
+        def __init__(self, resource: AsyncRateLimits) -> None:
+            self.list_rate_limits = async_to_streamed_response_wrapper(resource.list_rate_limits)
+            self.update_rate_limit = async_to_streamed_response_wrapper(resource.update_rate_limit)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -14,6 +14,14 @@ from .....types.admin.organization.projects.project_spend_alert_deleted import P
 from .....types.admin.organization.projects.spend_alert_create_params import SpendAlertCreateParams
 from .....types.admin.organization.projects.spend_alert_list_params import SpendAlertListParams
 from .....types.admin.organization.projects.spend_alert_update_params import SpendAlertUpdateParams
+
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncSpendAlerts", "SpendAlerts"]
 
@@ -27,7 +35,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
 
 
 class _UpdateArgs(SpendAlertUpdateParams, RequestOptionParams, total=False):
-    project_id: Required[str]
+    pass
 
 
 class _ListArgs(SpendAlertListParams, RequestOptionParams, total=False):
@@ -112,6 +120,14 @@ class SpendAlerts(SyncAPIResource):
         """Deletes a project spend alert."""
         return self._run(_DELETE, params, {"alert_id": alert_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> SpendAlertsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> SpendAlertsWithStreamingResponse: ...
+
 
 class AsyncSpendAlerts(AsyncAPIResource):
     async def create(self, project_id: str, **params: Unpack[_CreateArgs]) -> ProjectSpendAlert:
@@ -138,3 +154,46 @@ class AsyncSpendAlerts(AsyncAPIResource):
     async def delete(self, alert_id: str, **params: Unpack[_DeleteArgs]) -> ProjectSpendAlertDeleted:
         """Deletes a project spend alert."""
         return await self._run(_DELETE, params, {"alert_id": alert_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncSpendAlertsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncSpendAlertsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class SpendAlertsWithRawResponse:
+        def __init__(self, resource: SpendAlerts) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class SpendAlertsWithStreamingResponse:
+        def __init__(self, resource: SpendAlerts) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncSpendAlertsWithRawResponse:
+        def __init__(self, resource: AsyncSpendAlerts) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncSpendAlertsWithStreamingResponse:
+        def __init__(self, resource: AsyncSpendAlerts) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

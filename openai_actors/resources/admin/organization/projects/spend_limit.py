@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -11,6 +11,14 @@ from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.projects.project_spend_limit import ProjectSpendLimit
 from .....types.admin.organization.projects.project_spend_limit_deleted import ProjectSpendLimitDeleted
 from .....types.admin.organization.projects.spend_limit_update_params import SpendLimitUpdateParams
+
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
 
 __all__ = ["AsyncSpendLimit", "SpendLimit"]
 
@@ -68,6 +76,14 @@ class SpendLimit(SyncAPIResource):
         """Delete a project's hard spend limit."""
         return self._run(_DELETE, params, {"project_id": project_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> SpendLimitWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> SpendLimitWithStreamingResponse: ...
+
 
 class AsyncSpendLimit(AsyncAPIResource):
     async def retrieve(self, project_id: str, **params: Unpack[_RetrieveArgs]) -> ProjectSpendLimit:
@@ -81,3 +97,38 @@ class AsyncSpendLimit(AsyncAPIResource):
     async def delete(self, project_id: str, **params: Unpack[_DeleteArgs]) -> ProjectSpendLimitDeleted:
         """Delete a project's hard spend limit."""
         return await self._run(_DELETE, params, {"project_id": project_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncSpendLimitWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncSpendLimitWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class SpendLimitWithRawResponse:
+        def __init__(self, resource: SpendLimit) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class SpendLimitWithStreamingResponse:
+        def __init__(self, resource: SpendLimit) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncSpendLimitWithRawResponse:
+        def __init__(self, resource: AsyncSpendLimit) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncSpendLimitWithStreamingResponse:
+        def __init__(self, resource: AsyncSpendLimit) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

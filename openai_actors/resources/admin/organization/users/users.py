@@ -16,7 +16,20 @@ from .....types.admin.organization.user_list_params import UserListParams
 from .....types.admin.organization.user_update_params import UserUpdateParams
 
 if TYPE_CHECKING:
-    from .roles import AsyncRoles, Roles
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .roles import (
+        AsyncRoles,
+        AsyncRolesWithRawResponse,
+        AsyncRolesWithStreamingResponse,
+        Roles,
+        RolesWithRawResponse,
+        RolesWithStreamingResponse,
+    )
 
 __all__ = ["AsyncUsers", "Users"]
 
@@ -100,6 +113,14 @@ class Users(SyncAPIResource):
 
         return Roles(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> UsersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> UsersWithStreamingResponse: ...
+
 
 class AsyncUsers(AsyncAPIResource):
     async def retrieve(self, user_id: str, **params: Unpack[_RetrieveArgs]) -> OrganizationUser:
@@ -128,3 +149,54 @@ class AsyncUsers(AsyncAPIResource):
         from .roles import AsyncRoles
 
         return AsyncRoles(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncUsersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncUsersWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class UsersWithRawResponse:
+        def __init__(self, resource: Users) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> RolesWithRawResponse: ...
+
+    class UsersWithStreamingResponse:
+        def __init__(self, resource: Users) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> RolesWithStreamingResponse: ...
+
+    class AsyncUsersWithRawResponse:
+        def __init__(self, resource: AsyncUsers) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> AsyncRolesWithRawResponse: ...
+
+    class AsyncUsersWithStreamingResponse:
+        def __init__(self, resource: AsyncUsers) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> AsyncRolesWithStreamingResponse: ...

@@ -4,20 +4,43 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Required, Unpack
+from typing import TYPE_CHECKING, Any, Required, Unpack, overload
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ....._resources._base import RequestOptionParams
+from ....._streaming import AsyncStream, Stream
+from .....types.beta.assistant_stream_event import AssistantStreamEvent
 from .....types.beta.threads.run import Run
-from .....types.beta.threads.run_create_params import RunCreateParams
+from .....types.beta.threads.run_create_params import (
+    RunCreateParams,
+    RunCreateParamsNonStreaming,
+    RunCreateParamsStreaming,
+)
 from .....types.beta.threads.run_list_params import RunListParams
-from .....types.beta.threads.run_submit_tool_outputs_params import RunSubmitToolOutputsParams
+from .....types.beta.threads.run_submit_tool_outputs_params import (
+    RunSubmitToolOutputsParams,
+    RunSubmitToolOutputsParamsNonStreaming,
+    RunSubmitToolOutputsParamsStreaming,
+)
 from .....types.beta.threads.run_update_params import RunUpdateParams
 
 if TYPE_CHECKING:
-    from .steps import AsyncSteps, Steps
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .steps import (
+        AsyncSteps,
+        AsyncStepsWithRawResponse,
+        AsyncStepsWithStreamingResponse,
+        Steps,
+        StepsWithRawResponse,
+        StepsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncRuns", "Runs"]
 
@@ -26,12 +49,20 @@ class _CreateArgs(RunCreateParams, RequestOptionParams, total=False):
     pass
 
 
+class _CreateArgsStreaming(RunCreateParamsStreaming, RequestOptionParams, total=False):
+    pass
+
+
+class _CreateArgsNonStreaming(RunCreateParamsNonStreaming, RequestOptionParams, total=False):
+    pass
+
+
 class _RetrieveArgs(RequestOptionParams, total=False):
     thread_id: Required[str]
 
 
 class _UpdateArgs(RunUpdateParams, RequestOptionParams, total=False):
-    thread_id: Required[str]
+    pass
 
 
 class _ListArgs(RunListParams, RequestOptionParams, total=False):
@@ -43,7 +74,17 @@ class _CancelArgs(RequestOptionParams, total=False):
 
 
 class _SubmitToolOutputsArgs(RunSubmitToolOutputsParams, RequestOptionParams, total=False):
-    thread_id: Required[str]
+    pass
+
+
+class _SubmitToolOutputsArgsStreaming(RunSubmitToolOutputsParamsStreaming, RequestOptionParams, total=False):
+    pass
+
+
+class _SubmitToolOutputsArgsNonStreaming(
+    RunSubmitToolOutputsParamsNonStreaming, RequestOptionParams, total=False
+):
+    pass
 
 
 _CREATE: Operation[Run] = Operation(
@@ -52,8 +93,9 @@ _CREATE: Operation[Run] = Operation(
     "threads/{thread_id}/runs",
     _CreateArgs,
     path_params=("thread_id",),
-    query=frozenset(["include[]"]),
+    query=frozenset(["include"]),
     cast=as_cast(Run),
+    stream_item=as_cast(AssistantStreamEvent),
 )
 _RETRIEVE: Operation[Run] = Operation(
     "retrieve",
@@ -100,13 +142,23 @@ _SUBMIT_TOOL_OUTPUTS: Operation[Run] = Operation(
     _SubmitToolOutputsArgs,
     path_params=("thread_id", "run_id"),
     cast=as_cast(Run),
+    stream_item=as_cast(AssistantStreamEvent),
 )
 
 
 class Runs(SyncAPIResource):
-    def create(self, thread_id: str, **params: Unpack[_CreateArgs]) -> Run:
+    @overload
+    def create(self, thread_id: str, **params: Unpack[_CreateArgsNonStreaming]) -> Run: ...
+    @overload
+    def create(
+        self, thread_id: str, **params: Unpack[_CreateArgsStreaming]
+    ) -> Stream[AssistantStreamEvent]: ...
+    @overload
+    def create(self, thread_id: str, **params: Unpack[_CreateArgs]) -> Run | Stream[AssistantStreamEvent]: ...
+    def create(self, thread_id: str, **params: Any) -> Run | Stream[AssistantStreamEvent]:
         """Create a run."""
-        return self._run(_CREATE, params, {"thread_id": thread_id})
+        result: Run | Stream[AssistantStreamEvent] = self._run(_CREATE, params, {"thread_id": thread_id})
+        return result
 
     def retrieve(self, run_id: str, **params: Unpack[_RetrieveArgs]) -> Run:
         """Retrieves a run."""
@@ -125,9 +177,24 @@ class Runs(SyncAPIResource):
         """Cancels a run that is `in_progress`."""
         return self._run(_CANCEL, params, {"run_id": run_id})
 
-    def submit_tool_outputs(self, run_id: str, **params: Unpack[_SubmitToolOutputsArgs]) -> Run:
+    @overload
+    def submit_tool_outputs(
+        self, run_id: str, **params: Unpack[_SubmitToolOutputsArgsNonStreaming]
+    ) -> Run: ...
+    @overload
+    def submit_tool_outputs(
+        self, run_id: str, **params: Unpack[_SubmitToolOutputsArgsStreaming]
+    ) -> Stream[AssistantStreamEvent]: ...
+    @overload
+    def submit_tool_outputs(
+        self, run_id: str, **params: Unpack[_SubmitToolOutputsArgs]
+    ) -> Run | Stream[AssistantStreamEvent]: ...
+    def submit_tool_outputs(self, run_id: str, **params: Any) -> Run | Stream[AssistantStreamEvent]:
         """When a run has the `status: "requires_action"` and `required_action.type` is `submit_tool_outputs`, this endpoint can be used to submit the outputs from the tool calls once they're all completed. All outputs must be submitted in a single request."""
-        return self._run(_SUBMIT_TOOL_OUTPUTS, params, {"run_id": run_id})
+        result: Run | Stream[AssistantStreamEvent] = self._run(
+            _SUBMIT_TOOL_OUTPUTS, params, {"run_id": run_id}
+        )
+        return result
 
     @cached_property
     def steps(self) -> Steps:
@@ -135,11 +202,32 @@ class Runs(SyncAPIResource):
 
         return Steps(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> RunsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> RunsWithStreamingResponse: ...
+
 
 class AsyncRuns(AsyncAPIResource):
-    async def create(self, thread_id: str, **params: Unpack[_CreateArgs]) -> Run:
+    @overload
+    async def create(self, thread_id: str, **params: Unpack[_CreateArgsNonStreaming]) -> Run: ...
+    @overload
+    async def create(
+        self, thread_id: str, **params: Unpack[_CreateArgsStreaming]
+    ) -> AsyncStream[AssistantStreamEvent]: ...
+    @overload
+    async def create(
+        self, thread_id: str, **params: Unpack[_CreateArgs]
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
+    async def create(self, thread_id: str, **params: Any) -> Run | AsyncStream[AssistantStreamEvent]:
         """Create a run."""
-        return await self._run(_CREATE, params, {"thread_id": thread_id})
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._run(
+            _CREATE, params, {"thread_id": thread_id}
+        )
+        return result
 
     async def retrieve(self, run_id: str, **params: Unpack[_RetrieveArgs]) -> Run:
         """Retrieves a run."""
@@ -158,12 +246,88 @@ class AsyncRuns(AsyncAPIResource):
         """Cancels a run that is `in_progress`."""
         return await self._run(_CANCEL, params, {"run_id": run_id})
 
-    async def submit_tool_outputs(self, run_id: str, **params: Unpack[_SubmitToolOutputsArgs]) -> Run:
+    @overload
+    async def submit_tool_outputs(
+        self, run_id: str, **params: Unpack[_SubmitToolOutputsArgsNonStreaming]
+    ) -> Run: ...
+    @overload
+    async def submit_tool_outputs(
+        self, run_id: str, **params: Unpack[_SubmitToolOutputsArgsStreaming]
+    ) -> AsyncStream[AssistantStreamEvent]: ...
+    @overload
+    async def submit_tool_outputs(
+        self, run_id: str, **params: Unpack[_SubmitToolOutputsArgs]
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
+    async def submit_tool_outputs(
+        self, run_id: str, **params: Any
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
         """When a run has the `status: "requires_action"` and `required_action.type` is `submit_tool_outputs`, this endpoint can be used to submit the outputs from the tool calls once they're all completed. All outputs must be submitted in a single request."""
-        return await self._run(_SUBMIT_TOOL_OUTPUTS, params, {"run_id": run_id})
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._run(
+            _SUBMIT_TOOL_OUTPUTS, params, {"run_id": run_id}
+        )
+        return result
 
     @cached_property
     def steps(self) -> AsyncSteps:
         from .steps import AsyncSteps
 
         return AsyncSteps(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncRunsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncRunsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class RunsWithRawResponse:
+        def __init__(self, resource: Runs) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.cancel = to_raw_response_wrapper(resource.cancel)
+            self.submit_tool_outputs = to_raw_response_wrapper(resource.submit_tool_outputs)
+
+        @property
+        def steps(self) -> StepsWithRawResponse: ...
+
+    class RunsWithStreamingResponse:
+        def __init__(self, resource: Runs) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.cancel = to_streamed_response_wrapper(resource.cancel)
+            self.submit_tool_outputs = to_streamed_response_wrapper(resource.submit_tool_outputs)
+
+        @property
+        def steps(self) -> StepsWithStreamingResponse: ...
+
+    class AsyncRunsWithRawResponse:
+        def __init__(self, resource: AsyncRuns) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.cancel = async_to_raw_response_wrapper(resource.cancel)
+            self.submit_tool_outputs = async_to_raw_response_wrapper(resource.submit_tool_outputs)
+
+        @property
+        def steps(self) -> AsyncStepsWithRawResponse: ...
+
+    class AsyncRunsWithStreamingResponse:
+        def __init__(self, resource: AsyncRuns) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.cancel = async_to_streamed_response_wrapper(resource.cancel)
+            self.submit_tool_outputs = async_to_streamed_response_wrapper(resource.submit_tool_outputs)
+
+        @property
+        def steps(self) -> AsyncStepsWithStreamingResponse: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -13,16 +13,23 @@ from .....types.beta.threads.runs.run_step import RunStep
 from .....types.beta.threads.runs.step_list_params import StepListParams
 from .....types.beta.threads.runs.step_retrieve_params import StepRetrieveParams
 
+if TYPE_CHECKING:
+    from ....._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+
 __all__ = ["AsyncSteps", "Steps"]
 
 
 class _RetrieveArgs(StepRetrieveParams, RequestOptionParams, total=False):
-    thread_id: Required[str]
-    run_id: Required[str]
+    pass
 
 
 class _ListArgs(StepListParams, RequestOptionParams, total=False):
-    thread_id: Required[str]
+    pass
 
 
 _RETRIEVE: Operation[RunStep] = Operation(
@@ -31,7 +38,7 @@ _RETRIEVE: Operation[RunStep] = Operation(
     "threads/{thread_id}/runs/{run_id}/steps/{step_id}",
     _RetrieveArgs,
     path_params=("thread_id", "run_id", "step_id"),
-    query=frozenset(["include[]"]),
+    query=frozenset(["include"]),
     body="none",
     cast=as_cast(RunStep),
 )
@@ -41,7 +48,7 @@ _LIST: PageOperation[RunStep] = PageOperation(
     "threads/{thread_id}/runs/{run_id}/steps",
     _ListArgs,
     path_params=("thread_id", "run_id"),
-    query=frozenset(["after", "before", "include[]", "limit", "order"]),
+    query=frozenset(["after", "before", "include", "limit", "order"]),
     body="none",
     cast=as_cast(RunStep),
     page=SyncCursorPage,
@@ -59,6 +66,14 @@ class Steps(SyncAPIResource):
         page: SyncCursorPage[RunStep] = self._page(_LIST, params, {"run_id": run_id})
         return page
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> StepsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> StepsWithStreamingResponse: ...
+
 
 class AsyncSteps(AsyncAPIResource):
     async def retrieve(self, step_id: str, **params: Unpack[_RetrieveArgs]) -> RunStep:
@@ -73,3 +88,34 @@ class AsyncSteps(AsyncAPIResource):
             _LIST, params, {"run_id": run_id}
         )
         return pages
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncStepsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncStepsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class StepsWithRawResponse:
+        def __init__(self, resource: Steps) -> None:
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+
+    class StepsWithStreamingResponse:
+        def __init__(self, resource: Steps) -> None:
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+
+    class AsyncStepsWithRawResponse:
+        def __init__(self, resource: AsyncSteps) -> None:
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+
+    class AsyncStepsWithStreamingResponse:
+        def __init__(self, resource: AsyncSteps) -> None:
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)

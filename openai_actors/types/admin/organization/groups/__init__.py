@@ -8,41 +8,54 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .organization_group_user import OrganizationGroupUser as OrganizationGroupUser
+    from .role_create_params import RoleCreateParams as RoleCreateParams
     from .role_create_response import RoleCreateResponse as RoleCreateResponse
     from .role_delete_response import RoleDeleteResponse as RoleDeleteResponse
+    from .role_list_params import RoleListParams as RoleListParams
     from .role_list_response import RoleListResponse as RoleListResponse
     from .role_retrieve_response import RoleRetrieveResponse as RoleRetrieveResponse
+    from .user_create_params import UserCreateParams as UserCreateParams
     from .user_create_response import UserCreateResponse as UserCreateResponse
     from .user_delete_response import UserDeleteResponse as UserDeleteResponse
+    from .user_list_params import UserListParams as UserListParams
     from .user_retrieve_response import UserRetrieveResponse as UserRetrieveResponse
 
 _WHERE: dict[str, str] = {
     "OrganizationGroupUser": ".organization_group_user",
+    "RoleCreateParams": ".role_create_params",
     "RoleCreateResponse": ".role_create_response",
     "RoleDeleteResponse": ".role_delete_response",
+    "RoleListParams": ".role_list_params",
     "RoleListResponse": ".role_list_response",
     "RoleRetrieveResponse": ".role_retrieve_response",
+    "UserCreateParams": ".user_create_params",
     "UserCreateResponse": ".user_create_response",
     "UserDeleteResponse": ".user_delete_response",
+    "UserListParams": ".user_list_params",
     "UserRetrieveResponse": ".user_retrieve_response",
 }
 
 __all__ = [
     "OrganizationGroupUser",
+    "RoleCreateParams",
     "RoleCreateResponse",
     "RoleDeleteResponse",
+    "RoleListParams",
     "RoleListResponse",
     "RoleRetrieveResponse",
+    "UserCreateParams",
     "UserCreateResponse",
     "UserDeleteResponse",
+    "UserListParams",
     "UserRetrieveResponse",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

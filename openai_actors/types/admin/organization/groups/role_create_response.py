@@ -5,10 +5,23 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ...._spec.group import Group
-from ..role import Role
 
-__all__ = ["RoleCreateResponse"]
+__all__ = ["Group", "RoleCreateResponse"]
+
+
+class Group(BaseModel):
+    """Summary information about a group returned in role assignment responses."""
+
+    object: Literal["group"]
+    """Always `group`."""
+    id: str
+    """Identifier for the group."""
+    name: str
+    """Display name of the group."""
+    created_at: int
+    """Unix timestamp (in seconds) when the group was created."""
+    scim_managed: bool
+    """Whether the group is managed through SCIM."""
 
 
 class RoleCreateResponse(BaseModel):
@@ -20,3 +33,6 @@ class RoleCreateResponse(BaseModel):
     """Summary information about a group returned in role assignment responses."""
     role: Role
     """Details about a role that can be assigned through the public Roles API."""
+
+
+from ..role import Role

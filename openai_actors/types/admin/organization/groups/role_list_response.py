@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ..users.role_retrieve_response import RoleRetrieveResponse
-
 __all__ = ["RoleListResponse"]
 
+
+from ..users.role_retrieve_response import RoleRetrieveResponse
 
 RoleListResponse: TypeAlias = RoleRetrieveResponse

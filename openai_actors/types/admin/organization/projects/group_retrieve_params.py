@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, Required, TypedDict
 
 __all__ = ["GroupRetrieveParams"]
 
 
 class GroupRetrieveParams(TypedDict, total=False):
+    project_id: Required[str]
     group_type: Literal["group", "tenant_group"]

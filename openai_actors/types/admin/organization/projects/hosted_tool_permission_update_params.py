@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Required, TypedDict
 
-from ...._spec_params.hosted_tool_permission_update import HostedToolPermissionUpdateParam
+__all__ = ["FileSearch", "HostedToolPermissionUpdateParams"]
 
-__all__ = ["HostedToolPermissionUpdateParams"]
+
+class FileSearch(TypedDict, total=False):
+    enabled: Required[bool]
+    """Whether to enable the hosted tool for the project."""
 
 
 class HostedToolPermissionUpdateParams(TypedDict, total=False):
-    file_search: HostedToolPermissionUpdateParam | None
+    file_search: FileSearch | None
     """The file search permission update."""
-    web_search: HostedToolPermissionUpdateParam | None
+    web_search: FileSearch | None
     """The web search permission update."""
-    image_generation: HostedToolPermissionUpdateParam | None
+    image_generation: FileSearch | None
     """The image generation permission update."""
-    mcp: HostedToolPermissionUpdateParam | None
+    mcp: FileSearch | None
     """The MCP permission update."""
-    code_interpreter: HostedToolPermissionUpdateParam | None
+    code_interpreter: FileSearch | None
     """The code interpreter permission update."""

@@ -5,18 +5,44 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ...._spec.project_api_key_owner_service_account import ProjectApiKeyOwnerServiceAccount
-from ...._spec.project_api_key_owner_user import ProjectApiKeyOwnerUser
 
-__all__ = ["Owner", "ProjectAPIKey"]
+__all__ = ["Owner", "OwnerServiceAccount", "OwnerUser", "ProjectAPIKey"]
+
+
+class OwnerUser(BaseModel):
+    """The user that owns a project API key."""
+
+    id: str
+    """The identifier, which can be referenced in API endpoints"""
+    email: str
+    """The email address of the user."""
+    name: str
+    """The name of the user."""
+    created_at: int
+    """The Unix timestamp (in seconds) of when the user was created."""
+    role: str
+    """The user's project role."""
+
+
+class OwnerServiceAccount(BaseModel):
+    """The service account that owns a project API key."""
+
+    id: str
+    """The identifier, which can be referenced in API endpoints"""
+    name: str
+    """The name of the service account."""
+    created_at: int
+    """The Unix timestamp (in seconds) of when the service account was created."""
+    role: str
+    """The service account's project role."""
 
 
 class Owner(BaseModel):
     type: Literal["user", "service_account"] | None = None
     """`user` or `service_account`"""
-    user: ProjectApiKeyOwnerUser | None = None
+    user: OwnerUser | None = None
     """The user that owns a project API key."""
-    service_account: ProjectApiKeyOwnerServiceAccount | None = None
+    service_account: OwnerServiceAccount | None = None
     """The service account that owns a project API key."""
 
 

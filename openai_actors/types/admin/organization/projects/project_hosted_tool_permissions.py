@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from ....._models import BaseModel
-from ...._spec.hosted_tool_permission import HostedToolPermission
 
-__all__ = ["ProjectHostedToolPermissions"]
+__all__ = ["FileSearch", "ProjectHostedToolPermissions"]
+
+
+class FileSearch(BaseModel):
+    """Permission state for a single hosted tool on a project."""
+
+    enabled: bool
+    """Whether the hosted tool is enabled for the project."""
 
 
 class ProjectHostedToolPermissions(BaseModel):
     """Represents hosted tool permissions for a project."""
 
-    file_search: HostedToolPermission
+    file_search: FileSearch
     """Permission state for a single hosted tool on a project."""
-    web_search: HostedToolPermission
+    web_search: FileSearch
     """Permission state for a single hosted tool on a project."""
-    image_generation: HostedToolPermission
+    image_generation: FileSearch
     """Permission state for a single hosted tool on a project."""
-    mcp: HostedToolPermission
+    mcp: FileSearch
     """Permission state for a single hosted tool on a project."""
-    code_interpreter: HostedToolPermission
+    code_interpreter: FileSearch
     """Permission state for a single hosted tool on a project."""

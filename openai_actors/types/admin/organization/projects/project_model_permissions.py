@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
+from ...._alias import Alias
 
 __all__ = ["ProjectModelPermissions"]
 
@@ -18,3 +19,4 @@ class ProjectModelPermissions(BaseModel):
     """Whether the project uses an allowlist or a denylist."""
     model_ids: list[str]
     """The model IDs included in the model permissions policy."""
+    api_model_ids = Alias["list[str]"]("model_ids", required=True)

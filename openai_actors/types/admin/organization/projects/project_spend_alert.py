@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ...._spec.spend_alert_notification_channel import SpendAlertNotificationChannel
 
 __all__ = ["ProjectSpendAlert"]
 
@@ -23,5 +22,8 @@ class ProjectSpendAlert(BaseModel):
     """The currency for the threshold amount."""
     interval: Literal["month"]
     """The time interval for evaluating spend against the threshold."""
-    notification_channel: SpendAlertNotificationChannel
+    notification_channel: NotificationChannel
     """Email notification settings for a spend alert."""
+
+
+from ..organization_spend_alert import NotificationChannel

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ...._spec.spend_limit_currency import SpendLimitCurrency
-from ...._spec.spend_limit_enforcement import SpendLimitEnforcement
-from ...._spec.spend_limit_interval import SpendLimitInterval
 
 __all__ = ["ProjectSpendLimit"]
 
@@ -23,5 +20,10 @@ class ProjectSpendLimit(BaseModel):
     """The currency for the threshold amount. Currently, only `USD` is supported."""
     interval: SpendLimitInterval
     """The time interval for evaluating spend against the threshold. Currently, only `month` is supported."""
-    enforcement: SpendLimitEnforcement
+    enforcement: Enforcement
     """The current enforcement state of a hard spend limit."""
+
+
+from ...._spec.spend_limit_currency import SpendLimitCurrency
+from ...._spec.spend_limit_interval import SpendLimitInterval
+from ..organization_spend_limit import Enforcement

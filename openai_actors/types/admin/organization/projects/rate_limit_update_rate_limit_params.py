@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Required, TypedDict
 
 __all__ = ["RateLimitUpdateRateLimitParams"]
 
 
 class RateLimitUpdateRateLimitParams(TypedDict, total=False):
+    project_id: Required[str]
     max_requests_per_1_minute: int
     """The maximum requests per minute."""
     max_tokens_per_1_minute: int

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Required, TypedDict
 
 __all__ = ["RoleUpdateParams"]
 
 
 class RoleUpdateParams(TypedDict, total=False):
+    project_id: Required[str]
     permissions: Sequence[str] | None
     """Updated set of permissions for the role."""
     description: str | None

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ...._spec.project_service_account_api_key import ProjectServiceAccountApiKey
 
-__all__ = ["ServiceAccountCreateResponse"]
+__all__ = ["APIKey", "ServiceAccountCreateResponse"]
+
+
+class APIKey(BaseModel):
+    object: Literal["organization.project.service_account.api_key"]
+    """The object type, which is always `organization.project.service_account.api_key`"""
+    value: str
+    name: str
+    created_at: int
+    id: str
 
 
 class ServiceAccountCreateResponse(BaseModel):
@@ -17,4 +25,4 @@ class ServiceAccountCreateResponse(BaseModel):
     role: Literal["member", "none"]
     """Service accounts created with default project membership have role `member`. Accounts created with `create_service_account_only` have role `none`."""
     created_at: int
-    api_key: ProjectServiceAccountApiKey | None = None
+    api_key: APIKey | None = None

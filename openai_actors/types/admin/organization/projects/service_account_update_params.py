@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, Required, TypedDict
 
 __all__ = ["ServiceAccountUpdateParams"]
 
 
 class ServiceAccountUpdateParams(TypedDict, total=False):
+    project_id: Required[str]
     name: str
     """The updated service account name."""
     role: Literal["member", "owner"]

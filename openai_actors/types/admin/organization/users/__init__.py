@@ -7,25 +7,37 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .role_create_params import RoleCreateParams as RoleCreateParams
     from .role_create_response import RoleCreateResponse as RoleCreateResponse
     from .role_delete_response import RoleDeleteResponse as RoleDeleteResponse
+    from .role_list_params import RoleListParams as RoleListParams
     from .role_list_response import RoleListResponse as RoleListResponse
     from .role_retrieve_response import RoleRetrieveResponse as RoleRetrieveResponse
 
 _WHERE: dict[str, str] = {
+    "RoleCreateParams": ".role_create_params",
     "RoleCreateResponse": ".role_create_response",
     "RoleDeleteResponse": ".role_delete_response",
+    "RoleListParams": ".role_list_params",
     "RoleListResponse": ".role_list_response",
     "RoleRetrieveResponse": ".role_retrieve_response",
 }
 
-__all__ = ["RoleCreateResponse", "RoleDeleteResponse", "RoleListResponse", "RoleRetrieveResponse"]
+__all__ = [
+    "RoleCreateParams",
+    "RoleCreateResponse",
+    "RoleDeleteResponse",
+    "RoleListParams",
+    "RoleListResponse",
+    "RoleRetrieveResponse",
+]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ..organization_user import OrganizationUser
-from ..role import Role
 
 __all__ = ["RoleCreateResponse"]
 
@@ -20,3 +18,7 @@ class RoleCreateResponse(BaseModel):
     """Represents an individual `user` within an organization."""
     role: Role
     """Details about a role that can be assigned through the public Roles API."""
+
+
+from ..organization_user import OrganizationUser
+from ..role import Role

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .run_step_delta_event import RunStepDeltaEvent as RunStepDeltaEvent
     from .run_step_delta_message_delta import RunStepDeltaMessageDelta as RunStepDeltaMessageDelta
     from .run_step_include import RunStepInclude as RunStepInclude
+    from .step_list_params import StepListParams as StepListParams
+    from .step_retrieve_params import StepRetrieveParams as StepRetrieveParams
     from .tool_call import ToolCall as ToolCall
     from .tool_call_delta import ToolCallDelta as ToolCallDelta
     from .tool_call_delta_object import ToolCallDeltaObject as ToolCallDeltaObject
@@ -41,6 +43,8 @@ _WHERE: dict[str, str] = {
     "RunStepDeltaEvent": ".run_step_delta_event",
     "RunStepDeltaMessageDelta": ".run_step_delta_message_delta",
     "RunStepInclude": ".run_step_include",
+    "StepListParams": ".step_list_params",
+    "StepRetrieveParams": ".step_retrieve_params",
     "ToolCall": ".tool_call",
     "ToolCallDelta": ".tool_call_delta",
     "ToolCallDeltaObject": ".tool_call_delta_object",
@@ -62,17 +66,20 @@ __all__ = [
     "RunStepDeltaEvent",
     "RunStepDeltaMessageDelta",
     "RunStepInclude",
+    "StepListParams",
+    "StepRetrieveParams",
     "ToolCall",
     "ToolCallDelta",
     "ToolCallDeltaObject",
     "ToolCallsStepDetails",
 ]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

@@ -5,14 +5,34 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ...._spec.run_step_details_tool_calls_code_output_image_object import (
-    RunStepDetailsToolCallsCodeOutputImageObject,
-)
-from ...._spec.run_step_details_tool_calls_code_output_logs_object import (
-    RunStepDetailsToolCallsCodeOutputLogsObject,
-)
 
-__all__ = ["CodeInterpreter", "CodeInterpreterToolCall"]
+__all__ = [
+    "CodeInterpreter",
+    "CodeInterpreterOutputImage",
+    "CodeInterpreterOutputImageImage",
+    "CodeInterpreterOutputLogs",
+    "CodeInterpreterToolCall",
+]
+
+
+class CodeInterpreterOutputLogs(BaseModel):
+    """Text output from the Code Interpreter tool call as part of a run step."""
+
+    type: Literal["logs"]
+    """Always `logs`."""
+    logs: str
+    """The text output from the Code Interpreter tool call."""
+
+
+class CodeInterpreterOutputImageImage(BaseModel):
+    file_id: str
+    """The [file](/docs/api-reference/files) ID of the image."""
+
+
+class CodeInterpreterOutputImage(BaseModel):
+    type: Literal["image"]
+    """Always `image`."""
+    image: CodeInterpreterOutputImageImage
 
 
 class CodeInterpreter(BaseModel):
@@ -20,7 +40,7 @@ class CodeInterpreter(BaseModel):
 
     input: str
     """The input to the Code Interpreter tool call."""
-    outputs: list[RunStepDetailsToolCallsCodeOutputLogsObject | RunStepDetailsToolCallsCodeOutputImageObject]
+    outputs: list[CodeInterpreterOutputLogs | CodeInterpreterOutputImage]
     """The outputs from the Code Interpreter tool call. Code Interpreter can output one or more items, including text (`logs`) or images (`image`). Each of these are represented by a different object type."""
 
 

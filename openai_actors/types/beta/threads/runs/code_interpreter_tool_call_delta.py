@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from .code_interpreter_logs import CodeInterpreterLogs
-from .code_interpreter_output_image import CodeInterpreterOutputImage
 
 __all__ = ["CodeInterpreter", "CodeInterpreterToolCallDelta"]
 
@@ -31,3 +29,7 @@ class CodeInterpreterToolCallDelta(BaseModel):
     """The type of tool call. This is always going to be `code_interpreter` for this type of tool call."""
     code_interpreter: CodeInterpreter | None = None
     """The Code Interpreter tool call definition."""
+
+
+from .code_interpreter_logs import CodeInterpreterLogs
+from .code_interpreter_output_image import CodeInterpreterOutputImage

@@ -5,22 +5,51 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ...._spec.run_step_details_tool_calls_file_search_ranking_options_object import (
-    RunStepDetailsToolCallsFileSearchRankingOptionsObject,
-)
-from ...._spec.run_step_details_tool_calls_file_search_result_object import (
-    RunStepDetailsToolCallsFileSearchResultObject,
-)
 
-__all__ = ["FileSearch", "FileSearchToolCall"]
+__all__ = [
+    "FileSearch",
+    "FileSearchRankingOptions",
+    "FileSearchResult",
+    "FileSearchResultContent",
+    "FileSearchToolCall",
+]
+
+
+class FileSearchRankingOptions(BaseModel):
+    """The ranking options for the file search."""
+
+    ranker: Literal["auto", "default_2024_08_21"]
+    """The ranker to use for the file search. If not specified will use the `auto` ranker."""
+    score_threshold: float
+    """The score threshold for the file search. All values must be a floating point number between 0 and 1."""
+
+
+class FileSearchResultContent(BaseModel):
+    type: Literal["text"] | None = None
+    """The type of the content."""
+    text: str | None = None
+    """The text content of the file."""
+
+
+class FileSearchResult(BaseModel):
+    """A result instance of the file search."""
+
+    file_id: str
+    """The ID of the file that result was found in."""
+    file_name: str
+    """The name of the file that result was found in."""
+    score: float
+    """The score of the result. All values must be a floating point number between 0 and 1."""
+    content: list[FileSearchResultContent] | None = None
+    """The content of the result that was found. The content is only included if requested via the include query parameter."""
 
 
 class FileSearch(BaseModel):
     """For now, this is always going to be an empty object."""
 
-    ranking_options: RunStepDetailsToolCallsFileSearchRankingOptionsObject | None = None
+    ranking_options: FileSearchRankingOptions | None = None
     """The ranking options for the file search."""
-    results: list[RunStepDetailsToolCallsFileSearchResultObject] | None = None
+    results: list[FileSearchResult] | None = None
     """The results of the file search."""
 
 

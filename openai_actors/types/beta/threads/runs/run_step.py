@@ -5,12 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from ...._spec.run_step_completion_usage import RunStepCompletionUsage
-from ....shared.metadata import Metadata
-from .message_creation_step_details import MessageCreationStepDetails
-from .tool_calls_step_details import ToolCallsStepDetails
 
-__all__ = ["LastError", "RunStep"]
+__all__ = ["LastError", "RunStep", "Usage"]
 
 
 class LastError(BaseModel):
@@ -20,6 +16,15 @@ class LastError(BaseModel):
     """One of `server_error` or `rate_limit_exceeded`."""
     message: str
     """A human-readable description of the error."""
+
+
+class Usage(BaseModel):
+    completion_tokens: int
+    """Number of completion tokens used over the course of the run step."""
+    prompt_tokens: int
+    """Number of prompt tokens used over the course of the run step."""
+    total_tokens: int
+    """Total number of tokens used (prompt + completion)."""
 
 
 class RunStep(BaseModel):
@@ -49,4 +54,9 @@ class RunStep(BaseModel):
     failed_at: int | None = None
     completed_at: int | None = None
     metadata: Metadata
-    usage: RunStepCompletionUsage
+    usage: Usage
+
+
+from ....shared.metadata import Metadata
+from .message_creation_step_details import MessageCreationStepDetails
+from .tool_calls_step_details import ToolCallsStepDetails

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from ....._models import BaseModel
-from .run_step_delta_message_delta import RunStepDeltaMessageDelta
-from .tool_call_delta_object import ToolCallDeltaObject
 
 __all__ = ["RunStepDelta"]
 
@@ -14,3 +12,7 @@ class RunStepDelta(BaseModel):
 
     step_details: RunStepDeltaMessageDelta | ToolCallDeltaObject | None = None
     """The details of the run step."""
+
+
+from .run_step_delta_message_delta import RunStepDeltaMessageDelta
+from .tool_call_delta_object import ToolCallDeltaObject

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from .run_step_delta import RunStepDelta
 
 __all__ = ["RunStepDeltaEvent"]
 
@@ -19,3 +18,6 @@ class RunStepDeltaEvent(BaseModel):
     """The object type, which is always `thread.run.step.delta`."""
     delta: RunStepDelta
     """The delta containing the fields that have changed on the run step."""
+
+
+from .run_step_delta import RunStepDelta

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, TypedDict
+from typing import Literal, Required, TypedDict
 
 __all__ = ["StepListParams"]
 
 
-StepListParams = TypedDict(
-    "StepListParams",
-    {
-        "include[]": "Iterable[Literal['step_details.tool_calls[*].file_search.results[*].content']]",
-    },
-    total=False,
-)
+class StepListParams(TypedDict, total=False):
+    thread_id: Required[str]
+    limit: int
+    order: Literal["asc", "desc"]
+    after: str
+    before: str
+    include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]]

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, TypedDict
+from typing import Literal, Required, TypedDict
 
 __all__ = ["StepRetrieveParams"]
 
 
-StepRetrieveParams = TypedDict(
-    "StepRetrieveParams",
-    {
-        "include[]": "Iterable[Literal['step_details.tool_calls[*].file_search.results[*].content']]",
-    },
-    total=False,
-)
+class StepRetrieveParams(TypedDict, total=False):
+    thread_id: Required[str]
+    run_id: Required[str]
+    include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]]

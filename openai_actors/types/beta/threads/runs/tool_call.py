@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+__all__ = ["ToolCall"]
+
+
 from .code_interpreter_tool_call import CodeInterpreterToolCall
 from .file_search_tool_call import FileSearchToolCall
 from .function_tool_call import FunctionToolCall
-
-__all__ = ["ToolCall"]
-
 
 ToolCall: TypeAlias = CodeInterpreterToolCall | FileSearchToolCall | FunctionToolCall

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from .tool_call_delta import ToolCallDelta
 
 __all__ = ["ToolCallDeltaObject"]
 
@@ -17,3 +16,6 @@ class ToolCallDeltaObject(BaseModel):
     """Always `tool_calls`."""
     tool_calls: list[ToolCallDelta] | None = None
     """An array of tool calls the run step was involved in. These can be associated with one of three types of tools: `code_interpreter`, `file_search`, or `function`."""
+
+
+from .tool_call_delta import ToolCallDelta

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ....._models import BaseModel
-from .tool_call import ToolCall
 
 __all__ = ["ToolCallsStepDetails"]
 
@@ -17,3 +16,6 @@ class ToolCallsStepDetails(BaseModel):
     """Always `tool_calls`."""
     tool_calls: list[ToolCall]
     """An array of tool calls the run step was involved in. These can be associated with one of three types of tools: `code_interpreter`, `file_search`, or `function`."""
+
+
+from .tool_call import ToolCall

@@ -17,7 +17,20 @@ from ......types.admin.organization.projects.group_retrieve_params import GroupR
 from ......types.admin.organization.projects.project_group import ProjectGroup
 
 if TYPE_CHECKING:
-    from .roles import AsyncRoles, Roles
+    from ......_raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .roles import (
+        AsyncRoles,
+        AsyncRolesWithRawResponse,
+        AsyncRolesWithStreamingResponse,
+        Roles,
+        RolesWithRawResponse,
+        RolesWithStreamingResponse,
+    )
 
 __all__ = ["AsyncGroups", "Groups"]
 
@@ -27,7 +40,7 @@ class _CreateArgs(GroupCreateParams, RequestOptionParams, total=False):
 
 
 class _RetrieveArgs(GroupRetrieveParams, RequestOptionParams, total=False):
-    project_id: Required[str]
+    pass
 
 
 class _ListArgs(GroupListParams, RequestOptionParams, total=False):
@@ -103,6 +116,14 @@ class Groups(SyncAPIResource):
 
         return Roles(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> GroupsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> GroupsWithStreamingResponse: ...
+
 
 class AsyncGroups(AsyncAPIResource):
     async def create(self, project_id: str, **params: Unpack[_CreateArgs]) -> ProjectGroup:
@@ -131,3 +152,54 @@ class AsyncGroups(AsyncAPIResource):
         from .roles import AsyncRoles
 
         return AsyncRoles(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncGroupsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncGroupsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class GroupsWithRawResponse:
+        def __init__(self, resource: Groups) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> RolesWithRawResponse: ...
+
+    class GroupsWithStreamingResponse:
+        def __init__(self, resource: Groups) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> RolesWithStreamingResponse: ...
+
+    class AsyncGroupsWithRawResponse:
+        def __init__(self, resource: AsyncGroups) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> AsyncRolesWithRawResponse: ...
+
+    class AsyncGroupsWithStreamingResponse:
+        def __init__(self, resource: AsyncGroups) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> AsyncRolesWithStreamingResponse: ...

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Required, Unpack
 
 from ......_models import as_cast
 from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
@@ -16,11 +16,19 @@ from ......types.admin.organization.projects.groups.role_list_params import Role
 from ......types.admin.organization.projects.groups.role_list_response import RoleListResponse
 from ......types.admin.organization.projects.groups.role_retrieve_response import RoleRetrieveResponse
 
+if TYPE_CHECKING:
+    from ......_raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+
 __all__ = ["AsyncRoles", "Roles"]
 
 
 class _CreateArgs(RoleCreateParams, RequestOptionParams, total=False):
-    project_id: Required[str]
+    pass
 
 
 class _RetrieveArgs(RequestOptionParams, total=False):
@@ -29,7 +37,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
 
 
 class _ListArgs(RoleListParams, RequestOptionParams, total=False):
-    project_id: Required[str]
+    pass
 
 
 class _DeleteArgs(RequestOptionParams, total=False):
@@ -95,6 +103,14 @@ class Roles(SyncAPIResource):
         """Unassigns a project role from a group within a project."""
         return self._run(_DELETE, params, {"role_id": role_id})
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> RolesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> RolesWithStreamingResponse: ...
+
 
 class AsyncRoles(AsyncAPIResource):
     async def create(self, group_id: str, **params: Unpack[_CreateArgs]) -> RoleCreateResponse:
@@ -117,3 +133,42 @@ class AsyncRoles(AsyncAPIResource):
     async def delete(self, role_id: str, **params: Unpack[_DeleteArgs]) -> RoleDeleteResponse:
         """Unassigns a project role from a group within a project."""
         return await self._run(_DELETE, params, {"role_id": role_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncRolesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncRolesWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class RolesWithRawResponse:
+        def __init__(self, resource: Roles) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+    class RolesWithStreamingResponse:
+        def __init__(self, resource: Roles) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+    class AsyncRolesWithRawResponse:
+        def __init__(self, resource: AsyncRoles) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+    class AsyncRolesWithStreamingResponse:
+        def __init__(self, resource: AsyncRoles) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ......_models import as_cast
 from ......_operations import AsyncAPIResource, Operation, SyncAPIResource
@@ -13,11 +13,19 @@ from ......types.admin.organization.projects.service_accounts.api_key_create_res
     APIKeyCreateResponse,
 )
 
-__all__ = ["ApiKeys", "AsyncApiKeys"]
+if TYPE_CHECKING:
+    from ......_raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+
+__all__ = ["APIKeys", "AsyncAPIKeys"]
 
 
 class _CreateArgs(ApiKeyCreateParams, RequestOptionParams, total=False):
-    project_id: Required[str]
+    pass
 
 
 _CREATE: Operation[APIKeyCreateResponse] = Operation(
@@ -30,13 +38,48 @@ _CREATE: Operation[APIKeyCreateResponse] = Operation(
 )
 
 
-class ApiKeys(SyncAPIResource):
+class APIKeys(SyncAPIResource):
     def create(self, service_account_id: str, **params: Unpack[_CreateArgs]) -> APIKeyCreateResponse:
         """Creates an API key for a service account in the project."""
         return self._run(_CREATE, params, {"service_account_id": service_account_id})
 
+    if TYPE_CHECKING:
 
-class AsyncApiKeys(AsyncAPIResource):
+        @property
+        def with_raw_response(self) -> APIKeysWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> APIKeysWithStreamingResponse: ...
+
+
+class AsyncAPIKeys(AsyncAPIResource):
     async def create(self, service_account_id: str, **params: Unpack[_CreateArgs]) -> APIKeyCreateResponse:
         """Creates an API key for a service account in the project."""
         return await self._run(_CREATE, params, {"service_account_id": service_account_id})
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncAPIKeysWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncAPIKeysWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class APIKeysWithRawResponse:
+        def __init__(self, resource: APIKeys) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+
+    class APIKeysWithStreamingResponse:
+        def __init__(self, resource: APIKeys) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+
+    class AsyncAPIKeysWithRawResponse:
+        def __init__(self, resource: AsyncAPIKeys) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+
+    class AsyncAPIKeysWithStreamingResponse:
+        def __init__(self, resource: AsyncAPIKeys) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)

@@ -22,7 +22,20 @@ from ......types.admin.organization.projects.service_account_list_params import 
 from ......types.admin.organization.projects.service_account_update_params import ServiceAccountUpdateParams
 
 if TYPE_CHECKING:
-    from .api_keys import ApiKeys, AsyncApiKeys
+    from ......_raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .api_keys import (
+        APIKeys,
+        APIKeysWithRawResponse,
+        APIKeysWithStreamingResponse,
+        AsyncAPIKeys,
+        AsyncAPIKeysWithRawResponse,
+        AsyncAPIKeysWithStreamingResponse,
+    )
 
 __all__ = ["AsyncServiceAccounts", "ServiceAccounts"]
 
@@ -36,7 +49,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
 
 
 class _UpdateArgs(ServiceAccountUpdateParams, RequestOptionParams, total=False):
-    project_id: Required[str]
+    pass
 
 
 class _ListArgs(ServiceAccountListParams, RequestOptionParams, total=False):
@@ -122,10 +135,18 @@ class ServiceAccounts(SyncAPIResource):
         return self._run(_DELETE, params, {"service_account_id": service_account_id})
 
     @cached_property
-    def api_keys(self) -> ApiKeys:
-        from .api_keys import ApiKeys
+    def api_keys(self) -> APIKeys:
+        from .api_keys import APIKeys
 
-        return ApiKeys(self._client)
+        return APIKeys(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> ServiceAccountsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> ServiceAccountsWithStreamingResponse: ...
 
 
 class AsyncServiceAccounts(AsyncAPIResource):
@@ -159,7 +180,62 @@ class AsyncServiceAccounts(AsyncAPIResource):
         return await self._run(_DELETE, params, {"service_account_id": service_account_id})
 
     @cached_property
-    def api_keys(self) -> AsyncApiKeys:
-        from .api_keys import AsyncApiKeys
+    def api_keys(self) -> AsyncAPIKeys:
+        from .api_keys import AsyncAPIKeys
 
-        return AsyncApiKeys(self._client)
+        return AsyncAPIKeys(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncServiceAccountsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncServiceAccountsWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class ServiceAccountsWithRawResponse:
+        def __init__(self, resource: ServiceAccounts) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def api_keys(self) -> APIKeysWithRawResponse: ...
+
+    class ServiceAccountsWithStreamingResponse:
+        def __init__(self, resource: ServiceAccounts) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def api_keys(self) -> APIKeysWithStreamingResponse: ...
+
+    class AsyncServiceAccountsWithRawResponse:
+        def __init__(self, resource: AsyncServiceAccounts) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def api_keys(self) -> AsyncAPIKeysWithRawResponse: ...
+
+    class AsyncServiceAccountsWithStreamingResponse:
+        def __init__(self, resource: AsyncServiceAccounts) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def api_keys(self) -> AsyncAPIKeysWithStreamingResponse: ...

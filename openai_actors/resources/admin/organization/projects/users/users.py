@@ -17,7 +17,20 @@ from ......types.admin.organization.projects.user_list_params import UserListPar
 from ......types.admin.organization.projects.user_update_params import UserUpdateParams
 
 if TYPE_CHECKING:
-    from .roles import AsyncRoles, Roles
+    from ......_raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from .roles import (
+        AsyncRoles,
+        AsyncRolesWithRawResponse,
+        AsyncRolesWithStreamingResponse,
+        Roles,
+        RolesWithRawResponse,
+        RolesWithStreamingResponse,
+    )
 
 __all__ = ["AsyncUsers", "Users"]
 
@@ -31,7 +44,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
 
 
 class _UpdateArgs(UserUpdateParams, RequestOptionParams, total=False):
-    project_id: Required[str]
+    pass
 
 
 class _ListArgs(UserListParams, RequestOptionParams, total=False):
@@ -118,6 +131,14 @@ class Users(SyncAPIResource):
 
         return Roles(self._client)
 
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> UsersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> UsersWithStreamingResponse: ...
+
 
 class AsyncUsers(AsyncAPIResource):
     async def create(self, project_id: str, **params: Unpack[_CreateArgs]) -> ProjectUser:
@@ -150,3 +171,58 @@ class AsyncUsers(AsyncAPIResource):
         from .roles import AsyncRoles
 
         return AsyncRoles(self._client)
+
+    if TYPE_CHECKING:
+
+        @property
+        def with_raw_response(self) -> AsyncUsersWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> AsyncUsersWithStreamingResponse: ...
+
+
+if TYPE_CHECKING:
+
+    class UsersWithRawResponse:
+        def __init__(self, resource: Users) -> None:
+            self.create = to_raw_response_wrapper(resource.create)
+            self.retrieve = to_raw_response_wrapper(resource.retrieve)
+            self.update = to_raw_response_wrapper(resource.update)
+            self.list = to_raw_response_wrapper(resource.list)
+            self.delete = to_raw_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> RolesWithRawResponse: ...
+
+    class UsersWithStreamingResponse:
+        def __init__(self, resource: Users) -> None:
+            self.create = to_streamed_response_wrapper(resource.create)
+            self.retrieve = to_streamed_response_wrapper(resource.retrieve)
+            self.update = to_streamed_response_wrapper(resource.update)
+            self.list = to_streamed_response_wrapper(resource.list)
+            self.delete = to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> RolesWithStreamingResponse: ...
+
+    class AsyncUsersWithRawResponse:
+        def __init__(self, resource: AsyncUsers) -> None:
+            self.create = async_to_raw_response_wrapper(resource.create)
+            self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+            self.update = async_to_raw_response_wrapper(resource.update)
+            self.list = async_to_raw_response_wrapper(resource.list)
+            self.delete = async_to_raw_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> AsyncRolesWithRawResponse: ...
+
+    class AsyncUsersWithStreamingResponse:
+        def __init__(self, resource: AsyncUsers) -> None:
+            self.create = async_to_streamed_response_wrapper(resource.create)
+            self.retrieve = async_to_streamed_response_wrapper(resource.retrieve)
+            self.update = async_to_streamed_response_wrapper(resource.update)
+            self.list = async_to_streamed_response_wrapper(resource.list)
+            self.delete = async_to_streamed_response_wrapper(resource.delete)
+
+        @property
+        def roles(self) -> AsyncRolesWithStreamingResponse: ...

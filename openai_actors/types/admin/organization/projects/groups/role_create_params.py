@@ -8,5 +8,6 @@ __all__ = ["RoleCreateParams"]
 
 
 class RoleCreateParams(TypedDict, total=False):
+    project_id: Required[str]
     role_id: Required[str]
     """Identifier of the role to assign."""

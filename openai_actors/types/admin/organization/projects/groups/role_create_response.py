@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from ...groups.role_create_response import RoleCreateResponse as RoleCreateResponse
-
 __all__ = ["RoleCreateResponse"]
+
+
+from ...groups.role_create_response import RoleCreateResponse as RoleCreateResponse

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from ...users.role_retrieve_response import RoleRetrieveResponse as RoleRetrieveResponse
-
 __all__ = ["RoleRetrieveResponse"]
+
+
+from ...users.role_retrieve_response import RoleRetrieveResponse as RoleRetrieveResponse

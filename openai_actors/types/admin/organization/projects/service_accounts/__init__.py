@@ -7,19 +7,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .api_key_create_params import ApiKeyCreateParams as ApiKeyCreateParams
     from .api_key_create_response import APIKeyCreateResponse as APIKeyCreateResponse
 
 _WHERE: dict[str, str] = {
     "APIKeyCreateResponse": ".api_key_create_response",
+    "ApiKeyCreateParams": ".api_key_create_params",
 }
 
-__all__ = ["APIKeyCreateResponse"]
+__all__ = ["APIKeyCreateResponse", "ApiKeyCreateParams"]
 
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        where = _WHERE.get(name)
+        if where is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where, __name__), name)
+        globals()[name] = value
+        return value

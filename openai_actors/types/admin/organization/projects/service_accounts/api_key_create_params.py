@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Required, TypedDict
 
 __all__ = ["ApiKeyCreateParams"]
 
 
 class ApiKeyCreateParams(TypedDict, total=False):
+    project_id: Required[str]
     name: str
     """API key name."""
     scopes: Sequence[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from ...users.role_create_response import RoleCreateResponse as RoleCreateResponse
-
 __all__ = ["RoleCreateResponse"]
+
+
+from ...users.role_create_response import RoleCreateResponse as RoleCreateResponse

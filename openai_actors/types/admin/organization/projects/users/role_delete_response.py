@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from ...users.role_delete_response import RoleDeleteResponse as RoleDeleteResponse
-
 __all__ = ["RoleDeleteResponse"]
+
+
+from ...users.role_delete_response import RoleDeleteResponse as RoleDeleteResponse
