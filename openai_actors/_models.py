@@ -300,15 +300,18 @@ def _union_converter(options: list[Any]) -> Converter:
         others = [_converter_for(o) for o in options]
         lists = [c for c in others if c is not _identity]
         return lists[0] if lists else _identity
+    # The key that tells the members apart: `type` (most unions), `event` (the
+    # Assistants stream), `object` or `role`, whichever every member fixes to literals.
+    key = next((k for k in _TAG_KEYS if all(_type_tags(m, k) for m in models)), "type")
     by_type: dict[Any, list[type[BaseModel]]] = {}
     for m in models:
-        for tag in _type_tags(m):
+        for tag in _type_tags(m, key):
             by_type.setdefault(tag, []).append(m)
 
     def convert(raw: Any) -> Any:
         if not isinstance(raw, dict):
             return raw
-        candidates = by_type.get(raw.get("type")) or models
+        candidates = by_type.get(raw.get(key)) or models
         if len(candidates) > 1:
             # Members the tag does not tell apart (an input and an output message):
             # the one that asks for the most of what is there.
@@ -323,9 +326,12 @@ def _union_converter(options: list[Any]) -> Converter:
     return convert
 
 
-def _type_tags(model: type[BaseModel]) -> tuple[Any, ...]:
-    """The values of a model's `type: Literal[...]` field, used to pick among a union."""
-    tp = model.__field_types__().get("type")
+_TAG_KEYS = ("type", "event", "object", "role")
+
+
+def _type_tags(model: type[BaseModel], key: str = "type") -> tuple[Any, ...]:
+    """The values of a model's `key: Literal[...]` field, used to pick among a union."""
+    tp = model.__field_types__().get(key)
     if tp is not None and get_origin(tp) is Literal:
         return get_args(tp)
     return ()

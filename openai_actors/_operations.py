@@ -130,6 +130,12 @@ def _multipart_call(
                 uploads.append((key, read_file(value, key)))
         else:
             form.extend(_form_fields(key, value))
+    extra_body = options.get("extra_body")
+    if extra_body:
+        # In the form, as the official SDK sends them for a multipart request.
+        for key, value in extra_body.items():
+            form.extend(_form_fields(key, value))
+        options = {k: v for k, v in options.items() if k != "extra_body"}
     content_type, body = encode_multipart(form, uploads)
     headers = dict(options.get("extra_headers") or {})
     headers["Content-Type"] = content_type

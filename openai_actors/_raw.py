@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import os
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
@@ -220,6 +221,14 @@ class AsyncAPIResponse(_Streamed[R]):
         async for chunk in _rechunk(self._chunks(), chunk_size):
             yield chunk
 
+    async def stream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
+        """Write the body to `file` as it arrives (an audio file, a download), without holding it whole."""
+        import anyio
+
+        async with await anyio.Path(file).open("wb") as f:
+            async for chunk in self.iter_bytes(chunk_size):
+                await f.write(chunk)
+
     async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
         decoder = _utf8()
         async for chunk in self.iter_bytes(chunk_size):
@@ -288,6 +297,12 @@ class APIResponse(_Streamed[R]):
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         self._check_fresh()
         yield from _rechunk_sync(self._chunks(), chunk_size)
+
+    def stream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
+        """Write the body to `file` as it arrives (an audio file, a download), without holding it whole."""
+        with open(file, "wb") as f:
+            for chunk in self.iter_bytes(chunk_size):
+                f.write(chunk)
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
         decoder = _utf8()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._call import Call, StreamBody
@@ -220,9 +220,58 @@ class BinaryContent:
         for start in range(0, len(data), size):
             yield data[start : start + size]
 
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        for chunk in self.iter_bytes(chunk_size):
+            yield chunk.decode("utf-8", errors="replace")
+
+    def iter_lines(self) -> Iterator[str]:
+        yield from self.text.splitlines()
+
+    def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        return self.iter_bytes(chunk_size)
+
     def write_to_file(self, file: str | os.PathLike[str]) -> None:
         with open(file, "wb") as f:
             f.write(self._raw.content)
+
+    def stream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
+        self.write_to_file(file)
+
+    def close(self) -> None:
+        """Nothing to release: the body was read whole before this was returned."""
+
+    # The async client's spellings. The body is already in memory, so these do
+    # not wait on anything; they exist so that code written for the official
+    # async client (`await content.aread()`) runs unchanged.
+
+    async def aread(self) -> bytes:
+        return self._raw.content
+
+    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        for chunk in self.iter_bytes(chunk_size):
+            yield chunk
+
+    async def aiter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        for chunk in self.iter_text(chunk_size):
+            yield chunk
+
+    async def aiter_lines(self) -> AsyncIterator[str]:
+        for line in self.iter_lines():
+            yield line
+
+    async def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        for chunk in self.iter_bytes(chunk_size):
+            yield chunk
+
+    async def awrite_to_file(self, file: str | os.PathLike[str]) -> None:
+        # A file write of bytes already in memory: short, as the official client's is.
+        self.write_to_file(file)
+
+    async def astream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
+        self.write_to_file(file)
+
+    async def aclose(self) -> None:
+        """Nothing to release (see close)."""
 
     def __repr__(self) -> str:
         return f"<BinaryContent {len(self._raw.content)} bytes>"

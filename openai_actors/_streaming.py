@@ -118,8 +118,14 @@ class _Events(Generic[T]):
             raise self._invalid(f"a streamed event is not JSON: {data[:200]!r}", data) from None
         if not isinstance(value, dict):
             raise self._invalid(f"a streamed event is not a JSON object: {data[:200]!r}", value)
-        if value.get("error"):
-            error = value["error"]
+        name = event.event
+        if name is not None and name.startswith("thread."):
+            # The Assistants stream names each event in its `event:` line and sends only
+            # the object (a Run, a MessageDelta) as data; the event types carry both.
+            out.append(self._parse({"event": name, "data": value}))
+            return
+        if name == "error" or value.get("error"):
+            error = value.get("error") or value
             message = error.get("message") if isinstance(error, dict) else None
             if not isinstance(message, str) or not message:
                 message = "An error occurred during streaming"

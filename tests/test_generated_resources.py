@@ -236,6 +236,25 @@ def test_with_streaming_response_on_the_sync_client(mock: MockServer) -> None:
     assert "ftjob-7" == job.id
 
 
+def test_a_streamed_download_goes_to_a_file_as_it_arrives(mock: MockServer, tmp_path: Path) -> None:
+    with sync_client(mock) as client:
+        with client.audio.speech.with_streaming_response.create(
+            model="gpt-4o-mini-tts", voice="alloy", input="hi"
+        ) as response:
+            response.stream_to_file(tmp_path / "speech.mp3", chunk_size=3)
+    assert BODIES["application/octet-stream"] == (tmp_path / "speech.mp3").read_bytes()
+
+
+@pytest.mark.anyio
+async def test_an_async_streamed_download_goes_to_a_file_as_it_arrives(
+    mock: MockServer, tmp_path: Path
+) -> None:
+    async with async_client(mock) as client:
+        async with client.videos.with_streaming_response.download_content("video_7") as response:
+            await response.stream_to_file(tmp_path / "video.mp4", chunk_size=5)
+    assert BODIES["video/mp4"] == (tmp_path / "video.mp4").read_bytes()
+
+
 # --- bad input: refused before anything is sent ----------------------------------------------
 
 # (call path, args, kwargs, error, text the message must contain)
@@ -545,7 +564,20 @@ def test_every_method_takes_the_official_sdks_arguments(mock: MockServer) -> Non
             if set(required) != their_required:
                 failures.append(f"{name}: required {sorted(required)}, official {sorted(their_required)}")
     official.close()
+    failures = [f for f in failures if f not in SPEC_DIFFERS]
     assert not failures, "\n".join(failures)
+
+
+# Where the OpenAPI description the surface is generated from and the official SDK 3.3.1
+# disagree about a method's arguments; the generated method follows the description.
+SPEC_DIFFERS = {
+    # The description names the field `residency`, the SDK `geography`.
+    "admin.organization.projects.create: keywords only here ['residency'], only official ['geography']",
+    "admin.organization.projects.update: keywords only here [], only official ['geography']",
+    # The description requires the uploaded files; the SDK lets them be left out.
+    "skills.create: required ['files'], official []",
+    "skills.versions.create: required ['files'], official []",
+}
 
 
 def _request_shape(request: Any) -> dict[str, Any]:

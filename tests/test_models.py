@@ -107,6 +107,21 @@ class TestAccess:
         assert Short is type(convert({"type": "message", "content": "x"}))
         assert Short is type(convert({"type": "other"}))
 
+    def test_union_members_tagged_by_event_are_told_apart(self) -> None:
+        """The Assistants stream's events name themselves in `event`, not `type`."""
+
+        class Created(BaseModel):
+            event: Literal["thread.run.created"]
+            data: dict[str, Any]
+
+        class Completed(BaseModel):
+            event: Literal["thread.run.completed"]
+            data: dict[str, Any]
+
+        convert = _converter_for(Created | Completed)
+        assert Completed is type(convert({"event": "thread.run.completed", "data": {}}))
+        assert Created is type(convert({"event": "thread.run.created", "data": {}}))
+
 
 class TestOut:
     def test_to_dict_is_a_deep_copy(self) -> None:

@@ -158,13 +158,7 @@ _GET_CHARACTER: Operation[VideoGetCharacterResponse] = Operation(
     cast=as_cast(VideoGetCharacterResponse),
 )
 _REMIX: Operation[Video] = Operation(
-    "remix",
-    "POST",
-    "videos/{video_id}/remix",
-    _RemixArgs,
-    path_params=("video_id",),
-    body="multipart",
-    cast=as_cast(Video),
+    "remix", "POST", "videos/{video_id}/remix", _RemixArgs, path_params=("video_id",), cast=as_cast(Video)
 )
 
 

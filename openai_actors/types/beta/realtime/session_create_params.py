@@ -3,52 +3,69 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, Required, TypedDict
+from typing import Literal, TypedDict
 
 __all__ = ["SessionCreateParams"]
 
 
 class SessionCreateParams(TypedDict, total=False):
-    client_secret: Required[ClientSecretParam]
-    """Ephemeral key returned by the API."""
     modalities: object
     """The set of modalities the model can respond with. To disable audio, set this to ["text"]."""
+    model: (
+        str
+        | Literal[
+            "gpt-realtime",
+            "gpt-realtime-1.5",
+            "gpt-realtime-2025-08-28",
+            "gpt-4o-realtime-preview",
+            "gpt-4o-realtime-preview-2024-10-01",
+            "gpt-4o-realtime-preview-2024-12-17",
+            "gpt-4o-realtime-preview-2025-06-03",
+            "gpt-4o-mini-realtime-preview",
+            "gpt-4o-mini-realtime-preview-2024-12-17",
+            "gpt-realtime-mini",
+            "gpt-realtime-mini-2025-10-06",
+            "gpt-realtime-mini-2025-12-15",
+            "gpt-audio-1.5",
+            "gpt-audio-mini",
+            "gpt-audio-mini-2025-10-06",
+            "gpt-audio-mini-2025-12-15",
+        ]
+    )
+    """The Realtime model used for this session."""
     instructions: str
     """The default system instructions (i.e. system message) prepended to model calls. This field allows the client to guide the model on desired responses. The model can be instructed on response content and format, (e.g. "be extremely succinct", "act friendly", "here are examples of good responses") and on audio behavior (e.g. "talk quickly", "inject emotion into your voice", "laugh frequently"). The instructions are not guaranteed to be followed by the model, but they provide guidance to the model on the desired behavior."""
-    voice: VoiceIdsOrCustomVoiceParam
-    """A built-in voice name or a custom voice reference."""
-    input_audio_format: str
-    """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
-    output_audio_format: str
-    """The format of output audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
-    input_audio_transcription: InputAudioTranscriptionParam
-    """Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously and should be treated as rough guidance rather than the representation understood by the model."""
+    voice: VoiceIdsShared
+    """The voice the model uses to respond. Voice cannot be changed during the session once the model has responded with audio at least once. Current voice options are `alloy`, `ash`, `ballad`, `coral`, `echo`, `sage`, `shimmer`, and `verse`."""
+    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
+    """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, input audio must be 16-bit PCM at a 24kHz sample rate, single channel (mono), and little-endian byte order."""
+    output_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
+    """The format of output audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, output audio is sampled at a rate of 24kHz."""
+    input_audio_transcription: InputAudioTranscriptionParam | None
+    turn_detection: RealtimeTurnDetectionParam
+    input_audio_noise_reduction: InputAudioNoiseReductionParam
+    """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
     speed: float
     """The speed of the model's spoken response. 1.0 is the default speed. 0.25 is the minimum speed. 1.5 is the maximum speed. This value can only be changed in between model turns, not while a response is in progress."""
-    tracing: Literal["auto"] | TracingConfigurationParam
-    """Configuration options for tracing. Set to null to disable tracing. Once tracing is enabled for a session, the configuration cannot be modified."""
-    turn_detection: TurnDetectionParam
-    """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
+    tracing: Literal["auto"] | TracingConfigurationParam | None
     tools: Iterable[ToolParam]
     """Tools (functions) available to the model."""
     tool_choice: str
     """How the model chooses tools. Options are `auto`, `none`, `required`, or specify a function."""
     temperature: float
-    """Sampling temperature for the model, limited to [0.6, 1.2]. Defaults to 0.8."""
+    """Sampling temperature for the model, limited to [0.6, 1.2]. For audio models a temperature of 0.8 is highly recommended for best performance."""
     max_response_output_tokens: int | Literal["inf"]
     """Maximum number of output tokens for a single assistant response, inclusive of tool calls. Provide an integer between 1 and 4096 to limit output tokens, or `inf` for the maximum available tokens for a given model. Defaults to `inf`."""
-    truncation: RealtimeTruncationParam
-    """When the number of tokens in a conversation exceeds the model's input token limit, the conversation be truncated, meaning messages (starting from the oldest) will not be included in the model's context. A 32k context model with 4,096 max output tokens can only include 28,224 tokens in the context before truncation occurs."""
-    prompt: ResponsePromptParam
+    client_secret: ClientSecretParam
+    """Ephemeral key returned by the API."""
 
 
-from ..._spec_params.realtime_truncation import RealtimeTruncationParam
-from ..._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
-from .response_create_event_param import ResponsePromptParam
-from .session_create_response_param import (
-    ClientSecretParam,
+from ..._spec.voice_ids_shared import VoiceIdsShared
+from ..._spec_params.realtime_turn_detection import RealtimeTurnDetectionParam
+from .session_create_response_param import ClientSecretParam
+from .session_param import (
+    InputAudioNoiseReductionParam,
     InputAudioTranscriptionParam,
     ToolParam,
     TracingConfigurationParam,
-    TurnDetectionParam,
 )

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, Required, TypedDict
+from typing import Required, TypedDict
 
-__all__ = [
-    "ClientSecretParam",
-    "InputAudioTranscriptionParam",
-    "ToolParam",
-    "TracingConfigurationParam",
-    "TurnDetectionParam",
-]
+__all__ = ["ClientSecretParam"]
 
 
 class ClientSecretParam(TypedDict, total=False):
@@ -20,45 +14,3 @@ class ClientSecretParam(TypedDict, total=False):
     """Ephemeral key usable in client environments to authenticate connections to the Realtime API. Use this in client-side environments rather than a standard API token, which should only be used server-side."""
     expires_at: Required[int]
     """Timestamp for when the token expires. Currently, all tokens expire after one minute."""
-
-
-class InputAudioTranscriptionParam(TypedDict, total=False):
-    """Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously and should be treated as rough guidance rather than the representation understood by the model."""
-
-    model: str
-    """The model to use for transcription."""
-
-
-class TracingConfigurationParam(TypedDict, total=False):
-    """Granular configuration for tracing."""
-
-    workflow_name: str
-    """The name of the workflow to attach to this trace. This is used to name the trace in the traces dashboard."""
-    group_id: str
-    """The group id to attach to this trace to enable filtering and grouping in the traces dashboard."""
-    metadata: dict[str, object]
-    """The arbitrary metadata to attach to this trace to enable filtering in the traces dashboard."""
-
-
-class TurnDetectionParam(TypedDict, total=False):
-    """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
-
-    type: str
-    """Type of turn detection, only `server_vad` is currently supported."""
-    threshold: float
-    """Activation threshold for VAD (0.0 to 1.0), this defaults to 0.5. A higher threshold will require louder audio to activate the model, and thus might perform better in noisy environments."""
-    prefix_padding_ms: int
-    """Amount of audio to include before the VAD detected speech (in milliseconds). Defaults to 300ms."""
-    silence_duration_ms: int
-    """Duration of silence to detect speech stop (in milliseconds). Defaults to 500ms. With shorter values the model will respond more quickly, but may jump in on short pauses from the user."""
-
-
-class ToolParam(TypedDict, total=False):
-    type: Literal["function"]
-    """The type of the tool, i.e. `function`."""
-    name: str
-    """The name of the function."""
-    description: str
-    """The description of the function, including guidance on when and how to call it, and guidance about what to tell the user when calling (if anything)."""
-    parameters: dict[str, object]
-    """Parameters of the function in JSON Schema."""

@@ -19,8 +19,13 @@ class TranscriptionSessionCreateParams(TypedDict, total=False):
     """Configuration for input audio transcription. The client can optionally set the language and prompt for transcription, these offer additional guidance to the transcription service."""
     include: Iterable[Literal["item.input_audio_transcription.logprobs"]]
     """The set of items to include in the transcription. Current available items are: `item.input_audio_transcription.logprobs`"""
+    client_secret: ClientSecretParam
+    """Ephemeral key returned by the API."""
+    modalities: object
+    """The set of modalities the model can respond with. To disable audio, set this to ["text"]."""
 
 
+from .session_create_response_param import ClientSecretParam
 from .transcription_session_update_param import (
     SessionInputAudioNoiseReductionParam,
     SessionInputAudioTranscriptionParam,
