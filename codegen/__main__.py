@@ -106,7 +106,7 @@ def generate() -> dict[Path, str]:
     for module, text in resources.files.items():
         files[_file(module)] = GENERATED + "\n" + text
     files.update(_packages(files, exports))
-    files[_file(f"{PACKAGE}._generated_resources")] = render_client(root, hand)
+    files[_file(f"{PACKAGE}._generated_resources")] = render_client(root, hand, overrides.get("extended", {}))
     return files
 
 
@@ -212,7 +212,7 @@ def _rel(package: str, module: str) -> str:
     return "." * (len(a) - common + 1) + ".".join(b[common:])
 
 
-def render_client(root: Node, hand: dict[str, str]) -> str:
+def render_client(root: Node, hand: dict[str, str], overrides_extended: dict[str, str]) -> str:
     """The clients' top-level resource attributes (`client.chat`, ...), each built on first use."""
     lines = [
         GENERATED,
@@ -228,7 +228,7 @@ def render_client(root: Node, hand: dict[str, str]) -> str:
     ]
     entries: list[tuple[str, str, str]] = []
     for name, node in sorted(root.children.items()):
-        entries.append((name, node.module, node.name))
+        entries.append((name, overrides_extended.get(name, node.module), node.name))
     for name, module in sorted(hand.items()):
         cls = "".join(p.title() for p in name.split("_"))
         entries.append((name, module, cls))

@@ -152,6 +152,7 @@ class ResourceGen:
         self.spec = spec
         self.types = types
         self.overrides = overrides
+        self.extended: dict[str, str] = overrides.get("extended", {})
         self.files: dict[str, str] = {}
 
     # -- the params TypedDict of a method ---------------------------------------------
@@ -429,16 +430,17 @@ class ResourceGen:
         checking: list[str] = []
         for child in children:
             attr = child.path.rsplit(".", 1)[-1]
-            checking.append(
-                f"    from {_relative(node.module, child.module)} import Async{child.name}, {child.name}"
-            )
+            # A resource with hand-written helpers (overrides.toml [extended]) is built from
+            # the hand-written subclass, which lives outside the generated files.
+            home = self.extended.get(child.path, child.module)
+            checking.append(f"    from {_relative(node.module, home)} import Async{child.name}, {child.name}")
             for body, cls in ((sync_body, child.name), (async_body, f"Async{child.name}")):
                 body.append(
                     "\n".join(
                         [
                             "    @cached_property",
                             f"    def {attr}(self) -> {cls}:",
-                            f"        from {_relative(node.module, child.module)} import {cls}",
+                            f"        from {_relative(node.module, home)} import {cls}",
                             "",
                             f"        return {cls}(self._client)",
                         ]

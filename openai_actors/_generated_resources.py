@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from ._lazy import LazyResource
 
 if TYPE_CHECKING:
+    from openai_actors._helpers.files import AsyncFiles, Files
+    from openai_actors._helpers.uploads import AsyncUploads, Uploads
+    from openai_actors._helpers.videos import AsyncVideos, Videos
     from openai_actors._resources.responses import AsyncResponses, Responses
     from openai_actors._resources.webhooks import AsyncWebhooks, Webhooks
     from openai_actors.resources.admin.admin import Admin, AsyncAdmin
@@ -23,15 +26,12 @@ if TYPE_CHECKING:
     )
     from openai_actors.resources.embeddings import AsyncEmbeddings, Embeddings
     from openai_actors.resources.evals.evals import AsyncEvals, Evals
-    from openai_actors.resources.files import AsyncFiles, Files
     from openai_actors.resources.fine_tuning.fine_tuning import AsyncFineTuning, FineTuning
     from openai_actors.resources.images import AsyncImages, Images
     from openai_actors.resources.models import AsyncModels, Models
     from openai_actors.resources.moderations import AsyncModerations, Moderations
     from openai_actors.resources.skills.skills import AsyncSkills, Skills
-    from openai_actors.resources.uploads.uploads import AsyncUploads, Uploads
     from openai_actors.resources.vector_stores.vector_stores import AsyncVectorStores, VectorStores
-    from openai_actors.resources.videos import AsyncVideos, Videos
 
 __all__ = ["AsyncResources", "SyncResources"]
 
@@ -53,7 +53,7 @@ class SyncResources:
     )
     embeddings: LazyResource[Embeddings] = LazyResource("openai_actors.resources.embeddings", "Embeddings")
     evals: LazyResource[Evals] = LazyResource("openai_actors.resources.evals.evals", "Evals")
-    files: LazyResource[Files] = LazyResource("openai_actors.resources.files", "Files")
+    files: LazyResource[Files] = LazyResource("openai_actors._helpers.files", "Files")
     fine_tuning: LazyResource[FineTuning] = LazyResource(
         "openai_actors.resources.fine_tuning.fine_tuning", "FineTuning"
     )
@@ -64,11 +64,11 @@ class SyncResources:
     )
     responses: LazyResource[Responses] = LazyResource("openai_actors._resources.responses", "Responses")
     skills: LazyResource[Skills] = LazyResource("openai_actors.resources.skills.skills", "Skills")
-    uploads: LazyResource[Uploads] = LazyResource("openai_actors.resources.uploads.uploads", "Uploads")
+    uploads: LazyResource[Uploads] = LazyResource("openai_actors._helpers.uploads", "Uploads")
     vector_stores: LazyResource[VectorStores] = LazyResource(
         "openai_actors.resources.vector_stores.vector_stores", "VectorStores"
     )
-    videos: LazyResource[Videos] = LazyResource("openai_actors.resources.videos", "Videos")
+    videos: LazyResource[Videos] = LazyResource("openai_actors._helpers.videos", "Videos")
     webhooks: LazyResource[Webhooks] = LazyResource("openai_actors._resources.webhooks", "Webhooks")
 
 
@@ -91,7 +91,7 @@ class AsyncResources:
         "openai_actors.resources.embeddings", "AsyncEmbeddings"
     )
     evals: LazyResource[AsyncEvals] = LazyResource("openai_actors.resources.evals.evals", "AsyncEvals")
-    files: LazyResource[AsyncFiles] = LazyResource("openai_actors.resources.files", "AsyncFiles")
+    files: LazyResource[AsyncFiles] = LazyResource("openai_actors._helpers.files", "AsyncFiles")
     fine_tuning: LazyResource[AsyncFineTuning] = LazyResource(
         "openai_actors.resources.fine_tuning.fine_tuning", "AsyncFineTuning"
     )
@@ -104,11 +104,9 @@ class AsyncResources:
         "openai_actors._resources.responses", "AsyncResponses"
     )
     skills: LazyResource[AsyncSkills] = LazyResource("openai_actors.resources.skills.skills", "AsyncSkills")
-    uploads: LazyResource[AsyncUploads] = LazyResource(
-        "openai_actors.resources.uploads.uploads", "AsyncUploads"
-    )
+    uploads: LazyResource[AsyncUploads] = LazyResource("openai_actors._helpers.uploads", "AsyncUploads")
     vector_stores: LazyResource[AsyncVectorStores] = LazyResource(
         "openai_actors.resources.vector_stores.vector_stores", "AsyncVectorStores"
     )
-    videos: LazyResource[AsyncVideos] = LazyResource("openai_actors.resources.videos", "AsyncVideos")
+    videos: LazyResource[AsyncVideos] = LazyResource("openai_actors._helpers.videos", "AsyncVideos")
     webhooks: LazyResource[AsyncWebhooks] = LazyResource("openai_actors._resources.webhooks", "AsyncWebhooks")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
+    from ..._helpers.threads import AsyncThreads, Threads
     from .assistants import (
         Assistants,
         AssistantsWithRawResponse,
@@ -42,10 +43,8 @@ if TYPE_CHECKING:
         ResponsesWithStreamingResponse,
     )
     from .threads.threads import (
-        AsyncThreads,
         AsyncThreadsWithRawResponse,
         AsyncThreadsWithStreamingResponse,
-        Threads,
         ThreadsWithRawResponse,
         ThreadsWithStreamingResponse,
     )
@@ -80,7 +79,7 @@ class Beta(SyncAPIResource):
 
     @cached_property
     def threads(self) -> Threads:
-        from .threads.threads import Threads
+        from ..._helpers.threads import Threads
 
         return Threads(self._client)
 
@@ -120,7 +119,7 @@ class AsyncBeta(AsyncAPIResource):
 
     @cached_property
     def threads(self) -> AsyncThreads:
-        from .threads.threads import AsyncThreads
+        from ..._helpers.threads import AsyncThreads
 
         return AsyncThreads(self._client)
 

@@ -19,6 +19,8 @@ from ...types.vector_store_search_response import VectorStoreSearchResponse
 from ...types.vector_store_update_params import VectorStoreUpdateParams
 
 if TYPE_CHECKING:
+    from ..._helpers.vector_store_file_batches import AsyncFileBatches, FileBatches
+    from ..._helpers.vector_store_files import AsyncFiles, Files
     from ..._raw import (
         async_to_raw_response_wrapper,
         async_to_streamed_response_wrapper,
@@ -26,18 +28,14 @@ if TYPE_CHECKING:
         to_streamed_response_wrapper,
     )
     from .file_batches import (
-        AsyncFileBatches,
         AsyncFileBatchesWithRawResponse,
         AsyncFileBatchesWithStreamingResponse,
-        FileBatches,
         FileBatchesWithRawResponse,
         FileBatchesWithStreamingResponse,
     )
     from .files import (
-        AsyncFiles,
         AsyncFilesWithRawResponse,
         AsyncFilesWithStreamingResponse,
-        Files,
         FilesWithRawResponse,
         FilesWithStreamingResponse,
     )
@@ -154,13 +152,13 @@ class VectorStores(SyncAPIResource):
 
     @cached_property
     def file_batches(self) -> FileBatches:
-        from .file_batches import FileBatches
+        from ..._helpers.vector_store_file_batches import FileBatches
 
         return FileBatches(self._client)
 
     @cached_property
     def files(self) -> Files:
-        from .files import Files
+        from ..._helpers.vector_store_files import Files
 
         return Files(self._client)
 
@@ -206,13 +204,13 @@ class AsyncVectorStores(AsyncAPIResource):
 
     @cached_property
     def file_batches(self) -> AsyncFileBatches:
-        from .file_batches import AsyncFileBatches
+        from ..._helpers.vector_store_file_batches import AsyncFileBatches
 
         return AsyncFileBatches(self._client)
 
     @cached_property
     def files(self) -> AsyncFiles:
-        from .files import AsyncFiles
+        from ..._helpers.vector_store_files import AsyncFiles
 
         return AsyncFiles(self._client)
 

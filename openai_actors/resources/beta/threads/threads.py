@@ -23,6 +23,7 @@ from ....types.beta.thread_update_params import ThreadUpdateParams
 from ....types.beta.threads.run import Run
 
 if TYPE_CHECKING:
+    from ...._helpers.runs import AsyncRuns, Runs
     from ...._raw import (
         async_to_raw_response_wrapper,
         async_to_streamed_response_wrapper,
@@ -38,10 +39,8 @@ if TYPE_CHECKING:
         MessagesWithStreamingResponse,
     )
     from .runs.runs import (
-        AsyncRuns,
         AsyncRunsWithRawResponse,
         AsyncRunsWithStreamingResponse,
-        Runs,
         RunsWithRawResponse,
         RunsWithStreamingResponse,
     )
@@ -147,7 +146,7 @@ class Threads(SyncAPIResource):
 
     @cached_property
     def runs(self) -> Runs:
-        from .runs.runs import Runs
+        from ...._helpers.runs import Runs
 
         return Runs(self._client)
 
@@ -200,7 +199,7 @@ class AsyncThreads(AsyncAPIResource):
 
     @cached_property
     def runs(self) -> AsyncRuns:
-        from .runs.runs import AsyncRuns
+        from ...._helpers.runs import AsyncRuns
 
         return AsyncRuns(self._client)
 
