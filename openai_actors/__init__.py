@@ -3,9 +3,9 @@
     from openai_actors import AsyncOpenAI, OpenAI
 
 The official package's top-level names, where this package has them. Only the
-light ones (the errors, the sentinels, the version) are imported with the
-package; the rest (the clients and everything they pull in: anyio, the
-dispatcher, structlog, httpx) on first use, through the module's
+light ones (the errors, the sentinels, the version, `DataResidency`) are
+imported with the package; the rest (the clients and everything they pull in:
+anyio, the dispatcher, structlog, httpx) on first use, through the module's
 `__getattr__`, so `import openai_actors` costs little and
 `from openai_actors import OpenAI` still works. Type checkers read the
 imports under `TYPE_CHECKING`.
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ._exceptions import (
     APIConnectionError,
@@ -46,8 +46,6 @@ from ._types import NOT_GIVEN, NotGiven, Omit, not_given, omit
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from typing import TypeAlias
-
     import httpx
     from httpx import BaseTransport as Transport
     from httpx import Timeout
@@ -57,7 +55,12 @@ if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI, RequestOptions
     from ._client import AsyncOpenAI as AsyncClient
     from ._client import OpenAI as Client
-    from ._httpx_clients import DEFAULT_CONNECTION_LIMITS, DefaultAsyncHttpxClient, DefaultHttpxClient
+    from ._httpx_clients import (
+        DEFAULT_CONNECTION_LIMITS,
+        DefaultAioHttpClient,
+        DefaultAsyncHttpxClient,
+        DefaultHttpxClient,
+    )
     from ._httpx_clients import DEFAULT_HTTPX_TIMEOUT as DEFAULT_TIMEOUT
     from ._models import BaseModel
     from ._multipart import FileTypes
@@ -101,6 +104,8 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConflictError",
+    "DataResidency",
+    "DefaultAioHttpClient",
     "DefaultAsyncHttpxClient",
     "DefaultHttpxClient",
     "HttpxBinaryResponseContent",
@@ -140,6 +145,9 @@ __title__ = "openai_actors"
 VERSION = __version__
 NoneType = type(None)
 
+# The regions the clients' `data_residency=` option selects (their URLs: _options.py).
+DataResidency: TypeAlias = Literal["global", "us", "eu", "ae"]
+
 
 def file_from_path(path: str) -> FileTypes:
     """The file at `path` as an upload's `file=` argument: (its name, its bytes), as the official SDK's."""
@@ -166,6 +174,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "DEFAULT_CONNECTION_LIMITS": ("._httpx_clients", "DEFAULT_CONNECTION_LIMITS"),
     "DefaultHttpxClient": ("._httpx_clients", "DefaultHttpxClient"),
     "DefaultAsyncHttpxClient": ("._httpx_clients", "DefaultAsyncHttpxClient"),
+    "DefaultAioHttpClient": ("._httpx_clients", "DefaultAioHttpClient"),
     "Timeout": ("httpx", "Timeout"),
     "Transport": ("httpx", "BaseTransport"),
     "Limit": ("._pacing", "Limit"),

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from . import DataResidency
     from ._batch import AsyncBatchResults, BatchResults
     from ._call import Call
     from ._models import BaseModel
@@ -106,6 +107,7 @@ class _ClientBase:
         project: str | None = None,
         webhook_secret: str | None = None,
         base_url: str | httpx.URL | NotGiven | None = NOT_GIVEN,
+        data_residency: DataResidency | None = None,
         websocket_base_url: str | httpx.URL | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -131,6 +133,7 @@ class _ClientBase:
             default_query=default_query,
             webhook_secret=webhook_secret,
             websocket_base_url=websocket_base_url,
+            data_residency=data_residency,
             api_key_refresh_interval=api_key_refresh_interval,
             **({"default_timeout": default_timeout} if default_timeout is not None else {}),
         )
@@ -267,7 +270,8 @@ class _ClientBase:
         project: str | None = None,
         webhook_secret: str | None = None,
         websocket_base_url: str | httpx.URL | None = None,
-        base_url: str | httpx.URL | None = None,
+        base_url: str | httpx.URL | NotGiven | None = NOT_GIVEN,
+        data_residency: DataResidency | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         http_client: httpx.AsyncClient | httpx.Client | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -280,6 +284,8 @@ class _ClientBase:
 
         Passing `http_client` is the exception: a different HTTP client means a
         different dispatcher, as it would mean a different client in the official SDK.
+        `data_residency` replaces the inherited base URL and drops the inherited
+        `websocket_base_url`; it cannot be given with either.
         """
         if default_headers is not None and set_default_headers is not None:
             raise ValueError("the default_headers and set_default_headers arguments are mutually exclusive")
@@ -296,19 +302,26 @@ class _ClientBase:
             query.update(default_query)
         if set_default_query is not None:
             query = dict(set_default_query)
+        base: object
+        websocket: object
+        if data_residency is None:
+            base = options.base_url if base_url is None or isinstance(base_url, NotGiven) else base_url
+            websocket = websocket_base_url if websocket_base_url is not None else options.websocket_base_url
+        else:
+            # Nothing inherited: resolve() refuses what was given with the region.
+            base, websocket = base_url, websocket_base_url
         new_options = resolve(
             api_key=api_key if api_key is not None else _key_of(options),
             organization=organization if organization is not None else options.organization,
             project=project if project is not None else options.project,
-            base_url=base_url if base_url is not None else options.base_url,
+            base_url=base,
             timeout=timeout if not isinstance(timeout, NotGiven) else options.timeout_option,
             max_retries=max_retries if not isinstance(max_retries, NotGiven) else options.max_retries,
             default_headers=headers,
             default_query=query,
             webhook_secret=webhook_secret if webhook_secret is not None else options.webhook_secret,
-            websocket_base_url=websocket_base_url
-            if websocket_base_url is not None
-            else options.websocket_base_url,
+            websocket_base_url=websocket,
+            data_residency=data_residency,
             api_key_refresh_interval=options.keys.refresh_interval
             if options.keys
             else DEFAULT_REFRESH_INTERVAL,

@@ -26,6 +26,7 @@ from ._urls import split_url
 from ._version import __version__
 
 __all__ = [
+    "DATA_RESIDENCY_BASE_URLS",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_MAX_RETRIES",
@@ -38,6 +39,15 @@ DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT: Final = Timeouts(connect=5.0, read=600.0, write=600.0, pool=600.0)
 DEFAULT_MAX_RETRIES: Final = 2
 DEFAULT_MAX_CONNECTIONS: Final = 1000
+
+# The regional endpoints `data_residency=` selects, as the official SDK's
+# (`openai/_data_residency.py`); the keys are `openai_actors.DataResidency`'s values.
+DATA_RESIDENCY_BASE_URLS: Final[Mapping[str, str]] = {
+    "global": "https://api.openai.com/v1",
+    "us": "https://us.api.openai.com/v1",
+    "eu": "https://eu.api.openai.com/v1",
+    "ae": "https://ae.api.openai.com/v1",
+}
 
 
 def parse_timeout(value: object, option: str = "timeout") -> Timeouts:
@@ -72,6 +82,25 @@ def check_max_retries(value: object) -> int:
     if value < 0:
         raise ValueError(f"max_retries must be a non-negative int, not {value}")
     return value
+
+
+def data_residency_base_url(data_residency: object, base_url: object, websocket_base_url: object) -> object:
+    """The regional base URL `data_residency` names, or `base_url` as given when there is none.
+
+    As the official SDK decides it: the region excludes `base_url` (even an
+    explicit None) and `websocket_base_url`, those are checked before the
+    region's name, and the region is chosen before the environment is read, so
+    it wins over OPENAI_BASE_URL.
+    """
+    if data_residency is None:
+        return base_url
+    if not isinstance(base_url, NotGiven):
+        raise ValueError("The `data_residency` and `base_url` arguments are mutually exclusive")
+    if websocket_base_url is not None:
+        raise ValueError("The `data_residency` and `websocket_base_url` arguments are mutually exclusive")
+    if not isinstance(data_residency, str) or data_residency not in DATA_RESIDENCY_BASE_URLS:
+        raise ValueError("Invalid `data_residency`; expected one of 'global', 'us', 'eu', or 'ae'")
+    return DATA_RESIDENCY_BASE_URLS[data_residency]
 
 
 def parse_base_url(url: object) -> tuple[str, Origin, str]:
@@ -210,10 +239,13 @@ def resolve(
     default_query: Mapping[str, object] | None,
     webhook_secret: str | None,
     websocket_base_url: object,
+    data_residency: object = None,
     api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
     default_timeout: Timeouts = DEFAULT_TIMEOUT,
 ) -> ClientOptions:
     """Options as the constructor received them, with the environment filling the gaps."""
+    # First, as the official client checks it: before the key, and before OPENAI_BASE_URL.
+    base_url = data_residency_base_url(data_residency, base_url, websocket_base_url)
     if api_key is None:
         api_key = os.environ.get("OPENAI_API_KEY")
     if api_key is None or api_key == "":

@@ -1,39 +1,41 @@
 """The official surface's coverage (bench/surface_coverage.py) cannot drop unnoticed.
 
 (a) the table's methods on both clients and (b) its types are held at 95 %
-or more. (c) the official top-level names are below that: the names missing
-are those of features this package does not have yet, listed here with why,
-and no other name may go missing. The same holds for the table's helper
-methods, counted apart from (a).
+or more. (c) every official top-level name is there, but those a later issue
+brings: the script lists them (`DEFERRED`) with the issue and why, and does not
+count them. The table's helper methods, counted apart from (a), may not go
+missing either: those absent are listed here.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import typing
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Official top-level names this package lacks, each for a feature it does not have.
-KNOWN_ABSENT_TOP_LEVEL: dict[str, str] = {
-    "OAuthError": "no OAuth token exchange",
-    "LengthFinishReasonError": "no .parse() helpers, which raise it",
-    "ContentFilterFinishReasonError": "no .parse() helpers, which raise it",
-    "DataResidency": "no data_residency option",
-    "BedrockOpenAI": "no Bedrock client",
-    "AsyncBedrockOpenAI": "no Bedrock client",
-    "DefaultAioHttpClient": "no aiohttp http_client",
-    "ReconnectingEvent": "no realtime WebSocket connection",
-    "ReconnectingOverrides": "no realtime WebSocket connection",
-    "WebSocketQueueFullError": "no realtime WebSocket connection",
-    "WebSocketConnectionClosedError": "no realtime WebSocket connection",
-    "AssistantEventHandler": "no Assistants streaming helpers",
-    "AsyncAssistantEventHandler": "no Assistants streaming helpers",
+# Official top-level names a later issue brings, and that issue (the script's DEFERRED has more).
+LATER_ISSUES: dict[str, str] = {
+    "LengthFinishReasonError": "issue 14",
+    "ContentFilterFinishReasonError": "issue 14",
+    "AssistantEventHandler": "issue 14",
+    "AsyncAssistantEventHandler": "issue 14",
+    "AzureOpenAI": "issue 14",
+    "AsyncAzureOpenAI": "issue 14",
+    "BedrockOpenAI": "issue 14",
+    "AsyncBedrockOpenAI": "issue 14",
+    "ReconnectingEvent": "issue 17",
+    "ReconnectingOverrides": "issue 17",
+    "WebSocketQueueFullError": "issue 17",
+    "WebSocketConnectionClosedError": "issue 17",
+    "OAuthError": "no issue yet",
 }
 
 # The table's helper methods (no route) this package lacks: polling, uploading and streaming helpers.
@@ -97,12 +99,19 @@ def test_types_importable(report: Any) -> None:
 @pytest.mark.timeout(180)
 def test_top_level_names(report: Any) -> None:
     f = report.top_level
-    lost = sorted(set(f.missing) - set(KNOWN_ABSENT_TOP_LEVEL))
-    assert not lost, (
-        f"official top-level names missing: {', '.join(lost)} (all missing: {', '.join(f.missing)})"
-    )
-    # 46 of 59 when this was written; the known absences alone allow no less.
-    assert f.present >= f.total - len(KNOWN_ABSENT_TOP_LEVEL), f.missing
+    assert not f.missing, f"official top-level names missing: {', '.join(f.missing)}"
+    assert f.total >= 48  # 48 of 48 when this was written, the later issues' names apart
+
+
+@pytest.mark.timeout(180)
+def test_the_later_issues_names(report: Any) -> None:
+    import openai_actors
+
+    for name, issue in LATER_ISSUES.items():
+        assert report.deferred.get(name, "").startswith(issue), (name, report.deferred.get(name))
+    # A name that has come is counted, not left in the later issues' list.
+    arrived = [name for name in report.deferred if hasattr(openai_actors, name)]
+    assert not arrived, f"present, so to be counted: {', '.join(arrived)}"
 
 
 @pytest.mark.timeout(60)
@@ -117,6 +126,8 @@ def test_top_level_names_work() -> None:
     assert openai_actors.DEFAULT_CONNECTION_LIMITS.max_connections == 1000
     assert openai_actors.NoneType is type(None)
     assert openai_actors.VERSION == openai_actors.__version__
+    assert ("global", "us", "eu", "ae") == typing.get_args(openai_actors.DataResidency)
+    assert issubclass(openai_actors.DefaultAioHttpClient, httpx.AsyncClient)
     upload = openai_actors.file_from_path(str(ROOT / "pyproject.toml"))
     assert upload == ("pyproject.toml", (ROOT / "pyproject.toml").read_bytes())
     from openai_actors import pagination, resources, types
