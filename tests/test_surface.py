@@ -131,8 +131,9 @@ def test_top_level_names_work() -> None:
     upload = openai_actors.file_from_path(str(ROOT / "pyproject.toml"))
     assert upload == ("pyproject.toml", (ROOT / "pyproject.toml").read_bytes())
     from openai_actors import pagination, resources, types
+    from openai_actors.types import chat  # not imported by `types` itself (as the official's is)
 
-    assert types.chat.ChatCompletion is not None
+    assert types.chat is chat and chat.ChatCompletion is not None
     assert pagination.SyncCursorPage is not None and resources is not None
     with pytest.raises(AttributeError):
         openai_actors.not_a_name  # noqa: B018
