@@ -163,11 +163,12 @@ def _packages(files: dict[Path, str], exports: dict[str, dict[str, str]]) -> dic
     for package in sorted(packages):
         module = ".".join(package.relative_to(ROOT).parts)
         names = exports.get(module, {})
-        out[package / "__init__.py"] = render_package(module, names)
+        subpackages = {p.name for p in packages if p.parent == package and not p.name.startswith("_")}
+        out[package / "__init__.py"] = render_package(module, names, subpackages)
     return out
 
 
-def render_package(module: str, names: dict[str, str]) -> str:
+def render_package(module: str, names: dict[str, str], subpackages: set[str]) -> str:
     lines = [GENERATED, '"""The names the official SDK exports here, each imported on first use."""', ""]
     lines += [
         "from __future__ import annotations",
@@ -186,6 +187,7 @@ def render_package(module: str, names: dict[str, str]) -> str:
         lines.append(f"    {name!r}: {_rel(module, where)!r},")
     lines += [
         "}",
+        f"_PACKAGES: frozenset[str] = frozenset({sorted(subpackages)!r})",
         "",
         f"__all__ = [{', '.join(repr(n) for n in sorted(names))}]",
         "",
@@ -193,9 +195,12 @@ def render_package(module: str, names: dict[str, str]) -> str:
         "",
         "    def __getattr__(name: str) -> Any:",
         "        where = _WHERE.get(name)",
-        "        if where is None:",
+        "        if where is not None:",
+        "            value = getattr(importlib.import_module(where, __name__), name)",
+        "        elif name in _PACKAGES:  # `openai_actors.types.chat` without importing it first",
+        '            value = importlib.import_module(f"{__name__}.{name}")',
+        "        else:",
         '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
-        "        value = getattr(importlib.import_module(where, __name__), name)",
         "        globals()[name] = value",
         "        return value",
         "",

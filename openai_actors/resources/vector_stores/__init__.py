@@ -7,6 +7,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE: dict[str, str] = {}
+_PACKAGES: frozenset[str] = frozenset([])
 
 __all__ = []
 
@@ -14,8 +15,11 @@ if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is
 
     def __getattr__(name: str) -> Any:
         where = _WHERE.get(name)
-        if where is None:
+        if where is not None:
+            value = getattr(importlib.import_module(where, __name__), name)
+        elif name in _PACKAGES:  # `openai_actors.types.chat` without importing it first
+            value = importlib.import_module(f"{__name__}.{name}")
+        else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(where, __name__), name)
         globals()[name] = value
         return value

@@ -22,6 +22,7 @@ _WHERE: dict[str, str] = {
     "RoleListResponse": ".role_list_response",
     "RoleRetrieveResponse": ".role_retrieve_response",
 }
+_PACKAGES: frozenset[str] = frozenset([])
 
 __all__ = [
     "RoleCreateParams",
@@ -36,8 +37,11 @@ if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is
 
     def __getattr__(name: str) -> Any:
         where = _WHERE.get(name)
-        if where is None:
+        if where is not None:
+            value = getattr(importlib.import_module(where, __name__), name)
+        elif name in _PACKAGES:  # `openai_actors.types.chat` without importing it first
+            value = importlib.import_module(f"{__name__}.{name}")
+        else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(where, __name__), name)
         globals()[name] = value
         return value
