@@ -46,6 +46,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]}
+# An embeddings request instead (ab.py --endpoint embeddings): told apart by its `input`.
+EMBEDDINGS_BODY: dict[str, Any] = {"model": "text-embedding-3-small", "input": "Hello"}
 KINDS = (
     "actors",
     "actors_trio",
@@ -185,6 +187,10 @@ async def measure(
         async with client:
 
             async def one() -> int:
+                if "input" in body:
+                    e = await client.embeddings.create(**body)
+                    assert e.data[0].embedding
+                    return 1
                 r = await client.chat.completions.create(**body)
                 if not stream:
                     assert r.choices[0].message.content

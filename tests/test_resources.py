@@ -239,3 +239,41 @@ class TestMultipart:
     def test_text_mode_files_are_refused(self) -> None:
         with pytest.raises(TypeError, match="binary mode"):
             read_file(io.StringIO("text"))
+
+
+class TestResponsesStreamedAgain:
+    """`responses.retrieve(id, stream=True, starting_after=N)`: a background response's events again."""
+
+    async def test_async_retrieve_streams_the_events_after_a_sequence_number(
+        self, server: MockServer
+    ) -> None:
+        async with client_for(server) as client:
+            async with await client.responses.create(
+                model="gpt-4o-mini", input="hello", background=True, stream=True
+            ) as first:
+                events = [event async for event in first]
+            response_id = events[0].response.id  # type: ignore[union-attr]
+            async with await client.responses.retrieve(
+                response_id=response_id, stream=True, starting_after=1
+            ) as again:
+                rest = [event async for event in again]
+        assert rest, "no events were streamed again"
+        assert all(event.sequence_number > 1 for event in rest)
+        assert [e.sequence_number for e in events if e.sequence_number > 1] == [
+            e.sequence_number for e in rest
+        ]
+
+    def test_sync_retrieve_streams_and_plain_retrieve_still_returns_the_response(
+        self, server: MockServer
+    ) -> None:
+        with OpenAI(api_key="sk-test", base_url=server.url) as client:
+            with client.responses.create(
+                model="gpt-4o-mini", input="hello", background=True, stream=True
+            ) as s:
+                events = list(s)
+            response_id = events[0].response.id  # type: ignore[union-attr]
+            with client.responses.retrieve(response_id, stream=True) as again:
+                replayed = list(again)
+            plain = client.responses.retrieve(response_id)
+        assert [e.type for e in events] == [e.type for e in replayed]
+        assert response_id == plain.id

@@ -67,10 +67,22 @@ class ResponseCreateParams(ResponseCreateParamsBase, total=False):
     stream: bool | None
 
 
-class ResponseRetrieveParams(RequestOptionParams, total=False):
+class ResponseRetrieveParamsBase(RequestOptionParams, total=False):
     include: list[str]
     include_obfuscation: bool
     starting_after: int
+
+
+class ResponseRetrieveParamsNonStreaming(ResponseRetrieveParamsBase, total=False):
+    stream: Literal[False]
+
+
+class ResponseRetrieveParamsStreaming(ResponseRetrieveParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class ResponseRetrieveParams(ResponseRetrieveParamsBase, total=False):
+    stream: bool
 
 
 def _path(response_id: str, suffix: str = "") -> str:
@@ -92,11 +104,27 @@ class Responses(SyncResource):
         )
         return result
 
-    def retrieve(self, response_id: str, **params: Unpack[ResponseRetrieveParams]) -> Response:
+    @overload
+    def retrieve(
+        self, response_id: str, **params: Unpack[ResponseRetrieveParamsNonStreaming]
+    ) -> Response: ...
+    @overload
+    def retrieve(
+        self, response_id: str, **params: Unpack[ResponseRetrieveParamsStreaming]
+    ) -> Stream[ResponseStreamEvent]: ...
+    @overload
+    def retrieve(
+        self, response_id: str, **params: Unpack[ResponseRetrieveParams]
+    ) -> Response | Stream[ResponseStreamEvent]: ...
+    def retrieve(self, response_id: str, **params: Any) -> Response | Stream[ResponseStreamEvent]:
+        """A stored response; `stream=True` replays a background response's events
+        (from after `starting_after`, a sequence number) and follows it to its end."""
         call = make_call(
             self._client, "retrieve", params, ResponseRetrieveParams, "GET", _path(response_id), in_query=True
         )
-        result: Response = self._client._request(call, Response._from_raw)
+        result: Response | Stream[ResponseStreamEvent] = self._client._request(
+            call, Response._from_raw, parse_response_stream_event
+        )
         return result
 
     def delete(self, response_id: str, **params: Unpack[RequestOptionParams]) -> None:
@@ -139,11 +167,27 @@ class AsyncResponses(AsyncResource):
         )
         return result
 
-    async def retrieve(self, response_id: str, **params: Unpack[ResponseRetrieveParams]) -> Response:
+    @overload
+    async def retrieve(
+        self, response_id: str, **params: Unpack[ResponseRetrieveParamsNonStreaming]
+    ) -> Response: ...
+    @overload
+    async def retrieve(
+        self, response_id: str, **params: Unpack[ResponseRetrieveParamsStreaming]
+    ) -> AsyncStream[ResponseStreamEvent]: ...
+    @overload
+    async def retrieve(
+        self, response_id: str, **params: Unpack[ResponseRetrieveParams]
+    ) -> Response | AsyncStream[ResponseStreamEvent]: ...
+    async def retrieve(self, response_id: str, **params: Any) -> Response | AsyncStream[ResponseStreamEvent]:
+        """A stored response; `stream=True` replays a background response's events
+        (from after `starting_after`, a sequence number) and follows it to its end."""
         call = make_call(
             self._client, "retrieve", params, ResponseRetrieveParams, "GET", _path(response_id), in_query=True
         )
-        result: Response = await self._client._request(call, Response._from_raw)
+        result: Response | AsyncStream[ResponseStreamEvent] = await self._client._request(
+            call, Response._from_raw, parse_response_stream_event
+        )
         return result
 
     async def delete(self, response_id: str, **params: Unpack[RequestOptionParams]) -> None:
