@@ -17,7 +17,6 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from .names import snake
 from .resources_gen import Node, ResourceGen, render_imports, tree
@@ -41,6 +40,9 @@ def generate() -> dict[Path, str]:
     names = tomllib.loads((HERE / "names.toml").read_text())
     overrides = tomllib.loads((HERE / "overrides.toml").read_text())
     shared = _shared_names(TABLE.read_text())
+    if len(table.methods) < 100 or len(table.types) < 100:
+        # The table's format changed under the parser: refuse rather than delete the surface.
+        raise SystemExit(f"read only {len(table.methods)} methods and {len(table.types)} types from {TABLE}")
     gen = TypeGen(spec, overrides.get("extra_fields", {}))
     aliases: list[tuple[Ref, str]] = []
     exports: dict[str, dict[str, str]] = {}  # package module -> name -> defining module
@@ -60,9 +62,11 @@ def generate() -> dict[Path, str]:
         try:
             schema = resolve(spec, location)
         except ValueError as exc:
-            print(f"warning: {official}.{name}: {exc}", file=sys.stderr)
-            continue
+            # Never a silent loss (in write mode its module would be deleted as stale).
+            raise SystemExit(f"{official}.{name}: {exc}; place it in codegen/names.toml") from exc
         target = spec["components"]["schemas"].get(location) if "." not in location else None
+        if ref.name in gen.module(ref.module).names:
+            raise SystemExit(f"{ref.module}.{ref.name} would be defined twice (two table names, one module)")
         gen.register(target if target is not None else schema, kind, ref)
 
     hand = overrides.get("hand_written", {})
@@ -98,7 +102,7 @@ def generate() -> dict[Path, str]:
     for mod in gen.modules.values():
         files[_file(mod.path)] = render_types(mod)
         package, _, stem = mod.path.rpartition(".")
-        for name in mod.exports + getattr(mod, "exports_after", []):
+        for name in mod.exports + mod.exports_after:
             # A module's own definition (`chat_completion_tool_param.ChatCompletionToolParam`)
             # is exported by its package, as the official packages do; private ones are not.
             if snake(name) == stem and "._spec" not in package and not name.startswith("_"):
@@ -117,10 +121,10 @@ def _file(module: str) -> Path:
 def render_types(mod: Module) -> str:
     for t in sorted(mod.typing):
         mod.use(Ref("typing", t))
-    body = "\n\n\n".join(mod.blocks + getattr(mod, "blocks_after", []) + mod.aliases)
+    body = "\n\n\n".join(mod.blocks + mod.blocks_after + mod.aliases)
     if "Union[" in body:
         mod.use(Ref("typing", "Union"))
-    exports = mod.exports + getattr(mod, "exports_after", [])
+    exports = mod.exports + mod.exports_after
     # Imports of other type modules come after this module's classes, and its
     # aliases after them: type modules import each other in cycles (a schema
     # homed in one module is used by another that the first also uses), and a
@@ -130,7 +134,7 @@ def render_types(mod: Module) -> str:
     is_late = lambda m: m.startswith(own) and m != f"{own}._alias"  # noqa: E731 (Alias is used in class bodies)
     late = Module(mod.path, imports={m: n for m, n in mod.imports.items() if is_late(m)})
     early = Module(mod.path, imports={m: n for m, n in mod.imports.items() if not is_late(m)})
-    classes = "\n\n\n".join(mod.blocks + getattr(mod, "blocks_after", []))
+    classes = "\n\n\n".join(mod.blocks + mod.blocks_after)
     lines = [
         GENERATED,
         "",
@@ -163,7 +167,12 @@ def _packages(files: dict[Path, str], exports: dict[str, dict[str, str]]) -> dic
     for package in sorted(packages):
         module = ".".join(package.relative_to(ROOT).parts)
         names = exports.get(module, {})
-        subpackages = {p.name for p in packages if p.parent == package and not p.name.startswith("_")}
+        # Generated subpackages and hand-written ones (types/responses) alike.
+        subpackages = {
+            p.name
+            for p in package.iterdir()
+            if p.is_dir() and (p / "__init__.py").exists() and not p.name.startswith("_")
+        } | {p.name for p in packages if p.parent == package and not p.name.startswith("_")}
         out[package / "__init__.py"] = render_package(module, names, subpackages)
     return out
 
@@ -312,8 +321,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {len(files)} files ({len(stale)} removed)")
     return 0
 
-
-_ = (snake, Any)
 
 if __name__ == "__main__":
     sys.exit(main())

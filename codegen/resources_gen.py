@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .names import docstring, pascal, singular, snake
-from .spec import Schema, TableMethod, deref, properties, resolve, schema_of_ref
+from .spec import Schema, TableMethod, deref, properties, resolve
 from .types_gen import PACKAGE, Module, Ref, TypeGen, official_module
 
 PAGES = {
@@ -271,7 +271,7 @@ class ResourceGen:
         if ep.path_params:
             fields.append(f"path_params={tuple(ep.path_params)!r}")
         if ep.query:
-            fields.append(f"query=frozenset({sorted(ep.query)!r})")
+            fields.append(f"query={tuple(sorted(ep.query))!r}")
         if ep.headers:
             fields.append(f"headers={tuple((k, h) for k, (h, _) in sorted(ep.headers.items()))!r}")
         if ep.body_kind != "json":
@@ -369,15 +369,14 @@ class ResourceGen:
         base_ref = self.types.register(base, "param", Ref(ref.module, ref.name + "Base"))
         mod = self.types.module(ref.module)
         mod.typing.update({"Literal", "Required"})
-        mod.blocks_after = getattr(mod, "blocks_after", [])
         tail = [
             f"class {ref.name}({base_ref.name}, total=False):\n    stream: bool | None",
             f"class {ref.name}NonStreaming({base_ref.name}, total=False):\n    stream: Literal[False] | None",
             f"class {ref.name}Streaming({base_ref.name}, total=False):\n    stream: Required[Literal[True]]",
         ]
-        mod.blocks_after.extend(tail)  # type: ignore[attr-defined]
+        mod.blocks_after.extend(tail)
         mod.names.update({ref.name, ref.name + "NonStreaming", ref.name + "Streaming"})
-        mod.exports_after = [ref.name, ref.name + "NonStreaming", ref.name + "Streaming"]  # type: ignore[attr-defined]
+        mod.exports_after += [ref.name, ref.name + "NonStreaming", ref.name + "Streaming"]
         return ref
 
     def _event_type(self, ep: Endpoint, extra: dict[str, Any], mod: Module) -> str:
@@ -394,7 +393,10 @@ class ResourceGen:
         if ret == "None":
             mod.use(Ref(f"{PACKAGE}._operations", "NO_CONTENT"))
             return "None", "NO_CONTENT", None
-        if ret in ("HttpxBinaryResponseContent", "str"):
+        if ret == "str":  # a file's content as text (files.retrieve_content)
+            mod.use(Ref(f"{PACKAGE}._operations", "TEXT"))
+            return "str", "TEXT", None
+        if ret == "HttpxBinaryResponseContent":
             mod.use(Ref(f"{PACKAGE}._operations", "BINARY"))
             mod.use(Ref(f"{PACKAGE}._response", "BinaryContent"))
             return "BinaryContent", "BINARY", None
@@ -552,6 +554,3 @@ def render_imports(mod: Module) -> list[str]:
         else:
             std.append(f"from {module} import {', '.join(names)}")
     return std + ([""] if std and local else []) + local
-
-
-_ = schema_of_ref

@@ -9,9 +9,9 @@ schema it names, so the overrides file can point into the spec.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,10 @@ Schema = dict[str, Any]
 def load_spec(path: Path = SPEC) -> dict[str, Any]:
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()[:16]
-    cache = Path(tempfile.gettempdir()) / f"openai-actors-spec-{digest}.pickle"
+    # In the checkout (.gitignored), not a shared temporary directory: a pickle is code
+    # to whoever loads it, so it must come from a place only this user writes.
+    cache = HERE / ".cache" / f"openapi-{digest}.pickle"
+    cache.parent.mkdir(exist_ok=True)
     if cache.exists():
         try:
             with cache.open("rb") as f:
@@ -38,7 +41,7 @@ def load_spec(path: Path = SPEC) -> dict[str, Any]:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     spec: dict[str, Any] = yaml.load(raw, Loader=loader)  # a safe loader
-    tmp = cache.with_suffix(".tmp")
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # concurrent runs each write their own
     with tmp.open("wb") as f:
         pickle.dump(spec, f)
     tmp.replace(cache)

@@ -36,6 +36,9 @@ class Module:
     blocks: list[str] = field(default_factory=list)
     # After every class: an alias is evaluated at import, a class's annotations are not.
     aliases: list[str] = field(default_factory=list)
+    # Classes that subclass one above (the stream=True/False variants of a params TypedDict).
+    blocks_after: list[str] = field(default_factory=list)
+    exports_after: list[str] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
     exports: list[str] = field(default_factory=list)
     local: dict[Ref, str] = field(default_factory=dict)  # imported refs -> their name here
@@ -80,7 +83,7 @@ def _nullable(spec: dict[str, Any], schema: Schema) -> tuple[Schema, bool]:
     for key in ("anyOf", "oneOf"):
         options = schema.get(key)
         if options and any(deref(spec, o).get("type") == "null" for o in options if isinstance(o, dict)):
-            real = [o for o in options if deref(spec, o).get("type") != "null"]
+            real = [o for o in options if not isinstance(o, dict) or deref(spec, o).get("type") != "null"]
             nullable = True
             if len(real) == 1 and set(schema) <= {key, "description", "default", "nullable", "title"}:
                 return real[0], True
@@ -163,6 +166,8 @@ class TypeGen:
 
     def expr(self, schema: Schema, kind: Kind, mod: Module, hint: str) -> str:
         """The Python type of a value with this schema, as it appears in `mod`."""
+        if not isinstance(schema, dict):  # `true` / `false`: any value (or none)
+            return "object"
         registered = self._registered(schema, kind)
         if registered is not None:
             return mod.use(registered)
@@ -322,6 +327,9 @@ class TypeGen:
         out: list[str] = []
         top = hint == self.alias_top
         for i, member in enumerate(members):
+            if not isinstance(member, dict):
+                out.append("object")
+                continue
             real = deref(self.spec, member)
             target_known = (
                 self._registered(real, kind) is not None or self._registered(member, kind) is not None
@@ -335,10 +343,14 @@ class TypeGen:
             sub_hint = hint
             if real.get("properties") or real.get("allOf"):
                 tag = _type_const(self.spec, real)
+                title = member.get("title") or real.get("title")
                 if tag:
                     sub_hint = pascal(tag) if top else hint + pascal(tag)
-                else:
-                    sub_hint = pascal(member.get("title", "")) or f"{pascal(hint)}Variant{i}"
+                elif title:
+                    sub_hint = pascal(title)
+                elif sum(1 for m in members if _is_object_schema(self.spec, m)) > 1:
+                    sub_hint = f"{pascal(hint)}Variant{i}"
+                # else: the union's one object, named after the property that holds it
             out += _split_union(self.expr(member, kind, mod, sub_hint))
         return out
 
@@ -471,6 +483,11 @@ def _nest(parent: str, hint: str, mod: Module) -> str:
     """The name hint for an inline object under `parent`: `Choice`, then `ChoiceLogprobs`."""
     top = mod.exports[0] if mod.exports else parent
     return hint if parent == top else parent + hint
+
+
+def _is_object_schema(spec: dict[str, Any], schema: Schema) -> bool:
+    real = deref(spec, schema) if isinstance(schema, dict) else {}
+    return bool(real.get("properties") or real.get("allOf"))
 
 
 def _type_const(spec: dict[str, Any], schema: Schema) -> str | None:

@@ -35,7 +35,15 @@ from ._portal import PortalFuture, PortalThread
 from ._ratelimit import Counters, RateLimit, Stats
 from ._raw import APIResponse, AsyncAPIResponse, LegacyAPIResponse, response_mode
 from ._request import build_call
-from ._response import BinaryContent, binary_content, check_outcome, decode_json, no_content, parse_object
+from ._response import (
+    BinaryContent,
+    binary_content,
+    check_outcome,
+    decode_json,
+    no_content,
+    parse_object,
+    text_content,
+)
 from ._streaming import AsyncStream, Stream
 from ._tokens import estimate_tokens
 from ._transport import HttpxTransport, RawResponse, Transport
@@ -456,6 +464,8 @@ def _whole(call: Call, raw: RawResponse, cast: Callable[[dict[str, Any]], Any] |
         return None
     if cast is binary_content:
         return BinaryContent(call, raw)
+    if cast is text_content:
+        return raw.content.decode("utf-8", errors="replace")
     return parse_object(call, raw, cast)
 
 

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ._response import ResponseShapeError
+from ._response import ResponseShapeError, text_content
 
-__all__ = ["decode_base64_floats", "embeddings_prepare"]
+__all__ = ["decode_base64_floats", "embeddings_prepare", "transcript_formats"]
 
 
 def decode_base64_floats(data: str) -> list[float]:
@@ -49,3 +49,10 @@ def _decoded(data: dict[str, Any]) -> Any:
             except (binascii.Error, ValueError) as exc:
                 raise ResponseShapeError(f"embedding {item.get('index')} is not valid base64: {exc}") from exc
     return CreateEmbeddingResponse._from_raw(data)
+
+
+def transcript_formats(body: dict[str, Any]) -> Callable[[Any], Any] | None:
+    """A transcript asked for as `text`, `srt` or `vtt` comes back as plain text, returned as a str."""
+    if body.get("response_format") in ("text", "srt", "vtt"):
+        return text_content
+    return None

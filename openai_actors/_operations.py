@@ -15,6 +15,7 @@ method's TypedDict, which is also what type checkers read.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from ._multipart import encode_multipart, read_file
 from ._request import path_param
 from ._resources._base import check_params, split_options
-from ._response import binary_content, no_content
+from ._response import binary_content, no_content, text_content
 
 if TYPE_CHECKING:
     from ._call import Call
@@ -53,7 +54,7 @@ class Operation(Generic[R]):
     path: str
     params: type
     path_params: tuple[str, ...] = ()
-    query: frozenset[str] = frozenset()
+    query: tuple[str, ...] = ()  # in the order the generator sorted them, so URLs are stable
     headers: tuple[tuple[str, str], ...] = ()  # (parameter, header) sent as headers (`betas`)
     body: Body = "json"
     files: frozenset[str] = frozenset()
@@ -72,20 +73,22 @@ class Operation(Generic[R]):
             # A hand-written hook may change the body and how the answer is built
             # (embeddings ask for base64 and decode it).
             cast = self.prepare(given) or cast
+        stream = bool(given.get("stream"))  # before `stream` moves to the query of a GET
         url = self.path
         for name in self.path_params:
-            value = path[name] if name in path else given.pop(name)
+            # Given positionally (`path`), or by keyword; NOT_GIVEN was stripped, as if left out.
+            value = path[name] if name in path else given.pop(name, "")
             url = url.replace("{" + name + "}", path_param(value, name))
         query = {k: given.pop(k) for k in self.query if k in given} if self.query else None
         if self.headers:
             options = _header_params(self.headers, given, options)
         if self.body == "multipart":
-            call = _multipart_call(client, url, given, self.files, query, options)
+            call = _multipart_call(client, self.method, url, given, self.files, query, options)
         elif self.body == "none" or (not given and self.method in ("GET", "DELETE")):
             call = client._build(self.method, url, query=query, extra=options)
         else:
             call = client._build(self.method, url, body=given, query=query, extra=options)
-        call.stream = bool(given.get("stream"))
+        call.stream = stream
         return call, cast
 
 
@@ -113,6 +116,7 @@ def _header_params(
 
 def _multipart_call(
     client: OpenAI | AsyncOpenAI,
+    method: str,
     url: str,
     given: Mapping[str, Any],
     files: frozenset[str],
@@ -139,7 +143,7 @@ def _multipart_call(
     content_type, body = encode_multipart(form, uploads)
     headers = dict(options.get("extra_headers") or {})
     headers["Content-Type"] = content_type
-    return client._build("POST", url, content=body, query=query, extra={**options, "extra_headers": headers})
+    return client._build(method, url, content=body, query=query, extra={**options, "extra_headers": headers})
 
 
 def _is_file_tuple(value: Iterable[Any]) -> bool:
@@ -183,12 +187,21 @@ class _View:
         value = getattr(self._resource, name)
         if isinstance(value, SyncAPIResource | AsyncAPIResource):
             return _View(value, self._wrap)
-        if name.startswith("_") or not callable(value):
-            raise AttributeError(name)
+        if name.startswith("_") or not callable(value) or not _is_endpoint(type(self._resource), name):
+            # Helpers written by hand (polling) make several requests: there is no one response.
+            raise AttributeError(f"{type(self._resource).__name__}.with_raw_response has no {name!r}")
         return self._wrap(value)
 
     def __repr__(self) -> str:
         return f"<{self._wrap.__name__} view of {type(self._resource).__name__}>"
+
+
+def _is_endpoint(cls: type, name: str) -> bool:
+    """Whether `name` is a method of the generated class (one request), not a hand-written helper."""
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("openai_actors.resources.") and name in vars(klass):
+            return True
+    return False
 
 
 class SyncAPIResource:
@@ -245,6 +258,8 @@ class AsyncAPIResource:
     async def _run(
         self, op: Operation[R], params: Mapping[str, Any], path: Mapping[str, Any] | None = None
     ) -> R:
+        if op.files:
+            params = await _read_paths(params, op.files)
         call, cast = op.build(self._client, params, path or {})
         result: R = await self._client._request(call, cast, op.stream_item)
         return result
@@ -259,6 +274,32 @@ class AsyncAPIResource:
             return await self._client._request(call, lambda raw: op.async_page(raw, cast, fetch))
 
         return AsyncPaginator(lambda: fetch({}))
+
+
+async def _read_paths(params: Mapping[str, Any], files: frozenset[str]) -> Mapping[str, Any]:
+    """Files given as paths, read in a worker thread (anyio's Path): a disk read must not
+    stall the event loop, and concurrent uploads then read concurrently."""
+    import anyio
+
+    async def read(value: Any) -> Any:
+        if isinstance(value, os.PathLike):
+            return (os.path.basename(os.fspath(value)), await anyio.Path(value).read_bytes())
+        if isinstance(value, tuple) and len(value) >= 2 and isinstance(value[1], os.PathLike):
+            return (
+                value[0] or os.path.basename(os.fspath(value[1])),
+                await anyio.Path(value[1]).read_bytes(),
+                *value[2:],
+            )
+        return value
+
+    out = dict(params)
+    for key in files:
+        value = out.get(key)
+        if isinstance(value, list):
+            out[key] = [await read(v) for v in value]
+        elif value is not None:
+            out[key] = await read(value)
+    return out
 
 
 def _async_raw(wrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -282,3 +323,4 @@ def _async_raw(wrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
 # Typed Any: they stand for "no body" and "the bytes", not for what they return.
 NO_CONTENT: Any = no_content
 BINARY: Any = binary_content
+TEXT: Any = text_content

@@ -10,6 +10,7 @@ through an exception.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
@@ -185,6 +186,11 @@ def binary_content(data: dict[str, Any]) -> None:
     raise AssertionError("binary_content is a marker, never called")
 
 
+def text_content(data: dict[str, Any]) -> None:
+    """As a result builder: the body is text, returned as a str (a transcript as `text`, `srt`, `vtt`)."""
+    raise AssertionError("text_content is a marker, never called")
+
+
 class BinaryContent:
     """A body that is not JSON (a file's content), as the official SDK hands it over."""
 
@@ -221,8 +227,13 @@ class BinaryContent:
             yield data[start : start + size]
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        # Incrementally: a character split between two chunks is decoded whole.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         for chunk in self.iter_bytes(chunk_size):
-            yield chunk.decode("utf-8", errors="replace")
+            if text := decoder.decode(chunk):
+                yield text
+        if tail := decoder.decode(b"", final=True):
+            yield tail
 
     def iter_lines(self) -> Iterator[str]:
         yield from self.text.splitlines()
@@ -264,11 +275,13 @@ class BinaryContent:
             yield chunk
 
     async def awrite_to_file(self, file: str | os.PathLike[str]) -> None:
-        # A file write of bytes already in memory: short, as the official client's is.
-        self.write_to_file(file)
+        # In a worker thread (anyio's Path): a disk write must not stall the event loop.
+        import anyio
+
+        await anyio.Path(file).write_bytes(self._raw.content)
 
     async def astream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
-        self.write_to_file(file)
+        await self.awrite_to_file(file)
 
     async def aclose(self) -> None:
         """Nothing to release (see close)."""

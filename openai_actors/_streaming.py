@@ -124,8 +124,8 @@ class _Events(Generic[T]):
             # the object (a Run, a MessageDelta) as data; the event types carry both.
             out.append(self._parse({"event": name, "data": value}))
             return
-        if name == "error" or value.get("error"):
-            error = value.get("error") or value
+        if value.get("error"):
+            error = value["error"]
             message = error.get("message") if isinstance(error, dict) else None
             if not isinstance(message, str) or not message:
                 message = "An error occurred during streaming"

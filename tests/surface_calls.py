@@ -104,7 +104,7 @@ from openai_actors.types.vector_stores import VectorStoreFile, VectorStoreFileBa
 
 __all__ = ["CALLS", "FAMILIES", "Call", "Ref", "Upload", "run_async", "run_sync"]
 
-Shape = Literal["json", "none", "page", "binary", "stream"]
+Shape = Literal["json", "none", "page", "binary", "text", "stream"]
 PageKind = Literal["Page", "CursorPage", "ConversationCursorPage", "NextCursorPage"]
 Form = Literal["bytes", "path", "file", "tuple"]
 
@@ -356,12 +356,12 @@ def _calls() -> Iterator[Call]:
         query={"purpose": "user_data", "limit": "1", "order": "asc", "after": "{bytes.id}"},
         items=3,  # the three uploaded after the first, one page each
     )
-    for method in ("content", "retrieve_content"):
+    for method, shape in (("content", "binary"), ("retrieve_content", "text")):
         yield Call(
             files,
             f"files.{method}",
             (Ref("path"),),
-            shape="binary",
+            shape=shape,
             http="GET /v1/files/{path.id}/content",
             content=b"from a path\n",
         )
@@ -1537,6 +1537,9 @@ class Run:
     def check_binary(self, call: Call, result: Any, name: str) -> None:
         expected = call.content
         assert expected is not None
+        if call.shape == "text":  # the content as a str, as the official files.retrieve_content
+            assert expected.decode() == result, call.id
+            return
         assert expected == result.content, call.id
         assert expected == result.read(), call.id
         assert expected == b"".join(result.iter_bytes(3)), call.id
@@ -1594,7 +1597,7 @@ def run_sync(client: Any, run: Run, call: Call) -> Any:
         elif call.shape == "stream":
             with result as stream:
                 run.check_stream(call, list(stream))
-        elif call.shape == "binary":
+        elif call.shape in ("binary", "text"):
             run.check_binary(call, result, f"sync-{call.path}")
         else:
             run.check_result(call, result)
@@ -1619,7 +1622,7 @@ async def run_async(client: Any, run: Run, call: Call) -> Any:
             if call.shape == "stream":
                 async with result as stream:
                     run.check_stream(call, [event async for event in stream])
-            elif call.shape == "binary":
+            elif call.shape in ("binary", "text"):
                 run.check_binary(call, result, f"async-{call.path}")
             else:
                 run.check_result(call, result)

@@ -55,7 +55,7 @@ _LIST: PageOperation[Batch] = PageOperation(
     "GET",
     "batches",
     _ListArgs,
-    query=frozenset(["after", "limit"]),
+    query=("after", "limit"),
     body="none",
     cast=as_cast(Batch),
     page=SyncCursorPage,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
-from .._operations import BINARY, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
+from .._operations import BINARY, TEXT, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from .._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from .._resources._base import RequestOptionParams
 from .._response import BinaryContent
@@ -73,7 +73,7 @@ _LIST: PageOperation[FileObject] = PageOperation(
     "GET",
     "files",
     _ListArgs,
-    query=frozenset(["after", "limit", "order", "purpose"]),
+    query=("after", "limit", "order", "purpose"),
     body="none",
     cast=as_cast(FileObject),
     page=SyncCursorPage,
@@ -97,14 +97,14 @@ _CONTENT: Operation[BinaryContent] = Operation(
     body="none",
     cast=BINARY,
 )
-_RETRIEVE_CONTENT: Operation[BinaryContent] = Operation(
+_RETRIEVE_CONTENT: Operation[str] = Operation(
     "retrieve_content",
     "GET",
     "files/{file_id}/content",
     _RetrieveContentArgs,
     path_params=("file_id",),
     body="none",
-    cast=BINARY,
+    cast=TEXT,
 )
 
 
@@ -130,7 +130,7 @@ class Files(SyncAPIResource):
         """Returns a response containing the contents of the specified file."""
         return self._run(_CONTENT, params, {"file_id": file_id})
 
-    def retrieve_content(self, file_id: str, **params: Unpack[_RetrieveContentArgs]) -> BinaryContent:
+    def retrieve_content(self, file_id: str, **params: Unpack[_RetrieveContentArgs]) -> str:
         """Returns a response containing the contents of the specified file."""
         return self._run(_RETRIEVE_CONTENT, params, {"file_id": file_id})
 
@@ -165,7 +165,7 @@ class AsyncFiles(AsyncAPIResource):
         """Returns a response containing the contents of the specified file."""
         return await self._run(_CONTENT, params, {"file_id": file_id})
 
-    async def retrieve_content(self, file_id: str, **params: Unpack[_RetrieveContentArgs]) -> BinaryContent:
+    async def retrieve_content(self, file_id: str, **params: Unpack[_RetrieveContentArgs]) -> str:
         """Returns a response containing the contents of the specified file."""
         return await self._run(_RETRIEVE_CONTENT, params, {"file_id": file_id})
 

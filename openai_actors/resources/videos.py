@@ -96,7 +96,7 @@ _LIST: PageOperation[Video] = PageOperation(
     "GET",
     "videos",
     _ListArgs,
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Video),
     page=SyncConversationCursorPage,
@@ -126,7 +126,7 @@ _DOWNLOAD_CONTENT: Operation[BinaryContent] = Operation(
     "videos/{video_id}/content",
     _DownloadContentArgs,
     path_params=("video_id",),
-    query=frozenset(["variant"]),
+    query=("variant",),
     body="none",
     cast=BINARY,
 )

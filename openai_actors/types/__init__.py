@@ -280,6 +280,7 @@ _PACKAGES: frozenset[str] = frozenset(
         "evals",
         "fine_tuning",
         "graders",
+        "responses",
         "shared",
         "shared_params",
         "skills",

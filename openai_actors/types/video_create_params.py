@@ -6,10 +6,10 @@ from typing import Required, TypedDict
 
 from .._multipart import FileTypes
 
-__all__ = ["N", "VideoCreateParams"]
+__all__ = ["InputReference", "VideoCreateParams"]
 
 
-class N(TypedDict, total=False):
+class InputReference(TypedDict, total=False):
     image_url: str
     """A fully qualified URL or base64-encoded data URL."""
     file_id: str
@@ -20,7 +20,7 @@ class VideoCreateParams(TypedDict, total=False):
     """The video generation model to use (allowed values: sora-2, sora-2-pro). Defaults to `sora-2`."""
     prompt: Required[str]
     """Text prompt that describes the video to generate."""
-    input_reference: FileTypes | N
+    input_reference: FileTypes | InputReference
     seconds: VideoSeconds
     """Clip duration in seconds (allowed values: 4, 8, 12). Defaults to 4 seconds."""
     size: VideoSize

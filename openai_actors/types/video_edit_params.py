@@ -6,10 +6,10 @@ from typing import Required, TypedDict
 
 from .._multipart import FileTypes
 
-__all__ = ["N", "VideoEditParams"]
+__all__ = ["Video", "VideoEditParams"]
 
 
-class N(TypedDict, total=False):
+class Video(TypedDict, total=False):
     """Reference to the completed video."""
 
     id: Required[str]
@@ -17,6 +17,6 @@ class N(TypedDict, total=False):
 
 
 class VideoEditParams(TypedDict, total=False):
-    video: Required[FileTypes | N]
+    video: Required[FileTypes | Video]
     prompt: Required[str]
     """Text prompt that describes how to edit the source video."""

@@ -10,12 +10,12 @@ __all__ = ["VideoExtendParams"]
 
 
 class VideoExtendParams(TypedDict, total=False):
-    video: Required[N | FileTypes]
+    video: Required[Video | FileTypes]
     prompt: Required[str]
     """Updated text prompt that directs the extension generation."""
     seconds: Required[VideoSeconds]
     """Length of the newly generated extension segment in seconds (allowed values: 4, 8, 12, 16, 20)."""
 
 
-from .video_edit_params import N
+from .video_edit_params import Video
 from .video_seconds import VideoSeconds

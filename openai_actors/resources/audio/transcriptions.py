@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Unpack, overload
 
+from ..._hooks import transcript_formats
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
@@ -48,6 +49,7 @@ _CREATE: Operation[TranscriptionCreateResponse] = Operation(
     body="multipart",
     files=frozenset(["file"]),
     cast=as_cast(TranscriptionCreateResponse),
+    prepare=transcript_formats,
     stream_item=as_cast(TranscriptionStreamEvent),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Unpack
 
+from ..._hooks import transcript_formats
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
@@ -34,6 +35,7 @@ _CREATE: Operation[TranslationCreateResponse] = Operation(
     body="multipart",
     files=frozenset(["file"]),
     cast=as_cast(TranslationCreateResponse),
+    prepare=transcript_formats,
 )
 
 

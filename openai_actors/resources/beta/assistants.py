@@ -71,7 +71,7 @@ _LIST: PageOperation[Assistant] = PageOperation(
     "GET",
     "assistants",
     _ListArgs,
-    query=frozenset(["after", "before", "limit", "order"]),
+    query=("after", "before", "limit", "order"),
     body="none",
     cast=as_cast(Assistant),
     page=SyncCursorPage,

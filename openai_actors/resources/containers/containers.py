@@ -68,7 +68,7 @@ _LIST: PageOperation[ContainerListResponse] = PageOperation(
     "GET",
     "containers",
     _ListArgs,
-    query=frozenset(["after", "limit", "name", "order"]),
+    query=("after", "limit", "name", "order"),
     body="none",
     cast=as_cast(ContainerListResponse),
     page=SyncCursorPage,

@@ -83,7 +83,7 @@ _LIST: PageOperation[EvalListResponse] = PageOperation(
     "GET",
     "evals",
     _ListArgs,
-    query=frozenset(["after", "limit", "order", "order_by"]),
+    query=("after", "limit", "order", "order_by"),
     body="none",
     cast=as_cast(EvalListResponse),
     page=SyncCursorPage,

@@ -83,7 +83,7 @@ _LIST: PageOperation[Skill] = PageOperation(
     "GET",
     "skills",
     _ListArgs,
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Skill),
     page=SyncCursorPage,

@@ -73,7 +73,7 @@ _LIST_FILES: PageOperation[VectorStoreFile] = PageOperation(
     "vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
     _ListFilesArgs,
     path_params=("vector_store_id", "batch_id"),
-    query=frozenset(["after", "before", "filter", "limit", "order"]),
+    query=("after", "before", "filter", "limit", "order"),
     body="none",
     cast=as_cast(VectorStoreFile),
     page=SyncCursorPage,

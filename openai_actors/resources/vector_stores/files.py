@@ -82,7 +82,7 @@ _LIST: PageOperation[VectorStoreFile] = PageOperation(
     "vector_stores/{vector_store_id}/files",
     _ListArgs,
     path_params=("vector_store_id",),
-    query=frozenset(["after", "before", "filter", "limit", "order"]),
+    query=("after", "before", "filter", "limit", "order"),
     body="none",
     cast=as_cast(VectorStoreFile),
     page=SyncCursorPage,

@@ -92,7 +92,7 @@ _LIST: PageOperation[VectorStore] = PageOperation(
     "GET",
     "vector_stores",
     _ListArgs,
-    query=frozenset(["after", "before", "limit", "order"]),
+    query=("after", "before", "limit", "order"),
     body="none",
     cast=as_cast(VectorStore),
     page=SyncCursorPage,

@@ -6,10 +6,10 @@ from typing import TypeAlias
 
 from ..._models import BaseModel
 
-__all__ = ["N", "VoiceIdsOrCustomVoice"]
+__all__ = ["VoiceIdsOrCustomVoice", "VoiceIdsOrCustomVoice2"]
 
 
-class N(BaseModel):
+class VoiceIdsOrCustomVoice2(BaseModel):
     """Custom voice reference."""
 
     id: str
@@ -18,5 +18,5 @@ class N(BaseModel):
 
 from .voice_ids_shared import VoiceIdsShared
 
-VoiceIdsOrCustomVoice: TypeAlias = VoiceIdsShared | N
+VoiceIdsOrCustomVoice: TypeAlias = VoiceIdsShared | VoiceIdsOrCustomVoice2
 """A built-in voice name or a custom voice reference."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Required, TypeAlias, TypedDict
 
-__all__ = ["N", "VoiceIdsOrCustomVoiceParam"]
+__all__ = ["VoiceIdsOrCustomVoiceParam", "VoiceIdsOrCustomVoiceParam2"]
 
 
-class N(TypedDict, total=False):
+class VoiceIdsOrCustomVoiceParam2(TypedDict, total=False):
     """Custom voice reference."""
 
     id: Required[str]
@@ -16,5 +16,5 @@ class N(TypedDict, total=False):
 
 from .._spec.voice_ids_shared import VoiceIdsShared
 
-VoiceIdsOrCustomVoiceParam: TypeAlias = VoiceIdsShared | N
+VoiceIdsOrCustomVoiceParam: TypeAlias = VoiceIdsShared | VoiceIdsOrCustomVoiceParam2
 """A built-in voice name or a custom voice reference."""

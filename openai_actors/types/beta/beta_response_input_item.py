@@ -19,6 +19,7 @@ __all__ = [
     "ComputerCallOutputAgent",
     "FunctionCallOutput",
     "ImageGenerationCall",
+    "ItemReference",
     "LocalShellCall",
     "LocalShellCallAction",
     "LocalShellCallOutput",
@@ -34,7 +35,6 @@ __all__ = [
     "MultiAgentCallOutputOutputAnnotationContainerFileCitation",
     "MultiAgentCallOutputOutputAnnotationFileCitation",
     "MultiAgentCallOutputOutputAnnotationURLCitation",
-    "N",
     "Program",
     "ProgramOutput",
     "ShellCall",
@@ -478,7 +478,7 @@ class CompactionTrigger(BaseModel):
     """The type of the item. Always `compaction_trigger`."""
 
 
-class N(BaseModel):
+class ItemReference(BaseModel):
     """An internal identifier for an item to reference."""
 
     agent: ComputerCallOutputAgent | None = None
@@ -573,7 +573,7 @@ BetaResponseInputItem: TypeAlias = (
     | BetaResponseCustomToolCallOutput
     | BetaResponseCustomToolCall
     | CompactionTrigger
-    | N
+    | ItemReference
     | Program
     | ProgramOutput
 )

@@ -16,6 +16,7 @@ __all__ = [
     "ComputerCallOutputParam",
     "FunctionCallOutputParam",
     "ImageGenerationCallParam",
+    "ItemReferenceParam",
     "LocalShellCallActionParam",
     "LocalShellCallOutputParam",
     "LocalShellCallParam",
@@ -31,7 +32,6 @@ __all__ = [
     "MultiAgentCallOutputOutputParam",
     "MultiAgentCallOutputParam",
     "MultiAgentCallParam",
-    "NParam",
     "ProgramOutputParam",
     "ProgramParam",
     "ShellCallActionParam",
@@ -353,7 +353,7 @@ class CompactionTriggerParam(TypedDict, total=False):
     """The type of the item. Always `compaction_trigger`."""
 
 
-class NParam(TypedDict, total=False):
+class ItemReferenceParam(TypedDict, total=False):
     """An internal identifier for an item to reference."""
 
     agent: Agent | None
@@ -549,7 +549,7 @@ BetaResponseInputItemParam: TypeAlias = (
     | BetaResponseCustomToolCallOutputParam
     | BetaResponseCustomToolCallParam
     | CompactionTriggerParam
-    | NParam
+    | ItemReferenceParam
     | ProgramParam
     | ProgramOutputParam
 )

@@ -14,13 +14,13 @@ __all__ = [
     "ImageGenerationInputImageMask",
     "LocalShell",
     "MCPToolApprovalFilter",
+    "MCPToolFilter",
     "Mcp",
-    "N",
     "ProgrammaticToolCalling",
 ]
 
 
-class N(BaseModel):
+class MCPToolFilter(BaseModel):
     """A filter object to specify which tools are allowed."""
 
     tool_names: list[str] | None = None
@@ -32,9 +32,9 @@ class N(BaseModel):
 class MCPToolApprovalFilter(BaseModel):
     """Specify which of the MCP server's tools require approval. Can be `always`, `never`, or a filter object associated with tools that require approval."""
 
-    always: N | None = None
+    always: MCPToolFilter | None = None
     """A filter object to specify which tools are allowed."""
-    never: N | None = None
+    never: MCPToolFilter | None = None
     """A filter object to specify which tools are allowed."""
 
 
@@ -68,7 +68,7 @@ class Mcp(BaseModel):
     server_description: str | None = None
     """Optional description of the MCP server, used to provide more context."""
     headers: dict[str, str] | None = None
-    allowed_tools: list[str] | N | None = None
+    allowed_tools: list[str] | MCPToolFilter | None = None
     allowed_callers: list[Literal["direct", "programmatic"]] | None = None
     require_approval: MCPToolApprovalFilter | Literal["always", "never"] | None = None
     defer_loading: bool | None = None

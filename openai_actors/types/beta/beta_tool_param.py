@@ -13,8 +13,8 @@ __all__ = [
     "ImageGenerationParam",
     "LocalShellParam",
     "MCPToolApprovalFilterParam",
+    "MCPToolFilterParam",
     "McpParam",
-    "NParam",
     "ProgrammaticToolCallingParam",
 ]
 
@@ -46,7 +46,7 @@ class McpParam(TypedDict, total=False):
     server_description: str
     """Optional description of the MCP server, used to provide more context."""
     headers: dict[str, str] | None
-    allowed_tools: Sequence[str] | NParam | None
+    allowed_tools: Sequence[str] | MCPToolFilterParam | None
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
     require_approval: MCPToolApprovalFilterParam | Literal["always", "never"] | None
     defer_loading: bool
@@ -105,7 +105,7 @@ class LocalShellParam(TypedDict, total=False):
     """The type of the local shell tool. Always `local_shell`."""
 
 
-class NParam(TypedDict, total=False):
+class MCPToolFilterParam(TypedDict, total=False):
     """A filter object to specify which tools are allowed."""
 
     tool_names: Sequence[str]
@@ -117,9 +117,9 @@ class NParam(TypedDict, total=False):
 class MCPToolApprovalFilterParam(TypedDict, total=False):
     """Specify which of the MCP server's tools require approval. Can be `always`, `never`, or a filter object associated with tools that require approval."""
 
-    always: NParam
+    always: MCPToolFilterParam
     """A filter object to specify which tools are allowed."""
-    never: NParam
+    never: MCPToolFilterParam
     """A filter object to specify which tools are allowed."""
 
 

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, TypedDict
+from typing import Literal, Required, TypedDict
 
-__all__ = ["ResponseRetrieveParams"]
+__all__ = [
+    "ResponseRetrieveParams",
+    "ResponseRetrieveParamsBase",
+    "ResponseRetrieveParamsNonStreaming",
+    "ResponseRetrieveParamsStreaming",
+]
 
 
-class ResponseRetrieveParams(TypedDict, total=False):
+class ResponseRetrieveParamsBase(TypedDict, total=False):
     include: Iterable[BetaResponseIncludable]
-    stream: bool
     starting_after: int
     include_obfuscation: bool
     betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+class ResponseRetrieveParams(ResponseRetrieveParamsBase, total=False):
+    stream: bool | None
+
+
+class ResponseRetrieveParamsNonStreaming(ResponseRetrieveParamsBase, total=False):
+    stream: Literal[False] | None
+
+
+class ResponseRetrieveParamsStreaming(ResponseRetrieveParamsBase, total=False):
+    stream: Required[Literal[True]]
 
 
 from .beta_response_includable import BetaResponseIncludable

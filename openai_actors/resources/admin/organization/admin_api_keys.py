@@ -59,7 +59,7 @@ _LIST: PageOperation[AdminAPIKey] = PageOperation(
     "GET",
     "organization/admin_api_keys",
     _ListArgs,
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(AdminAPIKey),
     page=SyncCursorPage,

@@ -75,7 +75,7 @@ _RETRIEVE: Operation[Certificate] = Operation(
     "organization/certificates/{certificate_id}",
     _RetrieveArgs,
     path_params=("certificate_id",),
-    query=frozenset(["include"]),
+    query=("include",),
     body="none",
     cast=as_cast(Certificate),
 )
@@ -92,7 +92,7 @@ _LIST: PageOperation[CertificateListResponse] = PageOperation(
     "GET",
     "organization/certificates",
     _ListArgs,
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(CertificateListResponse),
     page=SyncConversationCursorPage,

@@ -58,7 +58,7 @@ _LIST: PageOperation[Invite] = PageOperation(
     "GET",
     "organization/invites",
     _ListArgs,
-    query=frozenset(["after", "limit"]),
+    query=("after", "limit"),
     body="none",
     cast=as_cast(Invite),
     page=SyncConversationCursorPage,

@@ -69,7 +69,7 @@ _LIST: PageOperation[Role] = PageOperation(
     "GET",
     "organization/roles",
     _ListArgs,
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Role),
     page=SyncNextCursorPage,

@@ -71,7 +71,7 @@ _LIST: PageOperation[OrganizationSpendAlert] = PageOperation(
     "GET",
     "organization/spend_alerts",
     _ListArgs,
-    query=frozenset(["after", "before", "limit", "order"]),
+    query=("after", "before", "limit", "order"),
     body="none",
     cast=as_cast(OrganizationSpendAlert),
     page=SyncConversationCursorPage,

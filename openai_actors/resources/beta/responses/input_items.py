@@ -33,7 +33,7 @@ _LIST: PageOperation[BetaResponseItem] = PageOperation(
     "responses/{response_id}/input_items?beta=true",
     _ListArgs,
     path_params=("response_id",),
-    query=frozenset(["after", "include", "limit", "order"]),
+    query=("after", "include", "limit", "order"),
     headers=(("betas", "openai-beta"),),
     body="none",
     cast=as_cast(BetaResponseItem),

@@ -21,7 +21,11 @@ from ....types.beta.response_create_params import (
     ResponseCreateParamsStreaming,
 )
 from ....types.beta.response_delete_params import ResponseDeleteParams
-from ....types.beta.response_retrieve_params import ResponseRetrieveParams
+from ....types.beta.response_retrieve_params import (
+    ResponseRetrieveParams,
+    ResponseRetrieveParamsNonStreaming,
+    ResponseRetrieveParamsStreaming,
+)
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -66,6 +70,14 @@ class _RetrieveArgs(ResponseRetrieveParams, RequestOptionParams, total=False):
     pass
 
 
+class _RetrieveArgsStreaming(ResponseRetrieveParamsStreaming, RequestOptionParams, total=False):
+    pass
+
+
+class _RetrieveArgsNonStreaming(ResponseRetrieveParamsNonStreaming, RequestOptionParams, total=False):
+    pass
+
+
 class _DeleteArgs(ResponseDeleteParams, RequestOptionParams, total=False):
     pass
 
@@ -93,10 +105,11 @@ _RETRIEVE: Operation[BetaResponse] = Operation(
     "responses/{response_id}?beta=true",
     _RetrieveArgs,
     path_params=("response_id",),
-    query=frozenset(["include", "include_obfuscation", "starting_after", "stream"]),
+    query=("include", "include_obfuscation", "starting_after", "stream"),
     headers=(("betas", "openai-beta"),),
     body="none",
     cast=as_cast(BetaResponse),
+    stream_item=as_cast(BetaResponseStreamEvent),
 )
 _DELETE: Operation[None] = Operation(
     "delete",
@@ -140,9 +153,22 @@ class Responses(SyncAPIResource):
         result: BetaResponse | Stream[BetaResponseStreamEvent] = self._run(_CREATE, params)
         return result
 
-    def retrieve(self, response_id: str, **params: Unpack[_RetrieveArgs]) -> BetaResponse:
+    @overload
+    def retrieve(self, response_id: str, **params: Unpack[_RetrieveArgsNonStreaming]) -> BetaResponse: ...
+    @overload
+    def retrieve(
+        self, response_id: str, **params: Unpack[_RetrieveArgsStreaming]
+    ) -> Stream[BetaResponseStreamEvent]: ...
+    @overload
+    def retrieve(
+        self, response_id: str, **params: Unpack[_RetrieveArgs]
+    ) -> BetaResponse | Stream[BetaResponseStreamEvent]: ...
+    def retrieve(self, response_id: str, **params: Any) -> BetaResponse | Stream[BetaResponseStreamEvent]:
         """Retrieves a model response with the given ID."""
-        return self._run(_RETRIEVE, params, {"response_id": response_id})
+        result: BetaResponse | Stream[BetaResponseStreamEvent] = self._run(
+            _RETRIEVE, params, {"response_id": response_id}
+        )
+        return result
 
     def delete(self, response_id: str, **params: Unpack[_DeleteArgs]) -> None:
         """Deletes a model response with the given ID."""
@@ -193,9 +219,26 @@ class AsyncResponses(AsyncAPIResource):
         result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._run(_CREATE, params)
         return result
 
-    async def retrieve(self, response_id: str, **params: Unpack[_RetrieveArgs]) -> BetaResponse:
+    @overload
+    async def retrieve(
+        self, response_id: str, **params: Unpack[_RetrieveArgsNonStreaming]
+    ) -> BetaResponse: ...
+    @overload
+    async def retrieve(
+        self, response_id: str, **params: Unpack[_RetrieveArgsStreaming]
+    ) -> AsyncStream[BetaResponseStreamEvent]: ...
+    @overload
+    async def retrieve(
+        self, response_id: str, **params: Unpack[_RetrieveArgs]
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]: ...
+    async def retrieve(
+        self, response_id: str, **params: Any
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]:
         """Retrieves a model response with the given ID."""
-        return await self._run(_RETRIEVE, params, {"response_id": response_id})
+        result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._run(
+            _RETRIEVE, params, {"response_id": response_id}
+        )
+        return result
 
     async def delete(self, response_id: str, **params: Unpack[_DeleteArgs]) -> None:
         """Deletes a model response with the given ID."""

@@ -77,7 +77,7 @@ _LIST: PageOperation[Message] = PageOperation(
     "threads/{thread_id}/messages",
     _ListArgs,
     path_params=("thread_id",),
-    query=frozenset(["after", "before", "limit", "order", "run_id"]),
+    query=("after", "before", "limit", "order", "run_id"),
     body="none",
     cast=as_cast(Message),
     page=SyncCursorPage,

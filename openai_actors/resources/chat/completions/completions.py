@@ -99,7 +99,7 @@ _LIST: PageOperation[ChatCompletion] = PageOperation(
     "GET",
     "chat/completions",
     _ListArgs,
-    query=frozenset(["after", "limit", "metadata", "model", "order"]),
+    query=("after", "limit", "metadata", "model", "order"),
     body="none",
     cast=as_cast(ChatCompletion),
     page=SyncCursorPage,

@@ -33,7 +33,7 @@ _LIST: PageOperation[ChatCompletionStoreMessage] = PageOperation(
     "chat/completions/{completion_id}/messages",
     _ListArgs,
     path_params=("completion_id",),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(ChatCompletionStoreMessage),
     page=SyncCursorPage,

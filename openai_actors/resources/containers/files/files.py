@@ -76,7 +76,7 @@ _LIST: PageOperation[FileListResponse] = PageOperation(
     "containers/{container_id}/files",
     _ListArgs,
     path_params=("container_id",),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(FileListResponse),
     page=SyncCursorPage,

@@ -48,7 +48,7 @@ _LIST: PageOperation[OutputItemListResponse] = PageOperation(
     "evals/{eval_id}/runs/{run_id}/output_items",
     _ListArgs,
     path_params=("eval_id", "run_id"),
-    query=frozenset(["after", "limit", "order", "status"]),
+    query=("after", "limit", "order", "status"),
     body="none",
     cast=as_cast(OutputItemListResponse),
     page=SyncCursorPage,

@@ -80,7 +80,7 @@ _LIST: PageOperation[RunListResponse] = PageOperation(
     "evals/{eval_id}/runs",
     _ListArgs,
     path_params=("eval_id",),
-    query=frozenset(["after", "limit", "order", "status"]),
+    query=("after", "limit", "order", "status"),
     body="none",
     cast=as_cast(RunListResponse),
     page=SyncCursorPage,

@@ -66,7 +66,7 @@ _RETRIEVE: Operation[PermissionRetrieveResponse] = Operation(
     "fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
     _RetrieveArgs,
     path_params=("fine_tuned_model_checkpoint",),
-    query=frozenset(["after", "limit", "order", "project_id"]),
+    query=("after", "limit", "order", "project_id"),
     body="none",
     cast=as_cast(PermissionRetrieveResponse),
 )
@@ -76,7 +76,7 @@ _LIST: PageOperation[PermissionListResponse] = PageOperation(
     "fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
     _ListArgs,
     path_params=("fine_tuned_model_checkpoint",),
-    query=frozenset(["after", "limit", "order", "project_id"]),
+    query=("after", "limit", "order", "project_id"),
     body="none",
     cast=as_cast(PermissionListResponse),
     page=SyncConversationCursorPage,

@@ -33,7 +33,7 @@ _LIST: PageOperation[FineTuningJobCheckpoint] = PageOperation(
     "fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
     _ListArgs,
     path_params=("fine_tuning_job_id",),
-    query=frozenset(["after", "limit"]),
+    query=("after", "limit"),
     body="none",
     cast=as_cast(FineTuningJobCheckpoint),
     page=SyncCursorPage,

@@ -75,7 +75,7 @@ _LIST: PageOperation[SkillVersion] = PageOperation(
     "skills/{skill_id}/versions",
     _ListArgs,
     path_params=("skill_id",),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(SkillVersion),
     page=SyncCursorPage,

@@ -89,7 +89,7 @@ _LIST: PageOperation[Group] = PageOperation(
     "GET",
     "organization/groups",
     _ListArgs,
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Group),
     page=SyncNextCursorPage,

@@ -66,7 +66,7 @@ _LIST: PageOperation[OrganizationGroupUser] = PageOperation(
     "organization/groups/{group_id}/users",
     _ListArgs,
     path_params=("group_id",),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(OrganizationGroupUser),
     page=SyncNextCursorPage,

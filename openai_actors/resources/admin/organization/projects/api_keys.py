@@ -51,7 +51,7 @@ _LIST: PageOperation[ProjectAPIKey] = PageOperation(
     "organization/projects/{project_id}/api_keys",
     _ListArgs,
     path_params=("project_id",),
-    query=frozenset(["after", "limit", "owner_project_access"]),
+    query=("after", "limit", "owner_project_access"),
     body="none",
     cast=as_cast(ProjectAPIKey),
     page=SyncConversationCursorPage,

@@ -53,7 +53,7 @@ _LIST: PageOperation[CertificateListResponse] = PageOperation(
     "organization/projects/{project_id}/certificates",
     _ListArgs,
     path_params=("project_id",),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(CertificateListResponse),
     page=SyncConversationCursorPage,

@@ -167,7 +167,7 @@ _LIST: PageOperation[Project] = PageOperation(
     "GET",
     "organization/projects",
     _ListArgs,
-    query=frozenset(["after", "include_archived", "limit"]),
+    query=("after", "include_archived", "limit"),
     body="none",
     cast=as_cast(Project),
     page=SyncConversationCursorPage,

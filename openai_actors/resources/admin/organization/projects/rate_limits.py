@@ -42,7 +42,7 @@ _LIST_RATE_LIMITS: PageOperation[ProjectRateLimit] = PageOperation(
     "organization/projects/{project_id}/rate_limits",
     _ListRateLimitsArgs,
     path_params=("project_id",),
-    query=frozenset(["after", "before", "limit"]),
+    query=("after", "before", "limit"),
     body="none",
     cast=as_cast(ProjectRateLimit),
     page=SyncConversationCursorPage,

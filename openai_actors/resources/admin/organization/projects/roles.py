@@ -77,7 +77,7 @@ _LIST: PageOperation[Role] = PageOperation(
     "projects/{project_id}/roles",
     _ListArgs,
     path_params=("project_id",),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Role),
     page=SyncNextCursorPage,

@@ -77,7 +77,7 @@ _LIST: PageOperation[ProjectSpendAlert] = PageOperation(
     "organization/projects/{project_id}/spend_alerts",
     _ListArgs,
     path_params=("project_id",),
-    query=frozenset(["after", "before", "limit", "order"]),
+    query=("after", "before", "limit", "order"),
     body="none",
     cast=as_cast(ProjectSpendAlert),
     page=SyncConversationCursorPage,

@@ -66,7 +66,7 @@ _LIST: PageOperation[RoleListResponse] = PageOperation(
     "organization/users/{user_id}/roles",
     _ListArgs,
     path_params=("user_id",),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(RoleListResponse),
     page=SyncNextCursorPage,

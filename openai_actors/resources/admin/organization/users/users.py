@@ -72,7 +72,7 @@ _LIST: PageOperation[OrganizationUser] = PageOperation(
     "GET",
     "organization/users",
     _ListArgs,
-    query=frozenset(["after", "emails", "limit"]),
+    query=("after", "emails", "limit"),
     body="none",
     cast=as_cast(OrganizationUser),
     page=SyncConversationCursorPage,

@@ -93,7 +93,7 @@ _CREATE: Operation[Run] = Operation(
     "threads/{thread_id}/runs",
     _CreateArgs,
     path_params=("thread_id",),
-    query=frozenset(["include"]),
+    query=("include",),
     cast=as_cast(Run),
     stream_item=as_cast(AssistantStreamEvent),
 )
@@ -120,7 +120,7 @@ _LIST: PageOperation[Run] = PageOperation(
     "threads/{thread_id}/runs",
     _ListArgs,
     path_params=("thread_id",),
-    query=frozenset(["after", "before", "limit", "order"]),
+    query=("after", "before", "limit", "order"),
     body="none",
     cast=as_cast(Run),
     page=SyncCursorPage,

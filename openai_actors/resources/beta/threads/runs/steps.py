@@ -38,7 +38,7 @@ _RETRIEVE: Operation[RunStep] = Operation(
     "threads/{thread_id}/runs/{run_id}/steps/{step_id}",
     _RetrieveArgs,
     path_params=("thread_id", "run_id", "step_id"),
-    query=frozenset(["include"]),
+    query=("include",),
     body="none",
     cast=as_cast(RunStep),
 )
@@ -48,7 +48,7 @@ _LIST: PageOperation[RunStep] = PageOperation(
     "threads/{thread_id}/runs/{run_id}/steps",
     _ListArgs,
     path_params=("thread_id", "run_id"),
-    query=frozenset(["after", "before", "include", "limit", "order"]),
+    query=("after", "before", "include", "limit", "order"),
     body="none",
     cast=as_cast(RunStep),
     page=SyncCursorPage,

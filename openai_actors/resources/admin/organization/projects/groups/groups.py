@@ -65,7 +65,7 @@ _RETRIEVE: Operation[ProjectGroup] = Operation(
     "organization/projects/{project_id}/groups/{group_id}",
     _RetrieveArgs,
     path_params=("project_id", "group_id"),
-    query=frozenset(["group_type"]),
+    query=("group_type",),
     body="none",
     cast=as_cast(ProjectGroup),
 )
@@ -75,7 +75,7 @@ _LIST: PageOperation[ProjectGroup] = PageOperation(
     "organization/projects/{project_id}/groups",
     _ListArgs,
     path_params=("project_id",),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(ProjectGroup),
     page=SyncNextCursorPage,

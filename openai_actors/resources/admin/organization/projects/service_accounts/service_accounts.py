@@ -91,7 +91,7 @@ _LIST: PageOperation[ProjectServiceAccount] = PageOperation(
     "organization/projects/{project_id}/service_accounts",
     _ListArgs,
     path_params=("project_id",),
-    query=frozenset(["after", "limit"]),
+    query=("after", "limit"),
     body="none",
     cast=as_cast(ProjectServiceAccount),
     page=SyncConversationCursorPage,

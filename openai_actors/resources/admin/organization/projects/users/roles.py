@@ -68,7 +68,7 @@ _LIST: PageOperation[RoleListResponse] = PageOperation(
     "projects/{project_id}/users/{user_id}/roles",
     _ListArgs,
     path_params=("project_id", "user_id"),
-    query=frozenset(["after", "limit", "order"]),
+    query=("after", "limit", "order"),
     body="none",
     cast=as_cast(RoleListResponse),
     page=SyncNextCursorPage,

@@ -86,7 +86,7 @@ _LIST: PageOperation[ProjectUser] = PageOperation(
     "organization/projects/{project_id}/users",
     _ListArgs,
     path_params=("project_id",),
-    query=frozenset(["after", "limit"]),
+    query=("after", "limit"),
     body="none",
     cast=as_cast(ProjectUser),
     page=SyncConversationCursorPage,
