@@ -243,9 +243,13 @@ class ResourceGen:
                 params_ref = self._streaming_params(schema, ref)
             else:
                 params_ref = self.types.register(schema, "param", ref)
+                self.types.args_for[params_ref] = _args_name(params_ref.name)
         args = f"_{pascal(m.name)}Args"
-        bases = [mod.use(params_ref)] if params_ref else []
-        bases.append("RequestOptionParams")
+        # The method's keyword arguments: the params TypedDict's twin (request options
+        # included, `omit` accepted), and the path parameters it does not hold.
+        bases = [mod.use(Ref(params_ref.module, _args_name(params_ref.name)))] if params_ref else []
+        if not bases:
+            bases.append("RequestOptionParams")
         field_lines = [f"    {p}: Required[str]" for p in kw_paths if p not in in_params]
         if field_lines:
             mod.typing.add("Required")
@@ -254,9 +258,9 @@ class ResourceGen:
         )
         if streaming and params_ref is not None:
             for variant in ("Streaming", "NonStreaming"):
-                vref = Ref(params_ref.module, params_ref.name + variant)
+                vref = Ref(params_ref.module, _args_name(params_ref.name + variant))
                 args_blocks.append(
-                    f"class {args}{variant}({mod.use(vref)}, RequestOptionParams, total=False):\n"
+                    f"class {args}{variant}({mod.use(vref)}, total=False):\n"
                     + ("\n".join(field_lines) if field_lines else "    pass")
                 )
 
@@ -367,12 +371,19 @@ class ResourceGen:
             "required": [r for r in schema["required"] if r != "stream"],
         }
         base_ref = self.types.register(base, "param", Ref(ref.module, ref.name + "Base"))
+        base_args = _args_name(base_ref.name)
+        self.types.args_for[base_ref] = base_args
         mod = self.types.module(ref.module)
         mod.typing.update({"Literal", "Required"})
         tail = [
             f"class {ref.name}({base_ref.name}, total=False):\n    stream: bool | None",
             f"class {ref.name}NonStreaming({base_ref.name}, total=False):\n    stream: Literal[False] | None",
             f"class {ref.name}Streaming({base_ref.name}, total=False):\n    stream: Required[Literal[True]]",
+            f"class {_args_name(ref.name)}({base_args}, total=False):\n    stream: bool | Omit | None",
+            f"class {_args_name(ref.name + 'NonStreaming')}({base_args}, total=False):\n"
+            "    stream: Literal[False] | Omit | None",
+            f"class {_args_name(ref.name + 'Streaming')}({base_args}, total=False):\n"
+            "    stream: Required[Literal[True]]",
         ]
         mod.blocks_after.extend(tail)
         mod.names.update({ref.name, ref.name + "NonStreaming", ref.name + "Streaming"})
@@ -515,6 +526,11 @@ class ResourceGen:
             out += ["", f"class {prefix}{name}({base}):", "\n\n".join([*members, typed_views]), "", ""]
         out += ["if TYPE_CHECKING:", "", "\n\n".join(views), ""]
         return "\n".join(out)
+
+
+def _args_name(params: str) -> str:
+    """The keyword-arguments twin of a params TypedDict (`CompletionCreateParams` -> `_CompletionCreateArgs`)."""
+    return "_" + params.replace("Params", "Args", 1) if "Params" in params else f"_{params}Args"
 
 
 def node_method_names(node: Node) -> list[str]:

@@ -102,6 +102,7 @@ class TypeGen:
         self.keep: list[Any] = []  # schemas made here, kept alive so their ids stay unique
         self.same: dict[Ref, Ref] = {}  # a table name given to a schema already named: re-exported
         self.stripped: dict[int, tuple[Schema, bool]] = {}  # `_nullable` of each schema, made once
+        self.args_for: dict[Ref, str] = {}  # a method's params TypedDict -> its keyword-arguments twin
         self.alias_top: str | None = None  # the alias being emitted: its members take their tags' names
 
     # -- registration ----------------------------------------------------------------
@@ -410,6 +411,11 @@ class TypeGen:
         fields: list[str] = []
         functional: list[str] = []
         needs_functional = False
+        # A method's keyword arguments (`args`): the same keys, the request options, and
+        # `omit` accepted wherever a key may be left out, as the official signatures accept it.
+        args = self.args_for.get(Ref(mod.path, name)) if kind == "param" else None
+        args_fields: list[str] = []
+        args_functional: list[str] = []
         for key, prop in props.items():
             text = self.expr(prop, kind, mod, _nest(name, pascal(key), mod))
             prop_doc = docstring(deref(self.spec, prop).get("description") or prop.get("description"), "    ")
@@ -419,6 +425,9 @@ class TypeGen:
                 functional.append(f"    {key!r}: {value!r},")  # used if any key is not a Python name
                 fields.append(f"    {key}: {value}")
                 fields += prop_doc
+                arg_value = value if key in required else _or_omit(text)
+                args_fields.append(f"    {key}: {arg_value}")
+                args_functional.append(f"    {key!r}: {arg_value!r},")
                 if not is_identifier(key):
                     needs_functional = True
                 continue
@@ -454,22 +463,40 @@ class TypeGen:
             mod.typing.add("TypedDict")
             if needs_functional:
                 # Keys that are not Python names need the functional form (with every key).
-                return "\n".join(
-                    [
-                        f"{name} = TypedDict(",
-                        f"    {name!r},",
-                        "    {",
-                        *functional,
-                        "    },",
-                        "    total=False,",
-                        ")",
+                block = _functional(name, functional)
+                if args:
+                    # The functional form cannot derive: the request options are listed (loosely typed).
+                    options = [
+                        f"    {k!r}: 'object',"
+                        for k in ("extra_headers", "extra_query", "extra_body", "timeout")
                     ]
-                )
-            body = head + ([""] if head and fields else []) + fields or ["    pass"]
-            return "\n".join([f"class {name}(TypedDict, total=False):", *body])
+                    block += "\n\n\n" + _functional(args, args_functional + options)
+            else:
+                body = head + ([""] if head and fields else []) + fields or ["    pass"]
+                block = "\n".join([f"class {name}(TypedDict, total=False):", *body])
+                if args:
+                    block += "\n\n\n" + "\n".join(
+                        [f"class {args}(RequestOptionParams, total=False):", *(args_fields or ["    pass"])]
+                    )
+            if args:
+                mod.imports.setdefault(f"{PACKAGE}._resources._base", set()).add("RequestOptionParams")
+                mod.imports.setdefault(f"{PACKAGE}._types", set()).add("Omit")
+            return block
         mod.imports.setdefault(f"{PACKAGE}._models", set()).add("BaseModel")
         body = head + ([""] if head and fields else []) + fields or ["    pass"]
         return "\n".join([f"class {name}(BaseModel):", *body])
+
+
+def _or_omit(text: str) -> str:
+    """`T | Omit`, with None kept last (`T | Omit | None`)."""
+    return f"{text[: -len(' | None')]} | Omit | None" if text.endswith(" | None") else f"{text} | Omit"
+
+
+def _functional(name: str, items: list[str]) -> str:
+    """A TypedDict in the functional form, for keys that are not Python names."""
+    return "\n".join(
+        [f"{name} = TypedDict(", f"    {name!r},", "    {", *items, "    },", "    total=False,", ")"]
+    )
 
 
 def _builtin_object(line: str) -> str:

@@ -10,8 +10,8 @@ from .._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIRes
 from .._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from .._resources._base import RequestOptionParams
 from ..types.batch import Batch
-from ..types.batch_create_params import BatchCreateParams
-from ..types.batch_list_params import BatchListParams
+from ..types.batch_create_params import _BatchCreateArgs
+from ..types.batch_list_params import _BatchListArgs
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncBatches", "Batches"]
 
 
-class _CreateArgs(BatchCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_BatchCreateArgs, total=False):
     pass
 
 
@@ -32,7 +32,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListArgs(BatchListParams, RequestOptionParams, total=False):
+class _ListArgs(_BatchListArgs, total=False):
     pass
 
 

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
-from .._resources._base import RequestOptionParams
 from .._streaming import AsyncStream, Stream
 from ..types.completion import Completion
 from ..types.completion_create_params import (
-    CompletionCreateParams,
-    CompletionCreateParamsNonStreaming,
-    CompletionCreateParamsStreaming,
+    _CompletionCreateArgs,
+    _CompletionCreateArgsNonStreaming,
+    _CompletionCreateArgsStreaming,
 )
 
 if TYPE_CHECKING:
@@ -27,15 +26,15 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCompletions", "Completions"]
 
 
-class _CreateArgs(CompletionCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_CompletionCreateArgs, total=False):
     pass
 
 
-class _CreateArgsStreaming(CompletionCreateParamsStreaming, RequestOptionParams, total=False):
+class _CreateArgsStreaming(_CompletionCreateArgsStreaming, total=False):
     pass
 
 
-class _CreateArgsNonStreaming(CompletionCreateParamsNonStreaming, RequestOptionParams, total=False):
+class _CreateArgsNonStreaming(_CompletionCreateArgsNonStreaming, total=False):
     pass
 
 

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
-from .._resources._base import RequestOptionParams
 from ..types.content_provenance_check import ContentProvenanceCheck
-from ..types.content_provenance_check_create_params import ContentProvenanceCheckCreateParams
+from ..types.content_provenance_check_create_params import _ContentProvenanceCheckCreateArgs
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncContentProvenanceChecks", "ContentProvenanceChecks"]
 
 
-class _CreateArgs(ContentProvenanceCheckCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_ContentProvenanceCheckCreateArgs, total=False):
     pass
 
 

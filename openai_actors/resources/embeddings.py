@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Unpack
 from .._hooks import embeddings_prepare
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
-from .._resources._base import RequestOptionParams
 from ..types.create_embedding_response import CreateEmbeddingResponse
-from ..types.embedding_create_params import EmbeddingCreateParams
+from ..types.embedding_create_params import _EmbeddingCreateArgs
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncEmbeddings", "Embeddings"]
 
 
-class _CreateArgs(EmbeddingCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_EmbeddingCreateArgs, total=False):
     pass
 
 

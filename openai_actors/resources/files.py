@@ -10,9 +10,9 @@ from .._operations import BINARY, TEXT, AsyncAPIResource, Operation, PageOperati
 from .._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from .._resources._base import RequestOptionParams
 from .._response import BinaryContent
-from ..types.file_create_params import FileCreateParams
+from ..types.file_create_params import _FileCreateArgs
 from ..types.file_deleted import FileDeleted
-from ..types.file_list_params import FileListParams
+from ..types.file_list_params import _FileListArgs
 from ..types.file_object import FileObject
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFiles", "Files"]
 
 
-class _CreateArgs(FileCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_FileCreateArgs, total=False):
     pass
 
 
@@ -34,7 +34,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListArgs(FileListParams, RequestOptionParams, total=False):
+class _ListArgs(_FileListArgs, total=False):
     pass
 
 

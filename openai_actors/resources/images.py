@@ -7,16 +7,15 @@ from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
-from .._resources._base import RequestOptionParams
 from .._streaming import AsyncStream, Stream
-from ..types.image_create_variation_params import ImageCreateVariationParams
-from ..types.image_edit_params import ImageEditParams, ImageEditParamsNonStreaming, ImageEditParamsStreaming
+from ..types.image_create_variation_params import _ImageCreateVariationArgs
+from ..types.image_edit_params import _ImageEditArgs, _ImageEditArgsNonStreaming, _ImageEditArgsStreaming
 from ..types.image_edit_stream_event import ImageEditStreamEvent
 from ..types.image_gen_stream_event import ImageGenStreamEvent
 from ..types.image_generate_params import (
-    ImageGenerateParams,
-    ImageGenerateParamsNonStreaming,
-    ImageGenerateParamsStreaming,
+    _ImageGenerateArgs,
+    _ImageGenerateArgsNonStreaming,
+    _ImageGenerateArgsStreaming,
 )
 from ..types.images_response import ImagesResponse
 
@@ -31,31 +30,31 @@ if TYPE_CHECKING:
 __all__ = ["AsyncImages", "Images"]
 
 
-class _CreateVariationArgs(ImageCreateVariationParams, RequestOptionParams, total=False):
+class _CreateVariationArgs(_ImageCreateVariationArgs, total=False):
     pass
 
 
-class _EditArgs(ImageEditParams, RequestOptionParams, total=False):
+class _EditArgs(_ImageEditArgs, total=False):
     pass
 
 
-class _EditArgsStreaming(ImageEditParamsStreaming, RequestOptionParams, total=False):
+class _EditArgsStreaming(_ImageEditArgsStreaming, total=False):
     pass
 
 
-class _EditArgsNonStreaming(ImageEditParamsNonStreaming, RequestOptionParams, total=False):
+class _EditArgsNonStreaming(_ImageEditArgsNonStreaming, total=False):
     pass
 
 
-class _GenerateArgs(ImageGenerateParams, RequestOptionParams, total=False):
+class _GenerateArgs(_ImageGenerateArgs, total=False):
     pass
 
 
-class _GenerateArgsStreaming(ImageGenerateParamsStreaming, RequestOptionParams, total=False):
+class _GenerateArgsStreaming(_ImageGenerateArgsStreaming, total=False):
     pass
 
 
-class _GenerateArgsNonStreaming(ImageGenerateParamsNonStreaming, RequestOptionParams, total=False):
+class _GenerateArgsNonStreaming(_ImageGenerateArgsNonStreaming, total=False):
     pass
 
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
-from .._resources._base import RequestOptionParams
-from ..types.moderation_create_params import ModerationCreateParams
+from ..types.moderation_create_params import _ModerationCreateArgs
 from ..types.moderation_create_response import ModerationCreateResponse
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncModerations", "Moderations"]
 
 
-class _CreateArgs(ModerationCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_ModerationCreateArgs, total=False):
     pass
 
 

@@ -11,16 +11,16 @@ from .._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConve
 from .._resources._base import RequestOptionParams
 from .._response import BinaryContent
 from ..types.video import Video
-from ..types.video_create_character_params import VideoCreateCharacterParams
+from ..types.video_create_character_params import _VideoCreateCharacterArgs
 from ..types.video_create_character_response import VideoCreateCharacterResponse
-from ..types.video_create_params import VideoCreateParams
+from ..types.video_create_params import _VideoCreateArgs
 from ..types.video_delete_response import VideoDeleteResponse
-from ..types.video_download_content_params import VideoDownloadContentParams
-from ..types.video_edit_params import VideoEditParams
-from ..types.video_extend_params import VideoExtendParams
+from ..types.video_download_content_params import _VideoDownloadContentArgs
+from ..types.video_edit_params import _VideoEditArgs
+from ..types.video_extend_params import _VideoExtendArgs
 from ..types.video_get_character_response import VideoGetCharacterResponse
-from ..types.video_list_params import VideoListParams
-from ..types.video_remix_params import VideoRemixParams
+from ..types.video_list_params import _VideoListArgs
+from ..types.video_remix_params import _VideoRemixArgs
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncVideos", "Videos"]
 
 
-class _CreateArgs(VideoCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_VideoCreateArgs, total=False):
     pass
 
 
@@ -41,7 +41,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListArgs(VideoListParams, RequestOptionParams, total=False):
+class _ListArgs(_VideoListArgs, total=False):
     pass
 
 
@@ -49,19 +49,19 @@ class _DeleteArgs(RequestOptionParams, total=False):
     pass
 
 
-class _CreateCharacterArgs(VideoCreateCharacterParams, RequestOptionParams, total=False):
+class _CreateCharacterArgs(_VideoCreateCharacterArgs, total=False):
     pass
 
 
-class _DownloadContentArgs(VideoDownloadContentParams, RequestOptionParams, total=False):
+class _DownloadContentArgs(_VideoDownloadContentArgs, total=False):
     pass
 
 
-class _EditArgs(VideoEditParams, RequestOptionParams, total=False):
+class _EditArgs(_VideoEditArgs, total=False):
     pass
 
 
-class _ExtendArgs(VideoExtendParams, RequestOptionParams, total=False):
+class _ExtendArgs(_VideoExtendArgs, total=False):
     pass
 
 
@@ -69,7 +69,7 @@ class _GetCharacterArgs(RequestOptionParams, total=False):
     pass
 
 
-class _RemixArgs(VideoRemixParams, RequestOptionParams, total=False):
+class _RemixArgs(_VideoRemixArgs, total=False):
     pass
 
 

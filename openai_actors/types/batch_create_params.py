@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["BatchCreateParams", "OutputExpiresAfter"]
 
 
@@ -37,6 +40,25 @@ class BatchCreateParams(TypedDict, total=False):
     metadata: Metadata
     output_expires_after: OutputExpiresAfter
     """The expiration policy for the output and/or error file that are generated for a batch."""
+
+
+class _BatchCreateArgs(RequestOptionParams, total=False):
+    input_file_id: Required[str]
+    endpoint: Required[
+        Literal[
+            "/v1/responses",
+            "/v1/chat/completions",
+            "/v1/embeddings",
+            "/v1/completions",
+            "/v1/moderations",
+            "/v1/images/generations",
+            "/v1/images/edits",
+            "/v1/videos",
+        ]
+    ]
+    completion_window: Required[Literal["24h"]]
+    metadata: Metadata | Omit
+    output_expires_after: OutputExpiresAfter | Omit
 
 
 from .shared_params.metadata import Metadata

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = [
     "CompletionCreateParams",
     "CompletionCreateParamsBase",
@@ -49,6 +52,26 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     """A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids)."""
 
 
+class _CompletionCreateArgsBase(RequestOptionParams, total=False):
+    model: Required[str | Literal["gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"]]
+    prompt: Required[str | Sequence[str] | Iterable[int] | Iterable[Iterable[int]] | None]
+    best_of: int | Omit | None
+    echo: bool | Omit | None
+    frequency_penalty: float | Omit | None
+    logit_bias: dict[str, int] | Omit | None
+    logprobs: int | Omit | None
+    max_tokens: int | Omit | None
+    n: int | Omit | None
+    presence_penalty: float | Omit | None
+    seed: int | Omit | None
+    stop: StopConfiguration | Omit
+    stream_options: ChatCompletionStreamOptionsParam | Omit
+    suffix: str | Omit | None
+    temperature: float | Omit | None
+    top_p: float | Omit | None
+    user: str | Omit
+
+
 class CompletionCreateParams(CompletionCreateParamsBase, total=False):
     stream: bool | None
 
@@ -58,6 +81,18 @@ class CompletionCreateParamsNonStreaming(CompletionCreateParamsBase, total=False
 
 
 class CompletionCreateParamsStreaming(CompletionCreateParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _CompletionCreateArgs(_CompletionCreateArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _CompletionCreateArgsNonStreaming(_CompletionCreateArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _CompletionCreateArgsStreaming(_CompletionCreateArgsBase, total=False):
     stream: Required[Literal[True]]
 
 

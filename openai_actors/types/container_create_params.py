@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = [
     "ContainerCreateParams",
     "ExpiresAfter",
@@ -92,3 +95,12 @@ class ContainerCreateParams(TypedDict, total=False):
     """Optional memory limit for the container. Defaults to "1g"."""
     network_policy: NetworkPolicyDisabled | NetworkPolicyAllowlist
     """Network access policy for the container."""
+
+
+class _ContainerCreateArgs(RequestOptionParams, total=False):
+    name: Required[str]
+    file_ids: Sequence[str] | Omit
+    expires_after: ExpiresAfter | Omit
+    skills: Iterable[SkillSkillReference | SkillInline] | Omit
+    memory_limit: Literal["1g", "4g", "16g", "64g"] | Omit
+    network_policy: NetworkPolicyDisabled | NetworkPolicyAllowlist | Omit

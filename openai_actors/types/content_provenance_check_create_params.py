@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
 
 __all__ = ["ContentProvenanceCheckCreateParams"]
 
@@ -12,3 +13,7 @@ __all__ = ["ContentProvenanceCheckCreateParams"]
 class ContentProvenanceCheckCreateParams(TypedDict, total=False):
     file: Required[FileTypes]
     """The image or audio file to check for supported OpenAI provenance signals."""
+
+
+class _ContentProvenanceCheckCreateArgs(RequestOptionParams, total=False):
+    file: Required[FileTypes]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["EmbeddingCreateParams"]
 
 
@@ -19,6 +22,14 @@ class EmbeddingCreateParams(TypedDict, total=False):
     """The number of dimensions the resulting output embeddings should have. Only supported in `text-embedding-3` and later models."""
     user: str
     """A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids)."""
+
+
+class _EmbeddingCreateArgs(RequestOptionParams, total=False):
+    input: Required[str | Sequence[str] | Iterable[int] | Iterable[Iterable[int]]]
+    model: Required[str | EmbeddingModel]
+    encoding_format: Literal["float", "base64"] | Omit
+    dimensions: int | Omit
+    user: str | Omit
 
 
 from .embedding_model import EmbeddingModel

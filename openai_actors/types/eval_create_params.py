@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = [
     "DataSourceConfigCustom",
     "DataSourceConfigLogs",
@@ -78,6 +81,23 @@ class EvalCreateParams(TypedDict, total=False):
         ]
     ]
     """A list of graders for all eval runs in this group. Graders can reference variables in the data source using double curly braces notation, like `{{item.variable_name}}`. To reference the model's output, use the `sample` namespace (ie, `{{sample.output_text}}`)."""
+
+
+class _EvalCreateArgs(RequestOptionParams, total=False):
+    name: str | Omit
+    metadata: Metadata | Omit
+    data_source_config: Required[
+        DataSourceConfigCustom | DataSourceConfigLogs | DataSourceConfigStoredCompletions
+    ]
+    testing_criteria: Required[
+        Iterable[
+            TestingCriteriaLabelModel
+            | EvalGraderStringCheckParam
+            | EvalGraderTextSimilarityParam
+            | EvalGraderPythonParam
+            | EvalGraderScoreModelParam
+        ]
+    ]
 
 
 from ._spec_params.create_eval_item import CreateEvalItemParam

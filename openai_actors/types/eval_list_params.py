@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["EvalListParams"]
 
 
@@ -12,3 +15,10 @@ class EvalListParams(TypedDict, total=False):
     limit: int
     order: Literal["asc", "desc"]
     order_by: Literal["created_at", "updated_at"]
+
+
+class _EvalListArgs(RequestOptionParams, total=False):
+    after: str | Omit
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    order_by: Literal["created_at", "updated_at"] | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["EvalUpdateParams"]
 
 
@@ -11,6 +14,11 @@ class EvalUpdateParams(TypedDict, total=False):
     name: str
     """Rename the evaluation."""
     metadata: Metadata
+
+
+class _EvalUpdateArgs(RequestOptionParams, total=False):
+    name: str | Omit
+    metadata: Metadata | Omit
 
 
 from .shared_params.metadata import Metadata

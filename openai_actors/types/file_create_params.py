@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Literal, Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
+from .._types import Omit
 
 __all__ = ["ExpiresAfter", "FileCreateParams"]
 
@@ -25,6 +27,12 @@ class FileCreateParams(TypedDict, total=False):
     """The intended purpose of the uploaded file. One of: - `assistants`: Used in the Assistants API - `batch`: Used in the Batch API - `fine-tune`: Used for fine-tuning - `vision`: Images used for vision fine-tuning - `user_data`: Flexible file type for any purpose - `evals`: Used for eval data sets"""
     expires_after: ExpiresAfter
     """The expiration policy for a file. By default, files with `purpose=batch` expire after 30 days and all other files are persisted until they are manually deleted."""
+
+
+class _FileCreateArgs(RequestOptionParams, total=False):
+    file: Required[FileTypes]
+    purpose: Required[FilePurpose]
+    expires_after: ExpiresAfter | Omit
 
 
 from .file_purpose import FilePurpose

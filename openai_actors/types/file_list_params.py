@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["FileListParams"]
 
 
@@ -12,3 +15,10 @@ class FileListParams(TypedDict, total=False):
     limit: int
     order: Literal["asc", "desc"]
     after: str
+
+
+class _FileListArgs(RequestOptionParams, total=False):
+    purpose: str | Omit
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit

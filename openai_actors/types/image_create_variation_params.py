@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Literal, Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
+from .._types import Omit
 
 __all__ = ["ImageCreateVariationParams"]
 
@@ -22,3 +24,12 @@ class ImageCreateVariationParams(TypedDict, total=False):
     """The size of the generated images. Must be one of `256x256`, `512x512`, or `1024x1024`."""
     user: str
     """A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids)."""
+
+
+class _ImageCreateVariationArgs(RequestOptionParams, total=False):
+    image: Required[FileTypes]
+    model: str | Literal["dall-e-2"] | Omit | None
+    n: int | Omit | None
+    response_format: Literal["url", "b64_json"] | Omit | None
+    size: Literal["256x256", "512x512", "1024x1024"] | Omit | None
+    user: str | Omit

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
+from .._types import Omit
 
 __all__ = [
     "ImageEditParams",
@@ -56,6 +58,36 @@ class ImageEditParamsBase(TypedDict, total=False):
     """The quality of the image that will be generated for GPT image models. Defaults to `auto`."""
 
 
+class _ImageEditArgsBase(RequestOptionParams, total=False):
+    image: Required[FileTypes | Iterable[FileTypes]]
+    prompt: Required[str]
+    mask: FileTypes | Omit
+    background: Literal["transparent", "opaque", "auto"] | Omit | None
+    model: (
+        str
+        | Literal[
+            "gpt-image-1.5",
+            "gpt-image-2",
+            "gpt-image-2-2026-04-21",
+            "dall-e-2",
+            "gpt-image-1",
+            "gpt-image-1-mini",
+            "chatgpt-image-latest",
+        ]
+        | Omit
+        | None
+    )
+    n: int | Omit | None
+    size: str | Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"] | Omit | None
+    response_format: Literal["url", "b64_json"] | Omit | None
+    output_format: Literal["png", "jpeg", "webp"] | Omit | None
+    output_compression: int | Omit | None
+    user: str | Omit
+    input_fidelity: Literal["high", "low"] | Omit | None
+    partial_images: int | Omit | None
+    quality: Literal["standard", "low", "medium", "high", "auto"] | Omit | None
+
+
 class ImageEditParams(ImageEditParamsBase, total=False):
     stream: bool | None
 
@@ -65,4 +97,16 @@ class ImageEditParamsNonStreaming(ImageEditParamsBase, total=False):
 
 
 class ImageEditParamsStreaming(ImageEditParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _ImageEditArgs(_ImageEditArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _ImageEditArgsNonStreaming(_ImageEditArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _ImageEditArgsStreaming(_ImageEditArgsBase, total=False):
     stream: Required[Literal[True]]

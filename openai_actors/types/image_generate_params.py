@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = [
     "ImageGenerateParams",
     "ImageGenerateParamsBase",
@@ -46,6 +49,29 @@ class ImageGenerateParamsBase(TypedDict, total=False):
     """A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids)."""
 
 
+class _ImageGenerateArgsBase(RequestOptionParams, total=False):
+    prompt: Required[str]
+    model: str | ImageModel | Omit | None
+    n: int | Omit | None
+    quality: Literal["standard", "hd", "low", "medium", "high", "auto"] | Omit | None
+    response_format: Literal["url", "b64_json"] | Omit | None
+    output_format: Literal["png", "jpeg", "webp"] | Omit | None
+    output_compression: int | Omit | None
+    partial_images: int | Omit | None
+    size: (
+        str
+        | Literal[
+            "auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"
+        ]
+        | Omit
+        | None
+    )
+    moderation: Literal["low", "auto"] | Omit | None
+    background: Literal["transparent", "opaque", "auto"] | Omit | None
+    style: Literal["vivid", "natural"] | Omit | None
+    user: str | Omit
+
+
 class ImageGenerateParams(ImageGenerateParamsBase, total=False):
     stream: bool | None
 
@@ -55,6 +81,18 @@ class ImageGenerateParamsNonStreaming(ImageGenerateParamsBase, total=False):
 
 
 class ImageGenerateParamsStreaming(ImageGenerateParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _ImageGenerateArgs(_ImageGenerateArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _ImageGenerateArgsNonStreaming(_ImageGenerateArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _ImageGenerateArgsStreaming(_ImageGenerateArgsBase, total=False):
     stream: Required[Literal[True]]
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["ModerationCreateParams"]
 
 
@@ -13,6 +16,11 @@ class ModerationCreateParams(TypedDict, total=False):
     """Input (or inputs) to classify. Can be a single string, an array of strings, or an array of multi-modal input objects similar to other models."""
     model: str | ModerationModel
     """The content moderation model you would like to use. Learn more in [the moderation guide](/docs/guides/moderation), and learn about available models [here](/docs/models#moderation)."""
+
+
+class _ModerationCreateArgs(RequestOptionParams, total=False):
+    input: Required[str | Sequence[str] | Iterable[ModerationMultiModalInputParam]]
+    model: str | ModerationModel | Omit
 
 
 from .moderation_model import ModerationModel

@@ -6,9 +6,14 @@ from collections.abc import Iterable
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
 
 __all__ = ["SkillCreateParams"]
 
 
 class SkillCreateParams(TypedDict, total=False):
+    files: Required[Iterable[FileTypes] | FileTypes]
+
+
+class _SkillCreateArgs(RequestOptionParams, total=False):
     files: Required[Iterable[FileTypes] | FileTypes]

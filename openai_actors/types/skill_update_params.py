@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+
 __all__ = ["SkillUpdateParams"]
 
 
 class SkillUpdateParams(TypedDict, total=False):
     default_version: Required[str]
     """The skill version number to set as default."""
+
+
+class _SkillUpdateArgs(RequestOptionParams, total=False):
+    default_version: Required[str]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["UploadCompleteParams"]
 
 
@@ -13,3 +16,8 @@ class UploadCompleteParams(TypedDict, total=False):
     """The ordered list of Part IDs."""
     md5: str
     """The optional md5 checksum for the file contents to verify if the bytes uploaded matches what you expect."""
+
+
+class _UploadCompleteArgs(RequestOptionParams, total=False):
+    part_ids: Required[Sequence[str]]
+    md5: str | Omit

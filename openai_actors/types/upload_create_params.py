@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["UploadCreateParams"]
 
 
@@ -18,6 +21,14 @@ class UploadCreateParams(TypedDict, total=False):
     """The MIME type of the file."""
     expires_after: ExpiresAfter
     """The expiration policy for a file. By default, files with `purpose=batch` expire after 30 days and all other files are persisted until they are manually deleted."""
+
+
+class _UploadCreateArgs(RequestOptionParams, total=False):
+    filename: Required[str]
+    purpose: Required[Literal["assistants", "batch", "fine-tune", "vision"]]
+    bytes: Required[int]
+    mime_type: Required[str]
+    expires_after: ExpiresAfter | Omit
 
 
 from .file_create_params import ExpiresAfter

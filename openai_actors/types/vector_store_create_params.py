@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["VectorStoreCreateParams"]
 
 
@@ -20,6 +23,15 @@ class VectorStoreCreateParams(TypedDict, total=False):
     chunking_strategy: AutoFileChunkingStrategyParam | StaticFileChunkingStrategyObjectParam
     """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy. Only applicable if `file_ids` is non-empty."""
     metadata: Metadata
+
+
+class _VectorStoreCreateArgs(RequestOptionParams, total=False):
+    file_ids: Sequence[str] | Omit
+    name: str | Omit
+    description: str | Omit
+    expires_after: ExpiresAfterParam | Omit
+    chunking_strategy: AutoFileChunkingStrategyParam | StaticFileChunkingStrategyObjectParam | Omit
+    metadata: Metadata | Omit
 
 
 from .auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["RankingOptions", "VectorStoreSearchParams"]
 
 
@@ -27,6 +30,14 @@ class VectorStoreSearchParams(TypedDict, total=False):
     """A filter to apply based on file attributes."""
     ranking_options: RankingOptions
     """Ranking options for search."""
+
+
+class _VectorStoreSearchArgs(RequestOptionParams, total=False):
+    query: Required[str | Sequence[str]]
+    rewrite_query: bool | Omit
+    max_num_results: int | Omit
+    filters: ComparisonFilter | CompoundFilter | Omit
+    ranking_options: RankingOptions | Omit
 
 
 from .shared_params.comparison_filter import ComparisonFilter

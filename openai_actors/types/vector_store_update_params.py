@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["ExpiresAfter", "VectorStoreUpdateParams"]
 
 
@@ -19,6 +22,12 @@ class VectorStoreUpdateParams(TypedDict, total=False):
     """The name of the vector store."""
     expires_after: ExpiresAfter
     metadata: Metadata
+
+
+class _VectorStoreUpdateArgs(RequestOptionParams, total=False):
+    name: str | Omit | None
+    expires_after: ExpiresAfter | Omit
+    metadata: Metadata | Omit
 
 
 from .shared_params.metadata import Metadata

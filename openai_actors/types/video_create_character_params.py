@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
 
 __all__ = ["VideoCreateCharacterParams"]
 
@@ -14,3 +15,8 @@ class VideoCreateCharacterParams(TypedDict, total=False):
     """Video file used to create a character."""
     name: Required[str]
     """Display name for this API character."""
+
+
+class _VideoCreateCharacterArgs(RequestOptionParams, total=False):
+    video: Required[FileTypes]
+    name: Required[str]

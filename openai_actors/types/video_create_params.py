@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
+from .._types import Omit
 
 __all__ = ["InputReference", "VideoCreateParams"]
 
@@ -25,6 +27,14 @@ class VideoCreateParams(TypedDict, total=False):
     """Clip duration in seconds (allowed values: 4, 8, 12). Defaults to 4 seconds."""
     size: VideoSize
     """Output resolution formatted as width x height (allowed values: 720x1280, 1280x720, 1024x1792, 1792x1024). Defaults to 720x1280."""
+
+
+class _VideoCreateArgs(RequestOptionParams, total=False):
+    model: VideoModel | Omit
+    prompt: Required[str]
+    input_reference: FileTypes | InputReference | Omit
+    seconds: VideoSeconds | Omit
+    size: VideoSize | Omit
 
 
 from .video_model import VideoModel

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["VideoDownloadContentParams"]
 
 
 class VideoDownloadContentParams(TypedDict, total=False):
     variant: Literal["video", "thumbnail", "spritesheet"]
+
+
+class _VideoDownloadContentArgs(RequestOptionParams, total=False):
+    variant: Literal["video", "thumbnail", "spritesheet"] | Omit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
 
 __all__ = ["Video", "VideoEditParams"]
 
@@ -20,3 +21,8 @@ class VideoEditParams(TypedDict, total=False):
     video: Required[FileTypes | Video]
     prompt: Required[str]
     """Text prompt that describes how to edit the source video."""
+
+
+class _VideoEditArgs(RequestOptionParams, total=False):
+    video: Required[FileTypes | Video]
+    prompt: Required[str]

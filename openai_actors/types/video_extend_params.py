@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from .._multipart import FileTypes
+from .._resources._base import RequestOptionParams
 
 __all__ = ["VideoExtendParams"]
 
@@ -15,6 +16,12 @@ class VideoExtendParams(TypedDict, total=False):
     """Updated text prompt that directs the extension generation."""
     seconds: Required[VideoSeconds]
     """Length of the newly generated extension segment in seconds (allowed values: 4, 8, 12, 16, 20)."""
+
+
+class _VideoExtendArgs(RequestOptionParams, total=False):
+    video: Required[Video | FileTypes]
+    prompt: Required[str]
+    seconds: Required[VideoSeconds]
 
 
 from .video_edit_params import Video

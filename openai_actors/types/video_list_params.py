@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from .._resources._base import RequestOptionParams
+from .._types import Omit
+
 __all__ = ["VideoListParams"]
 
 
@@ -12,3 +15,9 @@ class VideoListParams(TypedDict, total=False):
     order: Literal["asc", "desc"]
     after: str
     """Identifier for the last item from the previous pagination request"""
+
+
+class _VideoListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit

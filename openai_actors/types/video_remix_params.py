@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from .._resources._base import RequestOptionParams
+
 __all__ = ["VideoRemixParams"]
 
 
 class VideoRemixParams(TypedDict, total=False):
     prompt: Required[str]
     """Updated text prompt that directs the remix generation."""
+
+
+class _VideoRemixArgs(RequestOptionParams, total=False):
+    prompt: Required[str]

@@ -106,6 +106,17 @@ def chat(client: OpenAI) -> None:
     print(r.choices[0].message.refusal)
 
 
+def chat_with_omitted_arguments(client: OpenAI, temperature: float | None) -> ChatCompletion:
+    """A wrapper passes `omit` (or the value) for what it leaves out, as official signatures allow."""
+    return client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Say hi."}],
+        temperature=temperature if temperature is not None else openai_actors.omit,
+        tools=openai_actors.omit,
+        timeout=openai_actors.NOT_GIVEN,
+    )
+
+
 def chat_stream(client: OpenAI) -> str:
     parts: list[str] = []
     stream = client.chat.completions.create(

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Unpack
 
 from ..._operations import BINARY, AsyncAPIResource, Operation, SyncAPIResource
-from ..._resources._base import RequestOptionParams
 from ..._response import BinaryContent
-from ...types.audio.speech_create_params import SpeechCreateParams
+from ...types.audio.speech_create_params import _SpeechCreateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSpeech", "Speech"]
 
 
-class _CreateArgs(SpeechCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_SpeechCreateArgs, total=False):
     pass
 
 

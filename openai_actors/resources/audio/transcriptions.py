@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any, Unpack, overload
 from ..._hooks import transcript_formats
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ..._resources._base import RequestOptionParams
 from ..._streaming import AsyncStream, Stream
 from ...types.audio.transcription_create_params import (
-    TranscriptionCreateParams,
-    TranscriptionCreateParamsNonStreaming,
-    TranscriptionCreateParamsStreaming,
+    _TranscriptionCreateArgs,
+    _TranscriptionCreateArgsNonStreaming,
+    _TranscriptionCreateArgsStreaming,
 )
 from ...types.audio.transcription_create_response import TranscriptionCreateResponse
 from ...types.audio.transcription_stream_event import TranscriptionStreamEvent
@@ -29,15 +28,15 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTranscriptions", "Transcriptions"]
 
 
-class _CreateArgs(TranscriptionCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_TranscriptionCreateArgs, total=False):
     pass
 
 
-class _CreateArgsStreaming(TranscriptionCreateParamsStreaming, RequestOptionParams, total=False):
+class _CreateArgsStreaming(_TranscriptionCreateArgsStreaming, total=False):
     pass
 
 
-class _CreateArgsNonStreaming(TranscriptionCreateParamsNonStreaming, RequestOptionParams, total=False):
+class _CreateArgsNonStreaming(_TranscriptionCreateArgsNonStreaming, total=False):
     pass
 
 

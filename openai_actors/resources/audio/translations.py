@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Unpack
 from ..._hooks import transcript_formats
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ..._resources._base import RequestOptionParams
-from ...types.audio.translation_create_params import TranslationCreateParams
+from ...types.audio.translation_create_params import _TranslationCreateArgs
 from ...types.audio.translation_create_response import TranslationCreateResponse
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTranslations", "Translations"]
 
 
-class _CreateArgs(TranslationCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_TranslationCreateArgs, total=False):
     pass
 
 

@@ -10,10 +10,10 @@ from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIRe
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
 from ...types.beta.assistant import Assistant
-from ...types.beta.assistant_create_params import AssistantCreateParams
+from ...types.beta.assistant_create_params import _AssistantCreateArgs
 from ...types.beta.assistant_deleted import AssistantDeleted
-from ...types.beta.assistant_list_params import AssistantListParams
-from ...types.beta.assistant_update_params import AssistantUpdateParams
+from ...types.beta.assistant_list_params import _AssistantListArgs
+from ...types.beta.assistant_update_params import _AssistantUpdateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["Assistants", "AsyncAssistants"]
 
 
-class _CreateArgs(AssistantCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_AssistantCreateArgs, total=False):
     pass
 
 
@@ -34,11 +34,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(AssistantUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_AssistantUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(AssistantListParams, RequestOptionParams, total=False):
+class _ListArgs(_AssistantListArgs, total=False):
     pass
 
 

@@ -10,9 +10,9 @@ from ..._models import as_cast
 from ..._operations import NO_CONTENT, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
-from ...types.container_create_params import ContainerCreateParams
+from ...types.container_create_params import _ContainerCreateArgs
 from ...types.container_create_response import ContainerCreateResponse
-from ...types.container_list_params import ContainerListParams
+from ...types.container_list_params import _ContainerListArgs
 from ...types.container_list_response import ContainerListResponse
 from ...types.container_retrieve_response import ContainerRetrieveResponse
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncContainers", "Containers"]
 
 
-class _CreateArgs(ContainerCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_ContainerCreateArgs, total=False):
     pass
 
 
@@ -43,7 +43,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListArgs(ContainerListParams, RequestOptionParams, total=False):
+class _ListArgs(_ContainerListArgs, total=False):
     pass
 
 

@@ -10,13 +10,13 @@ from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
-from ...types.eval_create_params import EvalCreateParams
+from ...types.eval_create_params import _EvalCreateArgs
 from ...types.eval_create_response import EvalCreateResponse
 from ...types.eval_delete_response import EvalDeleteResponse
-from ...types.eval_list_params import EvalListParams
+from ...types.eval_list_params import _EvalListArgs
 from ...types.eval_list_response import EvalListResponse
 from ...types.eval_retrieve_response import EvalRetrieveResponse
-from ...types.eval_update_params import EvalUpdateParams
+from ...types.eval_update_params import _EvalUpdateArgs
 from ...types.eval_update_response import EvalUpdateResponse
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncEvals", "Evals"]
 
 
-class _CreateArgs(EvalCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_EvalCreateArgs, total=False):
     pass
 
 
@@ -46,11 +46,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(EvalUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_EvalUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(EvalListParams, RequestOptionParams, total=False):
+class _ListArgs(_EvalListArgs, total=False):
     pass
 
 

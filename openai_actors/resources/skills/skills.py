@@ -12,9 +12,9 @@ from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
 from ...types.deleted_skill import DeletedSkill
 from ...types.skill import Skill
-from ...types.skill_create_params import SkillCreateParams
-from ...types.skill_list_params import SkillListParams
-from ...types.skill_update_params import SkillUpdateParams
+from ...types.skill_create_params import _SkillCreateArgs
+from ...types.skill_list_params import _SkillListArgs
+from ...types.skill_update_params import _SkillUpdateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSkills", "Skills"]
 
 
-class _CreateArgs(SkillCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_SkillCreateArgs, total=False):
     pass
 
 
@@ -51,11 +51,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(SkillUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_SkillUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(SkillListParams, RequestOptionParams, total=False):
+class _ListArgs(_SkillListArgs, total=False):
     pass
 
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ..._resources._base import RequestOptionParams
-from ...types.uploads.part_create_params import PartCreateParams
+from ...types.uploads.part_create_params import _PartCreateArgs
 from ...types.uploads.upload_part import UploadPart
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncParts", "Parts"]
 
 
-class _CreateArgs(PartCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_PartCreateArgs, total=False):
     pass
 
 

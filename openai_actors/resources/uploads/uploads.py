@@ -10,8 +10,8 @@ from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
 from ...types.upload import Upload
-from ...types.upload_complete_params import UploadCompleteParams
-from ...types.upload_create_params import UploadCreateParams
+from ...types.upload_complete_params import _UploadCompleteArgs
+from ...types.upload_create_params import _UploadCreateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncUploads", "Uploads"]
 
 
-class _CreateArgs(UploadCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_UploadCreateArgs, total=False):
     pass
 
 
@@ -40,7 +40,7 @@ class _CancelArgs(RequestOptionParams, total=False):
     pass
 
 
-class _CompleteArgs(UploadCompleteParams, RequestOptionParams, total=False):
+class _CompleteArgs(_UploadCompleteArgs, total=False):
     pass
 
 

@@ -9,8 +9,8 @@ from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
-from ...types.vector_stores.file_batch_create_params import FileBatchCreateParams
-from ...types.vector_stores.file_batch_list_files_params import FileBatchListFilesParams
+from ...types.vector_stores.file_batch_create_params import _FileBatchCreateArgs
+from ...types.vector_stores.file_batch_list_files_params import _FileBatchListFilesArgs
 from ...types.vector_stores.vector_store_file import VectorStoreFile
 from ...types.vector_stores.vector_store_file_batch import VectorStoreFileBatch
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFileBatches", "FileBatches"]
 
 
-class _CreateArgs(FileBatchCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_FileBatchCreateArgs, total=False):
     pass
 
 
@@ -37,7 +37,7 @@ class _CancelArgs(RequestOptionParams, total=False):
     vector_store_id: Required[str]
 
 
-class _ListFilesArgs(FileBatchListFilesParams, RequestOptionParams, total=False):
+class _ListFilesArgs(_FileBatchListFilesArgs, total=False):
     pass
 
 

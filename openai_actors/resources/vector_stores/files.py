@@ -10,9 +10,9 @@ from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIRe
 from ..._pagination import AsyncCursorPage, AsyncPage, AsyncPaginator, SyncCursorPage, SyncPage
 from ..._resources._base import RequestOptionParams
 from ...types.vector_stores.file_content_response import FileContentResponse
-from ...types.vector_stores.file_create_params import FileCreateParams
-from ...types.vector_stores.file_list_params import FileListParams
-from ...types.vector_stores.file_update_params import FileUpdateParams
+from ...types.vector_stores.file_create_params import _FileCreateArgs
+from ...types.vector_stores.file_list_params import _FileListArgs
+from ...types.vector_stores.file_update_params import _FileUpdateArgs
 from ...types.vector_stores.vector_store_file import VectorStoreFile
 from ...types.vector_stores.vector_store_file_deleted import VectorStoreFileDeleted
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFiles", "Files"]
 
 
-class _CreateArgs(FileCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_FileCreateArgs, total=False):
     pass
 
 
@@ -35,11 +35,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     vector_store_id: Required[str]
 
 
-class _UpdateArgs(FileUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_FileUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(FileListParams, RequestOptionParams, total=False):
+class _ListArgs(_FileListArgs, total=False):
     pass
 
 

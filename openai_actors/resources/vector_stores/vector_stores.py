@@ -11,12 +11,12 @@ from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIRe
 from ..._pagination import AsyncCursorPage, AsyncPage, AsyncPaginator, SyncCursorPage, SyncPage
 from ..._resources._base import RequestOptionParams
 from ...types.vector_store import VectorStore
-from ...types.vector_store_create_params import VectorStoreCreateParams
+from ...types.vector_store_create_params import _VectorStoreCreateArgs
 from ...types.vector_store_deleted import VectorStoreDeleted
-from ...types.vector_store_list_params import VectorStoreListParams
-from ...types.vector_store_search_params import VectorStoreSearchParams
+from ...types.vector_store_list_params import _VectorStoreListArgs
+from ...types.vector_store_search_params import _VectorStoreSearchArgs
 from ...types.vector_store_search_response import VectorStoreSearchResponse
-from ...types.vector_store_update_params import VectorStoreUpdateParams
+from ...types.vector_store_update_params import _VectorStoreUpdateArgs
 
 if TYPE_CHECKING:
     from ..._helpers.vector_store_file_batches import AsyncFileBatches, FileBatches
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncVectorStores", "VectorStores"]
 
 
-class _CreateArgs(VectorStoreCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_VectorStoreCreateArgs, total=False):
     pass
 
 
@@ -51,11 +51,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(VectorStoreUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_VectorStoreUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(VectorStoreListParams, RequestOptionParams, total=False):
+class _ListArgs(_VectorStoreListArgs, total=False):
     pass
 
 
@@ -63,7 +63,7 @@ class _DeleteArgs(RequestOptionParams, total=False):
     pass
 
 
-class _SearchArgs(VectorStoreSearchParams, RequestOptionParams, total=False):
+class _SearchArgs(_VectorStoreSearchArgs, total=False):
     pass
 
 

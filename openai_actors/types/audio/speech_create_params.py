@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["SpeechCreateParams"]
 
 
@@ -22,6 +25,16 @@ class SpeechCreateParams(TypedDict, total=False):
     """The speed of the generated audio. Select a value from `0.25` to `4.0`. `1.0` is the default."""
     stream_format: Literal["sse", "audio"]
     """The format to stream the audio in. Supported formats are `sse` and `audio`. `sse` is not supported for `tts-1` or `tts-1-hd`."""
+
+
+class _SpeechCreateArgs(RequestOptionParams, total=False):
+    model: Required[str | SpeechModel]
+    input: Required[str]
+    instructions: str | Omit
+    voice: Required[VoiceIdsOrCustomVoiceParam]
+    response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | Omit
+    speed: float | Omit
+    stream_format: Literal["sse", "audio"] | Omit
 
 
 from .._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam

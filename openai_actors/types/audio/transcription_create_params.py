@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
 from ..._multipart import FileTypes
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
 
 __all__ = [
     "ChunkingStrategyServerVad",
@@ -55,6 +57,22 @@ class TranscriptionCreateParamsBase(TypedDict, total=False):
     """Optional list of audio samples (as [data URLs](https://developer.mozilla.org/en-US/docs/Web/HTTP/Basics_of_HTTP/Data_URLs)) that contain known speaker references matching `known_speaker_names[]`. Each sample must be between 2 and 10 seconds, and can use any of the same input audio formats supported by `file`."""
 
 
+class _TranscriptionCreateArgsBase(RequestOptionParams, total=False):
+    file: Required[FileTypes]
+    model: Required[str | AudioModel]
+    language: str | Omit
+    languages: Sequence[str] | Omit
+    keywords: Sequence[str] | Omit
+    prompt: str | Omit
+    response_format: AudioResponseFormat | Omit
+    temperature: float | Omit
+    include: Iterable[TranscriptionInclude] | Omit
+    timestamp_granularities: Iterable[Literal["word", "segment"]] | Omit
+    chunking_strategy: Literal["auto"] | ChunkingStrategyServerVad | Omit | None
+    known_speaker_names: Sequence[str] | Omit
+    known_speaker_references: Sequence[str] | Omit
+
+
 class TranscriptionCreateParams(TranscriptionCreateParamsBase, total=False):
     stream: bool | None
 
@@ -64,6 +82,18 @@ class TranscriptionCreateParamsNonStreaming(TranscriptionCreateParamsBase, total
 
 
 class TranscriptionCreateParamsStreaming(TranscriptionCreateParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _TranscriptionCreateArgs(_TranscriptionCreateArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _TranscriptionCreateArgsNonStreaming(_TranscriptionCreateArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _TranscriptionCreateArgsStreaming(_TranscriptionCreateArgsBase, total=False):
     stream: Required[Literal[True]]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Literal, Required, TypedDict
 
 from ..._multipart import FileTypes
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
 
 __all__ = ["TranslationCreateParams"]
 
@@ -20,3 +22,11 @@ class TranslationCreateParams(TypedDict, total=False):
     """The format of the output, in one of these options: `json`, `text`, `srt`, `verbose_json`, or `vtt`."""
     temperature: float
     """The sampling temperature, between 0 and 1. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic. If set to 0, the model will use [log probability](https://en.wikipedia.org/wiki/Log_probability) to automatically increase the temperature until certain thresholds are hit."""
+
+
+class _TranslationCreateArgs(RequestOptionParams, total=False):
+    file: Required[FileTypes]
+    model: Required[str | Literal["whisper-1"]]
+    prompt: str | Omit
+    response_format: Literal["json", "text", "srt", "verbose_json", "vtt"] | Omit
+    temperature: float | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["AssistantListParams"]
 
 
@@ -12,3 +15,10 @@ class AssistantListParams(TypedDict, total=False):
     order: Literal["asc", "desc"]
     after: str
     before: str
+
+
+class _AssistantListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit
+    before: str | Omit

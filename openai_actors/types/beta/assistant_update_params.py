@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = [
     "AssistantUpdateParams",
     "ToolResources",
@@ -90,6 +93,67 @@ class AssistantUpdateParams(TypedDict, total=False):
     temperature: float | None
     top_p: float | None
     response_format: AssistantResponseFormatOptionParam | None
+
+
+class _AssistantUpdateArgs(RequestOptionParams, total=False):
+    model: (
+        str
+        | Literal[
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "gpt-5-2025-08-07",
+            "gpt-5-mini-2025-08-07",
+            "gpt-5-nano-2025-08-07",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "gpt-4.1-2025-04-14",
+            "gpt-4.1-mini-2025-04-14",
+            "gpt-4.1-nano-2025-04-14",
+            "o3-mini",
+            "o3-mini-2025-01-31",
+            "o1",
+            "o1-2024-12-17",
+            "gpt-4o",
+            "gpt-4o-2024-11-20",
+            "gpt-4o-2024-08-06",
+            "gpt-4o-2024-05-13",
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+            "gpt-4.5-preview",
+            "gpt-4.5-preview-2025-02-27",
+            "gpt-4-turbo",
+            "gpt-4-turbo-2024-04-09",
+            "gpt-4-0125-preview",
+            "gpt-4-turbo-preview",
+            "gpt-4-1106-preview",
+            "gpt-4-vision-preview",
+            "gpt-4",
+            "gpt-4-0314",
+            "gpt-4-0613",
+            "gpt-4-32k",
+            "gpt-4-32k-0314",
+            "gpt-4-32k-0613",
+            "gpt-3.5-turbo",
+            "gpt-3.5-turbo-16k",
+            "gpt-3.5-turbo-0613",
+            "gpt-3.5-turbo-1106",
+            "gpt-3.5-turbo-0125",
+            "gpt-3.5-turbo-16k-0613",
+        ]
+        | Omit
+    )
+    reasoning_effort: ReasoningEffort | Omit
+    name: str | Omit | None
+    description: str | Omit | None
+    instructions: str | Omit | None
+    tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam] | Omit
+    tool_resources: ToolResources | Omit | None
+    metadata: Metadata | Omit
+    temperature: float | Omit | None
+    top_p: float | Omit | None
+    response_format: AssistantResponseFormatOptionParam | Omit | None
 
 
 from ..shared.reasoning_effort import ReasoningEffort

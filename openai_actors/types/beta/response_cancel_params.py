@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["ResponseCancelParams"]
 
 
 class ResponseCancelParams(TypedDict, total=False):
     betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+class _ResponseCancelArgs(RequestOptionParams, total=False):
+    betas: Iterable[Literal["responses_multi_agent=v1"]] | Omit

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["ResponseCompactParams"]
 
 
@@ -19,6 +22,18 @@ class ResponseCompactParams(TypedDict, total=False):
     prompt_cache_options: PromptCacheOptions | None
     service_tier: Literal["auto", "default", "fast", "flex", "priority"] | None
     betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+class _ResponseCompactArgs(RequestOptionParams, total=False):
+    model: Required[BetaModelIdsCompaction]
+    input: str | Iterable[BetaResponseInputItemParam] | Omit | None
+    previous_response_id: str | Omit | None
+    instructions: str | Omit | None
+    prompt_cache_key: str | Omit | None
+    prompt_cache_retention: Literal["in_memory", "24h"] | Omit | None
+    prompt_cache_options: PromptCacheOptions | Omit | None
+    service_tier: Literal["auto", "default", "fast", "flex", "priority"] | Omit | None
+    betas: Iterable[Literal["responses_multi_agent=v1"]] | Omit
 
 
 from .._spec.beta_model_ids_compaction import BetaModelIdsCompaction

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = [
     "ContextManagement",
     "Moderation",
@@ -113,6 +116,41 @@ class ResponseCreateParamsBase(TypedDict, total=False):
     betas: Iterable[Literal["responses_multi_agent=v1"]]
 
 
+class _ResponseCreateArgsBase(RequestOptionParams, total=False):
+    metadata: BetaMetadataParam | Omit
+    top_logprobs: int | Omit
+    temperature: float | Omit | None
+    top_p: float | Omit | None
+    user: str | Omit
+    safety_identifier: str | Omit | None
+    prompt_cache_key: str | Omit | None
+    prompt_cache_retention: Literal["in_memory", "24h"] | Omit | None
+    prompt_cache_options: PromptCacheOptions | Omit
+    previous_response_id: str | Omit | None
+    model: BetaModelIdsResponses | Omit
+    background: bool | Omit | None
+    max_tool_calls: int | Omit | None
+    text: BetaResponseTextConfigParam | Omit
+    tools: BetaToolsArrayParam | Omit
+    tool_choice: BetaToolChoiceParam | Omit
+    prompt: BetaResponsePromptParam | Omit
+    service_tier: BetaServiceTier | Omit
+    truncation: Literal["auto", "disabled"] | Omit | None
+    reasoning: ReasoningParam | Omit | None
+    input: BetaInputParam | Omit
+    include: Iterable[BetaResponseIncludable] | Omit | None
+    parallel_tool_calls: bool | Omit | None
+    store: bool | Omit | None
+    instructions: str | Omit | None
+    moderation: Moderation | Omit | None
+    stream_options: StreamOptions | Omit
+    conversation: BetaConversationParam | Omit | None
+    context_management: Iterable[ContextManagement] | Omit | None
+    max_output_tokens: int | Omit | None
+    multi_agent: MultiAgent | Omit | None
+    betas: Iterable[Literal["responses_multi_agent=v1"]] | Omit
+
+
 class ResponseCreateParams(ResponseCreateParamsBase, total=False):
     stream: bool | None
 
@@ -122,6 +160,18 @@ class ResponseCreateParamsNonStreaming(ResponseCreateParamsBase, total=False):
 
 
 class ResponseCreateParamsStreaming(ResponseCreateParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _ResponseCreateArgs(_ResponseCreateArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _ResponseCreateArgsNonStreaming(_ResponseCreateArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _ResponseCreateArgsStreaming(_ResponseCreateArgsBase, total=False):
     stream: Required[Literal[True]]
 
 

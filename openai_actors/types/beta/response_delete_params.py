@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["ResponseDeleteParams"]
 
 
 class ResponseDeleteParams(TypedDict, total=False):
     betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+class _ResponseDeleteArgs(RequestOptionParams, total=False):
+    betas: Iterable[Literal["responses_multi_agent=v1"]] | Omit

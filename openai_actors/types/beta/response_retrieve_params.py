@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = [
     "ResponseRetrieveParams",
     "ResponseRetrieveParamsBase",
@@ -20,6 +23,13 @@ class ResponseRetrieveParamsBase(TypedDict, total=False):
     betas: Iterable[Literal["responses_multi_agent=v1"]]
 
 
+class _ResponseRetrieveArgsBase(RequestOptionParams, total=False):
+    include: Iterable[BetaResponseIncludable] | Omit
+    starting_after: int | Omit
+    include_obfuscation: bool | Omit
+    betas: Iterable[Literal["responses_multi_agent=v1"]] | Omit
+
+
 class ResponseRetrieveParams(ResponseRetrieveParamsBase, total=False):
     stream: bool | None
 
@@ -29,6 +39,18 @@ class ResponseRetrieveParamsNonStreaming(ResponseRetrieveParamsBase, total=False
 
 
 class ResponseRetrieveParamsStreaming(ResponseRetrieveParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _ResponseRetrieveArgs(_ResponseRetrieveArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _ResponseRetrieveArgsNonStreaming(_ResponseRetrieveArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _ResponseRetrieveArgsStreaming(_ResponseRetrieveArgsBase, total=False):
     stream: Required[Literal[True]]
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = [
     "Thread",
     "ThreadCreateAndRunParams",
@@ -128,6 +131,68 @@ class ThreadCreateAndRunParamsBase(TypedDict, total=False):
     """Specifies the format that the model must output. Compatible with [GPT-4o](/docs/models#gpt-4o), [GPT-4 Turbo](/docs/models#gpt-4-turbo-and-gpt-4), and all GPT-3.5 Turbo models since `gpt-3.5-turbo-1106`."""
 
 
+class _ThreadCreateAndRunArgsBase(RequestOptionParams, total=False):
+    assistant_id: Required[str]
+    thread: Thread | Omit
+    model: (
+        str
+        | Literal[
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "gpt-5-2025-08-07",
+            "gpt-5-mini-2025-08-07",
+            "gpt-5-nano-2025-08-07",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "gpt-4.1-2025-04-14",
+            "gpt-4.1-mini-2025-04-14",
+            "gpt-4.1-nano-2025-04-14",
+            "gpt-4o",
+            "gpt-4o-2024-11-20",
+            "gpt-4o-2024-08-06",
+            "gpt-4o-2024-05-13",
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+            "gpt-4.5-preview",
+            "gpt-4.5-preview-2025-02-27",
+            "gpt-4-turbo",
+            "gpt-4-turbo-2024-04-09",
+            "gpt-4-0125-preview",
+            "gpt-4-turbo-preview",
+            "gpt-4-1106-preview",
+            "gpt-4-vision-preview",
+            "gpt-4",
+            "gpt-4-0314",
+            "gpt-4-0613",
+            "gpt-4-32k",
+            "gpt-4-32k-0314",
+            "gpt-4-32k-0613",
+            "gpt-3.5-turbo",
+            "gpt-3.5-turbo-16k",
+            "gpt-3.5-turbo-0613",
+            "gpt-3.5-turbo-1106",
+            "gpt-3.5-turbo-0125",
+            "gpt-3.5-turbo-16k-0613",
+        ]
+        | Omit
+        | None
+    )
+    instructions: str | Omit | None
+    tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam] | Omit | None
+    tool_resources: ToolResources2 | Omit | None
+    metadata: Metadata | Omit
+    temperature: float | Omit | None
+    top_p: float | Omit | None
+    max_prompt_tokens: int | Omit | None
+    max_completion_tokens: int | Omit | None
+    truncation_strategy: TruncationStrategy | Omit
+    tool_choice: ToolChoice | Omit
+    parallel_tool_calls: bool | Omit
+    response_format: AssistantResponseFormatOptionParam | Omit
+
+
 class ThreadCreateAndRunParams(ThreadCreateAndRunParamsBase, total=False):
     stream: bool | None
 
@@ -137,6 +202,18 @@ class ThreadCreateAndRunParamsNonStreaming(ThreadCreateAndRunParamsBase, total=F
 
 
 class ThreadCreateAndRunParamsStreaming(ThreadCreateAndRunParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _ThreadCreateAndRunArgs(_ThreadCreateAndRunArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _ThreadCreateAndRunArgsNonStreaming(_ThreadCreateAndRunArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _ThreadCreateAndRunArgsStreaming(_ThreadCreateAndRunArgsBase, total=False):
     stream: Required[Literal[True]]
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["ThreadCreateParams", "ToolResources", "ToolResourcesCodeInterpreter"]
 
 
@@ -25,6 +28,12 @@ class ThreadCreateParams(TypedDict, total=False):
     """A list of [messages](/docs/api-reference/messages) to start the thread with."""
     tool_resources: ToolResources | None
     metadata: Metadata
+
+
+class _ThreadCreateArgs(RequestOptionParams, total=False):
+    messages: Iterable[AdditionalMessage] | Omit
+    tool_resources: ToolResources | Omit | None
+    metadata: Metadata | Omit
 
 
 from ..shared_params.metadata import Metadata

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["ThreadUpdateParams", "ToolResources", "ToolResourcesCodeInterpreter", "ToolResourcesFileSearch"]
 
 
@@ -28,6 +31,11 @@ class ToolResources(TypedDict, total=False):
 class ThreadUpdateParams(TypedDict, total=False):
     tool_resources: ToolResources | None
     metadata: Metadata
+
+
+class _ThreadUpdateArgs(RequestOptionParams, total=False):
+    tool_resources: ToolResources | Omit | None
+    metadata: Metadata | Omit
 
 
 from ..shared_params.metadata import Metadata

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = [
     "CompletionCreateParams",
     "CompletionCreateParamsBase",
@@ -154,6 +157,45 @@ class CompletionCreateParamsBase(TypedDict, total=False):
     """Deprecated in favor of `tools`."""
 
 
+class _CompletionCreateArgsBase(RequestOptionParams, total=False):
+    metadata: Metadata | Omit
+    top_logprobs: int | Omit | None
+    temperature: float | Omit | None
+    top_p: float | Omit | None
+    user: str | Omit
+    safety_identifier: str | Omit | None
+    prompt_cache_key: str | Omit | None
+    prompt_cache_retention: Literal["in_memory", "24h"] | Omit | None
+    prompt_cache_options: PromptCacheOptions | Omit
+    messages: Required[Iterable[ChatCompletionMessageParam]]
+    model: Required[ModelIdsShared]
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | Omit | None
+    modalities: ResponseModalities | Omit
+    verbosity: Literal["low", "medium", "high"] | Omit | None
+    reasoning_effort: ReasoningEffort | Omit
+    max_completion_tokens: int | Omit | None
+    frequency_penalty: float | Omit | None
+    presence_penalty: float | Omit | None
+    web_search_options: WebSearchOptions | Omit
+    response_format: ResponseFormatText | ResponseFormatJSONSchema | ResponseFormatJSONObject | Omit
+    audio: ChatCompletionAudioParam | Omit
+    store: bool | Omit | None
+    moderation: Moderation | Omit | None
+    stop: StopConfiguration | Omit
+    logit_bias: dict[str, int] | Omit | None
+    logprobs: bool | Omit | None
+    max_tokens: int | Omit | None
+    n: int | Omit | None
+    prediction: ChatCompletionPredictionContentParam | Omit | None
+    seed: int | Omit | None
+    stream_options: ChatCompletionStreamOptionsParam | Omit
+    tools: Iterable[ChatCompletionToolUnionParam] | Omit
+    tool_choice: ChatCompletionToolChoiceOptionParam | Omit
+    parallel_tool_calls: bool | Omit
+    function_call: Literal["none", "auto"] | ChatCompletionFunctionCallOptionParam | Omit
+    functions: Iterable[Function] | Omit
+
+
 class CompletionCreateParams(CompletionCreateParamsBase, total=False):
     stream: bool | None
 
@@ -163,6 +205,18 @@ class CompletionCreateParamsNonStreaming(CompletionCreateParamsBase, total=False
 
 
 class CompletionCreateParamsStreaming(CompletionCreateParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _CompletionCreateArgs(_CompletionCreateArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _CompletionCreateArgsNonStreaming(_CompletionCreateArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _CompletionCreateArgsStreaming(_CompletionCreateArgsBase, total=False):
     stream: Required[Literal[True]]
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["CompletionListParams"]
 
 
@@ -13,6 +16,14 @@ class CompletionListParams(TypedDict, total=False):
     after: str
     limit: int
     order: Literal["asc", "desc"]
+
+
+class _CompletionListArgs(RequestOptionParams, total=False):
+    model: str | Omit
+    metadata: Metadata | Omit
+    after: str | Omit
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
 
 
 from ..shared_params.metadata import Metadata

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+
 __all__ = ["CompletionUpdateParams"]
 
 
 class CompletionUpdateParams(TypedDict, total=False):
+    metadata: Required[Metadata]
+
+
+class _CompletionUpdateArgs(RequestOptionParams, total=False):
     metadata: Required[Metadata]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TypedDict
 
 from ..._multipart import FileTypes
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
 
 __all__ = ["FileCreateParams"]
 
@@ -14,3 +16,8 @@ class FileCreateParams(TypedDict, total=False):
     """Name of the file to create."""
     file: FileTypes
     """The File object (not file name) to be uploaded."""
+
+
+class _FileCreateArgs(RequestOptionParams, total=False):
+    file_id: str | Omit
+    file: FileTypes | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["RunCreateParams"]
 
 
@@ -15,6 +18,14 @@ class RunCreateParams(TypedDict, total=False):
         CreateEvalJSONLRunDataSourceParam | CreateEvalCompletionsRunDataSourceParam | DataSourceResponsesParam
     ]
     """Details about the run's data source."""
+
+
+class _RunCreateArgs(RequestOptionParams, total=False):
+    name: str | Omit
+    metadata: Metadata | Omit
+    data_source: Required[
+        CreateEvalJSONLRunDataSourceParam | CreateEvalCompletionsRunDataSourceParam | DataSourceResponsesParam
+    ]
 
 
 from ..shared_params.metadata import Metadata

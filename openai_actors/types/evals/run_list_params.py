@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["RunListParams"]
 
 
@@ -12,3 +15,10 @@ class RunListParams(TypedDict, total=False):
     limit: int
     order: Literal["asc", "desc"]
     status: Literal["queued", "in_progress", "completed", "canceled", "failed"]
+
+
+class _RunListArgs(RequestOptionParams, total=False):
+    after: str | Omit
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    status: Literal["queued", "in_progress", "completed", "canceled", "failed"] | Omit

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["Hyperparameters", "Integration", "IntegrationWandb", "JobCreateParams"]
 
 
@@ -57,6 +60,18 @@ class JobCreateParams(TypedDict, total=False):
     method: MethodParam
     """The method used for fine-tuning."""
     metadata: Metadata
+
+
+class _JobCreateArgs(RequestOptionParams, total=False):
+    model: Required[str | Literal["babbage-002", "davinci-002", "gpt-3.5-turbo", "gpt-4o-mini"]]
+    training_file: Required[str]
+    hyperparameters: Hyperparameters | Omit
+    suffix: str | Omit | None
+    validation_file: str | Omit | None
+    integrations: Iterable[Integration] | Omit | None
+    seed: int | Omit | None
+    method: MethodParam | Omit
+    metadata: Metadata | Omit
 
 
 from ..shared_params.metadata import Metadata

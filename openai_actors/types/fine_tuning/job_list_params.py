@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["JobListParams"]
 
 
@@ -11,3 +14,9 @@ class JobListParams(TypedDict, total=False):
     after: str
     limit: int
     metadata: dict[str, str] | None
+
+
+class _JobListArgs(RequestOptionParams, total=False):
+    after: str | Omit
+    limit: int | Omit
+    metadata: dict[str, str] | Omit | None

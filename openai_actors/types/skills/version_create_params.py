@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from typing import Required, TypedDict
 
 from ..._multipart import FileTypes
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
 
 __all__ = ["VersionCreateParams"]
 
@@ -14,3 +16,8 @@ class VersionCreateParams(TypedDict, total=False):
     files: Required[Iterable[FileTypes] | FileTypes]
     default: bool
     """Whether to set this version as the default."""
+
+
+class _VersionCreateArgs(RequestOptionParams, total=False):
+    files: Required[Iterable[FileTypes] | FileTypes]
+    default: bool | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["VersionListParams"]
 
 
@@ -11,3 +14,9 @@ class VersionListParams(TypedDict, total=False):
     limit: int
     order: Literal["asc", "desc"]
     after: str
+
+
+class _VersionListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Required, TypedDict
 
 from ..._multipart import FileTypes
+from ..._resources._base import RequestOptionParams
 
 __all__ = ["PartCreateParams"]
 
@@ -12,3 +13,7 @@ __all__ = ["PartCreateParams"]
 class PartCreateParams(TypedDict, total=False):
     data: Required[FileTypes]
     """The chunk of bytes for this Part."""
+
+
+class _PartCreateArgs(RequestOptionParams, total=False):
+    data: Required[FileTypes]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["File", "FileBatchCreateParams"]
 
 
@@ -24,6 +27,13 @@ class FileBatchCreateParams(TypedDict, total=False):
     chunking_strategy: FileChunkingStrategyParam
     """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy."""
     attributes: VectorStoreFileAttributesParam
+
+
+class _FileBatchCreateArgs(RequestOptionParams, total=False):
+    file_ids: Sequence[str] | Omit
+    files: Iterable[File] | Omit
+    chunking_strategy: FileChunkingStrategyParam | Omit
+    attributes: VectorStoreFileAttributesParam | Omit
 
 
 from .._spec_params.vector_store_file_attributes import VectorStoreFileAttributesParam

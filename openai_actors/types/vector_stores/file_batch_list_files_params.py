@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["FileBatchListFilesParams"]
 
 
@@ -14,3 +17,12 @@ class FileBatchListFilesParams(TypedDict, total=False):
     after: str
     before: str
     filter: Literal["in_progress", "completed", "failed", "cancelled"]
+
+
+class _FileBatchListFilesArgs(RequestOptionParams, total=False):
+    vector_store_id: Required[str]
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit
+    before: str | Omit
+    filter: Literal["in_progress", "completed", "failed", "cancelled"] | Omit

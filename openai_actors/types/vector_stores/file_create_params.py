@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["FileCreateParams"]
 
 
@@ -13,6 +16,12 @@ class FileCreateParams(TypedDict, total=False):
     chunking_strategy: FileChunkingStrategyParam
     """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy."""
     attributes: VectorStoreFileAttributesParam
+
+
+class _FileCreateArgs(RequestOptionParams, total=False):
+    file_id: Required[str]
+    chunking_strategy: FileChunkingStrategyParam | Omit
+    attributes: VectorStoreFileAttributesParam | Omit
 
 
 from .._spec_params.vector_store_file_attributes import VectorStoreFileAttributesParam

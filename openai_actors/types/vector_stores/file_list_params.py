@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ..._resources._base import RequestOptionParams
+from ..._types import Omit
+
 __all__ = ["FileListParams"]
 
 
@@ -13,3 +16,11 @@ class FileListParams(TypedDict, total=False):
     after: str
     before: str
     filter: Literal["in_progress", "completed", "failed", "cancelled"]
+
+
+class _FileListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit
+    before: str | Omit
+    filter: Literal["in_progress", "completed", "failed", "cancelled"] | Omit

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ..._resources._base import RequestOptionParams
+
 __all__ = ["FileUpdateParams"]
 
 
 class FileUpdateParams(TypedDict, total=False):
+    vector_store_id: Required[str]
+    attributes: Required[VectorStoreFileAttributesParam]
+
+
+class _FileUpdateArgs(RequestOptionParams, total=False):
     vector_store_id: Required[str]
     attributes: Required[VectorStoreFileAttributesParam]
 

@@ -10,10 +10,10 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.admin_api_key import AdminAPIKey
-from ....types.admin.organization.admin_api_key_create_params import AdminApiKeyCreateParams
+from ....types.admin.organization.admin_api_key_create_params import _AdminApiKeyCreateArgs
 from ....types.admin.organization.admin_api_key_create_response import AdminAPIKeyCreateResponse
 from ....types.admin.organization.admin_api_key_delete_response import AdminAPIKeyDeleteResponse
-from ....types.admin.organization.admin_api_key_list_params import AdminApiKeyListParams
+from ....types.admin.organization.admin_api_key_list_params import _AdminApiKeyListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["AdminAPIKeys", "AsyncAdminAPIKeys"]
 
 
-class _CreateArgs(AdminApiKeyCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_AdminApiKeyCreateArgs, total=False):
     pass
 
 
@@ -34,7 +34,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListArgs(AdminApiKeyListParams, RequestOptionParams, total=False):
+class _ListArgs(_AdminApiKeyListArgs, total=False):
     pass
 
 

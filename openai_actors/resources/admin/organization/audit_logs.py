@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
 from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
-from ...._resources._base import RequestOptionParams
-from ....types.admin.organization.audit_log_list_params import AuditLogListParams
+from ....types.admin.organization.audit_log_list_params import _AuditLogListArgs
 from ....types.admin.organization.audit_log_list_response import AuditLogListResponse
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncAuditLogs", "AuditLogs"]
 
 
-class _ListArgs(AuditLogListParams, RequestOptionParams, total=False):
+class _ListArgs(_AuditLogListArgs, total=False):
     pass
 
 

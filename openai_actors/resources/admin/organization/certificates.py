@@ -16,16 +16,16 @@ from ...._pagination import (
 )
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.certificate import Certificate
-from ....types.admin.organization.certificate_activate_params import CertificateActivateParams
+from ....types.admin.organization.certificate_activate_params import _CertificateActivateArgs
 from ....types.admin.organization.certificate_activate_response import CertificateActivateResponse
-from ....types.admin.organization.certificate_create_params import CertificateCreateParams
-from ....types.admin.organization.certificate_deactivate_params import CertificateDeactivateParams
+from ....types.admin.organization.certificate_create_params import _CertificateCreateArgs
+from ....types.admin.organization.certificate_deactivate_params import _CertificateDeactivateArgs
 from ....types.admin.organization.certificate_deactivate_response import CertificateDeactivateResponse
 from ....types.admin.organization.certificate_delete_response import CertificateDeleteResponse
-from ....types.admin.organization.certificate_list_params import CertificateListParams
+from ....types.admin.organization.certificate_list_params import _CertificateListArgs
 from ....types.admin.organization.certificate_list_response import CertificateListResponse
-from ....types.admin.organization.certificate_retrieve_params import CertificateRetrieveParams
-from ....types.admin.organization.certificate_update_params import CertificateUpdateParams
+from ....types.admin.organization.certificate_retrieve_params import _CertificateRetrieveArgs
+from ....types.admin.organization.certificate_update_params import _CertificateUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -38,19 +38,19 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCertificates", "Certificates"]
 
 
-class _CreateArgs(CertificateCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_CertificateCreateArgs, total=False):
     pass
 
 
-class _RetrieveArgs(CertificateRetrieveParams, RequestOptionParams, total=False):
+class _RetrieveArgs(_CertificateRetrieveArgs, total=False):
     pass
 
 
-class _UpdateArgs(CertificateUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_CertificateUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(CertificateListParams, RequestOptionParams, total=False):
+class _ListArgs(_CertificateListArgs, total=False):
     pass
 
 
@@ -58,11 +58,11 @@ class _DeleteArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ActivateArgs(CertificateActivateParams, RequestOptionParams, total=False):
+class _ActivateArgs(_CertificateActivateArgs, total=False):
     pass
 
 
-class _DeactivateArgs(CertificateDeactivateParams, RequestOptionParams, total=False):
+class _DeactivateArgs(_CertificateDeactivateArgs, total=False):
     pass
 
 

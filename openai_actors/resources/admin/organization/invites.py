@@ -10,9 +10,9 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.invite import Invite
-from ....types.admin.organization.invite_create_params import InviteCreateParams
+from ....types.admin.organization.invite_create_params import _InviteCreateArgs
 from ....types.admin.organization.invite_delete_response import InviteDeleteResponse
-from ....types.admin.organization.invite_list_params import InviteListParams
+from ....types.admin.organization.invite_list_params import _InviteListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncInvites", "Invites"]
 
 
-class _CreateArgs(InviteCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_InviteCreateArgs, total=False):
     pass
 
 
@@ -33,7 +33,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListArgs(InviteListParams, RequestOptionParams, total=False):
+class _ListArgs(_InviteListArgs, total=False):
     pass
 
 

@@ -10,10 +10,10 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.role import Role
-from ....types.admin.organization.role_create_params import RoleCreateParams
+from ....types.admin.organization.role_create_params import _RoleCreateArgs
 from ....types.admin.organization.role_delete_response import RoleDeleteResponse
-from ....types.admin.organization.role_list_params import RoleListParams
-from ....types.admin.organization.role_update_params import RoleUpdateParams
+from ....types.admin.organization.role_list_params import _RoleListArgs
+from ....types.admin.organization.role_update_params import _RoleUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRoles", "Roles"]
 
 
-class _CreateArgs(RoleCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_RoleCreateArgs, total=False):
     pass
 
 
@@ -34,11 +34,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(RoleUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_RoleUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(RoleListParams, RequestOptionParams, total=False):
+class _ListArgs(_RoleListArgs, total=False):
     pass
 
 

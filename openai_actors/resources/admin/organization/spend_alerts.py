@@ -11,9 +11,9 @@ from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncCon
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.organization_spend_alert import OrganizationSpendAlert
 from ....types.admin.organization.organization_spend_alert_deleted import OrganizationSpendAlertDeleted
-from ....types.admin.organization.spend_alert_create_params import SpendAlertCreateParams
-from ....types.admin.organization.spend_alert_list_params import SpendAlertListParams
-from ....types.admin.organization.spend_alert_update_params import SpendAlertUpdateParams
+from ....types.admin.organization.spend_alert_create_params import _SpendAlertCreateArgs
+from ....types.admin.organization.spend_alert_list_params import _SpendAlertListArgs
+from ....types.admin.organization.spend_alert_update_params import _SpendAlertUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSpendAlerts", "SpendAlerts"]
 
 
-class _CreateArgs(SpendAlertCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_SpendAlertCreateArgs, total=False):
     pass
 
 
@@ -34,11 +34,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(SpendAlertUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_SpendAlertUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(SpendAlertListParams, RequestOptionParams, total=False):
+class _ListArgs(_SpendAlertListArgs, total=False):
     pass
 
 

@@ -10,7 +10,7 @@ from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.organization_spend_limit import OrganizationSpendLimit
 from ....types.admin.organization.organization_spend_limit_deleted import OrganizationSpendLimitDeleted
-from ....types.admin.organization.spend_limit_update_params import SpendLimitUpdateParams
+from ....types.admin.organization.spend_limit_update_params import _SpendLimitUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -27,7 +27,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(SpendLimitUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_SpendLimitUpdateArgs, total=False):
     pass
 
 

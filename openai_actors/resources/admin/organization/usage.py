@@ -7,32 +7,31 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...._resources._base import RequestOptionParams
-from ....types.admin.organization.usage_audio_speeches_params import UsageAudioSpeechesParams
+from ....types.admin.organization.usage_audio_speeches_params import _UsageAudioSpeechesArgs
 from ....types.admin.organization.usage_audio_speeches_response import UsageAudioSpeechesResponse
-from ....types.admin.organization.usage_audio_transcriptions_params import UsageAudioTranscriptionsParams
+from ....types.admin.organization.usage_audio_transcriptions_params import _UsageAudioTranscriptionsArgs
 from ....types.admin.organization.usage_audio_transcriptions_response import UsageAudioTranscriptionsResponse
 from ....types.admin.organization.usage_code_interpreter_sessions_params import (
-    UsageCodeInterpreterSessionsParams,
+    _UsageCodeInterpreterSessionsArgs,
 )
 from ....types.admin.organization.usage_code_interpreter_sessions_response import (
     UsageCodeInterpreterSessionsResponse,
 )
-from ....types.admin.organization.usage_completions_params import UsageCompletionsParams
+from ....types.admin.organization.usage_completions_params import _UsageCompletionsArgs
 from ....types.admin.organization.usage_completions_response import UsageCompletionsResponse
-from ....types.admin.organization.usage_costs_params import UsageCostsParams
+from ....types.admin.organization.usage_costs_params import _UsageCostsArgs
 from ....types.admin.organization.usage_costs_response import UsageCostsResponse
-from ....types.admin.organization.usage_embeddings_params import UsageEmbeddingsParams
+from ....types.admin.organization.usage_embeddings_params import _UsageEmbeddingsArgs
 from ....types.admin.organization.usage_embeddings_response import UsageEmbeddingsResponse
-from ....types.admin.organization.usage_file_search_calls_params import UsageFileSearchCallsParams
+from ....types.admin.organization.usage_file_search_calls_params import _UsageFileSearchCallsArgs
 from ....types.admin.organization.usage_file_search_calls_response import UsageFileSearchCallsResponse
-from ....types.admin.organization.usage_images_params import UsageImagesParams
+from ....types.admin.organization.usage_images_params import _UsageImagesArgs
 from ....types.admin.organization.usage_images_response import UsageImagesResponse
-from ....types.admin.organization.usage_moderations_params import UsageModerationsParams
+from ....types.admin.organization.usage_moderations_params import _UsageModerationsArgs
 from ....types.admin.organization.usage_moderations_response import UsageModerationsResponse
-from ....types.admin.organization.usage_vector_stores_params import UsageVectorStoresParams
+from ....types.admin.organization.usage_vector_stores_params import _UsageVectorStoresArgs
 from ....types.admin.organization.usage_vector_stores_response import UsageVectorStoresResponse
-from ....types.admin.organization.usage_web_search_calls_params import UsageWebSearchCallsParams
+from ....types.admin.organization.usage_web_search_calls_params import _UsageWebSearchCallsArgs
 from ....types.admin.organization.usage_web_search_calls_response import UsageWebSearchCallsResponse
 
 if TYPE_CHECKING:
@@ -46,47 +45,47 @@ if TYPE_CHECKING:
 __all__ = ["AsyncUsage", "Usage"]
 
 
-class _AudioSpeechesArgs(UsageAudioSpeechesParams, RequestOptionParams, total=False):
+class _AudioSpeechesArgs(_UsageAudioSpeechesArgs, total=False):
     pass
 
 
-class _AudioTranscriptionsArgs(UsageAudioTranscriptionsParams, RequestOptionParams, total=False):
+class _AudioTranscriptionsArgs(_UsageAudioTranscriptionsArgs, total=False):
     pass
 
 
-class _CodeInterpreterSessionsArgs(UsageCodeInterpreterSessionsParams, RequestOptionParams, total=False):
+class _CodeInterpreterSessionsArgs(_UsageCodeInterpreterSessionsArgs, total=False):
     pass
 
 
-class _CompletionsArgs(UsageCompletionsParams, RequestOptionParams, total=False):
+class _CompletionsArgs(_UsageCompletionsArgs, total=False):
     pass
 
 
-class _CostsArgs(UsageCostsParams, RequestOptionParams, total=False):
+class _CostsArgs(_UsageCostsArgs, total=False):
     pass
 
 
-class _EmbeddingsArgs(UsageEmbeddingsParams, RequestOptionParams, total=False):
+class _EmbeddingsArgs(_UsageEmbeddingsArgs, total=False):
     pass
 
 
-class _FileSearchCallsArgs(UsageFileSearchCallsParams, RequestOptionParams, total=False):
+class _FileSearchCallsArgs(_UsageFileSearchCallsArgs, total=False):
     pass
 
 
-class _ImagesArgs(UsageImagesParams, RequestOptionParams, total=False):
+class _ImagesArgs(_UsageImagesArgs, total=False):
     pass
 
 
-class _ModerationsArgs(UsageModerationsParams, RequestOptionParams, total=False):
+class _ModerationsArgs(_UsageModerationsArgs, total=False):
     pass
 
 
-class _VectorStoresArgs(UsageVectorStoresParams, RequestOptionParams, total=False):
+class _VectorStoresArgs(_UsageVectorStoresArgs, total=False):
     pass
 
 
-class _WebSearchCallsArgs(UsageWebSearchCallsParams, RequestOptionParams, total=False):
+class _WebSearchCallsArgs(_UsageWebSearchCallsArgs, total=False):
     pass
 
 

@@ -9,7 +9,7 @@ from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.beta.chatkit.chat_session import ChatSession
-from ....types.beta.chatkit.session_create_params import SessionCreateParams
+from ....types.beta.chatkit.session_create_params import _SessionCreateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSessions", "Sessions"]
 
 
-class _CreateArgs(SessionCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_SessionCreateArgs, total=False):
     pass
 
 

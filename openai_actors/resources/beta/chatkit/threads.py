@@ -11,8 +11,8 @@ from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncCon
 from ...._resources._base import RequestOptionParams
 from ....types.beta.chatkit.chat_kit_thread import ChatKitThread
 from ....types.beta.chatkit.thread_delete_response import ThreadDeleteResponse
-from ....types.beta.chatkit.thread_list_items_params import ThreadListItemsParams
-from ....types.beta.chatkit.thread_list_params import ThreadListParams
+from ....types.beta.chatkit.thread_list_items_params import _ThreadListItemsArgs
+from ....types.beta.chatkit.thread_list_params import _ThreadListArgs
 from ....types.data import Data
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListArgs(ThreadListParams, RequestOptionParams, total=False):
+class _ListArgs(_ThreadListArgs, total=False):
     pass
 
 
@@ -38,7 +38,7 @@ class _DeleteArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListItemsArgs(ThreadListItemsParams, RequestOptionParams, total=False):
+class _ListItemsArgs(_ThreadListItemsArgs, total=False):
     pass
 
 

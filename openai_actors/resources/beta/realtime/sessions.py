@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...._resources._base import RequestOptionParams
-from ....types.beta.realtime.session_create_params import SessionCreateParams
+from ....types.beta.realtime.session_create_params import _SessionCreateArgs
 from ....types.beta.realtime.session_create_response import SessionCreateResponse
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSessions", "Sessions"]
 
 
-class _CreateArgs(SessionCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_SessionCreateArgs, total=False):
     pass
 
 

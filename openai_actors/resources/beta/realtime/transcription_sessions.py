@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...._resources._base import RequestOptionParams
 from ....types.beta.realtime.transcription_session import TranscriptionSession
-from ....types.beta.realtime.transcription_session_create_params import TranscriptionSessionCreateParams
+from ....types.beta.realtime.transcription_session_create_params import _TranscriptionSessionCreateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTranscriptionSessions", "TranscriptionSessions"]
 
 
-class _CreateArgs(TranscriptionSessionCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_TranscriptionSessionCreateArgs, total=False):
     pass
 
 

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ...._resources._base import RequestOptionParams
 from ....types.beta.beta_response_item import BetaResponseItem
-from ....types.beta.responses.input_item_list_params import InputItemListParams
+from ....types.beta.responses.input_item_list_params import _InputItemListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncInputItems", "InputItems"]
 
 
-class _ListArgs(InputItemListParams, RequestOptionParams, total=False):
+class _ListArgs(_InputItemListArgs, total=False):
     pass
 
 

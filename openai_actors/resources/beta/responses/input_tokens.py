@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...._resources._base import RequestOptionParams
-from ....types.beta.responses.input_token_count_params import InputTokenCountParams
+from ....types.beta.responses.input_token_count_params import _InputTokenCountArgs
 from ....types.beta.responses.input_token_count_response import InputTokenCountResponse
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncInputTokens", "InputTokens"]
 
 
-class _CountArgs(InputTokenCountParams, RequestOptionParams, total=False):
+class _CountArgs(_InputTokenCountArgs, total=False):
     pass
 
 

@@ -8,23 +8,22 @@ from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from ...._models import as_cast
 from ...._operations import NO_CONTENT, AsyncAPIResource, Operation, SyncAPIResource
-from ...._resources._base import RequestOptionParams
 from ...._streaming import AsyncStream, Stream
 from ....types.beta.beta_compacted_response import BetaCompactedResponse
 from ....types.beta.beta_response import BetaResponse
 from ....types.beta.beta_response_stream_event import BetaResponseStreamEvent
-from ....types.beta.response_cancel_params import ResponseCancelParams
-from ....types.beta.response_compact_params import ResponseCompactParams
+from ....types.beta.response_cancel_params import _ResponseCancelArgs
+from ....types.beta.response_compact_params import _ResponseCompactArgs
 from ....types.beta.response_create_params import (
-    ResponseCreateParams,
-    ResponseCreateParamsNonStreaming,
-    ResponseCreateParamsStreaming,
+    _ResponseCreateArgs,
+    _ResponseCreateArgsNonStreaming,
+    _ResponseCreateArgsStreaming,
 )
-from ....types.beta.response_delete_params import ResponseDeleteParams
+from ....types.beta.response_delete_params import _ResponseDeleteArgs
 from ....types.beta.response_retrieve_params import (
-    ResponseRetrieveParams,
-    ResponseRetrieveParamsNonStreaming,
-    ResponseRetrieveParamsStreaming,
+    _ResponseRetrieveArgs,
+    _ResponseRetrieveArgsNonStreaming,
+    _ResponseRetrieveArgsStreaming,
 )
 
 if TYPE_CHECKING:
@@ -54,39 +53,39 @@ if TYPE_CHECKING:
 __all__ = ["AsyncResponses", "Responses"]
 
 
-class _CreateArgs(ResponseCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_ResponseCreateArgs, total=False):
     pass
 
 
-class _CreateArgsStreaming(ResponseCreateParamsStreaming, RequestOptionParams, total=False):
+class _CreateArgsStreaming(_ResponseCreateArgsStreaming, total=False):
     pass
 
 
-class _CreateArgsNonStreaming(ResponseCreateParamsNonStreaming, RequestOptionParams, total=False):
+class _CreateArgsNonStreaming(_ResponseCreateArgsNonStreaming, total=False):
     pass
 
 
-class _RetrieveArgs(ResponseRetrieveParams, RequestOptionParams, total=False):
+class _RetrieveArgs(_ResponseRetrieveArgs, total=False):
     pass
 
 
-class _RetrieveArgsStreaming(ResponseRetrieveParamsStreaming, RequestOptionParams, total=False):
+class _RetrieveArgsStreaming(_ResponseRetrieveArgsStreaming, total=False):
     pass
 
 
-class _RetrieveArgsNonStreaming(ResponseRetrieveParamsNonStreaming, RequestOptionParams, total=False):
+class _RetrieveArgsNonStreaming(_ResponseRetrieveArgsNonStreaming, total=False):
     pass
 
 
-class _DeleteArgs(ResponseDeleteParams, RequestOptionParams, total=False):
+class _DeleteArgs(_ResponseDeleteArgs, total=False):
     pass
 
 
-class _CancelArgs(ResponseCancelParams, RequestOptionParams, total=False):
+class _CancelArgs(_ResponseCancelArgs, total=False):
     pass
 
 
-class _CompactArgs(ResponseCompactParams, RequestOptionParams, total=False):
+class _CompactArgs(_ResponseCompactArgs, total=False):
     pass
 
 

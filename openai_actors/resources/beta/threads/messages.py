@@ -10,10 +10,10 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.beta.threads.message import Message
-from ....types.beta.threads.message_create_params import MessageCreateParams
+from ....types.beta.threads.message_create_params import _MessageCreateArgs
 from ....types.beta.threads.message_deleted import MessageDeleted
-from ....types.beta.threads.message_list_params import MessageListParams
-from ....types.beta.threads.message_update_params import MessageUpdateParams
+from ....types.beta.threads.message_list_params import _MessageListArgs
+from ....types.beta.threads.message_update_params import _MessageUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncMessages", "Messages"]
 
 
-class _CreateArgs(MessageCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_MessageCreateArgs, total=False):
     pass
 
 
@@ -34,11 +34,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     thread_id: Required[str]
 
 
-class _UpdateArgs(MessageUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_MessageUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(MessageListParams, RequestOptionParams, total=False):
+class _ListArgs(_MessageListArgs, total=False):
     pass
 
 

@@ -13,13 +13,13 @@ from ...._streaming import AsyncStream, Stream
 from ....types.beta.assistant_stream_event import AssistantStreamEvent
 from ....types.beta.thread import Thread
 from ....types.beta.thread_create_and_run_params import (
-    ThreadCreateAndRunParams,
-    ThreadCreateAndRunParamsNonStreaming,
-    ThreadCreateAndRunParamsStreaming,
+    _ThreadCreateAndRunArgs,
+    _ThreadCreateAndRunArgsNonStreaming,
+    _ThreadCreateAndRunArgsStreaming,
 )
-from ....types.beta.thread_create_params import ThreadCreateParams
+from ....types.beta.thread_create_params import _ThreadCreateArgs
 from ....types.beta.thread_deleted import ThreadDeleted
-from ....types.beta.thread_update_params import ThreadUpdateParams
+from ....types.beta.thread_update_params import _ThreadUpdateArgs
 from ....types.beta.threads.run import Run
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncThreads", "Threads"]
 
 
-class _CreateArgs(ThreadCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_ThreadCreateArgs, total=False):
     pass
 
 
@@ -56,7 +56,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(ThreadUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_ThreadUpdateArgs, total=False):
     pass
 
 
@@ -64,15 +64,15 @@ class _DeleteArgs(RequestOptionParams, total=False):
     pass
 
 
-class _CreateAndRunArgs(ThreadCreateAndRunParams, RequestOptionParams, total=False):
+class _CreateAndRunArgs(_ThreadCreateAndRunArgs, total=False):
     pass
 
 
-class _CreateAndRunArgsStreaming(ThreadCreateAndRunParamsStreaming, RequestOptionParams, total=False):
+class _CreateAndRunArgsStreaming(_ThreadCreateAndRunArgsStreaming, total=False):
     pass
 
 
-class _CreateAndRunArgsNonStreaming(ThreadCreateAndRunParamsNonStreaming, RequestOptionParams, total=False):
+class _CreateAndRunArgsNonStreaming(_ThreadCreateAndRunArgsNonStreaming, total=False):
     pass
 
 

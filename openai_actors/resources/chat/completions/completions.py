@@ -15,12 +15,12 @@ from ....types.chat.chat_completion import ChatCompletion
 from ....types.chat.chat_completion_chunk import ChatCompletionChunk
 from ....types.chat.chat_completion_deleted import ChatCompletionDeleted
 from ....types.chat.completion_create_params import (
-    CompletionCreateParams,
-    CompletionCreateParamsNonStreaming,
-    CompletionCreateParamsStreaming,
+    _CompletionCreateArgs,
+    _CompletionCreateArgsNonStreaming,
+    _CompletionCreateArgsStreaming,
 )
-from ....types.chat.completion_list_params import CompletionListParams
-from ....types.chat.completion_update_params import CompletionUpdateParams
+from ....types.chat.completion_list_params import _CompletionListArgs
+from ....types.chat.completion_update_params import _CompletionUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -41,15 +41,15 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCompletions", "Completions"]
 
 
-class _CreateArgs(CompletionCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_CompletionCreateArgs, total=False):
     pass
 
 
-class _CreateArgsStreaming(CompletionCreateParamsStreaming, RequestOptionParams, total=False):
+class _CreateArgsStreaming(_CompletionCreateArgsStreaming, total=False):
     pass
 
 
-class _CreateArgsNonStreaming(CompletionCreateParamsNonStreaming, RequestOptionParams, total=False):
+class _CreateArgsNonStreaming(_CompletionCreateArgsNonStreaming, total=False):
     pass
 
 
@@ -57,11 +57,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(CompletionUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_CompletionUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(CompletionListParams, RequestOptionParams, total=False):
+class _ListArgs(_CompletionListArgs, total=False):
     pass
 
 

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ...._resources._base import RequestOptionParams
 from ....types.chat.chat_completion_store_message import ChatCompletionStoreMessage
-from ....types.chat.completions.message_list_params import MessageListParams
+from ....types.chat.completions.message_list_params import _MessageListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncMessages", "Messages"]
 
 
-class _ListArgs(MessageListParams, RequestOptionParams, total=False):
+class _ListArgs(_MessageListArgs, total=False):
     pass
 
 

@@ -10,9 +10,9 @@ from ...._models import as_cast
 from ...._operations import NO_CONTENT, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
-from ....types.containers.file_create_params import FileCreateParams
+from ....types.containers.file_create_params import _FileCreateArgs
 from ....types.containers.file_create_response import FileCreateResponse
-from ....types.containers.file_list_params import FileListParams
+from ....types.containers.file_list_params import _FileListArgs
 from ....types.containers.file_list_response import FileListResponse
 from ....types.containers.file_retrieve_response import FileRetrieveResponse
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFiles", "Files"]
 
 
-class _CreateArgs(FileCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_FileCreateArgs, total=False):
     pass
 
 
@@ -43,7 +43,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     container_id: Required[str]
 
 
-class _ListArgs(FileListParams, RequestOptionParams, total=False):
+class _ListArgs(_FileListArgs, total=False):
     pass
 
 

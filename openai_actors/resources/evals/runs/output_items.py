@@ -9,7 +9,7 @@ from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
-from ....types.evals.runs.output_item_list_params import OutputItemListParams
+from ....types.evals.runs.output_item_list_params import _OutputItemListArgs
 from ....types.evals.runs.output_item_list_response import OutputItemListResponse
 from ....types.evals.runs.output_item_retrieve_response import OutputItemRetrieveResponse
 
@@ -29,7 +29,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     run_id: Required[str]
 
 
-class _ListArgs(OutputItemListParams, RequestOptionParams, total=False):
+class _ListArgs(_OutputItemListArgs, total=False):
     pass
 
 

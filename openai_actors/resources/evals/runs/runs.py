@@ -11,10 +11,10 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.evals.run_cancel_response import RunCancelResponse
-from ....types.evals.run_create_params import RunCreateParams
+from ....types.evals.run_create_params import _RunCreateArgs
 from ....types.evals.run_create_response import RunCreateResponse
 from ....types.evals.run_delete_response import RunDeleteResponse
-from ....types.evals.run_list_params import RunListParams
+from ....types.evals.run_list_params import _RunListArgs
 from ....types.evals.run_list_response import RunListResponse
 from ....types.evals.run_retrieve_response import RunRetrieveResponse
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRuns", "Runs"]
 
 
-class _CreateArgs(RunCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_RunCreateArgs, total=False):
     pass
 
 
@@ -45,7 +45,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     eval_id: Required[str]
 
 
-class _ListArgs(RunListParams, RequestOptionParams, total=False):
+class _ListArgs(_RunListArgs, total=False):
     pass
 
 

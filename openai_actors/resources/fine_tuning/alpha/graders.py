@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...._resources._base import RequestOptionParams
-from ....types.fine_tuning.alpha.grader_run_params import GraderRunParams
+from ....types.fine_tuning.alpha.grader_run_params import _GraderRunArgs
 from ....types.fine_tuning.alpha.grader_run_response import GraderRunResponse
-from ....types.fine_tuning.alpha.grader_validate_params import GraderValidateParams
+from ....types.fine_tuning.alpha.grader_validate_params import _GraderValidateArgs
 from ....types.fine_tuning.alpha.grader_validate_response import GraderValidateResponse
 
 if TYPE_CHECKING:
@@ -24,11 +23,11 @@ if TYPE_CHECKING:
 __all__ = ["AsyncGraders", "Graders"]
 
 
-class _RunArgs(GraderRunParams, RequestOptionParams, total=False):
+class _RunArgs(_GraderRunArgs, total=False):
     pass
 
 
-class _ValidateArgs(GraderValidateParams, RequestOptionParams, total=False):
+class _ValidateArgs(_GraderValidateArgs, total=False):
     pass
 
 

@@ -15,12 +15,12 @@ from ...._pagination import (
     SyncPage,
 )
 from ...._resources._base import RequestOptionParams
-from ....types.fine_tuning.checkpoints.permission_create_params import PermissionCreateParams
+from ....types.fine_tuning.checkpoints.permission_create_params import _PermissionCreateArgs
 from ....types.fine_tuning.checkpoints.permission_create_response import PermissionCreateResponse
 from ....types.fine_tuning.checkpoints.permission_delete_response import PermissionDeleteResponse
-from ....types.fine_tuning.checkpoints.permission_list_params import PermissionListParams
+from ....types.fine_tuning.checkpoints.permission_list_params import _PermissionListArgs
 from ....types.fine_tuning.checkpoints.permission_list_response import PermissionListResponse
-from ....types.fine_tuning.checkpoints.permission_retrieve_params import PermissionRetrieveParams
+from ....types.fine_tuning.checkpoints.permission_retrieve_params import _PermissionRetrieveArgs
 from ....types.fine_tuning.checkpoints.permission_retrieve_response import PermissionRetrieveResponse
 
 if TYPE_CHECKING:
@@ -34,15 +34,15 @@ if TYPE_CHECKING:
 __all__ = ["AsyncPermissions", "Permissions"]
 
 
-class _CreateArgs(PermissionCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_PermissionCreateArgs, total=False):
     pass
 
 
-class _RetrieveArgs(PermissionRetrieveParams, RequestOptionParams, total=False):
+class _RetrieveArgs(_PermissionRetrieveArgs, total=False):
     pass
 
 
-class _ListArgs(PermissionListParams, RequestOptionParams, total=False):
+class _ListArgs(_PermissionListArgs, total=False):
     pass
 
 

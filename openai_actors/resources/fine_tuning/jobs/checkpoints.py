@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ...._resources._base import RequestOptionParams
-from ....types.fine_tuning.jobs.checkpoint_list_params import CheckpointListParams
+from ....types.fine_tuning.jobs.checkpoint_list_params import _CheckpointListArgs
 from ....types.fine_tuning.jobs.fine_tuning_job_checkpoint import FineTuningJobCheckpoint
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCheckpoints", "Checkpoints"]
 
 
-class _ListArgs(CheckpointListParams, RequestOptionParams, total=False):
+class _ListArgs(_CheckpointListArgs, total=False):
     pass
 
 

@@ -12,9 +12,9 @@ from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.fine_tuning.fine_tuning_job import FineTuningJob
 from ....types.fine_tuning.fine_tuning_job_event import FineTuningJobEvent
-from ....types.fine_tuning.job_create_params import JobCreateParams
-from ....types.fine_tuning.job_list_events_params import JobListEventsParams
-from ....types.fine_tuning.job_list_params import JobListParams
+from ....types.fine_tuning.job_create_params import _JobCreateArgs
+from ....types.fine_tuning.job_list_events_params import _JobListEventsArgs
+from ....types.fine_tuning.job_list_params import _JobListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncJobs", "Jobs"]
 
 
-class _CreateArgs(JobCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_JobCreateArgs, total=False):
     pass
 
 
@@ -43,7 +43,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListArgs(JobListParams, RequestOptionParams, total=False):
+class _ListArgs(_JobListArgs, total=False):
     pass
 
 
@@ -51,7 +51,7 @@ class _CancelArgs(RequestOptionParams, total=False):
     pass
 
 
-class _ListEventsArgs(JobListEventsParams, RequestOptionParams, total=False):
+class _ListEventsArgs(_JobListEventsArgs, total=False):
     pass
 
 

@@ -12,8 +12,8 @@ from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.skills.deleted_skill_version import DeletedSkillVersion
 from ....types.skills.skill_version import SkillVersion
-from ....types.skills.version_create_params import VersionCreateParams
-from ....types.skills.version_list_params import VersionListParams
+from ....types.skills.version_create_params import _VersionCreateArgs
+from ....types.skills.version_list_params import _VersionListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncVersions", "Versions"]
 
 
-class _CreateArgs(VersionCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_VersionCreateArgs, total=False):
     pass
 
 
@@ -42,7 +42,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     skill_id: Required[str]
 
 
-class _ListArgs(VersionListParams, RequestOptionParams, total=False):
+class _ListArgs(_VersionListArgs, total=False):
     pass
 
 

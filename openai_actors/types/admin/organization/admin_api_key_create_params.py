@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["AdminApiKeyCreateParams"]
 
 
@@ -11,3 +14,8 @@ class AdminApiKeyCreateParams(TypedDict, total=False):
     name: Required[str]
     expires_in_seconds: int
     """The number of seconds until the API key expires. Omit this field for a key that does not expire."""
+
+
+class _AdminApiKeyCreateArgs(RequestOptionParams, total=False):
+    name: Required[str]
+    expires_in_seconds: int | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["AdminApiKeyListParams"]
 
 
@@ -14,3 +17,9 @@ class AdminApiKeyListParams(TypedDict, total=False):
     """Order results by creation time, ascending or descending."""
     limit: int
     """Maximum number of keys to return."""
+
+
+class _AdminApiKeyListArgs(RequestOptionParams, total=False):
+    after: str | Omit | None
+    order: Literal["asc", "desc"] | Omit
+    limit: int | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["CertificateCreateParams"]
 
 
@@ -12,3 +15,8 @@ class CertificateCreateParams(TypedDict, total=False):
     """An optional name for the certificate"""
     certificate: Required[str]
     """The certificate content in PEM format"""
+
+
+class _CertificateCreateArgs(RequestOptionParams, total=False):
+    name: str | Omit
+    certificate: Required[str]

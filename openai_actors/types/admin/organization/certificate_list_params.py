@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["CertificateListParams"]
 
 
@@ -11,3 +14,9 @@ class CertificateListParams(TypedDict, total=False):
     limit: int
     after: str
     order: Literal["asc", "desc"]
+
+
+class _CertificateListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    after: str | Omit
+    order: Literal["asc", "desc"] | Omit

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["CertificateRetrieveParams"]
 
 
 class CertificateRetrieveParams(TypedDict, total=False):
     include: Iterable[Literal["content"]]
+
+
+class _CertificateRetrieveArgs(RequestOptionParams, total=False):
+    include: Iterable[Literal["content"]] | Omit

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["CertificateUpdateParams"]
 
 
 class CertificateUpdateParams(TypedDict, total=False):
     name: str
     """The updated name for the certificate"""
+
+
+class _CertificateUpdateArgs(RequestOptionParams, total=False):
+    name: str | Omit

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+
 __all__ = ["DataRetentionUpdateParams"]
 
 
@@ -17,3 +19,14 @@ class DataRetentionUpdateParams(TypedDict, total=False):
         ]
     ]
     """The desired organization data retention type."""
+
+
+class _DataRetentionUpdateArgs(RequestOptionParams, total=False):
+    retention_type: Required[
+        Literal[
+            "zero_data_retention",
+            "modified_abuse_monitoring",
+            "enhanced_zero_data_retention",
+            "enhanced_modified_abuse_monitoring",
+        ]
+    ]

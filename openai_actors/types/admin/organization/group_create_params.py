@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+
 __all__ = ["GroupCreateParams"]
 
 
 class GroupCreateParams(TypedDict, total=False):
     name: Required[str]
     """Human readable name for the group."""
+
+
+class _GroupCreateArgs(RequestOptionParams, total=False):
+    name: Required[str]

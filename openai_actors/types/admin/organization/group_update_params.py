@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+
 __all__ = ["GroupUpdateParams"]
 
 
 class GroupUpdateParams(TypedDict, total=False):
     name: Required[str]
     """New display name for the group."""
+
+
+class _GroupUpdateArgs(RequestOptionParams, total=False):
+    name: Required[str]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["InviteCreateParams", "Project"]
 
 
@@ -22,3 +25,9 @@ class InviteCreateParams(TypedDict, total=False):
     """`owner` or `reader`"""
     projects: Iterable[Project]
     """An array of projects to which membership is granted at the same time the org invite is accepted. If omitted, the user will be invited to the default project for compatibility with legacy behavior. If empty list is passed, the user will not be invited to any projects, including the default one."""
+
+
+class _InviteCreateArgs(RequestOptionParams, total=False):
+    email: Required[str]
+    role: Required[Literal["reader", "owner"]]
+    projects: Iterable[Project] | Omit

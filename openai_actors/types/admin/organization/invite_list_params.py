@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["InviteListParams"]
 
 
 class InviteListParams(TypedDict, total=False):
     limit: int
     after: str
+
+
+class _InviteListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    after: str | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["ProjectCreateParams"]
 
 
@@ -30,3 +33,26 @@ class ProjectCreateParams(TypedDict, total=False):
     """Create the project with the specified residency configuration. Your organization must have access to the requested residency configuration in order to use it. See [data residency controls](/docs/guides/your-data#data-residency-controls) to review the functionality and limitations of setting this field."""
     external_key_id: str | None
     """External key ID to associate with the project."""
+
+
+class _ProjectCreateArgs(RequestOptionParams, total=False):
+    name: Required[str]
+    residency: (
+        Literal[
+            "GLOBAL",
+            "US_STORAGE_PROCESSING",
+            "EU_STORAGE_PROCESSING",
+            "JP_STORAGE",
+            "KR_STORAGE",
+            "CA_STORAGE",
+            "SG_STORAGE",
+            "IN_STORAGE",
+            "AU_STORAGE",
+            "GB_STORAGE",
+            "AE_STORAGE",
+            "AE_STORAGE_PROCESSING",
+        ]
+        | Omit
+        | None
+    )
+    external_key_id: str | Omit | None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["ProjectListParams"]
 
 
@@ -11,3 +14,9 @@ class ProjectListParams(TypedDict, total=False):
     limit: int
     after: str
     include_archived: bool
+
+
+class _ProjectListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    after: str | Omit
+    include_archived: bool | Omit

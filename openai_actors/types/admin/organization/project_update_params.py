@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["ProjectUpdateParams"]
 
 
@@ -12,3 +15,8 @@ class ProjectUpdateParams(TypedDict, total=False):
     """The updated name of the project, this name appears in reports."""
     external_key_id: str | None
     """External key ID to associate with the project."""
+
+
+class _ProjectUpdateArgs(RequestOptionParams, total=False):
+    name: str | Omit | None
+    external_key_id: str | Omit | None

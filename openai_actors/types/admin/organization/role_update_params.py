@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["RoleUpdateParams"]
 
 
@@ -15,3 +18,9 @@ class RoleUpdateParams(TypedDict, total=False):
     """New description for the role."""
     role_name: str | None
     """New name for the role."""
+
+
+class _RoleUpdateArgs(RequestOptionParams, total=False):
+    permissions: Sequence[str] | Omit | None
+    description: str | Omit | None
+    role_name: str | Omit | None

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["UsageCodeInterpreterSessionsParams"]
 
 
@@ -16,3 +19,13 @@ class UsageCodeInterpreterSessionsParams(TypedDict, total=False):
     group_by: Iterable[Literal["project_id"]]
     limit: int
     page: str
+
+
+class _UsageCodeInterpreterSessionsArgs(RequestOptionParams, total=False):
+    start_time: Required[int]
+    end_time: int | Omit
+    bucket_width: Literal["1m", "1h", "1d"] | Omit
+    project_ids: Sequence[str] | Omit
+    group_by: Iterable[Literal["project_id"]] | Omit
+    limit: int | Omit
+    page: str | Omit

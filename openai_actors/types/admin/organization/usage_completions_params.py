@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["UsageCompletionsParams"]
 
 
@@ -20,3 +23,19 @@ class UsageCompletionsParams(TypedDict, total=False):
     group_by: Iterable[Literal["project_id", "user_id", "api_key_id", "model", "batch", "service_tier"]]
     limit: int
     page: str
+
+
+class _UsageCompletionsArgs(RequestOptionParams, total=False):
+    start_time: Required[int]
+    end_time: int | Omit
+    bucket_width: Literal["1m", "1h", "1d"] | Omit
+    project_ids: Sequence[str] | Omit
+    user_ids: Sequence[str] | Omit
+    api_key_ids: Sequence[str] | Omit
+    models: Sequence[str] | Omit
+    batch: bool | Omit
+    group_by: (
+        Iterable[Literal["project_id", "user_id", "api_key_id", "model", "batch", "service_tier"]] | Omit
+    )
+    limit: int | Omit
+    page: str | Omit

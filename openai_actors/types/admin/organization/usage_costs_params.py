@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["UsageCostsParams"]
 
 
@@ -17,3 +20,14 @@ class UsageCostsParams(TypedDict, total=False):
     group_by: Iterable[Literal["project_id", "line_item", "api_key_id"]]
     limit: int
     page: str
+
+
+class _UsageCostsArgs(RequestOptionParams, total=False):
+    start_time: Required[int]
+    end_time: int | Omit
+    bucket_width: Literal["1d"] | Omit
+    project_ids: Sequence[str] | Omit
+    api_key_ids: Sequence[str] | Omit
+    group_by: Iterable[Literal["project_id", "line_item", "api_key_id"]] | Omit
+    limit: int | Omit
+    page: str | Omit

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["UsageImagesParams"]
 
 
@@ -21,3 +24,18 @@ class UsageImagesParams(TypedDict, total=False):
     group_by: Iterable[Literal["project_id", "user_id", "api_key_id", "model", "size", "source"]]
     limit: int
     page: str
+
+
+class _UsageImagesArgs(RequestOptionParams, total=False):
+    start_time: Required[int]
+    end_time: int | Omit
+    bucket_width: Literal["1m", "1h", "1d"] | Omit
+    sources: Iterable[Literal["image.generation", "image.edit", "image.variation"]] | Omit
+    sizes: Iterable[Literal["256x256", "512x512", "1024x1024", "1792x1792", "1024x1792"]] | Omit
+    project_ids: Sequence[str] | Omit
+    user_ids: Sequence[str] | Omit
+    api_key_ids: Sequence[str] | Omit
+    models: Sequence[str] | Omit
+    group_by: Iterable[Literal["project_id", "user_id", "api_key_id", "model", "size", "source"]] | Omit
+    limit: int | Omit
+    page: str | Omit

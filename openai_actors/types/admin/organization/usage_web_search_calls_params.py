@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["UsageWebSearchCallsParams"]
 
 
@@ -20,3 +23,17 @@ class UsageWebSearchCallsParams(TypedDict, total=False):
     group_by: Iterable[Literal["project_id", "user_id", "api_key_id", "model", "context_level"]]
     limit: int
     page: str
+
+
+class _UsageWebSearchCallsArgs(RequestOptionParams, total=False):
+    start_time: Required[int]
+    end_time: int | Omit
+    bucket_width: Literal["1m", "1h", "1d"] | Omit
+    project_ids: Sequence[str] | Omit
+    user_ids: Sequence[str] | Omit
+    api_key_ids: Sequence[str] | Omit
+    models: Sequence[str] | Omit
+    context_levels: Iterable[Literal["low", "medium", "high"]] | Omit
+    group_by: Iterable[Literal["project_id", "user_id", "api_key_id", "model", "context_level"]] | Omit
+    limit: int | Omit
+    page: str | Omit

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["UserListParams"]
 
 
@@ -12,3 +15,9 @@ class UserListParams(TypedDict, total=False):
     limit: int
     after: str
     emails: Sequence[str]
+
+
+class _UserListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    after: str | Omit
+    emails: Sequence[str] | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["UserUpdateParams"]
 
 
@@ -16,3 +19,10 @@ class UserUpdateParams(TypedDict, total=False):
     """Technical level metadata."""
     developer_persona: str | None
     """Developer persona metadata."""
+
+
+class _UserUpdateArgs(RequestOptionParams, total=False):
+    role: str | Omit | None
+    role_id: str | Omit | None
+    technical_level: str | Omit | None
+    developer_persona: str | Omit | None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["SessionCreateParams"]
 
 
@@ -18,6 +21,14 @@ class SessionCreateParams(TypedDict, total=False):
     """Controls request rate limits for the session."""
     chatkit_configuration: ChatSessionChatKitConfigurationParam
     """Optional per-session configuration settings for ChatKit behavior."""
+
+
+class _SessionCreateArgs(RequestOptionParams, total=False):
+    workflow: Required[ChatSessionWorkflowParam]
+    user: Required[str]
+    expires_after: ChatSessionExpiresAfterParam | Omit
+    rate_limits: ChatSessionRateLimitsParam | Omit
+    chatkit_configuration: ChatSessionChatKitConfigurationParam | Omit
 
 
 from .chat_session_chat_kit_configuration_param import ChatSessionChatKitConfigurationParam

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["ThreadListItemsParams"]
 
 
@@ -14,3 +17,10 @@ class ThreadListItemsParams(TypedDict, total=False):
     """List items created after this thread item ID. Defaults to null for the first page."""
     before: str
     """List items created before this thread item ID. Defaults to null for the newest results."""
+
+
+class _ThreadListItemsArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit
+    before: str | Omit

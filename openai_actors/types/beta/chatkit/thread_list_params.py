@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["ThreadListParams"]
 
 
@@ -16,3 +19,11 @@ class ThreadListParams(TypedDict, total=False):
     """List items created before this thread item ID. Defaults to null for the newest results."""
     user: str
     """Filter threads that belong to this user identifier. Defaults to null to return all users."""
+
+
+class _ThreadListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit
+    before: str | Omit
+    user: str | Omit

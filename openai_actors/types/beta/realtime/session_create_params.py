@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["SessionCreateParams"]
 
 
@@ -58,6 +61,46 @@ class SessionCreateParams(TypedDict, total=False):
     """Maximum number of output tokens for a single assistant response, inclusive of tool calls. Provide an integer between 1 and 4096 to limit output tokens, or `inf` for the maximum available tokens for a given model. Defaults to `inf`."""
     client_secret: ClientSecretParam
     """Ephemeral key returned by the API."""
+
+
+class _SessionCreateArgs(RequestOptionParams, total=False):
+    modalities: object | Omit
+    model: (
+        str
+        | Literal[
+            "gpt-realtime",
+            "gpt-realtime-1.5",
+            "gpt-realtime-2025-08-28",
+            "gpt-4o-realtime-preview",
+            "gpt-4o-realtime-preview-2024-10-01",
+            "gpt-4o-realtime-preview-2024-12-17",
+            "gpt-4o-realtime-preview-2025-06-03",
+            "gpt-4o-mini-realtime-preview",
+            "gpt-4o-mini-realtime-preview-2024-12-17",
+            "gpt-realtime-mini",
+            "gpt-realtime-mini-2025-10-06",
+            "gpt-realtime-mini-2025-12-15",
+            "gpt-audio-1.5",
+            "gpt-audio-mini",
+            "gpt-audio-mini-2025-10-06",
+            "gpt-audio-mini-2025-12-15",
+        ]
+        | Omit
+    )
+    instructions: str | Omit
+    voice: VoiceIdsShared | Omit
+    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | Omit
+    output_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | Omit
+    input_audio_transcription: InputAudioTranscriptionParam | Omit | None
+    turn_detection: RealtimeTurnDetectionParam | Omit
+    input_audio_noise_reduction: InputAudioNoiseReductionParam | Omit
+    speed: float | Omit
+    tracing: Literal["auto"] | TracingConfigurationParam | Omit | None
+    tools: Iterable[ToolParam] | Omit
+    tool_choice: str | Omit
+    temperature: float | Omit
+    max_response_output_tokens: int | Literal["inf"] | Omit
+    client_secret: ClientSecretParam | Omit
 
 
 from ..._spec.voice_ids_shared import VoiceIdsShared

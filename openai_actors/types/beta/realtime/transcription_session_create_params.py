@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["TranscriptionSessionCreateParams"]
 
 
@@ -23,6 +26,16 @@ class TranscriptionSessionCreateParams(TypedDict, total=False):
     """Ephemeral key returned by the API."""
     modalities: object
     """The set of modalities the model can respond with. To disable audio, set this to ["text"]."""
+
+
+class _TranscriptionSessionCreateArgs(RequestOptionParams, total=False):
+    turn_detection: SessionTurnDetectionParam | Omit
+    input_audio_noise_reduction: SessionInputAudioNoiseReductionParam | Omit
+    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | Omit
+    input_audio_transcription: SessionInputAudioTranscriptionParam | Omit
+    include: Iterable[Literal["item.input_audio_transcription.logprobs"]] | Omit
+    client_secret: ClientSecretParam | Omit
+    modalities: object | Omit
 
 
 from .session_create_response_param import ClientSecretParam

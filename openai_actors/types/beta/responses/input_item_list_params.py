@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["InputItemListParams"]
 
 
@@ -14,6 +17,14 @@ class InputItemListParams(TypedDict, total=False):
     after: str
     include: Iterable[BetaResponseIncludable]
     betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+class _InputItemListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit
+    include: Iterable[BetaResponseIncludable] | Omit
+    betas: Iterable[Literal["responses_multi_agent=v1"]] | Omit
 
 
 from ..beta_response_includable import BetaResponseIncludable

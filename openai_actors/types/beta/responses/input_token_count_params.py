@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["InputTokenCountParams"]
 
 
@@ -24,6 +27,22 @@ class InputTokenCountParams(TypedDict, total=False):
     tool_choice: BetaToolChoiceParam | None
     parallel_tool_calls: bool | None
     betas: Iterable[Literal["responses_multi_agent=v1"]]
+
+
+class _InputTokenCountArgs(RequestOptionParams, total=False):
+    model: str | Omit | None
+    input: str | Iterable[BetaResponseInputItemParam] | Omit | None
+    previous_response_id: str | Omit | None
+    tools: Iterable[BetaToolParam] | Omit | None
+    text: BetaResponseTextConfigParam | Omit | None
+    reasoning: ReasoningParam | Omit | None
+    truncation: Literal["auto", "disabled"] | Omit
+    instructions: str | Omit | None
+    personality: BetaPersonalityEnum | Omit
+    conversation: BetaConversationParam | Omit | None
+    tool_choice: BetaToolChoiceParam | Omit | None
+    parallel_tool_calls: bool | Omit | None
+    betas: Iterable[Literal["responses_multi_agent=v1"]] | Omit
 
 
 from ..._spec.beta_personality_enum import BetaPersonalityEnum

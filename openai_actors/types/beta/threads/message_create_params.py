@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["MessageCreateParams"]
 
 
@@ -14,6 +17,13 @@ class MessageCreateParams(TypedDict, total=False):
     content: Required[str | Iterable[MessageContentPartParam]]
     attachments: Iterable[AdditionalMessageAttachment] | None
     metadata: Metadata
+
+
+class _MessageCreateArgs(RequestOptionParams, total=False):
+    role: Required[Literal["user", "assistant"]]
+    content: Required[str | Iterable[MessageContentPartParam]]
+    attachments: Iterable[AdditionalMessageAttachment] | Omit | None
+    metadata: Metadata | Omit
 
 
 from ...shared_params.metadata import Metadata

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["MessageListParams"]
 
 
@@ -13,3 +16,11 @@ class MessageListParams(TypedDict, total=False):
     after: str
     before: str
     run_id: str
+
+
+class _MessageListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit
+    before: str | Omit
+    run_id: str | Omit

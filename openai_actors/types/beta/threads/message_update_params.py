@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["MessageUpdateParams"]
 
 
 class MessageUpdateParams(TypedDict, total=False):
     thread_id: Required[str]
     metadata: Metadata
+
+
+class _MessageUpdateArgs(RequestOptionParams, total=False):
+    thread_id: Required[str]
+    metadata: Metadata | Omit
 
 
 from ...shared_params.metadata import Metadata

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = [
     "AdditionalMessage",
     "AdditionalMessageAttachment",
@@ -121,6 +124,74 @@ class RunCreateParamsBase(TypedDict, total=False):
     include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
 
 
+class _RunCreateArgsBase(RequestOptionParams, total=False):
+    assistant_id: Required[str]
+    model: (
+        str
+        | Literal[
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "gpt-5-2025-08-07",
+            "gpt-5-mini-2025-08-07",
+            "gpt-5-nano-2025-08-07",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "gpt-4.1-2025-04-14",
+            "gpt-4.1-mini-2025-04-14",
+            "gpt-4.1-nano-2025-04-14",
+            "o3-mini",
+            "o3-mini-2025-01-31",
+            "o1",
+            "o1-2024-12-17",
+            "gpt-4o",
+            "gpt-4o-2024-11-20",
+            "gpt-4o-2024-08-06",
+            "gpt-4o-2024-05-13",
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+            "gpt-4.5-preview",
+            "gpt-4.5-preview-2025-02-27",
+            "gpt-4-turbo",
+            "gpt-4-turbo-2024-04-09",
+            "gpt-4-0125-preview",
+            "gpt-4-turbo-preview",
+            "gpt-4-1106-preview",
+            "gpt-4-vision-preview",
+            "gpt-4",
+            "gpt-4-0314",
+            "gpt-4-0613",
+            "gpt-4-32k",
+            "gpt-4-32k-0314",
+            "gpt-4-32k-0613",
+            "gpt-3.5-turbo",
+            "gpt-3.5-turbo-16k",
+            "gpt-3.5-turbo-0613",
+            "gpt-3.5-turbo-1106",
+            "gpt-3.5-turbo-0125",
+            "gpt-3.5-turbo-16k-0613",
+        ]
+        | Omit
+        | None
+    )
+    reasoning_effort: ReasoningEffort | Omit
+    instructions: str | Omit | None
+    additional_instructions: str | Omit | None
+    additional_messages: Iterable[AdditionalMessage] | Omit | None
+    tools: Iterable[CodeInterpreterToolParam | FileSearchToolParam | FunctionToolParam] | Omit | None
+    metadata: Metadata | Omit
+    temperature: float | Omit | None
+    top_p: float | Omit | None
+    max_prompt_tokens: int | Omit | None
+    max_completion_tokens: int | Omit | None
+    truncation_strategy: TruncationStrategy | Omit
+    tool_choice: ToolChoice | Omit
+    parallel_tool_calls: bool | Omit
+    response_format: AssistantResponseFormatOptionParam | Omit
+    include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | Omit
+
+
 class RunCreateParams(RunCreateParamsBase, total=False):
     stream: bool | None
 
@@ -130,6 +201,18 @@ class RunCreateParamsNonStreaming(RunCreateParamsBase, total=False):
 
 
 class RunCreateParamsStreaming(RunCreateParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _RunCreateArgs(_RunCreateArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _RunCreateArgsNonStreaming(_RunCreateArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _RunCreateArgsStreaming(_RunCreateArgsBase, total=False):
     stream: Required[Literal[True]]
 
 

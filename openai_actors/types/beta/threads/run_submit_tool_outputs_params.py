@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = [
     "RunSubmitToolOutputsParams",
     "RunSubmitToolOutputsParamsBase",
@@ -27,6 +30,11 @@ class RunSubmitToolOutputsParamsBase(TypedDict, total=False):
     """A list of tools for which the outputs are being submitted."""
 
 
+class _RunSubmitToolOutputsArgsBase(RequestOptionParams, total=False):
+    thread_id: Required[str]
+    tool_outputs: Required[Iterable[ToolOutput]]
+
+
 class RunSubmitToolOutputsParams(RunSubmitToolOutputsParamsBase, total=False):
     stream: bool | None
 
@@ -36,4 +44,16 @@ class RunSubmitToolOutputsParamsNonStreaming(RunSubmitToolOutputsParamsBase, tot
 
 
 class RunSubmitToolOutputsParamsStreaming(RunSubmitToolOutputsParamsBase, total=False):
+    stream: Required[Literal[True]]
+
+
+class _RunSubmitToolOutputsArgs(_RunSubmitToolOutputsArgsBase, total=False):
+    stream: bool | Omit | None
+
+
+class _RunSubmitToolOutputsArgsNonStreaming(_RunSubmitToolOutputsArgsBase, total=False):
+    stream: Literal[False] | Omit | None
+
+
+class _RunSubmitToolOutputsArgsStreaming(_RunSubmitToolOutputsArgsBase, total=False):
     stream: Required[Literal[True]]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["MessageListParams"]
 
 
@@ -11,3 +14,9 @@ class MessageListParams(TypedDict, total=False):
     after: str
     limit: int
     order: Literal["asc", "desc"]
+
+
+class _MessageListArgs(RequestOptionParams, total=False):
+    after: str | Omit
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["OutputItemListParams"]
 
 
@@ -13,3 +16,11 @@ class OutputItemListParams(TypedDict, total=False):
     limit: int
     status: Literal["fail", "pass"]
     order: Literal["asc", "desc"]
+
+
+class _OutputItemListArgs(RequestOptionParams, total=False):
+    eval_id: Required[str]
+    after: str | Omit
+    limit: int | Omit
+    status: Literal["fail", "pass"] | Omit
+    order: Literal["asc", "desc"] | Omit

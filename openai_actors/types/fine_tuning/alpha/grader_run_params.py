@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["GraderRunParams"]
 
 
@@ -20,6 +23,18 @@ class GraderRunParams(TypedDict, total=False):
     """The dataset item provided to the grader. This will be used to populate the `item` namespace. See [the guide](/docs/guides/graders) for more details."""
     model_sample: Required[str]
     """The model sample to be evaluated. This value will be used to populate the `sample` namespace. See [the guide](/docs/guides/graders) for more details. The `output_json` variable will be populated if the model sample is a valid JSON string."""
+
+
+class _GraderRunArgs(RequestOptionParams, total=False):
+    grader: Required[
+        StringCheckGraderParam
+        | TextSimilarityGraderParam
+        | PythonGraderParam
+        | ScoreModelGraderParam
+        | MultiGraderParam
+    ]
+    item: dict[str, object] | Omit
+    model_sample: Required[str]
 
 
 from ...graders.multi_grader_param import MultiGraderParam

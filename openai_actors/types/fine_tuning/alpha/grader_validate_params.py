@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+
 __all__ = ["GraderValidateParams"]
 
 
@@ -16,6 +18,16 @@ class GraderValidateParams(TypedDict, total=False):
         | MultiGraderParam
     ]
     """The grader used for the fine-tuning job."""
+
+
+class _GraderValidateArgs(RequestOptionParams, total=False):
+    grader: Required[
+        StringCheckGraderParam
+        | TextSimilarityGraderParam
+        | PythonGraderParam
+        | ScoreModelGraderParam
+        | MultiGraderParam
+    ]
 
 
 from ...graders.multi_grader_param import MultiGraderParam

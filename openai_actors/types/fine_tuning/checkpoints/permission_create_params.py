@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Required, TypedDict
 
+from ...._resources._base import RequestOptionParams
+
 __all__ = ["PermissionCreateParams"]
 
 
 class PermissionCreateParams(TypedDict, total=False):
     project_ids: Required[Sequence[str]]
     """The project identifiers to grant access to."""
+
+
+class _PermissionCreateArgs(RequestOptionParams, total=False):
+    project_ids: Required[Sequence[str]]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["PermissionListParams"]
 
 
@@ -12,3 +15,10 @@ class PermissionListParams(TypedDict, total=False):
     after: str
     limit: int
     order: Literal["ascending", "descending"]
+
+
+class _PermissionListArgs(RequestOptionParams, total=False):
+    project_id: str | Omit
+    after: str | Omit
+    limit: int | Omit
+    order: Literal["ascending", "descending"] | Omit

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ...._resources._base import RequestOptionParams
+from ...._types import Omit
+
 __all__ = ["CheckpointListParams"]
 
 
 class CheckpointListParams(TypedDict, total=False):
     after: str
     limit: int
+
+
+class _CheckpointListArgs(RequestOptionParams, total=False):
+    after: str | Omit
+    limit: int | Omit

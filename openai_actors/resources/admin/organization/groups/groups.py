@@ -11,10 +11,10 @@ from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPI
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.group import Group
-from .....types.admin.organization.group_create_params import GroupCreateParams
+from .....types.admin.organization.group_create_params import _GroupCreateArgs
 from .....types.admin.organization.group_delete_response import GroupDeleteResponse
-from .....types.admin.organization.group_list_params import GroupListParams
-from .....types.admin.organization.group_update_params import GroupUpdateParams
+from .....types.admin.organization.group_list_params import _GroupListArgs
+from .....types.admin.organization.group_update_params import _GroupUpdateArgs
 from .....types.admin.organization.group_update_response import GroupUpdateResponse
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncGroups", "Groups"]
 
 
-class _CreateArgs(GroupCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_GroupCreateArgs, total=False):
     pass
 
 
@@ -52,11 +52,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(GroupUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_GroupUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(GroupListParams, RequestOptionParams, total=False):
+class _ListArgs(_GroupListArgs, total=False):
     pass
 
 

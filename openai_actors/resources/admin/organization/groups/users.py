@@ -10,10 +10,10 @@ from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPI
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.groups.organization_group_user import OrganizationGroupUser
-from .....types.admin.organization.groups.user_create_params import UserCreateParams
+from .....types.admin.organization.groups.user_create_params import _UserCreateArgs
 from .....types.admin.organization.groups.user_create_response import UserCreateResponse
 from .....types.admin.organization.groups.user_delete_response import UserDeleteResponse
-from .....types.admin.organization.groups.user_list_params import UserListParams
+from .....types.admin.organization.groups.user_list_params import _UserListArgs
 from .....types.admin.organization.groups.user_retrieve_response import UserRetrieveResponse
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncUsers", "Users"]
 
 
-class _CreateArgs(UserCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_UserCreateArgs, total=False):
     pass
 
 
@@ -35,7 +35,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     group_id: Required[str]
 
 
-class _ListArgs(UserListParams, RequestOptionParams, total=False):
+class _ListArgs(_UserListArgs, total=False):
     pass
 
 

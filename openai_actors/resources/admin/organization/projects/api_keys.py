@@ -10,7 +10,7 @@ from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPI
 from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.projects.api_key_delete_response import APIKeyDeleteResponse
-from .....types.admin.organization.projects.api_key_list_params import ApiKeyListParams
+from .....types.admin.organization.projects.api_key_list_params import _ApiKeyListArgs
 from .....types.admin.organization.projects.project_api_key import ProjectAPIKey
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     project_id: Required[str]
 
 
-class _ListArgs(ApiKeyListParams, RequestOptionParams, total=False):
+class _ListArgs(_ApiKeyListArgs, total=False):
     pass
 
 

@@ -14,14 +14,13 @@ from ....._pagination import (
     SyncConversationCursorPage,
     SyncPage,
 )
-from ....._resources._base import RequestOptionParams
-from .....types.admin.organization.projects.certificate_activate_params import CertificateActivateParams
+from .....types.admin.organization.projects.certificate_activate_params import _CertificateActivateArgs
 from .....types.admin.organization.projects.certificate_activate_response import CertificateActivateResponse
-from .....types.admin.organization.projects.certificate_deactivate_params import CertificateDeactivateParams
+from .....types.admin.organization.projects.certificate_deactivate_params import _CertificateDeactivateArgs
 from .....types.admin.organization.projects.certificate_deactivate_response import (
     CertificateDeactivateResponse,
 )
-from .....types.admin.organization.projects.certificate_list_params import CertificateListParams
+from .....types.admin.organization.projects.certificate_list_params import _CertificateListArgs
 from .....types.admin.organization.projects.certificate_list_response import CertificateListResponse
 
 if TYPE_CHECKING:
@@ -35,15 +34,15 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCertificates", "Certificates"]
 
 
-class _ListArgs(CertificateListParams, RequestOptionParams, total=False):
+class _ListArgs(_CertificateListArgs, total=False):
     pass
 
 
-class _ActivateArgs(CertificateActivateParams, RequestOptionParams, total=False):
+class _ActivateArgs(_CertificateActivateArgs, total=False):
     pass
 
 
-class _DeactivateArgs(CertificateDeactivateParams, RequestOptionParams, total=False):
+class _DeactivateArgs(_CertificateDeactivateArgs, total=False):
     pass
 
 

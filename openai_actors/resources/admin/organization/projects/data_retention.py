@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ....._resources._base import RequestOptionParams
-from .....types.admin.organization.projects.data_retention_update_params import DataRetentionUpdateParams
+from .....types.admin.organization.projects.data_retention_update_params import _DataRetentionUpdateArgs
 from .....types.admin.organization.projects.project_data_retention import ProjectDataRetention
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(DataRetentionUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_DataRetentionUpdateArgs, total=False):
     pass
 
 

@@ -9,7 +9,7 @@ from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.projects.hosted_tool_permission_update_params import (
-    HostedToolPermissionUpdateParams,
+    _HostedToolPermissionUpdateArgs,
 )
 from .....types.admin.organization.projects.project_hosted_tool_permissions import (
     ProjectHostedToolPermissions,
@@ -30,7 +30,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(HostedToolPermissionUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_HostedToolPermissionUpdateArgs, total=False):
     pass
 
 

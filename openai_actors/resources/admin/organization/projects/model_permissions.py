@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ....._resources._base import RequestOptionParams
-from .....types.admin.organization.projects.model_permission_update_params import ModelPermissionUpdateParams
+from .....types.admin.organization.projects.model_permission_update_params import _ModelPermissionUpdateArgs
 from .....types.admin.organization.projects.project_model_permissions import ProjectModelPermissions
 from .....types.admin.organization.projects.project_model_permissions_deleted import (
     ProjectModelPermissionsDeleted,
@@ -29,7 +29,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(ModelPermissionUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_ModelPermissionUpdateArgs, total=False):
     pass
 
 

@@ -11,9 +11,9 @@ from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPI
 from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.project import Project
-from .....types.admin.organization.project_create_params import ProjectCreateParams
-from .....types.admin.organization.project_list_params import ProjectListParams
-from .....types.admin.organization.project_update_params import ProjectUpdateParams
+from .....types.admin.organization.project_create_params import _ProjectCreateArgs
+from .....types.admin.organization.project_list_params import _ProjectListArgs
+from .....types.admin.organization.project_update_params import _ProjectUpdateArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -122,7 +122,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncProjects", "Projects"]
 
 
-class _CreateArgs(ProjectCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_ProjectCreateArgs, total=False):
     pass
 
 
@@ -130,11 +130,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(ProjectUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_ProjectUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(ProjectListParams, RequestOptionParams, total=False):
+class _ListArgs(_ProjectListArgs, total=False):
     pass
 
 

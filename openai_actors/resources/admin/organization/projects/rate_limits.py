@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
-from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.projects.project_rate_limit import ProjectRateLimit
 from .....types.admin.organization.projects.rate_limit_list_rate_limits_params import (
-    RateLimitListRateLimitsParams,
+    _RateLimitListRateLimitsArgs,
 )
 from .....types.admin.organization.projects.rate_limit_update_rate_limit_params import (
-    RateLimitUpdateRateLimitParams,
+    _RateLimitUpdateRateLimitArgs,
 )
 
 if TYPE_CHECKING:
@@ -28,11 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRateLimits", "RateLimits"]
 
 
-class _ListRateLimitsArgs(RateLimitListRateLimitsParams, RequestOptionParams, total=False):
+class _ListRateLimitsArgs(_RateLimitListRateLimitsArgs, total=False):
     pass
 
 
-class _UpdateRateLimitArgs(RateLimitUpdateRateLimitParams, RequestOptionParams, total=False):
+class _UpdateRateLimitArgs(_RateLimitUpdateRateLimitArgs, total=False):
     pass
 
 

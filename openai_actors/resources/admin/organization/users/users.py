@@ -12,8 +12,8 @@ from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncCo
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.organization_user import OrganizationUser
 from .....types.admin.organization.user_delete_response import UserDeleteResponse
-from .....types.admin.organization.user_list_params import UserListParams
-from .....types.admin.organization.user_update_params import UserUpdateParams
+from .....types.admin.organization.user_list_params import _UserListArgs
+from .....types.admin.organization.user_update_params import _UserUpdateArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -38,11 +38,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     pass
 
 
-class _UpdateArgs(UserUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_UserUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(UserListParams, RequestOptionParams, total=False):
+class _ListArgs(_UserListArgs, total=False):
     pass
 
 

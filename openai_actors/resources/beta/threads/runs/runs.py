@@ -14,17 +14,17 @@ from ....._streaming import AsyncStream, Stream
 from .....types.beta.assistant_stream_event import AssistantStreamEvent
 from .....types.beta.threads.run import Run
 from .....types.beta.threads.run_create_params import (
-    RunCreateParams,
-    RunCreateParamsNonStreaming,
-    RunCreateParamsStreaming,
+    _RunCreateArgs,
+    _RunCreateArgsNonStreaming,
+    _RunCreateArgsStreaming,
 )
-from .....types.beta.threads.run_list_params import RunListParams
+from .....types.beta.threads.run_list_params import _RunListArgs
 from .....types.beta.threads.run_submit_tool_outputs_params import (
-    RunSubmitToolOutputsParams,
-    RunSubmitToolOutputsParamsNonStreaming,
-    RunSubmitToolOutputsParamsStreaming,
+    _RunSubmitToolOutputsArgs,
+    _RunSubmitToolOutputsArgsNonStreaming,
+    _RunSubmitToolOutputsArgsStreaming,
 )
-from .....types.beta.threads.run_update_params import RunUpdateParams
+from .....types.beta.threads.run_update_params import _RunUpdateArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -45,15 +45,15 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRuns", "Runs"]
 
 
-class _CreateArgs(RunCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_RunCreateArgs, total=False):
     pass
 
 
-class _CreateArgsStreaming(RunCreateParamsStreaming, RequestOptionParams, total=False):
+class _CreateArgsStreaming(_RunCreateArgsStreaming, total=False):
     pass
 
 
-class _CreateArgsNonStreaming(RunCreateParamsNonStreaming, RequestOptionParams, total=False):
+class _CreateArgsNonStreaming(_RunCreateArgsNonStreaming, total=False):
     pass
 
 
@@ -61,11 +61,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     thread_id: Required[str]
 
 
-class _UpdateArgs(RunUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_RunUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(RunListParams, RequestOptionParams, total=False):
+class _ListArgs(_RunListArgs, total=False):
     pass
 
 
@@ -73,17 +73,15 @@ class _CancelArgs(RequestOptionParams, total=False):
     thread_id: Required[str]
 
 
-class _SubmitToolOutputsArgs(RunSubmitToolOutputsParams, RequestOptionParams, total=False):
+class _SubmitToolOutputsArgs(_RunSubmitToolOutputsArgs, total=False):
     pass
 
 
-class _SubmitToolOutputsArgsStreaming(RunSubmitToolOutputsParamsStreaming, RequestOptionParams, total=False):
+class _SubmitToolOutputsArgsStreaming(_RunSubmitToolOutputsArgsStreaming, total=False):
     pass
 
 
-class _SubmitToolOutputsArgsNonStreaming(
-    RunSubmitToolOutputsParamsNonStreaming, RequestOptionParams, total=False
-):
+class _SubmitToolOutputsArgsNonStreaming(_RunSubmitToolOutputsArgsNonStreaming, total=False):
     pass
 
 

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ....._resources._base import RequestOptionParams
 from .....types.beta.threads.runs.run_step import RunStep
-from .....types.beta.threads.runs.step_list_params import StepListParams
-from .....types.beta.threads.runs.step_retrieve_params import StepRetrieveParams
+from .....types.beta.threads.runs.step_list_params import _StepListArgs
+from .....types.beta.threads.runs.step_retrieve_params import _StepRetrieveArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -24,11 +23,11 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSteps", "Steps"]
 
 
-class _RetrieveArgs(StepRetrieveParams, RequestOptionParams, total=False):
+class _RetrieveArgs(_StepRetrieveArgs, total=False):
     pass
 
 
-class _ListArgs(StepListParams, RequestOptionParams, total=False):
+class _ListArgs(_StepListArgs, total=False):
     pass
 
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+
 __all__ = ["UserCreateParams"]
 
 
 class UserCreateParams(TypedDict, total=False):
     user_id: Required[str]
     """Identifier of the user to add to the group."""
+
+
+class _UserCreateArgs(RequestOptionParams, total=False):
+    user_id: Required[str]

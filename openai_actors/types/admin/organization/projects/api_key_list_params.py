@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["ApiKeyListParams"]
 
 
@@ -11,3 +14,9 @@ class ApiKeyListParams(TypedDict, total=False):
     limit: int
     after: str
     owner_project_access: Literal["active", "inactive", "any"]
+
+
+class _ApiKeyListArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    after: str | Omit
+    owner_project_access: Literal["active", "inactive", "any"] | Omit

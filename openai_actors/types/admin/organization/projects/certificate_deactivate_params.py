@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+
 __all__ = ["CertificateDeactivateParams"]
 
 
 class CertificateDeactivateParams(TypedDict, total=False):
+    certificate_ids: Required[Sequence[str]]
+
+
+class _CertificateDeactivateArgs(RequestOptionParams, total=False):
     certificate_ids: Required[Sequence[str]]

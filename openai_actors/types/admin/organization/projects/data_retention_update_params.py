@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+
 __all__ = ["DataRetentionUpdateParams"]
 
 
@@ -19,3 +21,16 @@ class DataRetentionUpdateParams(TypedDict, total=False):
         ]
     ]
     """The desired project data retention type."""
+
+
+class _DataRetentionUpdateArgs(RequestOptionParams, total=False):
+    retention_type: Required[
+        Literal[
+            "organization_default",
+            "none",
+            "zero_data_retention",
+            "modified_abuse_monitoring",
+            "enhanced_zero_data_retention",
+            "enhanced_modified_abuse_monitoring",
+        ]
+    ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+
 __all__ = ["GroupCreateParams"]
 
 
@@ -12,3 +14,8 @@ class GroupCreateParams(TypedDict, total=False):
     """Identifier of the group to add to the project."""
     role: Required[str]
     """Identifier of the project role to grant to the group."""
+
+
+class _GroupCreateArgs(RequestOptionParams, total=False):
+    group_id: Required[str]
+    role: Required[str]

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["GroupRetrieveParams"]
 
 
 class GroupRetrieveParams(TypedDict, total=False):
     project_id: Required[str]
     group_type: Literal["group", "tenant_group"]
+
+
+class _GroupRetrieveArgs(RequestOptionParams, total=False):
+    project_id: Required[str]
+    group_type: Literal["group", "tenant_group"] | Omit

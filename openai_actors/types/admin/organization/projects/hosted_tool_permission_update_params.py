@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["FileSearch", "HostedToolPermissionUpdateParams"]
 
 
@@ -23,3 +26,11 @@ class HostedToolPermissionUpdateParams(TypedDict, total=False):
     """The MCP permission update."""
     code_interpreter: FileSearch | None
     """The code interpreter permission update."""
+
+
+class _HostedToolPermissionUpdateArgs(RequestOptionParams, total=False):
+    file_search: FileSearch | Omit | None
+    web_search: FileSearch | Omit | None
+    image_generation: FileSearch | Omit | None
+    mcp: FileSearch | Omit | None
+    code_interpreter: FileSearch | Omit | None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+
 __all__ = ["ModelPermissionUpdateParams"]
 
 
@@ -13,3 +15,8 @@ class ModelPermissionUpdateParams(TypedDict, total=False):
     """The model permissions mode to apply."""
     model_ids: Required[Sequence[str]]
     """The model IDs included in this permissions policy."""
+
+
+class _ModelPermissionUpdateArgs(RequestOptionParams, total=False):
+    mode: Required[Literal["allow_list", "deny_list"]]
+    model_ids: Required[Sequence[str]]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["RateLimitListRateLimitsParams"]
 
 
@@ -11,3 +14,9 @@ class RateLimitListRateLimitsParams(TypedDict, total=False):
     limit: int
     after: str
     before: str
+
+
+class _RateLimitListRateLimitsArgs(RequestOptionParams, total=False):
+    limit: int | Omit
+    after: str | Omit
+    before: str | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["RateLimitUpdateRateLimitParams"]
 
 
@@ -21,3 +24,13 @@ class RateLimitUpdateRateLimitParams(TypedDict, total=False):
     """The maximum requests per day. Only relevant for certain models."""
     batch_1_day_max_input_tokens: int
     """The maximum batch input tokens per day. Only relevant for certain models."""
+
+
+class _RateLimitUpdateRateLimitArgs(RequestOptionParams, total=False):
+    project_id: Required[str]
+    max_requests_per_1_minute: int | Omit
+    max_tokens_per_1_minute: int | Omit
+    max_images_per_1_minute: int | Omit
+    max_audio_megabytes_per_1_minute: int | Omit
+    max_requests_per_1_day: int | Omit
+    batch_1_day_max_input_tokens: int | Omit

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["RoleCreateParams"]
 
 
@@ -15,3 +18,9 @@ class RoleCreateParams(TypedDict, total=False):
     """Permissions to grant to the role."""
     description: str | None
     """Optional description of the role."""
+
+
+class _RoleCreateArgs(RequestOptionParams, total=False):
+    role_name: Required[str]
+    permissions: Required[Sequence[str]]
+    description: str | Omit | None

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["RoleUpdateParams"]
 
 
@@ -16,3 +19,10 @@ class RoleUpdateParams(TypedDict, total=False):
     """New description for the role."""
     role_name: str | None
     """New name for the role."""
+
+
+class _RoleUpdateArgs(RequestOptionParams, total=False):
+    project_id: Required[str]
+    permissions: Sequence[str] | Omit | None
+    description: str | Omit | None
+    role_name: str | Omit | None

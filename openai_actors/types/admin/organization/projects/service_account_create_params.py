@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["ServiceAccountCreateParams"]
 
 
@@ -11,3 +14,8 @@ class ServiceAccountCreateParams(TypedDict, total=False):
     name: Required[str]
     """The name of the service account being created."""
     create_service_account_only: bool | None
+
+
+class _ServiceAccountCreateArgs(RequestOptionParams, total=False):
+    name: Required[str]
+    create_service_account_only: bool | Omit | None

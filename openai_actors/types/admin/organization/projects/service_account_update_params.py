@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["ServiceAccountUpdateParams"]
 
 
@@ -13,3 +16,9 @@ class ServiceAccountUpdateParams(TypedDict, total=False):
     """The updated service account name."""
     role: Literal["member", "owner"]
     """The updated service account role."""
+
+
+class _ServiceAccountUpdateArgs(RequestOptionParams, total=False):
+    project_id: Required[str]
+    name: str | Omit
+    role: Literal["member", "owner"] | Omit

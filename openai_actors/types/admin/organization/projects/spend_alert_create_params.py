@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+
 __all__ = ["SpendAlertCreateParams"]
 
 
@@ -16,6 +18,13 @@ class SpendAlertCreateParams(TypedDict, total=False):
     """The time interval for evaluating spend against the threshold."""
     notification_channel: Required[NotificationChannelParam]
     """Email notification settings for a spend alert."""
+
+
+class _SpendAlertCreateArgs(RequestOptionParams, total=False):
+    threshold_amount: Required[int]
+    currency: Required[Literal["USD"]]
+    interval: Required[Literal["month"]]
+    notification_channel: Required[NotificationChannelParam]
 
 
 from ..organization_spend_alert_param import NotificationChannelParam

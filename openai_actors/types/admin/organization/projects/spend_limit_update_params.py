@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+
 __all__ = ["SpendLimitUpdateParams"]
 
 
@@ -14,3 +16,9 @@ class SpendLimitUpdateParams(TypedDict, total=False):
     """The currency for the threshold amount. Currently, only `USD` is supported."""
     interval: Required[Literal["month"]]
     """The time interval for evaluating spend against the threshold. Currently, only `month` is supported."""
+
+
+class _SpendLimitUpdateArgs(RequestOptionParams, total=False):
+    threshold_amount: Required[int]
+    currency: Required[Literal["USD"]]
+    interval: Required[Literal["month"]]

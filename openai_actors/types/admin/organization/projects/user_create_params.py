@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["UserCreateParams"]
 
 
@@ -14,3 +17,9 @@ class UserCreateParams(TypedDict, total=False):
     """Email of the user to add."""
     role: Required[str]
     """`owner` or `member`"""
+
+
+class _UserCreateArgs(RequestOptionParams, total=False):
+    user_id: str | Omit | None
+    email: str | Omit | None
+    role: Required[str]

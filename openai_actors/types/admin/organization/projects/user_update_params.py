@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["UserUpdateParams"]
 
 
@@ -11,3 +14,8 @@ class UserUpdateParams(TypedDict, total=False):
     project_id: Required[str]
     role: str | None
     """`owner` or `member`"""
+
+
+class _UserUpdateArgs(RequestOptionParams, total=False):
+    project_id: Required[str]
+    role: str | Omit | None

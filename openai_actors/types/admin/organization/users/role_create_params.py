@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+
 __all__ = ["RoleCreateParams"]
 
 
 class RoleCreateParams(TypedDict, total=False):
     role_id: Required[str]
     """Identifier of the role to assign."""
+
+
+class _RoleCreateArgs(RequestOptionParams, total=False):
+    role_id: Required[str]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["StepListParams"]
 
 
@@ -15,3 +18,12 @@ class StepListParams(TypedDict, total=False):
     after: str
     before: str
     include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+
+
+class _StepListArgs(RequestOptionParams, total=False):
+    thread_id: Required[str]
+    limit: int | Omit
+    order: Literal["asc", "desc"] | Omit
+    after: str | Omit
+    before: str | Omit
+    include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | Omit

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
+from ....._resources._base import RequestOptionParams
+from ....._types import Omit
+
 __all__ = ["StepRetrieveParams"]
 
 
@@ -12,3 +15,9 @@ class StepRetrieveParams(TypedDict, total=False):
     thread_id: Required[str]
     run_id: Required[str]
     include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+
+
+class _StepRetrieveArgs(RequestOptionParams, total=False):
+    thread_id: Required[str]
+    run_id: Required[str]
+    include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | Omit

@@ -10,10 +10,10 @@ from ......_models import as_cast
 from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ......_pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ......_resources._base import RequestOptionParams
-from ......types.admin.organization.projects.group_create_params import GroupCreateParams
+from ......types.admin.organization.projects.group_create_params import _GroupCreateArgs
 from ......types.admin.organization.projects.group_delete_response import GroupDeleteResponse
-from ......types.admin.organization.projects.group_list_params import GroupListParams
-from ......types.admin.organization.projects.group_retrieve_params import GroupRetrieveParams
+from ......types.admin.organization.projects.group_list_params import _GroupListArgs
+from ......types.admin.organization.projects.group_retrieve_params import _GroupRetrieveArgs
 from ......types.admin.organization.projects.project_group import ProjectGroup
 
 if TYPE_CHECKING:
@@ -35,15 +35,15 @@ if TYPE_CHECKING:
 __all__ = ["AsyncGroups", "Groups"]
 
 
-class _CreateArgs(GroupCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_GroupCreateArgs, total=False):
     pass
 
 
-class _RetrieveArgs(GroupRetrieveParams, RequestOptionParams, total=False):
+class _RetrieveArgs(_GroupRetrieveArgs, total=False):
     pass
 
 
-class _ListArgs(GroupListParams, RequestOptionParams, total=False):
+class _ListArgs(_GroupListArgs, total=False):
     pass
 
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from ......_models import as_cast
 from ......_operations import AsyncAPIResource, Operation, SyncAPIResource
-from ......_resources._base import RequestOptionParams
-from ......types.admin.organization.projects.service_accounts.api_key_create_params import ApiKeyCreateParams
+from ......types.admin.organization.projects.service_accounts.api_key_create_params import _ApiKeyCreateArgs
 from ......types.admin.organization.projects.service_accounts.api_key_create_response import (
     APIKeyCreateResponse,
 )
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["APIKeys", "AsyncAPIKeys"]
 
 
-class _CreateArgs(ApiKeyCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_ApiKeyCreateArgs, total=False):
     pass
 
 

@@ -11,15 +11,15 @@ from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAP
 from ......_pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ......_resources._base import RequestOptionParams
 from ......types.admin.organization.projects.project_service_account import ProjectServiceAccount
-from ......types.admin.organization.projects.service_account_create_params import ServiceAccountCreateParams
+from ......types.admin.organization.projects.service_account_create_params import _ServiceAccountCreateArgs
 from ......types.admin.organization.projects.service_account_create_response import (
     ServiceAccountCreateResponse,
 )
 from ......types.admin.organization.projects.service_account_delete_response import (
     ServiceAccountDeleteResponse,
 )
-from ......types.admin.organization.projects.service_account_list_params import ServiceAccountListParams
-from ......types.admin.organization.projects.service_account_update_params import ServiceAccountUpdateParams
+from ......types.admin.organization.projects.service_account_list_params import _ServiceAccountListArgs
+from ......types.admin.organization.projects.service_account_update_params import _ServiceAccountUpdateArgs
 
 if TYPE_CHECKING:
     from ......_raw import (
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncServiceAccounts", "ServiceAccounts"]
 
 
-class _CreateArgs(ServiceAccountCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_ServiceAccountCreateArgs, total=False):
     pass
 
 
@@ -48,11 +48,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     project_id: Required[str]
 
 
-class _UpdateArgs(ServiceAccountUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_ServiceAccountUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(ServiceAccountListParams, RequestOptionParams, total=False):
+class _ListArgs(_ServiceAccountListArgs, total=False):
     pass
 
 

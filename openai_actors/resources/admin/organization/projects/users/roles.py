@@ -9,10 +9,10 @@ from ......_models import as_cast
 from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ......_pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ......_resources._base import RequestOptionParams
-from ......types.admin.organization.projects.users.role_create_params import RoleCreateParams
+from ......types.admin.organization.projects.users.role_create_params import _RoleCreateArgs
 from ......types.admin.organization.projects.users.role_create_response import RoleCreateResponse
 from ......types.admin.organization.projects.users.role_delete_response import RoleDeleteResponse
-from ......types.admin.organization.projects.users.role_list_params import RoleListParams
+from ......types.admin.organization.projects.users.role_list_params import _RoleListArgs
 from ......types.admin.organization.projects.users.role_list_response import RoleListResponse
 from ......types.admin.organization.projects.users.role_retrieve_response import RoleRetrieveResponse
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRoles", "Roles"]
 
 
-class _CreateArgs(RoleCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_RoleCreateArgs, total=False):
     pass
 
 
@@ -36,7 +36,7 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     user_id: Required[str]
 
 
-class _ListArgs(RoleListParams, RequestOptionParams, total=False):
+class _ListArgs(_RoleListArgs, total=False):
     pass
 
 

@@ -11,10 +11,10 @@ from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAP
 from ......_pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ......_resources._base import RequestOptionParams
 from ......types.admin.organization.projects.project_user import ProjectUser
-from ......types.admin.organization.projects.user_create_params import UserCreateParams
+from ......types.admin.organization.projects.user_create_params import _UserCreateArgs
 from ......types.admin.organization.projects.user_delete_response import UserDeleteResponse
-from ......types.admin.organization.projects.user_list_params import UserListParams
-from ......types.admin.organization.projects.user_update_params import UserUpdateParams
+from ......types.admin.organization.projects.user_list_params import _UserListArgs
+from ......types.admin.organization.projects.user_update_params import _UserUpdateArgs
 
 if TYPE_CHECKING:
     from ......_raw import (
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncUsers", "Users"]
 
 
-class _CreateArgs(UserCreateParams, RequestOptionParams, total=False):
+class _CreateArgs(_UserCreateArgs, total=False):
     pass
 
 
@@ -43,11 +43,11 @@ class _RetrieveArgs(RequestOptionParams, total=False):
     project_id: Required[str]
 
 
-class _UpdateArgs(UserUpdateParams, RequestOptionParams, total=False):
+class _UpdateArgs(_UserUpdateArgs, total=False):
     pass
 
 
-class _ListArgs(UserListParams, RequestOptionParams, total=False):
+class _ListArgs(_UserListArgs, total=False):
     pass
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
+from ......_resources._base import RequestOptionParams
+
 __all__ = ["RoleCreateParams"]
 
 
@@ -11,3 +13,8 @@ class RoleCreateParams(TypedDict, total=False):
     project_id: Required[str]
     role_id: Required[str]
     """Identifier of the role to assign."""
+
+
+class _RoleCreateArgs(RequestOptionParams, total=False):
+    project_id: Required[str]
+    role_id: Required[str]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Required, TypedDict
 
+from ......_resources._base import RequestOptionParams
+from ......_types import Omit
+
 __all__ = ["ApiKeyCreateParams"]
 
 
@@ -14,3 +17,9 @@ class ApiKeyCreateParams(TypedDict, total=False):
     """API key name."""
     scopes: Sequence[str]
     """API key scopes."""
+
+
+class _ApiKeyCreateArgs(RequestOptionParams, total=False):
+    project_id: Required[str]
+    name: str | Omit
+    scopes: Sequence[str] | Omit

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
+from ......_resources._base import RequestOptionParams
+from ......_types import Omit
+
 __all__ = ["RoleListParams"]
 
 
@@ -12,3 +15,10 @@ class RoleListParams(TypedDict, total=False):
     limit: int
     after: str
     order: Literal["asc", "desc"]
+
+
+class _RoleListArgs(RequestOptionParams, total=False):
+    project_id: Required[str]
+    limit: int | Omit
+    after: str | Omit
+    order: Literal["asc", "desc"] | Omit
