@@ -17,10 +17,11 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from .names import snake
 from .resources_gen import Node, ResourceGen, render_imports, tree
-from .spec import HERE, TABLE, load_spec, load_table, resolve
+from .spec import HERE, TABLE, TableMethod, load_spec, load_table, resolve
 from .types_gen import PACKAGE, Module, Ref, TypeGen, official_module
 
 ROOT = HERE.parent
@@ -70,7 +71,7 @@ def generate() -> dict[Path, str]:
         gen.register(target if target is not None else schema, kind, ref)
 
     hand = overrides.get("hand_written", {})
-    root = tree(table.methods, hand)
+    root = tree(table.methods + _extra_methods(overrides.get("extra_methods", {})), hand)
     resources = ResourceGen(spec, gen, overrides)
     resources.emit(root)
     gen.run()
@@ -112,6 +113,34 @@ def generate() -> dict[Path, str]:
     files.update(_packages(files, exports))
     files[_file(f"{PACKAGE}._generated_resources")] = render_client(root, hand, overrides.get("extended", {}))
     return files
+
+
+def _extra_methods(entries: dict[str, dict[str, Any]]) -> list[TableMethod]:
+    """Methods the table leaves out, as overrides.toml describes them, in the table's terms."""
+    out = []
+    for path, entry in entries.items():
+        resource, _, name = path.rpartition(".")
+        verb, route = entry["route"].split(" ", 1)
+        params = entry.get("params")
+        returns = entry["returns"]
+        outer, _, inner = returns.partition("[")
+        target = inner.rstrip("]") if inner else returns
+        module, _, short = target.rpartition(".")
+        out.append(
+            TableMethod(
+                verb=verb,
+                route=route,
+                resource=resource,
+                name=name,
+                positional=entry.get("positional", []),
+                keyword_paths=[p for p in re.findall(r"{(\w+)}", route) if p not in entry.get("positional", [])],
+                params_type=params.rpartition(".")[2] if params else None,
+                params_module=params.rpartition(".")[0] if params else None,
+                returns=f"{outer}[{short}]" if inner else short,
+                returns_module=module or None,
+            )
+        )
+    return out
 
 
 def _file(module: str) -> Path:
@@ -168,10 +197,9 @@ def _packages(files: dict[Path, str], exports: dict[str, dict[str, str]]) -> dic
         module = ".".join(package.relative_to(ROOT).parts)
         names = exports.get(module, {})
         # Generated subpackages and hand-written ones (types/responses) alike.
+        on_disk = list(package.iterdir()) if package.is_dir() else []
         subpackages = {
-            p.name
-            for p in package.iterdir()
-            if p.is_dir() and (p / "__init__.py").exists() and not p.name.startswith("_")
+            p.name for p in on_disk if p.is_dir() and (p / "__init__.py").exists() and not p.name.startswith("_")
         } | {p.name for p in packages if p.parent == package and not p.name.startswith("_")}
         out[package / "__init__.py"] = render_package(module, names, subpackages)
     return out

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from ._lazy import LazyResource
 
 if TYPE_CHECKING:
+    from openai_actors.resources.conversations.conversations import AsyncConversations, Conversations
+    from openai_actors.resources.realtime.realtime import AsyncRealtime, Realtime
+
     from openai_actors._helpers.files import AsyncFiles, Files
     from openai_actors._helpers.uploads import AsyncUploads, Uploads
     from openai_actors._helpers.videos import AsyncVideos, Videos
@@ -51,6 +54,9 @@ class SyncResources:
     content_provenance_checks: LazyResource[ContentProvenanceChecks] = LazyResource(
         "openai_actors.resources.content_provenance_checks", "ContentProvenanceChecks"
     )
+    conversations: LazyResource[Conversations] = LazyResource(
+        "openai_actors.resources.conversations.conversations", "Conversations"
+    )
     embeddings: LazyResource[Embeddings] = LazyResource("openai_actors.resources.embeddings", "Embeddings")
     evals: LazyResource[Evals] = LazyResource("openai_actors.resources.evals.evals", "Evals")
     files: LazyResource[Files] = LazyResource("openai_actors._helpers.files", "Files")
@@ -62,6 +68,7 @@ class SyncResources:
     moderations: LazyResource[Moderations] = LazyResource(
         "openai_actors.resources.moderations", "Moderations"
     )
+    realtime: LazyResource[Realtime] = LazyResource("openai_actors.resources.realtime.realtime", "Realtime")
     responses: LazyResource[Responses] = LazyResource("openai_actors._resources.responses", "Responses")
     skills: LazyResource[Skills] = LazyResource("openai_actors.resources.skills.skills", "Skills")
     uploads: LazyResource[Uploads] = LazyResource("openai_actors._helpers.uploads", "Uploads")
@@ -87,6 +94,9 @@ class AsyncResources:
     content_provenance_checks: LazyResource[AsyncContentProvenanceChecks] = LazyResource(
         "openai_actors.resources.content_provenance_checks", "AsyncContentProvenanceChecks"
     )
+    conversations: LazyResource[AsyncConversations] = LazyResource(
+        "openai_actors.resources.conversations.conversations", "AsyncConversations"
+    )
     embeddings: LazyResource[AsyncEmbeddings] = LazyResource(
         "openai_actors.resources.embeddings", "AsyncEmbeddings"
     )
@@ -99,6 +109,9 @@ class AsyncResources:
     models: LazyResource[AsyncModels] = LazyResource("openai_actors.resources.models", "AsyncModels")
     moderations: LazyResource[AsyncModerations] = LazyResource(
         "openai_actors.resources.moderations", "AsyncModerations"
+    )
+    realtime: LazyResource[AsyncRealtime] = LazyResource(
+        "openai_actors.resources.realtime.realtime", "AsyncRealtime"
     )
     responses: LazyResource[AsyncResponses] = LazyResource(
         "openai_actors._resources.responses", "AsyncResponses"

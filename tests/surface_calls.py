@@ -91,6 +91,7 @@ from openai_actors.types.beta.threads.runs import RunStep
 from openai_actors.types.chat import ChatCompletion, ChatCompletionDeleted, ChatCompletionStoreMessage
 from openai_actors.types.containers import FileCreateResponse as ContainerFileCreated
 from openai_actors.types.containers import FileRetrieveResponse as ContainerFileRetrieved
+from openai_actors.types.conversations import Conversation, ConversationDeletedResource, ConversationItemList
 from openai_actors.types.evals import RunCreateResponse, RunRetrieveResponse
 from openai_actors.types.evals.runs import OutputItemListResponse
 from openai_actors.types.fine_tuning import FineTuningJob, FineTuningJobEvent
@@ -98,6 +99,7 @@ from openai_actors.types.fine_tuning.alpha import GraderRunResponse
 from openai_actors.types.fine_tuning.checkpoints import PermissionDeleteResponse
 from openai_actors.types.image_gen_completed_event import ImageGenCompletedEvent
 from openai_actors.types.image_gen_partial_image_event import ImageGenPartialImageEvent
+from openai_actors.types.realtime import ClientSecretCreateResponse
 from openai_actors.types.skills import SkillVersion
 from openai_actors.types.uploads import UploadPart
 from openai_actors.types.vector_stores import VectorStoreFile, VectorStoreFileBatch
@@ -1433,6 +1435,111 @@ def _calls() -> Iterator[Call]:
         (Ref("resp"),),
         shape="none",
         http="DELETE /v1/responses/{resp.id}",
+    )
+
+    # --- conversations (not in the 3.3.1 table; overrides.toml [extra_methods]) -------------
+    conv = "conversations"
+    yield Call(
+        conv,
+        "conversations.create",
+        kwargs={"metadata": {"topic": "demo"}},
+        returns=Conversation,
+        http="POST /v1/conversations",
+        body={"metadata": {"topic": "demo"}},
+    )
+    yield Call(
+        conv,
+        "conversations.retrieve",
+        ("conv_7",),
+        returns=Conversation,
+        fields={"id": "conv_7"},
+        http="GET /v1/conversations/conv_7",
+    )
+    yield Call(
+        conv,
+        "conversations.update",
+        ("conv_7",),
+        {"metadata": {"topic": "other"}},
+        returns=Conversation,
+        http="POST /v1/conversations/conv_7",
+        body={"metadata": {"topic": "other"}},
+    )
+    yield Call(
+        conv,
+        "conversations.items.create",
+        ("conv_7",),
+        {"items": [{"type": "message", "role": "user", "content": "hi"}]},
+        returns=ConversationItemList,
+        http="POST /v1/conversations/conv_7/items",
+        body={"items": [{"type": "message", "role": "user", "content": "hi"}]},
+    )
+    yield Call(
+        conv,
+        "conversations.items.list",
+        ("conv_7",),
+        shape="page",
+        page="ConversationCursorPage",
+        http="GET /v1/conversations/conv_7/items",
+        paged=True,
+        items=2,
+    )
+    yield Call(
+        conv,
+        "conversations.items.retrieve",
+        ("msg_3",),
+        {"conversation_id": "conv_7"},
+        http="GET /v1/conversations/conv_7/items/msg_3",
+    )
+    yield Call(
+        conv,
+        "conversations.items.delete",
+        ("msg_3",),
+        {"conversation_id": "conv_7"},
+        returns=Conversation,
+        http="DELETE /v1/conversations/conv_7/items/msg_3",
+    )
+    yield Call(
+        conv,
+        "conversations.delete",
+        ("conv_7",),
+        returns=ConversationDeletedResource,
+        fields={"id": "conv_7"},
+        http="DELETE /v1/conversations/conv_7",
+    )
+
+    # --- realtime (the routes; the WebSocket connection is another issue's) ----------------
+    rt = "realtime"
+    yield Call(
+        rt,
+        "realtime.client_secrets.create",
+        kwargs={"session": {"type": "realtime", "model": "gpt-realtime"}},
+        returns=ClientSecretCreateResponse,
+        http="POST /v1/realtime/client_secrets",
+        body={"session": {"type": "realtime", "model": "gpt-realtime"}},
+    )
+    yield Call(
+        rt,
+        "realtime.calls.accept",
+        ("rtc_7",),
+        {"type": "realtime", "model": "gpt-realtime"},
+        shape="none",
+        http="POST /v1/realtime/calls/rtc_7/accept",
+        body={"type": "realtime", "model": "gpt-realtime"},
+    )
+    yield Call(
+        rt, "realtime.calls.hangup", ("rtc_7",), shape="none", http="POST /v1/realtime/calls/rtc_7/hangup"
+    )
+    yield Call(
+        rt,
+        "realtime.calls.refer",
+        ("rtc_7",),
+        {"target_uri": "tel:+14155550123"},
+        shape="none",
+        http="POST /v1/realtime/calls/rtc_7/refer",
+        body={"target_uri": "tel:+14155550123"},
+    )
+    yield Call(
+        rt, "realtime.calls.reject", ("rtc_7",), shape="none", http="POST /v1/realtime/calls/rtc_7/reject"
     )
 
 

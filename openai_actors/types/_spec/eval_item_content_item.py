@@ -7,12 +7,12 @@ from typing import TypeAlias
 __all__ = ["EvalItemContentItem"]
 
 
+from ..conversations.conversation_item import MessageContentInputText
 from .eval_item_content_output_text import EvalItemContentOutputText
 from .eval_item_input_image import EvalItemInputImage
 from .input_audio import InputAudio
-from .input_text_content import InputTextContent
 
 EvalItemContentItem: TypeAlias = (
-    str | InputTextContent | EvalItemContentOutputText | EvalItemInputImage | InputAudio
+    str | MessageContentInputText | EvalItemContentOutputText | EvalItemInputImage | InputAudio
 )
 """A single content item: input text, output text, input image, or input audio."""

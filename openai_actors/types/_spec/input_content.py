@@ -7,8 +7,10 @@ from typing import TypeAlias
 __all__ = ["InputContent"]
 
 
-from .input_file_content import InputFileContent
-from .input_image_content import InputImageContent
-from .input_text_content import InputTextContent
+from ..conversations.conversation_item import (
+    MessageContentInputFile,
+    MessageContentInputImage,
+    MessageContentInputText,
+)
 
-InputContent: TypeAlias = InputTextContent | InputImageContent | InputFileContent
+InputContent: TypeAlias = MessageContentInputText | MessageContentInputImage | MessageContentInputFile

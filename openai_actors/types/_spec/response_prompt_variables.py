@@ -7,8 +7,12 @@ from typing import TypeAlias
 __all__ = ["ResponsePromptVariables"]
 
 
-from .input_file_content import InputFileContent
-from .input_image_content import InputImageContent
-from .input_text_content import InputTextContent
+from ..conversations.conversation_item import (
+    MessageContentInputFile,
+    MessageContentInputImage,
+    MessageContentInputText,
+)
 
-ResponsePromptVariables: TypeAlias = dict[str, str | InputTextContent | InputImageContent | InputFileContent]
+ResponsePromptVariables: TypeAlias = dict[
+    str, str | MessageContentInputText | MessageContentInputImage | MessageContentInputFile
+]

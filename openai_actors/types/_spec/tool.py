@@ -7,6 +7,7 @@ from typing import TypeAlias
 __all__ = ["Tool"]
 
 
+from ..realtime.client_secret_create_response import SessionRealtimeToolMcp
 from .apply_patch_tool_param import ApplyPatchToolParam
 from .code_interpreter_tool import CodeInterpreterTool
 from .computer_tool import ComputerTool
@@ -17,7 +18,6 @@ from .function_shell_tool_param import FunctionShellToolParam
 from .function_tool import FunctionTool
 from .image_gen_tool import ImageGenTool
 from .local_shell_tool_param import LocalShellToolParam
-from .mcp_tool import MCPTool
 from .namespace_tool_param import NamespaceToolParam
 from .programmatic_tool_calling_param import ProgrammaticToolCallingParam
 from .tool_search_tool_param import ToolSearchToolParam
@@ -30,7 +30,7 @@ Tool: TypeAlias = (
     | ComputerTool
     | ComputerUsePreviewTool
     | WebSearchTool
-    | MCPTool
+    | SessionRealtimeToolMcp
     | CodeInterpreterTool
     | ProgrammaticToolCallingParam
     | ImageGenTool

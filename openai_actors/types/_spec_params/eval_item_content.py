@@ -7,15 +7,15 @@ from typing import TypeAlias
 __all__ = ["EvalItemContentParam"]
 
 
+from ..conversations.conversation_item_param import MessageContentInputTextParam
 from ..graders.grader_inputs_param import GraderInputsParam
 from .eval_item_content_output_text import EvalItemContentOutputTextParam
 from .eval_item_input_image import EvalItemInputImageParam
 from .input_audio import InputAudioParam
-from .input_text_content import InputTextContentParam
 
 EvalItemContentParam: TypeAlias = (
     str
-    | InputTextContentParam
+    | MessageContentInputTextParam
     | EvalItemContentOutputTextParam
     | EvalItemInputImageParam
     | InputAudioParam

@@ -7,12 +7,16 @@ from typing import TypeAlias
 __all__ = ["EvalItemContentItemParam"]
 
 
+from ..conversations.conversation_item_param import MessageContentInputTextParam
 from .eval_item_content_output_text import EvalItemContentOutputTextParam
 from .eval_item_input_image import EvalItemInputImageParam
 from .input_audio import InputAudioParam
-from .input_text_content import InputTextContentParam
 
 EvalItemContentItemParam: TypeAlias = (
-    str | InputTextContentParam | EvalItemContentOutputTextParam | EvalItemInputImageParam | InputAudioParam
+    str
+    | MessageContentInputTextParam
+    | EvalItemContentOutputTextParam
+    | EvalItemInputImageParam
+    | InputAudioParam
 )
 """A single content item: input text, output text, input image, or input audio."""

@@ -7,8 +7,12 @@ from typing import TypeAlias
 __all__ = ["InputContentParam"]
 
 
-from .input_file_content import InputFileContentParam
-from .input_image_content import InputImageContentParam
-from .input_text_content import InputTextContentParam
+from ..conversations.conversation_item_param import (
+    MessageContentInputFileParam,
+    MessageContentInputImageParam,
+    MessageContentInputTextParam,
+)
 
-InputContentParam: TypeAlias = InputTextContentParam | InputImageContentParam | InputFileContentParam
+InputContentParam: TypeAlias = (
+    MessageContentInputTextParam | MessageContentInputImageParam | MessageContentInputFileParam
+)

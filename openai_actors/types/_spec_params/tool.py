@@ -7,6 +7,7 @@ from typing import TypeAlias
 __all__ = ["ToolParam"]
 
 
+from ..realtime.client_secret_create_params import SessionRealtimeToolMcp
 from .apply_patch_tool_param import ApplyPatchToolParam
 from .code_interpreter_tool import CodeInterpreterToolParam
 from .computer_tool import ComputerToolParam
@@ -17,7 +18,6 @@ from .function_shell_tool_param import FunctionShellToolParam
 from .function_tool import FunctionToolParam
 from .image_gen_tool import ImageGenToolParam
 from .local_shell_tool_param import LocalShellToolParam
-from .mcp_tool import MCPToolParam
 from .namespace_tool_param import NamespaceToolParam
 from .programmatic_tool_calling_param import ProgrammaticToolCallingParam
 from .tool_search_tool_param import ToolSearchToolParam
@@ -30,7 +30,7 @@ ToolParam: TypeAlias = (
     | ComputerToolParam
     | ComputerUsePreviewToolParam
     | WebSearchToolParam
-    | MCPToolParam
+    | SessionRealtimeToolMcp
     | CodeInterpreterToolParam
     | ProgrammaticToolCallingParam
     | ImageGenToolParam
