@@ -133,7 +133,9 @@ def _extra_methods(entries: dict[str, dict[str, Any]]) -> list[TableMethod]:
                 resource=resource,
                 name=name,
                 positional=entry.get("positional", []),
-                keyword_paths=[p for p in re.findall(r"{(\w+)}", route) if p not in entry.get("positional", [])],
+                keyword_paths=[
+                    p for p in re.findall(r"{(\w+)}", route) if p not in entry.get("positional", [])
+                ],
                 params_type=params.rpartition(".")[2] if params else None,
                 params_module=params.rpartition(".")[0] if params else None,
                 returns=f"{outer}[{short}]" if inner else short,
@@ -199,7 +201,9 @@ def _packages(files: dict[Path, str], exports: dict[str, dict[str, str]]) -> dic
         # Generated subpackages and hand-written ones (types/responses) alike.
         on_disk = list(package.iterdir()) if package.is_dir() else []
         subpackages = {
-            p.name for p in on_disk if p.is_dir() and (p / "__init__.py").exists() and not p.name.startswith("_")
+            p.name
+            for p in on_disk
+            if p.is_dir() and (p / "__init__.py").exists() and not p.name.startswith("_")
         } | {p.name for p in packages if p.parent == package and not p.name.startswith("_")}
         out[package / "__init__.py"] = render_package(module, names, subpackages)
     return out

@@ -8,9 +8,6 @@ from typing import TYPE_CHECKING
 from ._lazy import LazyResource
 
 if TYPE_CHECKING:
-    from openai_actors.resources.conversations.conversations import AsyncConversations, Conversations
-    from openai_actors.resources.realtime.realtime import AsyncRealtime, Realtime
-
     from openai_actors._helpers.files import AsyncFiles, Files
     from openai_actors._helpers.uploads import AsyncUploads, Uploads
     from openai_actors._helpers.videos import AsyncVideos, Videos
@@ -27,12 +24,14 @@ if TYPE_CHECKING:
         AsyncContentProvenanceChecks,
         ContentProvenanceChecks,
     )
+    from openai_actors.resources.conversations.conversations import AsyncConversations, Conversations
     from openai_actors.resources.embeddings import AsyncEmbeddings, Embeddings
     from openai_actors.resources.evals.evals import AsyncEvals, Evals
     from openai_actors.resources.fine_tuning.fine_tuning import AsyncFineTuning, FineTuning
     from openai_actors.resources.images import AsyncImages, Images
     from openai_actors.resources.models import AsyncModels, Models
     from openai_actors.resources.moderations import AsyncModerations, Moderations
+    from openai_actors.resources.realtime.realtime import AsyncRealtime, Realtime
     from openai_actors.resources.skills.skills import AsyncSkills, Skills
     from openai_actors.resources.vector_stores.vector_stores import AsyncVectorStores, VectorStores
 
