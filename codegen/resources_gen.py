@@ -153,7 +153,13 @@ class ResourceGen:
         self.types = types
         self.overrides = overrides
         self.extended: dict[str, str] = overrides.get("extended", {})
+        self.typing_imports: dict[str, dict[str, set[str]]] = {}  # module -> its TYPE_CHECKING imports
         self.files: dict[str, str] = {}
+
+    def _typing_only(self, mod: Module, ref: Ref) -> str:
+        """A name the module needs for type checkers only (imported under TYPE_CHECKING)."""
+        self.typing_imports.setdefault(mod.path, {}).setdefault(ref.module, set()).add(ref.name)
+        return ref.name
 
     # -- the params TypedDict of a method ---------------------------------------------
 
@@ -247,9 +253,13 @@ class ResourceGen:
         args = f"_{pascal(m.name)}Args"
         # The method's keyword arguments: the params TypedDict's twin (request options
         # included, `omit` accepted), and the path parameters it does not hold.
-        bases = [mod.use(Ref(params_ref.module, _args_name(params_ref.name)))] if params_ref else []
+        bases = (
+            [self._typing_only(mod, Ref(params_ref.module, _args_name(params_ref.name)))]
+            if params_ref
+            else []
+        )
         if not bases:
-            bases.append("RequestOptionParams")
+            bases.append(self._typing_only(mod, Ref(f"{PACKAGE}._resources._base", "RequestOptionParams")))
         field_lines = [f"    {p}: Required[str]" for p in kw_paths if p not in in_params]
         if field_lines:
             mod.typing.add("Required")
@@ -260,7 +270,7 @@ class ResourceGen:
             for variant in ("Streaming", "NonStreaming"):
                 vref = Ref(params_ref.module, _args_name(params_ref.name + variant))
                 args_blocks.append(
-                    f"class {args}{variant}({mod.use(vref)}, total=False):\n"
+                    f"class {args}{variant}({self._typing_only(mod, vref)}, total=False):\n"
                     + ("\n".join(field_lines) if field_lines else "    pass")
                 )
 
@@ -271,7 +281,13 @@ class ResourceGen:
             event_ref = self._event_type(ep, extra, mod)
             item = f", stream_item=as_cast({event_ref})"
         path = m.route.lstrip("/")
-        fields = [repr(m.name), repr(m.verb.upper()), repr(path), args]
+        # The keys, written out: the TypedDicts are for type checkers only, so that a
+        # call imports its result's types and nothing of its parameters' (dozens of modules).
+        keys = sorted(set(schema["properties"] if schema else ()) | set(kw_paths))
+        required = sorted(set(schema["required"] if schema else ()) | set(kw_paths))
+        fields = [repr(m.name), repr(m.verb.upper()), repr(path), f"keys={tuple(keys)!r}"]
+        if required:
+            fields.append(f"required={tuple(required)!r}")
         if ep.path_params:
             fields.append(f"path_params={tuple(ep.path_params)!r}")
         if ep.query:
@@ -502,10 +518,15 @@ class ResourceGen:
             checking.append(
                 f"    from {_relative(node.module, PACKAGE + '._raw')} import {'async_' if prefix else ''}to_raw_response_wrapper, {'async_' if prefix else ''}to_streamed_response_wrapper"
             )
+        for module, names in sorted(self.typing_imports.pop(mod.path, {}).items()):
+            checking.append(f"    from {_relative(node.module, module)} import {', '.join(sorted(names))}")
         out += ["", "from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:", *checking]
         out += ["", f"__all__ = [{', '.join(repr(x) for x in sorted((name, 'Async' + name)))}]", ""]
         if args_blocks:
-            out += ["", "\n\n\n".join(args_blocks), ""]
+            indented = [
+                "\n".join("    " + line if line else line for line in b.split("\n")) for b in args_blocks
+            ]
+            out += ["", "if TYPE_CHECKING:", "", "\n\n".join(indented), ""]
         if ops:
             out += ["", *ops, ""]
         for prefix, members in (("", sync_all), ("Async", async_all)):

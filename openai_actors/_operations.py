@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._multipart import encode_multipart, read_file
 from ._request import path_param
-from ._resources._base import check_params, split_options
+from ._resources._base import check_keys, split_options
 from ._response import binary_content, no_content, text_content
 
 if TYPE_CHECKING:
@@ -41,8 +41,8 @@ class Operation(Generic[R]):
     """One endpoint as a method sends it.
 
     `path` is relative to base_url with `{name}` for each path parameter;
-    `params` is the method's keyword-argument TypedDict (request options
-    included); `query` names the parameters sent in the query string (the rest
+    `keys` and `required` are the method's keyword arguments (its TypedDict's
+    keys, which type checkers read); `query` names the parameters sent in the query string (the rest
     go in the body, as JSON or multipart); `files` the multipart fields that
     are files; `cast` builds the result from the decoded JSON (or is one of
     `no_content` / `binary_content`); `stream_item` builds each event when the
@@ -52,7 +52,8 @@ class Operation(Generic[R]):
     name: str
     method: str
     path: str
-    params: type
+    keys: tuple[str, ...]  # the keyword arguments it takes, besides the request options
+    required: tuple[str, ...] = ()
     path_params: tuple[str, ...] = ()
     query: tuple[str, ...] = ()  # in the order the generator sorted them, so URLs are stable
     headers: tuple[tuple[str, str], ...] = ()  # (parameter, header) sent as headers (`betas`)
@@ -66,7 +67,7 @@ class Operation(Generic[R]):
         self, client: OpenAI | AsyncOpenAI, params: Mapping[str, Any], path: Mapping[str, Any]
     ) -> tuple[Call, Callable[[Any], Any] | None]:
         """The call, and how its answer becomes the result."""
-        check_params(self.name, params, self.params)
+        check_keys(self.name, params, self.keys, self.required)
         given, options = split_options(params)
         cast: Callable[[Any], Any] | None = self.cast
         if self.prepare is not None:

@@ -29,7 +29,7 @@ import pytest
 
 from openai_actors import AsyncOpenAI, OpenAI
 from openai_actors._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
-from openai_actors._resources._base import _keys_of
+from openai_actors._resources._base import REQUEST_OPTION_NAMES
 from openai_actors.mock import MockServer
 from openai_actors.mock._generated_routes import BODIES, ROUTES
 from openai_actors.pagination import AsyncCursorPage, SyncCursorPage
@@ -428,7 +428,7 @@ def _sweep_arguments(fn: Callable[..., Any], op: Operation[Any]) -> tuple[list[s
     """Positional ids, the required keywords (dummy values), and the path the server must see."""
     signature = inspect.signature(fn)
     positional = [p for p, v in signature.parameters.items() if v.kind is v.POSITIONAL_OR_KEYWORD]
-    _, required = _keys_of(op.params)
+    required = op.required
     args = [f"{name}-1" for name in positional]
     kwargs: dict[str, Any] = {}
     for name in sorted(required):
@@ -551,7 +551,7 @@ def test_every_method_takes_the_official_sdks_arguments(mock: MockServer) -> Non
             their_sig = inspect.signature(theirs)
             ours_pos = [p for p, v in ours_sig.parameters.items() if v.kind is v.POSITIONAL_OR_KEYWORD]
             their_pos = [p for p, v in their_sig.parameters.items() if v.kind is v.POSITIONAL_OR_KEYWORD]
-            allowed, required = _keys_of(op.params)
+            allowed, required = {*op.keys, *REQUEST_OPTION_NAMES}, op.required
             their_kw = {p: v for p, v in their_sig.parameters.items() if v.kind is v.KEYWORD_ONLY}
             their_required = {p for p, v in their_kw.items() if v.default is v.empty}
             if ours_pos != their_pos:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from .._request import strip_not_given
@@ -18,6 +18,7 @@ __all__ = [
     "AsyncResource",
     "RequestOptionParams",
     "SyncResource",
+    "check_keys",
     "check_params",
     "make_call",
     "split_options",
@@ -42,7 +43,25 @@ def check_params(function: str, params: Mapping[str, object], spec: type) -> Non
     keys = _KEYS.get(spec)
     if keys is None:
         keys = _KEYS[spec] = _keys_of(spec)
-    allowed, required = keys
+    _check(function, params, *keys)
+
+
+_ALLOWED: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def check_keys(
+    function: str, params: Mapping[str, object], keys: tuple[str, ...], required: tuple[str, ...]
+) -> None:
+    """`check_params` for a generated method, whose keys are written out rather than read from a TypedDict."""
+    allowed = _ALLOWED.get(keys)
+    if allowed is None:
+        allowed = _ALLOWED[keys] = frozenset(keys) | REQUEST_OPTION_NAMES
+    _check(function, params, allowed, required)
+
+
+def _check(
+    function: str, params: Mapping[str, object], allowed: frozenset[str], required: Iterable[str]
+) -> None:
     for name in params:
         if name not in allowed:
             raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")

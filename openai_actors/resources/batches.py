@@ -10,8 +10,6 @@ from .._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIRes
 from .._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from .._resources._base import RequestOptionParams
 from ..types.batch import Batch
-from ..types.batch_create_params import _BatchCreateArgs
-from ..types.batch_list_params import _BatchListArgs
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -20,32 +18,41 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from .._resources._base import RequestOptionParams
+    from ..types.batch_create_params import _BatchCreateArgs
+    from ..types.batch_list_params import _BatchListArgs
 
 __all__ = ["AsyncBatches", "Batches"]
 
 
-class _CreateArgs(_BatchCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_BatchCreateArgs, total=False):
+        pass
+
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
+
+    class _ListArgs(_BatchListArgs, total=False):
+        pass
+
+    class _CancelArgs(RequestOptionParams, total=False):
+        pass
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _ListArgs(_BatchListArgs, total=False):
-    pass
-
-
-class _CancelArgs(RequestOptionParams, total=False):
-    pass
-
-
-_CREATE: Operation[Batch] = Operation("create", "POST", "batches", _CreateArgs, cast=as_cast(Batch))
+_CREATE: Operation[Batch] = Operation(
+    "create",
+    "POST",
+    "batches",
+    keys=("completion_window", "endpoint", "input_file_id", "metadata", "output_expires_after"),
+    required=("completion_window", "endpoint", "input_file_id"),
+    cast=as_cast(Batch),
+)
 _RETRIEVE: Operation[Batch] = Operation(
     "retrieve",
     "GET",
     "batches/{batch_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("batch_id",),
     body="none",
     cast=as_cast(Batch),
@@ -54,7 +61,7 @@ _LIST: PageOperation[Batch] = PageOperation(
     "list",
     "GET",
     "batches",
-    _ListArgs,
+    keys=("after", "limit"),
     query=("after", "limit"),
     body="none",
     cast=as_cast(Batch),
@@ -65,7 +72,7 @@ _CANCEL: Operation[Batch] = Operation(
     "cancel",
     "POST",
     "batches/{batch_id}/cancel",
-    _CancelArgs,
+    keys=(),
     path_params=("batch_id",),
     body="none",
     cast=as_cast(Batch),

@@ -9,11 +9,6 @@ from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
 from .._streaming import AsyncStream, Stream
 from ..types.completion import Completion
-from ..types.completion_create_params import (
-    _CompletionCreateArgs,
-    _CompletionCreateArgsNonStreaming,
-    _CompletionCreateArgsStreaming,
-)
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -22,24 +17,54 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..types.completion_create_params import (
+        _CompletionCreateArgs,
+        _CompletionCreateArgsNonStreaming,
+        _CompletionCreateArgsStreaming,
+    )
 
 __all__ = ["AsyncCompletions", "Completions"]
 
 
-class _CreateArgs(_CompletionCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_CompletionCreateArgs, total=False):
+        pass
 
-class _CreateArgsStreaming(_CompletionCreateArgsStreaming, total=False):
-    pass
+    class _CreateArgsStreaming(_CompletionCreateArgsStreaming, total=False):
+        pass
 
-
-class _CreateArgsNonStreaming(_CompletionCreateArgsNonStreaming, total=False):
-    pass
+    class _CreateArgsNonStreaming(_CompletionCreateArgsNonStreaming, total=False):
+        pass
 
 
 _CREATE: Operation[Completion] = Operation(
-    "create", "POST", "completions", _CreateArgs, cast=as_cast(Completion), stream_item=as_cast(Completion)
+    "create",
+    "POST",
+    "completions",
+    keys=(
+        "best_of",
+        "echo",
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "max_tokens",
+        "model",
+        "n",
+        "presence_penalty",
+        "prompt",
+        "seed",
+        "stop",
+        "stream",
+        "stream_options",
+        "suffix",
+        "temperature",
+        "top_p",
+        "user",
+    ),
+    required=("model", "prompt"),
+    cast=as_cast(Completion),
+    stream_item=as_cast(Completion),
 )
 
 

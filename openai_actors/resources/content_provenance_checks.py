@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..types.content_provenance_check import ContentProvenanceCheck
-from ..types.content_provenance_check_create_params import _ContentProvenanceCheckCreateArgs
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -17,19 +16,23 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..types.content_provenance_check_create_params import _ContentProvenanceCheckCreateArgs
 
 __all__ = ["AsyncContentProvenanceChecks", "ContentProvenanceChecks"]
 
 
-class _CreateArgs(_ContentProvenanceCheckCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_ContentProvenanceCheckCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[ContentProvenanceCheck] = Operation(
     "create",
     "POST",
     "content_provenance_checks",
-    _CreateArgs,
+    keys=("file",),
+    required=("file",),
     body="multipart",
     files=frozenset(["file"]),
     cast=as_cast(ContentProvenanceCheck),

@@ -9,7 +9,6 @@ from .._hooks import embeddings_prepare
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..types.create_embedding_response import CreateEmbeddingResponse
-from ..types.embedding_create_params import _EmbeddingCreateArgs
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -18,19 +17,23 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..types.embedding_create_params import _EmbeddingCreateArgs
 
 __all__ = ["AsyncEmbeddings", "Embeddings"]
 
 
-class _CreateArgs(_EmbeddingCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_EmbeddingCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[CreateEmbeddingResponse] = Operation(
     "create",
     "POST",
     "embeddings",
-    _CreateArgs,
+    keys=("dimensions", "encoding_format", "input", "model", "user"),
+    required=("input", "model"),
     cast=as_cast(CreateEmbeddingResponse),
     prepare=embeddings_prepare,
 )

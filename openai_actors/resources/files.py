@@ -10,9 +10,7 @@ from .._operations import BINARY, TEXT, AsyncAPIResource, Operation, PageOperati
 from .._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from .._resources._base import RequestOptionParams
 from .._response import BinaryContent
-from ..types.file_create_params import _FileCreateArgs
 from ..types.file_deleted import FileDeleted
-from ..types.file_list_params import _FileListArgs
 from ..types.file_object import FileObject
 
 if TYPE_CHECKING:
@@ -22,39 +20,40 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from .._resources._base import RequestOptionParams
+    from ..types.file_create_params import _FileCreateArgs
+    from ..types.file_list_params import _FileListArgs
 
 __all__ = ["AsyncFiles", "Files"]
 
 
-class _CreateArgs(_FileCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_FileCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ListArgs(_FileListArgs, total=False):
+        pass
 
-class _ListArgs(_FileListArgs, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ContentArgs(RequestOptionParams, total=False):
+        pass
 
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _ContentArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _RetrieveContentArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveContentArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[FileObject] = Operation(
     "create",
     "POST",
     "files",
-    _CreateArgs,
+    keys=("expires_after", "file", "purpose"),
+    required=("file", "purpose"),
     body="multipart",
     files=frozenset(["file"]),
     cast=as_cast(FileObject),
@@ -63,7 +62,7 @@ _RETRIEVE: Operation[FileObject] = Operation(
     "retrieve",
     "GET",
     "files/{file_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("file_id",),
     body="none",
     cast=as_cast(FileObject),
@@ -72,7 +71,7 @@ _LIST: PageOperation[FileObject] = PageOperation(
     "list",
     "GET",
     "files",
-    _ListArgs,
+    keys=("after", "limit", "order", "purpose"),
     query=("after", "limit", "order", "purpose"),
     body="none",
     cast=as_cast(FileObject),
@@ -83,25 +82,19 @@ _DELETE: Operation[FileDeleted] = Operation(
     "delete",
     "DELETE",
     "files/{file_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("file_id",),
     body="none",
     cast=as_cast(FileDeleted),
 )
 _CONTENT: Operation[BinaryContent] = Operation(
-    "content",
-    "GET",
-    "files/{file_id}/content",
-    _ContentArgs,
-    path_params=("file_id",),
-    body="none",
-    cast=BINARY,
+    "content", "GET", "files/{file_id}/content", keys=(), path_params=("file_id",), body="none", cast=BINARY
 )
 _RETRIEVE_CONTENT: Operation[str] = Operation(
     "retrieve_content",
     "GET",
     "files/{file_id}/content",
-    _RetrieveContentArgs,
+    keys=(),
     path_params=("file_id",),
     body="none",
     cast=TEXT,

@@ -8,15 +8,8 @@ from typing import TYPE_CHECKING, Any, Unpack, overload
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
 from .._streaming import AsyncStream, Stream
-from ..types.image_create_variation_params import _ImageCreateVariationArgs
-from ..types.image_edit_params import _ImageEditArgs, _ImageEditArgsNonStreaming, _ImageEditArgsStreaming
 from ..types.image_edit_stream_event import ImageEditStreamEvent
 from ..types.image_gen_stream_event import ImageGenStreamEvent
-from ..types.image_generate_params import (
-    _ImageGenerateArgs,
-    _ImageGenerateArgsNonStreaming,
-    _ImageGenerateArgsStreaming,
-)
 from ..types.images_response import ImagesResponse
 
 if TYPE_CHECKING:
@@ -26,43 +19,47 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..types.image_create_variation_params import _ImageCreateVariationArgs
+    from ..types.image_edit_params import _ImageEditArgs, _ImageEditArgsNonStreaming, _ImageEditArgsStreaming
+    from ..types.image_generate_params import (
+        _ImageGenerateArgs,
+        _ImageGenerateArgsNonStreaming,
+        _ImageGenerateArgsStreaming,
+    )
 
 __all__ = ["AsyncImages", "Images"]
 
 
-class _CreateVariationArgs(_ImageCreateVariationArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateVariationArgs(_ImageCreateVariationArgs, total=False):
+        pass
 
-class _EditArgs(_ImageEditArgs, total=False):
-    pass
+    class _EditArgs(_ImageEditArgs, total=False):
+        pass
 
+    class _EditArgsStreaming(_ImageEditArgsStreaming, total=False):
+        pass
 
-class _EditArgsStreaming(_ImageEditArgsStreaming, total=False):
-    pass
+    class _EditArgsNonStreaming(_ImageEditArgsNonStreaming, total=False):
+        pass
 
+    class _GenerateArgs(_ImageGenerateArgs, total=False):
+        pass
 
-class _EditArgsNonStreaming(_ImageEditArgsNonStreaming, total=False):
-    pass
+    class _GenerateArgsStreaming(_ImageGenerateArgsStreaming, total=False):
+        pass
 
-
-class _GenerateArgs(_ImageGenerateArgs, total=False):
-    pass
-
-
-class _GenerateArgsStreaming(_ImageGenerateArgsStreaming, total=False):
-    pass
-
-
-class _GenerateArgsNonStreaming(_ImageGenerateArgsNonStreaming, total=False):
-    pass
+    class _GenerateArgsNonStreaming(_ImageGenerateArgsNonStreaming, total=False):
+        pass
 
 
 _CREATE_VARIATION: Operation[ImagesResponse] = Operation(
     "create_variation",
     "POST",
     "images/variations",
-    _CreateVariationArgs,
+    keys=("image", "model", "n", "response_format", "size", "user"),
+    required=("image",),
     body="multipart",
     files=frozenset(["image"]),
     cast=as_cast(ImagesResponse),
@@ -71,7 +68,24 @@ _EDIT: Operation[ImagesResponse] = Operation(
     "edit",
     "POST",
     "images/edits",
-    _EditArgs,
+    keys=(
+        "background",
+        "image",
+        "input_fidelity",
+        "mask",
+        "model",
+        "n",
+        "output_compression",
+        "output_format",
+        "partial_images",
+        "prompt",
+        "quality",
+        "response_format",
+        "size",
+        "stream",
+        "user",
+    ),
+    required=("image", "prompt"),
     body="multipart",
     files=frozenset(["image", "mask"]),
     cast=as_cast(ImagesResponse),
@@ -81,7 +95,23 @@ _GENERATE: Operation[ImagesResponse] = Operation(
     "generate",
     "POST",
     "images/generations",
-    _GenerateArgs,
+    keys=(
+        "background",
+        "model",
+        "moderation",
+        "n",
+        "output_compression",
+        "output_format",
+        "partial_images",
+        "prompt",
+        "quality",
+        "response_format",
+        "size",
+        "stream",
+        "style",
+        "user",
+    ),
+    required=("prompt",),
     cast=as_cast(ImagesResponse),
     stream_item=as_cast(ImageGenStreamEvent),
 )

@@ -19,39 +19,34 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from .._resources._base import RequestOptionParams
 
 __all__ = ["AsyncModels", "Models"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _ListArgs(RequestOptionParams, total=False):
-    pass
+    class _ListArgs(RequestOptionParams, total=False):
+        pass
 
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _RETRIEVE: Operation[Model] = Operation(
-    "retrieve",
-    "GET",
-    "models/{model}",
-    _RetrieveArgs,
-    path_params=("model",),
-    body="none",
-    cast=as_cast(Model),
+    "retrieve", "GET", "models/{model}", keys=(), path_params=("model",), body="none", cast=as_cast(Model)
 )
 _LIST: PageOperation[Model] = PageOperation(
-    "list", "GET", "models", _ListArgs, body="none", cast=as_cast(Model), page=SyncPage, async_page=AsyncPage
+    "list", "GET", "models", keys=(), body="none", cast=as_cast(Model), page=SyncPage, async_page=AsyncPage
 )
 _DELETE: Operation[ModelDeleted] = Operation(
     "delete",
     "DELETE",
     "models/{model}",
-    _DeleteArgs,
+    keys=(),
     path_params=("model",),
     body="none",
     cast=as_cast(ModelDeleted),

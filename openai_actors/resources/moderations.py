@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ..types.moderation_create_params import _ModerationCreateArgs
 from ..types.moderation_create_response import ModerationCreateResponse
 
 if TYPE_CHECKING:
@@ -17,16 +16,24 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..types.moderation_create_params import _ModerationCreateArgs
 
 __all__ = ["AsyncModerations", "Moderations"]
 
 
-class _CreateArgs(_ModerationCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_ModerationCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[ModerationCreateResponse] = Operation(
-    "create", "POST", "moderations", _CreateArgs, cast=as_cast(ModerationCreateResponse)
+    "create",
+    "POST",
+    "moderations",
+    keys=("input", "model"),
+    required=("input",),
+    cast=as_cast(ModerationCreateResponse),
 )
 
 

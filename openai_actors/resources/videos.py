@@ -11,16 +11,9 @@ from .._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConve
 from .._resources._base import RequestOptionParams
 from .._response import BinaryContent
 from ..types.video import Video
-from ..types.video_create_character_params import _VideoCreateCharacterArgs
 from ..types.video_create_character_response import VideoCreateCharacterResponse
-from ..types.video_create_params import _VideoCreateArgs
 from ..types.video_delete_response import VideoDeleteResponse
-from ..types.video_download_content_params import _VideoDownloadContentArgs
-from ..types.video_edit_params import _VideoEditArgs
-from ..types.video_extend_params import _VideoExtendArgs
 from ..types.video_get_character_response import VideoGetCharacterResponse
-from ..types.video_list_params import _VideoListArgs
-from ..types.video_remix_params import _VideoRemixArgs
 
 if TYPE_CHECKING:
     from .._raw import (
@@ -29,55 +22,57 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from .._resources._base import RequestOptionParams
+    from ..types.video_create_character_params import _VideoCreateCharacterArgs
+    from ..types.video_create_params import _VideoCreateArgs
+    from ..types.video_download_content_params import _VideoDownloadContentArgs
+    from ..types.video_edit_params import _VideoEditArgs
+    from ..types.video_extend_params import _VideoExtendArgs
+    from ..types.video_list_params import _VideoListArgs
+    from ..types.video_remix_params import _VideoRemixArgs
 
 __all__ = ["AsyncVideos", "Videos"]
 
 
-class _CreateArgs(_VideoCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_VideoCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ListArgs(_VideoListArgs, total=False):
+        pass
 
-class _ListArgs(_VideoListArgs, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
+    class _CreateCharacterArgs(_VideoCreateCharacterArgs, total=False):
+        pass
 
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DownloadContentArgs(_VideoDownloadContentArgs, total=False):
+        pass
 
+    class _EditArgs(_VideoEditArgs, total=False):
+        pass
 
-class _CreateCharacterArgs(_VideoCreateCharacterArgs, total=False):
-    pass
+    class _ExtendArgs(_VideoExtendArgs, total=False):
+        pass
 
+    class _GetCharacterArgs(RequestOptionParams, total=False):
+        pass
 
-class _DownloadContentArgs(_VideoDownloadContentArgs, total=False):
-    pass
-
-
-class _EditArgs(_VideoEditArgs, total=False):
-    pass
-
-
-class _ExtendArgs(_VideoExtendArgs, total=False):
-    pass
-
-
-class _GetCharacterArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _RemixArgs(_VideoRemixArgs, total=False):
-    pass
+    class _RemixArgs(_VideoRemixArgs, total=False):
+        pass
 
 
 _CREATE: Operation[Video] = Operation(
     "create",
     "POST",
     "videos",
-    _CreateArgs,
+    keys=("input_reference", "model", "prompt", "seconds", "size"),
+    required=("prompt",),
     body="multipart",
     files=frozenset(["input_reference"]),
     cast=as_cast(Video),
@@ -86,7 +81,7 @@ _RETRIEVE: Operation[Video] = Operation(
     "retrieve",
     "GET",
     "videos/{video_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("video_id",),
     body="none",
     cast=as_cast(Video),
@@ -95,7 +90,7 @@ _LIST: PageOperation[Video] = PageOperation(
     "list",
     "GET",
     "videos",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Video),
@@ -106,7 +101,7 @@ _DELETE: Operation[VideoDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "videos/{video_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("video_id",),
     body="none",
     cast=as_cast(VideoDeleteResponse),
@@ -115,7 +110,8 @@ _CREATE_CHARACTER: Operation[VideoCreateCharacterResponse] = Operation(
     "create_character",
     "POST",
     "videos/characters",
-    _CreateCharacterArgs,
+    keys=("name", "video"),
+    required=("name", "video"),
     body="multipart",
     files=frozenset(["video"]),
     cast=as_cast(VideoCreateCharacterResponse),
@@ -124,7 +120,7 @@ _DOWNLOAD_CONTENT: Operation[BinaryContent] = Operation(
     "download_content",
     "GET",
     "videos/{video_id}/content",
-    _DownloadContentArgs,
+    keys=("variant",),
     path_params=("video_id",),
     query=("variant",),
     body="none",
@@ -134,7 +130,8 @@ _EDIT: Operation[Video] = Operation(
     "edit",
     "POST",
     "videos/edits",
-    _EditArgs,
+    keys=("prompt", "video"),
+    required=("prompt", "video"),
     body="multipart",
     files=frozenset(["video"]),
     cast=as_cast(Video),
@@ -143,7 +140,8 @@ _EXTEND: Operation[Video] = Operation(
     "extend",
     "POST",
     "videos/extensions",
-    _ExtendArgs,
+    keys=("prompt", "seconds", "video"),
+    required=("prompt", "seconds", "video"),
     body="multipart",
     files=frozenset(["video"]),
     cast=as_cast(Video),
@@ -152,13 +150,19 @@ _GET_CHARACTER: Operation[VideoGetCharacterResponse] = Operation(
     "get_character",
     "GET",
     "videos/characters/{character_id}",
-    _GetCharacterArgs,
+    keys=(),
     path_params=("character_id",),
     body="none",
     cast=as_cast(VideoGetCharacterResponse),
 )
 _REMIX: Operation[Video] = Operation(
-    "remix", "POST", "videos/{video_id}/remix", _RemixArgs, path_params=("video_id",), cast=as_cast(Video)
+    "remix",
+    "POST",
+    "videos/{video_id}/remix",
+    keys=("prompt",),
+    required=("prompt",),
+    path_params=("video_id",),
+    cast=as_cast(Video),
 )
 
 

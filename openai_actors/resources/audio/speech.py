@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ..._operations import BINARY, AsyncAPIResource, Operation, SyncAPIResource
 from ..._response import BinaryContent
-from ...types.audio.speech_create_params import _SpeechCreateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -16,15 +15,25 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...types.audio.speech_create_params import _SpeechCreateArgs
 
 __all__ = ["AsyncSpeech", "Speech"]
 
 
-class _CreateArgs(_SpeechCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_SpeechCreateArgs, total=False):
+        pass
 
 
-_CREATE: Operation[BinaryContent] = Operation("create", "POST", "audio/speech", _CreateArgs, cast=BINARY)
+_CREATE: Operation[BinaryContent] = Operation(
+    "create",
+    "POST",
+    "audio/speech",
+    keys=("input", "instructions", "model", "response_format", "speed", "stream_format", "voice"),
+    required=("input", "model", "voice"),
+    cast=BINARY,
+)
 
 
 class Speech(SyncAPIResource):

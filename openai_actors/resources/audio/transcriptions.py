@@ -9,11 +9,6 @@ from ..._hooks import transcript_formats
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..._streaming import AsyncStream, Stream
-from ...types.audio.transcription_create_params import (
-    _TranscriptionCreateArgs,
-    _TranscriptionCreateArgsNonStreaming,
-    _TranscriptionCreateArgsStreaming,
-)
 from ...types.audio.transcription_create_response import TranscriptionCreateResponse
 from ...types.audio.transcription_stream_event import TranscriptionStreamEvent
 
@@ -24,27 +19,48 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...types.audio.transcription_create_params import (
+        _TranscriptionCreateArgs,
+        _TranscriptionCreateArgsNonStreaming,
+        _TranscriptionCreateArgsStreaming,
+    )
 
 __all__ = ["AsyncTranscriptions", "Transcriptions"]
 
 
-class _CreateArgs(_TranscriptionCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_TranscriptionCreateArgs, total=False):
+        pass
 
-class _CreateArgsStreaming(_TranscriptionCreateArgsStreaming, total=False):
-    pass
+    class _CreateArgsStreaming(_TranscriptionCreateArgsStreaming, total=False):
+        pass
 
-
-class _CreateArgsNonStreaming(_TranscriptionCreateArgsNonStreaming, total=False):
-    pass
+    class _CreateArgsNonStreaming(_TranscriptionCreateArgsNonStreaming, total=False):
+        pass
 
 
 _CREATE: Operation[TranscriptionCreateResponse] = Operation(
     "create",
     "POST",
     "audio/transcriptions",
-    _CreateArgs,
+    keys=(
+        "chunking_strategy",
+        "file",
+        "include",
+        "keywords",
+        "known_speaker_names",
+        "known_speaker_references",
+        "language",
+        "languages",
+        "model",
+        "prompt",
+        "response_format",
+        "stream",
+        "temperature",
+        "timestamp_granularities",
+    ),
+    required=("file", "model"),
     body="multipart",
     files=frozenset(["file"]),
     cast=as_cast(TranscriptionCreateResponse),

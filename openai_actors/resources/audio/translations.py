@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ..._hooks import transcript_formats
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...types.audio.translation_create_params import _TranslationCreateArgs
 from ...types.audio.translation_create_response import TranslationCreateResponse
 
 if TYPE_CHECKING:
@@ -18,19 +17,23 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...types.audio.translation_create_params import _TranslationCreateArgs
 
 __all__ = ["AsyncTranslations", "Translations"]
 
 
-class _CreateArgs(_TranslationCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_TranslationCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[TranslationCreateResponse] = Operation(
     "create",
     "POST",
     "audio/translations",
-    _CreateArgs,
+    keys=("file", "model", "prompt", "response_format", "temperature"),
+    required=("file", "model"),
     body="multipart",
     files=frozenset(["file"]),
     cast=as_cast(TranslationCreateResponse),

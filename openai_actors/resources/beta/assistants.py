@@ -10,10 +10,7 @@ from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIRe
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
 from ...types.beta.assistant import Assistant
-from ...types.beta.assistant_create_params import _AssistantCreateArgs
 from ...types.beta.assistant_deleted import AssistantDeleted
-from ...types.beta.assistant_list_params import _AssistantListArgs
-from ...types.beta.assistant_update_params import _AssistantUpdateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -22,38 +19,57 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.beta.assistant_create_params import _AssistantCreateArgs
+    from ...types.beta.assistant_list_params import _AssistantListArgs
+    from ...types.beta.assistant_update_params import _AssistantUpdateArgs
 
 __all__ = ["Assistants", "AsyncAssistants"]
 
 
-class _CreateArgs(_AssistantCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_AssistantCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_AssistantUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_AssistantUpdateArgs, total=False):
-    pass
+    class _ListArgs(_AssistantListArgs, total=False):
+        pass
 
-
-class _ListArgs(_AssistantListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[Assistant] = Operation(
-    "create", "POST", "assistants", _CreateArgs, cast=as_cast(Assistant)
+    "create",
+    "POST",
+    "assistants",
+    keys=(
+        "description",
+        "instructions",
+        "metadata",
+        "model",
+        "name",
+        "reasoning_effort",
+        "response_format",
+        "temperature",
+        "tool_resources",
+        "tools",
+        "top_p",
+    ),
+    required=("model",),
+    cast=as_cast(Assistant),
 )
 _RETRIEVE: Operation[Assistant] = Operation(
     "retrieve",
     "GET",
     "assistants/{assistant_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("assistant_id",),
     body="none",
     cast=as_cast(Assistant),
@@ -62,7 +78,19 @@ _UPDATE: Operation[Assistant] = Operation(
     "update",
     "POST",
     "assistants/{assistant_id}",
-    _UpdateArgs,
+    keys=(
+        "description",
+        "instructions",
+        "metadata",
+        "model",
+        "name",
+        "reasoning_effort",
+        "response_format",
+        "temperature",
+        "tool_resources",
+        "tools",
+        "top_p",
+    ),
     path_params=("assistant_id",),
     cast=as_cast(Assistant),
 )
@@ -70,7 +98,7 @@ _LIST: PageOperation[Assistant] = PageOperation(
     "list",
     "GET",
     "assistants",
-    _ListArgs,
+    keys=("after", "before", "limit", "order"),
     query=("after", "before", "limit", "order"),
     body="none",
     cast=as_cast(Assistant),
@@ -81,7 +109,7 @@ _DELETE: Operation[AssistantDeleted] = Operation(
     "delete",
     "DELETE",
     "assistants/{assistant_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("assistant_id",),
     body="none",
     cast=as_cast(AssistantDeleted),

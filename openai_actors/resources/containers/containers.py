@@ -10,9 +10,7 @@ from ..._models import as_cast
 from ..._operations import NO_CONTENT, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
-from ...types.container_create_params import _ContainerCreateArgs
 from ...types.container_create_response import ContainerCreateResponse
-from ...types.container_list_params import _ContainerListArgs
 from ...types.container_list_response import ContainerListResponse
 from ...types.container_retrieve_response import ContainerRetrieveResponse
 
@@ -23,6 +21,9 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.container_create_params import _ContainerCreateArgs
+    from ...types.container_list_params import _ContainerListArgs
     from .files.files import (
         AsyncFiles,
         AsyncFilesWithRawResponse,
@@ -35,30 +36,34 @@ if TYPE_CHECKING:
 __all__ = ["AsyncContainers", "Containers"]
 
 
-class _CreateArgs(_ContainerCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_ContainerCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ListArgs(_ContainerListArgs, total=False):
+        pass
 
-class _ListArgs(_ContainerListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[ContainerCreateResponse] = Operation(
-    "create", "POST", "containers", _CreateArgs, cast=as_cast(ContainerCreateResponse)
+    "create",
+    "POST",
+    "containers",
+    keys=("expires_after", "file_ids", "memory_limit", "name", "network_policy", "skills"),
+    required=("name",),
+    cast=as_cast(ContainerCreateResponse),
 )
 _RETRIEVE: Operation[ContainerRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "containers/{container_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("container_id",),
     body="none",
     cast=as_cast(ContainerRetrieveResponse),
@@ -67,7 +72,7 @@ _LIST: PageOperation[ContainerListResponse] = PageOperation(
     "list",
     "GET",
     "containers",
-    _ListArgs,
+    keys=("after", "limit", "name", "order"),
     query=("after", "limit", "name", "order"),
     body="none",
     cast=as_cast(ContainerListResponse),
@@ -78,7 +83,7 @@ _DELETE: Operation[None] = Operation(
     "delete",
     "DELETE",
     "containers/{container_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("container_id",),
     body="none",
     cast=NO_CONTENT,

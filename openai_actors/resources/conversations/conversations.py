@@ -10,9 +10,7 @@ from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
 from ...types.conversations.conversation import Conversation
-from ...types.conversations.conversation_create_params import _ConversationCreateArgs
 from ...types.conversations.conversation_deleted_resource import ConversationDeletedResource
-from ...types.conversations.conversation_update_params import _ConversationUpdateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -21,6 +19,9 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.conversations.conversation_create_params import _ConversationCreateArgs
+    from ...types.conversations.conversation_update_params import _ConversationUpdateArgs
     from .items import (
         AsyncItems,
         AsyncItemsWithRawResponse,
@@ -33,30 +34,29 @@ if TYPE_CHECKING:
 __all__ = ["AsyncConversations", "Conversations"]
 
 
-class _CreateArgs(_ConversationCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_ConversationCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_ConversationUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_ConversationUpdateArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[Conversation] = Operation(
-    "create", "POST", "conversations", _CreateArgs, cast=as_cast(Conversation)
+    "create", "POST", "conversations", keys=("items", "metadata"), cast=as_cast(Conversation)
 )
 _RETRIEVE: Operation[Conversation] = Operation(
     "retrieve",
     "GET",
     "conversations/{conversation_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("conversation_id",),
     body="none",
     cast=as_cast(Conversation),
@@ -65,7 +65,8 @@ _UPDATE: Operation[Conversation] = Operation(
     "update",
     "POST",
     "conversations/{conversation_id}",
-    _UpdateArgs,
+    keys=("metadata",),
+    required=("metadata",),
     path_params=("conversation_id",),
     cast=as_cast(Conversation),
 )
@@ -73,7 +74,7 @@ _DELETE: Operation[ConversationDeletedResource] = Operation(
     "delete",
     "DELETE",
     "conversations/{conversation_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("conversation_id",),
     body="none",
     cast=as_cast(ConversationDeletedResource),

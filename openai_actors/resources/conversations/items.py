@@ -12,9 +12,6 @@ from ..._resources._base import RequestOptionParams
 from ...types.conversations.conversation import Conversation
 from ...types.conversations.conversation_item import ConversationItem
 from ...types.conversations.conversation_item_list import ConversationItemList
-from ...types.conversations.item_create_params import _ItemCreateArgs
-from ...types.conversations.item_list_params import _ItemListArgs
-from ...types.conversations.item_retrieve_params import _ItemRetrieveArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -23,31 +20,35 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.conversations.item_create_params import _ItemCreateArgs
+    from ...types.conversations.item_list_params import _ItemListArgs
+    from ...types.conversations.item_retrieve_params import _ItemRetrieveArgs
 
 __all__ = ["AsyncItems", "Items"]
 
 
-class _CreateArgs(_ItemCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_ItemCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(_ItemRetrieveArgs, total=False):
-    pass
+    class _RetrieveArgs(_ItemRetrieveArgs, total=False):
+        pass
 
+    class _ListArgs(_ItemListArgs, total=False):
+        pass
 
-class _ListArgs(_ItemListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    conversation_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        conversation_id: Required[str]
 
 
 _CREATE: Operation[ConversationItemList] = Operation(
     "create",
     "POST",
     "conversations/{conversation_id}/items",
-    _CreateArgs,
+    keys=("include", "items"),
+    required=("items",),
     path_params=("conversation_id",),
     query=("include",),
     cast=as_cast(ConversationItemList),
@@ -56,7 +57,8 @@ _RETRIEVE: Operation[ConversationItem] = Operation(
     "retrieve",
     "GET",
     "conversations/{conversation_id}/items/{item_id}",
-    _RetrieveArgs,
+    keys=("conversation_id", "include"),
+    required=("conversation_id",),
     path_params=("conversation_id", "item_id"),
     query=("include",),
     body="none",
@@ -66,7 +68,7 @@ _LIST: PageOperation[ConversationItem] = PageOperation(
     "list",
     "GET",
     "conversations/{conversation_id}/items",
-    _ListArgs,
+    keys=("after", "include", "limit", "order"),
     path_params=("conversation_id",),
     query=("after", "include", "limit", "order"),
     body="none",
@@ -78,7 +80,8 @@ _DELETE: Operation[Conversation] = Operation(
     "delete",
     "DELETE",
     "conversations/{conversation_id}/items/{item_id}",
-    _DeleteArgs,
+    keys=("conversation_id",),
+    required=("conversation_id",),
     path_params=("conversation_id", "item_id"),
     body="none",
     cast=as_cast(Conversation),

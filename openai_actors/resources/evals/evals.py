@@ -10,13 +10,10 @@ from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
-from ...types.eval_create_params import _EvalCreateArgs
 from ...types.eval_create_response import EvalCreateResponse
 from ...types.eval_delete_response import EvalDeleteResponse
-from ...types.eval_list_params import _EvalListArgs
 from ...types.eval_list_response import EvalListResponse
 from ...types.eval_retrieve_response import EvalRetrieveResponse
-from ...types.eval_update_params import _EvalUpdateArgs
 from ...types.eval_update_response import EvalUpdateResponse
 
 if TYPE_CHECKING:
@@ -26,6 +23,10 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.eval_create_params import _EvalCreateArgs
+    from ...types.eval_list_params import _EvalListArgs
+    from ...types.eval_update_params import _EvalUpdateArgs
     from .runs.runs import (
         AsyncRuns,
         AsyncRunsWithRawResponse,
@@ -38,34 +39,37 @@ if TYPE_CHECKING:
 __all__ = ["AsyncEvals", "Evals"]
 
 
-class _CreateArgs(_EvalCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_EvalCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_EvalUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_EvalUpdateArgs, total=False):
-    pass
+    class _ListArgs(_EvalListArgs, total=False):
+        pass
 
-
-class _ListArgs(_EvalListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[EvalCreateResponse] = Operation(
-    "create", "POST", "evals", _CreateArgs, cast=as_cast(EvalCreateResponse)
+    "create",
+    "POST",
+    "evals",
+    keys=("data_source_config", "metadata", "name", "testing_criteria"),
+    required=("data_source_config", "testing_criteria"),
+    cast=as_cast(EvalCreateResponse),
 )
 _RETRIEVE: Operation[EvalRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "evals/{eval_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("eval_id",),
     body="none",
     cast=as_cast(EvalRetrieveResponse),
@@ -74,7 +78,7 @@ _UPDATE: Operation[EvalUpdateResponse] = Operation(
     "update",
     "POST",
     "evals/{eval_id}",
-    _UpdateArgs,
+    keys=("metadata", "name"),
     path_params=("eval_id",),
     cast=as_cast(EvalUpdateResponse),
 )
@@ -82,7 +86,7 @@ _LIST: PageOperation[EvalListResponse] = PageOperation(
     "list",
     "GET",
     "evals",
-    _ListArgs,
+    keys=("after", "limit", "order", "order_by"),
     query=("after", "limit", "order", "order_by"),
     body="none",
     cast=as_cast(EvalListResponse),
@@ -93,7 +97,7 @@ _DELETE: Operation[EvalDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "evals/{eval_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("eval_id",),
     body="none",
     cast=as_cast(EvalDeleteResponse),

@@ -7,9 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ..._operations import NO_CONTENT, AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
-from ...types.realtime.call_accept_params import _CallAcceptArgs
-from ...types.realtime.call_refer_params import _CallReferArgs
-from ...types.realtime.call_reject_params import _CallRejectArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -18,31 +15,50 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.realtime.call_accept_params import _CallAcceptArgs
+    from ...types.realtime.call_refer_params import _CallReferArgs
+    from ...types.realtime.call_reject_params import _CallRejectArgs
 
 __all__ = ["AsyncCalls", "Calls"]
 
 
-class _AcceptArgs(_CallAcceptArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _AcceptArgs(_CallAcceptArgs, total=False):
+        pass
 
-class _HangupArgs(RequestOptionParams, total=False):
-    pass
+    class _HangupArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ReferArgs(_CallReferArgs, total=False):
+        pass
 
-class _ReferArgs(_CallReferArgs, total=False):
-    pass
-
-
-class _RejectArgs(_CallRejectArgs, total=False):
-    pass
+    class _RejectArgs(_CallRejectArgs, total=False):
+        pass
 
 
 _ACCEPT: Operation[None] = Operation(
     "accept",
     "POST",
     "realtime/calls/{call_id}/accept",
-    _AcceptArgs,
+    keys=(
+        "audio",
+        "include",
+        "instructions",
+        "max_output_tokens",
+        "model",
+        "output_modalities",
+        "parallel_tool_calls",
+        "prompt",
+        "reasoning",
+        "tool_choice",
+        "tools",
+        "tracing",
+        "truncation",
+        "type",
+    ),
+    required=("type",),
     path_params=("call_id",),
     cast=NO_CONTENT,
 )
@@ -50,19 +66,25 @@ _HANGUP: Operation[None] = Operation(
     "hangup",
     "POST",
     "realtime/calls/{call_id}/hangup",
-    _HangupArgs,
+    keys=(),
     path_params=("call_id",),
     body="none",
     cast=NO_CONTENT,
 )
 _REFER: Operation[None] = Operation(
-    "refer", "POST", "realtime/calls/{call_id}/refer", _ReferArgs, path_params=("call_id",), cast=NO_CONTENT
+    "refer",
+    "POST",
+    "realtime/calls/{call_id}/refer",
+    keys=("target_uri",),
+    required=("target_uri",),
+    path_params=("call_id",),
+    cast=NO_CONTENT,
 )
 _REJECT: Operation[None] = Operation(
     "reject",
     "POST",
     "realtime/calls/{call_id}/reject",
-    _RejectArgs,
+    keys=("status_code",),
     path_params=("call_id",),
     cast=NO_CONTENT,
 )

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...types.realtime.client_secret_create_params import _ClientSecretCreateArgs
 from ...types.realtime.client_secret_create_response import ClientSecretCreateResponse
 
 if TYPE_CHECKING:
@@ -17,16 +16,23 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...types.realtime.client_secret_create_params import _ClientSecretCreateArgs
 
 __all__ = ["AsyncClientSecrets", "ClientSecrets"]
 
 
-class _CreateArgs(_ClientSecretCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_ClientSecretCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[ClientSecretCreateResponse] = Operation(
-    "create", "POST", "realtime/client_secrets", _CreateArgs, cast=as_cast(ClientSecretCreateResponse)
+    "create",
+    "POST",
+    "realtime/client_secrets",
+    keys=("expires_after", "session"),
+    cast=as_cast(ClientSecretCreateResponse),
 )
 
 

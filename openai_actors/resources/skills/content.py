@@ -16,19 +16,22 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
 
 __all__ = ["AsyncContent", "Content"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
 
 _RETRIEVE: Operation[BinaryContent] = Operation(
     "retrieve",
     "GET",
     "skills/{skill_id}/content",
-    _RetrieveArgs,
+    keys=(),
     path_params=("skill_id",),
     body="none",
     cast=BINARY,

@@ -12,9 +12,6 @@ from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
 from ...types.deleted_skill import DeletedSkill
 from ...types.skill import Skill
-from ...types.skill_create_params import _SkillCreateArgs
-from ...types.skill_list_params import _SkillListArgs
-from ...types.skill_update_params import _SkillUpdateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -23,6 +20,10 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.skill_create_params import _SkillCreateArgs
+    from ...types.skill_list_params import _SkillListArgs
+    from ...types.skill_update_params import _SkillUpdateArgs
     from .content import (
         AsyncContent,
         AsyncContentWithRawResponse,
@@ -43,46 +44,57 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSkills", "Skills"]
 
 
-class _CreateArgs(_SkillCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_SkillCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_SkillUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_SkillUpdateArgs, total=False):
-    pass
+    class _ListArgs(_SkillListArgs, total=False):
+        pass
 
-
-class _ListArgs(_SkillListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[Skill] = Operation(
-    "create", "POST", "skills", _CreateArgs, body="multipart", files=frozenset(["files"]), cast=as_cast(Skill)
+    "create",
+    "POST",
+    "skills",
+    keys=("files",),
+    required=("files",),
+    body="multipart",
+    files=frozenset(["files"]),
+    cast=as_cast(Skill),
 )
 _RETRIEVE: Operation[Skill] = Operation(
     "retrieve",
     "GET",
     "skills/{skill_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("skill_id",),
     body="none",
     cast=as_cast(Skill),
 )
 _UPDATE: Operation[Skill] = Operation(
-    "update", "POST", "skills/{skill_id}", _UpdateArgs, path_params=("skill_id",), cast=as_cast(Skill)
+    "update",
+    "POST",
+    "skills/{skill_id}",
+    keys=("default_version",),
+    required=("default_version",),
+    path_params=("skill_id",),
+    cast=as_cast(Skill),
 )
 _LIST: PageOperation[Skill] = PageOperation(
     "list",
     "GET",
     "skills",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Skill),
@@ -93,7 +105,7 @@ _DELETE: Operation[DeletedSkill] = Operation(
     "delete",
     "DELETE",
     "skills/{skill_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("skill_id",),
     body="none",
     cast=as_cast(DeletedSkill),

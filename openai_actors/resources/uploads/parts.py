@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...types.uploads.part_create_params import _PartCreateArgs
 from ...types.uploads.upload_part import UploadPart
 
 if TYPE_CHECKING:
@@ -17,19 +16,23 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...types.uploads.part_create_params import _PartCreateArgs
 
 __all__ = ["AsyncParts", "Parts"]
 
 
-class _CreateArgs(_PartCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_PartCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[UploadPart] = Operation(
     "create",
     "POST",
     "uploads/{upload_id}/parts",
-    _CreateArgs,
+    keys=("data",),
+    required=("data",),
     path_params=("upload_id",),
     body="multipart",
     files=frozenset(["data"]),

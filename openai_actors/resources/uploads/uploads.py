@@ -10,8 +10,6 @@ from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ..._resources._base import RequestOptionParams
 from ...types.upload import Upload
-from ...types.upload_complete_params import _UploadCompleteArgs
-from ...types.upload_create_params import _UploadCreateArgs
 
 if TYPE_CHECKING:
     from ..._raw import (
@@ -20,6 +18,9 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.upload_complete_params import _UploadCompleteArgs
+    from ...types.upload_create_params import _UploadCreateArgs
     from .parts import (
         AsyncParts,
         AsyncPartsWithRawResponse,
@@ -32,24 +33,31 @@ if TYPE_CHECKING:
 __all__ = ["AsyncUploads", "Uploads"]
 
 
-class _CreateArgs(_UploadCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_UploadCreateArgs, total=False):
+        pass
+
+    class _CancelArgs(RequestOptionParams, total=False):
+        pass
+
+    class _CompleteArgs(_UploadCompleteArgs, total=False):
+        pass
 
 
-class _CancelArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _CompleteArgs(_UploadCompleteArgs, total=False):
-    pass
-
-
-_CREATE: Operation[Upload] = Operation("create", "POST", "uploads", _CreateArgs, cast=as_cast(Upload))
+_CREATE: Operation[Upload] = Operation(
+    "create",
+    "POST",
+    "uploads",
+    keys=("bytes", "expires_after", "filename", "mime_type", "purpose"),
+    required=("bytes", "filename", "mime_type", "purpose"),
+    cast=as_cast(Upload),
+)
 _CANCEL: Operation[Upload] = Operation(
     "cancel",
     "POST",
     "uploads/{upload_id}/cancel",
-    _CancelArgs,
+    keys=(),
     path_params=("upload_id",),
     body="none",
     cast=as_cast(Upload),
@@ -58,7 +66,8 @@ _COMPLETE: Operation[Upload] = Operation(
     "complete",
     "POST",
     "uploads/{upload_id}/complete",
-    _CompleteArgs,
+    keys=("md5", "part_ids"),
+    required=("part_ids",),
     path_params=("upload_id",),
     cast=as_cast(Upload),
 )

@@ -9,8 +9,6 @@ from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ..._resources._base import RequestOptionParams
-from ...types.vector_stores.file_batch_create_params import _FileBatchCreateArgs
-from ...types.vector_stores.file_batch_list_files_params import _FileBatchListFilesArgs
 from ...types.vector_stores.vector_store_file import VectorStoreFile
 from ...types.vector_stores.vector_store_file_batch import VectorStoreFileBatch
 
@@ -21,31 +19,33 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.vector_stores.file_batch_create_params import _FileBatchCreateArgs
+    from ...types.vector_stores.file_batch_list_files_params import _FileBatchListFilesArgs
 
 __all__ = ["AsyncFileBatches", "FileBatches"]
 
 
-class _CreateArgs(_FileBatchCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_FileBatchCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    vector_store_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        vector_store_id: Required[str]
 
+    class _CancelArgs(RequestOptionParams, total=False):
+        vector_store_id: Required[str]
 
-class _CancelArgs(RequestOptionParams, total=False):
-    vector_store_id: Required[str]
-
-
-class _ListFilesArgs(_FileBatchListFilesArgs, total=False):
-    pass
+    class _ListFilesArgs(_FileBatchListFilesArgs, total=False):
+        pass
 
 
 _CREATE: Operation[VectorStoreFileBatch] = Operation(
     "create",
     "POST",
     "vector_stores/{vector_store_id}/file_batches",
-    _CreateArgs,
+    keys=("attributes", "chunking_strategy", "file_ids", "files"),
     path_params=("vector_store_id",),
     cast=as_cast(VectorStoreFileBatch),
 )
@@ -53,7 +53,8 @@ _RETRIEVE: Operation[VectorStoreFileBatch] = Operation(
     "retrieve",
     "GET",
     "vector_stores/{vector_store_id}/file_batches/{batch_id}",
-    _RetrieveArgs,
+    keys=("vector_store_id",),
+    required=("vector_store_id",),
     path_params=("vector_store_id", "batch_id"),
     body="none",
     cast=as_cast(VectorStoreFileBatch),
@@ -62,7 +63,8 @@ _CANCEL: Operation[VectorStoreFileBatch] = Operation(
     "cancel",
     "POST",
     "vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel",
-    _CancelArgs,
+    keys=("vector_store_id",),
+    required=("vector_store_id",),
     path_params=("vector_store_id", "batch_id"),
     body="none",
     cast=as_cast(VectorStoreFileBatch),
@@ -71,7 +73,8 @@ _LIST_FILES: PageOperation[VectorStoreFile] = PageOperation(
     "list_files",
     "GET",
     "vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
-    _ListFilesArgs,
+    keys=("after", "before", "filter", "limit", "order", "vector_store_id"),
+    required=("vector_store_id",),
     path_params=("vector_store_id", "batch_id"),
     query=("after", "before", "filter", "limit", "order"),
     body="none",

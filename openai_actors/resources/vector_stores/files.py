@@ -10,9 +10,6 @@ from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIRe
 from ..._pagination import AsyncCursorPage, AsyncPage, AsyncPaginator, SyncCursorPage, SyncPage
 from ..._resources._base import RequestOptionParams
 from ...types.vector_stores.file_content_response import FileContentResponse
-from ...types.vector_stores.file_create_params import _FileCreateArgs
-from ...types.vector_stores.file_list_params import _FileListArgs
-from ...types.vector_stores.file_update_params import _FileUpdateArgs
 from ...types.vector_stores.vector_store_file import VectorStoreFile
 from ...types.vector_stores.vector_store_file_deleted import VectorStoreFileDeleted
 
@@ -23,39 +20,41 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.vector_stores.file_create_params import _FileCreateArgs
+    from ...types.vector_stores.file_list_params import _FileListArgs
+    from ...types.vector_stores.file_update_params import _FileUpdateArgs
 
 __all__ = ["AsyncFiles", "Files"]
 
 
-class _CreateArgs(_FileCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_FileCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    vector_store_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        vector_store_id: Required[str]
 
+    class _UpdateArgs(_FileUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_FileUpdateArgs, total=False):
-    pass
+    class _ListArgs(_FileListArgs, total=False):
+        pass
 
+    class _DeleteArgs(RequestOptionParams, total=False):
+        vector_store_id: Required[str]
 
-class _ListArgs(_FileListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    vector_store_id: Required[str]
-
-
-class _ContentArgs(RequestOptionParams, total=False):
-    vector_store_id: Required[str]
+    class _ContentArgs(RequestOptionParams, total=False):
+        vector_store_id: Required[str]
 
 
 _CREATE: Operation[VectorStoreFile] = Operation(
     "create",
     "POST",
     "vector_stores/{vector_store_id}/files",
-    _CreateArgs,
+    keys=("attributes", "chunking_strategy", "file_id"),
+    required=("file_id",),
     path_params=("vector_store_id",),
     cast=as_cast(VectorStoreFile),
 )
@@ -63,7 +62,8 @@ _RETRIEVE: Operation[VectorStoreFile] = Operation(
     "retrieve",
     "GET",
     "vector_stores/{vector_store_id}/files/{file_id}",
-    _RetrieveArgs,
+    keys=("vector_store_id",),
+    required=("vector_store_id",),
     path_params=("vector_store_id", "file_id"),
     body="none",
     cast=as_cast(VectorStoreFile),
@@ -72,7 +72,8 @@ _UPDATE: Operation[VectorStoreFile] = Operation(
     "update",
     "POST",
     "vector_stores/{vector_store_id}/files/{file_id}",
-    _UpdateArgs,
+    keys=("attributes", "vector_store_id"),
+    required=("attributes", "vector_store_id"),
     path_params=("vector_store_id", "file_id"),
     cast=as_cast(VectorStoreFile),
 )
@@ -80,7 +81,7 @@ _LIST: PageOperation[VectorStoreFile] = PageOperation(
     "list",
     "GET",
     "vector_stores/{vector_store_id}/files",
-    _ListArgs,
+    keys=("after", "before", "filter", "limit", "order"),
     path_params=("vector_store_id",),
     query=("after", "before", "filter", "limit", "order"),
     body="none",
@@ -92,7 +93,8 @@ _DELETE: Operation[VectorStoreFileDeleted] = Operation(
     "delete",
     "DELETE",
     "vector_stores/{vector_store_id}/files/{file_id}",
-    _DeleteArgs,
+    keys=("vector_store_id",),
+    required=("vector_store_id",),
     path_params=("vector_store_id", "file_id"),
     body="none",
     cast=as_cast(VectorStoreFileDeleted),
@@ -101,7 +103,8 @@ _CONTENT: PageOperation[FileContentResponse] = PageOperation(
     "content",
     "GET",
     "vector_stores/{vector_store_id}/files/{file_id}/content",
-    _ContentArgs,
+    keys=("vector_store_id",),
+    required=("vector_store_id",),
     path_params=("vector_store_id", "file_id"),
     body="none",
     cast=as_cast(FileContentResponse),

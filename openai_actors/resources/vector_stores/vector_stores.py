@@ -11,12 +11,8 @@ from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIRe
 from ..._pagination import AsyncCursorPage, AsyncPage, AsyncPaginator, SyncCursorPage, SyncPage
 from ..._resources._base import RequestOptionParams
 from ...types.vector_store import VectorStore
-from ...types.vector_store_create_params import _VectorStoreCreateArgs
 from ...types.vector_store_deleted import VectorStoreDeleted
-from ...types.vector_store_list_params import _VectorStoreListArgs
-from ...types.vector_store_search_params import _VectorStoreSearchArgs
 from ...types.vector_store_search_response import VectorStoreSearchResponse
-from ...types.vector_store_update_params import _VectorStoreUpdateArgs
 
 if TYPE_CHECKING:
     from ..._helpers.vector_store_file_batches import AsyncFileBatches, FileBatches
@@ -27,6 +23,11 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ..._resources._base import RequestOptionParams
+    from ...types.vector_store_create_params import _VectorStoreCreateArgs
+    from ...types.vector_store_list_params import _VectorStoreListArgs
+    from ...types.vector_store_search_params import _VectorStoreSearchArgs
+    from ...types.vector_store_update_params import _VectorStoreUpdateArgs
     from .file_batches import (
         AsyncFileBatchesWithRawResponse,
         AsyncFileBatchesWithStreamingResponse,
@@ -43,38 +44,39 @@ if TYPE_CHECKING:
 __all__ = ["AsyncVectorStores", "VectorStores"]
 
 
-class _CreateArgs(_VectorStoreCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_VectorStoreCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_VectorStoreUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_VectorStoreUpdateArgs, total=False):
-    pass
+    class _ListArgs(_VectorStoreListArgs, total=False):
+        pass
 
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
-class _ListArgs(_VectorStoreListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _SearchArgs(_VectorStoreSearchArgs, total=False):
-    pass
+    class _SearchArgs(_VectorStoreSearchArgs, total=False):
+        pass
 
 
 _CREATE: Operation[VectorStore] = Operation(
-    "create", "POST", "vector_stores", _CreateArgs, cast=as_cast(VectorStore)
+    "create",
+    "POST",
+    "vector_stores",
+    keys=("chunking_strategy", "description", "expires_after", "file_ids", "metadata", "name"),
+    cast=as_cast(VectorStore),
 )
 _RETRIEVE: Operation[VectorStore] = Operation(
     "retrieve",
     "GET",
     "vector_stores/{vector_store_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("vector_store_id",),
     body="none",
     cast=as_cast(VectorStore),
@@ -83,7 +85,7 @@ _UPDATE: Operation[VectorStore] = Operation(
     "update",
     "POST",
     "vector_stores/{vector_store_id}",
-    _UpdateArgs,
+    keys=("expires_after", "metadata", "name"),
     path_params=("vector_store_id",),
     cast=as_cast(VectorStore),
 )
@@ -91,7 +93,7 @@ _LIST: PageOperation[VectorStore] = PageOperation(
     "list",
     "GET",
     "vector_stores",
-    _ListArgs,
+    keys=("after", "before", "limit", "order"),
     query=("after", "before", "limit", "order"),
     body="none",
     cast=as_cast(VectorStore),
@@ -102,7 +104,7 @@ _DELETE: Operation[VectorStoreDeleted] = Operation(
     "delete",
     "DELETE",
     "vector_stores/{vector_store_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("vector_store_id",),
     body="none",
     cast=as_cast(VectorStoreDeleted),
@@ -111,7 +113,8 @@ _SEARCH: PageOperation[VectorStoreSearchResponse] = PageOperation(
     "search",
     "POST",
     "vector_stores/{vector_store_id}/search",
-    _SearchArgs,
+    keys=("filters", "max_num_results", "query", "ranking_options", "rewrite_query"),
+    required=("query",),
     path_params=("vector_store_id",),
     cast=as_cast(VectorStoreSearchResponse),
     page=SyncPage,

@@ -10,10 +10,8 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.admin_api_key import AdminAPIKey
-from ....types.admin.organization.admin_api_key_create_params import _AdminApiKeyCreateArgs
 from ....types.admin.organization.admin_api_key_create_response import AdminAPIKeyCreateResponse
 from ....types.admin.organization.admin_api_key_delete_response import AdminAPIKeyDeleteResponse
-from ....types.admin.organization.admin_api_key_list_params import _AdminApiKeyListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -22,34 +20,41 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.admin.organization.admin_api_key_create_params import _AdminApiKeyCreateArgs
+    from ....types.admin.organization.admin_api_key_list_params import _AdminApiKeyListArgs
 
 __all__ = ["AdminAPIKeys", "AsyncAdminAPIKeys"]
 
 
-class _CreateArgs(_AdminApiKeyCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_AdminApiKeyCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ListArgs(_AdminApiKeyListArgs, total=False):
+        pass
 
-class _ListArgs(_AdminApiKeyListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[AdminAPIKeyCreateResponse] = Operation(
-    "create", "POST", "organization/admin_api_keys", _CreateArgs, cast=as_cast(AdminAPIKeyCreateResponse)
+    "create",
+    "POST",
+    "organization/admin_api_keys",
+    keys=("expires_in_seconds", "name"),
+    required=("name",),
+    cast=as_cast(AdminAPIKeyCreateResponse),
 )
 _RETRIEVE: Operation[AdminAPIKey] = Operation(
     "retrieve",
     "GET",
     "organization/admin_api_keys/{key_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("key_id",),
     body="none",
     cast=as_cast(AdminAPIKey),
@@ -58,7 +63,7 @@ _LIST: PageOperation[AdminAPIKey] = PageOperation(
     "list",
     "GET",
     "organization/admin_api_keys",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     query=("after", "limit", "order"),
     body="none",
     cast=as_cast(AdminAPIKey),
@@ -69,7 +74,7 @@ _DELETE: Operation[AdminAPIKeyDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/admin_api_keys/{key_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("key_id",),
     body="none",
     cast=as_cast(AdminAPIKeyDeleteResponse),

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
 from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
-from ....types.admin.organization.audit_log_list_params import _AuditLogListArgs
 from ....types.admin.organization.audit_log_list_response import AuditLogListResponse
 
 if TYPE_CHECKING:
@@ -18,19 +17,33 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.admin.organization.audit_log_list_params import _AuditLogListArgs
 
 __all__ = ["AsyncAuditLogs", "AuditLogs"]
 
 
-class _ListArgs(_AuditLogListArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _ListArgs(_AuditLogListArgs, total=False):
+        pass
 
 
 _LIST: PageOperation[AuditLogListResponse] = PageOperation(
     "list",
     "GET",
     "organization/audit_logs",
-    _ListArgs,
+    keys=(
+        "actor_emails",
+        "actor_ids",
+        "after",
+        "before",
+        "effective_at",
+        "event_types",
+        "limit",
+        "project_ids",
+        "resource_ids",
+        "tenant_only",
+    ),
     query=(
         "actor_emails",
         "actor_ids",

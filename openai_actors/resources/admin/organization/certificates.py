@@ -16,16 +16,10 @@ from ...._pagination import (
 )
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.certificate import Certificate
-from ....types.admin.organization.certificate_activate_params import _CertificateActivateArgs
 from ....types.admin.organization.certificate_activate_response import CertificateActivateResponse
-from ....types.admin.organization.certificate_create_params import _CertificateCreateArgs
-from ....types.admin.organization.certificate_deactivate_params import _CertificateDeactivateArgs
 from ....types.admin.organization.certificate_deactivate_response import CertificateDeactivateResponse
 from ....types.admin.organization.certificate_delete_response import CertificateDeleteResponse
-from ....types.admin.organization.certificate_list_params import _CertificateListArgs
 from ....types.admin.organization.certificate_list_response import CertificateListResponse
-from ....types.admin.organization.certificate_retrieve_params import _CertificateRetrieveArgs
-from ....types.admin.organization.certificate_update_params import _CertificateUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -34,46 +28,54 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.admin.organization.certificate_activate_params import _CertificateActivateArgs
+    from ....types.admin.organization.certificate_create_params import _CertificateCreateArgs
+    from ....types.admin.organization.certificate_deactivate_params import _CertificateDeactivateArgs
+    from ....types.admin.organization.certificate_list_params import _CertificateListArgs
+    from ....types.admin.organization.certificate_retrieve_params import _CertificateRetrieveArgs
+    from ....types.admin.organization.certificate_update_params import _CertificateUpdateArgs
 
 __all__ = ["AsyncCertificates", "Certificates"]
 
 
-class _CreateArgs(_CertificateCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_CertificateCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(_CertificateRetrieveArgs, total=False):
-    pass
+    class _RetrieveArgs(_CertificateRetrieveArgs, total=False):
+        pass
 
+    class _UpdateArgs(_CertificateUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_CertificateUpdateArgs, total=False):
-    pass
+    class _ListArgs(_CertificateListArgs, total=False):
+        pass
 
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
-class _ListArgs(_CertificateListArgs, total=False):
-    pass
+    class _ActivateArgs(_CertificateActivateArgs, total=False):
+        pass
 
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _ActivateArgs(_CertificateActivateArgs, total=False):
-    pass
-
-
-class _DeactivateArgs(_CertificateDeactivateArgs, total=False):
-    pass
+    class _DeactivateArgs(_CertificateDeactivateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[Certificate] = Operation(
-    "create", "POST", "organization/certificates", _CreateArgs, cast=as_cast(Certificate)
+    "create",
+    "POST",
+    "organization/certificates",
+    keys=("certificate", "name"),
+    required=("certificate",),
+    cast=as_cast(Certificate),
 )
 _RETRIEVE: Operation[Certificate] = Operation(
     "retrieve",
     "GET",
     "organization/certificates/{certificate_id}",
-    _RetrieveArgs,
+    keys=("include",),
     path_params=("certificate_id",),
     query=("include",),
     body="none",
@@ -83,7 +85,7 @@ _UPDATE: Operation[Certificate] = Operation(
     "update",
     "POST",
     "organization/certificates/{certificate_id}",
-    _UpdateArgs,
+    keys=("name",),
     path_params=("certificate_id",),
     cast=as_cast(Certificate),
 )
@@ -91,7 +93,7 @@ _LIST: PageOperation[CertificateListResponse] = PageOperation(
     "list",
     "GET",
     "organization/certificates",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     query=("after", "limit", "order"),
     body="none",
     cast=as_cast(CertificateListResponse),
@@ -102,7 +104,7 @@ _DELETE: Operation[CertificateDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/certificates/{certificate_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("certificate_id",),
     body="none",
     cast=as_cast(CertificateDeleteResponse),
@@ -111,7 +113,8 @@ _ACTIVATE: PageOperation[CertificateActivateResponse] = PageOperation(
     "activate",
     "POST",
     "organization/certificates/activate",
-    _ActivateArgs,
+    keys=("certificate_ids",),
+    required=("certificate_ids",),
     cast=as_cast(CertificateActivateResponse),
     page=SyncPage,
     async_page=AsyncPage,
@@ -120,7 +123,8 @@ _DEACTIVATE: PageOperation[CertificateDeactivateResponse] = PageOperation(
     "deactivate",
     "POST",
     "organization/certificates/deactivate",
-    _DeactivateArgs,
+    keys=("certificate_ids",),
+    required=("certificate_ids",),
     cast=as_cast(CertificateDeactivateResponse),
     page=SyncPage,
     async_page=AsyncPage,

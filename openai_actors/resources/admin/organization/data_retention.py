@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
-from ....types.admin.organization.data_retention_update_params import _DataRetentionUpdateArgs
 from ....types.admin.organization.organization_data_retention import OrganizationDataRetention
 
 if TYPE_CHECKING:
@@ -18,28 +17,36 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.admin.organization.data_retention_update_params import _DataRetentionUpdateArgs
 
 __all__ = ["AsyncDataRetention", "DataRetention"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _UpdateArgs(_DataRetentionUpdateArgs, total=False):
-    pass
+    class _UpdateArgs(_DataRetentionUpdateArgs, total=False):
+        pass
 
 
 _RETRIEVE: Operation[OrganizationDataRetention] = Operation(
     "retrieve",
     "GET",
     "organization/data_retention",
-    _RetrieveArgs,
+    keys=(),
     body="none",
     cast=as_cast(OrganizationDataRetention),
 )
 _UPDATE: Operation[OrganizationDataRetention] = Operation(
-    "update", "POST", "organization/data_retention", _UpdateArgs, cast=as_cast(OrganizationDataRetention)
+    "update",
+    "POST",
+    "organization/data_retention",
+    keys=("retention_type",),
+    required=("retention_type",),
+    cast=as_cast(OrganizationDataRetention),
 )
 
 

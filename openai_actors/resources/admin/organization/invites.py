@@ -10,9 +10,7 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.invite import Invite
-from ....types.admin.organization.invite_create_params import _InviteCreateArgs
 from ....types.admin.organization.invite_delete_response import InviteDeleteResponse
-from ....types.admin.organization.invite_list_params import _InviteListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -21,34 +19,41 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.admin.organization.invite_create_params import _InviteCreateArgs
+    from ....types.admin.organization.invite_list_params import _InviteListArgs
 
 __all__ = ["AsyncInvites", "Invites"]
 
 
-class _CreateArgs(_InviteCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_InviteCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ListArgs(_InviteListArgs, total=False):
+        pass
 
-class _ListArgs(_InviteListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[Invite] = Operation(
-    "create", "POST", "organization/invites", _CreateArgs, cast=as_cast(Invite)
+    "create",
+    "POST",
+    "organization/invites",
+    keys=("email", "projects", "role"),
+    required=("email", "role"),
+    cast=as_cast(Invite),
 )
 _RETRIEVE: Operation[Invite] = Operation(
     "retrieve",
     "GET",
     "organization/invites/{invite_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("invite_id",),
     body="none",
     cast=as_cast(Invite),
@@ -57,7 +62,7 @@ _LIST: PageOperation[Invite] = PageOperation(
     "list",
     "GET",
     "organization/invites",
-    _ListArgs,
+    keys=("after", "limit"),
     query=("after", "limit"),
     body="none",
     cast=as_cast(Invite),
@@ -68,7 +73,7 @@ _DELETE: Operation[InviteDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/invites/{invite_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("invite_id",),
     body="none",
     cast=as_cast(InviteDeleteResponse),

@@ -10,10 +10,7 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.role import Role
-from ....types.admin.organization.role_create_params import _RoleCreateArgs
 from ....types.admin.organization.role_delete_response import RoleDeleteResponse
-from ....types.admin.organization.role_list_params import _RoleListArgs
-from ....types.admin.organization.role_update_params import _RoleUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -22,36 +19,45 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.admin.organization.role_create_params import _RoleCreateArgs
+    from ....types.admin.organization.role_list_params import _RoleListArgs
+    from ....types.admin.organization.role_update_params import _RoleUpdateArgs
 
 __all__ = ["AsyncRoles", "Roles"]
 
 
-class _CreateArgs(_RoleCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_RoleCreateArgs, total=False):
+        pass
+
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
+
+    class _UpdateArgs(_RoleUpdateArgs, total=False):
+        pass
+
+    class _ListArgs(_RoleListArgs, total=False):
+        pass
+
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _UpdateArgs(_RoleUpdateArgs, total=False):
-    pass
-
-
-class _ListArgs(_RoleListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
-
-
-_CREATE: Operation[Role] = Operation("create", "POST", "organization/roles", _CreateArgs, cast=as_cast(Role))
+_CREATE: Operation[Role] = Operation(
+    "create",
+    "POST",
+    "organization/roles",
+    keys=("description", "permissions", "role_name"),
+    required=("permissions", "role_name"),
+    cast=as_cast(Role),
+)
 _RETRIEVE: Operation[Role] = Operation(
     "retrieve",
     "GET",
     "organization/roles/{role_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("role_id",),
     body="none",
     cast=as_cast(Role),
@@ -60,7 +66,7 @@ _UPDATE: Operation[Role] = Operation(
     "update",
     "POST",
     "organization/roles/{role_id}",
-    _UpdateArgs,
+    keys=("description", "permissions", "role_name"),
     path_params=("role_id",),
     cast=as_cast(Role),
 )
@@ -68,7 +74,7 @@ _LIST: PageOperation[Role] = PageOperation(
     "list",
     "GET",
     "organization/roles",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Role),
@@ -79,7 +85,7 @@ _DELETE: Operation[RoleDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/roles/{role_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("role_id",),
     body="none",
     cast=as_cast(RoleDeleteResponse),

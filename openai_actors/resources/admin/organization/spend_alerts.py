@@ -11,9 +11,6 @@ from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncCon
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.organization_spend_alert import OrganizationSpendAlert
 from ....types.admin.organization.organization_spend_alert_deleted import OrganizationSpendAlertDeleted
-from ....types.admin.organization.spend_alert_create_params import _SpendAlertCreateArgs
-from ....types.admin.organization.spend_alert_list_params import _SpendAlertListArgs
-from ....types.admin.organization.spend_alert_update_params import _SpendAlertUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -22,38 +19,45 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.admin.organization.spend_alert_create_params import _SpendAlertCreateArgs
+    from ....types.admin.organization.spend_alert_list_params import _SpendAlertListArgs
+    from ....types.admin.organization.spend_alert_update_params import _SpendAlertUpdateArgs
 
 __all__ = ["AsyncSpendAlerts", "SpendAlerts"]
 
 
-class _CreateArgs(_SpendAlertCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_SpendAlertCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_SpendAlertUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_SpendAlertUpdateArgs, total=False):
-    pass
+    class _ListArgs(_SpendAlertListArgs, total=False):
+        pass
 
-
-class _ListArgs(_SpendAlertListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[OrganizationSpendAlert] = Operation(
-    "create", "POST", "organization/spend_alerts", _CreateArgs, cast=as_cast(OrganizationSpendAlert)
+    "create",
+    "POST",
+    "organization/spend_alerts",
+    keys=("currency", "interval", "notification_channel", "threshold_amount"),
+    required=("currency", "interval", "notification_channel", "threshold_amount"),
+    cast=as_cast(OrganizationSpendAlert),
 )
 _RETRIEVE: Operation[OrganizationSpendAlert] = Operation(
     "retrieve",
     "GET",
     "organization/spend_alerts/{alert_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("alert_id",),
     body="none",
     cast=as_cast(OrganizationSpendAlert),
@@ -62,7 +66,8 @@ _UPDATE: Operation[OrganizationSpendAlert] = Operation(
     "update",
     "POST",
     "organization/spend_alerts/{alert_id}",
-    _UpdateArgs,
+    keys=("currency", "interval", "notification_channel", "threshold_amount"),
+    required=("currency", "interval", "notification_channel", "threshold_amount"),
     path_params=("alert_id",),
     cast=as_cast(OrganizationSpendAlert),
 )
@@ -70,7 +75,7 @@ _LIST: PageOperation[OrganizationSpendAlert] = PageOperation(
     "list",
     "GET",
     "organization/spend_alerts",
-    _ListArgs,
+    keys=("after", "before", "limit", "order"),
     query=("after", "before", "limit", "order"),
     body="none",
     cast=as_cast(OrganizationSpendAlert),
@@ -81,7 +86,7 @@ _DELETE: Operation[OrganizationSpendAlertDeleted] = Operation(
     "delete",
     "DELETE",
     "organization/spend_alerts/{alert_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("alert_id",),
     body="none",
     cast=as_cast(OrganizationSpendAlertDeleted),

@@ -10,7 +10,6 @@ from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.organization_spend_limit import OrganizationSpendLimit
 from ....types.admin.organization.organization_spend_limit_deleted import OrganizationSpendLimitDeleted
-from ....types.admin.organization.spend_limit_update_params import _SpendLimitUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -19,38 +18,40 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.admin.organization.spend_limit_update_params import _SpendLimitUpdateArgs
 
 __all__ = ["AsyncSpendLimit", "SpendLimit"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _UpdateArgs(_SpendLimitUpdateArgs, total=False):
-    pass
+    class _UpdateArgs(_SpendLimitUpdateArgs, total=False):
+        pass
 
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _RETRIEVE: Operation[OrganizationSpendLimit] = Operation(
-    "retrieve",
-    "GET",
-    "organization/spend_limit",
-    _RetrieveArgs,
-    body="none",
-    cast=as_cast(OrganizationSpendLimit),
+    "retrieve", "GET", "organization/spend_limit", keys=(), body="none", cast=as_cast(OrganizationSpendLimit)
 )
 _UPDATE: Operation[OrganizationSpendLimit] = Operation(
-    "update", "POST", "organization/spend_limit", _UpdateArgs, cast=as_cast(OrganizationSpendLimit)
+    "update",
+    "POST",
+    "organization/spend_limit",
+    keys=("currency", "interval", "threshold_amount"),
+    required=("currency", "interval", "threshold_amount"),
+    cast=as_cast(OrganizationSpendLimit),
 )
 _DELETE: Operation[OrganizationSpendLimitDeleted] = Operation(
     "delete",
     "DELETE",
     "organization/spend_limit",
-    _DeleteArgs,
+    keys=(),
     body="none",
     cast=as_cast(OrganizationSpendLimitDeleted),
 )

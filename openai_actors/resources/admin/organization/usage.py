@@ -7,31 +7,18 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ....types.admin.organization.usage_audio_speeches_params import _UsageAudioSpeechesArgs
 from ....types.admin.organization.usage_audio_speeches_response import UsageAudioSpeechesResponse
-from ....types.admin.organization.usage_audio_transcriptions_params import _UsageAudioTranscriptionsArgs
 from ....types.admin.organization.usage_audio_transcriptions_response import UsageAudioTranscriptionsResponse
-from ....types.admin.organization.usage_code_interpreter_sessions_params import (
-    _UsageCodeInterpreterSessionsArgs,
-)
 from ....types.admin.organization.usage_code_interpreter_sessions_response import (
     UsageCodeInterpreterSessionsResponse,
 )
-from ....types.admin.organization.usage_completions_params import _UsageCompletionsArgs
 from ....types.admin.organization.usage_completions_response import UsageCompletionsResponse
-from ....types.admin.organization.usage_costs_params import _UsageCostsArgs
 from ....types.admin.organization.usage_costs_response import UsageCostsResponse
-from ....types.admin.organization.usage_embeddings_params import _UsageEmbeddingsArgs
 from ....types.admin.organization.usage_embeddings_response import UsageEmbeddingsResponse
-from ....types.admin.organization.usage_file_search_calls_params import _UsageFileSearchCallsArgs
 from ....types.admin.organization.usage_file_search_calls_response import UsageFileSearchCallsResponse
-from ....types.admin.organization.usage_images_params import _UsageImagesArgs
 from ....types.admin.organization.usage_images_response import UsageImagesResponse
-from ....types.admin.organization.usage_moderations_params import _UsageModerationsArgs
 from ....types.admin.organization.usage_moderations_response import UsageModerationsResponse
-from ....types.admin.organization.usage_vector_stores_params import _UsageVectorStoresArgs
 from ....types.admin.organization.usage_vector_stores_response import UsageVectorStoresResponse
-from ....types.admin.organization.usage_web_search_calls_params import _UsageWebSearchCallsArgs
 from ....types.admin.organization.usage_web_search_calls_response import UsageWebSearchCallsResponse
 
 if TYPE_CHECKING:
@@ -41,59 +28,76 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.admin.organization.usage_audio_speeches_params import _UsageAudioSpeechesArgs
+    from ....types.admin.organization.usage_audio_transcriptions_params import _UsageAudioTranscriptionsArgs
+    from ....types.admin.organization.usage_code_interpreter_sessions_params import (
+        _UsageCodeInterpreterSessionsArgs,
+    )
+    from ....types.admin.organization.usage_completions_params import _UsageCompletionsArgs
+    from ....types.admin.organization.usage_costs_params import _UsageCostsArgs
+    from ....types.admin.organization.usage_embeddings_params import _UsageEmbeddingsArgs
+    from ....types.admin.organization.usage_file_search_calls_params import _UsageFileSearchCallsArgs
+    from ....types.admin.organization.usage_images_params import _UsageImagesArgs
+    from ....types.admin.organization.usage_moderations_params import _UsageModerationsArgs
+    from ....types.admin.organization.usage_vector_stores_params import _UsageVectorStoresArgs
+    from ....types.admin.organization.usage_web_search_calls_params import _UsageWebSearchCallsArgs
 
 __all__ = ["AsyncUsage", "Usage"]
 
 
-class _AudioSpeechesArgs(_UsageAudioSpeechesArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _AudioSpeechesArgs(_UsageAudioSpeechesArgs, total=False):
+        pass
 
-class _AudioTranscriptionsArgs(_UsageAudioTranscriptionsArgs, total=False):
-    pass
+    class _AudioTranscriptionsArgs(_UsageAudioTranscriptionsArgs, total=False):
+        pass
 
+    class _CodeInterpreterSessionsArgs(_UsageCodeInterpreterSessionsArgs, total=False):
+        pass
 
-class _CodeInterpreterSessionsArgs(_UsageCodeInterpreterSessionsArgs, total=False):
-    pass
+    class _CompletionsArgs(_UsageCompletionsArgs, total=False):
+        pass
 
+    class _CostsArgs(_UsageCostsArgs, total=False):
+        pass
 
-class _CompletionsArgs(_UsageCompletionsArgs, total=False):
-    pass
+    class _EmbeddingsArgs(_UsageEmbeddingsArgs, total=False):
+        pass
 
+    class _FileSearchCallsArgs(_UsageFileSearchCallsArgs, total=False):
+        pass
 
-class _CostsArgs(_UsageCostsArgs, total=False):
-    pass
+    class _ImagesArgs(_UsageImagesArgs, total=False):
+        pass
 
+    class _ModerationsArgs(_UsageModerationsArgs, total=False):
+        pass
 
-class _EmbeddingsArgs(_UsageEmbeddingsArgs, total=False):
-    pass
+    class _VectorStoresArgs(_UsageVectorStoresArgs, total=False):
+        pass
 
-
-class _FileSearchCallsArgs(_UsageFileSearchCallsArgs, total=False):
-    pass
-
-
-class _ImagesArgs(_UsageImagesArgs, total=False):
-    pass
-
-
-class _ModerationsArgs(_UsageModerationsArgs, total=False):
-    pass
-
-
-class _VectorStoresArgs(_UsageVectorStoresArgs, total=False):
-    pass
-
-
-class _WebSearchCallsArgs(_UsageWebSearchCallsArgs, total=False):
-    pass
+    class _WebSearchCallsArgs(_UsageWebSearchCallsArgs, total=False):
+        pass
 
 
 _AUDIO_SPEECHES: Operation[UsageAudioSpeechesResponse] = Operation(
     "audio_speeches",
     "GET",
     "organization/usage/audio_speeches",
-    _AudioSpeechesArgs,
+    keys=(
+        "api_key_ids",
+        "bucket_width",
+        "end_time",
+        "group_by",
+        "limit",
+        "models",
+        "page",
+        "project_ids",
+        "start_time",
+        "user_ids",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "bucket_width",
@@ -113,7 +117,19 @@ _AUDIO_TRANSCRIPTIONS: Operation[UsageAudioTranscriptionsResponse] = Operation(
     "audio_transcriptions",
     "GET",
     "organization/usage/audio_transcriptions",
-    _AudioTranscriptionsArgs,
+    keys=(
+        "api_key_ids",
+        "bucket_width",
+        "end_time",
+        "group_by",
+        "limit",
+        "models",
+        "page",
+        "project_ids",
+        "start_time",
+        "user_ids",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "bucket_width",
@@ -133,7 +149,8 @@ _CODE_INTERPRETER_SESSIONS: Operation[UsageCodeInterpreterSessionsResponse] = Op
     "code_interpreter_sessions",
     "GET",
     "organization/usage/code_interpreter_sessions",
-    _CodeInterpreterSessionsArgs,
+    keys=("bucket_width", "end_time", "group_by", "limit", "page", "project_ids", "start_time"),
+    required=("start_time",),
     query=("bucket_width", "end_time", "group_by", "limit", "page", "project_ids", "start_time"),
     body="none",
     cast=as_cast(UsageCodeInterpreterSessionsResponse),
@@ -142,7 +159,20 @@ _COMPLETIONS: Operation[UsageCompletionsResponse] = Operation(
     "completions",
     "GET",
     "organization/usage/completions",
-    _CompletionsArgs,
+    keys=(
+        "api_key_ids",
+        "batch",
+        "bucket_width",
+        "end_time",
+        "group_by",
+        "limit",
+        "models",
+        "page",
+        "project_ids",
+        "start_time",
+        "user_ids",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "batch",
@@ -163,7 +193,17 @@ _COSTS: Operation[UsageCostsResponse] = Operation(
     "costs",
     "GET",
     "organization/costs",
-    _CostsArgs,
+    keys=(
+        "api_key_ids",
+        "bucket_width",
+        "end_time",
+        "group_by",
+        "limit",
+        "page",
+        "project_ids",
+        "start_time",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "bucket_width",
@@ -181,7 +221,19 @@ _EMBEDDINGS: Operation[UsageEmbeddingsResponse] = Operation(
     "embeddings",
     "GET",
     "organization/usage/embeddings",
-    _EmbeddingsArgs,
+    keys=(
+        "api_key_ids",
+        "bucket_width",
+        "end_time",
+        "group_by",
+        "limit",
+        "models",
+        "page",
+        "project_ids",
+        "start_time",
+        "user_ids",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "bucket_width",
@@ -201,7 +253,19 @@ _FILE_SEARCH_CALLS: Operation[UsageFileSearchCallsResponse] = Operation(
     "file_search_calls",
     "GET",
     "organization/usage/file_search_calls",
-    _FileSearchCallsArgs,
+    keys=(
+        "api_key_ids",
+        "bucket_width",
+        "end_time",
+        "group_by",
+        "limit",
+        "page",
+        "project_ids",
+        "start_time",
+        "user_ids",
+        "vector_store_ids",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "bucket_width",
@@ -221,7 +285,21 @@ _IMAGES: Operation[UsageImagesResponse] = Operation(
     "images",
     "GET",
     "organization/usage/images",
-    _ImagesArgs,
+    keys=(
+        "api_key_ids",
+        "bucket_width",
+        "end_time",
+        "group_by",
+        "limit",
+        "models",
+        "page",
+        "project_ids",
+        "sizes",
+        "sources",
+        "start_time",
+        "user_ids",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "bucket_width",
@@ -243,7 +321,19 @@ _MODERATIONS: Operation[UsageModerationsResponse] = Operation(
     "moderations",
     "GET",
     "organization/usage/moderations",
-    _ModerationsArgs,
+    keys=(
+        "api_key_ids",
+        "bucket_width",
+        "end_time",
+        "group_by",
+        "limit",
+        "models",
+        "page",
+        "project_ids",
+        "start_time",
+        "user_ids",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "bucket_width",
@@ -263,7 +353,8 @@ _VECTOR_STORES: Operation[UsageVectorStoresResponse] = Operation(
     "vector_stores",
     "GET",
     "organization/usage/vector_stores",
-    _VectorStoresArgs,
+    keys=("bucket_width", "end_time", "group_by", "limit", "page", "project_ids", "start_time"),
+    required=("start_time",),
     query=("bucket_width", "end_time", "group_by", "limit", "page", "project_ids", "start_time"),
     body="none",
     cast=as_cast(UsageVectorStoresResponse),
@@ -272,7 +363,20 @@ _WEB_SEARCH_CALLS: Operation[UsageWebSearchCallsResponse] = Operation(
     "web_search_calls",
     "GET",
     "organization/usage/web_search_calls",
-    _WebSearchCallsArgs,
+    keys=(
+        "api_key_ids",
+        "bucket_width",
+        "context_levels",
+        "end_time",
+        "group_by",
+        "limit",
+        "models",
+        "page",
+        "project_ids",
+        "start_time",
+        "user_ids",
+    ),
+    required=("start_time",),
     query=(
         "api_key_ids",
         "bucket_width",

@@ -9,7 +9,6 @@ from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ...._resources._base import RequestOptionParams
 from ....types.beta.chatkit.chat_session import ChatSession
-from ....types.beta.chatkit.session_create_params import _SessionCreateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -18,26 +17,34 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.beta.chatkit.session_create_params import _SessionCreateArgs
 
 __all__ = ["AsyncSessions", "Sessions"]
 
 
-class _CreateArgs(_SessionCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_SessionCreateArgs, total=False):
+        pass
 
-class _CancelArgs(RequestOptionParams, total=False):
-    pass
+    class _CancelArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[ChatSession] = Operation(
-    "create", "POST", "chatkit/sessions", _CreateArgs, cast=as_cast(ChatSession)
+    "create",
+    "POST",
+    "chatkit/sessions",
+    keys=("chatkit_configuration", "expires_after", "rate_limits", "user", "workflow"),
+    required=("user", "workflow"),
+    cast=as_cast(ChatSession),
 )
 _CANCEL: Operation[ChatSession] = Operation(
     "cancel",
     "POST",
     "chatkit/sessions/{session_id}/cancel",
-    _CancelArgs,
+    keys=(),
     path_params=("session_id",),
     body="none",
     cast=as_cast(ChatSession),

@@ -11,8 +11,6 @@ from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncCon
 from ...._resources._base import RequestOptionParams
 from ....types.beta.chatkit.chat_kit_thread import ChatKitThread
 from ....types.beta.chatkit.thread_delete_response import ThreadDeleteResponse
-from ....types.beta.chatkit.thread_list_items_params import _ThreadListItemsArgs
-from ....types.beta.chatkit.thread_list_params import _ThreadListArgs
 from ....types.data import Data
 
 if TYPE_CHECKING:
@@ -22,31 +20,33 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.beta.chatkit.thread_list_items_params import _ThreadListItemsArgs
+    from ....types.beta.chatkit.thread_list_params import _ThreadListArgs
 
 __all__ = ["AsyncThreads", "Threads"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _ListArgs(_ThreadListArgs, total=False):
-    pass
+    class _ListArgs(_ThreadListArgs, total=False):
+        pass
 
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _ListItemsArgs(_ThreadListItemsArgs, total=False):
-    pass
+    class _ListItemsArgs(_ThreadListItemsArgs, total=False):
+        pass
 
 
 _RETRIEVE: Operation[ChatKitThread] = Operation(
     "retrieve",
     "GET",
     "chatkit/threads/{thread_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("thread_id",),
     body="none",
     cast=as_cast(ChatKitThread),
@@ -55,7 +55,7 @@ _LIST: PageOperation[ChatKitThread] = PageOperation(
     "list",
     "GET",
     "chatkit/threads",
-    _ListArgs,
+    keys=("after", "before", "limit", "order", "user"),
     query=("after", "before", "limit", "order", "user"),
     body="none",
     cast=as_cast(ChatKitThread),
@@ -66,7 +66,7 @@ _DELETE: Operation[ThreadDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "chatkit/threads/{thread_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("thread_id",),
     body="none",
     cast=as_cast(ThreadDeleteResponse),
@@ -75,7 +75,7 @@ _LIST_ITEMS: PageOperation[Data] = PageOperation(
     "list_items",
     "GET",
     "chatkit/threads/{thread_id}/items",
-    _ListItemsArgs,
+    keys=("after", "before", "limit", "order"),
     path_params=("thread_id",),
     query=("after", "before", "limit", "order"),
     body="none",

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ....types.beta.realtime.session_create_params import _SessionCreateArgs
 from ....types.beta.realtime.session_create_response import SessionCreateResponse
 
 if TYPE_CHECKING:
@@ -17,16 +16,40 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.beta.realtime.session_create_params import _SessionCreateArgs
 
 __all__ = ["AsyncSessions", "Sessions"]
 
 
-class _CreateArgs(_SessionCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_SessionCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[SessionCreateResponse] = Operation(
-    "create", "POST", "realtime/sessions", _CreateArgs, cast=as_cast(SessionCreateResponse)
+    "create",
+    "POST",
+    "realtime/sessions",
+    keys=(
+        "client_secret",
+        "input_audio_format",
+        "input_audio_noise_reduction",
+        "input_audio_transcription",
+        "instructions",
+        "max_response_output_tokens",
+        "modalities",
+        "model",
+        "output_audio_format",
+        "speed",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "tracing",
+        "turn_detection",
+        "voice",
+    ),
+    cast=as_cast(SessionCreateResponse),
 )
 
 

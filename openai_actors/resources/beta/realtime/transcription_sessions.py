@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ....types.beta.realtime.transcription_session import TranscriptionSession
-from ....types.beta.realtime.transcription_session_create_params import _TranscriptionSessionCreateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -17,16 +16,31 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.beta.realtime.transcription_session_create_params import _TranscriptionSessionCreateArgs
 
 __all__ = ["AsyncTranscriptionSessions", "TranscriptionSessions"]
 
 
-class _CreateArgs(_TranscriptionSessionCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_TranscriptionSessionCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[TranscriptionSession] = Operation(
-    "create", "POST", "realtime/transcription_sessions", _CreateArgs, cast=as_cast(TranscriptionSession)
+    "create",
+    "POST",
+    "realtime/transcription_sessions",
+    keys=(
+        "client_secret",
+        "include",
+        "input_audio_format",
+        "input_audio_noise_reduction",
+        "input_audio_transcription",
+        "modalities",
+        "turn_detection",
+    ),
+    cast=as_cast(TranscriptionSession),
 )
 
 

@@ -9,7 +9,6 @@ from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ....types.beta.beta_response_item import BetaResponseItem
-from ....types.beta.responses.input_item_list_params import _InputItemListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -18,19 +17,22 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.beta.responses.input_item_list_params import _InputItemListArgs
 
 __all__ = ["AsyncInputItems", "InputItems"]
 
 
-class _ListArgs(_InputItemListArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _ListArgs(_InputItemListArgs, total=False):
+        pass
 
 
 _LIST: PageOperation[BetaResponseItem] = PageOperation(
     "list",
     "GET",
     "responses/{response_id}/input_items?beta=true",
-    _ListArgs,
+    keys=("after", "betas", "include", "limit", "order"),
     path_params=("response_id",),
     query=("after", "include", "limit", "order"),
     headers=(("betas", "openai-beta"),),

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ....types.beta.responses.input_token_count_params import _InputTokenCountArgs
 from ....types.beta.responses.input_token_count_response import InputTokenCountResponse
 
 if TYPE_CHECKING:
@@ -17,19 +16,36 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.beta.responses.input_token_count_params import _InputTokenCountArgs
 
 __all__ = ["AsyncInputTokens", "InputTokens"]
 
 
-class _CountArgs(_InputTokenCountArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CountArgs(_InputTokenCountArgs, total=False):
+        pass
 
 
 _COUNT: Operation[InputTokenCountResponse] = Operation(
     "count",
     "POST",
     "responses/input_tokens?beta=true",
-    _CountArgs,
+    keys=(
+        "betas",
+        "conversation",
+        "input",
+        "instructions",
+        "model",
+        "parallel_tool_calls",
+        "personality",
+        "previous_response_id",
+        "reasoning",
+        "text",
+        "tool_choice",
+        "tools",
+        "truncation",
+    ),
     headers=(("betas", "openai-beta"),),
     cast=as_cast(InputTokenCountResponse),
 )

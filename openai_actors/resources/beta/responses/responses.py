@@ -12,19 +12,6 @@ from ...._streaming import AsyncStream, Stream
 from ....types.beta.beta_compacted_response import BetaCompactedResponse
 from ....types.beta.beta_response import BetaResponse
 from ....types.beta.beta_response_stream_event import BetaResponseStreamEvent
-from ....types.beta.response_cancel_params import _ResponseCancelArgs
-from ....types.beta.response_compact_params import _ResponseCompactArgs
-from ....types.beta.response_create_params import (
-    _ResponseCreateArgs,
-    _ResponseCreateArgsNonStreaming,
-    _ResponseCreateArgsStreaming,
-)
-from ....types.beta.response_delete_params import _ResponseDeleteArgs
-from ....types.beta.response_retrieve_params import (
-    _ResponseRetrieveArgs,
-    _ResponseRetrieveArgsNonStreaming,
-    _ResponseRetrieveArgsStreaming,
-)
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -32,6 +19,19 @@ if TYPE_CHECKING:
         async_to_streamed_response_wrapper,
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
+    )
+    from ....types.beta.response_cancel_params import _ResponseCancelArgs
+    from ....types.beta.response_compact_params import _ResponseCompactArgs
+    from ....types.beta.response_create_params import (
+        _ResponseCreateArgs,
+        _ResponseCreateArgsNonStreaming,
+        _ResponseCreateArgsStreaming,
+    )
+    from ....types.beta.response_delete_params import _ResponseDeleteArgs
+    from ....types.beta.response_retrieve_params import (
+        _ResponseRetrieveArgs,
+        _ResponseRetrieveArgsNonStreaming,
+        _ResponseRetrieveArgsStreaming,
     )
     from .input_items import (
         AsyncInputItems,
@@ -53,47 +53,75 @@ if TYPE_CHECKING:
 __all__ = ["AsyncResponses", "Responses"]
 
 
-class _CreateArgs(_ResponseCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_ResponseCreateArgs, total=False):
+        pass
 
-class _CreateArgsStreaming(_ResponseCreateArgsStreaming, total=False):
-    pass
+    class _CreateArgsStreaming(_ResponseCreateArgsStreaming, total=False):
+        pass
 
+    class _CreateArgsNonStreaming(_ResponseCreateArgsNonStreaming, total=False):
+        pass
 
-class _CreateArgsNonStreaming(_ResponseCreateArgsNonStreaming, total=False):
-    pass
+    class _RetrieveArgs(_ResponseRetrieveArgs, total=False):
+        pass
 
+    class _RetrieveArgsStreaming(_ResponseRetrieveArgsStreaming, total=False):
+        pass
 
-class _RetrieveArgs(_ResponseRetrieveArgs, total=False):
-    pass
+    class _RetrieveArgsNonStreaming(_ResponseRetrieveArgsNonStreaming, total=False):
+        pass
 
+    class _DeleteArgs(_ResponseDeleteArgs, total=False):
+        pass
 
-class _RetrieveArgsStreaming(_ResponseRetrieveArgsStreaming, total=False):
-    pass
+    class _CancelArgs(_ResponseCancelArgs, total=False):
+        pass
 
-
-class _RetrieveArgsNonStreaming(_ResponseRetrieveArgsNonStreaming, total=False):
-    pass
-
-
-class _DeleteArgs(_ResponseDeleteArgs, total=False):
-    pass
-
-
-class _CancelArgs(_ResponseCancelArgs, total=False):
-    pass
-
-
-class _CompactArgs(_ResponseCompactArgs, total=False):
-    pass
+    class _CompactArgs(_ResponseCompactArgs, total=False):
+        pass
 
 
 _CREATE: Operation[BetaResponse] = Operation(
     "create",
     "POST",
     "responses?beta=true",
-    _CreateArgs,
+    keys=(
+        "background",
+        "betas",
+        "context_management",
+        "conversation",
+        "include",
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "max_tool_calls",
+        "metadata",
+        "model",
+        "moderation",
+        "multi_agent",
+        "parallel_tool_calls",
+        "previous_response_id",
+        "prompt",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning",
+        "safety_identifier",
+        "service_tier",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "text",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "truncation",
+        "user",
+    ),
     headers=(("betas", "openai-beta"),),
     cast=as_cast(BetaResponse),
     stream_item=as_cast(BetaResponseStreamEvent),
@@ -102,7 +130,7 @@ _RETRIEVE: Operation[BetaResponse] = Operation(
     "retrieve",
     "GET",
     "responses/{response_id}?beta=true",
-    _RetrieveArgs,
+    keys=("betas", "include", "include_obfuscation", "starting_after", "stream"),
     path_params=("response_id",),
     query=("include", "include_obfuscation", "starting_after", "stream"),
     headers=(("betas", "openai-beta"),),
@@ -114,7 +142,7 @@ _DELETE: Operation[None] = Operation(
     "delete",
     "DELETE",
     "responses/{response_id}?beta=true",
-    _DeleteArgs,
+    keys=("betas",),
     path_params=("response_id",),
     headers=(("betas", "openai-beta"),),
     body="none",
@@ -124,7 +152,7 @@ _CANCEL: Operation[BetaResponse] = Operation(
     "cancel",
     "POST",
     "responses/{response_id}/cancel?beta=true",
-    _CancelArgs,
+    keys=("betas",),
     path_params=("response_id",),
     headers=(("betas", "openai-beta"),),
     body="none",
@@ -134,7 +162,18 @@ _COMPACT: Operation[BetaCompactedResponse] = Operation(
     "compact",
     "POST",
     "responses/compact?beta=true",
-    _CompactArgs,
+    keys=(
+        "betas",
+        "input",
+        "instructions",
+        "model",
+        "previous_response_id",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "service_tier",
+    ),
+    required=("model",),
     headers=(("betas", "openai-beta"),),
     cast=as_cast(BetaCompactedResponse),
 )

@@ -10,10 +10,7 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.beta.threads.message import Message
-from ....types.beta.threads.message_create_params import _MessageCreateArgs
 from ....types.beta.threads.message_deleted import MessageDeleted
-from ....types.beta.threads.message_list_params import _MessageListArgs
-from ....types.beta.threads.message_update_params import _MessageUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -22,35 +19,38 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.beta.threads.message_create_params import _MessageCreateArgs
+    from ....types.beta.threads.message_list_params import _MessageListArgs
+    from ....types.beta.threads.message_update_params import _MessageUpdateArgs
 
 __all__ = ["AsyncMessages", "Messages"]
 
 
-class _CreateArgs(_MessageCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_MessageCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    thread_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        thread_id: Required[str]
 
+    class _UpdateArgs(_MessageUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_MessageUpdateArgs, total=False):
-    pass
+    class _ListArgs(_MessageListArgs, total=False):
+        pass
 
-
-class _ListArgs(_MessageListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    thread_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        thread_id: Required[str]
 
 
 _CREATE: Operation[Message] = Operation(
     "create",
     "POST",
     "threads/{thread_id}/messages",
-    _CreateArgs,
+    keys=("attachments", "content", "metadata", "role"),
+    required=("content", "role"),
     path_params=("thread_id",),
     cast=as_cast(Message),
 )
@@ -58,7 +58,8 @@ _RETRIEVE: Operation[Message] = Operation(
     "retrieve",
     "GET",
     "threads/{thread_id}/messages/{message_id}",
-    _RetrieveArgs,
+    keys=("thread_id",),
+    required=("thread_id",),
     path_params=("thread_id", "message_id"),
     body="none",
     cast=as_cast(Message),
@@ -67,7 +68,8 @@ _UPDATE: Operation[Message] = Operation(
     "update",
     "POST",
     "threads/{thread_id}/messages/{message_id}",
-    _UpdateArgs,
+    keys=("metadata", "thread_id"),
+    required=("thread_id",),
     path_params=("thread_id", "message_id"),
     cast=as_cast(Message),
 )
@@ -75,7 +77,7 @@ _LIST: PageOperation[Message] = PageOperation(
     "list",
     "GET",
     "threads/{thread_id}/messages",
-    _ListArgs,
+    keys=("after", "before", "limit", "order", "run_id"),
     path_params=("thread_id",),
     query=("after", "before", "limit", "order", "run_id"),
     body="none",
@@ -87,7 +89,8 @@ _DELETE: Operation[MessageDeleted] = Operation(
     "delete",
     "DELETE",
     "threads/{thread_id}/messages/{message_id}",
-    _DeleteArgs,
+    keys=("thread_id",),
+    required=("thread_id",),
     path_params=("thread_id", "message_id"),
     body="none",
     cast=as_cast(MessageDeleted),

@@ -12,14 +12,7 @@ from ...._resources._base import RequestOptionParams
 from ...._streaming import AsyncStream, Stream
 from ....types.beta.assistant_stream_event import AssistantStreamEvent
 from ....types.beta.thread import Thread
-from ....types.beta.thread_create_and_run_params import (
-    _ThreadCreateAndRunArgs,
-    _ThreadCreateAndRunArgsNonStreaming,
-    _ThreadCreateAndRunArgsStreaming,
-)
-from ....types.beta.thread_create_params import _ThreadCreateArgs
 from ....types.beta.thread_deleted import ThreadDeleted
-from ....types.beta.thread_update_params import _ThreadUpdateArgs
 from ....types.beta.threads.run import Run
 
 if TYPE_CHECKING:
@@ -30,6 +23,14 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.beta.thread_create_and_run_params import (
+        _ThreadCreateAndRunArgs,
+        _ThreadCreateAndRunArgsNonStreaming,
+        _ThreadCreateAndRunArgsStreaming,
+    )
+    from ....types.beta.thread_create_params import _ThreadCreateArgs
+    from ....types.beta.thread_update_params import _ThreadUpdateArgs
     from .messages import (
         AsyncMessages,
         AsyncMessagesWithRawResponse,
@@ -48,52 +49,55 @@ if TYPE_CHECKING:
 __all__ = ["AsyncThreads", "Threads"]
 
 
-class _CreateArgs(_ThreadCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_ThreadCreateArgs, total=False):
+        pass
+
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
+
+    class _UpdateArgs(_ThreadUpdateArgs, total=False):
+        pass
+
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
+
+    class _CreateAndRunArgs(_ThreadCreateAndRunArgs, total=False):
+        pass
+
+    class _CreateAndRunArgsStreaming(_ThreadCreateAndRunArgsStreaming, total=False):
+        pass
+
+    class _CreateAndRunArgsNonStreaming(_ThreadCreateAndRunArgsNonStreaming, total=False):
+        pass
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _UpdateArgs(_ThreadUpdateArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _CreateAndRunArgs(_ThreadCreateAndRunArgs, total=False):
-    pass
-
-
-class _CreateAndRunArgsStreaming(_ThreadCreateAndRunArgsStreaming, total=False):
-    pass
-
-
-class _CreateAndRunArgsNonStreaming(_ThreadCreateAndRunArgsNonStreaming, total=False):
-    pass
-
-
-_CREATE: Operation[Thread] = Operation("create", "POST", "threads", _CreateArgs, cast=as_cast(Thread))
+_CREATE: Operation[Thread] = Operation(
+    "create", "POST", "threads", keys=("messages", "metadata", "tool_resources"), cast=as_cast(Thread)
+)
 _RETRIEVE: Operation[Thread] = Operation(
     "retrieve",
     "GET",
     "threads/{thread_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("thread_id",),
     body="none",
     cast=as_cast(Thread),
 )
 _UPDATE: Operation[Thread] = Operation(
-    "update", "POST", "threads/{thread_id}", _UpdateArgs, path_params=("thread_id",), cast=as_cast(Thread)
+    "update",
+    "POST",
+    "threads/{thread_id}",
+    keys=("metadata", "tool_resources"),
+    path_params=("thread_id",),
+    cast=as_cast(Thread),
 )
 _DELETE: Operation[ThreadDeleted] = Operation(
     "delete",
     "DELETE",
     "threads/{thread_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("thread_id",),
     body="none",
     cast=as_cast(ThreadDeleted),
@@ -102,7 +106,25 @@ _CREATE_AND_RUN: Operation[Run] = Operation(
     "create_and_run",
     "POST",
     "threads/runs",
-    _CreateAndRunArgs,
+    keys=(
+        "assistant_id",
+        "instructions",
+        "max_completion_tokens",
+        "max_prompt_tokens",
+        "metadata",
+        "model",
+        "parallel_tool_calls",
+        "response_format",
+        "stream",
+        "temperature",
+        "thread",
+        "tool_choice",
+        "tool_resources",
+        "tools",
+        "top_p",
+        "truncation_strategy",
+    ),
+    required=("assistant_id",),
     cast=as_cast(Run),
     stream_item=as_cast(AssistantStreamEvent),
 )

@@ -14,13 +14,6 @@ from ...._streaming import AsyncStream, Stream
 from ....types.chat.chat_completion import ChatCompletion
 from ....types.chat.chat_completion_chunk import ChatCompletionChunk
 from ....types.chat.chat_completion_deleted import ChatCompletionDeleted
-from ....types.chat.completion_create_params import (
-    _CompletionCreateArgs,
-    _CompletionCreateArgsNonStreaming,
-    _CompletionCreateArgsStreaming,
-)
-from ....types.chat.completion_list_params import _CompletionListArgs
-from ....types.chat.completion_update_params import _CompletionUpdateArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -29,6 +22,14 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.chat.completion_create_params import (
+        _CompletionCreateArgs,
+        _CompletionCreateArgsNonStreaming,
+        _CompletionCreateArgsStreaming,
+    )
+    from ....types.chat.completion_list_params import _CompletionListArgs
+    from ....types.chat.completion_update_params import _CompletionUpdateArgs
     from .messages import (
         AsyncMessages,
         AsyncMessagesWithRawResponse,
@@ -41,39 +42,74 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCompletions", "Completions"]
 
 
-class _CreateArgs(_CompletionCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_CompletionCreateArgs, total=False):
+        pass
 
-class _CreateArgsStreaming(_CompletionCreateArgsStreaming, total=False):
-    pass
+    class _CreateArgsStreaming(_CompletionCreateArgsStreaming, total=False):
+        pass
 
+    class _CreateArgsNonStreaming(_CompletionCreateArgsNonStreaming, total=False):
+        pass
 
-class _CreateArgsNonStreaming(_CompletionCreateArgsNonStreaming, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_CompletionUpdateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _ListArgs(_CompletionListArgs, total=False):
+        pass
 
-
-class _UpdateArgs(_CompletionUpdateArgs, total=False):
-    pass
-
-
-class _ListArgs(_CompletionListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[ChatCompletion] = Operation(
     "create",
     "POST",
     "chat/completions",
-    _CreateArgs,
+    keys=(
+        "audio",
+        "frequency_penalty",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "logprobs",
+        "max_completion_tokens",
+        "max_tokens",
+        "messages",
+        "metadata",
+        "modalities",
+        "model",
+        "moderation",
+        "n",
+        "parallel_tool_calls",
+        "prediction",
+        "presence_penalty",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "seed",
+        "service_tier",
+        "stop",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+        "verbosity",
+        "web_search_options",
+    ),
+    required=("messages", "model"),
     cast=as_cast(ChatCompletion),
     stream_item=as_cast(ChatCompletionChunk),
 )
@@ -81,7 +117,7 @@ _RETRIEVE: Operation[ChatCompletion] = Operation(
     "retrieve",
     "GET",
     "chat/completions/{completion_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("completion_id",),
     body="none",
     cast=as_cast(ChatCompletion),
@@ -90,7 +126,8 @@ _UPDATE: Operation[ChatCompletion] = Operation(
     "update",
     "POST",
     "chat/completions/{completion_id}",
-    _UpdateArgs,
+    keys=("metadata",),
+    required=("metadata",),
     path_params=("completion_id",),
     cast=as_cast(ChatCompletion),
 )
@@ -98,7 +135,7 @@ _LIST: PageOperation[ChatCompletion] = PageOperation(
     "list",
     "GET",
     "chat/completions",
-    _ListArgs,
+    keys=("after", "limit", "metadata", "model", "order"),
     query=("after", "limit", "metadata", "model", "order"),
     body="none",
     cast=as_cast(ChatCompletion),
@@ -109,7 +146,7 @@ _DELETE: Operation[ChatCompletionDeleted] = Operation(
     "delete",
     "DELETE",
     "chat/completions/{completion_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("completion_id",),
     body="none",
     cast=as_cast(ChatCompletionDeleted),

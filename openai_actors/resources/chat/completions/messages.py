@@ -9,7 +9,6 @@ from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ....types.chat.chat_completion_store_message import ChatCompletionStoreMessage
-from ....types.chat.completions.message_list_params import _MessageListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -18,19 +17,22 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.chat.completions.message_list_params import _MessageListArgs
 
 __all__ = ["AsyncMessages", "Messages"]
 
 
-class _ListArgs(_MessageListArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _ListArgs(_MessageListArgs, total=False):
+        pass
 
 
 _LIST: PageOperation[ChatCompletionStoreMessage] = PageOperation(
     "list",
     "GET",
     "chat/completions/{completion_id}/messages",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     path_params=("completion_id",),
     query=("after", "limit", "order"),
     body="none",

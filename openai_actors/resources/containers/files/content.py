@@ -16,19 +16,23 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
 
 __all__ = ["AsyncContent", "Content"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    container_id: Required[str]
+if TYPE_CHECKING:
+
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        container_id: Required[str]
 
 
 _RETRIEVE: Operation[BinaryContent] = Operation(
     "retrieve",
     "GET",
     "containers/{container_id}/files/{file_id}/content",
-    _RetrieveArgs,
+    keys=("container_id",),
+    required=("container_id",),
     path_params=("container_id", "file_id"),
     body="none",
     cast=BINARY,

@@ -10,9 +10,7 @@ from ...._models import as_cast
 from ...._operations import NO_CONTENT, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
-from ....types.containers.file_create_params import _FileCreateArgs
 from ....types.containers.file_create_response import FileCreateResponse
-from ....types.containers.file_list_params import _FileListArgs
 from ....types.containers.file_list_response import FileListResponse
 from ....types.containers.file_retrieve_response import FileRetrieveResponse
 
@@ -23,6 +21,9 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.containers.file_create_params import _FileCreateArgs
+    from ....types.containers.file_list_params import _FileListArgs
     from .content import (
         AsyncContent,
         AsyncContentWithRawResponse,
@@ -35,27 +36,26 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFiles", "Files"]
 
 
-class _CreateArgs(_FileCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_FileCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    container_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        container_id: Required[str]
 
+    class _ListArgs(_FileListArgs, total=False):
+        pass
 
-class _ListArgs(_FileListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    container_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        container_id: Required[str]
 
 
 _CREATE: Operation[FileCreateResponse] = Operation(
     "create",
     "POST",
     "containers/{container_id}/files",
-    _CreateArgs,
+    keys=("file", "file_id"),
     path_params=("container_id",),
     body="multipart",
     files=frozenset(["file"]),
@@ -65,7 +65,8 @@ _RETRIEVE: Operation[FileRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "containers/{container_id}/files/{file_id}",
-    _RetrieveArgs,
+    keys=("container_id",),
+    required=("container_id",),
     path_params=("container_id", "file_id"),
     body="none",
     cast=as_cast(FileRetrieveResponse),
@@ -74,7 +75,7 @@ _LIST: PageOperation[FileListResponse] = PageOperation(
     "list",
     "GET",
     "containers/{container_id}/files",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     path_params=("container_id",),
     query=("after", "limit", "order"),
     body="none",
@@ -86,7 +87,8 @@ _DELETE: Operation[None] = Operation(
     "delete",
     "DELETE",
     "containers/{container_id}/files/{file_id}",
-    _DeleteArgs,
+    keys=("container_id",),
+    required=("container_id",),
     path_params=("container_id", "file_id"),
     body="none",
     cast=NO_CONTENT,

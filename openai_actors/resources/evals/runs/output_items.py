@@ -9,7 +9,6 @@ from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
-from ....types.evals.runs.output_item_list_params import _OutputItemListArgs
 from ....types.evals.runs.output_item_list_response import OutputItemListResponse
 from ....types.evals.runs.output_item_retrieve_response import OutputItemRetrieveResponse
 
@@ -20,24 +19,28 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.evals.runs.output_item_list_params import _OutputItemListArgs
 
 __all__ = ["AsyncOutputItems", "OutputItems"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    eval_id: Required[str]
-    run_id: Required[str]
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        eval_id: Required[str]
+        run_id: Required[str]
 
-class _ListArgs(_OutputItemListArgs, total=False):
-    pass
+    class _ListArgs(_OutputItemListArgs, total=False):
+        pass
 
 
 _RETRIEVE: Operation[OutputItemRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}",
-    _RetrieveArgs,
+    keys=("eval_id", "run_id"),
+    required=("eval_id", "run_id"),
     path_params=("eval_id", "run_id", "output_item_id"),
     body="none",
     cast=as_cast(OutputItemRetrieveResponse),
@@ -46,7 +49,8 @@ _LIST: PageOperation[OutputItemListResponse] = PageOperation(
     "list",
     "GET",
     "evals/{eval_id}/runs/{run_id}/output_items",
-    _ListArgs,
+    keys=("after", "eval_id", "limit", "order", "status"),
+    required=("eval_id",),
     path_params=("eval_id", "run_id"),
     query=("after", "limit", "order", "status"),
     body="none",

@@ -11,10 +11,8 @@ from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIR
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.evals.run_cancel_response import RunCancelResponse
-from ....types.evals.run_create_params import _RunCreateArgs
 from ....types.evals.run_create_response import RunCreateResponse
 from ....types.evals.run_delete_response import RunDeleteResponse
-from ....types.evals.run_list_params import _RunListArgs
 from ....types.evals.run_list_response import RunListResponse
 from ....types.evals.run_retrieve_response import RunRetrieveResponse
 
@@ -25,6 +23,9 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.evals.run_create_params import _RunCreateArgs
+    from ....types.evals.run_list_params import _RunListArgs
     from .output_items import (
         AsyncOutputItems,
         AsyncOutputItemsWithRawResponse,
@@ -37,31 +38,30 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRuns", "Runs"]
 
 
-class _CreateArgs(_RunCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_RunCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    eval_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        eval_id: Required[str]
 
+    class _ListArgs(_RunListArgs, total=False):
+        pass
 
-class _ListArgs(_RunListArgs, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        eval_id: Required[str]
 
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    eval_id: Required[str]
-
-
-class _CancelArgs(RequestOptionParams, total=False):
-    eval_id: Required[str]
+    class _CancelArgs(RequestOptionParams, total=False):
+        eval_id: Required[str]
 
 
 _CREATE: Operation[RunCreateResponse] = Operation(
     "create",
     "POST",
     "evals/{eval_id}/runs",
-    _CreateArgs,
+    keys=("data_source", "metadata", "name"),
+    required=("data_source",),
     path_params=("eval_id",),
     cast=as_cast(RunCreateResponse),
 )
@@ -69,7 +69,8 @@ _RETRIEVE: Operation[RunRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "evals/{eval_id}/runs/{run_id}",
-    _RetrieveArgs,
+    keys=("eval_id",),
+    required=("eval_id",),
     path_params=("eval_id", "run_id"),
     body="none",
     cast=as_cast(RunRetrieveResponse),
@@ -78,7 +79,7 @@ _LIST: PageOperation[RunListResponse] = PageOperation(
     "list",
     "GET",
     "evals/{eval_id}/runs",
-    _ListArgs,
+    keys=("after", "limit", "order", "status"),
     path_params=("eval_id",),
     query=("after", "limit", "order", "status"),
     body="none",
@@ -90,7 +91,8 @@ _DELETE: Operation[RunDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "evals/{eval_id}/runs/{run_id}",
-    _DeleteArgs,
+    keys=("eval_id",),
+    required=("eval_id",),
     path_params=("eval_id", "run_id"),
     body="none",
     cast=as_cast(RunDeleteResponse),
@@ -99,7 +101,8 @@ _CANCEL: Operation[RunCancelResponse] = Operation(
     "cancel",
     "POST",
     "evals/{eval_id}/runs/{run_id}",
-    _CancelArgs,
+    keys=("eval_id",),
+    required=("eval_id",),
     path_params=("eval_id", "run_id"),
     body="none",
     cast=as_cast(RunCancelResponse),

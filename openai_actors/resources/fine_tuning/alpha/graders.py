@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ....types.fine_tuning.alpha.grader_run_params import _GraderRunArgs
 from ....types.fine_tuning.alpha.grader_run_response import GraderRunResponse
-from ....types.fine_tuning.alpha.grader_validate_params import _GraderValidateArgs
 from ....types.fine_tuning.alpha.grader_validate_response import GraderValidateResponse
 
 if TYPE_CHECKING:
@@ -19,26 +17,35 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.fine_tuning.alpha.grader_run_params import _GraderRunArgs
+    from ....types.fine_tuning.alpha.grader_validate_params import _GraderValidateArgs
 
 __all__ = ["AsyncGraders", "Graders"]
 
 
-class _RunArgs(_GraderRunArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RunArgs(_GraderRunArgs, total=False):
+        pass
 
-class _ValidateArgs(_GraderValidateArgs, total=False):
-    pass
+    class _ValidateArgs(_GraderValidateArgs, total=False):
+        pass
 
 
 _RUN: Operation[GraderRunResponse] = Operation(
-    "run", "POST", "fine_tuning/alpha/graders/run", _RunArgs, cast=as_cast(GraderRunResponse)
+    "run",
+    "POST",
+    "fine_tuning/alpha/graders/run",
+    keys=("grader", "item", "model_sample"),
+    required=("grader", "model_sample"),
+    cast=as_cast(GraderRunResponse),
 )
 _VALIDATE: Operation[GraderValidateResponse] = Operation(
     "validate",
     "POST",
     "fine_tuning/alpha/graders/validate",
-    _ValidateArgs,
+    keys=("grader",),
+    required=("grader",),
     cast=as_cast(GraderValidateResponse),
 )
 

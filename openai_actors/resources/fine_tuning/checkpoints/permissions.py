@@ -15,12 +15,9 @@ from ...._pagination import (
     SyncPage,
 )
 from ...._resources._base import RequestOptionParams
-from ....types.fine_tuning.checkpoints.permission_create_params import _PermissionCreateArgs
 from ....types.fine_tuning.checkpoints.permission_create_response import PermissionCreateResponse
 from ....types.fine_tuning.checkpoints.permission_delete_response import PermissionDeleteResponse
-from ....types.fine_tuning.checkpoints.permission_list_params import _PermissionListArgs
 from ....types.fine_tuning.checkpoints.permission_list_response import PermissionListResponse
-from ....types.fine_tuning.checkpoints.permission_retrieve_params import _PermissionRetrieveArgs
 from ....types.fine_tuning.checkpoints.permission_retrieve_response import PermissionRetrieveResponse
 
 if TYPE_CHECKING:
@@ -30,31 +27,35 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.fine_tuning.checkpoints.permission_create_params import _PermissionCreateArgs
+    from ....types.fine_tuning.checkpoints.permission_list_params import _PermissionListArgs
+    from ....types.fine_tuning.checkpoints.permission_retrieve_params import _PermissionRetrieveArgs
 
 __all__ = ["AsyncPermissions", "Permissions"]
 
 
-class _CreateArgs(_PermissionCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_PermissionCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(_PermissionRetrieveArgs, total=False):
-    pass
+    class _RetrieveArgs(_PermissionRetrieveArgs, total=False):
+        pass
 
+    class _ListArgs(_PermissionListArgs, total=False):
+        pass
 
-class _ListArgs(_PermissionListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    fine_tuned_model_checkpoint: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        fine_tuned_model_checkpoint: Required[str]
 
 
 _CREATE: PageOperation[PermissionCreateResponse] = PageOperation(
     "create",
     "POST",
     "fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
-    _CreateArgs,
+    keys=("project_ids",),
+    required=("project_ids",),
     path_params=("fine_tuned_model_checkpoint",),
     cast=as_cast(PermissionCreateResponse),
     page=SyncPage,
@@ -64,7 +65,7 @@ _RETRIEVE: Operation[PermissionRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
-    _RetrieveArgs,
+    keys=("after", "limit", "order", "project_id"),
     path_params=("fine_tuned_model_checkpoint",),
     query=("after", "limit", "order", "project_id"),
     body="none",
@@ -74,7 +75,7 @@ _LIST: PageOperation[PermissionListResponse] = PageOperation(
     "list",
     "GET",
     "fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
-    _ListArgs,
+    keys=("after", "limit", "order", "project_id"),
     path_params=("fine_tuned_model_checkpoint",),
     query=("after", "limit", "order", "project_id"),
     body="none",
@@ -86,7 +87,8 @@ _DELETE: Operation[PermissionDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}",
-    _DeleteArgs,
+    keys=("fine_tuned_model_checkpoint",),
+    required=("fine_tuned_model_checkpoint",),
     path_params=("fine_tuned_model_checkpoint", "permission_id"),
     body="none",
     cast=as_cast(PermissionDeleteResponse),

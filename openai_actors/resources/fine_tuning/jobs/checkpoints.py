@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ....types.fine_tuning.jobs.checkpoint_list_params import _CheckpointListArgs
 from ....types.fine_tuning.jobs.fine_tuning_job_checkpoint import FineTuningJobCheckpoint
 
 if TYPE_CHECKING:
@@ -18,19 +17,22 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....types.fine_tuning.jobs.checkpoint_list_params import _CheckpointListArgs
 
 __all__ = ["AsyncCheckpoints", "Checkpoints"]
 
 
-class _ListArgs(_CheckpointListArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _ListArgs(_CheckpointListArgs, total=False):
+        pass
 
 
 _LIST: PageOperation[FineTuningJobCheckpoint] = PageOperation(
     "list",
     "GET",
     "fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
-    _ListArgs,
+    keys=("after", "limit"),
     path_params=("fine_tuning_job_id",),
     query=("after", "limit"),
     body="none",

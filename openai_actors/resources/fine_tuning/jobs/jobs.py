@@ -12,9 +12,6 @@ from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.fine_tuning.fine_tuning_job import FineTuningJob
 from ....types.fine_tuning.fine_tuning_job_event import FineTuningJobEvent
-from ....types.fine_tuning.job_create_params import _JobCreateArgs
-from ....types.fine_tuning.job_list_events_params import _JobListEventsArgs
-from ....types.fine_tuning.job_list_params import _JobListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -23,6 +20,10 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.fine_tuning.job_create_params import _JobCreateArgs
+    from ....types.fine_tuning.job_list_events_params import _JobListEventsArgs
+    from ....types.fine_tuning.job_list_params import _JobListArgs
     from .checkpoints import (
         AsyncCheckpoints,
         AsyncCheckpointsWithRawResponse,
@@ -35,42 +36,53 @@ if TYPE_CHECKING:
 __all__ = ["AsyncJobs", "Jobs"]
 
 
-class _CreateArgs(_JobCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_JobCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ListArgs(_JobListArgs, total=False):
+        pass
 
-class _ListArgs(_JobListArgs, total=False):
-    pass
+    class _CancelArgs(RequestOptionParams, total=False):
+        pass
 
+    class _ListEventsArgs(_JobListEventsArgs, total=False):
+        pass
 
-class _CancelArgs(RequestOptionParams, total=False):
-    pass
+    class _PauseArgs(RequestOptionParams, total=False):
+        pass
 
-
-class _ListEventsArgs(_JobListEventsArgs, total=False):
-    pass
-
-
-class _PauseArgs(RequestOptionParams, total=False):
-    pass
-
-
-class _ResumeArgs(RequestOptionParams, total=False):
-    pass
+    class _ResumeArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[FineTuningJob] = Operation(
-    "create", "POST", "fine_tuning/jobs", _CreateArgs, cast=as_cast(FineTuningJob)
+    "create",
+    "POST",
+    "fine_tuning/jobs",
+    keys=(
+        "hyperparameters",
+        "integrations",
+        "metadata",
+        "method",
+        "model",
+        "seed",
+        "suffix",
+        "training_file",
+        "validation_file",
+    ),
+    required=("model", "training_file"),
+    cast=as_cast(FineTuningJob),
 )
 _RETRIEVE: Operation[FineTuningJob] = Operation(
     "retrieve",
     "GET",
     "fine_tuning/jobs/{fine_tuning_job_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("fine_tuning_job_id",),
     body="none",
     cast=as_cast(FineTuningJob),
@@ -79,7 +91,7 @@ _LIST: PageOperation[FineTuningJob] = PageOperation(
     "list",
     "GET",
     "fine_tuning/jobs",
-    _ListArgs,
+    keys=("after", "limit", "metadata"),
     query=("after", "limit", "metadata"),
     body="none",
     cast=as_cast(FineTuningJob),
@@ -90,7 +102,7 @@ _CANCEL: Operation[FineTuningJob] = Operation(
     "cancel",
     "POST",
     "fine_tuning/jobs/{fine_tuning_job_id}/cancel",
-    _CancelArgs,
+    keys=(),
     path_params=("fine_tuning_job_id",),
     body="none",
     cast=as_cast(FineTuningJob),
@@ -99,7 +111,7 @@ _LIST_EVENTS: PageOperation[FineTuningJobEvent] = PageOperation(
     "list_events",
     "GET",
     "fine_tuning/jobs/{fine_tuning_job_id}/events",
-    _ListEventsArgs,
+    keys=("after", "limit"),
     path_params=("fine_tuning_job_id",),
     query=("after", "limit"),
     body="none",
@@ -111,7 +123,7 @@ _PAUSE: Operation[FineTuningJob] = Operation(
     "pause",
     "POST",
     "fine_tuning/jobs/{fine_tuning_job_id}/pause",
-    _PauseArgs,
+    keys=(),
     path_params=("fine_tuning_job_id",),
     body="none",
     cast=as_cast(FineTuningJob),
@@ -120,7 +132,7 @@ _RESUME: Operation[FineTuningJob] = Operation(
     "resume",
     "POST",
     "fine_tuning/jobs/{fine_tuning_job_id}/resume",
-    _ResumeArgs,
+    keys=(),
     path_params=("fine_tuning_job_id",),
     body="none",
     cast=as_cast(FineTuningJob),

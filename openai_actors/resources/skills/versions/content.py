@@ -16,19 +16,23 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
 
 __all__ = ["AsyncContent", "Content"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    skill_id: Required[str]
+if TYPE_CHECKING:
+
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        skill_id: Required[str]
 
 
 _RETRIEVE: Operation[BinaryContent] = Operation(
     "retrieve",
     "GET",
     "skills/{skill_id}/versions/{version}/content",
-    _RetrieveArgs,
+    keys=("skill_id",),
+    required=("skill_id",),
     path_params=("skill_id", "version"),
     body="none",
     cast=BINARY,

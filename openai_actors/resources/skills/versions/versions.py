@@ -12,8 +12,6 @@ from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from ...._resources._base import RequestOptionParams
 from ....types.skills.deleted_skill_version import DeletedSkillVersion
 from ....types.skills.skill_version import SkillVersion
-from ....types.skills.version_create_params import _VersionCreateArgs
-from ....types.skills.version_list_params import _VersionListArgs
 
 if TYPE_CHECKING:
     from ...._raw import (
@@ -22,6 +20,9 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ...._resources._base import RequestOptionParams
+    from ....types.skills.version_create_params import _VersionCreateArgs
+    from ....types.skills.version_list_params import _VersionListArgs
     from .content import (
         AsyncContent,
         AsyncContentWithRawResponse,
@@ -34,27 +35,27 @@ if TYPE_CHECKING:
 __all__ = ["AsyncVersions", "Versions"]
 
 
-class _CreateArgs(_VersionCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_VersionCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    skill_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        skill_id: Required[str]
 
+    class _ListArgs(_VersionListArgs, total=False):
+        pass
 
-class _ListArgs(_VersionListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    skill_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        skill_id: Required[str]
 
 
 _CREATE: Operation[SkillVersion] = Operation(
     "create",
     "POST",
     "skills/{skill_id}/versions",
-    _CreateArgs,
+    keys=("default", "files"),
+    required=("files",),
     path_params=("skill_id",),
     body="multipart",
     files=frozenset(["files"]),
@@ -64,7 +65,8 @@ _RETRIEVE: Operation[SkillVersion] = Operation(
     "retrieve",
     "GET",
     "skills/{skill_id}/versions/{version}",
-    _RetrieveArgs,
+    keys=("skill_id",),
+    required=("skill_id",),
     path_params=("skill_id", "version"),
     body="none",
     cast=as_cast(SkillVersion),
@@ -73,7 +75,7 @@ _LIST: PageOperation[SkillVersion] = PageOperation(
     "list",
     "GET",
     "skills/{skill_id}/versions",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     path_params=("skill_id",),
     query=("after", "limit", "order"),
     body="none",
@@ -85,7 +87,8 @@ _DELETE: Operation[DeletedSkillVersion] = Operation(
     "delete",
     "DELETE",
     "skills/{skill_id}/versions/{version}",
-    _DeleteArgs,
+    keys=("skill_id",),
+    required=("skill_id",),
     path_params=("skill_id", "version"),
     body="none",
     cast=as_cast(DeletedSkillVersion),

@@ -11,10 +11,7 @@ from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPI
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.group import Group
-from .....types.admin.organization.group_create_params import _GroupCreateArgs
 from .....types.admin.organization.group_delete_response import GroupDeleteResponse
-from .....types.admin.organization.group_list_params import _GroupListArgs
-from .....types.admin.organization.group_update_params import _GroupUpdateArgs
 from .....types.admin.organization.group_update_response import GroupUpdateResponse
 
 if TYPE_CHECKING:
@@ -24,6 +21,10 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.group_create_params import _GroupCreateArgs
+    from .....types.admin.organization.group_list_params import _GroupListArgs
+    from .....types.admin.organization.group_update_params import _GroupUpdateArgs
     from .roles import (
         AsyncRoles,
         AsyncRolesWithRawResponse,
@@ -44,34 +45,32 @@ if TYPE_CHECKING:
 __all__ = ["AsyncGroups", "Groups"]
 
 
-class _CreateArgs(_GroupCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_GroupCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_GroupUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_GroupUpdateArgs, total=False):
-    pass
+    class _ListArgs(_GroupListArgs, total=False):
+        pass
 
-
-class _ListArgs(_GroupListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[Group] = Operation(
-    "create", "POST", "organization/groups", _CreateArgs, cast=as_cast(Group)
+    "create", "POST", "organization/groups", keys=("name",), required=("name",), cast=as_cast(Group)
 )
 _RETRIEVE: Operation[Group] = Operation(
     "retrieve",
     "GET",
     "organization/groups/{group_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("group_id",),
     body="none",
     cast=as_cast(Group),
@@ -80,7 +79,8 @@ _UPDATE: Operation[GroupUpdateResponse] = Operation(
     "update",
     "POST",
     "organization/groups/{group_id}",
-    _UpdateArgs,
+    keys=("name",),
+    required=("name",),
     path_params=("group_id",),
     cast=as_cast(GroupUpdateResponse),
 )
@@ -88,7 +88,7 @@ _LIST: PageOperation[Group] = PageOperation(
     "list",
     "GET",
     "organization/groups",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     query=("after", "limit", "order"),
     body="none",
     cast=as_cast(Group),
@@ -99,7 +99,7 @@ _DELETE: Operation[GroupDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/groups/{group_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("group_id",),
     body="none",
     cast=as_cast(GroupDeleteResponse),

@@ -10,10 +10,8 @@ from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPI
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.groups.organization_group_user import OrganizationGroupUser
-from .....types.admin.organization.groups.user_create_params import _UserCreateArgs
 from .....types.admin.organization.groups.user_create_response import UserCreateResponse
 from .....types.admin.organization.groups.user_delete_response import UserDeleteResponse
-from .....types.admin.organization.groups.user_list_params import _UserListArgs
 from .....types.admin.organization.groups.user_retrieve_response import UserRetrieveResponse
 
 if TYPE_CHECKING:
@@ -23,31 +21,34 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.groups.user_create_params import _UserCreateArgs
+    from .....types.admin.organization.groups.user_list_params import _UserListArgs
 
 __all__ = ["AsyncUsers", "Users"]
 
 
-class _CreateArgs(_UserCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_UserCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    group_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        group_id: Required[str]
 
+    class _ListArgs(_UserListArgs, total=False):
+        pass
 
-class _ListArgs(_UserListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    group_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        group_id: Required[str]
 
 
 _CREATE: Operation[UserCreateResponse] = Operation(
     "create",
     "POST",
     "organization/groups/{group_id}/users",
-    _CreateArgs,
+    keys=("user_id",),
+    required=("user_id",),
     path_params=("group_id",),
     cast=as_cast(UserCreateResponse),
 )
@@ -55,7 +56,8 @@ _RETRIEVE: Operation[UserRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "organization/groups/{group_id}/users/{user_id}",
-    _RetrieveArgs,
+    keys=("group_id",),
+    required=("group_id",),
     path_params=("group_id", "user_id"),
     body="none",
     cast=as_cast(UserRetrieveResponse),
@@ -64,7 +66,7 @@ _LIST: PageOperation[OrganizationGroupUser] = PageOperation(
     "list",
     "GET",
     "organization/groups/{group_id}/users",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     path_params=("group_id",),
     query=("after", "limit", "order"),
     body="none",
@@ -76,7 +78,8 @@ _DELETE: Operation[UserDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/groups/{group_id}/users/{user_id}",
-    _DeleteArgs,
+    keys=("group_id",),
+    required=("group_id",),
     path_params=("group_id", "user_id"),
     body="none",
     cast=as_cast(UserDeleteResponse),

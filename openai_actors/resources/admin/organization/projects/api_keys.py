@@ -10,7 +10,6 @@ from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPI
 from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.projects.api_key_delete_response import APIKeyDeleteResponse
-from .....types.admin.organization.projects.api_key_list_params import _ApiKeyListArgs
 from .....types.admin.organization.projects.project_api_key import ProjectAPIKey
 
 if TYPE_CHECKING:
@@ -20,27 +19,30 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.projects.api_key_list_params import _ApiKeyListArgs
 
 __all__ = ["APIKeys", "AsyncAPIKeys"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
-class _ListArgs(_ApiKeyListArgs, total=False):
-    pass
+    class _ListArgs(_ApiKeyListArgs, total=False):
+        pass
 
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
 
 _RETRIEVE: Operation[ProjectAPIKey] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/api_keys/{api_key_id}",
-    _RetrieveArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "api_key_id"),
     body="none",
     cast=as_cast(ProjectAPIKey),
@@ -49,7 +51,7 @@ _LIST: PageOperation[ProjectAPIKey] = PageOperation(
     "list",
     "GET",
     "organization/projects/{project_id}/api_keys",
-    _ListArgs,
+    keys=("after", "limit", "owner_project_access"),
     path_params=("project_id",),
     query=("after", "limit", "owner_project_access"),
     body="none",
@@ -61,7 +63,8 @@ _DELETE: Operation[APIKeyDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/projects/{project_id}/api_keys/{api_key_id}",
-    _DeleteArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "api_key_id"),
     body="none",
     cast=as_cast(APIKeyDeleteResponse),

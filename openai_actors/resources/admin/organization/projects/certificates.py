@@ -14,13 +14,10 @@ from ....._pagination import (
     SyncConversationCursorPage,
     SyncPage,
 )
-from .....types.admin.organization.projects.certificate_activate_params import _CertificateActivateArgs
 from .....types.admin.organization.projects.certificate_activate_response import CertificateActivateResponse
-from .....types.admin.organization.projects.certificate_deactivate_params import _CertificateDeactivateArgs
 from .....types.admin.organization.projects.certificate_deactivate_response import (
     CertificateDeactivateResponse,
 )
-from .....types.admin.organization.projects.certificate_list_params import _CertificateListArgs
 from .....types.admin.organization.projects.certificate_list_response import CertificateListResponse
 
 if TYPE_CHECKING:
@@ -30,27 +27,32 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from .....types.admin.organization.projects.certificate_activate_params import _CertificateActivateArgs
+    from .....types.admin.organization.projects.certificate_deactivate_params import (
+        _CertificateDeactivateArgs,
+    )
+    from .....types.admin.organization.projects.certificate_list_params import _CertificateListArgs
 
 __all__ = ["AsyncCertificates", "Certificates"]
 
 
-class _ListArgs(_CertificateListArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _ListArgs(_CertificateListArgs, total=False):
+        pass
 
-class _ActivateArgs(_CertificateActivateArgs, total=False):
-    pass
+    class _ActivateArgs(_CertificateActivateArgs, total=False):
+        pass
 
-
-class _DeactivateArgs(_CertificateDeactivateArgs, total=False):
-    pass
+    class _DeactivateArgs(_CertificateDeactivateArgs, total=False):
+        pass
 
 
 _LIST: PageOperation[CertificateListResponse] = PageOperation(
     "list",
     "GET",
     "organization/projects/{project_id}/certificates",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     path_params=("project_id",),
     query=("after", "limit", "order"),
     body="none",
@@ -62,7 +64,8 @@ _ACTIVATE: PageOperation[CertificateActivateResponse] = PageOperation(
     "activate",
     "POST",
     "organization/projects/{project_id}/certificates/activate",
-    _ActivateArgs,
+    keys=("certificate_ids",),
+    required=("certificate_ids",),
     path_params=("project_id",),
     cast=as_cast(CertificateActivateResponse),
     page=SyncPage,
@@ -72,7 +75,8 @@ _DEACTIVATE: PageOperation[CertificateDeactivateResponse] = PageOperation(
     "deactivate",
     "POST",
     "organization/projects/{project_id}/certificates/deactivate",
-    _DeactivateArgs,
+    keys=("certificate_ids",),
+    required=("certificate_ids",),
     path_params=("project_id",),
     cast=as_cast(CertificateDeactivateResponse),
     page=SyncPage,

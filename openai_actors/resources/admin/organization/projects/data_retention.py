@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ....._resources._base import RequestOptionParams
-from .....types.admin.organization.projects.data_retention_update_params import _DataRetentionUpdateArgs
 from .....types.admin.organization.projects.project_data_retention import ProjectDataRetention
 
 if TYPE_CHECKING:
@@ -18,23 +17,26 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.projects.data_retention_update_params import _DataRetentionUpdateArgs
 
 __all__ = ["AsyncDataRetention", "DataRetention"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _UpdateArgs(_DataRetentionUpdateArgs, total=False):
-    pass
+    class _UpdateArgs(_DataRetentionUpdateArgs, total=False):
+        pass
 
 
 _RETRIEVE: Operation[ProjectDataRetention] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/data_retention",
-    _RetrieveArgs,
+    keys=(),
     path_params=("project_id",),
     body="none",
     cast=as_cast(ProjectDataRetention),
@@ -43,7 +45,8 @@ _UPDATE: Operation[ProjectDataRetention] = Operation(
     "update",
     "POST",
     "organization/projects/{project_id}/data_retention",
-    _UpdateArgs,
+    keys=("retention_type",),
+    required=("retention_type",),
     path_params=("project_id",),
     cast=as_cast(ProjectDataRetention),
 )

@@ -8,9 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ....._resources._base import RequestOptionParams
-from .....types.admin.organization.projects.hosted_tool_permission_update_params import (
-    _HostedToolPermissionUpdateArgs,
-)
 from .....types.admin.organization.projects.project_hosted_tool_permissions import (
     ProjectHostedToolPermissions,
 )
@@ -22,23 +19,28 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.projects.hosted_tool_permission_update_params import (
+        _HostedToolPermissionUpdateArgs,
+    )
 
 __all__ = ["AsyncHostedToolPermissions", "HostedToolPermissions"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _UpdateArgs(_HostedToolPermissionUpdateArgs, total=False):
-    pass
+    class _UpdateArgs(_HostedToolPermissionUpdateArgs, total=False):
+        pass
 
 
 _RETRIEVE: Operation[ProjectHostedToolPermissions] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/hosted_tool_permissions",
-    _RetrieveArgs,
+    keys=(),
     path_params=("project_id",),
     body="none",
     cast=as_cast(ProjectHostedToolPermissions),
@@ -47,7 +49,7 @@ _UPDATE: Operation[ProjectHostedToolPermissions] = Operation(
     "update",
     "POST",
     "organization/projects/{project_id}/hosted_tool_permissions",
-    _UpdateArgs,
+    keys=("code_interpreter", "file_search", "image_generation", "mcp", "web_search"),
     path_params=("project_id",),
     cast=as_cast(ProjectHostedToolPermissions),
 )

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ....._resources._base import RequestOptionParams
-from .....types.admin.organization.projects.model_permission_update_params import _ModelPermissionUpdateArgs
 from .....types.admin.organization.projects.project_model_permissions import ProjectModelPermissions
 from .....types.admin.organization.projects.project_model_permissions_deleted import (
     ProjectModelPermissionsDeleted,
@@ -21,27 +20,31 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.projects.model_permission_update_params import (
+        _ModelPermissionUpdateArgs,
+    )
 
 __all__ = ["AsyncModelPermissions", "ModelPermissions"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _UpdateArgs(_ModelPermissionUpdateArgs, total=False):
-    pass
+    class _UpdateArgs(_ModelPermissionUpdateArgs, total=False):
+        pass
 
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _RETRIEVE: Operation[ProjectModelPermissions] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/model_permissions",
-    _RetrieveArgs,
+    keys=(),
     path_params=("project_id",),
     body="none",
     cast=as_cast(ProjectModelPermissions),
@@ -50,7 +53,8 @@ _UPDATE: Operation[ProjectModelPermissions] = Operation(
     "update",
     "POST",
     "organization/projects/{project_id}/model_permissions",
-    _UpdateArgs,
+    keys=("mode", "model_ids"),
+    required=("mode", "model_ids"),
     path_params=("project_id",),
     cast=as_cast(ProjectModelPermissions),
 )
@@ -58,7 +62,7 @@ _DELETE: Operation[ProjectModelPermissionsDeleted] = Operation(
     "delete",
     "DELETE",
     "organization/projects/{project_id}/model_permissions",
-    _DeleteArgs,
+    keys=(),
     path_params=("project_id",),
     body="none",
     cast=as_cast(ProjectModelPermissionsDeleted),

@@ -11,9 +11,6 @@ from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPI
 from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.project import Project
-from .....types.admin.organization.project_create_params import _ProjectCreateArgs
-from .....types.admin.organization.project_list_params import _ProjectListArgs
-from .....types.admin.organization.project_update_params import _ProjectUpdateArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -22,6 +19,10 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.project_create_params import _ProjectCreateArgs
+    from .....types.admin.organization.project_list_params import _ProjectListArgs
+    from .....types.admin.organization.project_update_params import _ProjectUpdateArgs
     from .api_keys import (
         APIKeys,
         APIKeysWithRawResponse,
@@ -122,34 +123,37 @@ if TYPE_CHECKING:
 __all__ = ["AsyncProjects", "Projects"]
 
 
-class _CreateArgs(_ProjectCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_ProjectCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
+    class _UpdateArgs(_ProjectUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_ProjectUpdateArgs, total=False):
-    pass
+    class _ListArgs(_ProjectListArgs, total=False):
+        pass
 
-
-class _ListArgs(_ProjectListArgs, total=False):
-    pass
-
-
-class _ArchiveArgs(RequestOptionParams, total=False):
-    pass
+    class _ArchiveArgs(RequestOptionParams, total=False):
+        pass
 
 
 _CREATE: Operation[Project] = Operation(
-    "create", "POST", "organization/projects", _CreateArgs, cast=as_cast(Project)
+    "create",
+    "POST",
+    "organization/projects",
+    keys=("external_key_id", "name", "residency"),
+    required=("name",),
+    cast=as_cast(Project),
 )
 _RETRIEVE: Operation[Project] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("project_id",),
     body="none",
     cast=as_cast(Project),
@@ -158,7 +162,7 @@ _UPDATE: Operation[Project] = Operation(
     "update",
     "POST",
     "organization/projects/{project_id}",
-    _UpdateArgs,
+    keys=("external_key_id", "name"),
     path_params=("project_id",),
     cast=as_cast(Project),
 )
@@ -166,7 +170,7 @@ _LIST: PageOperation[Project] = PageOperation(
     "list",
     "GET",
     "organization/projects",
-    _ListArgs,
+    keys=("after", "include_archived", "limit"),
     query=("after", "include_archived", "limit"),
     body="none",
     cast=as_cast(Project),
@@ -177,7 +181,7 @@ _ARCHIVE: Operation[Project] = Operation(
     "archive",
     "POST",
     "organization/projects/{project_id}/archive",
-    _ArchiveArgs,
+    keys=(),
     path_params=("project_id",),
     body="none",
     cast=as_cast(Project),

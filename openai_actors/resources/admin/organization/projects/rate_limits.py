@@ -9,12 +9,6 @@ from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from .....types.admin.organization.projects.project_rate_limit import ProjectRateLimit
-from .....types.admin.organization.projects.rate_limit_list_rate_limits_params import (
-    _RateLimitListRateLimitsArgs,
-)
-from .....types.admin.organization.projects.rate_limit_update_rate_limit_params import (
-    _RateLimitUpdateRateLimitArgs,
-)
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -23,23 +17,30 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from .....types.admin.organization.projects.rate_limit_list_rate_limits_params import (
+        _RateLimitListRateLimitsArgs,
+    )
+    from .....types.admin.organization.projects.rate_limit_update_rate_limit_params import (
+        _RateLimitUpdateRateLimitArgs,
+    )
 
 __all__ = ["AsyncRateLimits", "RateLimits"]
 
 
-class _ListRateLimitsArgs(_RateLimitListRateLimitsArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _ListRateLimitsArgs(_RateLimitListRateLimitsArgs, total=False):
+        pass
 
-class _UpdateRateLimitArgs(_RateLimitUpdateRateLimitArgs, total=False):
-    pass
+    class _UpdateRateLimitArgs(_RateLimitUpdateRateLimitArgs, total=False):
+        pass
 
 
 _LIST_RATE_LIMITS: PageOperation[ProjectRateLimit] = PageOperation(
     "list_rate_limits",
     "GET",
     "organization/projects/{project_id}/rate_limits",
-    _ListRateLimitsArgs,
+    keys=("after", "before", "limit"),
     path_params=("project_id",),
     query=("after", "before", "limit"),
     body="none",
@@ -51,7 +52,16 @@ _UPDATE_RATE_LIMIT: Operation[ProjectRateLimit] = Operation(
     "update_rate_limit",
     "POST",
     "organization/projects/{project_id}/rate_limits/{rate_limit_id}",
-    _UpdateRateLimitArgs,
+    keys=(
+        "batch_1_day_max_input_tokens",
+        "max_audio_megabytes_per_1_minute",
+        "max_images_per_1_minute",
+        "max_requests_per_1_day",
+        "max_requests_per_1_minute",
+        "max_tokens_per_1_minute",
+        "project_id",
+    ),
+    required=("project_id",),
     path_params=("project_id", "rate_limit_id"),
     cast=as_cast(ProjectRateLimit),
 )

@@ -9,10 +9,7 @@ from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ....._resources._base import RequestOptionParams
-from .....types.admin.organization.projects.role_create_params import _RoleCreateArgs
 from .....types.admin.organization.projects.role_delete_response import RoleDeleteResponse
-from .....types.admin.organization.projects.role_list_params import _RoleListArgs
-from .....types.admin.organization.projects.role_update_params import _RoleUpdateArgs
 from .....types.admin.organization.role import Role
 
 if TYPE_CHECKING:
@@ -22,35 +19,38 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.projects.role_create_params import _RoleCreateArgs
+    from .....types.admin.organization.projects.role_list_params import _RoleListArgs
+    from .....types.admin.organization.projects.role_update_params import _RoleUpdateArgs
 
 __all__ = ["AsyncRoles", "Roles"]
 
 
-class _CreateArgs(_RoleCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_RoleCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
+    class _UpdateArgs(_RoleUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_RoleUpdateArgs, total=False):
-    pass
+    class _ListArgs(_RoleListArgs, total=False):
+        pass
 
-
-class _ListArgs(_RoleListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
 
 _CREATE: Operation[Role] = Operation(
     "create",
     "POST",
     "projects/{project_id}/roles",
-    _CreateArgs,
+    keys=("description", "permissions", "role_name"),
+    required=("permissions", "role_name"),
     path_params=("project_id",),
     cast=as_cast(Role),
 )
@@ -58,7 +58,8 @@ _RETRIEVE: Operation[Role] = Operation(
     "retrieve",
     "GET",
     "projects/{project_id}/roles/{role_id}",
-    _RetrieveArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "role_id"),
     body="none",
     cast=as_cast(Role),
@@ -67,7 +68,8 @@ _UPDATE: Operation[Role] = Operation(
     "update",
     "POST",
     "projects/{project_id}/roles/{role_id}",
-    _UpdateArgs,
+    keys=("description", "permissions", "project_id", "role_name"),
+    required=("project_id",),
     path_params=("project_id", "role_id"),
     cast=as_cast(Role),
 )
@@ -75,7 +77,7 @@ _LIST: PageOperation[Role] = PageOperation(
     "list",
     "GET",
     "projects/{project_id}/roles",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     path_params=("project_id",),
     query=("after", "limit", "order"),
     body="none",
@@ -87,7 +89,8 @@ _DELETE: Operation[RoleDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "projects/{project_id}/roles/{role_id}",
-    _DeleteArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "role_id"),
     body="none",
     cast=as_cast(RoleDeleteResponse),

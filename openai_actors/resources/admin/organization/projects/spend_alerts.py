@@ -11,9 +11,6 @@ from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncCo
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.projects.project_spend_alert import ProjectSpendAlert
 from .....types.admin.organization.projects.project_spend_alert_deleted import ProjectSpendAlertDeleted
-from .....types.admin.organization.projects.spend_alert_create_params import _SpendAlertCreateArgs
-from .....types.admin.organization.projects.spend_alert_list_params import _SpendAlertListArgs
-from .....types.admin.organization.projects.spend_alert_update_params import _SpendAlertUpdateArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -22,35 +19,38 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.projects.spend_alert_create_params import _SpendAlertCreateArgs
+    from .....types.admin.organization.projects.spend_alert_list_params import _SpendAlertListArgs
+    from .....types.admin.organization.projects.spend_alert_update_params import _SpendAlertUpdateArgs
 
 __all__ = ["AsyncSpendAlerts", "SpendAlerts"]
 
 
-class _CreateArgs(_SpendAlertCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_SpendAlertCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
+    class _UpdateArgs(_SpendAlertUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_SpendAlertUpdateArgs, total=False):
-    pass
+    class _ListArgs(_SpendAlertListArgs, total=False):
+        pass
 
-
-class _ListArgs(_SpendAlertListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
 
 _CREATE: Operation[ProjectSpendAlert] = Operation(
     "create",
     "POST",
     "organization/projects/{project_id}/spend_alerts",
-    _CreateArgs,
+    keys=("currency", "interval", "notification_channel", "threshold_amount"),
+    required=("currency", "interval", "notification_channel", "threshold_amount"),
     path_params=("project_id",),
     cast=as_cast(ProjectSpendAlert),
 )
@@ -58,7 +58,8 @@ _RETRIEVE: Operation[ProjectSpendAlert] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/spend_alerts/{alert_id}",
-    _RetrieveArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "alert_id"),
     body="none",
     cast=as_cast(ProjectSpendAlert),
@@ -67,7 +68,8 @@ _UPDATE: Operation[ProjectSpendAlert] = Operation(
     "update",
     "POST",
     "organization/projects/{project_id}/spend_alerts/{alert_id}",
-    _UpdateArgs,
+    keys=("currency", "interval", "notification_channel", "project_id", "threshold_amount"),
+    required=("currency", "interval", "notification_channel", "project_id", "threshold_amount"),
     path_params=("project_id", "alert_id"),
     cast=as_cast(ProjectSpendAlert),
 )
@@ -75,7 +77,7 @@ _LIST: PageOperation[ProjectSpendAlert] = PageOperation(
     "list",
     "GET",
     "organization/projects/{project_id}/spend_alerts",
-    _ListArgs,
+    keys=("after", "before", "limit", "order"),
     path_params=("project_id",),
     query=("after", "before", "limit", "order"),
     body="none",
@@ -87,7 +89,8 @@ _DELETE: Operation[ProjectSpendAlertDeleted] = Operation(
     "delete",
     "DELETE",
     "organization/projects/{project_id}/spend_alerts/{alert_id}",
-    _DeleteArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "alert_id"),
     body="none",
     cast=as_cast(ProjectSpendAlertDeleted),

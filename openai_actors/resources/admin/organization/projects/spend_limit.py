@@ -10,7 +10,6 @@ from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.projects.project_spend_limit import ProjectSpendLimit
 from .....types.admin.organization.projects.project_spend_limit_deleted import ProjectSpendLimitDeleted
-from .....types.admin.organization.projects.spend_limit_update_params import _SpendLimitUpdateArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -19,27 +18,29 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.projects.spend_limit_update_params import _SpendLimitUpdateArgs
 
 __all__ = ["AsyncSpendLimit", "SpendLimit"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _UpdateArgs(_SpendLimitUpdateArgs, total=False):
-    pass
+    class _UpdateArgs(_SpendLimitUpdateArgs, total=False):
+        pass
 
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _RETRIEVE: Operation[ProjectSpendLimit] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/spend_limit",
-    _RetrieveArgs,
+    keys=(),
     path_params=("project_id",),
     body="none",
     cast=as_cast(ProjectSpendLimit),
@@ -48,7 +49,8 @@ _UPDATE: Operation[ProjectSpendLimit] = Operation(
     "update",
     "POST",
     "organization/projects/{project_id}/spend_limit",
-    _UpdateArgs,
+    keys=("currency", "interval", "threshold_amount"),
+    required=("currency", "interval", "threshold_amount"),
     path_params=("project_id",),
     cast=as_cast(ProjectSpendLimit),
 )
@@ -56,7 +58,7 @@ _DELETE: Operation[ProjectSpendLimitDeleted] = Operation(
     "delete",
     "DELETE",
     "organization/projects/{project_id}/spend_limit",
-    _DeleteArgs,
+    keys=(),
     path_params=("project_id",),
     body="none",
     cast=as_cast(ProjectSpendLimitDeleted),

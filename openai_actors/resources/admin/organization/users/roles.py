@@ -9,10 +9,8 @@ from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ....._resources._base import RequestOptionParams
-from .....types.admin.organization.users.role_create_params import _RoleCreateArgs
 from .....types.admin.organization.users.role_create_response import RoleCreateResponse
 from .....types.admin.organization.users.role_delete_response import RoleDeleteResponse
-from .....types.admin.organization.users.role_list_params import _RoleListArgs
 from .....types.admin.organization.users.role_list_response import RoleListResponse
 from .....types.admin.organization.users.role_retrieve_response import RoleRetrieveResponse
 
@@ -23,31 +21,34 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.users.role_create_params import _RoleCreateArgs
+    from .....types.admin.organization.users.role_list_params import _RoleListArgs
 
 __all__ = ["AsyncRoles", "Roles"]
 
 
-class _CreateArgs(_RoleCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_RoleCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    user_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        user_id: Required[str]
 
+    class _ListArgs(_RoleListArgs, total=False):
+        pass
 
-class _ListArgs(_RoleListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    user_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        user_id: Required[str]
 
 
 _CREATE: Operation[RoleCreateResponse] = Operation(
     "create",
     "POST",
     "organization/users/{user_id}/roles",
-    _CreateArgs,
+    keys=("role_id",),
+    required=("role_id",),
     path_params=("user_id",),
     cast=as_cast(RoleCreateResponse),
 )
@@ -55,7 +56,8 @@ _RETRIEVE: Operation[RoleRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "organization/users/{user_id}/roles/{role_id}",
-    _RetrieveArgs,
+    keys=("user_id",),
+    required=("user_id",),
     path_params=("user_id", "role_id"),
     body="none",
     cast=as_cast(RoleRetrieveResponse),
@@ -64,7 +66,7 @@ _LIST: PageOperation[RoleListResponse] = PageOperation(
     "list",
     "GET",
     "organization/users/{user_id}/roles",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     path_params=("user_id",),
     query=("after", "limit", "order"),
     body="none",
@@ -76,7 +78,8 @@ _DELETE: Operation[RoleDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/users/{user_id}/roles/{role_id}",
-    _DeleteArgs,
+    keys=("user_id",),
+    required=("user_id",),
     path_params=("user_id", "role_id"),
     body="none",
     cast=as_cast(RoleDeleteResponse),

@@ -12,8 +12,6 @@ from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncCo
 from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.organization_user import OrganizationUser
 from .....types.admin.organization.user_delete_response import UserDeleteResponse
-from .....types.admin.organization.user_list_params import _UserListArgs
-from .....types.admin.organization.user_update_params import _UserUpdateArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -22,6 +20,9 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.admin.organization.user_list_params import _UserListArgs
+    from .....types.admin.organization.user_update_params import _UserUpdateArgs
     from .roles import (
         AsyncRoles,
         AsyncRolesWithRawResponse,
@@ -34,27 +35,26 @@ if TYPE_CHECKING:
 __all__ = ["AsyncUsers", "Users"]
 
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        pass
 
-class _UpdateArgs(_UserUpdateArgs, total=False):
-    pass
+    class _UpdateArgs(_UserUpdateArgs, total=False):
+        pass
 
+    class _ListArgs(_UserListArgs, total=False):
+        pass
 
-class _ListArgs(_UserListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    pass
+    class _DeleteArgs(RequestOptionParams, total=False):
+        pass
 
 
 _RETRIEVE: Operation[OrganizationUser] = Operation(
     "retrieve",
     "GET",
     "organization/users/{user_id}",
-    _RetrieveArgs,
+    keys=(),
     path_params=("user_id",),
     body="none",
     cast=as_cast(OrganizationUser),
@@ -63,7 +63,7 @@ _UPDATE: Operation[OrganizationUser] = Operation(
     "update",
     "POST",
     "organization/users/{user_id}",
-    _UpdateArgs,
+    keys=("developer_persona", "role", "role_id", "technical_level"),
     path_params=("user_id",),
     cast=as_cast(OrganizationUser),
 )
@@ -71,7 +71,7 @@ _LIST: PageOperation[OrganizationUser] = PageOperation(
     "list",
     "GET",
     "organization/users",
-    _ListArgs,
+    keys=("after", "emails", "limit"),
     query=("after", "emails", "limit"),
     body="none",
     cast=as_cast(OrganizationUser),
@@ -82,7 +82,7 @@ _DELETE: Operation[UserDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/users/{user_id}",
-    _DeleteArgs,
+    keys=(),
     path_params=("user_id",),
     body="none",
     cast=as_cast(UserDeleteResponse),

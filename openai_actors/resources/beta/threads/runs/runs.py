@@ -13,18 +13,6 @@ from ....._resources._base import RequestOptionParams
 from ....._streaming import AsyncStream, Stream
 from .....types.beta.assistant_stream_event import AssistantStreamEvent
 from .....types.beta.threads.run import Run
-from .....types.beta.threads.run_create_params import (
-    _RunCreateArgs,
-    _RunCreateArgsNonStreaming,
-    _RunCreateArgsStreaming,
-)
-from .....types.beta.threads.run_list_params import _RunListArgs
-from .....types.beta.threads.run_submit_tool_outputs_params import (
-    _RunSubmitToolOutputsArgs,
-    _RunSubmitToolOutputsArgsNonStreaming,
-    _RunSubmitToolOutputsArgsStreaming,
-)
-from .....types.beta.threads.run_update_params import _RunUpdateArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -33,6 +21,19 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ....._resources._base import RequestOptionParams
+    from .....types.beta.threads.run_create_params import (
+        _RunCreateArgs,
+        _RunCreateArgsNonStreaming,
+        _RunCreateArgsStreaming,
+    )
+    from .....types.beta.threads.run_list_params import _RunListArgs
+    from .....types.beta.threads.run_submit_tool_outputs_params import (
+        _RunSubmitToolOutputsArgs,
+        _RunSubmitToolOutputsArgsNonStreaming,
+        _RunSubmitToolOutputsArgsStreaming,
+    )
+    from .....types.beta.threads.run_update_params import _RunUpdateArgs
     from .steps import (
         AsyncSteps,
         AsyncStepsWithRawResponse,
@@ -45,51 +46,64 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRuns", "Runs"]
 
 
-class _CreateArgs(_RunCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_RunCreateArgs, total=False):
+        pass
 
-class _CreateArgsStreaming(_RunCreateArgsStreaming, total=False):
-    pass
+    class _CreateArgsStreaming(_RunCreateArgsStreaming, total=False):
+        pass
 
+    class _CreateArgsNonStreaming(_RunCreateArgsNonStreaming, total=False):
+        pass
 
-class _CreateArgsNonStreaming(_RunCreateArgsNonStreaming, total=False):
-    pass
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        thread_id: Required[str]
 
+    class _UpdateArgs(_RunUpdateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    thread_id: Required[str]
+    class _ListArgs(_RunListArgs, total=False):
+        pass
 
+    class _CancelArgs(RequestOptionParams, total=False):
+        thread_id: Required[str]
 
-class _UpdateArgs(_RunUpdateArgs, total=False):
-    pass
+    class _SubmitToolOutputsArgs(_RunSubmitToolOutputsArgs, total=False):
+        pass
 
+    class _SubmitToolOutputsArgsStreaming(_RunSubmitToolOutputsArgsStreaming, total=False):
+        pass
 
-class _ListArgs(_RunListArgs, total=False):
-    pass
-
-
-class _CancelArgs(RequestOptionParams, total=False):
-    thread_id: Required[str]
-
-
-class _SubmitToolOutputsArgs(_RunSubmitToolOutputsArgs, total=False):
-    pass
-
-
-class _SubmitToolOutputsArgsStreaming(_RunSubmitToolOutputsArgsStreaming, total=False):
-    pass
-
-
-class _SubmitToolOutputsArgsNonStreaming(_RunSubmitToolOutputsArgsNonStreaming, total=False):
-    pass
+    class _SubmitToolOutputsArgsNonStreaming(_RunSubmitToolOutputsArgsNonStreaming, total=False):
+        pass
 
 
 _CREATE: Operation[Run] = Operation(
     "create",
     "POST",
     "threads/{thread_id}/runs",
-    _CreateArgs,
+    keys=(
+        "additional_instructions",
+        "additional_messages",
+        "assistant_id",
+        "include",
+        "instructions",
+        "max_completion_tokens",
+        "max_prompt_tokens",
+        "metadata",
+        "model",
+        "parallel_tool_calls",
+        "reasoning_effort",
+        "response_format",
+        "stream",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_p",
+        "truncation_strategy",
+    ),
+    required=("assistant_id",),
     path_params=("thread_id",),
     query=("include",),
     cast=as_cast(Run),
@@ -99,7 +113,8 @@ _RETRIEVE: Operation[Run] = Operation(
     "retrieve",
     "GET",
     "threads/{thread_id}/runs/{run_id}",
-    _RetrieveArgs,
+    keys=("thread_id",),
+    required=("thread_id",),
     path_params=("thread_id", "run_id"),
     body="none",
     cast=as_cast(Run),
@@ -108,7 +123,8 @@ _UPDATE: Operation[Run] = Operation(
     "update",
     "POST",
     "threads/{thread_id}/runs/{run_id}",
-    _UpdateArgs,
+    keys=("metadata", "thread_id"),
+    required=("thread_id",),
     path_params=("thread_id", "run_id"),
     cast=as_cast(Run),
 )
@@ -116,7 +132,7 @@ _LIST: PageOperation[Run] = PageOperation(
     "list",
     "GET",
     "threads/{thread_id}/runs",
-    _ListArgs,
+    keys=("after", "before", "limit", "order"),
     path_params=("thread_id",),
     query=("after", "before", "limit", "order"),
     body="none",
@@ -128,7 +144,8 @@ _CANCEL: Operation[Run] = Operation(
     "cancel",
     "POST",
     "threads/{thread_id}/runs/{run_id}/cancel",
-    _CancelArgs,
+    keys=("thread_id",),
+    required=("thread_id",),
     path_params=("thread_id", "run_id"),
     body="none",
     cast=as_cast(Run),
@@ -137,7 +154,8 @@ _SUBMIT_TOOL_OUTPUTS: Operation[Run] = Operation(
     "submit_tool_outputs",
     "POST",
     "threads/{thread_id}/runs/{run_id}/submit_tool_outputs",
-    _SubmitToolOutputsArgs,
+    keys=("stream", "thread_id", "tool_outputs"),
+    required=("thread_id", "tool_outputs"),
     path_params=("thread_id", "run_id"),
     cast=as_cast(Run),
     stream_item=as_cast(AssistantStreamEvent),

@@ -9,8 +9,6 @@ from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
 from .....types.beta.threads.runs.run_step import RunStep
-from .....types.beta.threads.runs.step_list_params import _StepListArgs
-from .....types.beta.threads.runs.step_retrieve_params import _StepRetrieveArgs
 
 if TYPE_CHECKING:
     from ....._raw import (
@@ -19,23 +17,27 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from .....types.beta.threads.runs.step_list_params import _StepListArgs
+    from .....types.beta.threads.runs.step_retrieve_params import _StepRetrieveArgs
 
 __all__ = ["AsyncSteps", "Steps"]
 
 
-class _RetrieveArgs(_StepRetrieveArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _RetrieveArgs(_StepRetrieveArgs, total=False):
+        pass
 
-class _ListArgs(_StepListArgs, total=False):
-    pass
+    class _ListArgs(_StepListArgs, total=False):
+        pass
 
 
 _RETRIEVE: Operation[RunStep] = Operation(
     "retrieve",
     "GET",
     "threads/{thread_id}/runs/{run_id}/steps/{step_id}",
-    _RetrieveArgs,
+    keys=("include", "run_id", "thread_id"),
+    required=("run_id", "thread_id"),
     path_params=("thread_id", "run_id", "step_id"),
     query=("include",),
     body="none",
@@ -45,7 +47,8 @@ _LIST: PageOperation[RunStep] = PageOperation(
     "list",
     "GET",
     "threads/{thread_id}/runs/{run_id}/steps",
-    _ListArgs,
+    keys=("after", "before", "include", "limit", "order", "thread_id"),
+    required=("thread_id",),
     path_params=("thread_id", "run_id"),
     query=("after", "before", "include", "limit", "order"),
     body="none",

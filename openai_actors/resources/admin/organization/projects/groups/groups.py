@@ -10,10 +10,7 @@ from ......_models import as_cast
 from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ......_pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ......_resources._base import RequestOptionParams
-from ......types.admin.organization.projects.group_create_params import _GroupCreateArgs
 from ......types.admin.organization.projects.group_delete_response import GroupDeleteResponse
-from ......types.admin.organization.projects.group_list_params import _GroupListArgs
-from ......types.admin.organization.projects.group_retrieve_params import _GroupRetrieveArgs
 from ......types.admin.organization.projects.project_group import ProjectGroup
 
 if TYPE_CHECKING:
@@ -23,6 +20,10 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ......_resources._base import RequestOptionParams
+    from ......types.admin.organization.projects.group_create_params import _GroupCreateArgs
+    from ......types.admin.organization.projects.group_list_params import _GroupListArgs
+    from ......types.admin.organization.projects.group_retrieve_params import _GroupRetrieveArgs
     from .roles import (
         AsyncRoles,
         AsyncRolesWithRawResponse,
@@ -35,27 +36,27 @@ if TYPE_CHECKING:
 __all__ = ["AsyncGroups", "Groups"]
 
 
-class _CreateArgs(_GroupCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_GroupCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(_GroupRetrieveArgs, total=False):
-    pass
+    class _RetrieveArgs(_GroupRetrieveArgs, total=False):
+        pass
 
+    class _ListArgs(_GroupListArgs, total=False):
+        pass
 
-class _ListArgs(_GroupListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
 
 _CREATE: Operation[ProjectGroup] = Operation(
     "create",
     "POST",
     "organization/projects/{project_id}/groups",
-    _CreateArgs,
+    keys=("group_id", "role"),
+    required=("group_id", "role"),
     path_params=("project_id",),
     cast=as_cast(ProjectGroup),
 )
@@ -63,7 +64,8 @@ _RETRIEVE: Operation[ProjectGroup] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/groups/{group_id}",
-    _RetrieveArgs,
+    keys=("group_type", "project_id"),
+    required=("project_id",),
     path_params=("project_id", "group_id"),
     query=("group_type",),
     body="none",
@@ -73,7 +75,7 @@ _LIST: PageOperation[ProjectGroup] = PageOperation(
     "list",
     "GET",
     "organization/projects/{project_id}/groups",
-    _ListArgs,
+    keys=("after", "limit", "order"),
     path_params=("project_id",),
     query=("after", "limit", "order"),
     body="none",
@@ -85,7 +87,8 @@ _DELETE: Operation[GroupDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/projects/{project_id}/groups/{group_id}",
-    _DeleteArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "group_id"),
     body="none",
     cast=as_cast(GroupDeleteResponse),

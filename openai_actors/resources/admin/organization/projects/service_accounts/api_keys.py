@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ......_models import as_cast
 from ......_operations import AsyncAPIResource, Operation, SyncAPIResource
-from ......types.admin.organization.projects.service_accounts.api_key_create_params import _ApiKeyCreateArgs
 from ......types.admin.organization.projects.service_accounts.api_key_create_response import (
     APIKeyCreateResponse,
 )
@@ -19,19 +18,25 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ......types.admin.organization.projects.service_accounts.api_key_create_params import (
+        _ApiKeyCreateArgs,
+    )
 
 __all__ = ["APIKeys", "AsyncAPIKeys"]
 
 
-class _CreateArgs(_ApiKeyCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
+
+    class _CreateArgs(_ApiKeyCreateArgs, total=False):
+        pass
 
 
 _CREATE: Operation[APIKeyCreateResponse] = Operation(
     "create",
     "POST",
     "organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys",
-    _CreateArgs,
+    keys=("name", "project_id", "scopes"),
+    required=("project_id",),
     path_params=("project_id", "service_account_id"),
     cast=as_cast(APIKeyCreateResponse),
 )

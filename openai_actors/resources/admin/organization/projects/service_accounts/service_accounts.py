@@ -11,15 +11,12 @@ from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAP
 from ......_pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ......_resources._base import RequestOptionParams
 from ......types.admin.organization.projects.project_service_account import ProjectServiceAccount
-from ......types.admin.organization.projects.service_account_create_params import _ServiceAccountCreateArgs
 from ......types.admin.organization.projects.service_account_create_response import (
     ServiceAccountCreateResponse,
 )
 from ......types.admin.organization.projects.service_account_delete_response import (
     ServiceAccountDeleteResponse,
 )
-from ......types.admin.organization.projects.service_account_list_params import _ServiceAccountListArgs
-from ......types.admin.organization.projects.service_account_update_params import _ServiceAccountUpdateArgs
 
 if TYPE_CHECKING:
     from ......_raw import (
@@ -27,6 +24,14 @@ if TYPE_CHECKING:
         async_to_streamed_response_wrapper,
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
+    )
+    from ......_resources._base import RequestOptionParams
+    from ......types.admin.organization.projects.service_account_create_params import (
+        _ServiceAccountCreateArgs,
+    )
+    from ......types.admin.organization.projects.service_account_list_params import _ServiceAccountListArgs
+    from ......types.admin.organization.projects.service_account_update_params import (
+        _ServiceAccountUpdateArgs,
     )
     from .api_keys import (
         APIKeys,
@@ -40,31 +45,30 @@ if TYPE_CHECKING:
 __all__ = ["AsyncServiceAccounts", "ServiceAccounts"]
 
 
-class _CreateArgs(_ServiceAccountCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_ServiceAccountCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
+    class _UpdateArgs(_ServiceAccountUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_ServiceAccountUpdateArgs, total=False):
-    pass
+    class _ListArgs(_ServiceAccountListArgs, total=False):
+        pass
 
-
-class _ListArgs(_ServiceAccountListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
 
 _CREATE: Operation[ServiceAccountCreateResponse] = Operation(
     "create",
     "POST",
     "organization/projects/{project_id}/service_accounts",
-    _CreateArgs,
+    keys=("create_service_account_only", "name"),
+    required=("name",),
     path_params=("project_id",),
     cast=as_cast(ServiceAccountCreateResponse),
 )
@@ -72,7 +76,8 @@ _RETRIEVE: Operation[ProjectServiceAccount] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/service_accounts/{service_account_id}",
-    _RetrieveArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "service_account_id"),
     body="none",
     cast=as_cast(ProjectServiceAccount),
@@ -81,7 +86,8 @@ _UPDATE: Operation[ProjectServiceAccount] = Operation(
     "update",
     "POST",
     "organization/projects/{project_id}/service_accounts/{service_account_id}",
-    _UpdateArgs,
+    keys=("name", "project_id", "role"),
+    required=("project_id",),
     path_params=("project_id", "service_account_id"),
     cast=as_cast(ProjectServiceAccount),
 )
@@ -89,7 +95,7 @@ _LIST: PageOperation[ProjectServiceAccount] = PageOperation(
     "list",
     "GET",
     "organization/projects/{project_id}/service_accounts",
-    _ListArgs,
+    keys=("after", "limit"),
     path_params=("project_id",),
     query=("after", "limit"),
     body="none",
@@ -101,7 +107,8 @@ _DELETE: Operation[ServiceAccountDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/projects/{project_id}/service_accounts/{service_account_id}",
-    _DeleteArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "service_account_id"),
     body="none",
     cast=as_cast(ServiceAccountDeleteResponse),

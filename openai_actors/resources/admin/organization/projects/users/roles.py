@@ -9,10 +9,8 @@ from ......_models import as_cast
 from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ......_pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
 from ......_resources._base import RequestOptionParams
-from ......types.admin.organization.projects.users.role_create_params import _RoleCreateArgs
 from ......types.admin.organization.projects.users.role_create_response import RoleCreateResponse
 from ......types.admin.organization.projects.users.role_delete_response import RoleDeleteResponse
-from ......types.admin.organization.projects.users.role_list_params import _RoleListArgs
 from ......types.admin.organization.projects.users.role_list_response import RoleListResponse
 from ......types.admin.organization.projects.users.role_retrieve_response import RoleRetrieveResponse
 
@@ -23,33 +21,36 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ......_resources._base import RequestOptionParams
+    from ......types.admin.organization.projects.users.role_create_params import _RoleCreateArgs
+    from ......types.admin.organization.projects.users.role_list_params import _RoleListArgs
 
 __all__ = ["AsyncRoles", "Roles"]
 
 
-class _CreateArgs(_RoleCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_RoleCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
-    user_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
+        user_id: Required[str]
 
+    class _ListArgs(_RoleListArgs, total=False):
+        pass
 
-class _ListArgs(_RoleListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
-    user_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
+        user_id: Required[str]
 
 
 _CREATE: Operation[RoleCreateResponse] = Operation(
     "create",
     "POST",
     "projects/{project_id}/users/{user_id}/roles",
-    _CreateArgs,
+    keys=("project_id", "role_id"),
+    required=("project_id", "role_id"),
     path_params=("project_id", "user_id"),
     cast=as_cast(RoleCreateResponse),
 )
@@ -57,7 +58,8 @@ _RETRIEVE: Operation[RoleRetrieveResponse] = Operation(
     "retrieve",
     "GET",
     "projects/{project_id}/users/{user_id}/roles/{role_id}",
-    _RetrieveArgs,
+    keys=("project_id", "user_id"),
+    required=("project_id", "user_id"),
     path_params=("project_id", "user_id", "role_id"),
     body="none",
     cast=as_cast(RoleRetrieveResponse),
@@ -66,7 +68,8 @@ _LIST: PageOperation[RoleListResponse] = PageOperation(
     "list",
     "GET",
     "projects/{project_id}/users/{user_id}/roles",
-    _ListArgs,
+    keys=("after", "limit", "order", "project_id"),
+    required=("project_id",),
     path_params=("project_id", "user_id"),
     query=("after", "limit", "order"),
     body="none",
@@ -78,7 +81,8 @@ _DELETE: Operation[RoleDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "projects/{project_id}/users/{user_id}/roles/{role_id}",
-    _DeleteArgs,
+    keys=("project_id", "user_id"),
+    required=("project_id", "user_id"),
     path_params=("project_id", "user_id", "role_id"),
     body="none",
     cast=as_cast(RoleDeleteResponse),

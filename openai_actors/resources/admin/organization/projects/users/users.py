@@ -11,10 +11,7 @@ from ......_operations import AsyncAPIResource, Operation, PageOperation, SyncAP
 from ......_pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
 from ......_resources._base import RequestOptionParams
 from ......types.admin.organization.projects.project_user import ProjectUser
-from ......types.admin.organization.projects.user_create_params import _UserCreateArgs
 from ......types.admin.organization.projects.user_delete_response import UserDeleteResponse
-from ......types.admin.organization.projects.user_list_params import _UserListArgs
-from ......types.admin.organization.projects.user_update_params import _UserUpdateArgs
 
 if TYPE_CHECKING:
     from ......_raw import (
@@ -23,6 +20,10 @@ if TYPE_CHECKING:
         to_raw_response_wrapper,
         to_streamed_response_wrapper,
     )
+    from ......_resources._base import RequestOptionParams
+    from ......types.admin.organization.projects.user_create_params import _UserCreateArgs
+    from ......types.admin.organization.projects.user_list_params import _UserListArgs
+    from ......types.admin.organization.projects.user_update_params import _UserUpdateArgs
     from .roles import (
         AsyncRoles,
         AsyncRolesWithRawResponse,
@@ -35,31 +36,30 @@ if TYPE_CHECKING:
 __all__ = ["AsyncUsers", "Users"]
 
 
-class _CreateArgs(_UserCreateArgs, total=False):
-    pass
+if TYPE_CHECKING:
 
+    class _CreateArgs(_UserCreateArgs, total=False):
+        pass
 
-class _RetrieveArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _RetrieveArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
+    class _UpdateArgs(_UserUpdateArgs, total=False):
+        pass
 
-class _UpdateArgs(_UserUpdateArgs, total=False):
-    pass
+    class _ListArgs(_UserListArgs, total=False):
+        pass
 
-
-class _ListArgs(_UserListArgs, total=False):
-    pass
-
-
-class _DeleteArgs(RequestOptionParams, total=False):
-    project_id: Required[str]
+    class _DeleteArgs(RequestOptionParams, total=False):
+        project_id: Required[str]
 
 
 _CREATE: Operation[ProjectUser] = Operation(
     "create",
     "POST",
     "organization/projects/{project_id}/users",
-    _CreateArgs,
+    keys=("email", "role", "user_id"),
+    required=("role",),
     path_params=("project_id",),
     cast=as_cast(ProjectUser),
 )
@@ -67,7 +67,8 @@ _RETRIEVE: Operation[ProjectUser] = Operation(
     "retrieve",
     "GET",
     "organization/projects/{project_id}/users/{user_id}",
-    _RetrieveArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "user_id"),
     body="none",
     cast=as_cast(ProjectUser),
@@ -76,7 +77,8 @@ _UPDATE: Operation[ProjectUser] = Operation(
     "update",
     "POST",
     "organization/projects/{project_id}/users/{user_id}",
-    _UpdateArgs,
+    keys=("project_id", "role"),
+    required=("project_id",),
     path_params=("project_id", "user_id"),
     cast=as_cast(ProjectUser),
 )
@@ -84,7 +86,7 @@ _LIST: PageOperation[ProjectUser] = PageOperation(
     "list",
     "GET",
     "organization/projects/{project_id}/users",
-    _ListArgs,
+    keys=("after", "limit"),
     path_params=("project_id",),
     query=("after", "limit"),
     body="none",
@@ -96,7 +98,8 @@ _DELETE: Operation[UserDeleteResponse] = Operation(
     "delete",
     "DELETE",
     "organization/projects/{project_id}/users/{user_id}",
-    _DeleteArgs,
+    keys=("project_id",),
+    required=("project_id",),
     path_params=("project_id", "user_id"),
     body="none",
     cast=as_cast(UserDeleteResponse),
