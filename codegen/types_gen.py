@@ -374,6 +374,12 @@ class TypeGen:
                 mod.blocks.append(block)
                 return
         text = self._alias_expr(base, kind, mod, ref.name)
+        public = "._spec" not in ref.module
+        if kind == "param" and public and base.get("type") == "array" and text.startswith("Iterable["):
+            # A public name for a list of request items is a list, as the official SDK's
+            # (`ResponseInputParam = List[...]`): code builds one and appends to it. Fields
+            # keep Iterable, which takes any iterable (and, unlike list, a list of a subtype).
+            text = "list[" + text.removeprefix("Iterable[")
         mod.typing.add("TypeAlias")
         lines = [f"{ref.name}: TypeAlias = {_wrap(text)}"]
         lines += docstring(doc or real.get("description"), "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["ComputerActionListParam"]
@@ -10,5 +9,5 @@ __all__ = ["ComputerActionListParam"]
 
 from .computer_action_param import ComputerActionParam
 
-ComputerActionListParam: TypeAlias = Iterable[ComputerActionParam]
+ComputerActionListParam: TypeAlias = list[ComputerActionParam]
 """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["ResponseFunctionCallOutputItemListParam"]
@@ -10,5 +9,5 @@ __all__ = ["ResponseFunctionCallOutputItemListParam"]
 
 from .response_function_call_output_item_param import ResponseFunctionCallOutputItemParam
 
-ResponseFunctionCallOutputItemListParam: TypeAlias = Iterable[ResponseFunctionCallOutputItemParam]
+ResponseFunctionCallOutputItemListParam: TypeAlias = list[ResponseFunctionCallOutputItemParam]
 """An array of content outputs (text, image, file) for the function tool call."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["ResponseInputMessageContentListParam"]
@@ -10,5 +9,5 @@ __all__ = ["ResponseInputMessageContentListParam"]
 
 from .response_input_content_param import ResponseInputContentParam
 
-ResponseInputMessageContentListParam: TypeAlias = Iterable[ResponseInputContentParam]
+ResponseInputMessageContentListParam: TypeAlias = list[ResponseInputContentParam]
 """A list of one or many input items to the model, containing different content types."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["ResponseInputParam"]
@@ -10,5 +9,5 @@ __all__ = ["ResponseInputParam"]
 
 from .response_input_item_param import ResponseInputItemParam
 
-ResponseInputParam: TypeAlias = Iterable[ResponseInputItemParam]
+ResponseInputParam: TypeAlias = list[ResponseInputItemParam]
 """A list of one or many input items to the model, containing different content types."""
