@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .derived import responses_types
 from .names import snake
 from .resources_gen import Node, ResourceGen, render_imports, tree
 from .spec import HERE, TABLE, TableMethod, load_spec, load_table, resolve
@@ -44,12 +45,14 @@ def generate() -> dict[Path, str]:
     if len(table.methods) < 100 or len(table.types) < 100:
         # The table's format changed under the parser: refuse rather than delete the surface.
         raise SystemExit(f"read only {len(table.methods)} methods and {len(table.types)} types from {TABLE}")
-    gen = TypeGen(spec, overrides.get("extra_fields", {}))
+    gen = TypeGen(spec, overrides)
     aliases: list[tuple[Ref, str]] = []
+    param_models = set(overrides.get("param_named_models", {}).get("names", ()))
     exports: dict[str, dict[str, str]] = {}  # package module -> name -> defining module
 
-    # The table's types first, so that everything else refers to them by these names.
-    for official, name in table.types:
+    # The table's types first, so that everything else refers to them by these names; then
+    # those derived from them (the Responses API's, codegen/derived.py).
+    for official, name in table.types + responses_types(table, names, overrides):
         if official == "openai.types" and name in shared:
             official = "openai.types.shared_params" if name.endswith("Param") else "openai.types.shared"
             exports.setdefault(f"{PACKAGE}.types", {})[name] = official_module(official, name)
@@ -59,7 +62,8 @@ def generate() -> dict[Path, str]:
         if location.startswith("py:"):
             aliases.append((ref, location[3:]))
             continue
-        kind = "param" if name.endswith("Param") else "model"
+        # A name ending in Param is a TypedDict, but for the models the official SDK names so.
+        kind = "param" if name.endswith("Param") and f"{official}.{name}" not in param_models else "model"
         try:
             schema = resolve(spec, location)
         except ValueError as exc:
@@ -108,6 +112,11 @@ def generate() -> dict[Path, str]:
             # is exported by its package, as the official packages do; private ones are not.
             if snake(name) == stem and "._spec" not in package and not name.startswith("_"):
                 exports.setdefault(package, {}).setdefault(name, mod.path)
+    for official, entries in overrides.get("package_exports", {}).items():
+        # Hand-written names a generated package exports too (overrides.toml says which and why).
+        package = PACKAGE + official[len("openai") :]
+        for name, where in entries.items():
+            exports.setdefault(package, {})[name] = where
     for module, text in resources.files.items():
         files[_file(module)] = GENERATED + "\n" + text
     files.update(_packages(files, exports))

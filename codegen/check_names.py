@@ -1,4 +1,5 @@
-"""Check that every type name of the official SDK's table has a place in the spec.
+"""Check that every type name of the official SDK's table, and every name derived from them
+(codegen/derived.py), has a place in the spec.
 
 A table name resolves when codegen/names.toml gives it a location that resolves
 (`codegen.spec.resolve`) or a hand-written `py:` type, or, without an entry, when
@@ -17,6 +18,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from codegen.derived import responses_types
 from codegen.spec import HERE, LocationError, load_spec, load_table, resolve
 
 NAMES = HERE / "names.toml"
@@ -52,20 +54,32 @@ def check() -> int:
     schemas = spec["components"]["schemas"]
     table = load_table()
     names = load_names()
+    # With the names derived from the table's (codegen/derived.py), at their derived locations.
+    with (HERE / "overrides.toml").open("rb") as f:
+        overrides = tomllib.load(f)
+    with NAMES.open("rb") as f:
+        by_module = tomllib.load(f)
+    derived = responses_types(table, by_module, overrides)
+    explicit = set(names)
+    names.update({key: by_module[key[0]][key[1]] for key in derived})
+    all_types = table.types + derived
 
     bad = {key: err for key, loc in names.items() if (err := location_error(spec, loc)) is not None}
     unresolved: list[str] = []
-    for key in table.types:
+    for key in all_types:
         module, name = key
         if key in bad:
             unresolved.append(f"{module}.{name}: its names.toml location does not resolve")
         elif key not in names and name not in schemas:
             unresolved.append(f"{module}.{name}: no schema {name!r} and no names.toml entry")
-    in_table = set(table.types)
-    strays = [f"{module}.{name}" for module, name in names if (module, name) not in in_table]
+    in_table = set(all_types)
+    strays = [f"{module}.{name}" for module, name in explicit if (module, name) not in in_table]
 
-    resolved = len(table.types) - len(unresolved)
-    print(f"{resolved}/{len(table.types)} table names resolve ({len(names)} names.toml entries)")
+    resolved = len(all_types) - len(unresolved)
+    print(
+        f"{resolved}/{len(all_types)} table names resolve, {len(derived)} of them derived"
+        f" ({len(explicit)} names.toml entries)"
+    )
     failing = [f"{m}.{n} = {names[m, n]!r}: {err}" for (m, n), err in bad.items()]
     sections = {
         "unresolved names": unresolved,

@@ -92,9 +92,14 @@ def _nullable(spec: dict[str, Any], schema: Schema) -> tuple[Schema, bool]:
 
 
 class TypeGen:
-    def __init__(self, spec: dict[str, Any], extra_fields: dict[str, dict[str, str]] | None = None) -> None:
+    def __init__(self, spec: dict[str, Any], overrides: dict[str, Any] | None = None) -> None:
         self.spec = spec
-        self.extra_fields = extra_fields or {}  # "module:Class" -> {field: type}, from overrides.toml
+        overrides = overrides or {}
+        # From overrides.toml, each keyed by "module:Class": fields to add ({field: type}),
+        # a hand-written base class ("module:Base"), fields the spec requires that servers omit.
+        self.extra_fields: dict[str, dict[str, str]] = overrides.get("extra_fields", {})
+        self.model_bases: dict[str, str] = overrides.get("model_bases", {})
+        self.optional_fields: dict[str, list[str]] = overrides.get("optional_fields", {})
         self.modules: dict[str, Module] = {}
         self.by_schema: dict[tuple[int, Kind], Ref] = {}
         self.pending: list[tuple[Schema, Kind, Ref, str | None]] = []
@@ -369,6 +374,12 @@ class TypeGen:
                 mod.blocks.append(block)
                 return
         text = self._alias_expr(base, kind, mod, ref.name)
+        public = "._spec" not in ref.module
+        if kind == "param" and public and base.get("type") == "array" and text.startswith("Iterable["):
+            # A public name for a list of request items is a list, as the official SDK's
+            # (`ResponseInputParam = List[...]`): code builds one and appends to it. Fields
+            # keep Iterable, which takes any iterable (and, unlike list, a list of a subtype).
+            text = "list[" + text.removeprefix("Iterable[")
         mod.typing.add("TypeAlias")
         lines = [f"{ref.name}: TypeAlias = {_wrap(text)}"]
         lines += docstring(doc or real.get("description"), "")
@@ -397,6 +408,11 @@ class TypeGen:
             required |= r
         props.update(schema.get("properties") or {})
         required |= set(schema.get("required") or ())
+        for key in [k for k, prop in props.items() if _sdk_only(self.spec, prop)]:
+            # Computed by the SDKs (`Response.output_text`), never sent: not a field. A
+            # hand-written base class provides it where the official SDK has it ([model_bases]).
+            del props[key]
+            required.discard(key)
         return props, required
 
     def _class(
@@ -416,6 +432,8 @@ class TypeGen:
         args = self.args_for.get(Ref(mod.path, name)) if kind == "param" else None
         args_fields: list[str] = []
         args_functional: list[str] = []
+        if kind == "model":
+            required = required - set(self.optional_fields.get(f"{mod.path}:{name}", ()))
         for key, prop in props.items():
             text = self.expr(prop, kind, mod, _nest(name, pascal(key), mod))
             prop_doc = docstring(deref(self.spec, prop).get("description") or prop.get("description"), "    ")
@@ -483,8 +501,13 @@ class TypeGen:
                 mod.imports.setdefault(f"{PACKAGE}._types", set()).add("Omit")
             return block
         mod.imports.setdefault(f"{PACKAGE}._models", set()).add("BaseModel")
+        bases = ["BaseModel"]
+        extra_base = self.model_bases.get(f"{mod.path}:{name}")
+        if extra_base is not None:
+            module, _, base = extra_base.partition(":")
+            bases.insert(0, mod.use(Ref(module, base)))
         body = head + ([""] if head and fields else []) + fields or ["    pass"]
-        return "\n".join([f"class {name}(BaseModel):", *body])
+        return "\n".join([f"class {name}({', '.join(bases)}):", *body])
 
 
 def _or_omit(text: str) -> str:
@@ -515,6 +538,17 @@ def _nest(parent: str, hint: str, mod: Module) -> str:
 def _is_object_schema(spec: dict[str, Any], schema: Schema) -> bool:
     real = deref(spec, schema) if isinstance(schema, dict) else {}
     return bool(real.get("properties") or real.get("allOf"))
+
+
+def _sdk_only(spec: dict[str, Any], prop: Schema) -> bool:
+    """Whether the spec marks a property as one the SDKs compute (`x-oaiSupportedSDKs`)."""
+    if not isinstance(prop, dict):
+        return False
+    real = deref(spec, prop)
+    members = real.get("anyOf") or real.get("oneOf") or ()
+    return "x-oaiSupportedSDKs" in real or any(
+        isinstance(m, dict) and "x-oaiSupportedSDKs" in m for m in members
+    )
 
 
 def _type_const(spec: dict[str, Any], schema: Schema) -> str | None:

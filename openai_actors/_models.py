@@ -305,16 +305,24 @@ def _union_converter(options: list[Any]) -> Converter:
     key = next((k for k in _TAG_KEYS if all(_type_tags(m, k) for m in models)), "type")
     by_type: dict[Any, list[type[BaseModel]]] = {}
     for m in models:
-        for tag in _type_tags(m, key):
+        # A member whose tag may be left out (`type: Literal["message"] | None`) is still named by it.
+        for tag in _type_tags(m, key) or _optional_tags(m, key):
             by_type.setdefault(tag, []).append(m)
+
+    # For members sharing a tag: their other fields fixed to literals (`role`), by member.
+    shared = {m for members in by_type.values() if len(members) > 1 for m in members}
+    literals = {m: _literal_fields(m, key) for m in shared}
 
     def convert(raw: Any) -> Any:
         if not isinstance(raw, dict):
             return raw
         candidates = by_type.get(raw.get(key)) or models
         if len(candidates) > 1:
-            # Members the tag does not tell apart (an input and an output message):
-            # the one that asks for the most of what is there.
+            # Members the tag does not tell apart (an input and an output message): those
+            # whose other literal fields accept what is there (`role: "user"`), and of
+            # them the one that asks for the most of what is there.
+            fitting = [m for m in candidates if _literals_fit(literals.get(m), raw)]
+            candidates = fitting or candidates
             best, most = candidates[0], -1
             for model in candidates:
                 required = [name for name, f in model.__fields__.items() if f.required]
@@ -327,6 +335,51 @@ def _union_converter(options: list[Any]) -> Converter:
 
 
 _TAG_KEYS = ("type", "event", "object", "role")
+
+
+def _optional_tags(model: type[BaseModel], key: str) -> tuple[Any, ...]:
+    """The values of a model's `key: Literal[...] | None` field."""
+    tp = model.__field_types__().get(key)
+    if get_origin(tp) not in (Union, types.UnionType):
+        return ()
+    tags: list[Any] = []
+    for option in get_args(tp):
+        if get_origin(option) is Literal:
+            tags += get_args(option)
+        elif option is not type(None):
+            return ()
+    return tuple(tags)
+
+
+def _literal_fields(model: type[BaseModel], key: str) -> dict[str, frozenset[Any]]:
+    """A model's fields other than `key` whose type is a Literal (None allowed if Optional)."""
+    out: dict[str, frozenset[Any]] = {}
+    for name, tp in model.__field_types__().items():
+        if name == key:
+            continue
+        options = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)
+        values: list[Any] = []
+        for option in options:
+            if option is type(None):
+                values.append(None)
+            elif get_origin(option) is Literal:
+                values += get_args(option)
+            else:
+                break
+        else:
+            out[name] = frozenset(values)
+    return out
+
+
+def _literals_fit(fields: dict[str, frozenset[Any]] | None, raw: dict[str, Any]) -> bool:
+    """Whether each literal field `raw` has holds one of the values the model allows."""
+    if not fields:
+        return True
+    for name, allowed in fields.items():
+        value = raw.get(name, _MISSING)
+        if value is not _MISSING and (not isinstance(value, str | int | bool | None) or value not in allowed):
+            return False
+    return True
 
 
 def _type_tags(model: type[BaseModel], key: str = "type") -> tuple[Any, ...]:

@@ -1408,8 +1408,16 @@ def _calls() -> Iterator[Call]:
         form={"file": ("photo.png", PNG)},
     )
 
-    # --- responses (hand-written, with the mock's own handler) -------------------------------
-    from openai_actors.types.responses import Response
+    # --- responses (not in the 3.3.1 table; overrides.toml [extra_methods]) --------------------
+    # A stored response's life: created, streamed again, cancelled, its input items, deleted
+    # (the mock's own handler keeps it). Depending on a saved id, these are not compared with
+    # the official SDK's requests; the family after them is.
+    from openai_actors.types.responses import (
+        CompactedResponse,
+        InputTokenCountResponse,
+        Response,
+        ResponseInputMessageItem,
+    )
 
     yield Call(
         "responses",
@@ -1431,10 +1439,104 @@ def _calls() -> Iterator[Call]:
     )
     yield Call(
         "responses",
+        "responses.retrieve",
+        (Ref("resp"),),
+        {"stream": True, "starting_after": 1},
+        shape="stream",
+        http="GET /v1/responses/{resp.id}",
+        query={"stream": "true", "starting_after": "1"},
+        events=("response.output_text.delta", "response.completed"),
+    )
+    yield Call(
+        "responses",
+        "responses.input_items.list",
+        (Ref("resp"),),
+        {"order": "asc"},
+        shape="page",
+        page="CursorPage",
+        http="GET /v1/responses/{resp.id}/input_items",
+        query={"order": "asc"},
+        paged=True,
+        items=2,
+    )
+    yield Call(
+        "responses",
+        "responses.cancel",
+        (Ref("resp"),),
+        returns=Response,
+        fields={"id": Ref("resp"), "status": "cancelled"},
+        http="POST /v1/responses/{resp.id}/cancel",
+    )
+    yield Call(
+        "responses",
         "responses.delete",
         (Ref("resp"),),
         shape="none",
         http="DELETE /v1/responses/{resp.id}",
+    )
+
+    # Calls that depend on no stored state: compared with the official SDK's requests.
+    rs = "responses_stateless"
+    message = {"role": "user", "content": [{"type": "input_text", "text": "hello"}]}
+    tool = {
+        "type": "function",
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        "strict": False,
+    }
+    yield Call(
+        rs,
+        "responses.create",
+        kwargs={"model": "gpt-4o-mini", "input": [message], "instructions": "Be brief.", "store": False},
+        returns=Response,
+        fields={"model": "gpt-4o-mini", "status": "completed", "output_text": "echo: hello"},
+        http="POST /v1/responses",
+        body={"model": "gpt-4o-mini", "input": [message], "instructions": "Be brief.", "store": False},
+    )
+    yield Call(
+        rs,
+        "responses.create",
+        kwargs={"model": "gpt-4o-mini", "input": "weather?", "tools": [tool], "store": False},
+        returns=Response,
+        fields={"model": "gpt-4o-mini"},
+        http="POST /v1/responses",
+        body={"tools": [tool]},
+    )
+    yield Call(
+        rs,
+        "responses.create",
+        kwargs={"model": "gpt-4o-mini", "input": "stream me", "stream": True, "store": False},
+        shape="stream",
+        http="POST /v1/responses",
+        body={"stream": True},
+        events=("response.created", "response.output_text.delta", "response.completed"),
+    )
+    yield Call(
+        rs,
+        "responses.compact",
+        kwargs={"model": "gpt-4o-mini", "input": [message]},
+        returns=CompactedResponse,
+        http="POST /v1/responses/compact",
+        body={"model": "gpt-4o-mini", "input": [message]},
+    )
+    yield Call(
+        rs,
+        "responses.input_tokens.count",
+        kwargs={"model": "gpt-4o-mini", "input": "hello", "instructions": "Be brief."},
+        returns=InputTokenCountResponse,
+        http="POST /v1/responses/input_tokens",
+        body={"model": "gpt-4o-mini", "input": "hello", "instructions": "Be brief."},
+    )
+    yield Call(
+        rs,
+        "responses.input_items.list",
+        ("resp_7",),
+        {"limit": 2, "include": ["message.input_image.image_url"]},
+        shape="page",
+        page="CursorPage",
+        returns=ResponseInputMessageItem,
+        http="GET /v1/responses/resp_7/input_items",
+        query={"limit": "2"},
     )
 
     # --- conversations (not in the 3.3.1 table; overrides.toml [extra_methods]) -------------

@@ -107,6 +107,41 @@ class TestAccess:
         assert Short is type(convert({"type": "message", "content": "x"}))
         assert Short is type(convert({"type": "other"}))
 
+    def test_members_sharing_a_tag_are_told_apart_by_their_other_literal_fields(self) -> None:
+        """An input and an output message (`ResponseItem`): the role says which."""
+
+        class InputMessage(BaseModel):
+            type: Literal["message"]
+            role: Literal["user", "system", "developer"]
+            content: list[Any]
+            id: str
+
+        class OutputMessage(BaseModel):
+            type: Literal["message"]
+            role: Literal["assistant"]
+            content: list[Any]
+            id: str
+            status: str
+
+        convert = _converter_for(InputMessage | OutputMessage)
+        raw = {"type": "message", "role": "user", "content": [], "id": "m", "status": "completed"}
+        assert InputMessage is type(convert(raw))
+        assert OutputMessage is type(convert({**raw, "role": "assistant"}))
+        assert OutputMessage is type(convert({**raw, "role": "narrator"}))  # no fit: required fields
+
+    def test_a_member_whose_tag_may_be_left_out_is_still_named_by_it(self) -> None:
+        class Reference(BaseModel):
+            type: Literal["item_reference"] | None = None
+            id: str
+
+        class Trigger(BaseModel):
+            type: Literal["compaction_trigger"]
+            id: str
+
+        convert = _converter_for(Trigger | Reference)
+        assert Reference is type(convert({"type": "item_reference", "id": "x"}))
+        assert Trigger is type(convert({"type": "compaction_trigger", "id": "x"}))
+
     def test_union_members_tagged_by_event_are_told_apart(self) -> None:
         """The Assistants stream's events name themselves in `event`, not `type`."""
 

@@ -64,10 +64,12 @@ from openai_actors.types.responses import (
     UnknownResponseStreamEvent,
     parse_response_stream_event,
 )
+from openai_actors.types.responses.easy_input_message import EasyInputMessage
 from openai_actors.types.responses.function_tool import FunctionTool
 from openai_actors.types.responses.response_format_text_json_schema_config import (
     ResponseFormatTextJSONSchemaConfig,
 )
+from openai_actors.types.responses.response_input_item import ItemReference
 
 # -- payloads, shaped as the API sends them ------------------------------------------
 
@@ -343,7 +345,6 @@ class TestResponse:
         assert "get_current_weather" == call.name
         assert "call_unLAR8MvFNptuiZK6K6HCy5k" == call.call_id
         assert '{"location":"Boston, MA","unit":"celsius"}' == call.arguments
-        assert call.async_ is None
         assert isinstance(message, ResponseOutputMessage)
         first, refusal, last = message.content
         assert isinstance(first, ResponseOutputText)
@@ -404,13 +405,14 @@ class TestResponse:
         assert (328, 52, 380) == (usage.input_tokens, usage.output_tokens, usage.total_tokens)
         assert 0 == usage.input_tokens_details.cached_tokens
         assert 16 == usage.output_tokens_details.reasoning_tokens
-        assert usage.input_tokens_details.cache_write_tokens_details is None
+        assert 0 == usage.input_tokens_details.cache_write_tokens
 
     def test_tools_and_text_format_read_their_renamed_keys(self) -> None:
         r = Response._from_raw(response_payload())
         tool = r.tools[0]
         assert isinstance(tool, FunctionTool)
-        assert tool.async_ is False
+        # `async` is in neither the spec nor the official types: kept, as any undeclared field.
+        assert False is getattr(tool, "async")
         assert ["location", "unit"] == (tool.parameters or {})["required"]
         assert "web_search_preview" == r.tools[1].type
         assert r.text is not None
@@ -431,10 +433,18 @@ class TestResponse:
         assert ("server_error", "The server had an error") == (r.error.code, r.error.message)
         assert r.incomplete_details is not None and "max_output_tokens" == r.incomplete_details.reason
 
-    def test_instructions_as_input_items_stay_dicts(self) -> None:
-        items = [{"type": "message", "role": "developer", "content": "Be brief."}]
+    def test_instructions_as_input_items_are_typed(self) -> None:
+        items = [
+            {"type": "message", "role": "developer", "content": "Be brief."},
+            {"type": "item_reference", "id": "msg_1"},
+        ]
         r = Response._from_raw(response_payload(instructions=items))
-        assert items == r.instructions
+        assert isinstance(r.instructions, list)
+        message, reference = r.instructions
+        assert isinstance(message, EasyInputMessage)
+        assert ("developer", "Be brief.") == (message.role, message.content)
+        assert isinstance(reference, ItemReference)
+        assert items == r.to_dict()["instructions"]
 
 
 class TestChatCompletionChunk:
@@ -875,7 +885,7 @@ class TestStreamEvents:
 
     def test_every_member_of_the_union_is_parsed_to_itself(self) -> None:
         members = get_args(ResponseStreamEvent)
-        assert 59 == len(members)
+        assert 58 == len(members)  # as the official union
         for cls in members:
             (tag,) = _type_tags(cls)
             assert cls is type(parse_response_stream_event({"type": tag, "sequence_number": 0}))
@@ -1006,12 +1016,16 @@ def test_every_annotation_resolves_at_run_time() -> None:
 
 
 def test_every_union_of_models_can_tell_its_members_apart() -> None:
-    """The converter picks a union member by the JSON `type`: each needs a distinct Literal tag."""
+    """The converter picks a union member by the JSON `type`: each needs a distinct Literal tag.
+
+    Checked for the Responses types, whose unions the spec tags apart, but for the
+    input items: there, as in the official types, a message may leave `type` out and
+    an input and an output message share it. Those are told apart by their other
+    literal fields and their required ones (tested in test_models)."""
     checked = 0
-    # The hand-written Responses types; generated unions the spec does not tag
-    # apart are told apart by their required fields (tested in test_models).
+    untagged = {"ResponseInputItem", "ResponseItem"}
     for name, union in _union_aliases():
-        if not name.startswith("openai_actors.types.responses"):
+        if not name.startswith("openai_actors.types.responses") or name.rsplit(".", 1)[1] in untagged:
             continue
         models = [a for a in get_args(union) if isinstance(a, type) and issubclass(a, BaseModel)]
         if len(models) < 2:
@@ -1102,7 +1116,9 @@ def test_fields_match_the_official_sdk() -> None:
             compared += 1
     assert [] == mismatches
     assert compared > 1400
-    assert absent < compared / 2
+    # Most absent ones are nested request-side classes, which the generator names
+    # `MessageParam` in `..._param` modules where the official SDK says `Message`.
+    assert absent < compared * 0.6
 
 
 def _flat_args(tp: Any) -> set[Any]:

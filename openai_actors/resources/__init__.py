@@ -18,6 +18,7 @@ _PACKAGES: frozenset[str] = frozenset(
         "evals",
         "fine_tuning",
         "realtime",
+        "responses",
         "skills",
         "uploads",
         "vector_stores",

@@ -8,16 +8,7 @@ from typing import Literal, Required, TypedDict
 from .._resources._base import RequestOptionParams
 from .._types import Omit
 
-__all__ = [
-    "ContainerCreateParams",
-    "ExpiresAfter",
-    "NetworkPolicyAllowlist",
-    "NetworkPolicyAllowlistDomainSecret",
-    "NetworkPolicyDisabled",
-    "SkillInline",
-    "SkillInlineSource",
-    "SkillSkillReference",
-]
+__all__ = ["ContainerCreateParams", "ExpiresAfter"]
 
 
 class ExpiresAfter(TypedDict, total=False):
@@ -28,60 +19,6 @@ class ExpiresAfter(TypedDict, total=False):
     minutes: Required[int]
 
 
-class SkillSkillReference(TypedDict, total=False):
-    type: Required[Literal["skill_reference"]]
-    """References a skill created with the /v1/skills endpoint."""
-    skill_id: Required[str]
-    """The ID of the referenced skill."""
-    version: str
-    """Optional skill version. Use a positive integer or 'latest'. Omit for default."""
-
-
-class SkillInlineSource(TypedDict, total=False):
-    """Inline skill payload"""
-
-    type: Required[Literal["base64"]]
-    """The type of the inline skill source. Must be `base64`."""
-    media_type: Required[Literal["application/zip"]]
-    """The media type of the inline skill payload. Must be `application/zip`."""
-    data: Required[str]
-    """Base64-encoded skill zip bundle."""
-
-
-class SkillInline(TypedDict, total=False):
-    type: Required[Literal["inline"]]
-    """Defines an inline skill for this request."""
-    name: Required[str]
-    """The name of the skill."""
-    description: Required[str]
-    """The description of the skill."""
-    source: Required[SkillInlineSource]
-    """Inline skill payload"""
-
-
-class NetworkPolicyDisabled(TypedDict, total=False):
-    type: Required[Literal["disabled"]]
-    """Disable outbound network access. Always `disabled`."""
-
-
-class NetworkPolicyAllowlistDomainSecret(TypedDict, total=False):
-    domain: Required[str]
-    """The domain associated with the secret."""
-    name: Required[str]
-    """The name of the secret to inject for the domain."""
-    value: Required[str]
-    """The secret value to inject for the domain."""
-
-
-class NetworkPolicyAllowlist(TypedDict, total=False):
-    type: Required[Literal["allowlist"]]
-    """Allow outbound network access only to specified domains. Always `allowlist`."""
-    allowed_domains: Required[Sequence[str]]
-    """A list of allowed domains when type is `allowlist`."""
-    domain_secrets: Iterable[NetworkPolicyAllowlistDomainSecret]
-    """Optional domain-scoped secrets for allowlisted domains."""
-
-
 class ContainerCreateParams(TypedDict, total=False):
     name: Required[str]
     """Name of the container to create."""
@@ -89,11 +26,11 @@ class ContainerCreateParams(TypedDict, total=False):
     """IDs of files to copy to the container."""
     expires_after: ExpiresAfter
     """Container expiration time in seconds relative to the 'anchor' time."""
-    skills: Iterable[SkillSkillReference | SkillInline]
+    skills: Iterable[SkillReferenceParam | InlineSkillParam]
     """An optional list of skills referenced by id or inline data."""
     memory_limit: Literal["1g", "4g", "16g", "64g"]
     """Optional memory limit for the container. Defaults to "1g"."""
-    network_policy: NetworkPolicyDisabled | NetworkPolicyAllowlist
+    network_policy: ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam
     """Network access policy for the container."""
 
 
@@ -101,6 +38,12 @@ class _ContainerCreateArgs(RequestOptionParams, total=False):
     name: Required[str]
     file_ids: Sequence[str] | Omit
     expires_after: ExpiresAfter | Omit
-    skills: Iterable[SkillSkillReference | SkillInline] | Omit
+    skills: Iterable[SkillReferenceParam | InlineSkillParam] | Omit
     memory_limit: Literal["1g", "4g", "16g", "64g"] | Omit
-    network_policy: NetworkPolicyDisabled | NetworkPolicyAllowlist | Omit
+    network_policy: ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam | Omit
+
+
+from .responses.container_network_policy_allowlist_param import ContainerNetworkPolicyAllowlistParam
+from .responses.container_network_policy_disabled_param import ContainerNetworkPolicyDisabledParam
+from .responses.inline_skill_param import InlineSkillParam
+from .responses.skill_reference_param import SkillReferenceParam

@@ -27,7 +27,15 @@ from openai_actors.types.chat import (
     ChatCompletionUserMessageParam,
 )
 from openai_actors.types.fine_tuning import FineTuningJob
-from openai_actors.types.responses import Response
+from openai_actors.types.responses import (
+    FunctionToolParam,
+    Response,
+    ResponseInputItemParam,
+    ResponseInputParam,
+    ResponseItem,
+    ResponseStreamEvent,
+    ToolParam,
+)
 from openai_actors.types.vector_stores import VectorStoreFile
 
 TOOLS: list[ChatCompletionToolParam] = [
@@ -252,6 +260,58 @@ def responses(client: OpenAI) -> str:
     return text
 
 
+WEATHER_TOOL: FunctionToolParam = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    "strict": True,
+}
+RESPONSE_TOOLS: list[ToolParam] = [WEATHER_TOOL, {"type": "web_search"}]
+
+
+def responses_with_tools(client: OpenAI) -> str:
+    # The conversation as typed input items, grown with the function's output, as the
+    # official function-calling guide writes it.
+    history: ResponseInputParam = [
+        {"role": "developer", "content": "Answer in one line."},
+        {"role": "user", "content": [{"type": "input_text", "text": "Weather in Paris?"}]},
+    ]
+    resp = client.responses.create(
+        model="gpt-4.1-mini", input=history, tools=RESPONSE_TOOLS, tool_choice="auto", store=True
+    )
+    assert_type(resp, Response)
+    for item in resp.output:
+        if item.type == "function_call":
+            call_id: str = item.call_id
+            output: ResponseInputItemParam = {
+                "type": "function_call_output",
+                "call_id": call_id,
+                "output": '{"temp_c": 21}',
+            }
+            history.append(output)
+    follow = client.responses.create(
+        model="gpt-4.1-mini", input=history, tools=RESPONSE_TOOLS, previous_response_id=resp.id
+    )
+    text: str = follow.output_text
+
+    for event in client.responses.create(model="gpt-4.1-mini", input="Hi", stream=True):
+        assert_type(event, ResponseStreamEvent)
+        if event.type == "response.output_text.delta":
+            text += event.delta
+        elif event.type == "response.completed":
+            usage_tokens: int | None = event.response.usage.total_tokens if event.response.usage else None
+            print(usage_tokens)
+
+    count = client.responses.input_tokens.count(model="gpt-4.1-mini", input=history)
+    tokens: int = count.input_tokens
+    for input_item in client.responses.input_items.list(resp.id, limit=10):
+        assert_type(input_item, ResponseItem)
+    print(tokens)
+    client.responses.delete(resp.id)
+    return text
+
+
 def models_and_moderation(client: OpenAI) -> None:
     ids: list[str] = [m.id for m in client.models.list()]
     mod = client.moderations.create(model="omni-moderation-latest", input="some text")
@@ -325,6 +385,14 @@ async def async_usage(client: AsyncOpenAI) -> None:
 
     run = await client.beta.threads.runs.create("thread_123", assistant_id="asst_123")
     assert_type(run, Run)
+
+    resp = await client.responses.create(model="gpt-4.1-mini", input="Hi", tools=RESPONSE_TOOLS)
+    assert_type(resp, Response)
+    answer: str = resp.output_text
+    async for event in await client.responses.create(model="gpt-4.1-mini", input="Hi", stream=True):
+        if event.type == "response.output_text.delta":
+            answer += event.delta
+    print(answer)
 
     raw = await client.chat.completions.with_raw_response.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]

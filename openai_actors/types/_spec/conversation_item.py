@@ -7,65 +7,62 @@ from typing import TypeAlias
 __all__ = ["ConversationItem"]
 
 
-from ..conversations.conversation_item import (
-    AdditionalTools,
-    ApplyPatchCall,
-    ApplyPatchCallOutput,
-    CodeInterpreterCall,
-    Compaction,
-    ComputerCall,
-    CustomToolCall,
-    CustomToolCallOutput,
-    FileSearchCall,
+from ..conversations.conversation_item import Message
+from ..responses.response_apply_patch_tool_call import ResponseApplyPatchToolCall
+from ..responses.response_apply_patch_tool_call_output import ResponseApplyPatchToolCallOutput
+from ..responses.response_code_interpreter_tool_call import ResponseCodeInterpreterToolCall
+from ..responses.response_compaction_item import ResponseCompactionItem
+from ..responses.response_computer_tool_call import ResponseComputerToolCall
+from ..responses.response_computer_tool_call_output_item import ResponseComputerToolCallOutputItem
+from ..responses.response_custom_tool_call import ResponseCustomToolCall
+from ..responses.response_custom_tool_call_output import ResponseCustomToolCallOutput
+from ..responses.response_file_search_tool_call import ResponseFileSearchToolCall
+from ..responses.response_function_shell_tool_call import ResponseFunctionShellToolCall
+from ..responses.response_function_shell_tool_call_output import ResponseFunctionShellToolCallOutput
+from ..responses.response_function_tool_call_item import ResponseFunctionToolCallItem
+from ..responses.response_function_tool_call_output_item import ResponseFunctionToolCallOutputItem
+from ..responses.response_function_web_search import ResponseFunctionWebSearch
+from ..responses.response_input_item import (
     ImageGenerationCall,
     LocalShellCall,
     LocalShellCallOutput,
     McpApprovalRequest,
-    McpApprovalResponse,
     McpCall,
     McpListTools,
-    Message,
-    Program,
-    ProgramOutput,
-    Reasoning,
-    ShellCall,
-    ShellCallOutput,
-    ToolSearchCall,
-    ToolSearchOutput,
-    WebSearchCall,
 )
-from .computer_tool_call_output_resource import ComputerToolCallOutputResource
-from .function_tool_call_output_resource import FunctionToolCallOutputResource
-from .function_tool_call_resource import FunctionToolCallResource
+from ..responses.response_item import AdditionalTools, McpApprovalResponse, Program, ProgramOutput
+from ..responses.response_reasoning_item import ResponseReasoningItem
+from ..responses.response_tool_search_call import ResponseToolSearchCall
+from ..responses.response_tool_search_output_item import ResponseToolSearchOutputItem
 
 ConversationItem: TypeAlias = (
     Message
-    | FunctionToolCallResource
-    | FunctionToolCallOutputResource
-    | FileSearchCall
-    | WebSearchCall
+    | ResponseFunctionToolCallItem
+    | ResponseFunctionToolCallOutputItem
+    | ResponseFileSearchToolCall
+    | ResponseFunctionWebSearch
     | ImageGenerationCall
-    | ComputerCall
-    | ComputerToolCallOutputResource
-    | ToolSearchCall
-    | ToolSearchOutput
+    | ResponseComputerToolCall
+    | ResponseComputerToolCallOutputItem
+    | ResponseToolSearchCall
+    | ResponseToolSearchOutputItem
     | AdditionalTools
-    | Reasoning
+    | ResponseReasoningItem
     | Program
     | ProgramOutput
-    | Compaction
-    | CodeInterpreterCall
+    | ResponseCompactionItem
+    | ResponseCodeInterpreterToolCall
     | LocalShellCall
     | LocalShellCallOutput
-    | ShellCall
-    | ShellCallOutput
-    | ApplyPatchCall
-    | ApplyPatchCallOutput
+    | ResponseFunctionShellToolCall
+    | ResponseFunctionShellToolCallOutput
+    | ResponseApplyPatchToolCall
+    | ResponseApplyPatchToolCallOutput
     | McpListTools
     | McpApprovalRequest
     | McpApprovalResponse
     | McpCall
-    | CustomToolCall
-    | CustomToolCallOutput
+    | ResponseCustomToolCall
+    | ResponseCustomToolCallOutput
 )
 """A single item within a conversation. The set of possible types are the same as the `output` type of a [Response object](/docs/api-reference/responses/object#responses/object-output)."""

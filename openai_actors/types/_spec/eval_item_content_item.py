@@ -7,12 +7,12 @@ from typing import TypeAlias
 __all__ = ["EvalItemContentItem"]
 
 
-from ..conversations.conversation_item import MessageContentInputText
+from ..responses.response_input_audio import ResponseInputAudio
+from ..responses.response_input_text import ResponseInputText
 from .eval_item_content_output_text import EvalItemContentOutputText
 from .eval_item_input_image import EvalItemInputImage
-from .input_audio import InputAudio
 
 EvalItemContentItem: TypeAlias = (
-    str | MessageContentInputText | EvalItemContentOutputText | EvalItemInputImage | InputAudio
+    str | ResponseInputText | EvalItemContentOutputText | EvalItemInputImage | ResponseInputAudio
 )
 """A single content item: input text, output text, input image, or input audio."""

@@ -7,12 +7,8 @@ from typing import TypeAlias
 __all__ = ["FunctionAndCustomToolCallOutput"]
 
 
-from ..conversations.conversation_item import (
-    MessageContentInputFile,
-    MessageContentInputImage,
-    MessageContentInputText,
-)
+from ..responses.response_input_file import ResponseInputFile
+from ..responses.response_input_image import ResponseInputImage
+from ..responses.response_input_text import ResponseInputText
 
-FunctionAndCustomToolCallOutput: TypeAlias = (
-    MessageContentInputText | MessageContentInputImage | MessageContentInputFile
-)
+FunctionAndCustomToolCallOutput: TypeAlias = ResponseInputText | ResponseInputImage | ResponseInputFile

@@ -7,12 +7,10 @@ from typing import TypeAlias
 __all__ = ["ResponsePromptVariables"]
 
 
-from ..conversations.conversation_item import (
-    MessageContentInputFile,
-    MessageContentInputImage,
-    MessageContentInputText,
-)
+from ..responses.response_input_file import ResponseInputFile
+from ..responses.response_input_image import ResponseInputImage
+from ..responses.response_input_text import ResponseInputText
 
 ResponsePromptVariables: TypeAlias = dict[
-    str, str | MessageContentInputText | MessageContentInputImage | MessageContentInputFile
+    str, str | ResponseInputText | ResponseInputImage | ResponseInputFile
 ]

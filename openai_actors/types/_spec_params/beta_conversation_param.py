@@ -7,7 +7,7 @@ from typing import TypeAlias
 __all__ = ["BetaConversationParam"]
 
 
-from ..beta.beta_response_conversation_param import BetaResponseConversationParam
+from ..beta.beta_response_conversation_param_param import BetaResponseConversationParamParam
 
-BetaConversationParam: TypeAlias = str | BetaResponseConversationParam
+BetaConversationParam: TypeAlias = str | BetaResponseConversationParamParam
 """The conversation that this response belongs to. Items from this conversation are prepended to `input_items` for this response request. Input items and output items from this response are automatically added to this conversation after this response completes."""

@@ -7,18 +7,18 @@ from typing import TypeAlias
 __all__ = ["EvalItemContentParam"]
 
 
-from ..conversations.conversation_item_param import MessageContentInputTextParam
 from ..graders.grader_inputs_param import GraderInputsParam
+from ..responses.response_input_audio_param import ResponseInputAudioParam
+from ..responses.response_input_text_param import ResponseInputTextParam
 from .eval_item_content_output_text import EvalItemContentOutputTextParam
 from .eval_item_input_image import EvalItemInputImageParam
-from .input_audio import InputAudioParam
 
 EvalItemContentParam: TypeAlias = (
     str
-    | MessageContentInputTextParam
+    | ResponseInputTextParam
     | EvalItemContentOutputTextParam
     | EvalItemInputImageParam
-    | InputAudioParam
+    | ResponseInputAudioParam
     | GraderInputsParam
 )
 """Inputs to the model - can contain template strings. Supports text, output text, input images, and input audio, either as a single item or an array of items."""

@@ -7,16 +7,16 @@ from typing import TypeAlias
 __all__ = ["EvalItemContentItemParam"]
 
 
-from ..conversations.conversation_item_param import MessageContentInputTextParam
+from ..responses.response_input_audio_param import ResponseInputAudioParam
+from ..responses.response_input_text_param import ResponseInputTextParam
 from .eval_item_content_output_text import EvalItemContentOutputTextParam
 from .eval_item_input_image import EvalItemInputImageParam
-from .input_audio import InputAudioParam
 
 EvalItemContentItemParam: TypeAlias = (
     str
-    | MessageContentInputTextParam
+    | ResponseInputTextParam
     | EvalItemContentOutputTextParam
     | EvalItemInputImageParam
-    | InputAudioParam
+    | ResponseInputAudioParam
 )
 """A single content item: input text, output text, input image, or input audio."""

@@ -7,6 +7,7 @@ from typing import TypeAlias
 __all__ = ["OutputMessageContentParam"]
 
 
-from ..conversations.conversation_item_param import MessageContentOutputTextParam, MessageContentRefusalParam
+from ..responses.response_output_refusal_param import ResponseOutputRefusalParam
+from ..responses.response_output_text_param import ResponseOutputTextParam
 
-OutputMessageContentParam: TypeAlias = MessageContentOutputTextParam | MessageContentRefusalParam
+OutputMessageContentParam: TypeAlias = ResponseOutputTextParam | ResponseOutputRefusalParam

@@ -7,12 +7,10 @@ from typing import TypeAlias
 __all__ = ["ResponsePromptVariablesParam"]
 
 
-from ..conversations.conversation_item_param import (
-    MessageContentInputFileParam,
-    MessageContentInputImageParam,
-    MessageContentInputTextParam,
-)
+from ..responses.response_input_file_param import ResponseInputFileParam
+from ..responses.response_input_image_param import ResponseInputImageParam
+from ..responses.response_input_text_param import ResponseInputTextParam
 
 ResponsePromptVariablesParam: TypeAlias = dict[
-    str, str | MessageContentInputTextParam | MessageContentInputImageParam | MessageContentInputFileParam
+    str, str | ResponseInputTextParam | ResponseInputImageParam | ResponseInputFileParam
 ]

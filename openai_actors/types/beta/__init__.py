@@ -121,6 +121,9 @@ if TYPE_CHECKING:
     from .beta_response_compaction_item_param import (
         BetaResponseCompactionItemParam as BetaResponseCompactionItemParam,
     )
+    from .beta_response_compaction_item_param_param import (
+        BetaResponseCompactionItemParamParam as BetaResponseCompactionItemParamParam,
+    )
     from .beta_response_completed_event import BetaResponseCompletedEvent as BetaResponseCompletedEvent
     from .beta_response_computer_tool_call import BetaResponseComputerToolCall as BetaResponseComputerToolCall
     from .beta_response_computer_tool_call_output_item import (
@@ -147,6 +150,9 @@ if TYPE_CHECKING:
     )
     from .beta_response_conversation_param import (
         BetaResponseConversationParam as BetaResponseConversationParam,
+    )
+    from .beta_response_conversation_param_param import (
+        BetaResponseConversationParamParam as BetaResponseConversationParamParam,
     )
     from .beta_response_created_event import BetaResponseCreatedEvent as BetaResponseCreatedEvent
     from .beta_response_custom_tool_call import BetaResponseCustomToolCall as BetaResponseCustomToolCall
@@ -407,6 +413,9 @@ if TYPE_CHECKING:
     from .beta_response_tool_search_output_item_param import (
         BetaResponseToolSearchOutputItemParam as BetaResponseToolSearchOutputItemParam,
     )
+    from .beta_response_tool_search_output_item_param_param import (
+        BetaResponseToolSearchOutputItemParamParam as BetaResponseToolSearchOutputItemParamParam,
+    )
     from .beta_response_usage import BetaResponseUsage as BetaResponseUsage
     from .beta_response_web_search_call_completed_event import (
         BetaResponseWebSearchCallCompletedEvent as BetaResponseWebSearchCallCompletedEvent,
@@ -544,6 +553,7 @@ _WHERE: dict[str, str] = {
     "BetaResponseCodeInterpreterToolCallParam": ".beta_response_code_interpreter_tool_call_param",
     "BetaResponseCompactionItem": ".beta_response_compaction_item",
     "BetaResponseCompactionItemParam": ".beta_response_compaction_item_param",
+    "BetaResponseCompactionItemParamParam": ".beta_response_compaction_item_param_param",
     "BetaResponseCompletedEvent": ".beta_response_completed_event",
     "BetaResponseComputerToolCall": ".beta_response_computer_tool_call",
     "BetaResponseComputerToolCallOutputItem": ".beta_response_computer_tool_call_output_item",
@@ -555,6 +565,7 @@ _WHERE: dict[str, str] = {
     "BetaResponseContentPartAddedEvent": ".beta_response_content_part_added_event",
     "BetaResponseContentPartDoneEvent": ".beta_response_content_part_done_event",
     "BetaResponseConversationParam": ".beta_response_conversation_param",
+    "BetaResponseConversationParamParam": ".beta_response_conversation_param_param",
     "BetaResponseCreatedEvent": ".beta_response_created_event",
     "BetaResponseCustomToolCall": ".beta_response_custom_tool_call",
     "BetaResponseCustomToolCallInputDeltaEvent": ".beta_response_custom_tool_call_input_delta_event",
@@ -672,6 +683,7 @@ _WHERE: dict[str, str] = {
     "BetaResponseToolSearchCall": ".beta_response_tool_search_call",
     "BetaResponseToolSearchOutputItem": ".beta_response_tool_search_output_item",
     "BetaResponseToolSearchOutputItemParam": ".beta_response_tool_search_output_item_param",
+    "BetaResponseToolSearchOutputItemParamParam": ".beta_response_tool_search_output_item_param_param",
     "BetaResponseUsage": ".beta_response_usage",
     "BetaResponseWebSearchCallCompletedEvent": ".beta_response_web_search_call_completed_event",
     "BetaResponseWebSearchCallInProgressEvent": ".beta_response_web_search_call_in_progress_event",
@@ -801,6 +813,7 @@ __all__ = [
     "BetaResponseCodeInterpreterToolCallParam",
     "BetaResponseCompactionItem",
     "BetaResponseCompactionItemParam",
+    "BetaResponseCompactionItemParamParam",
     "BetaResponseCompletedEvent",
     "BetaResponseComputerToolCall",
     "BetaResponseComputerToolCallOutputItem",
@@ -812,6 +825,7 @@ __all__ = [
     "BetaResponseContentPartAddedEvent",
     "BetaResponseContentPartDoneEvent",
     "BetaResponseConversationParam",
+    "BetaResponseConversationParamParam",
     "BetaResponseCreatedEvent",
     "BetaResponseCustomToolCall",
     "BetaResponseCustomToolCallInputDeltaEvent",
@@ -929,6 +943,7 @@ __all__ = [
     "BetaResponseToolSearchCall",
     "BetaResponseToolSearchOutputItem",
     "BetaResponseToolSearchOutputItemParam",
+    "BetaResponseToolSearchOutputItemParamParam",
     "BetaResponseUsage",
     "BetaResponseWebSearchCallCompletedEvent",
     "BetaResponseWebSearchCallInProgressEvent",

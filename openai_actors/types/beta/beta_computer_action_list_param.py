@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["BetaComputerActionListParam"]
@@ -10,5 +9,5 @@ __all__ = ["BetaComputerActionListParam"]
 
 from .beta_computer_action_param import BetaComputerActionParam
 
-BetaComputerActionListParam: TypeAlias = Iterable[BetaComputerActionParam]
+BetaComputerActionListParam: TypeAlias = list[BetaComputerActionParam]
 """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Required, TypedDict
+from ..._models import BaseModel
 
 __all__ = ["BetaResponseConversationParam"]
 
 
-class BetaResponseConversationParam(TypedDict, total=False):
+class BetaResponseConversationParam(BaseModel):
     """The conversation that this response belongs to."""
 
-    id: Required[str]
+    id: str
     """The unique ID of the conversation."""

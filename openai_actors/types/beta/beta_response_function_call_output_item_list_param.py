@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["BetaResponseFunctionCallOutputItemListParam"]
@@ -10,5 +9,5 @@ __all__ = ["BetaResponseFunctionCallOutputItemListParam"]
 
 from .beta_response_function_call_output_item_param import BetaResponseFunctionCallOutputItemParam
 
-BetaResponseFunctionCallOutputItemListParam: TypeAlias = Iterable[BetaResponseFunctionCallOutputItemParam]
+BetaResponseFunctionCallOutputItemListParam: TypeAlias = list[BetaResponseFunctionCallOutputItemParam]
 """An array of content outputs (text, image, file) for the function tool call."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["BetaResponseInputMessageContentListParam"]
@@ -10,5 +9,5 @@ __all__ = ["BetaResponseInputMessageContentListParam"]
 
 from .beta_response_input_content_param import BetaResponseInputContentParam
 
-BetaResponseInputMessageContentListParam: TypeAlias = Iterable[BetaResponseInputContentParam]
+BetaResponseInputMessageContentListParam: TypeAlias = list[BetaResponseInputContentParam]
 """A list of one or many input items to the model, containing different content types."""

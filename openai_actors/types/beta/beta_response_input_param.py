@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["BetaResponseInputParam"]
@@ -10,5 +9,5 @@ __all__ = ["BetaResponseInputParam"]
 
 from .beta_response_input_item_param import BetaResponseInputItemParam
 
-BetaResponseInputParam: TypeAlias = Iterable[BetaResponseInputItemParam]
+BetaResponseInputParam: TypeAlias = list[BetaResponseInputItemParam]
 """A list of one or many input items to the model, containing different content types."""

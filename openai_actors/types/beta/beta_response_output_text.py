@@ -35,7 +35,7 @@ class BetaResponseOutputText(BaseModel):
     """The text output from the model."""
     annotations: list[BetaAnnotation]
     """The annotations of the text output."""
-    logprobs: list[Logprob]
+    logprobs: list[Logprob] | None = None
 
 
 from .._spec.beta_annotation import BetaAnnotation

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal, Required, TypedDict
+from typing import Literal
+
+from ..._models import BaseModel
 
 __all__ = ["BetaResponseToolSearchOutputItemParam"]
 
 
-class BetaResponseToolSearchOutputItemParam(TypedDict, total=False):
-    agent: Agent | None
-    id: str | None
-    call_id: str | None
-    type: Required[Literal["tool_search_output"]]
+class BetaResponseToolSearchOutputItemParam(BaseModel):
+    agent: Agent | None = None
+    id: str | None = None
+    call_id: str | None = None
+    type: Literal["tool_search_output"]
     """The item type. Always `tool_search_output`."""
-    execution: Literal["server", "client"]
+    execution: Literal["server", "client"] | None = None
     """Whether tool search was executed by the server or by the client."""
-    tools: Required[Iterable[BetaToolParam]]
+    tools: list[BetaTool]
     """The loaded tool definitions returned by the tool search output."""
-    status: Literal["in_progress", "completed", "incomplete"] | None
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
 
 
 from .beta_response_compaction_item_param import Agent
-from .beta_tool_param import BetaToolParam
+from .beta_tool import BetaTool

@@ -13,13 +13,13 @@ __all__ = ["ConversationCreateParams"]
 
 class ConversationCreateParams(TypedDict, total=False):
     metadata: Metadata | None
-    items: Iterable[InputItemParam] | None
+    items: Iterable[ResponseInputItemParam] | None
 
 
 class _ConversationCreateArgs(RequestOptionParams, total=False):
     metadata: Metadata | Omit | None
-    items: Iterable[InputItemParam] | Omit | None
+    items: Iterable[ResponseInputItemParam] | Omit | None
 
 
-from .._spec_params.input_item import InputItemParam
+from ..responses.response_input_item_param import ResponseInputItemParam
 from ..shared_params.metadata import Metadata

@@ -6,111 +6,7 @@ from typing import Literal, TypeAlias
 
 from ..._models import BaseModel
 
-__all__ = [
-    "AdditionalTools",
-    "ApplyPatchCall",
-    "ApplyPatchCallOperationCreateFile",
-    "ApplyPatchCallOperationDeleteFile",
-    "ApplyPatchCallOperationUpdateFile",
-    "ApplyPatchCallOutput",
-    "CodeInterpreterCall",
-    "CodeInterpreterCallOutputImage",
-    "CodeInterpreterCallOutputLogs",
-    "Compaction",
-    "ComputerCall",
-    "ComputerCallPendingSafetyCheck",
-    "ConversationItem",
-    "CustomToolCall",
-    "CustomToolCallOutput",
-    "FileSearchCall",
-    "FileSearchCallResult",
-    "ImageGenerationCall",
-    "LocalShellCall",
-    "LocalShellCallAction",
-    "LocalShellCallOutput",
-    "McpApprovalRequest",
-    "McpApprovalResponse",
-    "McpCall",
-    "McpListTools",
-    "Message",
-    "MessageContentComputerScreenshot",
-    "MessageContentInputFile",
-    "MessageContentInputImage",
-    "MessageContentInputText",
-    "MessageContentInputTextPromptCacheBreakpoint",
-    "MessageContentOutputText",
-    "MessageContentOutputTextLogprob",
-    "MessageContentOutputTextLogprobTopLogprob",
-    "MessageContentReasoningText",
-    "MessageContentRefusal",
-    "MessageContentSummaryText",
-    "MessageContentText",
-    "Program",
-    "ProgramOutput",
-    "Reasoning",
-    "ShellCall",
-    "ShellCallAction",
-    "ShellCallEnvironmentContainerReference",
-    "ShellCallEnvironmentLocal",
-    "ShellCallOutput",
-    "ShellCallOutputOutput",
-    "ShellCallOutputOutputOutcomeExit",
-    "ShellCallOutputOutputOutcomeTimeout",
-    "ToolSearchCall",
-    "ToolSearchOutput",
-    "WebSearchCall",
-    "WebSearchCallActionFindInPage",
-    "WebSearchCallActionOpenPage",
-    "WebSearchCallActionSearch",
-    "WebSearchCallActionSearchSource",
-]
-
-
-class MessageContentInputTextPromptCacheBreakpoint(BaseModel):
-    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
-
-    mode: Literal["explicit"]
-    """The breakpoint mode. Always `explicit`."""
-
-
-class MessageContentInputText(BaseModel):
-    """A text input to the model."""
-
-    type: Literal["input_text"]
-    """The type of the input item. Always `input_text`."""
-    text: str
-    """The text input to the model."""
-    prompt_cache_breakpoint: MessageContentInputTextPromptCacheBreakpoint | None = None
-    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
-
-
-class MessageContentOutputTextLogprobTopLogprob(BaseModel):
-    """The top log probability of a token."""
-
-    token: str
-    logprob: float
-    bytes: list[int]
-
-
-class MessageContentOutputTextLogprob(BaseModel):
-    """The log probability of a token."""
-
-    token: str
-    logprob: float
-    bytes: list[int]
-    top_logprobs: list[MessageContentOutputTextLogprobTopLogprob]
-
-
-class MessageContentOutputText(BaseModel):
-    """A text output from the model."""
-
-    type: Literal["output_text"]
-    """The type of the output text. Always `output_text`."""
-    text: str
-    """The text output from the model."""
-    annotations: list[Annotation]
-    """The annotations of the text output."""
-    logprobs: list[MessageContentOutputTextLogprob]
+__all__ = ["ConversationItem", "Message", "MessageContentComputerScreenshot", "MessageContentText"]
 
 
 class MessageContentText(BaseModel):
@@ -120,46 +16,6 @@ class MessageContentText(BaseModel):
     text: str
 
 
-class MessageContentSummaryText(BaseModel):
-    """A summary text from the model."""
-
-    type: Literal["summary_text"]
-    """The type of the object. Always `summary_text`."""
-    text: str
-    """A summary of the reasoning output from the model so far."""
-
-
-class MessageContentReasoningText(BaseModel):
-    """Reasoning text from the model."""
-
-    type: Literal["reasoning_text"]
-    """The type of the reasoning text. Always `reasoning_text`."""
-    text: str
-    """The reasoning text from the model."""
-
-
-class MessageContentRefusal(BaseModel):
-    """A refusal from the model."""
-
-    type: Literal["refusal"]
-    """The type of the refusal. Always `refusal`."""
-    refusal: str
-    """The refusal explanation from the model."""
-
-
-class MessageContentInputImage(BaseModel):
-    """An image input to the model. Learn about [image inputs](/docs/guides/vision)."""
-
-    type: Literal["input_image"]
-    """The type of the input item. Always `input_image`."""
-    image_url: str | None = None
-    file_id: str | None = None
-    detail: Literal["low", "high", "auto", "original"]
-    """The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`."""
-    prompt_cache_breakpoint: MessageContentInputTextPromptCacheBreakpoint | None = None
-    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
-
-
 class MessageContentComputerScreenshot(BaseModel):
     """A screenshot of a computer."""
 
@@ -167,28 +23,10 @@ class MessageContentComputerScreenshot(BaseModel):
     """Specifies the event type. For a computer screenshot, this property is always set to `computer_screenshot`."""
     image_url: str | None = None
     file_id: str | None = None
-    detail: Literal["low", "high", "auto", "original"]
+    detail: ImageDetail
     """The detail level of the screenshot image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`."""
-    prompt_cache_breakpoint: MessageContentInputTextPromptCacheBreakpoint | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
-
-
-class MessageContentInputFile(BaseModel):
-    """A file input to the model."""
-
-    type: Literal["input_file"]
-    """The type of the input item. Always `input_file`."""
-    file_id: str | None = None
-    filename: str | None = None
-    """The name of the file to be sent to the model."""
-    file_data: str | None = None
-    """The content of the file to be sent to the model."""
-    prompt_cache_breakpoint: MessageContentInputTextPromptCacheBreakpoint | None = None
-    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
-    file_url: str | None = None
-    """The URL of the file to be sent to the model."""
-    detail: Literal["auto", "low", "high"] | None = None
-    """The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`."""
 
 
 class Message(BaseModel):
@@ -203,610 +41,82 @@ class Message(BaseModel):
     role: Literal["unknown", "user", "assistant", "system", "critic", "discriminator", "developer", "tool"]
     """The role of the message. One of `unknown`, `user`, `assistant`, `system`, `critic`, `discriminator`, `developer`, or `tool`."""
     content: list[
-        MessageContentInputText
-        | MessageContentOutputText
+        ResponseInputText
+        | ResponseOutputText
         | MessageContentText
-        | MessageContentSummaryText
-        | MessageContentReasoningText
-        | MessageContentRefusal
-        | MessageContentInputImage
+        | Summary
+        | ReasoningText
+        | ResponseOutputRefusal
+        | ResponseInputImage
         | MessageContentComputerScreenshot
-        | MessageContentInputFile
+        | ResponseInputFile
     ]
     """The content of the message"""
     phase: Literal["commentary", "final_answer"] | None = None
 
 
-class FileSearchCallResult(BaseModel):
-    file_id: str | None = None
-    """The unique ID of the file."""
-    text: str | None = None
-    """The text that was retrieved from the file."""
-    filename: str | None = None
-    """The name of the file."""
-    attributes: VectorStoreFileAttributes | None = None
-    score: float | None = None
-    """The relevance score of the file - a value between 0 and 1."""
-
-
-class FileSearchCall(BaseModel):
-    """The results of a file search tool call. See the [file search guide](/docs/guides/tools-file-search) for more information."""
-
-    id: str
-    """The unique ID of the file search tool call."""
-    type: Literal["file_search_call"]
-    """The type of the file search tool call. Always `file_search_call`."""
-    status: Literal["in_progress", "searching", "completed", "incomplete", "failed"]
-    """The status of the file search tool call. One of `in_progress`, `searching`, `incomplete` or `failed`,"""
-    queries: list[str]
-    """The queries used to search for files."""
-    results: list[FileSearchCallResult] | None = None
-
-
-class WebSearchCallActionSearchSource(BaseModel):
-    """A source used in the search."""
-
-    type: Literal["url"]
-    """The type of source. Always `url`."""
-    url: str
-    """The URL of the source."""
-
-
-class WebSearchCallActionSearch(BaseModel):
-    """Action type "search" - Performs a web search query."""
-
-    type: Literal["search"]
-    """The action type."""
-    query: str | None = None
-    """The search query."""
-    queries: list[str] | None = None
-    """The search queries."""
-    sources: list[WebSearchCallActionSearchSource] | None = None
-    """The sources used in the search."""
-
-
-class WebSearchCallActionOpenPage(BaseModel):
-    """Action type "open_page" - Opens a specific URL from search results."""
-
-    type: Literal["open_page"]
-    """The action type."""
-    url: str | None = None
-    """The URL opened by the model."""
-
-
-class WebSearchCallActionFindInPage(BaseModel):
-    """Action type "find_in_page": Searches for a pattern within a loaded page."""
-
-    type: Literal["find_in_page"]
-    """The action type."""
-    url: str
-    """The URL of the page searched for the pattern."""
-    pattern: str
-    """The pattern or text to search for within the page."""
-
-
-class WebSearchCall(BaseModel):
-    """The results of a web search tool call. See the [web search guide](/docs/guides/tools-web-search) for more information."""
-
-    id: str
-    """The unique ID of the web search tool call."""
-    type: Literal["web_search_call"]
-    """The type of the web search tool call. Always `web_search_call`."""
-    status: Literal["in_progress", "searching", "completed", "failed"]
-    """The status of the web search tool call."""
-    action: WebSearchCallActionSearch | WebSearchCallActionOpenPage | WebSearchCallActionFindInPage
-    """An object describing the specific action taken in this web search call. Includes details on how the model used the web (search, open_page, find_in_page)."""
-
-
-class ImageGenerationCall(BaseModel):
-    """An image generation request made by the model."""
-
-    type: Literal["image_generation_call"]
-    """The type of the image generation call. Always `image_generation_call`."""
-    id: str
-    """The unique ID of the image generation call."""
-    status: Literal["in_progress", "completed", "generating", "failed"]
-    """The status of the image generation call."""
-    result: str | None = None
-
-
-class ComputerCallPendingSafetyCheck(BaseModel):
-    """A pending safety check for the computer call."""
-
-    id: str
-    """The ID of the pending safety check."""
-    code: str | None = None
-    message: str | None = None
-
-
-class ComputerCall(BaseModel):
-    """A tool call to a computer use tool. See the [computer use guide](/docs/guides/tools-computer-use) for more information."""
-
-    type: Literal["computer_call"]
-    """The type of the computer call. Always `computer_call`."""
-    id: str
-    """The unique ID of the computer call."""
-    call_id: str
-    """An identifier used when responding to the tool call with output."""
-    action: ComputerAction | None = None
-    actions: ComputerActionList | None = None
-    """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""
-    pending_safety_checks: list[ComputerCallPendingSafetyCheck]
-    """The pending safety checks for the computer call."""
-    status: Literal["in_progress", "completed", "incomplete"]
-    """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
-
-
-class ToolSearchCall(BaseModel):
-    type: Literal["tool_search_call"]
-    """The type of the item. Always `tool_search_call`."""
-    id: str
-    """The unique ID of the tool search call item."""
-    call_id: str | None = None
-    execution: Literal["server", "client"]
-    """Whether tool search was executed by the server or by the client."""
-    arguments: object = None
-    """Arguments used for the tool search call."""
-    status: Literal["in_progress", "completed", "incomplete"]
-    """The status of the tool search call item that was recorded."""
-    created_by: str | None = None
-    """The identifier of the actor that created the item."""
-
-
-class ToolSearchOutput(BaseModel):
-    type: Literal["tool_search_output"]
-    """The type of the item. Always `tool_search_output`."""
-    id: str
-    """The unique ID of the tool search output item."""
-    call_id: str | None = None
-    execution: Literal["server", "client"]
-    """Whether tool search was executed by the server or by the client."""
-    tools: list[Tool]
-    """The loaded tool definitions returned by tool search."""
-    status: Literal["in_progress", "completed", "incomplete"]
-    """The status of the tool search output item that was recorded."""
-    created_by: str | None = None
-    """The identifier of the actor that created the item."""
-
-
-class AdditionalTools(BaseModel):
-    type: Literal["additional_tools"]
-    """The type of the item. Always `additional_tools`."""
-    id: str
-    """The unique ID of the additional tools item."""
-    role: Literal["unknown", "user", "assistant", "system", "critic", "discriminator", "developer", "tool"]
-    """The role that provided the additional tools."""
-    tools: list[Tool]
-    """The additional tool definitions made available at this item."""
-
-
-class Reasoning(BaseModel):
-    """A description of the chain of thought used by a reasoning model while generating a response. Be sure to include these items in your `input` to the Responses API for subsequent turns of a conversation if you are manually [managing context](/docs/guides/conversation-state)."""
-
-    type: Literal["reasoning"]
-    """The type of the object. Always `reasoning`."""
-    id: str
-    """The unique identifier of the reasoning content."""
-    encrypted_content: str | None = None
-    summary: list[MessageContentSummaryText]
-    """Reasoning summary content."""
-    content: list[MessageContentReasoningText] | None = None
-    """Reasoning text content."""
-    status: Literal["in_progress", "completed", "incomplete"] | None = None
-    """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
-
-
-class Program(BaseModel):
-    type: Literal["program"]
-    """The type of the item. Always `program`."""
-    id: str
-    """The unique ID of the program item."""
-    call_id: str
-    """The stable call ID of the program item."""
-    code: str
-    """The JavaScript source executed by programmatic tool calling."""
-    fingerprint: str
-    """Opaque program replay fingerprint that must be round-tripped."""
-
-
-class ProgramOutput(BaseModel):
-    type: Literal["program_output"]
-    """The type of the item. Always `program_output`."""
-    id: str
-    """The unique ID of the program output item."""
-    call_id: str
-    """The call ID of the program item."""
-    result: str
-    """The result produced by the program item."""
-    status: Literal["completed", "incomplete"]
-    """The terminal status of the program output item."""
-
-
-class Compaction(BaseModel):
-    """A compaction item generated by the [`v1/responses/compact` API](/docs/api-reference/responses/compact)."""
-
-    type: Literal["compaction"]
-    """The type of the item. Always `compaction`."""
-    id: str
-    """The unique ID of the compaction item."""
-    encrypted_content: str
-    """The encrypted content that was produced by compaction."""
-    created_by: str | None = None
-    """The identifier of the actor that created the item."""
-
-
-class CodeInterpreterCallOutputLogs(BaseModel):
-    """The logs output from the code interpreter."""
-
-    type: Literal["logs"]
-    """The type of the output. Always `logs`."""
-    logs: str
-    """The logs output from the code interpreter."""
-
-
-class CodeInterpreterCallOutputImage(BaseModel):
-    """The image output from the code interpreter."""
-
-    type: Literal["image"]
-    """The type of the output. Always `image`."""
-    url: str
-    """The URL of the image output from the code interpreter."""
-
-
-class CodeInterpreterCall(BaseModel):
-    """A tool call to run code."""
-
-    type: Literal["code_interpreter_call"]
-    """The type of the code interpreter tool call. Always `code_interpreter_call`."""
-    id: str
-    """The unique ID of the code interpreter tool call."""
-    status: Literal["in_progress", "completed", "incomplete", "interpreting", "failed"]
-    """The status of the code interpreter tool call. Valid values are `in_progress`, `completed`, `incomplete`, `interpreting`, and `failed`."""
-    container_id: str
-    """The ID of the container used to run the code."""
-    code: str | None = None
-    outputs: list[CodeInterpreterCallOutputLogs | CodeInterpreterCallOutputImage] | None = None
-
-
-class LocalShellCallAction(BaseModel):
-    """Execute a shell command on the server."""
-
-    type: Literal["exec"]
-    """The type of the local shell action. Always `exec`."""
-    command: list[str]
-    """The command to run."""
-    timeout_ms: int | None = None
-    working_directory: str | None = None
-    env: dict[str, str]
-    """Environment variables to set for the command."""
-    user: str | None = None
-
-
-class LocalShellCall(BaseModel):
-    """A tool call to run a command on the local shell."""
-
-    type: Literal["local_shell_call"]
-    """The type of the local shell call. Always `local_shell_call`."""
-    id: str
-    """The unique ID of the local shell call."""
-    call_id: str
-    """The unique ID of the local shell tool call generated by the model."""
-    action: LocalShellCallAction
-    """Execute a shell command on the server."""
-    status: Literal["in_progress", "completed", "incomplete"]
-    """The status of the local shell call."""
-
-
-class LocalShellCallOutput(BaseModel):
-    """The output of a local shell tool call."""
-
-    type: Literal["local_shell_call_output"]
-    """The type of the local shell tool call output. Always `local_shell_call_output`."""
-    id: str
-    """The unique ID of the local shell tool call generated by the model."""
-    output: str
-    """A JSON string of the output of the local shell tool call."""
-    status: Literal["in_progress", "completed", "incomplete"] | None = None
-
-
-class ShellCallAction(BaseModel):
-    """Execute a shell command."""
-
-    commands: list[str]
-    timeout_ms: int | None = None
-    max_output_length: int | None = None
-
-
-class ShellCallEnvironmentLocal(BaseModel):
-    """Represents the use of a local environment to perform shell actions."""
-
-    type: Literal["local"]
-    """The environment type. Always `local`."""
-
-
-class ShellCallEnvironmentContainerReference(BaseModel):
-    """Represents a container created with /v1/containers."""
-
-    type: Literal["container_reference"]
-    """The environment type. Always `container_reference`."""
-    container_id: str
-
-
-class ShellCall(BaseModel):
-    """A tool call that executes one or more shell commands in a managed environment."""
-
-    type: Literal["shell_call"]
-    """The type of the item. Always `shell_call`."""
-    id: str
-    """The unique ID of the shell tool call. Populated when this item is returned via API."""
-    call_id: str
-    """The unique ID of the shell tool call generated by the model."""
-    caller: ToolCallCaller | None = None
-    action: ShellCallAction
-    """Execute a shell command."""
-    status: Literal["in_progress", "completed", "incomplete"]
-    """The status of the shell call. One of `in_progress`, `completed`, or `incomplete`."""
-    environment: ShellCallEnvironmentLocal | ShellCallEnvironmentContainerReference | None = None
-    created_by: str | None = None
-    """The ID of the entity that created this tool call."""
-
-
-class ShellCallOutputOutputOutcomeTimeout(BaseModel):
-    """Indicates that the shell call exceeded its configured time limit."""
-
-    type: Literal["timeout"]
-    """The outcome type. Always `timeout`."""
-
-
-class ShellCallOutputOutputOutcomeExit(BaseModel):
-    """Indicates that the shell commands finished and returned an exit code."""
-
-    type: Literal["exit"]
-    """The outcome type. Always `exit`."""
-    exit_code: int
-    """Exit code from the shell process."""
-
-
-class ShellCallOutputOutput(BaseModel):
-    """The content of a shell tool call output that was emitted."""
-
-    stdout: str
-    """The standard output that was captured."""
-    stderr: str
-    """The standard error output that was captured."""
-    outcome: ShellCallOutputOutputOutcomeTimeout | ShellCallOutputOutputOutcomeExit
-    """Represents either an exit outcome (with an exit code) or a timeout outcome for a shell call output chunk."""
-    created_by: str | None = None
-    """The identifier of the actor that created the item."""
-
-
-class ShellCallOutput(BaseModel):
-    """The output of a shell tool call that was emitted."""
-
-    type: Literal["shell_call_output"]
-    """The type of the shell call output. Always `shell_call_output`."""
-    id: str
-    """The unique ID of the shell call output. Populated when this item is returned via API."""
-    call_id: str
-    """The unique ID of the shell tool call generated by the model."""
-    caller: ToolCallCaller | None = None
-    status: Literal["in_progress", "completed", "incomplete"]
-    """The status of the shell call output. One of `in_progress`, `completed`, or `incomplete`."""
-    output: list[ShellCallOutputOutput]
-    """An array of shell call output contents"""
-    max_output_length: int | None = None
-    created_by: str | None = None
-    """The identifier of the actor that created the item."""
-
-
-class ApplyPatchCallOperationCreateFile(BaseModel):
-    """Instruction describing how to create a file via the apply_patch tool."""
-
-    type: Literal["create_file"]
-    """Create a new file with the provided diff."""
-    path: str
-    """Path of the file to create."""
-    diff: str
-    """Diff to apply."""
-
-
-class ApplyPatchCallOperationDeleteFile(BaseModel):
-    """Instruction describing how to delete a file via the apply_patch tool."""
-
-    type: Literal["delete_file"]
-    """Delete the specified file."""
-    path: str
-    """Path of the file to delete."""
-
-
-class ApplyPatchCallOperationUpdateFile(BaseModel):
-    """Instruction describing how to update a file via the apply_patch tool."""
-
-    type: Literal["update_file"]
-    """Update an existing file with the provided diff."""
-    path: str
-    """Path of the file to update."""
-    diff: str
-    """Diff to apply."""
-
-
-class ApplyPatchCall(BaseModel):
-    """A tool call that applies file diffs by creating, deleting, or updating files."""
-
-    type: Literal["apply_patch_call"]
-    """The type of the item. Always `apply_patch_call`."""
-    id: str
-    """The unique ID of the apply patch tool call. Populated when this item is returned via API."""
-    call_id: str
-    """The unique ID of the apply patch tool call generated by the model."""
-    caller: ToolCallCaller | None = None
-    status: Literal["in_progress", "completed"]
-    """The status of the apply patch tool call. One of `in_progress` or `completed`."""
-    operation: (
-        ApplyPatchCallOperationCreateFile
-        | ApplyPatchCallOperationDeleteFile
-        | ApplyPatchCallOperationUpdateFile
-    )
-    """One of the create_file, delete_file, or update_file operations applied via apply_patch."""
-    created_by: str | None = None
-    """The ID of the entity that created this tool call."""
-
-
-class ApplyPatchCallOutput(BaseModel):
-    """The output emitted by an apply patch tool call."""
-
-    type: Literal["apply_patch_call_output"]
-    """The type of the item. Always `apply_patch_call_output`."""
-    id: str
-    """The unique ID of the apply patch tool call output. Populated when this item is returned via API."""
-    call_id: str
-    """The unique ID of the apply patch tool call generated by the model."""
-    caller: ToolCallCaller | None = None
-    status: Literal["completed", "failed"]
-    """The status of the apply patch tool call output. One of `completed` or `failed`."""
-    output: str | None = None
-    created_by: str | None = None
-    """The ID of the entity that created this tool call output."""
-
-
-class McpListTools(BaseModel):
-    """A list of tools available on an MCP server."""
-
-    type: Literal["mcp_list_tools"]
-    """The type of the item. Always `mcp_list_tools`."""
-    id: str
-    """The unique ID of the list."""
-    server_label: str
-    """The label of the MCP server."""
-    tools: list[McpListToolsTool]
-    """The tools available on the server."""
-    error: str | None = None
-
-
-class McpApprovalRequest(BaseModel):
-    """A request for human approval of a tool invocation."""
-
-    type: Literal["mcp_approval_request"]
-    """The type of the item. Always `mcp_approval_request`."""
-    id: str
-    """The unique ID of the approval request."""
-    server_label: str
-    """The label of the MCP server making the request."""
-    name: str
-    """The name of the tool to run."""
-    arguments: str
-    """A JSON string of arguments for the tool."""
-
-
-class McpApprovalResponse(BaseModel):
-    """A response to an MCP approval request."""
-
-    type: Literal["mcp_approval_response"]
-    """The type of the item. Always `mcp_approval_response`."""
-    id: str
-    """The unique ID of the approval response"""
-    approval_request_id: str
-    """The ID of the approval request being answered."""
-    approve: bool
-    """Whether the request was approved."""
-    reason: str | None = None
-
-
-class McpCall(BaseModel):
-    """An invocation of a tool on an MCP server."""
-
-    type: Literal["mcp_call"]
-    """The type of the item. Always `mcp_call`."""
-    id: str
-    """The unique ID of the tool call."""
-    server_label: str
-    """The label of the MCP server running the tool."""
-    name: str
-    """The name of the tool that was run."""
-    arguments: str
-    """A JSON string of the arguments passed to the tool."""
-    output: str | None = None
-    error: MCPToolCallError | None = None
-    """The error from the tool call, if any."""
-    status: Literal["in_progress", "completed", "incomplete", "calling", "failed"] | None = None
-    """The status of the tool call. One of `in_progress`, `completed`, `incomplete`, `calling`, or `failed`."""
-    approval_request_id: str | None = None
-
-
-class CustomToolCall(BaseModel):
-    """A call to a custom tool created by the model."""
-
-    type: Literal["custom_tool_call"]
-    """The type of the custom tool call. Always `custom_tool_call`."""
-    id: str | None = None
-    """The unique ID of the custom tool call in the OpenAI platform."""
-    call_id: str
-    """An identifier used to map this custom tool call to a tool call output."""
-    caller: ToolCallCaller | None = None
-    namespace: str | None = None
-    """The namespace of the custom tool being called."""
-    name: str
-    """The name of the custom tool being called."""
-    input: str
-    """The input for the custom tool call generated by the model."""
-
-
-class CustomToolCallOutput(BaseModel):
-    """The output of a custom tool call from your code, being sent back to the model."""
-
-    type: Literal["custom_tool_call_output"]
-    """The type of the custom tool call output. Always `custom_tool_call_output`."""
-    id: str | None = None
-    """The unique ID of the custom tool call output in the OpenAI platform."""
-    call_id: str
-    """The call ID, used to map this custom tool call output to a custom tool call."""
-    caller: ToolCallCallerParam | None = None
-    output: str | list[FunctionAndCustomToolCallOutput]
-    """The output from the custom tool call generated by your code. Can be a string or an list of output content."""
-
-
-from .._spec.annotation import Annotation
-from .._spec.computer_action import ComputerAction
-from .._spec.computer_action_list import ComputerActionList
-from .._spec.computer_tool_call_output_resource import ComputerToolCallOutputResource
-from .._spec.function_and_custom_tool_call_output import FunctionAndCustomToolCallOutput
-from .._spec.function_tool_call_output_resource import FunctionToolCallOutputResource
-from .._spec.function_tool_call_resource import FunctionToolCallResource
-from .._spec.mcp_tool_call_error import MCPToolCallError
-from .._spec.tool import Tool
-from .._spec.tool_call_caller import ToolCallCaller
-from .._spec.tool_call_caller_param import ToolCallCallerParam
-from .._spec.vector_store_file_attributes import VectorStoreFileAttributes
-from ..beta.realtime.conversation_item import McpListToolsTool
+from ..responses.image_detail import ImageDetail
+from ..responses.response_apply_patch_tool_call import ResponseApplyPatchToolCall
+from ..responses.response_apply_patch_tool_call_output import ResponseApplyPatchToolCallOutput
+from ..responses.response_code_interpreter_tool_call import ResponseCodeInterpreterToolCall
+from ..responses.response_compaction_item import ResponseCompactionItem
+from ..responses.response_computer_tool_call import ResponseComputerToolCall
+from ..responses.response_computer_tool_call_output_item import ResponseComputerToolCallOutputItem
+from ..responses.response_content import ReasoningText
+from ..responses.response_custom_tool_call import ResponseCustomToolCall
+from ..responses.response_custom_tool_call_output import ResponseCustomToolCallOutput
+from ..responses.response_file_search_tool_call import ResponseFileSearchToolCall
+from ..responses.response_function_shell_tool_call import ResponseFunctionShellToolCall
+from ..responses.response_function_shell_tool_call_output import ResponseFunctionShellToolCallOutput
+from ..responses.response_function_tool_call_item import ResponseFunctionToolCallItem
+from ..responses.response_function_tool_call_output_item import ResponseFunctionToolCallOutputItem
+from ..responses.response_function_web_search import ResponseFunctionWebSearch
+from ..responses.response_input_file import PromptCacheBreakpoint, ResponseInputFile
+from ..responses.response_input_image import ResponseInputImage
+from ..responses.response_input_item import (
+    ImageGenerationCall,
+    LocalShellCall,
+    LocalShellCallOutput,
+    McpApprovalRequest,
+    McpCall,
+    McpListTools,
+)
+from ..responses.response_input_text import ResponseInputText
+from ..responses.response_item import AdditionalTools, McpApprovalResponse, Program, ProgramOutput
+from ..responses.response_output_refusal import ResponseOutputRefusal
+from ..responses.response_output_text import ResponseOutputText
+from ..responses.response_reasoning_item import ResponseReasoningItem, Summary
+from ..responses.response_tool_search_call import ResponseToolSearchCall
+from ..responses.response_tool_search_output_item import ResponseToolSearchOutputItem
 
 ConversationItem: TypeAlias = (
     Message
-    | FunctionToolCallResource
-    | FunctionToolCallOutputResource
-    | FileSearchCall
-    | WebSearchCall
+    | ResponseFunctionToolCallItem
+    | ResponseFunctionToolCallOutputItem
+    | ResponseFileSearchToolCall
+    | ResponseFunctionWebSearch
     | ImageGenerationCall
-    | ComputerCall
-    | ComputerToolCallOutputResource
-    | ToolSearchCall
-    | ToolSearchOutput
+    | ResponseComputerToolCall
+    | ResponseComputerToolCallOutputItem
+    | ResponseToolSearchCall
+    | ResponseToolSearchOutputItem
     | AdditionalTools
-    | Reasoning
+    | ResponseReasoningItem
     | Program
     | ProgramOutput
-    | Compaction
-    | CodeInterpreterCall
+    | ResponseCompactionItem
+    | ResponseCodeInterpreterToolCall
     | LocalShellCall
     | LocalShellCallOutput
-    | ShellCall
-    | ShellCallOutput
-    | ApplyPatchCall
-    | ApplyPatchCallOutput
+    | ResponseFunctionShellToolCall
+    | ResponseFunctionShellToolCallOutput
+    | ResponseApplyPatchToolCall
+    | ResponseApplyPatchToolCallOutput
     | McpListTools
     | McpApprovalRequest
     | McpApprovalResponse
     | McpCall
-    | CustomToolCall
-    | CustomToolCallOutput
+    | ResponseCustomToolCall
+    | ResponseCustomToolCallOutput
 )
 """A single item within a conversation. The set of possible types are the same as the `output` type of a [Response object](/docs/api-reference/responses/object#responses/object-output)."""

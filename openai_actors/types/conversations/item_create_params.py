@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, Required, TypedDict
+from typing import Required, TypedDict
 
 from ..._resources._base import RequestOptionParams
 from ..._types import Omit
@@ -12,39 +12,15 @@ __all__ = ["ItemCreateParams"]
 
 
 class ItemCreateParams(TypedDict, total=False):
-    items: Required[Iterable[InputItemParam]]
+    items: Required[Iterable[ResponseInputItemParam]]
     """The items to add to the conversation. You may add up to 20 items at a time."""
-    include: Iterable[
-        Literal[
-            "file_search_call.results",
-            "web_search_call.results",
-            "web_search_call.action.sources",
-            "message.input_image.image_url",
-            "computer_call_output.output.image_url",
-            "code_interpreter_call.outputs",
-            "reasoning.encrypted_content",
-            "message.output_text.logprobs",
-        ]
-    ]
+    include: Iterable[ResponseIncludable]
 
 
 class _ItemCreateArgs(RequestOptionParams, total=False):
-    items: Required[Iterable[InputItemParam]]
-    include: (
-        Iterable[
-            Literal[
-                "file_search_call.results",
-                "web_search_call.results",
-                "web_search_call.action.sources",
-                "message.input_image.image_url",
-                "computer_call_output.output.image_url",
-                "code_interpreter_call.outputs",
-                "reasoning.encrypted_content",
-                "message.output_text.logprobs",
-            ]
-        ]
-        | Omit
-    )
+    items: Required[Iterable[ResponseInputItemParam]]
+    include: Iterable[ResponseIncludable] | Omit
 
 
-from .._spec_params.input_item import InputItemParam
+from ..responses.response_includable import ResponseIncludable
+from ..responses.response_input_item_param import ResponseInputItemParam

@@ -15,36 +15,14 @@ class ItemListParams(TypedDict, total=False):
     limit: int
     order: Literal["asc", "desc"]
     after: str
-    include: Iterable[
-        Literal[
-            "file_search_call.results",
-            "web_search_call.results",
-            "web_search_call.action.sources",
-            "message.input_image.image_url",
-            "computer_call_output.output.image_url",
-            "code_interpreter_call.outputs",
-            "reasoning.encrypted_content",
-            "message.output_text.logprobs",
-        ]
-    ]
+    include: Iterable[ResponseIncludable]
 
 
 class _ItemListArgs(RequestOptionParams, total=False):
     limit: int | Omit
     order: Literal["asc", "desc"] | Omit
     after: str | Omit
-    include: (
-        Iterable[
-            Literal[
-                "file_search_call.results",
-                "web_search_call.results",
-                "web_search_call.action.sources",
-                "message.input_image.image_url",
-                "computer_call_output.output.image_url",
-                "code_interpreter_call.outputs",
-                "reasoning.encrypted_content",
-                "message.output_text.logprobs",
-            ]
-        ]
-        | Omit
-    )
+    include: Iterable[ResponseIncludable] | Omit
+
+
+from ..responses.response_includable import ResponseIncludable

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, Required, TypedDict
+from typing import Required, TypedDict
 
 from ..._resources._base import RequestOptionParams
 from ..._types import Omit
@@ -13,34 +13,12 @@ __all__ = ["ItemRetrieveParams"]
 
 class ItemRetrieveParams(TypedDict, total=False):
     conversation_id: Required[str]
-    include: Iterable[
-        Literal[
-            "file_search_call.results",
-            "web_search_call.results",
-            "web_search_call.action.sources",
-            "message.input_image.image_url",
-            "computer_call_output.output.image_url",
-            "code_interpreter_call.outputs",
-            "reasoning.encrypted_content",
-            "message.output_text.logprobs",
-        ]
-    ]
+    include: Iterable[ResponseIncludable]
 
 
 class _ItemRetrieveArgs(RequestOptionParams, total=False):
     conversation_id: Required[str]
-    include: (
-        Iterable[
-            Literal[
-                "file_search_call.results",
-                "web_search_call.results",
-                "web_search_call.action.sources",
-                "message.input_image.image_url",
-                "computer_call_output.output.image_url",
-                "code_interpreter_call.outputs",
-                "reasoning.encrypted_content",
-                "message.output_text.logprobs",
-            ]
-        ]
-        | Omit
-    )
+    include: Iterable[ResponseIncludable] | Omit
+
+
+from ..responses.response_includable import ResponseIncludable

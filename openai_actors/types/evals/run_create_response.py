@@ -84,7 +84,7 @@ class DataSourceResponsesInputMessagesItemReference(BaseModel):
 class DataSourceResponsesSamplingParamsText(BaseModel):
     """Configuration options for a text response from the model. Can be plain text or structured JSON data. Learn more: - [Text inputs and outputs](/docs/guides/text) - [Structured Outputs](/docs/guides/structured-outputs)"""
 
-    format: TextResponseFormatConfiguration | None = None
+    format: ResponseFormatTextConfig | None = None
     """An object specifying the format that the model must output."""
 
 
@@ -169,9 +169,9 @@ class RunCreateResponse(BaseModel):
     """An object representing an error response from the Eval API."""
 
 
-from .._spec.text_response_format_configuration import TextResponseFormatConfiguration
-from .._spec.tool import Tool
 from ..graders.label_model_grader import Input
+from ..responses.response_format_text_config import ResponseFormatTextConfig
+from ..responses.tool import Tool
 from ..shared.metadata import Metadata
 from ..shared.reasoning_effort import ReasoningEffort
 from .create_eval_completions_run_data_source import (

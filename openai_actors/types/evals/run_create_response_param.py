@@ -89,12 +89,12 @@ class ChatMessageParam(TypedDict, total=False):
 class DataSourceResponsesSamplingParamsTextParam(TypedDict, total=False):
     """Configuration options for a text response from the model. Can be plain text or structured JSON data. Learn more: - [Text inputs and outputs](/docs/guides/text) - [Structured Outputs](/docs/guides/structured-outputs)"""
 
-    format: TextResponseFormatConfigurationParam
+    format: ResponseFormatTextConfigParam
     """An object specifying the format that the model must output."""
 
 
-from .._spec_params.text_response_format_configuration import TextResponseFormatConfigurationParam
-from .._spec_params.tool import ToolParam
 from ..graders.label_model_grader_param import InputParam
+from ..responses.response_format_text_config_param import ResponseFormatTextConfigParam
+from ..responses.tool_param import ToolParam
 from ..shared.reasoning_effort import ReasoningEffort
 from .create_eval_completions_run_data_source_param import SourceFileContentParam, SourceFileIDParam

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeAlias
 
 __all__ = ["GraderInputsParam"]
@@ -10,5 +9,5 @@ __all__ = ["GraderInputsParam"]
 
 from .._spec_params.eval_item_content_item import EvalItemContentItemParam
 
-GraderInputsParam: TypeAlias = Iterable[EvalItemContentItemParam]
+GraderInputsParam: TypeAlias = list[EvalItemContentItemParam]
 """A list of inputs, each of which may be either an input text, output text, input image, or input audio object."""

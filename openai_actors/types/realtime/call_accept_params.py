@@ -49,11 +49,9 @@ class CallAcceptParams(TypedDict, total=False):
     """Additional fields to include in server outputs."""
     tracing: Literal["auto"] | TracingConfiguration | None
     """Realtime API can write session traces to the [Traces Dashboard](https://platform.openai.com/logs?api=traces). Set to null to disable tracing. Once tracing is enabled for a session, the configuration cannot be modified."""
-    tools: Iterable[ToolParam | SessionRealtimeToolMcp]
+    tools: Iterable[ToolParam | McpParam]
     """Tools available to the model."""
-    tool_choice: (
-        Literal["none", "auto", "required"] | ResponseToolChoiceFunctionParam | ResponseToolChoiceMcpParam
-    )
+    tool_choice: ToolChoiceOptions | ToolChoiceFunctionParam | ToolChoiceMcpParam
     """How the model chooses tools. Provide one of the string modes or force a specific function/MCP tool."""
     parallel_tool_calls: bool
     """Whether the model may call multiple tools in parallel. Only supported by reasoning Realtime models such as `gpt-realtime-2`."""
@@ -98,13 +96,8 @@ class _CallAcceptArgs(RequestOptionParams, total=False):
     audio: SessionRealtimeAudio | Omit
     include: Iterable[Literal["item.input_audio_transcription.logprobs"]] | Omit
     tracing: Literal["auto"] | TracingConfiguration | Omit | None
-    tools: Iterable[ToolParam | SessionRealtimeToolMcp] | Omit
-    tool_choice: (
-        Literal["none", "auto", "required"]
-        | ResponseToolChoiceFunctionParam
-        | ResponseToolChoiceMcpParam
-        | Omit
-    )
+    tools: Iterable[ToolParam | McpParam] | Omit
+    tool_choice: ToolChoiceOptions | ToolChoiceFunctionParam | ToolChoiceMcpParam | Omit
     parallel_tool_calls: bool | Omit
     reasoning: SessionRealtimeReasoning | Omit
     max_output_tokens: int | Literal["inf"] | Omit
@@ -113,15 +106,10 @@ class _CallAcceptArgs(RequestOptionParams, total=False):
 
 
 from .._spec_params.realtime_truncation import RealtimeTruncationParam
-from ..beta.realtime.response_create_event_param import (
-    ResponsePromptParam,
-    ResponseToolChoiceFunctionParam,
-    ResponseToolChoiceMcpParam,
-)
 from ..beta.realtime.session_param import ToolParam
-from .client_secret_create_params import (
-    SessionRealtimeAudio,
-    SessionRealtimeReasoning,
-    SessionRealtimeToolMcp,
-    TracingConfiguration,
-)
+from ..responses.response_prompt_param import ResponsePromptParam
+from ..responses.tool_choice_function_param import ToolChoiceFunctionParam
+from ..responses.tool_choice_mcp_param import ToolChoiceMcpParam
+from ..responses.tool_choice_options import ToolChoiceOptions
+from ..responses.tool_param import McpParam
+from .client_secret_create_params import SessionRealtimeAudio, SessionRealtimeReasoning, TracingConfiguration

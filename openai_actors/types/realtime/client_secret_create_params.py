@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
 from ..._resources._base import RequestOptionParams
@@ -11,15 +11,12 @@ from ..._types import Omit
 __all__ = [
     "ClientSecretCreateParams",
     "ExpiresAfter",
-    "MCPToolApprovalFilter",
-    "MCPToolFilter",
     "SessionRealtime",
     "SessionRealtimeAudio",
     "SessionRealtimeAudioInput",
     "SessionRealtimeAudioInputNoiseReduction",
     "SessionRealtimeAudioOutput",
     "SessionRealtimeReasoning",
-    "SessionRealtimeToolMcp",
     "SessionTranscription",
     "SessionTranscriptionAudio",
     "SessionTranscriptionAudioInput",
@@ -81,58 +78,6 @@ class TracingConfiguration(TypedDict, total=False):
     """The arbitrary metadata to attach to this trace to enable filtering in the Traces Dashboard."""
 
 
-class MCPToolFilter(TypedDict, total=False):
-    """A filter object to specify which tools are allowed."""
-
-    tool_names: Sequence[str]
-    """List of allowed tool names."""
-    read_only: bool
-    """Indicates whether or not a tool modifies data or is read-only. If an MCP server is [annotated with `readOnlyHint`](https://modelcontextprotocol.io/specification/2025-06-18/schema#toolannotations-readonlyhint), it will match this filter."""
-
-
-class MCPToolApprovalFilter(TypedDict, total=False):
-    """Specify which of the MCP server's tools require approval. Can be `always`, `never`, or a filter object associated with tools that require approval."""
-
-    always: MCPToolFilter
-    """A filter object to specify which tools are allowed."""
-    never: MCPToolFilter
-    """A filter object to specify which tools are allowed."""
-
-
-class SessionRealtimeToolMcp(TypedDict, total=False):
-    """Give the model access to additional tools via remote Model Context Protocol (MCP) servers. [Learn more about MCP](/docs/guides/tools-remote-mcp)."""
-
-    type: Required[Literal["mcp"]]
-    """The type of the MCP tool. Always `mcp`."""
-    server_label: Required[str]
-    """A label for this MCP server, used to identify it in tool calls."""
-    server_url: str
-    """The URL for the MCP server. One of `server_url`, `connector_id`, or `tunnel_id` must be provided."""
-    connector_id: Literal[
-        "connector_dropbox",
-        "connector_gmail",
-        "connector_googlecalendar",
-        "connector_googledrive",
-        "connector_microsoftteams",
-        "connector_outlookcalendar",
-        "connector_outlookemail",
-        "connector_sharepoint",
-    ]
-    """Identifier for service connectors, like those available in ChatGPT. One of `server_url`, `connector_id`, or `tunnel_id` must be provided. Learn more about service connectors [here](/docs/guides/tools-remote-mcp#connectors)."""
-    tunnel_id: str
-    """The Secure MCP Tunnel ID to use instead of a direct server URL. One of `server_url`, `connector_id`, or `tunnel_id` must be provided."""
-    authorization: str
-    """An OAuth access token that can be used with a remote MCP server, either with a custom MCP server URL or a service connector. Your application must handle the OAuth authorization flow and provide the token here."""
-    server_description: str
-    """Optional description of the MCP server, used to provide more context."""
-    headers: dict[str, str] | None
-    allowed_tools: Sequence[str] | MCPToolFilter | None
-    allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
-    require_approval: MCPToolApprovalFilter | Literal["always", "never"] | None
-    defer_loading: bool
-    """Whether this MCP tool is deferred and discovered via tool search."""
-
-
 class SessionRealtimeReasoning(TypedDict, total=False):
     """Configuration for reasoning-capable Realtime models such as `gpt-realtime-2`."""
 
@@ -180,11 +125,9 @@ class SessionRealtime(TypedDict, total=False):
     """Additional fields to include in server outputs."""
     tracing: Literal["auto"] | TracingConfiguration | None
     """Realtime API can write session traces to the [Traces Dashboard](https://platform.openai.com/logs?api=traces). Set to null to disable tracing. Once tracing is enabled for a session, the configuration cannot be modified."""
-    tools: Iterable[ToolParam | SessionRealtimeToolMcp]
+    tools: Iterable[ToolParam | McpParam]
     """Tools available to the model."""
-    tool_choice: (
-        Literal["none", "auto", "required"] | ResponseToolChoiceFunctionParam | ResponseToolChoiceMcpParam
-    )
+    tool_choice: ToolChoiceOptions | ToolChoiceFunctionParam | ToolChoiceMcpParam
     """How the model chooses tools. Provide one of the string modes or force a specific function/MCP tool."""
     parallel_tool_calls: bool
     """Whether the model may call multiple tools in parallel. Only supported by reasoning Realtime models such as `gpt-realtime-2`."""
@@ -246,10 +189,10 @@ from .._spec_params.realtime_audio_formats import RealtimeAudioFormatsParam
 from .._spec_params.realtime_truncation import RealtimeTruncationParam
 from .._spec_params.realtime_turn_detection import RealtimeTurnDetectionParam
 from .._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
-from ..beta.realtime.response_create_event_param import (
-    ResponsePromptParam,
-    ResponseToolChoiceFunctionParam,
-    ResponseToolChoiceMcpParam,
-)
 from ..beta.realtime.session_param import ToolParam
 from ..beta.realtime.transcription_session_update_param import SessionInputAudioTranscriptionParam
+from ..responses.response_prompt_param import ResponsePromptParam
+from ..responses.tool_choice_function_param import ToolChoiceFunctionParam
+from ..responses.tool_choice_mcp_param import ToolChoiceMcpParam
+from ..responses.tool_choice_options import ToolChoiceOptions
+from ..responses.tool_param import McpParam

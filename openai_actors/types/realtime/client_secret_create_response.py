@@ -8,15 +8,12 @@ from ..._models import BaseModel
 
 __all__ = [
     "ClientSecretCreateResponse",
-    "MCPToolApprovalFilter",
-    "MCPToolFilter",
     "SessionRealtime",
     "SessionRealtimeAudio",
     "SessionRealtimeAudioInput",
     "SessionRealtimeAudioInputNoiseReduction",
     "SessionRealtimeAudioOutput",
     "SessionRealtimeReasoning",
-    "SessionRealtimeToolMcp",
     "SessionTranscription",
     "SessionTranscriptionAudio",
     "SessionTranscriptionAudioInput",
@@ -68,61 +65,6 @@ class TracingConfiguration(BaseModel):
     """The group id to attach to this trace to enable filtering and grouping in the Traces Dashboard."""
     metadata: dict[str, object] | None = None
     """The arbitrary metadata to attach to this trace to enable filtering in the Traces Dashboard."""
-
-
-class MCPToolFilter(BaseModel):
-    """A filter object to specify which tools are allowed."""
-
-    tool_names: list[str] | None = None
-    """List of allowed tool names."""
-    read_only: bool | None = None
-    """Indicates whether or not a tool modifies data or is read-only. If an MCP server is [annotated with `readOnlyHint`](https://modelcontextprotocol.io/specification/2025-06-18/schema#toolannotations-readonlyhint), it will match this filter."""
-
-
-class MCPToolApprovalFilter(BaseModel):
-    """Specify which of the MCP server's tools require approval. Can be `always`, `never`, or a filter object associated with tools that require approval."""
-
-    always: MCPToolFilter | None = None
-    """A filter object to specify which tools are allowed."""
-    never: MCPToolFilter | None = None
-    """A filter object to specify which tools are allowed."""
-
-
-class SessionRealtimeToolMcp(BaseModel):
-    """Give the model access to additional tools via remote Model Context Protocol (MCP) servers. [Learn more about MCP](/docs/guides/tools-remote-mcp)."""
-
-    type: Literal["mcp"]
-    """The type of the MCP tool. Always `mcp`."""
-    server_label: str
-    """A label for this MCP server, used to identify it in tool calls."""
-    server_url: str | None = None
-    """The URL for the MCP server. One of `server_url`, `connector_id`, or `tunnel_id` must be provided."""
-    connector_id: (
-        Literal[
-            "connector_dropbox",
-            "connector_gmail",
-            "connector_googlecalendar",
-            "connector_googledrive",
-            "connector_microsoftteams",
-            "connector_outlookcalendar",
-            "connector_outlookemail",
-            "connector_sharepoint",
-        ]
-        | None
-    ) = None
-    """Identifier for service connectors, like those available in ChatGPT. One of `server_url`, `connector_id`, or `tunnel_id` must be provided. Learn more about service connectors [here](/docs/guides/tools-remote-mcp#connectors)."""
-    tunnel_id: str | None = None
-    """The Secure MCP Tunnel ID to use instead of a direct server URL. One of `server_url`, `connector_id`, or `tunnel_id` must be provided."""
-    authorization: str | None = None
-    """An OAuth access token that can be used with a remote MCP server, either with a custom MCP server URL or a service connector. Your application must handle the OAuth authorization flow and provide the token here."""
-    server_description: str | None = None
-    """Optional description of the MCP server, used to provide more context."""
-    headers: dict[str, str] | None = None
-    allowed_tools: list[str] | MCPToolFilter | None = None
-    allowed_callers: list[Literal["direct", "programmatic"]] | None = None
-    require_approval: MCPToolApprovalFilter | Literal["always", "never"] | None = None
-    defer_loading: bool | None = None
-    """Whether this MCP tool is deferred and discovered via tool search."""
 
 
 class SessionRealtimeReasoning(BaseModel):
@@ -178,11 +120,9 @@ class SessionRealtime(BaseModel):
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None = None
     """Additional fields to include in server outputs."""
     tracing: Literal["auto"] | TracingConfiguration | None = None
-    tools: list[Tool | SessionRealtimeToolMcp] | None = None
+    tools: list[Tool | Mcp] | None = None
     """Tools available to the model."""
-    tool_choice: (
-        Literal["none", "auto", "required"] | ResponseToolChoiceFunction | ResponseToolChoiceMcp | None
-    ) = None
+    tool_choice: ToolChoiceOptions | ToolChoiceFunction | ToolChoiceMcp | None = None
     """How the model chooses tools. Provide one of the string modes or force a specific function/MCP tool."""
     reasoning: SessionRealtimeReasoning | None = None
     """Configuration for reasoning-capable Realtime models such as `gpt-realtime-2`."""
@@ -261,9 +201,9 @@ from .._spec.realtime_audio_formats import RealtimeAudioFormats
 from .._spec.realtime_truncation import RealtimeTruncation
 from .._spec.realtime_turn_detection import RealtimeTurnDetection
 from .._spec.voice_ids_shared import VoiceIdsShared
-from ..beta.realtime.response_create_event import (
-    ResponsePrompt,
-    ResponseToolChoiceFunction,
-    ResponseToolChoiceMcp,
-)
 from ..beta.realtime.session import InputAudioTranscription, Tool
+from ..responses.response_prompt import ResponsePrompt
+from ..responses.tool import Mcp
+from ..responses.tool_choice_function import ToolChoiceFunction
+from ..responses.tool_choice_mcp import ToolChoiceMcp
+from ..responses.tool_choice_options import ToolChoiceOptions

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from .function_definition import FunctionDefinition as FunctionDefinition
     from .function_parameters import FunctionParameters as FunctionParameters
     from .metadata import Metadata as Metadata
+    from .reasoning import Reasoning as Reasoning
     from .response_format_json_object import ResponseFormatJSONObject as ResponseFormatJSONObject
     from .response_format_json_schema import ResponseFormatJSONSchema as ResponseFormatJSONSchema
     from .response_format_text import ResponseFormatText as ResponseFormatText
@@ -22,6 +23,7 @@ _WHERE: dict[str, str] = {
     "FunctionDefinition": ".function_definition",
     "FunctionParameters": ".function_parameters",
     "Metadata": ".metadata",
+    "Reasoning": ".reasoning",
     "ResponseFormatJSONObject": ".response_format_json_object",
     "ResponseFormatJSONSchema": ".response_format_json_schema",
     "ResponseFormatText": ".response_format_text",
@@ -34,6 +36,7 @@ __all__ = [
     "FunctionDefinition",
     "FunctionParameters",
     "Metadata",
+    "Reasoning",
     "ResponseFormatJSONObject",
     "ResponseFormatJSONSchema",
     "ResponseFormatText",

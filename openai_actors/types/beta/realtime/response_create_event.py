@@ -6,14 +6,7 @@ from typing import Literal
 
 from ...._models import BaseModel
 
-__all__ = [
-    "Response",
-    "ResponseCreateEvent",
-    "ResponsePrompt",
-    "ResponseTool",
-    "ResponseToolChoiceFunction",
-    "ResponseToolChoiceMcp",
-]
+__all__ = ["Response", "ResponseCreateEvent", "ResponseTool"]
 
 
 class ResponseTool(BaseModel):
@@ -25,32 +18,6 @@ class ResponseTool(BaseModel):
     """The description of the function, including guidance on when and how to call it, and guidance about what to tell the user when calling (if anything)."""
     parameters: dict[str, object] | None = None
     """Parameters of the function in JSON Schema."""
-
-
-class ResponseToolChoiceFunction(BaseModel):
-    """Use this option to force the model to call a specific function."""
-
-    type: Literal["function"]
-    """For function calling, the type is always `function`."""
-    name: str
-    """The name of the function to call."""
-
-
-class ResponseToolChoiceMcp(BaseModel):
-    """Use this option to force the model to call a specific tool on a remote MCP server."""
-
-    type: Literal["mcp"]
-    """For MCP tools, the type is always `mcp`."""
-    server_label: str
-    """The label of the MCP server to use."""
-    name: str | None = None
-
-
-class ResponsePrompt(BaseModel):
-    id: str
-    """The unique identifier of the prompt template to use."""
-    version: str | None = None
-    variables: ResponsePromptVariables | None = None
 
 
 class Response(BaseModel):
@@ -66,9 +33,7 @@ class Response(BaseModel):
     """The format of output audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
     tools: list[ResponseTool] | None = None
     """Tools (functions) available to the model."""
-    tool_choice: (
-        Literal["none", "auto", "required"] | ResponseToolChoiceFunction | ResponseToolChoiceMcp | None
-    ) = None
+    tool_choice: ToolChoiceOptions | ToolChoiceFunction | ToolChoiceMcp | None = None
     """How the model chooses tools. Provide one of the string modes or force a specific function/MCP tool."""
     temperature: float | None = None
     """Sampling temperature for the model, limited to [0.6, 1.2]. Defaults to 0.8."""
@@ -93,7 +58,10 @@ class ResponseCreateEvent(BaseModel):
     """Create a new Realtime response with these parameters"""
 
 
-from ..._spec.response_prompt_variables import ResponsePromptVariables
 from ..._spec.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
+from ...responses.response_prompt import ResponsePrompt
+from ...responses.tool_choice_function import ToolChoiceFunction
+from ...responses.tool_choice_mcp import ToolChoiceMcp
+from ...responses.tool_choice_options import ToolChoiceOptions
 from ...shared.metadata import Metadata
 from .conversation_item import ConversationItem

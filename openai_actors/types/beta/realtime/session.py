@@ -126,4 +126,4 @@ class Session(BaseModel):
 
 from ..._spec.realtime_turn_detection import RealtimeTurnDetection
 from ..._spec.voice_ids_shared import VoiceIdsShared
-from .response_create_event import ResponsePrompt
+from ...responses.response_prompt import ResponsePrompt

@@ -105,4 +105,4 @@ class SessionCreateResponse(BaseModel):
 
 from ..._spec.realtime_truncation import RealtimeTruncation
 from ..._spec.voice_ids_or_custom_voice import VoiceIdsOrCustomVoice
-from .response_create_event import ResponsePrompt
+from ...responses.response_prompt import ResponsePrompt
