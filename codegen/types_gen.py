@@ -150,6 +150,17 @@ class TypeGen:
             self.emitted.add(key)
             self.emit(schema, kind, ref, doc)
 
+    def _twin(self, model: Ref) -> Ref:
+        """Where the request side of a named model lives: `chat_completion_audio_param.ChatCompletionAudioParam`
+        for a module's own type, and under the same name for a class nested in it
+        (`response_input_item.Message` -> `response_input_item_param.Message`), as the official SDK has them."""
+        module = model.module + "_param"
+        if snake(model.name) == model.module.rsplit(".", 1)[1]:
+            return Ref(module, model.name + "Param")
+        target = self.module(module)
+        name = model.name if model.name not in target.names else target.unique(model.name)
+        return Ref(module, name)
+
     def _component_ref(self, name: str, schema: Schema, kind: Kind) -> Ref:
         """The home of a component schema nobody named: by its spec name, or as the Param of a model name."""
         model = self.by_schema.get((id(schema), "model"))
@@ -158,7 +169,7 @@ class TypeGen:
             if parts[-2] == "shared":
                 module = ".".join([*parts[:-2], "shared_params", parts[-1]])
                 return Ref(module, model.name)
-            return Ref(model.module + "_param", model.name + "Param")
+            return self._twin(model)
         name = class_name(name)
         if kind == "param":
             # Apart from the models: the spec has both `X` and `XParam` schemas.
@@ -180,7 +191,7 @@ class TypeGen:
         if self._has_public_model(schema, kind):
             # An inline schema the table names as a model: its request side is `XParam`.
             model = self.by_schema[(id(schema), "model")]
-            return mod.use(self.register(schema, kind, Ref(model.module + "_param", model.name + "Param")))
+            return mod.use(self.register(schema, kind, self._twin(model)))
         if "$ref" in schema:
             name = schema["$ref"].rsplit("/", 1)[1]
             target = schema_of_ref(self.spec, schema["$ref"])

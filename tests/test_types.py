@@ -1115,10 +1115,10 @@ def test_fields_match_the_official_sdk() -> None:
                 mismatches.append(f"{ours.__name__}.{name} lacks {sorted(missing)}")
             compared += 1
     assert [] == mismatches
-    assert compared > 1400
-    # Most absent ones are nested request-side classes, which the generator names
-    # `MessageParam` in `..._param` modules where the official SDK says `Message`.
-    assert absent < compared * 0.6
+    assert compared > 1700
+    # The absent ones are nested classes the official SDK copies into each module that
+    # uses a shared schema, where the generator defines it once and imports it.
+    assert absent < compared / 2
 
 
 def _flat_args(tp: Any) -> set[Any]:

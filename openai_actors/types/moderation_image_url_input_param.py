@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ImageURLParam", "ModerationImageURLInputParam"]
+__all__ = ["ImageURL", "ModerationImageURLInputParam"]
 
 
 class ModerationImageURLInputParam(TypedDict, total=False):
@@ -12,11 +12,11 @@ class ModerationImageURLInputParam(TypedDict, total=False):
 
     type: Required[Literal["image_url"]]
     """Always `image_url`."""
-    image_url: Required[ImageURLParam]
+    image_url: Required[ImageURL]
     """Contains either an image URL or a data URL for a base64 encoded image."""
 
 
-class ImageURLParam(TypedDict, total=False):
+class ImageURL(TypedDict, total=False):
     """Contains either an image URL or a data URL for a base64 encoded image."""
 
     url: Required[str]

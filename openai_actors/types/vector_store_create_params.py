@@ -18,7 +18,7 @@ class VectorStoreCreateParams(TypedDict, total=False):
     """The name of the vector store."""
     description: str
     """A description for the vector store. Can be used to describe the vector store's purpose."""
-    expires_after: ExpiresAfterParam
+    expires_after: ExpiresAfter
     """The expiration policy for a vector store."""
     chunking_strategy: AutoFileChunkingStrategyParam | StaticFileChunkingStrategyObjectParam
     """The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy. Only applicable if `file_ids` is non-empty."""
@@ -29,7 +29,7 @@ class _VectorStoreCreateArgs(RequestOptionParams, total=False):
     file_ids: Sequence[str] | Omit
     name: str | Omit
     description: str | Omit
-    expires_after: ExpiresAfterParam | Omit
+    expires_after: ExpiresAfter | Omit
     chunking_strategy: AutoFileChunkingStrategyParam | StaticFileChunkingStrategyObjectParam | Omit
     metadata: Metadata | Omit
 
@@ -37,4 +37,4 @@ class _VectorStoreCreateArgs(RequestOptionParams, total=False):
 from .auto_file_chunking_strategy_param import AutoFileChunkingStrategyParam
 from .shared_params.metadata import Metadata
 from .static_file_chunking_strategy_object_param import StaticFileChunkingStrategyObjectParam
-from .vector_store_param import ExpiresAfterParam
+from .vector_store_param import ExpiresAfter

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ExpiresAfterParam"]
+__all__ = ["ExpiresAfter"]
 
 
-class ExpiresAfterParam(TypedDict, total=False):
+class ExpiresAfter(TypedDict, total=False):
     """The expiration policy for a vector store."""
 
     anchor: Required[Literal["last_active_at"]]

@@ -14,7 +14,7 @@ class SimpleInputMessage(TypedDict, total=False):
     """The content of the message."""
 
 
-from ..graders.label_model_grader_param import InputParam
+from ..graders.label_model_grader_param import Input
 
-CreateEvalItemParam: TypeAlias = SimpleInputMessage | InputParam
+CreateEvalItemParam: TypeAlias = SimpleInputMessage | Input
 """A chat message that makes up the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}."""

@@ -15,9 +15,9 @@ class EvalGraderScoreModelParam(TypedDict, total=False):
     """The name of the grader."""
     model: Required[str]
     """The model to use for the evaluation."""
-    sampling_params: SamplingParamsParam
+    sampling_params: SamplingParams
     """The sampling parameters for the model."""
-    input: Required[Iterable[InputParam]]
+    input: Required[Iterable[Input]]
     """The input messages evaluated by the grader. Supports text, output text, input image, and input audio content blocks, and may include template strings."""
     range: Iterable[float]
     """The range of the score. Defaults to `[0, 1]`."""
@@ -25,5 +25,5 @@ class EvalGraderScoreModelParam(TypedDict, total=False):
     """The threshold for the score."""
 
 
-from ..graders.label_model_grader_param import InputParam
-from ..graders.score_model_grader_param import SamplingParamsParam
+from ..graders.label_model_grader_param import Input
+from ..graders.score_model_grader_param import SamplingParams

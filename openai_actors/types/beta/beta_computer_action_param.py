@@ -7,20 +7,20 @@ from typing import Literal, Required, TypeAlias, TypedDict
 
 __all__ = [
     "BetaComputerActionParam",
-    "ClickParam",
-    "DoubleClickParam",
-    "DragParam",
-    "DragPathParam",
-    "KeypressParam",
-    "MoveParam",
-    "ScreenshotParam",
-    "ScrollParam",
-    "TypeParam",
-    "WaitParam",
+    "Click",
+    "DoubleClick",
+    "Drag",
+    "DragPath",
+    "Keypress",
+    "Move",
+    "Screenshot",
+    "Scroll",
+    "Type",
+    "Wait",
 ]
 
 
-class ClickParam(TypedDict, total=False):
+class Click(TypedDict, total=False):
     """A click action."""
 
     type: Required[Literal["click"]]
@@ -34,7 +34,7 @@ class ClickParam(TypedDict, total=False):
     keys: Sequence[str] | None
 
 
-class DoubleClickParam(TypedDict, total=False):
+class DoubleClick(TypedDict, total=False):
     """A double click action."""
 
     type: Required[Literal["double_click"]]
@@ -46,17 +46,17 @@ class DoubleClickParam(TypedDict, total=False):
     keys: Required[Sequence[str] | None]
 
 
-class DragParam(TypedDict, total=False):
+class Drag(TypedDict, total=False):
     """A drag action."""
 
     type: Required[Literal["drag"]]
     """Specifies the event type. For a drag action, this property is always set to `drag`."""
-    path: Required[Iterable[DragPathParam]]
+    path: Required[Iterable[DragPath]]
     """An array of coordinates representing the path of the drag action. Coordinates will appear as an array of objects, eg ``` [ { x: 100, y: 200 }, { x: 200, y: 300 } ] ```"""
     keys: Sequence[str] | None
 
 
-class KeypressParam(TypedDict, total=False):
+class Keypress(TypedDict, total=False):
     """A collection of keypresses the model would like to perform."""
 
     type: Required[Literal["keypress"]]
@@ -65,7 +65,7 @@ class KeypressParam(TypedDict, total=False):
     """The combination of keys the model is requesting to be pressed. This is an array of strings, each representing a key."""
 
 
-class MoveParam(TypedDict, total=False):
+class Move(TypedDict, total=False):
     """A mouse move action."""
 
     type: Required[Literal["move"]]
@@ -77,14 +77,14 @@ class MoveParam(TypedDict, total=False):
     keys: Sequence[str] | None
 
 
-class ScreenshotParam(TypedDict, total=False):
+class Screenshot(TypedDict, total=False):
     """A screenshot action."""
 
     type: Required[Literal["screenshot"]]
     """Specifies the event type. For a screenshot action, this property is always set to `screenshot`."""
 
 
-class ScrollParam(TypedDict, total=False):
+class Scroll(TypedDict, total=False):
     """A scroll action."""
 
     type: Required[Literal["scroll"]]
@@ -100,7 +100,7 @@ class ScrollParam(TypedDict, total=False):
     keys: Sequence[str] | None
 
 
-class TypeParam(TypedDict, total=False):
+class Type(TypedDict, total=False):
     """An action to type in text."""
 
     type: Required[Literal["type"]]
@@ -109,14 +109,14 @@ class TypeParam(TypedDict, total=False):
     """The text to type."""
 
 
-class WaitParam(TypedDict, total=False):
+class Wait(TypedDict, total=False):
     """A wait action."""
 
     type: Required[Literal["wait"]]
     """Specifies the event type. For a wait action, this property is always set to `wait`."""
 
 
-class DragPathParam(TypedDict, total=False):
+class DragPath(TypedDict, total=False):
     """An x/y coordinate pair, e.g. `{ x: 100, y: 200 }`."""
 
     x: Required[int]
@@ -126,13 +126,5 @@ class DragPathParam(TypedDict, total=False):
 
 
 BetaComputerActionParam: TypeAlias = (
-    ClickParam
-    | DoubleClickParam
-    | DragParam
-    | KeypressParam
-    | MoveParam
-    | ScreenshotParam
-    | ScrollParam
-    | TypeParam
-    | WaitParam
+    Click | DoubleClick | Drag | Keypress | Move | Screenshot | Scroll | Type | Wait
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["BetaCustomToolParam", "FormatGrammarParam", "FormatTextParam"]
+__all__ = ["BetaCustomToolParam", "FormatGrammar", "FormatText"]
 
 
 class BetaCustomToolParam(TypedDict, total=False):
@@ -17,21 +17,21 @@ class BetaCustomToolParam(TypedDict, total=False):
     """The name of the custom tool, used to identify it in tool calls."""
     description: str
     """Optional description of the custom tool, used to provide more context."""
-    format: FormatTextParam | FormatGrammarParam
+    format: FormatText | FormatGrammar
     """The input format for the custom tool. Default is unconstrained text."""
     defer_loading: bool
     """Whether this tool should be deferred and discovered via tool search."""
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
 
 
-class FormatTextParam(TypedDict, total=False):
+class FormatText(TypedDict, total=False):
     """Unconstrained free-form text."""
 
     type: Required[Literal["text"]]
     """Unconstrained text format. Always `text`."""
 
 
-class FormatGrammarParam(TypedDict, total=False):
+class FormatGrammar(TypedDict, total=False):
     """A grammar defined by the user."""
 
     type: Required[Literal["grammar"]]

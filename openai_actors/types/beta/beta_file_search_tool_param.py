@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
-__all__ = ["BetaFileSearchToolParam", "RankingOptionsHybridSearchParam", "RankingOptionsParam"]
+__all__ = ["BetaFileSearchToolParam", "RankingOptions", "RankingOptionsHybridSearch"]
 
 
 class BetaFileSearchToolParam(TypedDict, total=False):
@@ -17,21 +17,21 @@ class BetaFileSearchToolParam(TypedDict, total=False):
     """The IDs of the vector stores to search."""
     max_num_results: int
     """The maximum number of results to return. This number should be between 1 and 50 inclusive."""
-    ranking_options: RankingOptionsParam
+    ranking_options: RankingOptions
     """Ranking options for search."""
     filters: BetaFiltersParam | None
 
 
-class RankingOptionsParam(TypedDict, total=False):
+class RankingOptions(TypedDict, total=False):
     ranker: Literal["auto", "default-2024-11-15"]
     """The ranker to use for the file search."""
     score_threshold: float
     """The score threshold for the file search, a number between 0 and 1. Numbers closer to 1 will attempt to return only the most relevant results, but may return fewer results."""
-    hybrid_search: RankingOptionsHybridSearchParam
+    hybrid_search: RankingOptionsHybridSearch
     """Weights that control how reciprocal rank fusion balances semantic embedding matches versus sparse keyword matches when hybrid search is enabled."""
 
 
-class RankingOptionsHybridSearchParam(TypedDict, total=False):
+class RankingOptionsHybridSearch(TypedDict, total=False):
     embedding_weight: Required[float]
     """The weight of the embedding in the reciprocal ranking fusion."""
     text_weight: Required[float]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["BetaNamespaceToolParam", "ToolFunctionParam"]
+__all__ = ["BetaNamespaceToolParam", "ToolFunction"]
 
 
 class BetaNamespaceToolParam(TypedDict, total=False):
@@ -17,11 +17,11 @@ class BetaNamespaceToolParam(TypedDict, total=False):
     """The namespace name used in tool calls (for example, `crm`)."""
     description: Required[str]
     """A description of the namespace shown to the model."""
-    tools: Required[Iterable[ToolFunctionParam | BetaCustomToolParam]]
+    tools: Required[Iterable[ToolFunction | BetaCustomToolParam]]
     """The function/custom tools available inside this namespace."""
 
 
-class ToolFunctionParam(TypedDict, total=False):
+class ToolFunction(TypedDict, total=False):
     name: Required[str]
     description: str | None
     parameters: BetaEmptyModelParam | None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-__all__ = ["AgentParam"]
+__all__ = ["Agent"]
 
 
-class AgentParam(TypedDict, total=False):
+class Agent(TypedDict, total=False):
     agent_name: Required[str]
     """The canonical name of the agent that produced this item."""

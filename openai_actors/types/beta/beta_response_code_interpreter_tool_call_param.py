@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["BetaResponseCodeInterpreterToolCallParam", "OutputImageParam", "OutputLogsParam"]
+__all__ = ["BetaResponseCodeInterpreterToolCallParam", "OutputImage", "OutputLogs"]
 
 
 class BetaResponseCodeInterpreterToolCallParam(TypedDict, total=False):
     """A tool call to run code."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["code_interpreter_call"]]
     """The type of the code interpreter tool call. Always `code_interpreter_call`."""
@@ -22,10 +22,10 @@ class BetaResponseCodeInterpreterToolCallParam(TypedDict, total=False):
     container_id: Required[str]
     """The ID of the container used to run the code."""
     code: Required[str | None]
-    outputs: Required[Iterable[OutputLogsParam | OutputImageParam] | None]
+    outputs: Required[Iterable[OutputLogs | OutputImage] | None]
 
 
-class OutputLogsParam(TypedDict, total=False):
+class OutputLogs(TypedDict, total=False):
     """The logs output from the code interpreter."""
 
     type: Required[Literal["logs"]]
@@ -34,7 +34,7 @@ class OutputLogsParam(TypedDict, total=False):
     """The logs output from the code interpreter."""
 
 
-class OutputImageParam(TypedDict, total=False):
+class OutputImage(TypedDict, total=False):
     """The image output from the code interpreter."""
 
     type: Required[Literal["image"]]
@@ -43,4 +43,4 @@ class OutputImageParam(TypedDict, total=False):
     """The URL of the image output from the code interpreter."""
 
 
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["BetaResponseComputerToolCallParam", "PendingSafetyCheckParam"]
+__all__ = ["BetaResponseComputerToolCallParam", "PendingSafetyCheck"]
 
 
 class BetaResponseComputerToolCallParam(TypedDict, total=False):
     """A tool call to a computer use tool. See the [computer use guide](/docs/guides/tools-computer-use) for more information."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["computer_call"]]
     """The type of the computer call. Always `computer_call`."""
@@ -22,13 +22,13 @@ class BetaResponseComputerToolCallParam(TypedDict, total=False):
     action: BetaComputerActionParam
     actions: BetaComputerActionListParam
     """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""
-    pending_safety_checks: Required[Iterable[PendingSafetyCheckParam]]
+    pending_safety_checks: Required[Iterable[PendingSafetyCheck]]
     """The pending safety checks for the computer call."""
     status: Required[Literal["in_progress", "completed", "incomplete"]]
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
 
 
-class PendingSafetyCheckParam(TypedDict, total=False):
+class PendingSafetyCheck(TypedDict, total=False):
     """A pending safety check for the computer call."""
 
     id: Required[str]
@@ -39,4 +39,4 @@ class PendingSafetyCheckParam(TypedDict, total=False):
 
 from .beta_computer_action_list_param import BetaComputerActionListParam
 from .beta_computer_action_param import BetaComputerActionParam
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ReasoningTextParam"]
+__all__ = ["ReasoningText"]
 
 
-class ReasoningTextParam(TypedDict, total=False):
+class ReasoningText(TypedDict, total=False):
     """Reasoning text from the model."""
 
     type: Required[Literal["reasoning_text"]]

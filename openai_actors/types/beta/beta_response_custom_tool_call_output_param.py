@@ -11,7 +11,7 @@ __all__ = ["BetaResponseCustomToolCallOutputParam"]
 class BetaResponseCustomToolCallOutputParam(TypedDict, total=False):
     """The output of a custom tool call from your code, being sent back to the model."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["custom_tool_call_output"]]
     """The type of the custom tool call output. Always `custom_tool_call_output`."""
@@ -26,4 +26,4 @@ class BetaResponseCustomToolCallOutputParam(TypedDict, total=False):
 
 from .._spec_params.beta_function_and_custom_tool_call_output import BetaFunctionAndCustomToolCallOutputParam
 from .._spec_params.beta_tool_call_caller_param import BetaToolCallCallerParam
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent

@@ -10,7 +10,7 @@ __all__ = ["BetaResponseCustomToolCallParam"]
 class BetaResponseCustomToolCallParam(TypedDict, total=False):
     """A call to a custom tool created by the model."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["custom_tool_call"]]
     """The type of the custom tool call. Always `custom_tool_call`."""
@@ -28,4 +28,4 @@ class BetaResponseCustomToolCallParam(TypedDict, total=False):
 
 
 from .._spec_params.beta_tool_call_caller import BetaToolCallCallerParam
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent

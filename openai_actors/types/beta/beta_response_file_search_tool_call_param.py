@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-__all__ = ["BetaResponseFileSearchToolCallParam", "ResultParam"]
+__all__ = ["BetaResponseFileSearchToolCallParam", "Result"]
 
 
 class BetaResponseFileSearchToolCallParam(TypedDict, total=False):
     """The results of a file search tool call. See the [file search guide](/docs/guides/tools-file-search) for more information."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     id: Required[str]
     """The unique ID of the file search tool call."""
@@ -21,10 +21,10 @@ class BetaResponseFileSearchToolCallParam(TypedDict, total=False):
     """The status of the file search tool call. One of `in_progress`, `searching`, `incomplete` or `failed`,"""
     queries: Required[Sequence[str]]
     """The queries used to search for files."""
-    results: Iterable[ResultParam] | None
+    results: Iterable[Result] | None
 
 
-class ResultParam(TypedDict, total=False):
+class Result(TypedDict, total=False):
     file_id: str
     """The unique ID of the file."""
     text: str
@@ -37,4 +37,4 @@ class ResultParam(TypedDict, total=False):
 
 
 from .._spec_params.beta_vector_store_file_attributes import BetaVectorStoreFileAttributesParam
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent

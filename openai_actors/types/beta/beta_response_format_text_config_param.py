@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypeAlias, TypedDict
 
-__all__ = ["BetaResponseFormatTextConfigParam", "JSONObjectParam", "TextParam"]
+__all__ = ["BetaResponseFormatTextConfigParam", "JSONObject", "Text"]
 
 
-class TextParam(TypedDict, total=False):
+class Text(TypedDict, total=False):
     """Default response format. Used to generate text responses."""
 
     type: Required[Literal["text"]]
     """The type of response format being defined. Always `text`."""
 
 
-class JSONObjectParam(TypedDict, total=False):
+class JSONObject(TypedDict, total=False):
     """JSON object response format. An older method of generating JSON responses. Using `json_schema` is recommended for models that support it. Note that the model will not generate JSON without a system or user message instructing it to do so."""
 
     type: Required[Literal["json_object"]]
@@ -23,7 +23,5 @@ class JSONObjectParam(TypedDict, total=False):
 
 from .beta_response_format_text_json_schema_config_param import BetaResponseFormatTextJSONSchemaConfigParam
 
-BetaResponseFormatTextConfigParam: TypeAlias = (
-    TextParam | BetaResponseFormatTextJSONSchemaConfigParam | JSONObjectParam
-)
+BetaResponseFormatTextConfigParam: TypeAlias = Text | BetaResponseFormatTextJSONSchemaConfigParam | JSONObject
 """An object specifying the format that the model must output."""

@@ -10,7 +10,7 @@ __all__ = ["BetaResponseFunctionToolCallParam"]
 class BetaResponseFunctionToolCallParam(TypedDict, total=False):
     """A tool call to run a function. See the [function calling guide](/docs/guides/function-calling) for more information."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     id: str
     """The unique ID of the function tool call."""
@@ -30,4 +30,4 @@ class BetaResponseFunctionToolCallParam(TypedDict, total=False):
 
 
 from .._spec_params.beta_tool_call_caller import BetaToolCallCallerParam
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent

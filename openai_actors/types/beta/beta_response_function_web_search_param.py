@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
 __all__ = [
-    "ActionFindInPageParam",
-    "ActionOpenPageParam",
-    "ActionSearchParam",
-    "ActionSearchSourceParam",
+    "ActionFindInPage",
+    "ActionOpenPage",
+    "ActionSearch",
+    "ActionSearchSource",
     "BetaResponseFunctionWebSearchParam",
 ]
 
@@ -17,7 +17,7 @@ __all__ = [
 class BetaResponseFunctionWebSearchParam(TypedDict, total=False):
     """The results of a web search tool call. See the [web search guide](/docs/guides/tools-web-search) for more information."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     id: Required[str]
     """The unique ID of the web search tool call."""
@@ -25,11 +25,11 @@ class BetaResponseFunctionWebSearchParam(TypedDict, total=False):
     """The type of the web search tool call. Always `web_search_call`."""
     status: Required[Literal["in_progress", "searching", "completed", "failed"]]
     """The status of the web search tool call."""
-    action: Required[ActionSearchParam | ActionOpenPageParam | ActionFindInPageParam]
+    action: Required[ActionSearch | ActionOpenPage | ActionFindInPage]
     """An object describing the specific action taken in this web search call. Includes details on how the model used the web (search, open_page, find_in_page)."""
 
 
-class ActionSearchParam(TypedDict, total=False):
+class ActionSearch(TypedDict, total=False):
     """Action type "search" - Performs a web search query."""
 
     type: Required[Literal["search"]]
@@ -38,11 +38,11 @@ class ActionSearchParam(TypedDict, total=False):
     """The search query."""
     queries: Sequence[str]
     """The search queries."""
-    sources: Iterable[ActionSearchSourceParam]
+    sources: Iterable[ActionSearchSource]
     """The sources used in the search."""
 
 
-class ActionOpenPageParam(TypedDict, total=False):
+class ActionOpenPage(TypedDict, total=False):
     """Action type "open_page" - Opens a specific URL from search results."""
 
     type: Required[Literal["open_page"]]
@@ -51,7 +51,7 @@ class ActionOpenPageParam(TypedDict, total=False):
     """The URL opened by the model."""
 
 
-class ActionFindInPageParam(TypedDict, total=False):
+class ActionFindInPage(TypedDict, total=False):
     """Action type "find_in_page": Searches for a pattern within a loaded page."""
 
     type: Required[Literal["find_in_page"]]
@@ -62,7 +62,7 @@ class ActionFindInPageParam(TypedDict, total=False):
     """The pattern or text to search for within the page."""
 
 
-class ActionSearchSourceParam(TypedDict, total=False):
+class ActionSearchSource(TypedDict, total=False):
     """A source used in the search."""
 
     type: Required[Literal["url"]]
@@ -71,4 +71,4 @@ class ActionSearchSourceParam(TypedDict, total=False):
     """The URL of the source."""
 
 
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent

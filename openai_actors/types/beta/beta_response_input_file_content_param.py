@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["BetaResponseInputFileContentParam", "PromptCacheBreakpointParam"]
+__all__ = ["BetaResponseInputFileContentParam", "PromptCacheBreakpoint"]
 
 
-class PromptCacheBreakpointParam(TypedDict, total=False):
+class PromptCacheBreakpoint(TypedDict, total=False):
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
     mode: Required[Literal["explicit"]]
@@ -25,4 +25,4 @@ class BetaResponseInputFileContentParam(TypedDict, total=False):
     file_url: str | None
     detail: Literal["auto", "low", "high"]
     """The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["BetaResponseInputFileParam", "PromptCacheBreakpointParam"]
+__all__ = ["BetaResponseInputFileParam", "PromptCacheBreakpoint"]
 
 
 class BetaResponseInputFileParam(TypedDict, total=False):
@@ -17,7 +17,7 @@ class BetaResponseInputFileParam(TypedDict, total=False):
     """The name of the file to be sent to the model."""
     file_data: str
     """The content of the file to be sent to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+    prompt_cache_breakpoint: PromptCacheBreakpoint
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
     file_url: str
     """The URL of the file to be sent to the model."""
@@ -25,7 +25,7 @@ class BetaResponseInputFileParam(TypedDict, total=False):
     """The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`."""
 
 
-class PromptCacheBreakpointParam(TypedDict, total=False):
+class PromptCacheBreakpoint(TypedDict, total=False):
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
     mode: Required[Literal["explicit"]]

@@ -15,7 +15,7 @@ class BetaResponseInputImageContentParam(TypedDict, total=False):
     image_url: str | None
     file_id: str | None
     detail: Literal["low", "high", "auto", "original"] | None
-    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None
 
 
-from .beta_response_input_file_content_param import PromptCacheBreakpointParam
+from .beta_response_input_file_content_param import PromptCacheBreakpoint

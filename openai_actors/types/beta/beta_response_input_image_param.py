@@ -16,9 +16,9 @@ class BetaResponseInputImageParam(TypedDict, total=False):
     file_id: str | None
     detail: Required[BetaImageDetail]
     """The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+    prompt_cache_breakpoint: PromptCacheBreakpoint
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
 
 from .beta_image_detail import BetaImageDetail
-from .beta_response_input_file_param import PromptCacheBreakpointParam
+from .beta_response_input_file_param import PromptCacheBreakpoint

@@ -6,45 +6,45 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypeAlias, TypedDict
 
 __all__ = [
-    "AdditionalToolsParam",
-    "AgentMessageContentEncryptedContentParam",
-    "AgentMessageParam",
-    "ApplyPatchCallOutputParam",
-    "ApplyPatchCallParam",
+    "AdditionalTools",
+    "AgentMessage",
+    "AgentMessageContentEncryptedContent",
+    "ApplyPatchCall",
+    "ApplyPatchCallOutput",
     "BetaResponseInputItemParam",
-    "CompactionTriggerParam",
-    "ComputerCallOutputParam",
-    "FunctionCallOutputParam",
-    "ImageGenerationCallParam",
-    "ItemReferenceParam",
-    "LocalShellCallActionParam",
-    "LocalShellCallOutputParam",
-    "LocalShellCallParam",
-    "McpApprovalRequestParam",
-    "McpApprovalResponseParam",
-    "McpCallParam",
-    "McpListToolsParam",
-    "McpListToolsToolParam",
-    "MessageParam",
-    "MultiAgentCallOutputOutputAnnotationContainerFileCitationParam",
-    "MultiAgentCallOutputOutputAnnotationFileCitationParam",
-    "MultiAgentCallOutputOutputAnnotationURLCitationParam",
-    "MultiAgentCallOutputOutputParam",
-    "MultiAgentCallOutputParam",
-    "MultiAgentCallParam",
-    "ProgramOutputParam",
-    "ProgramParam",
-    "ShellCallActionParam",
-    "ShellCallOutputParam",
-    "ShellCallParam",
-    "ToolSearchCallParam",
+    "CompactionTrigger",
+    "ComputerCallOutput",
+    "FunctionCallOutput",
+    "ImageGenerationCall",
+    "ItemReference",
+    "LocalShellCall",
+    "LocalShellCallAction",
+    "LocalShellCallOutput",
+    "McpApprovalRequest",
+    "McpApprovalResponse",
+    "McpCall",
+    "McpListTools",
+    "McpListToolsTool",
+    "Message",
+    "MultiAgentCall",
+    "MultiAgentCallOutput",
+    "MultiAgentCallOutputOutput",
+    "MultiAgentCallOutputOutputAnnotationContainerFileCitation",
+    "MultiAgentCallOutputOutputAnnotationFileCitation",
+    "MultiAgentCallOutputOutputAnnotationURLCitation",
+    "Program",
+    "ProgramOutput",
+    "ShellCall",
+    "ShellCallAction",
+    "ShellCallOutput",
+    "ToolSearchCall",
 ]
 
 
-class MessageParam(TypedDict, total=False):
+class Message(TypedDict, total=False):
     """A message input to the model with a role indicating instruction following hierarchy. Instructions given with the `developer` or `system` role take precedence over instructions given with the `user` role."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Literal["message"]
     """The type of the message input. Always set to `message`."""
@@ -56,10 +56,10 @@ class MessageParam(TypedDict, total=False):
     """A list of one or many input items to the model, containing different content types."""
 
 
-class ComputerCallOutputParam(TypedDict, total=False):
+class ComputerCallOutput(TypedDict, total=False):
     """The output of a computer tool call."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     id: str | None
     call_id: Required[str]
     """The ID of the computer tool call that produced the output."""
@@ -67,14 +67,14 @@ class ComputerCallOutputParam(TypedDict, total=False):
     """The type of the computer tool call output. Always `computer_call_output`."""
     output: Required[BetaResponseComputerToolCallOutputScreenshotParam]
     """A computer screenshot image used with the computer use tool."""
-    acknowledged_safety_checks: Iterable[PendingSafetyCheckParam] | None
+    acknowledged_safety_checks: Iterable[PendingSafetyCheck] | None
     status: Literal["in_progress", "completed", "incomplete"] | None
 
 
-class FunctionCallOutputParam(TypedDict, total=False):
+class FunctionCallOutput(TypedDict, total=False):
     """The output of a function tool call."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     id: str | None
     call_id: str | None
     type: Required[Literal["function_call_output"]]
@@ -87,10 +87,10 @@ class FunctionCallOutputParam(TypedDict, total=False):
     status: Literal["in_progress", "completed", "incomplete"] | None
 
 
-class AgentMessageParam(TypedDict, total=False):
+class AgentMessage(TypedDict, total=False):
     """A message routed between agents."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     id: str | None
     type: Required[Literal["agent_message"]]
     """The item type. Always `agent_message`."""
@@ -102,14 +102,14 @@ class AgentMessageParam(TypedDict, total=False):
         Iterable[
             BetaResponseInputTextContentParam
             | BetaResponseInputImageContentParam
-            | AgentMessageContentEncryptedContentParam
+            | AgentMessageContentEncryptedContent
         ]
     ]
     """Plaintext, image, or encrypted content sent between agents."""
 
 
-class MultiAgentCallParam(TypedDict, total=False):
-    agent: AgentParam_ | None
+class MultiAgentCall(TypedDict, total=False):
+    agent: Agent_ | None
     id: str | None
     call_id: Required[str]
     """The unique ID linking this call to its output."""
@@ -125,8 +125,8 @@ class MultiAgentCallParam(TypedDict, total=False):
     """The action arguments as a JSON string."""
 
 
-class MultiAgentCallOutputParam(TypedDict, total=False):
-    agent: AgentParam_ | None
+class MultiAgentCallOutput(TypedDict, total=False):
+    agent: Agent_ | None
     id: str | None
     call_id: Required[str]
     """The unique ID of the multi-agent call."""
@@ -138,12 +138,12 @@ class MultiAgentCallOutputParam(TypedDict, total=False):
         ]
     ]
     """The multi-agent action that produced this result."""
-    output: Required[Iterable[MultiAgentCallOutputOutputParam]]
+    output: Required[Iterable[MultiAgentCallOutputOutput]]
     """Text output returned by the multi-agent action."""
 
 
-class ToolSearchCallParam(TypedDict, total=False):
-    agent: AgentParam_ | None
+class ToolSearchCall(TypedDict, total=False):
+    agent: Agent_ | None
     id: str | None
     call_id: str | None
     type: Required[Literal["tool_search_call"]]
@@ -155,8 +155,8 @@ class ToolSearchCallParam(TypedDict, total=False):
     status: Literal["in_progress", "completed", "incomplete"] | None
 
 
-class AdditionalToolsParam(TypedDict, total=False):
-    agent: AgentParam_ | None
+class AdditionalTools(TypedDict, total=False):
+    agent: Agent_ | None
     id: str | None
     type: Required[Literal["additional_tools"]]
     """The item type. Always `additional_tools`."""
@@ -166,10 +166,10 @@ class AdditionalToolsParam(TypedDict, total=False):
     """A list of additional tools made available at this item."""
 
 
-class ImageGenerationCallParam(TypedDict, total=False):
+class ImageGenerationCall(TypedDict, total=False):
     """An image generation request made by the model."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["image_generation_call"]]
     """The type of the image generation call. Always `image_generation_call`."""
@@ -180,10 +180,10 @@ class ImageGenerationCallParam(TypedDict, total=False):
     result: Required[str | None]
 
 
-class LocalShellCallParam(TypedDict, total=False):
+class LocalShellCall(TypedDict, total=False):
     """A tool call to run a command on the local shell."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["local_shell_call"]]
     """The type of the local shell call. Always `local_shell_call`."""
@@ -191,16 +191,16 @@ class LocalShellCallParam(TypedDict, total=False):
     """The unique ID of the local shell call."""
     call_id: Required[str]
     """The unique ID of the local shell tool call generated by the model."""
-    action: Required[LocalShellCallActionParam]
+    action: Required[LocalShellCallAction]
     """Execute a shell command on the server."""
     status: Required[Literal["in_progress", "completed", "incomplete"]]
     """The status of the local shell call."""
 
 
-class LocalShellCallOutputParam(TypedDict, total=False):
+class LocalShellCallOutput(TypedDict, total=False):
     """The output of a local shell tool call."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["local_shell_call_output"]]
     """The type of the local shell tool call output. Always `local_shell_call_output`."""
@@ -211,26 +211,26 @@ class LocalShellCallOutputParam(TypedDict, total=False):
     status: Literal["in_progress", "completed", "incomplete"] | None
 
 
-class ShellCallParam(TypedDict, total=False):
+class ShellCall(TypedDict, total=False):
     """A tool representing a request to execute one or more shell commands."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     id: str | None
     call_id: Required[str]
     """The unique ID of the shell tool call generated by the model."""
     caller: BetaToolCallCallerParam | None
     type: Required[Literal["shell_call"]]
     """The type of the item. Always `shell_call`."""
-    action: Required[ShellCallActionParam]
+    action: Required[ShellCallAction]
     """Commands and limits describing how to run the shell tool call."""
     status: Literal["in_progress", "completed", "incomplete"] | None
     environment: BetaLocalEnvironmentParam | BetaContainerReferenceParam | None
 
 
-class ShellCallOutputParam(TypedDict, total=False):
+class ShellCallOutput(TypedDict, total=False):
     """The streamed output items emitted by a shell tool call."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     id: str | None
     call_id: Required[str]
     """The unique ID of the shell tool call generated by the model."""
@@ -243,10 +243,10 @@ class ShellCallOutputParam(TypedDict, total=False):
     max_output_length: int | None
 
 
-class ApplyPatchCallParam(TypedDict, total=False):
+class ApplyPatchCall(TypedDict, total=False):
     """A tool call representing a request to create, delete, or update files using diff patches."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     type: Required[Literal["apply_patch_call"]]
     """The type of the item. Always `apply_patch_call`."""
     id: str | None
@@ -259,10 +259,10 @@ class ApplyPatchCallParam(TypedDict, total=False):
     """One of the create_file, delete_file, or update_file operations supplied to the apply_patch tool."""
 
 
-class ApplyPatchCallOutputParam(TypedDict, total=False):
+class ApplyPatchCallOutput(TypedDict, total=False):
     """The streamed output emitted by an apply patch tool call."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     type: Required[Literal["apply_patch_call_output"]]
     """The type of the item. Always `apply_patch_call_output`."""
     id: str | None
@@ -274,10 +274,10 @@ class ApplyPatchCallOutputParam(TypedDict, total=False):
     output: str | None
 
 
-class McpListToolsParam(TypedDict, total=False):
+class McpListTools(TypedDict, total=False):
     """A list of tools available on an MCP server."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["mcp_list_tools"]]
     """The type of the item. Always `mcp_list_tools`."""
@@ -285,15 +285,15 @@ class McpListToolsParam(TypedDict, total=False):
     """The unique ID of the list."""
     server_label: Required[str]
     """The label of the MCP server."""
-    tools: Required[Iterable[McpListToolsToolParam]]
+    tools: Required[Iterable[McpListToolsTool]]
     """The tools available on the server."""
     error: str | None
 
 
-class McpApprovalRequestParam(TypedDict, total=False):
+class McpApprovalRequest(TypedDict, total=False):
     """A request for human approval of a tool invocation."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["mcp_approval_request"]]
     """The type of the item. Always `mcp_approval_request`."""
@@ -307,10 +307,10 @@ class McpApprovalRequestParam(TypedDict, total=False):
     """A JSON string of arguments for the tool."""
 
 
-class McpApprovalResponseParam(TypedDict, total=False):
+class McpApprovalResponse(TypedDict, total=False):
     """A response to an MCP approval request."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["mcp_approval_response"]]
     """The type of the item. Always `mcp_approval_response`."""
@@ -322,10 +322,10 @@ class McpApprovalResponseParam(TypedDict, total=False):
     reason: str | None
 
 
-class McpCallParam(TypedDict, total=False):
+class McpCall(TypedDict, total=False):
     """An invocation of a tool on an MCP server."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["mcp_call"]]
     """The type of the item. Always `mcp_call`."""
@@ -345,25 +345,25 @@ class McpCallParam(TypedDict, total=False):
     approval_request_id: str | None
 
 
-class CompactionTriggerParam(TypedDict, total=False):
+class CompactionTrigger(TypedDict, total=False):
     """Compacts the current context. Must be the final input item."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     type: Required[Literal["compaction_trigger"]]
     """The type of the item. Always `compaction_trigger`."""
 
 
-class ItemReferenceParam(TypedDict, total=False):
+class ItemReference(TypedDict, total=False):
     """An internal identifier for an item to reference."""
 
-    agent: AgentParam_ | None
+    agent: Agent_ | None
     type: Literal["item_reference"] | None
     id: Required[str]
     """The ID of the item to reference."""
 
 
-class ProgramParam(TypedDict, total=False):
-    agent: AgentParam_ | None
+class Program(TypedDict, total=False):
+    agent: Agent_ | None
     id: Required[str]
     """The unique ID of this program item."""
     type: Required[Literal["program"]]
@@ -376,8 +376,8 @@ class ProgramParam(TypedDict, total=False):
     """Opaque program replay fingerprint that must be round-tripped."""
 
 
-class ProgramOutputParam(TypedDict, total=False):
-    agent: AgentParam_ | None
+class ProgramOutput(TypedDict, total=False):
+    agent: Agent_ | None
     id: Required[str]
     """The unique ID of this program output item."""
     type: Required[Literal["program_output"]]
@@ -390,7 +390,7 @@ class ProgramOutputParam(TypedDict, total=False):
     """The terminal status of the program output."""
 
 
-class AgentMessageContentEncryptedContentParam(TypedDict, total=False):
+class AgentMessageContentEncryptedContent(TypedDict, total=False):
     """Opaque encrypted content that Responses API decrypts inside trusted model execution."""
 
     type: Required[Literal["encrypted_content"]]
@@ -399,20 +399,20 @@ class AgentMessageContentEncryptedContentParam(TypedDict, total=False):
     """Opaque encrypted content."""
 
 
-class MultiAgentCallOutputOutputParam(TypedDict, total=False):
+class MultiAgentCallOutputOutput(TypedDict, total=False):
     type: Required[Literal["output_text"]]
     """The content type. Always `output_text`."""
     text: Required[str]
     """The text content."""
     annotations: Iterable[
-        MultiAgentCallOutputOutputAnnotationFileCitationParam
-        | MultiAgentCallOutputOutputAnnotationURLCitationParam
-        | MultiAgentCallOutputOutputAnnotationContainerFileCitationParam
+        MultiAgentCallOutputOutputAnnotationFileCitation
+        | MultiAgentCallOutputOutputAnnotationURLCitation
+        | MultiAgentCallOutputOutputAnnotationContainerFileCitation
     ]
     """Citations associated with the text content."""
 
 
-class LocalShellCallActionParam(TypedDict, total=False):
+class LocalShellCallAction(TypedDict, total=False):
     """Execute a shell command on the server."""
 
     type: Required[Literal["exec"]]
@@ -426,7 +426,7 @@ class LocalShellCallActionParam(TypedDict, total=False):
     user: str | None
 
 
-class ShellCallActionParam(TypedDict, total=False):
+class ShellCallAction(TypedDict, total=False):
     """Commands and limits describing how to run the shell tool call."""
 
     commands: Required[Sequence[str]]
@@ -435,7 +435,7 @@ class ShellCallActionParam(TypedDict, total=False):
     max_output_length: int | None
 
 
-class McpListToolsToolParam(TypedDict, total=False):
+class McpListToolsTool(TypedDict, total=False):
     """A tool available on an MCP server."""
 
     name: Required[str]
@@ -446,7 +446,7 @@ class McpListToolsToolParam(TypedDict, total=False):
     annotations: dict[str, object] | None
 
 
-class MultiAgentCallOutputOutputAnnotationFileCitationParam(TypedDict, total=False):
+class MultiAgentCallOutputOutputAnnotationFileCitation(TypedDict, total=False):
     type: Required[Literal["file_citation"]]
     """The citation type. Always `file_citation`."""
     index: Required[int]
@@ -457,7 +457,7 @@ class MultiAgentCallOutputOutputAnnotationFileCitationParam(TypedDict, total=Fal
     """The filename of the file cited."""
 
 
-class MultiAgentCallOutputOutputAnnotationURLCitationParam(TypedDict, total=False):
+class MultiAgentCallOutputOutputAnnotationURLCitation(TypedDict, total=False):
     type: Required[Literal["url_citation"]]
     """The citation type. Always `url_citation`."""
     start_index: Required[int]
@@ -470,7 +470,7 @@ class MultiAgentCallOutputOutputAnnotationURLCitationParam(TypedDict, total=Fals
     """The title of the cited resource."""
 
 
-class MultiAgentCallOutputOutputAnnotationContainerFileCitationParam(TypedDict, total=False):
+class MultiAgentCallOutputOutputAnnotationContainerFileCitation(TypedDict, total=False):
     type: Required[Literal["container_file_citation"]]
     """The citation type. Always `container_file_citation`."""
     start_index: Required[int]
@@ -492,14 +492,14 @@ from .beta_container_reference_param import BetaContainerReferenceParam
 from .beta_easy_input_message_param import BetaEasyInputMessageParam
 from .beta_local_environment_param import BetaLocalEnvironmentParam
 from .beta_mcp_tool_call_error_param import BetaMcpToolCallErrorParam
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent
 from .beta_response_code_interpreter_tool_call_param import BetaResponseCodeInterpreterToolCallParam
-from .beta_response_compaction_item_param_param import AgentParam as AgentParam_
+from .beta_response_compaction_item_param_param import Agent as Agent_
 from .beta_response_compaction_item_param_param import BetaResponseCompactionItemParamParam
 from .beta_response_computer_tool_call_output_screenshot_param import (
     BetaResponseComputerToolCallOutputScreenshotParam,
 )
-from .beta_response_computer_tool_call_param import BetaResponseComputerToolCallParam, PendingSafetyCheckParam
+from .beta_response_computer_tool_call_param import BetaResponseComputerToolCallParam, PendingSafetyCheck
 from .beta_response_custom_tool_call_output_param import BetaResponseCustomToolCallOutputParam
 from .beta_response_custom_tool_call_param import BetaResponseCustomToolCallParam
 from .beta_response_file_search_tool_call_param import BetaResponseFileSearchToolCallParam
@@ -519,38 +519,38 @@ from .beta_tool_param import BetaToolParam
 
 BetaResponseInputItemParam: TypeAlias = (
     BetaEasyInputMessageParam
-    | MessageParam
+    | Message
     | BetaResponseOutputMessageParam
     | BetaResponseFileSearchToolCallParam
     | BetaResponseComputerToolCallParam
-    | ComputerCallOutputParam
+    | ComputerCallOutput
     | BetaResponseFunctionWebSearchParam
     | BetaResponseFunctionToolCallParam
-    | FunctionCallOutputParam
-    | AgentMessageParam
-    | MultiAgentCallParam
-    | MultiAgentCallOutputParam
-    | ToolSearchCallParam
+    | FunctionCallOutput
+    | AgentMessage
+    | MultiAgentCall
+    | MultiAgentCallOutput
+    | ToolSearchCall
     | BetaResponseToolSearchOutputItemParamParam
-    | AdditionalToolsParam
+    | AdditionalTools
     | BetaResponseReasoningItemParam
     | BetaResponseCompactionItemParamParam
-    | ImageGenerationCallParam
+    | ImageGenerationCall
     | BetaResponseCodeInterpreterToolCallParam
-    | LocalShellCallParam
-    | LocalShellCallOutputParam
-    | ShellCallParam
-    | ShellCallOutputParam
-    | ApplyPatchCallParam
-    | ApplyPatchCallOutputParam
-    | McpListToolsParam
-    | McpApprovalRequestParam
-    | McpApprovalResponseParam
-    | McpCallParam
+    | LocalShellCall
+    | LocalShellCallOutput
+    | ShellCall
+    | ShellCallOutput
+    | ApplyPatchCall
+    | ApplyPatchCallOutput
+    | McpListTools
+    | McpApprovalRequest
+    | McpApprovalResponse
+    | McpCall
     | BetaResponseCustomToolCallOutputParam
     | BetaResponseCustomToolCallParam
-    | CompactionTriggerParam
-    | ItemReferenceParam
-    | ProgramParam
-    | ProgramOutputParam
+    | CompactionTrigger
+    | ItemReference
+    | Program
+    | ProgramOutput
 )

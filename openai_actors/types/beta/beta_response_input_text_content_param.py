@@ -14,7 +14,7 @@ class BetaResponseInputTextContentParam(TypedDict, total=False):
     """The type of the input item. Always `input_text`."""
     text: Required[str]
     """The text input to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None
 
 
-from .beta_response_input_file_content_param import PromptCacheBreakpointParam
+from .beta_response_input_file_content_param import PromptCacheBreakpoint

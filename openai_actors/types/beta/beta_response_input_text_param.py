@@ -14,8 +14,8 @@ class BetaResponseInputTextParam(TypedDict, total=False):
     """The type of the input item. Always `input_text`."""
     text: Required[str]
     """The text input to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+    prompt_cache_breakpoint: PromptCacheBreakpoint
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
 
-from .beta_response_input_file_param import PromptCacheBreakpointParam
+from .beta_response_input_file_param import PromptCacheBreakpoint

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["AgentMessageContentSummaryTextParam"]
+__all__ = ["AgentMessageContentSummaryText"]
 
 
-class AgentMessageContentSummaryTextParam(TypedDict, total=False):
+class AgentMessageContentSummaryText(TypedDict, total=False):
     """A summary text from the model."""
 
     type: Required[Literal["summary_text"]]

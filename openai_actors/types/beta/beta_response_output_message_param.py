@@ -11,7 +11,7 @@ __all__ = ["BetaResponseOutputMessageParam"]
 class BetaResponseOutputMessageParam(TypedDict, total=False):
     """An output message from the model."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     id: Required[str]
     """The unique ID of the output message."""
@@ -27,4 +27,4 @@ class BetaResponseOutputMessageParam(TypedDict, total=False):
 
 
 from .._spec_params.beta_output_message_content import BetaOutputMessageContentParam
-from .beta_response_apply_patch_tool_call_param import AgentParam
+from .beta_response_apply_patch_tool_call_param import Agent

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-__all__ = ["ReasoningParam"]
+__all__ = ["Reasoning"]
 
 
-class ReasoningParam(TypedDict, total=False):
+class Reasoning(TypedDict, total=False):
     """**gpt-5 and o-series models only**"""
 
     mode: BetaReasoningModeEnum

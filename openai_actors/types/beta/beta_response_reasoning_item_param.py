@@ -11,21 +11,21 @@ __all__ = ["BetaResponseReasoningItemParam"]
 class BetaResponseReasoningItemParam(TypedDict, total=False):
     """A description of the chain of thought used by a reasoning model while generating a response. Be sure to include these items in your `input` to the Responses API for subsequent turns of a conversation if you are manually [managing context](/docs/guides/conversation-state)."""
 
-    agent: AgentParam | None
+    agent: Agent | None
     """The agent that produced this item."""
     type: Required[Literal["reasoning"]]
     """The type of the object. Always `reasoning`."""
     id: Required[str]
     """The unique identifier of the reasoning content."""
     encrypted_content: str | None
-    summary: Required[Iterable[AgentMessageContentSummaryTextParam]]
+    summary: Required[Iterable[AgentMessageContentSummaryText]]
     """Reasoning summary content."""
-    content: Iterable[ReasoningTextParam]
+    content: Iterable[ReasoningText]
     """Reasoning text content."""
     status: Literal["in_progress", "completed", "incomplete"]
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
 
 
-from .beta_response_apply_patch_tool_call_param import AgentParam
-from .beta_response_content_param import ReasoningTextParam
-from .beta_response_item_param import AgentMessageContentSummaryTextParam
+from .beta_response_apply_patch_tool_call_param import Agent
+from .beta_response_content_param import ReasoningText
+from .beta_response_item_param import AgentMessageContentSummaryText

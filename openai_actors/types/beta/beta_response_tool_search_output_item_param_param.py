@@ -9,7 +9,7 @@ __all__ = ["BetaResponseToolSearchOutputItemParamParam"]
 
 
 class BetaResponseToolSearchOutputItemParamParam(TypedDict, total=False):
-    agent: AgentParam | None
+    agent: Agent | None
     id: str | None
     call_id: str | None
     type: Required[Literal["tool_search_output"]]
@@ -21,5 +21,5 @@ class BetaResponseToolSearchOutputItemParamParam(TypedDict, total=False):
     status: Literal["in_progress", "completed", "incomplete"] | None
 
 
-from .beta_response_compaction_item_param_param import AgentParam
+from .beta_response_compaction_item_param_param import Agent
 from .beta_tool_param import BetaToolParam

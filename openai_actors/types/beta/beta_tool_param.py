@@ -7,19 +7,19 @@ from typing import Literal, Required, TypeAlias, TypedDict
 
 __all__ = [
     "BetaToolParam",
-    "CodeInterpreterContainerAutoParam",
-    "CodeInterpreterParam",
-    "ImageGenerationInputImageMaskParam",
-    "ImageGenerationParam",
-    "LocalShellParam",
-    "MCPToolApprovalFilterParam",
-    "MCPToolFilterParam",
-    "McpParam",
-    "ProgrammaticToolCallingParam",
+    "CodeInterpreter",
+    "CodeInterpreterContainerAuto",
+    "ImageGeneration",
+    "ImageGenerationInputImageMask",
+    "LocalShell",
+    "MCPToolApprovalFilter",
+    "MCPToolFilter",
+    "Mcp",
+    "ProgrammaticToolCalling",
 ]
 
 
-class McpParam(TypedDict, total=False):
+class Mcp(TypedDict, total=False):
     """Give the model access to additional tools via remote Model Context Protocol (MCP) servers. [Learn more about MCP](/docs/guides/tools-remote-mcp)."""
 
     type: Required[Literal["mcp"]]
@@ -46,29 +46,29 @@ class McpParam(TypedDict, total=False):
     server_description: str
     """Optional description of the MCP server, used to provide more context."""
     headers: dict[str, str] | None
-    allowed_tools: Sequence[str] | MCPToolFilterParam | None
+    allowed_tools: Sequence[str] | MCPToolFilter | None
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
-    require_approval: MCPToolApprovalFilterParam | Literal["always", "never"] | None
+    require_approval: MCPToolApprovalFilter | Literal["always", "never"] | None
     defer_loading: bool
     """Whether this MCP tool is deferred and discovered via tool search."""
 
 
-class CodeInterpreterParam(TypedDict, total=False):
+class CodeInterpreter(TypedDict, total=False):
     """A tool that runs Python code to help generate a response to a prompt."""
 
     type: Required[Literal["code_interpreter"]]
     """The type of the code interpreter tool. Always `code_interpreter`."""
-    container: Required[str | CodeInterpreterContainerAutoParam]
+    container: Required[str | CodeInterpreterContainerAuto]
     """The code interpreter container. Can be a container ID or an object that specifies uploaded file IDs to make available to your code, along with an optional `memory_limit` setting."""
     allowed_callers: Iterable[Literal["direct", "programmatic"]] | None
 
 
-class ProgrammaticToolCallingParam(TypedDict, total=False):
+class ProgrammaticToolCalling(TypedDict, total=False):
     type: Required[Literal["programmatic_tool_calling"]]
     """The type of the tool. Always `programmatic_tool_calling`."""
 
 
-class ImageGenerationParam(TypedDict, total=False):
+class ImageGeneration(TypedDict, total=False):
     """A tool that generates images using the GPT image models."""
 
     type: Required[Literal["image_generation"]]
@@ -90,7 +90,7 @@ class ImageGenerationParam(TypedDict, total=False):
     background: Literal["transparent", "opaque", "auto"]
     """Set the background of the generated image. One of `transparent`, `opaque`, or `auto`. Transparent backgrounds are available for supported GPT Image models. For `gpt-image-2` and `gpt-image-2-2026-04-21`, this support is in preview. When using `transparent`, set the output format to `png` or `webp`. Default: `auto`."""
     input_fidelity: Literal["high", "low"] | None
-    input_image_mask: ImageGenerationInputImageMaskParam
+    input_image_mask: ImageGenerationInputImageMask
     """Optional mask for inpainting. Contains `image_url` (string, optional) and `file_id` (string, optional)."""
     partial_images: int
     """Number of partial images to generate in streaming mode, from 0 (default value) to 3."""
@@ -98,14 +98,14 @@ class ImageGenerationParam(TypedDict, total=False):
     """Whether to generate a new image or edit an existing image. Default: `auto`."""
 
 
-class LocalShellParam(TypedDict, total=False):
+class LocalShell(TypedDict, total=False):
     """A tool that allows the model to execute shell commands in a local environment."""
 
     type: Required[Literal["local_shell"]]
     """The type of the local shell tool. Always `local_shell`."""
 
 
-class MCPToolFilterParam(TypedDict, total=False):
+class MCPToolFilter(TypedDict, total=False):
     """A filter object to specify which tools are allowed."""
 
     tool_names: Sequence[str]
@@ -114,16 +114,16 @@ class MCPToolFilterParam(TypedDict, total=False):
     """Indicates whether or not a tool modifies data or is read-only. If an MCP server is [annotated with `readOnlyHint`](https://modelcontextprotocol.io/specification/2025-06-18/schema#toolannotations-readonlyhint), it will match this filter."""
 
 
-class MCPToolApprovalFilterParam(TypedDict, total=False):
+class MCPToolApprovalFilter(TypedDict, total=False):
     """Specify which of the MCP server's tools require approval. Can be `always`, `never`, or a filter object associated with tools that require approval."""
 
-    always: MCPToolFilterParam
+    always: MCPToolFilter
     """A filter object to specify which tools are allowed."""
-    never: MCPToolFilterParam
+    never: MCPToolFilter
     """A filter object to specify which tools are allowed."""
 
 
-class CodeInterpreterContainerAutoParam(TypedDict, total=False):
+class CodeInterpreterContainerAuto(TypedDict, total=False):
     """Configuration for a code interpreter container. Optionally specify the IDs of the files to run the code on."""
 
     type: Required[Literal["auto"]]
@@ -135,7 +135,7 @@ class CodeInterpreterContainerAutoParam(TypedDict, total=False):
     """Network access policy for the container."""
 
 
-class ImageGenerationInputImageMaskParam(TypedDict, total=False):
+class ImageGenerationInputImageMask(TypedDict, total=False):
     """Optional mask for inpainting. Contains `image_url` (string, optional) and `file_id` (string, optional)."""
 
     image_url: str
@@ -164,11 +164,11 @@ BetaToolParam: TypeAlias = (
     | BetaComputerToolParam
     | BetaComputerUsePreviewToolParam
     | BetaWebSearchToolParam
-    | McpParam
-    | CodeInterpreterParam
-    | ProgrammaticToolCallingParam
-    | ImageGenerationParam
-    | LocalShellParam
+    | Mcp
+    | CodeInterpreter
+    | ProgrammaticToolCalling
+    | ImageGeneration
+    | LocalShell
     | BetaFunctionShellToolParam
     | BetaCustomToolParam
     | BetaNamespaceToolParam

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["FileSearchParam", "FileSearchRankingOptionsParam", "FileSearchToolParam"]
+__all__ = ["FileSearch", "FileSearchRankingOptions", "FileSearchToolParam"]
 
 
 class FileSearchToolParam(TypedDict, total=False):
     type: Required[Literal["file_search"]]
     """The type of tool being defined: `file_search`"""
-    file_search: FileSearchParam
+    file_search: FileSearch
     """Overrides for the file search tool."""
 
 
-class FileSearchParam(TypedDict, total=False):
+class FileSearch(TypedDict, total=False):
     """Overrides for the file search tool."""
 
     max_num_results: int
     """The maximum number of results the file search tool should output. The default is 20 for `gpt-4*` models and 5 for `gpt-3.5-turbo`. This number should be between 1 and 50 inclusive."""
-    ranking_options: FileSearchRankingOptionsParam
+    ranking_options: FileSearchRankingOptions
     """The ranking options for the file search. If not specified, the file search tool will use the `auto` ranker and a score_threshold of 0."""
 
 
-class FileSearchRankingOptionsParam(TypedDict, total=False):
+class FileSearchRankingOptions(TypedDict, total=False):
     """The ranking options for the file search. If not specified, the file search tool will use the `auto` ranker and a score_threshold of 0."""
 
     ranker: Literal["auto", "default_2024_08_21"]

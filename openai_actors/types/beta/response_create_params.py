@@ -100,7 +100,7 @@ class ResponseCreateParamsBase(TypedDict, total=False):
     prompt: BetaResponsePromptParam
     service_tier: BetaServiceTier
     truncation: Literal["auto", "disabled"] | None
-    reasoning: ReasoningParam | None
+    reasoning: Reasoning | None
     input: BetaInputParam
     """Text, image, or file inputs to the model, used to generate a response."""
     include: Iterable[BetaResponseIncludable] | None
@@ -136,7 +136,7 @@ class _ResponseCreateArgsBase(RequestOptionParams, total=False):
     prompt: BetaResponsePromptParam | Omit
     service_tier: BetaServiceTier | Omit
     truncation: Literal["auto", "disabled"] | Omit | None
-    reasoning: ReasoningParam | Omit | None
+    reasoning: Reasoning | Omit | None
     input: BetaInputParam | Omit
     include: Iterable[BetaResponseIncludable] | Omit | None
     parallel_tool_calls: bool | Omit | None
@@ -182,7 +182,7 @@ from .._spec_params.beta_metadata import BetaMetadataParam
 from .._spec_params.beta_tool_choice_param import BetaToolChoiceParam
 from .._spec_params.beta_tools_array import BetaToolsArrayParam
 from .beta_response_includable import BetaResponseIncludable
-from .beta_response_param import ReasoningParam
+from .beta_response_param import Reasoning
 from .beta_response_prompt_param import BetaResponsePromptParam
 from .beta_response_text_config_param import BetaResponseTextConfigParam
 from .beta_service_tier import BetaServiceTier

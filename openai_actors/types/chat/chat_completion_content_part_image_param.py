@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ChatCompletionContentPartImageParam", "ImageURLParam"]
+__all__ = ["ChatCompletionContentPartImageParam", "ImageURL"]
 
 
 class ChatCompletionContentPartImageParam(TypedDict, total=False):
@@ -12,16 +12,16 @@ class ChatCompletionContentPartImageParam(TypedDict, total=False):
 
     type: Required[Literal["image_url"]]
     """The type of the content part."""
-    image_url: Required[ImageURLParam]
-    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
+    image_url: Required[ImageURL]
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
 
-class ImageURLParam(TypedDict, total=False):
+class ImageURL(TypedDict, total=False):
     url: Required[str]
     """Either a URL of the image or the base64 encoded image data."""
     detail: Literal["auto", "low", "high"]
     """Specifies the detail level of the image. Learn more in the [Vision guide](/docs/guides/vision#low-or-high-fidelity-image-understanding)."""
 
 
-from .chat_completion_content_part_param import FilePromptCacheBreakpointParam
+from .chat_completion_content_part_param import FilePromptCacheBreakpoint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ChatCompletionContentPartInputAudioParam", "InputAudioParam"]
+__all__ = ["ChatCompletionContentPartInputAudioParam", "InputAudio"]
 
 
 class ChatCompletionContentPartInputAudioParam(TypedDict, total=False):
@@ -12,16 +12,16 @@ class ChatCompletionContentPartInputAudioParam(TypedDict, total=False):
 
     type: Required[Literal["input_audio"]]
     """The type of the content part. Always `input_audio`."""
-    input_audio: Required[InputAudioParam]
-    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
+    input_audio: Required[InputAudio]
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
 
-class InputAudioParam(TypedDict, total=False):
+class InputAudio(TypedDict, total=False):
     data: Required[str]
     """Base64 encoded audio data."""
     format: Required[Literal["wav", "mp3"]]
     """The format of the encoded audio data. Currently supports "wav" and "mp3"."""
 
 
-from .chat_completion_content_part_param import FilePromptCacheBreakpointParam
+from .chat_completion_content_part_param import FilePromptCacheBreakpoint

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypeAlias, TypedDict
 
-__all__ = ["ChatCompletionContentPartParam", "FileFileParam", "FileParam", "FilePromptCacheBreakpointParam"]
+__all__ = ["ChatCompletionContentPartParam", "File", "FileFile", "FilePromptCacheBreakpoint"]
 
 
-class FilePromptCacheBreakpointParam(TypedDict, total=False):
+class FilePromptCacheBreakpoint(TypedDict, total=False):
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
     mode: Required[Literal["explicit"]]
     """The breakpoint mode. Always `explicit`."""
 
 
-class FileParam(TypedDict, total=False):
+class File(TypedDict, total=False):
     """Learn about [file inputs](/docs/guides/text) for text generation."""
 
     type: Required[Literal["file"]]
     """The type of the content part. Always `file`."""
-    file: Required[FileFileParam]
-    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
+    file: Required[FileFile]
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
 
-class FileFileParam(TypedDict, total=False):
+class FileFile(TypedDict, total=False):
     filename: str
     """The name of the file, used when passing the file to the model as a string."""
     file_data: str
@@ -41,5 +41,5 @@ ChatCompletionContentPartParam: TypeAlias = (
     ChatCompletionContentPartTextParam
     | ChatCompletionContentPartImageParam
     | ChatCompletionContentPartInputAudioParam
-    | FileParam
+    | File
 )

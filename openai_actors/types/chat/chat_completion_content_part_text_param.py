@@ -14,8 +14,8 @@ class ChatCompletionContentPartTextParam(TypedDict, total=False):
     """The type of the content part."""
     text: Required[str]
     """The text content."""
-    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
 
-from .chat_completion_content_part_param import FilePromptCacheBreakpointParam
+from .chat_completion_content_part_param import FilePromptCacheBreakpoint

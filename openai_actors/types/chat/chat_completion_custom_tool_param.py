@@ -6,10 +6,10 @@ from typing import Literal, Required, TypedDict
 
 __all__ = [
     "ChatCompletionCustomToolParam",
-    "CustomFormatGrammarGrammarParam",
-    "CustomFormatGrammarParam",
-    "CustomFormatTextParam",
-    "CustomParam",
+    "Custom",
+    "CustomFormatGrammar",
+    "CustomFormatGrammarGrammar",
+    "CustomFormatText",
 ]
 
 
@@ -18,38 +18,38 @@ class ChatCompletionCustomToolParam(TypedDict, total=False):
 
     type: Required[Literal["custom"]]
     """The type of the custom tool. Always `custom`."""
-    custom: Required[CustomParam]
+    custom: Required[Custom]
     """Properties of the custom tool."""
 
 
-class CustomParam(TypedDict, total=False):
+class Custom(TypedDict, total=False):
     """Properties of the custom tool."""
 
     name: Required[str]
     """The name of the custom tool, used to identify it in tool calls."""
     description: str
     """Optional description of the custom tool, used to provide more context."""
-    format: CustomFormatTextParam | CustomFormatGrammarParam
+    format: CustomFormatText | CustomFormatGrammar
     """The input format for the custom tool. Default is unconstrained text."""
 
 
-class CustomFormatTextParam(TypedDict, total=False):
+class CustomFormatText(TypedDict, total=False):
     """Unconstrained free-form text."""
 
     type: Required[Literal["text"]]
     """Unconstrained text format. Always `text`."""
 
 
-class CustomFormatGrammarParam(TypedDict, total=False):
+class CustomFormatGrammar(TypedDict, total=False):
     """A grammar defined by the user."""
 
     type: Required[Literal["grammar"]]
     """Grammar format. Always `grammar`."""
-    grammar: Required[CustomFormatGrammarGrammarParam]
+    grammar: Required[CustomFormatGrammarGrammar]
     """Your chosen grammar."""
 
 
-class CustomFormatGrammarGrammarParam(TypedDict, total=False):
+class CustomFormatGrammarGrammar(TypedDict, total=False):
     """Your chosen grammar."""
 
     definition: Required[str]

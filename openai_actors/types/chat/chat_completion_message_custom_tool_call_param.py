@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ChatCompletionMessageCustomToolCallParam", "CustomParam"]
+__all__ = ["ChatCompletionMessageCustomToolCallParam", "Custom"]
 
 
 class ChatCompletionMessageCustomToolCallParam(TypedDict, total=False):
@@ -14,11 +14,11 @@ class ChatCompletionMessageCustomToolCallParam(TypedDict, total=False):
     """The ID of the tool call."""
     type: Required[Literal["custom"]]
     """The type of the tool. Always `custom`."""
-    custom: Required[CustomParam]
+    custom: Required[Custom]
     """The custom tool that the model called."""
 
 
-class CustomParam(TypedDict, total=False):
+class Custom(TypedDict, total=False):
     """The custom tool that the model called."""
 
     name: Required[str]

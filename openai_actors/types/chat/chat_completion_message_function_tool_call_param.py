@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ChatCompletionMessageFunctionToolCallParam", "FunctionParam"]
+__all__ = ["ChatCompletionMessageFunctionToolCallParam", "Function"]
 
 
 class ChatCompletionMessageFunctionToolCallParam(TypedDict, total=False):
@@ -14,11 +14,11 @@ class ChatCompletionMessageFunctionToolCallParam(TypedDict, total=False):
     """The ID of the tool call."""
     type: Required[Literal["function"]]
     """The type of the tool. Currently, only `function` is supported."""
-    function: Required[FunctionParam]
+    function: Required[Function]
     """The function that the model called."""
 
 
-class FunctionParam(TypedDict, total=False):
+class Function(TypedDict, total=False):
     """The function that the model called."""
 
     name: Required[str]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ChatCompletionNamedToolChoiceCustomParam", "CustomParam"]
+__all__ = ["ChatCompletionNamedToolChoiceCustomParam", "Custom"]
 
 
 class ChatCompletionNamedToolChoiceCustomParam(TypedDict, total=False):
@@ -12,9 +12,9 @@ class ChatCompletionNamedToolChoiceCustomParam(TypedDict, total=False):
 
     type: Required[Literal["custom"]]
     """For custom tool calling, the type is always `custom`."""
-    custom: Required[CustomParam]
+    custom: Required[Custom]
 
 
-class CustomParam(TypedDict, total=False):
+class Custom(TypedDict, total=False):
     name: Required[str]
     """The name of the custom tool to call."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ChatCompletionNamedToolChoiceParam", "FunctionParam"]
+__all__ = ["ChatCompletionNamedToolChoiceParam", "Function"]
 
 
 class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
@@ -12,9 +12,9 @@ class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
 
     type: Required[Literal["function"]]
     """For function calling, the type is always `function`."""
-    function: Required[FunctionParam]
+    function: Required[Function]
 
 
-class FunctionParam(TypedDict, total=False):
+class Function(TypedDict, total=False):
     name: Required[str]
     """The name of the function to call."""

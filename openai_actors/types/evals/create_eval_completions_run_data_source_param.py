@@ -7,13 +7,13 @@ from typing import Literal, Required, TypedDict
 
 __all__ = [
     "CreateEvalCompletionsRunDataSourceParam",
-    "InputMessagesItemReferenceParam",
-    "InputMessagesTemplateParam",
-    "SamplingParamsParam",
-    "SourceFileContentContentParam",
-    "SourceFileContentParam",
-    "SourceFileIDParam",
-    "SourceStoredCompletionsParam",
+    "InputMessagesItemReference",
+    "InputMessagesTemplate",
+    "SamplingParams",
+    "SourceFileContent",
+    "SourceFileContentContent",
+    "SourceFileID",
+    "SourceStoredCompletions",
 ]
 
 
@@ -22,44 +22,44 @@ class CreateEvalCompletionsRunDataSourceParam(TypedDict, total=False):
 
     type: Required[Literal["completions"]]
     """The type of run data source. Always `completions`."""
-    input_messages: InputMessagesTemplateParam | InputMessagesItemReferenceParam
+    input_messages: InputMessagesTemplate | InputMessagesItemReference
     """Used when sampling from a model. Dictates the structure of the messages passed into the model. Can either be a reference to a prebuilt trajectory (ie, `item.input_trajectory`), or a template with variable references to the `item` namespace."""
-    sampling_params: SamplingParamsParam
+    sampling_params: SamplingParams
     model: str
     """The name of the model to use for generating completions (e.g. "o3-mini")."""
-    source: Required[SourceFileContentParam | SourceFileIDParam | SourceStoredCompletionsParam]
+    source: Required[SourceFileContent | SourceFileID | SourceStoredCompletions]
     """Determines what populates the `item` namespace in this run's data source."""
 
 
-class SourceFileContentParam(TypedDict, total=False):
+class SourceFileContent(TypedDict, total=False):
     type: Required[Literal["file_content"]]
     """The type of jsonl source. Always `file_content`."""
-    content: Required[Iterable[SourceFileContentContentParam]]
+    content: Required[Iterable[SourceFileContentContent]]
     """The content of the jsonl file."""
 
 
-class SourceFileIDParam(TypedDict, total=False):
+class SourceFileID(TypedDict, total=False):
     type: Required[Literal["file_id"]]
     """The type of jsonl source. Always `file_id`."""
     id: Required[str]
     """The identifier of the file."""
 
 
-class InputMessagesTemplateParam(TypedDict, total=False):
+class InputMessagesTemplate(TypedDict, total=False):
     type: Required[Literal["template"]]
     """The type of input messages. Always `template`."""
-    template: Required[Iterable[EasyInputMessageParam | InputParam]]
+    template: Required[Iterable[EasyInputMessageParam | Input]]
     """A list of chat messages forming the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}."""
 
 
-class InputMessagesItemReferenceParam(TypedDict, total=False):
+class InputMessagesItemReference(TypedDict, total=False):
     type: Required[Literal["item_reference"]]
     """The type of input messages. Always `item_reference`."""
     item_reference: Required[str]
     """A reference to a variable in the `item` namespace. Ie, "item.input_trajectory" """
 
 
-class SamplingParamsParam(TypedDict, total=False):
+class SamplingParams(TypedDict, total=False):
     reasoning_effort: ReasoningEffort
     temperature: float
     """A higher temperature increases randomness in the outputs."""
@@ -75,7 +75,7 @@ class SamplingParamsParam(TypedDict, total=False):
     """A list of tools the model may call. Currently, only functions are supported as a tool. Use this to provide a list of functions the model may generate JSON inputs for. A max of 128 functions are supported."""
 
 
-class SourceStoredCompletionsParam(TypedDict, total=False):
+class SourceStoredCompletions(TypedDict, total=False):
     """A StoredCompletionsRunDataSource configuration describing a set of filters"""
 
     type: Required[Literal["stored_completions"]]
@@ -87,13 +87,13 @@ class SourceStoredCompletionsParam(TypedDict, total=False):
     limit: int | None
 
 
-class SourceFileContentContentParam(TypedDict, total=False):
+class SourceFileContentContent(TypedDict, total=False):
     item: Required[dict[str, object]]
     sample: dict[str, object]
 
 
 from ..chat.chat_completion_function_tool_param import ChatCompletionFunctionToolParam
-from ..graders.label_model_grader_param import InputParam
+from ..graders.label_model_grader_param import Input
 from ..responses.easy_input_message_param import EasyInputMessageParam
 from ..shared.reasoning_effort import ReasoningEffort
 from ..shared_params.metadata import Metadata

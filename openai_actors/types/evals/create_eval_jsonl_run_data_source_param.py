@@ -12,8 +12,8 @@ class CreateEvalJSONLRunDataSourceParam(TypedDict, total=False):
 
     type: Required[Literal["jsonl"]]
     """The type of data source. Always `jsonl`."""
-    source: Required[SourceFileContentParam | SourceFileIDParam]
+    source: Required[SourceFileContent | SourceFileID]
     """Determines what populates the `item` namespace in the data source."""
 
 
-from .create_eval_completions_run_data_source_param import SourceFileContentParam, SourceFileIDParam
+from .create_eval_completions_run_data_source_param import SourceFileContent, SourceFileID

@@ -15,7 +15,7 @@ class RunCreateParams(TypedDict, total=False):
     """The name of the run."""
     metadata: Metadata
     data_source: Required[
-        CreateEvalJSONLRunDataSourceParam | CreateEvalCompletionsRunDataSourceParam | DataSourceResponsesParam
+        CreateEvalJSONLRunDataSourceParam | CreateEvalCompletionsRunDataSourceParam | DataSourceResponses
     ]
     """Details about the run's data source."""
 
@@ -24,11 +24,11 @@ class _RunCreateArgs(RequestOptionParams, total=False):
     name: str | Omit
     metadata: Metadata | Omit
     data_source: Required[
-        CreateEvalJSONLRunDataSourceParam | CreateEvalCompletionsRunDataSourceParam | DataSourceResponsesParam
+        CreateEvalJSONLRunDataSourceParam | CreateEvalCompletionsRunDataSourceParam | DataSourceResponses
     ]
 
 
 from ..shared_params.metadata import Metadata
 from .create_eval_completions_run_data_source_param import CreateEvalCompletionsRunDataSourceParam
 from .create_eval_jsonl_run_data_source_param import CreateEvalJSONLRunDataSourceParam
-from .run_create_response_param import DataSourceResponsesParam
+from .run_create_response_param import DataSourceResponses

@@ -6,47 +6,45 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
 __all__ = [
-    "ChatMessageParam",
-    "DataSourceResponsesInputMessagesItemReferenceParam",
-    "DataSourceResponsesInputMessagesTemplateParam",
-    "DataSourceResponsesParam",
-    "DataSourceResponsesSamplingParamsParam",
-    "DataSourceResponsesSamplingParamsTextParam",
-    "DataSourceResponsesSourceResponsesParam",
+    "ChatMessage",
+    "DataSourceResponses",
+    "DataSourceResponsesInputMessagesItemReference",
+    "DataSourceResponsesInputMessagesTemplate",
+    "DataSourceResponsesSamplingParams",
+    "DataSourceResponsesSamplingParamsText",
+    "DataSourceResponsesSourceResponses",
 ]
 
 
-class DataSourceResponsesParam(TypedDict, total=False):
+class DataSourceResponses(TypedDict, total=False):
     """A ResponsesRunDataSource object describing a model sampling configuration."""
 
     type: Required[Literal["responses"]]
     """The type of run data source. Always `responses`."""
-    input_messages: (
-        DataSourceResponsesInputMessagesTemplateParam | DataSourceResponsesInputMessagesItemReferenceParam
-    )
+    input_messages: DataSourceResponsesInputMessagesTemplate | DataSourceResponsesInputMessagesItemReference
     """Used when sampling from a model. Dictates the structure of the messages passed into the model. Can either be a reference to a prebuilt trajectory (ie, `item.input_trajectory`), or a template with variable references to the `item` namespace."""
-    sampling_params: DataSourceResponsesSamplingParamsParam
+    sampling_params: DataSourceResponsesSamplingParams
     model: str
     """The name of the model to use for generating completions (e.g. "o3-mini")."""
-    source: Required[SourceFileContentParam | SourceFileIDParam | DataSourceResponsesSourceResponsesParam]
+    source: Required[SourceFileContent | SourceFileID | DataSourceResponsesSourceResponses]
     """Determines what populates the `item` namespace in this run's data source."""
 
 
-class DataSourceResponsesInputMessagesTemplateParam(TypedDict, total=False):
+class DataSourceResponsesInputMessagesTemplate(TypedDict, total=False):
     type: Required[Literal["template"]]
     """The type of input messages. Always `template`."""
-    template: Required[Iterable[ChatMessageParam | InputParam]]
+    template: Required[Iterable[ChatMessage | Input]]
     """A list of chat messages forming the prompt or context. May include variable references to the `item` namespace, ie {{item.name}}."""
 
 
-class DataSourceResponsesInputMessagesItemReferenceParam(TypedDict, total=False):
+class DataSourceResponsesInputMessagesItemReference(TypedDict, total=False):
     type: Required[Literal["item_reference"]]
     """The type of input messages. Always `item_reference`."""
     item_reference: Required[str]
     """A reference to a variable in the `item` namespace. Ie, "item.name" """
 
 
-class DataSourceResponsesSamplingParamsParam(TypedDict, total=False):
+class DataSourceResponsesSamplingParams(TypedDict, total=False):
     reasoning_effort: ReasoningEffort
     temperature: float
     """A higher temperature increases randomness in the outputs."""
@@ -58,11 +56,11 @@ class DataSourceResponsesSamplingParamsParam(TypedDict, total=False):
     """A seed value to initialize the randomness, during sampling."""
     tools: Iterable[ToolParam]
     """An array of tools the model may call while generating a response. You can specify which tool to use by setting the `tool_choice` parameter."""
-    text: DataSourceResponsesSamplingParamsTextParam
+    text: DataSourceResponsesSamplingParamsText
     """Configuration options for a text response from the model. Can be plain text or structured JSON data. Learn more: - [Text inputs and outputs](/docs/guides/text) - [Structured Outputs](/docs/guides/structured-outputs)"""
 
 
-class DataSourceResponsesSourceResponsesParam(TypedDict, total=False):
+class DataSourceResponsesSourceResponses(TypedDict, total=False):
     """A EvalResponsesSource object describing a run data source configuration."""
 
     type: Required[Literal["responses"]]
@@ -79,22 +77,22 @@ class DataSourceResponsesSourceResponsesParam(TypedDict, total=False):
     tools: Sequence[str] | None
 
 
-class ChatMessageParam(TypedDict, total=False):
+class ChatMessage(TypedDict, total=False):
     role: Required[str]
     """The role of the message (e.g. "system", "assistant", "user")."""
     content: Required[str]
     """The content of the message."""
 
 
-class DataSourceResponsesSamplingParamsTextParam(TypedDict, total=False):
+class DataSourceResponsesSamplingParamsText(TypedDict, total=False):
     """Configuration options for a text response from the model. Can be plain text or structured JSON data. Learn more: - [Text inputs and outputs](/docs/guides/text) - [Structured Outputs](/docs/guides/structured-outputs)"""
 
     format: ResponseFormatTextConfigParam
     """An object specifying the format that the model must output."""
 
 
-from ..graders.label_model_grader_param import InputParam
+from ..graders.label_model_grader_param import Input
 from ..responses.response_format_text_config_param import ResponseFormatTextConfigParam
 from ..responses.tool_param import ToolParam
 from ..shared.reasoning_effort import ReasoningEffort
-from .create_eval_completions_run_data_source_param import SourceFileContentParam, SourceFileIDParam
+from .create_eval_completions_run_data_source_param import SourceFileContent, SourceFileID

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["MethodParam"]
+__all__ = ["Method"]
 
 
-class MethodParam(TypedDict, total=False):
+class Method(TypedDict, total=False):
     """The method used for fine-tuning."""
 
     type: Required[Literal["supervised", "dpo", "reinforcement"]]

@@ -57,7 +57,7 @@ class JobCreateParams(TypedDict, total=False):
     """A list of integrations to enable for your fine-tuning job."""
     seed: int | None
     """The seed controls the reproducibility of the job. Passing in the same seed and job parameters should produce the same results, but may differ in rare cases. If a seed is not specified, one will be generated for you."""
-    method: MethodParam
+    method: Method
     """The method used for fine-tuning."""
     metadata: Metadata
 
@@ -70,9 +70,9 @@ class _JobCreateArgs(RequestOptionParams, total=False):
     validation_file: str | Omit | None
     integrations: Iterable[Integration] | Omit | None
     seed: int | Omit | None
-    method: MethodParam | Omit
+    method: Method | Omit
     metadata: Metadata | Omit
 
 
 from ..shared_params.metadata import Metadata
-from .fine_tuning_job_param import MethodParam
+from .fine_tuning_job_param import Method

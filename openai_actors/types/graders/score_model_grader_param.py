@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["SamplingParamsParam", "ScoreModelGraderParam"]
+__all__ = ["SamplingParams", "ScoreModelGraderParam"]
 
 
 class ScoreModelGraderParam(TypedDict, total=False):
@@ -17,15 +17,15 @@ class ScoreModelGraderParam(TypedDict, total=False):
     """The name of the grader."""
     model: Required[str]
     """The model to use for the evaluation."""
-    sampling_params: SamplingParamsParam
+    sampling_params: SamplingParams
     """The sampling parameters for the model."""
-    input: Required[Iterable[InputParam]]
+    input: Required[Iterable[Input]]
     """The input messages evaluated by the grader. Supports text, output text, input image, and input audio content blocks, and may include template strings."""
     range: Iterable[float]
     """The range of the score. Defaults to `[0, 1]`."""
 
 
-class SamplingParamsParam(TypedDict, total=False):
+class SamplingParams(TypedDict, total=False):
     """The sampling parameters for the model."""
 
     seed: int | None
@@ -36,4 +36,4 @@ class SamplingParamsParam(TypedDict, total=False):
 
 
 from ..shared.reasoning_effort import ReasoningEffort
-from .label_model_grader_param import InputParam
+from .label_model_grader_param import Input

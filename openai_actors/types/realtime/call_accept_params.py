@@ -49,7 +49,7 @@ class CallAcceptParams(TypedDict, total=False):
     """Additional fields to include in server outputs."""
     tracing: Literal["auto"] | TracingConfiguration | None
     """Realtime API can write session traces to the [Traces Dashboard](https://platform.openai.com/logs?api=traces). Set to null to disable tracing. Once tracing is enabled for a session, the configuration cannot be modified."""
-    tools: Iterable[ToolParam | McpParam]
+    tools: Iterable[Tool | Mcp]
     """Tools available to the model."""
     tool_choice: ToolChoiceOptions | ToolChoiceFunctionParam | ToolChoiceMcpParam
     """How the model chooses tools. Provide one of the string modes or force a specific function/MCP tool."""
@@ -96,7 +96,7 @@ class _CallAcceptArgs(RequestOptionParams, total=False):
     audio: SessionRealtimeAudio | Omit
     include: Iterable[Literal["item.input_audio_transcription.logprobs"]] | Omit
     tracing: Literal["auto"] | TracingConfiguration | Omit | None
-    tools: Iterable[ToolParam | McpParam] | Omit
+    tools: Iterable[Tool | Mcp] | Omit
     tool_choice: ToolChoiceOptions | ToolChoiceFunctionParam | ToolChoiceMcpParam | Omit
     parallel_tool_calls: bool | Omit
     reasoning: SessionRealtimeReasoning | Omit
@@ -106,10 +106,10 @@ class _CallAcceptArgs(RequestOptionParams, total=False):
 
 
 from .._spec_params.realtime_truncation import RealtimeTruncationParam
-from ..beta.realtime.session_param import ToolParam
+from ..beta.realtime.session_param import Tool
 from ..responses.response_prompt_param import ResponsePromptParam
 from ..responses.tool_choice_function_param import ToolChoiceFunctionParam
 from ..responses.tool_choice_mcp_param import ToolChoiceMcpParam
 from ..responses.tool_choice_options import ToolChoiceOptions
-from ..responses.tool_param import McpParam
+from ..responses.tool_param import Mcp
 from .client_secret_create_params import SessionRealtimeAudio, SessionRealtimeReasoning, TracingConfiguration

@@ -44,7 +44,7 @@ class SessionRealtimeAudioInputNoiseReduction(TypedDict, total=False):
 class SessionRealtimeAudioInput(TypedDict, total=False):
     format: RealtimeAudioFormatsParam
     """The format of the input audio."""
-    transcription: SessionInputAudioTranscriptionParam
+    transcription: SessionInputAudioTranscription
     """Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously through [the /audio/transcriptions endpoint](/docs/api-reference/audio/createTranscription) and should be treated as guidance of input audio content rather than precisely what the model heard. The client can optionally set the language and prompt for transcription, these offer additional guidance to the transcription service."""
     noise_reduction: SessionRealtimeAudioInputNoiseReduction
     """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
@@ -125,7 +125,7 @@ class SessionRealtime(TypedDict, total=False):
     """Additional fields to include in server outputs."""
     tracing: Literal["auto"] | TracingConfiguration | None
     """Realtime API can write session traces to the [Traces Dashboard](https://platform.openai.com/logs?api=traces). Set to null to disable tracing. Once tracing is enabled for a session, the configuration cannot be modified."""
-    tools: Iterable[ToolParam | McpParam]
+    tools: Iterable[Tool | Mcp]
     """Tools available to the model."""
     tool_choice: ToolChoiceOptions | ToolChoiceFunctionParam | ToolChoiceMcpParam
     """How the model chooses tools. Provide one of the string modes or force a specific function/MCP tool."""
@@ -149,7 +149,7 @@ class SessionTranscriptionAudioInputNoiseReduction(TypedDict, total=False):
 
 class SessionTranscriptionAudioInput(TypedDict, total=False):
     format: RealtimeAudioFormatsParam
-    transcription: SessionInputAudioTranscriptionParam
+    transcription: SessionInputAudioTranscription
     """Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously through [the /audio/transcriptions endpoint](/docs/api-reference/audio/createTranscription) and should be treated as guidance of input audio content rather than precisely what the model heard. The client can optionally set the language and prompt for transcription, these offer additional guidance to the transcription service."""
     noise_reduction: SessionTranscriptionAudioInputNoiseReduction
     """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
@@ -189,10 +189,10 @@ from .._spec_params.realtime_audio_formats import RealtimeAudioFormatsParam
 from .._spec_params.realtime_truncation import RealtimeTruncationParam
 from .._spec_params.realtime_turn_detection import RealtimeTurnDetectionParam
 from .._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
-from ..beta.realtime.session_param import ToolParam
-from ..beta.realtime.transcription_session_update_param import SessionInputAudioTranscriptionParam
+from ..beta.realtime.session_param import Tool
+from ..beta.realtime.transcription_session_update_param import SessionInputAudioTranscription
 from ..responses.response_prompt_param import ResponsePromptParam
 from ..responses.tool_choice_function_param import ToolChoiceFunctionParam
 from ..responses.tool_choice_mcp_param import ToolChoiceMcpParam
 from ..responses.tool_choice_options import ToolChoiceOptions
-from ..responses.tool_param import McpParam
+from ..responses.tool_param import Mcp

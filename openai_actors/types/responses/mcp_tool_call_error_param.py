@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypeAlias, TypedDict
 
-__all__ = ["HttpErrorParam", "McpProtocolErrorParam", "McpToolCallErrorParam", "McpToolExecutionErrorParam"]
+__all__ = ["HttpError", "McpProtocolError", "McpToolCallErrorParam", "McpToolExecutionError"]
 
 
-class McpProtocolErrorParam(TypedDict, total=False):
+class McpProtocolError(TypedDict, total=False):
     type: Required[Literal["mcp_protocol_error"]]
     code: Required[int]
     message: Required[str]
 
 
-class McpToolExecutionErrorParam(TypedDict, total=False):
+class McpToolExecutionError(TypedDict, total=False):
     type: Required[Literal["mcp_tool_execution_error"]]
     content: Required[object]
 
 
-class HttpErrorParam(TypedDict, total=False):
+class HttpError(TypedDict, total=False):
     type: Required[Literal["http_error"]]
     code: Required[int]
     message: Required[str]
 
 
-McpToolCallErrorParam: TypeAlias = McpProtocolErrorParam | McpToolExecutionErrorParam | HttpErrorParam
+McpToolCallErrorParam: TypeAlias = McpProtocolError | McpToolExecutionError | HttpError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["NamespaceToolParam", "ToolFunctionParam"]
+__all__ = ["NamespaceToolParam", "ToolFunction"]
 
 
 class NamespaceToolParam(TypedDict, total=False):
@@ -17,11 +17,11 @@ class NamespaceToolParam(TypedDict, total=False):
     """The namespace name used in tool calls (for example, `crm`)."""
     description: Required[str]
     """A description of the namespace shown to the model."""
-    tools: Required[Iterable[ToolFunctionParam | CustomToolParam]]
+    tools: Required[Iterable[ToolFunction | CustomToolParam]]
     """The function/custom tools available inside this namespace."""
 
 
-class ToolFunctionParam(TypedDict, total=False):
+class ToolFunction(TypedDict, total=False):
     name: Required[str]
     description: str | None
     parameters: EmptyModelParam | None

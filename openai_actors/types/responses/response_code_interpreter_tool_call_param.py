@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["OutputImageParam", "OutputLogsParam", "ResponseCodeInterpreterToolCallParam"]
+__all__ = ["OutputImage", "OutputLogs", "ResponseCodeInterpreterToolCallParam"]
 
 
 class ResponseCodeInterpreterToolCallParam(TypedDict, total=False):
@@ -20,10 +20,10 @@ class ResponseCodeInterpreterToolCallParam(TypedDict, total=False):
     container_id: Required[str]
     """The ID of the container used to run the code."""
     code: Required[str | None]
-    outputs: Required[Iterable[OutputLogsParam | OutputImageParam] | None]
+    outputs: Required[Iterable[OutputLogs | OutputImage] | None]
 
 
-class OutputLogsParam(TypedDict, total=False):
+class OutputLogs(TypedDict, total=False):
     """The logs output from the code interpreter."""
 
     type: Required[Literal["logs"]]
@@ -32,7 +32,7 @@ class OutputLogsParam(TypedDict, total=False):
     """The logs output from the code interpreter."""
 
 
-class OutputImageParam(TypedDict, total=False):
+class OutputImage(TypedDict, total=False):
     """The image output from the code interpreter."""
 
     type: Required[Literal["image"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["PendingSafetyCheckParam", "ResponseComputerToolCallParam"]
+__all__ = ["PendingSafetyCheck", "ResponseComputerToolCallParam"]
 
 
 class ResponseComputerToolCallParam(TypedDict, total=False):
@@ -20,13 +20,13 @@ class ResponseComputerToolCallParam(TypedDict, total=False):
     action: ComputerActionParam
     actions: ComputerActionListParam
     """Flattened batched actions for `computer_use`. Each action includes an `type` discriminator and action-specific fields."""
-    pending_safety_checks: Required[Iterable[PendingSafetyCheckParam]]
+    pending_safety_checks: Required[Iterable[PendingSafetyCheck]]
     """The pending safety checks for the computer call."""
     status: Required[Literal["in_progress", "completed", "incomplete"]]
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
 
 
-class PendingSafetyCheckParam(TypedDict, total=False):
+class PendingSafetyCheck(TypedDict, total=False):
     """A pending safety check for the computer call."""
 
     id: Required[str]

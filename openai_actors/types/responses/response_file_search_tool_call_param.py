@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ResponseFileSearchToolCallParam", "ResultParam"]
+__all__ = ["ResponseFileSearchToolCallParam", "Result"]
 
 
 class ResponseFileSearchToolCallParam(TypedDict, total=False):
@@ -19,10 +19,10 @@ class ResponseFileSearchToolCallParam(TypedDict, total=False):
     """The status of the file search tool call. One of `in_progress`, `searching`, `incomplete` or `failed`,"""
     queries: Required[Sequence[str]]
     """The queries used to search for files."""
-    results: Iterable[ResultParam] | None
+    results: Iterable[Result] | None
 
 
-class ResultParam(TypedDict, total=False):
+class Result(TypedDict, total=False):
     file_id: str
     """The unique ID of the file."""
     text: str

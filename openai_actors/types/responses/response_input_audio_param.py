@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["InputAudioParam", "ResponseInputAudioParam"]
+__all__ = ["InputAudio", "ResponseInputAudioParam"]
 
 
 class ResponseInputAudioParam(TypedDict, total=False):
@@ -12,10 +12,10 @@ class ResponseInputAudioParam(TypedDict, total=False):
 
     type: Required[Literal["input_audio"]]
     """The type of the input item. Always `input_audio`."""
-    input_audio: Required[InputAudioParam]
+    input_audio: Required[InputAudio]
 
 
-class InputAudioParam(TypedDict, total=False):
+class InputAudio(TypedDict, total=False):
     data: Required[str]
     """Base64-encoded audio data."""
     format: Required[Literal["mp3", "wav"]]

@@ -18,7 +18,7 @@ class ResponseInputFileContentParam(TypedDict, total=False):
     file_url: str | None
     detail: Literal["auto", "low", "high"]
     """The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`."""
-    prompt_cache_breakpoint: FilePromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint | None
 
 
-from ..chat.chat_completion_content_part_param import FilePromptCacheBreakpointParam
+from ..chat.chat_completion_content_part_param import FilePromptCacheBreakpoint

@@ -15,7 +15,7 @@ class ResponseInputImageContentParam(TypedDict, total=False):
     image_url: str | None
     file_id: str | None
     detail: Literal["low", "high", "auto", "original"] | None
-    prompt_cache_breakpoint: FilePromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint | None
 
 
-from ..chat.chat_completion_content_part_param import FilePromptCacheBreakpointParam
+from ..chat.chat_completion_content_part_param import FilePromptCacheBreakpoint

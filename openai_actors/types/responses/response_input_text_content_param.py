@@ -14,7 +14,7 @@ class ResponseInputTextContentParam(TypedDict, total=False):
     """The type of the input item. Always `input_text`."""
     text: Required[str]
     """The text input to the model."""
-    prompt_cache_breakpoint: FilePromptCacheBreakpointParam | None
+    prompt_cache_breakpoint: FilePromptCacheBreakpoint | None
 
 
-from ..chat.chat_completion_content_part_param import FilePromptCacheBreakpointParam
+from ..chat.chat_completion_content_part_param import FilePromptCacheBreakpoint

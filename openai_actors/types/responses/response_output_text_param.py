@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["LogprobParam", "LogprobTopLogprobParam", "ResponseOutputTextParam"]
+__all__ = ["Logprob", "LogprobTopLogprob", "ResponseOutputTextParam"]
 
 
 class ResponseOutputTextParam(TypedDict, total=False):
@@ -17,19 +17,19 @@ class ResponseOutputTextParam(TypedDict, total=False):
     """The text output from the model."""
     annotations: Required[Iterable[AnnotationParam]]
     """The annotations of the text output."""
-    logprobs: Required[Iterable[LogprobParam]]
+    logprobs: Required[Iterable[Logprob]]
 
 
-class LogprobParam(TypedDict, total=False):
+class Logprob(TypedDict, total=False):
     """The log probability of a token."""
 
     token: Required[str]
     logprob: Required[float]
     bytes: Required[Iterable[int]]
-    top_logprobs: Required[Iterable[LogprobTopLogprobParam]]
+    top_logprobs: Required[Iterable[LogprobTopLogprob]]
 
 
-class LogprobTopLogprobParam(TypedDict, total=False):
+class LogprobTopLogprob(TypedDict, total=False):
     """The top log probability of a token."""
 
     token: Required[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["ResponseReasoningItemParam", "SummaryParam"]
+__all__ = ["ResponseReasoningItemParam", "Summary"]
 
 
 class ResponseReasoningItemParam(TypedDict, total=False):
@@ -16,15 +16,15 @@ class ResponseReasoningItemParam(TypedDict, total=False):
     id: Required[str]
     """The unique identifier of the reasoning content."""
     encrypted_content: str | None
-    summary: Required[Iterable[SummaryParam]]
+    summary: Required[Iterable[Summary]]
     """Reasoning summary content."""
-    content: Iterable[ReasoningTextParam]
+    content: Iterable[ReasoningText]
     """Reasoning text content."""
     status: Literal["in_progress", "completed", "incomplete"]
     """The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API."""
 
 
-class SummaryParam(TypedDict, total=False):
+class Summary(TypedDict, total=False):
     """A summary text from the model."""
 
     type: Required[Literal["summary_text"]]
@@ -33,4 +33,4 @@ class SummaryParam(TypedDict, total=False):
     """A summary of the reasoning output from the model so far."""
 
 
-from .response_content_param import ReasoningTextParam
+from .response_content_param import ReasoningText

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, Required, TypedDict
 
-__all__ = ["UserLocationParam", "WebSearchPreviewToolParam"]
+__all__ = ["UserLocation", "WebSearchPreviewToolParam"]
 
 
 class WebSearchPreviewToolParam(TypedDict, total=False):
@@ -13,13 +13,13 @@ class WebSearchPreviewToolParam(TypedDict, total=False):
 
     type: Required[Literal["web_search_preview", "web_search_preview_2025_03_11"]]
     """The type of the web search tool. One of `web_search_preview` or `web_search_preview_2025_03_11`."""
-    user_location: UserLocationParam | None
+    user_location: UserLocation | None
     search_context_size: Literal["low", "medium", "high"]
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
     search_content_types: Iterable[Literal["text", "image"]]
 
 
-class UserLocationParam(TypedDict, total=False):
+class UserLocation(TypedDict, total=False):
     type: Required[Literal["approximate"]]
     """The type of location approximation. Always `approximate`."""
     country: str | None

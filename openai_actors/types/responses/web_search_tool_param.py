@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
-__all__ = ["Filters", "UserLocationParam", "WebSearchToolParam"]
+__all__ = ["Filters", "UserLocation", "WebSearchToolParam"]
 
 
 class Filters(TypedDict, total=False):
@@ -22,12 +22,12 @@ class WebSearchToolParam(TypedDict, total=False):
     external_web_access: bool
     """Allow live internet access for web search. Defaults to true when omitted. When false, the web search tool runs in offline/cache-only mode and will not fetch new external content."""
     filters: Filters | None
-    user_location: UserLocationParam
+    user_location: UserLocation
     search_context_size: Literal["low", "medium", "high"]
     """High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default."""
 
 
-class UserLocationParam(TypedDict, total=False):
+class UserLocation(TypedDict, total=False):
     type: Literal["approximate"]
     """The type of location approximation. Always `approximate`."""
     country: str | None

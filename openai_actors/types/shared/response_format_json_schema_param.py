@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-__all__ = ["JSONSchemaParam"]
+__all__ = ["JSONSchema"]
 
 
-class JSONSchemaParam(TypedDict, total=False):
+class JSONSchema(TypedDict, total=False):
     """Structured Outputs configuration options, including a JSON Schema."""
 
     description: str

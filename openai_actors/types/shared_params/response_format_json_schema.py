@@ -12,8 +12,8 @@ class ResponseFormatJSONSchema(TypedDict, total=False):
 
     type: Required[Literal["json_schema"]]
     """The type of response format being defined. Always `json_schema`."""
-    json_schema: Required[JSONSchemaParam]
+    json_schema: Required[JSONSchema]
     """Structured Outputs configuration options, including a JSON Schema."""
 
 
-from ..shared.response_format_json_schema_param import JSONSchemaParam
+from ..shared.response_format_json_schema_param import JSONSchema

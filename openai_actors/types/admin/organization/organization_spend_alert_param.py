@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Required, TypedDict
 
-__all__ = ["NotificationChannelParam"]
+__all__ = ["NotificationChannel"]
 
 
-class NotificationChannelParam(TypedDict, total=False):
+class NotificationChannel(TypedDict, total=False):
     """Email notification settings for a spend alert."""
 
     type: Required[Literal["email"]]

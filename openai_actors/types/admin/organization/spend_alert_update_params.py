@@ -16,7 +16,7 @@ class SpendAlertUpdateParams(TypedDict, total=False):
     """The currency for the threshold amount."""
     interval: Required[Literal["month"]]
     """The time interval for evaluating spend against the threshold."""
-    notification_channel: Required[NotificationChannelParam]
+    notification_channel: Required[NotificationChannel]
     """Email notification settings for a spend alert."""
 
 
@@ -24,7 +24,7 @@ class _SpendAlertUpdateArgs(RequestOptionParams, total=False):
     threshold_amount: Required[int]
     currency: Required[Literal["USD"]]
     interval: Required[Literal["month"]]
-    notification_channel: Required[NotificationChannelParam]
+    notification_channel: Required[NotificationChannel]
 
 
-from .organization_spend_alert_param import NotificationChannelParam
+from .organization_spend_alert_param import NotificationChannel

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-__all__ = ["McpListToolsToolParam"]
+__all__ = ["McpListToolsTool"]
 
 
-class McpListToolsToolParam(TypedDict, total=False):
+class McpListToolsTool(TypedDict, total=False):
     """A tool available on an MCP server."""
 
     name: Required[str]

@@ -44,14 +44,14 @@ class SessionCreateParams(TypedDict, total=False):
     """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, input audio must be 16-bit PCM at a 24kHz sample rate, single channel (mono), and little-endian byte order."""
     output_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
     """The format of output audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, output audio is sampled at a rate of 24kHz."""
-    input_audio_transcription: InputAudioTranscriptionParam | None
+    input_audio_transcription: InputAudioTranscription | None
     turn_detection: RealtimeTurnDetectionParam
-    input_audio_noise_reduction: InputAudioNoiseReductionParam
+    input_audio_noise_reduction: InputAudioNoiseReduction
     """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
     speed: float
     """The speed of the model's spoken response. 1.0 is the default speed. 0.25 is the minimum speed. 1.5 is the maximum speed. This value can only be changed in between model turns, not while a response is in progress."""
-    tracing: Literal["auto"] | TracingConfigurationParam | None
-    tools: Iterable[ToolParam]
+    tracing: Literal["auto"] | TracingConfiguration | None
+    tools: Iterable[Tool]
     """Tools (functions) available to the model."""
     tool_choice: str
     """How the model chooses tools. Options are `auto`, `none`, `required`, or specify a function."""
@@ -59,7 +59,7 @@ class SessionCreateParams(TypedDict, total=False):
     """Sampling temperature for the model, limited to [0.6, 1.2]. For audio models a temperature of 0.8 is highly recommended for best performance."""
     max_response_output_tokens: int | Literal["inf"]
     """Maximum number of output tokens for a single assistant response, inclusive of tool calls. Provide an integer between 1 and 4096 to limit output tokens, or `inf` for the maximum available tokens for a given model. Defaults to `inf`."""
-    client_secret: ClientSecretParam
+    client_secret: ClientSecret
     """Ephemeral key returned by the API."""
 
 
@@ -91,24 +91,19 @@ class _SessionCreateArgs(RequestOptionParams, total=False):
     voice: VoiceIdsShared | Omit
     input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | Omit
     output_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | Omit
-    input_audio_transcription: InputAudioTranscriptionParam | Omit | None
+    input_audio_transcription: InputAudioTranscription | Omit | None
     turn_detection: RealtimeTurnDetectionParam | Omit
-    input_audio_noise_reduction: InputAudioNoiseReductionParam | Omit
+    input_audio_noise_reduction: InputAudioNoiseReduction | Omit
     speed: float | Omit
-    tracing: Literal["auto"] | TracingConfigurationParam | Omit | None
-    tools: Iterable[ToolParam] | Omit
+    tracing: Literal["auto"] | TracingConfiguration | Omit | None
+    tools: Iterable[Tool] | Omit
     tool_choice: str | Omit
     temperature: float | Omit
     max_response_output_tokens: int | Literal["inf"] | Omit
-    client_secret: ClientSecretParam | Omit
+    client_secret: ClientSecret | Omit
 
 
 from ..._spec.voice_ids_shared import VoiceIdsShared
 from ..._spec_params.realtime_turn_detection import RealtimeTurnDetectionParam
-from .session_create_response_param import ClientSecretParam
-from .session_param import (
-    InputAudioNoiseReductionParam,
-    InputAudioTranscriptionParam,
-    ToolParam,
-    TracingConfigurationParam,
-)
+from .session_create_response_param import ClientSecret
+from .session_param import InputAudioNoiseReduction, InputAudioTranscription, Tool, TracingConfiguration

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Required, TypedDict
 
-__all__ = ["ClientSecretParam"]
+__all__ = ["ClientSecret"]
 
 
-class ClientSecretParam(TypedDict, total=False):
+class ClientSecret(TypedDict, total=False):
     """Ephemeral key returned by the API."""
 
     value: Required[str]

@@ -5,15 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, TypedDict
 
-__all__ = [
-    "InputAudioNoiseReductionParam",
-    "InputAudioTranscriptionParam",
-    "ToolParam",
-    "TracingConfigurationParam",
-]
+__all__ = ["InputAudioNoiseReduction", "InputAudioTranscription", "Tool", "TracingConfiguration"]
 
 
-class InputAudioTranscriptionParam(TypedDict, total=False):
+class InputAudioTranscription(TypedDict, total=False):
     model: (
         str
         | Literal[
@@ -36,14 +31,14 @@ class InputAudioTranscriptionParam(TypedDict, total=False):
     """The prompt configured for input audio transcription, when present."""
 
 
-class InputAudioNoiseReductionParam(TypedDict, total=False):
+class InputAudioNoiseReduction(TypedDict, total=False):
     """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
 
     type: Literal["near_field", "far_field"]
     """Type of noise reduction. `near_field` is for close-talking microphones such as headphones, `far_field` is for far-field microphones such as laptop or conference room microphones."""
 
 
-class TracingConfigurationParam(TypedDict, total=False):
+class TracingConfiguration(TypedDict, total=False):
     """Granular configuration for tracing."""
 
     workflow_name: str
@@ -54,7 +49,7 @@ class TracingConfigurationParam(TypedDict, total=False):
     """The arbitrary metadata to attach to this trace to enable filtering in the traces dashboard."""
 
 
-class ToolParam(TypedDict, total=False):
+class Tool(TypedDict, total=False):
     type: Literal["function"]
     """The type of the tool, i.e. `function`."""
     name: str

@@ -12,35 +12,35 @@ __all__ = ["TranscriptionSessionCreateParams"]
 
 
 class TranscriptionSessionCreateParams(TypedDict, total=False):
-    turn_detection: SessionTurnDetectionParam
+    turn_detection: SessionTurnDetection
     """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
-    input_audio_noise_reduction: SessionInputAudioNoiseReductionParam
+    input_audio_noise_reduction: SessionInputAudioNoiseReduction
     """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
     input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
     """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, input audio must be 16-bit PCM at a 24kHz sample rate, single channel (mono), and little-endian byte order."""
-    input_audio_transcription: SessionInputAudioTranscriptionParam
+    input_audio_transcription: SessionInputAudioTranscription
     """Configuration for input audio transcription. The client can optionally set the language and prompt for transcription, these offer additional guidance to the transcription service."""
     include: Iterable[Literal["item.input_audio_transcription.logprobs"]]
     """The set of items to include in the transcription. Current available items are: `item.input_audio_transcription.logprobs`"""
-    client_secret: ClientSecretParam
+    client_secret: ClientSecret
     """Ephemeral key returned by the API."""
     modalities: object
     """The set of modalities the model can respond with. To disable audio, set this to ["text"]."""
 
 
 class _TranscriptionSessionCreateArgs(RequestOptionParams, total=False):
-    turn_detection: SessionTurnDetectionParam | Omit
-    input_audio_noise_reduction: SessionInputAudioNoiseReductionParam | Omit
+    turn_detection: SessionTurnDetection | Omit
+    input_audio_noise_reduction: SessionInputAudioNoiseReduction | Omit
     input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | Omit
-    input_audio_transcription: SessionInputAudioTranscriptionParam | Omit
+    input_audio_transcription: SessionInputAudioTranscription | Omit
     include: Iterable[Literal["item.input_audio_transcription.logprobs"]] | Omit
-    client_secret: ClientSecretParam | Omit
+    client_secret: ClientSecret | Omit
     modalities: object | Omit
 
 
-from .session_create_response_param import ClientSecretParam
+from .session_create_response_param import ClientSecret
 from .transcription_session_update_param import (
-    SessionInputAudioNoiseReductionParam,
-    SessionInputAudioTranscriptionParam,
-    SessionTurnDetectionParam,
+    SessionInputAudioNoiseReduction,
+    SessionInputAudioTranscription,
+    SessionTurnDetection,
 )

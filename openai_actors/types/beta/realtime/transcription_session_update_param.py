@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, TypedDict
 
-__all__ = [
-    "SessionInputAudioNoiseReductionParam",
-    "SessionInputAudioTranscriptionParam",
-    "SessionTurnDetectionParam",
-]
+__all__ = ["SessionInputAudioNoiseReduction", "SessionInputAudioTranscription", "SessionTurnDetection"]
 
 
-class SessionTurnDetectionParam(TypedDict, total=False):
+class SessionTurnDetection(TypedDict, total=False):
     """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
 
     type: Literal["server_vad"]
@@ -25,14 +21,14 @@ class SessionTurnDetectionParam(TypedDict, total=False):
     """Duration of silence to detect speech stop (in milliseconds). Defaults to 500ms. With shorter values the model will respond more quickly, but may jump in on short pauses from the user."""
 
 
-class SessionInputAudioNoiseReductionParam(TypedDict, total=False):
+class SessionInputAudioNoiseReduction(TypedDict, total=False):
     """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
 
     type: Literal["near_field", "far_field"]
     """Type of noise reduction. `near_field` is for close-talking microphones such as headphones, `far_field` is for far-field microphones such as laptop or conference room microphones."""
 
 
-class SessionInputAudioTranscriptionParam(TypedDict, total=False):
+class SessionInputAudioTranscription(TypedDict, total=False):
     model: (
         str
         | Literal[

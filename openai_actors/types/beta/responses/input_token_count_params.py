@@ -17,7 +17,7 @@ class InputTokenCountParams(TypedDict, total=False):
     previous_response_id: str | None
     tools: Iterable[BetaToolParam] | None
     text: BetaResponseTextConfigParam | None
-    reasoning: ReasoningParam | None
+    reasoning: Reasoning | None
     truncation: Literal["auto", "disabled"]
     """The truncation strategy to use for the model response. - `auto`: If the input to this Response exceeds the model's context window size, the model will truncate the response to fit the context window by dropping items from the beginning of the conversation. - `disabled` (default): If the input size will exceed the context window size for a model, the request will fail with a 400 error."""
     instructions: str | None
@@ -35,7 +35,7 @@ class _InputTokenCountArgs(RequestOptionParams, total=False):
     previous_response_id: str | Omit | None
     tools: Iterable[BetaToolParam] | Omit | None
     text: BetaResponseTextConfigParam | Omit | None
-    reasoning: ReasoningParam | Omit | None
+    reasoning: Reasoning | Omit | None
     truncation: Literal["auto", "disabled"] | Omit
     instructions: str | Omit | None
     personality: BetaPersonalityEnum | Omit
@@ -49,6 +49,6 @@ from ..._spec.beta_personality_enum import BetaPersonalityEnum
 from ..._spec_params.beta_conversation_param import BetaConversationParam
 from ..._spec_params.beta_tool_choice_param import BetaToolChoiceParam
 from ..beta_response_input_item_param import BetaResponseInputItemParam
-from ..beta_response_param import ReasoningParam
+from ..beta_response_param import Reasoning
 from ..beta_response_text_config_param import BetaResponseTextConfigParam
 from ..beta_tool_param import BetaToolParam

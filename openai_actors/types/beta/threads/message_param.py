@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["AttachmentToolFileSearchParam"]
+__all__ = ["AttachmentToolFileSearch"]
 
 
-class AttachmentToolFileSearchParam(TypedDict, total=False):
+class AttachmentToolFileSearch(TypedDict, total=False):
     type: Required[Literal["file_search"]]
     """The type of tool being defined: `file_search`"""

@@ -23,7 +23,7 @@ __all__ = [
 class AdditionalMessageAttachment(TypedDict, total=False):
     file_id: str
     """The ID of the file to attach to the message."""
-    tools: Iterable[CodeInterpreterToolParam | AttachmentToolFileSearchParam]
+    tools: Iterable[CodeInterpreterToolParam | AttachmentToolFileSearch]
     """The tools to add this file to."""
 
 
@@ -223,4 +223,4 @@ from ..code_interpreter_tool_param import CodeInterpreterToolParam
 from ..file_search_tool_param import FileSearchToolParam
 from ..function_tool_param import FunctionToolParam
 from .message_content_part_param import MessageContentPartParam
-from .message_param import AttachmentToolFileSearchParam
+from .message_param import AttachmentToolFileSearch
