@@ -8,8 +8,9 @@ says *how*, for all of them; a change in how requests are built is made here
 and nowhere else.
 
 Checking is what Python would do for a function with those keyword-only
-parameters (TypeError for an unknown or a missing one), done against the
-method's TypedDict, which is also what type checkers read.
+parameters (TypeError for an unknown or a missing one), against the keys the
+generator wrote into the Operation: the method's TypedDicts are for type
+checkers only, so a call imports none of its parameters' types.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._multipart import encode_multipart, read_file
 from ._request import path_param
-from ._resources._base import check_keys, split_options
+from ._resources._base import REQUEST_OPTION_NAMES, check_keys, split_options
 from ._response import binary_content, no_content, text_content
 
 if TYPE_CHECKING:
@@ -45,8 +46,8 @@ class Operation(Generic[R]):
     keys, which type checkers read); `query` names the parameters sent in the query string (the rest
     go in the body, as JSON or multipart); `files` the multipart fields that
     are files; `cast` builds the result from the decoded JSON (or is one of
-    `no_content` / `binary_content`); `stream_item` builds each event when the
-    caller asks for `stream=True`.
+    the markers below: no content, the bytes, the text); `stream_item` builds
+    each event when the caller asks for `stream=True`.
     """
 
     name: str
@@ -62,12 +63,16 @@ class Operation(Generic[R]):
     cast: Callable[[Any], R] | None = None
     stream_item: Callable[[Any], Any] | None = None
     prepare: Callable[[dict[str, Any]], Callable[[Any], Any] | None] | None = None
+    allowed: frozenset[str] = field(init=False)  # `keys` and the request options, made once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed", frozenset(self.keys) | REQUEST_OPTION_NAMES)
 
     def build(
         self, client: OpenAI | AsyncOpenAI, params: Mapping[str, Any], path: Mapping[str, Any]
     ) -> tuple[Call, Callable[[Any], Any] | None]:
         """The call, and how its answer becomes the result."""
-        check_keys(self.name, params, self.keys, self.required)
+        check_keys(self.name, params, self.allowed, self.required)
         given, options = split_options(params)
         cast: Callable[[Any], Any] | None = self.cast
         if self.prepare is not None:

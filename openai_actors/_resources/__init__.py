@@ -1,7 +1,5 @@
-"""The API's resources (`client.chat.completions`, `client.embeddings`, ...), sync and async.
+"""Resources written by hand (`client.webhooks`) and what the generated ones share (`_base`).
 
-Each endpoint's parameters are declared once, as a TypedDict; the sync and
-async methods take them with `**params: Unpack[...]`, so type checkers and
-IDEs know every parameter, and `check_params` gives the TypeError a plain
-Python call would for an unknown or missing one.
+The generated resources are in `openai_actors/resources/`; their methods check
+their keyword arguments as a plain Python call would (`_base.check_keys`).
 """

@@ -7,9 +7,9 @@ client too, as in the official SDK, and safe to call from any thread or task.
 
 from __future__ import annotations
 
+from .._operations import AsyncAPIResource, SyncAPIResource
 from .._webhooks import DEFAULT_TOLERANCE, HeadersLike, unwrap, verify_signature
 from ..types.webhooks import WebhookEvent
-from ._base import AsyncResource, SyncResource
 
 __all__ = ["AsyncWebhooks", "Webhooks"]
 
@@ -24,7 +24,7 @@ def _secret(given: str | None, configured: str | None) -> str:
     return secret
 
 
-class Webhooks(SyncResource):
+class Webhooks(SyncAPIResource):
     def verify_signature(
         self,
         payload: str | bytes,
@@ -46,7 +46,7 @@ class Webhooks(SyncResource):
         return unwrap(payload, headers, _secret(secret, self._client.webhook_secret))
 
 
-class AsyncWebhooks(AsyncResource):
+class AsyncWebhooks(AsyncAPIResource):
     def verify_signature(
         self,
         payload: str | bytes,
