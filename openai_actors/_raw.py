@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, cast
 
 from ._call import Call, StreamBody
-from ._response import http_response, transport_error
+from ._response import decode_utf8, http_response, transport_error, utf8_decoder
 from ._transport import RawResponse, TransportError
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ class AsyncAPIResponse(_Streamed[R]):
                 await f.write(chunk)
 
     async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
-        decoder = _utf8()
+        decoder = utf8_decoder()
         async for chunk in self.iter_bytes(chunk_size):
             if text := decoder.decode(chunk):
                 yield text
@@ -305,12 +305,7 @@ class APIResponse(_Streamed[R]):
                 f.write(chunk)
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
-        decoder = _utf8()
-        for chunk in self.iter_bytes(chunk_size):
-            if text := decoder.decode(chunk):
-                yield text
-        if tail := decoder.decode(b"", final=True):
-            yield tail
+        return decode_utf8(self.iter_bytes(chunk_size))
 
     def iter_lines(self) -> Iterator[str]:
         splitter = _LineSplitter()
@@ -348,12 +343,6 @@ class APIResponse(_Streamed[R]):
 
 
 # -- small helpers for the iterators -------------------------------------------------
-
-
-def _utf8() -> Any:
-    import codecs
-
-    return codecs.getincrementaldecoder("utf-8")(errors="replace")
 
 
 class _LineSplitter:

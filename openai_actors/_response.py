@@ -14,7 +14,7 @@ import codecs
 import contextlib
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._call import Call, StreamBody
@@ -191,6 +191,20 @@ def text_content(data: dict[str, Any]) -> None:
     raise AssertionError("text_content is a marker, never called")
 
 
+def utf8_decoder() -> codecs.IncrementalDecoder:
+    """UTF-8 decoded piece by piece: a character split between two chunks is decoded whole."""
+    return codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+
+def decode_utf8(chunks: Iterable[bytes]) -> Iterator[str]:
+    decoder = utf8_decoder()
+    for chunk in chunks:
+        if text := decoder.decode(chunk):
+            yield text
+    if tail := decoder.decode(b"", final=True):
+        yield tail
+
+
 class BinaryContent:
     """A body that is not JSON (a file's content), as the official SDK hands it over."""
 
@@ -227,13 +241,7 @@ class BinaryContent:
             yield data[start : start + size]
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
-        # Incrementally: a character split between two chunks is decoded whole.
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        for chunk in self.iter_bytes(chunk_size):
-            if text := decoder.decode(chunk):
-                yield text
-        if tail := decoder.decode(b"", final=True):
-            yield tail
+        return decode_utf8(self.iter_bytes(chunk_size))
 
     def iter_lines(self) -> Iterator[str]:
         yield from self.text.splitlines()
