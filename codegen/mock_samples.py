@@ -326,7 +326,7 @@ class Sampler:
             return "mock"
         return "string"
 
-    def _number(self, schema: Schema, name: str, kind: type) -> int | float:
+    def _number(self, schema: Schema, name: str, kind: type[int] | type[float]) -> int | float:
         if (
             schema.get("format") == "unixtime"
             or name.endswith("_at")

@@ -217,12 +217,10 @@ class ResourceGen:
         key = f"{m.resource}.{m.name}"
         extra = self.overrides.get("methods", {}).get(key, {})
         const = f"_{snake(m.name).upper()}"
-        mod.use(Ref(f"{PACKAGE}._resources._base", "RequestOptionParams"))
 
         # Parameters: the official params TypedDict, plus path parameters given by keyword.
         params_ref: Ref | None = None
         kw_paths = [p for p in ep.path_params if p not in m.positional]
-        in_params = kw_paths if m.params_type and self.params_schema(ep, []) is not None else []
         if "body" in extra:
             # The spec's body for this route is not what the official SDK sends (see overrides.toml).
             body = dict(properties(self.spec, resolve(self.spec, extra["body"])))
@@ -231,7 +229,11 @@ class ResourceGen:
             for key, location in extra.get("add", {}).items():
                 body[key] = resolve(self.spec, location)
             ep.body = {"type": "object", "properties": body, "required": extra.get("required", [])}
-        schema = self.params_schema(ep, in_params)
+        schema = self.params_schema(ep, [])
+        # The official params TypedDicts hold the keyword path parameters too.
+        in_params = kw_paths if m.params_type and schema is not None else []
+        if in_params:
+            schema = self.params_schema(ep, in_params)
         streaming = (ep.stream_event is not None or "stream_event" in extra) and (
             schema is not None and "stream" in schema["properties"]
         )
@@ -277,9 +279,9 @@ class ResourceGen:
         # What comes back.
         returns, cast, page = self._returns(m, mod, extra)
         item = ""
+        event = self._event_type(ep, extra, mod) if streaming else ""
         if streaming:
-            event_ref = self._event_type(ep, extra, mod)
-            item = f", stream_item=as_cast({event_ref})"
+            item = f", stream_item=as_cast({event})"
             if "stream_item" in extra:
                 # A hand-written builder of each event (overrides.toml says why).
                 module, _, func = extra["stream_item"].partition(":")
@@ -348,7 +350,6 @@ class ResourceGen:
             return
         if streaming and params_ref is not None:
             mod.use(Ref("typing", "overload"))
-            event = self._event_type(ep, extra, mod)
             mod.use(Ref(f"{PACKAGE}._streaming", "Stream"))
             mod.use(Ref(f"{PACKAGE}._streaming", "AsyncStream"))
             for prefix, stream_cls, target in (("", "Stream", sync), ("async ", "AsyncStream", async_)):
@@ -466,14 +467,16 @@ class ResourceGen:
             # A resource with hand-written helpers (overrides.toml [extended]) is built from
             # the hand-written subclass, which lives outside the generated files.
             home = self.extended.get(child.path, child.module)
-            checking.append(f"    from {_relative(node.module, home)} import Async{child.name}, {child.name}")
+            checking.append(
+                f"    from {relative_import(node.module, home)} import Async{child.name}, {child.name}"
+            )
             for body, cls in ((sync_body, child.name), (async_body, f"Async{child.name}")):
                 body.append(
                     "\n".join(
                         [
                             "    @cached_property",
                             f"    def {attr}(self) -> {cls}:",
-                            f"        from {_relative(node.module, home)} import {cls}",
+                            f"        from {relative_import(node.module, home)} import {cls}",
                             "",
                             f"        return {cls}(self._client)",
                         ]
@@ -516,14 +519,18 @@ class ResourceGen:
                 for child in children:
                     attr = child.path.rsplit(".", 1)[-1]
                     child_view = f"{prefix}{child.name}With{kind}"
-                    checking.append(f"    from {_relative(node.module, child.module)} import {child_view}")
+                    checking.append(
+                        f"    from {relative_import(node.module, child.module)} import {child_view}"
+                    )
                     lines += ["", "        @property", f"        def {attr}(self) -> {child_view}: ..."]
                 views.append("\n".join(lines))
             checking.append(
-                f"    from {_relative(node.module, PACKAGE + '._raw')} import {'async_' if prefix else ''}to_raw_response_wrapper, {'async_' if prefix else ''}to_streamed_response_wrapper"
+                f"    from {relative_import(node.module, PACKAGE + '._raw')} import {'async_' if prefix else ''}to_raw_response_wrapper, {'async_' if prefix else ''}to_streamed_response_wrapper"
             )
         for module, names in sorted(self.typing_imports.pop(mod.path, {}).items()):
-            checking.append(f"    from {_relative(node.module, module)} import {', '.join(sorted(names))}")
+            checking.append(
+                f"    from {relative_import(node.module, module)} import {', '.join(sorted(names))}"
+            )
         out += ["", "from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:", *checking]
         out += ["", f"__all__ = [{', '.join(repr(x) for x in sorted((name, 'Async' + name)))}]", ""]
         if args_blocks:
@@ -570,7 +577,7 @@ def _required(spec: dict[str, Any], schema: Schema) -> list[str]:
     return out
 
 
-def _relative(here: str, there: str) -> str:
+def relative_import(here: str, there: str) -> str:
     """A relative import from module `here` to module `there`."""
     a = here.split(".")[:-1]
     b = there.split(".")
@@ -590,7 +597,7 @@ def render_imports(mod: Module) -> list[str]:
             std.append("import builtins")
             continue
         if module.startswith(PACKAGE):
-            line = f"from {_relative(mod.path, module)} import {', '.join(names)}"
+            line = f"from {relative_import(mod.path, module)} import {', '.join(names)}"
             local.append(line)
         else:
             std.append(f"from {module} import {', '.join(names)}")

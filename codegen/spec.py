@@ -37,7 +37,7 @@ def load_spec(path: Path = SPEC) -> dict[str, Any]:
                 return loaded
         except Exception:
             pass
-    import yaml
+    import yaml  # type: ignore[import-untyped]  # no stubs; the generator reads only dicts from it
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     spec: dict[str, Any] = yaml.load(raw, Loader=loader)  # a safe loader

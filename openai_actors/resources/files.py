@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from .._models import as_cast
 from .._operations import BINARY, TEXT, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from .._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from .._resources._base import RequestOptionParams
 from .._response import BinaryContent
 from ..types.file_deleted import FileDeleted
 from ..types.file_object import FileObject

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from .._models import as_cast
 from .._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from .._pagination import AsyncPage, AsyncPaginator, SyncPage
-from .._resources._base import RequestOptionParams
 from ..types.model import Model
 from ..types.model_deleted import ModelDeleted
 

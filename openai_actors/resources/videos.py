@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from .._models import as_cast
 from .._operations import BINARY, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from .._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
-from .._resources._base import RequestOptionParams
 from .._response import BinaryContent
 from ..types.video import Video
 from ..types.video_create_character_response import VideoCreateCharacterResponse

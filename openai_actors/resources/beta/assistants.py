@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ..._resources._base import RequestOptionParams
 from ...types.beta.assistant import Assistant
 from ...types.beta.assistant_deleted import AssistantDeleted
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Unpack
 from ..._models import as_cast
 from ..._operations import NO_CONTENT, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ..._resources._base import RequestOptionParams
 from ...types.container_create_response import ContainerCreateResponse
 from ...types.container_list_response import ContainerListResponse
 from ...types.container_retrieve_response import ContainerRetrieveResponse

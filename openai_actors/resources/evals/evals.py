@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Unpack
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ..._resources._base import RequestOptionParams
 from ...types.eval_create_response import EvalCreateResponse
 from ...types.eval_delete_response import EvalDeleteResponse
 from ...types.eval_list_response import EvalListResponse

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Unpack
 
 from ..._operations import NO_CONTENT, AsyncAPIResource, Operation, SyncAPIResource
-from ..._resources._base import RequestOptionParams
 
 if TYPE_CHECKING:
     from ..._raw import (

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Unpack, overload
 from ..._helpers.responses import parse_response_stream_event
 from ..._models import as_cast
 from ..._operations import NO_CONTENT, AsyncAPIResource, Operation, SyncAPIResource
-from ..._resources._base import RequestOptionParams
 from ..._streaming import AsyncStream, Stream
 from ...types.responses.compacted_response import CompactedResponse
 from ...types.responses.response import Response

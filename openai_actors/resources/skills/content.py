@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Unpack
 
 from ..._operations import BINARY, AsyncAPIResource, Operation, SyncAPIResource
-from ..._resources._base import RequestOptionParams
 from ..._response import BinaryContent
 
 if TYPE_CHECKING:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Unpack
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ..._resources._base import RequestOptionParams
 from ...types.deleted_skill import DeletedSkill
 from ...types.skill import Skill
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ..._resources._base import RequestOptionParams
 from ...types.upload import Upload
 
 if TYPE_CHECKING:

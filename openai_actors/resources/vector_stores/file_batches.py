@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Required, Unpack
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ..._resources._base import RequestOptionParams
 from ...types.vector_stores.vector_store_file import VectorStoreFile
 from ...types.vector_stores.vector_store_file_batch import VectorStoreFileBatch
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Unpack
 from ..._models import as_cast
 from ..._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ..._pagination import AsyncCursorPage, AsyncPage, AsyncPaginator, SyncCursorPage, SyncPage
-from ..._resources._base import RequestOptionParams
 from ...types.vector_store import VectorStore
 from ...types.vector_store_deleted import VectorStoreDeleted
 from ...types.vector_store_search_response import VectorStoreSearchResponse

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.admin_api_key import AdminAPIKey
 from ....types.admin.organization.admin_api_key_create_response import AdminAPIKeyCreateResponse
 from ....types.admin.organization.admin_api_key_delete_response import AdminAPIKeyDeleteResponse

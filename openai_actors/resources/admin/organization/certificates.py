@@ -14,7 +14,6 @@ from ...._pagination import (
     SyncConversationCursorPage,
     SyncPage,
 )
-from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.certificate import Certificate
 from ....types.admin.organization.certificate_activate_response import CertificateActivateResponse
 from ....types.admin.organization.certificate_deactivate_response import CertificateDeactivateResponse

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
-from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.invite import Invite
 from ....types.admin.organization.invite_delete_response import InviteDeleteResponse
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
-from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.role import Role
 from ....types.admin.organization.role_delete_response import RoleDeleteResponse
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...._resources._base import RequestOptionParams
 from ....types.admin.organization.organization_spend_limit import OrganizationSpendLimit
 from ....types.admin.organization.organization_spend_limit_deleted import OrganizationSpendLimitDeleted
 

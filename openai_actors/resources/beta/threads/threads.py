@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ...._resources._base import RequestOptionParams
 from ...._streaming import AsyncStream, Stream
 from ....types.beta.assistant_stream_event import AssistantStreamEvent
 from ....types.beta.thread import Thread

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Unpack, overload
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ...._resources._base import RequestOptionParams
 from ...._streaming import AsyncStream, Stream
 from ....types.chat.chat_completion import ChatCompletion
 from ....types.chat.chat_completion_chunk import ChatCompletionChunk

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Required, Unpack
 from ...._models import as_cast
 from ...._operations import NO_CONTENT, AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ...._resources._base import RequestOptionParams
 from ....types.containers.file_create_response import FileCreateResponse
 from ....types.containers.file_list_response import FileListResponse
 from ....types.containers.file_retrieve_response import FileRetrieveResponse

@@ -14,7 +14,6 @@ from ...._pagination import (
     SyncConversationCursorPage,
     SyncPage,
 )
-from ...._resources._base import RequestOptionParams
 from ....types.fine_tuning.checkpoints.permission_create_response import PermissionCreateResponse
 from ....types.fine_tuning.checkpoints.permission_delete_response import PermissionDeleteResponse
 from ....types.fine_tuning.checkpoints.permission_list_response import PermissionListResponse

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Required, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ...._resources._base import RequestOptionParams
 from ....types.skills.deleted_skill_version import DeletedSkillVersion
 from ....types.skills.skill_version import SkillVersion
 

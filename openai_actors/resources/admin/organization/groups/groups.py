@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
-from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.group import Group
 from .....types.admin.organization.group_delete_response import GroupDeleteResponse
 from .....types.admin.organization.group_update_response import GroupUpdateResponse

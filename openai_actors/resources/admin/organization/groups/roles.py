@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Required, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
-from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.groups.role_create_response import RoleCreateResponse
 from .....types.admin.organization.groups.role_delete_response import RoleDeleteResponse
 from .....types.admin.organization.groups.role_list_response import RoleListResponse

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Required, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncNextCursorPage, AsyncPaginator, SyncNextCursorPage
-from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.groups.organization_group_user import OrganizationGroupUser
 from .....types.admin.organization.groups.user_create_response import UserCreateResponse
 from .....types.admin.organization.groups.user_delete_response import UserDeleteResponse

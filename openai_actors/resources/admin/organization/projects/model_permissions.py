@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Unpack
 
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, SyncAPIResource
-from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.projects.project_model_permissions import ProjectModelPermissions
 from .....types.admin.organization.projects.project_model_permissions_deleted import (
     ProjectModelPermissionsDeleted,

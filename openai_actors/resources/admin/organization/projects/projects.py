@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Unpack
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
-from ....._resources._base import RequestOptionParams
 from .....types.admin.organization.project import Project
 
 if TYPE_CHECKING:

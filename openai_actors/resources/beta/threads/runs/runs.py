@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Required, Unpack, overload
 from ....._models import as_cast
 from ....._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ....._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ....._resources._base import RequestOptionParams
 from ....._streaming import AsyncStream, Stream
 from .....types.beta.assistant_stream_event import AssistantStreamEvent
 from .....types.beta.threads.run import Run
