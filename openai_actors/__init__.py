@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from httpx import Timeout
 
     from . import pagination, resources, types
+    from ._azure import AsyncAzureOpenAI, AzureOpenAI
     from ._batch import AsyncBatchResults, BatchInputError, BatchResult, BatchResults
     from ._client import AsyncOpenAI, OpenAI, RequestOptions
     from ._client import AsyncOpenAI as AsyncClient
@@ -89,6 +90,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncAPIResponse",
+    "AsyncAzureOpenAI",
     "AsyncBatchResults",
     "AsyncClient",
     "AsyncOpenAI",
@@ -96,6 +98,7 @@ __all__ = [
     "AsyncPaginator",
     "AsyncStream",
     "AuthenticationError",
+    "AzureOpenAI",
     "BadRequestError",
     "BaseModel",
     "BatchInputError",
@@ -162,6 +165,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "AsyncOpenAI": ("._client", "AsyncOpenAI"),
     "Client": ("._client", "OpenAI"),
     "AsyncClient": ("._client", "AsyncOpenAI"),
+    "AzureOpenAI": ("._azure", "AzureOpenAI"),
+    "AsyncAzureOpenAI": ("._azure", "AsyncAzureOpenAI"),
     "RequestOptions": ("._client", "RequestOptions"),
     "Stream": ("._streaming", "Stream"),
     "AsyncStream": ("._streaming", "AsyncStream"),

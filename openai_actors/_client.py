@@ -27,7 +27,7 @@ from ._core import Core, call_in_loop
 from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._generated_resources import AsyncResources, SyncResources
-from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider
+from ._keys import BEARER_API_KEY, DEFAULT_REFRESH_INTERVAL, KeyProvider, KeyScheme
 from ._lazy import LazyResource
 from ._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, ClientOptions, resolve
 from ._pacing import Limit, Pacer
@@ -126,6 +126,7 @@ class _ClientBase:
         api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
         rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
         _strict_response_validation: bool = False,
+        _key_scheme: KeyScheme = BEARER_API_KEY,
     ) -> None:
         default_timeout = None
         if isinstance(timeout, NotGiven) and http_client is not None:
@@ -143,6 +144,7 @@ class _ClientBase:
             websocket_base_url=websocket_base_url,
             data_residency=data_residency,
             api_key_refresh_interval=api_key_refresh_interval,
+            key_scheme=_key_scheme,
             **({"default_timeout": default_timeout} if default_timeout is not None else {}),
         )
         self._attach(
@@ -287,6 +289,7 @@ class _ClientBase:
         set_default_headers: Mapping[str, str | Omit] | None = None,
         default_query: Mapping[str, object] | None = None,
         set_default_query: Mapping[str, object] | None = None,
+        _key_scheme: KeyScheme | None = None,
     ) -> _Self:
         """A client with some options changed; it shares this one's dispatcher and connections.
 
@@ -334,6 +337,7 @@ class _ClientBase:
             if options.keys
             else DEFAULT_REFRESH_INTERVAL,
             default_timeout=options.timeout,
+            key_scheme=_key_scheme or _scheme_of(options),
         )
         if api_key is None and options.keys is not None and http_client is None:
             # Same dispatcher, same key source: a fetched key is not fetched again
@@ -379,8 +383,13 @@ class _ClientBase:
         options: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
         content: Any = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> Call:
-        """A call from the per-request options in either spelling (official `options={}` or extra_*)."""
+        """A call from the per-request options in either spelling (official `options={}` or extra_*).
+
+        `fields` are the parameters of a body already encoded (a multipart
+        form): unused here; a client that routes by them (Azure, by `model`) reads them.
+        """
         kwargs: dict[str, Any] = {}
         if options:
             unknown = set(options) - _REQUEST_OPTION_KEYS
@@ -435,14 +444,16 @@ class _ClientBase:
         )
 
 
+def _scheme_of(options: ClientOptions) -> KeyScheme:
+    keys = options.keys
+    assert keys is not None
+    return keys.scheme
+
+
 def _key_of(options: ClientOptions) -> str | KeyProvider:
     keys = options.keys
     assert keys is not None
-    if keys.static:
-        return options.api_key
-    provider = keys._provider
-    assert provider is not None
-    return provider
+    return keys.provider
 
 
 def _timeout_of(http_client: object) -> Any:
