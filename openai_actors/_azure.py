@@ -167,9 +167,9 @@ def resolve_azure(
         api_version=version,
         endpoint=endpoint,
         deployment=deployment,
-        api_key=api_key if _given(api_key) else None,  # type: ignore[arg-type]  # checked above
+        api_key=api_key if _given(api_key) else None,
         azure_ad_token=token if _given(token) else None,
-        azure_ad_token_provider=azure_ad_token_provider,  # type: ignore[arg-type]  # checked above
+        azure_ad_token_provider=azure_ad_token_provider,
     )
     return settings, base
 

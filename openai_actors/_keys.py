@@ -209,7 +209,9 @@ class KeySource:
                 value = await anyio.to_thread.run_sync(provider, abandon_on_cancel=True)
                 if inspect.isawaitable(value):
                     value = await value
-            key = check_key(value, f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}")
+            key = check_key(
+                value, f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}"
+            )
         except BaseException as exc:
             fetch.error = exc
             if not isinstance(exc, Exception):
