@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         DefaultHttpxClient,
     )
     from ._httpx_clients import DEFAULT_HTTPX_TIMEOUT as DEFAULT_TIMEOUT
+    from ._httpx2_clients import DefaultAsyncHttpx2Client, DefaultHttpx2Client
     from ._models import BaseModel
     from ._multipart import FileTypes
     from ._options import DEFAULT_MAX_RETRIES
@@ -109,7 +110,9 @@ __all__ = [
     "ConflictError",
     "DataResidency",
     "DefaultAioHttpClient",
+    "DefaultAsyncHttpx2Client",
     "DefaultAsyncHttpxClient",
+    "DefaultHttpx2Client",
     "DefaultHttpxClient",
     "HttpxBinaryResponseContent",
     "InternalServerError",
@@ -180,6 +183,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "DefaultHttpxClient": ("._httpx_clients", "DefaultHttpxClient"),
     "DefaultAsyncHttpxClient": ("._httpx_clients", "DefaultAsyncHttpxClient"),
     "DefaultAioHttpClient": ("._httpx_clients", "DefaultAioHttpClient"),
+    "DefaultHttpx2Client": ("._httpx2_clients", "DefaultHttpx2Client"),
+    "DefaultAsyncHttpx2Client": ("._httpx2_clients", "DefaultAsyncHttpx2Client"),
     "Timeout": ("httpx", "Timeout"),
     "Transport": ("httpx", "BaseTransport"),
     "Limit": ("._pacing", "Limit"),

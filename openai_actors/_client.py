@@ -91,14 +91,22 @@ def _native_or_httpx(http_client: object, *, allow_sync: bool, connections: int)
             # as the official SDK's client would send it.
             return RoutingTransport(rules)
         return NativeTransport()
-    httpx = sys.modules.get("httpx")
-    if httpx is not None:
+    # httpx or httpx2 (the same API): whichever the user's client comes from is
+    # already imported, so neither is imported here just to look.
+    for name in ("httpx", "httpx2"):
+        httpx = sys.modules.get(name)
+        if httpx is None:
+            continue
         if isinstance(http_client, httpx.AsyncClient):
-            return HttpxTransport(http_client)
+            return HttpxTransport(http_client, httpx=httpx)
         if allow_sync and isinstance(http_client, httpx.Client):
             # One worker thread per connection the dispatcher may use.
-            return HttpxTransport(http_client, threads=connections)
-    wanted = "an httpx.Client or httpx.AsyncClient" if allow_sync else "an httpx.AsyncClient"
+            return HttpxTransport(http_client, threads=connections, httpx=httpx)
+    wanted = (
+        "an httpx.Client or httpx.AsyncClient (or httpx2's)"
+        if allow_sync
+        else "an httpx.AsyncClient (or httpx2's)"
+    )
     raise TypeError(f"http_client must be {wanted}, not {type(http_client).__name__}")
 
 
