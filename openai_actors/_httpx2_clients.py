@@ -53,15 +53,15 @@ def _with_defaults(httpx2: ModuleType, kwargs: dict[str, Any]) -> dict[str, Any]
     return kwargs
 
 
-def DefaultHttpx2Client(**kwargs: Any) -> httpx2.Client:  # noqa: N802 - the official SDK's name
+def DefaultHttpx2Client(**kwargs: Any) -> httpx2.Client:
     """An `httpx2.Client` with this package's defaults (for `OpenAI(http_client=...)`)."""
-    httpx2 = _httpx2()
-    client: httpx2.Client = httpx2.Client(**_with_defaults(httpx2, kwargs))
+    module = _httpx2()
+    client: httpx2.Client = module.Client(**_with_defaults(module, kwargs))
     return client
 
 
-def DefaultAsyncHttpx2Client(**kwargs: Any) -> httpx2.AsyncClient:  # noqa: N802 - the official SDK's name
+def DefaultAsyncHttpx2Client(**kwargs: Any) -> httpx2.AsyncClient:
     """An `httpx2.AsyncClient` with this package's defaults (for `AsyncOpenAI(http_client=...)`)."""
-    httpx2 = _httpx2()
-    client: httpx2.AsyncClient = httpx2.AsyncClient(**_with_defaults(httpx2, kwargs))
+    module = _httpx2()
+    client: httpx2.AsyncClient = module.AsyncClient(**_with_defaults(module, kwargs))
     return client
