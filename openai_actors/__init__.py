@@ -50,6 +50,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     import httpx
+    import httpx2
     from httpx import BaseTransport as Transport
     from httpx import Timeout
 
@@ -172,7 +173,7 @@ timeout: float | Timeout | NotGiven | None = NOT_GIVEN
 max_retries: int = 2  # DEFAULT_MAX_RETRIES, written out: _options imports anyio
 default_headers: Mapping[str, str] | None = None
 default_query: Mapping[str, object] | None = None
-http_client: httpx.Client | None = None
+http_client: httpx.Client | httpx2.Client | None = None
 api_type: Literal["openai", "azure"] | None = cast(
     'Literal["openai", "azure"] | None', os.environ.get("OPENAI_API_TYPE")
 )

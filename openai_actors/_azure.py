@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._client import AsyncOpenAI, OpenAI
@@ -44,6 +44,7 @@ from ._types import NOT_GIVEN, NotGiven, Omit
 
 if TYPE_CHECKING:
     import httpx
+    import httpx2
 
     from ._call import Call
     from ._ratelimit import RateLimit
@@ -92,9 +93,10 @@ class AzureSettings:
     api_version: str
     endpoint: str | None  # without its trailing "/"; None when base_url was given instead
     deployment: str | None  # only with `endpoint`
-    api_key: str | KeyProvider | None
-    azure_ad_token: str | None
-    azure_ad_token_provider: KeyProvider | None
+    # Out of the repr: a credential is never shown.
+    api_key: str | KeyProvider | None = field(repr=False)
+    azure_ad_token: str | None = field(repr=False)
+    azure_ad_token_provider: KeyProvider | None = field(repr=False)
 
 
 # -- pure decisions ------------------------------------------------------------------
@@ -248,7 +250,7 @@ class _AzureClient:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str | Omit] | None = None,
         default_query: Mapping[str, object] | None = None,
-        http_client: Any = None,
+        http_client: httpx.AsyncClient | httpx.Client | httpx2.AsyncClient | httpx2.Client | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
         rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
@@ -319,7 +321,7 @@ class _AzureClient:
         base_url: str | httpx.URL | NotGiven | None = NOT_GIVEN,
         data_residency: None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
-        http_client: Any = None,
+        http_client: httpx.AsyncClient | httpx.Client | httpx2.AsyncClient | httpx2.Client | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str | Omit] | None = None,
         set_default_headers: Mapping[str, str | Omit] | None = None,

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterable, Iterable
 
     import httpx
+    import httpx2
 
     from . import DataResidency
     from ._batch import AsyncBatchResults, BatchResults
@@ -129,7 +130,7 @@ class _ClientBase:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str | Omit] | None = None,
         default_query: Mapping[str, object] | None = None,
-        http_client: httpx.AsyncClient | httpx.Client | None = None,
+        http_client: httpx.AsyncClient | httpx.Client | httpx2.AsyncClient | httpx2.Client | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
         rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
@@ -291,7 +292,7 @@ class _ClientBase:
         base_url: str | httpx.URL | NotGiven | None = NOT_GIVEN,
         data_residency: DataResidency | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
-        http_client: httpx.AsyncClient | httpx.Client | None = None,
+        http_client: httpx.AsyncClient | httpx.Client | httpx2.AsyncClient | httpx2.Client | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str | Omit] | None = None,
         set_default_headers: Mapping[str, str | Omit] | None = None,

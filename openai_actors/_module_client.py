@@ -94,14 +94,29 @@ def infer_api_type(
 
 
 def _snapshot(package: Any) -> tuple[object, ...]:
-    """The settings now, comparable with `==`; mappings copied, so a change made in place shows."""
-    values: list[object] = []
-    for name in SETTING_NAMES:
-        value = getattr(package, name)
-        if isinstance(value, Mapping):
-            value = dict(value)
-        values.append(value)
-    return tuple(values)
+    """The settings now, comparable with `==`; the two mappings copied, so a change made in place shows.
+
+    Read on every access to a resource through the package, so kept to attribute reads.
+    """
+    headers = package.default_headers
+    query = package.default_query
+    return (
+        package.api_type,
+        package.api_key,
+        package.organization,
+        package.project,
+        package.webhook_secret,
+        package.base_url,
+        package.timeout,
+        package.max_retries,
+        None if headers is None else dict(headers),
+        None if query is None else dict(query),
+        package.http_client,
+        package.api_version,
+        package.azure_endpoint,
+        package.azure_ad_token,
+        package.azure_ad_token_provider,
+    )
 
 
 def _build(settings: tuple[object, ...]) -> OpenAI:
@@ -203,14 +218,17 @@ class _ResourceProxy:
     def __init__(self, name: str) -> None:
         self._name = name
 
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(getattr(load_client(), self._name), attribute)
+    def __getattribute__(self, attribute: str) -> Any:
+        # Every attribute is the resource's (not only those a normal look-up misses,
+        # as with __getattr__): one look-up, with no AttributeError raised first.
+        name = object.__getattribute__(self, "_name")
+        return getattr(getattr(load_client(), name), attribute)
 
     def __dir__(self) -> list[str]:
-        return dir(getattr(load_client(), self._name))
+        return dir(getattr(load_client(), object.__getattribute__(self, "_name")))
 
     def __repr__(self) -> str:
-        return f"<openai_actors.{self._name}: the module-level client's resource>"
+        return f"<openai_actors.{object.__getattribute__(self, '_name')}: the module-level client's resource>"
 
 
 for _name in RESOURCE_NAMES:

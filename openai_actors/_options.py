@@ -194,7 +194,9 @@ class ClientOptions:
     websocket_base_url: str | None
     headers: HeaderBlock = field(init=False)
     auth: bool = field(init=False)
-    auth_header: str = field(init=False)  # the key's header, lower-case: "authorization", or Azure's "api-key"
+    auth_header: str = field(
+        init=False
+    )  # the key's header, lower-case: "authorization", or Azure's "api-key"
     retry_count_header: bool = field(init=False)
     query_string: str = field(init=False)
 

@@ -263,6 +263,11 @@ class TestConstruction:
         keyed.close()
         token.close()
 
+    def test_the_settings_never_show_a_credential(self) -> None:
+        shown = repr(settings(api_key="sk-secret-key", azure_ad_token="secret-token"))
+        assert "secret" not in shown
+        assert VERSION in shown
+
     def test_a_token_that_cannot_be_sent_is_refused_without_showing_it(self) -> None:
         with pytest.raises(KeyProviderError) as info:
             AzureOpenAI(azure_ad_token="secret\nx", api_version=VERSION, azure_endpoint="https://r")

@@ -100,6 +100,27 @@ class TestImport:
             assert isinstance(getattr(openai_actors, name), module_client._ResourceProxy)
 
 
+class TestSnapshot:
+    def test_the_snapshot_lists_every_setting_in_the_order_the_client_is_built_from(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        markers = {name: object() for name in module_client.SETTING_NAMES}
+        for name, marker in markers.items():
+            monkeypatch.setattr(openai_actors, name, marker)
+        monkeypatch.setattr(openai_actors, "default_headers", {"h": "1"})
+        monkeypatch.setattr(openai_actors, "default_query", {"q": "1"})
+        markers.update(default_headers={"h": "1"}, default_query={"q": "1"})  # type: ignore[arg-type]
+        snapshot = module_client._snapshot(openai_actors)
+        assert markers == dict(zip(module_client.SETTING_NAMES, snapshot, strict=True))
+
+    def test_a_mapping_changed_in_place_changes_the_snapshot(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        headers = {"h": "1"}
+        monkeypatch.setattr(openai_actors, "default_headers", headers)
+        before = module_client._snapshot(openai_actors)
+        headers["h"] = "2"
+        assert before != module_client._snapshot(openai_actors)
+
+
 class TestRequests:
     def test_the_official_example_sends_what_the_settings_say(self, server: MockServer) -> None:
         openai_actors.api_key = "sk-module"
