@@ -183,7 +183,7 @@ def load_client() -> OpenAI:
     global _current
     package: Any = sys.modules[__package__]
     current = _current
-    if current is not None and current[0] == _snapshot(package):
+    if current is not None and current[0] == _snapshot(package) and not current[1].is_closed():
         return current[1]
     with _lock:
         if package.api_type is None:
@@ -196,8 +196,9 @@ def load_client() -> OpenAI:
             )
         settings = _snapshot(package)
         current = _current
-        if current is not None and current[0] == settings:
+        if current is not None and current[0] == settings and not current[1].is_closed():
             return current[1]
+        # A closed client (its user closed it) is replaced by a new one, not kept failing.
         client = _take_over(current[1] if current is not None else None, _build(settings))
         _current = (settings, client)
         return client

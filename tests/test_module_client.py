@@ -211,6 +211,17 @@ class TestSettingsChangedLater:
         assert [f"{server.url}/models"] == seen
         assert 1 == len(server.requests)
 
+    def test_a_closed_module_client_is_replaced_at_the_next_use(self, server: MockServer) -> None:
+        openai_actors.api_key = "k"
+        openai_actors.base_url = server.url
+        openai_actors.models.list()
+        first = client_now()
+        first.close()
+        openai_actors.models.list()
+        assert first is not client_now()
+        assert not client_now().is_closed()
+        assert 2 == len(server.requests)
+
     def test_threads_sharing_the_module_client_build_it_once(self, server: MockServer) -> None:
         openai_actors.api_key = "k"
         openai_actors.base_url = server.url
