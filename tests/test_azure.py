@@ -326,6 +326,45 @@ class TestWhatIsSent:
         ]
         assert [{"api-version": [VERSION]}] * 2 == [r.query for r in server.requests]
 
+    async def test_batch_lines_are_routed_like_calls(self, server: MockServer) -> None:
+        """client.batch() sends each line through the same routing: its model names the deployment."""
+        lines = [
+            {
+                "custom_id": "a",
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": chat_body(model="dep-1"),
+            },
+            {
+                "custom_id": "b",
+                "method": "POST",
+                "url": "/v1/embeddings",
+                "body": {"model": "emb", "input": "x"},
+            },
+        ]
+        async with AsyncAzureOpenAI(
+            api_key="k", api_version=VERSION, azure_endpoint=endpoint_of(server)
+        ) as client:
+            ids = [result.custom_id async for result in client.batch(lines)]
+        assert ["a", "b"] == sorted(ids)
+        assert {"/openai/deployments/dep-1/chat/completions", "/openai/deployments/emb/embeddings"} == {
+            r.path for r in server.requests
+        }
+
+    async def test_organization_project_and_websocket_base_url_are_kept(self, server: MockServer) -> None:
+        async with AsyncAzureOpenAI(
+            api_key="k",
+            api_version=VERSION,
+            azure_endpoint=endpoint_of(server),
+            organization="org-1",
+            project="proj-1",
+            websocket_base_url="wss://r.example/openai",
+        ) as client:
+            await client.models.list()
+            assert "wss://r.example/openai" == client.websocket_base_url
+        headers = server.requests[0].headers
+        assert ("org-1", "proj-1") == (headers["openai-organization"], headers["openai-project"])
+
     async def test_default_query_is_kept_beside_the_version(self, server: MockServer) -> None:
         async with AsyncAzureOpenAI(
             api_key="k",
