@@ -395,6 +395,40 @@ class TestWhatIsSent:
         assert ["per-call", None] == [r.headers.get("api-key") for r in server.requests]
 
 
+@pytest.mark.anyio
+class TestSecrecy:
+    async def test_no_key_or_token_appears_in_an_error_or_a_log_event(
+        self, server: MockServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        import logging
+
+        import structlog
+
+        caplog.set_level(logging.DEBUG, logger="openai_actors")
+        path = "/openai/deployments/gpt-4o-mini/chat/completions"
+        server.script(Fault(status=401, path=path, headers={"x-should-retry": "false"}))
+        server.script(Fault(status=400, path=path))
+        shown: list[str] = []
+        with structlog.testing.capture_logs() as events:
+            async with AsyncAzureOpenAI(
+                api_key="az-secret-key", api_version=VERSION, azure_endpoint=endpoint_of(server)
+            ) as client:
+                with pytest.raises(AuthenticationError) as first:
+                    await client.chat.completions.create(**chat_body())
+                with pytest.raises(OpenAIError) as second:
+                    await client.chat.completions.create(
+                        **chat_body(), extra_headers={"api-key": "az-secret-per-call"}
+                    )
+                for info in (first, second):
+                    error: Any = info.value
+                    shown += [str(error), repr(error.request), repr(dict(error.request.headers))]
+                shown += [repr(client), repr(client._options), repr(client._azure)]
+        assert events, "debug events were expected"
+        shown += [repr(e) for e in events]
+        assert [] == [text for text in shown if "secret" in text]
+        assert ["az-secret-key", "az-secret-per-call"] == [r.headers["api-key"] for r in server.requests]
+
+
 class TokenProvider:
     """A sync Entra ID token provider: tok1, tok2, ...; counts its calls."""
 
