@@ -1,24 +1,47 @@
-"""`client.beta.threads` with its hand-written helpers.
-
-`create_and_run_stream` is not here yet: it needs the Assistants event handler.
-"""
+"""`client.beta.threads` with its hand-written helpers: `create_and_run_poll` and `create_and_run_stream`."""
 
 from __future__ import annotations
 
-from typing import Unpack
+import functools
+from typing import Any, Unpack, cast, overload
 
 from .._resources._base import RequestOptionParams
 from .._types import Omit, not_given, omit
+from ..resources.beta.threads.threads import _CREATE_AND_RUN
 from ..resources.beta.threads.threads import AsyncThreads as _AsyncThreads
 from ..resources.beta.threads.threads import Threads as _Threads
 from ..types.beta.thread_create_and_run_params import ThreadCreateAndRunParamsBase
 from ..types.beta.threads.run import Run
+from .assistant_events import (
+    AssistantEventHandler,
+    AssistantEventHandlerT,
+    AssistantStreamManager,
+    AsyncAssistantEventHandler,
+    AsyncAssistantEventHandlerT,
+    AsyncAssistantStreamManager,
+    check_handler,
+    check_stream_args,
+    stream_headers,
+)
+from .assistant_events import (
+    AsyncRequest as _AsyncRequest,
+)
+from .assistant_events import (
+    SyncRequest as _SyncRequest,
+)
 
 __all__ = ["AsyncThreads", "Threads"]
 
 
 class _CreateAndRunPollArgs(ThreadCreateAndRunParamsBase, RequestOptionParams, total=False):
     """What `create_and_run` takes, less `stream`: the helper polls, it does not stream."""
+
+
+class _CreateAndRunStreamArgs(ThreadCreateAndRunParamsBase, RequestOptionParams, total=False):
+    """What `create_and_run` takes, less `stream`: the helper always streams."""
+
+
+_HELPER = "threads.create_and_run_stream"
 
 
 class Threads(_Threads):
@@ -40,6 +63,27 @@ class Threads(_Threads):
             poll_interval_ms,
         )
 
+    @overload
+    def create_and_run_stream(
+        self, *, event_handler: None = None, **params: Unpack[_CreateAndRunStreamArgs]
+    ) -> AssistantStreamManager[AssistantEventHandler]: ...
+    @overload
+    def create_and_run_stream(
+        self, *, event_handler: AssistantEventHandlerT, **params: Unpack[_CreateAndRunStreamArgs]
+    ) -> AssistantStreamManager[AssistantEventHandlerT]: ...
+    def create_and_run_stream(
+        self, *, event_handler: AssistantEventHandler | None = None, **params: Any
+    ) -> AssistantStreamManager[Any]:
+        """Create a thread, start a run on it, and stream the run: `with ... as handler`."""
+        check_stream_args("create_and_run_stream", _CREATE_AND_RUN, params)
+        handler = AssistantEventHandler() if event_handler is None else event_handler
+        checked = check_handler(handler, AssistantEventHandler, "OpenAI")
+        params["extra_headers"] = stream_headers(_HELPER, event_handler, params.get("extra_headers"))
+        request: _SyncRequest = cast(
+            "_SyncRequest", functools.partial(self.create_and_run, **params, stream=True)
+        )
+        return AssistantStreamManager(request, event_handler=checked)
+
 
 class AsyncThreads(_AsyncThreads):
     async def create_and_run_poll(
@@ -59,3 +103,24 @@ class AsyncThreads(_AsyncThreads):
             params.get("timeout", not_given),
             poll_interval_ms,
         )
+
+    @overload
+    def create_and_run_stream(
+        self, *, event_handler: None = None, **params: Unpack[_CreateAndRunStreamArgs]
+    ) -> AsyncAssistantStreamManager[AsyncAssistantEventHandler]: ...
+    @overload
+    def create_and_run_stream(
+        self, *, event_handler: AsyncAssistantEventHandlerT, **params: Unpack[_CreateAndRunStreamArgs]
+    ) -> AsyncAssistantStreamManager[AsyncAssistantEventHandlerT]: ...
+    def create_and_run_stream(
+        self, *, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+    ) -> AsyncAssistantStreamManager[Any]:
+        """Create a thread, start a run on it, and stream the run: `async with ... as handler`."""
+        check_stream_args("create_and_run_stream", _CREATE_AND_RUN, params)
+        handler = AsyncAssistantEventHandler() if event_handler is None else event_handler
+        checked = check_handler(handler, AsyncAssistantEventHandler, "AsyncOpenAI")
+        params["extra_headers"] = stream_headers(_HELPER, event_handler, params.get("extra_headers"))
+        request: _AsyncRequest = cast(
+            "_AsyncRequest", functools.partial(self.create_and_run, **params, stream=True)
+        )
+        return AsyncAssistantStreamManager(request, event_handler=checked)
