@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI, RequestOptions
     from ._client import AsyncOpenAI as AsyncClient
     from ._client import OpenAI as Client
+    from ._helpers.assistant_events import AssistantEventHandler as AssistantEventHandler
+    from ._helpers.assistant_events import AsyncAssistantEventHandler as AsyncAssistantEventHandler
     from ._httpx_clients import (
         DEFAULT_CONNECTION_LIMITS,
         DefaultAioHttpClient,
@@ -187,6 +189,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "BatchInputError": ("._batch", "BatchInputError"),
     "BatchResult": ("._batch", "BatchResult"),
     "BatchResults": ("._batch", "BatchResults"),
+    # Outside __all__, as in the official package.
+    "AssistantEventHandler": ("._helpers.assistant_events", "AssistantEventHandler"),
+    "AsyncAssistantEventHandler": ("._helpers.assistant_events", "AsyncAssistantEventHandler"),
     "types": (".types", ""),
     "resources": (".resources", ""),
     "pagination": (".pagination", ""),

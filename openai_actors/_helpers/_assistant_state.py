@@ -276,8 +276,17 @@ class AssistantStreamState:
         calls.append(("on_run_step_delta", (delta, snapshot)))
 
     def _step_done(self, step: RunStep, calls: list[Callback]) -> None:
-        # As for messages, the server's final object (tool outputs filled in) wins.
+        # As for messages, the server's final object (tool outputs filled in) wins; the
+        # call being written is reported from it, or as merged if it lacks the call.
+        merged = None if self._tool_call is None else self._tool_call_snapshot(self._tool_call)
         self._keep_step(_raw(step))
+        if (
+            merged is not None
+            and self._tool_call is not None
+            and self._tool_call_snapshot(self._tool_call) is None
+        ):
+            self._tool_call = None
+            calls.append(("on_tool_call_done", (merged,)))
         self._tool_call_done(calls)
         calls.append(("on_run_step_done", (step,)))
         if self._step_id == step.id:

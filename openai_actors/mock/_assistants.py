@@ -219,9 +219,6 @@ class Assistants:
     def _submit_tool_outputs(
         self, request: Request, number: int, thread_id: str, run_id: str, payload: dict[str, Any]
     ) -> Result:
-        waiting = self._waiting.get(run_id)
-        if waiting is None or waiting.run.thread_id != thread_id:
-            raise ApiError(404, f"No run found with id '{run_id}'.", code="not_found")
         outputs = required(payload, "tool_outputs")
         if not isinstance(outputs, list):
             raise invalid_type("tool_outputs", "an array", outputs)
@@ -238,6 +235,9 @@ class Assistants:
                     param=f"tool_outputs[{index}]",
                 )
             texts[call_id] = text
+        waiting = self._waiting.get(run_id)
+        if waiting is None or waiting.run.thread_id != thread_id:
+            raise ApiError(404, f"No run found with id '{run_id}'.", code="not_found")
         if set(texts) != {waiting.call_id}:
             raise ApiError(
                 400,
