@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
 from openai_actors import (
+    APIError,
+    APITimeoutError,
     AssistantEventHandler,
     AsyncAssistantEventHandler,
     BadRequestError,
@@ -24,7 +27,7 @@ from openai_actors import (
     OpenAI,
 )
 from openai_actors.lib.streaming import AssistantStreamManager, AsyncAssistantStreamManager
-from openai_actors.mock import MockServer
+from openai_actors.mock import Fault, MockServer
 from openai_actors.types.beta.threads import Message, Text, TextDelta
 from openai_actors.types.beta.threads.runs import ToolCall, ToolCallDelta
 
@@ -46,6 +49,7 @@ TOOLS = [
     }
 ]
 LONG = "streaming " * 40  # about a hundred message deltas
+RUNS = "/v1/threads/thread_1/runs"
 
 
 def said(text: str) -> list[dict[str, Any]]:
@@ -90,6 +94,9 @@ class Recorder(AssistantEventHandler):
     def on_exception(self, exception: Exception) -> None:
         self.log.append(("exception", exception))
 
+    def on_timeout(self) -> None:
+        self.log.append(("timeout", None))
+
     def on_end(self) -> None:
         self.log.append(("end", None))
 
@@ -131,6 +138,9 @@ class AsyncRecorder(AsyncAssistantEventHandler):
 
     async def on_exception(self, exception: Exception) -> None:
         self.log.append(("exception", exception))
+
+    async def on_timeout(self) -> None:
+        self.log.append(("timeout", None))
 
     async def on_end(self) -> None:
         self.log.append(("end", None))
@@ -395,6 +405,64 @@ class TestAsync:
                     pass
 
 
+class TestAsyncFailures:
+    async def test_a_stalled_stream_calls_on_timeout_then_on_exception(self, server: MockServer) -> None:
+        server.script(Fault(action="stream_stall", after=8, path=RUNS))
+        handler = AsyncRecorder()
+        async with client_for(server, timeout=0.3) as client:
+            async with client.beta.threads.runs.stream(
+                thread_id="thread_1",
+                assistant_id="asst_1",
+                additional_messages=said(LONG),
+                event_handler=handler,
+            ) as stream:
+                with pytest.raises(APITimeoutError):
+                    await stream.until_done()
+        assert ["timeout", "exception", "end"] == [kind for kind, _ in handler.log][-3:]
+        assert isinstance(handler.log[-2][1], APITimeoutError)
+        assert 1 == len(server.requests)  # mid-stream: never retried
+
+    async def test_an_error_event_raises_api_error_through_on_exception(self, server: MockServer) -> None:
+        body = {"error": {"message": "the run failed", "type": "server_error", "code": None}}
+        server.script(Fault(action="stream_error", after=9, body=body, path=RUNS))
+        handler = AsyncRecorder()
+        async with client_for(server) as client:
+            async with client.beta.threads.runs.stream(
+                thread_id="thread_1",
+                assistant_id="asst_1",
+                additional_messages=said(LONG),
+                event_handler=handler,
+            ) as stream:
+                with pytest.raises(APIError, match="the run failed"):
+                    await stream.until_done()
+        assert 9 == len(handler.events)
+        assert ["exception", "end"] == [kind for kind, _ in handler.log][-2:]
+
+    async def test_a_reader_cancelled_mid_stream_closes_it_and_the_client_goes_on(
+        self, server: MockServer
+    ) -> None:
+        server.script(Fault(action="stream_stall", after=9, path=RUNS))
+        handler = AsyncRecorder()
+        async with client_for(server) as client:
+            with anyio.CancelScope() as scope:
+                async with client.beta.threads.runs.stream(
+                    thread_id="thread_1",
+                    assistant_id="asst_1",
+                    additional_messages=said(LONG),
+                    event_handler=handler,
+                ) as stream:
+                    async for _ in stream:
+                        if len(handler.events) == 9:
+                            await until(server, lambda s: s.hanging == 1)
+                            scope.cancel()
+                    raise AssertionError("the stream stalls: the loop ends only by cancellation")
+            assert scope.cancelled_caught
+            await until(server, lambda s: s.disconnects == 1)
+            assert [("end", None)] == [entry for entry in handler.log if entry[0] in ("end", "exception")]
+            async with client.beta.threads.runs.stream(thread_id="thread_1", assistant_id="asst_1") as stream:
+                assert "completed" == (await stream.get_final_run()).status
+
+
 def sync_client(server: MockServer) -> OpenAI:
     return OpenAI(api_key="sk-test", base_url=server.url)
 
@@ -494,6 +562,20 @@ class TestSync:
             # The same client streams on.
             with client.beta.threads.runs.stream(thread_id="thread_1", assistant_id="asst_1") as stream:
                 assert "completed" == stream.get_final_run().status
+
+    def test_a_stalled_stream_calls_on_timeout_then_on_exception(self, server: MockServer) -> None:
+        server.script(Fault(action="stream_stall", after=8, path=RUNS))
+        handler = Recorder()
+        with OpenAI(api_key="sk-test", base_url=server.url, timeout=0.3) as client:
+            with client.beta.threads.runs.stream(
+                thread_id="thread_1",
+                assistant_id="asst_1",
+                additional_messages=said(LONG),
+                event_handler=handler,
+            ) as stream:
+                with pytest.raises(APITimeoutError):
+                    stream.until_done()
+        assert ["timeout", "exception", "end"] == [kind for kind, _ in handler.log][-3:]
 
     def test_an_error_in_the_request_is_raised_at_the_block(self, server: MockServer) -> None:
         with sync_client(server) as client:
