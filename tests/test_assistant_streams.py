@@ -515,6 +515,50 @@ class TestSync:
         [done] = tool_step.tool_calls
         assert done.type == "function" and "sunny" == done.function.output
 
+    def test_the_official_readmes_handler_prints_the_code_its_output_and_the_answer(
+        self, server: MockServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """helpers.md's example handler, unchanged, over a run that uses the code interpreter."""
+
+        class EventHandler(AssistantEventHandler):
+            def on_text_created(self, text: Text) -> None:
+                print("\nassistant > ", end="", flush=True)
+
+            def on_text_delta(self, delta: TextDelta, snapshot: Text) -> None:
+                print(delta.value, end="", flush=True)
+
+            def on_tool_call_created(self, tool_call: ToolCall) -> None:
+                print(f"\nassistant > {tool_call.type}\n", flush=True)
+
+            def on_tool_call_delta(self, delta: ToolCallDelta, snapshot: ToolCall) -> None:
+                if delta.type == "code_interpreter" and delta.code_interpreter:
+                    if delta.code_interpreter.input:
+                        print(delta.code_interpreter.input, end="", flush=True)
+                    if delta.code_interpreter.outputs:
+                        print("\n\noutput >", flush=True)
+                        for output in delta.code_interpreter.outputs:
+                            if output.type == "logs":
+                                print(f"\n{output.logs}", flush=True)
+
+        with sync_client(server) as client:
+            with client.beta.threads.runs.stream(
+                thread_id="thread_1",
+                assistant_id="asst_1",
+                tools=[{"type": "code_interpreter"}],
+                additional_messages=said("solve 3x + 11 = 14"),
+                event_handler=EventHandler(),
+            ) as stream:
+                stream.until_done()
+            steps = stream.get_final_run_steps()
+        printed = capsys.readouterr().out
+        expected = (
+            "\nassistant > code_interpreter\n\n"
+            'print("echo: solve 3x + 11 = 14")\n\noutput >\n\necho: solve 3x + 11 = 14\n\n'
+            "\nassistant > echo: solve 3x + 11 = 14"
+        )
+        assert expected == printed
+        assert ["tool_calls", "message_creation"] == [step.step_details.type for step in steps]
+
     def test_create_and_stream_warns_that_it_is_deprecated(self, server: MockServer) -> None:
         with sync_client(server) as client:
             with pytest.warns(DeprecationWarning, match="use `stream`"):

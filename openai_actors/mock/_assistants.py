@@ -9,6 +9,9 @@ A run streams the events OpenAI's does, named in each ``event:`` line:
   ``thread.message.created`` / ``in_progress``, a ``thread.message.delta`` per
   mock token of the reply, ``thread.message.completed``,
   ``thread.run.step.completed``, ``thread.run.completed``; or
+* when the request offers the code interpreter (and no function tool), a
+  tool-calls step first, whose call's code (printing the reply) and log come
+  in ``thread.run.step.delta`` events, then the message as above;
 * when the request offers function tools (and ``tool_choice`` is not
   ``"none"``), a call of one: a tool-calls step whose
   ``thread.run.step.delta`` events name the call, then bring its arguments
@@ -204,10 +207,11 @@ class Assistants:
         if isinstance(structure, str):
             reply = structure
         request.usage = prompt_tokens + tokens(len(reply))
-        events = _chain(
-            head, _started(run), _answer(run, f"step_{number}", f"msg_{number}", reply, prompt_tokens)
-        )
-        return StreamReply(events, _error_event)
+        answer = _answer(run, f"step_{number}", f"msg_{number}", reply, prompt_tokens)
+        if structure is None and _runs_code(payload):
+            code = _code_run(run, f"step_{number}_code", f"ci_{number}", reply)
+            return StreamReply(_chain(head, _started(run), code, answer), _error_event)
+        return StreamReply(_chain(head, _started(run), answer), _error_event)
 
     def _keep(self, waiting: _Waiting) -> None:
         self._waiting[waiting.run.id] = waiting
@@ -333,6 +337,46 @@ def _tool_call(waiting: _Waiting) -> Iterator[bytes]:
     action = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
     yield _event("thread.run.requires_action", run.object("requires_action", required_action=action))
     yield _DONE
+
+
+def _code_run(run: _Run, step_id: str, call_id: str, reply: str) -> Iterator[bytes]:
+    """A code interpreter call that prints the reply: its code, then its log, piece by piece."""
+    code = f"print({json.dumps(reply)})"
+    details: dict[str, Any] = {"type": "tool_calls", "tool_calls": []}
+    yield _event("thread.run.step.created", run.step(step_id, details, "in_progress"))
+    yield _event("thread.run.step.in_progress", run.step(step_id, details, "in_progress"))
+    named = {
+        "index": 0,
+        "id": call_id,
+        "type": "code_interpreter",
+        "code_interpreter": {"input": "", "outputs": []},
+    }
+    yield _step_delta(step_id, named)
+    for piece in pieces(code):
+        yield _step_delta(
+            step_id, {"index": 0, "type": "code_interpreter", "code_interpreter": {"input": piece}}
+        )
+    log = {"index": 0, "type": "logs", "logs": reply + "\n"}
+    yield _step_delta(
+        step_id, {"index": 0, "type": "code_interpreter", "code_interpreter": {"outputs": [log]}}
+    )
+    call = {
+        "id": call_id,
+        "type": "code_interpreter",
+        "code_interpreter": {"input": code, "outputs": [{"type": "logs", "logs": reply + "\n"}]},
+    }
+    done = {"type": "tool_calls", "tool_calls": [call]}
+    yield _event("thread.run.step.completed", run.step(step_id, done, "completed", completed_at=now()))
+
+
+def _runs_code(payload: dict[str, Any]) -> bool:
+    """Whether the run may use the code interpreter (offered, and ``tool_choice`` not "none")."""
+    tools = payload.get("tools")
+    return (
+        isinstance(tools, list)
+        and any(isinstance(tool, dict) and tool.get("type") == "code_interpreter" for tool in tools)
+        and payload.get("tool_choice") != "none"
+    )
 
 
 def _step_delta(step_id: str, call: dict[str, Any]) -> bytes:
