@@ -10,9 +10,10 @@ its object and returns the handler callbacks the event fires, in order, as
 (`assistant_events.py`) only call them, so both run exactly this logic.
 
 Snapshots are copy-on-write: a delta never changes a dict or a model already
-handed out; the merged object is new (sharing the parts the delta left alone).
-So a snapshot a callback received stays what it was, and the cost of a delta is
-the size of the path it changes, not of the whole message.
+handed out, nor the event it came in; the merged object is new, sharing the
+parts the delta left alone (and the parts it added) with what came before. So
+a snapshot a callback received stays what it was, nothing is copied whole,
+and the cost of a delta is the size of the path it changes.
 
 Merging (`merge_delta`): strings are appended (text, tool-call arguments),
 objects merged key by key, lists of `{"index": i, ...}` entries merged entry
@@ -20,9 +21,9 @@ by entry at position i (a content block, a tool call, an annotation); other
 lists are extended; a null leaves the snapshot's value; `index` and `type`,
 and any other value, take the delta's value.
 
-Invariant: `_message_raw[id]` and `_step_raw[id]` are owned here (built from
-copies of the events' data), and the models in `messages` and `run_steps` are
-built over exactly those dicts.
+Invariant: no dict or list reachable from `_message_raw[id]` or
+`_step_raw[id]` is ever changed in place (they may be the events' own data);
+the models in `messages` and `run_steps` are built over exactly those dicts.
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ def merge_entries(entries: Sequence[Any], deltas: Sequence[Any], key: str = "lis
 
 
 def _raw(model: Any) -> dict[str, Any]:
-    """A copy of a model's JSON object, to be owned (and merged into) by the state."""
-    return cast("dict[str, Any]", model.to_dict())
+    """The JSON object a model wraps (not a copy: merging never changes it)."""
+    return cast("dict[str, Any]", model.__dict__["_data"])
 
 
 class AssistantStreamState:
