@@ -230,6 +230,20 @@ class TestMessages:
         assert "one two" == second.content[0].text.value
         assert "one two" == state.messages["msg_1"].content[0].text.value
 
+    def test_the_events_fed_are_left_as_they_came(self) -> None:
+        """The state shares the events' data instead of copying it, so it must never change it."""
+        state = AssistantStreamState()
+        datas = [message(), text_delta(0, "a"), text_delta(0, "b"), text_delta(1, "c")]
+        before = copy.deepcopy(datas)
+        events = [event("thread.message.created", datas[0])] + [
+            event("thread.message.delta", d) for d in datas[1:]
+        ]
+        for e in events:
+            state.feed(e)
+        assert before == [e.data.to_dict() for e in events]
+        assert state.message is not None
+        assert ["ab", "c"] == [block.text.value for block in state.message.content if block.type == "text"]
+
     def test_moving_to_the_next_block_ends_the_one_before_first(self) -> None:
         """Text, then an image file, then text: each block is done before the next is created."""
         state = AssistantStreamState()
