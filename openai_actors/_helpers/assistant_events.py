@@ -22,15 +22,15 @@ most once, and always once for a handler that was read.
 from __future__ import annotations
 
 import enum
+import functools
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._exceptions import APITimeoutError
 from .._request import path_param
 from .._resources._base import check_keys
-from .._types import Headers
 from ._assistant_state import AssistantStreamState
 
 if TYPE_CHECKING:
@@ -55,11 +55,8 @@ __all__ = [
     "AsyncAssistantEventHandler",
     "AsyncAssistantEventHandlerT",
     "AsyncAssistantStreamManager",
-    "AsyncRequest",
-    "SyncRequest",
-    "check_handler",
-    "check_stream_args",
-    "stream_headers",
+    "async_stream",
+    "sync_stream",
 ]
 
 # What the managers call to send the request.
@@ -546,8 +543,57 @@ class AsyncAssistantStreamManager(Generic[AsyncAssistantEventHandlerT]):
         await self._handler.close()
 
 
-def check_handler(handler: Any, expected: type[Any], client: str) -> Any:
-    """`handler`, or a TypeError saying what the `event_handler` argument should have been."""
+def sync_stream(
+    function: str,
+    op: Operation[Any],
+    send: Callable[..., Any],
+    handler: AssistantEventHandler | None,
+    params: Mapping[str, Any],
+    *,
+    helper: str,
+    path: tuple[tuple[str, str], ...] = (),
+) -> AssistantStreamManager[Any]:
+    """What a sync stream helper returns: the call checked now; on entering,
+    `send(*path values, **params, stream=True)`, the generated method."""
+    checked = _checked(function, op, handler, AssistantEventHandler, "OpenAI", params, path)
+    request = functools.partial(send, *(value for _, value in path), **_with_headers(helper, handler, params))
+    return AssistantStreamManager(cast("SyncRequest", request), event_handler=checked)
+
+
+def async_stream(
+    function: str,
+    op: Operation[Any],
+    send: Callable[..., Any],
+    handler: AsyncAssistantEventHandler | None,
+    params: Mapping[str, Any],
+    *,
+    helper: str,
+    path: tuple[tuple[str, str], ...] = (),
+) -> AsyncAssistantStreamManager[Any]:
+    """`sync_stream` for the async client: `send` is the generated coroutine method."""
+    checked = _checked(function, op, handler, AsyncAssistantEventHandler, "AsyncOpenAI", params, path)
+    request = functools.partial(send, *(value for _, value in path), **_with_headers(helper, handler, params))
+    return AsyncAssistantStreamManager(cast("AsyncRequest", request), event_handler=checked)
+
+
+def _checked(
+    function: str,
+    op: Operation[Any],
+    handler: object,
+    expected: type[Any],
+    client: str,
+    params: Mapping[str, object],
+    path: tuple[tuple[str, str], ...],
+) -> Any:
+    """The handler to use, once the call is known good: the TypeError or ValueError a bad
+    call gets at once, before anything is sent."""
+    if "stream" in params:
+        raise TypeError(f"{function}() always streams: leave out `stream`")
+    for name, value in path:
+        path_param(value, name)
+    check_keys(function, params, op.allowed, op.required)
+    if handler is None:
+        return expected()
     if isinstance(handler, expected):
         return handler
     if isinstance(handler, type):
@@ -557,22 +603,12 @@ def check_handler(handler: Any, expected: type[Any], client: str) -> Any:
     raise TypeError(f"event_handler must be an {expected.__name__} for {client}, not {problem}")
 
 
-def check_stream_args(
-    function: str, op: Operation[Any], params: Mapping[str, object], **path: object
-) -> None:
-    """The TypeError or ValueError a bad call to a stream helper gets at once, before anything is sent."""
-    if "stream" in params:
-        raise TypeError(f"{function}() always streams: leave out `stream`")
-    for name, value in path.items():
-        path_param(value, name)
-    check_keys(function, params, op.allowed, op.required)
-
-
-def stream_headers(helper: str, handler: object, extra_headers: Headers | None) -> Headers:
-    """The headers a stream helper's request carries, as the official SDK's; the caller's win."""
-    return {
+def _with_headers(helper: str, handler: object, params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params`, with the headers the official SDK's stream helpers send (the caller's win) and `stream`."""
+    headers = {
         "OpenAI-Beta": "assistants=v2",
         "X-Stainless-Stream-Helper": helper,
         "X-Stainless-Custom-Event-Handler": "false" if handler is None else "true",
-        **(extra_headers or {}),
+        **(params.get("extra_headers") or {}),
     }
+    return {**params, "extra_headers": headers, "stream": True}

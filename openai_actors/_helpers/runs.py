@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import TYPE_CHECKING, Any, Unpack, cast, overload
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from .._resources._base import RequestOptionParams
 from .._types import Body, Headers, NotGiven, Omit, Query, not_given, omit
@@ -22,15 +22,8 @@ from .assistant_events import (
     AsyncAssistantEventHandler,
     AsyncAssistantEventHandlerT,
     AsyncAssistantStreamManager,
-    check_handler,
-    check_stream_args,
-    stream_headers,
-)
-from .assistant_events import (
-    AsyncRequest as _AsyncRequest,
-)
-from .assistant_events import (
-    SyncRequest as _SyncRequest,
+    async_stream,
+    sync_stream,
 )
 
 if TYPE_CHECKING:
@@ -161,15 +154,8 @@ class Runs(_Runs):
     def _stream_run(
         self, name: str, thread_id: str, handler: AssistantEventHandler | None, params: dict[str, Any]
     ) -> AssistantStreamManager[Any]:
-        check_stream_args(name, _CREATE, params, thread_id=thread_id)
-        checked = check_handler(
-            AssistantEventHandler() if handler is None else handler, AssistantEventHandler, "OpenAI"
-        )
-        params["extra_headers"] = stream_headers(_CREATE_HELPER, handler, params.get("extra_headers"))
-        request: _SyncRequest = cast(
-            "_SyncRequest", functools.partial(self.create, thread_id, **params, stream=True)
-        )
-        return AssistantStreamManager(request, event_handler=checked)
+        path = (("thread_id", thread_id),)
+        return sync_stream(name, _CREATE, self.create, handler, params, helper=_CREATE_HELPER, path=path)
 
     @overload
     def submit_tool_outputs_stream(
@@ -191,17 +177,15 @@ class Runs(_Runs):
         self, *, run_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
     ) -> AssistantStreamManager[Any]:
         """Submit tool outputs to a run that requires action, and stream the rest of the run."""
-        check_stream_args("submit_tool_outputs_stream", _SUBMIT_TOOL_OUTPUTS, params, run_id=run_id)
-        checked = check_handler(
-            AssistantEventHandler() if event_handler is None else event_handler,
-            AssistantEventHandler,
-            "OpenAI",
+        return sync_stream(
+            "submit_tool_outputs_stream",
+            _SUBMIT_TOOL_OUTPUTS,
+            self.submit_tool_outputs,
+            event_handler,
+            params,
+            helper=_SUBMIT_HELPER,
+            path=(("run_id", run_id),),
         )
-        params["extra_headers"] = stream_headers(_SUBMIT_HELPER, event_handler, params.get("extra_headers"))
-        request: _SyncRequest = cast(
-            "_SyncRequest", functools.partial(self.submit_tool_outputs, run_id, **params, stream=True)
-        )
-        return AssistantStreamManager(request, event_handler=checked)
 
 
 class AsyncRuns(_AsyncRuns):
@@ -297,17 +281,8 @@ class AsyncRuns(_AsyncRuns):
     def _stream_run(
         self, name: str, thread_id: str, handler: AsyncAssistantEventHandler | None, params: dict[str, Any]
     ) -> AsyncAssistantStreamManager[Any]:
-        check_stream_args(name, _CREATE, params, thread_id=thread_id)
-        checked = check_handler(
-            AsyncAssistantEventHandler() if handler is None else handler,
-            AsyncAssistantEventHandler,
-            "AsyncOpenAI",
-        )
-        params["extra_headers"] = stream_headers(_CREATE_HELPER, handler, params.get("extra_headers"))
-        request: _AsyncRequest = cast(
-            "_AsyncRequest", functools.partial(self.create, thread_id, **params, stream=True)
-        )
-        return AsyncAssistantStreamManager(request, event_handler=checked)
+        path = (("thread_id", thread_id),)
+        return async_stream(name, _CREATE, self.create, handler, params, helper=_CREATE_HELPER, path=path)
 
     @overload
     def submit_tool_outputs_stream(
@@ -329,14 +304,12 @@ class AsyncRuns(_AsyncRuns):
         self, *, run_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
     ) -> AsyncAssistantStreamManager[Any]:
         """Submit tool outputs to a run that requires action, and stream the rest of the run."""
-        check_stream_args("submit_tool_outputs_stream", _SUBMIT_TOOL_OUTPUTS, params, run_id=run_id)
-        checked = check_handler(
-            AsyncAssistantEventHandler() if event_handler is None else event_handler,
-            AsyncAssistantEventHandler,
-            "AsyncOpenAI",
+        return async_stream(
+            "submit_tool_outputs_stream",
+            _SUBMIT_TOOL_OUTPUTS,
+            self.submit_tool_outputs,
+            event_handler,
+            params,
+            helper=_SUBMIT_HELPER,
+            path=(("run_id", run_id),),
         )
-        params["extra_headers"] = stream_headers(_SUBMIT_HELPER, event_handler, params.get("extra_headers"))
-        request: _AsyncRequest = cast(
-            "_AsyncRequest", functools.partial(self.submit_tool_outputs, run_id, **params, stream=True)
-        )
-        return AsyncAssistantStreamManager(request, event_handler=checked)

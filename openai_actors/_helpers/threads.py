@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Unpack, cast, overload
+from typing import Any, Unpack, overload
 
 from .._resources._base import RequestOptionParams
 from .._types import Omit, not_given, omit
@@ -19,15 +18,8 @@ from .assistant_events import (
     AsyncAssistantEventHandler,
     AsyncAssistantEventHandlerT,
     AsyncAssistantStreamManager,
-    check_handler,
-    check_stream_args,
-    stream_headers,
-)
-from .assistant_events import (
-    AsyncRequest as _AsyncRequest,
-)
-from .assistant_events import (
-    SyncRequest as _SyncRequest,
+    async_stream,
+    sync_stream,
 )
 
 __all__ = ["AsyncThreads", "Threads"]
@@ -75,14 +67,14 @@ class Threads(_Threads):
         self, *, event_handler: AssistantEventHandler | None = None, **params: Any
     ) -> AssistantStreamManager[Any]:
         """Create a thread, start a run on it, and stream the run: `with ... as handler`."""
-        check_stream_args("create_and_run_stream", _CREATE_AND_RUN, params)
-        handler = AssistantEventHandler() if event_handler is None else event_handler
-        checked = check_handler(handler, AssistantEventHandler, "OpenAI")
-        params["extra_headers"] = stream_headers(_HELPER, event_handler, params.get("extra_headers"))
-        request: _SyncRequest = cast(
-            "_SyncRequest", functools.partial(self.create_and_run, **params, stream=True)
+        return sync_stream(
+            "create_and_run_stream",
+            _CREATE_AND_RUN,
+            self.create_and_run,
+            event_handler,
+            params,
+            helper=_HELPER,
         )
-        return AssistantStreamManager(request, event_handler=checked)
 
 
 class AsyncThreads(_AsyncThreads):
@@ -116,11 +108,11 @@ class AsyncThreads(_AsyncThreads):
         self, *, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
     ) -> AsyncAssistantStreamManager[Any]:
         """Create a thread, start a run on it, and stream the run: `async with ... as handler`."""
-        check_stream_args("create_and_run_stream", _CREATE_AND_RUN, params)
-        handler = AsyncAssistantEventHandler() if event_handler is None else event_handler
-        checked = check_handler(handler, AsyncAssistantEventHandler, "AsyncOpenAI")
-        params["extra_headers"] = stream_headers(_HELPER, event_handler, params.get("extra_headers"))
-        request: _AsyncRequest = cast(
-            "_AsyncRequest", functools.partial(self.create_and_run, **params, stream=True)
+        return async_stream(
+            "create_and_run_stream",
+            _CREATE_AND_RUN,
+            self.create_and_run,
+            event_handler,
+            params,
+            helper=_HELPER,
         )
-        return AsyncAssistantStreamManager(request, event_handler=checked)
