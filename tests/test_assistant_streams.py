@@ -374,6 +374,22 @@ class TestAsync:
                     pass
         assert sent == len(server.requests)  # refused before sending
 
+    async def test_a_handler_whose_init_skips_the_base_class_is_refused_before_sending(
+        self, server: MockServer
+    ) -> None:
+        class Forgetful(AsyncAssistantEventHandler):
+            def __init__(self) -> None:
+                self.seen = 0
+
+        async with client_for(server) as client:
+            manager = client.beta.threads.runs.stream(
+                thread_id="t", assistant_id="a", event_handler=Forgetful()
+            )
+            with pytest.raises(TypeError, match=r"Forgetful.__init__ did not call super\(\).__init__\(\)"):
+                async with manager:
+                    pass
+        assert [] == server.requests
+
     async def test_bad_arguments_are_refused_at_the_call(self, server: MockServer) -> None:
         async with client_for(server) as client:
             runs = client.beta.threads.runs

@@ -81,6 +81,17 @@ def _attach_error(handler: object) -> RuntimeError:
     )
 
 
+def _check_fresh(handler: _HandlerBase) -> None:
+    """A handler a manager may attach: initialised, and not attached to a stream before."""
+    phase = getattr(handler, "_phase", None)
+    if phase is None:
+        raise TypeError(
+            f"{type(handler).__name__}.__init__ did not call super().__init__(): the handler has no state"
+        )
+    if phase is not _Phase.NEW:
+        raise _attach_error(handler)
+
+
 def _not_attached_error(handler: object) -> RuntimeError:
     return RuntimeError(
         f"this {type(handler).__name__} has no stream yet: read it inside the block of the stream "
@@ -325,8 +336,7 @@ class AssistantStreamManager(Generic[AssistantEventHandlerT]):
 
     def __enter__(self) -> AssistantEventHandlerT:
         handler = self._handler
-        if handler._phase is not _Phase.NEW:  # before sending anything
-            raise _attach_error(handler)
+        _check_fresh(handler)  # before sending anything
         handler._init(self._api_request())
         return handler
 
@@ -527,8 +537,7 @@ class AsyncAssistantStreamManager(Generic[AsyncAssistantEventHandlerT]):
 
     async def __aenter__(self) -> AsyncAssistantEventHandlerT:
         handler = self._handler
-        if handler._phase is not _Phase.NEW:  # before sending anything
-            raise _attach_error(handler)
+        _check_fresh(handler)  # before sending anything
         request = self._api_request
         stream = await (request() if callable(request) else request)
         handler._init(stream)
