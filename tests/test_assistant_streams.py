@@ -11,6 +11,7 @@ mock's event sequence itself, read as plain SSE.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -574,6 +575,19 @@ class TestSync:
         )
         assert expected == printed
         assert ["tool_calls", "message_creation"] == [step.step_details.type for step in steps]
+
+    def test_threads_sharing_one_client_each_read_their_own_run(self, server: MockServer) -> None:
+        def ask(i: int) -> str:
+            with client.beta.threads.runs.stream(
+                thread_id=f"thread_{i}", assistant_id="asst_1", additional_messages=said(f"question {i}")
+            ) as stream:
+                text = "".join(stream.text_deltas)
+                assert f"thread_{i}" == stream.get_final_run().thread_id
+                return text
+
+        with sync_client(server) as client, ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(ask, range(16)))
+        assert [f"echo: question {i}" for i in range(16)] == answers
 
     def test_create_and_stream_warns_that_it_is_deprecated(self, server: MockServer) -> None:
         with sync_client(server) as client:
