@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ..types.beta.threads.runs.run_step_delta_event import RunStepDeltaEvent
     from ..types.beta.threads.runs.tool_call import ToolCall
 
-__all__ = ["AssistantStreamState", "Callback", "CallbackName", "merge_delta"]
+__all__ = ["AssistantStreamState", "Callback", "CallbackName", "merge_delta", "merge_entries"]
 
 CallbackName = Literal[
     "on_event",
@@ -64,10 +64,10 @@ Callback = tuple[CallbackName, tuple[Any, ...]]
 # Keys that name an entry or a union member: a delta's value replaces the snapshot's.
 _REPLACED = frozenset({"index", "type"})
 
-RUN_ACTIVE = frozenset(
+_RUN_ACTIVE = frozenset(
     {"thread.run.created", "thread.run.queued", "thread.run.in_progress", "thread.run.cancelling"}
 )
-RUN_SETTLED = frozenset(
+_RUN_SETTLED = frozenset(
     {
         "thread.run.completed",
         "thread.run.incomplete",
@@ -77,7 +77,7 @@ RUN_SETTLED = frozenset(
         "thread.run.requires_action",
     }
 )
-STEP_SETTLED = frozenset(
+_STEP_SETTLED = frozenset(
     {
         "thread.run.step.completed",
         "thread.run.step.failed",
@@ -85,7 +85,7 @@ STEP_SETTLED = frozenset(
         "thread.run.step.expired",
     }
 )
-MESSAGE_SETTLED = frozenset({"thread.message.completed", "thread.message.incomplete"})
+_MESSAGE_SETTLED = frozenset({"thread.message.completed", "thread.message.incomplete"})
 
 
 def merge_delta(snapshot: Mapping[str, Any], delta: Mapping[str, Any]) -> dict[str, Any]:
@@ -163,16 +163,16 @@ class AssistantStreamState:
         calls: list[Callback] = [("on_event", (event,))]
         name: str = event.event
         data: Any = event.data
-        if name in RUN_ACTIVE:
+        if name in _RUN_ACTIVE:
             self.run = data
-        elif name in RUN_SETTLED:
+        elif name in _RUN_SETTLED:
             self.run = data
             self._tool_call_done(calls)
         elif name == "thread.message.created":
             self._message_created(data, calls)
         elif name == "thread.message.delta":
             self._message_delta(data, calls)
-        elif name in MESSAGE_SETTLED:
+        elif name in _MESSAGE_SETTLED:
             self._message_done(data, calls)
         elif name == "thread.run.step.created":
             self._step_created(data, calls)
@@ -182,7 +182,7 @@ class AssistantStreamState:
                 self._keep_step(_raw(data))
         elif name == "thread.run.step.delta":
             self._step_delta(data, calls)
-        elif name in STEP_SETTLED:
+        elif name in _STEP_SETTLED:
             self._step_done(data, calls)
         # thread.created, thread.message.in_progress, run step and message states not
         # named above, error, done, and event names this version does not know: no
@@ -278,17 +278,10 @@ class AssistantStreamState:
 
     def _step_done(self, step: RunStep, calls: list[Callback]) -> None:
         # As for messages, the server's final object (tool outputs filled in) wins; the
-        # call being written is reported from it, or as merged if it lacks the call.
+        # call being written is reported from it, or as merged when it lacks the call.
         merged = None if self._tool_call is None else self._tool_call_snapshot(self._tool_call)
         self._keep_step(_raw(step))
-        if (
-            merged is not None
-            and self._tool_call is not None
-            and self._tool_call_snapshot(self._tool_call) is None
-        ):
-            self._tool_call = None
-            calls.append(("on_tool_call_done", (merged,)))
-        self._tool_call_done(calls)
+        self._tool_call_done(calls, merged)
         calls.append(("on_run_step_done", (step,)))
         if self._step_id == step.id:
             self._step_id = None
@@ -300,11 +293,11 @@ class AssistantStreamState:
         calls = step.step_details.tool_calls
         return calls[key[1]] if key[1] < len(calls) else None
 
-    def _tool_call_done(self, calls: list[Callback]) -> None:
+    def _tool_call_done(self, calls: list[Callback], fallback: ToolCall | None = None) -> None:
         """`on_tool_call_done` for the tool call being written, once."""
         if self._tool_call is None:
             return
-        call = self._tool_call_snapshot(self._tool_call)
+        call = self._tool_call_snapshot(self._tool_call) or fallback
         self._tool_call = None
         if call is not None:
             calls.append(("on_tool_call_done", (call,)))
