@@ -191,6 +191,15 @@ class TestMockStream:
         assert [*TEXT_RUN_EVENTS, "done"] == events
         assert reply.text.endswith("event: done\ndata: [DONE]\n\n")
 
+    def test_a_malformed_request_gets_an_error_naming_the_field(self, client: httpx.Client) -> None:
+        bad = client.post(
+            "/threads/runs", json={"assistant_id": "a", "thread": {"messages": "hi"}, "stream": True}
+        )
+        assert 400 == bad.status_code
+        assert "thread.messages" == bad.json()["error"]["param"]
+        missing = client.post("/threads/thread_1/runs", json={"stream": True})
+        assert "assistant_id" == missing.json()["error"]["param"]
+
     def test_a_run_that_is_not_streamed_is_answered_from_the_samples(self, client: httpx.Client) -> None:
         reply = client.post("/threads/thread_1/runs", json={"assistant_id": "asst_1"})
         assert 200 == reply.status_code

@@ -177,10 +177,9 @@ class Assistants:
             thread = payload.get("thread") or {}
             if not isinstance(thread, dict):
                 raise invalid_type("thread", "an object", thread)
-            messages = thread.get("messages") or []
+            prompt = _last_user_text(thread.get("messages") or [], "thread.messages")
         else:
-            messages = payload.get("additional_messages") or []
-        prompt = _last_user_text(messages)
+            prompt = _last_user_text(payload.get("additional_messages") or [], "additional_messages")
         run = _Run(
             f"run_{number}",
             thread_id or f"thread_{number}",
@@ -442,10 +441,10 @@ def _settings(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _last_user_text(messages: Any) -> str:
+def _last_user_text(messages: Any, name: str) -> str:
     """The text of the last user message of a thread's or a run's messages ("" for none)."""
     if not isinstance(messages, list):
-        raise invalid_type("messages", "an array", messages)
+        raise invalid_type(name, "an array", messages)
     text = ""
     for message in messages:
         if not isinstance(message, dict) or message.get("role") != "user":
