@@ -694,3 +694,15 @@ def test_the_managers_are_the_public_ones() -> None:
         "AsyncAssistantStreamManager",
     } == set(streaming.__all__)
     assert AsyncAssistantStreamManager is streaming.AsyncAssistantStreamManager
+
+
+def test_the_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/assistant_stream.py: a function call answered, then trio; it checks its own answers."""
+    import runpy
+    from pathlib import Path
+
+    example = runpy.run_path(str(Path(__file__).parent.parent / "examples" / "assistant_stream.py"))
+    example["main"]()
+    printed = capsys.readouterr().out
+    assert 'calls function: {"city":"city"}' in printed
+    assert "async: echo: hello from trio" in printed
