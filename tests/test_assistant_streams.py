@@ -706,3 +706,19 @@ def test_the_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert 'calls function: {"city":"city"}' in printed
     assert "async: echo: hello from trio" in printed
+
+
+def test_each_helper_takes_what_its_method_takes_but_stream() -> None:
+    """As the official SDK's tests check its helpers' signatures against the methods they stream:
+    the arguments the type checker admits are those the generated method sends, less `stream`."""
+    from openai_actors._helpers import runs, threads
+    from openai_actors._resources._base import REQUEST_OPTION_NAMES
+    from openai_actors.resources.beta.threads.runs.runs import _CREATE, _SUBMIT_TOOL_OUTPUTS
+    from openai_actors.resources.beta.threads.threads import _CREATE_AND_RUN
+
+    for arguments, operation in [
+        (runs._StreamArgs, _CREATE),
+        (runs._SubmitToolOutputsStreamArgs, _SUBMIT_TOOL_OUTPUTS),
+        (threads._CreateAndRunStreamArgs, _CREATE_AND_RUN),
+    ]:
+        assert (set(operation.keys) - {"stream"}) | REQUEST_OPTION_NAMES == set(arguments.__annotations__)
