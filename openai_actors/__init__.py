@@ -171,6 +171,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "AsyncAPIResponse": ("._raw", "AsyncAPIResponse"),
     "HttpxBinaryResponseContent": ("._response", "BinaryContent"),
     "BaseModel": ("._models", "BaseModel"),
+    # Outside __all__, as in the official package.
+    "AssistantEventHandler": ("._helpers.assistant_events", "AssistantEventHandler"),
+    "AsyncAssistantEventHandler": ("._helpers.assistant_events", "AsyncAssistantEventHandler"),
     "DEFAULT_MAX_RETRIES": ("._options", "DEFAULT_MAX_RETRIES"),
     "DEFAULT_TIMEOUT": ("._httpx_clients", "DEFAULT_HTTPX_TIMEOUT"),
     "DEFAULT_CONNECTION_LIMITS": ("._httpx_clients", "DEFAULT_CONNECTION_LIMITS"),
@@ -189,9 +192,6 @@ _LAZY: dict[str, tuple[str, str]] = {
     "BatchInputError": ("._batch", "BatchInputError"),
     "BatchResult": ("._batch", "BatchResult"),
     "BatchResults": ("._batch", "BatchResults"),
-    # Outside __all__, as in the official package.
-    "AssistantEventHandler": ("._helpers.assistant_events", "AssistantEventHandler"),
-    "AsyncAssistantEventHandler": ("._helpers.assistant_events", "AsyncAssistantEventHandler"),
     "types": (".types", ""),
     "resources": (".resources", ""),
     "pagination": (".pagination", ""),

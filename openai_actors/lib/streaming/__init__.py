@@ -1,4 +1,6 @@
-"""The stream helpers' public names, at the official SDK's import path (`openai.lib.streaming`)."""
+"""The official SDK's `openai.lib.streaming`: the Assistants event handlers and stream managers
+here, as there (the chat and responses stream helpers are in its `chat` and `responses`
+subpackages)."""
 
 from ..._helpers.assistant_events import (
     AssistantEventHandler,
