@@ -231,6 +231,32 @@ class TestMockStream:
         assert 404 == again.status_code
 
 
+def test_the_mock_keeps_only_the_latest_runs_waiting_for_outputs() -> None:
+    """A bounded store: past its limit the oldest waiting run is forgotten (404), the newest kept."""
+    from openai_actors.mock._assistants import Assistants
+    from openai_actors.mock._common import ApiError, StreamReply
+    from openai_actors.mock._http import Request
+
+    def post(path: str, body: dict[str, Any], number: int) -> Any:
+        request = Request("POST", path, "", {"content-type": "application/json"}, True, False)
+        request.body = json.dumps(body).encode()
+        return assistants.dispatch(request, number)
+
+    assistants = Assistants(limit=1)
+    for number in (1, 2):
+        reply = post(
+            "/v1/threads/thread_1/runs", {"assistant_id": "a", "tools": TOOLS, "stream": True}, number
+        )
+        assert isinstance(reply, StreamReply)
+        b"".join(reply.events)
+    outputs = {"tool_outputs": [{"tool_call_id": "call_1", "output": "x"}], "stream": True}
+    with pytest.raises(ApiError, match="No run found with id 'run_1'"):
+        post("/v1/threads/thread_1/runs/run_1/submit_tool_outputs", outputs, 3)
+    outputs = {"tool_outputs": [{"tool_call_id": "call_2", "output": "x"}], "stream": True}
+    assert isinstance(post("/v1/threads/thread_1/runs/run_2/submit_tool_outputs", outputs, 4), StreamReply)
+    assert post("/v1/threads/thread_1/runs", {"assistant_id": "a"}, 5) is None  # not streamed: not here
+
+
 class TestAsync:
     async def test_stream_gives_the_text_the_final_run_and_messages(self, server: MockServer) -> None:
         async with client_for(server) as client:
