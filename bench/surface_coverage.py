@@ -162,8 +162,6 @@ _REALTIME = "issue 17, Realtime over WebSockets"
 DEFERRED: dict[str, str] = {
     "LengthFinishReasonError": f"{_STRUCTURED}: raised by the .parse() helpers",
     "ContentFilterFinishReasonError": f"{_STRUCTURED}: raised by the .parse() helpers",
-    "AssistantEventHandler": f"{_STRUCTURED}: the Assistants stream helpers' handler",
-    "AsyncAssistantEventHandler": f"{_STRUCTURED}: the Assistants stream helpers' handler",
     "BedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
     "AsyncBedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
     "ReconnectingEvent": f"{_REALTIME}: the connection's reconnect hooks",

@@ -25,8 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LATER_ISSUES: dict[str, str] = {
     "LengthFinishReasonError": "issue 14",
     "ContentFilterFinishReasonError": "issue 14",
-    "AssistantEventHandler": "issue 14",
-    "AsyncAssistantEventHandler": "issue 14",
     "BedrockOpenAI": "issue 14",
     "AsyncBedrockOpenAI": "issue 14",
     "ReconnectingEvent": "issue 17",
@@ -47,13 +45,9 @@ KNOWN_ABSENT_HELPERS = {
     "vector_stores.file_batches.poll",
     "vector_stores.file_batches.upload_and_poll",
     "beta.threads.create_and_run_poll",
-    "beta.threads.create_and_run_stream",
     "beta.threads.runs.create_and_poll",
-    "beta.threads.runs.create_and_stream",
     "beta.threads.runs.poll",
-    "beta.threads.runs.stream",
     "beta.threads.runs.submit_tool_outputs_and_poll",
-    "beta.threads.runs.submit_tool_outputs_stream",
     "videos.create_and_poll",
     "videos.poll",
 }
