@@ -11,8 +11,8 @@ anyio, the dispatcher, structlog, httpx) on first use, through the module's
 imports under `TYPE_CHECKING`.
 
 Not here yet (a later issue): `AzureOpenAI`, `AsyncAzureOpenAI`, the module-level
-client (`openai_actors.api_key = ...`, `openai_actors.chat...`), the httpx2
-clients and `pydantic_function_tool`. `bench/surface_coverage.py` lists every
+client (`openai_actors.api_key = ...`, `openai_actors.chat...`) and the httpx2
+clients. `bench/surface_coverage.py` lists every
 official name this package lacks.
 """
 
@@ -32,9 +32,11 @@ from ._exceptions import (
     BadRequestError,
     ClientClosedError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InternalServerError,
     InvalidWebhookSignatureError,
     KeyProviderError,
+    LengthFinishReasonError,
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI, RequestOptions
     from ._client import AsyncOpenAI as AsyncClient
     from ._client import OpenAI as Client
+    from ._helpers._tools import pydantic_function_tool, pydantic_responses_function_tool
     from ._httpx_clients import (
         DEFAULT_CONNECTION_LIMITS,
         DefaultAioHttpClient,
@@ -104,6 +107,7 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "DataResidency",
     "DefaultAioHttpClient",
     "DefaultAsyncHttpxClient",
@@ -112,6 +116,7 @@ __all__ = [
     "InternalServerError",
     "InvalidWebhookSignatureError",
     "KeyProviderError",
+    "LengthFinishReasonError",
     "Limit",
     "NoneType",
     "NotFoundError",
@@ -137,6 +142,8 @@ __all__ = [
     "not_given",
     "omit",
     "pagination",
+    "pydantic_function_tool",
+    "pydantic_responses_function_tool",
     "resources",
     "types",
 ]
@@ -187,6 +194,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "BatchInputError": ("._batch", "BatchInputError"),
     "BatchResult": ("._batch", "BatchResult"),
     "BatchResults": ("._batch", "BatchResults"),
+    "pydantic_function_tool": ("._helpers._tools", "pydantic_function_tool"),
+    "pydantic_responses_function_tool": ("._helpers._tools", "pydantic_responses_function_tool"),
     "types": (".types", ""),
     "resources": (".resources", ""),
     "pagination": (".pagination", ""),
