@@ -52,10 +52,12 @@ _E = TypeVar("_E", bound=BaseModel)
 
 
 def make_event(cls: type[_E], **fields: Any) -> _E:
-    """An event holding `fields` as they are (models, parsed instances), so reading one
-    returns that very object; its JSON (`to_dict()`) is the fields' JSON."""
+    """An event of `fields`. Models and parsed instances are held as they are, so reading
+    one returns that very object; JSON values are read as the field's type, as from a server."""
     event = cls._from_raw({name: _to_raw(value) for name, value in fields.items()})
-    event.__dict__.update(fields)
+    for name, value in fields.items():
+        if not (value is None or isinstance(value, str | int | float | bool | list | dict)):
+            event.__dict__[name] = value
     return event
 
 
