@@ -51,7 +51,9 @@ def chunk(*choices: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-def delta(index: int = 0, finish_reason: str | None = None, logprobs: Any = None, **fields: Any) -> dict[str, Any]:
+def delta(
+    index: int = 0, finish_reason: str | None = None, logprobs: Any = None, **fields: Any
+) -> dict[str, Any]:
     return {"index": index, "delta": fields, "logprobs": logprobs, "finish_reason": finish_reason}
 
 
@@ -77,7 +79,12 @@ def tool_stream(calls: list[tuple[str, str]], sizes: list[int]) -> list[dict[str
     """Parallel tool calls as OpenAI streams them: each named in one chunk, then its arguments."""
     out = [chunk(delta(role="assistant", content=None, refusal=None))]
     for index, (name, arguments) in enumerate(calls):
-        head = {"index": index, "id": f"call_{index}", "type": "function", "function": {"name": name, "arguments": ""}}
+        head = {
+            "index": index,
+            "id": f"call_{index}",
+            "type": "function",
+            "function": {"name": name, "arguments": ""},
+        }
         out.append(chunk(delta(tool_calls=[head])))
         for piece in pieces(arguments, sizes):
             out.append(chunk(delta(tool_calls=[{"index": index, "function": {"arguments": piece}}])))
@@ -118,7 +125,10 @@ def official_events(chunks: list[dict[str, Any]], **options: Any) -> tuple[Any, 
     events = []
     for data in chunks:
         # Summarised at once: the official snapshot is one object, changed by later chunks.
-        events += [summary(e) for e in state.handle_chunk(official.types.chat.ChatCompletionChunk.model_validate(data))]
+        events += [
+            summary(e)
+            for e in state.handle_chunk(official.types.chat.ChatCompletionChunk.model_validate(data))
+        ]
     return state, events
 
 
@@ -129,7 +139,10 @@ def final_summary(completion: Any) -> list[tuple[Any, ...]]:
             choice.message.content,
             choice.message.refusal,
             choice.message.parsed,
-            [(c.function.name, c.function.arguments, c.function.parsed_arguments) for c in choice.message.tool_calls or ()],
+            [
+                (c.function.name, c.function.arguments, c.function.parsed_arguments)
+                for c in choice.message.tool_calls or ()
+            ],
         )
         for choice in completion.choices
     ]
@@ -139,11 +152,15 @@ class TestAgreesWithTheOfficialSDK:
     """The same chunks through this state and through openai 3.3.1's: the same events, in
     the same order, with the same values, and the same final completion."""
 
-    def check(self, chunks: list[dict[str, Any]], official_options: dict[str, Any] | None = None, **options: Any) -> None:
+    def check(
+        self, chunks: list[dict[str, Any]], official_options: dict[str, Any] | None = None, **options: Any
+    ) -> None:
         official_state, expected = official_events(chunks, **(official_options or options))
         state, got = ours(chunks, **options)
         assert expected == [summary(e) for e in got]
-        assert final_summary(official_state.get_final_completion()) == final_summary(state.get_final_completion())
+        assert final_summary(official_state.get_final_completion()) == final_summary(
+            state.get_final_completion()
+        )
 
     @given(st.text(max_size=40), st.lists(st.integers(1, 6), min_size=1, max_size=5), st.integers(1, 2))
     def test_text(self, text: str, sizes: list[int], choices: int) -> None:
@@ -156,7 +173,11 @@ class TestAgreesWithTheOfficialSDK:
 
     @given(st.lists(st.integers(1, 9), min_size=1, max_size=5))
     def test_parallel_tool_calls_of_strict_pydantic_and_loose_tools(self, sizes: list[int]) -> None:
-        calls = [("lookup", '{"q": "weather"}'), ("Location", '{"city": "Oslo", "temperature": -3.5}'), ("loose", '{"x": [1, 2]}')]
+        calls = [
+            ("lookup", '{"q": "weather"}'),
+            ("Location", '{"city": "Oslo", "temperature": -3.5}'),
+            ("loose", '{"x": [1, 2]}'),
+        ]
         tools = [STRICT_TOOL, pydantic_function_tool(Location), LOOSE_TOOL]
         official = pytest.importorskip("openai")
         official_tools = [STRICT_TOOL, official.pydantic_function_tool(Location), LOOSE_TOOL]
@@ -175,7 +196,9 @@ class TestAgreesWithTheOfficialSDK:
 
         chunks = [chunk(delta(role="assistant", content=""))]
         for token in ["Hel", "lo"]:
-            chunks.append(chunk(delta(content=token, logprobs={"content": [logprob(token)], "refusal": None})))
+            chunks.append(
+                chunk(delta(content=token, logprobs={"content": [logprob(token)], "refusal": None}))
+            )
         chunks.append(chunk(delta(refusal="no", logprobs={"content": None, "refusal": [logprob("no")]})))
         chunks.append(chunk(delta(finish_reason="stop")))
         self.check(chunks)
@@ -187,7 +210,9 @@ class TestEvents:
         deltas = [e for e in events if isinstance(e, ContentDeltaEvent) and e.delta]
         assert ["Hell", "o wo", "rld"] == [e.delta for e in deltas]
         assert ["Hell", "Hello wo", "Hello world"] == [e.snapshot for e in deltas]
-        assert [("content.done", "Hello world", None)] == [summary(e) for e in events if e.type == "content.done"]
+        assert [("content.done", "Hello world", None)] == [
+            summary(e) for e in events if e.type == "content.done"
+        ]
         final = state.get_final_completion()
         assert "Hello world" == final.choices[0].message.content
         assert "chat.completion" == final.object
@@ -215,7 +240,9 @@ class TestEvents:
 
     def test_a_pydantic_tool_call_is_parsed_into_its_model_when_done(self) -> None:
         arguments = '{"city": "Rome", "temperature": 30}'
-        state, events = ours(tool_stream([("Location", arguments)], [7]), input_tools=[pydantic_function_tool(Location)])
+        state, events = ours(
+            tool_stream([("Location", arguments)], [7]), input_tools=[pydantic_function_tool(Location)]
+        )
         deltas = [e for e in events if e.type == "tool_calls.function.arguments.delta"]
         assert arguments == deltas[-1].arguments
         assert {"city": "Rome", "temperature": 30} == deltas[-1].parsed_arguments
@@ -262,7 +289,7 @@ class TestFinishReasons:
         chunks = content_stream("cut sho", [4])
         chunks[-2] = chunk(delta(finish_reason="length"))
         state, events = ours(chunks)
-        assert "cut sho" == [e for e in events if isinstance(e, ContentDoneEvent)][0].content
+        assert "cut sho" == next(e for e in events if isinstance(e, ContentDoneEvent)).content
         assert "length" == state.current_completion_snapshot.choices[0].finish_reason
         with pytest.raises(LengthFinishReasonError):
             state.get_final_completion()
@@ -271,7 +298,10 @@ class TestFinishReasons:
 class TestAccumulateDelta:
     def test_strings_append_lists_merge_by_index_and_neither_input_changes(self) -> None:
         acc = {"content": "He", "tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}
-        delta_ = {"content": "llo", "tool_calls": [{"index": 0, "function": {"arguments": "}"}}, {"index": 1, "id": "b"}]}
+        delta_ = {
+            "content": "llo",
+            "tool_calls": [{"index": 0, "function": {"arguments": "}"}}, {"index": 1, "id": "b"}],
+        }
         before = json.dumps([acc, delta_])
         merged = accumulate_delta(acc, delta_)
         assert {
@@ -281,7 +311,9 @@ class TestAccumulateDelta:
         assert before == json.dumps([acc, delta_])
 
     def test_index_and_type_are_replaced_not_appended(self) -> None:
-        assert {"index": 1, "type": "function"} == accumulate_delta({"index": 0, "type": "func"}, {"index": 1, "type": "function"})
+        assert {"index": 1, "type": "function"} == accumulate_delta(
+            {"index": 0, "type": "func"}, {"index": 1, "type": "function"}
+        )
 
     def test_a_list_entry_without_an_index_is_a_clear_error(self) -> None:
         with pytest.raises(ValueError, match="'tool_calls' entry has no integer 'index'"):

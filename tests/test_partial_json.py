@@ -95,5 +95,5 @@ class TestWhatAPreviewLeavesOut:
         parser = PartialJSON()
         parser.feed('{"a": 1, "b": [2]} trailing')
         assert {"a": 1, "b": [2]} == parser.value()
-        parser.feed(', more')
+        parser.feed(", more")
         assert {"a": 1, "b": [2]} == parser.value()

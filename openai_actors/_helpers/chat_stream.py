@@ -89,7 +89,9 @@ class ChatCompletionStream(Generic[ResponseFormatT]):
         return self._state.get_final_completion()
 
     def close(self) -> None:
-        """Stop reading; the connection is closed unless the stream had ended."""
+        """Stop reading; the connection is closed unless the stream had ended. Events not
+        read yet are dropped: reading on raises, as it does from a closed raw stream."""
+        self._pending.clear()
         self._raw_stream.close()
 
     def __enter__(self) -> ChatCompletionStream[ResponseFormatT]:
@@ -180,7 +182,9 @@ class AsyncChatCompletionStream(Generic[ResponseFormatT]):
         return self._state.get_final_completion()
 
     async def close(self) -> None:
-        """Stop reading; the connection is closed unless the stream had ended."""
+        """Stop reading; the connection is closed unless the stream had ended. Events not
+        read yet are dropped: reading on raises, as it does from a closed raw stream."""
+        self._pending.clear()
         await self._raw_stream.close()
 
     async def __aenter__(self) -> AsyncChatCompletionStream[ResponseFormatT]:

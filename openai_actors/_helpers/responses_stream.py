@@ -114,7 +114,9 @@ class ResponseStream(Generic[TextFormatT]):
         return self._reader.state.final_response()
 
     def close(self) -> None:
-        """Stop reading; the connection is closed unless the stream had ended."""
+        """Stop reading; the connection is closed unless the stream had ended. Events not
+        read yet are dropped: reading on raises, as it does from a closed raw stream."""
+        self._reader.pending.clear()
         self._raw_stream.close()
 
     def __enter__(self) -> ResponseStream[TextFormatT]:
@@ -200,7 +202,9 @@ class AsyncResponseStream(Generic[TextFormatT]):
         return self._reader.state.final_response()
 
     async def close(self) -> None:
-        """Stop reading; the connection is closed unless the stream had ended."""
+        """Stop reading; the connection is closed unless the stream had ended. Events not
+        read yet are dropped: reading on raises, as it does from a closed raw stream."""
+        self._reader.pending.clear()
         await self._raw_stream.close()
 
     async def __aenter__(self) -> AsyncResponseStream[TextFormatT]:

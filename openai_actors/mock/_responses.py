@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
+from ._app import REFUSAL, wants_refusal
 from ._common import (
     ApiError,
     Reply,
@@ -32,7 +33,6 @@ from ._common import (
     tokens,
     truncate,
 )
-from ._app import REFUSAL, wants_refusal
 from ._http import Request
 from ._structured import ToolCall, response_structure
 
@@ -211,7 +211,9 @@ def _stream_events(
             added = {**item, "status": "in_progress", "content": []}
             yield event("response.output_item.added", {"output_index": index, "item": added})
             if part["type"] == "refusal":
-                yield event("response.content_part.added", {**where, "part": {"type": "refusal", "refusal": ""}})
+                yield event(
+                    "response.content_part.added", {**where, "part": {"type": "refusal", "refusal": ""}}
+                )
                 for piece in pieces(part["refusal"]):
                     yield event("response.refusal.delta", {**where, "delta": piece})
                 yield event("response.refusal.done", {**where, "refusal": part["refusal"]})

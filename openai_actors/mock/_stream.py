@@ -104,7 +104,13 @@ _REFUSAL: Final = '{"index":%d,"delta":{"refusal":%s},"logprobs":null,"finish_re
 
 
 def refusal_stream(
-    number: int, created: int, model: str, refusal: str, choices: int, include_usage: bool, usage: tuple[int, int]
+    number: int,
+    created: int,
+    model: str,
+    refusal: str,
+    choices: int,
+    include_usage: bool,
+    usage: tuple[int, int],
 ) -> StreamReply:
     """A streamed chat completion whose choices refuse: as OpenAI streams a structured
     output it declines, the text comes in ``delta.refusal`` and ``content`` stays null."""
@@ -114,7 +120,13 @@ def refusal_stream(
 
 
 def _refusal_events(
-    number: int, created: int, model: str, refusal: str, choices: int, include_usage: bool, usage: tuple[int, int]
+    number: int,
+    created: int,
+    model: str,
+    refusal: str,
+    choices: int,
+    include_usage: bool,
+    usage: tuple[int, int],
 ) -> Iterator[bytes]:
     head = _CHAT_HEAD % (number, created, _json_str(model))
     tail = '],"usage":null}' if include_usage else "]}"
