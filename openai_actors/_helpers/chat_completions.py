@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Required, Unpack
 
+from .._operations import one_request
 from .._resources._base import RequestOptionParams
 from .._types import Omit, omit
 from ..resources.chat.completions.completions import _CREATE
@@ -145,6 +146,7 @@ class Completions(_Completions):
             refuse_type_in_create(params, "chat.completions.create", "chat.completions.parse")
             return super().create(**params)
 
+    @one_request
     def parse(
         self,
         *,
@@ -176,6 +178,7 @@ class AsyncCompletions(_AsyncCompletions):
             refuse_type_in_create(params, "chat.completions.create", "chat.completions.parse")
             return await super().create(**params)
 
+    @one_request
     async def parse(
         self,
         *,

@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Unpack
 
+from .._operations import one_request
 from .._resources._base import RequestOptionParams
 from .._types import Omit, omit
 from ..resources.responses.responses import _CREATE
@@ -125,6 +126,7 @@ def build_parse_call(
 
 
 class Responses(_Responses):
+    @one_request
     def parse(
         self,
         *,
@@ -143,6 +145,7 @@ class Responses(_Responses):
 
 
 class AsyncResponses(_AsyncResponses):
+    @one_request
     async def parse(
         self,
         *,
