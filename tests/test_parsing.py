@@ -479,7 +479,9 @@ class TestAsyncClient:
                 await client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, tools=[loose])
             with pytest.raises(TypeError, match="response_format must be a type"):
                 await client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, response_format="json")  # type: ignore[arg-type]
-            with pytest.raises(TypeError, match=r"parse\(\) does not stream"):
+            with pytest.raises(
+                TypeError, match=r"unexpected keyword argument 'stream': parse\(\) does not stream"
+            ):
                 await client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, stream=True)  # type: ignore[call-arg]
             with pytest.raises(TypeError, match=r"must use `chat\.completions\.parse"):
                 await client.chat.completions.create(
@@ -565,7 +567,9 @@ class TestSyncClient:
         with transport_client(completion('{"steps": 3}'), sync=True) as client:
             with pytest.raises(pydantic.ValidationError):
                 client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, response_format=MathResponse)
-            with pytest.raises(TypeError, match=r"parse\(\) does not stream"):
+            with pytest.raises(
+                TypeError, match=r"unexpected keyword argument 'stream': parse\(\) does not stream"
+            ):
                 client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, stream=True)  # type: ignore[call-arg]
 
 
@@ -574,8 +578,9 @@ class TestSyncClient:
 
 class TestSurface:
     def test_parse_takes_every_create_parameter(self) -> None:
-        """`ParseArgs` lists what `create` takes less `response_format`, `tools` and `stream`
-        (which `parse` handles itself): a parameter added to the spec shows up here."""
+        """`ParseArgs` lists what `create` takes less `response_format` and `tools` (explicit
+        parameters of `parse`) and `stream` (not taken, as in the official SDK); the
+        Responses one adds the official `verbosity`. A parameter added to the spec shows up here."""
         from openai_actors._helpers.chat_completions import ParseArgs
         from openai_actors._helpers.responses_resource import ResponsesParseArgs
         from openai_actors._resources._base import REQUEST_OPTION_NAMES
@@ -586,10 +591,9 @@ class TestSurface:
             set(CHAT_CREATE.keys) - {"response_format", "tools", "stream"}
             == set(ParseArgs.__annotations__) - REQUEST_OPTION_NAMES
         )
-        assert (
-            set(RESPONSES_CREATE.keys) - {"tools"}
-            == set(ResponsesParseArgs.__annotations__) - REQUEST_OPTION_NAMES
-        )
+        assert (set(RESPONSES_CREATE.keys) - {"tools"}) | {"verbosity"} == set(
+            ResponsesParseArgs.__annotations__
+        ) - REQUEST_OPTION_NAMES
 
     def test_import_and_plain_requests_do_not_import_pydantic(self) -> None:
         """pydantic is the user's: importing the package, reaching the resources and parsing

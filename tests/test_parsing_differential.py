@@ -311,10 +311,15 @@ class TestResponsesParseBody:
         assert mine.output_parsed is not None
 
     def test_text_format_joins_the_other_text_options(self, both: Any) -> None:
-        """`text={"verbosity": ...}` keeps its keys beside the derived format."""
+        """`text={"verbosity": ...}` keeps its keys beside the derived format; the official
+        `parse`'s own `verbosity` keyword is sent as it sends it."""
         ours, theirs, ours_rec, theirs_rec = both(_response([]))
-        ours.responses.parse(model="gpt-4o", input="hi", text_format=Flat, text={"verbosity": "low"})
-        theirs.responses.parse(model="gpt-4o", input="hi", text_format=Flat, text={"verbosity": "low"})
+        ours.responses.parse(
+            model="gpt-4o", input="hi", text_format=Flat, text={"verbosity": "low"}, verbosity="low"
+        )
+        theirs.responses.parse(
+            model="gpt-4o", input="hi", text_format=Flat, text={"verbosity": "low"}, verbosity="low"
+        )
         assert theirs_rec.bodies == ours_rec.bodies
 
     @pytest.mark.parametrize("description", [None, "find things"])

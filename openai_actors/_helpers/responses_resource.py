@@ -54,13 +54,16 @@ else:
 
 __all__ = ["AsyncResponses", "Responses"]
 
-_PARSE = dataclasses.replace(_CREATE, name="parse")
+# `create`'s endpoint under `parse`'s name, with the keywords the official `parse` adds:
+# `text_format` (taken by `parse` itself) and `verbosity` (sent as it is).
+_PARSE = dataclasses.replace(_CREATE, name="parse", keys=(*_CREATE.keys, "text_format", "verbosity"))
 _HELPER_HEADER = {"X-Stainless-Helper-Method": "responses.parse"}
 
 
 class ResponsesParseArgs(RequestOptionParams, total=False):
     """What `responses.parse` takes besides `text_format` and `tools`: `create`'s
-    parameters (tests/test_parsing.py checks the two lists agree)."""
+    parameters, and `verbosity` as the official `parse` takes it (tests/test_parsing.py
+    checks the lists agree)."""
 
     background: bool | Omit | None
     context_management: Iterable[ContextManagement] | Omit | None
@@ -92,6 +95,7 @@ class ResponsesParseArgs(RequestOptionParams, total=False):
     top_p: float | Omit | None
     truncation: Literal["auto", "disabled"] | Omit | None
     user: str | Omit
+    verbosity: Literal["low", "medium", "high"] | Omit | None
 
 
 def build_parse_call(

@@ -10,6 +10,8 @@ class MathResponse(BaseModel):
 
 
 def ask(client: OpenAI) -> None:
-    c = client.chat.completions.parse(model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], response_format=MathResponse)
+    c = client.chat.completions.parse(
+        model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], response_format=MathResponse
+    )
     if c.choices[0].message.parsed:
         print(c.choices[0].message.parsed.final_anser)  # expect-error

@@ -64,7 +64,9 @@ def tools(client: OpenAI) -> object:
 
 
 def responses(client: OpenAI) -> str:
-    rsp = client.responses.parse(input="solve 8x + 31 = 2", model="gpt-4o-2024-08-06", text_format=MathResponse)
+    rsp = client.responses.parse(
+        input="solve 8x + 31 = 2", model="gpt-4o-2024-08-06", text_format=MathResponse
+    )
     assert_type(rsp, ParsedResponse[MathResponse])
     assert_type(rsp.output_parsed, MathResponse | None)
     for output in rsp.output:
@@ -87,7 +89,10 @@ async def async_chat(client: AsyncOpenAI) -> MathResponse | None:
     rsp = await client.responses.parse(
         model="gpt-4o-2024-08-06",
         input="find orders",
-        tools=[openai_actors.pydantic_function_tool(Query), openai_actors.pydantic_responses_function_tool(Query)],
+        tools=[
+            openai_actors.pydantic_function_tool(Query),
+            openai_actors.pydantic_responses_function_tool(Query),
+        ],
     )
     print(rsp.output_parsed)
     return completion.choices[0].message.parsed
