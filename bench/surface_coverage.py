@@ -160,8 +160,6 @@ _STRUCTURED = "issue 14, structured outputs and stream helpers"
 _PROVIDERS = "issue 14, provider clients (Azure, Bedrock)"
 _REALTIME = "issue 17, Realtime over WebSockets"
 DEFERRED: dict[str, str] = {
-    "LengthFinishReasonError": f"{_STRUCTURED}: raised by the .parse() helpers",
-    "ContentFilterFinishReasonError": f"{_STRUCTURED}: raised by the .parse() helpers",
     "AssistantEventHandler": f"{_STRUCTURED}: the Assistants stream helpers' handler",
     "AsyncAssistantEventHandler": f"{_STRUCTURED}: the Assistants stream helpers' handler",
     "AzureOpenAI": f"{_PROVIDERS}: the Azure clients",
@@ -175,7 +173,6 @@ DEFERRED: dict[str, str] = {
     "OAuthError": "no issue yet, workload-identity auth (`openai.auth`): its token exchange raises it",
     "DefaultHttpx2Client": "httpx2 clients",
     "DefaultAsyncHttpx2Client": "httpx2 clients",
-    "pydantic_function_tool": "pydantic_function_tool",
     **dict.fromkeys(MODULE_CLIENT, "the module-level client"),
 }
 

@@ -51,7 +51,13 @@ def is_pydantic_model(tp: object) -> bool:
 
 def is_adaptable_type(tp: object) -> bool:
     """A dataclass (stdlib or pydantic's) or a TypedDict: schema'd and validated through a TypeAdapter."""
-    return inspect.isclass(tp) and (dataclasses.is_dataclass(tp) or is_typeddict(tp))
+    return inspect.isclass(tp) and (dataclasses.is_dataclass(tp) or _is_typeddict(tp))
+
+
+def _is_typeddict(tp: type) -> bool:
+    # typing's and typing_extensions' (which pydantic asks for below Python 3.12) alike:
+    # `typing.is_typeddict` knows only its own.
+    return is_typeddict(tp) or (issubclass(tp, dict) and hasattr(tp, "__required_keys__"))
 
 
 def schema_name(tp: type) -> str:

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Required, Unpack
 
+from .._operations import one_request
 from .._resources._base import RequestOptionParams
 from .._types import Omit, omit
 from ..resources.chat.completions.completions import _CREATE
@@ -63,8 +64,9 @@ else:
 
 __all__ = ["AsyncCompletions", "Completions"]
 
-# `create`'s endpoint under `parse`'s name, so a bad keyword is reported against `parse()`.
-_PARSE = dataclasses.replace(_CREATE, name="parse")
+# `create`'s endpoint under `parse`'s name (a bad keyword is reported against `parse()`),
+# less `stream`, which the official `parse` does not take either; `stream: false` is sent.
+_PARSE = dataclasses.replace(_CREATE, name="parse", keys=tuple(k for k in _CREATE.keys if k != "stream"))
 _HELPER_HEADER = {"X-Stainless-Helper-Method": "chat.completions.parse"}
 
 
@@ -115,17 +117,18 @@ def build_parse_call(
 
     Every check runs here, in the caller, before anything is queued: a bad type,
     a tool that cannot be parsed or `stream=True` never reaches the dispatcher."""
-    if params.get("stream"):
+    if "stream" in params:
         raise TypeError(
-            "chat.completions.parse() does not stream; use chat.completions.stream() for a streamed "
-            "structured output"
+            "chat.completions.parse() got an unexpected keyword argument 'stream': parse() does not "
+            "stream; use chat.completions.stream() for a streamed structured output"
         )
     checked_tools = validate_input_tools(tools)
     body = dict(params)
     body["response_format"] = type_to_response_format(response_format)
     body["tools"] = checked_tools
-    body["stream"] = False
     body["extra_headers"] = {**_HELPER_HEADER, **(params.get("extra_headers") or {})}
+    # Sent as the official SDK sends it; `stream` is not a keyword `parse` takes.
+    body["extra_body"] = {"stream": False, **(params.get("extra_body") or {})}
     call, _ = _PARSE.build(client, body, {})
 
     def parse(raw: dict[str, Any]) -> Any:
@@ -145,6 +148,7 @@ class Completions(_Completions):
             refuse_type_in_create(params, "chat.completions.create", "chat.completions.parse")
             return super().create(**params)
 
+    @one_request
     def parse(
         self,
         *,
@@ -176,6 +180,7 @@ class AsyncCompletions(_AsyncCompletions):
             refuse_type_in_create(params, "chat.completions.create", "chat.completions.parse")
             return await super().create(**params)
 
+    @one_request
     async def parse(
         self,
         *,

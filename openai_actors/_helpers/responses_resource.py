@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Unpack
 
+from .._operations import one_request
 from .._resources._base import RequestOptionParams
 from .._types import Omit, omit
 from ..resources.responses.responses import _CREATE
@@ -53,13 +54,16 @@ else:
 
 __all__ = ["AsyncResponses", "Responses"]
 
-_PARSE = dataclasses.replace(_CREATE, name="parse")
+# `create`'s endpoint under `parse`'s name, with the keywords the official `parse` adds:
+# `text_format` (taken by `parse` itself) and `verbosity` (sent as it is).
+_PARSE = dataclasses.replace(_CREATE, name="parse", keys=(*_CREATE.keys, "text_format", "verbosity"))
 _HELPER_HEADER = {"X-Stainless-Helper-Method": "responses.parse"}
 
 
 class ResponsesParseArgs(RequestOptionParams, total=False):
     """What `responses.parse` takes besides `text_format` and `tools`: `create`'s
-    parameters (tests/test_parsing.py checks the two lists agree)."""
+    parameters, and `verbosity` as the official `parse` takes it (tests/test_parsing.py
+    checks the lists agree)."""
 
     background: bool | Omit | None
     context_management: Iterable[ContextManagement] | Omit | None
@@ -91,6 +95,7 @@ class ResponsesParseArgs(RequestOptionParams, total=False):
     top_p: float | Omit | None
     truncation: Literal["auto", "disabled"] | Omit | None
     user: str | Omit
+    verbosity: Literal["low", "medium", "high"] | Omit | None
 
 
 def build_parse_call(
@@ -125,6 +130,7 @@ def build_parse_call(
 
 
 class Responses(_Responses):
+    @one_request
     def parse(
         self,
         *,
@@ -143,6 +149,7 @@ class Responses(_Responses):
 
 
 class AsyncResponses(_AsyncResponses):
+    @one_request
     async def parse(
         self,
         *,
