@@ -287,6 +287,22 @@ class TestResponsesStream:
         assert isinstance(events[-1], ResponseErrorEvent)
         assert 4 == events[-1].sequence_number
 
+    async def test_a_refusal_streams_as_refusal_events_and_nothing_is_parsed(
+        self, server: MockServer
+    ) -> None:
+        async with client_for(server) as client:
+            async with client.responses.stream(
+                model="gpt-4o", input="[mock:refuse] solve", text_format=MathResponse
+            ) as stream:
+                events = [event async for event in stream]
+            final = await stream.get_final_response()
+        refusal = "I'm sorry, I can't assist with that request."
+        assert refusal == "".join(e.delta for e in events if e.type == "response.refusal.delta")
+        assert [refusal] == [e.refusal for e in events if e.type == "response.refusal.done"]
+        assert not [e for e in events if "output_text" in e.type]
+        assert final.output_parsed is None
+        assert "refusal" == final.output[0].content[0].type  # type: ignore[union-attr]
+
     async def test_leaving_the_block_early_closes_the_stream(self, server: MockServer) -> None:
         server.script(Fault(chunk_delay=0.2, path=RESPONSES))
         async with client_for(server) as client:
@@ -305,6 +321,24 @@ class TestResponsesStream:
                     model="gpt-4o", input="x", text_format=MathResponse, text={"format": {"type": "text"}}
                 )
         assert [] == server.requests
+
+
+@pytest.mark.anyio
+async def test_the_mock_refuses_a_marked_structured_output_without_streaming_too(server: MockServer) -> None:
+    """`.parse` meets the same refusal: content null, the text in `refusal`, nothing parsed."""
+    messages: list[Any] = [{"role": "user", "content": "[mock:refuse] please"}]
+    async with client_for(server) as client:
+        completion = await client.chat.completions.parse(
+            model="gpt-4o", messages=messages, response_format=MathResponse
+        )
+        plain = await client.chat.completions.create(model="gpt-4o", messages=messages)
+    message = completion.choices[0].message
+    assert (None, "I'm sorry, I can't assist with that request.", None) == (
+        message.content,
+        message.refusal,
+        message.parsed,
+    )
+    assert "echo: [mock:refuse] please" == plain.choices[0].message.content  # no schema, no refusal
 
 
 class TestSync:
