@@ -49,7 +49,17 @@ def _whole_token(token: str) -> bool:
 class PartialJSON:
     """Feed it text as it arrives; `value()` is the JSON value of what is whole so far."""
 
-    __slots__ = ("_cut", "_cut_closers", "_in_key", "_pos", "_stack", "_state", "_text", "_token_start")
+    __slots__ = (
+        "_cut",
+        "_cut_closers",
+        "_in_key",
+        "_last",
+        "_pos",
+        "_stack",
+        "_state",
+        "_text",
+        "_token_start",
+    )
 
     def __init__(self) -> None:
         self._text = ""
@@ -60,6 +70,7 @@ class PartialJSON:
         self._token_start = 0
         self._cut = -1  # -1: nothing whole yet
         self._cut_closers = ""
+        self._last: tuple[int, Any] = (-1, None)  # the last preview, and where it ended
 
     @property
     def text(self) -> str:
@@ -71,18 +82,30 @@ class PartialJSON:
             self._pos = self._scan(self._pos)
 
     def value(self) -> Any:
-        """The value of the whole part so far (see the module's docstring); None before any."""
+        """The value of the whole part so far (see the module's docstring); None before any.
+
+        Equal previews may be one object: treat a preview as read-only."""
         text = self._text
         if self._state == _TOKEN and _whole_token(text[self._token_start :]):
-            whole = text + self._closers()
+            end = len(text)  # a trailing number or literal, closed where the text ends
         elif self._cut < 0:
             return None
         else:
-            whole = text[: self._cut] + self._cut_closers
+            end = self._cut
+        # The text only grows, so where a preview ends names it: a piece that completes
+        # no value (most pieces of a long string) gets the last one again, unparsed.
+        last_end, last_value = self._last
+        if end == last_end:
+            return last_value
+        whole = text[:end] + (
+            self._closers() if end == len(text) and self._state == _TOKEN else self._cut_closers
+        )
         try:
-            return json.loads(whole)
+            value = json.loads(whole)
         except ValueError:  # a string the scanner let through (a bad escape): no preview
-            return None
+            value = None
+        self._last = (end, value)
+        return value
 
     def _closers(self) -> str:
         return "".join(_CLOSER[opener] for opener in reversed(self._stack))
