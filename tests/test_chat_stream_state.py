@@ -262,6 +262,14 @@ class TestEvents:
         assert all(content == snapshot.choices[0].message.content for snapshot, content in seen)
         assert "one two three" == seen[-1][1]
 
+    def test_a_chunk_may_be_handed_in_as_its_json_and_anything_else_is_a_type_error(self) -> None:
+        state: ChatCompletionStreamState[None] = ChatCompletionStreamState()
+        for data in content_stream("by hand", [3]):
+            state.handle_chunk(data)
+        assert "by hand" == state.get_final_completion().choices[0].message.content
+        with pytest.raises(TypeError, match=r"takes a ChatCompletionChunk \(or its JSON dict\), not str"):
+            state.handle_chunk("data: {}")  # type: ignore[arg-type]
+
     def test_state_before_any_chunk_says_so(self) -> None:
         with pytest.raises(RuntimeError, match="no chunk"):
             ChatCompletionStreamState().current_completion_snapshot  # noqa: B018

@@ -203,8 +203,18 @@ class ChatCompletionStreamState(Generic[ResponseFormatT]):
             ),
         )
 
-    def handle_chunk(self, chunk: ChatCompletionChunk) -> list[ChatCompletionStreamEvent[ResponseFormatT]]:
-        """Merge `chunk` into the completion; return the events it gives, a `ChunkEvent` first."""
+    def handle_chunk(
+        self, chunk: ChatCompletionChunk | dict[str, Any]
+    ) -> list[ChatCompletionStreamEvent[ResponseFormatT]]:
+        """Merge `chunk` into the completion; return the events it gives, a `ChunkEvent` first.
+
+        `chunk` is a `ChatCompletionChunk` (or its decoded JSON, a dict)."""
+        if isinstance(chunk, dict):
+            chunk = ChatCompletionChunk._from_raw(chunk)
+        elif not isinstance(chunk, ChatCompletionChunk):
+            raise TypeError(
+                f"handle_chunk() takes a ChatCompletionChunk (or its JSON dict), not {type(chunk).__name__}"
+            )
         data: dict[str, Any] = chunk.__dict__["_data"]
         raw = self._raw
         if raw is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Generic, cast
 
+from .._models import BaseModel
 from .._types import Omit, omit
 from ..types.responses.response import Response
 from ..types.responses.response_stream_event import ResponseStreamEvent as RawResponseStreamEvent
@@ -31,6 +32,7 @@ from ._responses_stream_events import (
     TextFormatT,
 )
 from .parsed_response import ParsedResponse
+from .responses import parse_response_stream_event
 
 __all__ = ["ResponseStreamState"]
 
@@ -66,7 +68,16 @@ class ResponseStreamState(Generic[TextFormatT]):
             raise RuntimeError(f"the stream ended without a `response.completed` event ({ending})")
         return self._completed_response
 
-    def handle_event(self, event: RawResponseStreamEvent) -> list[ResponseStreamEvent[TextFormatT]]:
+    def handle_event(
+        self, event: RawResponseStreamEvent | dict[str, Any]
+    ) -> list[ResponseStreamEvent[TextFormatT]]:
+        """The events `responses.stream()` yields for `event` (a stream event, or its JSON dict)."""
+        if isinstance(event, dict):
+            event = parse_response_stream_event(event)
+        elif not isinstance(event, BaseModel):
+            raise TypeError(
+                f"handle_event() takes a response stream event (or its JSON dict), not {type(event).__name__}"
+            )
         data: dict[str, Any] = event.__dict__["_data"]
         kind = data.get("type")
         if not self._started:
