@@ -189,6 +189,21 @@ class TestChatStream:
                 with pytest.raises(APIError, match="the model overloaded"):
                     await stream.until_done()
 
+    async def test_many_streams_at_once_each_get_their_own_answer(self, server: MockServer) -> None:
+        """Thirty helpers on one client, interleaved: every one ends with its own completion."""
+        finals: dict[int, str | None] = {}
+        async with client_for(server) as client:
+
+            async def one(i: int) -> None:
+                messages: list[Any] = [{"role": "user", "content": f"caller {i}"}]
+                async with client.chat.completions.stream(model="gpt-4o", messages=messages) as stream:
+                    finals[i] = (await stream.get_final_completion()).choices[0].message.content
+
+            async with anyio.create_task_group() as tg:
+                for i in range(30):
+                    tg.start_soon(one, i)
+        assert {i: f"echo: caller {i}" for i in range(30)} == finals
+
     async def test_bad_arguments_fail_when_stream_is_called(self, server: MockServer) -> None:
         async with client_for(server) as client:
             with pytest.raises(TypeError, match="always streams"):
@@ -339,6 +354,31 @@ async def test_the_mock_refuses_a_marked_structured_output_without_streaming_too
         message.parsed,
     )
     assert "echo: [mock:refuse] please" == plain.choices[0].message.content  # no schema, no refusal
+
+
+def test_streams_without_a_type_never_import_pydantic(tmp_path: Any, server: MockServer) -> None:
+    """A strict tool given as a dict, a plain response: both parse without pydantic."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "import sys\n"
+        "from openai_actors import OpenAI\n"
+        f"client = OpenAI(api_key='sk-test', base_url={server.url!r})\n"
+        "tool = {'type': 'function', 'function': {'name': 'f', 'strict': True, 'parameters': {'type': 'object', "
+        "'properties': {'a': {'type': 'string'}}, 'required': ['a']}}}\n"
+        "with client.chat.completions.stream(model='m', messages=[{'role': 'user', 'content': 'x'}], tools=[tool]) as s:\n"
+        "    calls = s.get_final_completion().choices[0].message.tool_calls\n"
+        "with client.responses.stream(model='m', input='x') as r:\n"
+        "    text = r.get_final_response().output_text\n"
+        "client.close()\n"
+        "print(calls[0].function.parsed_arguments, text, 'pydantic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "{'a': 'a'} echo: x False" == done.stdout.strip()
 
 
 class TestSync:
