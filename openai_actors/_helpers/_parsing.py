@@ -63,6 +63,7 @@ __all__ = [
     "parse_response",
     "parse_response_function_tool_arguments",
     "parse_text",
+    "refuse_type_in_chat_create",
     "refuse_type_in_create",
     "type_to_response_format",
     "type_to_text_format",
@@ -135,6 +136,13 @@ def refuse_type_in_create(params: Mapping[str, Any], method: str, instead: str) 
             f"You tried to pass a `{response_format.__name__}` class to `{method}()`; "
             f"You must use `{instead}()` instead"
         )
+
+
+def refuse_type_in_chat_create(body: dict[str, Any]) -> None:
+    """The `prepare` hook of `chat.completions.create` (codegen/overrides.toml): a model class
+    as `response_format` is refused there with the official SDK's TypeError, pointing to
+    `parse`, rather than failing later as a body that cannot be encoded. Changes nothing."""
+    refuse_type_in_create(body, "chat.completions.create", "chat.completions.parse")
 
 
 def validate_input_tools(tools: object) -> list[Any] | Omit:
