@@ -216,6 +216,16 @@ class TestParseChatCompletion:
         assert MATH == json.loads(result.to_json())["choices"][0]["message"]["parsed"]
         assert before == json.dumps(raw)
 
+    def test_every_choice_is_parsed(self) -> None:
+        """With `n` > 1, each choice's message gets its own parsed object."""
+        raw = completion(json.dumps(MATH))
+        second = json.loads(json.dumps(raw["choices"][0]))
+        second["index"] = 1
+        second["message"]["content"] = json.dumps({**MATH, "final_answer": "x = -3.625"})
+        raw["choices"].append(second)
+        result = self.parse(raw)
+        assert ["x = -29/8", "x = -3.625"] == [c.message.parsed.final_answer for c in result.choices]
+
     def test_a_refusal_leaves_parsed_none(self) -> None:
         """The model refused: `refusal` says why, `parsed` is None, nothing raises."""
         result = self.parse(completion(None, refusal="I can't help with that."))
@@ -281,6 +291,19 @@ class TestRequestSide:
         )
         step = sent["json_schema"]["schema"]["$defs"]["Step"]
         assert (False, ["explanation", "output"]) == (step["additionalProperties"], step["required"])
+
+    def test_a_types_schema_is_derived_once_and_a_tools_copy_is_its_own(self) -> None:
+        """pydantic derives a type's schema once (it costs ~1 ms); what a user is handed
+        (`pydantic_function_tool`'s parameters) is a copy they may change."""
+        from openai_actors._helpers import _schema
+
+        first = _parsing.type_to_response_format(MathResponse)["json_schema"]["schema"]
+        assert first is _parsing.type_to_response_format(MathResponse)["json_schema"]["schema"]
+        assert first is _parsing.type_to_text_format(MathResponse)["schema"]
+        mine = pydantic_function_tool(MathResponse)["function"]["parameters"]
+        assert first == mine
+        mine["properties"].clear()
+        assert {"steps", "final_answer"} == set(_schema.to_strict_json_schema(MathResponse)["properties"])
 
     def test_optional_fields_are_required_and_nullable_without_a_default(self) -> None:
         """Strict mode: every property required; a None default dropped, the null type kept."""
@@ -425,6 +448,24 @@ class TestAsyncClient:
         assert isinstance(parsed, MathResponse)
         assert all(isinstance(step, Step) for step in parsed.steps)
         assert result._request_id is not None
+
+    async def test_concurrent_parses_each_get_their_own_type(self, server: MockServer) -> None:
+        """Thirty calls at once, two types interleaved: every call ends with one result,
+        parsed into the type that call asked for."""
+        import anyio
+
+        results: dict[int, Any] = {}
+
+        async def one(i: int) -> None:
+            fmt: type[BaseModel] = MathResponse if i % 2 else Query
+            done = await client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, response_format=fmt)
+            results[i] = done.choices[0].message.parsed
+
+        async with client_for(server) as client, anyio.create_task_group() as tg:
+            for i in range(30):
+                tg.start_soon(one, i)
+        assert list(range(30)) == sorted(results)
+        assert all(isinstance(parsed, MathResponse if i % 2 else Query) for i, parsed in results.items())
 
     async def test_nested_enum_and_union_models_round_trip(self, server: MockServer) -> None:
         async with client_for(server) as client:
