@@ -505,6 +505,16 @@ class TestAsyncClient:
             )
         assert (None, "I can't.") == (result.choices[0].message.parsed, result.choices[0].message.refusal)
 
+    async def test_content_that_does_not_validate_fails_that_call_only(self) -> None:
+        """pydantic's ValidationError reaches the caller; the dispatcher and the next call are fine."""
+        async with transport_client(completion('{"final_answer": 1}'), sync=False) as client:
+            with pytest.raises(pydantic.ValidationError):
+                await client.chat.completions.parse(
+                    model="gpt-4o", messages=MESSAGES, response_format=MathResponse
+                )
+            plain = await client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        assert '{"final_answer": 1}' == plain.choices[0].message.content
+
     async def test_the_content_filter_raises_its_error(self) -> None:
         async with transport_client(completion(None, finish_reason="content_filter"), sync=False) as client:
             with pytest.raises(ContentFilterFinishReasonError):
@@ -590,6 +600,14 @@ class TestSyncClient:
         assert isinstance((tools.choices[0].message.tool_calls or [])[0].function.parsed_arguments, Query)
         assert isinstance(parsed_response.output_parsed, MathResponse)
 
+    def test_with_raw_response_parse(self, server: MockServer) -> None:
+        with OpenAI(api_key="sk-test", base_url=server.url) as client:
+            raw = client.responses.with_raw_response.parse(
+                model="gpt-4o", input="x", text_format=MathResponse
+            )
+        assert raw.headers.get("x-request-id")
+        assert isinstance(raw.parse().output_parsed, MathResponse)
+
     def test_length_refusal_and_content_filter(self, server: MockServer) -> None:
         with OpenAI(api_key="sk-test", base_url=server.url) as client, pytest.raises(LengthFinishReasonError):
             client.chat.completions.parse(
@@ -612,6 +630,9 @@ class TestSyncClient:
                 TypeError, match=r"unexpected keyword argument 'stream': parse\(\) does not stream"
             ):
                 client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, stream=True)  # type: ignore[call-arg]
+            # The client goes on: the same answer, unparsed, through create.
+            plain = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        assert '{"steps": 3}' == plain.choices[0].message.content
 
 
 # -- the surface -----------------------------------------------------------------------
