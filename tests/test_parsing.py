@@ -638,6 +638,12 @@ class TestSyncClient:
 # -- the surface -----------------------------------------------------------------------
 
 
+def _has_openai() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("openai") is not None
+
+
 class TestSurface:
     def test_parse_takes_every_create_parameter(self) -> None:
         """`ParseArgs` lists what `create` takes less `response_format` and `tools` (explicit
@@ -656,6 +662,32 @@ class TestSurface:
         assert (set(RESPONSES_CREATE.keys) - {"tools"}) | {"verbosity"} == set(
             ResponsesParseArgs.__annotations__
         ) - REQUEST_OPTION_NAMES
+
+    @pytest.mark.parametrize(
+        "module",
+        [
+            "types.chat",
+            "types.chat.parsed_chat_completion",
+            "types.chat.parsed_function_tool_call",
+            "types.responses",
+            "types.responses.parsed_response",
+        ],
+    )
+    def test_the_parsed_types_are_where_the_official_sdk_has_them(self, module: str) -> None:
+        """Every `Parsed*` name of the official module is importable from ours, and is one class."""
+        import importlib
+
+        official = importlib.import_module(f"openai.{module}") if _has_openai() else None
+        if official is None:
+            pytest.skip("the official openai package is not installed")
+        from openai_actors._helpers import parsed_chat_completion, parsed_response
+
+        ours = importlib.import_module(f"openai_actors.{module}")
+        names = [n for n in dir(official) if n.startswith("Parsed")]
+        assert names
+        for name in names:
+            defined = getattr(parsed_chat_completion, name, None) or getattr(parsed_response, name)
+            assert defined is getattr(ours, name), name
 
     def test_import_and_plain_requests_do_not_import_pydantic(self) -> None:
         """pydantic is the user's: importing the package, reaching the resources and parsing
