@@ -557,6 +557,14 @@ class TestAsyncClient:
         assert raw.headers.get("x-request-id")
         assert isinstance(result.choices[0].message.parsed, MathResponse)
 
+    async def test_with_streaming_response_parse_reads_the_body_then_parses(self, server: MockServer) -> None:
+        async with client_for(server) as client:
+            async with client.chat.completions.with_streaming_response.parse(
+                model="gpt-4o", messages=MESSAGES, response_format=MathResponse
+            ) as response:
+                result = await response.parse()
+        assert isinstance(result.choices[0].message.parsed, MathResponse)
+
     async def test_responses_parse_with_text_format(self, server: MockServer) -> None:
         async with client_for(server) as client:
             result = await client.responses.parse(
@@ -600,13 +608,18 @@ class TestSyncClient:
         assert isinstance((tools.choices[0].message.tool_calls or [])[0].function.parsed_arguments, Query)
         assert isinstance(parsed_response.output_parsed, MathResponse)
 
-    def test_with_raw_response_parse(self, server: MockServer) -> None:
+    def test_with_raw_and_streaming_response_parse(self, server: MockServer) -> None:
         with OpenAI(api_key="sk-test", base_url=server.url) as client:
             raw = client.responses.with_raw_response.parse(
                 model="gpt-4o", input="x", text_format=MathResponse
             )
         assert raw.headers.get("x-request-id")
         assert isinstance(raw.parse().output_parsed, MathResponse)
+        with OpenAI(api_key="sk-test", base_url=server.url) as client:
+            with client.responses.with_streaming_response.parse(
+                model="gpt-4o", input="x", text_format=MathResponse
+            ) as response:
+                assert isinstance(response.parse().output_parsed, MathResponse)
 
     def test_length_refusal_and_content_filter(self, server: MockServer) -> None:
         with OpenAI(api_key="sk-test", base_url=server.url) as client, pytest.raises(LengthFinishReasonError):
