@@ -216,6 +216,16 @@ class TestParseChatCompletion:
         assert MATH == json.loads(result.to_json())["choices"][0]["message"]["parsed"]
         assert before == json.dumps(raw)
 
+    def test_every_choice_is_parsed(self) -> None:
+        """With `n` > 1, each choice's message gets its own parsed object."""
+        raw = completion(json.dumps(MATH))
+        second = json.loads(json.dumps(raw["choices"][0]))
+        second["index"] = 1
+        second["message"]["content"] = json.dumps({**MATH, "final_answer": "x = -3.625"})
+        raw["choices"].append(second)
+        result = self.parse(raw)
+        assert ["x = -29/8", "x = -3.625"] == [c.message.parsed.final_answer for c in result.choices]
+
     def test_a_refusal_leaves_parsed_none(self) -> None:
         """The model refused: `refusal` says why, `parsed` is None, nothing raises."""
         result = self.parse(completion(None, refusal="I can't help with that."))
@@ -281,6 +291,19 @@ class TestRequestSide:
         )
         step = sent["json_schema"]["schema"]["$defs"]["Step"]
         assert (False, ["explanation", "output"]) == (step["additionalProperties"], step["required"])
+
+    def test_a_types_schema_is_derived_once_and_a_tools_copy_is_its_own(self) -> None:
+        """pydantic derives a type's schema once (it costs ~1 ms); what a user is handed
+        (`pydantic_function_tool`'s parameters) is a copy they may change."""
+        from openai_actors._helpers import _schema
+
+        first = _parsing.type_to_response_format(MathResponse)["json_schema"]["schema"]
+        assert first is _parsing.type_to_response_format(MathResponse)["json_schema"]["schema"]
+        assert first is _parsing.type_to_text_format(MathResponse)["schema"]
+        mine = pydantic_function_tool(MathResponse)["function"]["parameters"]
+        assert first == mine
+        mine["properties"].clear()
+        assert {"steps", "final_answer"} == set(_schema.to_strict_json_schema(MathResponse)["properties"])
 
     def test_optional_fields_are_required_and_nullable_without_a_default(self) -> None:
         """Strict mode: every property required; a None default dropped, the null type kept."""
@@ -426,6 +449,24 @@ class TestAsyncClient:
         assert all(isinstance(step, Step) for step in parsed.steps)
         assert result._request_id is not None
 
+    async def test_concurrent_parses_each_get_their_own_type(self, server: MockServer) -> None:
+        """Thirty calls at once, two types interleaved: every call ends with one result,
+        parsed into the type that call asked for."""
+        import anyio
+
+        results: dict[int, Any] = {}
+
+        async def one(i: int) -> None:
+            fmt: type[BaseModel] = MathResponse if i % 2 else Query
+            done = await client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, response_format=fmt)
+            results[i] = done.choices[0].message.parsed
+
+        async with client_for(server) as client, anyio.create_task_group() as tg:
+            for i in range(30):
+                tg.start_soon(one, i)
+        assert list(range(30)) == sorted(results)
+        assert all(isinstance(parsed, MathResponse if i % 2 else Query) for i, parsed in results.items())
+
     async def test_nested_enum_and_union_models_round_trip(self, server: MockServer) -> None:
         async with client_for(server) as client:
             result = await client.chat.completions.parse(
@@ -463,6 +504,16 @@ class TestAsyncClient:
                 model="gpt-4o", messages=MESSAGES, response_format=MathResponse
             )
         assert (None, "I can't.") == (result.choices[0].message.parsed, result.choices[0].message.refusal)
+
+    async def test_content_that_does_not_validate_fails_that_call_only(self) -> None:
+        """pydantic's ValidationError reaches the caller; the dispatcher and the next call are fine."""
+        async with transport_client(completion('{"final_answer": 1}'), sync=False) as client:
+            with pytest.raises(pydantic.ValidationError):
+                await client.chat.completions.parse(
+                    model="gpt-4o", messages=MESSAGES, response_format=MathResponse
+                )
+            plain = await client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        assert '{"final_answer": 1}' == plain.choices[0].message.content
 
     async def test_the_content_filter_raises_its_error(self) -> None:
         async with transport_client(completion(None, finish_reason="content_filter"), sync=False) as client:
@@ -504,6 +555,14 @@ class TestAsyncClient:
             )
             result = raw.parse()
         assert raw.headers.get("x-request-id")
+        assert isinstance(result.choices[0].message.parsed, MathResponse)
+
+    async def test_with_streaming_response_parse_reads_the_body_then_parses(self, server: MockServer) -> None:
+        async with client_for(server) as client:
+            async with client.chat.completions.with_streaming_response.parse(
+                model="gpt-4o", messages=MESSAGES, response_format=MathResponse
+            ) as response:
+                result = await response.parse()
         assert isinstance(result.choices[0].message.parsed, MathResponse)
 
     async def test_responses_parse_with_text_format(self, server: MockServer) -> None:
@@ -549,6 +608,19 @@ class TestSyncClient:
         assert isinstance((tools.choices[0].message.tool_calls or [])[0].function.parsed_arguments, Query)
         assert isinstance(parsed_response.output_parsed, MathResponse)
 
+    def test_with_raw_and_streaming_response_parse(self, server: MockServer) -> None:
+        with OpenAI(api_key="sk-test", base_url=server.url) as client:
+            raw = client.responses.with_raw_response.parse(
+                model="gpt-4o", input="x", text_format=MathResponse
+            )
+        assert raw.headers.get("x-request-id")
+        assert isinstance(raw.parse().output_parsed, MathResponse)
+        with OpenAI(api_key="sk-test", base_url=server.url) as client:
+            with client.responses.with_streaming_response.parse(
+                model="gpt-4o", input="x", text_format=MathResponse
+            ) as response:
+                assert isinstance(response.parse().output_parsed, MathResponse)
+
     def test_length_refusal_and_content_filter(self, server: MockServer) -> None:
         with OpenAI(api_key="sk-test", base_url=server.url) as client, pytest.raises(LengthFinishReasonError):
             client.chat.completions.parse(
@@ -571,9 +643,18 @@ class TestSyncClient:
                 TypeError, match=r"unexpected keyword argument 'stream': parse\(\) does not stream"
             ):
                 client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, stream=True)  # type: ignore[call-arg]
+            # The client goes on: the same answer, unparsed, through create.
+            plain = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        assert '{"steps": 3}' == plain.choices[0].message.content
 
 
 # -- the surface -----------------------------------------------------------------------
+
+
+def _has_openai() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("openai") is not None
 
 
 class TestSurface:
@@ -594,6 +675,32 @@ class TestSurface:
         assert (set(RESPONSES_CREATE.keys) - {"tools"}) | {"verbosity"} == set(
             ResponsesParseArgs.__annotations__
         ) - REQUEST_OPTION_NAMES
+
+    @pytest.mark.parametrize(
+        "module",
+        [
+            "types.chat",
+            "types.chat.parsed_chat_completion",
+            "types.chat.parsed_function_tool_call",
+            "types.responses",
+            "types.responses.parsed_response",
+        ],
+    )
+    def test_the_parsed_types_are_where_the_official_sdk_has_them(self, module: str) -> None:
+        """Every `Parsed*` name of the official module is importable from ours, and is one class."""
+        import importlib
+
+        official = importlib.import_module(f"openai.{module}") if _has_openai() else None
+        if official is None:
+            pytest.skip("the official openai package is not installed")
+        from openai_actors._helpers import parsed_chat_completion, parsed_response
+
+        ours = importlib.import_module(f"openai_actors.{module}")
+        names = [n for n in dir(official) if n.startswith("Parsed")]
+        assert names
+        for name in names:
+            defined = getattr(parsed_chat_completion, name, None) or getattr(parsed_response, name)
+            assert defined is getattr(ours, name), name
 
     def test_import_and_plain_requests_do_not_import_pydantic(self) -> None:
         """pydantic is the user's: importing the package, reaching the resources and parsing

@@ -11,14 +11,15 @@ the tests are skipped when it is not installed.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 from collections.abc import Callable, Iterator
 from enum import Enum
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 import httpx
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 import openai_actors
@@ -82,6 +83,29 @@ class Mapping_(BaseModel):
     counts: dict[str, int]
 
 
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    good: bool
+
+
+class Discriminated(BaseModel):
+    # pydantic writes `oneOf` with a `discriminator` mapping: passed through as it is.
+    pet: Annotated[Union[Cat, Dog], Field(discriminator="kind")]  # noqa: UP007
+
+
+class Constrained(BaseModel):
+    model_config = ConfigDict(title="Constrained thing", extra="allow")  # extra: additionalProperties kept
+
+    code: str = Field(min_length=2, max_length=8, pattern="^[A-Z]+$")
+    when: datetime.date
+    maybe: Optional[Point] = None  # noqa: UP045 (an optional nested model: anyOf of a $ref and null)
+
+
 @pydantic_dataclass
 class PydanticDataclass:
     title: str
@@ -98,6 +122,8 @@ MODELS: list[type[Any]] = [
     DescribedRef,
     Tree,
     Mapping_,
+    Discriminated,
+    Constrained,
     PydanticDataclass,
 ]
 
@@ -113,6 +139,8 @@ def _answer_for(model: type[Any]) -> str:
         DescribedRef: {"where": {"x": 1, "y": 1}, "when": "green"},
         Tree: {"name": "root", "children": [{"name": "leaf", "children": []}]},
         Mapping_: {"counts": {"a": 1}},
+        Discriminated: {"pet": {"kind": "dog", "good": True}},
+        Constrained: {"code": "AB", "when": "2024-08-06", "maybe": {"x": 1, "y": 2}},
         PydanticDataclass: {"title": "T", "year": 2024, "point": {"x": 0, "y": 0}},
     }
     return json.dumps(samples[model])

@@ -39,7 +39,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .._exceptions import ContentFilterFinishReasonError, LengthFinishReasonError
 from .._types import NotGiven, Omit, omit
-from ._schema import is_adaptable_type, is_pydantic_model, schema_name, to_strict_json_schema
+from ._schema import (
+    is_adaptable_type,
+    is_pydantic_model,
+    schema_name,
+    shared_strict_json_schema,
+    type_adapter,
+)
 from ._tools import PydanticFunctionTool, ResponsesPydanticFunctionTool
 
 if TYPE_CHECKING:
@@ -63,6 +69,7 @@ __all__ = [
     "parse_response",
     "parse_response_function_tool_arguments",
     "parse_text",
+    "refuse_type_in_chat_create",
     "refuse_type_in_create",
     "type_to_response_format",
     "type_to_text_format",
@@ -99,7 +106,8 @@ def type_to_response_format(response_format: object) -> Any:
     """The `response_format` to send for what the caller passed to `chat.completions.parse`.
 
     A type becomes a strict `json_schema` format named after it; a dict is sent
-    as it is; omitted stays omitted. Anything else is a TypeError."""
+    as it is; omitted stays omitted. Anything else is a TypeError. The schema in it
+    is shared by every call with the same type: send it, do not change it."""
     if not _given(response_format):
         return omit
     if isinstance(response_format, Mapping):
@@ -108,7 +116,7 @@ def type_to_response_format(response_format: object) -> Any:
     return {
         "type": "json_schema",
         "json_schema": {
-            "schema": to_strict_json_schema(response_format),
+            "schema": shared_strict_json_schema(response_format),
             "name": schema_name(cast(type, response_format)),
             "strict": True,
         },
@@ -123,7 +131,7 @@ def type_to_text_format(text_format: object) -> dict[str, Any]:
         "type": "json_schema",
         "strict": True,
         "name": schema_name(tp),
-        "schema": to_strict_json_schema(tp),
+        "schema": shared_strict_json_schema(tp),
     }
 
 
@@ -135,6 +143,13 @@ def refuse_type_in_create(params: Mapping[str, Any], method: str, instead: str) 
             f"You tried to pass a `{response_format.__name__}` class to `{method}()`; "
             f"You must use `{instead}()` instead"
         )
+
+
+def refuse_type_in_chat_create(body: dict[str, Any]) -> None:
+    """The `prepare` hook of `chat.completions.create` (codegen/overrides.toml): a model class
+    as `response_format` is refused there with the official SDK's TypeError, pointing to
+    `parse`, rather than failing later as a body that cannot be encoded. Changes nothing."""
+    refuse_type_in_create(body, "chat.completions.create", "chat.completions.parse")
 
 
 def validate_input_tools(tools: object) -> list[Any] | Omit:
@@ -237,9 +252,7 @@ def parse_content(tp: type[T], content: str | bytes) -> T:
     if is_pydantic_model(tp):
         return cast(T, cast(Any, tp).model_validate_json(content))
     if is_adaptable_type(tp):
-        import pydantic
-
-        return pydantic.TypeAdapter(tp).validate_json(content)
+        return cast(T, type_adapter(tp).validate_json(content))
     check_response_format_type(tp)
     raise AssertionError("unreachable: check_response_format_type raised")
 

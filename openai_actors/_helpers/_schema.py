@@ -18,7 +18,8 @@ for key and in the same order, which tests/test_parsing_differential.py checks:
 the request body is what the server caches the schema by.
 
 `strict_json_schema` is pure (a dict in, the same dict rewritten out); only
-`to_strict_json_schema` touches pydantic, imported when a user's type arrives.
+`shared_strict_json_schema` touches pydantic, imported when a user's type arrives,
+and it derives each type's schema once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import sys
+import weakref
 from typing import Any, is_typeddict
 
 __all__ = [
@@ -33,8 +35,10 @@ __all__ = [
     "is_pydantic_model",
     "resolve_ref",
     "schema_name",
+    "shared_strict_json_schema",
     "strict_json_schema",
     "to_strict_json_schema",
+    "type_adapter",
 ]
 
 
@@ -66,21 +70,61 @@ def schema_name(tp: type) -> str:
 
 
 def to_strict_json_schema(tp: Any) -> dict[str, Any]:
-    """The strict schema of a pydantic model class, a dataclass, a TypedDict or a `TypeAdapter`."""
+    """The strict schema of a pydantic model class, a dataclass, a TypedDict or a `TypeAdapter`,
+    as a fresh dict the caller may change."""
+    fresh: dict[str, Any] = copy_json(shared_strict_json_schema(tp))
+    return fresh
+
+
+# Deriving a schema costs pydantic about 0.8 ms for a two-class model, ten times what this
+# client spends on the rest of a request, and a type's schema does not change: it is made
+# once per type. Weak keys: a class defined on the fly does not live on here.
+_schemas: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
+_adapters: weakref.WeakKeyDictionary[type, Any] = weakref.WeakKeyDictionary()
+
+
+def shared_strict_json_schema(tp: Any) -> dict[str, Any]:
+    """`to_strict_json_schema`, made once per type and shared: read it, never change it
+    (a request body that is encoded at once, as `.parse` sends it)."""
+    cached = _schemas.get(tp) if isinstance(tp, type) else None
+    if cached is not None:
+        return cached
     import pydantic
 
     if is_pydantic_model(tp):
         schema = tp.model_json_schema()
     elif isinstance(tp, pydantic.TypeAdapter):
-        schema = tp.json_schema()
+        return strict_json_schema(tp.json_schema())
     elif is_adaptable_type(tp):
-        schema = pydantic.TypeAdapter(tp).json_schema()
+        schema = type_adapter(tp).json_schema()
     else:
         raise TypeError(
             f"cannot derive a JSON schema from {tp!r}: expected a pydantic BaseModel subclass, "
             "a dataclass, a TypedDict or a pydantic.TypeAdapter"
         )
-    return strict_json_schema(schema)
+    strict = strict_json_schema(schema)
+    _schemas[tp] = strict
+    return strict
+
+
+def type_adapter(tp: type) -> Any:
+    """pydantic's `TypeAdapter` for a dataclass or TypedDict, made once per type (building
+    one compiles a validator)."""
+    adapter = _adapters.get(tp)
+    if adapter is None:
+        import pydantic
+
+        adapter = _adapters[tp] = pydantic.TypeAdapter(tp)
+    return adapter
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars): a user's own copy of a shared schema."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
 
 
 def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:

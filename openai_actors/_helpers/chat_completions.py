@@ -3,8 +3,8 @@
 `parse` is `create` with the type turned into a strict `json_schema`
 `response_format` (and `stream: false`), one request, and the answer rebuilt as
 a `ParsedChatCompletion` in the caller (`_parsing.py` does both halves, without
-I/O). `create` refuses a type as `response_format` with the official SDK's
-TypeError instead of failing to encode it.
+I/O). (`create` refusing a type as `response_format` is its `prepare` hook,
+`_parsing.refuse_type_in_chat_create`.)
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from ..resources.chat.completions.completions import Completions as _Completions
 from ..types.chat.chat_completion import ChatCompletion
 from ._parsing import (
     parse_chat_completion,
-    refuse_type_in_create,
     type_to_response_format,
     validate_input_tools,
 )
@@ -142,12 +141,6 @@ def build_parse_call(
 
 
 class Completions(_Completions):
-    if not TYPE_CHECKING:  # type checkers read the generated overloads
-
-        def create(self, **params):
-            refuse_type_in_create(params, "chat.completions.create", "chat.completions.parse")
-            return super().create(**params)
-
     @one_request
     def parse(
         self,
@@ -174,12 +167,6 @@ class Completions(_Completions):
 
 
 class AsyncCompletions(_AsyncCompletions):
-    if not TYPE_CHECKING:
-
-        async def create(self, **params):
-            refuse_type_in_create(params, "chat.completions.create", "chat.completions.parse")
-            return await super().create(**params)
-
     @one_request
     async def parse(
         self,
