@@ -430,3 +430,18 @@ class TestSync:
             ) as stream:
                 final = stream.get_final_response()
         assert GetWeather(city="city", country="country") == final.output[0].parsed_arguments  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("module", ["lib.streaming.chat", "lib.streaming.responses"])
+def test_every_official_name_is_importable_from_the_same_path(module: str) -> None:
+    """Ported code imports the helpers' events and classes from `openai.lib.streaming...`."""
+    import importlib
+
+    pytest.importorskip("openai")
+    official = importlib.import_module(f"openai.{module}")
+    ours = importlib.import_module(f"openai_actors.{module}")
+    names = {name for name in dir(official) if not name.startswith("_")}
+    assert names and [] == sorted(name for name in names if not hasattr(ours, name))
+    assert sorted(ours.__all__) == sorted(
+        name for name in dir(ours) if not name.startswith("_") and name != "annotations"
+    )
