@@ -189,6 +189,25 @@ class TestChatStream:
                 with pytest.raises(APIError, match="the model overloaded"):
                     await stream.until_done()
 
+    async def test_events_that_are_not_chunks_are_skipped(self, server: MockServer) -> None:
+        """Azure's asynchronous content filter sends events with `object` "" between the chunks."""
+        head = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":['
+        lines = [
+            head + '{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}',
+            '{"id":"","object":"","created":0,"model":"","choices":[{"index":0,"content_filter_offsets":{}}]}',
+            head + '{"index":0,"delta":{"content":"filtered"},"finish_reason":null}]}',
+            head + '{"index":0,"delta":{},"finish_reason":"stop"}]}',
+            "[DONE]",
+        ]
+        body = "".join(f"data: {line}\n\n" for line in lines)
+        server.script(Fault(status=200, body=body, headers={"content-type": "text/event-stream"}, path=CHAT))
+        async with client_for(server) as client:
+            async with client.chat.completions.stream(model="gpt-4o", messages=MESSAGES) as stream:
+                kinds = [event.type async for event in stream]
+            final = await stream.get_final_completion()
+        assert ["chunk", "content.delta", "chunk", "content.delta", "chunk", "content.done"] == kinds
+        assert "filtered" == final.choices[0].message.content
+
     async def test_many_streams_at_once_each_get_their_own_answer(self, server: MockServer) -> None:
         """Thirty helpers on one client, interleaved: every one ends with its own completion."""
         finals: dict[int, str | None] = {}

@@ -12,8 +12,8 @@ handed out (a lazy model caches what it has read, and must never see its JSON ch
 under it), and a new snapshot costs a few small dict copies, not a deep copy.
 
 Parsing, when there is something to parse: a `response_format` type gives each choice's
-content a `PartialJSON` fed with the content deltas, so `parsed` previews cost one
-`json.loads` per chunk; a strict function tool does the same for its arguments. The full
+content a `PartialJSON` fed with the content deltas, so a `parsed` preview costs at most
+one `json.loads` per chunk; a strict function tool does the same for its arguments. The full
 parse (into the `response_format` type, or the tool's model) happens once, when the
 content or the arguments are done.
 
