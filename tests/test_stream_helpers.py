@@ -208,6 +208,20 @@ class TestChatStream:
         assert ["chunk", "content.delta", "chunk", "content.delta", "chunk", "content.done"] == kinds
         assert "filtered" == final.choices[0].message.content
 
+    async def test_a_manager_made_by_hand_takes_the_request_itself_as_the_official_one_does(
+        self, server: MockServer
+    ) -> None:
+        from openai_actors import omit
+        from openai_actors.lib.streaming.chat import AsyncChatCompletionStreamManager
+
+        async with client_for(server) as client:
+            request = client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+            async with AsyncChatCompletionStreamManager(
+                request, response_format=omit, input_tools=omit
+            ) as stream:
+                final = await stream.get_final_completion()
+        assert "echo: hello there" == final.choices[0].message.content
+
     async def test_many_streams_at_once_each_get_their_own_answer(self, server: MockServer) -> None:
         """Thirty helpers on one client, interleaved: every one ends with its own completion."""
         finals: dict[int, str | None] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._types import Omit, omit
 from ._chat_stream_events import ChatCompletionStreamEvent, ParsedChatCompletionSnapshot, ResponseFormatT
@@ -26,12 +26,19 @@ if TYPE_CHECKING:
     from ..types.chat.chat_completion_chunk import ChatCompletionChunk
     from .parsed_chat_completion import ParsedChatCompletion
 
+_T = TypeVar("_T")
+
 __all__ = [
     "AsyncChatCompletionStream",
     "AsyncChatCompletionStreamManager",
     "ChatCompletionStream",
     "ChatCompletionStreamManager",
 ]
+
+
+async def started(request: Callable[[], Awaitable[_T]] | Awaitable[_T]) -> _T:
+    """The result of an async manager's request: a callable making it, or its awaitable."""
+    return await (request() if callable(request) else request)
 
 
 def _is_chunk(chunk: ChatCompletionChunk) -> bool:
@@ -198,11 +205,13 @@ class AsyncChatCompletionStreamManager(Generic[ResponseFormatT]):
     """What `chat.completions.stream()` returns on `AsyncOpenAI`: `async with` it.
 
     The request is made on entering, not when `stream()` is called, so a manager never
-    entered leaves no coroutine behind un-awaited."""
+    entered leaves no coroutine behind un-awaited. (Made by hand, it also takes the
+    request's awaitable itself, as the official SDK's does.)"""
 
     def __init__(
         self,
-        api_request: Callable[[], Awaitable[AsyncStream[ChatCompletionChunk]]],
+        api_request: Callable[[], Awaitable[AsyncStream[ChatCompletionChunk]]]
+        | Awaitable[AsyncStream[ChatCompletionChunk]],
         *,
         response_format: type[ResponseFormatT] | Any | Omit,
         input_tools: Iterable[Any] | Omit,
@@ -216,7 +225,7 @@ class AsyncChatCompletionStreamManager(Generic[ResponseFormatT]):
         if self._stream is not None:
             raise RuntimeError("this chat.completions.stream() was entered already; call stream() again")
         self._stream = AsyncChatCompletionStream(
-            raw_stream=await self._api_request(),
+            raw_stream=await started(self._api_request),
             response_format=self._response_format,
             input_tools=self._input_tools,
         )

@@ -20,6 +20,7 @@ from .._exceptions import APIError
 from .._types import Omit, omit
 from ._responses_stream_events import ResponseStreamEvent, TextFormatT
 from ._responses_stream_state import ResponseStreamState
+from .chat_stream import started
 
 if TYPE_CHECKING:
     import httpx
@@ -217,11 +218,13 @@ class AsyncResponseStream(Generic[TextFormatT]):
 class AsyncResponseStreamManager(Generic[TextFormatT]):
     """What `responses.stream()` returns on `AsyncOpenAI`: `async with` it.
 
-    The request is made on entering, not when `stream()` is called."""
+    The request is made on entering, not when `stream()` is called. (Made by hand, it also
+    takes the request's awaitable itself, as the official SDK's does.)"""
 
     def __init__(
         self,
-        api_request: Callable[[], Awaitable[AsyncStream[RawResponseStreamEvent]]],
+        api_request: Callable[[], Awaitable[AsyncStream[RawResponseStreamEvent]]]
+        | Awaitable[AsyncStream[RawResponseStreamEvent]],
         *,
         text_format: type[TextFormatT] | Omit,
         input_tools: Iterable[Any] | Omit,
@@ -237,7 +240,7 @@ class AsyncResponseStreamManager(Generic[TextFormatT]):
         if self._stream is not None:
             raise RuntimeError("this responses.stream() was entered already; call stream() again")
         self._stream = AsyncResponseStream(
-            raw_stream=await self._api_request(),
+            raw_stream=await started(self._api_request),
             text_format=self._text_format,
             input_tools=self._input_tools,
             starting_after=self._starting_after,
