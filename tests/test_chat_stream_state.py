@@ -183,6 +183,27 @@ class TestAgreesWithTheOfficialSDK:
         official_tools = [STRICT_TOOL, official.pydantic_function_tool(Location), LOOSE_TOOL]
         self.check(tool_stream(calls, sizes), {"input_tools": official_tools}, input_tools=tools)
 
+    @given(st.text(min_size=1, max_size=12), st.lists(st.integers(1, 5), min_size=1, max_size=3))
+    def test_text_then_a_tool_call_in_two_interleaved_choices(self, text: str, sizes: list[int]) -> None:
+        """The content is done when the choice turns to a tool call; choices interleave."""
+        chunks = [chunk(*(delta(i, role="assistant", content="") for i in range(2)))]
+        for piece in pieces(text, sizes):
+            chunks.append(chunk(delta(1, content=piece), delta(0, content=piece)))
+        for i in range(2):
+            head = {
+                "index": 0,
+                "id": f"c{i}",
+                "type": "function",
+                "function": {"name": "lookup", "arguments": ""},
+            }
+            chunks.append(chunk(delta(i, tool_calls=[head])))
+        for piece in pieces('{"q": "later"}', sizes):
+            chunks += [
+                chunk(delta(i, tool_calls=[{"index": 0, "function": {"arguments": piece}}])) for i in range(2)
+            ]
+        chunks.append(chunk(delta(0, finish_reason="tool_calls"), delta(1, finish_reason="tool_calls")))
+        self.check(chunks, input_tools=[STRICT_TOOL])
+
     def test_a_refusal(self) -> None:
         refusal = "I'm sorry, I can't assist with that request."
         chunks = [chunk(delta(role="assistant", content=None, refusal=""))]
