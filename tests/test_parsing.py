@@ -608,6 +608,15 @@ class TestSyncClient:
         assert isinstance((tools.choices[0].message.tool_calls or [])[0].function.parsed_arguments, Query)
         assert isinstance(parsed_response.output_parsed, MathResponse)
 
+    def test_beta_chat_completions_parse_is_chat_completions_parse(self, server: MockServer) -> None:
+        """`client.beta.chat.completions.parse`, where 2024's code calls it, is the same helper."""
+        with OpenAI(api_key="sk-test", base_url=server.url) as client:
+            result = client.beta.chat.completions.parse(
+                model="gpt-4o", messages=MESSAGES, response_format=MathResponse
+            )
+            assert type(client.chat.completions) is type(client.beta.chat.completions)
+        assert isinstance(result.choices[0].message.parsed, MathResponse)
+
     def test_with_raw_and_streaming_response_parse(self, server: MockServer) -> None:
         with OpenAI(api_key="sk-test", base_url=server.url) as client:
             raw = client.responses.with_raw_response.parse(

@@ -96,3 +96,14 @@ async def async_chat(client: AsyncOpenAI) -> MathResponse | None:
     )
     print(rsp.output_parsed)
     return completion.choices[0].message.parsed
+
+
+def beta_chat(client: OpenAI) -> MathResponse | None:
+    # Where code written in 2024 calls it.
+    completion = client.beta.chat.completions.parse(
+        model="gpt-4o-2024-08-06",
+        messages=[{"role": "user", "content": "solve 8x + 31 = 2"}],
+        response_format=MathResponse,
+    )
+    assert_type(completion.choices[0].message.parsed, MathResponse | None)
+    return completion.choices[0].message.parsed
