@@ -1,7 +1,6 @@
-"""The official SDK's `openai.lib`, where ported code imports helpers from.
-
-`openai_actors.lib.streaming.chat` and `openai_actors.lib.streaming.responses` hold the
-stream helpers' events and classes; `pydantic_function_tool` is here as it is there.
+"""The official SDK's `openai.lib` paths that user code imports from: `openai.lib.azure`,
+`openai.lib.streaming.chat` and `openai.lib.streaming.responses` (the stream helpers'
+events and classes); `pydantic_function_tool` is here as it is there.
 """
 
 from __future__ import annotations
