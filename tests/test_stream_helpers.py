@@ -425,6 +425,36 @@ class TestSync:
         assert "content.done" in kinds and "chunk" == kinds[0]
         assert EXPECTED_MATH == final.choices[0].message.parsed
 
+    def test_chat_text_tool_calls_and_refusal(self, server: MockServer) -> None:
+        refuse: list[Any] = [{"role": "user", "content": "[mock:refuse] x"}]
+        with sync_client(server) as client:
+            with client.chat.completions.stream(model="gpt-4o", messages=MESSAGES) as stream:
+                text = "".join(e.delta for e in stream if isinstance(e, ContentDeltaEvent))
+            with client.chat.completions.stream(
+                model="gpt-4o", messages=MESSAGES, tools=[pydantic_function_tool(GetWeather)]
+            ) as stream:
+                done = [e for e in stream if isinstance(e, FunctionToolCallArgumentsDoneEvent)]
+            with client.chat.completions.stream(
+                model="gpt-4o", messages=refuse, response_format=MathResponse
+            ) as stream:
+                refusals = [e.refusal for e in stream if isinstance(e, RefusalDoneEvent)]
+                refused = stream.get_final_completion()
+        assert "echo: hello there" == text
+        assert [GetWeather(city="city", country="country")] == [e.parsed_arguments for e in done]
+        assert ["I'm sorry, I can't assist with that request."] == refusals
+        assert refused.choices[0].message.parsed is None
+
+    def test_responses_text_and_structured_output(self, server: MockServer) -> None:
+        with sync_client(server) as client:
+            with client.responses.stream(model="gpt-4o", input="hello there") as stream:
+                snapshots = [e.snapshot for e in stream if isinstance(e, ResponseTextDeltaEvent)]
+            with client.responses.stream(model="gpt-4o", input="solve", text_format=MathResponse) as stream:
+                parsed = [e.parsed for e in stream if isinstance(e, ResponseTextDoneEvent)]
+                final = stream.get_final_response()
+        assert "echo: hello there" == snapshots[-1]
+        assert [EXPECTED_MATH] == parsed
+        assert EXPECTED_MATH == final.output_parsed
+
     def test_chat_leaving_the_block_early_closes_the_connection(self, server: MockServer) -> None:
         server.script(Fault(chunk_delay=0.2, path=CHAT))
         with sync_client(server) as client:
