@@ -160,8 +160,6 @@ _STRUCTURED = "issue 14, structured outputs and stream helpers"
 _PROVIDERS = "issue 14, provider clients (Bedrock)"
 _REALTIME = "issue 17, Realtime over WebSockets"
 DEFERRED: dict[str, str] = {
-    "LengthFinishReasonError": f"{_STRUCTURED}: raised by the .parse() helpers",
-    "ContentFilterFinishReasonError": f"{_STRUCTURED}: raised by the .parse() helpers",
     "BedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
     "AsyncBedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
     "ReconnectingEvent": f"{_REALTIME}: the connection's reconnect hooks",
@@ -169,7 +167,6 @@ DEFERRED: dict[str, str] = {
     "WebSocketQueueFullError": f"{_REALTIME}: the connection's errors",
     "WebSocketConnectionClosedError": f"{_REALTIME}: the connection's errors",
     "OAuthError": "no issue yet, workload-identity auth (`openai.auth`): its token exchange raises it",
-    "pydantic_function_tool": "pydantic_function_tool",
     # The module-level client's settings for the clients this package does not have.
     "admin_api_key": "no issue yet, admin keys (`admin_api_key`): the module client's setting for them",
     "bedrock_token_provider": f"{_PROVIDERS}: the module client's Bedrock setting",

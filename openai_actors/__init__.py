@@ -35,9 +35,11 @@ from ._exceptions import (
     BadRequestError,
     ClientClosedError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InternalServerError,
     InvalidWebhookSignatureError,
     KeyProviderError,
+    LengthFinishReasonError,
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
@@ -60,9 +62,10 @@ if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI, RequestOptions
     from ._client import AsyncOpenAI as AsyncClient
     from ._client import OpenAI as Client
-    from ._httpx2_clients import DefaultAsyncHttpx2Client, DefaultHttpx2Client
+    from ._helpers._tools import pydantic_function_tool, pydantic_responses_function_tool
     from ._helpers.assistant_events import AssistantEventHandler as AssistantEventHandler
     from ._helpers.assistant_events import AsyncAssistantEventHandler as AsyncAssistantEventHandler
+    from ._httpx2_clients import DefaultAsyncHttpx2Client, DefaultHttpx2Client
     from ._httpx_clients import (
         DEFAULT_CONNECTION_LIMITS,
         DefaultAioHttpClient,
@@ -114,6 +117,7 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "DataResidency",
     "DefaultAioHttpClient",
     "DefaultAsyncHttpx2Client",
@@ -124,6 +128,7 @@ __all__ = [
     "InternalServerError",
     "InvalidWebhookSignatureError",
     "KeyProviderError",
+    "LengthFinishReasonError",
     "Limit",
     "NoneType",
     "NotFoundError",
@@ -149,6 +154,8 @@ __all__ = [
     "not_given",
     "omit",
     "pagination",
+    "pydantic_function_tool",
+    "pydantic_responses_function_tool",
     "resources",
     "types",
 ]
@@ -256,6 +263,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "BatchInputError": ("._batch", "BatchInputError"),
     "BatchResult": ("._batch", "BatchResult"),
     "BatchResults": ("._batch", "BatchResults"),
+    "pydantic_function_tool": ("._helpers._tools", "pydantic_function_tool"),
+    "pydantic_responses_function_tool": ("._helpers._tools", "pydantic_responses_function_tool"),
     "types": (".types", ""),
     # The module-level client's resources (`_module_client.RESOURCE_NAMES`).
     **{
