@@ -35,6 +35,7 @@ __all__ = [
     "Deadline",
     "HeaderBlock",
     "HttpxTransport",
+    "NotTheExchanges",
     "Origin",
     "RawResponse",
     "ResponseStream",
@@ -58,6 +59,19 @@ class TransportTimeout(TransportError):
     def __init__(self, phase: Phase, seconds: float | None) -> None:
         super().__init__(f"{phase} timed out after {seconds} s")
         self.phase: Phase = phase
+
+
+class NotTheExchanges(Exception):
+    """Carries an error that is not the exchange's fault to the caller, as it is, never retried.
+
+    An AssertionError raised inside an httpx transport is a test failing
+    (respx's "not mocked!", a `MockTransport` handler checking the request):
+    httpx lets it through to its caller untouched, and so does this client.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class Deadline:
@@ -300,9 +314,13 @@ class HttpxTransport:
     async def aclose(self) -> None:
         # The user's client is theirs to close: the official SDK does not close
         # an http_client it was given either, and it may be shared.
-        if self._owned and self._is_async:
-            with anyio.CancelScope(shield=True):
+        if not self._owned:
+            return
+        with anyio.CancelScope(shield=True):
+            if self._is_async:
                 await self._client.aclose()  # type: ignore[union-attr]
+            else:
+                await anyio.to_thread.run_sync(self._client.close)  # type: ignore[union-attr]
 
     async def _in_thread(self, fn: Any, *args: Any) -> Any:
         if self._limiter is None:
@@ -330,6 +348,8 @@ class HttpxTransport:
                 response = await self._in_thread(functools.partial(self._client.send, req, stream=True))
         except httpx.HTTPError as exc:
             error = _translate(exc, timeouts)
+        except AssertionError as exc:
+            raise NotTheExchanges(exc) from None
         else:
             return _HttpxResponse(self, response, timeouts)
         # Raised out here, so not chained to httpx's exception: that holds the
