@@ -416,3 +416,48 @@ class TestResponses:
         with respx.mock:
             respx.get(f"{API}/files/file-1/content").respond(content=b"\x00binary\xff")
             assert b"\x00binary\xff" == sync_client.files.content("file-1").read()
+
+
+class TestTheSuiteSwap:
+    """tests/respx_suite is the official client's suite; here it is loaded with `openai` swapped."""
+
+    def test_every_form_of_import_is_swapped_and_nothing_else(self) -> None:
+        import ast
+
+        from .openai_swap import swap_imports
+
+        source = "\n".join(
+            [
+                "import openai",
+                "import openai as oa",
+                "import openai.types.chat",
+                "from openai import OpenAI, APIError",
+                "from openai.types.chat import ChatCompletion",
+                "import openaix, json",
+                "from . import openai",
+            ]
+        )
+        swapped = ast.unparse(swap_imports(ast.parse(source)))
+        assert [
+            "import openai_actors as openai",
+            "import openai_actors as oa",
+            "import openai_actors.types.chat",
+            "import openai_actors as openai",
+            "from openai_actors import OpenAI, APIError",
+            "from openai_actors.types.chat import ChatCompletion",
+            "import openaix",
+            "import json",
+            "from . import openai",
+        ] == swapped.splitlines()
+
+    def test_a_suite_module_runs_on_this_package(self, pytestconfig: pytest.Config) -> None:
+        from pathlib import Path
+
+        import openai_actors
+
+        from .openai_swap import load_swapped
+
+        path = Path(__file__).parent / "respx_suite" / "test_chat.py"
+        module = load_swapped(path, pytestconfig, "tests.respx_suite.swap_check")
+        assert openai_actors is module.openai
+        assert "import openai\n" in path.read_text()  # the file itself is the official client's
