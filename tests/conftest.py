@@ -13,6 +13,9 @@ from hypothesis import settings
 from openai_actors import AsyncOpenAI
 from openai_actors.mock import MockServer
 
+# The `mock_openai` fixture, as the package's pytest11 entry point registers it once installed.
+pytest_plugins = ["openai_actors.testing"]
+
 RESPX_SUITE = Path(__file__).parent / "respx_suite"
 
 
