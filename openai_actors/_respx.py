@@ -35,12 +35,14 @@ def respx_mocking() -> bool:
     if mocks is None:
         return False
     try:
-        mockers = mocks.Mocker.registry.values()
-        return any(mocker.routers for mocker in mockers)
+        for mocker in mocks.Mocker.registry.values():
+            if mocker.routers:
+                return True
     except AttributeError:
         # A respx that keeps its mockers elsewhere: through httpx, where it
         # would intercept, rather than risk the network.
         return True
+    return False
 
 
 class RespxRoute:
