@@ -36,6 +36,8 @@ from .conftest import chat_body
 API = "https://api.openai.com/v1"
 CHAT_URL = f"{API}/chat/completions"
 MOCKERS = ["httpcore", "httpx"]
+# For the respx_mock fixture, which takes its settings from a marker.
+BY_MARKER = [pytest.param("httpcore"), pytest.param("httpx", marks=pytest.mark.respx(using="httpx"))]
 
 
 def completion(content: str = "mocked", id: str = "chatcmpl-1") -> dict[str, Any]:
@@ -168,21 +170,56 @@ class TestNoNetworkWhileMocked:
         assert ("decorated", 1, []) == (r.choices[0].message.content, route.call_count, no_network.attempts)
 
     @pytest.mark.anyio
+    @pytest.mark.parametrize("using", BY_MARKER)
     async def test_the_respx_mock_fixture_async(
-        self, no_network: NetworkGuard, respx_mock: respx.MockRouter
+        self, no_network: NetworkGuard, respx_mock: respx.MockRouter, using: str
     ) -> None:
+        assert using == respx_mock.using
         route = respx_mock.post(CHAT_URL).respond(json=completion("fixture"))
         async with AsyncOpenAI(api_key="sk-test") as client:
             assert "fixture" == await ask(client)
         assert (1, []) == (route.call_count, no_network.attempts)
 
-    @pytest.mark.respx(using="httpx", base_url=API)
-    def test_the_respx_mock_fixture_with_the_httpx_mocker_sync(
+    @pytest.mark.parametrize("using", BY_MARKER)
+    def test_the_respx_mock_fixture_sync(
+        self, no_network: NetworkGuard, sync_client: OpenAI, respx_mock: respx.MockRouter, using: str
+    ) -> None:
+        assert using == respx_mock.using
+        route = respx_mock.post(CHAT_URL).respond(json=completion("fixture"))
+        r = sync_client.chat.completions.create(**chat_body())
+        assert ("fixture", 1, []) == (r.choices[0].message.content, route.call_count, no_network.attempts)
+
+    @pytest.mark.respx(base_url=API)
+    def test_the_respx_mock_fixture_with_a_base_url(
         self, no_network: NetworkGuard, sync_client: OpenAI, respx_mock: respx.MockRouter
     ) -> None:
         route = respx_mock.post("/chat/completions").respond(json=completion("fixture"))
         r = sync_client.chat.completions.create(**chat_body())
         assert ("fixture", 1, []) == (r.choices[0].message.content, route.call_count, no_network.attempts)
+
+    @pytest.mark.anyio
+    async def test_with_a_proxy_in_the_environment(
+        self, no_network: NetworkGuard, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Origins routed through the proxy (httpx) and around it (native) alike."""
+        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+        monkeypatch.setenv("NO_PROXY", "direct.invalid")
+        async with AsyncOpenAI(api_key="sk-test") as client:
+            with respx.mock:
+                proxied = respx.post(CHAT_URL).respond(json=completion("proxied"))
+                direct = respx.post("https://direct.invalid/v1/chat/completions").respond(
+                    json=completion("direct")
+                )
+                assert "proxied" == await ask(client)
+                r = await client.with_options(base_url="https://direct.invalid/v1").chat.completions.create(
+                    **chat_body()
+                )
+        assert ("direct", 1, 1, []) == (
+            r.choices[0].message.content,
+            proxied.call_count,
+            direct.call_count,
+            no_network.attempts,
+        )
 
     def test_a_client_made_at_import_time_is_routed_too(self, no_network: NetworkGuard) -> None:
         """A client made before the mock, used by code under test, then used after the mock."""
@@ -222,6 +259,30 @@ class TestNoNetworkWhileMocked:
 
 
 MODULE_CLIENT = OpenAI(api_key="sk-module")
+
+
+class TestCancellation:
+    @pytest.mark.anyio
+    async def test_a_caller_cancelled_while_its_route_answers_leaves_the_client_working(
+        self, no_network: NetworkGuard
+    ) -> None:
+        started = anyio.Event()
+
+        async def never(request: httpx.Request) -> httpx.Response:
+            started.set()
+            await anyio.sleep_forever()
+            raise AssertionError("unreachable")
+
+        async with AsyncOpenAI(api_key="sk-test") as client:
+            with respx.mock:
+                respx.post(CHAT_URL).mock(side_effect=never)
+                respx.get(f"{API}/models").respond(json={"object": "list", "data": []})
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(ask, client)
+                    await started.wait()
+                    tg.cancel_scope.cancel()
+                assert [] == (await client.models.list()).data
+        assert [] == no_network.attempts
 
 
 class TestUnmatched:
