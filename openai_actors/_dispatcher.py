@@ -86,7 +86,7 @@ from ._tokens import usage_tokens
 from ._transport import (
     Channel,
     Deadline,
-    NotTheExchanges,
+    DeliverAsIs,
     Origin,
     RawResponse,
     ResponseStream,
@@ -606,7 +606,7 @@ class Dispatcher:
                 response = await read_response(stream)
         except TransportError as exc:
             response = exc
-        except NotTheExchanges as exc:
+        except DeliverAsIs as exc:
             response = exc.error
         except Exception as exc:  # a bug in a transport must cost this call only
             response = OpenAIError(f"unexpected error while sending the request: {exc!r}")

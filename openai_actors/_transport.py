@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Channel",
     "Deadline",
+    "DeliverAsIs",
     "HeaderBlock",
     "HttpxTransport",
-    "NotTheExchanges",
     "Origin",
     "RawResponse",
     "ResponseStream",
@@ -61,7 +61,7 @@ class TransportTimeout(TransportError):
         self.phase: Phase = phase
 
 
-class NotTheExchanges(Exception):
+class DeliverAsIs(Exception):
     """Carries an error that is not the exchange's fault to the caller, as it is, never retried.
 
     An AssertionError raised inside an httpx transport is a test failing
@@ -349,7 +349,7 @@ class HttpxTransport:
         except httpx.HTTPError as exc:
             error = _translate(exc, timeouts)
         except AssertionError as exc:
-            raise NotTheExchanges(exc) from None
+            raise DeliverAsIs(exc) from None
         else:
             return _HttpxResponse(self, response, timeouts)
         # Raised out here, so not chained to httpx's exception: that holds the
