@@ -184,7 +184,11 @@ def _chat_reply(text: str, request: ReceivedRequest) -> tuple[bytes, str]:
 
 
 Handler = Callable[[ReceivedRequest], "Answer | Mapping[str, Any] | None"]
-"""A function answering a route: an Answer, a dict (sent as JSON), or None for the mock's own reply."""
+"""A function answering a route: an Answer, a dict (sent as JSON), or None for the mock's own reply.
+
+It runs on the server's thread, which serves every connection: it should
+answer at once (an `Answer(delay=...)` is a late answer that blocks nothing).
+"""
 
 
 class _Script:
@@ -311,7 +315,8 @@ class MockOpenAI:
           or `respond(route, Answer(...))` or a dict (sent as JSON): every request,
           or the next `times` ones;
         - `respond(route, [answer, answer, ...])`: the next requests, one answer each;
-        - `respond(route, handler)`: `handler(request)` answers each request.
+        - `respond(route, handler)`: `handler(request)` answers each request (on
+          the server's thread: see `Handler`).
 
         Once a script is used up, the route gets the mock's own reply again.
         """
@@ -361,7 +366,7 @@ class MockOpenAI:
             answer: Answer | Mapping[str, Any] | None = script.take() if handler is None else None
         try:
             if handler is not None:
-                answer = handler(request)  # outside the lock: it may take its time
+                answer = handler(request)  # outside the lock: the test's thread may script meanwhile
             return None if answer is None else _as_answer(answer).fault_for(request)
         except Exception as exc:
             self.errors.append(exc)  # raised again when the mock closes; this request gets a 500
