@@ -350,6 +350,10 @@ class HttpxTransport:
             error = _translate(exc, timeouts)
         except AssertionError as exc:
             raise DeliverAsIs(exc) from None
+        except Exception as exc:
+            # Raised by the user's transport (or a respx side effect): a failed
+            # exchange, retried and then an APIConnectionError, as the official SDK has it.
+            error = TransportError(f"{type(exc).__name__}: {exc}")
         else:
             return _HttpxResponse(self, response, timeouts)
         # Raised out here, so not chained to httpx's exception: that holds the

@@ -405,6 +405,17 @@ class TestWhatTheRoutesSee:
         assert [] == no_network.attempts
 
     @pytest.mark.anyio
+    async def test_any_other_exception_from_a_route_is_retried_then_a_connection_error(self) -> None:
+        """As in the official client: whatever the transport raises is a failed exchange."""
+        with respx.mock:
+            route = respx.post(CHAT_URL).mock(side_effect=RuntimeError("network is down"))
+            async with AsyncOpenAI(api_key="sk-test", max_retries=1) as client:
+                with pytest.raises(APIConnectionError) as info:
+                    await ask(client)
+        assert 2 == route.call_count
+        assert "RuntimeError: network is down" in repr(info.value.__cause__)
+
+    @pytest.mark.anyio
     async def test_a_timeout_from_a_route_is_an_api_timeout_error(self) -> None:
         with respx.mock:
             route = respx.post(CHAT_URL).mock(side_effect=httpx.ReadTimeout("slow"))

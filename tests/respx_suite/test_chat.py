@@ -157,6 +157,15 @@ def test_connection_errors_end_in_api_connection_error():
 
 
 @respx.mock
+def test_any_exception_from_the_transport_is_a_connection_error():
+    route = respx.post(CHAT_URL).mock(side_effect=RuntimeError("network is down"))
+    client = openai.OpenAI(api_key="sk-test", max_retries=0)
+    with pytest.raises(openai.APIConnectionError):
+        summarize(client, "x")
+    assert route.call_count == 1
+
+
+@respx.mock
 def test_a_timeout_is_an_api_timeout_error():
     respx.post(CHAT_URL).mock(side_effect=httpx.ReadTimeout("read timed out"))
     client = openai.OpenAI(api_key="sk-test", max_retries=0, timeout=5.0)
