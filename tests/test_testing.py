@@ -304,3 +304,13 @@ class TestHttpxMockTransport:
                 await client.chat.completions.create(**chat_body())
         await http.aclose()
         assert 1 == len(calls)  # not retried
+
+
+class TestWithRespx:
+    def test_a_pass_through_route_lets_requests_reach_the_mock(
+        self, mock_openai: MockOpenAI, respx_mock: Any
+    ) -> None:
+        """While respx mocks, the mock server is reached through a pass-through route, as with httpx."""
+        respx_mock.route(url__startswith=mock_openai.base_url).pass_through()
+        assert "echo: hi" == content(mock_openai.client())
+        assert 1 == len(mock_openai.requests)
