@@ -120,6 +120,8 @@ class TestTheGuard:
 
 
 class TestNoNetworkWhileMocked:
+    """Every way respx is used: the route answers, and nothing tries the network."""
+
     @pytest.mark.anyio
     @pytest.mark.parametrize("using", MOCKERS)
     async def test_context_manager_async(self, no_network: NetworkGuard, using: str) -> None:
@@ -262,6 +264,8 @@ MODULE_CLIENT = OpenAI(api_key="sk-module")
 
 
 class TestCancellation:
+    """Exactly one outcome per request holds on the respx path too."""
+
     @pytest.mark.anyio
     async def test_a_caller_cancelled_while_its_route_answers_leaves_the_client_working(
         self, no_network: NetworkGuard
@@ -285,7 +289,43 @@ class TestCancellation:
         assert [] == no_network.attempts
 
 
+class TestLifetime:
+    """The httpx client the respx path uses belongs to the dispatcher: made in its loop, closed with it."""
+
+    def test_the_httpx_client_made_for_respx_is_closed_with_the_client(self) -> None:
+        client = OpenAI(api_key="sk-test")
+        with respx.mock:
+            respx.post(CHAT_URL).respond(json=completion())
+            client.chat.completions.create(**chat_body())
+        route = client._core.transport.respx  # type: ignore[attr-defined]
+        http = route.transport._client
+        client.close()
+        assert (True, None) == (http.is_closed, route._transport)
+
+    @pytest.mark.anyio
+    async def test_the_same_for_the_async_client(self) -> None:
+        async with AsyncOpenAI(api_key="sk-test") as client:
+            with respx.mock:
+                respx.post(CHAT_URL).respond(json=completion())
+                await ask(client)
+            route = client._core.transport.respx  # type: ignore[attr-defined]
+            http = route.transport._client
+        assert (True, None) == (http.is_closed, route._transport)
+
+    def test_one_client_in_two_event_loops_in_a_row(self) -> None:
+        """Each loop's dispatcher makes its own httpx client for respx, and closes it."""
+        import asyncio
+
+        client = AsyncOpenAI(api_key="sk-test")
+        with respx.mock:
+            route = respx.post(CHAT_URL).respond(json=completion("again"))
+            answers = [asyncio.run(ask(client)), asyncio.run(ask(client))]
+        assert (["again", "again"], 2) == (answers, route.call_count)
+
+
 class TestUnmatched:
+    """What respx does with a plain httpx client, this client does."""
+
     @pytest.mark.anyio
     @pytest.mark.parametrize("using", MOCKERS)
     async def test_an_unmatched_request_raises_respx_error_at_once(
@@ -319,6 +359,8 @@ class TestUnmatched:
 
 
 class TestWhenTheMockStops:
+    """The check is per request: a client outlives a mock, and respx's pass-through goes out."""
+
     @pytest.mark.anyio
     async def test_the_client_goes_back_to_the_network(self, server: MockServer) -> None:
         """Before and after the mock, the live mock server answers; during it, the route."""
@@ -341,6 +383,8 @@ class TestWhenTheMockStops:
 
 
 class TestWhatTheRoutesSee:
+    """`route.calls`: the request as sent, attempt by attempt."""
+
     @pytest.mark.anyio
     async def test_the_request_as_the_client_sent_it(self, no_network: NetworkGuard) -> None:
         async with AsyncOpenAI(api_key="sk-test", organization="org-1", project="proj-1") as client:
@@ -426,6 +470,8 @@ class TestWhatTheRoutesSee:
 
 
 class TestResponses:
+    """What routes answer reaches the caller as the official client hands it over."""
+
     @pytest.mark.anyio
     async def test_errors_are_the_status_classes(self) -> None:
         body = {"error": {"message": "slow down", "type": "requests", "code": "rate_limit_exceeded"}}

@@ -30,6 +30,8 @@ def content(client: OpenAI, text: str = "hi") -> str:
 
 
 class TestRoutes:
+    """ "METHOD /path" with {name} segments: pure matching, no server."""
+
     def test_a_route_matches_its_method_and_whole_path(self) -> None:
         route = Route.parse("post /v1/files/{file_id}/content")
         assert (True, False, False, False) == (
@@ -50,6 +52,8 @@ class TestRoutes:
 
 
 class TestAnswers:
+    """A bad script fails in the test that wrote it, with what was wrong."""
+
     def test_one_body_at_most(self) -> None:
         with pytest.raises(ValueError, match="json and body"):
             Answer(json={}, body=b"x")
@@ -79,6 +83,8 @@ class TestAnswers:
 
 
 class TestScripts:
+    """One answer, a sequence, a handler, `times`: then the mock's own answer."""
+
     def test_unscripted_routes_get_the_mocks_own_answer(self, mock_openai: MockOpenAI) -> None:
         assert "echo: hi" == content(mock_openai.client())
 
@@ -155,6 +161,8 @@ class TestScripts:
 
 
 class TestWhatWasReceived:
+    """`mock_openai.requests`: what the server got, credentials never printed."""
+
     def test_method_path_headers_and_json(self, mock_openai: MockOpenAI) -> None:
         client = mock_openai.client(organization="org-1")
         client.chat.completions.create(**chat_body("hello", temperature=0.2))
@@ -179,6 +187,8 @@ class TestWhatWasReceived:
 
 
 class TestFaults:
+    """The mock server's faults, latency and rate limits, as the client meets them."""
+
     @pytest.mark.parametrize("fault", ["reset", "close", "truncate"])
     def test_a_broken_connection_is_an_api_connection_error(
         self, mock_openai: MockOpenAI, fault: str
@@ -230,6 +240,8 @@ class TestFaults:
 
 
 class TestAsync:
+    """The fixture from asyncio and trio tests."""
+
     @pytest.mark.anyio
     async def test_scripted_answers_and_streams(self, mock_openai: MockOpenAI) -> None:
         mock_openai.respond(CHAT, reply="streamed answer")
@@ -248,6 +260,8 @@ class TestAsync:
 
 
 class TestThePlugin:
+    """How pytest finds the fixture (a fresh install's entry point is checked in notes/respx.md)."""
+
     def test_the_fixture_is_a_registered_plugin(self, pytestconfig: pytest.Config) -> None:
         import openai_actors.testing
 
