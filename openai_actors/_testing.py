@@ -253,13 +253,15 @@ class MockOpenAI:
         from ._client import OpenAI
 
         clients, self._clients = self._clients, []
-        for client in clients:
-            if isinstance(client, OpenAI):
-                client.close()
-            else:
-                # Its loop may be over already; stopped there if it still runs.
-                client._core.release()
-        self.server.stop()
+        try:
+            for client in clients:
+                if isinstance(client, OpenAI):
+                    client.close()
+                else:
+                    # Its loop may be over already; stopped there if it still runs.
+                    client._core.release()
+        finally:
+            self.server.stop()
         if self.errors:
             raise self.errors[0]
 
