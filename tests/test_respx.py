@@ -350,6 +350,19 @@ class TestUnmatched:
         assert "sk-test" not in str(info.value)
         assert [] == no_network.attempts
 
+    @pytest.mark.anyio
+    async def test_an_assertion_in_a_side_effect_fails_the_caller_at_once(self) -> None:
+        def check(request: httpx.Request) -> httpx.Response:
+            assert "gpt-4o" == json.loads(request.content)["model"], "wrong model"
+            return httpx.Response(200, json=completion())
+
+        async with AsyncOpenAI(api_key="sk-test") as client:
+            with respx.mock:
+                route = respx.post(CHAT_URL).mock(side_effect=check)
+                with pytest.raises(AssertionError, match="wrong model"):
+                    await ask(client)
+        assert 1 == route.call_count
+
     def test_with_assert_all_mocked_off_respx_answers_200_as_for_httpx(
         self, no_network: NetworkGuard, sync_client: OpenAI
     ) -> None:
