@@ -90,8 +90,8 @@ def _native_or_httpx(http_client: object, *, allow_sync: bool, connections: int)
             # The native transport does not speak to proxies: each origin a
             # request goes to is routed, native or through httpx and its proxy,
             # as the official SDK's client would send it.
-            return RoutingTransport(rules)
-        return NativeTransport()
+            return RoutingTransport(rules, sync=allow_sync)
+        return NativeTransport(sync=allow_sync)
     # httpx or httpx2 (the same API): whichever the user's client comes from is
     # already imported, so neither is imported here just to look.
     for name in ("httpx", "httpx2"):

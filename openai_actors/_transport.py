@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Channel",
     "Deadline",
+    "DeliverAsIs",
     "HeaderBlock",
     "HttpxTransport",
     "Origin",
@@ -62,6 +63,19 @@ class TransportTimeout(TransportError):
     def __init__(self, phase: Phase, seconds: float | None) -> None:
         super().__init__(f"{phase} timed out after {seconds} s")
         self.phase: Phase = phase
+
+
+class DeliverAsIs(Exception):
+    """Carries an error that is not the exchange's fault to the caller, as it is, never retried.
+
+    An AssertionError raised inside an httpx transport is a test failing
+    (respx's "not mocked!", a `MockTransport` handler checking the request):
+    httpx lets it through to its caller untouched, and so does this client.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class Deadline:
@@ -307,9 +321,13 @@ class HttpxTransport:
     async def aclose(self) -> None:
         # The user's client is theirs to close: the official SDK does not close
         # an http_client it was given either, and it may be shared.
-        if self._owned and self._is_async:
-            with anyio.CancelScope(shield=True):
+        if not self._owned:
+            return
+        with anyio.CancelScope(shield=True):
+            if self._is_async:
                 await self._client.aclose()  # type: ignore[union-attr]
+            else:
+                await anyio.to_thread.run_sync(self._client.close)  # type: ignore[union-attr]
 
     async def _in_thread(self, fn: Any, *args: Any) -> Any:
         if self._limiter is None:
@@ -336,6 +354,12 @@ class HttpxTransport:
                 response = await self._in_thread(functools.partial(self._client.send, req, stream=True))
         except httpx.HTTPError as exc:
             error = _translate(exc, timeouts, httpx)
+        except AssertionError as exc:
+            raise DeliverAsIs(exc) from None
+        except Exception as exc:
+            # Raised by the user's transport (or a respx side effect): a failed
+            # exchange, retried and then an APIConnectionError, as the official SDK has it.
+            error = TransportError(f"{type(exc).__name__}: {exc}")
         else:
             return _HttpxResponse(self, response, timeouts)
         # Raised out here, so not chained to httpx's exception: that holds the
