@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 
     from .._call import Call
     from .._client import AsyncOpenAI, OpenAI
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from ..resources.responses.responses import (
+        AsyncResponsesWithRawResponse,
+        AsyncResponsesWithStreamingResponse,
+        ResponsesWithRawResponse,
+        ResponsesWithStreamingResponse,
+    )
     from ..types._spec_params.conversation_param import ConversationParam
     from ..types._spec_params.input_param import InputParam
     from ..types._spec_params.tool_choice_param import ToolChoiceParam
@@ -130,6 +142,14 @@ def build_parse_call(
 
 
 class Responses(_Responses):
+    if TYPE_CHECKING:  # the generated views, and `parse` through them
+
+        @property
+        def with_raw_response(self) -> _ResponsesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> _ResponsesWithStreamingResponse: ...
+
     @one_request
     def parse(
         self,
@@ -149,6 +169,14 @@ class Responses(_Responses):
 
 
 class AsyncResponses(_AsyncResponses):
+    if TYPE_CHECKING:  # the generated views, and `parse` through them
+
+        @property
+        def with_raw_response(self) -> _AsyncResponsesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> _AsyncResponsesWithStreamingResponse: ...
+
     @one_request
     async def parse(
         self,
@@ -161,3 +189,26 @@ class AsyncResponses(_AsyncResponses):
         call, parse = build_parse_call(self._client, text_format, tools, params)
         result: ParsedResponse[TextFormatT] = await self._client._request(call, parse)
         return result
+
+
+if TYPE_CHECKING:
+
+    class _ResponsesWithRawResponse(ResponsesWithRawResponse):
+        def __init__(self, resource: Responses) -> None:
+            super().__init__(resource)
+            self.parse = to_raw_response_wrapper(resource.parse)
+
+    class _ResponsesWithStreamingResponse(ResponsesWithStreamingResponse):
+        def __init__(self, resource: Responses) -> None:
+            super().__init__(resource)
+            self.parse = to_streamed_response_wrapper(resource.parse)
+
+    class _AsyncResponsesWithRawResponse(AsyncResponsesWithRawResponse):
+        def __init__(self, resource: AsyncResponses) -> None:
+            super().__init__(resource)
+            self.parse = async_to_raw_response_wrapper(resource.parse)
+
+    class _AsyncResponsesWithStreamingResponse(AsyncResponsesWithStreamingResponse):
+        def __init__(self, resource: AsyncResponses) -> None:
+            super().__init__(resource)
+            self.parse = async_to_streamed_response_wrapper(resource.parse)
