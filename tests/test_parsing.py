@@ -273,6 +273,21 @@ class TestParseChatCompletion:
         result = self.parse(completion(None, tool_calls=[custom]), None)
         assert result.choices[0].message.tool_calls is None
 
+    def test_pickle_and_deepcopy_keep_the_parsed_objects(self) -> None:
+        """A pickled (or deep-copied) result still holds instances of the caller's types."""
+        import copy
+        import pickle
+
+        tools = [pydantic_function_tool(Query)]
+        result = self.parse(
+            completion(json.dumps(MATH), tool_calls=[function_call("Query", QUERY)]), MathResponse, tools
+        )
+        for again in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+            message = again.choices[0].message
+            assert isinstance(message.parsed, MathResponse)
+            assert Query.model_validate(QUERY) == message.tool_calls[0].function.parsed_arguments
+            assert result.to_dict() == again.to_dict()
+
     def test_a_completion_read_back_from_json_has_the_parsed_classes(self) -> None:
         """`_from_raw` of a dumped ParsedChatCompletion gives the same classes, `parsed` as JSON."""
         dumped = self.parse(completion(json.dumps(MATH))).to_dict()
@@ -416,6 +431,10 @@ class TestParseResponse:
         assert (Query.model_validate(QUERY), None) == (first.parsed_arguments, second.parsed_arguments)
         assert "parsed_arguments" not in first.to_dict()
         assert "parsed_arguments=Query(" in repr(first)
+        import pickle
+
+        again = pickle.loads(pickle.dumps(result))
+        assert Query.model_validate(QUERY) == again.output[0].parsed_arguments
 
 
 # -- through the clients -------------------------------------------------------------
