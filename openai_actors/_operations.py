@@ -149,7 +149,9 @@ def _multipart_call(
     content_type, body = encode_multipart(form, uploads)
     headers = dict(options.get("extra_headers") or {})
     headers["Content-Type"] = content_type
-    return client._build(method, url, content=body, query=query, extra={**options, "extra_headers": headers})
+    return client._build(
+        method, url, content=body, query=query, extra={**options, "extra_headers": headers}, fields=given
+    )
 
 
 def _is_file_tuple(value: Iterable[Any]) -> bool:
