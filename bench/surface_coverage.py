@@ -160,8 +160,6 @@ _STRUCTURED = "issue 14, structured outputs and stream helpers"
 _PROVIDERS = "issue 14, provider clients (Bedrock)"
 _REALTIME = "issue 17, Realtime over WebSockets"
 DEFERRED: dict[str, str] = {
-    "AssistantEventHandler": f"{_STRUCTURED}: the Assistants stream helpers' handler",
-    "AsyncAssistantEventHandler": f"{_STRUCTURED}: the Assistants stream helpers' handler",
     "BedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
     "AsyncBedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
     "ReconnectingEvent": f"{_REALTIME}: the connection's reconnect hooks",

@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     from ._client import AsyncOpenAI as AsyncClient
     from ._client import OpenAI as Client
     from ._helpers._tools import pydantic_function_tool, pydantic_responses_function_tool
+    from ._helpers.assistant_events import AssistantEventHandler as AssistantEventHandler
+    from ._helpers.assistant_events import AsyncAssistantEventHandler as AsyncAssistantEventHandler
     from ._httpx2_clients import DefaultAsyncHttpx2Client, DefaultHttpx2Client
     from ._httpx_clients import (
         DEFAULT_CONNECTION_LIMITS,
@@ -238,6 +240,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "AsyncAPIResponse": ("._raw", "AsyncAPIResponse"),
     "HttpxBinaryResponseContent": ("._response", "BinaryContent"),
     "BaseModel": ("._models", "BaseModel"),
+    # Outside __all__, as in the official package.
+    "AssistantEventHandler": ("._helpers.assistant_events", "AssistantEventHandler"),
+    "AsyncAssistantEventHandler": ("._helpers.assistant_events", "AsyncAssistantEventHandler"),
     "DEFAULT_MAX_RETRIES": ("._options", "DEFAULT_MAX_RETRIES"),
     "DEFAULT_TIMEOUT": ("._httpx_clients", "DEFAULT_HTTPX_TIMEOUT"),
     "DEFAULT_CONNECTION_LIMITS": ("._httpx_clients", "DEFAULT_CONNECTION_LIMITS"),

@@ -9,7 +9,7 @@ from ._lazy import LazyResource
 
 if TYPE_CHECKING:
     from openai_actors._helpers.files import AsyncFiles, Files
-    from openai_actors._helpers.responses_resource import AsyncResponses, Responses
+    from openai_actors._helpers.responses_resource_stream import AsyncResponses, Responses
     from openai_actors._helpers.uploads import AsyncUploads, Uploads
     from openai_actors._helpers.videos import AsyncVideos, Videos
     from openai_actors._resources.webhooks import AsyncWebhooks, Webhooks
@@ -69,7 +69,7 @@ class SyncResources:
     )
     realtime: LazyResource[Realtime] = LazyResource("openai_actors.resources.realtime.realtime", "Realtime")
     responses: LazyResource[Responses] = LazyResource(
-        "openai_actors._helpers.responses_resource", "Responses"
+        "openai_actors._helpers.responses_resource_stream", "Responses"
     )
     skills: LazyResource[Skills] = LazyResource("openai_actors.resources.skills.skills", "Skills")
     uploads: LazyResource[Uploads] = LazyResource("openai_actors._helpers.uploads", "Uploads")
@@ -115,7 +115,7 @@ class AsyncResources:
         "openai_actors.resources.realtime.realtime", "AsyncRealtime"
     )
     responses: LazyResource[AsyncResponses] = LazyResource(
-        "openai_actors._helpers.responses_resource", "AsyncResponses"
+        "openai_actors._helpers.responses_resource_stream", "AsyncResponses"
     )
     skills: LazyResource[AsyncSkills] = LazyResource("openai_actors.resources.skills.skills", "AsyncSkills")
     uploads: LazyResource[AsyncUploads] = LazyResource("openai_actors._helpers.uploads", "AsyncUploads")

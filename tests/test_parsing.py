@@ -689,9 +689,9 @@ class TestSurface:
     def test_parse_takes_every_create_parameter(self) -> None:
         """`ParseArgs` lists what `create` takes less `response_format` and `tools` (explicit
         parameters of `parse`) and `stream` (not taken, as in the official SDK); the
-        Responses one adds the official `verbosity`. A parameter added to the spec shows up here."""
+        Responses `parse` adds the official `verbosity`. A parameter added to the spec shows up here."""
         from openai_actors._helpers.chat_completions import ParseArgs
-        from openai_actors._helpers.responses_resource import ResponsesParseArgs
+        from openai_actors._helpers.responses_resource import ResponsesParseArgs, _ParseArgs
         from openai_actors._resources._base import REQUEST_OPTION_NAMES
         from openai_actors.resources.chat.completions.completions import _CREATE as CHAT_CREATE
         from openai_actors.resources.responses.responses import _CREATE as RESPONSES_CREATE
@@ -700,9 +700,11 @@ class TestSurface:
             set(CHAT_CREATE.keys) - {"response_format", "tools", "stream"}
             == set(ParseArgs.__annotations__) - REQUEST_OPTION_NAMES
         )
-        assert (set(RESPONSES_CREATE.keys) - {"tools"}) | {"verbosity"} == set(
-            ResponsesParseArgs.__annotations__
-        ) - REQUEST_OPTION_NAMES
+        assert (
+            set(RESPONSES_CREATE.keys) - {"tools"}
+            == set(ResponsesParseArgs.__annotations__) - REQUEST_OPTION_NAMES
+        )
+        assert {"verbosity"} == set(_ParseArgs.__annotations__) - set(ResponsesParseArgs.__annotations__)
 
     @pytest.mark.parametrize(
         "module",

@@ -23,8 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Official top-level names a later issue brings, and that issue (the script's DEFERRED has more).
 LATER_ISSUES: dict[str, str] = {
-    "AssistantEventHandler": "issue 14",
-    "AsyncAssistantEventHandler": "issue 14",
     "BedrockOpenAI": "issue 14",
     "AsyncBedrockOpenAI": "issue 14",
     "ReconnectingEvent": "issue 17",
@@ -45,13 +43,9 @@ KNOWN_ABSENT_HELPERS = {
     "vector_stores.file_batches.poll",
     "vector_stores.file_batches.upload_and_poll",
     "beta.threads.create_and_run_poll",
-    "beta.threads.create_and_run_stream",
     "beta.threads.runs.create_and_poll",
-    "beta.threads.runs.create_and_stream",
     "beta.threads.runs.poll",
-    "beta.threads.runs.stream",
     "beta.threads.runs.submit_tool_outputs_and_poll",
-    "beta.threads.runs.submit_tool_outputs_stream",
     "videos.create_and_poll",
     "videos.poll",
 }

@@ -73,9 +73,8 @@ _HELPER_HEADER = {"X-Stainless-Helper-Method": "responses.parse"}
 
 
 class ResponsesParseArgs(RequestOptionParams, total=False):
-    """What `responses.parse` takes besides `text_format` and `tools`: `create`'s
-    parameters, and `verbosity` as the official `parse` takes it (tests/test_parsing.py
-    checks the lists agree)."""
+    """What `responses.parse` and `responses.stream` take besides `text_format` and
+    `tools`: `create`'s parameters (tests/test_parsing.py checks the lists agree)."""
 
     background: bool | Omit | None
     context_management: Iterable[ContextManagement] | Omit | None
@@ -107,6 +106,12 @@ class ResponsesParseArgs(RequestOptionParams, total=False):
     top_p: float | Omit | None
     truncation: Literal["auto", "disabled"] | Omit | None
     user: str | Omit
+
+
+class _ParseArgs(ResponsesParseArgs, total=False):
+    """`responses.parse` alone takes the official `verbosity` too (sent as it is);
+    `responses.stream`, which shares `ResponsesParseArgs`, does not, as in the official SDK."""
+
     verbosity: Literal["low", "medium", "high"] | Omit | None
 
 
@@ -156,7 +161,7 @@ class Responses(_Responses):
         *,
         text_format: type[TextFormatT] | Omit = omit,
         tools: Iterable[ToolParam | ChatCompletionFunctionToolParam] | Omit = omit,
-        **params: Unpack[ResponsesParseArgs],
+        **params: Unpack[_ParseArgs],
     ) -> ParsedResponse[TextFormatT]:
         """`create`, with the output text parsed into `text_format` (a pydantic model class,
         a dataclass or a TypedDict): the type is sent as a strict JSON schema in
@@ -183,7 +188,7 @@ class AsyncResponses(_AsyncResponses):
         *,
         text_format: type[TextFormatT] | Omit = omit,
         tools: Iterable[ToolParam | ChatCompletionFunctionToolParam] | Omit = omit,
-        **params: Unpack[ResponsesParseArgs],
+        **params: Unpack[_ParseArgs],
     ) -> ParsedResponse[TextFormatT]:
         """`create`, with the output text parsed into `text_format`: see `Responses.parse`."""
         call, parse = build_parse_call(self._client, text_format, tools, params)

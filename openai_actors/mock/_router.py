@@ -18,6 +18,7 @@ from typing import Final
 from urllib.parse import unquote
 
 from ._app import chat_completions, completions, embeddings, list_models, retrieve_model
+from ._assistants import Assistants
 from ._batches import Batches
 from ._common import ApiError, Handler, ItemHandler, Result
 from ._files import DEFAULT_MAX_STORAGE, Files
@@ -55,6 +56,7 @@ class App:
         batch_delay: float = 0.0,
     ) -> None:
         self.responses = Responses()
+        self.assistants = Assistants()
         self.files = Files(max_file_storage)
         self.batches = Batches(self.files, self.dispatch, next_number, notify, batch_delay)
         self.generic = GenericRoutes()
@@ -86,6 +88,10 @@ class App:
                 request.path = v1_path(request.path)
             methods = self._routes.get(request.path)
             if methods is None:
+                if request.path.startswith("/v1/threads/"):
+                    streamed = self.assistants.dispatch(request, number)
+                    if streamed is not None:  # a streamed run; the rest is answered from samples
+                        return streamed
                 return self._dispatch_item(request, number)
             handler = methods.get(request.method)
             if handler is None:
