@@ -160,6 +160,9 @@ def _call_site() -> FrameType | None:
 class _Sink:
     """What the private structlog logger writes to: a stdlib record on the call site's logger."""
 
+    def __init__(self) -> None:
+        self._loggers: dict[str, logging.Logger] = {}
+
     def debug(self, event_dict: dict[str, Any]) -> None:
         self._log(logging.DEBUG, event_dict)
 
@@ -175,7 +178,11 @@ class _Sink:
     def _log(self, level: int, event_dict: dict[str, Any]) -> None:
         frame = _call_site()
         module = "" if frame is None else str(frame.f_globals.get("__name__", ""))
-        logger = logging.getLogger(module if module.startswith(LOGGER + ".") else LOGGER)
+        logger = self._loggers.get(module)
+        if logger is None:  # getLogger takes the logging module's lock: once per module
+            logger = self._loggers[module] = logging.getLogger(
+                module if module.startswith(LOGGER + ".") else LOGGER
+            )
         if not logger.isEnabledFor(level):
             return
         event = str(event_dict.pop("event", ""))
