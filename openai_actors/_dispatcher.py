@@ -138,6 +138,7 @@ class Dispatcher:
         self._rand = rand
         self._wall = wall  # for HTTP dates in retry-after; every other time is the loop's clock
         self.pause_cause: str | None = None  # why the last 429's pause (the pacer keeps its end)
+        self._spent_noted = 0.0  # the end of the last spent window a warning told of
         # Made here, not in run(): callers may submit before the task first runs.
         self._inbox_send: MemoryObjectSendStream[Call]
         self._inbox_recv: MemoryObjectReceiveStream[Call]
@@ -374,6 +375,8 @@ class Dispatcher:
                     deadline = now if pacer is None else pacer.ready_at(call.cost, now)
                     if deadline <= now:
                         return True
+                    assert pacer is not None
+                    self._note_spent(pacer, call, now)
                 with anyio.CancelScope(deadline=deadline) as scope:
                     self._admission_scope = scope
                     await anyio.sleep_forever()
@@ -382,6 +385,17 @@ class Dispatcher:
         finally:
             self._holding = None
             self._admission_scope = None
+
+    def _note_spent(self, pacer: Pacer, call: Call, now: float) -> None:
+        """A warning when the server's own account holds every request until its reset: once per reset.
+
+        Pacing to a rate is routine and says nothing; a spent window stops
+        everything for a while, like a 429's pause, and is told as one.
+        """
+        spent = pacer.spent_until(call.cost, now)
+        if spent is not None and spent[0] != self._spent_noted:
+            self._spent_noted = spent[0]
+            _logging.warn("ratelimit.spent", limit=spent[1], seconds=round(spent[0] - now, 3))
 
     def _admit(self, call: Call) -> None:
         call.admitted_at = self._now()

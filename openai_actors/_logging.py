@@ -7,8 +7,9 @@ record on the child logger of the module that logged it, such as
     INFO     one line per request, when it ends: its method and URL, the status
              line (or why it failed, or that its caller gave up), the attempts,
              the time since it was submitted, the request id
-    WARNING  each retry (which attempt failed, why, the delay) and each pause
-             of every request after a 429 (its cause, how long)
+    WARNING  each retry (which attempt failed, why, the delay), and each pause
+             of every request: after a 429, or until the reset of a limit the
+             server says is spent (its cause, how long)
     DEBUG    the rest: each attempt's start and end, redirects, re-authentication
     ERROR    the dispatcher itself failing (a bug)
 
@@ -256,10 +257,18 @@ def _ratelimit_pause(fields: Mapping[str, Any]) -> str:
     )
 
 
+def _ratelimit_spent(fields: Mapping[str, Any]) -> str:
+    return (
+        f"Rate limited: the server's {fields['limit']} budget is spent (x-ratelimit-remaining-{fields['limit']}), "
+        f"no request of this client is sent for {fields['seconds']:.3f} seconds, until its reset"
+    )
+
+
 _SENTENCES: Final[dict[str, Callable[[Mapping[str, Any]], str]]] = {
     "request.done": _request_done,
     "request.retry": _request_retry,
     "ratelimit.pause": _ratelimit_pause,
+    "ratelimit.spent": _ratelimit_spent,
 }
 
 

@@ -290,6 +290,35 @@ class TestWarnings:
             f"(429 (retry-after), on {server.url}/chat/completions)"
         ) == logs.records[0].getMessage()
 
+    @pytest.mark.anyio
+    async def test_a_spent_server_window_is_a_warning_once_with_its_length(self, server: MockServer) -> None:
+        """The server says its request budget is spent until a reset 300 ms away: the requests
+        that wait for it are one warning saying which limit and how long, not one each."""
+        spent = {
+            "x-ratelimit-limit-requests": "10000",
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": "300ms",
+        }
+        server.script(Fault(headers=spent, path=CHAT))
+        with collector(logging.WARNING) as logs:
+            async with AsyncOpenAI(api_key=SECRET, base_url=server.url) as client:
+                await client.chat.completions.create(**chat_body())
+                async with anyio.create_task_group() as tg:
+                    for _ in range(3):
+                        tg.start_soon(lambda: client.chat.completions.create(**chat_body()))
+        [event] = logs.events
+        assert ("ratelimit.spent", "requests") == (event["event"], event["limit"])
+        assert 0.1 < event["seconds"] <= 0.3
+        assert (
+            logs.records[0]
+            .getMessage()
+            .startswith(
+                "Rate limited: the server's requests budget is spent (x-ratelimit-remaining-requests), "
+                "no request of this client is sent for "
+            )
+        )
+        assert 4 == len(server.requests)
+
 
 class TestQuietWhenOff:
     @pytest.mark.anyio
