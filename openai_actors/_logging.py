@@ -187,17 +187,17 @@ class _Sink:
         if not logger.isEnabledFor(level):
             return
         event = str(event_dict.pop("event", ""))
-        extra = {"event": event}
-        for name, value in event_dict.items():
-            extra[f"{name}_" if name in _RESERVED else name] = value
+        message = render(event, event_dict)
+        if _RESERVED.isdisjoint(event_dict):  # the usual case, checked in C
+            extra = event_dict
+        else:
+            extra = {f"{name}_" if name in _RESERVED else name: value for name, value in event_dict.items()}
+        extra["event"] = event
         if frame is None:
             where, line, function = "(unknown file)", 0, "(unknown function)"
         else:
             where, line, function = frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
-        record = logger.makeRecord(
-            logger.name, level, where, line, render(event, event_dict), (), None, function, extra
-        )
-        logger.handle(record)
+        logger.handle(logger.makeRecord(logger.name, level, where, line, message, (), None, function, extra))
 
 
 # -- what people read ---------------------------------------------------------------
