@@ -279,6 +279,7 @@ class Dispatcher:
                         await send.send(call)  # the inbox is full: wait for room
                     self._wake_admission()
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    call.owner = None  # never taken: nothing to withdraw (nor to log as cancelled)
                     raise ClientClosedError("the client is closed") from None
             await call.done.wait()
         except BaseException:

@@ -52,6 +52,7 @@ import os
 import re
 import sys
 import time
+import traceback
 from collections.abc import Callable, Mapping, MutableMapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, TextIO
@@ -177,6 +178,17 @@ class _Sink:
         self._log(logging.ERROR, event_dict)
 
     def _log(self, level: int, event_dict: dict[str, Any]) -> None:
+        try:
+            self._record(level, event_dict)
+        except Exception:
+            # A filter of the application's that raises (the stdlib lets that
+            # through, unlike a handler's error) must not fail a request, nor
+            # stop the dispatcher from inside its admission loop. Reported as
+            # the stdlib reports a handler's error; no frame's locals are printed.
+            if logging.raiseExceptions:
+                traceback.print_exc(file=sys.stderr)
+
+    def _record(self, level: int, event_dict: dict[str, Any]) -> None:
         frame = _call_site()
         module = "" if frame is None else str(frame.f_globals.get("__name__", ""))
         logger = self._loggers.get(module)

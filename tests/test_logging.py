@@ -595,6 +595,43 @@ class TestRender:
         )
 
 
+class TestABrokenFilter:
+    @pytest.mark.anyio
+    async def test_a_filter_that_raises_fails_no_request_and_is_reported(
+        self, server: MockServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The stdlib lets a filter's exception out to whoever logged. Here that is the
+        dispatcher, in the middle of a retry, of an admission held by a spent window, of
+        finishing a request: each request still gets its answer, and the error is reported on
+        stderr as the stdlib reports a handler's."""
+
+        class Broken(logging.Filter):
+            def filter(self, record: logging.LogRecord) -> bool:
+                raise RuntimeError("the application's filter is broken")
+
+        spent = {
+            "x-ratelimit-limit-requests": "10000",
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": "100ms",
+        }
+        server.script(Fault(status=503, headers=SOON, path=CHAT), Fault(headers=spent, path=CHAT))
+        logger = logging.getLogger("openai_actors._dispatcher")  # a logger's filters see its own records
+        broken = Broken()
+        with collector():  # everything on, so every event is built and handled
+            logger.addFilter(broken)
+            try:
+                async with AsyncOpenAI(api_key=SECRET, base_url=server.url) as client:
+                    for _ in range(3):
+                        completion = await client.chat.completions.create(**chat_body("x"))
+                        assert "echo: x" == completion.choices[0].message.content
+            finally:
+                logger.removeFilter(broken)
+        assert 4 == len(server.requests)
+        reported = capsys.readouterr().err
+        assert "RuntimeError: the application's filter is broken" in reported
+        assert SECRET not in reported
+
+
 class TestRecordsOfTheirOwn:
     def test_a_field_named_like_a_record_attribute_is_renamed_not_an_error(
         self, caplog: pytest.LogCaptureFixture
