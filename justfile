@@ -41,3 +41,10 @@ generate:
 # fail if the committed generated files differ from the generator's output
 generate-check:
     python -m codegen --check
+
+# tests/respx_suite against the official openai 2.x, in a virtualenv of its own
+# (the project's own run swaps its imports for openai_actors: `pytest tests/respx_suite`)
+respx-suite-official venv="/tmp/venv-oa2":
+    python3 -m venv {{venv}}
+    {{venv}}/bin/pip install -q "openai>=2,<3" respx pytest anyio trio pytest-timeout
+    {{venv}}/bin/python -m pytest tests/respx_suite --confcutdir=tests/respx_suite -q

@@ -44,8 +44,9 @@ SKIP_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 # Client certificates for mutual TLS, unless the example defaults to API-key auth without them.
 _MTLS = re.compile(r"load_cert_chain")
 _API_KEY_MODE = re.compile(r"OPENAI_AUTH_MODE")
-# A module-level client given a placeholder address: the example talks to the real network.
-_OWN_BASE_URL = re.compile(r"""^\s*\w+\.base_url\s*=\s*["']https?://""", re.MULTILINE)
+# A module-level client given a placeholder address (`openai.base_url = "https://..."`):
+# pointed at the mock instead (OPENAI_BASE_URL), for both runs.
+_OWN_BASE_URL = re.compile(r"""^(\s*\w+\.base_url\s*=\s*)(["'])https?://[^"'\n]*\2""", re.MULTILINE)
 
 # Examples that read a file another script generates (`generate_file.sh`): made small here.
 INPUT_FILES = {"/tmp/big_test_file.txt": 3 * 1024 * 1024 + 17}
@@ -85,8 +86,6 @@ def classify(path: Path, root: Path) -> str | None:
             return reason
     if _MTLS.search(source) and not _API_KEY_MODE.search(source):
         return "needs a client certificate (mutual TLS endpoint)"
-    if _OWN_BASE_URL.search(source):
-        return "sets its own base_url (a placeholder real-network address)"
     return None
 
 
@@ -152,8 +151,17 @@ def _environment(base_url: str) -> dict[str, str]:
     return env
 
 
+def point_at_mock(source: str) -> str:
+    """The example with a placeholder `<module>.base_url = "https://..."` replaced by the mock's URL.
+
+    With a trailing slash: the official module client joins paths to its
+    `base_url` as given (`.../v1` + `chat/completions` is `.../v1chat/completions`).
+    """
+    return _OWN_BASE_URL.sub(r'\1__import__("os").environ["OPENAI_BASE_URL"] + "/"', source)
+
+
 def run(example: Example, flavour: str, base_url: str, timeout: float, verbose: bool) -> Outcome:
-    source = example.path.read_text()
+    source = point_at_mock(example.path.read_text())
     if flavour == "ours":
         source = rewrite(source)
     with tempfile.TemporaryDirectory(prefix="example-") as scratch:

@@ -119,6 +119,10 @@ def generate() -> dict[Path, str]:
         package = PACKAGE + official[len("openai") :]
         for name, where in entries.items():
             exports.setdefault(package, {})[name] = where
+    for official, entries in overrides.get("module_exports", {}).items():
+        # Hand-written names at the module path the official SDK defines them in.
+        module = PACKAGE + official[len("openai") :]
+        files[_file(module)] = render_reexports(module, entries)
     for module, text in resources.files.items():
         files[_file(module)] = GENERATED + "\n" + text
     files.update(_packages(files, exports))
@@ -260,6 +264,16 @@ def render_package(module: str, names: dict[str, str], subpackages: set[str]) ->
         "        return value",
         "",
     ]
+    return "\n".join(lines)
+
+
+def render_reexports(module: str, names: dict[str, str]) -> str:
+    """A module that re-exports hand-written names (`{name: their module}`) under its own path."""
+    lines = [GENERATED, '"""Hand-written names, importable from where the official SDK has them."""', ""]
+    lines += ["from __future__ import annotations", ""]
+    for name, where in sorted(names.items()):
+        lines.append(f"from {relative_import(module, where)} import {name} as {name}")
+    lines += ["", "__all__ = [" + ", ".join(repr(n) for n in sorted(names)) + "]", ""]
     return "\n".join(lines)
 
 

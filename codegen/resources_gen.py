@@ -153,6 +153,9 @@ class ResourceGen:
         self.types = types
         self.overrides = overrides
         self.extended: dict[str, str] = overrides.get("extended", {})
+        # "beta.chat" = "chat": a second path to a resource (overrides.toml [resource_aliases]).
+        self.aliases: dict[str, str] = overrides.get("resource_aliases", {})
+        self.root: Node | None = None
         self.typing_imports: dict[str, dict[str, set[str]]] = {}  # module -> its TYPE_CHECKING imports
         self.files: dict[str, str] = {}
 
@@ -187,6 +190,8 @@ class ResourceGen:
     # -- one resource module --------------------------------------------------------------
 
     def emit(self, node: Node) -> None:
+        if not node.path:
+            self.root = node
         for child in node.children.values():
             self.emit(child)
         if not node.path:
@@ -199,10 +204,26 @@ class ResourceGen:
         for method in node.methods:
             ep = endpoint(self.spec, method)
             self._method(ep, mod, lines_ops, sync_methods, async_methods, args_blocks)
-        children = sorted(node.children.values(), key=lambda c: c.path)
+        children = sorted(node.children.values(), key=lambda c: c.path) + self._aliased(node)
         self.files[node.module] = self._render(
             node, mod, lines_ops, sync_methods, async_methods, args_blocks, children
         )
+
+    def _aliased(self, node: Node) -> list[Node]:
+        """The resources reachable from `node` under a second path, as its children."""
+        found: list[Node] = []
+        for alias, target in sorted(self.aliases.items()):
+            parent, _, attr = alias.rpartition(".")
+            if parent != node.path:
+                continue
+            resource = self.root
+            for part in target.split("."):
+                assert resource is not None
+                resource = resource.children.get(part)
+            if resource is None or attr != target.rsplit(".", 1)[-1]:
+                raise SystemExit(f"[resource_aliases] {alias} = {target}: no such resource, or another name")
+            found.append(resource)
+        return found
 
     def _method(
         self,

@@ -10,17 +10,20 @@ anyio, the dispatcher, structlog, httpx) on first use, through the module's
 `from openai_actors import OpenAI` still works. Type checkers read the
 imports under `TYPE_CHECKING`.
 
-Not here yet (a later issue): `AzureOpenAI`, `AsyncAzureOpenAI`, the module-level
-client (`openai_actors.api_key = ...`, `openai_actors.chat...`), the httpx2
-clients and `pydantic_function_tool`. `bench/surface_coverage.py` lists every
-official name this package lacks.
+The module-level client is here too, as in the official module: its settings
+are this module's globals (`openai_actors.api_key = "..."`), and its resources
+(`openai_actors.chat`, ...) are proxies that build the client on first use
+(`_module_client.py`), so importing builds nothing.
+
+`bench/surface_coverage.py` lists every official name this package lacks.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 from ._exceptions import (
     APIConnectionError,
@@ -32,9 +35,11 @@ from ._exceptions import (
     BadRequestError,
     ClientClosedError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InternalServerError,
     InvalidWebhookSignatureError,
     KeyProviderError,
+    LengthFinishReasonError,
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
@@ -47,14 +52,20 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     import httpx
+    import httpx2
     from httpx import BaseTransport as Transport
     from httpx import Timeout
 
     from . import pagination, resources, types
+    from ._azure import AsyncAzureOpenAI, AzureADTokenProvider, AzureOpenAI
     from ._batch import AsyncBatchResults, BatchInputError, BatchResult, BatchResults
     from ._client import AsyncOpenAI, OpenAI, RequestOptions
     from ._client import AsyncOpenAI as AsyncClient
     from ._client import OpenAI as Client
+    from ._helpers._tools import pydantic_function_tool, pydantic_responses_function_tool
+    from ._helpers.assistant_events import AssistantEventHandler as AssistantEventHandler
+    from ._helpers.assistant_events import AsyncAssistantEventHandler as AsyncAssistantEventHandler
+    from ._httpx2_clients import DefaultAsyncHttpx2Client, DefaultHttpx2Client
     from ._httpx_clients import (
         DEFAULT_CONNECTION_LIMITS,
         DefaultAioHttpClient,
@@ -89,6 +100,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncAPIResponse",
+    "AsyncAzureOpenAI",
     "AsyncBatchResults",
     "AsyncClient",
     "AsyncOpenAI",
@@ -96,6 +108,7 @@ __all__ = [
     "AsyncPaginator",
     "AsyncStream",
     "AuthenticationError",
+    "AzureOpenAI",
     "BadRequestError",
     "BaseModel",
     "BatchInputError",
@@ -104,14 +117,18 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "DataResidency",
     "DefaultAioHttpClient",
+    "DefaultAsyncHttpx2Client",
     "DefaultAsyncHttpxClient",
+    "DefaultHttpx2Client",
     "DefaultHttpxClient",
     "HttpxBinaryResponseContent",
     "InternalServerError",
     "InvalidWebhookSignatureError",
     "KeyProviderError",
+    "LengthFinishReasonError",
     "Limit",
     "NoneType",
     "NotFoundError",
@@ -137,6 +154,8 @@ __all__ = [
     "not_given",
     "omit",
     "pagination",
+    "pydantic_function_tool",
+    "pydantic_responses_function_tool",
     "resources",
     "types",
 ]
@@ -147,6 +166,56 @@ NoneType = type(None)
 
 # The regions the clients' `data_residency=` option selects (their URLs: _options.py).
 DataResidency: TypeAlias = Literal["global", "us", "eu", "ae"]
+
+
+# -- the module-level client's settings (read by `_module_client.load_client`) ----------
+# As the official module's: set them before or after the first request; a
+# change takes effect at the next `openai_actors.<resource>` access.
+
+api_key: str | None = None
+organization: str | None = None
+project: str | None = None
+webhook_secret: str | None = None
+base_url: str | httpx.URL | None = None
+# NOT_GIVEN: the client's default (600 s, 5 s to connect), without importing httpx for its Timeout.
+timeout: float | Timeout | NotGiven | None = NOT_GIVEN
+max_retries: int = 2  # DEFAULT_MAX_RETRIES, written out: _options imports anyio
+default_headers: Mapping[str, str] | None = None
+default_query: Mapping[str, object] | None = None
+http_client: httpx.Client | httpx2.Client | None = None
+api_type: Literal["openai", "azure"] | None = cast(
+    'Literal["openai", "azure"] | None', os.environ.get("OPENAI_API_TYPE")
+)
+api_version: str | None = os.environ.get("OPENAI_API_VERSION")
+azure_endpoint: str | None = os.environ.get("AZURE_OPENAI_ENDPOINT")
+azure_ad_token: str | None = os.environ.get("AZURE_OPENAI_AD_TOKEN")
+azure_ad_token_provider: AzureADTokenProvider | None = None
+
+if TYPE_CHECKING:
+    # The module-level client's resources, typed as the client's (at run time: the lazy names below).
+    from ._module_client import admin as admin
+    from ._module_client import audio as audio
+    from ._module_client import batches as batches
+    from ._module_client import beta as beta
+    from ._module_client import chat as chat
+    from ._module_client import completions as completions
+    from ._module_client import containers as containers
+    from ._module_client import content_provenance_checks as content_provenance_checks
+    from ._module_client import conversations as conversations
+    from ._module_client import embeddings as embeddings
+    from ._module_client import evals as evals
+    from ._module_client import files as files
+    from ._module_client import fine_tuning as fine_tuning
+    from ._module_client import images as images
+    from ._module_client import models as models
+    from ._module_client import moderations as moderations
+    from ._module_client import realtime as realtime
+    from ._module_client import responses as responses
+    from ._module_client import skills as skills
+    from ._module_client import uploads as uploads
+    from ._module_client import vector_stores as vector_stores
+    from ._module_client import videos as videos
+    from ._module_client import webhooks as webhooks
 
 
 def file_from_path(path: str) -> FileTypes:
@@ -162,6 +231,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "AsyncOpenAI": ("._client", "AsyncOpenAI"),
     "Client": ("._client", "OpenAI"),
     "AsyncClient": ("._client", "AsyncOpenAI"),
+    "AzureOpenAI": ("._azure", "AzureOpenAI"),
+    "AsyncAzureOpenAI": ("._azure", "AsyncAzureOpenAI"),
     "RequestOptions": ("._client", "RequestOptions"),
     "Stream": ("._streaming", "Stream"),
     "AsyncStream": ("._streaming", "AsyncStream"),
@@ -169,12 +240,17 @@ _LAZY: dict[str, tuple[str, str]] = {
     "AsyncAPIResponse": ("._raw", "AsyncAPIResponse"),
     "HttpxBinaryResponseContent": ("._response", "BinaryContent"),
     "BaseModel": ("._models", "BaseModel"),
+    # Outside __all__, as in the official package.
+    "AssistantEventHandler": ("._helpers.assistant_events", "AssistantEventHandler"),
+    "AsyncAssistantEventHandler": ("._helpers.assistant_events", "AsyncAssistantEventHandler"),
     "DEFAULT_MAX_RETRIES": ("._options", "DEFAULT_MAX_RETRIES"),
     "DEFAULT_TIMEOUT": ("._httpx_clients", "DEFAULT_HTTPX_TIMEOUT"),
     "DEFAULT_CONNECTION_LIMITS": ("._httpx_clients", "DEFAULT_CONNECTION_LIMITS"),
     "DefaultHttpxClient": ("._httpx_clients", "DefaultHttpxClient"),
     "DefaultAsyncHttpxClient": ("._httpx_clients", "DefaultAsyncHttpxClient"),
     "DefaultAioHttpClient": ("._httpx_clients", "DefaultAioHttpClient"),
+    "DefaultHttpx2Client": ("._httpx2_clients", "DefaultHttpx2Client"),
+    "DefaultAsyncHttpx2Client": ("._httpx2_clients", "DefaultAsyncHttpx2Client"),
     "Timeout": ("httpx", "Timeout"),
     "Transport": ("httpx", "BaseTransport"),
     "Limit": ("._pacing", "Limit"),
@@ -187,7 +263,38 @@ _LAZY: dict[str, tuple[str, str]] = {
     "BatchInputError": ("._batch", "BatchInputError"),
     "BatchResult": ("._batch", "BatchResult"),
     "BatchResults": ("._batch", "BatchResults"),
+    "pydantic_function_tool": ("._helpers._tools", "pydantic_function_tool"),
+    "pydantic_responses_function_tool": ("._helpers._tools", "pydantic_responses_function_tool"),
     "types": (".types", ""),
+    # The module-level client's resources (`_module_client.RESOURCE_NAMES`).
+    **{
+        name: ("._module_client", name)
+        for name in (
+            "admin",
+            "audio",
+            "batches",
+            "beta",
+            "chat",
+            "completions",
+            "containers",
+            "content_provenance_checks",
+            "conversations",
+            "embeddings",
+            "evals",
+            "files",
+            "fine_tuning",
+            "images",
+            "models",
+            "moderations",
+            "realtime",
+            "responses",
+            "skills",
+            "uploads",
+            "vector_stores",
+            "videos",
+            "webhooks",
+        )
+    },
     "resources": (".resources", ""),
     "pagination": (".pagination", ""),
 }
@@ -215,4 +322,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_LAZY))

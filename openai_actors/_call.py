@@ -269,8 +269,8 @@ class Call:
         self.timeouts = timeouts
         self.max_retries = max_retries
         self.keys = keys
-        # Whether the dispatcher adds "Authorization: Bearer <key>": not when the
-        # caller set or omitted that header, nor after a redirect to another origin.
+        # Whether the dispatcher adds the key's header ("Authorization: Bearer <key>"):
+        # not when the caller set or omitted that header, nor after a redirect to another origin.
         self.auth = keys is not None
         self.retry_count_header = retry_count_header
         self.follow_redirects = follow_redirects
@@ -321,7 +321,9 @@ class Call:
     def wire(self, key: str | None) -> WireRequest:
         extra: list[tuple[str, str]] = []
         if key is not None:
-            extra.append(("Authorization", f"Bearer {key}"))
+            keys = self.keys
+            assert keys is not None  # a key comes from the call's key source
+            extra.append((keys.header, keys.prefix + key))
         if self.retry_count_header:
             extra.append(("X-Stainless-Retry-Count", str(self.retries_taken)))
         return WireRequest(self.method, self.origin, self.target, self.headers, extra, self.content)

@@ -27,7 +27,7 @@ from ._core import Core, call_in_loop
 from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._generated_resources import AsyncResources, SyncResources
-from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider
+from ._keys import BEARER_API_KEY, DEFAULT_REFRESH_INTERVAL, KeyProvider, KeyScheme
 from ._lazy import LazyResource
 from ._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, ClientOptions, resolve
 from ._pacing import Limit, Pacer
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterable, Iterable
 
     import httpx
+    import httpx2
 
     from . import DataResidency
     from ._batch import AsyncBatchResults, BatchResults
@@ -89,16 +90,24 @@ def _native_or_httpx(http_client: object, *, allow_sync: bool, connections: int)
             # The native transport does not speak to proxies: each origin a
             # request goes to is routed, native or through httpx and its proxy,
             # as the official SDK's client would send it.
-            return RoutingTransport(rules)
-        return NativeTransport()
-    httpx = sys.modules.get("httpx")
-    if httpx is not None:
+            return RoutingTransport(rules, sync=allow_sync)
+        return NativeTransport(sync=allow_sync)
+    # httpx or httpx2 (the same API): whichever the user's client comes from is
+    # already imported, so neither is imported here just to look.
+    for name in ("httpx", "httpx2"):
+        httpx = sys.modules.get(name)
+        if httpx is None:
+            continue
         if isinstance(http_client, httpx.AsyncClient):
-            return HttpxTransport(http_client)
+            return HttpxTransport(http_client, httpx=httpx)
         if allow_sync and isinstance(http_client, httpx.Client):
             # One worker thread per connection the dispatcher may use.
-            return HttpxTransport(http_client, threads=connections)
-    wanted = "an httpx.Client or httpx.AsyncClient" if allow_sync else "an httpx.AsyncClient"
+            return HttpxTransport(http_client, threads=connections, httpx=httpx)
+    wanted = (
+        "an httpx.Client or httpx.AsyncClient (or httpx2's)"
+        if allow_sync
+        else "an httpx.AsyncClient (or httpx2's)"
+    )
     raise TypeError(f"http_client must be {wanted}, not {type(http_client).__name__}")
 
 
@@ -121,11 +130,12 @@ class _ClientBase:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str | Omit] | None = None,
         default_query: Mapping[str, object] | None = None,
-        http_client: httpx.AsyncClient | httpx.Client | None = None,
+        http_client: httpx.AsyncClient | httpx.Client | httpx2.AsyncClient | httpx2.Client | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
         rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
         _strict_response_validation: bool = False,
+        _key_scheme: KeyScheme = BEARER_API_KEY,
     ) -> None:
         default_timeout = None
         if isinstance(timeout, NotGiven) and http_client is not None:
@@ -143,6 +153,7 @@ class _ClientBase:
             websocket_base_url=websocket_base_url,
             data_residency=data_residency,
             api_key_refresh_interval=api_key_refresh_interval,
+            key_scheme=_key_scheme,
             **({"default_timeout": default_timeout} if default_timeout is not None else {}),
         )
         self._attach(
@@ -281,12 +292,13 @@ class _ClientBase:
         base_url: str | httpx.URL | NotGiven | None = NOT_GIVEN,
         data_residency: DataResidency | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
-        http_client: httpx.AsyncClient | httpx.Client | None = None,
+        http_client: httpx.AsyncClient | httpx.Client | httpx2.AsyncClient | httpx2.Client | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str | Omit] | None = None,
         set_default_headers: Mapping[str, str | Omit] | None = None,
         default_query: Mapping[str, object] | None = None,
         set_default_query: Mapping[str, object] | None = None,
+        _key_scheme: KeyScheme | None = None,
     ) -> _Self:
         """A client with some options changed; it shares this one's dispatcher and connections.
 
@@ -334,6 +346,7 @@ class _ClientBase:
             if options.keys
             else DEFAULT_REFRESH_INTERVAL,
             default_timeout=options.timeout,
+            key_scheme=_key_scheme or _scheme_of(options),
         )
         if api_key is None and options.keys is not None and http_client is None:
             # Same dispatcher, same key source: a fetched key is not fetched again
@@ -379,8 +392,13 @@ class _ClientBase:
         options: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
         content: Any = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> Call:
-        """A call from the per-request options in either spelling (official `options={}` or extra_*)."""
+        """A call from the per-request options in either spelling (official `options={}` or extra_*).
+
+        `fields` are the parameters of a body already encoded (a multipart
+        form): unused here; a client that routes by them (Azure, by `model`) reads them.
+        """
         kwargs: dict[str, Any] = {}
         if options:
             unknown = set(options) - _REQUEST_OPTION_KEYS
@@ -435,14 +453,16 @@ class _ClientBase:
         )
 
 
+def _scheme_of(options: ClientOptions) -> KeyScheme:
+    keys = options.keys
+    assert keys is not None
+    return keys.scheme
+
+
 def _key_of(options: ClientOptions) -> str | KeyProvider:
     keys = options.keys
     assert keys is not None
-    if keys.static:
-        return options.api_key
-    provider = keys._provider
-    assert provider is not None
-    return provider
+    return keys.provider
 
 
 def _timeout_of(http_client: object) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import sys
 import time
 import zlib
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from typing import Any, Final
 import anyio
 
 from ._http11 import END_OF_MESSAGE, ProtocolError, ResponseHead, ResponseParser
+from ._respx import RespxRoute, respx_mocking
 from ._sockets import Wire, connect
 from ._transport import (
     Channel,
@@ -42,6 +44,7 @@ KEEPALIVE_EXPIRY: Final = 5.0
 COALESCE_LIMIT: Final = 64 * 1024
 
 _ssl_context: ssl.SSLContext | None = None
+_MODULES: Final = sys.modules
 
 
 def shared_ssl_context() -> ssl.SSLContext:
@@ -277,15 +280,22 @@ class _Deflate:
 
 
 class NativeTransport:
-    """Channels that each own one HTTP/1.1 connection; the dispatcher decides how many."""
+    """Channels that each own one HTTP/1.1 connection; the dispatcher decides how many.
+
+    While respx is mocking, requests go through httpx instead, where respx
+    answers them (`_respx.py`); `sync`: this transport serves the sync client.
+    """
 
     follows_redirects = False  # the dispatcher follows them
 
+    def __init__(self, *, sync: bool = False) -> None:
+        self.respx = RespxRoute(sync=sync)
+
     def open_channel(self) -> Channel:
-        return _NativeChannel()
+        return _NativeChannel(self)
 
     async def aclose(self) -> None:
-        return None
+        await self.respx.aclose()
 
 
 async def _connect(origin: Origin, timeouts: Timeouts, deadline: Deadline) -> _Connection:
@@ -300,9 +310,10 @@ async def _connect(origin: Origin, timeouts: Timeouts, deadline: Deadline) -> _C
 
 
 class _NativeChannel:
-    __slots__ = ("_conn",)
+    __slots__ = ("_conn", "_transport")
 
-    def __init__(self) -> None:
+    def __init__(self, transport: NativeTransport) -> None:
+        self._transport = transport
         self._conn: _Connection | None = None
 
     def release(self, conn: _Connection) -> None:
@@ -311,6 +322,9 @@ class _NativeChannel:
             self._conn = conn
 
     async def open(self, request: WireRequest, timeouts: Timeouts, deadline: Deadline) -> ResponseStream:
+        if "respx" in _MODULES and respx_mocking():
+            # A test's respx routes answer, not the network; httpx times its own phases.
+            return await self._transport.respx.transport.open(request, timeouts)
         deadline.arm("connect", timeouts.connect)  # before the first await, as Channel requires
         conn = self._conn
         self._conn = None

@@ -86,6 +86,7 @@ from ._tokens import usage_tokens
 from ._transport import (
     Channel,
     Deadline,
+    DeliverAsIs,
     Origin,
     RawResponse,
     ResponseStream,
@@ -629,6 +630,8 @@ class Dispatcher:
                 response = await read_response(stream)
         except TransportError as exc:
             response = exc
+        except DeliverAsIs as exc:
+            response = exc.error
         except Exception as exc:  # a bug in a transport must cost this call only
             response = OpenAIError(f"unexpected error while sending the request: {exc!r}")
             response.__cause__ = exc

@@ -14,6 +14,8 @@
     │   ├── APIConnectionError         the server could not be reached, or went away
     │   │   └── APITimeoutError
     │   └── APIResponseValidationError the server answered with something unusable
+    ├── LengthFinishReasonError        `.parse`: the answer was cut at the token limit
+    ├── ContentFilterFinishReasonError `.parse`: the content filter stopped the answer
     ├── ClientClosedError              the client was closed (this package's own)
     ├── KeyProviderError               the api_key callable failed (this package's own)
     └── RequestTooLargeError           more tokens than the per-minute limit (this package's own)
@@ -26,7 +28,7 @@ built only when an error is raised, so code that inspects them keeps working.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import httpx
@@ -41,9 +43,11 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "InternalServerError",
     "InvalidWebhookSignatureError",
     "KeyProviderError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "OpenAIError",
     "PermissionDeniedError",
@@ -67,6 +71,31 @@ class KeyProviderError(OpenAIError):
 
 class RequestTooLargeError(OpenAIError):
     """The request's estimated tokens exceed the tokens-per-minute limit: it could never be sent."""
+
+
+class LengthFinishReasonError(OpenAIError):
+    """`.parse` could not parse the answer: the model stopped at the token limit
+    (`finish_reason == "length"`), so the content is cut short.
+
+    `completion` is the chat completion as it came (its `usage` is in the message)."""
+
+    completion: Any
+
+    def __init__(self, *, completion: Any) -> None:
+        message = "Could not parse response content as the length limit was reached"
+        usage = getattr(completion, "usage", None)
+        if usage:
+            message += f" - {usage}"
+        super().__init__(message)
+        self.completion = completion
+
+
+class ContentFilterFinishReasonError(OpenAIError):
+    """`.parse` could not parse the answer: the content filter stopped it
+    (`finish_reason == "content_filter"`)."""
+
+    def __init__(self) -> None:
+        super().__init__("Could not parse response content as the request was rejected by the content filter")
 
 
 class APIError(OpenAIError):

@@ -9,6 +9,7 @@ from ._lazy import LazyResource
 
 if TYPE_CHECKING:
     from openai_actors._helpers.files import AsyncFiles, Files
+    from openai_actors._helpers.responses_resource_stream import AsyncResponses, Responses
     from openai_actors._helpers.uploads import AsyncUploads, Uploads
     from openai_actors._helpers.videos import AsyncVideos, Videos
     from openai_actors._resources.webhooks import AsyncWebhooks, Webhooks
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from openai_actors.resources.models import AsyncModels, Models
     from openai_actors.resources.moderations import AsyncModerations, Moderations
     from openai_actors.resources.realtime.realtime import AsyncRealtime, Realtime
-    from openai_actors.resources.responses.responses import AsyncResponses, Responses
     from openai_actors.resources.skills.skills import AsyncSkills, Skills
     from openai_actors.resources.vector_stores.vector_stores import AsyncVectorStores, VectorStores
 
@@ -69,7 +69,7 @@ class SyncResources:
     )
     realtime: LazyResource[Realtime] = LazyResource("openai_actors.resources.realtime.realtime", "Realtime")
     responses: LazyResource[Responses] = LazyResource(
-        "openai_actors.resources.responses.responses", "Responses"
+        "openai_actors._helpers.responses_resource_stream", "Responses"
     )
     skills: LazyResource[Skills] = LazyResource("openai_actors.resources.skills.skills", "Skills")
     uploads: LazyResource[Uploads] = LazyResource("openai_actors._helpers.uploads", "Uploads")
@@ -115,7 +115,7 @@ class AsyncResources:
         "openai_actors.resources.realtime.realtime", "AsyncRealtime"
     )
     responses: LazyResource[AsyncResponses] = LazyResource(
-        "openai_actors.resources.responses.responses", "AsyncResponses"
+        "openai_actors._helpers.responses_resource_stream", "AsyncResponses"
     )
     skills: LazyResource[AsyncSkills] = LazyResource("openai_actors.resources.skills.skills", "AsyncSkills")
     uploads: LazyResource[AsyncUploads] = LazyResource("openai_actors._helpers.uploads", "AsyncUploads")

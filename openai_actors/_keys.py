@@ -9,6 +9,10 @@ runs once: the first asker starts a fetch in the dispatcher's own task group
 that fetch's outcome. A sync callable runs in a worker thread, so a slow vault
 lookup never blocks the event loop.
 
+How the key is sent is its `KeyScheme`: OpenAI's `Authorization: Bearer <key>`,
+or Azure's `api-key: <key>` and `Authorization: Bearer <Entra ID token>`; the
+scheme also names the option the key came from, for error messages.
+
 Nothing here ever puts the key in a message, a repr or a log line.
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Final
 
 import anyio
@@ -25,11 +30,30 @@ import anyio.abc
 from ._exceptions import KeyProviderError
 from ._http11 import check_header
 
-__all__ = ["DEFAULT_REFRESH_INTERVAL", "KeyProvider", "KeySource"]
+__all__ = ["BEARER_API_KEY", "DEFAULT_REFRESH_INTERVAL", "KeyProvider", "KeyScheme", "KeySource"]
 
 DEFAULT_REFRESH_INTERVAL: Final = 300.0
 
 KeyProvider = Callable[[], str] | Callable[[], Awaitable[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyScheme:
+    """How a key is sent (`header: prefix + key`), and how messages name where it came from.
+
+    `option` names a string key's option ("the api_key option is empty"),
+    `provider` a callable's ("the api_key provider get_key() failed"), `noun`
+    what it returns ("the key returned by ...").
+    """
+
+    option: str
+    provider: str
+    noun: str = "key"
+    header: str = "Authorization"
+    prefix: str = "Bearer "
+
+
+BEARER_API_KEY: Final = KeyScheme("api_key", "api_key provider")
 
 
 def _provider_name(provider: KeyProvider) -> str:
@@ -70,21 +94,37 @@ class _Fetch:
 class KeySource:
     """Where a client's key comes from. Shared by clients made with `with_options`."""
 
-    __slots__ = ("_clock", "_fetch", "_fetched_at", "_key", "_provider", "refresh_interval", "static")
+    __slots__ = (
+        "_clock",
+        "_fetch",
+        "_fetched_at",
+        "_key",
+        "_provider",
+        "header",
+        "prefix",
+        "refresh_interval",
+        "scheme",
+        "static",
+    )
 
     def __init__(
         self,
         key: str | KeyProvider,
         refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        scheme: KeyScheme = BEARER_API_KEY,
     ) -> None:
         self.refresh_interval = refresh_interval
+        self.scheme = scheme
+        # Copied out of the scheme: read for every request (`Call.wire`).
+        self.header = scheme.header
+        self.prefix = scheme.prefix
         self._clock = clock
         self._fetch: _Fetch | None = None
         self._fetched_at = -float("inf")
         if isinstance(key, str):
             self.static = True
-            self._key: str | None = check_key(key, "the api_key option")
+            self._key: str | None = check_key(key, f"the {scheme.option} option")
             self._provider: KeyProvider | None = None
         else:
             self.static = False
@@ -95,8 +135,16 @@ class KeySource:
     def provider_name(self) -> str:
         return "a string" if self._provider is None else _provider_name(self._provider)
 
+    @property
+    def provider(self) -> str | KeyProvider:
+        """What the key came from, as it was given: the string, or the callable."""
+        if self._provider is not None:
+            return self._provider
+        assert self._key is not None
+        return self._key
+
     def __repr__(self) -> str:
-        return f"<KeySource {self.provider_name}>"
+        return f"<KeySource {self.scheme.option}: {self.provider_name}>"
 
     def cached(self) -> str | None:
         """The key, if it can be used without fetching: the fast path of every request."""
@@ -143,7 +191,7 @@ class KeySource:
             raise KeyProviderError(str(error))  # a fresh one per caller: tracebacks are per raise
         if error is not None:
             raise KeyProviderError(
-                f"the api_key provider {self.provider_name} failed: {type(error).__name__}: {error}"
+                f"the {self.scheme.provider} {self.provider_name} failed: {type(error).__name__}: {error}"
             ) from error
         assert fetch.key is not None
         return fetch.key
@@ -161,7 +209,9 @@ class KeySource:
                 value = await anyio.to_thread.run_sync(provider, abandon_on_cancel=True)
                 if inspect.isawaitable(value):
                     value = await value
-            key = check_key(value, f"the key returned by the api_key provider {self.provider_name}")
+            key = check_key(
+                value, f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}"
+            )
         except BaseException as exc:
             fetch.error = exc
             if not isinstance(exc, Exception):

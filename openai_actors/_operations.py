@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ._call import Call
     from ._client import AsyncOpenAI, OpenAI
 
-__all__ = ["AsyncAPIResource", "Operation", "PageOperation", "SyncAPIResource"]
+__all__ = ["AsyncAPIResource", "Operation", "PageOperation", "SyncAPIResource", "one_request"]
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -149,7 +149,9 @@ def _multipart_call(
     content_type, body = encode_multipart(form, uploads)
     headers = dict(options.get("extra_headers") or {})
     headers["Content-Type"] = content_type
-    return client._build(method, url, content=body, query=query, extra={**options, "extra_headers": headers})
+    return client._build(
+        method, url, content=body, query=query, extra={**options, "extra_headers": headers}, fields=given
+    )
 
 
 def _is_file_tuple(value: Iterable[Any]) -> bool:
@@ -203,11 +205,26 @@ class _View:
 
 
 def _is_endpoint(cls: type, name: str) -> bool:
-    """Whether `name` is a method of the generated class (one request), not a hand-written helper."""
+    """Whether `name` is a method of the generated class, or a hand-written one marked
+    `one_request` (`parse`): one request, so one response to return."""
     for klass in cls.__mro__:
-        if klass.__module__.startswith("openai_actors.resources.") and name in vars(klass):
+        if name in vars(klass) and (
+            klass.__module__.startswith("openai_actors.resources.")
+            or getattr(vars(klass)[name], "_one_request", False)
+        ):
             return True
     return False
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def one_request(method: F) -> F:
+    """Mark a hand-written resource method that sends exactly one request through
+    `_client._request` (as `parse` does), so `with_raw_response` and
+    `with_streaming_response` offer it too."""
+    method._one_request = True  # type: ignore[attr-defined]
+    return method
 
 
 class SyncAPIResource:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from ._exceptions import OpenAIError
 from ._http11 import check_header
-from ._keys import DEFAULT_REFRESH_INTERVAL, KeyProvider, KeySource
+from ._keys import BEARER_API_KEY, DEFAULT_REFRESH_INTERVAL, KeyProvider, KeyScheme, KeySource
 from ._transport import HeaderBlock, Origin, Timeouts
 from ._types import NotGiven, Omit
 from ._urls import split_url
@@ -194,6 +194,9 @@ class ClientOptions:
     websocket_base_url: str | None
     headers: HeaderBlock = field(init=False)
     auth: bool = field(init=False)
+    auth_header: str = field(
+        init=False
+    )  # the key's header, lower-case: "authorization", or Azure's "api-key"
     retry_count_header: bool = field(init=False)
     query_string: str = field(init=False)
 
@@ -215,8 +218,10 @@ class ClientOptions:
         pairs = merge_headers(base, self.custom_headers)
         names = {name.lower() for name, _ in self.custom_headers.items()}
         object.__setattr__(self, "headers", HeaderBlock(tuple(pairs)))
-        # A caller who sets or omits Authorization themselves gets exactly that.
-        object.__setattr__(self, "auth", self.keys is not None and "authorization" not in names)
+        # A caller who sets or omits the key's header themselves gets exactly that.
+        auth_header = self.keys.header.lower() if self.keys is not None else "authorization"
+        object.__setattr__(self, "auth_header", auth_header)
+        object.__setattr__(self, "auth", self.keys is not None and auth_header not in names)
         object.__setattr__(self, "retry_count_header", "x-stainless-retry-count" not in names)
         object.__setattr__(self, "query_string", encode_query(self.custom_query))
 
@@ -242,8 +247,13 @@ def resolve(
     data_residency: object = None,
     api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
     default_timeout: Timeouts = DEFAULT_TIMEOUT,
+    key_scheme: KeyScheme = BEARER_API_KEY,
 ) -> ClientOptions:
-    """Options as the constructor received them, with the environment filling the gaps."""
+    """Options as the constructor received them, with the environment filling the gaps.
+
+    `key_scheme` says how the key is sent; the Azure clients pass their own,
+    with a credential they have already chosen (OPENAI_API_KEY is then not read).
+    """
     # First, as the official client checks it: before the key, and before OPENAI_BASE_URL.
     base_url = data_residency_base_url(data_residency, base_url, websocket_base_url)
     if api_key is None:
@@ -261,7 +271,7 @@ def resolve(
         raise ValueError(
             f"api_key_refresh_interval must be more than zero seconds, not {api_key_refresh_interval}"
         )
-    keys = KeySource(api_key, float(api_key_refresh_interval))
+    keys = KeySource(api_key, float(api_key_refresh_interval), scheme=key_scheme)
     organization = _optional_str("organization", organization, "OPENAI_ORG_ID")
     project = _optional_str("project", project, "OPENAI_PROJECT_ID")
     webhook_secret = _optional_str("webhook_secret", webhook_secret, "OPENAI_WEBHOOK_SECRET")

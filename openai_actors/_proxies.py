@@ -170,11 +170,11 @@ class RoutingTransport:
 
     follows_redirects = False
 
-    def __init__(self, rules: ProxyRules) -> None:
+    def __init__(self, rules: ProxyRules, *, sync: bool = False) -> None:
         from ._connection import NativeTransport
 
         self._rules = rules
-        self._native: Transport = NativeTransport()
+        self._native: Transport = NativeTransport(sync=sync)
         self._routes: dict[Origin, Transport] = {}
         self._via_proxy: dict[str, HttpxTransport] = {}
         # Built now, so that a proxy httpx cannot use fails here, at
@@ -208,6 +208,7 @@ class RoutingTransport:
         self._routes.clear()
         for transport in transports:
             await transport.aclose()
+        await self._native.aclose()
 
 
 def _proxy_transport(proxy: str) -> HttpxTransport:

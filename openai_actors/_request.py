@@ -153,7 +153,7 @@ def build_call(
         if extra_headers:
             headers = HeaderBlock(tuple(merge_headers(headers.pairs, extra_headers)))
             names = {str(name).lower() for name in extra_headers}
-            auth = auth and "authorization" not in names
+            auth = auth and options.auth_header not in names
             retry_count_header = retry_count_header and "x-stainless-retry-count" not in names
 
     call = Call(

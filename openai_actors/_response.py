@@ -4,8 +4,8 @@ This runs in the caller's task (or thread, for the sync client), not in the
 dispatcher: decoding and error building cost the caller only, and a body that
 cannot be decoded fails that one call. The `httpx.Request` / `httpx.Response`
 objects the exceptions carry are built here, only when an exception is raised;
-the request's Authorization header is left out of them, so the key cannot leak
-through an exception.
+the headers that carry a key (Authorization, and Azure's api-key) are left
+out of them, so the key cannot leak through an exception.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class ResponseShapeError(Exception):
     """Raised by a result builder: the JSON decoded, but is not what the endpoint returns."""
 
 
+_KEY_HEADERS = frozenset({"authorization", "api-key"})
+
+
 def http_request(call: Call) -> httpx.Request:
     import httpx
 
@@ -56,7 +59,7 @@ def http_request(call: Call) -> httpx.Request:
     headers = [
         (k.encode("latin-1"), v.encode("latin-1"))
         for k, v in call.headers.pairs
-        if k.lower() != "authorization"
+        if k.lower() not in _KEY_HEADERS
     ]
     content = call.content if isinstance(call.content, bytes) else None
     return httpx.Request(call.method, call.url, headers=headers, content=content)

@@ -10,7 +10,8 @@ behind a channel is the transport's business:
   (bench/README.md has the numbers against httpx's shared pool).
 * `HttpxTransport` (here): every channel shares the user's `httpx.AsyncClient`
   (or runs a sync `httpx.Client` in worker threads), so proxies, custom
-  transports and mounts work exactly as the user configured them.
+  transports and mounts work exactly as the user configured them. `httpx2`'s
+  clients (the official SDK's since 3.x) have the same API and go the same way.
 
 Switching the HTTP stack means writing one more `Transport`; nothing outside
 this file and `_connection.py` knows which one runs. Failures leave a channel
@@ -21,6 +22,7 @@ wrong; the caller-facing exceptions are built from those elsewhere.
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
@@ -28,11 +30,14 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
 import anyio
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     import httpx
 
 __all__ = [
     "Channel",
     "Deadline",
+    "DeliverAsIs",
     "HeaderBlock",
     "HttpxTransport",
     "Origin",
@@ -58,6 +63,19 @@ class TransportTimeout(TransportError):
     def __init__(self, phase: Phase, seconds: float | None) -> None:
         super().__init__(f"{phase} timed out after {seconds} s")
         self.phase: Phase = phase
+
+
+class DeliverAsIs(Exception):
+    """Carries an error that is not the exchange's fault to the caller, as it is, never retried.
+
+    An AssertionError raised inside an httpx transport is a test failing
+    (respx's "not mocked!", a `MockTransport` handler checking the request):
+    httpx lets it through to its caller untouched, and so does this client.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class Deadline:
@@ -251,9 +269,8 @@ class Transport(Protocol):
 _THREADS_FOR_SYNC_CLIENT: Final = 64
 
 
-def _translate(exc: Exception, timeouts: Timeouts) -> TransportError:
-    import httpx
-
+def _translate(exc: Exception, timeouts: Timeouts, httpx: ModuleType) -> TransportError:
+    """`exc`, raised by `httpx` (the module: httpx or httpx2), as this package's transport error."""
     if isinstance(exc, httpx.TimeoutException):
         phase: Phase = (
             "connect"
@@ -271,7 +288,9 @@ def _translate(exc: Exception, timeouts: Timeouts) -> TransportError:
 class HttpxTransport:
     """Requests go through the user's httpx client: their proxies, transports, limits.
 
-    The client's own `follow_redirects` setting decides redirects.
+    The client's own `follow_redirects` setting decides redirects. `httpx` is
+    the module the client comes from, httpx or httpx2 (the same API): its
+    Timeout and its exceptions are the ones used with the client.
     """
 
     follows_redirects = True  # (that is, the dispatcher leaves redirects to httpx)
@@ -282,9 +301,11 @@ class HttpxTransport:
         *,
         owned: bool = False,
         threads: int = _THREADS_FOR_SYNC_CLIENT,
+        httpx: ModuleType | None = None,
     ) -> None:
-        import httpx
-
+        if httpx is None:
+            httpx = importlib.import_module("httpx")
+        self._httpx = httpx
         self._client = client
         # Owned: made by this package (for proxies), so closed with the dispatcher.
         self._owned = owned
@@ -300,9 +321,13 @@ class HttpxTransport:
     async def aclose(self) -> None:
         # The user's client is theirs to close: the official SDK does not close
         # an http_client it was given either, and it may be shared.
-        if self._owned and self._is_async:
-            with anyio.CancelScope(shield=True):
+        if not self._owned:
+            return
+        with anyio.CancelScope(shield=True):
+            if self._is_async:
                 await self._client.aclose()  # type: ignore[union-attr]
+            else:
+                await anyio.to_thread.run_sync(self._client.close)  # type: ignore[union-attr]
 
     async def _in_thread(self, fn: Any, *args: Any) -> Any:
         if self._limiter is None:
@@ -312,8 +337,7 @@ class HttpxTransport:
     async def open(
         self, request: WireRequest, timeouts: Timeouts, deadline: Deadline | None = None
     ) -> ResponseStream:
-        import httpx
-
+        httpx = self._httpx
         req = self._client.build_request(
             request.method,
             request.url,
@@ -329,7 +353,13 @@ class HttpxTransport:
             else:
                 response = await self._in_thread(functools.partial(self._client.send, req, stream=True))
         except httpx.HTTPError as exc:
-            error = _translate(exc, timeouts)
+            error = _translate(exc, timeouts, httpx)
+        except AssertionError as exc:
+            raise DeliverAsIs(exc) from None
+        except Exception as exc:
+            # Raised by the user's transport (or a respx side effect): a failed
+            # exchange, retried and then an APIConnectionError, as the official SDK has it.
+            error = TransportError(f"{type(exc).__name__}: {exc}")
         else:
             return _HttpxResponse(self, response, timeouts)
         # Raised out here, so not chained to httpx's exception: that holds the
@@ -349,12 +379,11 @@ class _HttpxResponse:
         self._chunks: Any = None
 
     async def next_chunk(self) -> bytes | None:
-        import httpx
-
+        httpx = self._transport._httpx
         try:
             return await self._next_chunk()
         except httpx.HTTPError as exc:
-            error = _translate(exc, self._timeouts)
+            error = _translate(exc, self._timeouts, httpx)
         raise error  # out here: not chained (see HttpxTransport.open)
 
     async def _next_chunk(self) -> bytes | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +12,21 @@ from hypothesis import settings
 
 from openai_actors import AsyncOpenAI
 from openai_actors.mock import MockServer
+
+# The `mock_openai` fixture, as the package's pytest11 entry point registers it once installed.
+pytest_plugins = ["openai_actors.testing"]
+
+RESPX_SUITE = Path(__file__).parent / "respx_suite"
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    """tests/respx_suite is written for the official `openai`: here it runs on `openai_actors`."""
+    if module_path.parent == RESPX_SUITE and module_path.name.startswith("test_"):
+        from .openai_swap import SwappedModule
+
+        return SwappedModule.from_parent(parent, path=module_path)
+    return None
+
 
 # No per-example deadline: the machine is shared, and a slow example is not a wrong one.
 settings.register_profile("project", deadline=None)

@@ -270,13 +270,14 @@ async def test_speech_and_transcription_stream(server: MockServer) -> None:
 
 
 def test_assistant_runs_stream_and_end_with_done(http: httpx.Client) -> None:
-    """A streamed run: thread.* events whose data is the object, then `event: done` / `[DONE]`."""
+    """A streamed run: thread.* events whose data is the object, then `event: done` / `[DONE]`
+    (answered by mock/_assistants.py, which tests/test_assistant_streams.py checks in full)."""
     response = http.post("/threads/thread_1/runs", json={"assistant_id": "asst_1", "stream": True})
     events = parse_sse(response.text)
+    names = [event["event"] for event in events]
 
-    assert ["thread.run.created", "thread.message.delta", "thread.run.completed", "done"] == [
-        event["event"] for event in events
-    ]
+    assert ["thread.run.created", "thread.run.completed", "done"] == [names[0], names[-2], names[-1]]
+    assert "thread.message.delta" in names
     data: list[Any] = data_of(events)
     assert ("thread.run", "[DONE]") == (data[0]["object"], data[-1])
 

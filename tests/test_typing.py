@@ -27,6 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "typing_cases"
 GOOD = CASES / "good.py"
+GOODS = sorted(CASES.glob("good*.py"))  # good.py, and one per feature (good_parse.py, ...)
 BAD = sorted(CASES.glob("bad_*.py"))
 MARK = "# expect-error"
 
@@ -82,7 +83,7 @@ def mypy_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
         "--no-error-summary",
         "--hide-error-context",
         "--show-error-codes",
-        *(str(p.relative_to(ROOT)) for p in [GOOD, *BAD]),
+        *(str(p.relative_to(ROOT)) for p in [*GOODS, *BAD]),
     ]
     # This working tree's package, ahead of any installed copy.
     env = {**os.environ, "MYPYPATH": str(ROOT)}
@@ -96,7 +97,7 @@ def mypy_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     # 0: no error, 1: errors found; anything else is mypy failing to run (a crash, a bad option).
     assert done.returncode in (0, 1), f"mypy did not run (exit {done.returncode}):\n{output}"
     errors: dict[str, list[tuple[int, str]]] = {}
-    case_names = {p.name for p in [GOOD, *BAD]}
+    case_names = {p.name for p in [*GOODS, *BAD]}
     for raw in done.stdout.splitlines():
         found = _LINE.match(raw)
         if found is None or found["severity"] != "error":
@@ -116,18 +117,20 @@ def _marked_lines(case: Path) -> set[int]:
 def test_the_cases_are_there() -> None:
     assert GOOD.is_file()
     assert len(BAD) >= 6, [p.name for p in BAD]
-    assert not _marked_lines(GOOD)
-    # An ignore comment in the good script could hide exactly what this test is for.
-    assert "type: ignore" not in GOOD.read_text()
+    for good in GOODS:
+        assert not _marked_lines(good)
+        # An ignore comment in a good script could hide exactly what this test is for.
+        assert "type: ignore" not in good.read_text()
     for case in BAD:
         assert _marked_lines(case), f"{case.name} marks no line with {MARK!r}"
 
 
-def test_good_script_passes_mypy_strict(mypy_report: Report) -> None:
-    errors = mypy_report.of(GOOD)
+@pytest.mark.parametrize("good", GOODS, ids=[p.stem for p in GOODS])
+def test_good_script_passes_mypy_strict(mypy_report: Report, good: Path) -> None:
+    errors = mypy_report.of(good)
     assert not errors, (
-        f"mypy --strict finds {len(errors)} error(s) in typing_cases/good.py "
-        f"(mypy took {mypy_report.seconds:.1f} s):\n{mypy_report.listing(GOOD)}"
+        f"mypy --strict finds {len(errors)} error(s) in typing_cases/{good.name} "
+        f"(mypy took {mypy_report.seconds:.1f} s):\n{mypy_report.listing(good)}"
     )
 
 

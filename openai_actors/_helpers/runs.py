@@ -1,21 +1,30 @@
-"""`client.beta.threads.runs` with its hand-written helpers.
-
-The `*_stream` helpers are not here yet: they need the Assistants event handler.
-"""
+"""`client.beta.threads.runs` with its hand-written helpers: polling, and streaming through an event handler."""
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Unpack
+import warnings
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from .._resources._base import RequestOptionParams
 from .._types import Body, Headers, NotGiven, Omit, Query, not_given, omit
+from ..resources.beta.threads.runs.runs import _CREATE, _SUBMIT_TOOL_OUTPUTS
 from ..resources.beta.threads.runs.runs import AsyncRuns as _AsyncRuns
 from ..resources.beta.threads.runs.runs import Runs as _Runs
 from ..types.beta.threads.run import Run
 from ..types.beta.threads.run_create_params import RunCreateParamsBase
 from ..types.beta.threads.run_submit_tool_outputs_params import RunSubmitToolOutputsParamsBase
 from ._polling import apoll, poll, poll_headers
+from .assistant_events import (
+    AssistantEventHandler,
+    AssistantEventHandlerT,
+    AssistantStreamManager,
+    AsyncAssistantEventHandler,
+    AsyncAssistantEventHandlerT,
+    AsyncAssistantStreamManager,
+    async_stream,
+    sync_stream,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -32,6 +41,20 @@ class _CreateAndPollArgs(RunCreateParamsBase, RequestOptionParams, total=False):
 
 class _SubmitToolOutputsAndPollArgs(RunSubmitToolOutputsParamsBase, RequestOptionParams, total=False):
     """What `submit_tool_outputs` takes (thread_id and tool_outputs with it), less `stream`."""
+
+
+class _StreamArgs(RunCreateParamsBase, RequestOptionParams, total=False):
+    """What `create` takes, less `stream`: the helper always streams."""
+
+
+class _SubmitToolOutputsStreamArgs(RunSubmitToolOutputsParamsBase, RequestOptionParams, total=False):
+    """What `submit_tool_outputs` takes (thread_id and tool_outputs with it), less `stream`."""
+
+
+# The header naming the helper, as the official SDK sends it (`stream` and `create_and_stream` share one).
+_CREATE_HELPER = "threads.runs.create_and_stream"
+_SUBMIT_HELPER = "threads.runs.submit_tool_outputs_stream"
+_DEPRECATED = "`create_and_stream` is deprecated: use `stream`, which takes the same arguments"
 
 
 def _settled(run: Run) -> bool:
@@ -99,6 +122,71 @@ class Runs(_Runs):
             poll_interval_ms=poll_interval_ms,
         )
 
+    @overload
+    def stream(
+        self, *, thread_id: str, event_handler: None = None, **params: Unpack[_StreamArgs]
+    ) -> AssistantStreamManager[AssistantEventHandler]: ...
+    @overload
+    def stream(
+        self, *, thread_id: str, event_handler: AssistantEventHandlerT, **params: Unpack[_StreamArgs]
+    ) -> AssistantStreamManager[AssistantEventHandlerT]: ...
+    def stream(
+        self, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
+    ) -> AssistantStreamManager[Any]:
+        """Start a run and stream it: `with ... as handler`, then read the handler (or let its callbacks run)."""
+        return self._stream_run("stream", thread_id, event_handler, params)
+
+    @overload
+    def create_and_stream(
+        self, *, thread_id: str, event_handler: None = None, **params: Unpack[_StreamArgs]
+    ) -> AssistantStreamManager[AssistantEventHandler]: ...
+    @overload
+    def create_and_stream(
+        self, *, thread_id: str, event_handler: AssistantEventHandlerT, **params: Unpack[_StreamArgs]
+    ) -> AssistantStreamManager[AssistantEventHandlerT]: ...
+    def create_and_stream(
+        self, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
+    ) -> AssistantStreamManager[Any]:
+        """Deprecated: `stream`, under its older name."""
+        warnings.warn(_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self._stream_run("create_and_stream", thread_id, event_handler, params)
+
+    def _stream_run(
+        self, name: str, thread_id: str, handler: AssistantEventHandler | None, params: dict[str, Any]
+    ) -> AssistantStreamManager[Any]:
+        path = (("thread_id", thread_id),)
+        return sync_stream(name, _CREATE, self.create, handler, params, helper=_CREATE_HELPER, path=path)
+
+    @overload
+    def submit_tool_outputs_stream(
+        self,
+        *,
+        run_id: str,
+        event_handler: None = None,
+        **params: Unpack[_SubmitToolOutputsStreamArgs],
+    ) -> AssistantStreamManager[AssistantEventHandler]: ...
+    @overload
+    def submit_tool_outputs_stream(
+        self,
+        *,
+        run_id: str,
+        event_handler: AssistantEventHandlerT,
+        **params: Unpack[_SubmitToolOutputsStreamArgs],
+    ) -> AssistantStreamManager[AssistantEventHandlerT]: ...
+    def submit_tool_outputs_stream(
+        self, *, run_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
+    ) -> AssistantStreamManager[Any]:
+        """Submit tool outputs to a run that requires action, and stream the rest of the run."""
+        return sync_stream(
+            "submit_tool_outputs_stream",
+            _SUBMIT_TOOL_OUTPUTS,
+            self.submit_tool_outputs,
+            event_handler,
+            params,
+            helper=_SUBMIT_HELPER,
+            path=(("run_id", run_id),),
+        )
+
 
 class AsyncRuns(_AsyncRuns):
     async def create_and_poll(
@@ -159,4 +247,69 @@ class AsyncRuns(_AsyncRuns):
             extra_body=params.get("extra_body"),
             timeout=params.get("timeout", not_given),
             poll_interval_ms=poll_interval_ms,
+        )
+
+    @overload
+    def stream(
+        self, *, thread_id: str, event_handler: None = None, **params: Unpack[_StreamArgs]
+    ) -> AsyncAssistantStreamManager[AsyncAssistantEventHandler]: ...
+    @overload
+    def stream(
+        self, *, thread_id: str, event_handler: AsyncAssistantEventHandlerT, **params: Unpack[_StreamArgs]
+    ) -> AsyncAssistantStreamManager[AsyncAssistantEventHandlerT]: ...
+    def stream(
+        self, *, thread_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+    ) -> AsyncAssistantStreamManager[Any]:
+        """Start a run and stream it: `async with ... as handler`, then read the handler (or let its callbacks run)."""
+        return self._stream_run("stream", thread_id, event_handler, params)
+
+    @overload
+    def create_and_stream(
+        self, *, thread_id: str, event_handler: None = None, **params: Unpack[_StreamArgs]
+    ) -> AsyncAssistantStreamManager[AsyncAssistantEventHandler]: ...
+    @overload
+    def create_and_stream(
+        self, *, thread_id: str, event_handler: AsyncAssistantEventHandlerT, **params: Unpack[_StreamArgs]
+    ) -> AsyncAssistantStreamManager[AsyncAssistantEventHandlerT]: ...
+    def create_and_stream(
+        self, *, thread_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+    ) -> AsyncAssistantStreamManager[Any]:
+        """Deprecated: `stream`, under its older name."""
+        warnings.warn(_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self._stream_run("create_and_stream", thread_id, event_handler, params)
+
+    def _stream_run(
+        self, name: str, thread_id: str, handler: AsyncAssistantEventHandler | None, params: dict[str, Any]
+    ) -> AsyncAssistantStreamManager[Any]:
+        path = (("thread_id", thread_id),)
+        return async_stream(name, _CREATE, self.create, handler, params, helper=_CREATE_HELPER, path=path)
+
+    @overload
+    def submit_tool_outputs_stream(
+        self,
+        *,
+        run_id: str,
+        event_handler: None = None,
+        **params: Unpack[_SubmitToolOutputsStreamArgs],
+    ) -> AsyncAssistantStreamManager[AsyncAssistantEventHandler]: ...
+    @overload
+    def submit_tool_outputs_stream(
+        self,
+        *,
+        run_id: str,
+        event_handler: AsyncAssistantEventHandlerT,
+        **params: Unpack[_SubmitToolOutputsStreamArgs],
+    ) -> AsyncAssistantStreamManager[AsyncAssistantEventHandlerT]: ...
+    def submit_tool_outputs_stream(
+        self, *, run_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+    ) -> AsyncAssistantStreamManager[Any]:
+        """Submit tool outputs to a run that requires action, and stream the rest of the run."""
+        return async_stream(
+            "submit_tool_outputs_stream",
+            _SUBMIT_TOOL_OUTPUTS,
+            self.submit_tool_outputs,
+            event_handler,
+            params,
+            helper=_SUBMIT_HELPER,
+            path=(("run_id", run_id),),
         )

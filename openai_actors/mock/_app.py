@@ -33,16 +33,38 @@ from ._common import (
     truncate,
 )
 from ._http import Request
-from ._stream import chat_stream, completion_stream, tool_call_stream
+from ._stream import chat_stream, completion_stream, refusal_stream, tool_call_stream
 from ._structured import ToolCall, chat_structure
 
-__all__ = ["MODELS", "chat_completions", "completions", "embeddings", "list_models", "retrieve_model"]
+__all__ = [
+    "MODELS",
+    "REFUSAL",
+    "REFUSE_MARKER",
+    "chat_completions",
+    "completions",
+    "embeddings",
+    "list_models",
+    "retrieve_model",
+    "wants_refusal",
+]
 
 DEFAULT_DIMENSIONS: Final = 8
 MAX_DIMENSIONS: Final = 65_536
 MAX_EMBEDDING_INPUTS: Final = 2048
 MAX_CHOICES: Final = 128
 MAX_PROMPTS: Final = 2048
+
+
+# A structured-output request whose last message holds this marker is refused, as OpenAI
+# refuses some: the answer's text is in `refusal`, its content null (responses: a
+# `refusal` content part). So client code and tests can meet a refusal on demand.
+REFUSE_MARKER: Final = "[mock:refuse]"
+REFUSAL: Final = "I'm sorry, I can't assist with that request."
+
+
+def wants_refusal(fmt: object, last_text: str) -> bool:
+    """Whether to refuse: a ``json_schema`` format was asked for and the marker is in the text."""
+    return isinstance(fmt, dict) and fmt.get("type") == "json_schema" and REFUSE_MARKER in last_text
 
 
 def _stream_options(payload: dict[str, Any]) -> tuple[bool, bool]:
@@ -87,6 +109,8 @@ def chat_completions(request: Request, number: int) -> Result:
         raise ApiError(400, "Invalid 'messages': empty array.", param="messages", code="empty_array")
     prompt_chars, last_text = _read_messages(messages)
     answer = "echo: " + last_text
+    if "response_format" in payload and wants_refusal(payload["response_format"], last_text):
+        return _refusal_completion(request, number, payload, model, tokens(prompt_chars))
     if "tools" in payload or "response_format" in payload:
         structure = chat_structure(payload, messages[-1].get("role"), last_text)
         if isinstance(structure, ToolCall):
@@ -128,6 +152,39 @@ def chat_completions(request: Request, number: int) -> Result:
     )
     request.usage = prompt_tokens + completion_tokens
     return 200, text.encode(), None
+
+
+def _refusal_completion(
+    request: Request, number: int, payload: dict[str, Any], model: str, prompt_tokens: int
+) -> Result:
+    """Every choice refuses (see :data:`REFUSE_MARKER`), plain or streamed."""
+    choices = optional_int(payload, "n", 1, MAX_CHOICES) or 1
+    completion_tokens = tokens(len(REFUSAL)) * choices
+    request.usage = prompt_tokens + completion_tokens
+    created = int(time.time())
+    stream, include_usage = _stream_options(payload)
+    if stream:
+        return refusal_stream(
+            number, created, model, REFUSAL, choices, include_usage, (prompt_tokens, completion_tokens)
+        )
+    message = {"role": "assistant", "content": None, "refusal": REFUSAL}
+    reply = {
+        "id": f"chatcmpl-{number}",
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [
+            {"index": index, "message": message, "logprobs": None, "finish_reason": "stop"}
+            for index in range(choices)
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+        "system_fingerprint": "fp_mock",
+    }
+    return 200, json.dumps(reply, separators=(",", ":")).encode(), None
 
 
 def _tool_call_completion(

@@ -88,6 +88,9 @@ class ServerState:
         self.connections: set[Connection] = set()
         self._records: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
         self._faults: deque[Fault] = deque()
+        # Asked, on the loop thread, about each request no queued fault took:
+        # a Fault to answer with, or None for the normal reply (MockServer.responder).
+        self.responder: Callable[[RecordedRequest], Fault | None] | None = None
         self._lock = threading.Lock()
         self._changed = threading.Condition(threading.Lock())
         self._waiters = 0
@@ -191,13 +194,21 @@ class ServerState:
         """Number ``request`` and record it; return its number."""
         self.request_count += 1
         if self.record:
-            query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
-            recorded = RecordedRequest(
-                request.method, request.path, query, request.headers, request.body, time.monotonic()
-            )
+            recorded = _recording(request)
             with self._lock:
                 self._records.append(recorded)
         return self.request_count
+
+    def scripted(self, request: Request) -> Fault | None:
+        """The responder's answer to `request`, if one is set; a responder that fails answers 500."""
+        responder = self.responder
+        if responder is None:
+            return None
+        try:
+            return responder(_recording(request))
+        except Exception as error:
+            _log.exception("the mock server's responder failed on %s %s", request.method, request.path)
+            return Fault(status=500, body=error_body(f"Mock responder error: {error!r}", "server_error"))
 
     def take_fault(self, path: str) -> Fault | None:
         if not self._faults:
@@ -225,6 +236,13 @@ class ServerState:
     def abort_connections(self) -> None:
         for connection in list(self.connections):
             connection.abort()
+
+
+def _recording(request: Request) -> RecordedRequest:
+    query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
+    return RecordedRequest(
+        request.method, request.path, query, request.headers, request.body, time.monotonic()
+    )
 
 
 class _Stream:
@@ -412,6 +430,8 @@ class Connection(asyncio.Protocol):
             item.usage = None
             self._rate = admission
         fault = state.take_fault(item.path)
+        if fault is None and state.responder is not None:
+            fault = state.scripted(item)
         if fault is not None:
             self._start_fault(item, number, fault)
         elif state.latency > 0:

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
+from ._app import REFUSAL, wants_refusal
 from ._common import (
     ApiError,
     Reply,
@@ -75,6 +76,15 @@ class Responses:
                 "arguments": text,
                 "call_id": f"call_{number}",
                 "name": structure.name,
+            }
+        elif _refuses(payload, user_text):
+            text, finish_reason = truncate(REFUSAL, limit)
+            item = {
+                "id": f"msg_{number}",
+                "type": "message",
+                "status": "completed" if finish_reason == "stop" else "incomplete",
+                "content": [{"type": "refusal", "refusal": text}],
+                "role": "assistant",
             }
         else:
             answer = "echo: " + user_text if structure is None else structure
@@ -197,15 +207,23 @@ def _stream_events(
             yield event("response.function_call_arguments.done", done)
         else:
             where = {"item_id": item["id"], "output_index": index, "content_index": 0}
-            text = item["content"][0]["text"]
+            part = item["content"][0]
             added = {**item, "status": "in_progress", "content": []}
             yield event("response.output_item.added", {"output_index": index, "item": added})
-            empty_part = {"type": "output_text", "annotations": [], "text": ""}
-            yield event("response.content_part.added", {**where, "part": empty_part})
-            for piece in pieces(text):
-                yield event("response.output_text.delta", {**where, "delta": piece, "logprobs": []})
-            yield event("response.output_text.done", {**where, "text": text, "logprobs": []})
-            yield event("response.content_part.done", {**where, "part": item["content"][0]})
+            if part["type"] == "refusal":
+                yield event(
+                    "response.content_part.added", {**where, "part": {"type": "refusal", "refusal": ""}}
+                )
+                for piece in pieces(part["refusal"]):
+                    yield event("response.refusal.delta", {**where, "delta": piece})
+                yield event("response.refusal.done", {**where, "refusal": part["refusal"]})
+            else:
+                empty_part = {"type": "output_text", "annotations": [], "text": ""}
+                yield event("response.content_part.added", {**where, "part": empty_part})
+                for piece in pieces(part["text"]):
+                    yield event("response.output_text.delta", {**where, "delta": piece, "logprobs": []})
+                yield event("response.output_text.done", {**where, "text": part["text"], "logprobs": []})
+            yield event("response.content_part.done", {**where, "part": part})
         yield event("response.output_item.done", {"output_index": index, "item": item})
     if end is not None:
         end()
@@ -245,6 +263,11 @@ def _error_event(sent: int, payload: bytes | None) -> bytes:
         }
         payload = json.dumps(error, separators=(",", ":")).encode()
     return b"event: error\ndata: " + payload + b"\n\n"
+
+
+def _refuses(payload: dict[str, Any], user_text: str) -> bool:
+    text = payload.get("text")
+    return isinstance(text, dict) and wants_refusal(text.get("format"), user_text)
 
 
 def _flag(payload: dict[str, Any], name: str, default: bool) -> bool:

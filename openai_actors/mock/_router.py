@@ -5,6 +5,10 @@ plain functions; responses, files and batches keep what they create here, per
 server, and are used from the loop thread only. Every other route of the
 OpenAPI description (and a method the hand-written routes lack, such as
 ``GET /v1/chat/completions``) is answered from generated samples (``_generic``).
+
+Azure OpenAI's paths are answered as the same routes: ``/openai/X`` and
+``/openai/deployments/{name}/X`` as ``/v1/X`` (``v1_path``), so the Azure
+clients can be run against the mock; the recorded request keeps its own path.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Final
 from urllib.parse import unquote
 
 from ._app import chat_completions, completions, embeddings, list_models, retrieve_model
+from ._assistants import Assistants
 from ._batches import Batches
 from ._common import ApiError, Handler, ItemHandler, Result
 from ._files import DEFAULT_MAX_STORAGE, Files
@@ -22,9 +27,21 @@ from ._http import Request
 from ._moderations import moderations
 from ._responses import Responses
 
-__all__ = ["App"]
+__all__ = ["App", "v1_path"]
 
 _MODELS_PREFIX: Final = "/v1/models/"
+_AZURE_PREFIX: Final = "/openai/"
+_AZURE_DEPLOYMENTS: Final = "/openai/deployments/"
+
+
+def v1_path(path: str) -> str:
+    """An Azure OpenAI path as the OpenAI route it stands for; any other path as it is."""
+    if path.startswith(_AZURE_DEPLOYMENTS):
+        _name, slash, rest = path[len(_AZURE_DEPLOYMENTS) :].partition("/")
+        return "/v1/" + rest if slash else path
+    if path.startswith(_AZURE_PREFIX):
+        return "/v1/" + path[len(_AZURE_PREFIX) :]
+    return path
 
 
 class App:
@@ -39,6 +56,7 @@ class App:
         batch_delay: float = 0.0,
     ) -> None:
         self.responses = Responses()
+        self.assistants = Assistants()
         self.files = Files(max_file_storage)
         self.batches = Batches(self.files, self.dispatch, next_number, notify, batch_delay)
         self.generic = GenericRoutes()
@@ -66,8 +84,14 @@ class App:
     def dispatch(self, request: Request, number: int) -> Result:
         """Answer one request; ``number`` is the server-wide request counter."""
         try:
+            if request.path.startswith(_AZURE_PREFIX):
+                request.path = v1_path(request.path)
             methods = self._routes.get(request.path)
             if methods is None:
+                if request.path.startswith("/v1/threads/"):
+                    streamed = self.assistants.dispatch(request, number)
+                    if streamed is not None:  # a streamed run; the rest is answered from samples
+                        return streamed
                 return self._dispatch_item(request, number)
             handler = methods.get(request.method)
             if handler is None:

@@ -373,6 +373,19 @@ class MockServer:
         self._state.clear_faults()
 
     @property
+    def responder(self) -> Callable[[RecordedRequest], Fault | None] | None:
+        """A function asked about each request that passed the rate limits and took no
+        queued fault: it returns the `Fault` to answer with (any action, status, body,
+        headers or delay), or None for the normal reply. It runs on the server's
+        thread, so it must not block; if it raises, that request is answered 500.
+        """
+        return self._state.responder
+
+    @responder.setter
+    def responder(self, value: Callable[[RecordedRequest], Fault | None] | None) -> None:
+        self._state.responder = value
+
+    @property
     def pending_faults(self) -> int:
         """Queued faults not consumed yet."""
         return self._state.pending_faults()

@@ -12,7 +12,15 @@ from typing import Final
 
 from ._common import StreamReply, default_error_body, pieces
 
-__all__ = ["DONE", "chat_stream", "completion_stream", "data_error_event", "data_event", "tool_call_stream"]
+__all__ = [
+    "DONE",
+    "chat_stream",
+    "completion_stream",
+    "data_error_event",
+    "data_event",
+    "refusal_stream",
+    "tool_call_stream",
+]
 
 DONE: Final = b"data: [DONE]\n\n"
 
@@ -80,6 +88,56 @@ def _chat_events(
             yield data_event(head + _CONTENT % (index, content) + tail)
     for index in range(choices):
         yield data_event(head + _FINISH % (index, finish_reason) + tail)
+    if include_usage:
+        prompt_tokens, completion_tokens = usage
+        yield data_event(
+            head + _USAGE % (prompt_tokens, completion_tokens, prompt_tokens + completion_tokens)
+        )
+    yield DONE
+
+
+_REFUSAL_ROLE: Final = (
+    '{"index":%d,"delta":{"role":"assistant","content":null,"refusal":""},'
+    '"logprobs":null,"finish_reason":null}'
+)
+_REFUSAL: Final = '{"index":%d,"delta":{"refusal":%s},"logprobs":null,"finish_reason":null}'
+
+
+def refusal_stream(
+    number: int,
+    created: int,
+    model: str,
+    refusal: str,
+    choices: int,
+    include_usage: bool,
+    usage: tuple[int, int],
+) -> StreamReply:
+    """A streamed chat completion whose choices refuse: as OpenAI streams a structured
+    output it declines, the text comes in ``delta.refusal`` and ``content`` stays null."""
+    return StreamReply(
+        _refusal_events(number, created, model, refusal, choices, include_usage, usage), data_error_event
+    )
+
+
+def _refusal_events(
+    number: int,
+    created: int,
+    model: str,
+    refusal: str,
+    choices: int,
+    include_usage: bool,
+    usage: tuple[int, int],
+) -> Iterator[bytes]:
+    head = _CHAT_HEAD % (number, created, _json_str(model))
+    tail = '],"usage":null}' if include_usage else "]}"
+    for index in range(choices):
+        yield data_event(head + _REFUSAL_ROLE % index + tail)
+    for piece in pieces(refusal):
+        text = _json_str(piece)
+        for index in range(choices):
+            yield data_event(head + _REFUSAL % (index, text) + tail)
+    for index in range(choices):
+        yield data_event(head + _FINISH % (index, "stop") + tail)
     if include_usage:
         prompt_tokens, completion_tokens = usage
         yield data_event(

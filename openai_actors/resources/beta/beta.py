@@ -10,6 +10,14 @@ from ..._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
     from ..._helpers.threads import AsyncThreads, Threads
+    from ..chat.chat import (
+        AsyncChat,
+        AsyncChatWithRawResponse,
+        AsyncChatWithStreamingResponse,
+        Chat,
+        ChatWithRawResponse,
+        ChatWithStreamingResponse,
+    )
     from .assistants import (
         Assistants,
         AssistantsWithRawResponse,
@@ -83,6 +91,12 @@ class Beta(SyncAPIResource):
 
         return Threads(self._client)
 
+    @cached_property
+    def chat(self) -> Chat:
+        from ..chat.chat import Chat
+
+        return Chat(self._client)
+
     if TYPE_CHECKING:
 
         @property
@@ -123,6 +137,12 @@ class AsyncBeta(AsyncAPIResource):
 
         return AsyncThreads(self._client)
 
+    @cached_property
+    def chat(self) -> AsyncChat:
+        from ..chat.chat import AsyncChat
+
+        return AsyncChat(self._client)
+
     if TYPE_CHECKING:
 
         @property
@@ -153,6 +173,9 @@ if TYPE_CHECKING:
         @property
         def threads(self) -> ThreadsWithRawResponse: ...
 
+        @property
+        def chat(self) -> ChatWithRawResponse: ...
+
     class BetaWithStreamingResponse:
         def __init__(self, resource: Beta) -> None:
             pass
@@ -171,6 +194,9 @@ if TYPE_CHECKING:
 
         @property
         def threads(self) -> ThreadsWithStreamingResponse: ...
+
+        @property
+        def chat(self) -> ChatWithStreamingResponse: ...
 
     class AsyncBetaWithRawResponse:
         def __init__(self, resource: AsyncBeta) -> None:
@@ -191,6 +217,9 @@ if TYPE_CHECKING:
         @property
         def threads(self) -> AsyncThreadsWithRawResponse: ...
 
+        @property
+        def chat(self) -> AsyncChatWithRawResponse: ...
+
     class AsyncBetaWithStreamingResponse:
         def __init__(self, resource: AsyncBeta) -> None:
             pass
@@ -209,3 +238,6 @@ if TYPE_CHECKING:
 
         @property
         def threads(self) -> AsyncThreadsWithStreamingResponse: ...
+
+        @property
+        def chat(self) -> AsyncChatWithStreamingResponse: ...

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 from ..._operations import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
+    from ..._helpers.chat_completions_stream import AsyncCompletions, Completions
     from .completions.completions import (
-        AsyncCompletions,
         AsyncCompletionsWithRawResponse,
         AsyncCompletionsWithStreamingResponse,
-        Completions,
         CompletionsWithRawResponse,
         CompletionsWithStreamingResponse,
     )
@@ -24,7 +23,7 @@ __all__ = ["AsyncChat", "Chat"]
 class Chat(SyncAPIResource):
     @cached_property
     def completions(self) -> Completions:
-        from .completions.completions import Completions
+        from ..._helpers.chat_completions_stream import Completions
 
         return Completions(self._client)
 
@@ -40,7 +39,7 @@ class Chat(SyncAPIResource):
 class AsyncChat(AsyncAPIResource):
     @cached_property
     def completions(self) -> AsyncCompletions:
-        from .completions.completions import AsyncCompletions
+        from ..._helpers.chat_completions_stream import AsyncCompletions
 
         return AsyncCompletions(self._client)
 

@@ -7,6 +7,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..._helpers.parsed_chat_completion import ParsedChatCompletion as ParsedChatCompletion
+    from ..._helpers.parsed_chat_completion import ParsedChatCompletionMessage as ParsedChatCompletionMessage
+    from ..._helpers.parsed_chat_completion import ParsedChoice as ParsedChoice
+    from ..._helpers.parsed_chat_completion import ParsedFunction as ParsedFunction
+    from ..._helpers.parsed_chat_completion import ParsedFunctionToolCall as ParsedFunctionToolCall
     from .chat_completion import ChatCompletion as ChatCompletion
     from .chat_completion_allowed_tool_choice import (
         ChatCompletionAllowedToolChoice as ChatCompletionAllowedToolChoice,
@@ -213,6 +218,11 @@ _WHERE: dict[str, str] = {
     "CompletionCreateParams": ".completion_create_params",
     "CompletionListParams": ".completion_list_params",
     "CompletionUpdateParams": ".completion_update_params",
+    "ParsedChatCompletion": "..._helpers.parsed_chat_completion",
+    "ParsedChatCompletionMessage": "..._helpers.parsed_chat_completion",
+    "ParsedChoice": "..._helpers.parsed_chat_completion",
+    "ParsedFunction": "..._helpers.parsed_chat_completion",
+    "ParsedFunctionToolCall": "..._helpers.parsed_chat_completion",
 }
 _PACKAGES: frozenset[str] = frozenset(["completions"])
 
@@ -279,6 +289,11 @@ __all__ = [
     "CompletionCreateParams",
     "CompletionListParams",
     "CompletionUpdateParams",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
+    "ParsedFunction",
+    "ParsedFunctionToolCall",
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error

@@ -7,6 +7,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..._helpers.parsed_response import ParsedContent as ParsedContent
+    from ..._helpers.parsed_response import ParsedResponse as ParsedResponse
+    from ..._helpers.parsed_response import ParsedResponseFunctionToolCall as ParsedResponseFunctionToolCall
+    from ..._helpers.parsed_response import ParsedResponseOutputItem as ParsedResponseOutputItem
+    from ..._helpers.parsed_response import ParsedResponseOutputMessage as ParsedResponseOutputMessage
+    from ..._helpers.parsed_response import ParsedResponseOutputText as ParsedResponseOutputText
     from ..._helpers.responses import UnknownResponseStreamEvent as UnknownResponseStreamEvent
     from ..._helpers.responses import parse_response_stream_event as parse_response_stream_event
     from .apply_patch_tool import ApplyPatchTool as ApplyPatchTool
@@ -447,6 +453,12 @@ _WHERE: dict[str, str] = {
     "McpToolCallErrorParam": ".mcp_tool_call_error_param",
     "NamespaceTool": ".namespace_tool",
     "NamespaceToolParam": ".namespace_tool_param",
+    "ParsedContent": "..._helpers.parsed_response",
+    "ParsedResponse": "..._helpers.parsed_response",
+    "ParsedResponseFunctionToolCall": "..._helpers.parsed_response",
+    "ParsedResponseOutputItem": "..._helpers.parsed_response",
+    "ParsedResponseOutputMessage": "..._helpers.parsed_response",
+    "ParsedResponseOutputText": "..._helpers.parsed_response",
     "Response": ".response",
     "ResponseApplyPatchToolCall": ".response_apply_patch_tool_call",
     "ResponseApplyPatchToolCallOutput": ".response_apply_patch_tool_call_output",
@@ -682,6 +694,12 @@ __all__ = [
     "McpToolCallErrorParam",
     "NamespaceTool",
     "NamespaceToolParam",
+    "ParsedContent",
+    "ParsedResponse",
+    "ParsedResponseFunctionToolCall",
+    "ParsedResponseOutputItem",
+    "ParsedResponseOutputMessage",
+    "ParsedResponseOutputText",
     "Response",
     "ResponseApplyPatchToolCall",
     "ResponseApplyPatchToolCallOutput",

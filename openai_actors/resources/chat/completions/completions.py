@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Unpack, overload
 
+from ...._helpers._parsing import refuse_type_in_chat_create
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
@@ -110,6 +111,7 @@ _CREATE: Operation[ChatCompletion] = Operation(
     ),
     required=("messages", "model"),
     cast=as_cast(ChatCompletion),
+    prepare=refuse_type_in_chat_create,
     stream_item=as_cast(ChatCompletionChunk),
 )
 _RETRIEVE: Operation[ChatCompletion] = Operation(
