@@ -24,6 +24,8 @@ from openai_actors import (
     InternalServerError,
     KeyProviderError,
     OpenAI,
+    RateLimit,
+    RequestTooLargeError,
     _logging,
 )
 from openai_actors.mock import Fault, MockServer
@@ -64,8 +66,9 @@ def file_log(tmp_path: Path) -> Iterator[Path]:
 
 
 def ours(path: Path) -> list[str]:
-    """The lines of this package in a log file."""
-    return [line for line in path.read_text().splitlines() if " openai_actors." in line]
+    """The lines of this package's client in a log file (not those of the mock server, in this process)."""
+    lines = path.read_text().splitlines()
+    return [line for line in lines if " openai_actors." in line and " openai_actors.mock" not in line]
 
 
 class TestTheRequestLine:
@@ -90,7 +93,7 @@ class TestTheRequestLine:
             if (m := LINE.search(line)) is not None
         ]
         assert all(line.startswith("INFO openai_actors._dispatcher HTTP Request: ") for line in lines[1:])
-        records = [r for r in caplog.records if r.name.startswith("openai_actors.")]
+        records = [r for r in caplog.records if r.name == "openai_actors._dispatcher"]
         assert ["WARNING", "INFO", "INFO", "INFO"] == [r.levelname for r in records]
 
     def test_the_sync_client_logs_the_same_lines(self, server: MockServer, file_log: Path) -> None:
@@ -205,6 +208,20 @@ class TestTheRequestLine:
         lines = request_lines(logs.records)
         assert 2 == len(lines)
         assert all("the client was closed" in r.getMessage() for r in lines)
+
+    @pytest.mark.anyio
+    async def test_a_request_never_sent_is_one_line_saying_so(self, server: MockServer) -> None:
+        """Estimated above the tokens-per-minute limit, it is refused before any attempt."""
+        with collector(logging.INFO) as logs:
+            limit = RateLimit(tokens_per_minute=10)
+            async with AsyncOpenAI(api_key=SECRET, base_url=server.url, rate_limit=limit) as client:
+                with pytest.raises(RequestTooLargeError):
+                    await client.chat.completions.create(**chat_body("x" * 400))
+        [record] = request_lines(logs.records)
+        assert record.getMessage().startswith(
+            f"HTTP Request: POST {server.url}/chat/completions not sent: this request's estimated "
+        )
+        assert [] == server.requests
 
     @pytest.mark.anyio
     async def test_a_stream_is_one_line_when_its_head_arrives(self, server: MockServer) -> None:
