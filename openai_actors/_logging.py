@@ -19,8 +19,8 @@ never add them), or `OPENAI_LOG=info|debug`, read once when this module is
 first imported, as the official SDK reads it: it sets that level and adds a
 stderr handler in the official format. Unlike the official SDK, which calls
 `logging.basicConfig` and so claims the root logger for good, that handler
-prints a record only while no other handler would (on "openai_actors" or
-above it): an application that configures logging later, even after the
+prints a record only while no other handler would (on the record's logger
+or above it): an application that configures logging later, even after the
 first request, gets the records through its own handlers, once.
 
 Why structlog without `structlog.configure`: the application's structlog
@@ -77,12 +77,6 @@ __all__ = [
 
 LOGGER: Final = "openai_actors"
 _root = logging.getLogger(LOGGER)
-# As the logging HOWTO asks of libraries: an application that configures no
-# logging gets nothing from this package (not the stdlib's last-resort
-# printing of warnings to stderr), as it gets nothing from the official SDK.
-# A 429's pause stays visible in `client.stats()`.
-if not any(isinstance(handler, logging.NullHandler) for handler in _root.handlers):
-    _root.addHandler(logging.NullHandler())
 
 # -- the level checks, all a caller pays when logging is off ----------------------
 
@@ -159,6 +153,25 @@ def _call_site() -> FrameType | None:
     return None
 
 
+def _events_logger(module: str) -> logging.Logger:
+    """The logger of the events made in `module`: its own child of "openai_actors".
+
+    It gets a NullHandler, as the logging HOWTO asks of libraries: an
+    application that configures no logging gets nothing of these events (not
+    the stdlib's last-resort printing of warnings to stderr), as it gets
+    nothing from the official SDK; a 429's pause stays visible in
+    `client.stats()`. Only these loggers: "openai_actors" itself keeps the
+    last resort for what else is logged under it (the dispatcher failing, the
+    mock server's errors).
+    """
+    if not module.startswith(LOGGER + "."):
+        return _root
+    logger = logging.getLogger(module)
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
 class _Sink:
     """What the private structlog logger writes to: a stdlib record on the call site's logger."""
 
@@ -193,9 +206,7 @@ class _Sink:
         module = "" if frame is None else str(frame.f_globals.get("__name__", ""))
         logger = self._loggers.get(module)
         if logger is None:  # getLogger takes the logging module's lock: once per module
-            logger = self._loggers[module] = logging.getLogger(
-                module if module.startswith(LOGGER + ".") else LOGGER
-            )
+            logger = self._loggers[module] = _events_logger(module)
         if not logger.isEnabledFor(level):
             return
         event = str(event_dict.pop("event", ""))
@@ -424,8 +435,8 @@ class _EnvironmentHandler(logging.StreamHandler[TextIO]):
 
 
 def _handled_elsewhere(mine: logging.Handler, record: logging.LogRecord) -> bool:
-    """Whether a handler other than `mine` (or a NullHandler), on "openai_actors" or above it, takes `record`."""
-    logger: logging.Logger | None = _root
+    """Whether a handler other than `mine` (or a NullHandler), on the record's logger or above it, takes it."""
+    logger: logging.Logger | None = logging.getLogger(record.name)
     while logger is not None:
         if any(
             handler is not mine

@@ -359,6 +359,16 @@ class TestQuietWhenOff:
         assert (0, "", "") == (done.returncode, done.stdout, done.stderr)
         assert 2 == len(server.requests)
 
+    def test_without_configuration_other_errors_under_the_name_still_reach_stderr(
+        self, server: MockServer
+    ) -> None:
+        """Only the client's events are silenced: an error logged under "openai_actors" by
+        something else (the dispatcher failing, the mock server) still gets the stdlib's
+        last resort."""
+        tail = "import logging\nlogging.getLogger('openai_actors.mock').error('the mock server failed')"
+        done = run_script(server, tail, {})
+        assert ("", "the mock server failed\n") == (done.stdout, done.stderr)
+
 
 class TestEvents:
     @pytest.mark.anyio
