@@ -436,7 +436,9 @@ class _EnvironmentHandler(logging.StreamHandler[TextIO]):
 
 def _handled_elsewhere(mine: logging.Handler, record: logging.LogRecord) -> bool:
     """Whether a handler other than `mine` (or a NullHandler), on the record's logger or above it, takes it."""
-    logger: logging.Logger | None = logging.getLogger(record.name)
+    # Not getLogger, which takes the logging module's lock: this runs for every record.
+    found = logging.Logger.manager.loggerDict.get(record.name)
+    logger: logging.Logger | None = found if isinstance(found, logging.Logger) else _root
     while logger is not None:
         if any(
             handler is not mine
