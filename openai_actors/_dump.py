@@ -23,9 +23,11 @@ from __future__ import annotations
 import math
 import types
 import typing
+import warnings as _warnings
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from dataclasses import field as _dataclass_field
 from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
@@ -61,6 +63,8 @@ class Options:
     fallback: Callable[[Any], Any] | None
     serialize_as_any: bool
     polymorphic_serialization: bool | None
+    # What did not have its declared type, as pydantic words it: filled while dumping.
+    unexpected: list[str] = _dataclass_field(default_factory=list)
 
     @property
     def json(self) -> bool:
@@ -141,7 +145,23 @@ def _check_filter(name: str, value: object) -> None:
 def dump(obj: BaseModel, options: Options, include: Filter, exclude: Filter) -> dict[str, Any]:
     _check_filter("include", include)
     _check_filter("exclude", exclude)
-    return _model(obj, options, include, exclude)
+    out = _model(obj, options, include, exclude)
+    if options.unexpected:
+        _report(options.unexpected, options.warnings)
+    return out
+
+
+def _report(unexpected: list[str], mode: bool | str) -> None:
+    """As pydantic reports values that were not of their declared type: one warning, or an error."""
+    message = "Pydantic serializer warnings:\n  " + "\n  ".join(unexpected)
+    if mode != "error":
+        _warnings.warn(message, UserWarning, stacklevel=4)
+        return
+    try:
+        from pydantic_core import PydanticSerializationError
+    except ImportError:
+        raise ValueError(message) from None
+    raise PydanticSerializationError(message)
 
 
 # -- include / exclude ----------------------------------------------------------
@@ -317,8 +337,11 @@ def _model(obj: BaseModel, o: Options, include: Filter, exclude: Filter) -> dict
         if value is None:
             if o.exclude_none:
                 continue
-        elif (coerce := _float_coercer(field)) is not None:
-            value = coerce(value)
+        else:
+            if (coerce := _float_coercer(field)) is not None:
+                value = coerce(value)
+            if o.warnings and o.warnings != "none" and (check := _checker(field)) is not None:
+                check(value, name, o.unexpected)
         if o.exclude_defaults and not field.required and value == field.default:
             continue
         out[field.key if o.by_alias else name] = _value(value, o, inner_include, inner_exclude)
@@ -433,6 +456,84 @@ def _coercer_for(tp: Any) -> Callable[[Any], Any] | None:
         if each is None:
             return None
         return lambda v: {k: each(x) for k, x in v.items()} if isinstance(v, dict) else v
+    return None
+
+
+# -- values not of their declared type -------------------------------------------------
+#
+# The server's values are not validated, so one may not have its declared type (a
+# string for an int); pydantic warns when it dumps such a value, and says which.
+# Literals and unions are not checked: pydantic does not warn for a literal outside
+# its values, and a union member is chosen leniently here.
+
+Check = Callable[[Any, str, list[str]], None]
+_CHECKERS: dict[tuple[type, str], Check | None] = {}
+
+
+def _checker(field: _Field) -> Check | None:
+    key = (field.owner, field.name)
+    check = _CHECKERS.get(key, _UNKNOWN)
+    if check is _UNKNOWN:
+        check = _CHECKERS[key] = _check_for(field.owner.__field_types__().get(field.name))
+    return check  # type: ignore[no-any-return]
+
+
+def _unexpected(expected: str, value: Any, name: str) -> str:
+    return (
+        f"PydanticSerializationUnexpectedValue(Expected `{expected}` - serialized value may not be "
+        f"as expected [field_name={name!r}, input_value={value!r}, input_type={type(value).__name__}])"
+    )
+
+
+_SCALARS: dict[Any, tuple[type, ...]] = {int: (int,), float: (int, float), str: (str,), bool: (bool,)}
+
+
+def _type_name(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is list or origin is dict:
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in get_args(tp))}]"
+    return getattr(tp, "__name__", None) or repr(tp)
+
+
+def _check_for(tp: Any) -> Check | None:
+    """A check of a value against `tp`, adding pydantic's words to `unexpected` when it does not fit."""
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin is Union or origin is types.UnionType:
+        options = [a for a in args if a is not type(None)]
+        return _check_for(options[0]) if len(options) == 1 else None
+    if origin is typing.Annotated:
+        return _check_for(args[0])
+    expected = _type_name(tp)
+    if tp in _SCALARS:
+        kinds = _SCALARS[tp]
+
+        def scalar(value: Any, name: str, unexpected: list[str]) -> None:
+            if not isinstance(value, kinds):
+                unexpected.append(_unexpected(expected, value, name))
+
+        return scalar
+    if isinstance(tp, type) and issubclass(tp, _models.BaseModel):
+        model = tp
+
+        def instance(value: Any, name: str, unexpected: list[str]) -> None:
+            if not isinstance(value, model):
+                unexpected.append(_unexpected(expected, value, name))
+
+        return instance
+    if origin is list or origin is dict:
+        container = origin
+        inner = _check_for(args[-1]) if args else None
+
+        def collection(value: Any, name: str, unexpected: list[str]) -> None:
+            if not isinstance(value, container):
+                unexpected.append(_unexpected(expected, value, name))
+            elif inner is not None:
+                for item in value.values() if container is dict else value:
+                    if item is not None:
+                        inner(item, name, unexpected)
+
+        return collection
     return None
 
 

@@ -23,7 +23,10 @@ from hypothesis import strategies as st
 
 from openai_actors import BaseModel
 from openai_actors._dump import float_text
+from openai_actors.mock import MockServer
 from openai_actors.mock._generated_routes import EVENTS, SAMPLES
+
+from .conftest import chat_body, client_for
 
 pydantic = pytest.importorskip("pydantic")
 pydantic_core = pytest.importorskip("pydantic_core")
@@ -634,6 +637,45 @@ class TestInsidePydantic:
             assert "ChatCompletion" in http.get("/openapi.json").json()["components"]["schemas"]
 
 
+# -- through the client --------------------------------------------------------------
+
+
+class TestThroughTheClient:
+    """Responses as the client returns them, not built by hand: the same dumps as the official
+    types built from the same answer, on asyncio, trio and the threaded client."""
+
+    @pytest.mark.anyio
+    async def test_an_async_clients_answers_dump_as_the_officials(self, server: MockServer) -> None:
+        official = pytest.importorskip("openai")
+        async with client_for(server) as client:
+            raw = await client.chat.completions.with_raw_response.create(**chat_body("dump"))
+            embedding = await client.embeddings.with_raw_response.create(
+                model="e", input="x", encoding_format="float"
+            )
+        for answer, theirs_type in (
+            (raw, official.types.chat.ChatCompletion),
+            (embedding, official.types.CreateEmbeddingResponse),
+        ):
+            ours = answer.parse()
+            theirs = theirs_type.construct(**answer.json())
+            for options in ({}, {"exclude_unset": True}, {"mode": "json", "exclude_none": True}):
+                expected = theirs.model_dump(**options)
+                assert expected == without_ours_only(ours.model_dump(**options), expected)
+            expected = json.loads(theirs.to_json())
+            assert expected == without_ours_only(json.loads(ours.to_json()), expected)
+
+    def test_the_threaded_clients_answers_dump_as_the_officials(self, server: MockServer) -> None:
+        official = pytest.importorskip("openai")
+        from openai_actors import OpenAI
+
+        with OpenAI(api_key="sk-test", base_url=server.url) as client:
+            raw = client.chat.completions.with_raw_response.create(**chat_body("sync"))
+        ours, theirs = raw.parse(), official.types.chat.ChatCompletion.construct(**raw.json())
+        expected = theirs.model_dump()
+        assert expected == without_ours_only(ours.model_dump(), expected)
+        assert "echo: sync" == ours.model_dump()["choices"][0]["message"]["content"]
+
+
 # -- the rest of pydantic's BaseModel API ------------------------------------------------
 
 
@@ -741,11 +783,64 @@ def test_floats_round_trip_through_json_text() -> None:
         assert math.copysign(1, value) == math.copysign(1, json.loads(float_text(value)))
 
 
-def test_dump_of_a_server_value_of_the_wrong_type_passes_it_through() -> None:
-    """Lenient like the official construct: a string where an int was declared is dumped as sent."""
-    from openai_actors.types import Model
+WRONG_TYPES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "chat.ChatCompletion",
+        {
+            **rich_completion(),
+            "created": "soon",
+            "choices": [
+                {"index": "0", "finish_reason": "stopped", "message": {"role": "assistant", "content": 5}}
+            ],
+        },
+    ),
+    ("chat.ChatCompletion", {**rich_completion(), "choices": "oops"}),
+    (
+        "chat.ChatCompletion",
+        {
+            **rich_completion(),
+            "choices": ["oops"],
+            "usage": {"prompt_tokens": "a", "completion_tokens": 1, "total_tokens": 1.0},
+        },
+    ),
+    (
+        "CreateEmbeddingResponse",
+        {
+            **SAMPLES["CreateEmbeddingResponse"],
+            "data": [{"embedding": [1.5, "a", True], "index": 0, "object": "embedding"}],
+        },
+    ),
+    ("Model", {"id": 5, "created": True, "object": "model", "owned_by": [1]}),
+]
 
-    m = Model._from_raw({"id": "m", "created": "soon", "object": "model", "owned_by": "o"})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert "soon" == m.model_dump()["created"]
+
+class TestValuesOfTheWrongType:
+    """Answers are not validated: a value not of its declared type is dumped as sent, and
+    pydantic's `warnings` option says so as the official types do."""
+
+    @pytest.mark.parametrize(
+        ("path", "data"), WRONG_TYPES, ids=[f"{p}-{i}" for i, (p, _) in enumerate(WRONG_TYPES)]
+    )
+    def test_the_same_warnings_as_the_officials(self, path: str, data: dict[str, Any]) -> None:
+        pytest.importorskip("openai")
+        ours = load("openai_actors", path)._from_raw(copy.deepcopy(data))
+        theirs = load("openai", path).construct(**copy.deepcopy(data))
+        for options in ({}, {"mode": "json"}, {"warnings": "warn", "exclude": {"created"}}):
+            with warnings.catch_warnings(record=True) as expected:
+                warnings.simplefilter("always")
+                expected_dump = theirs.model_dump(**options)
+            with warnings.catch_warnings(record=True) as actual:
+                warnings.simplefilter("always")
+                actual_dump = ours.model_dump(**options)
+            assert expected_dump == without_ours_only(actual_dump, expected_dump)
+            assert [str(w.message) for w in expected] == [str(w.message) for w in actual]
+            assert [w.category for w in expected] == [w.category for w in actual]
+        with pytest.raises(pydantic_core.PydanticSerializationError) as theirs_error:
+            theirs.model_dump(warnings="error")
+        with pytest.raises(pydantic_core.PydanticSerializationError) as ours_error:
+            ours.model_dump(warnings="error")
+        assert str(theirs_error.value) == str(ours_error.value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for quiet in (False, "none"):
+                assert ours.model_dump(warnings=quiet) == ours.model_dump(warnings=quiet)
