@@ -522,14 +522,15 @@ def _check_for(tp: Any) -> Check | None:
 
         return instance
     if origin is list or origin is dict:
-        container = origin
+        container: type[Any] = origin
         inner = _check_for(args[-1]) if args else None
 
         def collection(value: Any, name: str, unexpected: list[str]) -> None:
             if not isinstance(value, container):
                 unexpected.append(_unexpected(expected, value, name))
             elif inner is not None:
-                for item in value.values() if container is dict else value:
+                items: Any = value.values() if container is dict else value
+                for item in items:
                     if item is not None:
                         inner(item, name, unexpected)
 

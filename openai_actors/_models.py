@@ -392,9 +392,15 @@ class BaseModel:
         if name.startswith("_"):
             self.__dict__[name] = value
             return
-        field = type(self).__fields__.get(name)
-        self.__dict__["_data"][name if field is None else field.key] = _to_raw(value)
+        cls = type(self)
+        field = cls.__fields__.get(name)
+        key = name if field is None else field.key
+        self.__dict__["_data"][key] = _to_raw(value)
         self.__dict__[name] = value
+        if cls.__alias_hints__:  # `schema` and `schema_` read one key: the other's cached value is stale
+            for other in cls.__fields__.values():
+                if other.key == key and other.name != name:
+                    self.__dict__.pop(other.name, None)
 
     @property
     def model_extra(self) -> dict[str, Any]:

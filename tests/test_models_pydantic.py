@@ -740,8 +740,9 @@ class TestModelApi:
         from openai_actors.types.shared import ResponseFormatJSONSchema
 
         r = ResponseFormatJSONSchema._from_raw(json_schema_format())
+        assert {"type": "object"} == r.json_schema.schema == r.json_schema.schema_
         r.json_schema.schema_ = {"type": "string"}
-        assert {"type": "string"} == r.to_dict()["json_schema"]["schema"]
+        assert {"type": "string"} == r.to_dict()["json_schema"]["schema"] == r.json_schema.schema
 
 
 class TestNoPydanticOnThePlainPath:
