@@ -179,20 +179,6 @@ def _as_dict(value: Any) -> dict[Any, Any]:
     return dict(value) if isinstance(value, Mapping) else dict.fromkeys(value, True)
 
 
-def _merge(a: Any, b: Any) -> Any:
-    """One item named twice (`0` and `-1` of a one-item list): the union, the whole item winning."""
-    if _whole(a) or _whole(b):
-        return True
-    if not (_nested(a) and _nested(b)):
-        return a if _nested(a) else b
-    if isinstance(a, AbstractSet) and isinstance(b, AbstractSet):
-        return set(a) | set(b)
-    merged = _as_dict(a)
-    for key, value in _as_dict(b).items():
-        merged[key] = _merge(merged[key], value) if key in merged else value
-    return merged
-
-
 def _with_every(own: Any, every: Any) -> Any:
     """An item's own filter and `"__all__"`'s, as pydantic-core combines them: the item's own
     whole-item mark wins, then its own nested filter over `"__all__"`'s whole-item mark;
@@ -235,17 +221,12 @@ def _contains(flt: Any, key: Any) -> bool:
 
 def _for_list(flt: Filter, length: int) -> Filter:
     """A filter with its indices taken modulo the list's length, as pydantic-core takes them
-    (-1 is the last item; so is `length - 1 + length`), items named twice merged."""
+    (-1 is the last item; so is `length - 1 + length`); of two keys naming one item, the later wins."""
     if flt is None or isinstance(flt, str) or length == 0:
         return flt
     if not isinstance(flt, Mapping):
         return {k % length if type(k) is int else k for k in flt}
-    out: dict[Any, Any] = {}
-    for key, value in flt.items():
-        if type(key) is int:
-            key %= length
-        out[key] = _merge(out[key], value) if key in out else value
-    return out
+    return {key % length if type(key) is int else key: value for key, value in flt.items()}
 
 
 def _next(key: Any, include: Filter, exclude: Filter) -> tuple[Any, Any] | None:
@@ -571,8 +552,15 @@ def to_json_text(value: Any, indent: int | None, ensure_ascii: bool) -> str:
     """JSON-mode dump output as pydantic's `model_dump_json` writes it."""
     if indent is not None and (type(indent) is not int or indent < 0):
         raise TypeError(f"indent must be a non-negative int or None, not {indent!r}")
-    quote = encode_basestring_ascii if ensure_ascii else encode_basestring
+    quote = _quote_ascii if ensure_ascii else encode_basestring
     return _text(value, quote, indent, 0)
+
+
+def _quote_ascii(text: str) -> str:
+    # pydantic-core leaves DEL as it is when it escapes everything beyond ASCII; json escapes it.
+    if "\x7f" not in text:
+        return encode_basestring_ascii(text)
+    return '"' + "\x7f".join(encode_basestring_ascii(part)[1:-1] for part in text.split("\x7f")) + '"'
 
 
 def _text(value: Any, quote: Callable[[str], str], indent: int | None, level: int) -> str:

@@ -307,7 +307,7 @@ class BaseModel:
             by_alias=by_alias,
             by_name=by_name,
         )
-        return _schema.validator(cls).validate_python(obj, **options)  # type: ignore[no-any-return]
+        return _schema.adapter(cls).validate_python(obj, **options)  # type: ignore[no-any-return]
 
     @classmethod
     def model_validate_json(
@@ -325,7 +325,7 @@ class BaseModel:
         options = _schema.validate_options(
             strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
         )
-        return _schema.validator(cls).validate_json(json_data, **options)  # type: ignore[no-any-return]
+        return _schema.adapter(cls).validate_json(json_data, **options)  # type: ignore[no-any-return]
 
     @classmethod
     def model_json_schema(

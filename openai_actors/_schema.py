@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 from . import _dump
 from ._models import BaseModel, _to_raw
 
-__all__ = ["core_schema", "json_schema", "json_schema_of", "validate_options", "validator"]
+__all__ = ["adapter", "adopt", "core_schema", "json_schema", "json_schema_of", "validate_options"]
 
 # Classes whose schema is being built: a field of its own type refers back to it.
 _BUILDING: set[type[BaseModel]] = set()
@@ -129,10 +129,6 @@ def adapter(cls: type[BaseModel]) -> pydantic.TypeAdapter[Any]:
         config = pydantic.ConfigDict(title=cls.__name__)
         found = _ADAPTERS[cls] = pydantic.TypeAdapter(cls, config=config)
     return found
-
-
-def validator(cls: type[BaseModel]) -> pydantic.TypeAdapter[Any]:
-    return adapter(cls)
 
 
 def validate_options(**options: Any) -> dict[str, Any]:

@@ -305,6 +305,64 @@ class TestDumpAgainstTheOfficialTypes:
             assert theirs.model_dump_json(**options) == ours.model_dump_json(**options)
 
 
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+KEYS = st.sampled_from(["a", "b", "", "__all__", 0, 1, 2, -1, -3, 5])
+
+
+class TestAgainstPydanticItself:
+    """Any JSON, any filter: a model of ours and a pydantic model declared alike dump alike."""
+
+    @given(
+        value=JSON,
+        extra=JSON,
+        include=st.none()
+        | st.recursive(
+            st.sets(KEYS, max_size=3),
+            lambda i: st.dictionaries(KEYS, st.just(True) | i, max_size=3),
+            max_leaves=6,
+        ),
+        exclude=st.none()
+        | st.recursive(
+            st.sets(KEYS, max_size=3),
+            lambda i: st.dictionaries(KEYS, st.just(True) | i, max_size=3),
+            max_leaves=6,
+        ),
+        indent=st.none() | st.integers(0, 3),
+        ensure_ascii=st.booleans(),
+    )
+    def test_dumps_and_json_text_are_pydantics(
+        self, value: Any, extra: Any, include: Any, exclude: Any, indent: int | None, ensure_ascii: bool
+    ) -> None:
+        class Ours(BaseModel):
+            value: Any = None
+            note: str | None = None
+
+        class Theirs(pydantic.BaseModel):
+            model_config = pydantic.ConfigDict(extra="allow")
+            value: Any = None
+            note: str | None = None
+
+        raw = {"value": value, "extra": extra}
+        ours, theirs = Ours._from_raw(copy.deepcopy(raw)), Theirs.model_construct(**copy.deepcopy(raw))
+        inc = None if include is None else {"value": include, "extra": include, "note": True}
+        exc = None if exclude is None else {"value": exclude, "extra": exclude}
+        for mode in ("python", "json"):
+            assert theirs.model_dump(mode=mode, include=inc, exclude=exc) == ours.model_dump(
+                mode=mode, include=inc, exclude=exc
+            )
+        options: dict[str, Any] = {
+            "indent": indent,
+            "ensure_ascii": ensure_ascii,
+            "include": inc,
+            "exclude": exc,
+        }
+        assert theirs.model_dump_json(**options) == ours.model_dump_json(**options)
+
+
 def filters() -> st.SearchStrategy[Any]:
     keys = st.sampled_from(
         [
