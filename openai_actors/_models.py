@@ -18,6 +18,12 @@ decoded JSON dict plus a class that knows the field types:
 
 Type checkers see ordinary annotated classes; the run-time fallback for
 undeclared fields is hidden from them, so typos are still caught.
+
+Code written for the official pydantic types works on these: `model_dump`,
+`model_dump_json`, `to_dict`, `to_json` (pure Python, `_dump`), `model_validate`,
+`model_json_schema` and use inside pydantic types (`_schema`, which imports
+pydantic on first use), `model_copy`, `model_fields`, `==`, `repr`, pickling:
+each gives what the official type gives for the same JSON.
 """
 
 from __future__ import annotations
@@ -70,7 +76,9 @@ class _Field:
             return self
         raw = obj.__dict__["_data"].get(self.key, _MISSING)
         if raw is _MISSING:
-            if self.required and self.owner.__dump_fields__() and self.required:  # settled: see there
+            if self.required:
+                self.owner.__dump_fields__()  # settles `required` for a type that admits null
+            if self.required:
                 raise AttributeError(
                     f"{type(obj).__name__}.{self.name}: the server's response has no {self.key!r} field"
                 )
@@ -136,8 +144,7 @@ class FieldInfo:
         return self.default is _REQUIRED
 
     def get_default(self, *, call_default_factory: bool = False) -> Any:
-        if self.default is _REQUIRED:
-            raise ValueError("the field is required: it has no default")
+        """The default; for a required field, a marker that reads `PydanticUndefined`, as pydantic's."""
         return self.default
 
     def __repr__(self) -> str:

@@ -4,20 +4,23 @@ Imported on first use of `model_validate`, `model_json_schema` or a pydantic
 type built over a response model, never by `import openai_actors` or by reading
 a response: pydantic is optional for this package's users.
 
-A model class's pydantic schema is a typed dict of its fields (by JSON key, so
-the validated dict is the JSON layout the lazy model stores), extras allowed,
-wrapped in a function that turns the validated dict into the model and lets an
-instance through as it is (pydantic's `revalidate_instances='never'`). Nested
-models, unions and literals are pydantic's own schemas for the field types, so a
-wrong value fails where and as it fails for the official types, with a
-`ValidationError` whose location is the field's. Dumping goes through the model's
-own `model_dump` with the options pydantic passes down.
+A model class's pydantic schema, built on first use per class, is a typed dict
+of its fields (by JSON key, so the validated dict is the JSON layout the lazy
+model stores), extras allowed, inside a root-model schema of the class: pydantic
+creates the instance and lets an existing one through as it is
+(`revalidate_instances='never'`), and `adopt` turns the validated dict into the
+lazy model's state. Nested models, unions and literals are pydantic's own schemas
+for the field types, so a wrong value fails where and as it fails for the
+official types, with a `ValidationError` naming the class and the field's
+location. Dumping goes through the model's own `model_dump` with the options
+pydantic passes down.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from typing import Any
 
 try:
@@ -35,8 +38,8 @@ from ._models import BaseModel, _to_raw
 
 __all__ = ["adapter", "adopt", "core_schema", "json_schema", "json_schema_of", "validate_options"]
 
-# Classes whose schema is being built: a field of its own type refers back to it.
-_BUILDING: set[type[BaseModel]] = set()
+# Classes whose schema this thread is building: a field of its own type refers back to it.
+_LOCAL = threading.local()
 _ADAPTERS: dict[type[BaseModel], pydantic.TypeAdapter[Any]] = {}
 
 
@@ -46,9 +49,10 @@ def _ref(cls: type[BaseModel]) -> str:
 
 def core_schema(cls: type[BaseModel], handler: Any) -> cs.CoreSchema:
     ref = _ref(cls)
-    if cls in _BUILDING:
+    building: set[type[BaseModel]] = _LOCAL.__dict__.setdefault("building", set())
+    if cls in building:
         return cs.definition_reference_schema(ref)
-    _BUILDING.add(cls)
+    building.add(cls)
     try:
         hints = cls.__field_types__()
         fields = {
@@ -56,7 +60,7 @@ def core_schema(cls: type[BaseModel], handler: Any) -> cs.CoreSchema:
             for f in cls.__dump_fields__()
         }
     finally:
-        _BUILDING.discard(cls)
+        building.discard(cls)
     inner = cs.typed_dict_schema(fields, extra_behavior="allow")
     # A root model over the typed dict: pydantic-core names it by the class in errors and
     # union tags, and lets an instance through as it is; `adopt` then turns the validated

@@ -451,6 +451,39 @@ class TestForeignValues:
         assert '{"parsed":{"city":"Paris","population":null},"text":"t"}' == h.model_dump_json()
         assert isinstance(Holder(parsed=Answer(city="x")).model_dump()["parsed"], dict)
 
+    def test_values_that_are_not_json_dump_as_pydantic_dumps_them(self) -> None:
+        """Sets, tuples, bytes, decimals, enums, unknown objects (with and without `fallback`)."""
+        import decimal
+        import enum
+
+        class Color(enum.Enum):
+            RED = "red"
+
+        class Ours(BaseModel):
+            value: Any = None
+
+        class Theirs(pydantic.BaseModel):
+            model_config = pydantic.ConfigDict(extra="allow")
+            value: Any = None
+
+        for value in ({1, 2}, (1, "a"), b"ab", decimal.Decimal("1.5"), Color.RED, [Color.RED, (1,)]):
+            ours, theirs = Ours(value=value, other=value), Theirs.model_construct(value=value, other=value)
+            for mode in ("python", "json"):
+                assert theirs.model_dump(mode=mode) == ours.model_dump(mode=mode)
+            assert theirs.model_dump_json() == ours.model_dump_json()
+        unknown = object()
+        ours, theirs = Ours(value=unknown), Theirs.model_construct(value=unknown)
+        assert theirs.model_dump() == ours.model_dump()
+        with pytest.raises(
+            pydantic_core.PydanticSerializationError, match="Unable to serialize unknown type"
+        ):
+            theirs.model_dump(mode="json")
+        with pytest.raises(
+            pydantic_core.PydanticSerializationError, match="Unable to serialize unknown type"
+        ):
+            ours.model_dump(mode="json")
+        assert theirs.model_dump(mode="json", fallback=repr) == ours.model_dump(mode="json", fallback=repr)
+
     def test_a_datetime_dumps_as_an_iso_string_in_json_mode(self) -> None:
         import datetime
 
