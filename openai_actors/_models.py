@@ -567,6 +567,10 @@ class BaseModel:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __iter__(self) -> typing.Iterator[tuple[str, Any]]:
+        """(name, value) for every field, then the extras: `dict(model)`, as pydantic's."""
+        return _dump.state_items(self)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in _dump.state_items(self))})"
 

@@ -781,6 +781,15 @@ class TestModelApi:
         assert a == b
         assert a != Model._from_raw({"id": "m", "created": 1, "object": "model", "owned_by": "o", "x": 1})
 
+    @pytest.mark.parametrize("index", range(len(FAMILIES)), ids=IDS)
+    def test_iterating_gives_the_officials_names_and_values(self, index: int) -> None:
+        """`dict(model)`: every field, then the extras; nested models are each side's own."""
+        ours, theirs, _ = pair(index)
+        expected = {k: v for k, v in theirs if not isinstance(v, pydantic.BaseModel | list)}
+        actual = {k: v for k, v in ours if not isinstance(v, BaseModel | list) and k in dict(theirs)}
+        assert expected == actual
+        assert set(dict(theirs)) == set(dict(ours)) - (OURS_ONLY - set(dict(theirs)))
+
     def test_str_and_repr_are_the_officials(self) -> None:
         ours, theirs, _ = pair(17)
         assert str(theirs) == str(ours)
