@@ -20,7 +20,9 @@ Nothing here imports pydantic for a response that holds only JSON data.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import types
 import typing
 import warnings as _warnings
@@ -297,15 +299,26 @@ def state(obj: BaseModel) -> tuple[list[Any], dict[str, Any]]:
     return [_value_of(obj, f) for f in type(obj).__dump_fields__()], dict(extras(obj))
 
 
+Step = tuple["_Field", Callable[[Any], Any] | None, "Check | None"]
+_STEPS: dict[type, tuple[Step, ...]] = {}
+
+
+def _steps(cls: type[BaseModel]) -> tuple[Step, ...]:
+    """A class's fields with how each is coerced and checked, made once per class."""
+    steps = _STEPS.get(cls)
+    if steps is None:
+        steps = _STEPS[cls] = tuple((f, _float_coercer(f), _checker(f)) for f in cls.__dump_fields__())
+    return steps
+
+
 def _model(obj: BaseModel, o: Options, include: Filter, exclude: Filter) -> dict[str, Any]:
-    cls = type(obj)
-    plan = cls.__dump_fields__()
     data = obj.__dict__["_data"]
     explicit = obj.__dict__.get("_fields_set")
     filtering = include is not None or exclude is not None
+    checking = o.warnings is not False and o.warnings != "none"
     inner_include = inner_exclude = None
     out: dict[str, Any] = {}
-    for field in plan:
+    for field, coerce, check in _steps(type(obj)):
         name = field.name
         if o.exclude_unset and field.key not in data and (explicit is None or name not in explicit):
             continue
@@ -319,13 +332,14 @@ def _model(obj: BaseModel, o: Options, include: Filter, exclude: Filter) -> dict
             if o.exclude_none:
                 continue
         else:
-            if (coerce := _float_coercer(field)) is not None:
+            if coerce is not None:
                 value = coerce(value)
-            if o.warnings and o.warnings != "none" and (check := _checker(field)) is not None:
+            if checking and check is not None:
                 check(value, name, o.unexpected)
         if o.exclude_defaults and not field.required and value == field.default:
             continue
-        out[field.key if o.by_alias else name] = _value(value, o, inner_include, inner_exclude)
+        key = field.key if o.by_alias else name
+        out[key] = _value(value, o, inner_include, inner_exclude, coerce is not None)
     for key, value in extras(obj):
         if value is None and o.exclude_none:
             continue
@@ -341,30 +355,34 @@ def _model(obj: BaseModel, o: Options, include: Filter, exclude: Filter) -> dict
 _PLAIN = frozenset({str, int, bool, float, type(None)})
 
 
-def _value(value: Any, o: Options, include: Filter, exclude: Filter) -> Any:
+def _value(value: Any, o: Options, include: Filter, exclude: Filter, floats: bool = False) -> Any:
+    """`value` dumped. `floats`: it is (in) a field declared float, where pydantic's JSON mode
+    keeps inf and nan; elsewhere it infers the type, and makes them None."""
     kind = type(value)
     if kind in _PLAIN:
+        if kind is float and o.json and not floats and not math.isfinite(value):
+            return None
         return value
     if isinstance(value, _models.BaseModel):
         return _model(value, o, include, exclude)
     if kind is list or kind is tuple:
         if include is None and exclude is None:
-            items = [_value(v, o, None, None) for v in value]
+            items = [_value(v, o, None, None, floats) for v in value]
         else:
             items = []
             include, exclude = _for_list(include, len(value)), _for_list(exclude, len(value))
             for i, v in enumerate(value):
                 nxt = _next(i, include, exclude)
                 if nxt is not None:
-                    items.append(_value(v, o, *nxt))
+                    items.append(_value(v, o, *nxt, floats))
         return tuple(items) if kind is tuple and not o.json else items
     if kind is dict:
         out = {}
         for k, v in value.items():
             if include is None and exclude is None:
-                out[k] = _value(v, o, None, None)
+                out[k] = _value(v, o, None, None, floats)
             elif (nxt := _next(k, include, exclude)) is not None:
-                out[k] = _value(v, o, *nxt)
+                out[k] = _value(v, o, *nxt, floats)
         return out
     return _foreign(value, o, include, exclude)
 
@@ -552,8 +570,23 @@ def to_json_text(value: Any, indent: int | None, ensure_ascii: bool) -> str:
     """JSON-mode dump output as pydantic's `model_dump_json` writes it."""
     if indent is not None and (type(indent) is not int or indent < 0):
         raise TypeError(f"indent must be a non-negative int or None, not {indent!r}")
+    # The json module writes what pydantic-core does but for floats with an exponent of
+    # -5 to -9 (`1e-07`), inf and nan (refused here), and DEL with ensure_ascii; where
+    # its text may hold one of those, the value is written again by `_text` below.
+    separators = (",", ":") if indent is None else (",", ": ")
+    try:
+        text = json.dumps(
+            value, ensure_ascii=ensure_ascii, allow_nan=False, indent=indent, separators=separators
+        )
+    except ValueError:
+        text = None
+    if text is not None and not _REWRITE.search(text):
+        return text
     quote = _quote_ascii if ensure_ascii else encode_basestring
     return _text(value, quote, indent, 0)
+
+
+_REWRITE = re.compile(r"e-0\d|\\u007f")
 
 
 def _quote_ascii(text: str) -> str:
