@@ -275,16 +275,15 @@ def _value_of(obj: BaseModel, field: _Field) -> Any:
 def extras(obj: BaseModel) -> Iterator[tuple[str, Any]]:
     """The keys that are not fields, with their values.
 
-    As in the official types: an aliased field's JSON key (`"schema"`) is among them
-    when the object was built unvalidated (`construct` keeps every key it does not
-    know by name), and not when pydantic validated it (validation reads the alias).
+    As in the official types: built unvalidated (`construct`), the keys that name no
+    field, so an aliased field's JSON key (`"schema"`) is one; validated by pydantic,
+    the keys that are no field's JSON key, so its name (`"schema_"`) is one.
     """
     cls = type(obj)
     cls.__dump_fields__()
-    names = cls.__plan_names__
-    skip = cls.__alias_keys__ if "_validated" in obj.__dict__ else ()
+    fields = cls.__plan_keys__ if "_validated" in obj.__dict__ else cls.__plan_names__
     for key, value in obj.__dict__["_data"].items():
-        if key not in names and key not in skip:
+        if key not in fields:
             yield key, value
 
 

@@ -191,7 +191,7 @@ class BaseModel:
     __field_infos__: ClassVar[dict[str, FieldInfo] | None] = None
     __plan__: ClassVar[tuple[_Field, ...] | None] = None
     __plan_names__: ClassVar[frozenset[str]] = frozenset()
-    __alias_keys__: ClassVar[frozenset[str]] = frozenset()
+    __plan_keys__: ClassVar[frozenset[str]] = frozenset()
 
     model_config: ClassVar[dict[str, Any]] = {"extra": "allow"}
     model_computed_fields: ClassVar[dict[str, Any]] = {}
@@ -265,7 +265,7 @@ class BaseModel:
             own = [aliased.pop(f.name, f) for f in cls.__fields__.values() if f.key == f.name]
             plan = (*own, *aliased.values())
             cls.__plan_names__ = frozenset(f.name for f in plan)
-            cls.__alias_keys__ = frozenset(f.key for f in plan if f.key != f.name)
+            cls.__plan_keys__ = frozenset(f.key for f in plan)
             cls.__plan__ = plan
         return plan
 

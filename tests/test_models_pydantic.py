@@ -840,6 +840,31 @@ class TestModelApi:
         assert Literal["model"] == fields["object"].annotation
         assert "schema" == rf.JSONSchema.model_fields["schema_"].alias
 
+    @pytest.mark.parametrize(
+        "inner",
+        [
+            {"name": "n", "schema": {"b": 2}},
+            {"name": "n", "schema_": {"a": 1}},
+            {"name": "n", "schema_": {"a": 1}, "schema": {"b": 2}},
+        ],
+    )
+    def test_an_aliased_field_given_by_key_or_by_name_is_the_officials(self, inner: dict[str, Any]) -> None:
+        """Constructed, a key naming no field is an extra (`"schema"` too); validated, a key that is
+        no field's JSON key is (`"schema_"` too), and dumps over the field of that name."""
+        official = pytest.importorskip("openai")
+        data = {"type": "json_schema", "json_schema": inner}
+        for build in ("construct", "model_validate"):
+            theirs = getattr(official.types.shared.ResponseFormatJSONSchema, build)
+            ours = getattr(load("openai_actors", "shared.ResponseFormatJSONSchema"), build)
+            t = theirs(**copy.deepcopy(data)) if build == "construct" else theirs(copy.deepcopy(data))
+            o = ours(**copy.deepcopy(data)) if build == "construct" else ours(copy.deepcopy(data))
+            for options in ({}, {"by_alias": True}, {"exclude_unset": True}):
+                assert (build, t.model_dump(**options)) == (build, o.model_dump(**options))
+            assert (t.json_schema.model_fields_set, t.json_schema.model_extra) == (
+                o.json_schema.model_fields_set,
+                o.json_schema.model_extra,
+            )
+
     def test_setting_an_aliased_field_writes_its_json_key(self) -> None:
         from openai_actors.types.shared import ResponseFormatJSONSchema
 
