@@ -18,7 +18,7 @@ import warnings
 from typing import Annotated, Any, Literal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openai_actors import BaseModel
@@ -258,6 +258,47 @@ class TestDumpAgainstTheOfficialTypes:
         actual = {n: (f.is_required(), f.alias) for n, f in type(ours).model_fields.items()}
         assert expected == {n: v for n, v in actual.items() if n not in OURS_ONLY}
 
+    @pytest.mark.parametrize("index", range(len(FAMILIES)), ids=IDS)
+    @settings(max_examples=25)
+    @given(data=st.data())
+    def test_answers_with_fields_dropped_nulled_or_added_dump_as_the_officials(
+        self, index: int, data: st.DataObject
+    ) -> None:
+        """The recorded JSON with random fields left out, set to null or added, at any depth:
+        the same dumps and the same pydantic warnings as the official type's."""
+        pytest.importorskip("openai")
+        ours_path, theirs_path, sample = FAMILIES[index]
+        raw = copy.deepcopy(sample())
+        for _ in range(data.draw(st.integers(0, 4), label="changes")):
+            node = data.draw(st.sampled_from(list(objects_in(raw))), label="object")
+            keys = sorted(k for k in node if k != "type" and k not in OURS_ONLY)  # the tag picks the class
+            if not keys:
+                continue
+            key = data.draw(st.sampled_from(keys), label="key")
+            change = data.draw(st.sampled_from(["drop", "null", "add"]), label="change")
+            if change == "drop":
+                del node[key]
+            elif change == "null":
+                node[key] = None
+            else:
+                node[f"x_{key}"] = data.draw(JSON, label="added")
+        ours = load("openai_actors", ours_path)._from_raw(copy.deepcopy(raw))
+        theirs = load("openai", theirs_path).construct(**copy.deepcopy(raw))
+        for options in (
+            {},
+            {"exclude_unset": True},
+            {"exclude_none": True, "by_alias": True},
+            {"mode": "json", "exclude_defaults": True},
+        ):
+            with warnings.catch_warnings(record=True) as expected_warnings:
+                warnings.simplefilter("always")
+                expected = theirs.model_dump(**options)
+            with warnings.catch_warnings(record=True) as actual_warnings:
+                warnings.simplefilter("always")
+                actual = ours.model_dump(**options)
+            assert (options, expected) == (options, without_ours_only(actual, expected))
+            assert [str(w.message) for w in expected_warnings] == [str(w.message) for w in actual_warnings]
+
     @given(data=st.data())
     def test_any_include_and_exclude_filter_the_officials_way(self, data: st.DataObject) -> None:
         """Random include/exclude filters over a rich completion: the official's result every time."""
@@ -365,6 +406,17 @@ class TestAgainstPydanticItself:
             "exclude": exc,
         }
         assert theirs.model_dump_json(**options) == ours.model_dump_json(**options)
+
+
+def objects_in(value: Any) -> Any:
+    """Every JSON object in `value`, itself included."""
+    if isinstance(value, dict):
+        yield value
+        for v in value.values():
+            yield from objects_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from objects_in(v)
 
 
 def filters() -> st.SearchStrategy[Any]:
