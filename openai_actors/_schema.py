@@ -21,11 +21,13 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 try:
     import pydantic
     from pydantic.json_schema import GenerateJsonSchema
+    from pydantic_core import PydanticKnownError
     from pydantic_core import core_schema as cs
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without pydantic
     raise ImportError(
@@ -61,7 +63,10 @@ def core_schema(cls: type[BaseModel], handler: Any) -> cs.CoreSchema:
         }
     finally:
         building.discard(cls)
-    inner = cs.typed_dict_schema(fields, extra_behavior="allow")
+    inner = cs.no_info_wrap_validator_function(
+        functools.partial(_expect_mapping, cls.__name__),
+        cs.typed_dict_schema(fields, extra_behavior="allow"),
+    )
     # A root model over the typed dict: pydantic-core names it by the class in errors and
     # union tags, and lets an instance through as it is; `adopt` then turns the validated
     # dict it leaves in the instance into the lazy model's state.
@@ -76,6 +81,13 @@ def core_schema(cls: type[BaseModel], handler: Any) -> cs.CoreSchema:
         serialization=cs.plain_serializer_function_ser_schema(_serialize, info_arg=True),
         metadata={"pydantic_js_functions": [functools.partial(json_schema_of, cls)]},
     )
+
+
+def _expect_mapping(name: str, value: Any, handler: Any) -> Any:
+    # What pydantic says of a model given neither a dict nor an instance (not "valid dictionary").
+    if not isinstance(value, Mapping):
+        raise PydanticKnownError("model_type", {"class_name": name})
+    return handler(value)
 
 
 def adopt(obj: BaseModel) -> None:
