@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from .assistant_tool import AssistantTool as AssistantTool
     from .assistant_tool_choice import AssistantToolChoice as AssistantToolChoice
     from .assistant_tool_choice_function import AssistantToolChoiceFunction as AssistantToolChoiceFunction
+    from .assistant_tool_choice_function_param import (
+        AssistantToolChoiceFunctionParam as AssistantToolChoiceFunctionParam,
+    )
     from .assistant_tool_choice_option import AssistantToolChoiceOption as AssistantToolChoiceOption
+    from .assistant_tool_choice_option_param import (
+        AssistantToolChoiceOptionParam as AssistantToolChoiceOptionParam,
+    )
+    from .assistant_tool_choice_param import AssistantToolChoiceParam as AssistantToolChoiceParam
     from .assistant_update_params import AssistantUpdateParams as AssistantUpdateParams
     from .beta_apply_patch_tool import BetaApplyPatchTool as BetaApplyPatchTool
     from .beta_apply_patch_tool_param import BetaApplyPatchToolParam as BetaApplyPatchToolParam
@@ -491,7 +498,10 @@ _WHERE: dict[str, str] = {
     "AssistantTool": ".assistant_tool",
     "AssistantToolChoice": ".assistant_tool_choice",
     "AssistantToolChoiceFunction": ".assistant_tool_choice_function",
+    "AssistantToolChoiceFunctionParam": ".assistant_tool_choice_function_param",
     "AssistantToolChoiceOption": ".assistant_tool_choice_option",
+    "AssistantToolChoiceOptionParam": ".assistant_tool_choice_option_param",
+    "AssistantToolChoiceParam": ".assistant_tool_choice_param",
     "AssistantUpdateParams": ".assistant_update_params",
     "BetaApplyPatchTool": ".beta_apply_patch_tool",
     "BetaApplyPatchToolParam": ".beta_apply_patch_tool_param",
@@ -751,7 +761,10 @@ __all__ = [
     "AssistantTool",
     "AssistantToolChoice",
     "AssistantToolChoiceFunction",
+    "AssistantToolChoiceFunctionParam",
     "AssistantToolChoiceOption",
+    "AssistantToolChoiceOptionParam",
+    "AssistantToolChoiceParam",
     "AssistantUpdateParams",
     "BetaApplyPatchTool",
     "BetaApplyPatchToolParam",
