@@ -77,6 +77,7 @@ from ._decisions import (
     pause_after_429,
 )
 from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
+from ._keys import KeyUnavailable
 from ._pacing import Pacer, read_server_limits
 from ._pools import Lane, Pool
 from ._ratelimit import Counters
@@ -552,6 +553,8 @@ class Dispatcher:
                         scope.deadline = _INF
             except (KeyProviderError, TransportTimeout) as exc:
                 outcome = exc
+            except KeyUnavailable as exc:  # a token exchange failed: its error, for this caller
+                outcome = exc.error
             lane.running = None
             again = self._after_attempt(call, outcome, key, lane.delivered, deadline)
 
