@@ -56,10 +56,10 @@ if TYPE_CHECKING:
     import httpx2
 
     from . import DataResidency
-    from .auth import WorkloadIdentity, X509WorkloadIdentity
     from ._batch import AsyncBatchResults, BatchResults
     from ._call import Call
     from ._models import BaseModel
+    from .auth import WorkloadIdentity, X509WorkloadIdentity
 
 __all__ = ["AsyncOpenAI", "OpenAI", "RequestOptions"]
 

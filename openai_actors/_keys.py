@@ -279,7 +279,8 @@ class KeySource:
             ):
                 value: object = await provider()  # type: ignore[misc]
                 key = check_key(
-                    value, f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}"
+                    value,
+                    f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}",
                 )
             else:
                 # abandon_on_cancel: a hung vault lookup must not keep close() waiting.
@@ -287,7 +288,8 @@ class KeySource:
                 if inspect.isawaitable(value):
                     value = await value
                 key = check_key(
-                    value, f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}"
+                    value,
+                    f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}",
                 )
         except BaseException as exc:
             fetch.error = exc

@@ -29,12 +29,12 @@ from openai_actors._keys import KeySource, Lease, Leases
 from openai_actors.auth import (
     WorkloadIdentity,
     WorkloadIdentityAuth,
+    _policy,
     azure_managed_identity_token_provider,
     gcp_id_token_provider,
     k8s_service_account_token_provider,
     x509_workload_identity,
 )
-from openai_actors.auth import _policy
 from openai_actors.auth._policy import (
     Refused,
     Token,
@@ -183,8 +183,14 @@ class TestIdentityChecks:
             ({**identity(), "service_account_id": ""}, "requires identity-provider and service-account IDs"),
             ({**identity(), "refresh_buffer_seconds": -1}, "non-negative refresh_buffer_seconds"),
             ({**identity(), "provider": {"token_type": "jwt"}}, "callable get_token"),
-            ({"type": "x509", "identity_provider_id": "i", "service_account_id": "s", "x": 1}, "accepts only"),
-            ({"type": "x509", "identity_provider_id": "i", "service_account_id": "s", "provider": {}}, "does not"),
+            (
+                {"type": "x509", "identity_provider_id": "i", "service_account_id": "s", "x": 1},
+                "accepts only",
+            ),
+            (
+                {"type": "x509", "identity_provider_id": "i", "service_account_id": "s", "provider": {}},
+                "does not",
+            ),
         ],
     )
     def test_a_bad_identity_fails_at_construction_saying_why(self, bad: Any, message: str) -> None:
@@ -446,13 +452,16 @@ class TestSubjectTokenExchange:
         assert SUBJECT not in str(info.value)
         assert [] == endpoint.exchanges
 
-    async def test_no_token_reaches_a_log_line_or_a_repr(self, endpoint: TokenEndpoint, server: MockServer) -> None:
+    async def test_no_token_reaches_a_log_line_or_a_repr(
+        self, endpoint: TokenEndpoint, server: MockServer
+    ) -> None:
         with collector() as logs:
             client = AsyncOpenAI(workload_identity=identity(), base_url=server.url)
             async with client:
                 await client.chat.completions.create(**chat_body())
                 reprs = " ".join(
-                    repr(x) for x in (client, client._options, client._options.keys, client._options.keys.provider)
+                    repr(x)
+                    for x in (client, client._options, client._options.keys, client._options.keys.provider)
                 )
         text = " ".join(str(e) for e in logs.events) + reprs
         assert "auth.token_exchanged" in text
@@ -646,9 +655,11 @@ class TestProviders:
         (request,) = seen
         assert "169.254.169.254" == request.url.host
         assert "/metadata/identity/oauth2/token" == request.url.path
-        assert {"api-version": "2018-02-01", "resource": "https://management.azure.com/", "client_id": "cid"} == dict(
-            request.url.params
-        )
+        assert {
+            "api-version": "2018-02-01",
+            "resource": "https://management.azure.com/",
+            "client_id": "cid",
+        } == dict(request.url.params)
         assert "true" == request.headers["metadata"]
 
     def test_the_gcp_provider_asks_the_metadata_server_for_an_id_token(self) -> None:

@@ -165,6 +165,9 @@ class TokenExchange(Leases):
 
     def _connection_error(self, exc: TransportError) -> APIConnectionError:
         if isinstance(exc, TransportTimeout):
-            return APITimeoutError(self._request(), message=f"Token exchange with {self.url} timed out: {exc}.")
-        return APIConnectionError(message=f"Token exchange with {self.url} failed: {exc}.", request=self._request())
-
+            return APITimeoutError(
+                self._request(), message=f"Token exchange with {self.url} timed out: {exc}."
+            )
+        return APIConnectionError(
+            message=f"Token exchange with {self.url} failed: {exc}.", request=self._request()
+        )

@@ -59,7 +59,9 @@ _MAX_RETRY_DELAY: Final = 8.0
 _MAX_RETRY_AFTER: Final = 60.0
 # RFC 6750's b64token: what may follow "Bearer " in an Authorization header.
 _BEARER_TOKEN: Final = re.compile(r"[A-Za-z0-9._~+/-]+=*")
-_X509_FIELDS: Final = frozenset({"type", "identity_provider_id", "service_account_id", "refresh_buffer_seconds"})
+_X509_FIELDS: Final = frozenset(
+    {"type", "identity_provider_id", "service_account_id", "refresh_buffer_seconds"}
+)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -199,7 +201,7 @@ def exchange_retry_delay(
                 return asked
             if asked > _MAX_RETRY_AFTER:
                 return None
-    return min(_INITIAL_RETRY_DELAY * 2**attempt, _MAX_RETRY_DELAY)
+    return min(_INITIAL_RETRY_DELAY * 2.0**attempt, _MAX_RETRY_DELAY)
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
@@ -231,9 +233,13 @@ def check_identity(identity: object) -> tuple[str, str, float | None, bool]:
         if "provider" in identity or "client_id" in identity:
             raise OpenAIError("X.509 workload identity does not accept a subject-token provider or client ID")
         if set(identity) - _X509_FIELDS:
-            raise OpenAIError("X.509 workload identity accepts only identity IDs and an optional refresh buffer")
+            raise OpenAIError(
+                "X.509 workload identity accepts only identity IDs and an optional refresh buffer"
+            )
     elif "provider" not in identity:
-        raise OpenAIError("Invalid `workload_identity` configuration: expected an X.509 or subject-token identity")
+        raise OpenAIError(
+            "Invalid `workload_identity` configuration: expected an X.509 or subject-token identity"
+        )
     else:
         provider = identity["provider"]
         if not isinstance(provider, Mapping) or not callable(provider.get("get_token")):

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypeAlias, TypedDict
 
 from .._exceptions import OAuthError, OpenAIError, SubjectTokenProviderError
-from ._policy import DEFAULT_TOKEN_EXCHANGE_URL, Refused, check_identity, read_token_response, refresh_after
+from ._policy import (
+    DEFAULT_TOKEN_EXCHANGE_URL,
+    Refused,
+    Token,
+    check_identity,
+    read_token_response,
+    refresh_after,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -91,7 +98,9 @@ def k8s_service_account_token_provider(
             with open(token_file_path) as f:
                 token = f.read().strip()
         except Exception as exc:
-            raise SubjectTokenProviderError(f"Failed to read the token file at {token_file_path}: {exc}") from exc
+            raise SubjectTokenProviderError(
+                f"Failed to read the token file at {token_file_path}: {exc}"
+            ) from exc
         if not token:
             raise SubjectTokenProviderError(f"The token file at {token_file_path} is empty.")
         return token
@@ -100,7 +109,9 @@ def k8s_service_account_token_provider(
 
 
 AZURE_IMDS_TOKEN_URL = "http://169.254.169.254/metadata/identity/oauth2/token"
-GCP_IDENTITY_URL = "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/identity"
+GCP_IDENTITY_URL = (
+    "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/identity"
+)
 
 
 def azure_managed_identity_token_provider(
@@ -168,7 +179,9 @@ def gcp_id_token_provider(
                 )
             token = response.text.strip()
             if not token:
-                raise SubjectTokenProviderError("GCP metadata server returned an empty token", response=response)
+                raise SubjectTokenProviderError(
+                    "GCP metadata server returned an empty token", response=response
+                )
             return token
         except Exception as exc:
             raise SubjectTokenProviderError(
@@ -206,7 +219,9 @@ class WorkloadIdentityAuth:
     ) -> None:
         _, _, self._buffer, x509 = check_identity(workload_identity)
         if x509:
-            raise OpenAIError("WorkloadIdentityAuth takes a subject-token identity; pass X.509 ones to a client")
+            raise OpenAIError(
+                "WorkloadIdentityAuth takes a subject-token identity; pass X.509 ones to a client"
+            )
         self.workload_identity = workload_identity
         self.token_exchange_url = token_exchange_url
         self._lock = threading.Lock()
@@ -230,7 +245,7 @@ class WorkloadIdentityAuth:
             if token is None or token == self._token:
                 self._token = None
 
-    def _exchange(self) -> Any:
+    def _exchange(self) -> Token:
         import httpx
 
         from ._policy import subject_token_body
