@@ -338,8 +338,14 @@ class HttpxTransport:
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter, abandon_on_cancel=True)
 
     async def open(
-        self, request: WireRequest, timeouts: Timeouts, deadline: Deadline | None = None
+        self,
+        request: WireRequest,
+        timeouts: Timeouts,
+        deadline: Deadline | None = None,
+        *,
+        follow_redirects: bool | None = None,
     ) -> ResponseStream:
+        """`follow_redirects`: this request's own setting, over the transport's and the client's."""
         httpx = self._httpx
         req = self._client.build_request(
             request.method,
@@ -351,8 +357,10 @@ class HttpxTransport:
             ),
         )
         options: dict[str, Any] = {"stream": True}
-        if self.follow_redirects is not None:
-            options["follow_redirects"] = self.follow_redirects
+        if follow_redirects is None:
+            follow_redirects = self.follow_redirects
+        if follow_redirects is not None:
+            options["follow_redirects"] = follow_redirects
         try:
             if self._is_async:
                 response = await self._client.send(req, **options)  # type: ignore[misc]

@@ -18,8 +18,10 @@ import trustme
 
 from openai_actors import (
     APIConnectionError,
+    APITimeoutError,
     AsyncOpenAI,
     AuthenticationError,
+    ClientClosedError,
     OAuthError,
     OpenAI,
     OpenAIError,
@@ -29,6 +31,7 @@ from openai_actors._keys import KeySource, Lease, Leases
 from openai_actors.auth import (
     WorkloadIdentity,
     WorkloadIdentityAuth,
+    _exchange,
     _policy,
     azure_managed_identity_token_provider,
     gcp_id_token_provider,
@@ -439,6 +442,47 @@ class TestSubjectTokenExchange:
             await client.chat.completions.create(**chat_body())
         assert 2 == len(endpoint.exchanges)
         assert ["Bearer at-1"] == endpoint.api_authorizations()
+
+    async def test_the_exchange_never_follows_a_redirect_even_when_the_http_client_would(
+        self, endpoint: TokenEndpoint, server: MockServer
+    ) -> None:
+        """A 307 would resend the body, subject token and all, to wherever it points."""
+        elsewhere = server.url.removesuffix("/v1") + "/elsewhere"
+        endpoint.answers.append(Fault(status=307, headers={"location": elsewhere}))
+        http = httpx.AsyncClient(follow_redirects=True)
+        async with AsyncOpenAI(workload_identity=identity(), base_url=server.url, http_client=http) as client:
+            with pytest.raises(OpenAIError, match="Token exchange failed with status 307"):
+                await client.chat.completions.create(**chat_body())
+            await client.chat.completions.create(**chat_body())  # the next one tries again
+        await http.aclose()
+        assert [TOKEN_PATH, TOKEN_PATH, CHAT] == [r.path for r in server.requests]
+
+    async def test_a_hung_exchange_times_out_as_an_api_timeout_error(
+        self, endpoint: TokenEndpoint, server: MockServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(_exchange, "EXCHANGE_TIMEOUT", 0.2)
+        endpoint.answers.append(Fault(action="hang"))
+        async with AsyncOpenAI(workload_identity=identity(), base_url=server.url, max_retries=0) as client:
+            with pytest.raises(APITimeoutError, match=r"Token exchange with http://127\.0\.0\.1"):
+                await client.chat.completions.create(**chat_body())
+
+    async def test_closing_the_client_during_an_exchange_fails_its_waiters_and_does_not_hang(
+        self, endpoint: TokenEndpoint, server: MockServer
+    ) -> None:
+        endpoint.answers.append(Fault(action="hang"))
+        client = AsyncOpenAI(workload_identity=identity(), base_url=server.url)
+        results: list[BaseException | str] = []
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+
+                async def ask() -> None:
+                    results.extend(await ask_many(client, 5))
+
+                tg.start_soon(ask)
+                await anyio.to_thread.run_sync(server.wait_for, lambda s: len(endpoint.exchanges) == 1)
+                await client.close()
+        assert 5 == len(results)
+        assert all(isinstance(r, ClientClosedError) for r in results), results
 
     async def test_a_failing_provider_is_a_subject_token_provider_error(
         self, endpoint: TokenEndpoint, server: MockServer

@@ -40,6 +40,7 @@ from .._keys import Lease, Leases
 from .._transport import (
     Deadline,
     HeaderBlock,
+    HttpxTransport,
     RawResponse,
     Timeouts,
     TransportError,
@@ -139,7 +140,11 @@ class TokenExchange(Leases):
         channel = transport.open_channel()
         try:
             with anyio.fail_after(EXCHANGE_TIMEOUT):
-                stream = await channel.open(request, _TIMEOUTS, Deadline(anyio.current_time))
+                if isinstance(transport, HttpxTransport):
+                    # Never after a redirect: a 307 would carry the subject token elsewhere.
+                    stream = await transport.open(request, _TIMEOUTS, follow_redirects=False)
+                else:  # the others leave redirects to the dispatcher, which is not involved here
+                    stream = await channel.open(request, _TIMEOUTS, Deadline(anyio.current_time))
                 return await read_response(stream)
         except TimeoutError:
             raise TransportTimeout("read", EXCHANGE_TIMEOUT) from None
