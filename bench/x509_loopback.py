@@ -67,7 +67,9 @@ class Tokens:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("directory", type=Path, help="the examples/ directory of an openai source tree")
     parser.add_argument("--official", action="store_true", help="run the official openai instead")
     args = parser.parse_args()
@@ -104,7 +106,13 @@ def main() -> int:
         for name in EXAMPLES:
             before = len(server.requests)
             run = subprocess.run(
-                [sys.executable, "-c", OFFICIAL if args.official else OURS, exchange_url, str(args.directory / name)],
+                [
+                    sys.executable,
+                    "-c",
+                    OFFICIAL if args.official else OURS,
+                    exchange_url,
+                    str(args.directory / name),
+                ],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -113,7 +121,9 @@ def main() -> int:
             seen = server.requests[before:]
             exchanges = sum(r.path == "/oauth/token" for r in seen)
             auth = sorted({r.headers.get("authorization", "") for r in seen if r.path != "/oauth/token"})
-            ok = run.returncode == 0 and exchanges == 1 and len(auth) == 1 and auth[0].startswith("Bearer at-")
+            ok = (
+                run.returncode == 0 and exchanges == 1 and len(auth) == 1 and auth[0].startswith("Bearer at-")
+            )
             failed += not ok
             print(f"{name}: exit {run.returncode}, {exchanges} exchange(s), API authorization {auth}")
             print("   ", (run.stdout.strip() or run.stderr.strip()[-2000:]))
