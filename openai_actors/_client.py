@@ -207,6 +207,7 @@ class _ClientBase:
         self._rate_limit = rate_limit
         self._owner = _Owner()
         self._http_client = http_client
+        self._transport = transport
         self._max_connections = max_connections
         weakref.finalize(self._owner, self._core.release)
         self._after_init()
@@ -388,6 +389,8 @@ class _ClientBase:
             }
         )
         clone._options = new_options
+        if new_options.keys is not options.keys and new_options.keys is not None:
+            new_options.keys.attach(self._transport)  # a new workload identity, on the shared dispatcher
         clone._after_copy()
         return clone
 

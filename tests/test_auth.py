@@ -525,6 +525,21 @@ class TestSubjectTokenExchange:
         assert 1 == len(endpoint.exchanges)
 
 
+@pytest.mark.anyio
+async def test_a_copy_with_another_identity_exchanges_its_own_token_on_the_same_dispatcher(
+    endpoint: TokenEndpoint, server: MockServer
+) -> None:
+    async with AsyncOpenAI(workload_identity=identity(), base_url=server.url) as client:
+        await client.chat.completions.create(**chat_body())
+        other = client.with_options(workload_identity=identity(lambda: "other-subject"))
+        await other.chat.completions.create(**chat_body())
+        await client.chat.completions.create(**chat_body())
+    assert ["Bearer at-1", "Bearer at-2", "Bearer at-1"] == endpoint.api_authorizations()
+    assert [SUBJECT, "other-subject"] == [json.loads(r.body)["subject_token"] for r in endpoint.exchanges]
+    # Each exchange on a channel of its own; the three API requests on the one lane they share.
+    assert 3 == server.connections_opened
+
+
 def test_the_sync_client_exchanges_once_for_many_threads(endpoint: TokenEndpoint, server: MockServer) -> None:
     with OpenAI(workload_identity=identity(), base_url=server.url) as client:
         errors: list[BaseException] = []
