@@ -667,6 +667,21 @@ def test_x509_without_a_client_certificate_fails_the_exchange_as_a_connection_er
 
 
 @pytest.mark.anyio
+async def test_x509_without_an_http_client_says_the_certificate_belongs_in_one(
+    mtls_server: TokenEndpoint, ca: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The native transport trusts the test CA but has no client certificate to offer."""
+    from openai_actors import _connection
+
+    monkeypatch.setattr(_connection, "_ssl_context", client_context(ca, with_certificate=False))
+    base_url = mtls_server.server.url.replace("127.0.0.1", "localhost")
+    async with AsyncOpenAI(workload_identity=X509, base_url=base_url, max_retries=0) as client:
+        with pytest.raises(APIConnectionError, match="needs an http_client whose TLS context holds"):
+            await client.chat.completions.create(**chat_body())
+    assert [] == mtls_server.exchanges
+
+
+@pytest.mark.anyio
 async def test_x509_requests_go_only_to_the_api_origin_with_only_the_token(
     mtls_server: TokenEndpoint, ca: trustme.CA
 ) -> None:

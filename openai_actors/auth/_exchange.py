@@ -169,6 +169,11 @@ class TokenExchange(Leases):
         return httpx.Response(raw.status, headers=raw.headers, content=raw.content, request=self._request())
 
     def _connection_error(self, exc: TransportError) -> APIConnectionError:
+        if self.x509 and not isinstance(self._transport, HttpxTransport):
+            # The usual cause: the certificate lives in an http_client's TLS context, and there is none.
+            exc = TransportError(
+                f"{exc} (an X.509 identity needs an http_client whose TLS context holds the client certificate)"
+            )
         if isinstance(exc, TransportTimeout):
             return APITimeoutError(
                 self._request(), message=f"Token exchange with {self.url} timed out: {exc}."
