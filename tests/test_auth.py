@@ -484,6 +484,27 @@ class TestSubjectTokenExchange:
         assert 5 == len(results)
         assert all(isinstance(r, ClientClosedError) for r in results), results
 
+    async def test_a_caller_cancelled_during_the_exchange_does_not_cancel_it_for_the_others(
+        self, endpoint: TokenEndpoint, server: MockServer
+    ) -> None:
+        token = {"access_token": "slow-1", "expires_in": 3600}
+        endpoint.answers.append(Fault(status=200, body=token, delay=0.5))
+        async with AsyncOpenAI(workload_identity=identity(), base_url=server.url) as client:
+            with anyio.CancelScope() as first:
+
+                async def cancel_once_exchanging() -> None:
+                    await anyio.to_thread.run_sync(server.wait_for, lambda s: len(endpoint.exchanges) == 1)
+                    first.cancel()
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(cancel_once_exchanging)
+                    await client.chat.completions.create(**chat_body("cancelled"))
+            assert first.cancelled_caught
+            r = await client.chat.completions.create(**chat_body("second"))
+        assert "echo: second" == r.choices[0].message.content
+        assert ["Bearer slow-1"] == endpoint.api_authorizations()
+        assert 1 == len(endpoint.exchanges)
+
     async def test_a_failing_provider_is_a_subject_token_provider_error(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
@@ -679,6 +700,23 @@ async def test_x509_without_an_http_client_says_the_certificate_belongs_in_one(
         with pytest.raises(APIConnectionError, match="needs an http_client whose TLS context holds"):
             await client.chat.completions.create(**chat_body())
     assert [] == mtls_server.exchanges
+
+
+@pytest.mark.anyio
+async def test_x509_never_follows_an_api_redirect_nor_reads_openai_api_key(
+    mtls_server: TokenEndpoint, ca: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    base_url = mtls_server.server.url.replace("127.0.0.1", "localhost")
+    elsewhere = base_url + "/elsewhere"
+    mtls_server.server.script(Fault(status=307, headers={"location": elsewhere}, path=CHAT))
+    http = httpx.AsyncClient(verify=client_context(ca), follow_redirects=True)
+    async with AsyncOpenAI(workload_identity=X509, base_url=base_url, http_client=http) as client:
+        # The 307 comes back as the answer (the mock gives it a completion's body): not followed.
+        await client.chat.completions.create(**chat_body())
+    await http.aclose()
+    assert [TOKEN_PATH, CHAT] == [r.path for r in mtls_server.server.requests]
+    assert ["Bearer at-1"] == mtls_server.api_authorizations()
 
 
 @pytest.mark.anyio
