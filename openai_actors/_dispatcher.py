@@ -25,7 +25,8 @@ the state below needs no locks:
   time, holding no connection and no task, and goes back through the inbox
   when due (so retries are admitted like everything else); a call waiting in
   a queue longer than its pool timeout fails with APITimeoutError;
-* key fetches (`_keys.py`), one at a time.
+* key fetches (`_keys.py`), one at a time: a callable api_key, or a workload
+  identity's token exchange (`auth/_exchange.py`).
 
 The choices are made in sans-IO pieces and only applied here: what follows
 an attempt (finish, retry at T, re-authenticate, redirect, pause everyone

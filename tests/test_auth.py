@@ -14,6 +14,7 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
+import respx
 import trustme
 
 from openai_actors import (
@@ -793,3 +794,23 @@ class TestProviders:
         http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404)))
         with http, pytest.raises(SubjectTokenProviderError, match="HTTP 404"):
             gcp_id_token_provider(http_client=http)["get_token"]()
+
+
+# -- respx, as the official SDK's own tests mock the exchange -----------------------
+
+
+@respx.mock
+def test_respx_answers_the_exchange_and_the_api_as_in_the_official_sdks_tests() -> None:
+    """The official `test_basic_auth`, with respx for respx2: the exchange goes where respx answers."""
+    exchange = respx.post("https://auth.openai.com/oauth/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "fake_access_token", "expires_in": 3600})
+    )
+    models = respx.get("https://api.openai.com/v1/models").mock(
+        return_value=httpx.Response(200, json={"data": [], "object": "list"})
+    )
+    with OpenAI(workload_identity=identity()) as client:
+        client.models.list()
+        client.models.list()
+    assert (1, 2) == (exchange.call_count, models.call_count)
+    assert SUBJECT == json.loads(exchange.calls[0].request.content)["subject_token"]
+    assert "Bearer fake_access_token" == models.calls[1].request.headers["authorization"]
