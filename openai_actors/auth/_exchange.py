@@ -137,17 +137,24 @@ class TokenExchange(Leases):
             )
         )
         request = WireRequest("POST", self._origin, self._target, headers, [], body)
-        channel = transport.open_channel()
         try:
             with anyio.fail_after(EXCHANGE_TIMEOUT):
                 if isinstance(transport, HttpxTransport):
                     # Never after a redirect: a 307 would carry the subject token elsewhere.
-                    stream = await transport.open(request, _TIMEOUTS, follow_redirects=False)
-                else:  # the others leave redirects to the dispatcher, which is not involved here
-                    stream = await channel.open(request, _TIMEOUTS, Deadline(anyio.current_time))
-                return await read_response(stream)
+                    return await read_response(
+                        await transport.open(request, _TIMEOUTS, follow_redirects=False)
+                    )
+                # The other transports leave redirects to the dispatcher, which is not involved here.
+                return await self._post_on_channel(transport, request)
         except TimeoutError:
             raise TransportTimeout("read", EXCHANGE_TIMEOUT) from None
+
+    @staticmethod
+    async def _post_on_channel(transport: Transport, request: WireRequest) -> RawResponse:
+        channel = transport.open_channel()  # a connection of its own, closed after
+        try:
+            stream = await channel.open(request, _TIMEOUTS, Deadline(anyio.current_time))
+            return await read_response(stream)
         finally:
             with anyio.CancelScope(shield=True):
                 await channel.aclose()
