@@ -93,18 +93,21 @@ class TestExchangeRequest:
         } == json.loads(x509_body("idp", "sa"))
 
     def test_an_unknown_subject_token_type_is_refused_by_name(self) -> None:
+        """Only 'jwt' and 'id' are token types; the error names the one given."""
         with pytest.raises(OpenAIError, match="Unsupported token type: 'saml'"):
             subject_token_body("idp", "sa", "s", "saml")
 
 
 class TestTokenResponse:
     def test_a_token_and_its_lifetime_are_read(self) -> None:
+        """A 200 with `access_token` and `expires_in` is a token."""
         assert Token("at", 3600.0) == read_token_response(
             200, b'{"access_token":"at","expires_in":3600,"token_type":"Bearer"}', x509=False
         )
 
     @pytest.mark.parametrize("status", [400, 401, 403])
     def test_a_refusal_keeps_the_oauth_body(self, status: int) -> None:
+        """400, 401 and 403 are refusals (an `OAuthError`), with the endpoint's body for its code and description."""
         body = {"error": "invalid_grant", "error_description": "expired"}
         assert Refused(status, body) == read_token_response(status, json.dumps(body).encode(), x509=False)
 
@@ -131,10 +134,12 @@ class TestTokenResponse:
     def test_an_unusable_answer_says_what_is_wrong(
         self, status: int, content: bytes, x509: bool, message: str
     ) -> None:
+        """Every other answer is an OpenAIError whose message names the fault."""
         with pytest.raises(OpenAIError, match=message):
             read_token_response(status, content, x509=x509)
 
     def test_a_token_repr_never_shows_the_token(self) -> None:
+        """Reprs are safe to log."""
         assert "secret" not in repr(Token("secret", 1.0))
         assert "secret" not in repr(Lease("secret", 1.0))
 
@@ -153,19 +158,23 @@ class TestRefresh:
     def test_a_token_is_exchanged_again_a_buffer_before_it_expires(
         self, expires_in: float, buffer: float | None, expected: float
     ) -> None:
+        """The refresh time: the buffer before expiry, capped at half the token's life."""
         assert expected == refresh_after(expires_in, buffer)
 
 
 class TestExchangeRetries:
     def test_a_refusal_or_a_client_error_is_final(self) -> None:
+        """A 4xx other than 408, 409 and 429 is not retried."""
         assert exchange_retry_delay(400, {}, 0, now=0.0) is None
         assert exchange_retry_delay(404, {}, 0, now=0.0) is None
 
     @pytest.mark.parametrize("status", [None, 408, 409, 429, 500, 503])
     def test_transient_failures_back_off_from_half_a_second_to_eight(self, status: int | None) -> None:
+        """A connection failure, 408, 409, 429 and 5xx: 0.5 s doubling, at most 8 s."""
         assert [0.5, 1.0, 2.0, 8.0] == [exchange_retry_delay(status, {}, a, now=0.0) for a in (0, 1, 2, 9)]
 
     def test_the_servers_retry_after_is_honoured_up_to_a_minute(self) -> None:
+        """Retry-After in seconds or as a date; beyond a minute the answer is final; garbage is ignored."""
         assert 3.0 == exchange_retry_delay(503, {"retry-after": "3"}, 0, now=0.0)
         assert exchange_retry_delay(503, {"retry-after": "120"}, 0, now=0.0) is None
         date = email.utils.formatdate(1000.0 + 7, usegmt=True)
@@ -175,6 +184,7 @@ class TestExchangeRetries:
 
 class TestIdentityChecks:
     def test_an_identity_is_read_once_at_construction(self) -> None:
+        """The ids, the buffer and the kind are read from the dict when the client is made."""
         assert ("idp_123", "sa_123", 30.0, False) == check_identity(identity(refresh_buffer_seconds=30))
         assert ("i", "s", None, True) == check_identity(
             x509_workload_identity(identity_provider_id="i", service_account_id="s")
@@ -198,10 +208,12 @@ class TestIdentityChecks:
         ],
     )
     def test_a_bad_identity_fails_at_construction_saying_why(self, bad: Any, message: str) -> None:
+        """Each malformed identity is an OpenAIError from the constructor, naming the fault."""
         with pytest.raises(OpenAIError, match=message):
             AsyncOpenAI(workload_identity=bad)
 
     def test_api_key_and_workload_identity_are_mutually_exclusive(self) -> None:
+        """As in the official SDK, except for its own placeholder key."""
         with pytest.raises(OpenAIError, match="mutually exclusive"):
             OpenAI(api_key="sk-x", workload_identity=identity())
         # The official SDK's placeholder, as `client.api_key` shows it, is no conflict.
@@ -210,6 +222,7 @@ class TestIdentityChecks:
         client.close()
 
     def test_no_api_key_is_needed_with_a_workload_identity(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """OPENAI_API_KEY unset: no 'api_key must be set' error; the identity is the credential."""
         monkeypatch.delenv("OPENAI_API_KEY", raising=False)
         client = OpenAI(workload_identity=identity())
         assert identity()["service_account_id"] == (client.workload_identity or {})["service_account_id"]
@@ -220,6 +233,7 @@ class TestX509Rules:
     BASE = ("https", "mtls.api.openai.com", 443)
 
     def test_only_the_api_origin_with_only_the_token(self) -> None:
+        """What an X.509 client's request may not do, each refused with its reason."""
         check_x509_request(self.BASE, self.BASE, frozenset({"content-type"}), True)
         for origin, names, auth, message in [
             (("https", "evil.example", 443), frozenset(), True, "configured API origin"),
@@ -233,6 +247,7 @@ class TestX509Rules:
                 check_x509_request(origin, self.BASE, names, auth)
 
     def test_an_x509_client_defaults_to_the_mtls_host_and_needs_https(self) -> None:
+        """The mTLS API host by default; HTTPS only, with no credentials in the URL."""
         ident = x509_workload_identity(identity_provider_id="i", service_account_id="s")
         client = OpenAI(workload_identity=ident)
         assert "https://mtls.api.openai.com/v1/" == client.base_url
@@ -350,6 +365,7 @@ class TestSubjectTokenExchange:
     async def test_a_hundred_concurrent_requests_cause_one_exchange(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """One provider call and one exchange; every request carries its token."""
         calls: list[int] = []
 
         def get_token() -> str:
@@ -396,6 +412,7 @@ class TestSubjectTokenExchange:
     async def test_a_401_exchanges_again_and_retries_once(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """The API refuses at-1: at-2 is exchanged and the request sent again, outside its retries."""
         endpoint.revoked.add("at-1")
         async with AsyncOpenAI(workload_identity=identity(), base_url=server.url, max_retries=0) as client:
             r = await client.chat.completions.create(**chat_body("after"))
@@ -404,6 +421,7 @@ class TestSubjectTokenExchange:
         assert 2 == len(endpoint.exchanges)
 
     async def test_a_second_401_is_final(self, endpoint: TokenEndpoint, server: MockServer) -> None:
+        """Refused with the new token too: the API's AuthenticationError, after two exchanges."""
         endpoint.revoked.update({"at-1", "at-2"})
         async with AsyncOpenAI(workload_identity=identity(), base_url=server.url) as client:
             with pytest.raises(AuthenticationError) as info:
@@ -414,6 +432,7 @@ class TestSubjectTokenExchange:
     async def test_a_refused_exchange_fails_every_waiting_caller_and_the_next_request_tries_again(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """Twenty callers wait on one refused exchange: each raises its own OAuthError; nothing is cached."""
         endpoint.answers.append(
             Fault(status=400, body={"error": "invalid_grant", "error_description": "subject token expired"})
         )
@@ -438,6 +457,7 @@ class TestSubjectTokenExchange:
     async def test_a_transient_exchange_failure_is_retried(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """A 503 with Retry-After 0, then a token: the request goes out with it."""
         endpoint.answers.append(Fault(status=503, headers={"retry-after": "0"}))
         async with AsyncOpenAI(workload_identity=identity(), base_url=server.url) as client:
             await client.chat.completions.create(**chat_body())
@@ -461,6 +481,7 @@ class TestSubjectTokenExchange:
     async def test_a_hung_exchange_times_out_as_an_api_timeout_error(
         self, endpoint: TokenEndpoint, server: MockServer, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        """The exchange's own time limit (shortened here) ends a hung endpoint."""
         monkeypatch.setattr(_exchange, "EXCHANGE_TIMEOUT", 0.2)
         endpoint.answers.append(Fault(action="hang"))
         async with AsyncOpenAI(workload_identity=identity(), base_url=server.url, max_retries=0) as client:
@@ -470,6 +491,7 @@ class TestSubjectTokenExchange:
     async def test_closing_the_client_during_an_exchange_fails_its_waiters_and_does_not_hang(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """close() while five callers wait on a hung exchange: each gets ClientClosedError."""
         endpoint.answers.append(Fault(action="hang"))
         client = AsyncOpenAI(workload_identity=identity(), base_url=server.url)
         results: list[BaseException | str] = []
@@ -488,6 +510,7 @@ class TestSubjectTokenExchange:
     async def test_a_caller_cancelled_during_the_exchange_does_not_cancel_it_for_the_others(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """The exchange runs in the dispatcher, not in the caller that started it."""
         token = {"access_token": "slow-1", "expires_in": 3600}
         endpoint.answers.append(Fault(status=200, body=token, delay=0.5))
         async with AsyncOpenAI(workload_identity=identity(), base_url=server.url) as client:
@@ -509,6 +532,8 @@ class TestSubjectTokenExchange:
     async def test_a_failing_provider_is_a_subject_token_provider_error(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """The provider's own message (which could hold a secret) is not repeated; nothing is exchanged."""
+
         def get_token() -> str:
             raise RuntimeError(f"vault said {SUBJECT}")
 
@@ -521,6 +546,7 @@ class TestSubjectTokenExchange:
     async def test_no_token_reaches_a_log_line_or_a_repr(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """Debug logs and the reprs of the client, its options and its key source hold no token."""
         with collector() as logs:
             client = AsyncOpenAI(workload_identity=identity(), base_url=server.url)
             async with client:
@@ -537,6 +563,7 @@ class TestSubjectTokenExchange:
     async def test_copies_share_the_token_and_an_api_key_replaces_it(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
+        """A copy shares the key source; `with_options(api_key=...)` drops the identity."""
         async with AsyncOpenAI(workload_identity=identity(), base_url=server.url) as client:
             await client.chat.completions.create(**chat_body())
             await client.with_options(timeout=30).chat.completions.create(**chat_body())
@@ -551,6 +578,7 @@ class TestSubjectTokenExchange:
 async def test_a_copy_with_another_identity_exchanges_its_own_token_on_the_same_dispatcher(
     endpoint: TokenEndpoint, server: MockServer
 ) -> None:
+    """`with_options(workload_identity=...)` gets its own token source, yet shares the dispatcher's lanes."""
     async with AsyncOpenAI(workload_identity=identity(), base_url=server.url) as client:
         await client.chat.completions.create(**chat_body())
         other = client.with_options(workload_identity=identity(lambda: "other-subject"))
@@ -563,6 +591,7 @@ async def test_a_copy_with_another_identity_exchanges_its_own_token_on_the_same_
 
 
 def test_the_sync_client_exchanges_once_for_many_threads(endpoint: TokenEndpoint, server: MockServer) -> None:
+    """Sixteen threads on one `OpenAI`: one exchange, made on the dispatcher's thread, serves them all."""
     with OpenAI(workload_identity=identity(), base_url=server.url) as client:
         errors: list[BaseException] = []
 
@@ -583,6 +612,7 @@ def test_the_sync_client_exchanges_once_for_many_threads(endpoint: TokenEndpoint
 
 
 def test_the_sync_client_raises_oauth_error(endpoint: TokenEndpoint, server: MockServer) -> None:
+    """A refused exchange reaches a sync caller as `OAuthError`; the next call exchanges again."""
     endpoint.answers.append(Fault(status=401, body={"error": "invalid_subject_token"}))
     with OpenAI(workload_identity=identity(), base_url=server.url) as client:
         with pytest.raises(OAuthError) as info:
@@ -593,6 +623,7 @@ def test_the_sync_client_raises_oauth_error(endpoint: TokenEndpoint, server: Moc
 
 
 def test_workload_identity_auth_exchanges_outside_a_client(endpoint: TokenEndpoint) -> None:
+    """`WorkloadIdentityAuth` caches the token, and exchanges again once the token is invalidated."""
     auth = WorkloadIdentityAuth(workload_identity=identity(), token_exchange_url=endpoint.url)
     assert "at-1" == auth.get_token()
     assert "at-1" == auth.get_token()
@@ -639,6 +670,7 @@ X509 = x509_workload_identity(identity_provider_id="idp_x", service_account_id="
 async def test_x509_exchanges_over_mutual_tls_with_the_http_clients_certificate(
     mtls_server: TokenEndpoint, ca: trustme.CA, stack: str
 ) -> None:
+    """The exchange and the API calls go through the user's httpx / httpx2 client, whose TLS context holds the certificate."""
     module: Any = __import__(stack)
     base_url = mtls_server.server.url.replace("127.0.0.1", "localhost")
     http = module.AsyncClient(verify=client_context(ca), follow_redirects=False)
@@ -654,6 +686,7 @@ async def test_x509_exchanges_over_mutual_tls_with_the_http_clients_certificate(
 def test_x509_with_the_sync_client_and_the_official_sdk_send_the_same_exchange(
     mtls_server: TokenEndpoint, ca: trustme.CA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Both packages, one `httpx2.Client` and one loopback mTLS endpoint: the same exchange request."""
     import httpx2
     import openai
     import openai.auth._x509
@@ -707,6 +740,7 @@ async def test_x509_without_an_http_client_says_the_certificate_belongs_in_one(
 async def test_x509_never_follows_an_api_redirect_nor_reads_openai_api_key(
     mtls_server: TokenEndpoint, ca: trustme.CA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The user's client would follow a 307; an X.509 client does not, and uses only the exchanged token."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
     base_url = mtls_server.server.url.replace("127.0.0.1", "localhost")
     elsewhere = base_url + "/elsewhere"
@@ -724,6 +758,7 @@ async def test_x509_never_follows_an_api_redirect_nor_reads_openai_api_key(
 async def test_x509_requests_go_only_to_the_api_origin_with_only_the_token(
     mtls_server: TokenEndpoint, ca: trustme.CA
 ) -> None:
+    """Each refusal happens before anything is sent: no exchange, no API request."""
     base_url = mtls_server.server.url.replace("127.0.0.1", "localhost")
     http = httpx.AsyncClient(verify=client_context(ca))
     async with AsyncOpenAI(workload_identity=X509, base_url=base_url, http_client=http) as client:
@@ -743,6 +778,7 @@ async def test_x509_requests_go_only_to_the_api_origin_with_only_the_token(
 
 class TestProviders:
     def test_the_k8s_provider_reads_the_mounted_token_each_time(self, tmp_path: Path) -> None:
+        """Kubernetes rotates the file: each call reads it; empty or missing is an error."""
         path = tmp_path / "token"
         path.write_text("jwt-1\n")
         provider = k8s_service_account_token_provider(path)
@@ -756,6 +792,7 @@ class TestProviders:
             k8s_service_account_token_provider(tmp_path / "missing")["get_token"]()
 
     def test_the_azure_provider_asks_imds_for_the_managed_identitys_token(self) -> None:
+        """The IMDS URL, query and `Metadata: true` header the official provider sends."""
         seen: list[httpx.Request] = []
 
         def imds(request: httpx.Request) -> httpx.Response:
@@ -776,6 +813,7 @@ class TestProviders:
         assert "true" == request.headers["metadata"]
 
     def test_the_gcp_provider_asks_the_metadata_server_for_an_id_token(self) -> None:
+        """The metadata URL, audience and `Metadata-Flavor: Google` header."""
         seen: list[httpx.Request] = []
 
         def metadata(request: httpx.Request) -> httpx.Response:
@@ -791,6 +829,7 @@ class TestProviders:
         assert "Google" == request.headers["metadata-flavor"]
 
     def test_a_metadata_server_error_is_a_subject_token_provider_error(self) -> None:
+        """An HTTP error from the metadata server names its status."""
         http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404)))
         with http, pytest.raises(SubjectTokenProviderError, match="HTTP 404"):
             gcp_id_token_provider(http_client=http)["get_token"]()
