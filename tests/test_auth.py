@@ -853,3 +853,13 @@ def test_respx_answers_the_exchange_and_the_api_as_in_the_official_sdks_tests() 
     assert (1, 2) == (exchange.call_count, models.call_count)
     assert SUBJECT == json.loads(exchange.calls[0].request.content)["subject_token"]
     assert "Bearer fake_access_token" == models.calls[1].request.headers["authorization"]
+
+
+def test_an_exchange_respx_does_not_mock_says_so() -> None:
+    """respx's "not mocked!" for the token URL reaches the caller, naming the exchange."""
+    with respx.mock, OpenAI(workload_identity=identity(), max_retries=0) as client:
+        with pytest.raises(
+            OpenAIError,
+            match=r"Token exchange with https://auth\.openai\.com/oauth/token failed: AllMockedAssertionError: RESPX.*not mocked",
+        ):
+            client.models.list()

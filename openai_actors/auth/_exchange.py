@@ -39,6 +39,7 @@ from .._exceptions import (
 from .._keys import Lease, Leases
 from .._transport import (
     Deadline,
+    DeliverAsIs,
     HeaderBlock,
     HttpxTransport,
     RawResponse,
@@ -148,6 +149,11 @@ class TokenExchange(Leases):
                 return await self._post_on_channel(transport, request)
         except TimeoutError:
             raise TransportTimeout("read", EXCHANGE_TIMEOUT) from None
+        except DeliverAsIs as exc:  # a test's transport (respx: "not mocked!") refused it
+            error = exc.error
+            raise OpenAIError(
+                f"Token exchange with {self.url} failed: {type(error).__name__}: {error}"
+            ) from error
 
     @staticmethod
     async def _post_on_channel(transport: Transport, request: WireRequest) -> RawResponse:
@@ -176,7 +182,11 @@ class TokenExchange(Leases):
         return httpx.Response(raw.status, headers=raw.headers, content=raw.content, request=self._request())
 
     def _connection_error(self, exc: TransportError) -> APIConnectionError:
-        if self.x509 and not isinstance(self._transport, HttpxTransport):
+        if (
+            self.x509
+            and not isinstance(self._transport, HttpxTransport | None)
+            and not isinstance(exc, TransportTimeout)
+        ):
             # The usual cause: the certificate lives in an http_client's TLS context, and there is none.
             exc = TransportError(
                 f"{exc} (an X.509 identity needs an http_client whose TLS context holds the client certificate)"
