@@ -409,6 +409,27 @@ class TestSubjectTokenExchange:
             await client.chat.completions.create(**chat_body())
         assert ["Bearer at-1", "Bearer at-2"] == endpoint.api_authorizations()
 
+    async def test_a_token_is_used_until_its_refresh_time_then_exchanged_once_more(
+        self, endpoint: TokenEndpoint, server: MockServer
+    ) -> None:
+        """expires_in 3600 with the default 1200 s buffer: reused up to 2400 s after receipt, not after.
+
+        The key source's clock is a test's; everything else is the real client and server.
+        """
+        now = [1000.0]
+        async with AsyncOpenAI(workload_identity=identity(), base_url=server.url) as client:
+            keys = client._options.keys
+            assert keys is not None
+            keys._clock = lambda: now[0]
+            await client.chat.completions.create(**chat_body())
+            now[0] = 1000.0 + 2399.0
+            await client.chat.completions.create(**chat_body())
+            now[0] = 1000.0 + 2400.0
+            await ask_many(client, 10)
+            await client.chat.completions.create(**chat_body())
+        assert ["Bearer at-1"] * 2 + ["Bearer at-2"] * 11 == endpoint.api_authorizations()
+        assert 2 == len(endpoint.exchanges)
+
     async def test_a_401_exchanges_again_and_retries_once(
         self, endpoint: TokenEndpoint, server: MockServer
     ) -> None:
