@@ -643,6 +643,21 @@ def test_the_sync_client_raises_oauth_error(endpoint: TokenEndpoint, server: Moc
     assert 2 == len(endpoint.exchanges)
 
 
+@pytest.mark.parametrize("stack", ["httpx", "httpx2"])
+def test_the_sync_client_exchanges_through_a_sync_http_client(
+    endpoint: TokenEndpoint, server: MockServer, stack: str
+) -> None:
+    """A sync httpx (or httpx2) client runs in worker threads: the exchange goes through it too."""
+    module: Any = __import__(stack)
+    seen: list[str] = []
+    with module.Client(event_hooks={"request": [lambda r: seen.append(r.url.path)]}) as http:
+        with OpenAI(workload_identity=identity(), base_url=server.url, http_client=http) as client:
+            client.chat.completions.create(**chat_body())
+            client.chat.completions.create(**chat_body())
+    assert [TOKEN_PATH, CHAT, CHAT] == seen
+    assert ["Bearer at-1", "Bearer at-1"] == endpoint.api_authorizations()
+
+
 def test_workload_identity_auth_exchanges_outside_a_client(endpoint: TokenEndpoint) -> None:
     """`WorkloadIdentityAuth` caches the token, and exchanges again once the token is invalidated."""
     auth = WorkloadIdentityAuth(workload_identity=identity(), token_exchange_url=endpoint.url)
