@@ -166,7 +166,6 @@ DEFERRED: dict[str, str] = {
     "ReconnectingOverrides": f"{_REALTIME}: the connection's reconnect hooks",
     "WebSocketQueueFullError": f"{_REALTIME}: the connection's errors",
     "WebSocketConnectionClosedError": f"{_REALTIME}: the connection's errors",
-    "OAuthError": "no issue yet, workload-identity auth (`openai.auth`): its token exchange raises it",
     # The module-level client's settings for the clients this package does not have.
     "admin_api_key": "no issue yet, admin keys (`admin_api_key`): the module client's setting for them",
     "bedrock_token_provider": f"{_PROVIDERS}: the module client's Bedrock setting",

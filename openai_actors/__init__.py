@@ -41,6 +41,7 @@ from ._exceptions import (
     KeyProviderError,
     LengthFinishReasonError,
     NotFoundError,
+    OAuthError,
     OpenAIError,
     PermissionDeniedError,
     RateLimitError,
@@ -133,6 +134,7 @@ __all__ = [
     "NoneType",
     "NotFoundError",
     "NotGiven",
+    "OAuthError",
     "Omit",
     "OpenAI",
     "OpenAIError",
@@ -266,6 +268,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "pydantic_function_tool": ("._helpers._tools", "pydantic_function_tool"),
     "pydantic_responses_function_tool": ("._helpers._tools", "pydantic_responses_function_tool"),
     "types": (".types", ""),
+    "auth": (".auth", ""),
     # The module-level client's resources (`_module_client.RESOURCE_NAMES`).
     **{
         name: ("._module_client", name)

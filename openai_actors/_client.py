@@ -27,7 +27,7 @@ from ._core import Core, call_in_loop
 from ._dispatcher import Dispatcher
 from ._exceptions import ClientClosedError
 from ._generated_resources import AsyncResources, SyncResources
-from ._keys import BEARER_API_KEY, DEFAULT_REFRESH_INTERVAL, KeyProvider, KeyScheme
+from ._keys import BEARER_API_KEY, DEFAULT_REFRESH_INTERVAL, KeyProvider, KeyScheme, Leases
 from ._lazy import LazyResource
 from ._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, ClientOptions, resolve
 from ._pacing import Limit, Pacer
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from ._batch import AsyncBatchResults, BatchResults
     from ._call import Call
     from ._models import BaseModel
+    from .auth import WorkloadIdentity, X509WorkloadIdentity
 
 __all__ = ["AsyncOpenAI", "OpenAI", "RequestOptions"]
 
@@ -120,6 +121,7 @@ class _ClientBase:
         self,
         *,
         api_key: str | KeyProvider | None = None,
+        workload_identity: WorkloadIdentity | X509WorkloadIdentity | None = None,
         organization: str | None = None,
         project: str | None = None,
         webhook_secret: str | None = None,
@@ -154,6 +156,7 @@ class _ClientBase:
             data_residency=data_residency,
             api_key_refresh_interval=api_key_refresh_interval,
             key_scheme=_key_scheme,
+            workload_identity=workload_identity,
             **({"default_timeout": default_timeout} if default_timeout is not None else {}),
         )
         self._attach(
@@ -173,6 +176,11 @@ class _ClientBase:
             allow_sync=self._allows_sync_http_client,
             connections=max_connections,
         )
+        x509 = self._options.x509
+        if x509 and isinstance(transport, HttpxTransport):
+            transport.follow_redirects = False  # the token is bound to the API origin
+        if self._options.keys is not None:
+            self._options.keys.attach(transport)  # a token exchange sends through it
         pacer = None
         if rate_limit is not None:
             pacer = Pacer(
@@ -187,7 +195,7 @@ class _ClientBase:
                 Dispatcher,
                 transport,
                 max_connections=max_connections,
-                follow_redirects=not transport.follows_redirects,
+                follow_redirects=not transport.follows_redirects and not x509,
                 pacer=pacer,
                 max_in_flight=None if rate_limit is None else rate_limit.max_in_flight,
                 counters=counters,
@@ -199,6 +207,7 @@ class _ClientBase:
         self._rate_limit = rate_limit
         self._owner = _Owner()
         self._http_client = http_client
+        self._transport = transport
         self._max_connections = max_connections
         weakref.finalize(self._owner, self._core.release)
         self._after_init()
@@ -232,6 +241,10 @@ class _ClientBase:
     @property
     def api_key(self) -> str:
         return self._options.api_key
+
+    @property
+    def workload_identity(self) -> WorkloadIdentity | X509WorkloadIdentity | None:
+        return self._options.workload_identity  # type: ignore[return-value]
 
     @property
     def organization(self) -> str | None:
@@ -285,6 +298,7 @@ class _ClientBase:
         self: _Self,
         *,
         api_key: str | KeyProvider | None = None,
+        workload_identity: WorkloadIdentity | X509WorkloadIdentity | None = None,
         organization: str | None = None,
         project: str | None = None,
         webhook_secret: str | None = None,
@@ -322,16 +336,27 @@ class _ClientBase:
             query.update(default_query)
         if set_default_query is not None:
             query = dict(set_default_query)
+        # As the official SDK: an api_key alone drops the workload identity, and a
+        # copy that switches between X.509 and not re-defaults a default base URL.
+        identity = workload_identity if workload_identity is not None else options.workload_identity
+        if api_key is not None and workload_identity is None:
+            identity = None
+        key = api_key if api_key is not None or identity is not None else _key_of(options)
+        mode_changed = options.x509 != (identity is not None and identity.get("type") == "x509")
         base: object
         websocket: object
         if data_residency is None:
-            base = options.base_url if base_url is None or isinstance(base_url, NotGiven) else base_url
+            inherited: object = options.base_url
+            if options.base_url_was_default and (mode_changed or identity is not None):
+                inherited = NOT_GIVEN
+            base = inherited if base_url is None or isinstance(base_url, NotGiven) else base_url
             websocket = websocket_base_url if websocket_base_url is not None else options.websocket_base_url
         else:
             # Nothing inherited: resolve() refuses what was given with the region.
             base, websocket = base_url, websocket_base_url
         new_options = resolve(
-            api_key=api_key if api_key is not None else _key_of(options),
+            api_key=key,
+            workload_identity=identity,
             organization=organization if organization is not None else options.organization,
             project=project if project is not None else options.project,
             base_url=base,
@@ -348,7 +373,7 @@ class _ClientBase:
             default_timeout=options.timeout,
             key_scheme=_key_scheme or _scheme_of(options),
         )
-        if api_key is None and options.keys is not None and http_client is None:
+        if api_key is None and workload_identity is None and options.keys is not None and http_client is None:
             # Same dispatcher, same key source: a fetched key is not fetched again
             # for the copy. (A copy with its own http_client gets its own
             # dispatcher, and a key source belongs to one dispatcher's loop.)
@@ -364,6 +389,8 @@ class _ClientBase:
             }
         )
         clone._options = new_options
+        if new_options.keys is not options.keys and new_options.keys is not None:
+            new_options.keys.attach(self._transport)  # a new workload identity, on the shared dispatcher
         clone._after_copy()
         return clone
 
@@ -423,6 +450,16 @@ class _ClientBase:
                 if value is not None or name in ("timeout", "max_retries"):
                     kwargs[name] = value
         call = build_call(self._options, method, path, body=body, query=query, content=content, **kwargs)
+        if self._options.x509:
+            from .auth._policy import check_x509_request
+
+            base = self._options.origin
+            check_x509_request(
+                (call.origin.scheme, call.origin.host, call.origin.port),
+                (base.scheme, base.host, base.port),
+                call.headers.names,
+                call.auth,
+            )
         if self._pacer is not None and method == "POST" and isinstance(body, Mapping):
             counter = self._rate_limit.token_counter if self._rate_limit is not None else None
             call.cost = estimate_tokens(path, body, counter)
@@ -462,7 +499,9 @@ def _scheme_of(options: ClientOptions) -> KeyScheme:
 def _key_of(options: ClientOptions) -> str | KeyProvider:
     keys = options.keys
     assert keys is not None
-    return keys.provider
+    provider = keys.provider
+    assert not isinstance(provider, Leases)  # a workload identity is copied as itself
+    return provider
 
 
 def _timeout_of(http_client: object) -> Any:

@@ -25,7 +25,8 @@ the state below needs no locks:
   time, holding no connection and no task, and goes back through the inbox
   when due (so retries are admitted like everything else); a call waiting in
   a queue longer than its pool timeout fails with APITimeoutError;
-* key fetches (`_keys.py`), one at a time.
+* key fetches (`_keys.py`), one at a time: a callable api_key, or a workload
+  identity's token exchange (`auth/_exchange.py`).
 
 The choices are made in sans-IO pieces and only applied here: what follows
 an attempt (finish, retry at T, re-authenticate, redirect, pause everyone
@@ -77,6 +78,7 @@ from ._decisions import (
     pause_after_429,
 )
 from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
+from ._keys import KeyUnavailable
 from ._pacing import Pacer, read_server_limits
 from ._pools import Lane, Pool
 from ._ratelimit import Counters
@@ -552,6 +554,8 @@ class Dispatcher:
                         scope.deadline = _INF
             except (KeyProviderError, TransportTimeout) as exc:
                 outcome = exc
+            except KeyUnavailable as exc:  # a token exchange failed: its error, for this caller
+                outcome = exc.error
             lane.running = None
             again = self._after_attempt(call, outcome, key, lane.delivered, deadline)
 

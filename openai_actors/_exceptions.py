@@ -5,6 +5,7 @@
     │   ├── APIStatusError             + response, status_code, request_id
     │   │   ├── BadRequestError             400
     │   │   ├── AuthenticationError         401
+    │   │   │   └── OAuthError              the workload-identity token exchange refused the identity
     │   │   ├── PermissionDeniedError       403
     │   │   ├── NotFoundError               404
     │   │   ├── ConflictError               409
@@ -18,6 +19,7 @@
     ├── ContentFilterFinishReasonError `.parse`: the content filter stopped the answer
     ├── ClientClosedError              the client was closed (this package's own)
     ├── KeyProviderError               the api_key callable failed (this package's own)
+    ├── SubjectTokenProviderError      a workload identity's subject-token provider failed
     └── RequestTooLargeError           more tokens than the per-minute limit (this package's own)
     InvalidWebhookSignatureError (ValueError)
 
@@ -49,10 +51,12 @@ __all__ = [
     "KeyProviderError",
     "LengthFinishReasonError",
     "NotFoundError",
+    "OAuthError",
     "OpenAIError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "SubjectTokenProviderError",
     "UnprocessableEntityError",
 ]
 
@@ -67,6 +71,19 @@ class ClientClosedError(OpenAIError):
 
 class KeyProviderError(OpenAIError):
     """The `api_key` callable raised or returned something that is not a usable key."""
+
+
+class SubjectTokenProviderError(OpenAIError):
+    """A workload identity's subject-token provider (a file, a metadata server) gave no token.
+
+    `response` is the metadata server's answer when there was one.
+    """
+
+    response: httpx.Response | None
+
+    def __init__(self, message: str, *, response: httpx.Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 class RequestTooLargeError(OpenAIError):
@@ -169,6 +186,27 @@ class BadRequestError(APIStatusError):
 
 class AuthenticationError(APIStatusError):
     status_code: Literal[401] = 401
+
+
+class OAuthError(AuthenticationError):
+    """The token endpoint refused the workload identity's exchange (400, 401 or 403).
+
+    `error` is the OAuth error code ("invalid_grant", "invalid_subject_token", ...);
+    the message is the server's `error_description` when it gave one.
+    """
+
+    error: str | None
+
+    def __init__(self, *, response: httpx.Response, body: object | None) -> None:
+        message = "OAuth authentication error."
+        error = None
+        if isinstance(body, dict):
+            error = body.get("error")
+            description = body.get("error_description")
+            if isinstance(description, str) and description:
+                message = description
+        super().__init__(message, response=response, body=body)
+        self.error = error if isinstance(error, str) else None
 
 
 class PermissionDeniedError(APIStatusError):

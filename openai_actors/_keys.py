@@ -9,6 +9,12 @@ runs once: the first asker starts a fetch in the dispatcher's own task group
 that fetch's outcome. A sync callable runs in a worker thread, so a slow vault
 lookup never blocks the event loop.
 
+A `Leases` object (a workload identity's token exchange, `auth/_exchange.py`)
+is a third kind of source: each fetch gives a key and how long it may be
+used (a token's life less a margin), instead of `refresh_interval`; a failed
+fetch's OpenAIError (an `OAuthError`, say) reaches every waiting caller as
+itself, each raising its own copy.
+
 How the key is sent is its `KeyScheme`: OpenAI's `Authorization: Bearer <key>`,
 or Azure's `api-key: <key>` and `Authorization: Bearer <Entra ID token>`; the
 scheme also names the option the key came from, for error messages.
@@ -22,15 +28,27 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import anyio
 import anyio.abc
 
-from ._exceptions import KeyProviderError
+from ._exceptions import KeyProviderError, OpenAIError
 from ._http11 import check_header
 
-__all__ = ["BEARER_API_KEY", "DEFAULT_REFRESH_INTERVAL", "KeyProvider", "KeyScheme", "KeySource"]
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+__all__ = [
+    "BEARER_API_KEY",
+    "DEFAULT_REFRESH_INTERVAL",
+    "KeyProvider",
+    "KeyScheme",
+    "KeySource",
+    "KeyUnavailable",
+    "Lease",
+    "Leases",
+]
 
 DEFAULT_REFRESH_INTERVAL: Final = 300.0
 
@@ -56,7 +74,51 @@ class KeyScheme:
 BEARER_API_KEY: Final = KeyScheme("api_key", "api_key provider")
 
 
-def _provider_name(provider: KeyProvider) -> str:
+@dataclass(frozen=True, slots=True, repr=False)
+class Lease:
+    """A key and how many seconds from now it may be used."""
+
+    key: str
+    valid_for: float
+
+    def __repr__(self) -> str:
+        return f"<Lease valid_for={self.valid_for}>"
+
+
+class Leases:
+    """A source of leased keys (a token exchange), run in the dispatcher's loop."""
+
+    name = "leases"
+
+    def attach(self, transport: Transport) -> None:
+        """The dispatcher's transport, which the fetch may send through (set once, at client creation)."""
+
+    async def lease(self) -> Lease:
+        """A fresh key; raises an OpenAIError that the waiting callers see as it is."""
+        raise NotImplementedError
+
+
+class KeyUnavailable(Exception):
+    """Raised to one waiting caller when a `Leases` fetch failed: `error` is that caller's own copy."""
+
+    def __init__(self, error: OpenAIError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _copy_of(error: OpenAIError) -> OpenAIError:
+    """A new exception with `error`'s type, arguments and attributes: one per caller that raises it."""
+    copy = type(error).__new__(type(error), *error.args)
+    copy.args = error.args
+    copy.__dict__.update(error.__dict__)
+    copy.__cause__ = error.__cause__
+    copy.__suppress_context__ = error.__suppress_context__
+    return copy
+
+
+def _provider_name(provider: KeyProvider | Leases) -> str:
+    if isinstance(provider, Leases):
+        return provider.name
     name = getattr(provider, "__qualname__", None) or type(provider).__qualname__
     return f"{name}()"
 
@@ -97,9 +159,9 @@ class KeySource:
     __slots__ = (
         "_clock",
         "_fetch",
-        "_fetched_at",
         "_key",
         "_provider",
+        "_valid_until",
         "header",
         "prefix",
         "refresh_interval",
@@ -109,7 +171,7 @@ class KeySource:
 
     def __init__(
         self,
-        key: str | KeyProvider,
+        key: str | KeyProvider | Leases,
         refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         scheme: KeyScheme = BEARER_API_KEY,
@@ -121,11 +183,11 @@ class KeySource:
         self.prefix = scheme.prefix
         self._clock = clock
         self._fetch: _Fetch | None = None
-        self._fetched_at = -float("inf")
+        self._valid_until = -float("inf")
         if isinstance(key, str):
             self.static = True
             self._key: str | None = check_key(key, f"the {scheme.option} option")
-            self._provider: KeyProvider | None = None
+            self._provider: KeyProvider | Leases | None = None
         else:
             self.static = False
             self._key = None
@@ -136,7 +198,7 @@ class KeySource:
         return "a string" if self._provider is None else _provider_name(self._provider)
 
     @property
-    def provider(self) -> str | KeyProvider:
+    def provider(self) -> str | KeyProvider | Leases:
         """What the key came from, as it was given: the string, or the callable."""
         if self._provider is not None:
             return self._provider
@@ -149,7 +211,7 @@ class KeySource:
     def cached(self) -> str | None:
         """The key, if it can be used without fetching: the fast path of every request."""
         key = self._key
-        if key is not None and (self.static or self._clock() - self._fetched_at < self.refresh_interval):
+        if key is not None and (self.static or self._clock() < self._valid_until):
             return key
         return None
 
@@ -158,6 +220,11 @@ class KeySource:
         if key is not None:
             return key
         return await self._wait_for_fetch(task_group)
+
+    def attach(self, transport: Transport) -> None:
+        """The dispatcher's transport, for a source that fetches over the network (a token exchange)."""
+        if isinstance(self._provider, Leases):
+            self._provider.attach(transport)
 
     @property
     def refreshable(self) -> bool:
@@ -187,6 +254,8 @@ class KeySource:
                 raise
         await fetch.done.wait()
         error = fetch.error
+        if isinstance(self._provider, Leases) and isinstance(error, OpenAIError):
+            raise KeyUnavailable(_copy_of(error))
         if isinstance(error, KeyProviderError):
             raise KeyProviderError(str(error))  # a fresh one per caller: tracebacks are per raise
         if error is not None:
@@ -200,25 +269,35 @@ class KeySource:
         provider = self._provider
         assert provider is not None
         try:
-            if inspect.iscoroutinefunction(provider) or inspect.iscoroutinefunction(
+            valid_for = self.refresh_interval
+            if isinstance(provider, Leases):
+                lease = await provider.lease()
+                valid_for = lease.valid_for
+                key = check_key(lease.key, f"the {self.scheme.noun} from {provider.name}")
+            elif inspect.iscoroutinefunction(provider) or inspect.iscoroutinefunction(
                 getattr(provider, "__call__", None)  # noqa: B004 - async callable objects
             ):
                 value: object = await provider()  # type: ignore[misc]
+                key = check_key(
+                    value,
+                    f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}",
+                )
             else:
                 # abandon_on_cancel: a hung vault lookup must not keep close() waiting.
                 value = await anyio.to_thread.run_sync(provider, abandon_on_cancel=True)
                 if inspect.isawaitable(value):
                     value = await value
-            key = check_key(
-                value, f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}"
-            )
+                key = check_key(
+                    value,
+                    f"the {self.scheme.noun} returned by the {self.scheme.provider} {self.provider_name}",
+                )
         except BaseException as exc:
             fetch.error = exc
             if not isinstance(exc, Exception):
                 raise
         else:
             fetch.key = self._key = key
-            self._fetched_at = self._clock()
+            self._valid_until = self._clock() + valid_for
         finally:
             # A failed fetch is not cached: the next request asks the provider again.
             self._fetch = None

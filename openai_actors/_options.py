@@ -15,7 +15,7 @@ import platform
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from ._exceptions import OpenAIError
 from ._http11 import check_header
@@ -192,6 +192,10 @@ class ClientOptions:
     custom_query: Mapping[str, object]
     webhook_secret: str | None
     websocket_base_url: str | None
+    workload_identity: Mapping[str, Any] | None = None
+    x509: bool = False
+    """An X.509 workload identity: requests are held to the API origin (`auth/_policy.py`)."""
+    base_url_was_default: bool = False
     headers: HeaderBlock = field(init=False)
     auth: bool = field(init=False)
     auth_header: str = field(
@@ -248,14 +252,32 @@ def resolve(
     api_key_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
     default_timeout: Timeouts = DEFAULT_TIMEOUT,
     key_scheme: KeyScheme = BEARER_API_KEY,
+    workload_identity: Mapping[str, Any] | None = None,
 ) -> ClientOptions:
     """Options as the constructor received them, with the environment filling the gaps.
 
     `key_scheme` says how the key is sent; the Azure clients pass their own,
     with a credential they have already chosen (OPENAI_API_KEY is then not read).
+    A `workload_identity` takes the key's place: its token exchange is the key source.
     """
     # First, as the official client checks it: before the key, and before OPENAI_BASE_URL.
     base_url = data_residency_base_url(data_residency, base_url, websocket_base_url)
+    if workload_identity is not None:
+        return _with_workload_identity(
+            workload_identity,
+            api_key=api_key,
+            organization=organization,
+            project=project,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            webhook_secret=webhook_secret,
+            websocket_base_url=websocket_base_url,
+            default_timeout=default_timeout,
+            key_scheme=key_scheme,
+        )
     if api_key is None:
         api_key = os.environ.get("OPENAI_API_KEY")
     if api_key is None or api_key == "":
@@ -275,8 +297,11 @@ def resolve(
     organization = _optional_str("organization", organization, "OPENAI_ORG_ID")
     project = _optional_str("project", project, "OPENAI_PROJECT_ID")
     webhook_secret = _optional_str("webhook_secret", webhook_secret, "OPENAI_WEBHOOK_SECRET")
+    was_default = False
     if base_url is None or isinstance(base_url, NotGiven):
-        base_url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        base_url = os.environ.get("OPENAI_BASE_URL")
+        was_default = not base_url
+        base_url = base_url or DEFAULT_BASE_URL
     url, origin, base_path = parse_base_url(base_url)
     timeouts = default_timeout if isinstance(timeout, NotGiven) else parse_timeout(timeout)
     return ClientOptions(
@@ -294,6 +319,53 @@ def resolve(
         custom_query=_mapping("default_query", default_query),
         webhook_secret=webhook_secret,
         websocket_base_url=None if websocket_base_url is None else str(websocket_base_url),
+        base_url_was_default=was_default,
+    )
+
+
+# The official SDK's `api_key` while a workload identity is in use; passing it back is no conflict.
+WORKLOAD_IDENTITY_API_KEY_PLACEHOLDER: Final = "workload-identity-auth"
+
+
+def _with_workload_identity(
+    identity: Mapping[str, Any],
+    *,
+    api_key: str | KeyProvider | None,
+    base_url: object,
+    max_retries: object,
+    key_scheme: KeyScheme,
+    **rest: Any,
+) -> ClientOptions:
+    """The options of a client whose key is a workload identity's exchanged token (OPENAI_API_KEY unread)."""
+    from .auth._exchange import TokenExchange
+    from .auth._policy import MTLS_API_BASE_URL, check_x509_base_url
+
+    if api_key is not None and api_key != WORKLOAD_IDENTITY_API_KEY_PLACEHOLDER:
+        raise OpenAIError("The `api_key` and `workload_identity` arguments are mutually exclusive")
+    retries = check_max_retries(max_retries)
+    exchange = TokenExchange(identity, max_retries=retries)
+    if exchange.x509:
+        identity = dict(identity)  # as the official SDK: changing the caller's dict later changes nothing
+    if base_url is None or isinstance(base_url, NotGiven):
+        base_url = os.environ.get("OPENAI_BASE_URL")
+    was_default = base_url is None
+    if base_url is None:
+        base_url = MTLS_API_BASE_URL if exchange.x509 else DEFAULT_BASE_URL
+    if exchange.x509:
+        parts = urlsplit(str(base_url).strip())
+        check_x509_base_url(parts.scheme, parts.username is not None or parts.password is not None)
+    options = resolve(
+        api_key=WORKLOAD_IDENTITY_API_KEY_PLACEHOLDER,
+        base_url=base_url,
+        max_retries=retries,
+        key_scheme=key_scheme,
+        **rest,
+    )
+    return options.replace(
+        keys=KeySource(exchange, scheme=key_scheme),
+        workload_identity=identity,
+        x509=exchange.x509,
+        base_url_was_default=was_default,
     )
 
 

@@ -288,7 +288,9 @@ def _translate(exc: Exception, timeouts: Timeouts, httpx: ModuleType) -> Transpo
 class HttpxTransport:
     """Requests go through the user's httpx client: their proxies, transports, limits.
 
-    The client's own `follow_redirects` setting decides redirects. `httpx` is
+    The client's own `follow_redirects` setting decides redirects, unless
+    `follow_redirects` is set here (False for an X.509 identity, whose token
+    must not follow a redirect to another origin). `httpx` is
     the module the client comes from, httpx or httpx2 (the same API): its
     Timeout and its exceptions are the ones used with the client.
     """
@@ -314,6 +316,7 @@ class HttpxTransport:
         # construction does not need a running event loop.
         self._limiter: anyio.CapacityLimiter | None = None
         self._threads = threads
+        self.follow_redirects: bool | None = None
 
     def open_channel(self) -> Channel:
         return _HttpxChannel(self)
@@ -335,8 +338,14 @@ class HttpxTransport:
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter, abandon_on_cancel=True)
 
     async def open(
-        self, request: WireRequest, timeouts: Timeouts, deadline: Deadline | None = None
+        self,
+        request: WireRequest,
+        timeouts: Timeouts,
+        deadline: Deadline | None = None,
+        *,
+        follow_redirects: bool | None = None,
     ) -> ResponseStream:
+        """`follow_redirects`: this request's own setting, over the transport's and the client's."""
         httpx = self._httpx
         req = self._client.build_request(
             request.method,
@@ -347,11 +356,16 @@ class HttpxTransport:
                 connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
             ),
         )
+        options: dict[str, Any] = {"stream": True}
+        if follow_redirects is None:
+            follow_redirects = self.follow_redirects
+        if follow_redirects is not None:
+            options["follow_redirects"] = follow_redirects
         try:
             if self._is_async:
-                response = await self._client.send(req, stream=True)  # type: ignore[misc]
+                response = await self._client.send(req, **options)  # type: ignore[misc]
             else:
-                response = await self._in_thread(functools.partial(self._client.send, req, stream=True))
+                response = await self._in_thread(functools.partial(self._client.send, req, **options))
         except httpx.HTTPError as exc:
             error = _translate(exc, timeouts, httpx)
         except AssertionError as exc:

@@ -29,7 +29,6 @@ LATER_ISSUES: dict[str, str] = {
     "ReconnectingOverrides": "issue 17",
     "WebSocketQueueFullError": "issue 17",
     "WebSocketConnectionClosedError": "issue 17",
-    "OAuthError": "no issue yet",
 }
 
 # The table's helper methods (no route) this package lacks: polling, uploading and streaming helpers.
