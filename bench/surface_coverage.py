@@ -157,7 +157,7 @@ MODULE_CLIENT: tuple[str, ...] = (
 # A later issue brings these: listed, not counted. Each says which issue and
 # what for ("no issue yet" when none has been filed for it).
 _STRUCTURED = "issue 14, structured outputs and stream helpers"
-_PROVIDERS = "issue 14, provider clients (Bedrock)"
+_PROVIDERS = "no issue yet, provider clients (Bedrock: AWS SigV4 or a bearer token)"
 _REALTIME = "issue 17, Realtime over WebSockets"
 DEFERRED: dict[str, str] = {
     "BedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
