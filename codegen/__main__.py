@@ -80,6 +80,8 @@ def generate() -> dict[Path, str]:
     root = tree(table.methods + _extra_methods(overrides.get("extra_methods", {})), hand)
     resources = ResourceGen(spec, gen, overrides)
     resources.emit(root)
+    if resources.unused_headers:
+        raise SystemExit(f"[resource_headers]: no such resource: {', '.join(sorted(resources.unused_headers))}")
     gen.run()
 
     files: dict[Path, str] = {}

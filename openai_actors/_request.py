@@ -16,7 +16,14 @@ from urllib.parse import quote
 
 from ._call import Call
 from ._models import BaseModel
-from ._options import ClientOptions, check_max_retries, encode_query, merge_headers, parse_timeout
+from ._options import (
+    ClientOptions,
+    check_max_retries,
+    encode_query,
+    merge_headers,
+    parse_timeout,
+    read_timeout_header,
+)
 from ._transport import Content, HeaderBlock, Origin
 from ._types import NotGiven, Omit
 from ._urls import PLAIN_PATH, remove_dot_segments, split_reference, split_url
@@ -144,9 +151,14 @@ def build_call(
     else:
         wire_content = b""
 
-    headers = options.headers
+    headers = options.base_headers(method)
     auth = options.auth
     retry_count_header = options.retry_count_header
+    timeouts = options.timeout
+    read_timeout = options.read_timeout_header
+    if not isinstance(timeout, NotGiven):
+        timeouts = parse_timeout(timeout)
+        read_timeout = read_timeout_header(timeout, timeouts)
     if extra_headers is not None:
         if not isinstance(extra_headers, Mapping):
             raise TypeError(f"extra_headers must be a mapping, not {type(extra_headers).__name__}")
@@ -155,6 +167,8 @@ def build_call(
             names = {str(name).lower() for name in extra_headers}
             auth = auth and options.auth_header not in names
             retry_count_header = retry_count_header and "x-stainless-retry-count" not in names
+            if "x-stainless-read-timeout" in names:
+                read_timeout = None
 
     call = Call(
         method=method,
@@ -162,7 +176,7 @@ def build_call(
         target=target,
         headers=headers,
         content=wire_content,
-        timeouts=options.timeout if isinstance(timeout, NotGiven) else parse_timeout(timeout),
+        timeouts=timeouts,
         max_retries=options.max_retries
         if isinstance(max_retries, NotGiven)
         else check_max_retries(max_retries),
@@ -171,6 +185,7 @@ def build_call(
         follow_redirects=follow_redirects,
     )
     call.auth = auth
+    call.read_timeout_header = read_timeout
     return call
 
 
