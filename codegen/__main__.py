@@ -81,7 +81,9 @@ def generate() -> dict[Path, str]:
     resources = ResourceGen(spec, gen, overrides)
     resources.emit(root)
     if resources.unused_headers:
-        raise SystemExit(f"[resource_headers]: no such resource: {', '.join(sorted(resources.unused_headers))}")
+        raise SystemExit(
+            f"[resource_headers]: no such resource: {', '.join(sorted(resources.unused_headers))}"
+        )
     gen.run()
 
     files: dict[Path, str] = {}

@@ -154,9 +154,7 @@ def merge_headers(
     return list(merged.values())
 
 
-def _blocks(
-    base: list[tuple[str, str]], custom: Mapping[str, str | Omit]
-) -> tuple[HeaderBlock, HeaderBlock]:
+def _blocks(base: list[tuple[str, str]], custom: Mapping[str, str | Omit]) -> tuple[HeaderBlock, HeaderBlock]:
     """(without a body, with one): the official SDK sends no Content-Type on a GET."""
     pairs = merge_headers(base, custom)
     with_body = HeaderBlock(tuple(pairs))
@@ -260,8 +258,12 @@ class ClientOptions:
         blocks = _blocks(base, self.custom_headers)
         object.__setattr__(self, "blocks", blocks)
         object.__setattr__(self, "headers", blocks[1])
-        trio = [(name, "async:trio") if name == "X-Stainless-Async" else (name, value) for name, value in base]
-        object.__setattr__(self, "trio_blocks", _blocks(trio, self.custom_headers) if self.is_async else blocks)
+        trio = [
+            (name, "async:trio") if name == "X-Stainless-Async" else (name, value) for name, value in base
+        ]
+        object.__setattr__(
+            self, "trio_blocks", _blocks(trio, self.custom_headers) if self.is_async else blocks
+        )
         # A caller who sets or omits the key's header themselves gets exactly that.
         auth_header = self.keys.header.lower() if self.keys is not None else "authorization"
         object.__setattr__(self, "auth_header", auth_header)
