@@ -229,6 +229,7 @@ class ClientOptions:
     trio_blocks: tuple[HeaderBlock, HeaderBlock] = field(init=False, repr=False)
     # `X-Stainless-Read-Timeout` for a call without its own timeout (None: not sent).
     read_timeout_header: str | None = field(init=False)
+    read_timeout_wanted: bool = field(init=False)
     auth: bool = field(init=False)
     auth_header: str = field(
         init=False
@@ -269,9 +270,10 @@ class ClientOptions:
         object.__setattr__(self, "auth_header", auth_header)
         object.__setattr__(self, "auth", self.keys is not None and auth_header not in names)
         object.__setattr__(self, "retry_count_header", "x-stainless-retry-count" not in names)
-        read_timeout = None
-        if "x-stainless-read-timeout" not in names:
-            read_timeout = read_timeout_header(self.timeout_option, self.timeout)
+        # Set or omitted in default_headers: never computed, whatever the request's timeout.
+        wanted = "x-stainless-read-timeout" not in names
+        object.__setattr__(self, "read_timeout_wanted", wanted)
+        read_timeout = read_timeout_header(self.timeout_option, self.timeout) if wanted else None
         object.__setattr__(self, "read_timeout_header", read_timeout)
         object.__setattr__(self, "query_string", encode_query(self.custom_query))
 

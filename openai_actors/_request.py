@@ -158,7 +158,8 @@ def build_call(
     read_timeout = options.read_timeout_header
     if not isinstance(timeout, NotGiven):
         timeouts = parse_timeout(timeout)
-        read_timeout = read_timeout_header(timeout, timeouts)
+        if options.read_timeout_wanted:
+            read_timeout = read_timeout_header(timeout, timeouts)
     if extra_headers is not None:
         if not isinstance(extra_headers, Mapping):
             raise TypeError(f"extra_headers must be a mapping, not {type(extra_headers).__name__}")
