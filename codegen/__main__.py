@@ -36,6 +36,19 @@ def _shared_names(text: str) -> set[str]:
     return {n.strip() for n in block.group(1).split("import", 1)[1].strip(" ()\n").split(",") if n.strip()}
 
 
+def _param_twins(names: dict[str, dict[str, str]], overrides: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request-side twins (`XParam`) of table models that the official SDK exports though
+    its table does not list them (overrides.toml [param_twins]); each is placed where its
+    model is (names.toml), so it is that schema as a TypedDict."""
+    twins: list[tuple[str, str]] = []
+    for official, models in overrides.get("param_twins", {}).items():
+        entries = names.setdefault(official, {})
+        for model in models:
+            entries.setdefault(model + "Param", entries.get(model, model))
+            twins.append((official, model + "Param"))
+    return twins
+
+
 def generate() -> dict[Path, str]:
     spec = load_spec()
     table = load_table()
@@ -52,7 +65,9 @@ def generate() -> dict[Path, str]:
 
     # The table's types first, so that everything else refers to them by these names; then
     # those derived from them (the Responses API's, codegen/derived.py).
-    for official, name in table.types + responses_types(table, names, overrides):
+    for official, name in (
+        table.types + responses_types(table, names, overrides) + _param_twins(names, overrides)
+    ):
         if official == "openai.types" and name in shared:
             official = "openai.types.shared_params" if name.endswith("Param") else "openai.types.shared"
             exports.setdefault(f"{PACKAGE}.types", {})[name] = official_module(official, name)

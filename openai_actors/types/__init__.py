@@ -142,6 +142,7 @@ if TYPE_CHECKING:
     from .video_get_character_response import VideoGetCharacterResponse as VideoGetCharacterResponse
     from .video_list_params import VideoListParams as VideoListParams
     from .video_model import VideoModel as VideoModel
+    from .video_model_param import VideoModelParam as VideoModelParam
     from .video_remix_params import VideoRemixParams as VideoRemixParams
     from .video_seconds import VideoSeconds as VideoSeconds
     from .video_size import VideoSize as VideoSize
@@ -266,6 +267,7 @@ _WHERE: dict[str, str] = {
     "VideoGetCharacterResponse": ".video_get_character_response",
     "VideoListParams": ".video_list_params",
     "VideoModel": ".video_model",
+    "VideoModelParam": ".video_model_param",
     "VideoRemixParams": ".video_remix_params",
     "VideoSeconds": ".video_seconds",
     "VideoSize": ".video_size",
@@ -411,6 +413,7 @@ __all__ = [
     "VideoGetCharacterResponse",
     "VideoListParams",
     "VideoModel",
+    "VideoModelParam",
     "VideoRemixParams",
     "VideoSeconds",
     "VideoSize",

@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from .assistant_tool import AssistantTool as AssistantTool
     from .assistant_tool_choice import AssistantToolChoice as AssistantToolChoice
     from .assistant_tool_choice_function import AssistantToolChoiceFunction as AssistantToolChoiceFunction
+    from .assistant_tool_choice_function_param import (
+        AssistantToolChoiceFunctionParam as AssistantToolChoiceFunctionParam,
+    )
     from .assistant_tool_choice_option import AssistantToolChoiceOption as AssistantToolChoiceOption
+    from .assistant_tool_choice_option_param import (
+        AssistantToolChoiceOptionParam as AssistantToolChoiceOptionParam,
+    )
+    from .assistant_tool_choice_param import AssistantToolChoiceParam as AssistantToolChoiceParam
+    from .assistant_tool_param import AssistantToolParam as AssistantToolParam
     from .assistant_update_params import AssistantUpdateParams as AssistantUpdateParams
     from .beta_apply_patch_tool import BetaApplyPatchTool as BetaApplyPatchTool
     from .beta_apply_patch_tool_param import BetaApplyPatchToolParam as BetaApplyPatchToolParam
@@ -270,6 +278,7 @@ if TYPE_CHECKING:
         BetaResponseInjectCreatedEvent as BetaResponseInjectCreatedEvent,
     )
     from .beta_response_inject_event import BetaResponseInjectEvent as BetaResponseInjectEvent
+    from .beta_response_inject_event_param import BetaResponseInjectEventParam as BetaResponseInjectEventParam
     from .beta_response_inject_failed_event import (
         BetaResponseInjectFailedEvent as BetaResponseInjectFailedEvent,
     )
@@ -427,6 +436,9 @@ if TYPE_CHECKING:
         BetaResponseWebSearchCallSearchingEvent as BetaResponseWebSearchCallSearchingEvent,
     )
     from .beta_responses_client_event import BetaResponsesClientEvent as BetaResponsesClientEvent
+    from .beta_responses_client_event_param import (
+        BetaResponsesClientEventParam as BetaResponsesClientEventParam,
+    )
     from .beta_responses_server_event import BetaResponsesServerEvent as BetaResponsesServerEvent
     from .beta_service_tier import BetaServiceTier as BetaServiceTier
     from .beta_skill_reference import BetaSkillReference as BetaSkillReference
@@ -491,7 +503,11 @@ _WHERE: dict[str, str] = {
     "AssistantTool": ".assistant_tool",
     "AssistantToolChoice": ".assistant_tool_choice",
     "AssistantToolChoiceFunction": ".assistant_tool_choice_function",
+    "AssistantToolChoiceFunctionParam": ".assistant_tool_choice_function_param",
     "AssistantToolChoiceOption": ".assistant_tool_choice_option",
+    "AssistantToolChoiceOptionParam": ".assistant_tool_choice_option_param",
+    "AssistantToolChoiceParam": ".assistant_tool_choice_param",
+    "AssistantToolParam": ".assistant_tool_param",
     "AssistantUpdateParams": ".assistant_update_params",
     "BetaApplyPatchTool": ".beta_apply_patch_tool",
     "BetaApplyPatchToolParam": ".beta_apply_patch_tool_param",
@@ -612,6 +628,7 @@ _WHERE: dict[str, str] = {
     "BetaResponseIncompleteEvent": ".beta_response_incomplete_event",
     "BetaResponseInjectCreatedEvent": ".beta_response_inject_created_event",
     "BetaResponseInjectEvent": ".beta_response_inject_event",
+    "BetaResponseInjectEventParam": ".beta_response_inject_event_param",
     "BetaResponseInjectFailedEvent": ".beta_response_inject_failed_event",
     "BetaResponseInput": ".beta_response_input",
     "BetaResponseInputAudio": ".beta_response_input_audio",
@@ -689,6 +706,7 @@ _WHERE: dict[str, str] = {
     "BetaResponseWebSearchCallInProgressEvent": ".beta_response_web_search_call_in_progress_event",
     "BetaResponseWebSearchCallSearchingEvent": ".beta_response_web_search_call_searching_event",
     "BetaResponsesClientEvent": ".beta_responses_client_event",
+    "BetaResponsesClientEventParam": ".beta_responses_client_event_param",
     "BetaResponsesServerEvent": ".beta_responses_server_event",
     "BetaServiceTier": ".beta_service_tier",
     "BetaSkillReference": ".beta_skill_reference",
@@ -751,7 +769,11 @@ __all__ = [
     "AssistantTool",
     "AssistantToolChoice",
     "AssistantToolChoiceFunction",
+    "AssistantToolChoiceFunctionParam",
     "AssistantToolChoiceOption",
+    "AssistantToolChoiceOptionParam",
+    "AssistantToolChoiceParam",
+    "AssistantToolParam",
     "AssistantUpdateParams",
     "BetaApplyPatchTool",
     "BetaApplyPatchToolParam",
@@ -872,6 +894,7 @@ __all__ = [
     "BetaResponseIncompleteEvent",
     "BetaResponseInjectCreatedEvent",
     "BetaResponseInjectEvent",
+    "BetaResponseInjectEventParam",
     "BetaResponseInjectFailedEvent",
     "BetaResponseInput",
     "BetaResponseInputAudio",
@@ -949,6 +972,7 @@ __all__ = [
     "BetaResponseWebSearchCallInProgressEvent",
     "BetaResponseWebSearchCallSearchingEvent",
     "BetaResponsesClientEvent",
+    "BetaResponsesClientEventParam",
     "BetaResponsesServerEvent",
     "BetaServiceTier",
     "BetaSkillReference",
