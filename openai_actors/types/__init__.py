@@ -96,7 +96,7 @@ if TYPE_CHECKING:
     from .shared.function_definition import FunctionDefinition as FunctionDefinition
     from .shared.function_parameters import FunctionParameters as FunctionParameters
     from .shared.metadata import Metadata as Metadata
-    from .shared.o_auth_error_code import OAuthErrorCode as OAuthErrorCode
+    from .shared.oauth_error_code import OAuthErrorCode as OAuthErrorCode
     from .shared.reasoning import Reasoning as Reasoning
     from .shared.reasoning_effort import ReasoningEffort as ReasoningEffort
     from .shared.response_format_json_object import ResponseFormatJSONObject as ResponseFormatJSONObject
@@ -226,7 +226,7 @@ _WHERE: dict[str, str] = {
     "ModerationMultiModalInputParam": ".moderation_multi_modal_input_param",
     "ModerationTextInput": ".moderation_text_input",
     "ModerationTextInputParam": ".moderation_text_input_param",
-    "OAuthErrorCode": ".shared.o_auth_error_code",
+    "OAuthErrorCode": ".shared.oauth_error_code",
     "OtherFileChunkingStrategyObject": ".other_file_chunking_strategy_object",
     "Reasoning": ".shared.reasoning",
     "ReasoningEffort": ".shared.reasoning_effort",

@@ -470,7 +470,7 @@ if TYPE_CHECKING:
     )
     from .beta_web_search_tool import BetaWebSearchTool as BetaWebSearchTool
     from .beta_web_search_tool_param import BetaWebSearchToolParam as BetaWebSearchToolParam
-    from .chat_kit_workflow import ChatKitWorkflow as ChatKitWorkflow
+    from .chatkit_workflow import ChatKitWorkflow as ChatKitWorkflow
     from .code_interpreter_tool import CodeInterpreterTool as CodeInterpreterTool
     from .code_interpreter_tool_param import CodeInterpreterToolParam as CodeInterpreterToolParam
     from .file_search_tool import FileSearchTool as FileSearchTool
@@ -734,7 +734,7 @@ _WHERE: dict[str, str] = {
     "BetaWebSearchPreviewToolParam": ".beta_web_search_preview_tool_param",
     "BetaWebSearchTool": ".beta_web_search_tool",
     "BetaWebSearchToolParam": ".beta_web_search_tool_param",
-    "ChatKitWorkflow": ".chat_kit_workflow",
+    "ChatKitWorkflow": ".chatkit_workflow",
     "CodeInterpreterTool": ".code_interpreter_tool",
     "CodeInterpreterToolParam": ".code_interpreter_tool_param",
     "FileSearchTool": ".file_search_tool",

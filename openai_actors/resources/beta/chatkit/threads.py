@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
-from ....types.beta.chatkit.chat_kit_thread import ChatKitThread
+from ....types.beta.chatkit.chatkit_thread import ChatKitThread
 from ....types.beta.chatkit.thread_delete_response import ThreadDeleteResponse
 from ....types.data import Data
 
