@@ -59,7 +59,8 @@ class Operation(Generic[R]):
     query: tuple[str, ...] = ()  # in the order the generator sorted them, so URLs are stable
     headers: tuple[tuple[str, str], ...] = ()  # (parameter, header) sent as headers (`betas`)
     # (header, value) sent on every call: the beta a resource belongs to (`OpenAI-Beta:
-    # assistants=v2`), which the API requires; the caller's extra_headers override them.
+    # assistants=v2`), which the API requires. Over the client's default_headers, as the
+    # official SDK sends them, and under the caller's extra_headers.
     fixed_headers: tuple[tuple[str, str], ...] = ()
     body: Body = "json"
     files: frozenset[str] = frozenset()
@@ -89,8 +90,12 @@ class Operation(Generic[R]):
             value = path[name] if name in path else given.pop(name, "")
             url = url.replace("{" + name + "}", path_param(value, name))
         query = {k: given.pop(k) for k in self.query if k in given} if self.query else None
-        if self.headers or self.fixed_headers:
-            options = _header_params(self.fixed_headers, self.headers, given, options)
+        if self.headers:
+            options = _header_params(self.headers, given, options)
+        if self.fixed_headers:
+            # Merged into the client's headers once per client (ClientOptions.base_headers),
+            # not on every call; the caller's extra_headers still go over them.
+            options["fixed_headers"] = self.fixed_headers
         if self.body == "multipart":
             call = _multipart_call(client, self.method, url, given, self.files, query, options)
         elif self.body == "none" or (not given and self.method in ("GET", "DELETE")):
@@ -110,19 +115,10 @@ class PageOperation(Operation[T]):
 
 
 def _header_params(
-    fixed: tuple[tuple[str, str], ...],
-    headers: tuple[tuple[str, str], ...],
-    given: dict[str, Any],
-    options: dict[str, Any],
+    headers: tuple[tuple[str, str], ...], given: dict[str, Any], options: dict[str, Any]
 ) -> dict[str, Any]:
-    """`options` with the operation's headers under the caller's extra_headers, which win.
-
-    The fixed ones first, then the parameters the API reads from headers
-    (`betas` -> `openai-beta: a,b`). Names are matched case-insensitively later,
-    when build_call merges them into the client's headers, so a caller's
-    `openai-beta` replaces the fixed `OpenAI-Beta` (and `Omit()` removes it).
-    """
-    sent: dict[str, Any] = dict(fixed)
+    """Parameters the API reads from headers (`betas` -> `OpenAI-Beta: a,b`); extra_headers win."""
+    sent: dict[str, Any] = {}
     for param, header in headers:
         if param in given:
             value = given.pop(param)

@@ -227,6 +227,10 @@ class ClientOptions:
     # on asyncio (and for the sync client) and on trio. See `base_headers`.
     blocks: tuple[HeaderBlock, HeaderBlock] = field(init=False, repr=False)
     trio_blocks: tuple[HeaderBlock, HeaderBlock] = field(init=False, repr=False)
+    # Those with an operation's fixed headers over them, made on first use (`base_headers`).
+    with_fixed: dict[tuple[tuple[tuple[str, str], ...], bool, bool], HeaderBlock] = field(
+        init=False, repr=False, compare=False
+    )
     # `X-Stainless-Read-Timeout` for a call without its own timeout (None: not sent).
     read_timeout_header: str | None = field(init=False)
     read_timeout_wanted: bool = field(init=False)
@@ -258,6 +262,7 @@ class ClientOptions:
         names = {name.lower() for name, _ in self.custom_headers.items()}
         blocks = _blocks(base, self.custom_headers)
         object.__setattr__(self, "blocks", blocks)
+        object.__setattr__(self, "with_fixed", {})
         object.__setattr__(self, "headers", blocks[1])
         trio = [
             (name, "async:trio") if name == "X-Stainless-Async" else (name, value) for name, value in base
@@ -277,16 +282,25 @@ class ClientOptions:
         object.__setattr__(self, "read_timeout_header", read_timeout)
         object.__setattr__(self, "query_string", encode_query(self.custom_query))
 
-    def base_headers(self, method: str) -> HeaderBlock:
+    def base_headers(self, method: str, fixed: tuple[tuple[str, str], ...] = ()) -> HeaderBlock:
         """The client's headers for a request, chosen among the precomputed ones.
 
         As the official SDK: a GET has no Content-Type, and an async client's
-        `X-Stainless-Async` names the backend it is called from (asyncio, else trio).
+        `X-Stainless-Async` names the backend it is called from (asyncio, else
+        trio). An operation's `fixed` headers go over them, merged on first use
+        and kept (there are a handful: the betas of a few resources).
         """
-        blocks = self.blocks
-        if self.is_async and asyncio._get_running_loop() is None:
-            blocks = self.trio_blocks
-        return blocks[0] if method == "GET" else blocks[1]
+        trio = self.is_async and asyncio._get_running_loop() is None
+        blocks = self.trio_blocks if trio else self.blocks
+        get = method == "GET"
+        block = blocks[0] if get else blocks[1]
+        if not fixed:
+            return block
+        key = (fixed, get, trio)
+        merged = self.with_fixed.get(key)
+        if merged is None:
+            merged = self.with_fixed[key] = HeaderBlock(tuple(merge_headers(block.pairs, dict(fixed))))
+        return merged
 
     def __repr__(self) -> str:
         return f"ClientOptions(base_url={self.base_url!r}, max_retries={self.max_retries}, timeout={self.timeout})"

@@ -118,8 +118,13 @@ def build_call(
     timeout: object = NotGiven(),
     max_retries: object = NotGiven(),
     follow_redirects: bool = True,
+    fixed_headers: tuple[tuple[str, str], ...] = (),
 ) -> Call:
-    """Everything the dispatcher needs for one request, checked."""
+    """Everything the dispatcher needs for one request, checked.
+
+    `fixed_headers` are an operation's own (`OpenAI-Beta`), constant: over the
+    client's headers, under `extra_headers`.
+    """
     if extra_query is not None:
         if not isinstance(extra_query, Mapping):
             raise TypeError(f"extra_query must be a mapping, not {type(extra_query).__name__}")
@@ -151,7 +156,7 @@ def build_call(
     else:
         wire_content = b""
 
-    headers = options.base_headers(method)
+    headers = options.base_headers(method, fixed_headers)
     auth = options.auth
     retry_count_header = options.retry_count_header
     timeouts = options.timeout

@@ -202,6 +202,19 @@ class TestResourceBetaHeaders:
         official.close()
         assert ["assistants=v1", "assistants=v1"] == values
 
+    def test_it_goes_over_the_clients_default_headers_as_the_officials_does(self, mock: MockServer) -> None:
+        """default_headers' OpenAI-Beta is sent on other routes; the resource's replaces it on its own."""
+        options: dict[str, Any] = {"api_key": "sk-test", "base_url": mock.url, "max_retries": 0}
+        options["default_headers"] = {"OpenAI-Beta": "mine"}
+        seen = []
+        with openai.OpenAI(**options) as official, OpenAI(**options) as ours:
+            for client in (official, ours):
+                beta = _sent(mock, client.beta.assistants.retrieve, "asst_1")
+                other = _sent(mock, client.models.list)
+                assert beta is not None and other is not None
+                seen.append((beta.headers["openai-beta"], other.headers["openai-beta"]))
+        assert [("assistants=v2", "mine")] * 2 == seen
+
     def test_the_run_stream_helper_sends_it_once(self, mock: MockServer) -> None:
         """The stream helpers rely on the Operation for it: one value, not a repeated header."""
         with OpenAI(api_key="sk-test", base_url=mock.url, max_retries=0) as client:
@@ -380,6 +393,18 @@ class TestBaseHeaders:
         assert "content-type" in post.names  # type: ignore[attr-defined]
         trio_get, _ = anyio.run(main, backend="trio")
         assert ("X-Stainless-Async", "async:trio") in trio_get.pairs  # type: ignore[attr-defined]
+
+    def test_an_operations_fixed_headers_are_merged_once_per_client(self) -> None:
+        """The first call of a beta resource merges its header into the client's; later ones reuse it."""
+        with OpenAI(api_key="sk-test", base_url="http://localhost:1/v1") as client:
+            options = client._options
+            fixed = (("OpenAI-Beta", "assistants=v2"),)
+            first = options.base_headers("GET", fixed)
+            assert first is options.base_headers("GET", fixed)
+            assert ("OpenAI-Beta", "assistants=v2") in first.pairs
+            assert "content-type" not in first.names
+            assert "content-type" in options.base_headers("POST", fixed).names
+            assert "openai-beta" not in options.base_headers("GET").names
 
     def test_an_operation_without_headers_adds_nothing(self) -> None:
         op: Operation[Any] = Operation("m", "GET", "x", keys=())
