@@ -33,24 +33,6 @@ KNOWN_GAPS: dict[str, set[str] | str] = {
         "WebsocketConnectionOptions",
     },
     "openai.types.beta.realtime": {"RealtimeConnectParams"},  # the beta websocket's connect options
-    # The conversation item content types: the table has no Conversations section (its methods
-    # are added by hand in overrides.toml [extra_methods]), so nothing names these schemas.
-    "openai.types.conversations": {
-        "ComputerScreenshotContent",
-        "InputFileContent",
-        "InputFileContentParam",
-        "InputImageContent",
-        "InputImageContentParam",
-        "InputTextContent",
-        "InputTextContentParam",
-        "Message",
-        "OutputTextContent",
-        "OutputTextContentParam",
-        "RefusalContent",
-        "RefusalContentParam",
-        "SummaryTextContent",
-        "TextContent",
-    },
     # The official SDK's shared_params twin of a shared union: here its request side is
     # `openai_actors.types.shared.CustomToolInputFormatParam` (the generator's twin placement).
     "openai.types.shared_params": {"CustomToolInputFormat"},
