@@ -282,17 +282,20 @@ class ClientOptions:
         object.__setattr__(self, "read_timeout_header", read_timeout)
         object.__setattr__(self, "query_string", encode_query(self.custom_query))
 
-    def base_headers(self, method: str, fixed: tuple[tuple[str, str], ...] = ()) -> HeaderBlock:
+    def base_headers(
+        self, method: str, fixed: tuple[tuple[str, str], ...] = (), *, body: bool = False
+    ) -> HeaderBlock:
         """The client's headers for a request, chosen among the precomputed ones.
 
-        As the official SDK: a GET has no Content-Type, and an async client's
+        As the official SDK: a GET has no Content-Type (but one given a body,
+        which that SDK would not send, keeps it), and an async client's
         `X-Stainless-Async` names the backend it is called from (asyncio, else
         trio). An operation's `fixed` headers go over them, merged on first use
         and kept (there are a handful: the betas of a few resources).
         """
         trio = self.is_async and asyncio._get_running_loop() is None
         blocks = self.trio_blocks if trio else self.blocks
-        get = method == "GET"
+        get = method == "GET" and not body
         block = blocks[0] if get else blocks[1]
         if not fixed:
             return block

@@ -156,7 +156,7 @@ def build_call(
     else:
         wire_content = b""
 
-    headers = options.base_headers(method, fixed_headers)
+    headers = options.base_headers(method, fixed_headers, body=wire_content != b"")
     auth = options.auth
     retry_count_header = options.retry_count_header
     timeouts = options.timeout

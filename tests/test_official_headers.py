@@ -406,6 +406,18 @@ class TestBaseHeaders:
             assert "content-type" in options.base_headers("POST", fixed).names
             assert "openai-beta" not in options.base_headers("GET").names
 
+    def test_a_get_given_a_body_keeps_its_content_type(self, mock: MockServer) -> None:
+        """A body on a GET (through extra_body) is still labelled JSON."""
+        with OpenAI(api_key="sk-test", base_url=mock.url, max_retries=0) as client:
+            mock.clear()
+            client.get("/models", extra_body={"a": 1})
+        request = _last(mock)
+        assert ("GET", b'{"a":1}', "application/json") == (
+            request.method,
+            request.body.replace(b" ", b""),
+            request.headers.get("content-type"),
+        )
+
     def test_an_operation_without_headers_adds_nothing(self) -> None:
         op: Operation[Any] = Operation("m", "GET", "x", keys=())
         assert () == op.fixed_headers
