@@ -115,7 +115,7 @@ class TestResourceBetaHeaders:
             api_key="sk-test", admin_api_key="sk-admin", base_url=mock.url, max_retries=0
         )
         compared, with_beta, failures = 0, 0, []
-        with OpenAI(api_key="sk-test", base_url=mock.url, max_retries=0) as client:
+        with official, OpenAI(api_key="sk-test", base_url=mock.url, max_retries=0) as client:
             for name, fn, op in _operations(client):
                 args, kwargs, _ = _sweep_arguments(fn, op)
                 theirs = _sent(mock, _official_method(official, name), *args, **kwargs)
@@ -128,7 +128,6 @@ class TestResourceBetaHeaders:
                 with_beta += expected is not None
                 if expected != actual:
                     failures.append(f"{name}: official {expected!r}, ours {actual!r}")
-        official.close()
         assert not failures, "\n".join(failures)
         assert compared > 200  # all of them: the official client sends each call
         assert with_beta > 40  # the Assistants, vector store, ChatKit and beta Realtime methods
@@ -188,7 +187,7 @@ class TestResourceBetaHeaders:
     def test_the_official_sdk_overrides_it_the_same_way(self, mock: MockServer) -> None:
         """The reference: the official client sends the caller's value instead."""
         official = openai.OpenAI(api_key="sk-test", base_url=mock.url, max_retries=0)
-        with OpenAI(api_key="sk-test", base_url=mock.url, max_retries=0) as ours:
+        with official, OpenAI(api_key="sk-test", base_url=mock.url, max_retries=0) as ours:
             values = []
             for client in (official, ours):
                 request = _sent(
@@ -199,7 +198,6 @@ class TestResourceBetaHeaders:
                 )
                 assert request is not None
                 values.append(request.headers["openai-beta"])
-        official.close()
         assert ["assistants=v1", "assistants=v1"] == values
 
     def test_it_goes_over_the_clients_default_headers_as_the_officials_does(self, mock: MockServer) -> None:
