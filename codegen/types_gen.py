@@ -75,6 +75,12 @@ def official_module(official: str, name: str) -> str:
 def _nullable(spec: dict[str, Any], schema: Schema) -> tuple[Schema, bool]:
     """(the schema without its null option, whether null is allowed)."""
     nullable = bool(schema.get("nullable"))
+    parts = schema.get("allOf")
+    if parts and set(schema) <= {"allOf", "description", "default", "nullable", "title"}:
+        # `allOf: [X, {nullable: true}]`: the OpenAPI 3.0 way of writing "X or null".
+        real = [p for p in parts if not (isinstance(p, dict) and set(p) <= {"nullable", "description"})]
+        if len(real) == 1 and len(parts) > 1:
+            return real[0], nullable or any(isinstance(p, dict) and p.get("nullable") for p in parts)
     t = schema.get("type")
     if isinstance(t, list) and "null" in t:
         rest = [x for x in t if x != "null"]
@@ -460,7 +466,11 @@ class TypeGen:
                 if not is_identifier(key):
                     needs_functional = True
                 continue
-            optional = key not in required or text.endswith("| None") or text == "object"
+            # A property whose named schema admits null (`metadata: Metadata`) is optional too,
+            # as the official types declare it (`Optional[Metadata] = None`).
+            nullable_target = _nullable(self.spec, prop)[1] or _nullable(self.spec, deref(self.spec, prop))[1]
+            # A required `object` stays required (it admits null, but has no default), as officially.
+            optional = key not in required or text.endswith("| None") or nullable_target
             attr = attribute(key)
             if attr != key:
                 mod.imports.setdefault(f"{PACKAGE}.types._alias", set()).add("Alias")

@@ -139,6 +139,7 @@ class Dispatcher:
         self._rand = rand
         self._wall = wall  # for HTTP dates in retry-after; every other time is the loop's clock
         self.pause_cause: str | None = None  # why the last 429's pause (the pacer keeps its end)
+        self._spent_noted = 0.0  # the end of the last spent window a warning told of
         # Made here, not in run(): callers may submit before the task first runs.
         self._inbox_send: MemoryObjectSendStream[Call]
         self._inbox_recv: MemoryObjectReceiveStream[Call]
@@ -231,12 +232,14 @@ class Dispatcher:
             # Its place in flight and its tokens, for stats() after the close, and
             # (never sent) its reservation, for the pacer, which outlives this loop.
             self._release(call, refund=call.attempts == call.attempts_at_admission)
+            error: OpenAIError
             if crash is None:
-                call.resolve(ClientClosedError("the client was closed before this request completed"))
+                error = ClientClosedError("the client was closed before this request completed")
             else:
                 error = OpenAIError(f"the client's dispatcher failed: {crash!r}")
                 error.__cause__ = crash
-                call.resolve(error)
+            if call.resolve(error) and _logging.info_enabled():
+                _logging.request_done(call, error)
 
     def _signal(self) -> Signal:
         new = self._new_signal
@@ -277,6 +280,7 @@ class Dispatcher:
                         await send.send(call)  # the inbox is full: wait for room
                     self._wake_admission()
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    call.owner = None  # never taken: nothing to withdraw (nor to log as cancelled)
                     raise ClientClosedError("the client is closed") from None
             await call.done.wait()
         except BaseException:
@@ -293,6 +297,8 @@ class Dispatcher:
     def withdraw(self, call: Call) -> None:
         """Forget an abandoned call: out of its queue now; a lane or timer that holds it lets go."""
         self._outstanding.discard(call)
+        if _logging.info_enabled():
+            _logging.request_done(call, None)
         # Admitted but never sent: its reservation goes back to the pacer.
         self._release(call, refund=call.attempts == call.attempts_at_admission)
         if self._holding is call and self._admission_scope is not None:
@@ -371,6 +377,8 @@ class Dispatcher:
                     deadline = now if pacer is None else pacer.ready_at(call.cost, now)
                     if deadline <= now:
                         return True
+                    assert pacer is not None
+                    self._note_spent(pacer, call, now)
                 with anyio.CancelScope(deadline=deadline) as scope:
                     self._admission_scope = scope
                     await anyio.sleep_forever()
@@ -379,6 +387,17 @@ class Dispatcher:
         finally:
             self._holding = None
             self._admission_scope = None
+
+    def _note_spent(self, pacer: Pacer, call: Call, now: float) -> None:
+        """A warning when the server's own account holds every request until its reset: once per reset.
+
+        Pacing to a rate is routine and says nothing; a spent window stops
+        everything for a while, like a 429's pause, and is told as one.
+        """
+        spent = pacer.spent_until(call.cost, now)
+        if spent is not None and spent[0] != self._spent_noted:
+            self._spent_noted = spent[0]
+            _logging.warn("ratelimit.spent", limit=spent[1], seconds=round(spent[0] - now, 3))
 
     def _admit(self, call: Call) -> None:
         call.admitted_at = self._now()
@@ -593,7 +612,12 @@ class Dispatcher:
         call.attempts += 1
         debug = _logging.enabled()
         if debug:
-            _logging.emit("request.start", method=call.method, url=call.url, attempt=call.attempts)
+            _logging.emit(
+                "request.start",
+                method=call.method,
+                url=_logging.loggable_url(call.url),
+                attempt=call.attempts,
+            )
         started = call.started_at = self._now()
         if not call.sent_at:
             call.sent_at = time.perf_counter()
@@ -617,17 +641,18 @@ class Dispatcher:
             limits = read_server_limits(response.headers)
             if limits is not None:
                 if limits.malformed and debug:
-                    _logging.emit("ratelimit.headers_ignored", url=call.url, headers=list(limits.malformed))
+                    url = _logging.loggable_url(call.url)
+                    _logging.emit("ratelimit.headers_ignored", url=url, headers=list(limits.malformed))
                 self._pacer.observe(limits, self._now())
         if debug:
             failed = isinstance(response, Exception)
             _logging.emit(
                 "request.finish",
                 method=call.method,
-                url=call.url,
+                url=_logging.loggable_url(call.url),
                 attempt=call.attempts,
                 status=None if isinstance(response, Exception) else response.status,
-                error=str(response) if failed else None,
+                error=_logging.scrub_text(str(response)) if failed else None,
                 request_id=None if isinstance(response, Exception) else response.headers.get("x-request-id"),
                 elapsed=round(call.elapsed, 6),
             )
@@ -713,6 +738,10 @@ class Dispatcher:
             assert key is not None
             keys.invalidate(key)
             call.reauthenticated = True
+            if _logging.enabled():
+                _logging.emit(
+                    "request.reauthenticate", method=call.method, url=_logging.loggable_url(call.url)
+                )
             call.state = CallState.QUEUED
             return True
         self._apply(call, decision, response)
@@ -758,7 +787,8 @@ class Dispatcher:
         starting = pacer.paused_until <= now
         self.pause_cause = pause.cause  # before the pause: stats() may read both from another thread
         pacer.pause(until)
-        fields = {"cause": pause.cause, "seconds": round(pause.seconds, 3), "url": call.url}
+        url = _logging.loggable_url(call.url)
+        fields = {"cause": pause.cause, "seconds": round(pause.seconds, 3), "url": url}
         if starting:
             _logging.warn("ratelimit.pause", **fields)
         elif _logging.enabled():
@@ -788,6 +818,14 @@ class Dispatcher:
         return 0.0, None
 
     def _redirect(self, call: Call, redirect: Redirect) -> None:
+        if _logging.enabled():
+            _logging.emit(
+                "request.redirect",
+                method=call.method,
+                url=_logging.loggable_url(call.url),
+                to_method=redirect.method,
+                to=_logging.loggable_url(f"{redirect.origin}{redirect.target}"),
+            )
         call.redirects += 1
         call.method = redirect.method
         call.origin = redirect.origin
@@ -819,20 +857,23 @@ class Dispatcher:
         else:
             counters.failed += 1
             self._release(call)
-        call.resolve(_scrubbed(outcome) if isinstance(outcome, Exception) else outcome)
+        delivered = _scrubbed(outcome) if isinstance(outcome, Exception) else outcome
+        if call.resolve(delivered) and _logging.info_enabled():
+            _logging.request_done(call, delivered)
 
     # -- timers: retries and pool timeouts -------------------------------------------
 
     def _schedule_retry(self, call: Call, delay: float, reason: str) -> None:
-        if _logging.enabled():
-            _logging.emit(
-                "request.retry",
-                method=call.method,
-                url=call.url,
-                attempt=call.attempts,
-                delay=delay,
-                reason=reason,
-            )
+        _logging.warn(
+            "request.retry",
+            method=call.method,
+            url=_logging.loggable_url(call.url),
+            attempt=call.attempts,
+            retry=call.retries_taken + 1,
+            max_retries=call.max_retries,
+            delay=delay,
+            reason=_logging.scrub_text(reason),
+        )
         call.retries_taken += 1
         call.state = CallState.QUEUED
         self.counters.retries_scheduled += 1

@@ -29,6 +29,7 @@ from openai_actors.mock import Fault, MockServer
 from openai_actors.mock._router import v1_path
 
 from .conftest import chat_body
+from .log_events import captured_events
 
 VERSION = "2024-10-21"
 AZURE_ENV = ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION")
@@ -397,19 +398,12 @@ class TestWhatIsSent:
 
 @pytest.mark.anyio
 class TestSecrecy:
-    async def test_no_key_or_token_appears_in_an_error_or_a_log_event(
-        self, server: MockServer, caplog: pytest.LogCaptureFixture
-    ) -> None:
-        import logging
-
-        import structlog
-
-        caplog.set_level(logging.DEBUG, logger="openai_actors")
+    async def test_no_key_or_token_appears_in_an_error_or_a_log_event(self, server: MockServer) -> None:
         path = "/openai/deployments/gpt-4o-mini/chat/completions"
         server.script(Fault(status=401, path=path, headers={"x-should-retry": "false"}))
         server.script(Fault(status=400, path=path))
         shown: list[str] = []
-        with structlog.testing.capture_logs() as events:
+        with captured_events() as events:
             async with AsyncAzureOpenAI(
                 api_key="az-secret-key", api_version=VERSION, azure_endpoint=endpoint_of(server)
             ) as client:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from openai_actors import (
 from openai_actors.mock import Fault, MockServer
 
 from .conftest import RawServer, chat_body, client_for, eventually, until
+from .log_events import captured_events
 
 pytestmark = pytest.mark.anyio
 CHAT = "/v1/chat/completions"
@@ -29,10 +29,9 @@ SOON = {"retry-after-ms": "1"}
 
 
 @pytest.fixture
-def events(caplog: pytest.LogCaptureFixture) -> Iterator[list[dict[str, Any]]]:
-    """The structlog events the client emits, with debug events switched on."""
-    caplog.set_level(logging.DEBUG, logger="openai_actors")
-    with structlog.testing.capture_logs() as captured:
+def events() -> Iterator[list[dict[str, Any]]]:
+    """The events the client logs, with debug events switched on."""
+    with captured_events() as captured:
         yield captured
 
 
@@ -64,25 +63,24 @@ class TestConcurrency:
 
 class TestContext:
     async def test_a_lane_started_for_one_caller_does_not_carry_its_context_to_others(
-        self, server: MockServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        self, server: MockServer, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A lone caller's request may start a lane from the caller's own task; that lane then
         serves every caller, so it must not run in the first one's context (its log bindings)."""
         from openai_actors import _dispatcher
 
         monkeypatch.setattr(_dispatcher, "LANE_IDLE", 0.05)
-        caplog.set_level(logging.DEBUG, logger="openai_actors")
 
         async def ask(caller: str | None) -> None:
             if caller is not None:
                 structlog.contextvars.bind_contextvars(caller=caller)
             await client.chat.completions.create(**chat_body())
 
-        merge = [structlog.contextvars.merge_contextvars]
         async with client_for(server) as client:
             await client.chat.completions.create(**chat_body())  # the dispatcher is up, admission idle
             await until(server, lambda s: s.open_connections == 0)  # its lane retired
-            with structlog.testing.capture_logs(processors=merge) as captured:
+            # Each event with the context variables bound where it was logged.
+            with captured_events(with_contextvars=True) as captured:
                 for caller in ("A", None):  # each in a task, and so a context, of its own
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(ask, caller)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -11,13 +10,13 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
-import structlog
 
 from openai_actors import AsyncOpenAI, AuthenticationError, KeyProviderError
 from openai_actors._keys import KeySource
 from openai_actors.mock import Fault, MockServer
 
 from .conftest import chat_body
+from .log_events import captured_events
 
 pytestmark = pytest.mark.anyio
 CHAT = "/v1/chat/completions"
@@ -196,9 +195,8 @@ class TestFailingProviders:
 
 
 @pytest.fixture
-def events(caplog: pytest.LogCaptureFixture) -> Iterator[list[dict[str, Any]]]:
-    caplog.set_level(logging.DEBUG, logger="openai_actors")
-    with structlog.testing.capture_logs() as captured:
+def events() -> Iterator[list[dict[str, Any]]]:
+    with captured_events() as captured:
         yield captured
 
 

@@ -239,10 +239,12 @@ class TestParseChatCompletion:
         assert 12 == caught.value.completion.usage.total_tokens
 
     def test_a_filtered_answer_raises_content_filter_finish_reason_error(self) -> None:
+        """finish_reason "content_filter": the content was withheld, so nothing is parsed."""
         with pytest.raises(ContentFilterFinishReasonError, match="rejected by the content filter"):
             self.parse(completion(None, finish_reason="content_filter"))
 
     def test_content_that_does_not_fit_the_model_raises_pydantics_error(self) -> None:
+        """Content the model does not accept raises pydantic's own error, not a silent None."""
         with pytest.raises(pydantic.ValidationError):
             self.parse(completion('{"steps": "none"}'))
 
@@ -273,6 +275,21 @@ class TestParseChatCompletion:
         result = self.parse(completion(None, tool_calls=[custom]), None)
         assert result.choices[0].message.tool_calls is None
 
+    def test_pickle_and_deepcopy_keep_the_parsed_objects(self) -> None:
+        """A pickled (or deep-copied) result still holds instances of the caller's types."""
+        import copy
+        import pickle
+
+        tools = [pydantic_function_tool(Query)]
+        result = self.parse(
+            completion(json.dumps(MATH), tool_calls=[function_call("Query", QUERY)]), MathResponse, tools
+        )
+        for again in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+            message = again.choices[0].message
+            assert isinstance(message.parsed, MathResponse)
+            assert Query.model_validate(QUERY) == message.tool_calls[0].function.parsed_arguments
+            assert result.to_dict() == again.to_dict()
+
     def test_a_completion_read_back_from_json_has_the_parsed_classes(self) -> None:
         """`_from_raw` of a dumped ParsedChatCompletion gives the same classes, `parsed` as JSON."""
         dumped = self.parse(completion(json.dumps(MATH))).to_dict()
@@ -283,6 +300,7 @@ class TestParseChatCompletion:
 
 class TestRequestSide:
     def test_a_type_becomes_a_strict_json_schema_format(self) -> None:
+        """A model class is sent as a strict json_schema format named after it, every object closed."""
         sent = _parsing.type_to_response_format(MathResponse)
         assert ("json_schema", "MathResponse", True) == (
             sent["type"],
@@ -311,6 +329,7 @@ class TestRequestSide:
         assert {"anyOf": [{"type": "integer"}, {"type": "null"}], "title": "Limit"} == limit
 
     def test_a_dict_passes_through_and_omitted_stays_omitted(self) -> None:
+        """A response_format dict is sent as given; an omitted one is not sent."""
         fmt = {"type": "json_object"}
         assert fmt is _parsing.type_to_response_format(fmt)
         assert isinstance(_parsing.type_to_response_format(openai_actors.omit), openai_actors.Omit)
@@ -327,6 +346,7 @@ class TestRequestSide:
     def test_a_response_format_that_is_not_a_model_type_is_a_clear_type_error(
         self, bad: Any, message: str
     ) -> None:
+        """An instance, a string, a builtin or a generic alias is a TypeError naming what was expected."""
         with pytest.raises(TypeError, match=message):
             _parsing.type_to_response_format(bad)
 
@@ -346,15 +366,18 @@ class TestRequestSide:
     def test_tools_parse_cannot_read_are_refused(
         self, tools: Any, error: type[Exception], message: str
     ) -> None:
+        """Non-strict or non-function tools, and tools that are not a list of dicts, are refused before sending."""
         with pytest.raises(error, match=message):
             _parsing.validate_input_tools(tools)
 
     def test_a_hand_written_chat_tool_cannot_go_to_responses_parse(self) -> None:
+        """Only pydantic_function_tool's chat tools have a Responses twin; another is a TypeError saying so."""
         plain = {"type": "function", "function": {"name": "f", "strict": True, "parameters": {}}}
         with pytest.raises(TypeError, match="only those made with pydantic_function_tool"):
             _parsing.make_responses_tools([plain])
 
     def test_pydantic_function_tool_takes_name_and_description(self) -> None:
+        """`name` and `description` override the class name and docstring, which are the defaults."""
         tool = pydantic_function_tool(Query, name="query_db", description="Query the database.")
         function = tool["function"]
         assert ("query_db", "Query the database.", True) == (
@@ -366,6 +389,7 @@ class TestRequestSide:
         assert ("Query", "Look rows up in a table.") == (default["name"], default.get("description"))
 
     def test_the_tool_helpers_refuse_what_is_not_a_pydantic_model(self) -> None:
+        """The tool helpers take pydantic models only (a dataclass has no model to validate arguments into)."""
         with pytest.raises(TypeError, match="takes a pydantic BaseModel subclass"):
             pydantic_function_tool(Movie)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="takes a pydantic BaseModel subclass"):
@@ -374,6 +398,7 @@ class TestRequestSide:
 
 class TestParseResponse:
     def test_output_text_is_parsed_and_output_parsed_finds_it(self) -> None:
+        """Each output_text part gets `parsed`; other parts and items pass as they came."""
         raw = response(
             [
                 {"type": "reasoning", "id": "rs_1", "summary": []},
@@ -392,6 +417,7 @@ class TestParseResponse:
         assert MATH == result.to_dict()["output"][1]["content"][1]["parsed"]
 
     def test_without_text_format_nothing_is_parsed(self) -> None:
+        """No text_format: `output_parsed` is None and the text is left as text."""
         raw = response([output_message(output_text('{"a": 1}'))])
         result = _parsing.parse_response(
             text_format=openai_actors.omit, input_tools=None, response=Response._from_raw(raw)
@@ -416,6 +442,10 @@ class TestParseResponse:
         assert (Query.model_validate(QUERY), None) == (first.parsed_arguments, second.parsed_arguments)
         assert "parsed_arguments" not in first.to_dict()
         assert "parsed_arguments=Query(" in repr(first)
+        import pickle
+
+        again = pickle.loads(pickle.dumps(result))
+        assert Query.model_validate(QUERY) == again.output[0].parsed_arguments
 
 
 # -- through the clients -------------------------------------------------------------
@@ -440,6 +470,7 @@ def transport_client(answer: dict[str, Any], *, sync: bool) -> Any:
 @pytest.mark.anyio
 class TestAsyncClient:
     async def test_parse_returns_an_instance_of_the_model(self, server: MockServer) -> None:
+        """Through the dispatcher and the mock: `parsed` is the model, the request id is kept."""
         async with client_for(server) as client:
             result = await client.chat.completions.parse(
                 model="gpt-4o", messages=MESSAGES, response_format=MathResponse
@@ -468,6 +499,7 @@ class TestAsyncClient:
         assert all(isinstance(parsed, MathResponse if i % 2 else Query) for i, parsed in results.items())
 
     async def test_nested_enum_and_union_models_round_trip(self, server: MockServer) -> None:
+        """Nested models, str enums and unions come back as their Python types."""
         async with client_for(server) as client:
             result = await client.chat.completions.parse(
                 model="gpt-4o", messages=MESSAGES, response_format=Query
@@ -478,6 +510,7 @@ class TestAsyncClient:
         assert all(isinstance(c.operator, Operator) for c in parsed.conditions)
 
     async def test_tool_calls_come_back_with_parsed_arguments(self, server: MockServer) -> None:
+        """A pydantic tool's call carries an instance of its model."""
         async with client_for(server) as client:
             result = await client.chat.completions.parse(
                 model="gpt-4o", messages=MESSAGES, tools=[pydantic_function_tool(Query)]
@@ -487,6 +520,7 @@ class TestAsyncClient:
         assert isinstance(calls[0].function.parsed_arguments, Query)
 
     async def test_the_token_limit_raises_length_finish_reason_error(self, server: MockServer) -> None:
+        """A cut answer (max_completion_tokens) raises, and the client serves the next call."""
         async with client_for(server) as client:
             with pytest.raises(LengthFinishReasonError):
                 await client.chat.completions.parse(
@@ -499,6 +533,7 @@ class TestAsyncClient:
         assert isinstance(again.choices[0].message.parsed, MathResponse)
 
     async def test_a_refusal_comes_back_with_parsed_none(self) -> None:
+        """A refusal is an answer, not an error: `parsed` None, `refusal` the text."""
         async with transport_client(completion(None, refusal="I can't."), sync=False) as client:
             result = await client.chat.completions.parse(
                 model="gpt-4o", messages=MESSAGES, response_format=MathResponse
@@ -516,6 +551,7 @@ class TestAsyncClient:
         assert '{"final_answer": 1}' == plain.choices[0].message.content
 
     async def test_the_content_filter_raises_its_error(self) -> None:
+        """finish_reason "content_filter" raises ContentFilterFinishReasonError in the caller."""
         async with transport_client(completion(None, finish_reason="content_filter"), sync=False) as client:
             with pytest.raises(ContentFilterFinishReasonError):
                 await client.chat.completions.parse(
@@ -549,6 +585,7 @@ class TestAsyncClient:
     async def test_with_raw_response_parse_gives_headers_and_the_parsed_completion(
         self, server: MockServer
     ) -> None:
+        """The raw view offers `parse`: headers first, the parsed completion from `.parse()`."""
         async with client_for(server) as client:
             raw = await client.chat.completions.with_raw_response.parse(
                 model="gpt-4o", messages=MESSAGES, response_format=MathResponse
@@ -558,6 +595,7 @@ class TestAsyncClient:
         assert isinstance(result.choices[0].message.parsed, MathResponse)
 
     async def test_with_streaming_response_parse_reads_the_body_then_parses(self, server: MockServer) -> None:
+        """The streaming view offers `parse` too; `await .parse()` reads the body and parses it."""
         async with client_for(server) as client:
             async with client.chat.completions.with_streaming_response.parse(
                 model="gpt-4o", messages=MESSAGES, response_format=MathResponse
@@ -566,6 +604,7 @@ class TestAsyncClient:
         assert isinstance(result.choices[0].message.parsed, MathResponse)
 
     async def test_responses_parse_with_text_format(self, server: MockServer) -> None:
+        """`output_parsed` is the model, the same object as the text part's `parsed`."""
         async with client_for(server) as client:
             result = await client.responses.parse(
                 model="gpt-4o", input="solve 8x + 31 = 2", text_format=MathResponse
@@ -579,6 +618,7 @@ class TestAsyncClient:
 
     @pytest.mark.parametrize("helper", [pydantic_function_tool, pydantic_responses_function_tool])
     async def test_responses_parse_with_tools(self, server: MockServer, helper: Any) -> None:
+        """Either tool helper's calls come back with `parsed_arguments`, an instance of the model."""
         async with client_for(server) as client:
             result = await client.responses.parse(model="gpt-4o", input="find orders", tools=[helper(Query)])
         call = result.output[0]
@@ -586,6 +626,7 @@ class TestAsyncClient:
         assert isinstance(call.parsed_arguments, Query)
 
     async def test_responses_parse_refuses_stream_and_a_double_format(self, server: MockServer) -> None:
+        """`stream=True` and text.format beside text_format are TypeErrors, and nothing is sent."""
         async with client_for(server) as client:
             with pytest.raises(TypeError, match=r"responses.parse\(\) does not stream"):
                 await client.responses.parse(model="gpt-4o", input="x", stream=True)  # type: ignore[typeddict-item]
@@ -598,6 +639,7 @@ class TestAsyncClient:
 
 class TestSyncClient:
     def test_parse_with_a_model_and_with_tools(self, server: MockServer) -> None:
+        """The sync client: chat with a model, chat with tools, responses with text_format."""
         with OpenAI(api_key="sk-test", base_url=server.url) as client:
             result = client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, response_format=Query)
             tools = client.chat.completions.parse(
@@ -618,6 +660,7 @@ class TestSyncClient:
         assert isinstance(result.choices[0].message.parsed, MathResponse)
 
     def test_with_raw_and_streaming_response_parse(self, server: MockServer) -> None:
+        """The sync client's raw and streaming views offer `parse`."""
         with OpenAI(api_key="sk-test", base_url=server.url) as client:
             raw = client.responses.with_raw_response.parse(
                 model="gpt-4o", input="x", text_format=MathResponse
@@ -631,6 +674,7 @@ class TestSyncClient:
                 assert isinstance(response.parse().output_parsed, MathResponse)
 
     def test_length_refusal_and_content_filter(self, server: MockServer) -> None:
+        """The sync client: length and content_filter raise, a refusal gives `parsed` None."""
         with OpenAI(api_key="sk-test", base_url=server.url) as client, pytest.raises(LengthFinishReasonError):
             client.chat.completions.parse(
                 model="gpt-4o", messages=MESSAGES, response_format=MathResponse, max_completion_tokens=1
@@ -645,6 +689,7 @@ class TestSyncClient:
                 client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, response_format=MathResponse)
 
     def test_invalid_content_raises_validation_error_in_the_caller(self) -> None:
+        """Content that does not validate raises in the calling thread; the client goes on."""
         with transport_client(completion('{"steps": 3}'), sync=True) as client:
             with pytest.raises(pydantic.ValidationError):
                 client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, response_format=MathResponse)
@@ -670,9 +715,9 @@ class TestSurface:
     def test_parse_takes_every_create_parameter(self) -> None:
         """`ParseArgs` lists what `create` takes less `response_format` and `tools` (explicit
         parameters of `parse`) and `stream` (not taken, as in the official SDK); the
-        Responses one adds the official `verbosity`. A parameter added to the spec shows up here."""
+        Responses `parse` adds the official `verbosity`. A parameter added to the spec shows up here."""
         from openai_actors._helpers.chat_completions import ParseArgs
-        from openai_actors._helpers.responses_resource import ResponsesParseArgs
+        from openai_actors._helpers.responses_resource import ResponsesParseArgs, _ParseArgs
         from openai_actors._resources._base import REQUEST_OPTION_NAMES
         from openai_actors.resources.chat.completions.completions import _CREATE as CHAT_CREATE
         from openai_actors.resources.responses.responses import _CREATE as RESPONSES_CREATE
@@ -681,9 +726,11 @@ class TestSurface:
             set(CHAT_CREATE.keys) - {"response_format", "tools", "stream"}
             == set(ParseArgs.__annotations__) - REQUEST_OPTION_NAMES
         )
-        assert (set(RESPONSES_CREATE.keys) - {"tools"}) | {"verbosity"} == set(
-            ResponsesParseArgs.__annotations__
-        ) - REQUEST_OPTION_NAMES
+        assert (
+            set(RESPONSES_CREATE.keys) - {"tools"}
+            == set(ResponsesParseArgs.__annotations__) - REQUEST_OPTION_NAMES
+        )
+        assert {"verbosity"} == set(_ParseArgs.__annotations__) - set(ResponsesParseArgs.__annotations__)
 
     @pytest.mark.parametrize(
         "module",

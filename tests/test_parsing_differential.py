@@ -393,9 +393,22 @@ class TestStrictSchema:
         """The pure schema rewrite gives the official `to_strict_json_schema` output, key order included."""
         from openai.lib._pydantic import to_strict_json_schema as official
 
-        from openai_actors._helpers._schema import to_strict_json_schema
+        from openai_actors.lib._pydantic import to_strict_json_schema
 
         assert json.dumps(official(model)) == json.dumps(to_strict_json_schema(model))
+
+    @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+    def test_the_private_lib_paths_give_the_officials_formats(self, model: type[Any]) -> None:
+        """`openai.lib._parsing`'s converters, at the same paths under `openai_actors.lib`
+        (libraries built on the official SDK import them), give the same formats."""
+        from openai.lib._parsing._completions import type_to_response_format_param as official_chat
+        from openai.lib._parsing._responses import type_to_text_format_param as official_text
+
+        from openai_actors.lib._parsing import type_to_response_format_param
+        from openai_actors.lib._parsing._responses import type_to_text_format_param
+
+        assert json.dumps(official_chat(model)) == json.dumps(type_to_response_format_param(model))
+        assert json.dumps(official_text(model)) == json.dumps(type_to_text_format_param(model))
 
 
 def test_a_stdlib_dataclass_the_official_sdk_refuses_is_accepted_here(both: Any) -> None:

@@ -942,7 +942,8 @@ class TestStreamEvents:
         for data in ({"sequence_number": 1}, {"type": ["odd"]}, {"type": None}):
             event = parse_response_stream_event(data)
             assert isinstance(event, UnknownResponseStreamEvent)
-            assert data == event.to_dict()
+            # Dumped as sent; that `["odd"]` is not the declared str is pydantic's warning, tested elsewhere.
+            assert data == event.to_dict(warnings=False)
 
     def test_an_unknown_output_item_inside_a_known_event(self) -> None:
         event = parse_response_stream_event(
@@ -1011,7 +1012,8 @@ def test_every_annotation_resolves_at_run_time() -> None:
     models = _declared_models()
     assert len(models) > 250
     for cls in models:
-        hints = typing.get_type_hints(cls)
+        typing.get_type_hints(cls)
+        hints = cls.__field_types__()  # with the aliased fields (`schema_`), which are not annotations
         assert set(cls.__fields__) <= set(hints), cls
 
 

@@ -61,6 +61,7 @@ __all__ = [
     "check_response_format_type",
     "has_parseable_input",
     "has_rich_response_format",
+    "is_parseable_tool",
     "make_responses_tools",
     "maybe_parse_content",
     "parse_chat_completion",
@@ -71,6 +72,8 @@ __all__ = [
     "parse_text",
     "refuse_type_in_chat_create",
     "refuse_type_in_create",
+    "responses_tool_by_name",
+    "tool_by_name",
     "type_to_response_format",
     "type_to_text_format",
     "validate_input_tools",
@@ -265,7 +268,8 @@ def maybe_parse_content(*, response_format: object, message: ChatCompletionMessa
     return None
 
 
-def _tool_by_name(input_tools: Iterable[Any], name: str) -> Mapping[str, Any] | None:
+def tool_by_name(input_tools: Iterable[Any], name: str) -> Mapping[str, Any] | None:
+    """The chat function tool named `name` among `input_tools`, or None."""
     for tool in input_tools:
         if not isinstance(tool, Mapping) or tool.get("type") != "function":
             continue
@@ -280,7 +284,7 @@ def parse_function_tool_arguments(
 ) -> object:
     """A chat tool call's arguments: an instance of the tool's model (`pydantic_function_tool`),
     the decoded JSON (another strict function tool), or None (a tool not given, or not strict)."""
-    tool = _tool_by_name(input_tools, function.name)
+    tool = tool_by_name(input_tools, function.name)
     if tool is None:
         return None
     definition = tool["function"]
@@ -388,7 +392,8 @@ def parse_text(text: str, text_format: object) -> Any:
     return parse_content(cast(type, text_format), text)
 
 
-def _responses_tool_by_name(input_tools: Iterable[Any], name: str) -> Mapping[str, Any] | None:
+def responses_tool_by_name(input_tools: Iterable[Any], name: str) -> Mapping[str, Any] | None:
+    """The Responses function tool named `name` among `input_tools`, or None."""
     for tool in input_tools:
         if isinstance(tool, Mapping) and tool.get("type") == "function" and tool.get("name") == name:
             return tool
@@ -402,7 +407,7 @@ def parse_response_function_tool_arguments(
     JSON (another strict function tool), or None (a tool not given, or not strict)."""
     if not _given(input_tools):
         return None
-    tool = _responses_tool_by_name(cast(Iterable[Any], input_tools), function_call.name)
+    tool = responses_tool_by_name(cast(Iterable[Any], input_tools), function_call.name)
     if tool is None:
         return None
     if isinstance(tool, ResponsesPydanticFunctionTool):

@@ -31,6 +31,18 @@ if TYPE_CHECKING:
 
     from .._call import Call
     from .._client import AsyncOpenAI, OpenAI
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from ..resources.chat.completions.completions import (
+        AsyncCompletionsWithRawResponse,
+        AsyncCompletionsWithStreamingResponse,
+        CompletionsWithRawResponse,
+        CompletionsWithStreamingResponse,
+    )
     from ..types._spec.model_ids_shared import ModelIdsShared
     from ..types._spec.response_modalities import ResponseModalities
     from ..types._spec.stop_configuration import StopConfiguration
@@ -141,6 +153,14 @@ def build_parse_call(
 
 
 class Completions(_Completions):
+    if TYPE_CHECKING:  # the generated views, and `parse` through them
+
+        @property
+        def with_raw_response(self) -> _CompletionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> _CompletionsWithStreamingResponse: ...
+
     @one_request
     def parse(
         self,
@@ -167,6 +187,14 @@ class Completions(_Completions):
 
 
 class AsyncCompletions(_AsyncCompletions):
+    if TYPE_CHECKING:  # the generated views, and `parse` through them
+
+        @property
+        def with_raw_response(self) -> _AsyncCompletionsWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> _AsyncCompletionsWithStreamingResponse: ...
+
     @one_request
     async def parse(
         self,
@@ -183,3 +211,26 @@ class AsyncCompletions(_AsyncCompletions):
         call, parse = build_parse_call(self._client, response_format, tools, params)
         result: ParsedChatCompletion[ResponseFormatT] = await self._client._request(call, parse)
         return result
+
+
+if TYPE_CHECKING:
+
+    class _CompletionsWithRawResponse(CompletionsWithRawResponse):
+        def __init__(self, resource: Completions) -> None:
+            super().__init__(resource)
+            self.parse = to_raw_response_wrapper(resource.parse)
+
+    class _CompletionsWithStreamingResponse(CompletionsWithStreamingResponse):
+        def __init__(self, resource: Completions) -> None:
+            super().__init__(resource)
+            self.parse = to_streamed_response_wrapper(resource.parse)
+
+    class _AsyncCompletionsWithRawResponse(AsyncCompletionsWithRawResponse):
+        def __init__(self, resource: AsyncCompletions) -> None:
+            super().__init__(resource)
+            self.parse = async_to_raw_response_wrapper(resource.parse)
+
+    class _AsyncCompletionsWithStreamingResponse(AsyncCompletionsWithStreamingResponse):
+        def __init__(self, resource: AsyncCompletions) -> None:
+            super().__init__(resource)
+            self.parse = async_to_streamed_response_wrapper(resource.parse)

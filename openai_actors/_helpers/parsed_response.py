@@ -47,6 +47,7 @@ from ..types.responses.response_output_text import ResponseOutputText
 from ..types.responses.response_reasoning_item import ResponseReasoningItem
 from ..types.responses.response_tool_search_call import ResponseToolSearchCall
 from ..types.responses.response_tool_search_output_item import ResponseToolSearchOutputItem
+from .parsed_chat_completion import KeepsParsed
 
 __all__ = [
     "ParsedContent",
@@ -60,12 +61,12 @@ __all__ = [
 ContentType = TypeVar("ContentType")
 
 
-class ParsedResponseOutputText(ResponseOutputText, Generic[ContentType]):
+class ParsedResponseOutputText(KeepsParsed, ResponseOutputText, Generic[ContentType]):
     parsed: ContentType | None = None
     """The text as an instance of the `text_format` type; None when none was given."""
 
 
-class ParsedResponseFunctionToolCall(ResponseFunctionToolCall):
+class ParsedResponseFunctionToolCall(KeepsParsed, ResponseFunctionToolCall):
     parsed_arguments: object = None
     """The arguments as an instance of the tool's model (a tool made with
     `pydantic_function_tool()` or `pydantic_responses_function_tool()`), the decoded
@@ -79,7 +80,7 @@ class ParsedResponseFunctionToolCall(ResponseFunctionToolCall):
 ParsedContent: TypeAlias = Union[ParsedResponseOutputText[ContentType], ResponseOutputRefusal]  # noqa: UP007
 
 
-class ParsedResponseOutputMessage(ResponseOutputMessage, Generic[ContentType]):
+class ParsedResponseOutputMessage(KeepsParsed, ResponseOutputMessage, Generic[ContentType]):
     if TYPE_CHECKING:
         content: list[ParsedContent[ContentType]]  # type: ignore[assignment]
     else:
@@ -128,7 +129,7 @@ _RuntimeOutputItem: TypeAlias = (
 )
 
 
-class ParsedResponse(Response, Generic[ContentType]):
+class ParsedResponse(KeepsParsed, Response, Generic[ContentType]):
     if TYPE_CHECKING:
         output: list[ParsedResponseOutputItem[ContentType]]  # type: ignore[assignment]
     else:

@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 
     from .._call import Call
     from .._client import AsyncOpenAI, OpenAI
+    from .._raw import (
+        async_to_raw_response_wrapper,
+        async_to_streamed_response_wrapper,
+        to_raw_response_wrapper,
+        to_streamed_response_wrapper,
+    )
+    from ..resources.responses.responses import (
+        AsyncResponsesWithRawResponse,
+        AsyncResponsesWithStreamingResponse,
+        ResponsesWithRawResponse,
+        ResponsesWithStreamingResponse,
+    )
     from ..types._spec_params.conversation_param import ConversationParam
     from ..types._spec_params.input_param import InputParam
     from ..types._spec_params.tool_choice_param import ToolChoiceParam
@@ -61,9 +73,8 @@ _HELPER_HEADER = {"X-Stainless-Helper-Method": "responses.parse"}
 
 
 class ResponsesParseArgs(RequestOptionParams, total=False):
-    """What `responses.parse` takes besides `text_format` and `tools`: `create`'s
-    parameters, and `verbosity` as the official `parse` takes it (tests/test_parsing.py
-    checks the lists agree)."""
+    """What `responses.parse` and `responses.stream` take besides `text_format` and
+    `tools`: `create`'s parameters (tests/test_parsing.py checks the lists agree)."""
 
     background: bool | Omit | None
     context_management: Iterable[ContextManagement] | Omit | None
@@ -95,6 +106,12 @@ class ResponsesParseArgs(RequestOptionParams, total=False):
     top_p: float | Omit | None
     truncation: Literal["auto", "disabled"] | Omit | None
     user: str | Omit
+
+
+class _ParseArgs(ResponsesParseArgs, total=False):
+    """`responses.parse` alone takes the official `verbosity` too (sent as it is);
+    `responses.stream`, which shares `ResponsesParseArgs`, does not, as in the official SDK."""
+
     verbosity: Literal["low", "medium", "high"] | Omit | None
 
 
@@ -130,13 +147,21 @@ def build_parse_call(
 
 
 class Responses(_Responses):
+    if TYPE_CHECKING:  # the generated views, and `parse` through them
+
+        @property
+        def with_raw_response(self) -> _ResponsesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> _ResponsesWithStreamingResponse: ...
+
     @one_request
     def parse(
         self,
         *,
         text_format: type[TextFormatT] | Omit = omit,
         tools: Iterable[ToolParam | ChatCompletionFunctionToolParam] | Omit = omit,
-        **params: Unpack[ResponsesParseArgs],
+        **params: Unpack[_ParseArgs],
     ) -> ParsedResponse[TextFormatT]:
         """`create`, with the output text parsed into `text_format` (a pydantic model class,
         a dataclass or a TypedDict): the type is sent as a strict JSON schema in
@@ -149,15 +174,46 @@ class Responses(_Responses):
 
 
 class AsyncResponses(_AsyncResponses):
+    if TYPE_CHECKING:  # the generated views, and `parse` through them
+
+        @property
+        def with_raw_response(self) -> _AsyncResponsesWithRawResponse: ...
+
+        @property
+        def with_streaming_response(self) -> _AsyncResponsesWithStreamingResponse: ...
+
     @one_request
     async def parse(
         self,
         *,
         text_format: type[TextFormatT] | Omit = omit,
         tools: Iterable[ToolParam | ChatCompletionFunctionToolParam] | Omit = omit,
-        **params: Unpack[ResponsesParseArgs],
+        **params: Unpack[_ParseArgs],
     ) -> ParsedResponse[TextFormatT]:
         """`create`, with the output text parsed into `text_format`: see `Responses.parse`."""
         call, parse = build_parse_call(self._client, text_format, tools, params)
         result: ParsedResponse[TextFormatT] = await self._client._request(call, parse)
         return result
+
+
+if TYPE_CHECKING:
+
+    class _ResponsesWithRawResponse(ResponsesWithRawResponse):
+        def __init__(self, resource: Responses) -> None:
+            super().__init__(resource)
+            self.parse = to_raw_response_wrapper(resource.parse)
+
+    class _ResponsesWithStreamingResponse(ResponsesWithStreamingResponse):
+        def __init__(self, resource: Responses) -> None:
+            super().__init__(resource)
+            self.parse = to_streamed_response_wrapper(resource.parse)
+
+    class _AsyncResponsesWithRawResponse(AsyncResponsesWithRawResponse):
+        def __init__(self, resource: AsyncResponses) -> None:
+            super().__init__(resource)
+            self.parse = async_to_raw_response_wrapper(resource.parse)
+
+    class _AsyncResponsesWithStreamingResponse(AsyncResponsesWithStreamingResponse):
+        def __init__(self, resource: AsyncResponses) -> None:
+            super().__init__(resource)
+            self.parse = async_to_streamed_response_wrapper(resource.parse)

@@ -44,7 +44,7 @@ class EvalCreateResponse(BaseModel):
     """A list of testing criteria."""
     created_at: int
     """The Unix timestamp (in seconds) for when the eval was created."""
-    metadata: Metadata
+    metadata: Metadata | None = None
 
 
 from ._spec.eval_grader_label_model import EvalGraderLabelModel

@@ -6,37 +6,7 @@ from typing import Literal
 
 from .._models import BaseModel
 
-__all__ = ["File", "Upload"]
-
-
-class File(BaseModel):
-    id: str
-    """The file identifier, which can be referenced in the API endpoints."""
-    bytes: int
-    """The size of the file, in bytes."""
-    created_at: int
-    """The Unix timestamp (in seconds) for when the file was created."""
-    expires_at: int | None = None
-    """The Unix timestamp (in seconds) for when the file will expire."""
-    filename: str
-    """The name of the file."""
-    object: Literal["file"]
-    """The object type, which is always `file`."""
-    purpose: Literal[
-        "assistants",
-        "assistants_output",
-        "batch",
-        "batch_output",
-        "fine-tune",
-        "fine-tune-results",
-        "vision",
-        "user_data",
-    ]
-    """The intended purpose of the file. Supported values are `assistants`, `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`, `vision`, and `user_data`."""
-    status: Literal["uploaded", "processed", "error"]
-    """Deprecated. The current status of the file, which can be either `uploaded`, `processed`, or `error`."""
-    status_details: str | None = None
-    """Deprecated. For details on why a fine-tuning training file failed validation, see the `error` field on `fine_tuning.job`."""
+__all__ = ["Upload"]
 
 
 class Upload(BaseModel):
@@ -58,4 +28,7 @@ class Upload(BaseModel):
     """The Unix timestamp (in seconds) for when the Upload will expire."""
     object: Literal["upload"] | None = None
     """The object type, which is always "upload"."""
-    file: File | None = None
+    file: FileObject | None = None
+
+
+from .file_object import FileObject

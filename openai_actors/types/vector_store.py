@@ -51,7 +51,7 @@ class VectorStore(BaseModel):
     """The expiration policy for a vector store."""
     expires_at: int | None = None
     last_active_at: int | None = None
-    metadata: Metadata
+    metadata: Metadata | None = None
 
 
 from .shared.metadata import Metadata

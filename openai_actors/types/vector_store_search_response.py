@@ -23,7 +23,7 @@ class VectorStoreSearchResponse(BaseModel):
     """The name of the vector store file."""
     score: float
     """The similarity score for the result."""
-    attributes: VectorStoreFileAttributes
+    attributes: VectorStoreFileAttributes | None = None
     content: list[Content]
     """Content chunks from the file."""
 

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal, Required, TypedDict
+from typing import TypedDict
 
 from .._resources._base import RequestOptionParams
 from .._types import Omit
 
-__all__ = ["ExpiresAfter", "VectorStoreUpdateParams"]
-
-
-class ExpiresAfter(TypedDict, total=False):
-    anchor: Required[Literal["last_active_at"]]
-    """Anchor timestamp after which the expiration policy applies. Supported anchors: `last_active_at`."""
-    days: Required[int]
-    """The number of days after the anchor time that the vector store will expire."""
+__all__ = ["VectorStoreUpdateParams"]
 
 
 class VectorStoreUpdateParams(TypedDict, total=False):
     name: str | None
     """The name of the vector store."""
-    expires_after: ExpiresAfter
+    expires_after: ExpiresAfter | None
     metadata: Metadata
 
 
 class _VectorStoreUpdateArgs(RequestOptionParams, total=False):
     name: str | Omit | None
-    expires_after: ExpiresAfter | Omit
+    expires_after: ExpiresAfter | Omit | None
     metadata: Metadata | Omit
 
 
 from .shared_params.metadata import Metadata
+from .vector_store_param import ExpiresAfter

@@ -32,7 +32,7 @@ class Video(BaseModel):
     seconds: str
     """Duration of the generated clip in seconds. For extensions, this is the stitched total duration."""
     remixed_from_video_id: str | None = None
-    error: VideoCreateError
+    error: VideoCreateError | None = None
 
 
 from .video_create_error import VideoCreateError

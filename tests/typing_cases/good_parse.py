@@ -107,3 +107,24 @@ def beta_chat(client: OpenAI) -> MathResponse | None:
     )
     assert_type(completion.choices[0].message.parsed, MathResponse | None)
     return completion.choices[0].message.parsed
+
+
+async def raw_views(client: OpenAI, aclient: AsyncOpenAI) -> None:
+    raw = client.chat.completions.with_raw_response.parse(
+        model="gpt-4o", messages=[{"role": "user", "content": "x"}], response_format=MathResponse
+    )
+    print(raw.headers.get("x-request-id"))
+    assert_type(raw.parse().choices[0].message.parsed, MathResponse | None)
+    with client.responses.with_streaming_response.parse(
+        model="gpt-4o", input="x", text_format=MathResponse
+    ) as r:
+        assert_type(r.parse().output_parsed, MathResponse | None)
+    araw = await aclient.responses.with_raw_response.parse(
+        model="gpt-4o", input="x", text_format=MathResponse
+    )
+    assert_type(araw.parse().output_parsed, MathResponse | None)
+    async with aclient.chat.completions.with_streaming_response.parse(
+        model="gpt-4o", messages=[{"role": "user", "content": "x"}], response_format=MathResponse
+    ) as ar:
+        parsed = await ar.parse()
+        assert_type(parsed.choices[0].message.parsed, MathResponse | None)

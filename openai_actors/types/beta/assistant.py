@@ -43,7 +43,7 @@ class Assistant(BaseModel):
     tools: list[AssistantTool]
     """A list of tool enabled on the assistant. There can be a maximum of 128 tools per assistant. Tools can be of types `code_interpreter`, `file_search`, or `function`."""
     tool_resources: ToolResources | None = None
-    metadata: Metadata
+    metadata: Metadata | None = None
     temperature: float | None = None
     top_p: float | None = None
     response_format: AssistantResponseFormatOption | None = None

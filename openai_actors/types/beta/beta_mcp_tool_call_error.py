@@ -17,7 +17,7 @@ class McpProtocolError(BaseModel):
 
 class McpToolExecutionError(BaseModel):
     type: Literal["mcp_tool_execution_error"]
-    content: object = None
+    content: object
 
 
 class HttpError(BaseModel):

@@ -36,7 +36,7 @@ class Thread(BaseModel):
     created_at: int
     """The Unix timestamp (in seconds) for when the thread was created."""
     tool_resources: ToolResources | None = None
-    metadata: Metadata
+    metadata: Metadata | None = None
 
 
 from ..shared.metadata import Metadata

@@ -164,7 +164,7 @@ class RunCreateResponse(BaseModel):
     """Results per testing criteria applied during the evaluation run."""
     data_source: CreateEvalJSONLRunDataSource | CreateEvalCompletionsRunDataSource | DataSourceResponses
     """Information about the run's data source."""
-    metadata: Metadata
+    metadata: Metadata | None = None
     error: EvalAPIError
     """An object representing an error response from the Eval API."""
 

@@ -17,7 +17,7 @@ class ResponseToolSearchCall(BaseModel):
     call_id: str | None = None
     execution: Literal["server", "client"]
     """Whether tool search was executed by the server or by the client."""
-    arguments: object = None
+    arguments: object
     """Arguments used for the tool search call."""
     status: Literal["in_progress", "completed", "incomplete"]
     """The status of the tool search call item that was recorded."""

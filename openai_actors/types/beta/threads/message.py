@@ -51,7 +51,7 @@ class Message(BaseModel):
     assistant_id: str | None = None
     run_id: str | None = None
     attachments: list[Attachment] | None = None
-    metadata: Metadata
+    metadata: Metadata | None = None
 
 
 from ...shared.metadata import Metadata

@@ -12,7 +12,6 @@ __all__ = [
     "RequiredAction",
     "RequiredActionSubmitToolOutputs",
     "Run",
-    "ToolChoice",
     "TruncationStrategy",
     "Usage",
 ]
@@ -60,13 +59,11 @@ class Usage(BaseModel):
 
 
 class TruncationStrategy(BaseModel):
+    """Controls for how a thread will be truncated prior to the run. Use this to control the initial context window of the run."""
+
     type: Literal["auto", "last_messages"]
     """The truncation strategy to use for the thread. The default is `auto`. If set to `last_messages`, the thread will be truncated to the n most recent messages in the thread. When set to `auto`, messages in the middle of the thread will be dropped to fit the context length of the model, `max_prompt_tokens`."""
     last_messages: int | None = None
-
-
-class ToolChoice(BaseModel):
-    pass
 
 
 class Run(BaseModel):
@@ -106,8 +103,8 @@ class Run(BaseModel):
     """The instructions that the [assistant](/docs/api-reference/assistants) used for this run."""
     tools: list[CodeInterpreterTool | FileSearchTool | FunctionTool]
     """The list of tools that the [assistant](/docs/api-reference/assistants) used for this run."""
-    metadata: Metadata
-    usage: Usage
+    metadata: Metadata | None = None
+    usage: Usage | None = None
     temperature: float | None = None
     """The sampling temperature used for this run. If not set, defaults to 1."""
     top_p: float | None = None
@@ -116,16 +113,17 @@ class Run(BaseModel):
     """The maximum number of prompt tokens specified to have been used over the course of the run."""
     max_completion_tokens: int | None = None
     """The maximum number of completion tokens specified to have been used over the course of the run."""
-    truncation_strategy: TruncationStrategy
-    tool_choice: ToolChoice
+    truncation_strategy: TruncationStrategy | None = None
+    tool_choice: AssistantToolChoiceOption | None = None
     parallel_tool_calls: bool
     """Whether to enable [parallel function calling](/docs/guides/function-calling#configuring-parallel-function-calling) during tool use."""
-    response_format: AssistantResponseFormatOption
+    response_format: AssistantResponseFormatOption | None = None
     """Specifies the format that the model must output. Compatible with [GPT-4o](/docs/models#gpt-4o), [GPT-4 Turbo](/docs/models#gpt-4-turbo-and-gpt-4), and all GPT-3.5 Turbo models since `gpt-3.5-turbo-1106`."""
 
 
 from ...shared.metadata import Metadata
 from ..assistant_response_format_option import AssistantResponseFormatOption
+from ..assistant_tool_choice_option import AssistantToolChoiceOption
 from ..code_interpreter_tool import CodeInterpreterTool
 from ..file_search_tool import FileSearchTool
 from ..function_tool import FunctionTool

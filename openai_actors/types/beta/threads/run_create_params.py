@@ -15,8 +15,6 @@ __all__ = [
     "RunCreateParamsBase",
     "RunCreateParamsNonStreaming",
     "RunCreateParamsStreaming",
-    "ToolChoice",
-    "TruncationStrategy",
 ]
 
 
@@ -33,16 +31,6 @@ class AdditionalMessage(TypedDict, total=False):
     content: Required[str | Iterable[MessageContentPartParam]]
     attachments: Iterable[AdditionalMessageAttachment] | None
     metadata: Metadata
-
-
-class TruncationStrategy(TypedDict, total=False):
-    type: Required[Literal["auto", "last_messages"]]
-    """The truncation strategy to use for the thread. The default is `auto`. If set to `last_messages`, the thread will be truncated to the n most recent messages in the thread. When set to `auto`, messages in the middle of the thread will be dropped to fit the context length of the model, `max_prompt_tokens`."""
-    last_messages: int | None
-
-
-class ToolChoice(TypedDict, total=False):
-    pass
 
 
 class RunCreateParamsBase(TypedDict, total=False):
@@ -115,8 +103,8 @@ class RunCreateParamsBase(TypedDict, total=False):
     """The maximum number of prompt tokens that may be used over the course of the run. The run will make a best effort to use only the number of prompt tokens specified, across multiple turns of the run. If the run exceeds the number of prompt tokens specified, the run will end with status `incomplete`. See `incomplete_details` for more info."""
     max_completion_tokens: int | None
     """The maximum number of completion tokens that may be used over the course of the run. The run will make a best effort to use only the number of completion tokens specified, across multiple turns of the run. If the run exceeds the number of completion tokens specified, the run will end with status `incomplete`. See `incomplete_details` for more info."""
-    truncation_strategy: TruncationStrategy
-    tool_choice: ToolChoice
+    truncation_strategy: TruncationStrategy | None
+    tool_choice: AssistantToolChoiceOptionParam | None
     parallel_tool_calls: bool
     """Whether to enable [parallel function calling](/docs/guides/function-calling#configuring-parallel-function-calling) during tool use."""
     response_format: AssistantResponseFormatOptionParam
@@ -185,8 +173,8 @@ class _RunCreateArgsBase(RequestOptionParams, total=False):
     top_p: float | Omit | None
     max_prompt_tokens: int | Omit | None
     max_completion_tokens: int | Omit | None
-    truncation_strategy: TruncationStrategy | Omit
-    tool_choice: ToolChoice | Omit
+    truncation_strategy: TruncationStrategy | Omit | None
+    tool_choice: AssistantToolChoiceOptionParam | Omit | None
     parallel_tool_calls: bool | Omit
     response_format: AssistantResponseFormatOptionParam | Omit
     include: Iterable[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | Omit
@@ -219,8 +207,10 @@ class _RunCreateArgsStreaming(_RunCreateArgsBase, total=False):
 from ...shared.reasoning_effort import ReasoningEffort
 from ...shared_params.metadata import Metadata
 from ..assistant_response_format_option_param import AssistantResponseFormatOptionParam
+from ..assistant_tool_choice_option_param import AssistantToolChoiceOptionParam
 from ..code_interpreter_tool_param import CodeInterpreterToolParam
 from ..file_search_tool_param import FileSearchToolParam
 from ..function_tool_param import FunctionToolParam
 from .message_content_part_param import MessageContentPartParam
 from .message_param import AttachmentToolFileSearch
+from .run_param import TruncationStrategy

@@ -53,8 +53,8 @@ class RunStep(BaseModel):
     cancelled_at: int | None = None
     failed_at: int | None = None
     completed_at: int | None = None
-    metadata: Metadata
-    usage: Usage
+    metadata: Metadata | None = None
+    usage: Usage | None = None
 
 
 from ....shared.metadata import Metadata
