@@ -36,6 +36,30 @@ def _shared_names(text: str) -> set[str]:
     return {n.strip() for n in block.group(1).split("import", 1)[1].strip(" ()\n").split(",") if n.strip()}
 
 
+def _param_twins(names: dict[str, dict[str, str]], overrides: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request-side twins (`XParam`) of table models that the official SDK exports though
+    its table does not list them (overrides.toml [param_twins]); each is placed where its
+    model is (names.toml), so it is that schema as a TypedDict."""
+    twins: list[tuple[str, str]] = []
+    for official, models in overrides.get("param_twins", {}).items():
+        entries = names.setdefault(official, {})
+        for model in models:
+            entries.setdefault(model + "Param", entries.get(model, model))
+            twins.append((official, model + "Param"))
+    return twins
+
+
+def _extra_types(names: dict[str, dict[str, str]], overrides: dict[str, Any]) -> list[tuple[str, str]]:
+    """Type names the official SDK exports from a package its table has no section for
+    (overrides.toml [extra_types]), each with its location in the spec (as names.toml's)."""
+    extra: list[tuple[str, str]] = []
+    for official, entries in overrides.get("extra_types", {}).items():
+        for name, location in entries.items():
+            names.setdefault(official, {})[name] = location
+            extra.append((official, name))
+    return extra
+
+
 def generate() -> dict[Path, str]:
     spec = load_spec()
     table = load_table()
@@ -50,9 +74,8 @@ def generate() -> dict[Path, str]:
     param_models = set(overrides.get("param_named_models", {}).get("names", ()))
     exports: dict[str, dict[str, str]] = {}  # package module -> name -> defining module
 
-    # The table's types first, so that everything else refers to them by these names; then
-    # those derived from them (the Responses API's, codegen/derived.py).
-    for official, name in table.types + responses_types(table, names, overrides):
+    def place(official: str, name: str) -> None:
+        """Register one official type name at its schema (or as a hand-written alias)."""
         if official == "openai.types" and name in shared:
             official = "openai.types.shared_params" if name.endswith("Param") else "openai.types.shared"
             exports.setdefault(f"{PACKAGE}.types", {})[name] = official_module(official, name)
@@ -61,7 +84,7 @@ def generate() -> dict[Path, str]:
         exports.setdefault(PACKAGE + official[len("openai") :], {})[name] = ref.module
         if location.startswith("py:"):
             aliases.append((ref, location[3:]))
-            continue
+            return
         # A name ending in Param is a TypedDict, but for the models the official SDK names so.
         kind: Kind = (
             "param" if name.endswith("Param") and f"{official}.{name}" not in param_models else "model"
@@ -76,10 +99,26 @@ def generate() -> dict[Path, str]:
             raise SystemExit(f"{ref.module}.{ref.name} would be defined twice (two table names, one module)")
         gen.register(target if target is not None else schema, kind, ref)
 
+    # The table's types first, so that everything else refers to them by these names; then
+    # those derived from them (the Responses API's, codegen/derived.py).
+    for official, name in (
+        table.types + responses_types(table, names, overrides) + _param_twins(names, overrides)
+    ):
+        place(official, name)
+
     hand = overrides.get("hand_written", {})
     root = tree(table.methods + _extra_methods(overrides.get("extra_methods", {})), hand)
     resources = ResourceGen(spec, gen, overrides)
     resources.emit(root)
+    if resources.unused_headers:
+        raise SystemExit(
+            f"[resource_headers]: no such resource: {', '.join(sorted(resources.unused_headers))}"
+        )
+    gen.run()
+    # Last, the names from outside the table: a schema the table's names (or their request-side
+    # twins, made as the resources use them) already hold is re-exported under the extra name.
+    for official, name in _extra_types(names, overrides):
+        place(official, name)
     gen.run()
 
     files: dict[Path, str] = {}

@@ -9,8 +9,15 @@ _ACRONYM_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
 
 
+# Words the official SDK spells as one in its module names (`chatkit_thread.ChatKitThread`,
+# `oauth_error_code.OAuthErrorCode`).
+_ONE_WORD = {"ChatKit": "Chatkit", "OAuth": "Oauth"}
+
+
 def snake(name: str) -> str:
     """`ChatCompletionMessageParam` -> `chat_completion_message_param`, `ImageURL` -> `image_url`."""
+    for word, spelled in _ONE_WORD.items():
+        name = name.replace(word, spelled)
     name = _ACRONYM_WORD.sub(r"\1_\2", name)
     name = _LOWER_UPPER.sub(r"\1_\2", name)
     return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()

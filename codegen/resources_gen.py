@@ -155,6 +155,10 @@ class ResourceGen:
         self.extended: dict[str, str] = overrides.get("extended", {})
         # "beta.chat" = "chat": a second path to a resource (overrides.toml [resource_aliases]).
         self.aliases: dict[str, str] = overrides.get("resource_aliases", {})
+        # "beta.assistants" = {"OpenAI-Beta" = "assistants=v2"}: headers every method of
+        # that resource sends (overrides.toml [resource_headers]); emptied as they are used.
+        self.resource_headers: dict[str, dict[str, str]] = dict(overrides.get("resource_headers", {}))
+        self.unused_headers = set(self.resource_headers)
         self.root: Node | None = None
         self.typing_imports: dict[str, dict[str, set[str]]] = {}  # module -> its TYPE_CHECKING imports
         self.files: dict[str, str] = {}
@@ -321,6 +325,10 @@ class ResourceGen:
             fields.append(f"query={tuple(sorted(ep.query))!r}")
         if ep.headers:
             fields.append(f"headers={tuple((k, h) for k, (h, _) in sorted(ep.headers.items()))!r}")
+        fixed = self.resource_headers.get(m.resource)
+        if fixed:
+            self.unused_headers.discard(m.resource)
+            fields.append(f"fixed_headers={tuple(sorted(fixed.items()))!r}")
         if ep.body_kind != "json":
             fields.append(f"body={ep.body_kind!r}")
         if ep.files:

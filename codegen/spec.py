@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codegen.names import pascal
+
 HERE = Path(__file__).parent
 SPEC = HERE / "spec" / "openapi.yaml"
 TABLE = HERE / "spec" / "sdk-api-3.3.1.md"
@@ -93,10 +95,6 @@ def _module_of(file: str) -> str:
     return ".".join(file.split("/")[:-1])
 
 
-def _pascal(snake: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
-
-
 def load_table(path: Path = TABLE) -> Table:
     text = path.read_text()
     table = Table()
@@ -105,7 +103,8 @@ def load_table(path: Path = TABLE) -> Table:
         href = _HREF.search(args)
         if href:
             params_module = _module_of(href.group(1))
-            params_type = _pascal(href.group(1).rsplit("/", 1)[1])
+            # With the official SDK's capitals (`AdminAPIKeyCreateParams`), as its module defines it.
+            params_type = pascal(href.group(1).rsplit("/", 1)[1])
         plain = _TAGS.sub("", args).replace("\\", "")
         before, _, after = plain.partition("*,")
         positional = [a.strip() for a in before.split(",") if a.strip() and not a.strip().startswith("*")]

@@ -231,6 +231,7 @@ class Call:
         "outcome",
         "owner",
         "queue",
+        "read_timeout_header",
         "reauthenticated",
         "redirects",
         "reserved",
@@ -273,6 +274,8 @@ class Call:
         # not when the caller set or omitted that header, nor after a redirect to another origin.
         self.auth = keys is not None
         self.retry_count_header = retry_count_header
+        # `X-Stainless-Read-Timeout`'s value, as the official SDK sends it; None: not sent.
+        self.read_timeout_header: str | None = None
         self.follow_redirects = follow_redirects
         # The caller wants the body as it arrives (a StreamBody) rather than whole.
         self.stream = stream
@@ -326,6 +329,8 @@ class Call:
             extra.append((keys.header, keys.prefix + key))
         if self.retry_count_header:
             extra.append(("X-Stainless-Retry-Count", str(self.retries_taken)))
+        if self.read_timeout_header is not None:
+            extra.append(("X-Stainless-Read-Timeout", self.read_timeout_header))
         return WireRequest(self.method, self.origin, self.target, self.headers, extra, self.content)
 
     def resolve(self, outcome: Outcome) -> bool:

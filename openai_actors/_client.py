@@ -157,6 +157,7 @@ class _ClientBase:
             api_key_refresh_interval=api_key_refresh_interval,
             key_scheme=_key_scheme,
             workload_identity=workload_identity,
+            is_async=self._is_async,
             **({"default_timeout": default_timeout} if default_timeout is not None else {}),
         )
         self._attach(
@@ -213,6 +214,8 @@ class _ClientBase:
         self._after_init()
 
     _allows_sync_http_client = False
+    # Whose X-Stainless-Async the requests send: the caller's backend's, or "false" (OpenAI).
+    _is_async = True
 
     def _after_init(self) -> None:
         pass
@@ -372,6 +375,7 @@ class _ClientBase:
             else DEFAULT_REFRESH_INTERVAL,
             default_timeout=options.timeout,
             key_scheme=_key_scheme or _scheme_of(options),
+            is_async=options.is_async,
         )
         if api_key is None and workload_identity is None and options.keys is not None and http_client is None:
             # Same dispatcher, same key source: a fetched key is not fetched again
@@ -713,6 +717,7 @@ class OpenAI(_ClientBase, SyncResources):
     """
 
     _allows_sync_http_client = True
+    _is_async = False
 
     def _after_init(self) -> None:
         self._portal = PortalThread()

@@ -58,6 +58,10 @@ class Operation(Generic[R]):
     path_params: tuple[str, ...] = ()
     query: tuple[str, ...] = ()  # in the order the generator sorted them, so URLs are stable
     headers: tuple[tuple[str, str], ...] = ()  # (parameter, header) sent as headers (`betas`)
+    # (header, value) sent on every call: the beta a resource belongs to (`OpenAI-Beta:
+    # assistants=v2`), which the API requires. Over the client's default_headers, as the
+    # official SDK sends them, and under the caller's extra_headers.
+    fixed_headers: tuple[tuple[str, str], ...] = ()
     body: Body = "json"
     files: frozenset[str] = frozenset()
     cast: Callable[[Any], R] | None = None
@@ -88,6 +92,10 @@ class Operation(Generic[R]):
         query = {k: given.pop(k) for k in self.query if k in given} if self.query else None
         if self.headers:
             options = _header_params(self.headers, given, options)
+        if self.fixed_headers:
+            # Merged into the client's headers once per client (ClientOptions.base_headers),
+            # not on every call; the caller's extra_headers still go over them.
+            options["fixed_headers"] = self.fixed_headers
         if self.body == "multipart":
             call = _multipart_call(client, self.method, url, given, self.files, query, options)
         elif self.body == "none" or (not given and self.method in ("GET", "DELETE")):
@@ -115,9 +123,10 @@ def _header_params(
         if param in given:
             value = given.pop(param)
             sent[header] = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-    if not sent:
-        return options
-    return {**options, "extra_headers": {**sent, **(options.get("extra_headers") or {})}}
+    caller = options.get("extra_headers")
+    if not sent or (caller is not None and not isinstance(caller, Mapping)):
+        return options  # not a mapping: build_call refuses it, saying so
+    return {**options, "extra_headers": {**sent, **caller} if caller else sent}
 
 
 def _multipart_call(

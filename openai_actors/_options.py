@@ -9,6 +9,7 @@ option; a bad key's message never shows the key.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import platform
@@ -153,6 +154,32 @@ def merge_headers(
     return list(merged.values())
 
 
+def _blocks(base: list[tuple[str, str]], custom: Mapping[str, str | Omit]) -> tuple[HeaderBlock, HeaderBlock]:
+    """(without a body, with one): the official SDK sends no Content-Type on a GET."""
+    pairs = merge_headers(base, custom)
+    with_body = HeaderBlock(tuple(pairs))
+    if "content-type" in {name.lower() for name in custom}:
+        return with_body, with_body  # the caller's own, on every request
+    return HeaderBlock(tuple(p for p in pairs if p[0] != "Content-Type")), with_body
+
+
+def read_timeout_header(option: object, timeouts: Timeouts) -> str | None:
+    """`X-Stainless-Read-Timeout` for a timeout as given (None: no read timeout, not sent).
+
+    The number as the caller wrote it (`10` or `10.0`), as the official SDK
+    sends it; its default (600 seconds) as `600`, as it writes its own.
+    """
+    if isinstance(option, NotGiven):
+        if timeouts is DEFAULT_TIMEOUT:
+            return "600"
+        read: object = timeouts.read
+    elif isinstance(option, int | float):
+        read = option
+    else:
+        read = getattr(option, "read", None)
+    return None if read is None else str(read)
+
+
 def encode_query(params: Mapping[str, object]) -> str:
     """The official SDK's query format: nested dicts as a[b]=c, lists as a[]=x, booleans as true/false."""
     pairs: list[tuple[str, str]] = []
@@ -196,7 +223,21 @@ class ClientOptions:
     x509: bool = False
     """An X.509 workload identity: requests are held to the API origin (`auth/_policy.py`)."""
     base_url_was_default: bool = False
+    # AsyncOpenAI's, or OpenAI's: what `X-Stainless-Async` says (the official SDK's
+    # `async:asyncio` / `async:trio`, or `false`).
+    is_async: bool = True
     headers: HeaderBlock = field(init=False)
+    # The headers of a request, precomputed per client: [without a body (GET), with one],
+    # on asyncio (and for the sync client) and on trio. See `base_headers`.
+    blocks: tuple[HeaderBlock, HeaderBlock] = field(init=False, repr=False)
+    trio_blocks: tuple[HeaderBlock, HeaderBlock] = field(init=False, repr=False)
+    # Those with an operation's fixed headers over them, made on first use (`base_headers`).
+    with_fixed: dict[tuple[tuple[tuple[str, str], ...], bool, bool], HeaderBlock] = field(
+        init=False, repr=False, compare=False
+    )
+    # `X-Stainless-Read-Timeout` for a call without its own timeout (None: not sent).
+    read_timeout_header: str | None = field(init=False)
+    read_timeout_wanted: bool = field(init=False)
     auth: bool = field(init=False)
     auth_header: str = field(
         init=False
@@ -212,22 +253,61 @@ class ClientOptions:
             ("Accept", "application/json"),
             ("Content-Type", "application/json"),
             ("Accept-Encoding", "gzip, deflate"),
+            # This package's own name and version (here and in X-Stainless-Package-Version),
+            # not the official SDK's: the server sees which client sent the request.
             ("User-Agent", f"openai-actors/{__version__} (Python)"),
             *_PLATFORM_HEADERS,
+            ("X-Stainless-Async", "async:asyncio" if self.is_async else "false"),
         ]
         if self.organization is not None:
             base.append(("OpenAI-Organization", self.organization))
         if self.project is not None:
             base.append(("OpenAI-Project", self.project))
-        pairs = merge_headers(base, self.custom_headers)
         names = {name.lower() for name, _ in self.custom_headers.items()}
-        object.__setattr__(self, "headers", HeaderBlock(tuple(pairs)))
+        blocks = _blocks(base, self.custom_headers)
+        object.__setattr__(self, "blocks", blocks)
+        object.__setattr__(self, "with_fixed", {})
+        object.__setattr__(self, "headers", blocks[1])
+        trio = [
+            (name, "async:trio") if name == "X-Stainless-Async" else (name, value) for name, value in base
+        ]
+        object.__setattr__(
+            self, "trio_blocks", _blocks(trio, self.custom_headers) if self.is_async else blocks
+        )
         # A caller who sets or omits the key's header themselves gets exactly that.
         auth_header = self.keys.header.lower() if self.keys is not None else "authorization"
         object.__setattr__(self, "auth_header", auth_header)
         object.__setattr__(self, "auth", self.keys is not None and auth_header not in names)
         object.__setattr__(self, "retry_count_header", "x-stainless-retry-count" not in names)
+        # Set or omitted in default_headers: never computed, whatever the request's timeout.
+        wanted = "x-stainless-read-timeout" not in names
+        object.__setattr__(self, "read_timeout_wanted", wanted)
+        read_timeout = read_timeout_header(self.timeout_option, self.timeout) if wanted else None
+        object.__setattr__(self, "read_timeout_header", read_timeout)
         object.__setattr__(self, "query_string", encode_query(self.custom_query))
+
+    def base_headers(
+        self, method: str, fixed: tuple[tuple[str, str], ...] = (), *, body: bool = False
+    ) -> HeaderBlock:
+        """The client's headers for a request, chosen among the precomputed ones.
+
+        As the official SDK: a GET has no Content-Type (but one given a body,
+        which that SDK would not send, keeps it), and an async client's
+        `X-Stainless-Async` names the backend it is called from (asyncio, else
+        trio). An operation's `fixed` headers go over them, merged on first use
+        and kept (there are a handful: the betas of a few resources).
+        """
+        trio = self.is_async and asyncio._get_running_loop() is None
+        blocks = self.trio_blocks if trio else self.blocks
+        get = method == "GET" and not body
+        block = blocks[0] if get else blocks[1]
+        if not fixed:
+            return block
+        key = (fixed, get, trio)
+        merged = self.with_fixed.get(key)
+        if merged is None:
+            merged = self.with_fixed[key] = HeaderBlock(tuple(merge_headers(block.pairs, dict(fixed))))
+        return merged
 
     def __repr__(self) -> str:
         return f"ClientOptions(base_url={self.base_url!r}, max_retries={self.max_retries}, timeout={self.timeout})"
@@ -253,6 +333,7 @@ def resolve(
     default_timeout: Timeouts = DEFAULT_TIMEOUT,
     key_scheme: KeyScheme = BEARER_API_KEY,
     workload_identity: Mapping[str, Any] | None = None,
+    is_async: bool = True,
 ) -> ClientOptions:
     """Options as the constructor received them, with the environment filling the gaps.
 
@@ -277,6 +358,7 @@ def resolve(
             websocket_base_url=websocket_base_url,
             default_timeout=default_timeout,
             key_scheme=key_scheme,
+            is_async=is_async,
         )
     if api_key is None:
         api_key = os.environ.get("OPENAI_API_KEY")
@@ -320,6 +402,7 @@ def resolve(
         webhook_secret=webhook_secret,
         websocket_base_url=None if websocket_base_url is None else str(websocket_base_url),
         base_url_was_default=was_default,
+        is_async=is_async,
     )
 
 

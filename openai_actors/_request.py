@@ -16,7 +16,14 @@ from urllib.parse import quote
 
 from ._call import Call
 from ._models import BaseModel
-from ._options import ClientOptions, check_max_retries, encode_query, merge_headers, parse_timeout
+from ._options import (
+    ClientOptions,
+    check_max_retries,
+    encode_query,
+    merge_headers,
+    parse_timeout,
+    read_timeout_header,
+)
 from ._transport import Content, HeaderBlock, Origin
 from ._types import NotGiven, Omit
 from ._urls import PLAIN_PATH, remove_dot_segments, split_reference, split_url
@@ -111,8 +118,13 @@ def build_call(
     timeout: object = NotGiven(),
     max_retries: object = NotGiven(),
     follow_redirects: bool = True,
+    fixed_headers: tuple[tuple[str, str], ...] = (),
 ) -> Call:
-    """Everything the dispatcher needs for one request, checked."""
+    """Everything the dispatcher needs for one request, checked.
+
+    `fixed_headers` are an operation's own (`OpenAI-Beta`), constant: over the
+    client's headers, under `extra_headers`.
+    """
     if extra_query is not None:
         if not isinstance(extra_query, Mapping):
             raise TypeError(f"extra_query must be a mapping, not {type(extra_query).__name__}")
@@ -144,9 +156,15 @@ def build_call(
     else:
         wire_content = b""
 
-    headers = options.headers
+    headers = options.base_headers(method, fixed_headers, body=wire_content != b"")
     auth = options.auth
     retry_count_header = options.retry_count_header
+    timeouts = options.timeout
+    read_timeout = options.read_timeout_header
+    if not isinstance(timeout, NotGiven):
+        timeouts = parse_timeout(timeout)
+        if options.read_timeout_wanted:
+            read_timeout = read_timeout_header(timeout, timeouts)
     if extra_headers is not None:
         if not isinstance(extra_headers, Mapping):
             raise TypeError(f"extra_headers must be a mapping, not {type(extra_headers).__name__}")
@@ -155,6 +173,8 @@ def build_call(
             names = {str(name).lower() for name in extra_headers}
             auth = auth and options.auth_header not in names
             retry_count_header = retry_count_header and "x-stainless-retry-count" not in names
+            if "x-stainless-read-timeout" in names:
+                read_timeout = None
 
     call = Call(
         method=method,
@@ -162,7 +182,7 @@ def build_call(
         target=target,
         headers=headers,
         content=wire_content,
-        timeouts=options.timeout if isinstance(timeout, NotGiven) else parse_timeout(timeout),
+        timeouts=timeouts,
         max_retries=options.max_retries
         if isinstance(max_retries, NotGiven)
         else check_max_retries(max_retries),
@@ -171,6 +191,7 @@ def build_call(
         follow_redirects=follow_redirects,
     )
     call.auth = auth
+    call.read_timeout_header = read_timeout
     return call
 
 

@@ -420,8 +420,10 @@ class TestWhatTheRoutesSee:
 
     def test_the_headers_are_the_official_clients_but_for_its_identity(self, sync_client: OpenAI) -> None:
         """Every header but the client's identity as the official 2.x sends it (recorded from
-        openai 2.54.0 through respx); it also sends x-stainless-async and -read-timeout."""
+        openai 2.54.0 through respx, with the x-stainless-async and -read-timeout openai 3.3.1 sends)."""
         official = {
+            "x-stainless-async": "false",
+            "x-stainless-read-timeout": "600",
             "host": "api.openai.com",
             "accept-encoding": "gzip, deflate",
             "connection": "keep-alive",

@@ -613,9 +613,11 @@ def _checked(
 
 
 def _with_headers(helper: str, handler: object, params: Mapping[str, Any]) -> dict[str, Any]:
-    """`params`, with the headers the official SDK's stream helpers send (the caller's win) and `stream`."""
+    """`params`, with the headers the official SDK's stream helpers send (the caller's win) and `stream`.
+
+    `OpenAI-Beta: assistants=v2` is not among them: the Operation sends it, as on every call of the resource.
+    """
     headers = {
-        "OpenAI-Beta": "assistants=v2",
         "X-Stainless-Stream-Helper": helper,
         "X-Stainless-Custom-Event-Handler": "false" if handler is None else "true",
         **(params.get("extra_headers") or {}),

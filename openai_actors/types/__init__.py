@@ -96,7 +96,7 @@ if TYPE_CHECKING:
     from .shared.function_definition import FunctionDefinition as FunctionDefinition
     from .shared.function_parameters import FunctionParameters as FunctionParameters
     from .shared.metadata import Metadata as Metadata
-    from .shared.o_auth_error_code import OAuthErrorCode as OAuthErrorCode
+    from .shared.oauth_error_code import OAuthErrorCode as OAuthErrorCode
     from .shared.reasoning import Reasoning as Reasoning
     from .shared.reasoning_effort import ReasoningEffort as ReasoningEffort
     from .shared.response_format_json_object import ResponseFormatJSONObject as ResponseFormatJSONObject
@@ -142,6 +142,7 @@ if TYPE_CHECKING:
     from .video_get_character_response import VideoGetCharacterResponse as VideoGetCharacterResponse
     from .video_list_params import VideoListParams as VideoListParams
     from .video_model import VideoModel as VideoModel
+    from .video_model_param import VideoModelParam as VideoModelParam
     from .video_remix_params import VideoRemixParams as VideoRemixParams
     from .video_seconds import VideoSeconds as VideoSeconds
     from .video_size import VideoSize as VideoSize
@@ -225,7 +226,7 @@ _WHERE: dict[str, str] = {
     "ModerationMultiModalInputParam": ".moderation_multi_modal_input_param",
     "ModerationTextInput": ".moderation_text_input",
     "ModerationTextInputParam": ".moderation_text_input_param",
-    "OAuthErrorCode": ".shared.o_auth_error_code",
+    "OAuthErrorCode": ".shared.oauth_error_code",
     "OtherFileChunkingStrategyObject": ".other_file_chunking_strategy_object",
     "Reasoning": ".shared.reasoning",
     "ReasoningEffort": ".shared.reasoning_effort",
@@ -266,6 +267,7 @@ _WHERE: dict[str, str] = {
     "VideoGetCharacterResponse": ".video_get_character_response",
     "VideoListParams": ".video_list_params",
     "VideoModel": ".video_model",
+    "VideoModelParam": ".video_model_param",
     "VideoRemixParams": ".video_remix_params",
     "VideoSeconds": ".video_seconds",
     "VideoSize": ".video_size",
@@ -411,6 +413,7 @@ __all__ = [
     "VideoGetCharacterResponse",
     "VideoListParams",
     "VideoModel",
+    "VideoModelParam",
     "VideoRemixParams",
     "VideoSeconds",
     "VideoSize",

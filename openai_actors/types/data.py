@@ -78,9 +78,9 @@ class ChatkitTaskGroup(BaseModel):
     """Tasks included in the group."""
 
 
-from .beta.chatkit.chat_kit_thread_assistant_message_item import ChatKitThreadAssistantMessageItem
-from .beta.chatkit.chat_kit_thread_user_message_item import ChatKitThreadUserMessageItem
-from .beta.chatkit.chat_kit_widget_item import ChatKitWidgetItem
+from .beta.chatkit.chatkit_thread_assistant_message_item import ChatKitThreadAssistantMessageItem
+from .beta.chatkit.chatkit_thread_user_message_item import ChatKitThreadUserMessageItem
+from .beta.chatkit.chatkit_widget_item import ChatKitWidgetItem
 
 Data: TypeAlias = (
     ChatKitThreadUserMessageItem

@@ -18,7 +18,7 @@ class InputReference(TypedDict, total=False):
 
 
 class VideoCreateParams(TypedDict, total=False):
-    model: VideoModel
+    model: VideoModelParam
     """The video generation model to use (allowed values: sora-2, sora-2-pro). Defaults to `sora-2`."""
     prompt: Required[str]
     """Text prompt that describes the video to generate."""
@@ -30,13 +30,13 @@ class VideoCreateParams(TypedDict, total=False):
 
 
 class _VideoCreateArgs(RequestOptionParams, total=False):
-    model: VideoModel | Omit
+    model: VideoModelParam | Omit
     prompt: Required[str]
     input_reference: FileTypes | InputReference | Omit
     seconds: VideoSeconds | Omit
     size: VideoSize | Omit
 
 
-from .video_model import VideoModel
+from .video_model_param import VideoModelParam
 from .video_seconds import VideoSeconds
 from .video_size import VideoSize

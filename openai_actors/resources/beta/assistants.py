@@ -62,6 +62,7 @@ _CREATE: Operation[Assistant] = Operation(
         "top_p",
     ),
     required=("model",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Assistant),
 )
 _RETRIEVE: Operation[Assistant] = Operation(
@@ -70,6 +71,7 @@ _RETRIEVE: Operation[Assistant] = Operation(
     "assistants/{assistant_id}",
     keys=(),
     path_params=("assistant_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(Assistant),
 )
@@ -91,6 +93,7 @@ _UPDATE: Operation[Assistant] = Operation(
         "top_p",
     ),
     path_params=("assistant_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Assistant),
 )
 _LIST: PageOperation[Assistant] = PageOperation(
@@ -99,6 +102,7 @@ _LIST: PageOperation[Assistant] = PageOperation(
     "assistants",
     keys=("after", "before", "limit", "order"),
     query=("after", "before", "limit", "order"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(Assistant),
     page=SyncCursorPage,
@@ -110,6 +114,7 @@ _DELETE: Operation[AssistantDeleted] = Operation(
     "assistants/{assistant_id}",
     keys=(),
     path_params=("assistant_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(AssistantDeleted),
 )

@@ -46,6 +46,7 @@ _CREATE: Operation[VectorStoreFileBatch] = Operation(
     "vector_stores/{vector_store_id}/file_batches",
     keys=("attributes", "chunking_strategy", "file_ids", "files"),
     path_params=("vector_store_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(VectorStoreFileBatch),
 )
 _RETRIEVE: Operation[VectorStoreFileBatch] = Operation(
@@ -55,6 +56,7 @@ _RETRIEVE: Operation[VectorStoreFileBatch] = Operation(
     keys=("vector_store_id",),
     required=("vector_store_id",),
     path_params=("vector_store_id", "batch_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStoreFileBatch),
 )
@@ -65,6 +67,7 @@ _CANCEL: Operation[VectorStoreFileBatch] = Operation(
     keys=("vector_store_id",),
     required=("vector_store_id",),
     path_params=("vector_store_id", "batch_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStoreFileBatch),
 )
@@ -76,6 +79,7 @@ _LIST_FILES: PageOperation[VectorStoreFile] = PageOperation(
     required=("vector_store_id",),
     path_params=("vector_store_id", "batch_id"),
     query=("after", "before", "filter", "limit", "order"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStoreFile),
     page=SyncCursorPage,

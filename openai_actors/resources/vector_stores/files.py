@@ -55,6 +55,7 @@ _CREATE: Operation[VectorStoreFile] = Operation(
     keys=("attributes", "chunking_strategy", "file_id"),
     required=("file_id",),
     path_params=("vector_store_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(VectorStoreFile),
 )
 _RETRIEVE: Operation[VectorStoreFile] = Operation(
@@ -64,6 +65,7 @@ _RETRIEVE: Operation[VectorStoreFile] = Operation(
     keys=("vector_store_id",),
     required=("vector_store_id",),
     path_params=("vector_store_id", "file_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStoreFile),
 )
@@ -74,6 +76,7 @@ _UPDATE: Operation[VectorStoreFile] = Operation(
     keys=("attributes", "vector_store_id"),
     required=("attributes", "vector_store_id"),
     path_params=("vector_store_id", "file_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(VectorStoreFile),
 )
 _LIST: PageOperation[VectorStoreFile] = PageOperation(
@@ -83,6 +86,7 @@ _LIST: PageOperation[VectorStoreFile] = PageOperation(
     keys=("after", "before", "filter", "limit", "order"),
     path_params=("vector_store_id",),
     query=("after", "before", "filter", "limit", "order"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStoreFile),
     page=SyncCursorPage,
@@ -95,6 +99,7 @@ _DELETE: Operation[VectorStoreFileDeleted] = Operation(
     keys=("vector_store_id",),
     required=("vector_store_id",),
     path_params=("vector_store_id", "file_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStoreFileDeleted),
 )
@@ -105,6 +110,7 @@ _CONTENT: PageOperation[FileContentResponse] = PageOperation(
     keys=("vector_store_id",),
     required=("vector_store_id",),
     path_params=("vector_store_id", "file_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(FileContentResponse),
     page=SyncPage,

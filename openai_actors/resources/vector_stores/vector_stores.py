@@ -69,6 +69,7 @@ _CREATE: Operation[VectorStore] = Operation(
     "POST",
     "vector_stores",
     keys=("chunking_strategy", "description", "expires_after", "file_ids", "metadata", "name"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(VectorStore),
 )
 _RETRIEVE: Operation[VectorStore] = Operation(
@@ -77,6 +78,7 @@ _RETRIEVE: Operation[VectorStore] = Operation(
     "vector_stores/{vector_store_id}",
     keys=(),
     path_params=("vector_store_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStore),
 )
@@ -86,6 +88,7 @@ _UPDATE: Operation[VectorStore] = Operation(
     "vector_stores/{vector_store_id}",
     keys=("expires_after", "metadata", "name"),
     path_params=("vector_store_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(VectorStore),
 )
 _LIST: PageOperation[VectorStore] = PageOperation(
@@ -94,6 +97,7 @@ _LIST: PageOperation[VectorStore] = PageOperation(
     "vector_stores",
     keys=("after", "before", "limit", "order"),
     query=("after", "before", "limit", "order"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStore),
     page=SyncCursorPage,
@@ -105,6 +109,7 @@ _DELETE: Operation[VectorStoreDeleted] = Operation(
     "vector_stores/{vector_store_id}",
     keys=(),
     path_params=("vector_store_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(VectorStoreDeleted),
 )
@@ -115,6 +120,7 @@ _SEARCH: PageOperation[VectorStoreSearchResponse] = PageOperation(
     keys=("filters", "max_num_results", "query", "ranking_options", "rewrite_query"),
     required=("query",),
     path_params=("vector_store_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(VectorStoreSearchResponse),
     page=SyncPage,
     async_page=AsyncPage,

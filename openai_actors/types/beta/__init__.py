@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         AssistantToolChoiceOptionParam as AssistantToolChoiceOptionParam,
     )
     from .assistant_tool_choice_param import AssistantToolChoiceParam as AssistantToolChoiceParam
+    from .assistant_tool_param import AssistantToolParam as AssistantToolParam
     from .assistant_update_params import AssistantUpdateParams as AssistantUpdateParams
     from .beta_apply_patch_tool import BetaApplyPatchTool as BetaApplyPatchTool
     from .beta_apply_patch_tool_param import BetaApplyPatchToolParam as BetaApplyPatchToolParam
@@ -277,6 +278,7 @@ if TYPE_CHECKING:
         BetaResponseInjectCreatedEvent as BetaResponseInjectCreatedEvent,
     )
     from .beta_response_inject_event import BetaResponseInjectEvent as BetaResponseInjectEvent
+    from .beta_response_inject_event_param import BetaResponseInjectEventParam as BetaResponseInjectEventParam
     from .beta_response_inject_failed_event import (
         BetaResponseInjectFailedEvent as BetaResponseInjectFailedEvent,
     )
@@ -434,6 +436,9 @@ if TYPE_CHECKING:
         BetaResponseWebSearchCallSearchingEvent as BetaResponseWebSearchCallSearchingEvent,
     )
     from .beta_responses_client_event import BetaResponsesClientEvent as BetaResponsesClientEvent
+    from .beta_responses_client_event_param import (
+        BetaResponsesClientEventParam as BetaResponsesClientEventParam,
+    )
     from .beta_responses_server_event import BetaResponsesServerEvent as BetaResponsesServerEvent
     from .beta_service_tier import BetaServiceTier as BetaServiceTier
     from .beta_skill_reference import BetaSkillReference as BetaSkillReference
@@ -465,7 +470,7 @@ if TYPE_CHECKING:
     )
     from .beta_web_search_tool import BetaWebSearchTool as BetaWebSearchTool
     from .beta_web_search_tool_param import BetaWebSearchToolParam as BetaWebSearchToolParam
-    from .chat_kit_workflow import ChatKitWorkflow as ChatKitWorkflow
+    from .chatkit_workflow import ChatKitWorkflow as ChatKitWorkflow
     from .code_interpreter_tool import CodeInterpreterTool as CodeInterpreterTool
     from .code_interpreter_tool_param import CodeInterpreterToolParam as CodeInterpreterToolParam
     from .file_search_tool import FileSearchTool as FileSearchTool
@@ -502,6 +507,7 @@ _WHERE: dict[str, str] = {
     "AssistantToolChoiceOption": ".assistant_tool_choice_option",
     "AssistantToolChoiceOptionParam": ".assistant_tool_choice_option_param",
     "AssistantToolChoiceParam": ".assistant_tool_choice_param",
+    "AssistantToolParam": ".assistant_tool_param",
     "AssistantUpdateParams": ".assistant_update_params",
     "BetaApplyPatchTool": ".beta_apply_patch_tool",
     "BetaApplyPatchToolParam": ".beta_apply_patch_tool_param",
@@ -622,6 +628,7 @@ _WHERE: dict[str, str] = {
     "BetaResponseIncompleteEvent": ".beta_response_incomplete_event",
     "BetaResponseInjectCreatedEvent": ".beta_response_inject_created_event",
     "BetaResponseInjectEvent": ".beta_response_inject_event",
+    "BetaResponseInjectEventParam": ".beta_response_inject_event_param",
     "BetaResponseInjectFailedEvent": ".beta_response_inject_failed_event",
     "BetaResponseInput": ".beta_response_input",
     "BetaResponseInputAudio": ".beta_response_input_audio",
@@ -699,6 +706,7 @@ _WHERE: dict[str, str] = {
     "BetaResponseWebSearchCallInProgressEvent": ".beta_response_web_search_call_in_progress_event",
     "BetaResponseWebSearchCallSearchingEvent": ".beta_response_web_search_call_searching_event",
     "BetaResponsesClientEvent": ".beta_responses_client_event",
+    "BetaResponsesClientEventParam": ".beta_responses_client_event_param",
     "BetaResponsesServerEvent": ".beta_responses_server_event",
     "BetaServiceTier": ".beta_service_tier",
     "BetaSkillReference": ".beta_skill_reference",
@@ -726,7 +734,7 @@ _WHERE: dict[str, str] = {
     "BetaWebSearchPreviewToolParam": ".beta_web_search_preview_tool_param",
     "BetaWebSearchTool": ".beta_web_search_tool",
     "BetaWebSearchToolParam": ".beta_web_search_tool_param",
-    "ChatKitWorkflow": ".chat_kit_workflow",
+    "ChatKitWorkflow": ".chatkit_workflow",
     "CodeInterpreterTool": ".code_interpreter_tool",
     "CodeInterpreterToolParam": ".code_interpreter_tool_param",
     "FileSearchTool": ".file_search_tool",
@@ -765,6 +773,7 @@ __all__ = [
     "AssistantToolChoiceOption",
     "AssistantToolChoiceOptionParam",
     "AssistantToolChoiceParam",
+    "AssistantToolParam",
     "AssistantUpdateParams",
     "BetaApplyPatchTool",
     "BetaApplyPatchToolParam",
@@ -885,6 +894,7 @@ __all__ = [
     "BetaResponseIncompleteEvent",
     "BetaResponseInjectCreatedEvent",
     "BetaResponseInjectEvent",
+    "BetaResponseInjectEventParam",
     "BetaResponseInjectFailedEvent",
     "BetaResponseInput",
     "BetaResponseInputAudio",
@@ -962,6 +972,7 @@ __all__ = [
     "BetaResponseWebSearchCallInProgressEvent",
     "BetaResponseWebSearchCallSearchingEvent",
     "BetaResponsesClientEvent",
+    "BetaResponsesClientEventParam",
     "BetaResponsesServerEvent",
     "BetaServiceTier",
     "BetaSkillReference",

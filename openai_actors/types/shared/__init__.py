@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .function_definition import FunctionDefinition as FunctionDefinition
     from .function_parameters import FunctionParameters as FunctionParameters
     from .metadata import Metadata as Metadata
-    from .o_auth_error_code import OAuthErrorCode as OAuthErrorCode
+    from .oauth_error_code import OAuthErrorCode as OAuthErrorCode
     from .reasoning import Reasoning as Reasoning
     from .reasoning_effort import ReasoningEffort as ReasoningEffort
     from .response_format_json_object import ResponseFormatJSONObject as ResponseFormatJSONObject
@@ -38,7 +38,7 @@ _WHERE: dict[str, str] = {
     "FunctionDefinition": ".function_definition",
     "FunctionParameters": ".function_parameters",
     "Metadata": ".metadata",
-    "OAuthErrorCode": ".o_auth_error_code",
+    "OAuthErrorCode": ".oauth_error_code",
     "Reasoning": ".reasoning",
     "ReasoningEffort": ".reasoning_effort",
     "ResponseFormatJSONObject": ".response_format_json_object",

@@ -7,6 +7,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..shared.chat_model import ChatModel as ChatModel
+    from ..shared.oauth_error_code import OAuthErrorCode as OAuthErrorCode
+    from ..shared.reasoning_effort import ReasoningEffort as ReasoningEffort
+    from ..shared.responses_model import ResponsesModel as ResponsesModel
     from .comparison_filter import ComparisonFilter as ComparisonFilter
     from .compound_filter import CompoundFilter as CompoundFilter
     from .function_definition import FunctionDefinition as FunctionDefinition
@@ -18,28 +22,36 @@ if TYPE_CHECKING:
     from .response_format_text import ResponseFormatText as ResponseFormatText
 
 _WHERE: dict[str, str] = {
+    "ChatModel": "..shared.chat_model",
     "ComparisonFilter": ".comparison_filter",
     "CompoundFilter": ".compound_filter",
     "FunctionDefinition": ".function_definition",
     "FunctionParameters": ".function_parameters",
     "Metadata": ".metadata",
+    "OAuthErrorCode": "..shared.oauth_error_code",
     "Reasoning": ".reasoning",
+    "ReasoningEffort": "..shared.reasoning_effort",
     "ResponseFormatJSONObject": ".response_format_json_object",
     "ResponseFormatJSONSchema": ".response_format_json_schema",
     "ResponseFormatText": ".response_format_text",
+    "ResponsesModel": "..shared.responses_model",
 }
 _PACKAGES: frozenset[str] = frozenset([])
 
 __all__ = [
+    "ChatModel",
     "ComparisonFilter",
     "CompoundFilter",
     "FunctionDefinition",
     "FunctionParameters",
     "Metadata",
+    "OAuthErrorCode",
     "Reasoning",
+    "ReasoningEffort",
     "ResponseFormatJSONObject",
     "ResponseFormatJSONSchema",
     "ResponseFormatText",
+    "ResponsesModel",
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error

@@ -20,21 +20,21 @@ if TYPE_CHECKING:
         to_streamed_response_wrapper,
     )
     from ...._resources._base import RequestOptionParams
-    from ....types.admin.organization.admin_api_key_create_params import _AdminApiKeyCreateArgs
-    from ....types.admin.organization.admin_api_key_list_params import _AdminApiKeyListArgs
+    from ....types.admin.organization.admin_api_key_create_params import _AdminAPIKeyCreateArgs
+    from ....types.admin.organization.admin_api_key_list_params import _AdminAPIKeyListArgs
 
 __all__ = ["AdminAPIKeys", "AsyncAdminAPIKeys"]
 
 
 if TYPE_CHECKING:
 
-    class _CreateArgs(_AdminApiKeyCreateArgs, total=False):
+    class _CreateArgs(_AdminAPIKeyCreateArgs, total=False):
         pass
 
     class _RetrieveArgs(RequestOptionParams, total=False):
         pass
 
-    class _ListArgs(_AdminApiKeyListArgs, total=False):
+    class _ListArgs(_AdminAPIKeyListArgs, total=False):
         pass
 
     class _DeleteArgs(RequestOptionParams, total=False):

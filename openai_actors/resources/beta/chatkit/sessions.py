@@ -37,6 +37,7 @@ _CREATE: Operation[ChatSession] = Operation(
     "chatkit/sessions",
     keys=("chatkit_configuration", "expires_after", "rate_limits", "user", "workflow"),
     required=("user", "workflow"),
+    fixed_headers=(("OpenAI-Beta", "chatkit_beta=v1"),),
     cast=as_cast(ChatSession),
 )
 _CANCEL: Operation[ChatSession] = Operation(
@@ -45,6 +46,7 @@ _CANCEL: Operation[ChatSession] = Operation(
     "chatkit/sessions/{session_id}/cancel",
     keys=(),
     path_params=("session_id",),
+    fixed_headers=(("OpenAI-Beta", "chatkit_beta=v1"),),
     body="none",
     cast=as_cast(ChatSession),
 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Unpack
 from ...._models import as_cast
 from ...._operations import AsyncAPIResource, Operation, PageOperation, SyncAPIResource
 from ...._pagination import AsyncConversationCursorPage, AsyncPaginator, SyncConversationCursorPage
-from ....types.beta.chatkit.chat_kit_thread import ChatKitThread
+from ....types.beta.chatkit.chatkit_thread import ChatKitThread
 from ....types.beta.chatkit.thread_delete_response import ThreadDeleteResponse
 from ....types.data import Data
 
@@ -47,6 +47,7 @@ _RETRIEVE: Operation[ChatKitThread] = Operation(
     "chatkit/threads/{thread_id}",
     keys=(),
     path_params=("thread_id",),
+    fixed_headers=(("OpenAI-Beta", "chatkit_beta=v1"),),
     body="none",
     cast=as_cast(ChatKitThread),
 )
@@ -56,6 +57,7 @@ _LIST: PageOperation[ChatKitThread] = PageOperation(
     "chatkit/threads",
     keys=("after", "before", "limit", "order", "user"),
     query=("after", "before", "limit", "order", "user"),
+    fixed_headers=(("OpenAI-Beta", "chatkit_beta=v1"),),
     body="none",
     cast=as_cast(ChatKitThread),
     page=SyncConversationCursorPage,
@@ -67,6 +69,7 @@ _DELETE: Operation[ThreadDeleteResponse] = Operation(
     "chatkit/threads/{thread_id}",
     keys=(),
     path_params=("thread_id",),
+    fixed_headers=(("OpenAI-Beta", "chatkit_beta=v1"),),
     body="none",
     cast=as_cast(ThreadDeleteResponse),
 )
@@ -77,6 +80,7 @@ _LIST_ITEMS: PageOperation[Data] = PageOperation(
     keys=("after", "before", "limit", "order"),
     path_params=("thread_id",),
     query=("after", "before", "limit", "order"),
+    fixed_headers=(("OpenAI-Beta", "chatkit_beta=v1"),),
     body="none",
     cast=as_cast(Data),
     page=SyncConversationCursorPage,

@@ -49,6 +49,7 @@ _CREATE: Operation[SessionCreateResponse] = Operation(
         "turn_detection",
         "voice",
     ),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(SessionCreateResponse),
 )
 

@@ -40,6 +40,7 @@ _CREATE: Operation[TranscriptionSession] = Operation(
         "modalities",
         "turn_detection",
     ),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(TranscriptionSession),
 )
 

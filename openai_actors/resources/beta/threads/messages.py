@@ -51,6 +51,7 @@ _CREATE: Operation[Message] = Operation(
     keys=("attachments", "content", "metadata", "role"),
     required=("content", "role"),
     path_params=("thread_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Message),
 )
 _RETRIEVE: Operation[Message] = Operation(
@@ -60,6 +61,7 @@ _RETRIEVE: Operation[Message] = Operation(
     keys=("thread_id",),
     required=("thread_id",),
     path_params=("thread_id", "message_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(Message),
 )
@@ -70,6 +72,7 @@ _UPDATE: Operation[Message] = Operation(
     keys=("metadata", "thread_id"),
     required=("thread_id",),
     path_params=("thread_id", "message_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Message),
 )
 _LIST: PageOperation[Message] = PageOperation(
@@ -79,6 +82,7 @@ _LIST: PageOperation[Message] = PageOperation(
     keys=("after", "before", "limit", "order", "run_id"),
     path_params=("thread_id",),
     query=("after", "before", "limit", "order", "run_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(Message),
     page=SyncCursorPage,
@@ -91,6 +95,7 @@ _DELETE: Operation[MessageDeleted] = Operation(
     keys=("thread_id",),
     required=("thread_id",),
     path_params=("thread_id", "message_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(MessageDeleted),
 )

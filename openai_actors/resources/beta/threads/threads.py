@@ -73,7 +73,12 @@ if TYPE_CHECKING:
 
 
 _CREATE: Operation[Thread] = Operation(
-    "create", "POST", "threads", keys=("messages", "metadata", "tool_resources"), cast=as_cast(Thread)
+    "create",
+    "POST",
+    "threads",
+    keys=("messages", "metadata", "tool_resources"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
+    cast=as_cast(Thread),
 )
 _RETRIEVE: Operation[Thread] = Operation(
     "retrieve",
@@ -81,6 +86,7 @@ _RETRIEVE: Operation[Thread] = Operation(
     "threads/{thread_id}",
     keys=(),
     path_params=("thread_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(Thread),
 )
@@ -90,6 +96,7 @@ _UPDATE: Operation[Thread] = Operation(
     "threads/{thread_id}",
     keys=("metadata", "tool_resources"),
     path_params=("thread_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Thread),
 )
 _DELETE: Operation[ThreadDeleted] = Operation(
@@ -98,6 +105,7 @@ _DELETE: Operation[ThreadDeleted] = Operation(
     "threads/{thread_id}",
     keys=(),
     path_params=("thread_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(ThreadDeleted),
 )
@@ -124,6 +132,7 @@ _CREATE_AND_RUN: Operation[Run] = Operation(
         "truncation_strategy",
     ),
     required=("assistant_id",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Run),
     stream_item=as_cast(AssistantStreamEvent),
 )

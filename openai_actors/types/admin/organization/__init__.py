@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .admin_api_key import AdminAPIKey as AdminAPIKey
-    from .admin_api_key_create_params import AdminApiKeyCreateParams as AdminApiKeyCreateParams
+    from .admin_api_key_create_params import AdminAPIKeyCreateParams as AdminAPIKeyCreateParams
     from .admin_api_key_create_response import AdminAPIKeyCreateResponse as AdminAPIKeyCreateResponse
     from .admin_api_key_delete_response import AdminAPIKeyDeleteResponse as AdminAPIKeyDeleteResponse
-    from .admin_api_key_list_params import AdminApiKeyListParams as AdminApiKeyListParams
+    from .admin_api_key_list_params import AdminAPIKeyListParams as AdminAPIKeyListParams
     from .audit_log_list_params import AuditLogListParams as AuditLogListParams
     from .audit_log_list_response import AuditLogListResponse as AuditLogListResponse
     from .certificate import Certificate as Certificate
@@ -97,10 +97,10 @@ if TYPE_CHECKING:
 
 _WHERE: dict[str, str] = {
     "AdminAPIKey": ".admin_api_key",
+    "AdminAPIKeyCreateParams": ".admin_api_key_create_params",
     "AdminAPIKeyCreateResponse": ".admin_api_key_create_response",
     "AdminAPIKeyDeleteResponse": ".admin_api_key_delete_response",
-    "AdminApiKeyCreateParams": ".admin_api_key_create_params",
-    "AdminApiKeyListParams": ".admin_api_key_list_params",
+    "AdminAPIKeyListParams": ".admin_api_key_list_params",
     "AuditLogListParams": ".audit_log_list_params",
     "AuditLogListResponse": ".audit_log_list_response",
     "Certificate": ".certificate",
@@ -174,10 +174,10 @@ _PACKAGES: frozenset[str] = frozenset(["groups", "projects", "users"])
 
 __all__ = [
     "AdminAPIKey",
+    "AdminAPIKeyCreateParams",
     "AdminAPIKeyCreateResponse",
     "AdminAPIKeyDeleteResponse",
-    "AdminApiKeyCreateParams",
-    "AdminApiKeyListParams",
+    "AdminAPIKeyListParams",
     "AuditLogListParams",
     "AuditLogListResponse",
     "Certificate",

@@ -7,15 +7,15 @@ from typing import Required, TypedDict
 from ...._resources._base import RequestOptionParams
 from ...._types import Omit
 
-__all__ = ["AdminApiKeyCreateParams"]
+__all__ = ["AdminAPIKeyCreateParams"]
 
 
-class AdminApiKeyCreateParams(TypedDict, total=False):
+class AdminAPIKeyCreateParams(TypedDict, total=False):
     name: Required[str]
     expires_in_seconds: int
     """The number of seconds until the API key expires. Omit this field for a key that does not expire."""
 
 
-class _AdminApiKeyCreateArgs(RequestOptionParams, total=False):
+class _AdminAPIKeyCreateArgs(RequestOptionParams, total=False):
     name: Required[str]
     expires_in_seconds: int | Omit

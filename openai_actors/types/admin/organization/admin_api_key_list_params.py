@@ -7,10 +7,10 @@ from typing import Literal, TypedDict
 from ...._resources._base import RequestOptionParams
 from ...._types import Omit
 
-__all__ = ["AdminApiKeyListParams"]
+__all__ = ["AdminAPIKeyListParams"]
 
 
-class AdminApiKeyListParams(TypedDict, total=False):
+class AdminAPIKeyListParams(TypedDict, total=False):
     after: str | None
     """Return keys with IDs that come after this ID in the pagination order."""
     order: Literal["asc", "desc"]
@@ -19,7 +19,7 @@ class AdminApiKeyListParams(TypedDict, total=False):
     """Maximum number of keys to return."""
 
 
-class _AdminApiKeyListArgs(RequestOptionParams, total=False):
+class _AdminAPIKeyListArgs(RequestOptionParams, total=False):
     after: str | Omit | None
     order: Literal["asc", "desc"] | Omit
     limit: int | Omit

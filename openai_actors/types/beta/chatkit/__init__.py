@@ -7,25 +7,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .chat_kit_attachment import ChatKitAttachment as ChatKitAttachment
-    from .chat_kit_response_output_text import ChatKitResponseOutputText as ChatKitResponseOutputText
-    from .chat_kit_thread import ChatKitThread as ChatKitThread
-    from .chat_kit_thread_assistant_message_item import (
-        ChatKitThreadAssistantMessageItem as ChatKitThreadAssistantMessageItem,
-    )
-    from .chat_kit_thread_item_list import ChatKitThreadItemList as ChatKitThreadItemList
-    from .chat_kit_thread_user_message_item import (
-        ChatKitThreadUserMessageItem as ChatKitThreadUserMessageItem,
-    )
-    from .chat_kit_widget_item import ChatKitWidgetItem as ChatKitWidgetItem
     from .chat_session import ChatSession as ChatSession
     from .chat_session_automatic_thread_titling import (
         ChatSessionAutomaticThreadTitling as ChatSessionAutomaticThreadTitling,
     )
-    from .chat_session_chat_kit_configuration import (
+    from .chat_session_chatkit_configuration import (
         ChatSessionChatKitConfiguration as ChatSessionChatKitConfiguration,
     )
-    from .chat_session_chat_kit_configuration_param import (
+    from .chat_session_chatkit_configuration_param import (
         ChatSessionChatKitConfigurationParam as ChatSessionChatKitConfigurationParam,
     )
     from .chat_session_expires_after_param import ChatSessionExpiresAfterParam as ChatSessionExpiresAfterParam
@@ -35,23 +24,32 @@ if TYPE_CHECKING:
     from .chat_session_rate_limits_param import ChatSessionRateLimitsParam as ChatSessionRateLimitsParam
     from .chat_session_status import ChatSessionStatus as ChatSessionStatus
     from .chat_session_workflow_param import ChatSessionWorkflowParam as ChatSessionWorkflowParam
+    from .chatkit_attachment import ChatKitAttachment as ChatKitAttachment
+    from .chatkit_response_output_text import ChatKitResponseOutputText as ChatKitResponseOutputText
+    from .chatkit_thread import ChatKitThread as ChatKitThread
+    from .chatkit_thread_assistant_message_item import (
+        ChatKitThreadAssistantMessageItem as ChatKitThreadAssistantMessageItem,
+    )
+    from .chatkit_thread_item_list import ChatKitThreadItemList as ChatKitThreadItemList
+    from .chatkit_thread_user_message_item import ChatKitThreadUserMessageItem as ChatKitThreadUserMessageItem
+    from .chatkit_widget_item import ChatKitWidgetItem as ChatKitWidgetItem
     from .session_create_params import SessionCreateParams as SessionCreateParams
     from .thread_delete_response import ThreadDeleteResponse as ThreadDeleteResponse
     from .thread_list_items_params import ThreadListItemsParams as ThreadListItemsParams
     from .thread_list_params import ThreadListParams as ThreadListParams
 
 _WHERE: dict[str, str] = {
-    "ChatKitAttachment": ".chat_kit_attachment",
-    "ChatKitResponseOutputText": ".chat_kit_response_output_text",
-    "ChatKitThread": ".chat_kit_thread",
-    "ChatKitThreadAssistantMessageItem": ".chat_kit_thread_assistant_message_item",
-    "ChatKitThreadItemList": ".chat_kit_thread_item_list",
-    "ChatKitThreadUserMessageItem": ".chat_kit_thread_user_message_item",
-    "ChatKitWidgetItem": ".chat_kit_widget_item",
+    "ChatKitAttachment": ".chatkit_attachment",
+    "ChatKitResponseOutputText": ".chatkit_response_output_text",
+    "ChatKitThread": ".chatkit_thread",
+    "ChatKitThreadAssistantMessageItem": ".chatkit_thread_assistant_message_item",
+    "ChatKitThreadItemList": ".chatkit_thread_item_list",
+    "ChatKitThreadUserMessageItem": ".chatkit_thread_user_message_item",
+    "ChatKitWidgetItem": ".chatkit_widget_item",
     "ChatSession": ".chat_session",
     "ChatSessionAutomaticThreadTitling": ".chat_session_automatic_thread_titling",
-    "ChatSessionChatKitConfiguration": ".chat_session_chat_kit_configuration",
-    "ChatSessionChatKitConfigurationParam": ".chat_session_chat_kit_configuration_param",
+    "ChatSessionChatKitConfiguration": ".chat_session_chatkit_configuration",
+    "ChatSessionChatKitConfigurationParam": ".chat_session_chatkit_configuration_param",
     "ChatSessionExpiresAfterParam": ".chat_session_expires_after_param",
     "ChatSessionFileUpload": ".chat_session_file_upload",
     "ChatSessionHistory": ".chat_session_history",

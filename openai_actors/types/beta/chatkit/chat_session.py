@@ -34,7 +34,7 @@ class ChatSession(BaseModel):
     """ChatKit configuration for the session."""
 
 
-from ..chat_kit_workflow import ChatKitWorkflow
-from .chat_session_chat_kit_configuration import ChatSessionChatKitConfiguration
+from ..chatkit_workflow import ChatKitWorkflow
+from .chat_session_chatkit_configuration import ChatSessionChatKitConfiguration
 from .chat_session_rate_limits import ChatSessionRateLimits
 from .chat_session_status import ChatSessionStatus

@@ -31,7 +31,7 @@ class _SessionCreateArgs(RequestOptionParams, total=False):
     chatkit_configuration: ChatSessionChatKitConfigurationParam | Omit
 
 
-from .chat_session_chat_kit_configuration_param import ChatSessionChatKitConfigurationParam
+from .chat_session_chatkit_configuration_param import ChatSessionChatKitConfigurationParam
 from .chat_session_expires_after_param import ChatSessionExpiresAfterParam
 from .chat_session_rate_limits_param import ChatSessionRateLimitsParam
 from .chat_session_workflow_param import ChatSessionWorkflowParam

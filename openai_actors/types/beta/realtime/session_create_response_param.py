@@ -2,9 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Required, TypedDict
+from collections.abc import Iterable
+from typing import Literal, Required, TypedDict
 
-__all__ = ["ClientSecret"]
+__all__ = [
+    "ClientSecret",
+    "InputAudioTranscription",
+    "SessionCreateResponseParam",
+    "Tool",
+    "TracingConfiguration",
+    "TurnDetection",
+]
+
+
+class SessionCreateResponseParam(TypedDict, total=False):
+    """A new Realtime session configuration, with an ephemeral key. Default TTL for keys is one minute."""
+
+    client_secret: Required[ClientSecret]
+    """Ephemeral key returned by the API."""
+    modalities: object
+    """The set of modalities the model can respond with. To disable audio, set this to ["text"]."""
+    instructions: str
+    """The default system instructions (i.e. system message) prepended to model calls. This field allows the client to guide the model on desired responses. The model can be instructed on response content and format, (e.g. "be extremely succinct", "act friendly", "here are examples of good responses") and on audio behavior (e.g. "talk quickly", "inject emotion into your voice", "laugh frequently"). The instructions are not guaranteed to be followed by the model, but they provide guidance to the model on the desired behavior."""
+    voice: VoiceIdsOrCustomVoiceParam
+    """A built-in voice name or a custom voice reference."""
+    input_audio_format: str
+    """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
+    output_audio_format: str
+    """The format of output audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`."""
+    input_audio_transcription: InputAudioTranscription
+    """Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously and should be treated as rough guidance rather than the representation understood by the model."""
+    speed: float
+    """The speed of the model's spoken response. 1.0 is the default speed. 0.25 is the minimum speed. 1.5 is the maximum speed. This value can only be changed in between model turns, not while a response is in progress."""
+    tracing: Literal["auto"] | TracingConfiguration
+    """Configuration options for tracing. Set to null to disable tracing. Once tracing is enabled for a session, the configuration cannot be modified."""
+    turn_detection: TurnDetection
+    """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
+    tools: Iterable[Tool]
+    """Tools (functions) available to the model."""
+    tool_choice: str
+    """How the model chooses tools. Options are `auto`, `none`, `required`, or specify a function."""
+    temperature: float
+    """Sampling temperature for the model, limited to [0.6, 1.2]. Defaults to 0.8."""
+    max_response_output_tokens: int | Literal["inf"]
+    """Maximum number of output tokens for a single assistant response, inclusive of tool calls. Provide an integer between 1 and 4096 to limit output tokens, or `inf` for the maximum available tokens for a given model. Defaults to `inf`."""
+    truncation: RealtimeTruncationParam
+    """When the number of tokens in a conversation exceeds the model's input token limit, the conversation be truncated, meaning messages (starting from the oldest) will not be included in the model's context. A 32k context model with 4,096 max output tokens can only include 28,224 tokens in the context before truncation occurs."""
+    prompt: ResponsePromptParam
 
 
 class ClientSecret(TypedDict, total=False):
@@ -14,3 +58,50 @@ class ClientSecret(TypedDict, total=False):
     """Ephemeral key usable in client environments to authenticate connections to the Realtime API. Use this in client-side environments rather than a standard API token, which should only be used server-side."""
     expires_at: Required[int]
     """Timestamp for when the token expires. Currently, all tokens expire after one minute."""
+
+
+class InputAudioTranscription(TypedDict, total=False):
+    """Configuration for input audio transcription, defaults to off and can be set to `null` to turn off once on. Input audio transcription is not native to the model, since the model consumes audio directly. Transcription runs asynchronously and should be treated as rough guidance rather than the representation understood by the model."""
+
+    model: str
+    """The model to use for transcription."""
+
+
+class TracingConfiguration(TypedDict, total=False):
+    """Granular configuration for tracing."""
+
+    workflow_name: str
+    """The name of the workflow to attach to this trace. This is used to name the trace in the traces dashboard."""
+    group_id: str
+    """The group id to attach to this trace to enable filtering and grouping in the traces dashboard."""
+    metadata: dict[str, object]
+    """The arbitrary metadata to attach to this trace to enable filtering in the traces dashboard."""
+
+
+class TurnDetection(TypedDict, total=False):
+    """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
+
+    type: str
+    """Type of turn detection, only `server_vad` is currently supported."""
+    threshold: float
+    """Activation threshold for VAD (0.0 to 1.0), this defaults to 0.5. A higher threshold will require louder audio to activate the model, and thus might perform better in noisy environments."""
+    prefix_padding_ms: int
+    """Amount of audio to include before the VAD detected speech (in milliseconds). Defaults to 300ms."""
+    silence_duration_ms: int
+    """Duration of silence to detect speech stop (in milliseconds). Defaults to 500ms. With shorter values the model will respond more quickly, but may jump in on short pauses from the user."""
+
+
+class Tool(TypedDict, total=False):
+    type: Literal["function"]
+    """The type of the tool, i.e. `function`."""
+    name: str
+    """The name of the function."""
+    description: str
+    """The description of the function, including guidance on when and how to call it, and guidance about what to tell the user when calling (if anything)."""
+    parameters: dict[str, object]
+    """Parameters of the function in JSON Schema."""
+
+
+from ..._spec_params.realtime_truncation import RealtimeTruncationParam
+from ..._spec_params.voice_ids_or_custom_voice import VoiceIdsOrCustomVoiceParam
+from ...responses.response_prompt_param import ResponsePromptParam

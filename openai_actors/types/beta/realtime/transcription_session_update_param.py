@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal, TypedDict
+from collections.abc import Iterable, Sequence
+from typing import Literal, Required, TypedDict
 
-__all__ = ["SessionInputAudioNoiseReduction", "SessionInputAudioTranscription", "SessionTurnDetection"]
+__all__ = [
+    "Session",
+    "SessionInputAudioNoiseReduction",
+    "SessionInputAudioTranscription",
+    "SessionTurnDetection",
+    "TranscriptionSessionUpdateParam",
+]
+
+
+class TranscriptionSessionUpdateParam(TypedDict, total=False):
+    """Send this event to update a transcription session."""
+
+    event_id: str
+    """Optional client-generated ID used to identify this event."""
+    type: Required[Literal["transcription_session.update"]]
+    """The event type, must be `transcription_session.update`."""
+    session: Required[Session]
+    """Realtime transcription session object configuration."""
+
+
+class Session(TypedDict, total=False):
+    """Realtime transcription session object configuration."""
+
+    turn_detection: SessionTurnDetection
+    """Configuration for turn detection. Can be set to `null` to turn off. Server VAD means that the model will detect the start and end of speech based on audio volume and respond at the end of user speech."""
+    input_audio_noise_reduction: SessionInputAudioNoiseReduction
+    """Configuration for input audio noise reduction. This can be set to `null` to turn off. Noise reduction filters audio added to the input audio buffer before it is sent to VAD and the model. Filtering the audio can improve VAD and turn detection accuracy (reducing false positives) and model performance by improving perception of the input audio."""
+    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
+    """The format of input audio. Options are `pcm16`, `g711_ulaw`, or `g711_alaw`. For `pcm16`, input audio must be 16-bit PCM at a 24kHz sample rate, single channel (mono), and little-endian byte order."""
+    input_audio_transcription: SessionInputAudioTranscription
+    """Configuration for input audio transcription. The client can optionally set the language and prompt for transcription, these offer additional guidance to the transcription service."""
+    include: Iterable[Literal["item.input_audio_transcription.logprobs"]]
+    """The set of items to include in the transcription. Current available items are: `item.input_audio_transcription.logprobs`"""
 
 
 class SessionTurnDetection(TypedDict, total=False):

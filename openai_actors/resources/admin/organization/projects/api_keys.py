@@ -19,7 +19,7 @@ if TYPE_CHECKING:
         to_streamed_response_wrapper,
     )
     from ....._resources._base import RequestOptionParams
-    from .....types.admin.organization.projects.api_key_list_params import _ApiKeyListArgs
+    from .....types.admin.organization.projects.api_key_list_params import _APIKeyListArgs
 
 __all__ = ["APIKeys", "AsyncAPIKeys"]
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     class _RetrieveArgs(RequestOptionParams, total=False):
         project_id: Required[str]
 
-    class _ListArgs(_ApiKeyListArgs, total=False):
+    class _ListArgs(_APIKeyListArgs, total=False):
         pass
 
     class _DeleteArgs(RequestOptionParams, total=False):

@@ -105,6 +105,7 @@ _CREATE: Operation[Run] = Operation(
     required=("assistant_id",),
     path_params=("thread_id",),
     query=("include",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Run),
     stream_item=as_cast(AssistantStreamEvent),
 )
@@ -115,6 +116,7 @@ _RETRIEVE: Operation[Run] = Operation(
     keys=("thread_id",),
     required=("thread_id",),
     path_params=("thread_id", "run_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(Run),
 )
@@ -125,6 +127,7 @@ _UPDATE: Operation[Run] = Operation(
     keys=("metadata", "thread_id"),
     required=("thread_id",),
     path_params=("thread_id", "run_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Run),
 )
 _LIST: PageOperation[Run] = PageOperation(
@@ -134,6 +137,7 @@ _LIST: PageOperation[Run] = PageOperation(
     keys=("after", "before", "limit", "order"),
     path_params=("thread_id",),
     query=("after", "before", "limit", "order"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(Run),
     page=SyncCursorPage,
@@ -146,6 +150,7 @@ _CANCEL: Operation[Run] = Operation(
     keys=("thread_id",),
     required=("thread_id",),
     path_params=("thread_id", "run_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(Run),
 )
@@ -156,6 +161,7 @@ _SUBMIT_TOOL_OUTPUTS: Operation[Run] = Operation(
     keys=("stream", "thread_id", "tool_outputs"),
     required=("thread_id", "tool_outputs"),
     path_params=("thread_id", "run_id"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     cast=as_cast(Run),
     stream_item=as_cast(AssistantStreamEvent),
 )

@@ -40,6 +40,7 @@ _RETRIEVE: Operation[RunStep] = Operation(
     required=("run_id", "thread_id"),
     path_params=("thread_id", "run_id", "step_id"),
     query=("include",),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(RunStep),
 )
@@ -51,6 +52,7 @@ _LIST: PageOperation[RunStep] = PageOperation(
     required=("thread_id",),
     path_params=("thread_id", "run_id"),
     query=("after", "before", "include", "limit", "order"),
+    fixed_headers=(("OpenAI-Beta", "assistants=v2"),),
     body="none",
     cast=as_cast(RunStep),
     page=SyncCursorPage,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .api_key_delete_response import APIKeyDeleteResponse as APIKeyDeleteResponse
-    from .api_key_list_params import ApiKeyListParams as ApiKeyListParams
+    from .api_key_list_params import APIKeyListParams as APIKeyListParams
     from .certificate_activate_params import CertificateActivateParams as CertificateActivateParams
     from .certificate_activate_response import CertificateActivateResponse as CertificateActivateResponse
     from .certificate_deactivate_params import CertificateDeactivateParams as CertificateDeactivateParams
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
 _WHERE: dict[str, str] = {
     "APIKeyDeleteResponse": ".api_key_delete_response",
-    "ApiKeyListParams": ".api_key_list_params",
+    "APIKeyListParams": ".api_key_list_params",
     "CertificateActivateParams": ".certificate_activate_params",
     "CertificateActivateResponse": ".certificate_activate_response",
     "CertificateDeactivateParams": ".certificate_deactivate_params",
@@ -118,7 +118,7 @@ _PACKAGES: frozenset[str] = frozenset(["groups", "service_accounts", "users"])
 
 __all__ = [
     "APIKeyDeleteResponse",
-    "ApiKeyListParams",
+    "APIKeyListParams",
     "CertificateActivateParams",
     "CertificateActivateResponse",
     "CertificateDeactivateParams",

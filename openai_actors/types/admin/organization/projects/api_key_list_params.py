@@ -7,16 +7,16 @@ from typing import Literal, TypedDict
 from ....._resources._base import RequestOptionParams
 from ....._types import Omit
 
-__all__ = ["ApiKeyListParams"]
+__all__ = ["APIKeyListParams"]
 
 
-class ApiKeyListParams(TypedDict, total=False):
+class APIKeyListParams(TypedDict, total=False):
     limit: int
     after: str
     owner_project_access: Literal["active", "inactive", "any"]
 
 
-class _ApiKeyListArgs(RequestOptionParams, total=False):
+class _APIKeyListArgs(RequestOptionParams, total=False):
     limit: int | Omit
     after: str | Omit
     owner_project_access: Literal["active", "inactive", "any"] | Omit

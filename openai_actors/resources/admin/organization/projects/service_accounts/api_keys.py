@@ -19,7 +19,7 @@ if TYPE_CHECKING:
         to_streamed_response_wrapper,
     )
     from ......types.admin.organization.projects.service_accounts.api_key_create_params import (
-        _ApiKeyCreateArgs,
+        _APIKeyCreateArgs,
     )
 
 __all__ = ["APIKeys", "AsyncAPIKeys"]
@@ -27,7 +27,7 @@ __all__ = ["APIKeys", "AsyncAPIKeys"]
 
 if TYPE_CHECKING:
 
-    class _CreateArgs(_ApiKeyCreateArgs, total=False):
+    class _CreateArgs(_APIKeyCreateArgs, total=False):
         pass
 
 

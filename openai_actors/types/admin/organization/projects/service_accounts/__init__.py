@@ -7,16 +7,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api_key_create_params import ApiKeyCreateParams as ApiKeyCreateParams
+    from .api_key_create_params import APIKeyCreateParams as APIKeyCreateParams
     from .api_key_create_response import APIKeyCreateResponse as APIKeyCreateResponse
 
 _WHERE: dict[str, str] = {
+    "APIKeyCreateParams": ".api_key_create_params",
     "APIKeyCreateResponse": ".api_key_create_response",
-    "ApiKeyCreateParams": ".api_key_create_params",
 }
 _PACKAGES: frozenset[str] = frozenset([])
 
-__all__ = ["APIKeyCreateResponse", "ApiKeyCreateParams"]
+__all__ = ["APIKeyCreateParams", "APIKeyCreateResponse"]
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt import is an error
 

@@ -8,10 +8,10 @@ from typing import Required, TypedDict
 from ......_resources._base import RequestOptionParams
 from ......_types import Omit
 
-__all__ = ["ApiKeyCreateParams"]
+__all__ = ["APIKeyCreateParams"]
 
 
-class ApiKeyCreateParams(TypedDict, total=False):
+class APIKeyCreateParams(TypedDict, total=False):
     project_id: Required[str]
     name: str
     """API key name."""
@@ -19,7 +19,7 @@ class ApiKeyCreateParams(TypedDict, total=False):
     """API key scopes."""
 
 
-class _ApiKeyCreateArgs(RequestOptionParams, total=False):
+class _APIKeyCreateArgs(RequestOptionParams, total=False):
     project_id: Required[str]
     name: str | Omit
     scopes: Sequence[str] | Omit

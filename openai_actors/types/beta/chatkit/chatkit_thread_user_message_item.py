@@ -66,4 +66,4 @@ class ChatKitThreadUserMessageItem(BaseModel):
     inference_options: InferenceOptions | None = None
 
 
-from .chat_kit_attachment import ChatKitAttachment
+from .chatkit_attachment import ChatKitAttachment

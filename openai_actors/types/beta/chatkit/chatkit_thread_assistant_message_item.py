@@ -26,4 +26,4 @@ class ChatKitThreadAssistantMessageItem(BaseModel):
     """Ordered assistant response segments."""
 
 
-from .chat_kit_response_output_text import ChatKitResponseOutputText
+from .chatkit_response_output_text import ChatKitResponseOutputText
