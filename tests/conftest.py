@@ -60,11 +60,17 @@ def client_for(server: MockServer | RawServer, **options: Any) -> AsyncOpenAI:
 
 @pytest.fixture(autouse=True)
 def _collect_garbage() -> Iterator[None]:
-    """Collect after each test, so a leaked socket or stream warns in the test that leaked it."""
+    """Collect after each test, so a leaked socket or stream warns in the test that leaked it.
+
+    What survives is then frozen (`gc.freeze`), so the next collection scans only what
+    later tests make: with the generated types, pydantic and the official SDK (the tests'
+    oracle) imported, a full collection over everything cost about 0.3 s a test.
+    """
     yield
     import gc
 
     gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
