@@ -3,7 +3,7 @@
 openai-actors batch INPUT OUTPUT ...    send a Batch API input file, resumably (see `openai-actors batch --help`)
 openai-actors bench [--requests N] ...  benchmark an OpenAI-compatible endpoint (this client's cost too)
 openai-actors mock [--port 8000] ...    serve the bundled OpenAI-compatible mock server
-openai-actors version
+openai-actors version                   (also `openai-actors --version`)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ commands:
   batch     send a Batch API input file through the rate limits, resumably (see `openai-actors batch --help`)
   bench     benchmark an OpenAI-compatible endpoint through this client (see `openai-actors bench --help`)
   mock      serve the bundled OpenAI-compatible mock server (see `openai-actors mock --help`)
-  version   print the package version
+  version   print the package version (also --version, -V)
 """
 
 
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .mock import main as mock_main
 
         return mock_main(rest)
-    if command == "version":
+    if command in ("version", "--version", "-V"):
         from ._version import __version__
 
         print(__version__)

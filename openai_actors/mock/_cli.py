@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from .._version import __version__
 from ._protocol import ServerState, serve
 from ._ratelimit import MODES
 
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
             "OpenAI's."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument(
         "--port", type=int, default=8000, help="port to bind, 0 for any free one (default: %(default)s)"
