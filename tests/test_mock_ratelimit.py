@@ -860,7 +860,9 @@ def test_durations_are_formatted_as_openai_does(seconds: float, expected: str) -
 @pytest.mark.parametrize("argv", [["--rpm", "0"], ["--tpm", "-1"], ["--window", "0"]])
 def test_cli_refuses_invalid_limits(argv: list[str]) -> None:
     """--rpm and --tpm must be >= 1 and --window > 0; otherwise the CLI exits with status 2."""
-    assert 2 == main(argv)
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert 2 == exited.value.code
 
 
 def run_cli(*flags: str) -> list[httpx.Response]:
