@@ -4,6 +4,7 @@ server's faults, latency and limits given as flags (`python -m openai_actors.moc
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -233,3 +234,39 @@ def test_window_of_takes_the_last_of_each_kind() -> None:
     assert (10.0, "continuous") == _window_of([30.0, 10.0], None)
     assert (60.0, "fixed") == _window_of(None, "fixed")
     assert (60.0, "continuous") == _window_of(["continuous"], "fixed")  # --window wins
+
+
+# --- the README's `just` recipes --------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def just_recipes(text: str) -> dict[str, str]:
+    """Each justfile recipe's name and its body's commands joined with " && " (what running them
+    by hand does: stop at the first that fails), without the `{{args}}` a recipe passes on."""
+    recipes: dict[str, list[str]] = {}
+    name = None
+    for line in text.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#") and line.rstrip().endswith(":"):
+            name = line.split()[0].rstrip(":")
+            recipes[name] = []
+        elif line.startswith("    ") and name is not None:
+            recipes[name].append(line.strip().replace(" {{args}}", ""))
+    return {name: " && ".join(body) for name, body in recipes.items()}
+
+
+def test_just_recipes_splits_a_justfile() -> None:
+    text = "# a comment\nlint:\n    ruff check x\n    mypy\n\ntest *args:\n    pytest {{args}}\n"
+    assert {"lint": "ruff check x && mypy", "test": "pytest"} == just_recipes(text)
+
+
+def test_the_readme_gives_the_plain_command_beside_each_just_recipe() -> None:
+    """Every `just X` the README names has a row in its table, with the recipe's own commands."""
+    readme = (REPO / "README.md").read_text()
+    recipes = just_recipes((REPO / "justfile").read_text())
+    rows = dict(re.findall(r"^\| `just ([\w-]+)` \| `([^`]+)`", readme, flags=re.MULTILINE))
+    named = set(re.findall(r"`just ([\w-]+)[^`]*`", readme))
+    assert {"test", "lint", "ci", "generate"} <= named
+    assert named <= set(rows), f"named in the README without their plain command: {named - set(rows)}"
+    assert {name: recipes.get(name) for name in rows} == rows
+    assert "`just` is a separate install" in readme
