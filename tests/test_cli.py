@@ -44,8 +44,9 @@ def test_openai_actors_prints_its_version(flag: str) -> None:
     assert (0, f"{__version__}\n", "") == (done.returncode, done.stdout, done.stderr)
 
 
-def test_the_mock_prints_its_version() -> None:
-    done = run("-m", "openai_actors.mock", "--version")
+@pytest.mark.parametrize("command", [("-m", "openai_actors.mock"), ("-m", "openai_actors", "mock")])
+def test_the_mock_prints_its_version(command: tuple[str, ...]) -> None:
+    done = run(*command, "--version")
     assert (0, f"python -m openai_actors.mock {__version__}\n") == (done.returncode, done.stdout)
 
 
