@@ -6,6 +6,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -196,7 +197,7 @@ class TestBadInput:
         assert 2 == done.returncode
         assert "line 4: 'method' must be \"POST\"" in done.stderr
         assert 0 == posts(server)
-        assert b"" == (tmp_path / "out.jsonl").read_bytes()
+        assert not (tmp_path / "out.jsonl").exists()  # nothing sent, no empty OUTPUT left behind
 
     def test_usage_errors_exit_2(self, tmp_path: Path, server: MockServer) -> None:
         """A missing key or INPUT, a bad option: said at once, exit status 2."""
@@ -359,3 +360,70 @@ class TestSignals:
         done = run(tmp_path, server)
         assert 0 == done.returncode, done.stderr
         assert Counter(ids) == answered_ids(output)
+
+
+def refused_url() -> str:
+    """A loopback URL that nothing listens on: a port just bound, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+class TestFastFail:
+    def test_a_refused_port_stops_the_run_with_nothing_written(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        write_input(tmp_path / "in.jsonl", 200)
+        argv = command(tmp_path, server, "--max-retries", "0", "--max-in-flight", "4")
+        argv[argv.index("--base-url") + 1] = refused_url()
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=50)
+        assert 3 == done.returncode, done.stderr
+        stopped = [line for line in done.stderr.splitlines() if "stopped:" in line]
+        assert 1 == len(stopped), done.stderr
+        assert "the connection was refused" in stopped[0]
+        assert "run the same command again" in stopped[0]
+        assert not (tmp_path / "out.jsonl").exists()
+
+    def test_a_401_server_stops_after_the_first_answers_and_the_run_resumes(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        ids = write_input(tmp_path / "in.jsonl", 40)
+        server.script(*[Fault(status=401)] * 40)
+        done = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 3 == done.returncode, done.stderr
+        assert "HTTP 401" in done.stderr
+        assert 10 == posts(server)  # the threshold, then nothing more
+        assert not (tmp_path / "out.jsonl").exists()
+        # Once the key is fixed, the same command sends everything.
+        server.script_clear()
+        again = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 0 == again.returncode, again.stderr
+        assert Counter(ids) == answered_ids(tmp_path / "out.jsonl")
+
+    def test_a_401_after_output_has_answers_keeps_them(self, tmp_path: Path, server: MockServer) -> None:
+        """Stopping never removes an OUTPUT that holds earlier answers."""
+        write_input(tmp_path / "in.jsonl", 5)
+        assert 0 == run(tmp_path, server).returncode
+        write_input(tmp_path / "in.jsonl", 30)
+        server.script(*[Fault(status=404)] * 30)
+        done = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 3 == done.returncode, done.stderr
+        assert "HTTP 404" in done.stderr
+        assert 5 == len(output_records(tmp_path / "out.jsonl"))
+
+    def test_a_server_failing_half_the_requests_with_500_never_stops(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        """Even when the first dozen all fail: a 500 says nothing about the next request."""
+        ids = write_input(tmp_path / "in.jsonl", 40)
+        normal = Fault(headers={"x-fault": "none"})
+        server.script(*[Fault(status=500)] * 12, *[Fault(status=500), normal] * 14)
+        done = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 1 == done.returncode, done.stderr
+        assert "stopped:" not in done.stderr
+        records = output_records(tmp_path / "out.jsonl")
+        assert Counter(ids) == Counter(r["custom_id"] for r in records)
+        statuses = Counter(r["response"]["status_code"] for r in records)
+        assert {500: 26, 200: 14} == statuses
+        assert "HTTP 500: 26" in done.stderr
