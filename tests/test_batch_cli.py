@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import signal
 import socket
 import subprocess
@@ -427,3 +428,104 @@ class TestFastFail:
         statuses = Counter(r["response"]["status_code"] for r in records)
         assert {500: 26, 200: 14} == statuses
         assert "HTTP 500: 26" in done.stderr
+
+
+class TestSummaries:
+    def test_a_rerun_over_earlier_failures_counts_them_and_prints_the_retry_command(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        """The command printed is the one to run: run it (key filled in), and every failure is answered."""
+        ids = write_input(tmp_path / "in.jsonl", 10)
+        server.script(Fault(status=500), Fault(status=500), Fault(status=503))
+        first = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 1 == first.returncode
+        assert "failed      3 (HTTP 500: 2, HTTP 503: 1)" in first.stderr
+        again = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 1 == again.returncode
+        assert "failed before, in OUTPUT  3 (HTTP 500: 2, HTTP 503: 1)" in again.stderr
+        lines = again.stderr.splitlines()
+        shown = lines[lines.index("to send the 3 failed request(s) again, run:") + 1].strip()
+        assert "sk-test" not in again.stderr  # the key never shows
+        argv = shlex.split(shown)
+        assert ["openai-actors", "batch"] == argv[:2]
+        assert "--retry-failed" == argv[-1]
+        argv = [sys.executable, "-m", "openai_actors", *argv[1:]]
+        argv[argv.index("…")] = "sk-test"
+        retried = subprocess.run(argv, capture_output=True, text=True, timeout=50)
+        assert 0 == retried.returncode, retried.stderr
+        assert "failed request(s) again" not in retried.stderr
+        records = output_records(tmp_path / "out.jsonl")
+        assert Counter(ids) == Counter(r["custom_id"] for r in records)
+        assert all(200 == r["response"]["status_code"] for r in records)
+
+    def test_no_retry_command_when_all_succeeded(self, tmp_path: Path, server: MockServer) -> None:
+        write_input(tmp_path / "in.jsonl", 3)
+        done = run(tmp_path, server)
+        assert 0 == done.returncode
+        assert "--retry-failed" not in done.stderr
+
+
+class TestPlainProgress:
+    def test_progress_lines_when_stderr_is_a_pipe(self, tmp_path: Path) -> None:
+        """No bar, no escape codes: a plain line every --progress-interval seconds while it runs."""
+        write_input(tmp_path / "in.jsonl", 30)
+        with MockServer(latency=0.05) as slow:
+            done = run(tmp_path, slow, "--max-in-flight", "1", "--progress-interval", "0.2")
+        assert 0 == done.returncode, done.stderr
+        progress = [line for line in done.stderr.splitlines() if " answered (" in line]
+        assert len(progress) >= 2, done.stderr
+        assert all(line.startswith("openai-actors batch: ") and "/30 answered" in line for line in progress)
+        assert "\x1b" not in done.stderr and "\r" not in done.stderr
+
+    def test_quiet_prints_no_progress(self, tmp_path: Path) -> None:
+        write_input(tmp_path / "in.jsonl", 10)
+        with MockServer(latency=0.05) as slow:
+            done = run(tmp_path, slow, "-q", "--max-in-flight", "1", "--progress-interval", "0.1")
+        assert 0 == done.returncode
+        assert "" == done.stderr
+
+
+class TestNoEmptyOutput:
+    def test_nothing_sent_leaves_no_output_file(self, tmp_path: Path, server: MockServer) -> None:
+        """A missing INPUT, duplicate ids: refused, and OUTPUT is not created."""
+        assert 2 == run(tmp_path, server).returncode  # no INPUT at all
+        assert not (tmp_path / "out.jsonl").exists()
+        write_input(tmp_path / "in.jsonl", 2, request_line(1))
+        assert 2 == run(tmp_path, server).returncode
+        assert not (tmp_path / "out.jsonl").exists()
+        assert 0 == posts(server)
+
+    def test_an_existing_output_is_kept_even_if_empty(self, tmp_path: Path, server: MockServer) -> None:
+        write_input(tmp_path / "in.jsonl", 2, request_line(1))
+        (tmp_path / "out.jsonl").write_bytes(b"")
+        assert 2 == run(tmp_path, server).returncode
+        assert (tmp_path / "out.jsonl").exists()
+
+
+class TestMessages:
+    def test_a_missing_key_names_the_option_and_the_variable(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        write_input(tmp_path / "in.jsonl", 1)
+        argv = command(tmp_path, server)
+        del argv[argv.index("--api-key") : argv.index("--api-key") + 2]
+        env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=50, env=env)
+        assert 2 == done.returncode
+        assert "--api-key" in done.stderr
+        assert "OPENAI_API_KEY" in done.stderr
+        assert "passing api_key" not in done.stderr
+        assert not (tmp_path / "out.jsonl").exists()
+
+    def test_help_says_asyncio_and_documents_exit_3(self, tmp_path: Path, server: MockServer) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "openai_actors", "batch", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=50,
+        )
+        assert 0 == done.returncode
+        text = " ".join(done.stdout.split())
+        assert "runs on asyncio" in text
+        assert "3 stopped early" in text
+        assert "--progress-interval" in text
