@@ -469,7 +469,10 @@ class _Job:
                             break
                     else:
                         # The input ended (or a signal stopped it) before the rule decided.
-                        self._release_held(writer, tally)
+                        try:
+                            self._release_held(writer, tally)
+                        except OSError as exc:
+                            self.write_error = exc
                 tg.cancel_scope.cancel()  # the helpers: signals, syncing, progress
             self._count_retries(tally, client)
             error = driver.take_error()
@@ -591,7 +594,13 @@ class _Job:
             if not self.args.retry_failed:
                 retry += " --retry-failed"
             summary = render_summary(
-                tally, wall, sending=sending, interrupted=name, earlier_failed=earlier, retry_command=retry
+                tally,
+                wall,
+                sending=sending,
+                interrupted=name,
+                stopped=self.fatal is not None,
+                earlier_failed=earlier,
+                retry_command=retry,
             )
             print(summary, file=self.err)
         if self.write_error is not None:

@@ -137,17 +137,18 @@ def render_summary(
     *,
     sending: float | None = None,
     interrupted: str | None = None,
+    stopped: bool = False,
     earlier_failed: Counter[str] | None = None,
     retry_command: str | None = None,
 ) -> str:
     """The lines printed at the end: counts by outcome, tokens, retries, wall time.
 
     `wall` is the whole run's; throughput is over `sending` seconds, when given.
-    `earlier_failed` counts by kind the failures earlier runs left in OUTPUT;
+    `stopped`: the run gave up early (the fast-fail rule). `earlier_failed` counts by kind the failures earlier runs left in OUTPUT;
     when there are failures, this run's or those, `retry_command` is shown as
     the way to send them again.
     """
-    head = f"interrupted ({interrupted})" if interrupted else "done"
+    head = f"interrupted ({interrupted})" if interrupted else "stopped early" if stopped else "done"
     lines = [
         f"openai-actors batch: {head} in {format_duration(wall)}",
         f"  requests    {tally.total:,} in INPUT: {tally.answered:,} answered in this run, "

@@ -383,6 +383,7 @@ class TestFastFail:
         stopped = [line for line in done.stderr.splitlines() if "stopped:" in line]
         assert 1 == len(stopped), done.stderr
         assert "the connection was refused" in stopped[0]
+        assert "openai-actors batch: stopped early in " in done.stderr
         assert "run the same command again" in stopped[0]
         assert not (tmp_path / "out.jsonl").exists()
 
