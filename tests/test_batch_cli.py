@@ -8,12 +8,15 @@ import random
 import shlex
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import trustme
 
 from openai_actors._batch_files import open_output
 from openai_actors.mock import Fault, MockServer
@@ -385,6 +388,19 @@ class TestFastFail:
         assert "the connection was refused" in stopped[0]
         assert "openai-actors batch: stopped early in " in done.stderr
         assert "run the same command again" in stopped[0]
+        assert not (tmp_path / "out.jsonl").exists()
+
+    def test_a_certificate_the_client_does_not_trust_stops_the_run(self, tmp_path: Path) -> None:
+        write_input(tmp_path / "in.jsonl", 30)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+        env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+        with MockServer(ssl_context=context) as tls:
+            argv = command(tmp_path, tls, "--max-retries", "0", "--max-in-flight", "2")
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=50, env=env)
+            assert 0 == posts(tls)
+        assert 3 == done.returncode, done.stderr
+        assert "TLS verification failed" in done.stderr
         assert not (tmp_path / "out.jsonl").exists()
 
     def test_a_401_server_stops_after_the_first_answers_and_the_run_resumes(
