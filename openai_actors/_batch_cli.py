@@ -122,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
             "--retry-failed); 2 nothing sent (bad arguments or input); 3 stopped early: the first "
             f"requests (up to {DEFAULT_THRESHOLD}) all failed for one cause no retry cures (connection "
             "refused, unknown host, TLS verification, HTTP 401, 403 or 404), the rest left unsent (fix "
-            "the cause and run the same command again); 130/143 interrupted by SIGINT/SIGTERM (run the "
+            "the cause and run the same command again, or pass --keep-going); 130/143 interrupted by SIGINT/SIGTERM (run the "
             "same command again to resume)."
         ),
     )
@@ -160,6 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--strict", action="store_true", help="an invalid line in INPUT stops the run before anything is sent"
+    )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="send every line even if the first ones all fail for one lasting cause (no exit status 3)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
     parser.add_argument(
@@ -493,8 +498,8 @@ class _Job:
         """Write a result, or hold it back until the fast-fail rule decides; False: stop the run."""
         if isinstance(result.error, ClientClosedError):
             return True  # the run is ending: not an answer, the next run sends it
-        if isinstance(result.error, BatchInputError):
-            # The line's fault, not the endpoint's: it tells nothing about the next request.
+        if isinstance(result.error, BatchInputError) or self.args.keep_going:
+            # An invalid line is the line's fault, not the endpoint's: it tells nothing about the next request.
             self._record(result, writer, tally)
             return True
         fast_fail = self.fast_fail

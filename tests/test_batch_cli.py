@@ -419,6 +419,18 @@ class TestFastFail:
         assert 0 == again.returncode, again.stderr
         assert Counter(ids) == answered_ids(tmp_path / "out.jsonl")
 
+    def test_keep_going_sends_every_line_anyway(self, tmp_path: Path, server: MockServer) -> None:
+        ids = write_input(tmp_path / "in.jsonl", 15)
+        server.script(*[Fault(status=401)] * 15)
+        done = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1", "--keep-going")
+        assert 1 == done.returncode, done.stderr
+        assert "stopped:" not in done.stderr
+        assert 15 == posts(server)
+        records = output_records(tmp_path / "out.jsonl")
+        assert Counter(ids) == Counter(r["custom_id"] for r in records)
+        assert {401} == {r["response"]["status_code"] for r in records}
+        assert "HTTP 401: 15" in done.stderr
+
     def test_a_401_after_output_has_answers_keeps_them(self, tmp_path: Path, server: MockServer) -> None:
         """Stopping never removes an OUTPUT that holds earlier answers."""
         write_input(tmp_path / "in.jsonl", 5)
