@@ -122,8 +122,8 @@ def _parser() -> argparse.ArgumentParser:
             "--retry-failed); 2 nothing sent (bad arguments or input); 3 stopped early: the first "
             f"requests (up to {DEFAULT_THRESHOLD}) all failed for one cause no retry cures (connection "
             "refused, unknown host, TLS verification, HTTP 401, 403 or 404), the rest left unsent (fix "
-            "the cause and run the same command again, or pass --keep-going); 130/143 interrupted by SIGINT/SIGTERM (run the "
-            "same command again to resume)."
+            "the cause and run the same command again, or pass --keep-going); 130/143 interrupted by "
+            "SIGINT/SIGTERM (run the same command again to resume)."
         ),
     )
     parser.add_argument("input", metavar="INPUT", help="Batch API input file (JSONL), read twice, streaming")
