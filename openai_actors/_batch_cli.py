@@ -16,10 +16,18 @@ INPUT is the Batch API's input format and OUTPUT its output format (see
    `--grace` seconds to finish (a second signal: none), cancels the rest,
    syncs OUTPUT and exits 130 / 143, saying how to resume.
 
+When the first answers all fail for one cause no retry cures (`_batch_fastfail`),
+the run stops sending and exits 3: the rest stays unsent, for the same
+command to resume once the cause is fixed.
+
 Exit status: 0 when every line of INPUT has a successful answer in OUTPUT; 1
 when all have one but some are failures (run again with --retry-failed); 2
 when nothing could be sent (bad arguments, duplicate ids, --strict and an
-invalid line, OUTPUT in use or corrupt); 130 / 143 when interrupted.
+invalid line, OUTPUT in use or corrupt); 3 when the run stopped early because
+every request failed for one lasting cause; 130 / 143 when interrupted.
+
+The command runs on asyncio (`anyio.run`'s default backend); the library
+itself runs on asyncio and trio.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import shutil
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any, Final, NoReturn, TextIO
@@ -41,7 +50,8 @@ from typing import Any, Final, NoReturn, TextIO
 import anyio
 import anyio.abc
 
-from ._batch import BatchResult, Driver, Pending, error_code, worker_count
+from ._batch import BatchInputError, BatchResult, Driver, Pending, error_code, worker_count
+from ._batch_fastfail import DEFAULT_THRESHOLD, FastFail, fatal_cause
 from ._batch_files import (
     Answered,
     CorruptOutputError,
@@ -55,7 +65,7 @@ from ._batch_files import (
     truncate_output,
 )
 from ._batch_lines import encode_line, error_record, parse_line, response_record
-from ._batch_progress import RateMeter, Tally, render_bar, render_summary
+from ._batch_progress import RateMeter, Tally, render_bar, render_line, render_summary
 from ._client import AsyncOpenAI
 from ._exceptions import ClientClosedError, OpenAIError
 from ._ratelimit import RateLimit
@@ -66,11 +76,15 @@ PROG: Final = "openai-actors batch"
 EXIT_OK: Final = 0
 EXIT_FAILURES: Final = 1
 EXIT_USAGE: Final = 2
+EXIT_FATAL: Final = 3
 EXIT_CODES: Final = {signal.SIGINT: 130, signal.SIGTERM: 143}
 DEFAULT_MAX_RETRIES: Final = 5
 DEFAULT_GRACE: Final = 30.0
 # How often the progress bar is redrawn.
 REDRAW: Final = 0.5
+# Seconds between two plain progress lines when stderr is not a terminal:
+# a line a minute would leave a log silent too long, one a second floods it.
+DEFAULT_PROGRESS_INTERVAL: Final = 10.0
 # Answered lines skipped between two checkpoints: skipping a million lines
 # must not keep the event loop (and the signal handlers) from running.
 SKIP_CHECKPOINT: Final = 4096
@@ -101,11 +115,14 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Send every request of a Batch API input file (INPUT) through the API's rate limits, and "
             "write the answers in the Batch API's output format (OUTPUT). Run it again with the same "
-            "OUTPUT to resume: lines already answered are skipped."
+            "OUTPUT to resume: lines already answered are skipped. The command runs on asyncio."
         ),
         epilog=(
             "Exit status: 0 all answered successfully; 1 all answered, some with errors (see "
-            "--retry-failed); 2 nothing sent (bad arguments or input); 130/143 interrupted by "
+            "--retry-failed); 2 nothing sent (bad arguments or input); 3 stopped early: the first "
+            f"requests (up to {DEFAULT_THRESHOLD}) all failed for one cause no retry cures (connection "
+            "refused, unknown host, TLS verification, HTTP 401, 403 or 404), the rest left unsent (fix "
+            "the cause and run the same command again, or pass --keep-going); 130/143 interrupted by "
             "SIGINT/SIGTERM (run the same command again to resume)."
         ),
     )
@@ -144,15 +161,27 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--strict", action="store_true", help="an invalid line in INPUT stops the run before anything is sent"
     )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="send every line even if the first ones all fail for one lasting cause (no exit status 3)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
+    parser.add_argument(
+        "--progress-interval",
+        type=float,
+        default=DEFAULT_PROGRESS_INTERVAL,
+        metavar="SECONDS",
+        help="when stderr is not a terminal, seconds between two progress lines (default: %(default)g)",
+    )
     return parser
 
 
 def _check(args: argparse.Namespace) -> None:
-    for name in ("rpm", "tpm", "window", "timeout"):
+    for name in ("rpm", "tpm", "window", "timeout", "progress_interval"):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
-            raise _Usage(f"--{name} must be more than 0")
+            raise _Usage(f"--{name.replace('_', '-')} must be more than 0")
     if args.max_in_flight is not None and args.max_in_flight < 1:
         raise _Usage("--max-in-flight must be at least 1")
     if args.max_retries < 0:
@@ -251,6 +280,12 @@ class _Job:
         self.write_error: OSError | None = None
         self.err: TextIO = sys.stderr
         self.progress = not args.quiet and self.err.isatty()
+        self.plain_progress = not args.quiet and not self.progress
+        self.fast_fail = FastFail()
+        self.held: list[BatchResult] = []
+        """Results not written yet: the fast-fail rule has not decided about them."""
+        self.fatal: str | None = None
+        self.created_output = False
 
     def say(self, message: str) -> None:
         if not self.args.quiet:
@@ -266,11 +301,15 @@ class _Job:
             return prepared
         fd, job_plan = prepared
         tally = Tally(total=job_plan.input.requests, skipped=job_plan.answered.count)
-        sending = self._send_all(client, OutputWriter(fd), job_plan, tally)
+        # A job of 3 lines that all hit a refused port stops as well, with nothing written.
+        self.fast_fail = FastFail(min(DEFAULT_THRESHOLD, max(tally.remaining, 1)))
+        sending = self._send_all(client, fd, job_plan, tally)
         return self._finish(tally, job_plan, time.monotonic() - began, sending)
 
     def _prepare(self, base_path: str) -> tuple[int, Plan] | int:
         """Lock OUTPUT, plan, repair OUTPUT: (its fd, the plan); an exit status if interrupted."""
+        # A run that sends nothing leaves no empty OUTPUT behind, unless OUTPUT was there before.
+        self.created_output = not os.path.lexists(self.args.output)
         try:
             fd = open_output(self.args.output)
         except OutputInUseError as exc:
@@ -282,15 +321,24 @@ class _Job:
                 job_plan = self._plan(fd, base_path)
                 return self._repair(fd, job_plan), job_plan
         except (KeyboardInterrupt, _Terminated) as exc:
+            self._drop_empty_output(fd)
             _close_quietly(fd)
             print(f"{PROG}: interrupted before anything was sent", file=self.err)
             return EXIT_CODES[signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT]
         except BaseException:
+            self._drop_empty_output(fd)
             _close_quietly(fd)
             raise
 
-    def _send_all(self, client: AsyncOpenAI, writer: OutputWriter, job_plan: Plan, tally: Tally) -> float:
+    def _drop_empty_output(self, fd: int) -> None:
+        """Remove OUTPUT if this run created it and wrote nothing to it (while it still holds the lock)."""
+        with contextlib.suppress(OSError):
+            if self.created_output and os.fstat(fd).st_size == 0:
+                os.unlink(self.args.output)
+
+    def _send_all(self, client: AsyncOpenAI, fd: int, job_plan: Plan, tally: Tally) -> float:
         """Send what is left, if anything; the seconds it took."""
+        writer = OutputWriter(fd)
         started = time.monotonic()
         try:
             if tally.remaining:
@@ -303,6 +351,8 @@ class _Job:
             # Ctrl-C before the signal handlers were in place: nothing was in flight.
             self.interrupted = signal.SIGINT
         finally:
+            if self.fatal is not None:
+                self._drop_empty_output(fd)
             try:
                 writer.close()
             except OSError as exc:
@@ -311,6 +361,8 @@ class _Job:
 
     def _client(self) -> AsyncOpenAI:
         args = self.args
+        if not (args.api_key or os.environ.get("OPENAI_API_KEY")):
+            raise _Usage("no API key: pass --api-key KEY or set the OPENAI_API_KEY environment variable")
         rate = RateLimit(
             requests_per_minute=args.rpm,
             tokens_per_minute=args.tpm,
@@ -407,15 +459,25 @@ class _Job:
                 tg.start_soon(writer.sync_periodically)
                 if self.progress:
                     tg.start_soon(self._show_progress, tally, client)
+                elif self.plain_progress:
+                    tg.start_soon(self._log_progress, tally, client)
                 tg.start_soon(driver.run)
                 with receive:
                     async for result in receive:
                         try:
-                            self._record(result, writer, tally)
+                            if not self._take(result, writer, tally):
+                                self._stop_fatal(driver)
+                                break
                         except OSError as exc:  # a full disk, say: stop cleanly, the rest is resumable
                             self.write_error = exc
                             driver.cancel()
                             break
+                    else:
+                        # The input ended (or a signal stopped it) before the rule decided.
+                        try:
+                            self._release_held(writer, tally)
+                        except OSError as exc:
+                            self.write_error = exc
                 tg.cancel_scope.cancel()  # the helpers: signals, syncing, progress
             self._count_retries(tally, client)
             error = driver.take_error()
@@ -432,9 +494,37 @@ class _Job:
                 except OSError as exc:
                     self.write_error = self.write_error or exc
 
-    def _record(self, result: BatchResult, writer: OutputWriter, tally: Tally) -> None:
+    def _take(self, result: BatchResult, writer: OutputWriter, tally: Tally) -> bool:
+        """Write a result, or hold it back until the fast-fail rule decides; False: stop the run."""
         if isinstance(result.error, ClientClosedError):
-            return  # the run is ending: not an answer, the next run sends it
+            return True  # the run is ending: not an answer, the next run sends it
+        if isinstance(result.error, BatchInputError) or self.args.keep_going:
+            # An invalid line is the line's fault, not the endpoint's: it tells nothing about the next request.
+            self._record(result, writer, tally)
+            return True
+        fast_fail = self.fast_fail
+        if fast_fail.observe(fatal_cause(result.status_code, result.error)):
+            self.held.append(result)
+            return True
+        if fast_fail.stop is not None:
+            self.fatal = fast_fail.stop
+            self.held.clear()  # not written: the next run sends them again
+            return False
+        self._release_held(writer, tally)
+        self._record(result, writer, tally)
+        return True
+
+    def _release_held(self, writer: OutputWriter, tally: Tally) -> None:
+        held, self.held = self.held, []
+        for result in held:
+            self._record(result, writer, tally)
+
+    def _stop_fatal(self, driver: Driver) -> None:
+        driver.stop_taking()
+        driver.withdraw_unsent()
+        driver.cancel()
+
+    def _record(self, result: BatchResult, writer: OutputWriter, tally: Tally) -> None:
         writer.write(encode_line(output_record(result)))
         if result.error is None:
             tally.ok += 1
@@ -481,6 +571,17 @@ class _Job:
             self.err.flush()
             await anyio.sleep(REDRAW)
 
+    async def _log_progress(self, tally: Tally, client: AsyncOpenAI) -> None:
+        meter = RateMeter()
+        began = time.monotonic()
+        meter.observe(began, tally.answered, tally.tokens)
+        while True:
+            await anyio.sleep(self.args.progress_interval)
+            self._count_retries(tally, client)
+            now = time.monotonic()
+            per_second, _ = meter.observe(now, tally.answered, tally.tokens)
+            print(render_line(tally, per_second, now - began), file=self.err, flush=True)
+
     @staticmethod
     def _count_retries(tally: Tally, client: AsyncOpenAI) -> None:
         stats = client.stats()
@@ -492,8 +593,21 @@ class _Job:
     def _finish(self, tally: Tally, job_plan: Plan, wall: float, sending: float) -> int:
         interrupted = self.interrupted
         name = signal.Signals(interrupted).name if interrupted is not None else None
+        earlier: Counter[str] = Counter() if self.args.retry_failed else job_plan.output.failed_by
         if not self.args.quiet:
-            print(render_summary(tally, wall, sending=sending, interrupted=name), file=self.err)
+            retry = _resume_command(self.arguments)
+            if not self.args.retry_failed:
+                retry += " --retry-failed"
+            summary = render_summary(
+                tally,
+                wall,
+                sending=sending,
+                interrupted=name,
+                stopped=self.fatal is not None,
+                earlier_failed=earlier,
+                retry_command=retry,
+            )
+            print(summary, file=self.err)
         if self.write_error is not None:
             print(
                 f"{PROG}: cannot write {self.args.output}: {self.write_error}. Every line written so far "
@@ -502,6 +616,15 @@ class _Job:
                 file=self.err,
             )
             return EXIT_FAILURES
+        if self.fatal is not None:
+            # Always said, --quiet or not: the exit status alone would not tell what to fix.
+            print(
+                f"{PROG}: stopped: the first {self.fast_fail.threshold:,} request(s) all failed because "
+                f"{self.fatal}; nothing more was sent, {tally.remaining:,} request(s) are left. Fix that, "
+                f"then run the same command again to resume (exit status {EXIT_FATAL}).",
+                file=self.err,
+            )
+            return EXIT_FATAL
         if interrupted is not None:
             command = _resume_command(self.arguments)
             print(

@@ -43,6 +43,7 @@ import json
 import math
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Final
@@ -98,6 +99,8 @@ class OutputScan:
     answered: int = 0
     failed: int = 0
     """Valid lines recording a failure (HTTP status >= 400, or no answer)."""
+    failed_by: Counter[str] = field(default_factory=Counter)
+    """Those failures by kind ("HTTP 500", "connection_error", ...)."""
 
     @property
     def torn(self) -> bool:
@@ -132,6 +135,8 @@ def scan_output(file: IO[bytes], on_line: Callable[[OutputLine, bytes], None]) -
         scan.valid_end = offset
         scan.answered += 1
         scan.failed += line.failed
+        if line.kind is not None:
+            scan.failed_by[line.kind] += 1
     scan.size = offset
     return scan
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 __all__ = [
@@ -178,6 +178,8 @@ class OutputLine:
     failed: bool
     line: int | None = None
     """For a line without a custom_id: the input line it answers (an invalid line)."""
+    kind: str | None = field(default=None, compare=False)
+    """A failure's kind, as the summaries count them: "HTTP 500", "connection_error", ..."""
 
 
 def read_output_line(raw: bytes) -> OutputLine | None:
@@ -196,4 +198,17 @@ def read_output_line(raw: bytes) -> OutputLine | None:
     status = response.get("status_code") if isinstance(response, dict) else None
     failed = error is not None or not isinstance(status, int) or status >= 400
     line = error.get("line") if isinstance(error, dict) and custom_id is None else None
-    return OutputLine(custom_id, failed, line if isinstance(line, int) and line > 0 else None)
+    return OutputLine(
+        custom_id,
+        failed,
+        line if isinstance(line, int) and line > 0 else None,
+        _failure_kind(status, error) if failed else None,
+    )
+
+
+def _failure_kind(status: object, error: object) -> str:
+    # The same names a run gives its own failures: the HTTP status when there was an answer.
+    if isinstance(status, int) and status >= 400:
+        return f"HTTP {status}"
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) and code else "failed"

@@ -6,7 +6,15 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Final
 
-__all__ = ["RateMeter", "Tally", "format_count", "format_duration", "render_bar", "render_summary"]
+__all__ = [
+    "RateMeter",
+    "Tally",
+    "format_count",
+    "format_duration",
+    "render_bar",
+    "render_line",
+    "render_summary",
+]
 
 # Seconds of history the rates are measured over: long enough to smooth the
 # bursts of a paced job, short enough to follow a change of pace.
@@ -105,25 +113,60 @@ def render_bar(tally: Tally, requests_per_s: float, tokens_per_s: float, width: 
     return f"[{'#' * filled}{'-' * (room - filled)}]{facts}"
 
 
+def render_line(tally: Tally, requests_per_s: float, elapsed: float) -> str:
+    """The progress line written every few seconds when stderr is not a terminal (a log, CI)."""
+    total = max(tally.total, 1)
+    eta = format_duration(tally.remaining / requests_per_s) if requests_per_s > 0 else "?"
+    return (
+        f"openai-actors batch: {tally.done:,}/{tally.total:,} answered ({min(tally.done / total, 1.0):.0%})"
+        f" after {format_duration(elapsed)}, {requests_per_s:,.1f} req/s, ETA {eta},"
+        f" retries {tally.retries:,}, errors {tally.errors:,}"
+    )
+
+
+def _by_kind(failed: Counter[str]) -> str:
+    # Most frequent first: the first kind named is usually the one to fix.
+    return ", ".join(
+        f"{kind}: {count:,}" for kind, count in sorted(failed.items(), key=lambda kc: (-kc[1], kc[0]))
+    )
+
+
 def render_summary(
-    tally: Tally, wall: float, *, sending: float | None = None, interrupted: str | None = None
+    tally: Tally,
+    wall: float,
+    *,
+    sending: float | None = None,
+    interrupted: str | None = None,
+    stopped: bool = False,
+    earlier_failed: Counter[str] | None = None,
+    retry_command: str | None = None,
 ) -> str:
     """The lines printed at the end: counts by outcome, tokens, retries, wall time.
 
     `wall` is the whole run's; throughput is over `sending` seconds, when given.
+    `stopped`: the run gave up early (the fast-fail rule). `earlier_failed` counts by kind the failures earlier runs left in OUTPUT;
+    when there are failures, this run's or those, `retry_command` is shown as
+    the way to send them again.
     """
-    head = f"interrupted ({interrupted})" if interrupted else "done"
+    head = f"interrupted ({interrupted})" if interrupted else "stopped early" if stopped else "done"
     lines = [
         f"openai-actors batch: {head} in {format_duration(wall)}",
         f"  requests    {tally.total:,} in INPUT: {tally.answered:,} answered in this run, "
         f"{tally.skipped:,} already answered, {tally.remaining:,} left",
         f"  succeeded   {tally.ok:,}",
     ]
-    failures = ", ".join(f"{kind}: {count:,}" for kind, count in sorted(tally.failed.items()))
+    failures = _by_kind(tally.failed)
     lines.append(f"  failed      {tally.errors:,}" + (f" ({failures})" if failures else ""))
+    earlier = sum(earlier_failed.values()) if earlier_failed else 0
+    if earlier_failed and earlier:
+        lines.append(f"  failed before, in OUTPUT  {earlier:,} ({_by_kind(earlier_failed)})")
     span = wall if sending is None else sending
     rate = tally.answered / span if span > 0 else 0.0
     lines.append(f"  tokens      {tally.tokens:,}")
     lines.append(f"  retries     {tally.retries:,} (429 answers: {tally.rate_limited:,})")
     lines.append(f"  throughput  {rate:,.1f} requests/s")
+    if retry_command is not None and (tally.errors or earlier):
+        lines.append(
+            f"to send the {tally.errors + earlier:,} failed request(s) again, run:\n  {retry_command}"
+        )
     return "\n".join(lines)

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import trustme
 
 from openai_actors._batch_files import open_output
 from openai_actors.mock import Fault, MockServer
@@ -196,7 +201,7 @@ class TestBadInput:
         assert 2 == done.returncode
         assert "line 4: 'method' must be \"POST\"" in done.stderr
         assert 0 == posts(server)
-        assert b"" == (tmp_path / "out.jsonl").read_bytes()
+        assert not (tmp_path / "out.jsonl").exists()  # nothing sent, no empty OUTPUT left behind
 
     def test_usage_errors_exit_2(self, tmp_path: Path, server: MockServer) -> None:
         """A missing key or INPUT, a bad option: said at once, exit status 2."""
@@ -359,3 +364,197 @@ class TestSignals:
         done = run(tmp_path, server)
         assert 0 == done.returncode, done.stderr
         assert Counter(ids) == answered_ids(output)
+
+
+def refused_url() -> str:
+    """A loopback URL that nothing listens on: a port just bound, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+class TestFastFail:
+    def test_a_refused_port_stops_the_run_with_nothing_written(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        write_input(tmp_path / "in.jsonl", 200)
+        argv = command(tmp_path, server, "--max-retries", "0", "--max-in-flight", "4")
+        argv[argv.index("--base-url") + 1] = refused_url()
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=50)
+        assert 3 == done.returncode, done.stderr
+        stopped = [line for line in done.stderr.splitlines() if "stopped:" in line]
+        assert 1 == len(stopped), done.stderr
+        assert "the connection was refused" in stopped[0]
+        assert "openai-actors batch: stopped early in " in done.stderr
+        assert "run the same command again" in stopped[0]
+        assert not (tmp_path / "out.jsonl").exists()
+
+    def test_a_certificate_the_client_does_not_trust_stops_the_run(self, tmp_path: Path) -> None:
+        write_input(tmp_path / "in.jsonl", 30)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+        env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+        with MockServer(ssl_context=context) as tls:
+            argv = command(tmp_path, tls, "--max-retries", "0", "--max-in-flight", "2")
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=50, env=env)
+            assert 0 == posts(tls)
+        assert 3 == done.returncode, done.stderr
+        assert "TLS verification failed" in done.stderr
+        assert not (tmp_path / "out.jsonl").exists()
+
+    def test_a_401_server_stops_after_the_first_answers_and_the_run_resumes(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        ids = write_input(tmp_path / "in.jsonl", 40)
+        server.script(*[Fault(status=401)] * 40)
+        done = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 3 == done.returncode, done.stderr
+        assert "HTTP 401" in done.stderr
+        assert 10 == posts(server)  # the threshold, then nothing more
+        assert not (tmp_path / "out.jsonl").exists()
+        # Once the key is fixed, the same command sends everything.
+        server.script_clear()
+        again = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 0 == again.returncode, again.stderr
+        assert Counter(ids) == answered_ids(tmp_path / "out.jsonl")
+
+    def test_keep_going_sends_every_line_anyway(self, tmp_path: Path, server: MockServer) -> None:
+        ids = write_input(tmp_path / "in.jsonl", 15)
+        server.script(*[Fault(status=401)] * 15)
+        done = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1", "--keep-going")
+        assert 1 == done.returncode, done.stderr
+        assert "stopped:" not in done.stderr
+        assert 15 == posts(server)
+        records = output_records(tmp_path / "out.jsonl")
+        assert Counter(ids) == Counter(r["custom_id"] for r in records)
+        assert {401} == {r["response"]["status_code"] for r in records}
+        assert "HTTP 401: 15" in done.stderr
+
+    def test_a_401_after_output_has_answers_keeps_them(self, tmp_path: Path, server: MockServer) -> None:
+        """Stopping never removes an OUTPUT that holds earlier answers."""
+        write_input(tmp_path / "in.jsonl", 5)
+        assert 0 == run(tmp_path, server).returncode
+        write_input(tmp_path / "in.jsonl", 30)
+        server.script(*[Fault(status=404)] * 30)
+        done = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 3 == done.returncode, done.stderr
+        assert "HTTP 404" in done.stderr
+        assert 5 == len(output_records(tmp_path / "out.jsonl"))
+
+    def test_a_server_failing_half_the_requests_with_500_never_stops(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        """Even when the first dozen all fail: a 500 says nothing about the next request."""
+        ids = write_input(tmp_path / "in.jsonl", 40)
+        normal = Fault(headers={"x-fault": "none"})
+        server.script(*[Fault(status=500)] * 12, *[Fault(status=500), normal] * 14)
+        done = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 1 == done.returncode, done.stderr
+        assert "stopped:" not in done.stderr
+        records = output_records(tmp_path / "out.jsonl")
+        assert Counter(ids) == Counter(r["custom_id"] for r in records)
+        statuses = Counter(r["response"]["status_code"] for r in records)
+        assert {500: 26, 200: 14} == statuses
+        assert "HTTP 500: 26" in done.stderr
+
+
+class TestSummaries:
+    def test_a_rerun_over_earlier_failures_counts_them_and_prints_the_retry_command(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        """The command printed is the one to run: run it (key filled in), and every failure is answered."""
+        ids = write_input(tmp_path / "in.jsonl", 10)
+        server.script(Fault(status=500), Fault(status=500), Fault(status=503))
+        first = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 1 == first.returncode
+        assert "failed      3 (HTTP 500: 2, HTTP 503: 1)" in first.stderr
+        again = run(tmp_path, server, "--max-retries", "0", "--max-in-flight", "1")
+        assert 1 == again.returncode
+        assert "failed before, in OUTPUT  3 (HTTP 500: 2, HTTP 503: 1)" in again.stderr
+        lines = again.stderr.splitlines()
+        shown = lines[lines.index("to send the 3 failed request(s) again, run:") + 1].strip()
+        assert "sk-test" not in again.stderr  # the key never shows
+        argv = shlex.split(shown)
+        assert ["openai-actors", "batch"] == argv[:2]
+        assert "--retry-failed" == argv[-1]
+        argv = [sys.executable, "-m", "openai_actors", *argv[1:]]
+        argv[argv.index("…")] = "sk-test"
+        retried = subprocess.run(argv, capture_output=True, text=True, timeout=50)
+        assert 0 == retried.returncode, retried.stderr
+        assert "failed request(s) again" not in retried.stderr
+        records = output_records(tmp_path / "out.jsonl")
+        assert Counter(ids) == Counter(r["custom_id"] for r in records)
+        assert all(200 == r["response"]["status_code"] for r in records)
+
+    def test_no_retry_command_when_all_succeeded(self, tmp_path: Path, server: MockServer) -> None:
+        write_input(tmp_path / "in.jsonl", 3)
+        done = run(tmp_path, server)
+        assert 0 == done.returncode
+        assert "--retry-failed" not in done.stderr
+
+
+class TestPlainProgress:
+    def test_progress_lines_when_stderr_is_a_pipe(self, tmp_path: Path) -> None:
+        """No bar, no escape codes: a plain line every --progress-interval seconds while it runs."""
+        write_input(tmp_path / "in.jsonl", 30)
+        with MockServer(latency=0.05) as slow:
+            done = run(tmp_path, slow, "--max-in-flight", "1", "--progress-interval", "0.2")
+        assert 0 == done.returncode, done.stderr
+        progress = [line for line in done.stderr.splitlines() if " answered (" in line]
+        assert len(progress) >= 2, done.stderr
+        assert all(line.startswith("openai-actors batch: ") and "/30 answered" in line for line in progress)
+        assert "\x1b" not in done.stderr and "\r" not in done.stderr
+
+    def test_quiet_prints_no_progress(self, tmp_path: Path) -> None:
+        write_input(tmp_path / "in.jsonl", 10)
+        with MockServer(latency=0.05) as slow:
+            done = run(tmp_path, slow, "-q", "--max-in-flight", "1", "--progress-interval", "0.1")
+        assert 0 == done.returncode
+        assert "" == done.stderr
+
+
+class TestNoEmptyOutput:
+    def test_nothing_sent_leaves_no_output_file(self, tmp_path: Path, server: MockServer) -> None:
+        """A missing INPUT, duplicate ids: refused, and OUTPUT is not created."""
+        assert 2 == run(tmp_path, server).returncode  # no INPUT at all
+        assert not (tmp_path / "out.jsonl").exists()
+        write_input(tmp_path / "in.jsonl", 2, request_line(1))
+        assert 2 == run(tmp_path, server).returncode
+        assert not (tmp_path / "out.jsonl").exists()
+        assert 0 == posts(server)
+
+    def test_an_existing_output_is_kept_even_if_empty(self, tmp_path: Path, server: MockServer) -> None:
+        write_input(tmp_path / "in.jsonl", 2, request_line(1))
+        (tmp_path / "out.jsonl").write_bytes(b"")
+        assert 2 == run(tmp_path, server).returncode
+        assert (tmp_path / "out.jsonl").exists()
+
+
+class TestMessages:
+    def test_a_missing_key_names_the_option_and_the_variable(
+        self, tmp_path: Path, server: MockServer
+    ) -> None:
+        write_input(tmp_path / "in.jsonl", 1)
+        argv = command(tmp_path, server)
+        del argv[argv.index("--api-key") : argv.index("--api-key") + 2]
+        env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=50, env=env)
+        assert 2 == done.returncode
+        assert "--api-key" in done.stderr
+        assert "OPENAI_API_KEY" in done.stderr
+        assert "passing api_key" not in done.stderr
+        assert not (tmp_path / "out.jsonl").exists()
+
+    def test_help_says_asyncio_and_documents_exit_3(self, tmp_path: Path, server: MockServer) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "openai_actors", "batch", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=50,
+        )
+        assert 0 == done.returncode
+        text = " ".join(done.stdout.split())
+        assert "runs on asyncio" in text
+        assert "3 stopped early" in text
+        assert "--progress-interval" in text

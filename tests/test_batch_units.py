@@ -42,6 +42,7 @@ from openai_actors._batch_progress import (
     format_count,
     format_duration,
     render_bar,
+    render_line,
     render_summary,
 )
 from openai_actors._batch_window import ReorderWindow
@@ -247,6 +248,19 @@ class TestScanOutput:
         with pytest.raises(CorruptOutputError, match="line 2 "):
             self.scan(jsonl(ok_line("a")) + b"garbage\n" + jsonl(ok_line("b")))
 
+    def test_failures_are_counted_by_kind(self) -> None:
+        """The HTTP status when there was an answer, else the error's code; successes not at all."""
+        data = jsonl(
+            ok_line("a"),
+            failed_line("b", 500),
+            failed_line("c", 500),
+            failed_line("d", 401),
+            error_record("i", "e", "connection_error", "refused"),
+        )
+        scan, _ = self.scan(data)
+        assert Counter({"HTTP 500": 2, "HTTP 401": 1, "connection_error": 1}) == scan.failed_by
+        assert 4 == scan.failed
+
     def test_blank_lines_are_skipped(self) -> None:
         """A blank line is no answer, and no corruption either."""
         scan, seen = self.scan(b"\n" + jsonl(ok_line("a")) + b"\n")
@@ -391,6 +405,37 @@ class TestProgress:
         assert "failed      2 (HTTP 500: 1, timeout: 1)" in text
         assert "tokens      1,234" in text
         assert "1 left" in text
+
+    def test_the_summary_counts_earlier_failures_and_says_how_to_retry(self) -> None:
+        """Failures of this run and of earlier ones, most frequent first, then the exact command."""
+        tally = Tally(total=10, skipped=4, ok=4, failed=Counter({"timeout": 1, "HTTP 500": 1}))
+        earlier = Counter({"HTTP 500": 1, "HTTP 429": 3})
+        command = "openai-actors batch in.jsonl out.jsonl --retry-failed"
+        text = render_summary(tally, 4.0, earlier_failed=earlier, retry_command=command)
+        assert "failed before, in OUTPUT  4 (HTTP 429: 3, HTTP 500: 1)" in text
+        assert text.endswith(f"to send the 6 failed request(s) again, run:\n  {command}")
+
+    def test_no_retry_command_without_failures(self) -> None:
+        tally = Tally(total=3, skipped=0, ok=3)
+        text = render_summary(tally, 1.0, earlier_failed=Counter(), retry_command="openai-actors batch x")
+        assert "failed before" not in text
+        assert "openai-actors batch x" not in text
+
+    def test_the_plain_progress_line(self) -> None:
+        """One line, no control characters: for a log file."""
+        tally = Tally(total=1000, skipped=100, ok=300, failed=Counter({"HTTP 500": 2}), retries=7)
+        line = render_line(tally, 10.0, 65.0)
+        for part in (
+            "402/1,000 answered (40%)",
+            "after 1m05s",
+            "10.0 req/s",
+            "ETA 1m00s",
+            "retries 7",
+            "errors 2",
+        ):
+            assert part in line
+        assert line.isprintable()
+        assert "ETA ?" in render_line(tally, 0.0, 1.0)
 
     def test_rates_are_measured_over_recent_samples(self) -> None:
         """Old samples age out, so the rate follows a change of pace."""
