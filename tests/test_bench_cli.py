@@ -368,7 +368,7 @@ def _raw(server: RawServer) -> tuple[str, ...]:
 def bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """Run `python -m openai_actors bench ARGS --json FILE`; the finished process and the document ({} if none)."""
     out = tmp_path / "bench.json"
-    to_json = [] if "--json" in args else ["--json", str(out)]
+    to_json = [] if {"--json", "--result-filename", "--save-result"} & set(args) else ["--json", str(out)]
     done = subprocess.run(
         [sys.executable, "-m", "openai_actors", "bench", "--warmup", "2", *args, *to_json],
         capture_output=True,
@@ -540,12 +540,63 @@ class TestBenchCommand:
         assert "needs the openai package" in done.stderr
         assert "pip install openai" in done.stderr
 
+    def test_vllm_spellings(self, tmp_path: Path) -> None:
+        """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
+        out = tmp_path / "result.json"
+        done, document = bench(
+            tmp_path,
+            *("--num-prompts", "12", "--max-concurrency", "3", "--num-warmups", "1"),
+            *("--save-result", "--result-filename", str(out)),
+        )
+        assert 0 == done.returncode, done.stderr
+        assert {} == document  # written where --result-filename says, not to the default
+        document = json.loads(out.read_text())
+        check_document(document)
+        [run] = document["runs"]
+        assert (3, 12, 12, 1) == (
+            run["concurrency"],
+            run["requests"],
+            run["ok"],
+            document["workload"]["warmup"],
+        )
+
+    def test_save_result_without_a_name_writes_a_dated_file(self, tmp_path: Path) -> None:
+        """--save-result alone writes openai-actors-bench-<time>.json in the working directory."""
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "openai_actors",
+                "bench",
+                *("--num-prompts", "4", "--num-warmups", "0", "--save-result"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=50,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+        assert 0 == done.returncode, done.stderr
+        [path] = tmp_path.glob("openai-actors-bench-*.json")
+        check_document(json.loads(path.read_text()))
+
+    def test_infinite_request_rate_starts_every_request_at_once(self, tmp_path: Path) -> None:
+        """--request-rate inf (vLLM's "all at once"): as many in flight as requests."""
+        done, document = bench(tmp_path, "--request-rate", "inf", "--num-prompts", "8")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert (8, 8) == (run["concurrency"], run["ok"])
+
     @pytest.mark.parametrize(
         ("args", "message"),
         [
             (["--concurrency", "0"], "must be at least 1"),
             (["--rate", "5", "--sweep", "1,2"], "not allowed with"),
             (["--poisson"], "--poisson needs --rate"),
+            (["--request-rate", "inf"], "--rate inf needs --requests"),
+            (["--request-rate", "inf", "--poisson", "--num-prompts", "3"], "--poisson needs a finite --rate"),
+            (["--request-rate", "fast"], "expected a number, not 'fast'"),
             (["--endpoint", "embeddings", "--stream"], "--stream applies to --endpoint chat only"),
             (["--sweep", "1,x"], "expected a whole number"),
             (["--compare", "httpx"], "cannot compare with 'httpx'"),

@@ -118,6 +118,13 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _rate(text: str) -> float:
+    """A positive rate, or 'inf' (as vLLM spells "every request at once")."""
+    if text.strip().lower() in ("inf", "infinity"):
+        return math.inf
+    return _positive_float(text)
+
+
 def _levels(text: str) -> tuple[int, ...]:
     items = [item.strip() for item in text.split(",")]
     if not all(items):
@@ -216,7 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     workload.add_argument("--stream", action="store_true", help="chat: stream the replies (SSE)")
     workload.add_argument(
-        "--requests", type=_positive_int, metavar="N", help=f"requests per run (default: {DEFAULT_REQUESTS})"
+        "--requests",
+        "--num-prompts",
+        dest="requests",
+        type=_positive_int,
+        metavar="N",
+        help=f"requests per run (default: {DEFAULT_REQUESTS})",
     )
     workload.add_argument(
         "--duration",
@@ -226,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     workload.add_argument(
         "--warmup",
+        "--num-warmups",
+        dest="warmup",
         type=_non_negative_int,
         default=10,
         metavar="N",
@@ -236,15 +250,19 @@ def build_parser() -> argparse.ArgumentParser:
     shape = load.add_mutually_exclusive_group()
     shape.add_argument(
         "--concurrency",
+        "--max-concurrency",
+        dest="concurrency",
         type=_concurrency,
         metavar="C",
         help=f"C requests always in flight (default: {DEFAULT_CONCURRENCY})",
     )
     shape.add_argument(
         "--rate",
-        type=_positive_float,
+        "--request-rate",
+        dest="rate",
+        type=_rate,
         metavar="R",
-        help="start R requests per second, however many are in flight",
+        help="start R requests per second, however many are in flight ('inf': all at once)",
     )
     shape.add_argument(
         "--sweep", type=_levels, metavar="C,C,...", help="one run per concurrency, e.g. 1,16,64,256"
@@ -283,7 +301,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="goodput (with --stream): time-to-first-token objective",
     )
-    report.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE ('-': stdout)")
+    report.add_argument(
+        "--json",
+        "--result-filename",
+        dest="json",
+        metavar="FILE",
+        help="also write the results as JSON to FILE ('-': stdout)",
+    )
+    report.add_argument(
+        "--save-result",
+        action="store_true",
+        help="write the JSON to the --json file, else to openai-actors-bench-<time>.json here",
+    )
     report.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
 
@@ -299,6 +328,8 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         parser.error("--slo-ttft-ms needs --stream (time to first token is measured on streams)")
     if args.poisson and args.rate is None:
         parser.error("--poisson needs --rate")
+    if args.poisson and args.rate == math.inf:
+        parser.error("--poisson needs a finite --rate (with 'inf' every request starts at once)")
     if args.seed is not None and not args.poisson:
         parser.error("--seed applies to --poisson arrivals only")
     if args.mock_chunk_delay is not None and not args.stream:
@@ -310,6 +341,9 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
             parser.error(f"--base-url: {exc}")
     if args.base_url is not None and (args.mock_latency is not None or args.mock_chunk_delay is not None):
         parser.error("--mock-latency and --mock-chunk-delay apply to the mock server, not to --base-url")
+    if args.save_result and args.json is None:
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+        args.json = f"openai-actors-bench-{stamp}.json"
     if args.json not in (None, "-"):
         problem = _unwritable(args.json)
         if problem is not None:
@@ -319,6 +353,11 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
     shape: Shape
     if args.sweep is not None:
         shape, levels = "sweep", tuple(Level(concurrency=c) for c in args.sweep)
+    elif args.rate == math.inf:
+        # Every request due at once: as many in flight as there are requests.
+        if args.requests is None:
+            parser.error("--rate inf needs --requests (or a concurrency cap): every request starts at once")
+        shape, levels = "concurrency", (Level(concurrency=min(args.requests, MAX_CONCURRENCY)),)
     elif args.rate is not None:
         shape, levels = "rate", (Level(rate=args.rate, poisson=args.poisson, seed=args.seed or 0),)
     else:
