@@ -9,6 +9,7 @@ timings: the machine is shared, and speed is measured in bench/, not here.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import math
 import os
@@ -122,20 +123,59 @@ class TestWorkload:
 class TestLoadParts:
     def test_constant_rate_arrivals_are_evenly_spaced(self) -> None:
         """At 4/s the requests are due at 0, 0.25, 0.5, ..."""
-        offsets = arrival_offsets(4.0, poisson=False, seed=0)
+        offsets = arrival_offsets(4.0)
         assert [0.0, 0.25, 0.5, 0.75, 1.0] == [next(offsets) for _ in range(5)]
 
     def test_poisson_arrivals_follow_the_seed(self) -> None:
         """The same seed gives the same schedule, another seed another; the mean gap is 1 / rate."""
 
         def first(seed: int, n: int) -> list[float]:
-            offsets = arrival_offsets(50.0, poisson=True, seed=seed)
+            offsets = arrival_offsets(50.0, burstiness=1.0, seed=seed)
             return [next(offsets) for _ in range(n)]
 
         assert first(7, 100) == first(7, 100)
         assert first(7, 100) != first(8, 100)
         mean_gap = first(7, 20_001)[-1] / 20_000
         assert math.isclose(0.02, mean_gap, rel_tol=0.03)
+
+    @pytest.mark.parametrize("burstiness", [0.25, 1.0, 4.0])
+    def test_gamma_arrivals_keep_the_rate_and_spread_by_burstiness(self, burstiness: float) -> None:
+        """Gamma gaps of shape B: mean 1 / rate whatever B; coefficient of variation 1 / sqrt(B)."""
+        offsets = arrival_offsets(20.0, burstiness=burstiness, seed=11)
+        times = [next(offsets) for _ in range(40_001)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        mean = math.fsum(gaps) / len(gaps)
+        std = math.sqrt(math.fsum((gap - mean) ** 2 for gap in gaps) / len(gaps))
+        assert 0.0 == times[0]
+        assert math.isclose(0.05, mean, rel_tol=0.03)
+        assert math.isclose(1 / math.sqrt(burstiness), std / mean, rel_tol=0.05)
+
+    def test_burstiness_one_is_poisson_and_the_schedule_follows_the_seed(self) -> None:
+        """Shape 1 has exponential gaps (std = mean); the same seed gives the same schedule, another another."""
+
+        def first(burstiness: float, seed: int) -> list[float]:
+            offsets = arrival_offsets(10.0, burstiness=burstiness, seed=seed)
+            return [next(offsets) for _ in range(50)]
+
+        assert first(0.5, 1) == first(0.5, 1)
+        assert first(0.5, 1) != first(0.5, 2)
+        assert first(0.5, 1) != first(2.0, 1)
+
+    @pytest.mark.parametrize(
+        ("rate", "burstiness", "message"),
+        [
+            (0.0, None, "rate"),
+            (math.inf, None, "rate"),
+            (1.0, 0.0, "burstiness"),
+            (1.0, math.nan, "burstiness"),
+        ],
+    )
+    def test_bad_rates_and_burstiness_are_refused(
+        self, rate: float, burstiness: float | None, message: str
+    ) -> None:
+        """A rate or a shape that is not a positive finite number is a ValueError naming it."""
+        with pytest.raises(ValueError, match=message):
+            next(arrival_offsets(rate, burstiness))
 
     def test_recorder_stops_at_its_limit(self) -> None:
         """Indexes are handed out in order up to the limit, then -1."""
@@ -180,8 +220,29 @@ class TestLoadShapes:
             return _ok(0.0, 0.0, error="APIError" if count % 2 else None)
 
         recorder = Recorder(10)
-        await run_rate(one, arrival_offsets(10_000.0, poisson=False, seed=0), Stop(10, None), recorder)
+        await run_rate(one, arrival_offsets(10_000.0), Stop(10, None), recorder)
         assert (10, 10, 5) == (count, recorder.done, recorder.errors)
+
+    @pytest.mark.anyio
+    async def test_rate_with_a_cap_never_exceeds_it(self, anyio_backend: str) -> None:
+        """Arrivals far faster than requests end, capped at 3: all 30 run, never more than 3 at once."""
+        in_flight = most = 0
+        release = anyio.Event()
+
+        async def one() -> Record:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            if in_flight == 3:
+                release.set()  # the cap is reached: from now on each request ends after a checkpoint
+            await release.wait()
+            await anyio.lowlevel.checkpoint()
+            in_flight -= 1
+            return _ok(0.0, 0.0)
+
+        recorder = Recorder(30)
+        await run_rate(one, arrival_offsets(100_000.0), Stop(30, None), recorder, cap=3)
+        assert (30, 30, 3, 0) == (len(recorder.finished()), recorder.done, most, in_flight)
 
 
 def _ok(start: float, end: float, **fields: Any) -> Record:
@@ -540,6 +601,21 @@ class TestBenchCommand:
         assert "needs the openai package" in done.stderr
         assert "pip install openai" in done.stderr
 
+    def test_rate_with_a_concurrency_cap_and_burstiness(self, tmp_path: Path) -> None:
+        """--request-rate with --max-concurrency and --burstiness: one run at that rate, capped, all answered."""
+        done, document = bench(
+            tmp_path,
+            *("--request-rate", "200", "--max-concurrency", "2", "--burstiness", "0.5", "--seed", "4"),
+            *("--num-prompts", "20", "--mock-latency", "0.01"),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert (2, 200.0, 20) == (run["concurrency"], run["rate"], run["ok"])
+        load = document["load"]
+        assert ("rate", [2], 0.5, 4) == (load["shape"], load["concurrency"], load["burstiness"], load["seed"])
+        assert "200/s burstiness 0.5 max 2" in done.stdout
+
     def test_vllm_spellings(self, tmp_path: Path) -> None:
         """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
         out = tmp_path / "result.json"
@@ -608,7 +684,11 @@ class TestBenchCommand:
             (["--prompt-tokens", "1000000000000"], "must be at most 1,000,000, not 1,000,000,000,000"),
             (["--concurrency", "1000000000000"], "must be at most 1,000,000"),
             (["--sweep", "2,8,2"], "each concurrency once: 2 repeated"),
-            (["--seed", "3"], "--seed applies to --poisson arrivals only"),
+            (["--seed", "3"], "--seed applies to --poisson or --burstiness arrivals only"),
+            (["--concurrency", "2", "--sweep", "1,2"], "not allowed with argument --concurrency"),
+            (["--burstiness", "2"], "--burstiness needs --rate"),
+            (["--rate", "5", "--burstiness", "0"], "must be more than 0"),
+            (["--rate", "5", "--burstiness", "2", "--poisson"], "--poisson is --burstiness 1"),
             (["--mock-chunk-delay", "0.01"], "--mock-chunk-delay applies to --stream only"),
         ],
     )

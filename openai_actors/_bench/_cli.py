@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import importlib.metadata
 import importlib.util
@@ -246,15 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="requests sent before each run, excluded from every figure (default: %(default)s)",
     )
 
-    load = parser.add_argument_group("load shape (one of)")
+    load = parser.add_argument_group("load shape (--concurrency or --rate or both, or --sweep)")
     shape = load.add_mutually_exclusive_group()
-    shape.add_argument(
+    load.add_argument(
         "--concurrency",
         "--max-concurrency",
         dest="concurrency",
         type=_concurrency,
         metavar="C",
-        help=f"C requests always in flight (default: {DEFAULT_CONCURRENCY})",
+        help=f"C requests always in flight (default: {DEFAULT_CONCURRENCY}); with --rate: at most C",
     )
     shape.add_argument(
         "--rate",
@@ -267,8 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     shape.add_argument(
         "--sweep", type=_levels, metavar="C,C,...", help="one run per concurrency, e.g. 1,16,64,256"
     )
-    load.add_argument("--poisson", action="store_true", help="with --rate: exponential gaps between arrivals")
-    load.add_argument("--seed", type=int, metavar="N", help="with --poisson: the random seed (default: 0)")
+    load.add_argument(
+        "--burstiness",
+        type=_positive_float,
+        metavar="B",
+        help="with --rate: gamma-distributed gaps between arrivals, of shape B (1: Poisson; below 1: burstier)",
+    )
+    load.add_argument("--poisson", action="store_true", help="with --rate: exponential gaps (--burstiness 1)")
+    load.add_argument(
+        "--seed", type=int, metavar="N", help="with --poisson or --burstiness: the random seed (default: 0)"
+    )
 
     pacing = parser.add_argument_group("rate control (openai_actors.RateLimit)")
     pacing.add_argument("--rpm", type=_positive_float, metavar="N", help="requests per minute")
@@ -326,12 +335,17 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         parser.error("--max-tokens applies to --endpoint chat only")
     if args.slo_ttft_ms is not None and not args.stream:
         parser.error("--slo-ttft-ms needs --stream (time to first token is measured on streams)")
-    if args.poisson and args.rate is None:
-        parser.error("--poisson needs --rate")
-    if args.poisson and args.rate == math.inf:
-        parser.error("--poisson needs a finite --rate (with 'inf' every request starts at once)")
-    if args.seed is not None and not args.poisson:
-        parser.error("--seed applies to --poisson arrivals only")
+    if args.concurrency is not None and args.sweep is not None:
+        parser.error("argument --sweep: not allowed with argument --concurrency")
+    if args.poisson and args.burstiness is not None:
+        parser.error("--poisson is --burstiness 1: give one of them")
+    random_gaps = "--poisson" if args.poisson else "--burstiness" if args.burstiness is not None else None
+    if random_gaps is not None and args.rate is None:
+        parser.error(f"{random_gaps} needs --rate")
+    if random_gaps is not None and args.rate == math.inf:
+        parser.error(f"{random_gaps} needs a finite --rate (with 'inf' every request starts at once)")
+    if args.seed is not None and random_gaps is None:
+        parser.error("--seed applies to --poisson or --burstiness arrivals only")
     if args.mock_chunk_delay is not None and not args.stream:
         parser.error("--mock-chunk-delay applies to --stream only (it spaces a stream's chunks)")
     if args.base_url is not None:
@@ -355,11 +369,16 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         shape, levels = "sweep", tuple(Level(concurrency=c) for c in args.sweep)
     elif args.rate == math.inf:
         # Every request due at once: as many in flight as there are requests.
-        if args.requests is None:
+        if args.requests is None and args.concurrency is None:
             parser.error("--rate inf needs --requests (or a concurrency cap): every request starts at once")
-        shape, levels = "concurrency", (Level(concurrency=min(args.requests, MAX_CONCURRENCY)),)
+        all_at_once = min(args.requests or MAX_CONCURRENCY, args.concurrency or MAX_CONCURRENCY)
+        shape, levels = "concurrency", (Level(concurrency=all_at_once),)
     elif args.rate is not None:
-        shape, levels = "rate", (Level(rate=args.rate, poisson=args.poisson, seed=args.seed or 0),)
+        burstiness = 1.0 if args.poisson else args.burstiness
+        level = Level(
+            concurrency=args.concurrency, rate=args.rate, burstiness=burstiness, seed=args.seed or 0
+        )
+        shape, levels = "rate", (level,)
     else:
         shape, levels = "concurrency", (Level(concurrency=args.concurrency or DEFAULT_CONCURRENCY),)
     requests = args.requests
@@ -369,7 +388,9 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         # More in flight than requests in the run would only be idle workers,
         # and a level that claims what it never reached.
         capped = (
-            Level(concurrency=min(level.concurrency, requests)) if level.concurrency is not None else level
+            dataclasses.replace(level, concurrency=min(level.concurrency, requests))
+            if level.concurrency is not None
+            else level
             for level in levels
         )
         levels = tuple(dict.fromkeys(capped))  # a sweep's levels above N all become N: once

@@ -39,23 +39,37 @@ _INITIAL_CAPACITY = 4096
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """One load level: `concurrency` requests always in flight, or arrivals at `rate` per second."""
+    """One load level: `concurrency` requests always in flight, or arrivals at `rate` per second.
+
+    With both, arrivals come at `rate` but never more than `concurrency` are
+    in flight: one due while the cap is reached starts when another ends.
+    """
 
     concurrency: int | None = None
     rate: float | None = None
-    poisson: bool = False
+    burstiness: float | None = None
+    """With a rate: gamma-distributed gaps of this shape (1: Poisson); None: evenly spaced."""
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if (self.concurrency is None) == (self.rate is None):
-            raise ValueError("a level has either a concurrency or a rate")
+        if self.concurrency is None and self.rate is None:
+            raise ValueError("a level needs a concurrency, a rate, or both")
+        if self.burstiness is not None and (self.rate is None or not self.burstiness > 0):
+            raise ValueError(f"a burstiness goes with a rate and is more than 0, not {self.burstiness}")
+
+    @property
+    def poisson(self) -> bool:
+        return self.burstiness == 1
 
     @property
     def label(self) -> str:
-        if self.concurrency is not None:
+        if self.rate is None:
             return f"{self.concurrency:,} in flight"
-        kind = " poisson" if self.poisson else ""
-        return f"{self.rate:,g}/s{kind}"
+        kind = ""
+        if self.burstiness is not None:
+            kind = " poisson" if self.poisson else f" burstiness {self.burstiness:g}"
+        cap = "" if self.concurrency is None else f" max {self.concurrency:,}"
+        return f"{self.rate:,g}/s{kind}{cap}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,23 +123,29 @@ class Recorder:
         return [record for record in self.records[: self.started] if record is not None]
 
 
-def arrival_offsets(rate: float, poisson: bool, seed: int) -> Iterator[float]:
+def arrival_offsets(rate: float, burstiness: float | None = None, seed: int = 0) -> Iterator[float]:
     """Seconds after the start at which each request is due, the first at 0.
 
-    Evenly `1 / rate` apart, or (`poisson`) with exponentially distributed gaps
-    of mean `1 / rate` drawn from `random.Random(seed)`: the same seed, the same
-    schedule.
+    Evenly `1 / rate` apart, or with gamma-distributed gaps of shape
+    `burstiness` and mean `1 / rate` drawn from `random.Random(seed)` (the same
+    seed, the same schedule). Shape 1 is exponential gaps, a Poisson process;
+    below 1 the arrivals bunch up, above 1 they are more even (as vLLM's
+    `--burstiness`).
     """
-    if rate <= 0:
-        raise ValueError(f"a rate must be more than zero, not {rate}")
-    if not poisson:
+    if not 0 < rate < math.inf:
+        raise ValueError(f"a rate must be more than zero and finite, not {rate}")
+    if burstiness is None:
         for index in itertools.count():
             yield index / rate
+        return
+    if not 0 < burstiness < math.inf:
+        raise ValueError(f"a burstiness must be more than zero and finite, not {burstiness}")
     rng = random.Random(seed)
+    scale = 1 / (rate * burstiness)  # shape * scale = the mean gap, 1 / rate
     offset = 0.0
     while True:
         yield offset
-        offset += rng.expovariate(rate)
+        offset += rng.gammavariate(burstiness, scale)
 
 
 async def run_concurrency(one: OneRequest, concurrency: int, stop: Stop, recorder: Recorder) -> None:
@@ -145,15 +165,24 @@ async def run_concurrency(one: OneRequest, concurrency: int, stop: Stop, recorde
             tg.start_soon(worker)
 
 
-async def run_rate(one: OneRequest, offsets: Iterator[float], stop: Stop, recorder: Recorder) -> None:
+async def run_rate(
+    one: OneRequest, offsets: Iterator[float], stop: Stop, recorder: Recorder, cap: int | None = None
+) -> None:
     """Start a request at each offset (open loop: however many are in flight) until `stop`.
 
     Requests due late (the loop fell behind the schedule) start at once; none
     starts once the duration has passed, by the schedule or by the clock.
+    With a `cap`, a request due while `cap` are in flight waits for one to end
+    (and those due after it are late in turn, as with vLLM's --max-concurrency).
     """
+    slots = None if cap is None else anyio.Semaphore(cap)
 
     async def request(index: int) -> None:
-        recorder.put(index, await one())
+        try:
+            recorder.put(index, await one())
+        finally:
+            if slots is not None:
+                slots.release()
 
     duration = math.inf if stop.duration is None else stop.duration
     async with anyio.create_task_group() as tg:
@@ -167,13 +196,16 @@ async def run_rate(one: OneRequest, offsets: Iterator[float], stop: Stop, record
                 break
             if late < 0:
                 await anyio.sleep(-late)
+            if slots is not None:
+                await slots.acquire()
             tg.start_soon(request, index)
 
 
 async def drive(one: OneRequest, level: Level, stop: Stop, recorder: Recorder) -> None:
     """Run `one` at `level` until `stop`, recording into `recorder`."""
-    if level.concurrency is not None:
+    if level.rate is None:
+        assert level.concurrency is not None
         await run_concurrency(one, level.concurrency, stop, recorder)
     else:
-        assert level.rate is not None
-        await run_rate(one, arrival_offsets(level.rate, level.poisson, level.seed), stop, recorder)
+        offsets = arrival_offsets(level.rate, level.burstiness, level.seed)
+        await run_rate(one, offsets, stop, recorder, level.concurrency)

@@ -337,9 +337,10 @@ def document(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | N
         },
         "load": {
             "shape": plan.shape,
-            "concurrency": [level.concurrency for level in plan.levels] if first.rate is None else None,
+            "concurrency": [level.concurrency for level in plan.levels] if first.concurrency else None,
             "rate": first.rate,
             "poisson": first.poisson,
+            "burstiness": first.burstiness,
             "seed": first.seed,
         },
         "rate_limit": None
