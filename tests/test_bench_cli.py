@@ -25,7 +25,7 @@ import pytest
 
 from openai_actors._bench._load import Recorder, Stop, arrival_offsets, run_concurrency, run_rate
 from openai_actors._bench._record import Record
-from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize
+from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize, tpot
 from openai_actors._bench._workload import Workload, prompt_text, request_body
 from openai_actors.mock import MockServer
 
@@ -84,6 +84,20 @@ class TestSummarize:
             summary.min,
             summary.max,
         )
+
+    def test_median_std_and_chosen_percentiles(self) -> None:
+        """The median is the middle (or the mean of the two middle values), std the population one;
+        percentages asked for are computed nearest-rank, in the order asked."""
+        summary = summarize([1.0, 2.0, 3.0, 4.0], percents=(25.0, 75.0))
+        assert summary is not None
+        assert (2.5, math.sqrt(1.25), ((25.0, 1.0), (75.0, 3.0))) == (
+            summary.median,
+            summary.std,
+            summary.chosen,
+        )
+        odd = summarize([5.0, 1.0, 3.0])
+        assert odd is not None
+        assert (3.0, ()) == (odd.median, odd.chosen)
 
     def test_nothing_to_summarise_is_none(self) -> None:
         """No values: no summary (n/a in the report, null in the JSON)."""
@@ -259,6 +273,27 @@ def _ok(start: float, end: float, **fields: Any) -> Record:
 
 
 class TestFigures:
+    def test_time_per_output_token(self) -> None:
+        """TPOT is the time after the first token over the tokens after it; none without two tokens."""
+        assert [0.5, None, None] == [
+            tpot(_ok(1.0, 3.25, ttft=0.25, output_tokens=5)),
+            tpot(_ok(1.0, 2.2, ttft=0.2, output_tokens=1)),
+            tpot(_ok(1.0, 2.2, output_tokens=5)),
+        ]
+
+    def test_streams_have_a_tpot_distribution_with_the_chosen_percentiles(self) -> None:
+        """A streamed run's TPOT covers the requests with two tokens or more; others have none."""
+        records = [
+            _ok(0.0, 1.0, ttft=0.5, output_tokens=6),
+            _ok(0.0, 2.0, ttft=1.0, output_tokens=3),
+            _ok(0.0, 1.0, ttft=1.0, output_tokens=1),
+        ]
+        streamed = figures(records, 1.0, 0.0, Slo(), stream=True, percents=(50.0,))
+        assert streamed.tpot is not None
+        assert (2, ((50.0, 0.1),)) == (streamed.tpot.count, streamed.tpot.chosen)
+        assert math.isclose(0.3, streamed.tpot.mean)
+        assert None is figures(records, 1.0, 0.0, Slo(), stream=False).tpot
+
     def test_a_run_from_its_records(self) -> None:
         """Rates count successes per wall second; errors are counted by kind; distributions cover successes."""
         records = [
@@ -354,7 +389,7 @@ class TestRatios:
 
 # --- the command end to end ------------------------------------------------------------------
 
-SUMMARY_KEYS = {"count", "mean", "p50", "p90", "p99", "p99_9", "min", "max"}
+SUMMARY_KEYS = {"count", "mean", "median", "std", "p50", "p90", "p99", "p99_9", "min", "max"}
 NUMBER = (int, float)
 OPTIONAL_NUMBER = (int, float, type(None))
 RUN_FIELDS: dict[str, Any] = {
@@ -384,7 +419,26 @@ RUN_FIELDS: dict[str, Any] = {
     "ttft_s": (dict, type(None)),
     "itl_s": (dict, type(None)),
     "queued_s": (dict, type(None)),
+    "tpot_s": (dict, type(None)),
+    # vLLM's names
+    "duration": NUMBER,
+    "completed": int,
+    "total_input_tokens": int,
+    "total_output_tokens": int,
+    "request_throughput": NUMBER,
+    "request_goodput": OPTIONAL_NUMBER,
+    "output_throughput": NUMBER,
+    "total_token_throughput": NUMBER,
+    "max_concurrency": (int, type(None)),
+    "request_rate": OPTIONAL_NUMBER,
+    "burstiness": OPTIONAL_NUMBER,
+    **{
+        f"{stat}_{metric}_ms": OPTIONAL_NUMBER
+        for stat in ("mean", "median", "std", "p99")
+        for metric in ("ttft", "tpot", "itl", "e2el")
+    },
 }
+VLLM_RUN_FIELDS = set(list(RUN_FIELDS)[list(RUN_FIELDS).index("duration") :])
 TOP_FIELDS = {
     "schema",
     "started_at",
@@ -442,13 +496,14 @@ def bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str],
 
 def check_document(document: dict[str, Any]) -> None:
     """Every top-level section and every run figure is present, with the right type."""
-    assert TOP_FIELDS == set(document)
+    # A single run's vLLM-named figures are also at the top, where vLLM's result has them.
+    assert TOP_FIELDS | (VLLM_RUN_FIELDS if len(document["runs"]) == 1 else set()) == set(document)
     assert "openai-actors-bench/1" == document["schema"]
     for run in document["runs"]:
         assert set(RUN_FIELDS) == set(run)
         for name, kind in RUN_FIELDS.items():
             assert isinstance(run[name], kind), f"{name}: {run[name]!r}"
-        for name in ("latency_s", "ttft_s", "itl_s", "queued_s"):
+        for name in ("latency_s", "ttft_s", "itl_s", "tpot_s", "queued_s"):
             if run[name] is not None:
                 assert SUMMARY_KEYS == set(run[name])
                 assert all(isinstance(value, NUMBER) for value in run[name].values())
@@ -582,7 +637,9 @@ class TestBenchCommand:
         ratio_keys = {"requests_per_s", "goodput_per_s", "output_tokens_per_s", "input_tokens_per_s"}
         ratio_keys |= {"cpu_per_request"}
         ratio_keys |= {
-            f"{f}_{s}" for f in ("latency", "ttft", "itl") for s in ("mean", "p50", "p90", "p99", "p99_9")
+            f"{f}_{s}"
+            for f in ("latency", "ttft", "tpot", "itl")
+            for s in ("mean", "p50", "p90", "p99", "p99_9")
         }
         assert ratio_keys == set(comparison["ratios"])
         assert isinstance(comparison["ratios"]["cpu_per_request"], float)
@@ -615,6 +672,30 @@ class TestBenchCommand:
         load = document["load"]
         assert ("rate", [2], 0.5, 4) == (load["shape"], load["concurrency"], load["burstiness"], load["seed"])
         assert "200/s burstiness 0.5 max 2" in done.stdout
+
+    def test_vllm_result_keys(self, tmp_path: Path) -> None:
+        """The JSON has vLLM's keys (per run, and at the top for one run) for the metrics and percentiles asked."""
+        done, document = bench(
+            tmp_path,
+            *("--stream", "--max-tokens", "8", "--num-prompts", "12", "--max-concurrency", "3"),
+            *("--metric-percentiles", "50,99.9", "--percentile-metrics", "ttft,tpot"),
+        )
+        assert 0 == done.returncode, done.stderr
+        [run] = document["runs"]
+        expected = {
+            f"{stat}_{metric}_ms"
+            for stat in ("mean", "median", "std", "p50", "p99.9")
+            for metric in ("ttft", "tpot")
+        }
+        assert expected <= set(run)
+        assert not {key for key in run if key.endswith(("_itl_ms", "_e2el_ms", "p99_ttft_ms"))}
+        assert all(isinstance(run[key], float) and run[key] >= 0 for key in expected)
+        assert math.isclose(run["mean_ttft_ms"], run["ttft_s"]["mean"] * 1000)
+        assert math.isclose(run["p50_tpot_ms"], run["tpot_s"]["p50"] * 1000)
+        assert (12, 96, 3) == (run["completed"], run["total_output_tokens"], run["max_concurrency"])
+        assert math.isclose(run["output_throughput"], run["output_tokens_per_s"])
+        assert {key: run[key] for key in expected} == {key: document[key] for key in expected}
+        assert "per output token" in done.stdout and "TPOT p50 ms" in done.stdout
 
     def test_vllm_spellings(self, tmp_path: Path) -> None:
         """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
@@ -687,6 +768,12 @@ class TestBenchCommand:
             (["--seed", "3"], "--seed applies to --poisson or --burstiness arrivals only"),
             (["--concurrency", "2", "--sweep", "1,2"], "not allowed with argument --concurrency"),
             (["--burstiness", "2"], "--burstiness needs --rate"),
+            (["--metric-percentiles", "0"], "a percentile is more than 0 and at most 100, not 0"),
+            (["--metric-percentiles", "99,"], "expected percentages separated by commas"),
+            (
+                ["--percentile-metrics", "ttft,latency"],
+                "no metric 'latency': choose from ttft, tpot, itl, e2el",
+            ),
             (["--rate", "5", "--burstiness", "0"], "must be more than 0"),
             (["--rate", "5", "--burstiness", "2", "--poisson"], "--poisson is --burstiness 1"),
             (["--mock-chunk-delay", "0.01"], "--mock-chunk-delay applies to --stream only"),

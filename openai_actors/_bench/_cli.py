@@ -26,7 +26,7 @@ from ._progress import Progress
 from ._report import Context, document, table
 from ._runner import Run, Unreachable, run_plan
 from ._server import MockProcess, ServerError, cores_for_mock
-from ._stats import Slo
+from ._stats import METRICS, Slo
 from ._workload import DEFAULT_MODELS, Workload
 
 __all__ = ["build_parser", "main", "plan_from"]
@@ -124,6 +124,27 @@ def _rate(text: str) -> float:
     if text.strip().lower() in ("inf", "infinity"):
         return math.inf
     return _positive_float(text)
+
+
+def _percents(text: str) -> tuple[float, ...]:
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(
+            f"expected percentages separated by commas, like 50,90,99; not {text!r}"
+        )
+    percents = tuple(_float(item) for item in items)
+    for percent in percents:
+        if not 0 < percent <= 100:
+            raise argparse.ArgumentTypeError(f"a percentile is more than 0 and at most 100, not {percent:g}")
+    return tuple(dict.fromkeys(percents))
+
+
+def _metrics(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(item.strip() for item in text.split(",")))
+    for name in names:
+        if name not in METRICS:
+            raise argparse.ArgumentTypeError(f"no metric {name!r}: choose from {', '.join(METRICS)}")
+    return names
 
 
 def _levels(text: str) -> tuple[int, ...]:
@@ -311,6 +332,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="goodput (with --stream): time-to-first-token objective",
     )
     report.add_argument(
+        "--metric-percentiles",
+        type=_percents,
+        default=(99.0,),
+        metavar="P,P,...",
+        help="JSON: the percentiles of each --percentile-metrics figure, as vLLM's keys p99_ttft_ms... (default: 99)",
+    )
+    report.add_argument(
+        "--percentile-metrics",
+        type=_metrics,
+        default=tuple(METRICS),
+        metavar="M,M,...",
+        help=f"JSON: the figures given mean, median, std and percentiles (default: {','.join(METRICS)})",
+    )
+    report.add_argument(
         "--json",
         "--result-filename",
         dest="json",
@@ -422,6 +457,8 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         backend=args.backend,
         compare=args.compare or (),
         slo=Slo(args.slo_ms, args.slo_ttft_ms),
+        metric_percentiles=args.metric_percentiles,
+        percentile_metrics=args.percentile_metrics,
     )
 
 
