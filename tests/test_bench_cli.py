@@ -26,7 +26,14 @@ import pytest
 from openai_actors._bench._load import Recorder, Stop, arrival_offsets, run_concurrency, run_rate
 from openai_actors._bench._record import Record
 from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize, tpot
-from openai_actors._bench._workload import Workload, prompt_text, request_body
+from openai_actors._bench._workload import (
+    CHARS_PER_TOKEN,
+    Workload,
+    length_range,
+    prompt_text,
+    request_bodies,
+    request_body,
+)
 from openai_actors.mock import MockServer
 
 from .conftest import RawServer
@@ -126,6 +133,42 @@ class TestWorkload:
     def test_plain_chat_without_max_tokens(self) -> None:
         """No max_tokens: the key is left out, and nothing about streaming is sent."""
         assert {"model", "messages"} == set(request_body(Workload("chat", "m", 1, None, stream=False)))
+
+    def test_length_range(self) -> None:
+        """From N (1 - R) rounded down to N (1 + R) rounded up, never below one token; R outside [0, 1) refused."""
+        assert [(64, 64), (32, 96), (1, 2), (5, 15)] == [
+            length_range(64, 0.0),
+            length_range(64, 0.5),
+            length_range(1, 0.99),
+            length_range(10, 0.45),
+        ]
+        with pytest.raises(ValueError, match="range ratio"):
+            length_range(10, 1.0)
+
+    def test_random_lengths_are_drawn_within_the_range_from_the_seed(self) -> None:
+        """With a range ratio each body has its own prompt size and max_tokens, in range, the same for a seed."""
+        workload = Workload("chat", "m", 100, 20, stream=False, range_ratio=0.5, seed=3)
+        bodies = request_bodies(workload)
+        prompts = [len(body["messages"][0]["content"]) // CHARS_PER_TOKEN for body in bodies]
+        outputs = [body["max_tokens"] for body in bodies]
+        assert 512 == len(bodies)
+        assert (50, 150, 10, 30) == (min(prompts), max(prompts), min(outputs), max(outputs))
+        assert len(set(prompts)) > 50 and len(set(outputs)) > 10
+        assert bodies == request_bodies(workload)
+        assert bodies != request_bodies(Workload("chat", "m", 100, 20, stream=False, range_ratio=0.5, seed=4))
+        assert [request_body(Workload("chat", "m", 100, 20, stream=False))] == request_bodies(
+            Workload("chat", "m", 100, 20, stream=False, seed=3)
+        )
+
+    def test_huge_random_prompts_keep_few_bodies(self) -> None:
+        """Bodies of a million tokens or so: fewer of them, so the pool stays within its memory budget."""
+        bodies = request_bodies(Workload("embeddings", "e", 1_000_000, None, False, range_ratio=0.5))
+        assert 1 <= len(bodies) <= 16
+
+    def test_ignore_eos_is_sent_as_an_extra_body_field(self) -> None:
+        """vLLM's ignore_eos is not an OpenAI parameter: it goes in extra_body, which both clients send as is."""
+        body = request_body(Workload("chat", "m", 1, 8, stream=False, ignore_eos=True))
+        assert ({"ignore_eos": True}, 8) == (body["extra_body"], body["max_tokens"])
 
     def test_embeddings_send_the_prompt_as_input(self) -> None:
         """Embeddings: the prompt text is the input."""
@@ -697,6 +740,46 @@ class TestBenchCommand:
         assert {key: run[key] for key in expected} == {key: document[key] for key in expected}
         assert "per output token" in done.stdout and "TPOT p50 ms" in done.stdout
 
+    @pytest.mark.parametrize("backend", ["asyncio", "trio"])
+    def test_random_input_and_output_lengths(self, tmp_path: Path, backend: str) -> None:
+        """--random-input-len/--random-output-len/--random-range-ratio: each reply is as long as its max_tokens."""
+        workload = Workload("chat", "gpt-4o-mini", 64, 16, stream=True, range_ratio=0.5, seed=9)
+        sent = request_bodies(workload)[:12]
+        done, document = bench(
+            tmp_path,
+            *(
+                "--stream",
+                "--random-input-len",
+                "64",
+                "--random-output-len",
+                "16",
+                "--random-range-ratio",
+                "0.5",
+            ),
+            *(
+                "--seed",
+                "9",
+                "--ignore-eos",
+                "--num-prompts",
+                "12",
+                "--max-concurrency",
+                "3",
+                "--num-warmups",
+                "0",
+            ),
+            *("--backend", backend),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        # The mock echoes the prompt (longer than any max_tokens drawn here), cut to max_tokens.
+        assert sum(body["max_tokens"] for body in sent) == run["total_output_tokens"]
+        assert len({body["max_tokens"] for body in sent}) > 1
+        assert (0.5, True, 9) == tuple(
+            document["workload"][k] for k in ("random_range_ratio", "ignore_eos", "seed")
+        )
+        assert "prompt ~64 tokens +-50%, max_tokens 16 +-50%, ignore_eos" in done.stdout
+
     def test_vllm_spellings(self, tmp_path: Path) -> None:
         """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
         out = tmp_path / "result.json"
@@ -765,7 +848,12 @@ class TestBenchCommand:
             (["--prompt-tokens", "1000000000000"], "must be at most 1,000,000, not 1,000,000,000,000"),
             (["--concurrency", "1000000000000"], "must be at most 1,000,000"),
             (["--sweep", "2,8,2"], "each concurrency once: 2 repeated"),
-            (["--seed", "3"], "--seed applies to --poisson or --burstiness arrivals only"),
+            (
+                ["--seed", "3"],
+                "--seed applies to --poisson or --burstiness arrivals and --random-range-ratio only",
+            ),
+            (["--random-range-ratio", "1"], "must be at least 0 and less than 1, not 1"),
+            (["--endpoint", "embeddings", "--ignore-eos"], "--ignore-eos applies to --endpoint chat only"),
             (["--concurrency", "2", "--sweep", "1,2"], "not allowed with argument --concurrency"),
             (["--burstiness", "2"], "--burstiness needs --rate"),
             (["--metric-percentiles", "0"], "a percentile is more than 0 and at most 100, not 0"),

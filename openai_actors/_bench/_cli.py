@@ -147,6 +147,13 @@ def _metrics(text: str) -> tuple[str, ...]:
     return names
 
 
+def _range_ratio(text: str) -> float:
+    value = _float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and less than 1, not {text}")
+    return value
+
+
 def _levels(text: str) -> tuple[int, ...]:
     items = [item.strip() for item in text.split(",")]
     if not all(items):
@@ -235,13 +242,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     workload.add_argument(
         "--prompt-tokens",
+        "--random-input-len",
+        dest="prompt_tokens",
         type=_prompt_tokens,
         default=64,
         metavar="N",
         help="prompt size, at ~4 characters per token (default: %(default)s)",
     )
     workload.add_argument(
-        "--max-tokens", type=_positive_int, metavar="N", help="chat: max_tokens of each request (default: 64)"
+        "--max-tokens",
+        "--random-output-len",
+        dest="max_tokens",
+        type=_positive_int,
+        metavar="N",
+        help="chat: max_tokens of each request (default: 64)",
+    )
+    workload.add_argument(
+        "--random-range-ratio",
+        type=_range_ratio,
+        default=0.0,
+        metavar="R",
+        help="draw each request's prompt size and max_tokens from N * (1 - R) to N * (1 + R) (default: 0)",
+    )
+    workload.add_argument(
+        "--ignore-eos",
+        action="store_true",
+        help="chat: send ignore_eos (vLLM and compatible servers) so replies are max_tokens long",
     )
     workload.add_argument("--stream", action="store_true", help="chat: stream the replies (SSE)")
     workload.add_argument(
@@ -379,8 +405,10 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         parser.error(f"{random_gaps} needs --rate")
     if random_gaps is not None and args.rate == math.inf:
         parser.error(f"{random_gaps} needs a finite --rate (with 'inf' every request starts at once)")
-    if args.seed is not None and random_gaps is None:
-        parser.error("--seed applies to --poisson or --burstiness arrivals only")
+    if args.seed is not None and random_gaps is None and not args.random_range_ratio:
+        parser.error("--seed applies to --poisson or --burstiness arrivals and --random-range-ratio only")
+    if not chat and args.ignore_eos:
+        parser.error("--ignore-eos applies to --endpoint chat only")
     if args.mock_chunk_delay is not None and not args.stream:
         parser.error("--mock-chunk-delay applies to --stream only (it spaces a stream's chunks)")
     if args.base_url is not None:
@@ -447,6 +475,9 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
             prompt_tokens=args.prompt_tokens,
             max_tokens=(args.max_tokens or 64) if chat else None,
             stream=args.stream,
+            range_ratio=args.random_range_ratio,
+            seed=args.seed or 0,
+            ignore_eos=args.ignore_eos,
         ),
         shape=shape,
         levels=levels,

@@ -113,9 +113,12 @@ def _headline(plan: Plan, context: Context) -> str:
     what: list[str] = [workload.endpoint]
     if workload.stream:
         what.append("streamed")
-    what.append(f"prompt ~{workload.prompt_tokens:,} tokens")
+    spread = f" +-{workload.range_ratio:.0%}" if workload.range_ratio else ""
+    what.append(f"prompt ~{workload.prompt_tokens:,} tokens{spread}")
     if workload.endpoint == "chat" and workload.max_tokens is not None:
-        what.append(f"max_tokens {workload.max_tokens:,}")
+        what.append(f"max_tokens {workload.max_tokens:,}{spread}")
+    if workload.ignore_eos:
+        what.append("ignore_eos")
     what.append(f"model {workload.model}")
     stop = plan.stop
     amount = []
@@ -391,6 +394,9 @@ def document(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | N
             "prompt_tokens": workload.prompt_tokens,
             "max_tokens": workload.max_tokens,
             "stream": workload.stream,
+            "random_range_ratio": workload.range_ratio,
+            "ignore_eos": workload.ignore_eos,
+            "seed": workload.seed,
             "requests": plan.stop.requests,
             "duration_s": plan.stop.duration,
             "warmup": plan.warmup,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import random
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -10,7 +13,9 @@ __all__ = [
     "DEFAULT_MODELS",
     "Endpoint",
     "Workload",
+    "length_range",
     "prompt_text",
+    "request_bodies",
     "request_body",
 ]
 
@@ -18,6 +23,11 @@ Endpoint = Literal["chat", "embeddings"]
 
 CHARS_PER_TOKEN: Final = 4
 DEFAULT_MODELS: Final[dict[str, str]] = {"chat": "gpt-4o-mini", "embeddings": "text-embedding-3-small"}
+
+# At most this many different bodies when the lengths are random (then cycled), and at
+# most about this many characters in all: enough for a fair sample of lengths, bounded memory.
+_MAX_BODIES: Final = 512
+_MAX_BODY_CHARS: Final = 64 * 1024 * 1024
 
 # Ordinary English prose: tokenizers split it at about four characters per
 # token, so `tokens * 4` characters of it is about `tokens` tokens.
@@ -39,6 +49,12 @@ class Workload:
     max_tokens: int | None
     """Chat only; None leaves it out of the request."""
     stream: bool
+    range_ratio: float = 0.0
+    """Each request's prompt and max_tokens drawn uniformly within this share of theirs (vLLM's random dataset)."""
+    seed: int = 0
+    """The seed of those draws."""
+    ignore_eos: bool = False
+    """Chat: ask the server (vLLM's extension) to generate max_tokens, not stop at the end of a sentence."""
 
 
 def prompt_text(tokens: int) -> str:
@@ -61,7 +77,41 @@ def request_body(workload: Workload) -> dict[str, Any]:
     body: dict[str, Any] = {"model": workload.model, "messages": [{"role": "user", "content": text}]}
     if workload.max_tokens is not None:
         body["max_tokens"] = workload.max_tokens
+    if workload.ignore_eos:
+        body["extra_body"] = {"ignore_eos": True}
     if workload.stream:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
     return body
+
+
+def length_range(length: int, range_ratio: float) -> tuple[int, int]:
+    """The lengths drawn for `length` at `range_ratio`: from length * (1 - r) to length * (1 + r), at least 1."""
+    if not 0 <= range_ratio < 1:
+        raise ValueError(f"a range ratio is at least 0 and less than 1, not {range_ratio}")
+    return max(1, math.floor(length * (1 - range_ratio))), math.ceil(length * (1 + range_ratio))
+
+
+def request_bodies(workload: Workload) -> list[dict[str, Any]]:
+    """The bodies to send in turn: `request_body(workload)` alone, or bodies of random lengths.
+
+    With a range ratio, each body's prompt tokens and max_tokens are drawn
+    uniformly from `length_range` by `random.Random(workload.seed)`: the same
+    seed, the same bodies in the same order.
+    """
+    if workload.range_ratio == 0:
+        return [request_body(workload)]
+    rng = random.Random(workload.seed)
+    low, high = length_range(workload.prompt_tokens, workload.range_ratio)
+    count = max(1, min(_MAX_BODIES, _MAX_BODY_CHARS // (high * CHARS_PER_TOKEN)))
+    bodies = []
+    for _ in range(count):
+        max_tokens = workload.max_tokens
+        if max_tokens is not None:
+            max_tokens = rng.randint(*length_range(max_tokens, workload.range_ratio))
+        prompt_tokens = rng.randint(low, high)
+        drawn = dataclasses.replace(
+            workload, prompt_tokens=prompt_tokens, max_tokens=max_tokens, range_ratio=0.0
+        )
+        bodies.append(request_body(drawn))
+    return bodies
