@@ -371,6 +371,17 @@ class TestFigures:
             result.slo_met,
         )
 
+    def test_tpot_objective(self) -> None:
+        """Per output token after the first: met at or under; a one-token reply meets it, a stream without
+        a first token does not."""
+        slo = Slo(tpot_ms=100.0)
+        assert [True, False, True, False] == [
+            slo.met(_ok(0.0, 0.5, ttft=0.1, output_tokens=5)),  # 100 ms per token
+            slo.met(_ok(0.0, 0.6, ttft=0.1, output_tokens=5)),  # 125 ms
+            slo.met(_ok(0.0, 9.0, ttft=0.1, output_tokens=1)),
+            slo.met(_ok(0.0, 0.5)),
+        ]
+
     def test_ttft_objective_needs_a_first_token(self) -> None:
         """A stream that met the end-to-end objective but sent no content does not meet a TTFT objective."""
         slo = Slo(e2e_ms=1000.0, ttft_ms=50.0)
@@ -780,6 +791,20 @@ class TestBenchCommand:
         )
         assert "prompt ~64 tokens +-50%, max_tokens 16 +-50%, ignore_eos" in done.stdout
 
+    def test_goodput_objectives_as_vllm_spells_them(self, tmp_path: Path) -> None:
+        """--goodput ttft:MS tpot:MS e2el:MS: generous ones are met by every request, an impossible one by none."""
+        common = ("--stream", "--max-tokens", "8", "--num-prompts", "6", "--max-concurrency", "2")
+        done, document = bench(tmp_path, *common, "--goodput", "ttft:60000", "tpot:60000", "e2el:60000")
+        assert 0 == done.returncode, done.stderr
+        [run] = document["runs"]
+        assert (6, 6) == (run["slo_met"], run["ok"])
+        assert math.isclose(run["request_goodput"], run["request_throughput"])
+        assert {"e2e_ms": 60000.0, "ttft_ms": 60000.0, "tpot_ms": 60000.0} == document["slo"]
+        done, document = bench(tmp_path, *common, "--goodput", "tpot:0.000001")
+        assert 0 == done.returncode, done.stderr
+        [run] = document["runs"]
+        assert (0, 0.0, 6) == (run["slo_met"], run["request_goodput"], run["ok"])
+
     def test_vllm_spellings(self, tmp_path: Path) -> None:
         """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
         out = tmp_path / "result.json"
@@ -852,6 +877,11 @@ class TestBenchCommand:
                 ["--seed", "3"],
                 "--seed applies to --poisson or --burstiness arrivals and --random-range-ratio only",
             ),
+            (["--goodput", "tpot:100"], "--goodput ttft: and tpot: need --stream"),
+            (["--goodput", "itl:100"], "expected ttft:MS, tpot:MS, e2el:MS; not 'itl:100'"),
+            (["--goodput", "e2el:-1"], "must be more than 0"),
+            (["--goodput", "e2el:5", "e2el:6"], "each of ttft, tpot, e2el once"),
+            (["--goodput", "e2el:5", "--slo-ms", "6"], "same objective: give one"),
             (["--random-range-ratio", "1"], "must be at least 0 and less than 1, not 1"),
             (["--endpoint", "embeddings", "--ignore-eos"], "--ignore-eos applies to --endpoint chat only"),
             (["--concurrency", "2", "--sweep", "1,2"], "not allowed with argument --concurrency"),

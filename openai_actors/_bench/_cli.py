@@ -154,6 +154,19 @@ def _range_ratio(text: str) -> float:
     return value
 
 
+_OBJECTIVES: Final = ("ttft", "tpot", "e2el")
+
+
+def _objective(text: str) -> tuple[str, float]:
+    """`ttft:500` -> ("ttft", 500.0): one of vLLM's --goodput objectives."""
+    name, colon, value = text.partition(":")
+    if not colon or name not in _OBJECTIVES:
+        raise argparse.ArgumentTypeError(
+            f"expected {', '.join(f'{key}:MS' for key in _OBJECTIVES)}; not {text!r}"
+        )
+    return name, _positive_float(value)
+
+
 def _levels(text: str) -> tuple[int, ...]:
     items = [item.strip() for item in text.split(",")]
     if not all(items):
@@ -358,6 +371,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="goodput (with --stream): time-to-first-token objective",
     )
     report.add_argument(
+        "--goodput",
+        type=_objective,
+        nargs="+",
+        metavar="KEY:MS",
+        help="goodput objectives as vLLM spells them: ttft:MS, tpot:MS (with --stream), e2el:MS",
+    )
+    report.add_argument(
         "--metric-percentiles",
         type=_percents,
         default=(99.0,),
@@ -394,8 +414,19 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         parser.error("--stream applies to --endpoint chat only")
     if not chat and args.max_tokens is not None:
         parser.error("--max-tokens applies to --endpoint chat only")
+    objectives = dict(args.goodput or ())
+    if len(objectives) < len(args.goodput or ()):
+        parser.error("--goodput: each of ttft, tpot, e2el once")
+    for name, option in (("ttft", "--slo-ttft-ms"), ("e2el", "--slo-ms")):
+        given = getattr(args, option[2:].replace("-", "_"))
+        if given is not None and name in objectives:
+            parser.error(f"--goodput {name}: and {option} are the same objective: give one")
+        if given is not None:
+            objectives[name] = given
     if args.slo_ttft_ms is not None and not args.stream:
         parser.error("--slo-ttft-ms needs --stream (time to first token is measured on streams)")
+    if not args.stream and {"ttft", "tpot"} & set(objectives):
+        parser.error("--goodput ttft: and tpot: need --stream (token times are measured on streams)")
     if args.concurrency is not None and args.sweep is not None:
         parser.error("argument --sweep: not allowed with argument --concurrency")
     if args.poisson and args.burstiness is not None:
@@ -487,7 +518,7 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         rate_limit=rate_limit,
         backend=args.backend,
         compare=args.compare or (),
-        slo=Slo(args.slo_ms, args.slo_ttft_ms),
+        slo=Slo(objectives.get("e2el"), objectives.get("ttft"), objectives.get("tpot")),
         metric_percentiles=args.metric_percentiles,
         percentile_metrics=args.percentile_metrics,
     )

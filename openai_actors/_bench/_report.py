@@ -416,7 +416,7 @@ def document(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | N
             "tokens_per_minute": rate_limit.tokens_per_minute,
             "max_in_flight": rate_limit.max_in_flight,
         },
-        "slo": {"e2e_ms": plan.slo.e2e_ms, "ttft_ms": plan.slo.ttft_ms},
+        "slo": {"e2e_ms": plan.slo.e2e_ms, "ttft_ms": plan.slo.ttft_ms, "tpot_ms": plan.slo.tpot_ms},
         "backend": plan.backend,
         "compare": list(plan.compare),
         "stopped": stopped,

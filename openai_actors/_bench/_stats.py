@@ -95,20 +95,27 @@ def summarize(values: Iterable[float], percents: Sequence[float] = ()) -> Summar
 
 @dataclass(frozen=True, slots=True)
 class Slo:
-    """Service-level objectives, in milliseconds: end to end, and time to first token (streams)."""
+    """Service-level objectives, in milliseconds: end to end; time to first token and per output token (streams)."""
 
     e2e_ms: float | None = None
     ttft_ms: float | None = None
+    tpot_ms: float | None = None
 
     @property
     def given(self) -> bool:
-        return self.e2e_ms is not None or self.ttft_ms is not None
+        return self.e2e_ms is not None or self.ttft_ms is not None or self.tpot_ms is not None
 
     def met(self, record: Record) -> bool:
         if self.e2e_ms is not None and (record.end - record.start) * 1000 > self.e2e_ms:
             return False
-        if self.ttft_ms is not None:
-            return record.ttft is not None and record.ttft * 1000 <= self.ttft_ms
+        if (self.ttft_ms is not None or self.tpot_ms is not None) and record.ttft is None:
+            return False  # no first token: neither figure exists, and no objective on them is met
+        if self.ttft_ms is not None and record.ttft is not None and record.ttft * 1000 > self.ttft_ms:
+            return False
+        if self.tpot_ms is not None:
+            per_token = tpot(record)
+            # A one-token reply has no time per output token after the first: nothing to miss (as vLLM's 0).
+            return per_token is None or per_token * 1000 <= self.tpot_ms
         return True
 
 
