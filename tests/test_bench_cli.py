@@ -23,8 +23,10 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from openai_actors._bench._load import Recorder, Stop, arrival_offsets, run_concurrency, run_rate
+from openai_actors._bench._load import Level, Recorder, Stop, arrival_offsets, run_concurrency, run_rate
 from openai_actors._bench._record import Record
+from openai_actors._bench._report import cpu_bound_notes
+from openai_actors._bench._runner import Run
 from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize, tpot
 from openai_actors._bench._workload import (
     CHARS_PER_TOKEN,
@@ -392,6 +394,20 @@ class TestFigures:
         ]
 
 
+class TestCpuBound:
+    def _run(self, cpu_s: float, concurrency: int) -> Run:
+        measured = figures([_ok(0.0, 0.1)], 1.0, cpu_s, Slo(), stream=False)
+        return Run("openai_actors", "asyncio", Level(concurrency=concurrency), measured, {})
+
+    def test_a_client_near_a_whole_core_is_named_with_the_remedy(self) -> None:
+        """90 % of a core or more: a note names the run and says what to do; below, nothing."""
+        notes = cpu_bound_notes([self._run(0.5, 1), self._run(0.97, 64)])
+        assert 3 == len(notes)
+        assert "note: 64 in flight, openai_actors/asyncio: the client used 97% of a core" in notes[1]
+        assert "more client processes" in notes[2]
+        assert [] == cpu_bound_notes([self._run(0.89, 1)])
+
+
 class TestRatios:
     def _figures(self, rps: float, cpu_us: float | None, p50: float) -> Figures:
         latency = summarize([p50])
@@ -474,6 +490,7 @@ RUN_FIELDS: dict[str, Any] = {
     "itl_s": (dict, type(None)),
     "queued_s": (dict, type(None)),
     "tpot_s": (dict, type(None)),
+    "cpu_bound": bool,
     # vLLM's names
     "duration": NUMBER,
     "completed": int,

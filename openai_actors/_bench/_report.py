@@ -24,10 +24,13 @@ from ._plan import Plan
 from ._runner import Run
 from ._stats import METRICS, PERCENTILES, Figures, Summary, ratios
 
-__all__ = ["SCHEMA", "Context", "comparisons", "document", "table"]
+__all__ = ["CPU_BOUND_SHARE", "SCHEMA", "Context", "comparisons", "cpu_bound_notes", "document", "table"]
 
 SCHEMA: Final = "openai-actors-bench/1"
 NA: Final = "n/a"
+# The share of one core above which the client (one event loop, so one core) is the limit:
+# the server might answer faster than this run says.
+CPU_BOUND_SHARE: Final = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +225,7 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
             f"note: the server announced rate limits ({announced}) and openai_actors paced itself to them; "
             "the official client does not pace",
         ]
+    lines += cpu_bound_notes(runs)
     if stopped is not None:
         lines += [
             "",
@@ -229,6 +233,24 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
             "a run cut short counts the requests that ended before the stop",
         ]
     return "\n".join(lines) + "\n"
+
+
+def cpu_bound_notes(runs: Sequence[Run]) -> list[str]:
+    """A note for each run whose client used nearly all of a core: its rates are the client's limit."""
+    bound = [run for run in runs if run.figures.cpu_share >= CPU_BOUND_SHARE]
+    if not bound:
+        return []
+    lines = [""]
+    for run in bound:
+        lines.append(
+            f"note: {run.level.label}, {run.label}: the client used {run.figures.cpu_share:.0%} of a core; "
+            "its rates are this client process's limit, not the server's"
+        )
+    lines.append(
+        "  remedy: split the load over more client processes (one event loop uses one core), "
+        "or lower the load, to measure the server"
+    )
+    return lines
 
 
 def _distributions(runs: Sequence[Run], stream: bool, percents: Sequence[float]) -> list[str]:
@@ -347,6 +369,7 @@ def _run(plan: Plan, run: Run) -> dict[str, Any]:
         "cpu_s": f.cpu_s,
         "cpu_us_per_request": f.cpu_us_per_request,
         "cpu_share": f.cpu_share,
+        "cpu_bound": f.cpu_share >= CPU_BOUND_SHARE,
         "requests_per_s": f.requests_per_s,
         "goodput_per_s": f.goodput_per_s,
         "slo_met": f.slo_met,
