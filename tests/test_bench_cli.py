@@ -23,7 +23,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from openai_actors._bench._load import Level, Recorder, Stop, arrival_offsets, run_concurrency, run_rate
+from openai_actors._bench._load import Level, Ramp, Recorder, Stop, arrival_offsets, run_concurrency, run_rate
 from openai_actors._bench._record import Record
 from openai_actors._bench._report import cpu_bound_notes
 from openai_actors._bench._runner import Run
@@ -235,6 +235,32 @@ class TestLoadParts:
         """A rate or a shape that is not a positive finite number is a ValueError naming it."""
         with pytest.raises(ValueError, match=message):
             next(arrival_offsets(rate, burstiness))
+
+    def test_ramp_rates(self) -> None:
+        """Linear: straight from start to end; exponential: by a constant factor (geometric middle)."""
+        linear, exponential = Ramp("linear", 10.0, 30.0), Ramp("exponential", 10.0, 40.0)
+        assert [10.0, 20.0, 30.0] == [linear.rate(p) for p in (0.0, 0.5, 1.0)]
+        assert [10.0, 20.0, 40.0] == [exponential.rate(p) for p in (0.0, 0.5, 1.0)]
+        with pytest.raises(ValueError, match="ramp rates"):
+            Ramp("linear", 0.0, 5.0)
+
+    def test_ramped_arrivals_take_each_gap_at_the_ramp_rate(self) -> None:
+        """Evenly spaced on a ramp: the gap after request i is 1 / rate(i / total); seeded gamma gaps repeat."""
+        ramp = Ramp("linear", 1.0, 5.0)
+        offsets = arrival_offsets(5.0, ramp=ramp, total=4)
+        times = [next(offsets) for _ in range(5)]
+        expected_gaps = [1 / 1.0, 1 / 2.0, 1 / 3.0, 1 / 4.0]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert 0.0 == times[0]
+        assert all(math.isclose(gap, want) for gap, want in zip(gaps, expected_gaps, strict=True))
+
+        def bursty(seed: int) -> list[float]:
+            offsets = arrival_offsets(5.0, burstiness=0.5, seed=seed, ramp=ramp, total=100)
+            return [next(offsets) for _ in range(100)]
+
+        assert bursty(1) == bursty(1) != bursty(2)
+        with pytest.raises(ValueError, match="number of requests"):
+            next(arrival_offsets(5.0, ramp=ramp))
 
     def test_recorder_stops_at_its_limit(self) -> None:
         """Indexes are handed out in order up to the limit, then -1."""
@@ -503,6 +529,9 @@ RUN_FIELDS: dict[str, Any] = {
     "max_concurrency": (int, type(None)),
     "request_rate": OPTIONAL_NUMBER,
     "burstiness": OPTIONAL_NUMBER,
+    "ramp_up_strategy": (str, type(None)),
+    "ramp_up_start_rps": OPTIONAL_NUMBER,
+    "ramp_up_end_rps": OPTIONAL_NUMBER,
     **{
         f"{stat}_{metric}_ms": OPTIONAL_NUMBER
         for stat in ("mean", "median", "std", "p99")
@@ -822,6 +851,28 @@ class TestBenchCommand:
         [run] = document["runs"]
         assert (0, 0.0, 6) == (run["slo_met"], run["request_goodput"], run["ok"])
 
+    def test_ramp_up(self, tmp_path: Path) -> None:
+        """--ramp-up-strategy with start and end rates: one run, labelled with its ramp, every request answered."""
+        done, document = bench(
+            tmp_path,
+            *("--ramp-up-strategy", "linear", "--ramp-up-start-rps", "100", "--ramp-up-end-rps", "400"),
+            *("--num-prompts", "20", "--max-concurrency", "4"),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert ("linear", 100.0, 400.0, 400.0, 20) == tuple(
+            run[key]
+            for key in (
+                "ramp_up_strategy",
+                "ramp_up_start_rps",
+                "ramp_up_end_rps",
+                "request_rate",
+                "completed",
+            )
+        )
+        assert "100->400/s linear max 4" in done.stdout
+
     def test_vllm_spellings(self, tmp_path: Path) -> None:
         """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
         out = tmp_path / "result.json"
@@ -899,6 +950,28 @@ class TestBenchCommand:
             (["--goodput", "e2el:-1"], "must be more than 0"),
             (["--goodput", "e2el:5", "e2el:6"], "each of ttft, tpot, e2el once"),
             (["--goodput", "e2el:5", "--slo-ms", "6"], "same objective: give one"),
+            (["--ramp-up-strategy", "linear"], "go together"),
+            (
+                [
+                    "--ramp-up-strategy",
+                    "linear",
+                    "--ramp-up-start-rps",
+                    "1",
+                    "--ramp-up-end-rps",
+                    "2",
+                    "--rate",
+                    "3",
+                ],
+                "replaces --rate",
+            ),
+            (
+                [
+                    *("--ramp-up-strategy", "linear", "--ramp-up-start-rps", "1", "--ramp-up-end-rps", "2"),
+                    "--duration",
+                    "3",
+                ],
+                "needs --requests",
+            ),
             (["--random-range-ratio", "1"], "must be at least 0 and less than 1, not 1"),
             (["--endpoint", "embeddings", "--ignore-eos"], "--ignore-eos applies to --endpoint chat only"),
             (["--concurrency", "2", "--sweep", "1,2"], "not allowed with argument --concurrency"),

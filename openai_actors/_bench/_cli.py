@@ -20,7 +20,7 @@ from typing import Any, Final
 from .._options import parse_base_url
 from .._ratelimit import RateLimit
 from ._drivers import CLIENTS, OFFICIAL, OFFICIAL_AIOHTTP
-from ._load import Level, Stop
+from ._load import Level, Ramp, Stop
 from ._plan import MockSettings, Plan, Shape
 from ._progress import Progress
 from ._report import Context, document, table
@@ -329,6 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--sweep", type=_levels, metavar="C,C,...", help="one run per concurrency, e.g. 1,16,64,256"
     )
     load.add_argument(
+        "--ramp-up-strategy",
+        choices=("linear", "exponential"),
+        help="instead of --rate: a rate that ramps over the run, from --ramp-up-start-rps to --ramp-up-end-rps",
+    )
+    load.add_argument("--ramp-up-start-rps", type=_positive_float, metavar="R", help="the ramp's first rate")
+    load.add_argument("--ramp-up-end-rps", type=_positive_float, metavar="R", help="the ramp's last rate")
+    load.add_argument(
         "--burstiness",
         type=_positive_float,
         metavar="B",
@@ -427,6 +434,17 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         parser.error("--slo-ttft-ms needs --stream (time to first token is measured on streams)")
     if not args.stream and {"ttft", "tpot"} & set(objectives):
         parser.error("--goodput ttft: and tpot: need --stream (token times are measured on streams)")
+    ramp_options = (args.ramp_up_strategy, args.ramp_up_start_rps, args.ramp_up_end_rps)
+    ramp: Ramp | None = None
+    if any(option is not None for option in ramp_options):
+        if any(option is None for option in ramp_options):
+            parser.error("--ramp-up-strategy, --ramp-up-start-rps and --ramp-up-end-rps go together")
+        if args.rate is not None or args.sweep is not None:
+            parser.error("--ramp-up-strategy replaces --rate and --sweep: give one")
+        if args.requests is None and args.duration is not None:
+            parser.error("--ramp-up-strategy needs --requests: the ramp spans them")
+        ramp = Ramp(args.ramp_up_strategy, args.ramp_up_start_rps, args.ramp_up_end_rps)
+        args.rate = ramp.end
     if args.concurrency is not None and args.sweep is not None:
         parser.error("argument --sweep: not allowed with argument --concurrency")
     if args.poisson and args.burstiness is not None:
@@ -470,7 +488,11 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
     elif args.rate is not None:
         burstiness = 1.0 if args.poisson else args.burstiness
         level = Level(
-            concurrency=args.concurrency, rate=args.rate, burstiness=burstiness, seed=args.seed or 0
+            concurrency=args.concurrency,
+            rate=args.rate,
+            burstiness=burstiness,
+            seed=args.seed or 0,
+            ramp=ramp,
         )
         shape, levels = "rate", (level,)
     else:

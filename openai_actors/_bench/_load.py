@@ -15,6 +15,7 @@ import random
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from time import perf_counter
+from typing import Literal
 
 import anyio
 
@@ -23,6 +24,7 @@ from ._record import Record
 __all__ = [
     "Level",
     "OneRequest",
+    "Ramp",
     "Recorder",
     "Stop",
     "arrival_offsets",
@@ -38,6 +40,25 @@ _INITIAL_CAPACITY = 4096
 
 
 @dataclass(frozen=True, slots=True)
+class Ramp:
+    """A rate that goes from `start` to `end` per second over the run's requests (vLLM's ramp-up)."""
+
+    strategy: Literal["linear", "exponential"]
+    start: float
+    end: float
+
+    def __post_init__(self) -> None:
+        if not (0 < self.start < math.inf and 0 < self.end < math.inf):
+            raise ValueError(f"ramp rates are more than 0 and finite, not {self.start} and {self.end}")
+
+    def rate(self, progress: float) -> float:
+        """The rate at `progress` (0: the first request, 1: after the last): straight, or by a constant factor."""
+        if self.strategy == "linear":
+            return self.start + (self.end - self.start) * progress
+        return float(self.start * (self.end / self.start) ** progress)
+
+
+@dataclass(frozen=True, slots=True)
 class Level:
     """One load level: `concurrency` requests always in flight, or arrivals at `rate` per second.
 
@@ -50,8 +71,12 @@ class Level:
     burstiness: float | None = None
     """With a rate: gamma-distributed gaps of this shape (1: Poisson); None: evenly spaced."""
     seed: int = 0
+    ramp: Ramp | None = None
+    """With a rate: the rate ramps as this says (`rate` is then its end)."""
 
     def __post_init__(self) -> None:
+        if self.ramp is not None and self.rate != self.ramp.end:
+            raise ValueError("a ramped level's rate is the ramp's end rate")
         if self.concurrency is None and self.rate is None:
             raise ValueError("a level needs a concurrency, a rate, or both")
         if self.burstiness is not None and (self.rate is None or not self.burstiness > 0):
@@ -69,6 +94,8 @@ class Level:
         if self.burstiness is not None:
             kind = " poisson" if self.poisson else f" burstiness {self.burstiness:g}"
         cap = "" if self.concurrency is None else f" max {self.concurrency:,}"
+        if self.ramp is not None:
+            return f"{self.ramp.start:,g}->{self.ramp.end:,g}/s {self.ramp.strategy}{kind}{cap}"
         return f"{self.rate:,g}/s{kind}{cap}"
 
 
@@ -123,7 +150,13 @@ class Recorder:
         return [record for record in self.records[: self.started] if record is not None]
 
 
-def arrival_offsets(rate: float, burstiness: float | None = None, seed: int = 0) -> Iterator[float]:
+def arrival_offsets(
+    rate: float,
+    burstiness: float | None = None,
+    seed: int = 0,
+    ramp: Ramp | None = None,
+    total: int | None = None,
+) -> Iterator[float]:
     """Seconds after the start at which each request is due, the first at 0.
 
     Evenly `1 / rate` apart, or with gamma-distributed gaps of shape
@@ -131,21 +164,40 @@ def arrival_offsets(rate: float, burstiness: float | None = None, seed: int = 0)
     seed, the same schedule). Shape 1 is exponential gaps, a Poisson process;
     below 1 the arrivals bunch up, above 1 they are more even (as vLLM's
     `--burstiness`).
+
+    With a `ramp` (and the `total` number of requests), the gap after request
+    i is drawn at the ramp's rate at i / total, instead of at `rate`.
     """
     if not 0 < rate < math.inf:
         raise ValueError(f"a rate must be more than zero and finite, not {rate}")
+    if burstiness is not None and not 0 < burstiness < math.inf:
+        raise ValueError(f"a burstiness must be more than zero and finite, not {burstiness}")
+    if ramp is not None:
+        if total is None or total < 1:
+            raise ValueError(f"a ramp needs the number of requests it spans, not {total}")
+        yield from _ramped(ramp, total, burstiness, random.Random(seed))
+        return
     if burstiness is None:
         for index in itertools.count():
             yield index / rate
         return
-    if not 0 < burstiness < math.inf:
-        raise ValueError(f"a burstiness must be more than zero and finite, not {burstiness}")
     rng = random.Random(seed)
     scale = 1 / (rate * burstiness)  # shape * scale = the mean gap, 1 / rate
     offset = 0.0
     while True:
         yield offset
         offset += rng.gammavariate(burstiness, scale)
+
+
+def _ramped(ramp: Ramp, total: int, burstiness: float | None, rng: random.Random) -> Iterator[float]:
+    offset = 0.0
+    for index in itertools.count():
+        yield offset
+        rate = ramp.rate(min(index / total, 1.0))
+        if burstiness is None:
+            offset += 1 / rate
+        else:
+            offset += rng.gammavariate(burstiness, 1 / (rate * burstiness))
 
 
 async def run_concurrency(one: OneRequest, concurrency: int, stop: Stop, recorder: Recorder) -> None:
@@ -207,5 +259,5 @@ async def drive(one: OneRequest, level: Level, stop: Stop, recorder: Recorder) -
         assert level.concurrency is not None
         await run_concurrency(one, level.concurrency, stop, recorder)
     else:
-        offsets = arrival_offsets(level.rate, level.burstiness, level.seed)
+        offsets = arrival_offsets(level.rate, level.burstiness, level.seed, level.ramp, stop.requests)
         await run_rate(one, offsets, stop, recorder, level.concurrency)

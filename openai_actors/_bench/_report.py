@@ -331,6 +331,9 @@ def vllm_figures(plan: Plan, run: Run) -> dict[str, Any]:
         "max_concurrency": level.concurrency,
         "request_rate": level.rate,
         "burstiness": level.burstiness,
+        "ramp_up_strategy": None if level.ramp is None else level.ramp.strategy,
+        "ramp_up_start_rps": None if level.ramp is None else level.ramp.start,
+        "ramp_up_end_rps": None if level.ramp is None else level.ramp.end,
     }
     for metric in plan.percentile_metrics:
         summary: Summary | None = getattr(f, METRICS[metric])
