@@ -32,6 +32,7 @@ from openai_actors._bench._workload import (
     CHARS_PER_TOKEN,
     Workload,
     length_range,
+    parse_prompts,
     prompt_text,
     request_bodies,
     request_body,
@@ -166,6 +167,51 @@ class TestWorkload:
         """Bodies of a million tokens or so: fewer of them, so the pool stays within its memory budget."""
         bodies = request_bodies(Workload("embeddings", "e", 1_000_000, None, False, range_ratio=0.5))
         assert 1 <= len(bodies) <= 16
+
+    def test_prompts_from_json_lines(self) -> None:
+        """Strings, {"prompt"} and {"messages"}, one a line; blank lines skipped; each sent in turn."""
+        text = '"hello"\n\n{"prompt": "a b"}\n{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"}]}\n'
+        prompts = parse_prompts(text)
+        assert (
+            ({"role": "user", "content": "hello"},),
+            ({"role": "user", "content": "a b"},),
+            ({"role": "system", "content": "s"}, {"role": "user", "content": "q"}),
+        ) == prompts
+        bodies = request_bodies(Workload("chat", "m", 64, 8, stream=False, prompts=prompts))
+        assert [[{"role": "user", "content": "hello"}], 8] == [bodies[0]["messages"], bodies[0]["max_tokens"]]
+        assert 3 == len(bodies)
+        embeddings = request_bodies(Workload("embeddings", "e", 64, None, stream=False, prompts=prompts))
+        assert "s\nq" == embeddings[2]["input"]
+
+    def test_prompts_from_sharegpt(self) -> None:
+        """ShareGPT: the first human turn (after a system turn) is the prompt; no human turn: skipped."""
+        sharegpt = [
+            {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"}]},
+            {"conversations": [{"from": "gpt", "value": "alone"}]},
+            {"conversations": [{"from": "system", "value": "be brief"}, {"from": "human", "value": "why"}]},
+        ]
+        assert (
+            ({"role": "user", "content": "hi"},),
+            ({"role": "system", "content": "be brief"}, {"role": "user", "content": "why"}),
+        ) == parse_prompts(json.dumps(sharegpt))
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("", "the file is empty"),
+            ('"a"\n{oops\n', "line 2: not valid JSON"),
+            ("[1", "not valid JSON"),
+            ("[3]", "item 1: expected a string"),
+            ('{"messages": []}', "line 1: messages must be a list of messages, not empty"),
+            ('{"messages": [{"role": "user"}]}', "a string role and a string content"),
+            ('{"text": "x"}', "line 1: expected"),
+            ('[{"conversations": [{"from": "gpt", "value": "x"}]}]', "no item has a prompt"),
+        ],
+    )
+    def test_bad_prompts_files_say_where(self, text: str, message: str) -> None:
+        """A prompts file that cannot be read as prompts is a ValueError naming the line or item."""
+        with pytest.raises(ValueError, match=message):
+            parse_prompts(text)
 
     def test_ignore_eos_is_sent_as_an_extra_body_field(self) -> None:
         """vLLM's ignore_eos is not an OpenAI parameter: it goes in extra_body, which both clients send as is."""
@@ -873,6 +919,23 @@ class TestBenchCommand:
         )
         assert "100->400/s linear max 4" in done.stdout
 
+    def test_prompts_file(self, tmp_path: Path) -> None:
+        """--dataset-path with a ShareGPT file: the prompts are sent in turn (the mock's token count shows it)."""
+        path = tmp_path / "sharegpt.json"
+        conversations = [{"conversations": [{"from": "human", "value": "x" * 40 * n}]} for n in (1, 2, 3)]
+        path.write_text(json.dumps(conversations))
+        done, document = bench(
+            tmp_path,
+            *("--dataset-path", str(path), "--num-prompts", "6", "--num-warmups", "0", "--concurrency", "1"),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        # Each of the three prompts twice: the mock counts 4 characters a token, and echoes "echo: " + prompt.
+        assert (2 * (10 + 20 + 30), 2 * (12 + 22 + 32)) == (run["input_tokens"], run["output_tokens"])
+        assert (3, None) == (document["workload"]["prompts"], document["workload"]["prompt_tokens"])
+        assert "3 prompts from a file" in done.stdout
+
     def test_vllm_spellings(self, tmp_path: Path) -> None:
         """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
         out = tmp_path / "result.json"
@@ -972,6 +1035,11 @@ class TestBenchCommand:
                 ],
                 "needs --requests",
             ),
+            (
+                ["--prompts", "/nonexistent/p.jsonl"],
+                "--prompts /nonexistent/p.jsonl: No such file or directory",
+            ),
+            (["--prompts", "/dev/null"], "--prompts /dev/null: no prompts: the file is empty"),
             (["--random-range-ratio", "1"], "must be at least 0 and less than 1, not 1"),
             (["--endpoint", "embeddings", "--ignore-eos"], "--ignore-eos applies to --endpoint chat only"),
             (["--concurrency", "2", "--sweep", "1,2"], "not allowed with argument --concurrency"),

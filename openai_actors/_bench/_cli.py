@@ -27,7 +27,7 @@ from ._report import Context, document, table
 from ._runner import Run, Unreachable, run_plan
 from ._server import MockProcess, ServerError, cores_for_mock
 from ._stats import METRICS, Slo
-from ._workload import DEFAULT_MODELS, Workload
+from ._workload import DEFAULT_MODELS, Messages, Workload, parse_prompts
 
 __all__ = ["build_parser", "main", "plan_from"]
 
@@ -271,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="chat: max_tokens of each request (default: 64)",
     )
     workload.add_argument(
+        "--prompts",
+        "--dataset-path",
+        dest="prompts",
+        metavar="FILE",
+        help="real prompts, sent in turn: JSON Lines (strings, {prompt}, {messages}) or a ShareGPT JSON file",
+    )
+    workload.add_argument(
         "--random-range-ratio",
         type=_range_ratio,
         default=0.0,
@@ -456,6 +463,17 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         parser.error(f"{random_gaps} needs a finite --rate (with 'inf' every request starts at once)")
     if args.seed is not None and random_gaps is None and not args.random_range_ratio:
         parser.error("--seed applies to --poisson or --burstiness arrivals and --random-range-ratio only")
+    prompts: tuple[Messages, ...] = ()
+    if args.prompts is not None:
+        if args.random_range_ratio:
+            parser.error("--random-range-ratio draws generated prompts' sizes; --prompts gives the prompts")
+        try:
+            with open(args.prompts, encoding="utf-8") as file:
+                prompts = parse_prompts(file.read())
+        except OSError as exc:
+            parser.error(f"--prompts {args.prompts}: {exc.strerror or exc}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            parser.error(f"--prompts {args.prompts}: {exc}")
     if not chat and args.ignore_eos:
         parser.error("--ignore-eos applies to --endpoint chat only")
     if args.mock_chunk_delay is not None and not args.stream:
@@ -531,6 +549,7 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
             range_ratio=args.random_range_ratio,
             seed=args.seed or 0,
             ignore_eos=args.ignore_eos,
+            prompts=prompts,
         ),
         shape=shape,
         levels=levels,

@@ -117,7 +117,10 @@ def _headline(plan: Plan, context: Context) -> str:
     if workload.stream:
         what.append("streamed")
     spread = f" +-{workload.range_ratio:.0%}" if workload.range_ratio else ""
-    what.append(f"prompt ~{workload.prompt_tokens:,} tokens{spread}")
+    if workload.prompts:
+        what.append(f"{len(workload.prompts):,} prompts from a file")
+    else:
+        what.append(f"prompt ~{workload.prompt_tokens:,} tokens{spread}")
     if workload.endpoint == "chat" and workload.max_tokens is not None:
         what.append(f"max_tokens {workload.max_tokens:,}{spread}")
     if workload.ignore_eos:
@@ -417,7 +420,8 @@ def document(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | N
         "workload": {
             "endpoint": workload.endpoint,
             "model": workload.model,
-            "prompt_tokens": workload.prompt_tokens,
+            "prompt_tokens": None if workload.prompts else workload.prompt_tokens,
+            "prompts": len(workload.prompts) or None,
             "max_tokens": workload.max_tokens,
             "stream": workload.stream,
             "random_range_ratio": workload.range_ratio,
