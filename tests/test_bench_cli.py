@@ -24,6 +24,7 @@ import anyio.lowlevel
 import pytest
 
 from openai_actors._bench._load import Level, Ramp, Recorder, Stop, arrival_offsets, run_concurrency, run_rate
+from openai_actors._bench._plot import curves
 from openai_actors._bench._record import Record
 from openai_actors._bench._report import cpu_bound_notes
 from openai_actors._bench._runner import Run
@@ -478,6 +479,21 @@ class TestCpuBound:
         assert "note: 64 in flight, openai_actors/asyncio: the client used 97% of a core" in notes[1]
         assert "more client processes" in notes[2]
         assert [] == cpu_bound_notes([self._run(0.89, 1)])
+
+
+class TestCurves:
+    def test_one_curve_per_client_ordered_by_throughput(self) -> None:
+        """Each client's runs become points in milliseconds, sorted by achieved requests/s."""
+
+        def run(client: str, concurrency: int, wall_s: float) -> Run:
+            measured = figures([_ok(0.0, 0.002), _ok(0.0, 0.004)], wall_s, 0.0, Slo(), stream=False)
+            return Run(client, "asyncio", Level(concurrency=concurrency), measured, {})
+
+        lines = curves([run("openai_actors", 1, 1.0), run("openai_actors", 8, 0.5), run("openai", 1, 2.0)])
+        assert ["openai_actors/asyncio", "openai"] == list(lines)
+        ours = lines["openai_actors/asyncio"]
+        assert [(1, 2.0), (8, 4.0)] == [(point.concurrency, point.requests_per_s) for point in ours]
+        assert (2.0, 4.0, None) == (ours[0].p50_ms, ours[0].p99_ms, ours[0].ttft_p50_ms)
 
 
 class TestRatios:
@@ -936,6 +952,35 @@ class TestBenchCommand:
         assert (3, None) == (document["workload"]["prompts"], document["workload"]["prompt_tokens"])
         assert "3 prompts from a file" in done.stdout
 
+    def test_sweep_plot(self, tmp_path: Path) -> None:
+        """--sweep --plot FILE writes a PNG of the curve: a real PNG, 1200 x 500 pixels when streamed."""
+        plot = tmp_path / "curve.png"
+        done, document = bench(
+            tmp_path,
+            *("--stream", "--max-tokens", "4", "--sweep", "1,2", "--num-prompts", "10", "--plot", str(plot)),
+        )
+        assert 0 == done.returncode, done.stderr
+        assert 2 == len(document["runs"])
+        data = plot.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and b"IHDR" == data[12:16]
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        assert (1200, 500) == (width, height)
+
+    def test_plot_without_matplotlib(self, tmp_path: Path) -> None:
+        """Without matplotlib, --plot says what to install and exits 2 before running anything."""
+        code = (
+            "import sys; sys.modules['matplotlib'] = None\n"
+            "from openai_actors.__main__ import main\n"
+            f"sys.exit(main(['bench', '--sweep', '1,2', '--plot', {str(tmp_path / 'c.png')!r}]))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+        assert 2 == done.returncode
+        assert (
+            "--plot needs matplotlib, which is not installed: pip install 'openai-actors[plot]'"
+            in done.stderr
+        )
+        assert not (tmp_path / "c.png").exists()
+
     def test_vllm_spellings(self, tmp_path: Path) -> None:
         """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
         out = tmp_path / "result.json"
@@ -1040,6 +1085,11 @@ class TestBenchCommand:
                 "--prompts /nonexistent/p.jsonl: No such file or directory",
             ),
             (["--prompts", "/dev/null"], "--prompts /dev/null: no prompts: the file is empty"),
+            (["--plot", "x.png"], "--plot draws a sweep's curve: it needs --sweep"),
+            (
+                ["--sweep", "1,2", "--plot", "/nonexistent/dir/x.png"],
+                "--plot /nonexistent/dir/x.png: no directory",
+            ),
             (["--random-range-ratio", "1"], "must be at least 0 and less than 1, not 1"),
             (["--endpoint", "embeddings", "--ignore-eos"], "--ignore-eos applies to --endpoint chat only"),
             (["--concurrency", "2", "--sweep", "1,2"], "not allowed with argument --concurrency"),

@@ -19,11 +19,12 @@ from typing import Any, Final
 
 from .._options import parse_base_url
 from .._ratelimit import RateLimit
+from . import _plot
 from ._drivers import CLIENTS, OFFICIAL, OFFICIAL_AIOHTTP
 from ._load import Level, Ramp, Stop
 from ._plan import MockSettings, Plan, Shape
 from ._progress import Progress
-from ._report import Context, document, table
+from ._report import Context, document, headline, table
 from ._runner import Run, Unreachable, run_plan
 from ._server import MockProcess, ServerError, cores_for_mock
 from ._stats import METRICS, Slo
@@ -417,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the JSON to the --json file, else to openai-actors-bench-<time>.json here",
     )
+    report.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="with --sweep: draw latency against achieved requests/s into FILE (PNG; needs matplotlib)",
+    )
     report.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
 
@@ -492,6 +498,14 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         problem = _unwritable(args.json)
         if problem is not None:
             parser.error(f"--json {args.json}: {problem}")
+    if args.plot is not None:
+        if args.sweep is None:
+            parser.error("--plot draws a sweep's curve: it needs --sweep")
+        if not _plot.available():
+            parser.error(f"--plot needs matplotlib, which is not installed: {_plot.INSTALL}")
+        problem = _unwritable(args.plot)
+        if problem is not None:
+            parser.error(f"--plot {args.plot}: {problem}")
     if args.backend == "trio" and importlib.util.find_spec("trio") is None:
         parser.error("--backend trio needs trio installed (pip install trio)")
     shape: Shape
@@ -704,6 +718,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as exc:
                 print(f"{PROG}: could not write --json {args.json}: {exc.strerror or exc}", file=sys.stderr)
                 status = status or 1
+    if args.plot is not None and context is not None and runs:
+        title = headline(plan, context).splitlines()[0]
+        try:
+            _plot.plot_sweep(runs, args.plot, title)
+        except OSError as exc:
+            print(f"{PROG}: could not write --plot {args.plot}: {exc.strerror or exc}", file=sys.stderr)
+            status = status or 1
     if stopped is not None:
         print(f"{PROG}: {stopped}", file=sys.stderr)
         return status

@@ -24,7 +24,16 @@ from ._plan import Plan
 from ._runner import Run
 from ._stats import METRICS, PERCENTILES, Figures, Summary, ratios
 
-__all__ = ["CPU_BOUND_SHARE", "SCHEMA", "Context", "comparisons", "cpu_bound_notes", "document", "table"]
+__all__ = [
+    "CPU_BOUND_SHARE",
+    "SCHEMA",
+    "Context",
+    "comparisons",
+    "cpu_bound_notes",
+    "document",
+    "headline",
+    "table",
+]
 
 SCHEMA: Final = "openai-actors-bench/1"
 NA: Final = "n/a"
@@ -111,7 +120,7 @@ def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], left: int) ->
     return [line(header), line(["-" * width for width in widths]), *(line(row) for row in rows)]
 
 
-def _headline(plan: Plan, context: Context) -> str:
+def headline(plan: Plan, context: Context) -> str:
     workload = plan.workload
     what: list[str] = [workload.endpoint]
     if workload.stream:
@@ -199,7 +208,7 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
         if ratio is not None:
             cells = (_times(ratio[key]) if key else "" for _, _, key in columns)
             rows.append(["", f"  {ACTORS} ratio", "", "", *cells])
-    lines = [_headline(plan, context), "", *_aligned(header, rows, left=2)]
+    lines = [headline(plan, context), "", *_aligned(header, rows, left=2)]
     if ratio_of:
         lines.append(
             f"ratio: times better for {ACTORS} (rates: ours / theirs; CPU and latencies: theirs / ours)"
