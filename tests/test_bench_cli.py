@@ -1164,6 +1164,24 @@ class TestBenchCommand:
         assert "failed (AuthenticationError" in done.stderr
         assert "is the server up" not in done.stderr
 
+    def test_a_server_failing_half_the_time_does_not_stop_the_run(
+        self, tmp_path: Path, raw_server: RawServer
+    ) -> None:
+        """Every other answer a 500 (after a good warm-up): the run goes on, counts both, and exits 0."""
+        error = _reply(500, b'{"error": {"message": "try again"}}')
+        raw_server.replies = [_reply(200, COMPLETION)] + [_reply(200, COMPLETION), error] * 5
+        done, document = bench(tmp_path, *_raw(raw_server), "--num-prompts", "10", "--max-concurrency", "1")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert (5, 5, {"InternalServerError": 5}, 5) == (
+            run["ok"],
+            run["failed"],
+            run["errors"],
+            run["completed"],
+        )
+        assert document["stopped"] is None
+
     def test_runs_measured_before_a_failed_warm_up_are_kept(
         self, tmp_path: Path, raw_server: RawServer
     ) -> None:
