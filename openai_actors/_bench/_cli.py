@@ -58,9 +58,9 @@ examples:
   openai-actors bench --stream --max-tokens 64 --requests 500 --concurrency 64
   openai-actors bench --base-url http://localhost:8000/v1 --model my-model --sweep 1,16,64,256
   openai-actors bench --rate 20 --poisson --duration 60 --slo-ms 2000 --json out.json
-  openai-actors bench --stream --num-prompts 500 --request-rate 20 --burstiness 0.5 --max-concurrency 64 \
-      --random-input-len 512 --random-output-len 128 --random-range-ratio 0.25 --goodput ttft:500 tpot:50 \
-      --metric-percentiles 50,90,99 --save-result --result-filename run.json     (vLLM's options)
+  openai-actors bench --stream --num-prompts 500 --request-rate 20 --burstiness 0.5 --max-concurrency 64
+  openai-actors bench --stream --random-input-len 512 --random-output-len 128 --random-range-ratio 0.25
+      --goodput ttft:500 tpot:50 --metric-percentiles 50,90,99 --save-result --result-filename run.json
   openai-actors bench --stream --sweep 1,8,32,128 --compare openai --plot curve.png
 
 Figures cover the measured requests (not the warm-up). Rates are per second of
