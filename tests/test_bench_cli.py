@@ -9,6 +9,7 @@ timings: the machine is shared, and speed is measured in bench/, not here.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import math
 import os
@@ -22,10 +23,21 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from openai_actors._bench._load import Recorder, Stop, arrival_offsets, run_concurrency, run_rate
+from openai_actors._bench._load import Level, Ramp, Recorder, Stop, arrival_offsets, run_concurrency, run_rate
+from openai_actors._bench._plot import curves
 from openai_actors._bench._record import Record
-from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize
-from openai_actors._bench._workload import Workload, prompt_text, request_body
+from openai_actors._bench._report import cpu_bound_notes
+from openai_actors._bench._runner import Run
+from openai_actors._bench._stats import Figures, Slo, figures, percentile, ratio, ratios, summarize, tpot
+from openai_actors._bench._workload import (
+    CHARS_PER_TOKEN,
+    Workload,
+    length_range,
+    parse_prompts,
+    prompt_text,
+    request_bodies,
+    request_body,
+)
 from openai_actors.mock import MockServer
 
 from .conftest import RawServer
@@ -84,6 +96,20 @@ class TestSummarize:
             summary.max,
         )
 
+    def test_median_std_and_chosen_percentiles(self) -> None:
+        """The median is the middle (or the mean of the two middle values), std the population one;
+        percentages asked for are computed nearest-rank, in the order asked."""
+        summary = summarize([1.0, 2.0, 3.0, 4.0], percents=(25.0, 75.0))
+        assert summary is not None
+        assert (2.5, math.sqrt(1.25), ((25.0, 1.0), (75.0, 3.0))) == (
+            summary.median,
+            summary.std,
+            summary.chosen,
+        )
+        odd = summarize([5.0, 1.0, 3.0])
+        assert odd is not None
+        assert (3.0, ()) == (odd.median, odd.chosen)
+
     def test_nothing_to_summarise_is_none(self) -> None:
         """No values: no summary (n/a in the report, null in the JSON)."""
         assert None is summarize([])
@@ -112,6 +138,87 @@ class TestWorkload:
         """No max_tokens: the key is left out, and nothing about streaming is sent."""
         assert {"model", "messages"} == set(request_body(Workload("chat", "m", 1, None, stream=False)))
 
+    def test_length_range(self) -> None:
+        """From N (1 - R) rounded down to N (1 + R) rounded up, never below one token; R outside [0, 1) refused."""
+        assert [(64, 64), (32, 96), (1, 2), (5, 15)] == [
+            length_range(64, 0.0),
+            length_range(64, 0.5),
+            length_range(1, 0.99),
+            length_range(10, 0.45),
+        ]
+        with pytest.raises(ValueError, match="range ratio"):
+            length_range(10, 1.0)
+
+    def test_random_lengths_are_drawn_within_the_range_from_the_seed(self) -> None:
+        """With a range ratio each body has its own prompt size and max_tokens, in range, the same for a seed."""
+        workload = Workload("chat", "m", 100, 20, stream=False, range_ratio=0.5, seed=3)
+        bodies = request_bodies(workload)
+        prompts = [len(body["messages"][0]["content"]) // CHARS_PER_TOKEN for body in bodies]
+        outputs = [body["max_tokens"] for body in bodies]
+        assert 512 == len(bodies)
+        assert (50, 150, 10, 30) == (min(prompts), max(prompts), min(outputs), max(outputs))
+        assert len(set(prompts)) > 50 and len(set(outputs)) > 10
+        assert bodies == request_bodies(workload)
+        assert bodies != request_bodies(Workload("chat", "m", 100, 20, stream=False, range_ratio=0.5, seed=4))
+        assert [request_body(Workload("chat", "m", 100, 20, stream=False))] == request_bodies(
+            Workload("chat", "m", 100, 20, stream=False, seed=3)
+        )
+
+    def test_huge_random_prompts_keep_few_bodies(self) -> None:
+        """Bodies of a million tokens or so: fewer of them, so the pool stays within its memory budget."""
+        bodies = request_bodies(Workload("embeddings", "e", 1_000_000, None, False, range_ratio=0.5))
+        assert 1 <= len(bodies) <= 16
+
+    def test_prompts_from_json_lines(self) -> None:
+        """Strings, {"prompt"} and {"messages"}, one a line; blank lines skipped; each sent in turn."""
+        text = '"hello"\n\n{"prompt": "a b"}\n{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"}]}\n'
+        prompts = parse_prompts(text)
+        assert (
+            ({"role": "user", "content": "hello"},),
+            ({"role": "user", "content": "a b"},),
+            ({"role": "system", "content": "s"}, {"role": "user", "content": "q"}),
+        ) == prompts
+        bodies = request_bodies(Workload("chat", "m", 64, 8, stream=False, prompts=prompts))
+        assert [[{"role": "user", "content": "hello"}], 8] == [bodies[0]["messages"], bodies[0]["max_tokens"]]
+        assert 3 == len(bodies)
+        embeddings = request_bodies(Workload("embeddings", "e", 64, None, stream=False, prompts=prompts))
+        assert "s\nq" == embeddings[2]["input"]
+
+    def test_prompts_from_sharegpt(self) -> None:
+        """ShareGPT: the first human turn (after a system turn) is the prompt; no human turn: skipped."""
+        sharegpt = [
+            {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"}]},
+            {"conversations": [{"from": "gpt", "value": "alone"}]},
+            {"conversations": [{"from": "system", "value": "be brief"}, {"from": "human", "value": "why"}]},
+        ]
+        assert (
+            ({"role": "user", "content": "hi"},),
+            ({"role": "system", "content": "be brief"}, {"role": "user", "content": "why"}),
+        ) == parse_prompts(json.dumps(sharegpt))
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("", "the file is empty"),
+            ('"a"\n{oops\n', "line 2: not valid JSON"),
+            ("[1", "not valid JSON"),
+            ("[3]", "item 1: expected a string"),
+            ('{"messages": []}', "line 1: messages must be a list of messages, not empty"),
+            ('{"messages": [{"role": "user"}]}', "a string role and a string content"),
+            ('{"text": "x"}', "line 1: expected"),
+            ('[{"conversations": [{"from": "gpt", "value": "x"}]}]', "no item has a prompt"),
+        ],
+    )
+    def test_bad_prompts_files_say_where(self, text: str, message: str) -> None:
+        """A prompts file that cannot be read as prompts is a ValueError naming the line or item."""
+        with pytest.raises(ValueError, match=message):
+            parse_prompts(text)
+
+    def test_ignore_eos_is_sent_as_an_extra_body_field(self) -> None:
+        """vLLM's ignore_eos is not an OpenAI parameter: it goes in extra_body, which both clients send as is."""
+        body = request_body(Workload("chat", "m", 1, 8, stream=False, ignore_eos=True))
+        assert ({"ignore_eos": True}, 8) == (body["extra_body"], body["max_tokens"])
+
     def test_embeddings_send_the_prompt_as_input(self) -> None:
         """Embeddings: the prompt text is the input."""
         assert {"model": "e", "input": prompt_text(3)} == request_body(
@@ -122,20 +229,85 @@ class TestWorkload:
 class TestLoadParts:
     def test_constant_rate_arrivals_are_evenly_spaced(self) -> None:
         """At 4/s the requests are due at 0, 0.25, 0.5, ..."""
-        offsets = arrival_offsets(4.0, poisson=False, seed=0)
+        offsets = arrival_offsets(4.0)
         assert [0.0, 0.25, 0.5, 0.75, 1.0] == [next(offsets) for _ in range(5)]
 
     def test_poisson_arrivals_follow_the_seed(self) -> None:
         """The same seed gives the same schedule, another seed another; the mean gap is 1 / rate."""
 
         def first(seed: int, n: int) -> list[float]:
-            offsets = arrival_offsets(50.0, poisson=True, seed=seed)
+            offsets = arrival_offsets(50.0, burstiness=1.0, seed=seed)
             return [next(offsets) for _ in range(n)]
 
         assert first(7, 100) == first(7, 100)
         assert first(7, 100) != first(8, 100)
         mean_gap = first(7, 20_001)[-1] / 20_000
         assert math.isclose(0.02, mean_gap, rel_tol=0.03)
+
+    @pytest.mark.parametrize("burstiness", [0.25, 1.0, 4.0])
+    def test_gamma_arrivals_keep_the_rate_and_spread_by_burstiness(self, burstiness: float) -> None:
+        """Gamma gaps of shape B: mean 1 / rate whatever B; coefficient of variation 1 / sqrt(B)."""
+        offsets = arrival_offsets(20.0, burstiness=burstiness, seed=11)
+        times = [next(offsets) for _ in range(40_001)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        mean = math.fsum(gaps) / len(gaps)
+        std = math.sqrt(math.fsum((gap - mean) ** 2 for gap in gaps) / len(gaps))
+        assert 0.0 == times[0]
+        assert math.isclose(0.05, mean, rel_tol=0.03)
+        assert math.isclose(1 / math.sqrt(burstiness), std / mean, rel_tol=0.05)
+
+    def test_burstiness_one_is_poisson_and_the_schedule_follows_the_seed(self) -> None:
+        """Shape 1 has exponential gaps (std = mean); the same seed gives the same schedule, another another."""
+
+        def first(burstiness: float, seed: int) -> list[float]:
+            offsets = arrival_offsets(10.0, burstiness=burstiness, seed=seed)
+            return [next(offsets) for _ in range(50)]
+
+        assert first(0.5, 1) == first(0.5, 1)
+        assert first(0.5, 1) != first(0.5, 2)
+        assert first(0.5, 1) != first(2.0, 1)
+
+    @pytest.mark.parametrize(
+        ("rate", "burstiness", "message"),
+        [
+            (0.0, None, "rate"),
+            (math.inf, None, "rate"),
+            (1.0, 0.0, "burstiness"),
+            (1.0, math.nan, "burstiness"),
+        ],
+    )
+    def test_bad_rates_and_burstiness_are_refused(
+        self, rate: float, burstiness: float | None, message: str
+    ) -> None:
+        """A rate or a shape that is not a positive finite number is a ValueError naming it."""
+        with pytest.raises(ValueError, match=message):
+            next(arrival_offsets(rate, burstiness))
+
+    def test_ramp_rates(self) -> None:
+        """Linear: straight from start to end; exponential: by a constant factor (geometric middle)."""
+        linear, exponential = Ramp("linear", 10.0, 30.0), Ramp("exponential", 10.0, 40.0)
+        assert [10.0, 20.0, 30.0] == [linear.rate(p) for p in (0.0, 0.5, 1.0)]
+        assert [10.0, 20.0, 40.0] == [exponential.rate(p) for p in (0.0, 0.5, 1.0)]
+        with pytest.raises(ValueError, match="ramp rates"):
+            Ramp("linear", 0.0, 5.0)
+
+    def test_ramped_arrivals_take_each_gap_at_the_ramp_rate(self) -> None:
+        """Evenly spaced on a ramp: the gap after request i is 1 / rate(i / total); seeded gamma gaps repeat."""
+        ramp = Ramp("linear", 1.0, 5.0)
+        offsets = arrival_offsets(5.0, ramp=ramp, total=4)
+        times = [next(offsets) for _ in range(5)]
+        expected_gaps = [1 / 1.0, 1 / 2.0, 1 / 3.0, 1 / 4.0]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert 0.0 == times[0]
+        assert all(math.isclose(gap, want) for gap, want in zip(gaps, expected_gaps, strict=True))
+
+        def bursty(seed: int) -> list[float]:
+            offsets = arrival_offsets(5.0, burstiness=0.5, seed=seed, ramp=ramp, total=100)
+            return [next(offsets) for _ in range(100)]
+
+        assert bursty(1) == bursty(1) != bursty(2)
+        with pytest.raises(ValueError, match="number of requests"):
+            next(arrival_offsets(5.0, ramp=ramp))
 
     def test_recorder_stops_at_its_limit(self) -> None:
         """Indexes are handed out in order up to the limit, then -1."""
@@ -180,8 +352,29 @@ class TestLoadShapes:
             return _ok(0.0, 0.0, error="APIError" if count % 2 else None)
 
         recorder = Recorder(10)
-        await run_rate(one, arrival_offsets(10_000.0, poisson=False, seed=0), Stop(10, None), recorder)
+        await run_rate(one, arrival_offsets(10_000.0), Stop(10, None), recorder)
         assert (10, 10, 5) == (count, recorder.done, recorder.errors)
+
+    @pytest.mark.anyio
+    async def test_rate_with_a_cap_never_exceeds_it(self, anyio_backend: str) -> None:
+        """Arrivals far faster than requests end, capped at 3: all 30 run, never more than 3 at once."""
+        in_flight = most = 0
+        release = anyio.Event()
+
+        async def one() -> Record:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            if in_flight == 3:
+                release.set()  # the cap is reached: from now on each request ends after a checkpoint
+            await release.wait()
+            await anyio.lowlevel.checkpoint()
+            in_flight -= 1
+            return _ok(0.0, 0.0)
+
+        recorder = Recorder(30)
+        await run_rate(one, arrival_offsets(100_000.0), Stop(30, None), recorder, cap=3)
+        assert (30, 30, 3, 0) == (len(recorder.finished()), recorder.done, most, in_flight)
 
 
 def _ok(start: float, end: float, **fields: Any) -> Record:
@@ -198,6 +391,27 @@ def _ok(start: float, end: float, **fields: Any) -> Record:
 
 
 class TestFigures:
+    def test_time_per_output_token(self) -> None:
+        """TPOT is the time after the first token over the tokens after it; none without two tokens."""
+        assert [0.5, None, None] == [
+            tpot(_ok(1.0, 3.25, ttft=0.25, output_tokens=5)),
+            tpot(_ok(1.0, 2.2, ttft=0.2, output_tokens=1)),
+            tpot(_ok(1.0, 2.2, output_tokens=5)),
+        ]
+
+    def test_streams_have_a_tpot_distribution_with_the_chosen_percentiles(self) -> None:
+        """A streamed run's TPOT covers the requests with two tokens or more; others have none."""
+        records = [
+            _ok(0.0, 1.0, ttft=0.5, output_tokens=6),
+            _ok(0.0, 2.0, ttft=1.0, output_tokens=3),
+            _ok(0.0, 1.0, ttft=1.0, output_tokens=1),
+        ]
+        streamed = figures(records, 1.0, 0.0, Slo(), stream=True, percents=(50.0,))
+        assert streamed.tpot is not None
+        assert (2, ((50.0, 0.1),)) == (streamed.tpot.count, streamed.tpot.chosen)
+        assert math.isclose(0.3, streamed.tpot.mean)
+        assert None is figures(records, 1.0, 0.0, Slo(), stream=False).tpot
+
     def test_a_run_from_its_records(self) -> None:
         """Rates count successes per wall second; errors are counted by kind; distributions cover successes."""
         records = [
@@ -232,6 +446,17 @@ class TestFigures:
             result.slo_met,
         )
 
+    def test_tpot_objective(self) -> None:
+        """Per output token after the first: met at or under; a one-token reply meets it, a stream without
+        a first token does not."""
+        slo = Slo(tpot_ms=100.0)
+        assert [True, False, True, False] == [
+            slo.met(_ok(0.0, 0.5, ttft=0.1, output_tokens=5)),  # 100 ms per token
+            slo.met(_ok(0.0, 0.6, ttft=0.1, output_tokens=5)),  # 125 ms
+            slo.met(_ok(0.0, 9.0, ttft=0.1, output_tokens=1)),
+            slo.met(_ok(0.0, 0.5)),
+        ]
+
     def test_ttft_objective_needs_a_first_token(self) -> None:
         """A stream that met the end-to-end objective but sent no content does not meet a TTFT objective."""
         slo = Slo(e2e_ms=1000.0, ttft_ms=50.0)
@@ -240,6 +465,35 @@ class TestFigures:
             slo.met(_ok(0.0, 0.5, ttft=0.06)),
             slo.met(_ok(0.0, 0.5)),
         ]
+
+
+class TestCpuBound:
+    def _run(self, cpu_s: float, concurrency: int) -> Run:
+        measured = figures([_ok(0.0, 0.1)], 1.0, cpu_s, Slo(), stream=False)
+        return Run("openai_actors", "asyncio", Level(concurrency=concurrency), measured, {})
+
+    def test_a_client_near_a_whole_core_is_named_with_the_remedy(self) -> None:
+        """90 % of a core or more: a note names the run and says what to do; below, nothing."""
+        notes = cpu_bound_notes([self._run(0.5, 1), self._run(0.97, 64)])
+        assert 3 == len(notes)
+        assert "note: 64 in flight, openai_actors/asyncio: the client used 97% of a core" in notes[1]
+        assert "more client processes" in notes[2]
+        assert [] == cpu_bound_notes([self._run(0.89, 1)])
+
+
+class TestCurves:
+    def test_one_curve_per_client_ordered_by_throughput(self) -> None:
+        """Each client's runs become points in milliseconds, sorted by achieved requests/s."""
+
+        def run(client: str, concurrency: int, wall_s: float) -> Run:
+            measured = figures([_ok(0.0, 0.002), _ok(0.0, 0.004)], wall_s, 0.0, Slo(), stream=False)
+            return Run(client, "asyncio", Level(concurrency=concurrency), measured, {})
+
+        lines = curves([run("openai_actors", 1, 1.0), run("openai_actors", 8, 0.5), run("openai", 1, 2.0)])
+        assert ["openai_actors/asyncio", "openai"] == list(lines)
+        ours = lines["openai_actors/asyncio"]
+        assert [(1, 2.0), (8, 4.0)] == [(point.concurrency, point.requests_per_s) for point in ours]
+        assert (2.0, 4.0, None) == (ours[0].p50_ms, ours[0].p99_ms, ours[0].ttft_p50_ms)
 
 
 class TestRatios:
@@ -293,7 +547,7 @@ class TestRatios:
 
 # --- the command end to end ------------------------------------------------------------------
 
-SUMMARY_KEYS = {"count", "mean", "p50", "p90", "p99", "p99_9", "min", "max"}
+SUMMARY_KEYS = {"count", "mean", "median", "std", "p50", "p90", "p99", "p99_9", "min", "max"}
 NUMBER = (int, float)
 OPTIONAL_NUMBER = (int, float, type(None))
 RUN_FIELDS: dict[str, Any] = {
@@ -323,7 +577,30 @@ RUN_FIELDS: dict[str, Any] = {
     "ttft_s": (dict, type(None)),
     "itl_s": (dict, type(None)),
     "queued_s": (dict, type(None)),
+    "tpot_s": (dict, type(None)),
+    "cpu_bound": bool,
+    # vLLM's names
+    "duration": NUMBER,
+    "completed": int,
+    "total_input_tokens": int,
+    "total_output_tokens": int,
+    "request_throughput": NUMBER,
+    "request_goodput": OPTIONAL_NUMBER,
+    "output_throughput": NUMBER,
+    "total_token_throughput": NUMBER,
+    "max_concurrency": (int, type(None)),
+    "request_rate": OPTIONAL_NUMBER,
+    "burstiness": OPTIONAL_NUMBER,
+    "ramp_up_strategy": (str, type(None)),
+    "ramp_up_start_rps": OPTIONAL_NUMBER,
+    "ramp_up_end_rps": OPTIONAL_NUMBER,
+    **{
+        f"{stat}_{metric}_ms": OPTIONAL_NUMBER
+        for stat in ("mean", "median", "std", "p99")
+        for metric in ("ttft", "tpot", "itl", "e2el")
+    },
 }
+VLLM_RUN_FIELDS = set(list(RUN_FIELDS)[list(RUN_FIELDS).index("duration") :])
 TOP_FIELDS = {
     "schema",
     "started_at",
@@ -368,7 +645,7 @@ def _raw(server: RawServer) -> tuple[str, ...]:
 def bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """Run `python -m openai_actors bench ARGS --json FILE`; the finished process and the document ({} if none)."""
     out = tmp_path / "bench.json"
-    to_json = [] if "--json" in args else ["--json", str(out)]
+    to_json = [] if {"--json", "--result-filename", "--save-result"} & set(args) else ["--json", str(out)]
     done = subprocess.run(
         [sys.executable, "-m", "openai_actors", "bench", "--warmup", "2", *args, *to_json],
         capture_output=True,
@@ -381,13 +658,14 @@ def bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str],
 
 def check_document(document: dict[str, Any]) -> None:
     """Every top-level section and every run figure is present, with the right type."""
-    assert TOP_FIELDS == set(document)
+    # A single run's vLLM-named figures are also at the top, where vLLM's result has them.
+    assert TOP_FIELDS | (VLLM_RUN_FIELDS if len(document["runs"]) == 1 else set()) == set(document)
     assert "openai-actors-bench/1" == document["schema"]
     for run in document["runs"]:
         assert set(RUN_FIELDS) == set(run)
         for name, kind in RUN_FIELDS.items():
             assert isinstance(run[name], kind), f"{name}: {run[name]!r}"
-        for name in ("latency_s", "ttft_s", "itl_s", "queued_s"):
+        for name in ("latency_s", "ttft_s", "itl_s", "tpot_s", "queued_s"):
             if run[name] is not None:
                 assert SUMMARY_KEYS == set(run[name])
                 assert all(isinstance(value, NUMBER) for value in run[name].values())
@@ -521,7 +799,9 @@ class TestBenchCommand:
         ratio_keys = {"requests_per_s", "goodput_per_s", "output_tokens_per_s", "input_tokens_per_s"}
         ratio_keys |= {"cpu_per_request"}
         ratio_keys |= {
-            f"{f}_{s}" for f in ("latency", "ttft", "itl") for s in ("mean", "p50", "p90", "p99", "p99_9")
+            f"{f}_{s}"
+            for f in ("latency", "ttft", "tpot", "itl")
+            for s in ("mean", "p50", "p90", "p99", "p99_9")
         }
         assert ratio_keys == set(comparison["ratios"])
         assert isinstance(comparison["ratios"]["cpu_per_request"], float)
@@ -540,12 +820,224 @@ class TestBenchCommand:
         assert "needs the openai package" in done.stderr
         assert "pip install openai" in done.stderr
 
+    def test_rate_with_a_concurrency_cap_and_burstiness(self, tmp_path: Path) -> None:
+        """--request-rate with --max-concurrency and --burstiness: one run at that rate, capped, all answered."""
+        done, document = bench(
+            tmp_path,
+            *("--request-rate", "200", "--max-concurrency", "2", "--burstiness", "0.5", "--seed", "4"),
+            *("--num-prompts", "20", "--mock-latency", "0.01"),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert (2, 200.0, 20) == (run["concurrency"], run["rate"], run["ok"])
+        load = document["load"]
+        assert ("rate", [2], 0.5, 4) == (load["shape"], load["concurrency"], load["burstiness"], load["seed"])
+        assert "200/s burstiness 0.5 max 2" in done.stdout
+
+    def test_vllm_result_keys(self, tmp_path: Path) -> None:
+        """The JSON has vLLM's keys (per run, and at the top for one run) for the metrics and percentiles asked."""
+        done, document = bench(
+            tmp_path,
+            *("--stream", "--max-tokens", "8", "--num-prompts", "12", "--max-concurrency", "3"),
+            *("--metric-percentiles", "50,99.9", "--percentile-metrics", "ttft,tpot"),
+        )
+        assert 0 == done.returncode, done.stderr
+        [run] = document["runs"]
+        expected = {
+            f"{stat}_{metric}_ms"
+            for stat in ("mean", "median", "std", "p50", "p99.9")
+            for metric in ("ttft", "tpot")
+        }
+        assert expected <= set(run)
+        assert not {key for key in run if key.endswith(("_itl_ms", "_e2el_ms", "p99_ttft_ms"))}
+        assert all(isinstance(run[key], float) and run[key] >= 0 for key in expected)
+        assert math.isclose(run["mean_ttft_ms"], run["ttft_s"]["mean"] * 1000)
+        assert math.isclose(run["p50_tpot_ms"], run["tpot_s"]["p50"] * 1000)
+        assert (12, 96, 3) == (run["completed"], run["total_output_tokens"], run["max_concurrency"])
+        assert math.isclose(run["output_throughput"], run["output_tokens_per_s"])
+        assert {key: run[key] for key in expected} == {key: document[key] for key in expected}
+        assert "per output token" in done.stdout and "TPOT p50 ms" in done.stdout
+
+    @pytest.mark.parametrize("backend", ["asyncio", "trio"])
+    def test_random_input_and_output_lengths(self, tmp_path: Path, backend: str) -> None:
+        """--random-input-len/--random-output-len/--random-range-ratio: each reply is as long as its max_tokens."""
+        workload = Workload("chat", "gpt-4o-mini", 64, 16, stream=True, range_ratio=0.5, seed=9)
+        sent = request_bodies(workload)[:12]
+        done, document = bench(
+            tmp_path,
+            *(
+                "--stream",
+                "--random-input-len",
+                "64",
+                "--random-output-len",
+                "16",
+                "--random-range-ratio",
+                "0.5",
+            ),
+            *(
+                "--seed",
+                "9",
+                "--ignore-eos",
+                "--num-prompts",
+                "12",
+                "--max-concurrency",
+                "3",
+                "--num-warmups",
+                "0",
+            ),
+            *("--backend", backend),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        # The mock echoes the prompt (longer than any max_tokens drawn here), cut to max_tokens.
+        assert sum(body["max_tokens"] for body in sent) == run["total_output_tokens"]
+        assert len({body["max_tokens"] for body in sent}) > 1
+        assert (0.5, True, 9) == tuple(
+            document["workload"][k] for k in ("random_range_ratio", "ignore_eos", "seed")
+        )
+        assert "prompt ~64 tokens +-50%, max_tokens 16 +-50%, ignore_eos" in done.stdout
+
+    def test_goodput_objectives_as_vllm_spells_them(self, tmp_path: Path) -> None:
+        """--goodput ttft:MS tpot:MS e2el:MS: generous ones are met by every request, an impossible one by none."""
+        common = ("--stream", "--max-tokens", "8", "--num-prompts", "6", "--max-concurrency", "2")
+        done, document = bench(tmp_path, *common, "--goodput", "ttft:60000", "tpot:60000", "e2el:60000")
+        assert 0 == done.returncode, done.stderr
+        [run] = document["runs"]
+        assert (6, 6) == (run["slo_met"], run["ok"])
+        assert math.isclose(run["request_goodput"], run["request_throughput"])
+        assert {"e2e_ms": 60000.0, "ttft_ms": 60000.0, "tpot_ms": 60000.0} == document["slo"]
+        done, document = bench(tmp_path, *common, "--goodput", "tpot:0.000001")
+        assert 0 == done.returncode, done.stderr
+        [run] = document["runs"]
+        assert (0, 0.0, 6) == (run["slo_met"], run["request_goodput"], run["ok"])
+
+    def test_ramp_up(self, tmp_path: Path) -> None:
+        """--ramp-up-strategy with start and end rates: one run, labelled with its ramp, every request answered."""
+        done, document = bench(
+            tmp_path,
+            *("--ramp-up-strategy", "linear", "--ramp-up-start-rps", "100", "--ramp-up-end-rps", "400"),
+            *("--num-prompts", "20", "--max-concurrency", "4"),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert ("linear", 100.0, 400.0, 400.0, 20) == tuple(
+            run[key]
+            for key in (
+                "ramp_up_strategy",
+                "ramp_up_start_rps",
+                "ramp_up_end_rps",
+                "request_rate",
+                "completed",
+            )
+        )
+        assert "100->400/s linear max 4" in done.stdout
+
+    def test_prompts_file(self, tmp_path: Path) -> None:
+        """--dataset-path with a ShareGPT file: the prompts are sent in turn (the mock's token count shows it)."""
+        path = tmp_path / "sharegpt.json"
+        conversations = [{"conversations": [{"from": "human", "value": "x" * 40 * n}]} for n in (1, 2, 3)]
+        path.write_text(json.dumps(conversations))
+        done, document = bench(
+            tmp_path,
+            *("--dataset-path", str(path), "--num-prompts", "6", "--num-warmups", "0", "--concurrency", "1"),
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        # Each of the three prompts twice: the mock counts 4 characters a token, and echoes "echo: " + prompt.
+        assert (2 * (10 + 20 + 30), 2 * (12 + 22 + 32)) == (run["input_tokens"], run["output_tokens"])
+        assert (3, None) == (document["workload"]["prompts"], document["workload"]["prompt_tokens"])
+        assert "3 prompts from a file" in done.stdout
+
+    def test_sweep_plot(self, tmp_path: Path) -> None:
+        """--sweep --plot FILE writes a PNG of the curve: a real PNG, 1200 x 500 pixels when streamed."""
+        plot = tmp_path / "curve.png"
+        done, document = bench(
+            tmp_path,
+            *("--stream", "--max-tokens", "4", "--sweep", "1,2", "--num-prompts", "10", "--plot", str(plot)),
+        )
+        assert 0 == done.returncode, done.stderr
+        assert 2 == len(document["runs"])
+        data = plot.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and b"IHDR" == data[12:16]
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        assert (1200, 500) == (width, height)
+
+    def test_plot_without_matplotlib(self, tmp_path: Path) -> None:
+        """Without matplotlib, --plot says what to install and exits 2 before running anything."""
+        code = (
+            "import sys; sys.modules['matplotlib'] = None\n"
+            "from openai_actors.__main__ import main\n"
+            f"sys.exit(main(['bench', '--sweep', '1,2', '--plot', {str(tmp_path / 'c.png')!r}]))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+        assert 2 == done.returncode
+        assert (
+            "--plot needs matplotlib, which is not installed: pip install 'openai-actors[plot]'"
+            in done.stderr
+        )
+        assert not (tmp_path / "c.png").exists()
+
+    def test_vllm_spellings(self, tmp_path: Path) -> None:
+        """vLLM's option names mean what ours do: prompts, concurrency, warm-ups, the result file."""
+        out = tmp_path / "result.json"
+        done, document = bench(
+            tmp_path,
+            *("--num-prompts", "12", "--max-concurrency", "3", "--num-warmups", "1"),
+            *("--save-result", "--result-filename", str(out)),
+        )
+        assert 0 == done.returncode, done.stderr
+        assert {} == document  # written where --result-filename says, not to the default
+        document = json.loads(out.read_text())
+        check_document(document)
+        [run] = document["runs"]
+        assert (3, 12, 12, 1) == (
+            run["concurrency"],
+            run["requests"],
+            run["ok"],
+            document["workload"]["warmup"],
+        )
+
+    def test_save_result_without_a_name_writes_a_dated_file(self, tmp_path: Path) -> None:
+        """--save-result alone writes openai-actors-bench-<time>.json in the working directory."""
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "openai_actors",
+                "bench",
+                *("--num-prompts", "4", "--num-warmups", "0", "--save-result"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=50,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+        assert 0 == done.returncode, done.stderr
+        [path] = tmp_path.glob("openai-actors-bench-*.json")
+        check_document(json.loads(path.read_text()))
+
+    def test_infinite_request_rate_starts_every_request_at_once(self, tmp_path: Path) -> None:
+        """--request-rate inf (vLLM's "all at once"): as many in flight as requests."""
+        done, document = bench(tmp_path, "--request-rate", "inf", "--num-prompts", "8")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert (8, 8) == (run["concurrency"], run["ok"])
+
     @pytest.mark.parametrize(
         ("args", "message"),
         [
             (["--concurrency", "0"], "must be at least 1"),
             (["--rate", "5", "--sweep", "1,2"], "not allowed with"),
             (["--poisson"], "--poisson needs --rate"),
+            (["--request-rate", "inf"], "--rate inf needs --requests"),
+            (["--request-rate", "inf", "--poisson", "--num-prompts", "3"], "--poisson needs a finite --rate"),
+            (["--request-rate", "fast"], "expected a number, not 'fast'"),
             (["--endpoint", "embeddings", "--stream"], "--stream applies to --endpoint chat only"),
             (["--sweep", "1,x"], "expected a whole number"),
             (["--compare", "httpx"], "cannot compare with 'httpx'"),
@@ -557,7 +1049,59 @@ class TestBenchCommand:
             (["--prompt-tokens", "1000000000000"], "must be at most 1,000,000, not 1,000,000,000,000"),
             (["--concurrency", "1000000000000"], "must be at most 1,000,000"),
             (["--sweep", "2,8,2"], "each concurrency once: 2 repeated"),
-            (["--seed", "3"], "--seed applies to --poisson arrivals only"),
+            (
+                ["--seed", "3"],
+                "--seed applies to --poisson or --burstiness arrivals and --random-range-ratio only",
+            ),
+            (["--goodput", "tpot:100"], "--goodput ttft: and tpot: need --stream"),
+            (["--goodput", "itl:100"], "expected ttft:MS, tpot:MS, e2el:MS; not 'itl:100'"),
+            (["--goodput", "e2el:-1"], "must be more than 0"),
+            (["--goodput", "e2el:5", "e2el:6"], "each of ttft, tpot, e2el once"),
+            (["--goodput", "e2el:5", "--slo-ms", "6"], "same objective: give one"),
+            (["--ramp-up-strategy", "linear"], "go together"),
+            (
+                [
+                    "--ramp-up-strategy",
+                    "linear",
+                    "--ramp-up-start-rps",
+                    "1",
+                    "--ramp-up-end-rps",
+                    "2",
+                    "--rate",
+                    "3",
+                ],
+                "replaces --rate",
+            ),
+            (
+                [
+                    *("--ramp-up-strategy", "linear", "--ramp-up-start-rps", "1", "--ramp-up-end-rps", "2"),
+                    "--duration",
+                    "3",
+                ],
+                "needs --requests",
+            ),
+            (
+                ["--prompts", "/nonexistent/p.jsonl"],
+                "--prompts /nonexistent/p.jsonl: No such file or directory",
+            ),
+            (["--prompts", "/dev/null"], "--prompts /dev/null: no prompts: the file is empty"),
+            (["--plot", "x.png"], "--plot draws a sweep's curve: it needs --sweep"),
+            (
+                ["--sweep", "1,2", "--plot", "/nonexistent/dir/x.png"],
+                "--plot /nonexistent/dir/x.png: no directory",
+            ),
+            (["--random-range-ratio", "1"], "must be at least 0 and less than 1, not 1"),
+            (["--endpoint", "embeddings", "--ignore-eos"], "--ignore-eos applies to --endpoint chat only"),
+            (["--concurrency", "2", "--sweep", "1,2"], "not allowed with argument --concurrency"),
+            (["--burstiness", "2"], "--burstiness needs --rate"),
+            (["--metric-percentiles", "0"], "a percentile is more than 0 and at most 100, not 0"),
+            (["--metric-percentiles", "99,"], "expected percentages separated by commas"),
+            (
+                ["--percentile-metrics", "ttft,latency"],
+                "no metric 'latency': choose from ttft, tpot, itl, e2el",
+            ),
+            (["--rate", "5", "--burstiness", "0"], "must be more than 0"),
+            (["--rate", "5", "--burstiness", "2", "--poisson"], "--poisson is --burstiness 1"),
             (["--mock-chunk-delay", "0.01"], "--mock-chunk-delay applies to --stream only"),
         ],
     )
@@ -619,6 +1163,24 @@ class TestBenchCommand:
         assert 1 == done.returncode
         assert "failed (AuthenticationError" in done.stderr
         assert "is the server up" not in done.stderr
+
+    def test_a_server_failing_half_the_time_does_not_stop_the_run(
+        self, tmp_path: Path, raw_server: RawServer
+    ) -> None:
+        """Every other answer a 500 (after a good warm-up): the run goes on, counts both, and exits 0."""
+        error = _reply(500, b'{"error": {"message": "try again"}}')
+        raw_server.replies = [_reply(200, COMPLETION)] + [_reply(200, COMPLETION), error] * 5
+        done, document = bench(tmp_path, *_raw(raw_server), "--num-prompts", "10", "--max-concurrency", "1")
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        [run] = document["runs"]
+        assert (5, 5, {"InternalServerError": 5}, 5) == (
+            run["ok"],
+            run["failed"],
+            run["errors"],
+            run["completed"],
+        )
+        assert document["stopped"] is None
 
     def test_runs_measured_before_a_failed_warm_up_are_kept(
         self, tmp_path: Path, raw_server: RawServer

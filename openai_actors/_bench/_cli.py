@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import importlib.metadata
 import importlib.util
@@ -18,15 +19,16 @@ from typing import Any, Final
 
 from .._options import parse_base_url
 from .._ratelimit import RateLimit
+from . import _plot
 from ._drivers import CLIENTS, OFFICIAL, OFFICIAL_AIOHTTP
-from ._load import Level, Stop
+from ._load import Level, Ramp, Stop
 from ._plan import MockSettings, Plan, Shape
 from ._progress import Progress
-from ._report import Context, document, table
+from ._report import Context, document, headline, table
 from ._runner import Run, Unreachable, run_plan
 from ._server import MockProcess, ServerError, cores_for_mock
-from ._stats import Slo
-from ._workload import DEFAULT_MODELS, Workload
+from ._stats import METRICS, Slo
+from ._workload import DEFAULT_MODELS, Messages, Workload, parse_prompts
 
 __all__ = ["build_parser", "main", "plan_from"]
 
@@ -56,6 +58,10 @@ examples:
   openai-actors bench --stream --max-tokens 64 --requests 500 --concurrency 64
   openai-actors bench --base-url http://localhost:8000/v1 --model my-model --sweep 1,16,64,256
   openai-actors bench --rate 20 --poisson --duration 60 --slo-ms 2000 --json out.json
+  openai-actors bench --stream --num-prompts 500 --request-rate 20 --burstiness 0.5 --max-concurrency 64
+  openai-actors bench --stream --random-input-len 512 --random-output-len 128 --random-range-ratio 0.25
+      --goodput ttft:500 tpot:50 --metric-percentiles 50,90,99 --save-result --result-filename run.json
+  openai-actors bench --stream --sweep 1,8,32,128 --compare openai --plot curve.png
 
 Figures cover the measured requests (not the warm-up). Rates are per second of
 wall time; latency distributions cover the successful requests; percentiles
@@ -116,6 +122,54 @@ def _non_negative_float(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
     return value
+
+
+def _rate(text: str) -> float:
+    """A positive rate, or 'inf' (as vLLM spells "every request at once")."""
+    if text.strip().lower() in ("inf", "infinity"):
+        return math.inf
+    return _positive_float(text)
+
+
+def _percents(text: str) -> tuple[float, ...]:
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(
+            f"expected percentages separated by commas, like 50,90,99; not {text!r}"
+        )
+    percents = tuple(_float(item) for item in items)
+    for percent in percents:
+        if not 0 < percent <= 100:
+            raise argparse.ArgumentTypeError(f"a percentile is more than 0 and at most 100, not {percent:g}")
+    return tuple(dict.fromkeys(percents))
+
+
+def _metrics(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(item.strip() for item in text.split(",")))
+    for name in names:
+        if name not in METRICS:
+            raise argparse.ArgumentTypeError(f"no metric {name!r}: choose from {', '.join(METRICS)}")
+    return names
+
+
+def _range_ratio(text: str) -> float:
+    value = _float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and less than 1, not {text}")
+    return value
+
+
+_OBJECTIVES: Final = ("ttft", "tpot", "e2el")
+
+
+def _objective(text: str) -> tuple[str, float]:
+    """`ttft:500` -> ("ttft", 500.0): one of vLLM's --goodput objectives."""
+    name, colon, value = text.partition(":")
+    if not colon or name not in _OBJECTIVES:
+        raise argparse.ArgumentTypeError(
+            f"expected {', '.join(f'{key}:MS' for key in _OBJECTIVES)}; not {text!r}"
+        )
+    return name, _positive_float(value)
 
 
 def _levels(text: str) -> tuple[int, ...]:
@@ -206,17 +260,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     workload.add_argument(
         "--prompt-tokens",
+        "--random-input-len",
+        dest="prompt_tokens",
         type=_prompt_tokens,
         default=64,
         metavar="N",
         help="prompt size, at ~4 characters per token (default: %(default)s)",
     )
     workload.add_argument(
-        "--max-tokens", type=_positive_int, metavar="N", help="chat: max_tokens of each request (default: 64)"
+        "--max-tokens",
+        "--random-output-len",
+        dest="max_tokens",
+        type=_positive_int,
+        metavar="N",
+        help="chat: max_tokens of each request (default: 64)",
+    )
+    workload.add_argument(
+        "--prompts",
+        "--dataset-path",
+        dest="prompts",
+        metavar="FILE",
+        help="real prompts, sent in turn: JSON Lines (strings, {prompt}, {messages}) or a ShareGPT JSON file",
+    )
+    workload.add_argument(
+        "--random-range-ratio",
+        type=_range_ratio,
+        default=0.0,
+        metavar="R",
+        help="draw each request's prompt size and max_tokens from N * (1 - R) to N * (1 + R) (default: 0)",
+    )
+    workload.add_argument(
+        "--ignore-eos",
+        action="store_true",
+        help="chat: send ignore_eos (vLLM and compatible servers) so replies are max_tokens long",
     )
     workload.add_argument("--stream", action="store_true", help="chat: stream the replies (SSE)")
     workload.add_argument(
-        "--requests", type=_positive_int, metavar="N", help=f"requests per run (default: {DEFAULT_REQUESTS})"
+        "--requests",
+        "--num-prompts",
+        dest="requests",
+        type=_positive_int,
+        metavar="N",
+        help=f"requests per run (default: {DEFAULT_REQUESTS})",
     )
     workload.add_argument(
         "--duration",
@@ -226,31 +311,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     workload.add_argument(
         "--warmup",
+        "--num-warmups",
+        dest="warmup",
         type=_non_negative_int,
         default=10,
         metavar="N",
         help="requests sent before each run, excluded from every figure (default: %(default)s)",
     )
 
-    load = parser.add_argument_group("load shape (one of)")
+    load = parser.add_argument_group("load shape (--concurrency or --rate or both, or --sweep)")
     shape = load.add_mutually_exclusive_group()
-    shape.add_argument(
+    load.add_argument(
         "--concurrency",
+        "--max-concurrency",
+        dest="concurrency",
         type=_concurrency,
         metavar="C",
-        help=f"C requests always in flight (default: {DEFAULT_CONCURRENCY})",
+        help=f"C requests always in flight (default: {DEFAULT_CONCURRENCY}); with --rate: at most C",
     )
     shape.add_argument(
         "--rate",
-        type=_positive_float,
+        "--request-rate",
+        dest="rate",
+        type=_rate,
         metavar="R",
-        help="start R requests per second, however many are in flight",
+        help="start R requests per second, however many are in flight ('inf': all at once)",
     )
     shape.add_argument(
         "--sweep", type=_levels, metavar="C,C,...", help="one run per concurrency, e.g. 1,16,64,256"
     )
-    load.add_argument("--poisson", action="store_true", help="with --rate: exponential gaps between arrivals")
-    load.add_argument("--seed", type=int, metavar="N", help="with --poisson: the random seed (default: 0)")
+    load.add_argument(
+        "--ramp-up-strategy",
+        choices=("linear", "exponential"),
+        help="instead of --rate: a rate that ramps over the run, from --ramp-up-start-rps to --ramp-up-end-rps",
+    )
+    load.add_argument("--ramp-up-start-rps", type=_positive_float, metavar="R", help="the ramp's first rate")
+    load.add_argument("--ramp-up-end-rps", type=_positive_float, metavar="R", help="the ramp's last rate")
+    load.add_argument(
+        "--burstiness",
+        type=_positive_float,
+        metavar="B",
+        help="with --rate: gamma-distributed gaps between arrivals, of shape B (1: Poisson; below 1: burstier)",
+    )
+    load.add_argument("--poisson", action="store_true", help="with --rate: exponential gaps (--burstiness 1)")
+    load.add_argument(
+        "--seed", type=int, metavar="N", help="with --poisson or --burstiness: the random seed (default: 0)"
+    )
 
     pacing = parser.add_argument_group("rate control (openai_actors.RateLimit)")
     pacing.add_argument("--rpm", type=_positive_float, metavar="N", help="requests per minute")
@@ -283,7 +389,44 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="goodput (with --stream): time-to-first-token objective",
     )
-    report.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE ('-': stdout)")
+    report.add_argument(
+        "--goodput",
+        type=_objective,
+        nargs="+",
+        metavar="KEY:MS",
+        help="goodput objectives as vLLM spells them: ttft:MS, tpot:MS (with --stream), e2el:MS",
+    )
+    report.add_argument(
+        "--metric-percentiles",
+        type=_percents,
+        default=(99.0,),
+        metavar="P,P,...",
+        help="JSON: the percentiles of each --percentile-metrics figure, as vLLM's keys p99_ttft_ms... (default: 99)",
+    )
+    report.add_argument(
+        "--percentile-metrics",
+        type=_metrics,
+        default=tuple(METRICS),
+        metavar="M,M,...",
+        help=f"JSON: the figures given mean, median, std and percentiles (default: {','.join(METRICS)})",
+    )
+    report.add_argument(
+        "--json",
+        "--result-filename",
+        dest="json",
+        metavar="FILE",
+        help="also write the results as JSON to FILE ('-': stdout)",
+    )
+    report.add_argument(
+        "--save-result",
+        action="store_true",
+        help="write the JSON to the --json file, else to openai-actors-bench-<time>.json here",
+    )
+    report.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="with --sweep: draw latency against achieved requests/s into FILE (PNG; needs matplotlib)",
+    )
     report.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
 
@@ -295,12 +438,54 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         parser.error("--stream applies to --endpoint chat only")
     if not chat and args.max_tokens is not None:
         parser.error("--max-tokens applies to --endpoint chat only")
+    objectives = dict(args.goodput or ())
+    if len(objectives) < len(args.goodput or ()):
+        parser.error("--goodput: each of ttft, tpot, e2el once")
+    for name, option in (("ttft", "--slo-ttft-ms"), ("e2el", "--slo-ms")):
+        given = getattr(args, option[2:].replace("-", "_"))
+        if given is not None and name in objectives:
+            parser.error(f"--goodput {name}: and {option} are the same objective: give one")
+        if given is not None:
+            objectives[name] = given
     if args.slo_ttft_ms is not None and not args.stream:
         parser.error("--slo-ttft-ms needs --stream (time to first token is measured on streams)")
-    if args.poisson and args.rate is None:
-        parser.error("--poisson needs --rate")
-    if args.seed is not None and not args.poisson:
-        parser.error("--seed applies to --poisson arrivals only")
+    if not args.stream and {"ttft", "tpot"} & set(objectives):
+        parser.error("--goodput ttft: and tpot: need --stream (token times are measured on streams)")
+    ramp_options = (args.ramp_up_strategy, args.ramp_up_start_rps, args.ramp_up_end_rps)
+    ramp: Ramp | None = None
+    if any(option is not None for option in ramp_options):
+        if any(option is None for option in ramp_options):
+            parser.error("--ramp-up-strategy, --ramp-up-start-rps and --ramp-up-end-rps go together")
+        if args.rate is not None or args.sweep is not None:
+            parser.error("--ramp-up-strategy replaces --rate and --sweep: give one")
+        if args.requests is None and args.duration is not None:
+            parser.error("--ramp-up-strategy needs --requests: the ramp spans them")
+        ramp = Ramp(args.ramp_up_strategy, args.ramp_up_start_rps, args.ramp_up_end_rps)
+        args.rate = ramp.end
+    if args.concurrency is not None and args.sweep is not None:
+        parser.error("argument --sweep: not allowed with argument --concurrency")
+    if args.poisson and args.burstiness is not None:
+        parser.error("--poisson is --burstiness 1: give one of them")
+    random_gaps = "--poisson" if args.poisson else "--burstiness" if args.burstiness is not None else None
+    if random_gaps is not None and args.rate is None:
+        parser.error(f"{random_gaps} needs --rate")
+    if random_gaps is not None and args.rate == math.inf:
+        parser.error(f"{random_gaps} needs a finite --rate (with 'inf' every request starts at once)")
+    if args.seed is not None and random_gaps is None and not args.random_range_ratio:
+        parser.error("--seed applies to --poisson or --burstiness arrivals and --random-range-ratio only")
+    prompts: tuple[Messages, ...] = ()
+    if args.prompts is not None:
+        if args.random_range_ratio:
+            parser.error("--random-range-ratio draws generated prompts' sizes; --prompts gives the prompts")
+        try:
+            with open(args.prompts, encoding="utf-8") as file:
+                prompts = parse_prompts(file.read())
+        except OSError as exc:
+            parser.error(f"--prompts {args.prompts}: {exc.strerror or exc}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            parser.error(f"--prompts {args.prompts}: {exc}")
+    if not chat and args.ignore_eos:
+        parser.error("--ignore-eos applies to --endpoint chat only")
     if args.mock_chunk_delay is not None and not args.stream:
         parser.error("--mock-chunk-delay applies to --stream only (it spaces a stream's chunks)")
     if args.base_url is not None:
@@ -310,17 +495,42 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
             parser.error(f"--base-url: {exc}")
     if args.base_url is not None and (args.mock_latency is not None or args.mock_chunk_delay is not None):
         parser.error("--mock-latency and --mock-chunk-delay apply to the mock server, not to --base-url")
+    if args.save_result and args.json is None:
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+        args.json = f"openai-actors-bench-{stamp}.json"
     if args.json not in (None, "-"):
         problem = _unwritable(args.json)
         if problem is not None:
             parser.error(f"--json {args.json}: {problem}")
+    if args.plot is not None:
+        if args.sweep is None:
+            parser.error("--plot draws a sweep's curve: it needs --sweep")
+        if not _plot.available():
+            parser.error(f"--plot needs matplotlib, which is not installed: {_plot.INSTALL}")
+        problem = _unwritable(args.plot)
+        if problem is not None:
+            parser.error(f"--plot {args.plot}: {problem}")
     if args.backend == "trio" and importlib.util.find_spec("trio") is None:
         parser.error("--backend trio needs trio installed (pip install trio)")
     shape: Shape
     if args.sweep is not None:
         shape, levels = "sweep", tuple(Level(concurrency=c) for c in args.sweep)
+    elif args.rate == math.inf:
+        # Every request due at once: as many in flight as there are requests.
+        if args.requests is None and args.concurrency is None:
+            parser.error("--rate inf needs --requests (or a concurrency cap): every request starts at once")
+        all_at_once = min(args.requests or MAX_CONCURRENCY, args.concurrency or MAX_CONCURRENCY)
+        shape, levels = "concurrency", (Level(concurrency=all_at_once),)
     elif args.rate is not None:
-        shape, levels = "rate", (Level(rate=args.rate, poisson=args.poisson, seed=args.seed or 0),)
+        burstiness = 1.0 if args.poisson else args.burstiness
+        level = Level(
+            concurrency=args.concurrency,
+            rate=args.rate,
+            burstiness=burstiness,
+            seed=args.seed or 0,
+            ramp=ramp,
+        )
+        shape, levels = "rate", (level,)
     else:
         shape, levels = "concurrency", (Level(concurrency=args.concurrency or DEFAULT_CONCURRENCY),)
     requests = args.requests
@@ -330,7 +540,9 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         # More in flight than requests in the run would only be idle workers,
         # and a level that claims what it never reached.
         capped = (
-            Level(concurrency=min(level.concurrency, requests)) if level.concurrency is not None else level
+            dataclasses.replace(level, concurrency=min(level.concurrency, requests))
+            if level.concurrency is not None
+            else level
             for level in levels
         )
         levels = tuple(dict.fromkeys(capped))  # a sweep's levels above N all become N: once
@@ -352,6 +564,10 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
             prompt_tokens=args.prompt_tokens,
             max_tokens=(args.max_tokens or 64) if chat else None,
             stream=args.stream,
+            range_ratio=args.random_range_ratio,
+            seed=args.seed or 0,
+            ignore_eos=args.ignore_eos,
+            prompts=prompts,
         ),
         shape=shape,
         levels=levels,
@@ -361,7 +577,9 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         rate_limit=rate_limit,
         backend=args.backend,
         compare=args.compare or (),
-        slo=Slo(args.slo_ms, args.slo_ttft_ms),
+        slo=Slo(objectives.get("e2el"), objectives.get("ttft"), objectives.get("tpot")),
+        metric_percentiles=args.metric_percentiles,
+        percentile_metrics=args.percentile_metrics,
     )
 
 
@@ -504,6 +722,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as exc:
                 print(f"{PROG}: could not write --json {args.json}: {exc.strerror or exc}", file=sys.stderr)
                 status = status or 1
+    if args.plot is not None and context is not None and runs:
+        title = headline(plan, context).splitlines()[0]
+        try:
+            _plot.plot_sweep(runs, args.plot, title)
+        except OSError as exc:
+            print(f"{PROG}: could not write --plot {args.plot}: {exc.strerror or exc}", file=sys.stderr)
+            status = status or 1
     if stopped is not None:
         print(f"{PROG}: {stopped}", file=sys.stderr)
         return status

@@ -21,7 +21,7 @@ from typing import Any, Final, Protocol
 from .._client import AsyncOpenAI
 from .._ratelimit import RateLimit
 from ._record import Record
-from ._workload import Workload, request_body
+from ._workload import Workload, request_bodies
 
 __all__ = [
     "ACTORS",
@@ -74,7 +74,9 @@ class _Driver:
 
     def __init__(self, workload: Workload, create: Callable[..., Awaitable[Any]]) -> None:
         self.examples: dict[str, str] = {}
-        self._body = request_body(workload)
+        # Cycled through, one per request: one body unless the lengths are random.
+        self._bodies = request_bodies(workload)
+        self._turn = 0
         self._create = create
         self.one: Callable[[], Awaitable[Record]]
         if workload.endpoint == "embeddings":
@@ -86,6 +88,16 @@ class _Driver:
 
     def learned_limits(self) -> LearnedLimits | None:
         return None  # the official client paces nothing
+
+    @property
+    def _body(self) -> dict[str, Any]:
+        """The next request's body (each read takes the next one)."""
+        bodies = self._bodies
+        if len(bodies) == 1:
+            return bodies[0]
+        turn = self._turn
+        self._turn = turn + 1
+        return bodies[turn % len(bodies)]
 
     def _failed(self, start: float, exc: Exception) -> Record:
         kind = type(exc).__name__

@@ -15,6 +15,7 @@ import random
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from time import perf_counter
+from typing import Literal
 
 import anyio
 
@@ -23,6 +24,7 @@ from ._record import Record
 __all__ = [
     "Level",
     "OneRequest",
+    "Ramp",
     "Recorder",
     "Stop",
     "arrival_offsets",
@@ -38,24 +40,63 @@ _INITIAL_CAPACITY = 4096
 
 
 @dataclass(frozen=True, slots=True)
+class Ramp:
+    """A rate that goes from `start` to `end` per second over the run's requests (vLLM's ramp-up)."""
+
+    strategy: Literal["linear", "exponential"]
+    start: float
+    end: float
+
+    def __post_init__(self) -> None:
+        if not (0 < self.start < math.inf and 0 < self.end < math.inf):
+            raise ValueError(f"ramp rates are more than 0 and finite, not {self.start} and {self.end}")
+
+    def rate(self, progress: float) -> float:
+        """The rate at `progress` (0: the first request, 1: after the last): straight, or by a constant factor."""
+        if self.strategy == "linear":
+            return self.start + (self.end - self.start) * progress
+        return float(self.start * (self.end / self.start) ** progress)
+
+
+@dataclass(frozen=True, slots=True)
 class Level:
-    """One load level: `concurrency` requests always in flight, or arrivals at `rate` per second."""
+    """One load level: `concurrency` requests always in flight, or arrivals at `rate` per second.
+
+    With both, arrivals come at `rate` but never more than `concurrency` are
+    in flight: one due while the cap is reached starts when another ends.
+    """
 
     concurrency: int | None = None
     rate: float | None = None
-    poisson: bool = False
+    burstiness: float | None = None
+    """With a rate: gamma-distributed gaps of this shape (1: Poisson); None: evenly spaced."""
     seed: int = 0
+    ramp: Ramp | None = None
+    """With a rate: the rate ramps as this says (`rate` is then its end)."""
 
     def __post_init__(self) -> None:
-        if (self.concurrency is None) == (self.rate is None):
-            raise ValueError("a level has either a concurrency or a rate")
+        if self.ramp is not None and self.rate != self.ramp.end:
+            raise ValueError("a ramped level's rate is the ramp's end rate")
+        if self.concurrency is None and self.rate is None:
+            raise ValueError("a level needs a concurrency, a rate, or both")
+        if self.burstiness is not None and (self.rate is None or not self.burstiness > 0):
+            raise ValueError(f"a burstiness goes with a rate and is more than 0, not {self.burstiness}")
+
+    @property
+    def poisson(self) -> bool:
+        return self.burstiness == 1
 
     @property
     def label(self) -> str:
-        if self.concurrency is not None:
+        if self.rate is None:
             return f"{self.concurrency:,} in flight"
-        kind = " poisson" if self.poisson else ""
-        return f"{self.rate:,g}/s{kind}"
+        kind = ""
+        if self.burstiness is not None:
+            kind = " poisson" if self.poisson else f" burstiness {self.burstiness:g}"
+        cap = "" if self.concurrency is None else f" max {self.concurrency:,}"
+        if self.ramp is not None:
+            return f"{self.ramp.start:,g}->{self.ramp.end:,g}/s {self.ramp.strategy}{kind}{cap}"
+        return f"{self.rate:,g}/s{kind}{cap}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,23 +150,54 @@ class Recorder:
         return [record for record in self.records[: self.started] if record is not None]
 
 
-def arrival_offsets(rate: float, poisson: bool, seed: int) -> Iterator[float]:
+def arrival_offsets(
+    rate: float,
+    burstiness: float | None = None,
+    seed: int = 0,
+    ramp: Ramp | None = None,
+    total: int | None = None,
+) -> Iterator[float]:
     """Seconds after the start at which each request is due, the first at 0.
 
-    Evenly `1 / rate` apart, or (`poisson`) with exponentially distributed gaps
-    of mean `1 / rate` drawn from `random.Random(seed)`: the same seed, the same
-    schedule.
+    Evenly `1 / rate` apart, or with gamma-distributed gaps of shape
+    `burstiness` and mean `1 / rate` drawn from `random.Random(seed)` (the same
+    seed, the same schedule). Shape 1 is exponential gaps, a Poisson process;
+    below 1 the arrivals bunch up, above 1 they are more even (as vLLM's
+    `--burstiness`).
+
+    With a `ramp` (and the `total` number of requests), the gap after request
+    i is drawn at the ramp's rate at i / total, instead of at `rate`.
     """
-    if rate <= 0:
-        raise ValueError(f"a rate must be more than zero, not {rate}")
-    if not poisson:
+    if not 0 < rate < math.inf:
+        raise ValueError(f"a rate must be more than zero and finite, not {rate}")
+    if burstiness is not None and not 0 < burstiness < math.inf:
+        raise ValueError(f"a burstiness must be more than zero and finite, not {burstiness}")
+    if ramp is not None:
+        if total is None or total < 1:
+            raise ValueError(f"a ramp needs the number of requests it spans, not {total}")
+        yield from _ramped(ramp, total, burstiness, random.Random(seed))
+        return
+    if burstiness is None:
         for index in itertools.count():
             yield index / rate
+        return
     rng = random.Random(seed)
+    scale = 1 / (rate * burstiness)  # shape * scale = the mean gap, 1 / rate
     offset = 0.0
     while True:
         yield offset
-        offset += rng.expovariate(rate)
+        offset += rng.gammavariate(burstiness, scale)
+
+
+def _ramped(ramp: Ramp, total: int, burstiness: float | None, rng: random.Random) -> Iterator[float]:
+    offset = 0.0
+    for index in itertools.count():
+        yield offset
+        rate = ramp.rate(min(index / total, 1.0))
+        if burstiness is None:
+            offset += 1 / rate
+        else:
+            offset += rng.gammavariate(burstiness, 1 / (rate * burstiness))
 
 
 async def run_concurrency(one: OneRequest, concurrency: int, stop: Stop, recorder: Recorder) -> None:
@@ -145,15 +217,24 @@ async def run_concurrency(one: OneRequest, concurrency: int, stop: Stop, recorde
             tg.start_soon(worker)
 
 
-async def run_rate(one: OneRequest, offsets: Iterator[float], stop: Stop, recorder: Recorder) -> None:
+async def run_rate(
+    one: OneRequest, offsets: Iterator[float], stop: Stop, recorder: Recorder, cap: int | None = None
+) -> None:
     """Start a request at each offset (open loop: however many are in flight) until `stop`.
 
     Requests due late (the loop fell behind the schedule) start at once; none
     starts once the duration has passed, by the schedule or by the clock.
+    With a `cap`, a request due while `cap` are in flight waits for one to end
+    (and those due after it are late in turn, as with vLLM's --max-concurrency).
     """
+    slots = None if cap is None else anyio.Semaphore(cap)
 
     async def request(index: int) -> None:
-        recorder.put(index, await one())
+        try:
+            recorder.put(index, await one())
+        finally:
+            if slots is not None:
+                slots.release()
 
     duration = math.inf if stop.duration is None else stop.duration
     async with anyio.create_task_group() as tg:
@@ -167,13 +248,16 @@ async def run_rate(one: OneRequest, offsets: Iterator[float], stop: Stop, record
                 break
             if late < 0:
                 await anyio.sleep(-late)
+            if slots is not None:
+                await slots.acquire()
             tg.start_soon(request, index)
 
 
 async def drive(one: OneRequest, level: Level, stop: Stop, recorder: Recorder) -> None:
     """Run `one` at `level` until `stop`, recording into `recorder`."""
-    if level.concurrency is not None:
+    if level.rate is None:
+        assert level.concurrency is not None
         await run_concurrency(one, level.concurrency, stop, recorder)
     else:
-        assert level.rate is not None
-        await run_rate(one, arrival_offsets(level.rate, level.poisson, level.seed), stop, recorder)
+        offsets = arrival_offsets(level.rate, level.burstiness, level.seed, level.ramp, stop.requests)
+        await run_rate(one, offsets, stop, recorder, level.concurrency)

@@ -47,3 +47,7 @@ class Plan:
     backend: Backend
     compare: tuple[str, ...]
     slo: Slo
+    metric_percentiles: tuple[float, ...] = (99.0,)
+    """The percentiles of each chosen metric in the vLLM-named figures of the JSON document."""
+    percentile_metrics: tuple[str, ...] = ("ttft", "tpot", "itl", "e2el")
+    """The metrics (vLLM's names: ttft, tpot, itl, e2el) given mean, median, std and percentiles there."""

@@ -22,12 +22,24 @@ from ._drivers import ACTORS
 from ._load import Level
 from ._plan import Plan
 from ._runner import Run
-from ._stats import PERCENTILES, Figures, Summary, ratios
+from ._stats import METRICS, PERCENTILES, Figures, Summary, ratios
 
-__all__ = ["SCHEMA", "Context", "comparisons", "document", "table"]
+__all__ = [
+    "CPU_BOUND_SHARE",
+    "SCHEMA",
+    "Context",
+    "comparisons",
+    "cpu_bound_notes",
+    "document",
+    "headline",
+    "table",
+]
 
 SCHEMA: Final = "openai-actors-bench/1"
 NA: Final = "n/a"
+# The share of one core above which the client (one event loop, so one core) is the limit:
+# the server might answer faster than this run says.
+CPU_BOUND_SHARE: Final = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +76,11 @@ def comparisons(runs: Sequence[Run]) -> list[tuple[Run, Run, dict[str, float | N
 
 
 def _ms(summary: Summary | None, stat: str) -> str:
-    if summary is None:
-        return NA
-    milliseconds = float(getattr(summary, stat)) * 1000
+    return NA if summary is None else _milliseconds(float(getattr(summary, stat)))
+
+
+def _milliseconds(seconds: float) -> str:
+    milliseconds = seconds * 1000
     if milliseconds < 1:
         return f"{milliseconds:.3f}"
     if milliseconds < 10:
@@ -106,14 +120,20 @@ def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], left: int) ->
     return [line(header), line(["-" * width for width in widths]), *(line(row) for row in rows)]
 
 
-def _headline(plan: Plan, context: Context) -> str:
+def headline(plan: Plan, context: Context) -> str:
     workload = plan.workload
     what: list[str] = [workload.endpoint]
     if workload.stream:
         what.append("streamed")
-    what.append(f"prompt ~{workload.prompt_tokens:,} tokens")
+    spread = f" +-{workload.range_ratio:.0%}" if workload.range_ratio else ""
+    if workload.prompts:
+        what.append(f"{len(workload.prompts):,} prompts from a file")
+    else:
+        what.append(f"prompt ~{workload.prompt_tokens:,} tokens{spread}")
     if workload.endpoint == "chat" and workload.max_tokens is not None:
-        what.append(f"max_tokens {workload.max_tokens:,}")
+        what.append(f"max_tokens {workload.max_tokens:,}{spread}")
+    if workload.ignore_eos:
+        what.append("ignore_eos")
     what.append(f"model {workload.model}")
     stop = plan.stop
     amount = []
@@ -162,6 +182,7 @@ def _columns(plan: Plan) -> list[_Column]:
     if plan.workload.stream:
         columns += [
             ("TTFT p50 ms", lambda f: _ms(f.ttft, "p50"), "ttft_p50"),
+            ("TPOT p50 ms", lambda f: _ms(f.tpot, "p50"), "tpot_p50"),
             ("ITL p50 ms", lambda f: _ms(f.itl, "p50"), "itl_p50"),
         ]
     columns.append(("queued p50 ms", lambda f: _ms(f.queued, "p50"), None))
@@ -187,12 +208,12 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
         if ratio is not None:
             cells = (_times(ratio[key]) if key else "" for _, _, key in columns)
             rows.append(["", f"  {ACTORS} ratio", "", "", *cells])
-    lines = [_headline(plan, context), "", *_aligned(header, rows, left=2)]
+    lines = [headline(plan, context), "", *_aligned(header, rows, left=2)]
     if ratio_of:
         lines.append(
             f"ratio: times better for {ACTORS} (rates: ours / theirs; CPU and latencies: theirs / ours)"
         )
-    lines += ["", "latency, ms", *_distributions(runs, plan.workload.stream)]
+    lines += ["", "latency, ms", *_distributions(runs, plan.workload.stream, plan.metric_percentiles)]
     errors = _errors(runs)
     if errors:
         lines += ["", "errors", *errors]
@@ -216,6 +237,7 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
             f"note: the server announced rate limits ({announced}) and openai_actors paced itself to them; "
             "the official client does not pace",
         ]
+    lines += cpu_bound_notes(runs)
     if stopped is not None:
         lines += [
             "",
@@ -225,21 +247,53 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
     return "\n".join(lines) + "\n"
 
 
-def _distributions(runs: Sequence[Run], stream: bool) -> list[str]:
-    header = ["load", "client", "figure", "n", "mean", *(name.replace("_", ".") for name, _ in PERCENTILES)]
+def cpu_bound_notes(runs: Sequence[Run]) -> list[str]:
+    """A note for each run whose client used nearly all of a core: its rates are the client's limit."""
+    bound = [run for run in runs if run.figures.cpu_share >= CPU_BOUND_SHARE]
+    if not bound:
+        return []
+    lines = [""]
+    for run in bound:
+        lines.append(
+            f"note: {run.level.label}, {run.label}: the client used {run.figures.cpu_share:.0%} of a core; "
+            "its rates are this client process's limit, not the server's"
+        )
+    lines.append(
+        "  remedy: split the load over more client processes (one event loop uses one core), "
+        "or lower the load, to measure the server"
+    )
+    return lines
+
+
+def _distributions(runs: Sequence[Run], stream: bool, percents: Sequence[float]) -> list[str]:
+    fixed = {percent for _, percent in PERCENTILES}
+    extra = [percent for percent in percents if percent not in fixed]  # asked for with --metric-percentiles
+    header = [
+        "load",
+        "client",
+        "figure",
+        "n",
+        "mean",
+        "std",
+        *(name.replace("_", ".") for name, _ in PERCENTILES),
+    ]
+    header += [f"p{_percent_word(percent)}" for percent in extra]
     header += ["max"]
     rows: list[list[str]] = []
     for run in runs:
         f = run.figures
         parts: list[tuple[str, Summary | None]] = [("end to end", f.latency)]
         if stream:
-            parts += [("time to first token", f.ttft), ("inter-token", f.itl)]
+            parts += [("time to first token", f.ttft), ("per output token", f.tpot), ("inter-token", f.itl)]
         parts += [("queued in client", f.queued)]
         for index, (name, summary) in enumerate(parts):
             first = index == 0
             count = NA if summary is None else f"{summary.count:,}"
             row = [run.level.label if first else "", run.label if first else "", name, count]
-            row += [_ms(summary, stat) for stat in ("mean", *(n for n, _ in PERCENTILES), "max")]
+            row += [_ms(summary, stat) for stat in ("mean", "std", *(n for n, _ in PERCENTILES))]
+            chosen = {} if summary is None else dict(summary.chosen)
+            row += [NA if percent not in chosen else _milliseconds(chosen[percent]) for percent in extra]
+            row.append(_ms(summary, "max"))
             rows.append(row)
     return _aligned(header, rows, left=3)
 
@@ -257,14 +311,58 @@ def _errors(runs: Sequence[Run]) -> list[str]:
 
 
 def _summary(summary: Summary | None) -> dict[str, Any] | None:
-    return None if summary is None else dataclasses.asdict(summary)
+    if summary is None:
+        return None
+    fields = dataclasses.asdict(summary)
+    del fields["chosen"]  # in the vLLM-named figures instead
+    return fields
+
+
+def _percent_word(percent: float) -> str:
+    """99 -> "99", 99.9 -> "99.9": as vLLM writes a percentile into its keys."""
+    return str(int(percent)) if int(percent) == percent else str(percent)
+
+
+def vllm_figures(plan: Plan, run: Run) -> dict[str, Any]:
+    """The run's figures under the keys of vLLM's `bench serve` result, where they mean the same.
+
+    Latencies in milliseconds; a metric this run does not have (TTFT without
+    streaming) is null. Percentiles are nearest-rank (vLLM interpolates).
+    """
+    f = run.figures
+    level = run.level
+    result: dict[str, Any] = {
+        "duration": f.wall_s,
+        "completed": f.ok,
+        "total_input_tokens": f.input_tokens,
+        "total_output_tokens": f.output_tokens,
+        "request_throughput": f.requests_per_s,
+        "request_goodput": f.goodput_per_s,
+        "output_throughput": f.output_tokens_per_s,
+        "total_token_throughput": f.input_tokens_per_s + f.output_tokens_per_s,
+        "max_concurrency": level.concurrency,
+        "request_rate": level.rate,
+        "burstiness": level.burstiness,
+        "ramp_up_strategy": None if level.ramp is None else level.ramp.strategy,
+        "ramp_up_start_rps": None if level.ramp is None else level.ramp.start,
+        "ramp_up_end_rps": None if level.ramp is None else level.ramp.end,
+    }
+    for metric in plan.percentile_metrics:
+        summary: Summary | None = getattr(f, METRICS[metric])
+        for stat in ("mean", "median", "std"):
+            result[f"{stat}_{metric}_ms"] = None if summary is None else getattr(summary, stat) * 1000.0
+        chosen = {} if summary is None else dict(summary.chosen)
+        for percent in plan.metric_percentiles:
+            value = chosen.get(percent)
+            result[f"p{_percent_word(percent)}_{metric}_ms"] = None if value is None else value * 1000.0
+    return result
 
 
 def _level(level: Level) -> dict[str, Any]:
     return {"concurrency": level.concurrency, "rate": level.rate}
 
 
-def _run(run: Run) -> dict[str, Any]:
+def _run(plan: Plan, run: Run) -> dict[str, Any]:
     f = run.figures
     return {
         "client": run.client,
@@ -286,6 +384,7 @@ def _run(run: Run) -> dict[str, Any]:
         "cpu_s": f.cpu_s,
         "cpu_us_per_request": f.cpu_us_per_request,
         "cpu_share": f.cpu_share,
+        "cpu_bound": f.cpu_share >= CPU_BOUND_SHARE,
         "requests_per_s": f.requests_per_s,
         "goodput_per_s": f.goodput_per_s,
         "slo_met": f.slo_met,
@@ -296,7 +395,9 @@ def _run(run: Run) -> dict[str, Any]:
         "latency_s": _summary(f.latency),
         "ttft_s": _summary(f.ttft),
         "itl_s": _summary(f.itl),
+        "tpot_s": _summary(f.tpot),
         "queued_s": _summary(f.queued),
+        **vllm_figures(plan, run),
     }
 
 
@@ -328,18 +429,23 @@ def document(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | N
         "workload": {
             "endpoint": workload.endpoint,
             "model": workload.model,
-            "prompt_tokens": workload.prompt_tokens,
+            "prompt_tokens": None if workload.prompts else workload.prompt_tokens,
+            "prompts": len(workload.prompts) or None,
             "max_tokens": workload.max_tokens,
             "stream": workload.stream,
+            "random_range_ratio": workload.range_ratio,
+            "ignore_eos": workload.ignore_eos,
+            "seed": workload.seed,
             "requests": plan.stop.requests,
             "duration_s": plan.stop.duration,
             "warmup": plan.warmup,
         },
         "load": {
             "shape": plan.shape,
-            "concurrency": [level.concurrency for level in plan.levels] if first.rate is None else None,
+            "concurrency": [level.concurrency for level in plan.levels] if first.concurrency else None,
             "rate": first.rate,
             "poisson": first.poisson,
+            "burstiness": first.burstiness,
             "seed": first.seed,
         },
         "rate_limit": None
@@ -349,11 +455,13 @@ def document(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | N
             "tokens_per_minute": rate_limit.tokens_per_minute,
             "max_in_flight": rate_limit.max_in_flight,
         },
-        "slo": {"e2e_ms": plan.slo.e2e_ms, "ttft_ms": plan.slo.ttft_ms},
+        "slo": {"e2e_ms": plan.slo.e2e_ms, "ttft_ms": plan.slo.ttft_ms, "tpot_ms": plan.slo.tpot_ms},
         "backend": plan.backend,
         "compare": list(plan.compare),
         "stopped": stopped,
-        "runs": [_run(run) for run in runs],
+        "runs": [_run(plan, run) for run in runs],
+        # One run: its figures at the top as well, where vLLM's result has them, for scripts that read those.
+        **(vllm_figures(plan, runs[0]) if len(runs) == 1 else {}),
         "comparisons": [
             {"baseline": ACTORS, "client": theirs.client, **_level(theirs.level), "ratios": ratio}
             for _, theirs, ratio in comparisons(runs)

@@ -216,8 +216,13 @@ async def _warm_up_and_measure(
     except anyio.get_cancelled_exc_class():
         wall, cpu = perf_counter() - started, cpu_seconds() - cpu
         progress.clear()
-        partial.append(figures(recorder.finished(), wall, cpu, plan.slo, stream=plan.workload.stream))
+        partial.append(_figures(plan, recorder, wall, cpu))
         raise
     wall, cpu = perf_counter() - started, cpu_seconds() - cpu
     progress.clear()
-    return figures(recorder.finished(), wall, cpu, plan.slo, stream=plan.workload.stream)
+    return _figures(plan, recorder, wall, cpu)
+
+
+def _figures(plan: Plan, recorder: Recorder, wall: float, cpu: float) -> Figures:
+    stream, percents = plan.workload.stream, plan.metric_percentiles
+    return figures(recorder.finished(), wall, cpu, plan.slo, stream=stream, percents=percents)

@@ -11,6 +11,7 @@ written as, so 99.9 % of 1,000 is rank 999, not 1,000 through a rounding error).
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,6 +20,7 @@ from typing import Final
 from ._record import Record
 
 __all__ = [
+    "METRICS",
     "PERCENTILES",
     "Figures",
     "Slo",
@@ -28,10 +30,13 @@ __all__ = [
     "ratio",
     "ratios",
     "summarize",
+    "tpot",
 ]
 
 # (field name, percent)
 PERCENTILES: Final = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p99_9", 99.9))
+# vLLM's names for the latency figures (as in its result keys, `mean_ttft_ms`), by Figures field.
+METRICS: Final = {"ttft": "ttft", "tpot": "tpot", "itl": "itl", "e2el": "latency"}
 
 
 def percentile(ordered: Sequence[float], percent: float) -> float:
@@ -50,47 +55,67 @@ class Summary:
 
     count: int
     mean: float
+    median: float
+    """The middle value, or the mean of the two middle ones (as vLLM's, unlike the nearest-rank p50)."""
+    std: float
+    """Population standard deviation (as numpy's default, which vLLM uses)."""
     p50: float
     p90: float
     p99: float
     p99_9: float
     min: float
     max: float
+    chosen: tuple[tuple[float, float], ...] = ()
+    """(percent, nearest-rank percentile) for each percentage asked for besides the fixed ones."""
 
 
-def summarize(values: Iterable[float]) -> Summary | None:
-    """Mean, the nearest-rank percentiles, min and max; None for no values."""
+def summarize(values: Iterable[float], percents: Sequence[float] = ()) -> Summary | None:
+    """Mean, median, standard deviation, the nearest-rank percentiles (and `percents`'), min and max.
+
+    None for no values.
+    """
     ordered = sorted(values)
     if not ordered:
         return None
+    mean = math.fsum(ordered) / len(ordered)
     return Summary(
         count=len(ordered),
-        mean=math.fsum(ordered) / len(ordered),
+        mean=mean,
+        median=statistics.median(ordered),
+        std=math.sqrt(math.fsum((value - mean) ** 2 for value in ordered) / len(ordered)),
         p50=percentile(ordered, 50),
         p90=percentile(ordered, 90),
         p99=percentile(ordered, 99),
         p99_9=percentile(ordered, 99.9),
         min=ordered[0],
         max=ordered[-1],
+        chosen=tuple((percent, percentile(ordered, percent)) for percent in percents),
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Slo:
-    """Service-level objectives, in milliseconds: end to end, and time to first token (streams)."""
+    """Service-level objectives, in milliseconds: end to end; time to first token and per output token (streams)."""
 
     e2e_ms: float | None = None
     ttft_ms: float | None = None
+    tpot_ms: float | None = None
 
     @property
     def given(self) -> bool:
-        return self.e2e_ms is not None or self.ttft_ms is not None
+        return self.e2e_ms is not None or self.ttft_ms is not None or self.tpot_ms is not None
 
     def met(self, record: Record) -> bool:
         if self.e2e_ms is not None and (record.end - record.start) * 1000 > self.e2e_ms:
             return False
-        if self.ttft_ms is not None:
-            return record.ttft is not None and record.ttft * 1000 <= self.ttft_ms
+        if (self.ttft_ms is not None or self.tpot_ms is not None) and record.ttft is None:
+            return False  # no first token: neither figure exists, and no objective on them is met
+        if self.ttft_ms is not None and record.ttft is not None and record.ttft * 1000 > self.ttft_ms:
+            return False
+        if self.tpot_ms is not None:
+            per_token = tpot(record)
+            # A one-token reply has no time per output token after the first: nothing to miss (as vLLM's 0).
+            return per_token is None or per_token * 1000 <= self.tpot_ms
         return True
 
 
@@ -122,14 +147,34 @@ class Figures:
     ttft: Summary | None
     itl: Summary | None
     queued: Summary | None
+    tpot: Summary | None = None
+    """Time per output token after the first: (end - TTFT) / (output tokens - 1); streams only."""
 
     @property
     def failed(self) -> int:
         return self.requests - self.ok
 
 
-def figures(records: Sequence[Record], wall_s: float, cpu_s: float, slo: Slo, *, stream: bool) -> Figures:
-    """The figures of one run from its records, its wall time and its CPU time."""
+def tpot(record: Record) -> float | None:
+    """Seconds per output token after the first (vLLM's TPOT); None without a first token or a second."""
+    if record.ttft is None or record.output_tokens < 2:
+        return None
+    return (record.end - record.start - record.ttft) / (record.output_tokens - 1)
+
+
+def figures(
+    records: Sequence[Record],
+    wall_s: float,
+    cpu_s: float,
+    slo: Slo,
+    *,
+    stream: bool,
+    percents: Sequence[float] = (),
+) -> Figures:
+    """The figures of one run from its records, its wall time and its CPU time.
+
+    `percents`: percentiles to compute for every distribution besides the fixed ones.
+    """
     ok = [record for record in records if record.error is None]
     errors: dict[str, int] = {}
     for record in records:
@@ -155,10 +200,11 @@ def figures(records: Sequence[Record], wall_s: float, cpu_s: float, slo: Slo, *,
         output_tokens_per_s=output_tokens * per_s,
         input_tokens=input_tokens,
         input_tokens_per_s=input_tokens * per_s,
-        latency=summarize(record.end - record.start for record in ok),
-        ttft=summarize(record.ttft for record in ok if record.ttft is not None) if stream else None,
-        itl=summarize(gap for record in ok if record.gaps for gap in record.gaps) if stream else None,
-        queued=summarize(queued) if queued else None,
+        latency=summarize((record.end - record.start for record in ok), percents),
+        ttft=summarize((r.ttft for r in ok if r.ttft is not None), percents) if stream else None,
+        itl=summarize((gap for r in ok if r.gaps for gap in r.gaps), percents) if stream else None,
+        queued=summarize(queued, percents) if queued else None,
+        tpot=summarize((t for t in map(tpot, ok) if t is not None), percents) if stream else None,
     )
 
 
@@ -185,7 +231,7 @@ def ratios(ours: Figures, theirs: Figures) -> dict[str, float | None]:
         "input_tokens_per_s": ratio(ours.input_tokens_per_s, theirs.input_tokens_per_s),
         "cpu_per_request": ratio(theirs.cpu_us_per_request, ours.cpu_us_per_request),
     }
-    for figure in ("latency", "ttft", "itl"):
+    for figure in ("latency", "ttft", "tpot", "itl"):
         mine, other = getattr(ours, figure), getattr(theirs, figure)
         for stat in ("mean", *(name for name, _ in PERCENTILES)):
             result[f"{figure}_{stat}"] = ratio(_stat(other, stat), _stat(mine, stat))
