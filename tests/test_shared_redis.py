@@ -79,6 +79,16 @@ def redis_keys(redis: RedisServer, key: str) -> dict[str, int]:
         client.close()
 
 
+def redis_get(redis: RedisServer, name: str) -> bytes:
+    client: Any = redis.client()
+    try:
+        value = client.get(name)
+    finally:
+        client.close()
+    assert value is not None, name
+    return bytes(value)
+
+
 def wait_until(predicate: Any, timeout: float, what: str) -> None:
     """Poll a condition in another process (Redis, a child) that offers nothing to wait on."""
     deadline = time.monotonic() + timeout
@@ -120,9 +130,14 @@ class TestOneProcess:
             assert f"{{{shared_key}}}:processes" in redis_keys(redis_server, shared_key)
             book = client._book
             assert book is not None
-            assert book.pools[0].held > 0  # a slice is bigger than 5 requests at first
+            held = book.pools[0].held
+            assert held > 0  # a slice is bigger than 5 requests at first
+            tat_before = float(redis_get(redis_server, f"{{{shared_key}}}:requests"))
         assert f"{{{shared_key}}}:processes" not in redis_keys(redis_server, shared_key)
         assert 0 == book.pools[0].held
+        # The limit's time in Redis went back by the units given back (nobody leased since).
+        tat_after = float(redis_get(redis_server, f"{{{shared_key}}}:requests"))
+        assert tat_after < tat_before
 
     @pytest.mark.timeout(30)
     async def test_limits_learned_from_the_server_are_shared(
