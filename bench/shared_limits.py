@@ -19,7 +19,7 @@ request, and, from the Redis server's `INFO commandstats`, script calls
 the repeats; the shared/local CPU ratio is computed within each repeat, then
 its median taken. A redis-server is started on a free port unless `--redis`
 names one. Run pinned for steadier figures (`taskset -c 1 python ...`, the
-mock server is then left the other core).
+mock server and redis-server are pinned to core 0).
 """
 
 from __future__ import annotations
@@ -61,9 +61,17 @@ def _wait_port(port: int, timeout: float = 15.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
+def _other_core() -> None:
+    """In a child: leave core 1 to the client (run it with `taskset -c 1`)."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {0})
+
+
 @contextmanager
 def _process(command: list[str], port: int) -> Iterator[None]:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_other_core
+    )
     try:
         _wait_port(port)
         yield

@@ -358,10 +358,17 @@ class SharedShell:
             if book.failure is None:
                 book.unreachable(ask, now)
         else:
-            answer = _answer(reply)
-            book.answer(ask, answer, now)
-            if answer.paused_for > 0:
-                self._paused(answer.paused_for)
+            try:
+                answer = _answer(reply)
+            except (ValueError, TypeError) as exc:  # a reply these scripts never give: told, retried later
+                _logging.warn(
+                    "ratelimit.shared_bad_reply", url=redact_url(self._limits.url), error=repr(exc)[:200]
+                )
+                book.unreachable(ask, now)
+            else:
+                book.answer(ask, answer, now)
+                if answer.paused_for > 0:
+                    self._paused(answer.paused_for)
         self._recheck()
 
     def _lease_keys(self) -> list[str]:

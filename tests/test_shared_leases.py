@@ -30,14 +30,16 @@ def book_for(
 
 
 def granted(requests: int = 0, tokens: int = 0, *, wait: float = 0.0, pause: float = 0.0, processes: int = 1,
-            learned: tuple[float | None, float | None] = (None, None)) -> Answer:  # fmt: skip
+            learned: tuple[float | None, float | None] = (None, None), delay: float = 0.0,
+            mark: str = "") -> Answer:  # fmt: skip
     return Answer(
         granted=(requests, tokens),
-        delay=(0.0, 0.0),
+        delay=(delay, 0.0),
         wait=wait,
         paused_for=pause,
         processes=processes,
         learned=learned,
+        marks=(mark, ""),
     )
 
 
@@ -148,10 +150,7 @@ class TestExpiry:
         ask = book.ask(1, 0.0)
         assert ask is not None
         pokes.clear()
-        answer = Answer(
-            granted=(10, 0), delay=(0.5, 0.0), wait=0.0, paused_for=0.0, processes=3, learned=(None, None)
-        )
-        book.answer(ask, answer, 0.01)
+        book.answer(ask, granted(10, delay=0.5, processes=3), 0.01)
         assert 0.51 == book.ready_at(1, 0.2)
         assert [] == pokes  # nothing more to ask for
         assert 0.6 == book.ready_at(1, 0.6)
@@ -188,29 +187,13 @@ class TestGivingBack:
         book.ready_at(1, 0.0)
         first = book.ask(1, 0.0)
         assert first is not None
-        older = Answer(
-            granted=(4, 0),
-            delay=(0.0, 0.0),
-            wait=0.0,
-            paused_for=0.0,
-            processes=1,
-            learned=(None, None),
-            marks=("100.000", ""),
-        )
+        older = granted(4, mark="100.000")
         book.answer(first, older, 0.0)
         book.wanted = True
         second = book.ask(1, 0.5)
         assert second is not None
         assert ("100.000", "") == second.marks
-        newer = Answer(
-            granted=(4, 0),
-            delay=(0.0, 0.0),
-            wait=0.0,
-            paused_for=0.0,
-            processes=1,
-            learned=(None, None),
-            marks=("200.000", ""),
-        )
+        newer = granted(4, mark="200.000")
         book.answer(second, newer, 0.5)
         book.spend(1, 0.6)  # from the older lease
         assert ((4, 0), ("200.000", "")) == book.release(0.7)
