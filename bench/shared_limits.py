@@ -15,7 +15,8 @@ requests per minute, twice in turn, `--repeat` times:
 Figures: requests/s, client CPU (user + system, `getrusage`, this process
 and its threads: on trio the Redis calls run in a worker thread) in µs per
 request, and, from the Redis server's `INFO commandstats`, script calls
-(round trips) and commands run inside them, per 1,000 requests. Medians over
+(round trips) and commands run inside them, per 1,000 requests, and the
+mean time of a lease's round trip as the client sees it. Medians over
 the repeats; the shared/local CPU ratio is computed within each repeat, then
 its median taken. A redis-server is started on a free port unless `--redis`
 names one. Run pinned for steadier figures (`taskset -c 1 python ...`, the
@@ -132,7 +133,11 @@ async def _run(base_url: str, rate: RateLimit, requests: int, concurrency: int) 
         cpu, wall = _cpu(), time.perf_counter()
         await _send(client, requests, concurrency)
         cpu, wall = _cpu() - cpu, time.perf_counter() - wall
-    return {"requests_per_s": requests / wall, "cpu_us_per_request": cpu / requests * 1e6}
+        result = {"requests_per_s": requests / wall, "cpu_us_per_request": cpu / requests * 1e6}
+        book = client._book
+        if book is not None and book.asks:
+            result["lease_ms"] = book.ask_seconds / book.asks * 1000
+    return result
 
 
 def measure(args: argparse.Namespace, base_url: str, redis_url: str, backend: str) -> dict[str, Any]:
@@ -189,16 +194,17 @@ def main() -> None:
     print(
         f"{args.requests} requests, {args.concurrency} in flight, paced to {args.rpm:g}/min, median of {args.repeat}"
     )
-    print("backend  mode    req/s   CPU µs/req  round trips/1k  Redis cmds/1k  CPU shared/local")
+    print("backend  mode    req/s   CPU µs/req  round trips/1k  Redis cmds/1k  lease ms  CPU shared/local")
     for r in results:
         for mode in ("local", "shared"):
             figures = r[mode]
             trips = f"{figures['round_trips_per_1000']:14.2f}" if mode == "shared" else f"{'':14}"
             cmds = f"{figures['redis_commands_per_1000']:14.1f}" if mode == "shared" else f"{'':14}"
             ratio = f"{r['cpu_ratio_shared_to_local']:8.3f}" if mode == "shared" else ""
+            lease = f"{figures['lease_ms']:8.2f}" if mode == "shared" else f"{'':8}"
             print(
                 f"{r['backend']:8} {mode:6} {figures['requests_per_s']:7.0f} {figures['cpu_us_per_request']:11.1f}"
-                f"  {trips} {cmds}  {ratio}"
+                f"  {trips} {cmds}  {lease}  {ratio}"
             )
     if args.json:
         with open(args.json, "w") as file:

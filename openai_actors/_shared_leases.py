@@ -204,11 +204,13 @@ class Pool:
         if not self.exact:
             back = self.returning + self.held
         else:
-            back = self.returning + (
-                int(self.last[0]) if self.last is not None and self.last in self.leases else 0
-            )
+            last = self.last
+            back = self.returning + (int(last[0]) if any(lease is last for lease in self.leases) else 0)
         self.leases.clear()
         self.held = self.returning = 0
+        self.last = None
+        # Times are the closing loop's clock: the next loop's starts afresh.
+        self.since, self.active_since = -_INF, _INF
         return back
 
     def measure(self, now: float, period: float) -> None:
@@ -294,6 +296,7 @@ class LeaseBook:
         self.pause_to_share = 0.0
         self.published: tuple[int, int] = (0, 0)
         self.asks = 0  # successful round trips, for stats and benches
+        self.ask_seconds = 0.0  # the time they all took, failed ones included
 
     # -- admission ----------------------------------------------------------------
 
@@ -483,8 +486,12 @@ class LeaseBook:
         """What goes back as the client closes, with its marks; the book starts afresh after."""
         marks = self._marks()
         back = [pool.release(now) for pool in self.pools]
-        self.contacted = False
-        self.wanted = self.asking = False
+        self.contacted = self.wanted = self.asking = False
+        self.reachable, self.fallback = True, None
+        # Times are the closing loop's clock (a client outlives its loops, trio's clocks start
+        # anywhere): the next loop's starts afresh.
+        self.retry_at = self.last_answer = self.last_ask = -_INF
+        self.backoff = BACKOFF_FIRST
         return (back[0], back[1]), marks
 
     def unreturned(self, back: tuple[int, int]) -> None:

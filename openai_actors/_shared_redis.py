@@ -354,6 +354,7 @@ class SharedShell:
             return
         reply = await self._call(LEASE, self._lease_keys(), self._lease_args(ask))
         now = self._clock()
+        book.ask_seconds += now - ask.sent_at
         if isinstance(reply, BaseException):
             if book.failure is None:
                 book.unreachable(ask, now)
