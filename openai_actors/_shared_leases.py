@@ -205,7 +205,8 @@ class Pool:
             back = self.returning + self.held
         else:
             last = self.last
-            back = self.returning + (int(last[0]) if any(lease is last for lease in self.leases) else 0)
+            kept = last is not None and any(lease is last for lease in self.leases)
+            back = self.returning + (int(last[0]) if kept and last is not None else 0)
         self.leases.clear()
         self.held = self.returning = 0
         self.last = None
