@@ -1,6 +1,6 @@
 """The cost of sharing limits through Redis: round trips per 1,000 requests, client CPU per request.
 
-    python bench/shared_limits.py [--requests 3000] [--concurrency 64] [--rpm 600000]
+    python bench/shared_lease_cost.py [--requests 3000] [--concurrency 64] [--rpm 600000]
                                   [--repeat 3] [--backend asyncio --backend trio] [--redis URL]
 
 For each backend, one `AsyncOpenAI` sends `--requests` chat completions

@@ -218,6 +218,7 @@ class Dispatcher:
                         self._book,
                         clock=self._now,
                         head_cost=self._head_cost,
+                        waiting=self.waiting,
                         recheck=self._recheck_admission,
                         paused=self._peer_pause,
                     )

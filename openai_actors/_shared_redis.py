@@ -302,6 +302,7 @@ class SharedShell:
         *,
         clock: Callable[[], float],
         head_cost: Callable[[], int],
+        waiting: Callable[[], int],
         recheck: Callable[[], None],
         paused: Callable[[float], None],
     ) -> None:
@@ -309,6 +310,7 @@ class SharedShell:
         self._book = book
         self._clock = clock
         self._head_cost = head_cost
+        self._waiting = waiting
         self._recheck = recheck
         self._paused = paused
         self._keys = key_names(limits.key)
@@ -349,7 +351,7 @@ class SharedShell:
         pause = book.take_pause()
         if pause > 0:
             await self._call(PAUSE, [self._keys["pause"]], [math.ceil(pause * 1000)])
-        ask = book.ask(self._head_cost(), self._clock())
+        ask = book.ask(self._head_cost(), self._clock(), self._waiting())
         if ask is None:
             return
         reply = await self._call(LEASE, self._lease_keys(), self._lease_args(ask))

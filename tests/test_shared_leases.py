@@ -77,6 +77,23 @@ class TestSlices:
         assert (5, 0) == ask.give_back  # the rest expired with the second
         assert (5, 0) == ask.want
 
+    def test_requests_waiting_count_as_demand(self) -> None:
+        """Held back, a process spends less than it wants: what waits for admission enlarges the slice
+        (up to the cap), so that a saturated process asks for whole slices, not what it managed to spend."""
+        book, _ = book_for(600)
+        contact(book, 0.0, requests=10)
+        for now in (0.1, 0.3, 0.5, 0.7, 0.9):
+            book.spend(1, now)
+        book.wanted = True
+        ask = book.ask(1, 1.0, waiting=3)
+        assert ask is not None
+        assert (8, 0) == ask.want
+        book.answer(ask, granted(8), 1.0)
+        book.wanted = True
+        again = book.ask(1, 1.1, waiting=40)
+        assert again is not None
+        assert 10 - 8 == again.want[0]  # the cap (10), less the 8 held
+
 
 class TestAdmission:
     def test_the_first_request_waits_for_a_first_answer(self) -> None:

@@ -501,3 +501,20 @@ class TestErrors:
         assert "refused this client's credentials" in str(errors[0])
         assert "hunter2" not in str(errors[0])
         assert "hunter2" not in repr(events)
+
+
+class TestTheFixture:
+    def test_a_missing_redis_server_skips_here_but_fails_under_ci(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """CI must never skip the shared-limits tests silently."""
+        from . import _redis
+
+        monkeypatch.setattr(_redis.shutil, "which", lambda name: None)
+        monkeypatch.setattr(_redis, "INSTALLED", Path("/nonexistent/redis-server"))
+        monkeypatch.delenv("CI", raising=False)
+        with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+            _redis.redis_server_binary()
+        monkeypatch.setenv("CI", "true")
+        with pytest.raises(pytest.fail.Exception, match="CI must run"):
+            _redis.redis_server_binary()
