@@ -126,31 +126,25 @@ async def _send(client: AsyncOpenAI, count: int, concurrency: int) -> None:
 
 async def _round_trips(redis_url: str, count: int = 500) -> tuple[float, float]:
     """Median and p99 ms of the lease script's round trip, on this backend's Redis client, Redis idle."""
-    from openai_actors._shared_redis import LEASE, _backend, key_names
+    from openai_actors._shared_leases import Ask
+    from openai_actors._shared_redis import LEASE, _backend, lease_args, lease_keys
 
-    backend = _backend(SharedLimits(redis_url, key=f"bench-rtt-{secrets.token_hex(4)}"))
-    names = key_names("rtt")
-    keys = [names[name] for name in ("requests", "tokens", "pause", "processes", "learned")]
+    key = f"bench-rtt-{secrets.token_hex(4)}"
+    backend = _backend(SharedLimits(redis_url, key=key))
+    keys = lease_keys(key)
     # One process leasing 10 requests of 600,000/min, nothing else: the script's common path.
-    args: list[str | int | float] = [
-        "bench",
-        60_000,
-        1_000,
-        15_000,
-        0,
-        600_000,
-        10,
-        0,
-        0,
-        0,
-        "",
-        0,
-        0,
-        0,
-        0,
-        0,
-        "",
-    ]
+    ask = Ask(
+        limits=(600_000, 0),
+        want=(10, 0),
+        need=(0, 0),
+        give_back=(0, 0),
+        marks=("", ""),
+        learned=(0, 0),
+        warm=False,
+        reserve=(0, 0),
+        sent_at=0.0,
+    )
+    args = lease_args("bench", 60.0, ask)
     times = []
     try:
         for _ in range(count):

@@ -242,7 +242,10 @@ class Ask:
     """Limits learned here from the server's headers, to publish (0: nothing new)."""
     warm: bool
     """This process leased within the last window: a limit missing in Redis means Redis lost it (a
-    restart), so it starts spent rather than with a burst."""
+    restart), so it starts spent rather than with a burst..."""
+    reserve: tuple[int, int]
+    """... and beyond the slots the processes may still hold reserved ahead: a slice each, for the
+    processes last seen."""
     sent_at: float
 
 
@@ -423,6 +426,10 @@ class LeaseBook:
             marks=self._marks(),
             learned=publish,
             warm=now - self.last_answer < self.window,
+            reserve=(
+                self.processes * slice_cap(limits[0], self.window) if limits[0] else 0,
+                self.processes * slice_cap(limits[1], self.window) if limits[1] else 0,
+            ),
             sent_at=now,
         )
 

@@ -355,6 +355,25 @@ class TestSharing:
         assert second is not None
         assert (0, 0) == second.learned
 
+    def test_an_ask_after_recent_leases_says_how_much_the_processes_may_hold_ahead(self) -> None:
+        """Should Redis have lost the limit (a restart), it restarts beyond a slice per process seen."""
+        book, _ = book_for(600, 60_000)
+        book.ready_at(1, 0.0)
+        first = book.ask(1, 0.0)
+        assert first is not None
+        assert not first.warm
+        book.answer(first, granted(10, 1000, processes=4), 0.0)
+        book.wanted = True
+        second = book.ask(1, 5.0)
+        assert second is not None
+        assert second.warm
+        assert (4 * slice_cap(600, 60), 4 * slice_cap(60_000, 60)) == second.reserve
+        book.answer(second, granted(), 5.0)
+        book.wanted = True
+        later = book.ask(1, 70.0)  # more than a window since the last answer: a limit missing has expired
+        assert later is not None
+        assert not later.warm
+
     def test_a_429_heard_here_is_published_once_as_the_longest_pause(self) -> None:
         book, pokes = book_for(600)
         book.share_pause(2.0)
