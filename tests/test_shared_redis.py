@@ -506,6 +506,15 @@ class TestErrors:
         with pytest.raises(TypeError, match="SharedLimits"):
             RateLimit(shared="redis://host")  # type: ignore[arg-type]
 
+    def test_a_rate_limit_with_shared_limits_pickles_for_worker_processes(self) -> None:
+        """Ray actors and multiprocessing workers get their settings pickled."""
+        import pickle
+
+        rate = RateLimit(
+            requests_per_minute=5, shared=SharedLimits("redis://:pw@h:1/0", key="k", on_unreachable="local")
+        )
+        assert rate == pickle.loads(pickle.dumps(rate))
+
     def test_the_password_is_never_in_a_repr(self) -> None:
         limits = SharedLimits("redis://user:hunter2@host:6379/0", key="org-acme")
         assert "hunter2" not in repr(limits)
