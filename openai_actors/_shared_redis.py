@@ -242,7 +242,6 @@ def _client_options(limits: SharedLimits, retry: Any) -> dict[str, Any]:
         "socket_timeout": limits.timeout,
         "socket_connect_timeout": limits.timeout,
         "retry": retry(NoBackoff(), 0),
-        "client_name": "openai-actors",
     }
 
 
