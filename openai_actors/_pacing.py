@@ -69,8 +69,9 @@ are ignored, as if absent. A reset further away than the retry horizon (a
 daily quota) is not paced for: the server's refusal, with its too-long
 retry-after, tells the caller. `learn=False` ignores the server altogether.
 
-Everything takes `now` explicitly, so the tests drive it with a fake clock,
-and the same state could later be shared between processes.
+Everything takes `now` explicitly, so the tests drive it with a fake clock.
+Limits shared between processes are leased on top of this pacer
+(`_shared_leases.py`): each process still paces here what it leased.
 """
 
 from __future__ import annotations
@@ -412,6 +413,20 @@ class Pacer:
             self.learned_tokens = tokens
             self.tokens = self._adopt(self.tokens, self.configured_tokens, tokens)
             self._account(self.server_tokens, tokens, limits.remaining_tokens, limits.reset_tokens, now)
+
+    def adopt(self, requests: float | None, tokens: float | None) -> None:
+        """Limits another process learned from the server (shared limits), where this one has learned none.
+
+        This process's own answers replace them as they come (`observe`).
+        """
+        if not self.learn:
+            return
+        if requests and self.learned_requests is None:
+            self.learned_requests = requests
+            self.requests = self._adopt(self.requests, self.configured_requests, requests)
+        if tokens and self.learned_tokens is None:
+            self.learned_tokens = tokens
+            self.tokens = self._adopt(self.tokens, self.configured_tokens, tokens)
 
     def _adopt(self, rate: Rate | None, configured: float | None, learned: float) -> Rate:
         # Configured limits are never exceeded, even when the server allows more.
