@@ -4,7 +4,8 @@
                                   [--rpm 600] [--tpm 60000] [--duration 120] [--json FILE]
 
 Starts its own redis-server (no persistence, a free loopback port) and the
-bundled mock server (in this process) enforcing the limit, then per scenario
+bundled mock server (in this process) enforcing the limit and answering after
+`--latency` seconds, then per scenario
 `--processes` client processes (this script, `worker` mode), each one
 `AsyncOpenAI(rate_limit=RateLimit(..., shared=SharedLimits(redis, key)))` with
 more demand than the limit allows (`--callers` callers each, numbered
@@ -304,7 +305,8 @@ def run_scenario(args: argparse.Namespace, scenario: str, redis: Redis, director
     key = f"bench-{scenario}-{os.getpid()}"
     before = redis.commands()
     recorder = Recorder()
-    with MockServer(record=False, **server_limits) as server:
+    latency = 0.0 if scenario.startswith("cost") else args.latency
+    with MockServer(record=False, latency=latency, **server_limits) as server:
         server.responder = recorder
         settings = [
             WorkerSettings(
@@ -498,6 +500,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rpm", type=float, default=600)
     parser.add_argument("--tpm", type=float, default=60_000)
     parser.add_argument("--duration", type=float, default=120, help="seconds of each run")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.5,
+        help="seconds the server takes to answer (not in the cost runs): requests are in flight at the kill",
+    )
     parser.add_argument("--cost-rpm", type=float, default=60_000, help="the limit of the cost runs")
     parser.add_argument("--cost-duration", type=float, default=30)
     parser.add_argument("--cost-repeats", type=int, default=3, help="cost runs alternate, medians reported")

@@ -28,6 +28,7 @@ from openai_actors._bench._runner import Job, Part, Sample, merge
 from openai_actors._bench._stats import Slo
 from openai_actors._bench._workload import Workload
 from openai_actors._ratelimit import RateLimit
+from openai_actors.mock import MockServer
 
 from .conftest import RawServer
 from .test_bench_cli import COMPLETION, _raw, _reply, bench, check_document
@@ -238,6 +239,26 @@ class TestProcessesCommand:
         [run] = document["runs"]
         assert (40.0, 2) == (run["rate"], run["processes"])
         assert run["requests"] == run["ok"] > 0
+
+    def test_limits_learned_by_each_process_are_flagged(self, tmp_path: Path) -> None:
+        """A server announcing limits: the run reports them, and the note says each process paced itself
+        to the whole of them (only shared limits would split them)."""
+        with MockServer(record=False, rate_limit_requests=100_000, rate_limit_tokens=50_000_000) as server:
+            done, document = bench(
+                tmp_path,
+                "--base-url",
+                server.url,
+                "--processes",
+                "2",
+                "--requests",
+                "10",
+                "--concurrency",
+                "2",
+            )
+        assert 0 == done.returncode, done.stderr
+        [run] = document["runs"]
+        assert {"requests_per_minute": 100_000, "tokens_per_minute": 50_000_000} == run["learned_limits"]
+        assert "each client process paced itself to the whole limit the server announced" in done.stdout
 
     @pytest.mark.parametrize(
         ("args", "message"),

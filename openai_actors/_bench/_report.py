@@ -239,6 +239,12 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
             f"note: the server announced rate limits ({announced}) and openai_actors paced itself to them; "
             "the official client does not pace",
         ]
+    if any(run.processes > 1 and run.learned_limits is not None for run in runs):
+        lines += [
+            "",
+            "note: each client process paced itself to the whole limit the server announced, "
+            "not to a share of it: together they may have sent more (and met 429s)",
+        ]
     lines += cpu_bound_notes(runs)
     if stopped is not None:
         lines += [
