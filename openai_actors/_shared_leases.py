@@ -82,58 +82,86 @@ def slice_cap(limit: float, window: float) -> int:
 
 
 class Pool:
-    """What this process holds of one shared limit."""
+    """What this process holds of one shared limit: leases, each `[units, start, end]`, oldest first.
 
-    __slots__ = ("active_since", "debt", "expires", "held", "rate", "returning", "since", "spent")
+    A lease's units may be spent from `start` (a lease of slots a little
+    ahead, granted at once rather than asked for again) until `end`.
+    """
+
+    __slots__ = ("active_since", "debt", "leases", "rate", "returning", "since", "spent")
 
     def __init__(self) -> None:
-        self.held = 0  # units leased and not spent, valid until `expires`
-        self.expires = -_INF
+        self.leases: list[list[float]] = []
         self.debt = 0  # units spent beyond what was leased (usage above the estimate)
         self.returning = 0  # units to give back with the next ask (expired, or refunded late)
         self.spent = 0  # units spent since `since`: the demand the next slice is sized on
         self.since = -_INF
-        self.rate = -1.0  # units per second spent, smoothed over asks (-1: not measured yet)
+        self.rate = -1.0  # units per second spent, smoothed (-1: not measured yet)
         self.active_since = _INF  # when this limit first became known (leased from then on)
 
+    @property
+    def held(self) -> int:
+        return int(sum(lease[0] for lease in self.leases))
+
     def available(self, now: float) -> int:
-        return self.held if now < self.expires else 0
+        """Units that may be spent now."""
+        return int(sum(units for units, start, _ in self.leases if start <= now))
+
+    def starts(self, units: int, now: float) -> float:
+        """When `units` will be spendable from what is held (inf: never, without another lease)."""
+        total = 0.0
+        for held, start, _ in self.leases:
+            total += held
+            if total >= units:
+                return max(start, now)
+        return _INF
 
     def expire(self, now: float) -> None:
-        if self.held and now >= self.expires:
-            self.returning += self.held
-            self.held = 0
+        while self.leases and now >= self.leases[0][2]:
+            self.returning += int(self.leases.pop(0)[0])
 
-    def take(self, units: int) -> None:
-        self.held -= units
+    def take(self, units: int, now: float) -> None:
+        """Spend `units` from the leases that may be spent now, oldest first (available() said they are)."""
         self.spent += units
+        for lease in self.leases:
+            if not units or lease[1] > now:
+                break
+            used = min(units, int(lease[0]))
+            lease[0] -= used
+            units -= used
+        self.leases = [lease for lease in self.leases if lease[0] > 0]
+        self.debt += units  # none left to take it from: owed, paid by the next lease
 
     def give_back(self, units: int, now: float) -> None:
         """Units back (negative: units charged beyond the estimate)."""
-        if units >= 0:
-            if now < self.expires:
-                self.held += units
-            else:
-                self.returning += units
+        if units < 0:
+            excess = min(-units, self.available(now))
+            self.take(excess, now)
+            self.spent -= excess
+            self.debt += -units - excess
             return
-        excess = -units
-        from_held = min(excess, self.available(now))
-        self.held -= from_held
-        self.debt += excess - from_held
+        current = [lease for lease in self.leases if lease[1] <= now < lease[2]]
+        if current:
+            current[-1][0] += units
+        else:
+            self.returning += units
 
-    def add(self, units: int, sent_at: float, validity: float) -> None:
-        """A lease granted `units`: pay the debt first, then hold the rest until `validity` after the ask."""
+    def add(self, units: int, start: float, end: float) -> None:
+        """A lease granted `units` from `start` to `end`: pay the debt first, then hold the rest."""
         paid = min(self.debt, units)
         self.debt -= paid
         units -= paid
-        if not units:
-            return
-        expires = sent_at + validity
-        if self.held:  # older units keep their own (earlier) end: none is spent late
-            self.expires = min(self.expires, expires)
-        else:
-            self.expires = expires
-        self.held += units
+        if units:
+            self.leases.append([float(units), start, end])
+            self.leases.sort(key=lambda lease: lease[2])
+
+    def release(self, now: float) -> int:
+        """Everything held, to give back; the pool is then empty."""
+        self.expire(now)
+        back = self.returning + self.held
+        self.leases.clear()
+        self.returning = 0
+        return back
 
     def measure(self, now: float, period: float) -> None:
         """Fold the units spent since `since` into the demand estimate, once `period` has passed."""
@@ -168,8 +196,10 @@ class Ask:
 @dataclass(frozen=True, slots=True)
 class Answer:
     granted: tuple[int, int]
+    delay: tuple[float, float]
+    """Seconds from the answer until the granted units may be spent (slots reserved ahead)."""
     wait: float
-    """Seconds until a needed limit could grant anything (0.0: nothing to wait for)."""
+    """Seconds before asking again: nothing was granted (a pause); 0.0 otherwise."""
     paused_for: float
     """Seconds left of a 429's pause another process heard (0.0: none)."""
     processes: int
@@ -229,7 +259,7 @@ class LeaseBook:
         if not self.contacted:
             return self._want(now)
         limits = self.limits()
-        short = False
+        when = now
         for pool, limit, units in zip(self.pools, limits, self._units(cost), strict=True):
             if not limit or not units:
                 continue
@@ -237,9 +267,9 @@ class LeaseBook:
                 pool.active_since = now
             pool.expire(now)
             if pool.available(now) < units:
-                short = True
-        if not short:
-            return now
+                when = max(when, pool.starts(units, now))
+        if when < _INF:
+            return when  # now, or when a lease already granted starts
         if self.fallback is not None:
             when = now
             for rate, pool, units in zip(self.fallback, self.pools, self._units(cost), strict=True):
@@ -265,7 +295,7 @@ class LeaseBook:
             if not limit or not units:
                 continue
             if pool.available(now) >= units:
-                pool.take(units)
+                pool.take(units, now)
             elif self.fallback is not None and (rate := self.fallback[index]) is not None:
                 rate.take(units, now)
             else:  # a limit learned between ready_at and here: owed, paid by the next lease
@@ -276,7 +306,7 @@ class LeaseBook:
 
     def _low(self, now: float) -> bool:
         for pool, limit in zip(self.pools, self.limits(), strict=True):
-            if limit and pool.available(now) < self._slice(pool, limit) * LOW_WATER:
+            if limit and pool.held - pool.debt < self._slice(pool, limit) * LOW_WATER:
                 return True
         return False
 
@@ -313,8 +343,10 @@ class LeaseBook:
             back[index], pool.returning = pool.returning, 0
             if not limit:
                 continue
+            if pool.active_since == _INF:
+                pool.active_since = now
             pool.measure(now, self.validity)
-            held = pool.available(now)
+            held = pool.held
             need[index] = pool.debt + max(0, units - held)
             want[index] = max(need[index], pool.debt + self._slice(pool, limit) - held)
         learned = (_whole(self.pacer.learned_requests), _whole(self.pacer.learned_tokens))
@@ -344,9 +376,11 @@ class LeaseBook:
         self.last_answer = now
         self.processes = max(1, answer.processes)
         self.published = (ask.learned[0] or self.published[0], ask.learned[1] or self.published[1])
-        for pool, units in zip(self.pools, answer.granted, strict=True):
+        for pool, units, delay in zip(self.pools, answer.granted, answer.delay, strict=True):
             if units:
-                pool.add(units, ask.sent_at, self.validity)
+                # Valid `validity` from when its slots start, counted from the ask's departure
+                # (the earlier end), spendable from the answer's arrival (the later start).
+                pool.add(units, now + delay, ask.sent_at + delay + self.validity)
         if answer.wait > 0:
             self.retry_at = now + answer.wait
         requests, tokens = answer.learned
@@ -389,12 +423,7 @@ class LeaseBook:
 
     def release(self, now: float) -> tuple[int, int]:
         """Everything held goes back (the client is closing); the book starts afresh after."""
-        back = []
-        for pool in self.pools:
-            pool.expire(now)
-            back.append(pool.returning + pool.held)
-            pool.held = pool.returning = 0
-            pool.expires = -_INF
+        back = [pool.release(now) for pool in self.pools]
         self.contacted = False
         self.wanted = self.asking = False
         return (back[0], back[1])

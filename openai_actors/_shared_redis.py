@@ -9,9 +9,11 @@ one Redis Cluster slot):
     {key}:processes  a sorted set: process id -> when it last leased (pruned in the script)
     {key}:learned    a hash: the limits a process learned from the server's headers
 
-Every key expires: a GCRA a second after its time has passed (an expired one
-and an idle one grant the same), the pause when it ends, the processes after
-the heartbeat period, the learned limits after three windows unused.
+Every key expires: a GCRA a window after its time has passed (an expired one
+and an idle one grant the same; kept that long so that one missing while a
+process still leases tells of a Redis that lost it), the pause when it ends,
+the processes after the heartbeat period, the learned limits after three
+windows unused.
 
 One script per operation, each one round trip: `lease` (give back expired
 units, take a slice, heartbeat, publish and read learned limits, read the
@@ -42,23 +44,31 @@ from . import _logging
 from ._shared import SharedLimits, redact_url
 from ._shared_leases import Answer, Ask, LeaseBook
 
-__all__ = ["LEASE", "PAUSE", "RELEASE", "SharedShell", "key_names"]
+__all__ = ["LEASE", "PAUSE", "RELEASE", "SharedShell", "heartbeat", "key_names"]
 
-# How long a process counts as sharing the limits after its last lease.
-HEARTBEAT: Final = 15.0
+# How long a process counts as sharing the limits after its last lease: a quarter
+# of the window, between 1 and 15 s.
+HEARTBEAT_MAX: Final = 15.0
+
+
+def heartbeat(window: float) -> float:
+    return min(HEARTBEAT_MAX, max(1.0, window / 4))
+
+
 # The longest a close waits for Redis to take back what the process held.
 RELEASE_TIMEOUT: Final = 2.0
 
-# The GCRA of one limit, shared by the scripts. A lease takes the units whose
-# slots fall before `now + validity` (so that a process spending a second's
-# worth asks about once a second, even when every slot is wanted), and spends
-# them within `validity` after: a unit is sent at most `validity` before or
-# after its slot. The interval is that of the limit over `window + 2 validity`,
-# so what is sent in any window stays within the limit.
+# The GCRA of one limit, shared by the scripts. A lease takes slots up to
+# `validity` ahead of the burst's edge (reserved further ahead when they are
+# taken, the lease then starting later), and is spent within `validity` of its
+# start: a unit is sent between `tolerance + validity` before its slot and
+# `validity` after. So slots are spaced as for the limit over
+# `window + 2 validity` (one unit fewer, for the burst's edge), and what is
+# sent in any window stays within the limit.
 _GCRA: Final = """
 local function gcra(limit, window, validity)
   local burst = math.max(1, math.floor(limit * 0.02))
-  local interval = (window + 2 * validity) / math.max(limit - burst + 1, 1)
+  local interval = (window + 2 * validity) / math.max(limit - burst, 1)
   return interval, (burst - 1) * interval
 end
 local function give_back(key, tat, units, interval, now)
@@ -67,8 +77,8 @@ local function give_back(key, tat, units, interval, now)
   end
   return tat
 end
-local function store(key, tat, now)
-  redis.call('SET', key, string.format('%.3f', tat), 'PX', math.max(math.ceil(tat - now), 0) + 1000)
+local function store(key, tat, now, window)
+  redis.call('SET', key, string.format('%.3f', tat), 'PX', math.max(math.ceil(tat - now), 0) + math.ceil(window))
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -77,7 +87,8 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 # KEYS: requests, tokens, pause, processes, learned.
 # ARGV: process, window ms, validity ms, heartbeat ms, warm (0/1),
 #       then for requests and for tokens: limit, want, need, give back, learned.
-# Returns: granted requests, granted tokens, wait ms, pause ms, processes, learned requests, learned tokens.
+# Returns: granted requests and tokens, the ms until each may be spent, pause ms, processes,
+# learned requests and tokens.
 LEASE: Final = (
     _GCRA
     + """
@@ -98,7 +109,7 @@ end
 local known = redis.call('HMGET', KEYS[5], 'requests', 'tokens')
 local pause = redis.call('PTTL', KEYS[3])
 local granted = {0, 0}
-local wait = 0
+local delay = {0, 0}
 for i = 1, 2 do
   local base = 5 + (i - 1) * 5
   local limit, want, need, back = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
@@ -109,40 +120,39 @@ for i = 1, 2 do
     if raw then
       tat = tonumber(raw)
     elseif warm then
-      tat = now + tolerance  -- lost (a restart) while in use: no burst on top of what was sent
+      -- Lost while in use (a restart: a limit outlives its last lease by a window): as if
+      -- the last lease had just taken its look ahead, with no burst on top of what was sent.
+      tat = now + tolerance + validity
     else
       tat = now
     end
     tat = give_back(KEYS[i], tat, back, interval, now)
     if want > 0 and pause <= 0 then
       local from = math.max(tat, now)
-      -- The most that is ever free at once; a lease waits until what it wants is
-      -- (at most that), so that under contention slices go whole, in turn,
-      -- rather than one unit per round trip as each slot comes free.
+      -- At most what is ever free at once; when less is free now, the slots are
+      -- reserved ahead and the lease starts when they come free: one round trip
+      -- per slice even when every slot is wanted, slices going whole, in turn.
       local capacity = math.floor((tolerance + validity) / interval) + 1
       if need > capacity then
         -- A request bigger than that (tokens): it goes when a slot is free, as for one process.
-        if from - tolerance <= now then
-          granted[i] = need
-        else
-          wait = math.max(wait, from - tolerance - now)
-        end
+        granted[i] = need
+        delay[i] = math.max(from - tolerance - now, 0)
       else
-        local target = math.min(want, capacity)
+        granted[i] = math.min(want, capacity)
         local free = math.floor((now + validity + tolerance - from) / interval) + 1
-        if free >= target then
+        if free >= granted[i] then
           granted[i] = math.min(want, free)
         else
-          wait = math.max(wait, from - tolerance - validity + (target - 1) * interval - now)
+          delay[i] = from - tolerance - validity + (granted[i] - 1) * interval - now
         end
       end
       tat = from + granted[i] * interval
     end
-    store(KEYS[i], tat, now)
+    store(KEYS[i], tat, now, window)
   end
 end
-if pause > 0 then wait = pause else pause = 0 end
-return {granted[1], granted[2], math.ceil(wait), pause, processes, known[1] or '', known[2] or ''}
+if pause < 0 then pause = 0 end
+return {granted[1], granted[2], math.ceil(delay[1]), math.ceil(delay[2]), pause, processes, known[1] or '', known[2] or ''}
 """
 )
 
@@ -166,7 +176,7 @@ for i = 1, 2 do
   local raw = redis.call('GET', KEYS[i])
   if limit > 0 and back > 0 and raw then
     local interval = gcra(limit, window, validity)
-    store(KEYS[i], give_back(KEYS[i], tonumber(raw), back, interval, now), now)
+    store(KEYS[i], give_back(KEYS[i], tonumber(raw), back, interval, now), now, window)
   end
 end
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -359,7 +369,7 @@ class SharedShell:
             self.process,
             book.window * 1000,
             book.validity * 1000,
-            HEARTBEAT * 1000,
+            heartbeat(book.window) * 1000,
             int(ask.warm),
         ]
         for i in range(2):
@@ -410,7 +420,6 @@ class SharedShell:
         backend = self._backend
         if backend is None:
             return
-        self._backend = None
         book = self._book
         contacted = book.contacted or book.asks
         back = book.release(self._clock())
@@ -426,20 +435,25 @@ class SharedShell:
                         RELEASE, [keys["requests"], keys["tokens"], keys["processes"]], args
                     )
                     if isinstance(reply, BaseException):
-                        book.unreturned(back)
-                await backend.aclose()
-        except Exception:
-            pass  # closing anyway: what was not returned comes back as its lease expires
+                        book.unreturned(back)  # for this client's next loop, if it has one
+        finally:
+            self._backend = None
+            with anyio.move_on_after(RELEASE_TIMEOUT, shield=True):
+                try:
+                    await backend.aclose()
+                except Exception:
+                    pass  # closing anyway: what was not returned comes back as its lease expires
 
 
 def _answer(reply: Sequence[object]) -> Answer:
-    granted_requests, granted_tokens, wait, pause, processes, learned_requests, learned_tokens = reply
+    granted_requests, granted_tokens, delay_requests, delay_tokens, pause, processes, *learned = reply
     return Answer(
         granted=(int(_text(granted_requests)), int(_text(granted_tokens))),
-        wait=int(_text(wait)) / 1000,
+        delay=(int(_text(delay_requests)) / 1000, int(_text(delay_tokens)) / 1000),
+        wait=int(_text(pause)) / 1000,
         paused_for=int(_text(pause)) / 1000,
         processes=int(_text(processes)),
-        learned=(_number(learned_requests), _number(learned_tokens)),
+        learned=(_number(learned[0]), _number(learned[1])),
     )
 
 
