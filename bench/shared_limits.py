@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -70,6 +71,7 @@ PROMPT = "x" * 160  # 40 tokens at 4 characters a token
 MAX_TOKENS = 64  # the mock answers 42 tokens: 82 used of 104 estimated
 WINDOW = 60.0
 WARM = 10.0  # seconds after the first arrival before "steady state"
+_RUNS = itertools.count(1)
 # The commands a client sends itself, each a round trip; INFO commandstats also counts
 # those the scripts run inside Redis (GET, SET, TIME...), which cost no round trip.
 ROUND_TRIPS = ("eval", "fcall", "script", "hello", "client", "auth", "select", "ping")
@@ -223,10 +225,8 @@ class Redis:
         stats = client.info("commandstats")
         client.close()
         calls = Counter({name.removeprefix("cmdstat_"): int(row["calls"]) for name, row in stats.items()})
-        # Not the clients': INFO itself, and the HELLO of the connection asking (counted already).
-        del calls["info"]
-        calls["hello"] -= 1
-        return +calls
+        del calls["info"]  # this script's
+        return calls
 
 
 @dataclass
@@ -302,7 +302,8 @@ def run_scenario(args: argparse.Namespace, scenario: str, redis: Redis, director
         count = int(limit / 82 / 60 * duration * 4 / args.processes) + 1000
     if not shared:
         rpm = None if rpm is None else rpm / args.processes
-    key = f"bench-{scenario}-{os.getpid()}"
+    run = next(_RUNS)  # each run its own key and journals, nothing carried over from another
+    key = f"bench-{scenario}-{os.getpid()}-{run}"
     before = redis.commands()
     recorder = Recorder()
     latency = 0.0 if scenario.startswith("cost") else args.latency
@@ -312,7 +313,7 @@ def run_scenario(args: argparse.Namespace, scenario: str, redis: Redis, director
             WorkerSettings(
                 name=f"p{index}",
                 base_url=server.url,
-                journal=str(directory / f"{scenario}-p{index}.journal"),
+                journal=str(directory / f"{run}-{scenario}-p{index}.journal"),
                 count=count,
                 callers=args.callers,
                 rpm=rpm,
@@ -350,10 +351,14 @@ def run_scenario(args: argparse.Namespace, scenario: str, redis: Redis, director
                 raise SystemExit(f"a client process exited with status {process.returncode}")
             summaries.append(json.loads(out.strip().splitlines()[-1]))
         rate_limited = server.rate_limited
-    after = redis.commands() if scenario != "fault" else None
+    used = None
+    if scenario != "fault":  # the restart forgot the counts
+        used = redis.commands() - before
+        used["hello"] -= 1  # the connection that asked for `before`
+        used = +used
     return _outcome(
         scenario, args, settings, recorder.arrivals, stopped, limit, unit, rate_limited,
-        summaries, resent_candidates, None if after is None else after - before,
+        summaries, resent_candidates, used,
     )  # fmt: skip
 
 

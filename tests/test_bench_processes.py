@@ -31,7 +31,7 @@ from openai_actors._ratelimit import RateLimit
 from openai_actors.mock import MockServer
 
 from .conftest import RawServer
-from .test_bench_cli import COMPLETION, _raw, _reply, bench, check_document
+from .test_bench_cli import COMPLETION, HAS_OPENAI, _raw, _reply, bench, check_document
 
 WORKLOAD = Workload("chat", "m", 8, 8, stream=False)
 
@@ -240,6 +240,20 @@ class TestProcessesCommand:
         assert (40.0, 2) == (run["rate"], run["processes"])
         assert run["requests"] == run["ok"] > 0
 
+    @pytest.mark.skipif(not HAS_OPENAI, reason="the official openai package is not installed")
+    def test_compared_with_the_official_client_in_as_many_processes(self, tmp_path: Path) -> None:
+        """--compare openai: the official client is measured by 2 processes as well, and compared."""
+        done, document = bench(
+            tmp_path, "--processes", "2", "--compare", "openai", "--requests", "8", "--concurrency", "2"
+        )
+        assert 0 == done.returncode, done.stderr
+        check_document(document)
+        assert [("openai_actors", 2, 8), ("openai", 2, 8)] == [
+            (run["client"], run["processes"], run["ok"]) for run in document["runs"]
+        ]
+        assert 1 == len(document["comparisons"])
+        assert "openai x2" in done.stdout
+
     def test_limits_learned_by_each_process_are_flagged(self, tmp_path: Path) -> None:
         """A server announcing limits: the run reports them, and the note says each process paced itself
         to the whole of them (only shared limits would split them)."""
@@ -284,6 +298,17 @@ class TestProcessesCommand:
         )
         assert 1 == done.returncode
         assert "every warm-up request to http://127.0.0.1:1/v1 failed (APIConnectionError" in done.stderr
+
+    def test_one_process_failing_its_warm_up_stops_the_others(
+        self, tmp_path: Path, raw_server: RawServer
+    ) -> None:
+        """One warm-up answered, the other refused (401): the warm process is told to stop, nothing is
+        measured, and the refusal is the message, exit status 1."""
+        raw_server.replies = [_reply(200, COMPLETION), _reply(401, b'{"error": {"message": "bad key"}}')]
+        done, document = bench(tmp_path, *_raw(raw_server), "--processes", "2", "--requests", "10")
+        assert (1, {}) == (done.returncode, document)
+        assert "every warm-up request to" in done.stderr and "failed (AuthenticationError" in done.stderr
+        assert 2 == raw_server.requests
 
     @pytest.mark.skipif(sys.platform != "linux", reason="finds the workers through /proc")
     def test_a_killed_worker_is_an_error_not_a_hang(self, tmp_path: Path, raw_server: RawServer) -> None:

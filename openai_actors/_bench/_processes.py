@@ -181,7 +181,8 @@ def _conduct(workers: list[_Worker], label: str, progress: Progress, parts: list
     early = _gather(workers, label, "warming up")
     ended = {index: message for index, message in early.items() if message[0] == _DONE}
     if ended:
-        # One could not warm up (or was stopped by a signal): the others are told to stop.
+        # One could not warm up (or was stopped by a signal), so it measured nothing: the others are
+        # told to stop.
         for worker in workers:
             if not worker.answered:
                 worker.tell(_STOP)
