@@ -1,7 +1,8 @@
 """Limits shared through Redis (issue 16's targets): 4 processes, one limit, a server that enforces it.
 
     python bench/shared_limits.py [--scenario requests,tokens,fault,cost] [--processes 4]
-                                  [--rpm 600] [--tpm 60000] [--duration 120] [--json FILE]
+                                  [--rpm 600] [--tpm 60000] [--duration 120] [--backend asyncio|trio]
+                                  [--json FILE]
 
 Starts its own redis-server (no persistence, a free loopback port) and the
 bundled mock server (in this process) enforcing the limit and answering after
@@ -91,6 +92,7 @@ class WorkerSettings:
     tpm: float | None
     redis_url: str | None
     key: str
+    backend: str = "asyncio"
 
 
 def worker(settings: WorkerSettings) -> None:
@@ -102,7 +104,7 @@ def worker(settings: WorkerSettings) -> None:
     with path.open("a") as journal:
         if path.stat().st_size and not path.read_bytes().endswith(b"\n"):
             journal.write("\n")  # after a line torn by SIGKILL: the next answer on a line of its own
-        summary = anyio.run(_work, settings, journal, done)
+        summary = anyio.run(_work, settings, journal, done, backend=settings.backend)
     print(json.dumps(summary), flush=True)
 
 
@@ -258,6 +260,8 @@ class Outcome:
     arrivals: int
     rate_limited: int
     max_in_window: float
+    max_in_second: float
+    """The most in any 1 s window at steady state: how evenly the limit is spent (even: limit / 60)."""
     steady_share: float | None
     answered: int
     answered_ok: int
@@ -320,6 +324,7 @@ def run_scenario(args: argparse.Namespace, scenario: str, redis: Redis, director
                 tpm=tpm,
                 redis_url=redis.url if shared else None,
                 key=key,
+                backend=args.backend,
             )
             for index in range(args.processes)
         ]
@@ -411,8 +416,8 @@ def _outcome(
     weight = (lambda request_id: float(tokens.get(request_id, 104))) if unit == "tokens" else (lambda _: 1.0)
     points = [(arrival.at, weight(arrival.request_id)) for arrival in arrivals]
     steady: float | None = None
+    first = min((arrival.at for arrival in arrivals), default=stopped)
     if arrivals:
-        first = min(arrival.at for arrival in arrivals)
         span = stopped - (first + WARM)
         if span > 0:
             used = sum(w for at, w in points if first + WARM <= at < stopped)
@@ -433,6 +438,7 @@ def _outcome(
         arrivals=len(arrivals),
         rate_limited=rate_limited,
         max_in_window=max_in_window(points),
+        max_in_second=max_in_window([(at, w) for at, w in points if first + WARM <= at < stopped], 1.0),
         steady_share=steady,
         answered=sum(answers.values()),
         answered_ok=statuses["ok"],
@@ -456,6 +462,10 @@ def _report(outcome: Outcome) -> str:
     lines.append(
         f"429s: {o.rate_limited}   most {o.unit} in any 60 s window: {o.max_in_window:,.0f} "
         f"(limit {o.limit:,.0f})   steady-state share of the limit: {share}"
+    )
+    lines.append(
+        f"most {o.unit} in any 1 s window at steady state: {o.max_in_second:,.0f} "
+        f"(evenly spread: {o.limit / WINDOW:,.0f})"
     )
     lines.append(
         f"accepted at the server: {o.arrivals:,}   answered: {o.answered:,} ({o.answered_ok:,} ok)   "
@@ -514,6 +524,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cost-rpm", type=float, default=60_000, help="the limit of the cost runs")
     parser.add_argument("--cost-duration", type=float, default=30)
     parser.add_argument("--cost-repeats", type=int, default=3, help="cost runs alternate, medians reported")
+    parser.add_argument(
+        "--backend", choices=("asyncio", "trio"), default="asyncio", help="the client processes' event loop"
+    )
     parser.add_argument("--json", help="also write the outcomes here")
     args = parser.parse_args(argv)
     scenarios = [item.strip() for item in args.scenario.split(",")]
