@@ -71,8 +71,10 @@ local function gcra(limit, window, validity)
   local interval = (window + 2 * validity) / math.max(limit - burst, 1)
   return interval, (burst - 1) * interval
 end
-local function give_back(key, tat, units, interval, now)
-  if units > 0 and tat then
+-- Units given back free their slots, only if they are the last ones taken (`mark`, the
+-- limit as the giver's last lease left it, still holds) or the giver says any will do ('').
+local function give_back(raw, tat, units, interval, now, mark)
+  if units > 0 and raw and (mark == '' or mark == raw) then
     return math.max(tat - units * interval, now)
   end
   return tat
@@ -86,9 +88,9 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 
 # KEYS: requests, tokens, pause, processes, learned.
 # ARGV: process, window ms, validity ms, heartbeat ms, warm (0/1),
-#       then for requests and for tokens: limit, want, need, give back, learned.
+#       then for requests and for tokens: limit, want, need, give back, learned, mark.
 # Returns: granted requests and tokens, the ms until each may be spent, pause ms, processes,
-# learned requests and tokens.
+# learned requests and tokens, the marks of requests and tokens.
 LEASE: Final = (
     _GCRA
     + """
@@ -100,7 +102,7 @@ redis.call('PEXPIRE', KEYS[4], math.ceil(heartbeat))
 local processes = redis.call('ZCARD', KEYS[4])
 local fields = {'requests', 'tokens'}
 for i = 1, 2 do
-  local learned = tonumber(ARGV[5 + (i - 1) * 5 + 5])
+  local learned = tonumber(ARGV[5 + (i - 1) * 6 + 5])
   if learned > 0 then
     redis.call('HSET', KEYS[5], fields[i], learned)
     redis.call('PEXPIRE', KEYS[5], math.ceil(window * 3))
@@ -110,9 +112,11 @@ local known = redis.call('HMGET', KEYS[5], 'requests', 'tokens')
 local pause = redis.call('PTTL', KEYS[3])
 local granted = {0, 0}
 local delay = {0, 0}
+local marks = {'', ''}
 for i = 1, 2 do
-  local base = 5 + (i - 1) * 5
+  local base = 5 + (i - 1) * 6
   local limit, want, need, back = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
+  local mark = ARGV[base + 6]
   if limit > 0 then
     local interval, tolerance = gcra(limit, window, validity)
     local raw = redis.call('GET', KEYS[i])
@@ -126,7 +130,7 @@ for i = 1, 2 do
     else
       tat = now
     end
-    tat = give_back(KEYS[i], tat, back, interval, now)
+    tat = give_back(raw, tat, back, interval, now, mark)
     if want > 0 and pause <= 0 then
       local from = math.max(tat, now)
       -- At most what is ever free at once; when less is free now, the slots are
@@ -149,10 +153,11 @@ for i = 1, 2 do
       tat = from + granted[i] * interval
     end
     store(KEYS[i], tat, now, window)
+    marks[i] = string.format('%.3f', tat)
   end
 end
 if pause < 0 then pause = 0 end
-return {granted[1], granted[2], math.ceil(delay[1]), math.ceil(delay[2]), pause, processes, known[1] or '', known[2] or ''}
+return {granted[1], granted[2], math.ceil(delay[1]), math.ceil(delay[2]), pause, processes, known[1] or '', known[2] or '', marks[1], marks[2]}
 """
 )
 
@@ -166,17 +171,17 @@ return ms
 """
 
 # KEYS: requests, tokens, processes. ARGV: process, window ms, validity ms, then for requests
-# and for tokens: limit, give back.
+# and for tokens: limit, give back, mark.
 RELEASE: Final = (
     _GCRA
     + """
 local window, validity = tonumber(ARGV[2]), tonumber(ARGV[3])
 for i = 1, 2 do
-  local limit, back = tonumber(ARGV[4 + (i - 1) * 2]), tonumber(ARGV[5 + (i - 1) * 2])
+  local limit, back, mark = tonumber(ARGV[4 + (i - 1) * 3]), tonumber(ARGV[5 + (i - 1) * 3]), ARGV[6 + (i - 1) * 3]
   local raw = redis.call('GET', KEYS[i])
   if limit > 0 and back > 0 and raw then
     local interval = gcra(limit, window, validity)
-    store(KEYS[i], give_back(KEYS[i], tonumber(raw), back, interval, now), now, window)
+    store(KEYS[i], give_back(raw, tonumber(raw), back, interval, now, mark), now, window)
   end
 end
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -349,14 +354,22 @@ class SharedShell:
             return
         reply = await self._call(LEASE, self._lease_keys(), self._lease_args(ask))
         now = self._clock()
+        book.ask_seconds += now - ask.sent_at
         if isinstance(reply, BaseException):
             if book.failure is None:
                 book.unreachable(ask, now)
         else:
-            answer = _answer(reply)
-            book.answer(ask, answer, now)
-            if answer.paused_for > 0:
-                self._paused(answer.paused_for)
+            try:
+                answer = _answer(reply)
+            except (ValueError, TypeError) as exc:  # a reply these scripts never give: told, retried later
+                _logging.warn(
+                    "ratelimit.shared_bad_reply", url=redact_url(self._limits.url), error=repr(exc)[:200]
+                )
+                book.unreachable(ask, now)
+            else:
+                book.answer(ask, answer, now)
+                if answer.paused_for > 0:
+                    self._paused(answer.paused_for)
         self._recheck()
 
     def _lease_keys(self) -> list[str]:
@@ -373,7 +386,7 @@ class SharedShell:
             int(ask.warm),
         ]
         for i in range(2):
-            args += [ask.limits[i], ask.want[i], ask.need[i], ask.give_back[i], ask.learned[i]]
+            args += [ask.limits[i], ask.want[i], ask.need[i], ask.give_back[i], ask.learned[i], ask.marks[i]]
         return args
 
     async def _call(self, script: str, keys: Sequence[str], args: Sequence[_Arg]) -> Any:
@@ -422,7 +435,7 @@ class SharedShell:
             return
         book = self._book
         contacted = book.contacted or book.asks
-        back = book.release(self._clock())
+        back, marks = book.release(self._clock())
         try:
             with anyio.move_on_after(RELEASE_TIMEOUT, shield=True):
                 if contacted:
@@ -430,7 +443,7 @@ class SharedShell:
                     limits = book.limits()
                     args: list[_Arg] = [self.process, book.window * 1000, book.validity * 1000]
                     for i in range(2):
-                        args += [limits[i], back[i]]
+                        args += [limits[i], back[i], marks[i]]
                     reply = await self._call(
                         RELEASE, [keys["requests"], keys["tokens"], keys["processes"]], args
                     )
@@ -446,7 +459,8 @@ class SharedShell:
 
 
 def _answer(reply: Sequence[object]) -> Answer:
-    granted_requests, granted_tokens, delay_requests, delay_tokens, pause, processes, *learned = reply
+    granted_requests, granted_tokens, delay_requests, delay_tokens, pause, processes, *rest = reply
+    learned, marks = rest[:2], rest[2:]
     return Answer(
         granted=(int(_text(granted_requests)), int(_text(granted_tokens))),
         delay=(int(_text(delay_requests)) / 1000, int(_text(delay_tokens)) / 1000),
@@ -454,6 +468,7 @@ def _answer(reply: Sequence[object]) -> Answer:
         paused_for=int(_text(pause)) / 1000,
         processes=int(_text(processes)),
         learned=(_number(learned[0]), _number(learned[1])),
+        marks=(_text(marks[0]), _text(marks[1])),
     )
 
 

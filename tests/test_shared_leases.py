@@ -30,14 +30,16 @@ def book_for(
 
 
 def granted(requests: int = 0, tokens: int = 0, *, wait: float = 0.0, pause: float = 0.0, processes: int = 1,
-            learned: tuple[float | None, float | None] = (None, None)) -> Answer:  # fmt: skip
+            learned: tuple[float | None, float | None] = (None, None), delay: float = 0.0,
+            mark: str = "") -> Answer:  # fmt: skip
     return Answer(
         granted=(requests, tokens),
-        delay=(0.0, 0.0),
+        delay=(delay, 0.0),
         wait=wait,
         paused_for=pause,
         processes=processes,
         learned=learned,
+        marks=(mark, ""),
     )
 
 
@@ -148,10 +150,7 @@ class TestExpiry:
         ask = book.ask(1, 0.0)
         assert ask is not None
         pokes.clear()
-        answer = Answer(
-            granted=(10, 0), delay=(0.5, 0.0), wait=0.0, paused_for=0.0, processes=3, learned=(None, None)
-        )
-        book.answer(ask, answer, 0.01)
+        book.answer(ask, granted(10, delay=0.5, processes=3), 0.01)
         assert 0.51 == book.ready_at(1, 0.2)
         assert [] == pokes  # nothing more to ask for
         assert 0.6 == book.ready_at(1, 0.6)
@@ -173,11 +172,39 @@ class TestExpiry:
         pool.add(5, 0.0, 1.0)
         pool.add(5, 0.8, 1.8)
         assert (10, 5) == (pool.held, pool.available(0.5))
-        assert 0.8 == pool.starts(6, 0.5)
-        assert math.inf == pool.starts(11, 0.5)
+        assert 0.8 == pool.ready_at(6, 0.5)
+        assert math.inf == pool.ready_at(11, 0.5)
         pool.take(4, 0.5)
         pool.expire(1.0)
         assert (5, 1, 5) == (pool.held, pool.returning, pool.available(1.0))
+
+
+class TestGivingBack:
+    def test_requests_go_back_only_as_the_tail_of_the_last_lease_with_its_mark(self) -> None:
+        """Units of an older lease are let go (a later lease took the slots after theirs); the last
+        lease's unspent units go back, marked with where that lease left the limit in Redis."""
+        book, _ = book_for(600)
+        book.ready_at(1, 0.0)
+        first = book.ask(1, 0.0)
+        assert first is not None
+        older = granted(4, mark="100.000")
+        book.answer(first, older, 0.0)
+        book.wanted = True
+        second = book.ask(1, 0.5)
+        assert second is not None
+        assert ("100.000", "") == second.marks
+        newer = granted(4, mark="200.000")
+        book.answer(second, newer, 0.5)
+        book.spend(1, 0.6)  # from the older lease
+        assert ((4, 0), ("200.000", "")) == book.release(0.7)
+
+    def test_tokens_all_go_back_whatever_their_slots(self) -> None:
+        """As the server corrects an estimate to the usage, so the shared limit: no mark."""
+        book, _ = book_for(None, 60_000)
+        contact(book, 0.0, tokens=500)
+        book.spend(200, 0.1)
+        book.give_back(0, 150, 0.1, 0.2)
+        assert ((0, 450), ("", "")) == book.release(0.3)
 
 
 class TestCorrections:
@@ -323,7 +350,7 @@ class TestSharing:
         book, _ = book_for(600, 60_000)
         contact(book, 0.0, requests=10, tokens=1000)
         book.spend(300, 0.1)
-        assert (9, 700) == book.release(0.2)
+        assert ((9, 700), ("", "")) == book.release(0.2)
         assert (0, 0) == (book.pools[0].held, book.pools[1].held)
         assert not book.contacted
 

@@ -7,6 +7,7 @@ in any window. Short windows (2 s) keep the tests short.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -79,6 +80,16 @@ def redis_keys(redis: RedisServer, key: str) -> dict[str, int]:
         client.close()
 
 
+def redis_get(redis: RedisServer, name: str) -> bytes:
+    client: Any = redis.client()
+    try:
+        value = client.get(name)
+    finally:
+        client.close()
+    assert value is not None, name
+    return bytes(value)
+
+
 def wait_until(predicate: Any, timeout: float, what: str) -> None:
     """Poll a condition in another process (Redis, a child) that offers nothing to wait on."""
     deadline = time.monotonic() + timeout
@@ -111,6 +122,36 @@ class TestOneProcess:
         assert leases < 300
 
     @pytest.mark.timeout(30)
+    async def test_clients_sharing_a_token_limit_keep_to_it_together(
+        self, redis_server: RedisServer, shared_key: str
+    ) -> None:
+        """Tokens too: reserved as the estimate, corrected to the usage, shared; no 429 from a server
+        enforcing the same tokens per window, though the clients together want more than a window's."""
+        tokens = 12_000
+        with MockServer(rate_limit_tokens=tokens, rate_limit_window=WINDOW) as server:
+            rate = RateLimit(
+                tokens_per_minute=tokens, window=WINDOW, shared=SharedLimits(redis_server.url, key=shared_key)
+            )
+            clients = [AsyncOpenAI(api_key="sk", base_url=server.url, rate_limit=rate) for _ in range(3)]
+            try:
+                async with anyio.create_task_group() as tg:
+                    for i, client in enumerate(clients):
+                        # About 60 tokens each: 18,000 in all, a window and a half.
+                        tg.start_soon(
+                            functools.partial(_send_prefixed, padding=" " + "word " * 44),
+                            client,
+                            f"t{i}",
+                            100,
+                        )
+            finally:
+                for client in clients:
+                    await client.close()
+            assert 0 == server.rate_limited
+            assert 300 == len({c.split(" ")[0] for c in contents(server)})
+        used = sum(c.stats().tokens_used for c in clients)
+        assert used > tokens  # more than one window's worth went through
+
+    @pytest.mark.timeout(30)
     async def test_a_client_closing_gives_back_what_it_held_and_leaves_the_set_of_processes(
         self, limited: MockServer, redis_server: RedisServer, shared_key: str
     ) -> None:
@@ -120,9 +161,14 @@ class TestOneProcess:
             assert f"{{{shared_key}}}:processes" in redis_keys(redis_server, shared_key)
             book = client._book
             assert book is not None
-            assert book.pools[0].held > 0  # a slice is bigger than 5 requests at first
+            held = book.pools[0].held
+            assert held > 0  # a slice is bigger than 5 requests at first
+            tat_before = float(redis_get(redis_server, f"{{{shared_key}}}:requests"))
         assert f"{{{shared_key}}}:processes" not in redis_keys(redis_server, shared_key)
         assert 0 == book.pools[0].held
+        # The limit's time in Redis went back by the units given back (nobody leased since).
+        tat_after = float(redis_get(redis_server, f"{{{shared_key}}}:requests"))
+        assert tat_after < tat_before
 
     @pytest.mark.timeout(30)
     async def test_limits_learned_from_the_server_are_shared(
@@ -187,18 +233,37 @@ class TestOneProcess:
         )
 
 
-async def _send_prefixed(client: AsyncOpenAI, prefix: str, count: int, concurrency: int = 16) -> None:
+async def _send_prefixed(
+    client: AsyncOpenAI, prefix: str, count: int, concurrency: int = 16, *, padding: str = ""
+) -> None:
     limiter = anyio.Semaphore(concurrency)
 
     async def one(i: int) -> None:
         async with limiter:
             await client.chat.completions.create(
-                model="m", messages=[{"role": "user", "content": f"{prefix}-{i}"}], max_tokens=4
+                model="m", messages=[{"role": "user", "content": f"{prefix}-{i}{padding}"}], max_tokens=4
             )
 
     async with anyio.create_task_group() as tg:
         for i in range(count):
             tg.start_soon(one, i)
+
+
+class TestLoops:
+    @pytest.mark.timeout(30)
+    def test_a_client_used_in_one_event_loop_then_another_keeps_sharing(
+        self, limited: MockServer, redis_server: RedisServer, shared_key: str
+    ) -> None:
+        """trio, then asyncio, then trio (whose clocks start anywhere): each run leases afresh, none waits
+        on a time kept on another loop's clock."""
+        rate = shared_rate(redis_server.url, shared_key)
+        client = AsyncOpenAI(api_key="sk", base_url=limited.url, rate_limit=rate)
+        for backend in ("trio", "asyncio", "trio"):
+            started = time.monotonic()
+            assert [] == anyio.run(send_many, client, 20, 4, backend=backend)
+            assert time.monotonic() - started < 5
+        anyio.run(client.close)
+        assert 60 == len(contents(limited))
 
 
 class TestSyncClient:
