@@ -261,6 +261,8 @@ class Outcome:
     rate_limited: int
     max_in_window: float
     max_in_second: float
+    max_second_at: float
+    """When that 1 s window ended, in seconds after the first arrival."""
     """The most in any 1 s window at steady state: how evenly the limit is spent (even: limit / 60)."""
     steady_share: float | None
     answered: int
@@ -384,18 +386,20 @@ def _journal(paths: Sequence[str]) -> tuple[Counter[str], dict[str, int], Counte
     return answers, tokens, statuses
 
 
-def max_in_window(points: Sequence[tuple[float, float]], window: float = WINDOW) -> float:
-    """The largest total weight of the points (time, weight) within any `window` seconds."""
+def max_in_window(points: Sequence[tuple[float, float]], window: float = WINDOW) -> tuple[float, float]:
+    """The largest total weight of the points (time, weight) within any `window` seconds, and when
+    that window ended (0 for no points)."""
     ordered = sorted(points)
-    best = total = 0.0
+    best = total = when = 0.0
     first = 0
     for at, weight in ordered:
         total += weight
         while ordered[first][0] <= at - window:
             total -= ordered[first][1]
             first += 1
-        best = max(best, total)
-    return best
+        if total > best:
+            best, when = total, at
+    return best, when
 
 
 def _outcome(
@@ -422,6 +426,7 @@ def _outcome(
         if span > 0:
             used = sum(w for at, w in points if first + WARM <= at < stopped)
             steady = used / (limit / WINDOW * span)
+    busiest, busiest_at = max_in_window([(at, w) for at, w in points if first + WARM <= at < stopped], 1.0)
     twice = {request_id for request_id, n in accepted.items() if n > 1}
     resent = twice & resent_candidates
     requests = sum(summary["requests"] for summary in summaries)
@@ -437,8 +442,9 @@ def _outcome(
         duration_s=stopped - min((a.at for a in arrivals), default=stopped),
         arrivals=len(arrivals),
         rate_limited=rate_limited,
-        max_in_window=max_in_window(points),
-        max_in_second=max_in_window([(at, w) for at, w in points if first + WARM <= at < stopped], 1.0),
+        max_in_window=max_in_window(points)[0],
+        max_in_second=busiest,
+        max_second_at=busiest_at - first,
         steady_share=steady,
         answered=sum(answers.values()),
         answered_ok=statuses["ok"],
@@ -465,7 +471,7 @@ def _report(outcome: Outcome) -> str:
     )
     lines.append(
         f"most {o.unit} in any 1 s window at steady state: {o.max_in_second:,.0f} "
-        f"(evenly spread: {o.limit / WINDOW:,.0f})"
+        f"(evenly spread: {o.limit / WINDOW:,.0f}), the one ending {o.max_second_at:.1f} s in"
     )
     lines.append(
         f"accepted at the server: {o.arrivals:,}   answered: {o.answered:,} ({o.answered_ok:,} ok)   "
