@@ -1,6 +1,6 @@
 """The cost of sharing limits through Redis: round trips per 1,000 requests, client CPU per request.
 
-    python bench/shared_limits.py [--requests 3000] [--concurrency 64] [--rpm 600000]
+    python bench/shared_lease_cost.py [--requests 3000] [--concurrency 64] [--rpm 600000]
                                   [--repeat 3] [--backend asyncio --backend trio] [--redis URL]
 
 For each backend, one `AsyncOpenAI` sends `--requests` chat completions
@@ -16,7 +16,9 @@ Figures: requests/s, client CPU (user + system, `getrusage`, this process
 and its threads: on trio the Redis calls run in a worker thread) in µs per
 request, and, from the Redis server's `INFO commandstats`, script calls
 (round trips) and commands run inside them, per 1,000 requests, and the
-mean time of a lease's round trip as the client sees it. Medians over
+mean time of a lease's round trip as the client sees it (during the runs,
+with the mock server busy on Redis's core); and first, with Redis idle, the
+median and p99 of 500 lease round trips on each backend's client. Medians over
 the repeats; the shared/local CPU ratio is computed within each repeat, then
 its median taken. A redis-server is started on a free port unless `--redis`
 names one. Run pinned for steadier figures (`taskset -c 1 python ...`, the
@@ -122,6 +124,39 @@ async def _send(client: AsyncOpenAI, count: int, concurrency: int) -> None:
             tg.start_soon(one)
 
 
+async def _round_trips(redis_url: str, count: int = 500) -> tuple[float, float]:
+    """Median and p99 ms of the lease script's round trip, on this backend's Redis client, Redis idle."""
+    from openai_actors._shared_leases import Ask
+    from openai_actors._shared_redis import LEASE, _backend, lease_args, lease_keys
+
+    key = f"bench-rtt-{secrets.token_hex(4)}"
+    backend = _backend(SharedLimits(redis_url, key=key))
+    keys = lease_keys(key)
+    # One process leasing 10 requests of 600,000/min, nothing else: the script's common path.
+    ask = Ask(
+        limits=(600_000, 0),
+        want=(10, 0),
+        need=(0, 0),
+        give_back=(0, 0),
+        marks=("", ""),
+        learned=(0, 0),
+        warm=False,
+        reserve=(0, 0),
+        sent_at=0.0,
+    )
+    args = lease_args("bench", 60.0, ask)
+    times = []
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            await backend.run(LEASE, keys, args)
+            times.append((time.perf_counter() - started) * 1e3)
+    finally:
+        await backend.aclose()
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99)]
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -189,6 +224,13 @@ def main() -> None:
     mock = [sys.executable, "-m", "openai_actors.mock", "--port", str(port), "--no-record"]
     results = []
     with _process(mock, port), _redis(args.redis) as redis_url:
+        for backend in backends:
+            # Before the runs, while the mock server is idle: Redis has its core to itself.
+            median, p99 = anyio.run(_round_trips, redis_url, backend=backend)
+            how = "asyncio client" if backend == "asyncio" else "sync client in a worker thread"
+            print(
+                f"{backend}: a lease's round trip, Redis idle ({how}): median {median:.3f} ms, p99 {p99:.3f} ms"
+            )
         for backend in backends:
             results.append(measure(args, f"http://127.0.0.1:{port}/v1", redis_url, backend))
     print(

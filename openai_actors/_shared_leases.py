@@ -242,7 +242,10 @@ class Ask:
     """Limits learned here from the server's headers, to publish (0: nothing new)."""
     warm: bool
     """This process leased within the last window: a limit missing in Redis means Redis lost it (a
-    restart), so it starts spent rather than with a burst."""
+    restart), so it starts spent rather than with a burst..."""
+    reserve: tuple[int, int]
+    """... and beyond the slots the processes may still hold reserved ahead: a slice each, for the
+    processes last seen."""
     sent_at: float
 
 
@@ -374,14 +377,20 @@ class LeaseBook:
 
     # -- asking -------------------------------------------------------------------
 
-    def _slice(self, pool: Pool, limit: float) -> int:
+    def _slice(self, pool: Pool, limit: float, backlog: float) -> int:
+        """What this process would spend in `validity`: its measured rate, plus what waits (`backlog`)."""
         cap = slice_cap(limit, self.window)
         if pool.rate < 0:
             return cap
-        return min(cap, max(1, math.ceil(pool.rate * self.validity)))
+        return min(cap, max(1, math.ceil(pool.rate * self.validity + backlog)))
 
-    def ask(self, cost: int, now: float) -> Ask | None:
-        """The next ask for the shell to send, or None; `cost`: the tokens of the request at the head (0: none)."""
+    def ask(self, cost: int, now: float, waiting: int = 0) -> Ask | None:
+        """The next ask for the shell to send, or None.
+
+        `cost`: the tokens of the request at the head of the line (0: none);
+        `waiting`: the requests waiting for admission. What a process spends is
+        less than it wants while it is held back, so what waits counts as demand.
+        """
         if self.asking or not self.wanted or self.failure is not None:
             return None
         self.wanted = False
@@ -399,7 +408,7 @@ class LeaseBook:
                 pool.active_since = now
             pool.measure(now, self.validity)
             held = pool.held
-            size = self._slice(pool, limit)
+            size = self._slice(pool, limit, waiting * (1 if index == 0 else cost))
             pool.low = size * LOW_WATER
             need[index] = pool.debt + max(0, units - held)
             want[index] = max(need[index], pool.debt + size - held)
@@ -417,6 +426,10 @@ class LeaseBook:
             marks=self._marks(),
             learned=publish,
             warm=now - self.last_answer < self.window,
+            reserve=(
+                self.processes * slice_cap(limits[0], self.window) if limits[0] else 0,
+                self.processes * slice_cap(limits[1], self.window) if limits[1] else 0,
+            ),
             sent_at=now,
         )
 

@@ -42,9 +42,9 @@ from anyio.streams.memory import MemoryObjectSendStream
 
 from . import _logging
 from ._shared import SharedLimits, redact_url
-from ._shared_leases import Answer, Ask, LeaseBook
+from ._shared_leases import Answer, Ask, LeaseBook, lease_validity
 
-__all__ = ["LEASE", "PAUSE", "RELEASE", "SharedShell", "heartbeat", "key_names"]
+__all__ = ["LEASE", "PAUSE", "RELEASE", "SharedShell", "heartbeat", "key_names", "lease_args", "lease_keys"]
 
 # How long a process counts as sharing the limits after its last lease: a quarter
 # of the window, between 1 and 15 s.
@@ -88,7 +88,7 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 
 # KEYS: requests, tokens, pause, processes, learned.
 # ARGV: process, window ms, validity ms, heartbeat ms, warm (0/1),
-#       then for requests and for tokens: limit, want, need, give back, learned, mark.
+#       then for requests and for tokens: limit, want, need, give back, learned, mark, reserve.
 # Returns: granted requests and tokens, the ms until each may be spent, pause ms, processes,
 # learned requests and tokens, the marks of requests and tokens.
 LEASE: Final = (
@@ -102,7 +102,7 @@ redis.call('PEXPIRE', KEYS[4], math.ceil(heartbeat))
 local processes = redis.call('ZCARD', KEYS[4])
 local fields = {'requests', 'tokens'}
 for i = 1, 2 do
-  local learned = tonumber(ARGV[5 + (i - 1) * 6 + 5])
+  local learned = tonumber(ARGV[5 + (i - 1) * 7 + 5])
   if learned > 0 then
     redis.call('HSET', KEYS[5], fields[i], learned)
     redis.call('PEXPIRE', KEYS[5], math.ceil(window * 3))
@@ -114,9 +114,9 @@ local granted = {0, 0}
 local delay = {0, 0}
 local marks = {'', ''}
 for i = 1, 2 do
-  local base = 5 + (i - 1) * 6
+  local base = 5 + (i - 1) * 7
   local limit, want, need, back = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
-  local mark = ARGV[base + 6]
+  local mark, reserve = ARGV[base + 6], tonumber(ARGV[base + 7])
   if limit > 0 then
     local interval, tolerance = gcra(limit, window, validity)
     local raw = redis.call('GET', KEYS[i])
@@ -124,9 +124,10 @@ for i = 1, 2 do
     if raw then
       tat = tonumber(raw)
     elseif warm then
-      -- Lost while in use (a restart: a limit outlives its last lease by a window): as if
-      -- the last lease had just taken its look ahead, with no burst on top of what was sent.
-      tat = now + tolerance + validity
+      -- Lost while in use (a restart: a limit outlives its last lease by a window). The
+      -- processes may still hold slots reserved ahead, up to a slice each (`reserve`, as
+      -- the asker counts them): start beyond those, with no burst on top of what was sent.
+      tat = now + tolerance + validity + reserve * interval
     else
       tat = now
     end
@@ -191,6 +192,34 @@ return 1
 )
 
 
+def lease_args(process: str, window: float, ask: Ask) -> list[_Arg]:
+    """The LEASE script's ARGV for `ask` from `process`, for limits over `window` seconds."""
+    args: list[_Arg] = [
+        process,
+        window * 1000,
+        lease_validity(window) * 1000,
+        heartbeat(window) * 1000,
+        int(ask.warm),
+    ]
+    for i in range(2):
+        args += [
+            ask.limits[i],
+            ask.want[i],
+            ask.need[i],
+            ask.give_back[i],
+            ask.learned[i],
+            ask.marks[i],
+            ask.reserve[i],
+        ]
+    return args
+
+
+def lease_keys(key: str) -> list[str]:
+    """The LEASE script's KEYS."""
+    names = key_names(key)
+    return [names[name] for name in ("requests", "tokens", "pause", "processes", "learned")]
+
+
 def key_names(key: str) -> dict[str, str]:
     """The Redis keys of one shared limit, all in the hash tag `{key}`."""
     return {name: f"{{{key}}}:{name}" for name in ("requests", "tokens", "pause", "processes", "learned")}
@@ -213,7 +242,6 @@ def _client_options(limits: SharedLimits, retry: Any) -> dict[str, Any]:
         "socket_timeout": limits.timeout,
         "socket_connect_timeout": limits.timeout,
         "retry": retry(NoBackoff(), 0),
-        "client_name": "openai-actors",
     }
 
 
@@ -302,6 +330,7 @@ class SharedShell:
         *,
         clock: Callable[[], float],
         head_cost: Callable[[], int],
+        waiting: Callable[[], int],
         recheck: Callable[[], None],
         paused: Callable[[float], None],
     ) -> None:
@@ -309,6 +338,7 @@ class SharedShell:
         self._book = book
         self._clock = clock
         self._head_cost = head_cost
+        self._waiting = waiting
         self._recheck = recheck
         self._paused = paused
         self._keys = key_names(limits.key)
@@ -349,7 +379,7 @@ class SharedShell:
         pause = book.take_pause()
         if pause > 0:
             await self._call(PAUSE, [self._keys["pause"]], [math.ceil(pause * 1000)])
-        ask = book.ask(self._head_cost(), self._clock())
+        ask = book.ask(self._head_cost(), self._clock(), self._waiting())
         if ask is None:
             return
         reply = await self._call(LEASE, self._lease_keys(), self._lease_args(ask))
@@ -373,21 +403,10 @@ class SharedShell:
         self._recheck()
 
     def _lease_keys(self) -> list[str]:
-        keys = self._keys
-        return [keys["requests"], keys["tokens"], keys["pause"], keys["processes"], keys["learned"]]
+        return lease_keys(self._limits.key)
 
     def _lease_args(self, ask: Ask) -> list[_Arg]:
-        book = self._book
-        args: list[_Arg] = [
-            self.process,
-            book.window * 1000,
-            book.validity * 1000,
-            heartbeat(book.window) * 1000,
-            int(ask.warm),
-        ]
-        for i in range(2):
-            args += [ask.limits[i], ask.want[i], ask.need[i], ask.give_back[i], ask.learned[i], ask.marks[i]]
-        return args
+        return lease_args(self.process, self._book.window, ask)
 
     async def _call(self, script: str, keys: Sequence[str], args: Sequence[_Arg]) -> Any:
         """The script's reply, or the exception that says Redis was not reachable (after telling of it)."""

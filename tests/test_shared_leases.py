@@ -77,6 +77,23 @@ class TestSlices:
         assert (5, 0) == ask.give_back  # the rest expired with the second
         assert (5, 0) == ask.want
 
+    def test_requests_waiting_count_as_demand(self) -> None:
+        """Held back, a process spends less than it wants: what waits for admission enlarges the slice
+        (up to the cap), so that a saturated process asks for whole slices, not what it managed to spend."""
+        book, _ = book_for(600)
+        contact(book, 0.0, requests=10)
+        for now in (0.1, 0.3, 0.5, 0.7, 0.9):
+            book.spend(1, now)
+        book.wanted = True
+        ask = book.ask(1, 1.0, waiting=3)
+        assert ask is not None
+        assert (8, 0) == ask.want
+        book.answer(ask, granted(8), 1.0)
+        book.wanted = True
+        again = book.ask(1, 1.1, waiting=40)
+        assert again is not None
+        assert 10 - 8 == again.want[0]  # the cap (10), less the 8 held
+
 
 class TestAdmission:
     def test_the_first_request_waits_for_a_first_answer(self) -> None:
@@ -337,6 +354,25 @@ class TestSharing:
         second = book.ask(1, 0.1)
         assert second is not None
         assert (0, 0) == second.learned
+
+    def test_an_ask_after_recent_leases_says_how_much_the_processes_may_hold_ahead(self) -> None:
+        """Should Redis have lost the limit (a restart), it restarts beyond a slice per process seen."""
+        book, _ = book_for(600, 60_000)
+        book.ready_at(1, 0.0)
+        first = book.ask(1, 0.0)
+        assert first is not None
+        assert not first.warm
+        book.answer(first, granted(10, 1000, processes=4), 0.0)
+        book.wanted = True
+        second = book.ask(1, 5.0)
+        assert second is not None
+        assert second.warm
+        assert (4 * slice_cap(600, 60), 4 * slice_cap(60_000, 60)) == second.reserve
+        book.answer(second, granted(), 5.0)
+        book.wanted = True
+        later = book.ask(1, 70.0)  # more than a window since the last answer: a limit missing has expired
+        assert later is not None
+        assert not later.warm
 
     def test_a_429_heard_here_is_published_once_as_the_longest_pause(self) -> None:
         book, pokes = book_for(600)

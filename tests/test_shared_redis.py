@@ -300,6 +300,37 @@ class TestSyncClient:
         assert most_in_any_window(chat_times(limited), WINDOW) <= LIMIT
 
 
+class TestBatch:
+    @pytest.mark.timeout(30)
+    async def test_batches_of_two_clients_share_a_limit(
+        self, limited: MockServer, redis_server: RedisServer, shared_key: str
+    ) -> None:
+        """`client.batch(...)` goes through the same shared limits: two batches over the limit together,
+        no 429, every custom_id answered once."""
+        rate = shared_rate(redis_server.url, shared_key)
+
+        async def one_batch(prefix: str) -> list[str]:
+            lines = [
+                {"custom_id": f"{prefix}{i}", "method": "POST", "url": "/v1/chat/completions",
+                 "body": {"model": "m", "messages": [{"role": "user", "content": f"{prefix}{i}"}], "max_tokens": 4}}
+                for i in range(150)
+            ]  # fmt: skip
+            async with AsyncOpenAI(api_key="sk", base_url=limited.url, rate_limit=rate) as client:
+                return [r.custom_id async for r in client.batch(lines, max_in_flight=32) if r.error is None]
+
+        answered: list[str] = []
+
+        async def collect(prefix: str) -> None:
+            answered.extend(await one_batch(prefix))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(collect, "a")
+            tg.start_soon(collect, "b")
+        assert sorted(f"{p}{i}" for p in "ab" for i in range(150)) == sorted(answered)
+        assert 0 == limited.rate_limited
+        assert most_in_any_window(chat_times(limited), WINDOW) <= LIMIT
+
+
 def _ask_sync(client: OpenAI, prefix: str, count: int, errors: list[BaseException]) -> None:
     for i in range(count):
         try:
@@ -475,6 +506,15 @@ class TestErrors:
         with pytest.raises(TypeError, match="SharedLimits"):
             RateLimit(shared="redis://host")  # type: ignore[arg-type]
 
+    def test_a_rate_limit_with_shared_limits_pickles_for_worker_processes(self) -> None:
+        """Ray actors and multiprocessing workers get their settings pickled."""
+        import pickle
+
+        rate = RateLimit(
+            requests_per_minute=5, shared=SharedLimits("redis://:pw@h:1/0", key="k", on_unreachable="local")
+        )
+        assert rate == pickle.loads(pickle.dumps(rate))
+
     def test_the_password_is_never_in_a_repr(self) -> None:
         limits = SharedLimits("redis://user:hunter2@host:6379/0", key="org-acme")
         assert "hunter2" not in repr(limits)
@@ -501,3 +541,20 @@ class TestErrors:
         assert "refused this client's credentials" in str(errors[0])
         assert "hunter2" not in str(errors[0])
         assert "hunter2" not in repr(events)
+
+
+class TestTheFixture:
+    def test_a_missing_redis_server_skips_here_but_fails_under_ci(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """CI must never skip the shared-limits tests silently."""
+        from . import _redis
+
+        monkeypatch.setattr(_redis.shutil, "which", lambda name: None)
+        monkeypatch.setattr(_redis, "INSTALLED", Path("/nonexistent/redis-server"))
+        monkeypatch.delenv("CI", raising=False)
+        with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+            _redis.redis_server_binary()
+        monkeypatch.setenv("CI", "true")
+        with pytest.raises(pytest.fail.Exception, match="CI must run"):
+            _redis.redis_server_binary()
