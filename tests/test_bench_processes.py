@@ -328,17 +328,22 @@ class TestProcessesCommand:
         assert not (tmp_path / "out.json").exists()  # nothing measured to write
         assert [] == [worker for worker in workers if b"spawn_main" in _cmdline(worker)]
 
+    @pytest.mark.parametrize("group", [False, True], ids=["the-bench-alone", "its-process-group"])
     def test_an_interrupted_run_keeps_what_every_process_measured(
-        self, tmp_path: Path, raw_server: RawServer
+        self, tmp_path: Path, raw_server: RawServer, group: bool
     ) -> None:
-        """SIGINT to the bench alone: it stops its workers, and reports their requests so far as cut short."""
+        """SIGINT to the bench alone (it stops its workers), or to its whole process group as Ctrl-C in a
+        terminal does (the workers stop themselves too): their requests so far, reported as cut short."""
         out = tmp_path / "bench.json"
 
         def interrupt(bench: subprocess.Popen[str], count: int) -> None:
             # Two warm-ups, then measured requests 3 to 5 answered; 6 is answered
             # only once the bench has ended, so that the run cannot end first.
             if count == 6:
-                bench.send_signal(signal.SIGINT)
+                if group:
+                    os.killpg(bench.pid, signal.SIGINT)  # its own session: the group is the bench's
+                else:
+                    bench.send_signal(signal.SIGINT)
                 bench.wait(timeout=50)
 
         status, stdout, stderr = _scripted_bench(raw_server, out, interrupt)
@@ -360,7 +365,9 @@ def _scripted_bench(
     raw_server.replies = [_reply(200, COMPLETION)] * 100
     command = [sys.executable, "-m", "openai_actors", "bench", *_raw(raw_server), "--processes", "2"]
     command += ["--requests", "50", "--concurrency", "2", "--json", str(out)]
-    bench = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    bench = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     raw_server.on_request = lambda count: on_request(bench, count)
     try:
         stdout, stderr = bench.communicate(timeout=50)
