@@ -280,7 +280,8 @@ def _end(workers: list[_Worker]) -> None:
 
 def _work(conn: multiprocessing.connection.Connection, job: Job) -> None:
     """A worker process's body: measure its share of the run when told to, send back what was measured."""
-    # Stopped by the parent (which a Ctrl-C also reaches), not by a signal at any point.
+    # The parent decides when a worker stops (a Ctrl-C reaches the parent too): signals are
+    # ignored here, except during `measure`, where SIGINT and SIGTERM cancel the run as in one process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     die_with_parent()
