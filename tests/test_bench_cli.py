@@ -477,7 +477,7 @@ class TestCpuBound:
         notes = cpu_bound_notes([self._run(0.5, 1), self._run(0.97, 64)])
         assert 3 == len(notes)
         assert "note: 64 in flight, openai_actors/asyncio: the client used 97% of a core" in notes[1]
-        assert "more client processes" in notes[2]
+        assert "more client processes with --processes N" in notes[2]
         assert [] == cpu_bound_notes([self._run(0.89, 1)])
 
 
@@ -557,6 +557,8 @@ RUN_FIELDS: dict[str, Any] = {
     "learned_limits": (dict, type(None)),
     "concurrency": (int, type(None)),
     "rate": OPTIONAL_NUMBER,
+    "processes": int,
+    "process_cpu_shares": (list, type(None)),
     "requests": int,
     "ok": int,
     "failed": int,

@@ -23,9 +23,10 @@ from . import _plot
 from ._drivers import CLIENTS, OFFICIAL, OFFICIAL_AIOHTTP
 from ._load import Level, Ramp, Stop
 from ._plan import MockSettings, Plan, Shape
+from ._processes import WorkerFailed, in_processes
 from ._progress import Progress
 from ._report import Context, document, headline, table
-from ._runner import Run, Unreachable, run_plan
+from ._runner import Run, Unreachable, in_this_process, run_plan
 from ._server import MockProcess, ServerError, cores_for_mock
 from ._stats import METRICS, Slo
 from ._workload import DEFAULT_MODELS, Messages, Workload, parse_prompts
@@ -40,6 +41,8 @@ DEFAULT_API_KEY: Final = "sk-bench"
 # enough that what they ask for (a prompt string, a task per slot) fits in memory.
 MAX_PROMPT_TOKENS: Final = 1_000_000
 MAX_CONCURRENCY: Final = 1_000_000
+# Each is a Python interpreter with a client of its own: more than this on one host is no measurement.
+MAX_PROCESSES: Final = 1024
 # What each client besides this one needs installed, and how to install it.
 _NEEDS: Final = {
     OFFICIAL: (("openai",), "pip install openai"),
@@ -62,6 +65,7 @@ examples:
   openai-actors bench --stream --random-input-len 512 --random-output-len 128 --random-range-ratio 0.25
       --goodput ttft:500 tpot:50 --metric-percentiles 50,90,99 --save-result --result-filename run.json
   openai-actors bench --stream --sweep 1,8,32,128 --compare openai --plot curve.png
+  openai-actors bench --base-url http://localhost:8000/v1 --processes 4 --concurrency 1024 --requests 100000
 
 Figures cover the measured requests (not the warm-up). Rates are per second of
 wall time; latency distributions cover the successful requests; percentiles
@@ -94,6 +98,10 @@ def _non_negative_int(text: str) -> int:
 
 def _concurrency(text: str) -> int:
     return _int(text, 1, MAX_CONCURRENCY)
+
+
+def _processes(text: str) -> int:
+    return _int(text, 1, MAX_PROCESSES)
 
 
 def _prompt_tokens(text: str) -> int:
@@ -373,6 +381,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="for openai_actors (default: asyncio)",
     )
     clients.add_argument(
+        "--processes",
+        type=_processes,
+        default=1,
+        metavar="N",
+        help="N client processes, each with its own client and a 1/N share of the concurrency, rate, "
+        "requests and limits (warm-up: per process); one table over all their requests (default: 1)",
+    )
+    clients.add_argument(
         "--compare",
         type=_clients,
         metavar="CLIENTS",
@@ -546,6 +562,7 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
             for level in levels
         )
         levels = tuple(dict.fromkeys(capped))  # a sweep's levels above N all become N: once
+    _check_processes(args, parser, levels, requests)
     limits = (args.rpm, args.tpm, args.max_in_flight)
     rate_limit = None
     if any(limit is not None for limit in limits):
@@ -580,7 +597,28 @@ def plan_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan
         slo=Slo(objectives.get("e2el"), objectives.get("ttft"), objectives.get("tpot")),
         metric_percentiles=args.metric_percentiles,
         percentile_metrics=args.percentile_metrics,
+        processes=args.processes,
     )
+
+
+def _check_processes(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, levels: Sequence[Level], requests: int | None
+) -> None:
+    """With --processes N, every part that is shared out must give each process at least one."""
+    count = args.processes
+    if count == 1:
+        return
+    smallest = min((level.concurrency for level in levels if level.concurrency is not None), default=None)
+    if requests is not None and requests < count:
+        parser.error(f"--processes {count} shares out the requests: --requests must be at least {count}")
+    if smallest is not None and smallest < count:
+        what = "the smallest --sweep level" if args.sweep is not None else "--concurrency"
+        parser.error(
+            f"--processes {count} shares out the concurrency: each process needs one in flight at least, "
+            f"so {what} must be at least {count}, not {smallest}"
+        )
+    if args.max_in_flight is not None and args.max_in_flight < count:
+        parser.error(f"--processes {count} shares out --max-in-flight: it must be at least {count}")
 
 
 # --- running -----------------------------------------------------------------------------
@@ -705,10 +743,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _sigterm_interrupts(), contextlib.ExitStack() as stack:
             context = _target(plan, stack, args_list)
-            run_plan(plan, context.base_url, progress, runs)
+            run_one = in_processes if plan.processes > 1 else in_this_process
+            run_plan(plan, context.base_url, progress, runs, run_one)
     except KeyboardInterrupt:
         stopped, status = "interrupted", 130
-    except (Unreachable, ServerError) as error:
+    except (Unreachable, ServerError, WorkerFailed) as error:
         stopped, status = str(error), 1
     if stopped is not None:
         progress.clear()

@@ -73,6 +73,8 @@ class Level:
     seed: int = 0
     ramp: Ramp | None = None
     """With a rate: the rate ramps as this says (`rate` is then its end)."""
+    phase: float = 0.0
+    """With a rate: seconds added to every arrival (one process's place among several that share a rate)."""
 
     def __post_init__(self) -> None:
         if self.ramp is not None and self.rate != self.ramp.end:
@@ -81,6 +83,8 @@ class Level:
             raise ValueError("a level needs a concurrency, a rate, or both")
         if self.burstiness is not None and (self.rate is None or not self.burstiness > 0):
             raise ValueError(f"a burstiness goes with a rate and is more than 0, not {self.burstiness}")
+        if self.phase and (self.rate is None or not 0 < self.phase < math.inf):
+            raise ValueError(f"a phase goes with a rate and is 0 or more, not {self.phase}")
 
     @property
     def poisson(self) -> bool:
@@ -260,4 +264,6 @@ async def drive(one: OneRequest, level: Level, stop: Stop, recorder: Recorder) -
         await run_concurrency(one, level.concurrency, stop, recorder)
     else:
         offsets = arrival_offsets(level.rate, level.burstiness, level.seed, level.ramp, stop.requests)
+        if level.phase:
+            offsets = (offset + level.phase for offset in offsets)
         await run_rate(one, offsets, stop, recorder, level.concurrency)

@@ -51,3 +51,5 @@ class Plan:
     """The percentiles of each chosen metric in the vLLM-named figures of the JSON document."""
     percentile_metrics: tuple[str, ...] = ("ttft", "tpot", "itl", "e2el")
     """The metrics (vLLM's names: ttft, tpot, itl, e2el) given mean, median, std and percentiles there."""
+    processes: int = 1
+    """Client processes per run, each with its own client and a share of the load (`_processes.py`)."""

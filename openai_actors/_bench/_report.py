@@ -142,6 +142,8 @@ def headline(plan: Plan, context: Context) -> str:
     if stop.duration is not None:
         amount.append(f"{stop.duration:g} s")
     amount_text = " or ".join(amount) + f" per run after {plan.warmup:,} warm-up"
+    if plan.processes > 1:
+        amount_text += f" per process; {plan.processes} client processes sharing the load"
     where = f"mock server at {context.base_url}" if context.mock else context.base_url
     if context.server_core is not None and context.client_cores is not None:
         cores = ",".join(str(core) for core in sorted(context.client_cores))
@@ -237,6 +239,12 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
             f"note: the server announced rate limits ({announced}) and openai_actors paced itself to them; "
             "the official client does not pace",
         ]
+    if any(run.processes > 1 and run.learned_limits is not None for run in runs):
+        lines += [
+            "",
+            "note: each client process paced itself to the whole limit the server announced, "
+            "not to a share of it: together they may have sent more (and met 429s)",
+        ]
     lines += cpu_bound_notes(runs)
     if stopped is not None:
         lines += [
@@ -248,19 +256,24 @@ def table(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | None
 
 
 def cpu_bound_notes(runs: Sequence[Run]) -> list[str]:
-    """A note for each run whose client used nearly all of a core: its rates are the client's limit."""
-    bound = [run for run in runs if run.figures.cpu_share >= CPU_BOUND_SHARE]
+    """A note for each run with a client process that used nearly all of a core: its rates are the client's limit."""
+    bound = [run for run in runs if run.busiest_cpu_share >= CPU_BOUND_SHARE]
     if not bound:
         return []
     lines = [""]
     for run in bound:
+        if run.processes == 1:
+            who, whose = "the client", "this client process's"
+        else:
+            who, whose = f"the busiest of its {run.processes} client processes", "these client processes'"
         lines.append(
-            f"note: {run.level.label}, {run.label}: the client used {run.figures.cpu_share:.0%} of a core; "
-            "its rates are this client process's limit, not the server's"
+            f"note: {run.level.label}, {run.label}: {who} used {run.busiest_cpu_share:.0%} of a core; "
+            f"its rates are {whose} limit, not the server's"
         )
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     lines.append(
-        "  remedy: split the load over more client processes (one event loop uses one core), "
-        "or lower the load, to measure the server"
+        "  remedy: split the load over more client processes with --processes N (one event loop uses "
+        f"one core; {cores} cores here), or lower the load, to measure the server"
     )
     return lines
 
@@ -375,6 +388,8 @@ def _run(plan: Plan, run: Run) -> dict[str, Any]:
             "tokens_per_minute": run.learned_limits.tokens_per_minute,
         },
         **_level(run.level),
+        "processes": run.processes,
+        "process_cpu_shares": list(run.process_cpu_shares) or None,
         "requests": f.requests,
         "ok": f.ok,
         "failed": f.failed,
@@ -442,6 +457,7 @@ def document(plan: Plan, context: Context, runs: Sequence[Run], stopped: str | N
         },
         "load": {
             "shape": plan.shape,
+            "processes": plan.processes,
             "concurrency": [level.concurrency for level in plan.levels] if first.concurrency else None,
             "rate": first.rate,
             "poisson": first.poisson,

@@ -20,7 +20,7 @@ import tempfile
 from types import TracebackType
 from typing import IO, Final
 
-__all__ = ["MockProcess", "ServerError", "cores_for_mock"]
+__all__ = ["MockProcess", "ServerError", "cores_for_mock", "die_with_parent"]
 
 _START_TIMEOUT: Final = 30.0
 _STOP_TIMEOUT: Final = 5.0
@@ -44,8 +44,8 @@ def cores_for_mock() -> tuple[int, set[int]] | None:
     return 0, allowed - {0}
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent exits (Linux); best effort elsewhere."""
+def die_with_parent() -> None:
+    """In a child (the server before exec, a bench worker): SIGTERM when the parent exits (Linux); best effort elsewhere."""
     try:
         import ctypes
         import signal
@@ -82,7 +82,7 @@ class MockProcess:
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
                 text=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=die_with_parent if sys.platform == "linux" else None,
             )
             self.url = self._read_url(self._process)
         except BaseException:
