@@ -7,7 +7,7 @@ group (so closing the client ends it) that owns the WebSocket and, after a
 reconnection, its successor. Inside it, per socket, three tasks:
 
 * the reader turns frames into messages and puts them in `incoming`, a
-  bounded memory stream (`max_queue` messages); while it is full the socket
+  bounded mailbox (`max_queue` messages); while it is full the socket
   is not read, which is the backpressure a slow consumer puts on the server;
 * the writer takes client events from `outgoing` (a byte-bounded queue,
   `max_queue_size`) and writes them in order, then the close frame once
@@ -19,9 +19,9 @@ reconnection, its successor. Inside it, per socket, three tasks:
 
 Callers never touch the socket. `send()` puts a serialised event in
 `outgoing` without waiting (WebSocketQueueFullError if it would exceed the
-budget); `recv()` takes the next message from `incoming`, and anyio's
-memory streams hand an item over either whole or not at all, so a
-cancelled `recv()` loses nothing. Messages received before a close or a
+budget); `recv()` takes the next message from `incoming`, which hands a
+message over either whole or not at all, so a cancelled `recv()` loses
+nothing. Messages received before a close or a
 reconnection are all delivered, in order, before the close is reported.
 
 Invariants that make "each event once" checkable:
@@ -33,7 +33,7 @@ Invariants that make "each event once" checkable:
   reconnection the last `session.update` written is sent again first, since
   a new connection is a new session.
 
-When the session ends, `incoming`'s send side is closed: `recv()` then
+When the session ends, `incoming` is closed: `recv()` then
 drains what is left and raises the end (`_terminal`): ConnectionClosedOK,
 ConnectionClosedError (WebSocketConnectionClosedError with the events never
 sent), or ClientClosedError.
@@ -47,13 +47,14 @@ import json
 import logging
 import os
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import anyio
 import anyio.abc
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+import anyio.lowlevel
 
 from ._exceptions import (
     ClientClosedError,
@@ -147,6 +148,56 @@ def _terminal_for(closed: Closed, intentional: bool, unsent: list[str]) -> Calla
     return lambda: ConnectionClosedError(code, reason)
 
 
+class _Mailbox:
+    """Server messages waiting for `recv()`, at most `limit`; a plain deque, not a memory stream.
+
+    A taker cancelled while waiting has taken nothing (it takes only once
+    woken, without awaiting between the check and the pop), so a cancelled
+    `recv()` leaves the next message for the next one. A putter waits while
+    the box is full. `close()` lets takers drain what is left, then get None.
+    """
+
+    __slots__ = ("_arrived", "_items", "_space", "closed", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: deque[str | bytes] = deque()
+        self._arrived: anyio.Event | None = None
+        self._space: anyio.Event | None = None
+        self.closed = False
+
+    @property
+    def full(self) -> bool:
+        return len(self._items) >= self.limit
+
+    async def put(self, item: str | bytes) -> None:
+        while self.full:
+            if self._space is None or self._space.is_set():
+                self._space = anyio.Event()
+            await self._space.wait()
+        self._items.append(item)
+        if self._arrived is not None:
+            self._arrived.set()
+
+    async def take(self) -> str | bytes | None:
+        await anyio.lowlevel.checkpoint()
+        while not self._items:
+            if self.closed:
+                return None
+            if self._arrived is None or self._arrived.is_set():
+                self._arrived = anyio.Event()
+            await self._arrived.wait()
+        item = self._items.popleft()
+        if self._space is not None:
+            self._space.set()
+        return item
+
+    def close(self) -> None:
+        self.closed = True
+        if self._arrived is not None:
+            self._arrived.set()
+
+
 class _Session:
     """The actor behind one realtime connection (see the module's docstring)."""
 
@@ -170,11 +221,7 @@ class _Session:
         self._extra_query = extra_query
         self._extra_headers = extra_headers
         self._rand = rand
-        self._incoming_send: MemoryObjectSendStream[str | bytes]
-        self._incoming: MemoryObjectReceiveStream[str | bytes]
-        self._incoming_send, self._incoming = anyio.create_memory_object_stream[str | bytes](
-            settings.max_queue
-        )
+        self._incoming = _Mailbox(settings.max_queue)
         self._state = _State.OPEN
         self._close_frame: tuple[int, str] = (NORMAL, "")
         self._wake_writer = anyio.Event()
@@ -183,7 +230,6 @@ class _Session:
         self._scope = anyio.CancelScope()
         self._terminal: Callable[[], OpenAIError] | None = None
         self._session_config: str | None = None  # the last session.update written
-        self._reader_blocked = False
 
     # -- the callers' side -----------------------------------------------------------
 
@@ -197,11 +243,11 @@ class _Session:
         self._wake_writer.set()
 
     async def receive(self) -> str | bytes:
-        try:
-            return await self._incoming.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
-            assert self._terminal is not None  # set before the send side closes
-            raise self._terminal() from None
+        message = await self._incoming.take()
+        if message is None:
+            assert self._terminal is not None  # set before the mailbox closes
+            raise self._terminal()
+        return message
 
     async def close(self, code: int, reason: str) -> None:
         """Flush the queued events, close the WebSocket, wait up to `close_timeout` for the server's answer."""
@@ -246,7 +292,7 @@ class _Session:
         self._state = _State.CLOSED
         if self._terminal is None:
             self._terminal = _terminal_for(closed, intentional, self._outgoing.drain())
-        self._incoming_send.close()
+        self._incoming.close()
         self._done.set()
 
     async def _serve(self, ws: WebSocket) -> Closed:
@@ -271,11 +317,7 @@ class _Session:
     async def _read(self, ws: WebSocket) -> None:
         while True:
             message = await ws.receive()
-            self._reader_blocked = True
-            try:
-                await self._incoming_send.send(message)
-            finally:
-                self._reader_blocked = False
+            await self._incoming.put(message)
 
     async def _write(self, ws: WebSocket) -> None:
         outgoing = self._outgoing
@@ -329,8 +371,7 @@ class _Session:
                     await pong.wait()
                 if pong.is_set():
                     break
-                if not self._reader_blocked:
-                    await ws.aclose()
+                if not self._incoming.full:
                     raise Closed(1011, "keepalive ping timeout")
 
     async def _reconnected(self, closed: Closed) -> WebSocket | None:
@@ -477,13 +518,19 @@ class AsyncRealtimeConnection:
         self.conversation = ConversationResource(self.send)
         self.output_audio_buffer = OutputAudioBufferResource(self.send)
 
-    async def __aiter__(self) -> AsyncIterator[RealtimeServerEvent]:
-        """Every event until the connection closes normally (an abnormal close raises)."""
-        while True:
-            try:
-                yield await self.recv()
-            except ConnectionClosedOK:
-                return
+    def __aiter__(self) -> AsyncRealtimeConnection:
+        """Every event until the connection closes normally (an abnormal close raises).
+
+        The connection is its own iterator, not an async generator: breaking
+        out of the loop leaves nothing to finalize.
+        """
+        return self
+
+    async def __anext__(self) -> RealtimeServerEvent:
+        try:
+            return await self.recv()
+        except ConnectionClosedOK:
+            raise StopAsyncIteration from None
 
     async def recv(self) -> RealtimeServerEvent:
         """The next server event. Cancelling it is safe: the event is then the next one's."""
@@ -559,12 +606,15 @@ class RealtimeConnection:
         self.conversation = ConversationResource(self.send)
         self.output_audio_buffer = OutputAudioBufferResource(self.send)
 
-    def __iter__(self) -> Iterator[RealtimeServerEvent]:
-        while True:
-            try:
-                yield self.recv()
-            except ConnectionClosedOK:
-                return
+    def __iter__(self) -> RealtimeConnection:
+        """Every event until the connection closes normally (an abnormal close raises)."""
+        return self
+
+    def __next__(self) -> RealtimeServerEvent:
+        try:
+            return self.recv()
+        except ConnectionClosedOK:
+            raise StopIteration from None
 
     def recv(self) -> RealtimeServerEvent:
         return self.parse_event(self.recv_bytes())

@@ -80,8 +80,16 @@ class RealtimeTestServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._portal is not None
-        self._portal.call(self._portal.stop, True)
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop serving and drop every connection (abruptly: the clients see 1006). Idempotent."""
+        portal, self._portal = self._portal, None
+        if portal is None:
+            return
+        assert self._listener is not None
+        portal.call(self._listener.aclose)
+        portal.call(portal.stop, True)
         self._portal_cm.__exit__(None, None, None)
 
     def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
