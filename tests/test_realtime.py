@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
 import anyio
 import pytest
+import trustme
 
 from openai_actors import (
     APIConnectionError,
@@ -21,6 +23,7 @@ from openai_actors import (
     ReconnectingOverrides,
     WebSocketConnectionClosedError,
     WebSocketQueueFullError,
+    _connection,
 )
 from openai_actors._realtime import AsyncRealtimeConnection
 
@@ -159,6 +162,25 @@ class TestConversation:
             await connection.conversation.item.create(item=user_message("close 1000"))
             await connection.dispatch_events()
         assert ["first:session.created", "part0 ", "part1 ", "part2 "] == seen
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+async def test_wss_over_the_clients_tls(ca: trustme.CA, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An https base URL becomes wss: the handshake and the messages go over the client's own TLS."""
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    monkeypatch.setattr(_connection, "_ssl_context", trusting)
+    with RealtimeTestServer(ssl_context=server_context) as srv:
+        assert srv.url.startswith("https://")
+        async with client_of(srv) as client, client.realtime.connect(model="m") as connection:
+            await connection.response.create()
+            assert "response.done" == (await types_until(connection, "response.done"))[-1]
 
 
 class TestFaults:
@@ -315,6 +337,23 @@ class TestFaults:
                 if event.type == "response.done":
                     break
         assert [f"part{i} " for i in range(40)] == deltas
+
+    async def test_a_message_over_max_size_closes_with_1009(self, rt: RealtimeTestServer) -> None:
+        """The events before it arrive; the oversized one is not delivered; the close says why."""
+        rt.delta_text = "x" * 5000
+        async with (
+            client_of(rt) as client,
+            client.realtime.connect(
+                model="m", websocket_connection_options={"max_size": 4096, "compression": None}
+            ) as connection,
+        ):
+            await connection.response.create()
+            received = []
+            with pytest.raises(ConnectionClosedError) as caught:
+                async for event in connection:
+                    received.append(event.type)
+        assert ["session.created", "response.created"] == received
+        assert 1009 == caught.value.code
 
     async def test_keepalive_counts_a_silent_server_as_dropped(self) -> None:
         """No pong within ping_timeout: the connection ends with 1011 (keepalive ping timeout)."""

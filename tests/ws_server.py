@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import anyio
 import anyio.abc
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.streams.tls import TLSListener
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -52,11 +54,14 @@ class RealtimeTestServer:
         answer_pings: bool = True,
         deflate: bool = True,
         deltas: int = 3,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.keys = keys  # accepted bearer keys (None: any)
         self.answer_pings = answer_pings
         self.deflate = deflate
         self.deltas = deltas
+        self.ssl_context = ssl_context
+        self.delta_text = "part{i} "  # each delta's text ({i}: its index)
         self.connections: list[Seen] = []
         self.arrived = threading.Condition()
         self._portal_cm: Any = None
@@ -66,7 +71,7 @@ class RealtimeTestServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{self.port}/v1"
 
     def __enter__(self) -> RealtimeTestServer:
         self._portal_cm = start_blocking_portal("asyncio")
@@ -76,7 +81,10 @@ class RealtimeTestServer:
         )
         sock = self._listener.extra(anyio.abc.SocketAttribute.raw_socket)
         self.port = sock.getsockname()[1]
-        self._portal.start_task_soon(self._listener.serve, self._serve)
+        listener: anyio.abc.Listener[Any] = self._listener
+        if self.ssl_context is not None:
+            listener = TLSListener(self._listener, self.ssl_context, standard_compatible=False)
+        self._portal.start_task_soon(listener.serve, self._serve)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -102,7 +110,7 @@ class RealtimeTestServer:
         with self.arrived:
             self.arrived.notify_all()
 
-    async def _serve(self, stream: anyio.abc.SocketStream) -> None:
+    async def _serve(self, stream: anyio.abc.ByteStream) -> None:
         async with stream:
             try:
                 await _Connection(self, stream).run()
@@ -111,7 +119,7 @@ class RealtimeTestServer:
 
 
 class _Connection:
-    def __init__(self, server: RealtimeTestServer, stream: anyio.abc.SocketStream) -> None:
+    def __init__(self, server: RealtimeTestServer, stream: anyio.abc.ByteStream) -> None:
         self.server = server
         self.stream = stream
         self.ws = WSConnection(ConnectionType.SERVER)
@@ -209,7 +217,11 @@ class _Connection:
         await self.emit({"type": "response.created", "response": {"id": "resp_1", "status": "in_progress"}})
         for i in range(self.server.deltas):
             await self.emit(
-                {"type": "response.output_text.delta", "delta": f"part{i} ", "response_id": "resp_1"}
+                {
+                    "type": "response.output_text.delta",
+                    "delta": self.server.delta_text.format(i=i),
+                    "response_id": "resp_1",
+                }
             )
         await self.emit({"type": "response.done", "response": {"id": "resp_1", "status": "completed"}})
 
