@@ -27,11 +27,18 @@ reconnection are all delivered, in order, before the close is reported.
 Invariants that make "each event once" checkable:
 
 * a server message is put in `incoming` once, by the reader, and taken once;
-* a client event leaves `outgoing` only to be written; a failed write puts
-  it back at the front (nothing lost, nothing reordered), a successful one
-  never puts it back. The one exception is deliberate: after a
-  reconnection the last `session.update` written is sent again first, since
-  a new connection is a new session.
+* a client event leaves `outgoing` only to be written; a write that failed
+  before any of it reached the socket puts it back at the front (nothing
+  lost, nothing reordered); one that may have reached it never does (so an
+  event is never sent twice, at worst lost with the connection it was
+  written to). The one deliberate repeat: after a reconnection the last
+  `session.update` written is sent again first, since a new connection is a
+  new session.
+
+`close()` lets the writer flush what is queued, sends the close frame, and
+waits (up to `close_timeout`) for the server's. Messages already received
+stay for `recv()`; those arriving after `close()` are dropped, so a reader
+held up by a full mailbox can get on to the server's close frame.
 
 When the session ends, `incoming` is closed: `recv()` then
 drains what is left and raises the end (`_terminal`): ConnectionClosedOK,
@@ -133,8 +140,13 @@ class _Reconnect:
         self.max_delay = max_delay
 
 
-def _terminal_for(closed: Closed, intentional: bool, unsent: list[str]) -> Callable[[], ConnectionClosed]:
-    """How the end of a session reads to its callers (a factory: each raise gets its own exception)."""
+def _terminal_for(
+    closed: Closed, asked: tuple[int, str] | None, unsent: list[str]
+) -> Callable[[], ConnectionClosed]:
+    """How the end of a session reads to its callers (a factory: each raise gets its own exception).
+
+    `asked`: the code and reason `close()` sent, if it was called.
+    """
     code, reason = closed.code, closed.reason
     if unsent:
         return lambda: WebSocketConnectionClosedError(
@@ -143,7 +155,9 @@ def _terminal_for(closed: Closed, intentional: bool, unsent: list[str]) -> Calla
             code=code,
             reason=reason,
         )
-    if intentional or code in (1000, 1001):
+    if asked is not None:
+        return lambda: ConnectionClosedOK(*asked)
+    if code in (1000, 1001):
         return lambda: ConnectionClosedOK(code, reason)
     return lambda: ConnectionClosedError(code, reason)
 
@@ -157,7 +171,7 @@ class _Mailbox:
     the box is full. `close()` lets takers drain what is left, then get None.
     """
 
-    __slots__ = ("_arrived", "_items", "_space", "closed", "limit")
+    __slots__ = ("_arrived", "_items", "_space", "closed", "discarding", "limit")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -165,16 +179,19 @@ class _Mailbox:
         self._arrived: anyio.Event | None = None
         self._space: anyio.Event | None = None
         self.closed = False
+        self.discarding = False  # close() was asked: what arrives now is dropped, not waited for
 
     @property
     def full(self) -> bool:
         return len(self._items) >= self.limit
 
     async def put(self, item: str | bytes) -> None:
-        while self.full:
+        while self.full and not self.discarding:
             if self._space is None or self._space.is_set():
                 self._space = anyio.Event()
             await self._space.wait()
+        if self.discarding:
+            return
         self._items.append(item)
         if self._arrived is not None:
             self._arrived.set()
@@ -191,6 +208,12 @@ class _Mailbox:
         if self._space is not None:
             self._space.set()
         return item
+
+    def discard(self) -> None:
+        """Take no more messages (those already here stay), and free a putter waiting for room."""
+        self.discarding = True
+        if self._space is not None:
+            self._space.set()
 
     def close(self) -> None:
         self.closed = True
@@ -254,6 +277,9 @@ class _Session:
         if self._state is _State.OPEN or self._state is _State.RECONNECTING:
             self._close_frame = (code, reason)
             self._state = _State.CLOSING
+            # The caller is done: a reader held up by a full mailbox must get on to the
+            # server's close frame, so what arrives from now on is dropped.
+            self._incoming.discard()
             self._close_asked.set()
             self._wake_writer.set()
         with anyio.move_on_after(self._settings.close_timeout):
@@ -291,7 +317,8 @@ class _Session:
         intentional = self._state is _State.CLOSING
         self._state = _State.CLOSED
         if self._terminal is None:
-            self._terminal = _terminal_for(closed, intentional, self._outgoing.drain())
+            asked = self._close_frame if intentional else None
+            self._terminal = _terminal_for(closed, asked, self._outgoing.drain())
         self._incoming.close()
         self._done.set()
 
@@ -825,7 +852,10 @@ class RealtimeConnectionManager:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._connection is not None:
-            self._connection.close()
+            try:
+                self._connection.close()
+            except ClientClosedError:
+                pass  # the client was closed first, and the connection with it
 
 
 def connector(

@@ -355,6 +355,21 @@ class TestFaults:
         assert ["session.created", "response.created"] == received
         assert 1009 == caught.value.code
 
+    async def test_close_does_not_wait_for_a_reader_nobody_empties(self, rt: RealtimeTestServer) -> None:
+        """Leaving early while the server streams into a full mailbox: close() drops the rest and
+        completes the closing handshake (with no close_timeout, a stuck close would hang the test)."""
+        rt.deltas = 2000
+        async with client_of(rt) as client:
+            async with client.realtime.connect(
+                model="m", websocket_connection_options={"max_queue": 4, "close_timeout": None}
+            ) as connection:
+                await connection.response.create()
+                assert "session.created" == (await connection.recv()).type
+            with pytest.raises(ConnectionClosedOK) as caught:
+                while True:
+                    await connection.recv()  # what was already buffered, then the end
+        assert 1000 == caught.value.code
+
     async def test_keepalive_counts_a_silent_server_as_dropped(self) -> None:
         """No pong within ping_timeout: the connection ends with 1011 (keepalive ping timeout)."""
         with RealtimeTestServer(answer_pings=False) as srv:
