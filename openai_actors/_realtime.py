@@ -64,6 +64,7 @@ import anyio.abc
 import anyio.lowlevel
 
 from ._exceptions import (
+    AuthenticationError,
     ClientClosedError,
     ConnectionClosed,
     ConnectionClosedError,
@@ -729,25 +730,42 @@ class _Connector:
         self.handlers = _Handlers()
 
     async def open(self, extra_query: Query, extra_headers: Headers) -> WebSocket:
-        """One WebSocket to the realtime endpoint, with a key fetched now (so a callable key is fresh)."""
-        client = self.client
-        options = client._options
-        dispatcher = client._core.dispatcher_here()
-        auth: tuple[str, str] | None = None
-        keys = options.keys
-        if keys is not None and options.auth:
-            auth = (keys.header, keys.prefix + await dispatcher.key(keys))
+        """One WebSocket to the realtime endpoint, with the key as the dispatcher has it now.
+
+        A refused key (401) from a callable source is dropped and fetched
+        again once, as a request's would be: it may have been revoked or
+        rotated since it was cached.
+        """
+        keys = self.client._options.keys
+        key = await self._key()
+        try:
+            return await self._open_with(key, extra_query, extra_headers)
+        except AuthenticationError:
+            if key is None or keys is None or not keys.invalidate(key):
+                raise
+        return await self._open_with(await self._key(), extra_query, extra_headers)
+
+    async def _key(self) -> str | None:
+        options = self.client._options
+        if options.keys is None or not options.auth:
+            return None  # no key, or the caller sets the header in default_headers
+        return await self.client._core.dispatcher_here().key(options.keys)
+
+    async def _open_with(self, key: str | None, extra_query: Query, extra_headers: Headers) -> WebSocket:
+        options = self.client._options
+        auth = None
+        if key is not None and options.keys is not None:
+            auth = (options.keys.header, options.keys.prefix + key)
         query: dict[str, object] = dict(extra_query)
         if not isinstance(self.call_id, Omit):
             query["call_id"] = self.call_id
-        azure = getattr(client, "_azure", None)
+        azure = getattr(self.client, "_azure", None)
         if azure is not None:
             if isinstance(self.model, Omit) or not self.model:
                 raise OpenAIError("`model` is required for Azure Realtime API")
             query = {**query, "api-version": azure.api_version, "deployment": azure.deployment or self.model}
         elif not isinstance(self.model, Omit):
             query = {"model": self.model, **query}
-        base = options.websocket_base_url or options.base_url
         headers = handshake_headers(
             user_agent=f"openai-actors/{__version__} (Python)",
             organization=options.organization,
@@ -756,7 +774,8 @@ class _Connector:
             default_headers=options.custom_headers,
             extra_headers=extra_headers,
         )
-        return await open_websocket(realtime_target(base, query), headers, self.settings)
+        target = realtime_target(options.websocket_base_url or options.base_url, query)
+        return await open_websocket(target, headers, self.settings)
 
     async def start(self) -> AsyncRealtimeConnection:
         """Open the first socket, start the session's actor in the dispatcher's task group."""

@@ -423,6 +423,33 @@ class TestKeysAndErrors:
                 assert "session.created" == (await connection.recv()).type
         assert [1] == calls
 
+    async def test_a_refused_callable_key_is_fetched_again_once(self) -> None:
+        """The provider's first key is refused (401): it is dropped, the next one opens the socket."""
+        handed: list[str] = []
+
+        def key() -> str:
+            handed.append(f"sk-{len(handed) + 1}")
+            return handed[-1]
+
+        with RealtimeTestServer(keys=frozenset({"sk-2"})) as srv:
+            async with (
+                client_of(srv, api_key=key) as client,
+                client.realtime.connect(model="m") as connection,
+            ):
+                await connection.recv()
+        assert (["sk-1", "sk-2"], "Bearer sk-2") == (handed, srv.connections[0].headers["authorization"])
+
+    async def test_azure_ad_token_is_sent_as_bearer(self, rt: RealtimeTestServer) -> None:
+        client = AsyncAzureOpenAI(
+            azure_ad_token="entra-token", api_version="v1", azure_endpoint=f"http://127.0.0.1:{rt.port}"
+        )
+        async with client, client.realtime.connect(model="dep") as connection:
+            await connection.recv()
+        assert ("Bearer entra-token", None) == (
+            rt.connections[0].headers.get("authorization"),
+            rt.connections[0].headers.get("api-key"),
+        )
+
     async def test_a_refused_key_is_an_authentication_error_without_the_key(self) -> None:
         with RealtimeTestServer(keys=frozenset({"sk-good"})) as srv:
             async with client_of(srv, api_key="sk-secret-bad") as client:
