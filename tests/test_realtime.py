@@ -148,6 +148,33 @@ class TestConversation:
                 await types_until(connection, "response.done")
         assert ["session.update", "response.create"] == [e["type"] for e in rt.connections[0].events]
 
+    async def test_fragmented_messages_are_joined(self, rt: RealtimeTestServer) -> None:
+        """A server that splits each message into frames: every event still arrives whole."""
+        rt.fragment = True
+        async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+            await connection.response.create()
+            assert "response.done" == (await types_until(connection, "response.done"))[-1]
+
+    async def test_two_receivers_share_the_events_without_duplicates(self, rt: RealtimeTestServer) -> None:
+        """Two tasks calling recv() at once: each event goes to exactly one of them."""
+        rt.deltas = 200
+        got: list[list[str]] = [[], []]
+        async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+            await connection.response.create()
+
+            async def receive(mine: list[str]) -> None:
+                while True:
+                    event = await connection.recv()
+                    if event.type == "response.output_text.delta":
+                        mine.append(event.delta)
+                    elif event.type == "response.done":
+                        tg.cancel_scope.cancel()
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(receive, got[0])
+                tg.start_soon(receive, got[1])
+        assert sorted(f"part{i} " for i in range(200)) == sorted(got[0] + got[1])
+
     async def test_handlers_run_from_dispatch_events(self, rt: RealtimeTestServer) -> None:
         """on() per type and for every event, once() for one; dispatch_events returns when the server closes."""
         seen: list[str] = []

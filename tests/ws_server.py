@@ -62,6 +62,7 @@ class RealtimeTestServer:
         self.deltas = deltas
         self.ssl_context = ssl_context
         self.delta_text = "part{i} "  # each delta's text ({i}: its index)
+        self.fragment = False  # send each event as two frames (a continuation)
         self.connections: list[Seen] = []
         self.arrived = threading.Condition()
         self._portal_cm: Any = None
@@ -131,7 +132,13 @@ class _Connection:
         await self.stream.send(self.ws.send(event))
 
     async def emit(self, payload: dict[str, Any]) -> None:
-        await self.send(TextMessage(data=json.dumps(payload)))
+        text = json.dumps(payload)
+        if self.server.fragment:
+            half = len(text) // 2
+            await self.send(TextMessage(data=text[:half], message_finished=False))
+            await self.send(TextMessage(data=text[half:], message_finished=True))
+        else:
+            await self.send(TextMessage(data=text))
 
     async def run(self) -> None:
         while not self.ended:
