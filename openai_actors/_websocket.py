@@ -13,8 +13,10 @@ APITimeoutError / the status error of a refused upgrade, afterwards into
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
+from collections import deque
 from collections.abc import Callable
 from typing import Final
 
@@ -66,6 +68,7 @@ class WebSocket:
     __slots__ = (
         "_conn",
         "_fragments",
+        "_fragments_size",
         "_lock",
         "_max_size",
         "_pending",
@@ -81,10 +84,11 @@ class WebSocket:
     ) -> None:
         self._wire = wire
         self._conn = conn
-        self._pending = pending  # events that came in the same read as the handshake's answer
+        self._pending = deque(pending)  # at first: what came in the same read as the handshake's answer
         self._lock = anyio.Lock()
         self._max_size = settings.max_size
-        self._fragments: list[str | bytes] = []
+        self._fragments: list[str | bytes] = []  # the message being received, frame by frame
+        self._fragments_size = 0
         self.closed: Closed | None = None
         self.compressed = False
         self.on_pong: Callable[[bytes], None] | None = None  # the keepalive's
@@ -95,7 +99,7 @@ class WebSocket:
         """The next whole message; answers pings; raises Closed when the connection has ended."""
         while True:
             while self._pending:
-                message = await self._handle(self._pending.pop(0))
+                message = await self._handle(self._pending.popleft())
                 if message is not None:
                     return message
             if self.closed is not None:
@@ -113,19 +117,20 @@ class WebSocket:
     async def _handle(self, event: Event) -> str | bytes | None:
         if isinstance(event, TextMessage | BytesMessage):
             self._fragments.append(event.data if isinstance(event.data, str) else bytes(event.data))
-            size = sum(len(f) for f in self._fragments)
-            if self._max_size is not None and size > self._max_size:
+            self._fragments_size += len(event.data)
+            if self._max_size is not None and self._fragments_size > self._max_size:
                 await self.close(TOO_BIG, "message too big")
                 await self._end(Closed(TOO_BIG, f"a message over max_size ({self._max_size} bytes)"))
             if not event.message_finished:
                 return None
-            parts, self._fragments = self._fragments, []
+            parts, self._fragments, self._fragments_size = self._fragments, [], 0
             return parts[0] if len(parts) == 1 else type(parts[0])().join(parts)  # type: ignore[arg-type]
         if isinstance(event, Ping):
             await self._write(event.response())
         elif isinstance(event, CloseConnection):
             if self._conn.state is ConnectionState.REMOTE_CLOSING:
-                await self._write(event.response())
+                with contextlib.suppress(Closed):  # the answer is a courtesy: the end is the same
+                    await self._write(event.response())
             await self._end(Closed(event.code, event.reason or ""))
         elif isinstance(event, Pong) and self.on_pong is not None:
             self.on_pong(bytes(event.payload))
