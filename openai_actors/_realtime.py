@@ -627,6 +627,7 @@ class RealtimeConnection:
     def __init__(self, connection: AsyncRealtimeConnection, portal: PortalThread) -> None:
         self._connection = connection
         self._portal = portal
+        self._arrived: deque[bytes] = deque()
         self._event_handler_registry = connection._event_handler_registry
         self.session = SessionResource(self.send)
         self.response = ResponseResource(self.send)
@@ -648,8 +649,23 @@ class RealtimeConnection:
         return self.parse_event(self.recv_bytes())
 
     def recv_bytes(self) -> bytes:
-        data: bytes = self._portal.call(self._connection.recv_bytes)
-        return data
+        """The next message. Interrupting it (Ctrl-C) loses nothing: see `_fetch`."""
+        while True:
+            try:
+                return self._arrived.popleft()
+            except IndexError:
+                self._portal.call(self._fetch)
+
+    async def _fetch(self) -> None:
+        """In the loop: move the next message to `_arrived`, where the calling thread takes it.
+
+        Not returned through the portal: a thread interrupted after the message
+        left the mailbox but before the result reached it would lose it. Left
+        in `_arrived`, it is the next `recv()`'s. (deque's append and popleft
+        are atomic, and `_arrived` keeps the order the loop received in.)
+        """
+        if not self._arrived:
+            self._arrived.append(await self._connection.recv_bytes())
 
     def send(self, event: Any) -> None:
         text = _serialise(event)  # in this thread: a bad event fails here, not in the loop

@@ -151,3 +151,11 @@ def test_threads_share_one_connection(rt: RealtimeTestServer) -> None:
             thread.join()
     texts = sorted(e["item"]["content"][0]["text"] for e in rt.connections[0].events)
     assert [f"m{i}" for i in range(8)] == texts
+
+
+def test_a_message_fetched_for_an_interrupted_recv_is_the_next_ones(rt: RealtimeTestServer) -> None:
+    """The loop took a message for a recv() whose thread then stopped waiting (Ctrl-C): it is not lost."""
+    with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+        connection.response.create()
+        client._portal.call(connection._fetch)  # what an interrupted recv() leaves behind
+        assert ["session.created", "response.created"] == [connection.recv().type, connection.recv().type]
