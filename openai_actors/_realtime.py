@@ -18,8 +18,10 @@ reconnection, its successor. Inside it, per socket, three tasks:
   is ours, not the server's).
 
 Callers never touch the socket. `send()` puts a serialised event in
-`outgoing` without waiting (WebSocketQueueFullError if it would exceed the
-budget); `recv()` takes the next message from `incoming`, which hands a
+`outgoing`: while connected it waits for room as the writer drains it (the
+backpressure of the official SDK's awaited write); while reconnecting a full
+queue raises WebSocketQueueFullError at once, as the official one does;
+`recv()` takes the next message from `incoming`, which hands a
 message over either whole or not at all, so a cancelled `recv()` loses
 nothing. Messages received before a close or a
 reconnection are all delivered, in order, before the close is reported.
@@ -249,6 +251,7 @@ class _Session:
         self._state = _State.OPEN
         self._close_frame: tuple[int, str] = (NORMAL, "")
         self._wake_writer = anyio.Event()
+        self._room = anyio.Event()  # set when the writer took an event, or senders must stop waiting
         self._close_asked = anyio.Event()
         self._done = anyio.Event()
         self._scope = anyio.CancelScope()
@@ -257,13 +260,29 @@ class _Session:
 
     # -- the callers' side -----------------------------------------------------------
 
-    def send_text(self, text: str) -> None:
-        """Queue one client event; raises at once if the session has ended or the queue is full."""
+    async def send_text(self, text: str) -> None:
+        """Queue one client event, in order after those before it.
+
+        While connected, waits for room in the queue as the writer drains it
+        (backpressure, as the official SDK's awaited write); while there is no
+        connection (reconnecting), a full queue raises WebSocketQueueFullError
+        at once, as the official SDK's does. Cancelled while waiting, nothing
+        was queued.
+        """
+        await anyio.lowlevel.checkpoint()
+        while self._state is _State.OPEN and not self._outgoing.fits(text):
+            if self._room.is_set():
+                self._room = anyio.Event()
+            await self._room.wait()
+        self.queue_text(text)
+
+    def queue_text(self, text: str) -> None:
+        """Queue one client event without waiting; raises if the session has ended or the queue is full."""
         if self._terminal is not None:
             raise self._terminal()
         if self._state is _State.CLOSING or self._state is _State.CLOSED:
             raise ConnectionClosedOK(*self._close_frame)
-        self._outgoing.put(text)
+        self._outgoing.put(text, connected=self._state is _State.OPEN)
         self._wake_writer.set()
 
     async def receive(self) -> str | bytes:
@@ -282,6 +301,7 @@ class _Session:
             # server's close frame, so what arrives from now on is dropped.
             self._incoming.discard()
             self._close_asked.set()
+            self._room.set()
             self._wake_writer.set()
         with anyio.move_on_after(self._settings.close_timeout):
             await self._done.wait()
@@ -321,6 +341,7 @@ class _Session:
             asked = self._close_frame if intentional else None
             self._terminal = _terminal_for(closed, asked, self._outgoing.drain())
         self._incoming.close()
+        self._room.set()
         self._done.set()
 
     async def _serve(self, ws: WebSocket) -> Closed:
@@ -351,6 +372,7 @@ class _Session:
         outgoing = self._outgoing
         while True:
             text = outgoing.take()
+            self._room.set()
             if text is None:
                 if self._state is _State.CLOSING:
                     await ws.close(*self._close_frame)
@@ -408,6 +430,7 @@ class _Session:
         if policy is None or self._state is not _State.OPEN or not is_recoverable_close(closed.code):
             return None
         self._state = _State.RECONNECTING
+        self._room.set()  # senders waiting for room now meet the reconnection's bounded queue
         for attempt in range(1, policy.max_retries + 1):
             delay = reconnect_delay(attempt, policy.initial_delay, policy.max_delay, self._rand)
             event = ReconnectingEvent(
@@ -570,15 +593,17 @@ class AsyncRealtimeConnection:
         return message.encode() if isinstance(message, str) else message
 
     async def send(self, event: Any) -> None:
-        """Queue a client event (a dict or a model); it is written in order, after those before it."""
-        text = _serialise(event)
-        await anyio.lowlevel.checkpoint()  # first: a send cancelled here was not queued
-        self._session.send_text(text)
+        """Send a client event (a dict or a model), in order after those before it.
+
+        Waits only for room in the send queue; while the connection is being
+        re-established the event waits in that queue (WebSocketQueueFullError
+        if it is full).
+        """
+        await self._session.send_text(_serialise(event))
 
     async def send_raw(self, data: bytes | str) -> None:
         """Queue a message as it is (bytes are sent as their UTF-8 text)."""
-        await anyio.lowlevel.checkpoint()
-        self._session.send_text(data if isinstance(data, str) else data.decode())
+        await self._session.send_text(data if isinstance(data, str) else data.decode())
 
     async def close(self, *, code: int = 1000, reason: str = "") -> None:
         await self._session.close(code, reason)

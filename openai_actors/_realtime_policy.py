@@ -191,10 +191,19 @@ class OutgoingQueue:
         self._items: deque[tuple[str, int]] = deque()
         self.size = 0
 
-    def put(self, text: str) -> None:
-        """Queue `text`, or raise WebSocketQueueFullError (and queue nothing) if it would exceed the budget."""
+    def fits(self, text: str) -> bool:
+        """Whether `text` can be queued now: within the budget, or (however big) into an empty queue."""
+        return not self._items or self.size + len(text.encode()) <= self.max_bytes
+
+    def put(self, text: str, *, connected: bool = False) -> None:
+        """Queue `text`, or raise WebSocketQueueFullError (and queue nothing) if it would exceed the budget.
+
+        `connected`: the writer is draining the queue, and the caller waited
+        for `fits`; then one event bigger than the whole budget goes too (the
+        official SDK bounds only what waits for a connection).
+        """
         length = len(text.encode())
-        if self.size + length > self.max_bytes:
+        if self.size + length > self.max_bytes and not (connected and not self._items):
             raise WebSocketQueueFullError(
                 f"the realtime send queue is full ({self.size} of {self.max_bytes} bytes queued, "
                 f"this event is {length}); the event was not sent"

@@ -304,6 +304,46 @@ class TestFaults:
                 await types_until(connection, "input_audio_buffer.committed")
         assert ["A" * 100] == [e["audio"] for e in rt.connections[0].events if "audio" in e]
 
+    async def test_a_fast_sender_waits_for_room_while_connected(self, rt: RealtimeTestServer) -> None:
+        """Connected, a queue far smaller than what is sent is backpressure, not an error: all arrive, in order."""
+        chunk = "A" * 400
+        async with (
+            client_of(rt) as client,
+            client.realtime.connect(model="m", max_queue_size=1000) as connection,
+        ):
+            for _ in range(100):
+                await connection.input_audio_buffer.append(audio=chunk)
+            await connection.input_audio_buffer.commit()
+            await types_until(connection, "input_audio_buffer.committed")
+            await connection.send(
+                {"type": "input_audio_buffer.append", "audio": "B" * 4000}
+            )  # over the budget
+        appends = [e["audio"] for e in rt.connections[0].events if "audio" in e]
+        assert [chunk] * 100 + ["B" * 4000] == appends
+
+    async def test_a_full_queue_while_reconnecting_raises(self, rt: RealtimeTestServer) -> None:
+        """No connection to drain it: the queue's budget is a hard limit, as the official SDK's."""
+        reconnecting = anyio.Event()
+        async with (
+            client_of(rt) as client,
+            client.realtime.connect(
+                model="m",
+                on_reconnecting=lambda event: reconnecting.set(),
+                initial_delay=0.3,
+                max_queue_size=500,
+            ) as connection,
+        ):
+            await connection.conversation.item.create(item=user_message("drop"))
+            await reconnecting.wait()
+            await connection.input_audio_buffer.append(audio="A" * 400)
+            with pytest.raises(WebSocketQueueFullError):
+                await connection.input_audio_buffer.append(audio="B" * 400)
+            await connection.input_audio_buffer.commit()
+            await types_until(connection, "input_audio_buffer.committed")
+        assert ["input_audio_buffer.append", "input_audio_buffer.commit"] == [
+            e["type"] for e in rt.connections[1].events
+        ]
+
     async def test_events_queued_while_reconnecting_go_to_the_new_connection(
         self, rt: RealtimeTestServer
     ) -> None:

@@ -166,6 +166,17 @@ class TestOutgoingQueue:
         queue.put_back("xy")
         assert (["xy", "1234"], 0) == (queue.drain(), queue.size)
 
+    def test_connected_one_event_may_exceed_the_budget_alone(self) -> None:
+        """While a writer drains the queue, an event bigger than the budget goes into an empty queue."""
+        queue = OutgoingQueue(4)
+        assert queue.fits("123456")
+        queue.put("123456", connected=True)
+        assert not queue.fits("x")
+        with pytest.raises(WebSocketQueueFullError):
+            queue.put("x", connected=True)
+        with pytest.raises(WebSocketQueueFullError):
+            OutgoingQueue(4).put("123456")  # not connected: the budget is the limit
+
     def test_a_budget_must_be_positive(self) -> None:
         with pytest.raises(ValueError, match="max_queue_size"):
             OutgoingQueue(0)
