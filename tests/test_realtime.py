@@ -138,6 +138,19 @@ class TestConversation:
             await connection.recv()
         assert "/ws/realtime?model=m" == rt.connections[0].target
 
+    async def test_call_id_joins_the_query(self, rt: RealtimeTestServer) -> None:
+        """`call_id` (attaching to a SIP/WebRTC call) is sent in the query, after the model."""
+        async with client_of(rt) as client, client.realtime.connect(model="m", call_id="rtc_1") as connection:
+            await connection.recv()
+        assert "/v1/realtime?model=m&call_id=rtc_1" == rt.connections[0].target
+
+    async def test_connecting_on_a_closed_client_is_refused(self, rt: RealtimeTestServer) -> None:
+        client = client_of(rt)
+        await client.close()
+        with pytest.raises(ClientClosedError):
+            await client.realtime.connect(model="m").enter()
+        assert [] == rt.connections
+
     async def test_events_sent_to_the_manager_go_first(self, rt: RealtimeTestServer) -> None:
         """`manager.send()` before entering queues the event; it is the first the server gets."""
         async with client_of(rt) as client:
