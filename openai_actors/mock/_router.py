@@ -26,6 +26,7 @@ from ._generic import GenericRoutes, Match
 from ._http import Request
 from ._moderations import moderations
 from ._responses import Responses
+from ._websocket import REALTIME_PATH, without_upgrade
 
 __all__ = ["App", "v1_path"]
 
@@ -69,6 +70,8 @@ class App:
             "/v1/responses": {"POST": self.responses.create},
             "/v1/files": {"POST": self.files.upload, "GET": self.files.list_files},
             "/v1/batches": {"POST": self.batches.create, "GET": self.batches.list_batches},
+            # Upgrades to WebSocket are taken before routing (_protocol.Connection._upgrade).
+            REALTIME_PATH: {"GET": without_upgrade},
         }
         # /v1/{collection}/{id} and /v1/{collection}/{id}/{action}, keyed by
         # (collection, action), action "" for the object itself.
