@@ -35,6 +35,9 @@ from ._exceptions import (
     BadRequestError,
     ClientClosedError,
     ConflictError,
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
     ContentFilterFinishReasonError,
     InternalServerError,
     InvalidWebhookSignatureError,
@@ -47,6 +50,8 @@ from ._exceptions import (
     RateLimitError,
     RequestTooLargeError,
     UnprocessableEntityError,
+    WebSocketConnectionClosedError,
+    WebSocketQueueFullError,
 )
 from ._types import NOT_GIVEN, NotGiven, Omit, not_given, omit
 from ._version import __version__
@@ -83,6 +88,7 @@ if TYPE_CHECKING:
     from ._raw import APIResponse, AsyncAPIResponse
     from ._response import BinaryContent as HttpxBinaryResponseContent
     from ._streaming import AsyncStream, Stream
+    from .types.websocket_reconnection import ReconnectingEvent, ReconnectingOverrides
 
     ProxiesTypes: TypeAlias = (
         "str | httpx.Proxy | dict[str | httpx.URL, str | httpx.URL | httpx.Proxy | None]"
@@ -118,6 +124,9 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConflictError",
+    "ConnectionClosed",
+    "ConnectionClosedError",
+    "ConnectionClosedOK",
     "ContentFilterFinishReasonError",
     "DataResidency",
     "DefaultAioHttpClient",
@@ -142,6 +151,8 @@ __all__ = [
     "ProxiesTypes",
     "RateLimit",
     "RateLimitError",
+    "ReconnectingEvent",
+    "ReconnectingOverrides",
     "RequestOptions",
     "RequestTooLargeError",
     "Stats",
@@ -150,6 +161,8 @@ __all__ = [
     "Timeout",
     "Transport",
     "UnprocessableEntityError",
+    "WebSocketConnectionClosedError",
+    "WebSocketQueueFullError",
     "__title__",
     "__version__",
     "file_from_path",
@@ -258,6 +271,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Limit": ("._pacing", "Limit"),
     "RateLimit": ("._ratelimit", "RateLimit"),
     "Stats": ("._ratelimit", "Stats"),
+    "ReconnectingEvent": (".types.websocket_reconnection", "ReconnectingEvent"),
+    "ReconnectingOverrides": (".types.websocket_reconnection", "ReconnectingOverrides"),
     "AsyncPage": ("._pagination", "AsyncPage"),
     "AsyncPaginator": ("._pagination", "AsyncPaginator"),
     "SyncPage": ("._pagination", "SyncPage"),
