@@ -79,13 +79,19 @@ class TestHandshake:
         """`Authorization: Bearer` with no token is refused like no header at all."""
         assert 401 == (await refused(server, headers=[(b"authorization", b"Bearer")])).status
 
-    async def test_azure_path_and_api_key_header_are_accepted(self, server: MockServer) -> None:
-        """Azure's `/openai/realtime?deployment=...` with `api-key`: the deployment is the model."""
-        client = await WsClient.connect(
-            server,
+    @pytest.mark.parametrize(
+        "target",
+        [
             "/openai/realtime?api-version=2025-04-01-preview&deployment=my-dep",
-            headers=[(b"api-key", b"k")],
-        )
+            "/openai/v1/realtime?model=my-dep",
+        ],
+    )
+    async def test_azure_paths_and_the_api_key_header_are_accepted(
+        self, server: MockServer, target: str
+    ) -> None:
+        """Azure's `/openai/realtime?deployment=...` (or its v1 API's `/openai/v1/realtime?model=...`)
+        with `api-key`: the deployment is the model."""
+        client = await WsClient.connect(server, target, headers=[(b"api-key", b"k")])
         assert isinstance(client, WsClient)
         assert "my-dep" == (await client.recv())["session"]["model"]
         await client.close()
