@@ -367,6 +367,64 @@ class TestConnection:
         await client.aclose()
 
 
+class TestConcurrency:
+    async def test_two_connections_are_two_sessions(self, server: MockServer) -> None:
+        """Interleaved on two connections: each hears its own echo, with ids of its own."""
+        first, second = await connected(server), await connected(server)
+        for client, text in ((first, "one"), (second, "two")):
+            await client.send(TEXT_ONLY)
+            await client.send(
+                {
+                    **USER_HELLO,
+                    "item": {**USER_HELLO["item"], "content": [{"type": "input_text", "text": text}]},
+                }
+            )
+            await client.send({"type": "response.create"})
+        second_done = (await second.recv_until("response.done"))[-1]
+        first_done = (await first.recv_until("response.done"))[-1]
+        assert "echo: one" == first_done["response"]["output"][0]["content"][0]["text"]
+        assert "echo: two" == second_done["response"]["output"][0]["content"][0]["text"]
+        assert first_done["event_id"] != second_done["event_id"]
+        await first.close()
+        await second.close()
+
+    async def test_a_client_that_stops_reading_holds_the_response_back(self, server: MockServer) -> None:
+        """Backpressure: a long audio response stops at the socket's limit (the server pauses, its
+        buffer stays small), and every delta arrives once the client reads again."""
+        client = await connected(server)
+        await client.send(
+            {
+                **USER_HELLO,
+                "item": {**USER_HELLO["item"], "content": [{"type": "input_text", "text": "y" * 8000}]},
+            }
+        )
+        await client.send({"type": "response.create"})
+        await until(server, lambda s: s.write_pauses >= 1)
+        events = await client.recv_until("response.done")
+        audio = [e for e in events if e["type"] == "response.output_audio.delta"]
+        assert len("echo: " + "y" * 8000) // 4 + 1 == len(audio)
+        assert 0 < server.peak_stream_buffer < 1024 * 1024
+        await client.close()
+
+    async def test_a_bug_in_the_session_closes_with_1011_saying_so(
+        self, server: MockServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from openai_actors.mock import _realtime
+
+        def broken(self: object, text: str) -> list[dict[str, Any]]:
+            raise RuntimeError("broken on purpose")
+
+        client = await connected(server)
+        monkeypatch.setattr(_realtime.RealtimeSession, "receive", broken)
+        await client.send(TEXT_ONLY)
+        with pytest.raises(Closed) as closed:
+            await client.recv()
+        assert 1011 == closed.value.code
+        assert "broken on purpose" in closed.value.reason
+        await client.aclose()
+        assert "failed in a realtime session" in caplog.text
+
+
 class TestScriptedEnds:
     async def test_a_drop_fault_aborts_the_connection_after_n_events_once(self, server: MockServer) -> None:
         """`stream_drop` after 2 events: dropped right after the second; the next connection (a
