@@ -148,6 +148,23 @@ class TestHandshake:
         assert "echo: hello there" == events[-1]["response"]["output"][0]["content"][0]["text"]
         await client.close()
 
+    async def test_the_endpoint_is_served_over_tls_too(self) -> None:
+        """With an `ssl_context`, the same upgrade and conversation over TLS (wss://)."""
+        import ssl
+
+        import trustme
+
+        ca = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(server_context)
+        client_context = ssl.create_default_context()
+        ca.configure_trust(client_context)
+        with MockServer(ssl_context=server_context) as server:
+            client = await connected(server, ssl_context=client_context)
+            await client.send(TEXT_ONLY)
+            assert "session.updated" == (await client.recv())["type"]
+            await client.close()
+
     async def test_without_an_offer_there_is_no_extension(self, server: MockServer) -> None:
         client = await connected(server)
         assert [] == client.accepted.extensions
