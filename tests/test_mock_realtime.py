@@ -533,6 +533,26 @@ class TestScriptedEnds:
         assert query.split("=")[0] in answer.json()["error"]["message"]
 
 
+class TestWithTheMockOpenAIFixture:
+    async def test_answers_scripted_for_the_route_apply_to_the_upgrade(self, mock_openai: Any) -> None:
+        """`respond("GET /v1/realtime", ...)`: a status refuses one upgrade, a stream fault ends one
+        connection after its events; then the endpoint serves as usual."""
+        from openai_actors.testing import Answer
+
+        mock_openai.respond("GET /v1/realtime", [Answer(status=503), Answer(fault="stream_drop", after=1)])
+        server = mock_openai.server
+        assert 503 == (await refused(server)).status
+        dropped = await connected(server)
+        with pytest.raises(Closed):
+            await dropped.recv()
+        await dropped.aclose()
+        client = await connected(server)
+        await client.send(TEXT_ONLY)
+        assert "session.updated" == (await client.recv())["type"]
+        await client.close()
+        assert [TEXT_ONLY] == [message.json() for message in server.realtime_messages]
+
+
 def test_a_raw_socket_upgrade_gets_101_with_the_accept_token(server: MockServer) -> None:
     """The RFC 6455 example key yields its example accept token (a check independent of wsproto)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
