@@ -471,15 +471,17 @@ class TestScriptedEnds:
         await client.aclose()
 
     async def test_a_stall_fault_goes_silent_pings_included(self, server: MockServer) -> None:
-        """After a stall the server answers nothing, not even a ping: what a keepalive must catch."""
+        """After a stall the server answers nothing, neither a ping nor a close: what a keepalive
+        and a close timeout must catch."""
         server.script(Fault(path="/v1/realtime", action="stream_stall", after=1))
         client = await connected(server)
         await client.send(TEXT_ONLY)  # read by a stalled server, never answered
         await until(server, lambda s: s.hanging == 1)
         await client.send_raw(Ping(b"anyone"))
+        await client.send_raw(CloseConnection(code=1000))
         with anyio.move_on_after(0.3) as waited:
             await client.next_frame()
-        assert waited.cancelled_caught
+        assert waited.cancelled_caught  # neither a pong nor a close frame came back
         await client.aclose()
         await until(server, lambda s: s.hanging == 0 and s.open_connections == 0)
 

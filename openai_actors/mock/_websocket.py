@@ -364,6 +364,8 @@ class RealtimeConnection(asyncio.Protocol):
         self._schedule_pump()
 
     def _on_close(self, event: CloseConnection) -> None:
+        if self._stalled:  # silent to the end: the client's close timeout is what is tested
+            return
         state = self._ws.state
         if state is ConnectionState.REMOTE_CLOSING:  # the client closes: answer it
             self._by_client = True
