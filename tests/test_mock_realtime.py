@@ -323,8 +323,12 @@ class TestConversation:
         assert 0 == server.pending_faults
 
     async def test_one_response_at_a_time(self, server: MockServer) -> None:
+        """A second response.create while one is in progress is an error; the first goes on."""
         server.script(Fault(path="/v1/realtime", chunk_delay=0.02))
         client = await connected(server)
+        await client.send(TEXT_ONLY)
+        long_text = [{"type": "input_text", "text": "z" * 200}]  # a second of deltas
+        await client.send({**USER_HELLO, "item": {**USER_HELLO["item"], "content": long_text}})
         await client.send({"type": "response.create"})
         await client.recv_until("response.created")
         await client.send({"type": "response.create", "event_id": "second"})
