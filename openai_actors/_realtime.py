@@ -104,7 +104,7 @@ from .types.websocket_reconnection import (
 if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI
     from ._portal import PortalThread
-    from .types.beta.realtime.realtime_server_event import RealtimeServerEvent
+    from .types.realtime.realtime_server_event import RealtimeServerEvent
 
 __all__ = [
     "AsyncRealtimeConnection",
@@ -497,7 +497,7 @@ def parse_server_event(data: str | bytes) -> RealtimeServerEvent:
     global _server_event
     if _server_event is None:
         from ._models import as_cast
-        from .types.beta.realtime.realtime_server_event import RealtimeServerEvent
+        from .types.realtime.realtime_server_event import RealtimeServerEvent
 
         _server_event = as_cast(RealtimeServerEvent)
     event: RealtimeServerEvent = _server_event(json.loads(data))

@@ -7,6 +7,7 @@ that the mock is proven against a second implementation of the protocol.
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,7 @@ class Closed(Exception):
 class WsClient:
     """One connection: ``send`` client events, ``recv`` server events (as dicts)."""
 
-    def __init__(self, stream: anyio.abc.SocketStream, ws: WSConnection, accepted: AcceptConnection) -> None:
+    def __init__(self, stream: anyio.abc.ByteStream, ws: WSConnection, accepted: AcceptConnection) -> None:
         self.stream = stream
         self.ws = ws
         self.accepted = accepted
@@ -74,9 +75,17 @@ class WsClient:
         headers: list[tuple[bytes, bytes]] | None = None,
         deflate: bool = False,
         trailing: bytes = b"",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> WsClient | Refused:
-        """Open a connection; ``trailing`` is sent in the same write as the upgrade request."""
-        stream = await anyio.connect_tcp("127.0.0.1", server.port)
+        """Open a connection (over TLS with ``ssl_context``); ``trailing`` is sent in the same
+        write as the upgrade request."""
+        stream: anyio.abc.ByteStream = await anyio.connect_tcp(
+            "127.0.0.1",
+            server.port,
+            ssl_context=ssl_context,
+            tls=ssl_context is not None,
+            tls_standard_compatible=False,
+        )
         ws = WSConnection(ConnectionType.CLIENT)
         request = Request(
             host=f"127.0.0.1:{server.port}",

@@ -79,13 +79,19 @@ class TestHandshake:
         """`Authorization: Bearer` with no token is refused like no header at all."""
         assert 401 == (await refused(server, headers=[(b"authorization", b"Bearer")])).status
 
-    async def test_azure_path_and_api_key_header_are_accepted(self, server: MockServer) -> None:
-        """Azure's `/openai/realtime?deployment=...` with `api-key`: the deployment is the model."""
-        client = await WsClient.connect(
-            server,
+    @pytest.mark.parametrize(
+        "target",
+        [
             "/openai/realtime?api-version=2025-04-01-preview&deployment=my-dep",
-            headers=[(b"api-key", b"k")],
-        )
+            "/openai/v1/realtime?model=my-dep",
+        ],
+    )
+    async def test_azure_paths_and_the_api_key_header_are_accepted(
+        self, server: MockServer, target: str
+    ) -> None:
+        """Azure's `/openai/realtime?deployment=...` (or its v1 API's `/openai/v1/realtime?model=...`)
+        with `api-key`: the deployment is the model."""
+        client = await WsClient.connect(server, target, headers=[(b"api-key", b"k")])
         assert isinstance(client, WsClient)
         assert "my-dep" == (await client.recv())["session"]["model"]
         await client.close()
@@ -141,6 +147,23 @@ class TestHandshake:
         events = await client.recv_until("response.done")
         assert "echo: hello there" == events[-1]["response"]["output"][0]["content"][0]["text"]
         await client.close()
+
+    async def test_the_endpoint_is_served_over_tls_too(self) -> None:
+        """With an `ssl_context`, the same upgrade and conversation over TLS (wss://)."""
+        import ssl
+
+        import trustme
+
+        ca = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(server_context)
+        client_context = ssl.create_default_context()
+        ca.configure_trust(client_context)
+        with MockServer(ssl_context=server_context) as server:
+            client = await connected(server, ssl_context=client_context)
+            await client.send(TEXT_ONLY)
+            assert "session.updated" == (await client.recv())["type"]
+            await client.close()
 
     async def test_without_an_offer_there_is_no_extension(self, server: MockServer) -> None:
         client = await connected(server)
@@ -361,6 +384,64 @@ class TestConnection:
         await client.aclose()
 
 
+class TestConcurrency:
+    async def test_two_connections_are_two_sessions(self, server: MockServer) -> None:
+        """Interleaved on two connections: each hears its own echo, with ids of its own."""
+        first, second = await connected(server), await connected(server)
+        for client, text in ((first, "one"), (second, "two")):
+            await client.send(TEXT_ONLY)
+            await client.send(
+                {
+                    **USER_HELLO,
+                    "item": {**USER_HELLO["item"], "content": [{"type": "input_text", "text": text}]},
+                }
+            )
+            await client.send({"type": "response.create"})
+        second_done = (await second.recv_until("response.done"))[-1]
+        first_done = (await first.recv_until("response.done"))[-1]
+        assert "echo: one" == first_done["response"]["output"][0]["content"][0]["text"]
+        assert "echo: two" == second_done["response"]["output"][0]["content"][0]["text"]
+        assert first_done["event_id"] != second_done["event_id"]
+        await first.close()
+        await second.close()
+
+    async def test_a_client_that_stops_reading_holds_the_response_back(self, server: MockServer) -> None:
+        """Backpressure: a long audio response stops at the socket's limit (the server pauses, its
+        buffer stays small), and every delta arrives once the client reads again."""
+        client = await connected(server)
+        await client.send(
+            {
+                **USER_HELLO,
+                "item": {**USER_HELLO["item"], "content": [{"type": "input_text", "text": "y" * 8000}]},
+            }
+        )
+        await client.send({"type": "response.create"})
+        await until(server, lambda s: s.write_pauses >= 1)
+        events = await client.recv_until("response.done")
+        audio = [e for e in events if e["type"] == "response.output_audio.delta"]
+        assert len("echo: " + "y" * 8000) // 4 + 1 == len(audio)
+        assert 0 < server.peak_stream_buffer < 1024 * 1024
+        await client.close()
+
+    async def test_a_bug_in_the_session_closes_with_1011_saying_so(
+        self, server: MockServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from openai_actors.mock import _realtime
+
+        def broken(self: object, text: str) -> list[dict[str, Any]]:
+            raise RuntimeError("broken on purpose")
+
+        client = await connected(server)
+        monkeypatch.setattr(_realtime.RealtimeSession, "receive", broken)
+        await client.send(TEXT_ONLY)
+        with pytest.raises(Closed) as closed:
+            await client.recv()
+        assert 1011 == closed.value.code
+        assert "broken on purpose" in closed.value.reason
+        await client.aclose()
+        assert "failed in a realtime session" in caplog.text
+
+
 class TestScriptedEnds:
     async def test_a_drop_fault_aborts_the_connection_after_n_events_once(self, server: MockServer) -> None:
         """`stream_drop` after 2 events: dropped right after the second; the next connection (a
@@ -390,15 +471,17 @@ class TestScriptedEnds:
         await client.aclose()
 
     async def test_a_stall_fault_goes_silent_pings_included(self, server: MockServer) -> None:
-        """After a stall the server answers nothing, not even a ping: what a keepalive must catch."""
+        """After a stall the server answers nothing, neither a ping nor a close: what a keepalive
+        and a close timeout must catch."""
         server.script(Fault(path="/v1/realtime", action="stream_stall", after=1))
         client = await connected(server)
         await client.send(TEXT_ONLY)  # read by a stalled server, never answered
         await until(server, lambda s: s.hanging == 1)
         await client.send_raw(Ping(b"anyone"))
+        await client.send_raw(CloseConnection(code=1000))
         with anyio.move_on_after(0.3) as waited:
             await client.next_frame()
-        assert waited.cancelled_caught
+        assert waited.cancelled_caught  # neither a pong nor a close frame came back
         await client.aclose()
         await until(server, lambda s: s.hanging == 0 and s.open_connections == 0)
 
@@ -450,6 +533,26 @@ class TestScriptedEnds:
         answer = await refused(server, f"/v1/realtime?model=m&{query}")
         assert 400 == answer.status
         assert query.split("=")[0] in answer.json()["error"]["message"]
+
+
+class TestWithTheMockOpenAIFixture:
+    async def test_answers_scripted_for_the_route_apply_to_the_upgrade(self, mock_openai: Any) -> None:
+        """`respond("GET /v1/realtime", ...)`: a status refuses one upgrade, a stream fault ends one
+        connection after its events; then the endpoint serves as usual."""
+        from openai_actors.testing import Answer
+
+        mock_openai.respond("GET /v1/realtime", [Answer(status=503), Answer(fault="stream_drop", after=1)])
+        server = mock_openai.server
+        assert 503 == (await refused(server)).status
+        dropped = await connected(server)
+        with pytest.raises(Closed):
+            await dropped.recv()
+        await dropped.aclose()
+        client = await connected(server)
+        await client.send(TEXT_ONLY)
+        assert "session.updated" == (await client.recv())["type"]
+        await client.close()
+        assert [TEXT_ONLY] == [message.json() for message in server.realtime_messages]
 
 
 def test_a_raw_socket_upgrade_gets_101_with_the_accept_token(server: MockServer) -> None:

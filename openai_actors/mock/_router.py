@@ -6,8 +6,8 @@ server, and are used from the loop thread only. Every other route of the
 OpenAPI description (and a method the hand-written routes lack, such as
 ``GET /v1/chat/completions``) is answered from generated samples (``_generic``).
 
-Azure OpenAI's paths are answered as the same routes: ``/openai/X`` and
-``/openai/deployments/{name}/X`` as ``/v1/X`` (``v1_path``), so the Azure
+Azure OpenAI's paths are answered as the same routes: ``/openai/X``,
+``/openai/v1/X`` and ``/openai/deployments/{name}/X`` as ``/v1/X`` (``v1_path``), so the Azure
 clients can be run against the mock; the recorded request keeps its own path.
 """
 
@@ -33,10 +33,13 @@ __all__ = ["App", "v1_path"]
 _MODELS_PREFIX: Final = "/v1/models/"
 _AZURE_PREFIX: Final = "/openai/"
 _AZURE_DEPLOYMENTS: Final = "/openai/deployments/"
+_AZURE_V1: Final = "/openai/v1/"
 
 
 def v1_path(path: str) -> str:
     """An Azure OpenAI path as the OpenAI route it stands for; any other path as it is."""
+    if path.startswith(_AZURE_V1):  # Azure's v1 API: the OpenAI routes under /openai/v1
+        return path[len("/openai") :]
     if path.startswith(_AZURE_DEPLOYMENTS):
         _name, slash, rest = path[len(_AZURE_DEPLOYMENTS) :].partition("/")
         return "/v1/" + rest if slash else path

@@ -349,8 +349,8 @@ class MockServer:
 
     @property
     def peak_stream_buffer(self) -> int:
-        """The most bytes any stream had queued in the server, unsent because the
-        client read too slowly. Backpressure keeps it near the transport's
+        """The most bytes any stream (or Realtime WebSocket) had queued in the server,
+        unsent because the client read too slowly. Backpressure keeps it near the transport's
         high-water mark (64 KiB), however long the stream."""
         return self._state.peak_stream_buffer
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import struct
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ REALTIME_PATH: Final = "/v1/realtime"
 _CLOSE_LINGER: Final = 2.0
 _EVENTS_PER_TURN: Final = 64
 _SCRIPTED_REASON: Final = "mock: scripted server error"
+
+_log = logging.getLogger("openai_actors.mock")
 _RESET_LINGER: Final = struct.pack("ii", 1, 0)
 
 End = Literal["drop", "close", "stall", "eof"]
@@ -351,12 +354,18 @@ class RealtimeConnection(asyncio.Protocol):
         self._fragments_size = 0
         self._binary = False
         self._state.record_message(self._number, None if binary else text)
-        replies = self._session.receive_binary() if binary else self._session.receive(text)
+        try:
+            replies = self._session.receive_binary() if binary else self._session.receive(text)
+        except Exception as error:
+            self._fail(error)
+            return
         self._fresh = self._fresh or any(reply["type"] == "response.created" for reply in replies)
         self._send_all(replies)
         self._schedule_pump()
 
     def _on_close(self, event: CloseConnection) -> None:
+        if self._stalled:  # silent to the end: the client's close timeout is what is tested
+            return
         state = self._ws.state
         if state is ConnectionState.REMOTE_CLOSING:  # the client closes: answer it
             self._by_client = True
@@ -380,12 +389,16 @@ class RealtimeConnection(asyncio.Protocol):
             return False
         self._sent += 1
         self._transport.write(self._ws.send(TextMessage(json.dumps(event, separators=(",", ":")))))
+        buffered = self._transport.get_write_buffer_size()
+        if buffered > self._state.peak_stream_buffer:
+            self._state.peak_stream_buffer = buffered
         if self._sent == self._plan.after and self._plan.end is not None:
             self._meet_end()
         return True
 
     def _schedule_pump(self) -> None:
-        if self._timer is not None or not self._session.responding or self._closed:
+        # While the client is not reading, nothing is pumped: resume_writing schedules again.
+        if self._timer is not None or self._write_paused or self._closed or not self._session.responding:
             return
         delay = self._first_delay if self._fresh else self._chunk_delay
         self._fresh = False
@@ -398,11 +411,20 @@ class RealtimeConnection(asyncio.Protocol):
         self._timer = None
         budget = 1 if self._chunk_delay > 0 else _EVENTS_PER_TURN
         while budget and not self._write_paused and not self._closed:
-            event = self._session.next_event()
+            try:
+                event = self._session.next_event()
+            except Exception as error:
+                self._fail(error)
+                return
             if event is None or not self._send(event):
                 return
             budget -= 1
         self._schedule_pump()
+
+    def _fail(self, error: Exception) -> None:
+        """A bug in the mock must not pass silently: the client sees 1011 with what it was."""
+        _log.exception("mock server failed in a realtime session")
+        self._close(CloseReason.INTERNAL_ERROR, f"Mock server error: {error!r}"[:120])
 
     # --- ends --------------------------------------------------------------------
 
@@ -424,6 +446,9 @@ class RealtimeConnection(asyncio.Protocol):
         """Send a close frame, then wait (a while) for the client's."""
         self._by_server = True
         self._cancel_timer()
+        if self._ws.state is not ConnectionState.OPEN:  # a close frame has gone already
+            self._shut()
+            return
         self._transport.write(self._ws.send(CloseConnection(code=code, reason=reason)))
         self._timer = self._loop.call_later(_CLOSE_LINGER, self._shut)
 
