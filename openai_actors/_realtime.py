@@ -59,7 +59,7 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 import anyio
 import anyio.abc
@@ -104,6 +104,8 @@ from .types.websocket_reconnection import (
 if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI
     from ._portal import PortalThread
+    from .types.realtime.realtime_client_event import RealtimeClientEvent
+    from .types.realtime.realtime_client_event_param import RealtimeClientEventParam
     from .types.realtime.realtime_server_event import RealtimeServerEvent
 
 __all__ = [
@@ -563,11 +565,12 @@ class AsyncRealtimeConnection:
     def __init__(self, session: _Session, handlers: _Handlers) -> None:
         self._session = session
         self._event_handler_registry = handlers
-        self.session = SessionResource(self.send)
-        self.response = ResponseResource(self.send)
-        self.input_audio_buffer = InputAudioBufferResource(self.send)
-        self.conversation = ConversationResource(self.send)
-        self.output_audio_buffer = OutputAudioBufferResource(self.send)
+        send = cast("Callable[[dict[str, Any]], Any]", self.send)  # the helpers build valid events
+        self.session = SessionResource(send)
+        self.response = ResponseResource(send)
+        self.input_audio_buffer = InputAudioBufferResource(send)
+        self.conversation = ConversationResource(send)
+        self.output_audio_buffer = OutputAudioBufferResource(send)
 
     def __aiter__(self) -> AsyncRealtimeConnection:
         """Every event until the connection closes normally (an abnormal close raises).
@@ -592,7 +595,7 @@ class AsyncRealtimeConnection:
         message = await self._session.receive()
         return message.encode() if isinstance(message, str) else message
 
-    async def send(self, event: Any) -> None:
+    async def send(self, event: RealtimeClientEvent | RealtimeClientEventParam) -> None:
         """Send a client event (a dict or a model), in order after those before it.
 
         Waits only for room in the send queue; while the connection is being
@@ -654,11 +657,12 @@ class RealtimeConnection:
         self._portal = portal
         self._arrived: deque[bytes] = deque()
         self._event_handler_registry = connection._event_handler_registry
-        self.session = SessionResource(self.send)
-        self.response = ResponseResource(self.send)
-        self.input_audio_buffer = InputAudioBufferResource(self.send)
-        self.conversation = ConversationResource(self.send)
-        self.output_audio_buffer = OutputAudioBufferResource(self.send)
+        send = cast("Callable[[dict[str, Any]], Any]", self.send)  # the helpers build valid events
+        self.session = SessionResource(send)
+        self.response = ResponseResource(send)
+        self.input_audio_buffer = InputAudioBufferResource(send)
+        self.conversation = ConversationResource(send)
+        self.output_audio_buffer = OutputAudioBufferResource(send)
 
     def __iter__(self) -> RealtimeConnection:
         """Every event until the connection closes normally (an abnormal close raises)."""
@@ -692,7 +696,7 @@ class RealtimeConnection:
         if not self._arrived:
             self._arrived.append(await self._connection.recv_bytes())
 
-    def send(self, event: Any) -> None:
+    def send(self, event: RealtimeClientEvent | RealtimeClientEventParam) -> None:
         text = _serialise(event)  # in this thread: a bad event fails here, not in the loop
         self._portal.call(self._connection._session.send_text, text)
 
@@ -852,7 +856,7 @@ class AsyncRealtimeConnectionManager:
         self._connector = connector
         self._connection: AsyncRealtimeConnection | None = None
 
-    def send(self, event: Any) -> None:
+    def send(self, event: RealtimeClientEvent | RealtimeClientEventParam) -> None:
         """Queue an event to send as soon as the connection opens (before `enter`)."""
         self._connector.queue(event)
 
@@ -888,7 +892,7 @@ class RealtimeConnectionManager:
         self._portal = portal
         self._connection: RealtimeConnection | None = None
 
-    def send(self, event: Any) -> None:
+    def send(self, event: RealtimeClientEvent | RealtimeClientEventParam) -> None:
         self._connector.queue(event)
 
     def on(self, event_type: str, handler: Callable[..., Any] | None = None) -> Any:
