@@ -4,7 +4,5 @@ from openai_actors import AsyncOpenAI
 
 
 async def configure(client: AsyncOpenAI) -> None:
-    async with client.realtime.connect(model="gpt-realtime") as connection:
-        await connection.session.update(
-            session={"type": "realtime", "output_modalitys": ["text"]}
-        )  # expect-error
+    async with client.realtime.connect(model="gpt-realtime") as c:
+        await c.session.update(session={"type": "realtime", "output_modalitys": ["text"]})  # expect-error
