@@ -1,12 +1,14 @@
 """Soak `client.realtime.connect()`: many events over a long run, and whether the client's memory stays flat.
 
     python bench/realtime_soak.py [--duration 600] [--warmup 60] [--backend asyncio|trio]
-                                  [--responses-per-connection 50] [--base-url URL]
+                                  [--round-interval 0.1] [--responses-per-connection 50]
+                                  [--no-compression] [--base-url URL]
 
 Against the bundled mock (started in its own process, so its memory is not
 counted) unless --base-url names a server. Each round appends a few chunks
 of audio, commits them, adds a user message and asks for a response, then
-reads every event up to `response.done`; every --responses-per-connection
+reads every event up to `response.done`; a round starts every
+--round-interval seconds (0: flat out); every --responses-per-connection
 rounds the connection is closed and a new one opened, so the connections'
 set-up and tear-down are soaked too.
 
@@ -52,11 +54,16 @@ class Soak:
     async def converse(self, client: AsyncOpenAI, deadline: float) -> None:
         per_connection = self.args.responses_per_connection
         while time.monotonic() < deadline:
-            async with client.realtime.connect(model="gpt-realtime") as connection:
+            options: dict[str, Any] = {} if self.args.compression else {"compression": None}
+            async with client.realtime.connect(
+                model="gpt-realtime",
+                websocket_connection_options=options,  # type: ignore[arg-type]
+            ) as connection:
                 self.connections += 1
                 await connection.session.update(session={"type": "realtime", "output_modalities": ["text"]})
                 for _ in range(per_connection):
-                    if time.monotonic() >= deadline:
+                    began = time.monotonic()
+                    if began >= deadline:
                         break
                     for _ in range(3):
                         await connection.input_audio_buffer.append(audio=AUDIO_CHUNK)
@@ -74,6 +81,8 @@ class Soak:
                         if event.type == "response.done":
                             break
                     self.responses += 1
+                    # Paced like a conversation, not flat out (--round-interval 0: flat out).
+                    await anyio.sleep(max(0.0, began + self.args.round_interval - time.monotonic()))
 
     async def sample(self, start: float, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -97,6 +106,9 @@ class Soak:
         peak = max(after) if after else float("nan")
         return {
             "backend": self.args.backend,
+            "compression": self.args.compression,
+            "round_interval_s": self.args.round_interval,
+            "responses_per_connection": self.args.responses_per_connection,
             "duration_s": round(elapsed, 1),
             "events": self.events,
             "events_per_s": round(self.events / elapsed, 1),
@@ -118,6 +130,12 @@ def main() -> int:
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between RSS samples (10)")
     parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
     parser.add_argument("--responses-per-connection", type=int, default=50)
+    parser.add_argument(
+        "--round-interval", type=float, default=0.1, help="seconds from one round's start to the next (0.1)"
+    )
+    parser.add_argument(
+        "--no-compression", dest="compression", action="store_false", help="do not offer permessage-deflate"
+    )
     parser.add_argument(
         "--base-url", help="a server with a Realtime endpoint (default: the mock, started here)"
     )

@@ -8,11 +8,16 @@ and None for the sync `RealtimeConnection`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._types import Omit, omit
+
+if TYPE_CHECKING:
+    from .types.realtime.client_secret_create_params import SessionRealtime, SessionTranscription
+    from .types.realtime.conversation_item_param import ConversationItemParam
+    from .types.realtime.realtime_response_create_params_param import RealtimeResponseCreateParamsParam
 
 __all__ = [
     "ConversationItemResource",
@@ -36,13 +41,15 @@ class _Resource(Generic[R]):
 
 
 class SessionResource(_Resource[R]):
-    def update(self, *, session: Mapping[str, Any], event_id: str | Omit = omit) -> R:
+    def update(self, *, session: SessionRealtime | SessionTranscription, event_id: str | Omit = omit) -> R:
         """Update the session's configuration (`session.update`); the server answers `session.updated`."""
         return self._event("session.update", session=session, event_id=event_id)
 
 
 class ResponseResource(_Resource[R]):
-    def create(self, *, event_id: str | Omit = omit, response: Mapping[str, Any] | Omit = omit) -> R:
+    def create(
+        self, *, event_id: str | Omit = omit, response: RealtimeResponseCreateParamsParam | Omit = omit
+    ) -> R:
         """Ask the model for a response (`response.create`), with optional per-response settings."""
         return self._event("response.create", event_id=event_id, response=response)
 
@@ -75,7 +82,7 @@ class OutputAudioBufferResource(_Resource[R]):
 
 class ConversationItemResource(_Resource[R]):
     def create(
-        self, *, item: Mapping[str, Any], event_id: str | Omit = omit, previous_item_id: str | Omit = omit
+        self, *, item: ConversationItemParam, event_id: str | Omit = omit, previous_item_id: str | Omit = omit
     ) -> R:
         """Add an item (a message, a function call or its output) to the conversation."""
         return self._event(
