@@ -158,7 +158,8 @@ class RequestParser:
                 return
             self._pending = None
             done.append(request)
-            if request.headers.get("upgrade", "").lower() == "websocket":
+            upgrade = request.headers.get("upgrade")
+            if upgrade is not None and upgrade.lower() == "websocket":
                 self.held = request
                 return
 
