@@ -598,6 +598,20 @@ class TestWithTheMockOpenAIFixture:
         assert [TEXT_ONLY] == [message.json() for message in server.realtime_messages]
 
 
+def test_upgrade_heads_are_not_remembered_by_the_parser() -> None:
+    """Each upgrade head is unique (its key), so the parser's cache of repeated heads skips them."""
+    from openai_actors.mock import _http
+
+    parser = _http.RequestParser(1024)
+    head = (
+        b"GET /v1/realtime HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
+        b"sec-websocket-version: 13\r\nsec-websocket-key: %b\r\n\r\n"
+    )
+    [request] = parser.feed(head % b"a2V5LW9uZS1zaXh0ZWVuIQ==")
+    assert parser.held is request
+    assert not any(b"a2V5LW9uZS1zaXh0ZWVuIQ==" in known for known in _http._heads_seen)
+
+
 def test_a_raw_socket_upgrade_gets_101_with_the_accept_token(server: MockServer) -> None:
     """The RFC 6455 example key yields its example accept token (a check independent of wsproto)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
