@@ -3,7 +3,7 @@
 `AsyncRealtimeConnection` and the sync `RealtimeConnection` (which reaches
 the same object through the client's loop thread) are thin: each call goes
 to the connection's actor, `_realtime_session.Session`, whose module
-docstring is the theory of operation. `_Connector` checks what `connect()`
+docstring is the theory of operation. `Connector` checks what `connect()`
 was given, builds the URL, headers and key for each (re)connection, and
 starts the actor in the client's dispatcher task group.
 """
@@ -32,7 +32,7 @@ from ._realtime_resources import (
     SessionResource,
 )
 from ._realtime_session import OnReconnecting, Reconnect, Session
-from ._types import Omit, omit
+from ._types import Omit
 from ._version import __version__
 from ._websocket import WebSocket, open_websocket
 from .types.websocket_reconnection import Headers, Query
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncRealtimeConnection",
     "AsyncRealtimeConnectionManager",
+    "Connector",
     "RealtimeConnection",
     "RealtimeConnectionManager",
 ]
@@ -311,7 +312,7 @@ class RealtimeConnection:
 # -- opening ----------------------------------------------------------------------------
 
 
-class _Connector:
+class Connector:
     """What `connect()` was given, checked at once; opens sessions in the client's loop."""
 
     def __init__(
@@ -428,7 +429,7 @@ class _Connector:
 class AsyncRealtimeConnectionManager:
     """`client.realtime.connect(...)`: `async with` it (or `await .enter()`) for the connection."""
 
-    def __init__(self, connector: _Connector) -> None:
+    def __init__(self, connector: Connector) -> None:
         self._connector = connector
         self._connection: AsyncRealtimeConnection | None = None
 
@@ -463,7 +464,7 @@ class AsyncRealtimeConnectionManager:
 class RealtimeConnectionManager:
     """`client.realtime.connect(...)` for the sync client: `with` it (or `.enter()`) for the connection."""
 
-    def __init__(self, connector: _Connector, portal: PortalThread) -> None:
+    def __init__(self, connector: Connector, portal: PortalThread) -> None:
         self._connector = connector
         self._portal = portal
         self._connection: RealtimeConnection | None = None
@@ -496,32 +497,3 @@ class RealtimeConnectionManager:
                 self._connection.close()
             except ClientClosedError:
                 pass  # the client was closed first, and the connection with it
-
-
-def connector(
-    client: AsyncOpenAI | OpenAI,
-    *,
-    call_id: str | Omit = omit,
-    model: str | Omit = omit,
-    extra_query: Query,
-    extra_headers: Headers,
-    websocket_connection_options: Mapping[str, Any],
-    on_reconnecting: OnReconnecting | None,
-    max_retries: int,
-    initial_delay: float,
-    max_delay: float,
-    max_queue_size: int,
-) -> _Connector:
-    return _Connector(
-        client,
-        call_id=call_id,
-        model=model,
-        extra_query=extra_query,
-        extra_headers=extra_headers,
-        websocket_connection_options=websocket_connection_options,
-        on_reconnecting=on_reconnecting,
-        max_retries=max_retries,
-        initial_delay=initial_delay,
-        max_delay=max_delay,
-        max_queue_size=max_queue_size,
-    )

@@ -15,10 +15,12 @@ from openai_actors import (
     ConnectionClosedError,
     ConnectionClosedOK,
     OpenAI,
+    OpenAIError,
     ReconnectingEvent,
     WebSocketQueueFullError,
 )
 from openai_actors.mock import Fault, MockServer
+from openai_actors.types.realtime import ResponseCreateEvent
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -149,6 +151,34 @@ class TestAsync:
                 assert "session.created" == (await connection.recv()).type
                 assert "session.created" == (await connection.recv()).type  # the second connection's
         assert [1011] == [e.close_code for e in told]
+
+    async def test_a_client_event_model_is_sent_as_its_json(self, mock: MockServer) -> None:
+        """send() takes the GA event models too, as the official send does."""
+        async with AsyncOpenAI(api_key="sk-test", base_url=mock.url) as client:
+            async with client.realtime.connect(model="gpt-realtime") as connection:
+                await connection.send(ResponseCreateEvent(type="response.create"))
+                async for event in connection:
+                    if event.type == "response.done":
+                        break
+        assert [{"type": "response.create"}] == [m.json() for m in mock.realtime_messages]
+
+    async def test_dispatch_events_raises_an_unhandled_error_event(self, mock: MockServer) -> None:
+        """An `error` event with no "error" or "event" handler raises, as in the official SDK; with one, it is handled."""
+        errors: list[str] = []
+        async with AsyncOpenAI(api_key="sk-test", base_url=mock.url) as client:
+            async with client.realtime.connect(model="gpt-realtime") as connection:
+                await connection.send_raw('{"type": "no.such.event"}')
+                with pytest.raises(OpenAIError, match="WebSocket error"):
+                    await connection.dispatch_events()
+
+                async def on_error(event: Any) -> None:
+                    errors.append(event.error.message)
+                    await connection.close()  # dispatch_events then returns
+
+                connection.on("error", on_error)
+                await connection.send_raw('{"type": "no.such.event"}')
+                await connection.dispatch_events()
+        assert 1 == len(errors)
 
     async def test_a_full_send_queue(self, mock: MockServer) -> None:
         async with AsyncOpenAI(api_key="sk-test", base_url=mock.url) as client:

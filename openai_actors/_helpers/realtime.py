@@ -46,9 +46,9 @@ class Realtime(_Realtime):
         1012, ...) is followed by up to `max_retries` new connections, the
         handler told of each (it may change the query and headers, or abort).
         """
-        from .._realtime import RealtimeConnectionManager, connector
+        from .._realtime import Connector, RealtimeConnectionManager
 
-        made = connector(
+        made = Connector(
             self._client,
             call_id=call_id,
             model=model,
@@ -84,9 +84,9 @@ class AsyncRealtime(_AsyncRealtime):
         On asyncio and trio alike. With `on_reconnecting`, an abnormal close is
         followed by up to `max_retries` new connections (official 3.3.1 semantics).
         """
-        from .._realtime import AsyncRealtimeConnectionManager, connector
+        from .._realtime import AsyncRealtimeConnectionManager, Connector
 
-        made = connector(
+        made = Connector(
             self._client,
             call_id=call_id,
             model=model,
