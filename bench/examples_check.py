@@ -5,12 +5,15 @@
 DIR is the `examples/` directory of an `openai` source tree (e.g. the sdist of
 `pip download openai==3.3.1 --no-binary :all: --no-deps`); nothing is copied
 into this project. Each example is classified: one that needs an outside
-service (Azure, Bedrock, a microphone or speakers, a websocket/realtime
-connection, client certificates, a real network address) is skipped with the
-reason; every other one is run in a subprocess, in a scratch directory, with
+service (Azure, Bedrock, a microphone or speakers, a Responses websocket,
+client certificates, a real network address) is skipped with the reason; every
+other one is run in a subprocess, in a scratch directory, with
 `OPENAI_BASE_URL` pointing at a mock server (`python -m openai_actors.mock`)
 this script starts on a free loopback port, `OPENAI_API_KEY=sk-test` and a
-timeout. It runs twice: with its imports rewritten to `openai_actors` (ours),
+timeout. The Realtime text examples are given what they need (`SETUPS`):
+lines to type, and for `azure_realtime.py` the mock's origin (ws://) as its
+Azure endpoint and a stand-in `azure.identity` whose token provider returns a fixed
+token (Entra ID needs Azure); their output must hold the mock's echo. It runs twice: with its imports rewritten to `openai_actors` (ours),
 and unchanged (the official `openai`, when installed). A run passes when it
 exits 0 without printing a traceback or an `Error ...` line (image_stream.py
 catches its exception and prints it). The last error line is shown for a failure.
@@ -35,11 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (pattern in the source or the path, reason to skip), the first match wins.
 SKIP_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"realtime|websocket|\.connect\(", re.IGNORECASE), "needs a websocket (realtime) connection"),
+    (re.compile(r"\bresponses\.connect\("), "needs the Responses API over a websocket (responses.connect)"),
+    (re.compile(r"sounddevice"), "needs a microphone and speakers (sounddevice)"),
     (re.compile(r"\bAzure|azure\."), "needs Azure OpenAI"),
     (re.compile(r"bedrock", re.IGNORECASE), "needs Amazon Bedrock"),
     (re.compile(r"\bMicrophone\b"), "needs a microphone"),
-    (re.compile(r"\bLocalAudioPlayer\b|sounddevice"), "needs speakers (audio output)"),
+    (re.compile(r"\bLocalAudioPlayer\b"), "needs speakers (audio output)"),
 )
 # Client certificates for mutual TLS, unless the example defaults to API-key auth without them.
 _MTLS = re.compile(r"load_cert_chain")
@@ -52,6 +56,48 @@ _OWN_BASE_URL = re.compile(r"""^(\s*\w+\.base_url\s*=\s*)(["'])https?://[^"'\n]*
 INPUT_FILES = {"/tmp/big_test_file.txt": 3 * 1024 * 1024 + 17}
 # Extra runs of one example with arguments (uploads.py reads `memory` from argv).
 VARIANTS = {"uploads.py": [[], ["memory"]]}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What an example needs besides the mock: lines on stdin, environment (``{ws_origin}`` is
+    the mock's ws://host:port), modules written next to it, text its output must contain."""
+
+    stdin: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)
+    expect: str = ""
+
+
+# Entra ID needs Azure: a credential whose token provider returns a fixed token.
+_AZURE_IDENTITY_STANDIN = """\
+class DefaultAzureCredential:
+    async def close(self) -> None:
+        pass
+
+
+def get_bearer_token_provider(credential, *scopes):
+    async def provider() -> str:
+        return "entra-token-standin"
+
+    return provider
+"""
+_CONVERSATION = Setup(stdin="hello there\nq\n", expect="echo: hello there")
+SETUPS = {
+    "realtime/realtime.py": _CONVERSATION,
+    "realtime/azure_realtime.py": Setup(
+        stdin=_CONVERSATION.stdin,
+        # ws://, not http://: the official client's websockets takes ws or wss only (the example
+        # turns https:// into wss://, and the mock serves no TLS).
+        env={"AZURE_OPENAI_ENDPOINT": "{ws_origin}", "AZURE_OPENAI_DEPLOYMENT_NAME": "gpt-realtime"},
+        modules={
+            "azure/__init__.py": "",
+            "azure/identity/__init__.py": "",
+            "azure/identity/aio.py": _AZURE_IDENTITY_STANDIN,
+        },
+        expect=_CONVERSATION.expect,
+    ),
+}
 
 _FROM = re.compile(r"^(\s*from\s+)openai(?=[\s.])", re.MULTILINE)
 _IMPORT = re.compile(r"^(\s*import\s+)openai\b(?!_)(?!\s+as\b)(?!\.)", re.MULTILINE)
@@ -81,6 +127,8 @@ def classify(path: Path, root: Path) -> str | None:
     """Why ``path`` cannot run against the mock, or None."""
     source = path.read_text()
     rel = str(path.relative_to(root))
+    if rel in SETUPS:
+        return None
     for pattern, reason in SKIP_RULES:
         if pattern.search(rel) or pattern.search(source):
             return reason
@@ -164,20 +212,29 @@ def run(example: Example, flavour: str, base_url: str, timeout: float, verbose: 
     source = point_at_mock(example.path.read_text())
     if flavour == "ours":
         source = rewrite(source)
+    setup = SETUPS.get(example.name, Setup())
+    ws_origin = base_url.rsplit("/v1", 1)[0].replace("http://", "ws://", 1)
+    env = _environment(base_url) | {
+        name: value.format(ws_origin=ws_origin) for name, value in setup.env.items()
+    }
     with tempfile.TemporaryDirectory(prefix="example-") as scratch:
         script = Path(scratch) / example.name
         script.parent.mkdir(parents=True, exist_ok=True)
         script.write_text(source)
+        for name, text in setup.modules.items():
+            module = script.parent / name
+            module.parent.mkdir(parents=True, exist_ok=True)
+            module.write_text(text)
         started = time.monotonic()
         try:
             done = subprocess.run(
                 [sys.executable, str(script), *example.args],
                 cwd=script.parent,
-                env=_environment(base_url),
+                env=env,
                 capture_output=True,
                 text=True,
                 timeout=timeout,
-                stdin=subprocess.DEVNULL,
+                input=setup.stdin,
             )
         except subprocess.TimeoutExpired as expired:
             out = _text(expired.stdout) + _text(expired.stderr)
@@ -192,6 +249,8 @@ def run(example: Example, flavour: str, base_url: str, timeout: float, verbose: 
         return Outcome("FAIL", _last_line(done.stderr) or _last_line(done.stdout), seconds)
     if failed:
         return Outcome("FAIL", failed[-1].strip(), seconds)
+    if setup.expect not in done.stdout:
+        return Outcome("FAIL", f"its output lacks {setup.expect!r}: {_last_line(done.stdout)!r}", seconds)
     return Outcome("pass", "", seconds)
 
 

@@ -35,6 +35,9 @@ from ._exceptions import (
     BadRequestError,
     ClientClosedError,
     ConflictError,
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
     ContentFilterFinishReasonError,
     InternalServerError,
     InvalidWebhookSignatureError,
@@ -48,6 +51,8 @@ from ._exceptions import (
     RequestTooLargeError,
     SharedLimitsError,
     UnprocessableEntityError,
+    WebSocketConnectionClosedError,
+    WebSocketQueueFullError,
 )
 from ._types import NOT_GIVEN, NotGiven, Omit, not_given, omit
 from ._version import __version__
@@ -85,6 +90,7 @@ if TYPE_CHECKING:
     from ._response import BinaryContent as HttpxBinaryResponseContent
     from ._shared import SharedLimits
     from ._streaming import AsyncStream, Stream
+    from .types.websocket_reconnection import ReconnectingEvent, ReconnectingOverrides
 
     ProxiesTypes: TypeAlias = (
         "str | httpx.Proxy | dict[str | httpx.URL, str | httpx.URL | httpx.Proxy | None]"
@@ -120,6 +126,9 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConflictError",
+    "ConnectionClosed",
+    "ConnectionClosedError",
+    "ConnectionClosedOK",
     "ContentFilterFinishReasonError",
     "DataResidency",
     "DefaultAioHttpClient",
@@ -144,6 +153,8 @@ __all__ = [
     "ProxiesTypes",
     "RateLimit",
     "RateLimitError",
+    "ReconnectingEvent",
+    "ReconnectingOverrides",
     "RequestOptions",
     "RequestTooLargeError",
     "SharedLimits",
@@ -154,6 +165,8 @@ __all__ = [
     "Timeout",
     "Transport",
     "UnprocessableEntityError",
+    "WebSocketConnectionClosedError",
+    "WebSocketQueueFullError",
     "__title__",
     "__version__",
     "file_from_path",
@@ -263,6 +276,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "RateLimit": ("._ratelimit", "RateLimit"),
     "Stats": ("._ratelimit", "Stats"),
     "SharedLimits": ("._shared", "SharedLimits"),
+    "ReconnectingEvent": (".types.websocket_reconnection", "ReconnectingEvent"),
+    "ReconnectingOverrides": (".types.websocket_reconnection", "ReconnectingOverrides"),
     "AsyncPage": ("._pagination", "AsyncPage"),
     "AsyncPaginator": ("._pagination", "AsyncPaginator"),
     "SyncPage": ("._pagination", "SyncPage"),

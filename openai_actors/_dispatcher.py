@@ -88,7 +88,7 @@ from ._exceptions import (
     RequestTooLargeError,
     SharedLimitsError,
 )
-from ._keys import KeyUnavailable
+from ._keys import KeySource, KeyUnavailable
 from ._pacing import Pacer, read_server_limits
 from ._pools import Lane, Pool
 from ._ratelimit import Counters
@@ -188,6 +188,7 @@ class Dispatcher:
         self._watch_idle: anyio.Event | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
         self._stopped: anyio.Event | None = None
+        self._started: anyio.Event | None = None  # made by the first `host()` waiting for run()
         self.running = False
         self.closed = False
 
@@ -212,6 +213,8 @@ class Dispatcher:
             async with anyio.create_task_group() as tg:
                 self._task_group = tg
                 self.running = True
+                if self._started is not None:
+                    self._started.set()
                 tg.start_soon(self._timer)
                 tg.start_soon(self._watchdog)
                 if self._shared is not None and self._book is not None:
@@ -240,11 +243,37 @@ class Dispatcher:
                 if self._shell is not None:  # after the refunds: what was held goes back to Redis
                     await self._shell.release()
             self._stopped.set()
+            if self._started is not None:
+                self._started.set()  # a host() still waiting sees the dispatcher closed
         if crash is not None:
             # The traceback as text, not exc_info: renderers of exc_info (structlog's
             # dict tracebacks, Sentry) include frames' locals, and some hold the key.
             text = "".join(traceback.format_exception(crash))
             logging.getLogger("openai_actors").error("the dispatcher failed: %r\n%s", crash, text)
+
+    async def host(self) -> anyio.abc.TaskGroup:
+        """The task group the dispatcher's tasks run in, for a long-lived task of the client's (a realtime connection).
+
+        Such a task must catch its own exceptions (one would stop the
+        dispatcher); it is cancelled when the dispatcher stops.
+        """
+        if self._task_group is None and not self.closed:
+            if self._started is None:
+                self._started = anyio.Event()
+            await self._started.wait()
+        if self.closed or self._task_group is None:
+            raise ClientClosedError("the client is closed")
+        return self._task_group
+
+    async def key(self, keys: KeySource) -> str:
+        """The key from `keys`, fetched in the dispatcher's task group if need be (so one fetch serves everyone)."""
+        key = keys.cached()
+        if key is not None:
+            return key
+        try:
+            return await keys.get(await self.host())
+        except KeyUnavailable as exc:
+            raise exc.error from None
 
     def stop(self) -> None:
         """Stop the dispatcher; every call it holds fails with ClientClosedError. Idempotent."""

@@ -21,7 +21,12 @@
     ├── KeyProviderError               the api_key callable failed (this package's own)
     ├── SubjectTokenProviderError      a workload identity's subject-token provider failed
     ├── RequestTooLargeError           more tokens than the per-minute limit (this package's own)
-    └── SharedLimitsError              the Redis server of the shared limits refused this client (its own)
+    ├── SharedLimitsError              the Redis server of the shared limits refused this client (its own)
+    ├── WebSocketQueueFullError        realtime: the outgoing queue is over its byte budget
+    └── ConnectionClosed               realtime: the WebSocket closed; code, reason
+        ├── ConnectionClosedOK             closed normally (1000, 1001 asked by us): iteration ends
+        └── ConnectionClosedError          closed abnormally, and not (or no longer) reconnecting
+            └── WebSocketConnectionClosedError  ... with client events never sent: unsent_messages
     InvalidWebhookSignatureError (ValueError)
 
 Every `APIError` also carries `attempts`: how many times the request was sent
@@ -46,6 +51,9 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
+    "ConnectionClosed",
+    "ConnectionClosedError",
+    "ConnectionClosedOK",
     "ContentFilterFinishReasonError",
     "InternalServerError",
     "InvalidWebhookSignatureError",
@@ -60,6 +68,8 @@ __all__ = [
     "SharedLimitsError",
     "SubjectTokenProviderError",
     "UnprocessableEntityError",
+    "WebSocketConnectionClosedError",
+    "WebSocketQueueFullError",
 ]
 
 
@@ -92,12 +102,50 @@ class RequestTooLargeError(OpenAIError):
     """The request's estimated tokens exceed the tokens-per-minute limit: it could never be sent."""
 
 
+<<<<<<< HEAD
 class SharedLimitsError(OpenAIError):
     """The Redis server of `SharedLimits` refused this client (its credentials): no request can be admitted.
 
     An unreachable Redis is not this error: admissions wait for it, or fall
     back to this process's share (`on_unreachable`).
     """
+
+
+class WebSocketQueueFullError(OpenAIError):
+    """The realtime connection's outgoing queue would exceed `max_queue_size` bytes: the event was not queued."""
+
+
+class ConnectionClosed(OpenAIError):
+    """The realtime WebSocket is closed: `code` and `reason` are the close frame's (1006: none came)."""
+
+    code: int
+    reason: str
+
+    def __init__(self, code: int, reason: str = "", *, message: str | None = None) -> None:
+        text = f"WebSocket connection closed: code {code}" + (f" ({reason})" if reason else "")
+        super().__init__(message or text)
+        self.code = code
+        self.reason = reason
+
+
+class ConnectionClosedOK(ConnectionClosed):
+    """Closed normally: by `close()`, or by the server with 1000 or 1001."""
+
+
+class ConnectionClosedError(ConnectionClosed):
+    """Closed abnormally (a dropped connection, a server error), with no reconnection (left)."""
+
+
+class WebSocketConnectionClosedError(ConnectionClosedError):
+    """Closed abnormally while client events were still queued: they are in `unsent_messages`, never sent."""
+
+    unsent_messages: list[str]
+
+    def __init__(
+        self, message: str, *, unsent_messages: list[str], code: int = 1006, reason: str = ""
+    ) -> None:
+        super().__init__(code, reason, message=message)
+        self.unsent_messages = unsent_messages
 
 
 class LengthFinishReasonError(OpenAIError):

@@ -9,6 +9,7 @@ from ._lazy import LazyResource
 
 if TYPE_CHECKING:
     from openai_actors._helpers.files import AsyncFiles, Files
+    from openai_actors._helpers.realtime import AsyncRealtime, Realtime
     from openai_actors._helpers.responses_resource_stream import AsyncResponses, Responses
     from openai_actors._helpers.uploads import AsyncUploads, Uploads
     from openai_actors._helpers.videos import AsyncVideos, Videos
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from openai_actors.resources.images import AsyncImages, Images
     from openai_actors.resources.models import AsyncModels, Models
     from openai_actors.resources.moderations import AsyncModerations, Moderations
-    from openai_actors.resources.realtime.realtime import AsyncRealtime, Realtime
     from openai_actors.resources.skills.skills import AsyncSkills, Skills
     from openai_actors.resources.vector_stores.vector_stores import AsyncVectorStores, VectorStores
 
@@ -67,7 +67,7 @@ class SyncResources:
     moderations: LazyResource[Moderations] = LazyResource(
         "openai_actors.resources.moderations", "Moderations"
     )
-    realtime: LazyResource[Realtime] = LazyResource("openai_actors.resources.realtime.realtime", "Realtime")
+    realtime: LazyResource[Realtime] = LazyResource("openai_actors._helpers.realtime", "Realtime")
     responses: LazyResource[Responses] = LazyResource(
         "openai_actors._helpers.responses_resource_stream", "Responses"
     )
@@ -111,9 +111,7 @@ class AsyncResources:
     moderations: LazyResource[AsyncModerations] = LazyResource(
         "openai_actors.resources.moderations", "AsyncModerations"
     )
-    realtime: LazyResource[AsyncRealtime] = LazyResource(
-        "openai_actors.resources.realtime.realtime", "AsyncRealtime"
-    )
+    realtime: LazyResource[AsyncRealtime] = LazyResource("openai_actors._helpers.realtime", "AsyncRealtime")
     responses: LazyResource[AsyncResponses] = LazyResource(
         "openai_actors._helpers.responses_resource_stream", "AsyncResponses"
     )

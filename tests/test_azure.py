@@ -234,6 +234,7 @@ class TestRoute:
     def test_the_mock_serves_azure_paths_as_v1_routes(self) -> None:
         assert "/v1/chat/completions" == v1_path("/openai/deployments/d/chat/completions")
         assert "/v1/files/f1" == v1_path("/openai/files/f1")
+        assert "/v1/realtime" == v1_path("/openai/v1/realtime")  # Azure's v1 API
         assert "/v1/models" == v1_path("/v1/models")
 
 

@@ -152,8 +152,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m openai_actors.mock",
         description=(
             "An OpenAI-compatible mock server (chat and legacy completions with streaming, responses, "
-            "embeddings, moderations, models, files, batches), with optional rate limits enforced like "
-            "OpenAI's."
+            "embeddings, moderations, models, files, batches, and the Realtime API over a WebSocket at "
+            "/v1/realtime, where ?mock_fault=drop|close|stall|eof&mock_after=N ends a connection "
+            "abnormally after N events), with optional rate limits enforced like OpenAI's."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

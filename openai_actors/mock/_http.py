@@ -75,7 +75,11 @@ class Request:
 class RequestParser:
     """Turns a byte stream into requests; feed it whatever the socket delivers.
 
-    After the first error it stays failed and ignores further input.
+    After the first error it stays failed and ignores further input. After a
+    request asking to upgrade to WebSocket it holds (``held``): what follows
+    may be WebSocket frames, so it is kept unparsed until the connection
+    either takes it (:meth:`take_rest`, the upgrade accepted) or resumes
+    parsing it as HTTP (:meth:`resume`, the upgrade refused).
     """
 
     __slots__ = (
@@ -87,6 +91,7 @@ class RequestParser:
         "_need",
         "_pending",
         "expect_continue",
+        "held",
     )
 
     def __init__(self, max_body_size: int) -> None:
@@ -100,12 +105,29 @@ class RequestParser:
         self._chunks_size = 0
         self._failed = False
         self.expect_continue = False
+        self.held: Request | None = None
 
     def feed(self, data: bytes) -> list[Request | HttpError]:
         """Consume ``data``; return the requests it completed, then an error if any."""
         if self._failed:
             return []
         self._buf += data
+        if self.held is not None:
+            return []
+        return self._parse()
+
+    def resume(self) -> list[Request | HttpError]:
+        """Parse on past the held upgrade request, as HTTP; return what that completed."""
+        self.held = None
+        return [] if self._failed else self._parse()
+
+    def take_rest(self) -> bytes:
+        """What arrived after the held upgrade request; the parser takes nothing more."""
+        rest = bytes(self._buf)
+        self._fail()
+        return rest
+
+    def _parse(self) -> list[Request | HttpError]:
         done: list[Request | HttpError] = []
         try:
             self._parse_all(done)
@@ -136,6 +158,10 @@ class RequestParser:
                 return
             self._pending = None
             done.append(request)
+            upgrade = request.headers.get("upgrade")
+            if upgrade is not None and upgrade.lower() == "websocket":
+                self.held = request
+                return
 
     def _parse_head(self) -> Request | None:
         buf = self._buf
@@ -158,9 +184,12 @@ class RequestParser:
             template = _parse_request_line(lines[0])
             template.headers = _parse_header_lines(lines)
             _apply_connection_header(template)
-            if len(_heads_seen) >= _HEADS_REMEMBERED:
-                _heads_seen.clear()
-            _heads_seen[head] = template
+            # An upgrade's head is unique (its sec-websocket-key): remembering it would only
+            # push the benchmark's repeated heads out.
+            if "sec-websocket-key" not in template.headers:
+                if len(_heads_seen) >= _HEADS_REMEMBERED:
+                    _heads_seen.clear()
+                _heads_seen[head] = template
         request = Request(
             template.method,
             template.path,

@@ -20,15 +20,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import parse_qs
 
 from ._common import Result, StreamReply, default_error_body, error_body
 from ._files import DEFAULT_MAX_STORAGE
 from ._http import CONTINUE, HttpError, Request, RequestParser, render_response, render_stream_head
 from ._ratelimit import RATE_LIMITED, Admission, Limiter, Mode
-from ._router import App
-from ._types import STREAM_ACTIONS, Fault, RecordedRequest
+from ._router import App, v1_path
+from ._types import STREAM_ACTIONS, Fault, RecordedMessage, RecordedRequest
+from ._websocket import REALTIME_PATH, RealtimeConnection, Upgrade, plan_upgrade, takes_websocket
 
 __all__ = ["Connection", "ServerState", "serve"]
 
@@ -47,6 +48,12 @@ _EVENTS_PER_TURN: Final = 64
 _LAST_CHUNK: Final = b"0\r\n\r\n"
 
 _log = logging.getLogger("openai_actors.mock")
+
+
+class _Open(Protocol):
+    """An open connection, HTTP or WebSocket: all the server needs to shut it down."""
+
+    def abort(self) -> None: ...
 
 
 class ServerState:
@@ -85,8 +92,9 @@ class ServerState:
         self.write_pauses = 0
         self.peak_stream_buffer = 0
         self.rate_limited = 0
-        self.connections: set[Connection] = set()
+        self.connections: set[_Open] = set()
         self._records: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
+        self._messages: deque[RecordedMessage] = deque(maxlen=MAX_RECORDED)
         self._faults: deque[Fault] = deque()
         # Asked, on the loop thread, about each request no queued fault took:
         # a Fault to answer with, or None for the normal reply (MockServer.responder).
@@ -116,9 +124,14 @@ class ServerState:
         with self._lock:
             return list(self._records)
 
+    def recorded_messages(self) -> list[RecordedMessage]:
+        with self._lock:
+            return list(self._messages)
+
     def clear_records(self) -> None:
         with self._lock:
             self._records.clear()
+            self._messages.clear()
 
     def add_faults(self, faults: tuple[Fault, ...]) -> None:
         with self._lock:
@@ -220,13 +233,25 @@ class ServerState:
                     return self._faults.popleft()
         return None
 
-    def connection_made(self, connection: Connection) -> None:
+    def record_message(self, connection: int, text: str | None) -> None:
+        """Record a WebSocket message received on ``connection`` (None: a binary one)."""
+        if self.record:
+            with self._lock:
+                self._messages.append(RecordedMessage(connection, text, time.monotonic()))
+        self.notify()
+
+    def hand_over(self, old: _Open, new: _Open) -> None:
+        """``new`` now runs the connection ``old`` ran (an HTTP connection upgraded)."""
+        self.connections.discard(old)
+        self.connections.add(new)
+
+    def connection_made(self, connection: _Open) -> None:
         self.connections.add(connection)
         self.connections_opened += 1
         self.open_connections += 1
         self.notify()
 
-    def connection_lost(self, connection: Connection, by_client: bool) -> None:
+    def connection_lost(self, connection: _Open, by_client: bool) -> None:
         self.connections.discard(connection)
         self.open_connections -= 1
         if by_client:
@@ -432,12 +457,54 @@ class Connection(asyncio.Protocol):
         fault = state.take_fault(item.path)
         if fault is None and state.responder is not None:
             fault = state.scripted(item)
+        if self._parser.held is item and self._upgrade_or_resume(item, number, fault):
+            return
         if fault is not None:
             self._start_fault(item, number, fault)
         elif state.latency > 0:
             self._defer(state.latency, self._respond, item, number, None)
         else:
             self._respond(item, number, None)
+
+    # --- WebSocket upgrades ---------------------------------------------------
+
+    def _upgrade_or_resume(self, request: Request, number: int, fault: Fault | None) -> bool:
+        """Answer a WebSocket upgrade request; True if it is answered (or being answered)."""
+        if v1_path(request.path) != REALTIME_PATH or not takes_websocket(fault):
+            # Not one for a WebSocket: answered as HTTP, and what follows it is HTTP too.
+            self._queue.extend(self._parser.resume())
+            return False
+        if fault is not None and fault.delay > 0:
+            self._defer(fault.delay, self._upgrade, request, number, fault)
+        else:
+            self._upgrade(request, number, fault)
+        return True
+
+    def _upgrade(self, request: Request, number: int, fault: Fault | None) -> None:
+        planned = plan_upgrade(request, number, fault)
+        if not isinstance(planned, Upgrade):
+            self._queue.extend(self._parser.resume())
+            status, body, headers = planned
+            self._send(request, number, status, body, headers)
+            return
+        transport = self._transport_or_fail()
+        self._flush()
+        transport.write(planned.head)
+        self._state.requests_served += 1
+        rest = self._parser.take_rest()
+        # This connection is done: the transport is the WebSocket's from here on.
+        self._closing = True
+        self._discard_input = True
+        self._queue.clear()
+        self._cancel_timer()
+        websocket = RealtimeConnection(
+            self._state, self._loop, transport, planned, number, write_paused=self._write_paused
+        )
+        transport.set_protocol(websocket)
+        self._state.hand_over(self, websocket)
+        if self._paused and not self._write_paused:
+            transport.resume_reading()
+        websocket.start(rest)
 
     def _respond(self, request: Request, number: int, fault: Fault | None) -> None:
         result = self._reply(request, number, fault)

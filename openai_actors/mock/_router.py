@@ -6,8 +6,8 @@ server, and are used from the loop thread only. Every other route of the
 OpenAPI description (and a method the hand-written routes lack, such as
 ``GET /v1/chat/completions``) is answered from generated samples (``_generic``).
 
-Azure OpenAI's paths are answered as the same routes: ``/openai/X`` and
-``/openai/deployments/{name}/X`` as ``/v1/X`` (``v1_path``), so the Azure
+Azure OpenAI's paths are answered as the same routes: ``/openai/X``,
+``/openai/v1/X`` and ``/openai/deployments/{name}/X`` as ``/v1/X`` (``v1_path``), so the Azure
 clients can be run against the mock; the recorded request keeps its own path.
 """
 
@@ -26,16 +26,20 @@ from ._generic import GenericRoutes, Match
 from ._http import Request
 from ._moderations import moderations
 from ._responses import Responses
+from ._websocket import REALTIME_PATH, without_upgrade
 
 __all__ = ["App", "v1_path"]
 
 _MODELS_PREFIX: Final = "/v1/models/"
 _AZURE_PREFIX: Final = "/openai/"
 _AZURE_DEPLOYMENTS: Final = "/openai/deployments/"
+_AZURE_V1: Final = "/openai/v1/"
 
 
 def v1_path(path: str) -> str:
     """An Azure OpenAI path as the OpenAI route it stands for; any other path as it is."""
+    if path.startswith(_AZURE_V1):  # Azure's v1 API: the OpenAI routes under /openai/v1
+        return path[len("/openai") :]
     if path.startswith(_AZURE_DEPLOYMENTS):
         _name, slash, rest = path[len(_AZURE_DEPLOYMENTS) :].partition("/")
         return "/v1/" + rest if slash else path
@@ -69,6 +73,8 @@ class App:
             "/v1/responses": {"POST": self.responses.create},
             "/v1/files": {"POST": self.files.upload, "GET": self.files.list_files},
             "/v1/batches": {"POST": self.batches.create, "GET": self.batches.list_batches},
+            # Upgrades to WebSocket are taken before routing (_protocol.Connection._upgrade).
+            REALTIME_PATH: {"GET": without_upgrade},
         }
         # /v1/{collection}/{id} and /v1/{collection}/{id}/{action}, keyed by
         # (collection, action), action "" for the object itself.

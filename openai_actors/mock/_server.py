@@ -14,7 +14,7 @@ from typing import Any, Final, Self
 from ._files import DEFAULT_MAX_STORAGE
 from ._protocol import DEFAULT_MAX_BODY_SIZE, ServerState, serve
 from ._ratelimit import MODES, Mode
-from ._types import Fault, RecordedRequest
+from ._types import Fault, RecordedMessage, RecordedRequest
 
 __all__ = ["MockServer"]
 
@@ -50,6 +50,16 @@ class MockServer:
 
     With an ``ssl_context`` (a server-side context holding a certificate) it
     serves HTTPS, for testing clients over TLS.
+
+    ``GET /v1/realtime`` (and Azure's ``/openai/realtime``) upgrades to the
+    Realtime API's WebSocket, on the same port: a session, a conversation,
+    input audio, text and audio responses streamed as deltas (paced by the
+    stream delays), ``response.cancel``, ``error`` events for bad client
+    events, and scripted abnormal ends: a queued ``Fault`` for path
+    "/v1/realtime" with a stream action, or the ``mock_fault`` query switch
+    (``openai_actors.mock._websocket`` documents both). The upgrade needs an
+    API key (``Authorization: Bearer ...`` or ``api-key``), else 401. What
+    clients send is in :attr:`realtime_messages`.
     """
 
     def __init__(
@@ -294,8 +304,16 @@ class MockServer:
         """A snapshot of the last 10,000 requests received, oldest first."""
         return self._state.recorded()
 
+    @property
+    def realtime_messages(self) -> list[RecordedMessage]:
+        """A snapshot of the last 10,000 messages clients sent over Realtime WebSockets, oldest first.
+
+        The upgrade request that opened each connection is in :attr:`requests`.
+        """
+        return self._state.recorded_messages()
+
     def clear(self) -> None:
-        """Forget the recorded requests (counters are kept)."""
+        """Forget the recorded requests and messages (counters are kept)."""
         self._state.clear_records()
 
     @property
@@ -331,8 +349,8 @@ class MockServer:
 
     @property
     def peak_stream_buffer(self) -> int:
-        """The most bytes any stream had queued in the server, unsent because the
-        client read too slowly. Backpressure keeps it near the transport's
+        """The most bytes any stream (or Realtime WebSocket) had queued in the server,
+        unsent because the client read too slowly. Backpressure keeps it near the transport's
         high-water mark (64 KiB), however long the stream."""
         return self._state.peak_stream_buffer
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["STREAM_ACTIONS", "Action", "Fault", "RecordedRequest"]
+__all__ = ["STREAM_ACTIONS", "Action", "Fault", "RecordedMessage", "RecordedRequest"]
 
 Action = Literal[
     "respond", "close", "reset", "hang", "truncate", "stream_stall", "stream_drop", "stream_error"
@@ -111,3 +111,25 @@ class RecordedRequest:
     def json(self) -> Any:
         """The body decoded as JSON."""
         return json.loads(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedMessage:
+    """One WebSocket message a client sent to the Realtime endpoint (``/v1/realtime``).
+
+    ``connection`` is the number of the upgrade request that opened the
+    connection (its ``x-request-id`` is ``req_<connection>``, and its
+    :class:`RecordedRequest` has the headers and query); ``text`` is the
+    message as received, or None for a binary message.
+    """
+
+    connection: int
+    text: str | None
+    received_at: float = 0.0
+    """``time.monotonic()`` when the message was complete."""
+
+    def json(self) -> Any:
+        """The message decoded as JSON (a client event)."""
+        if self.text is None:
+            raise ValueError("a binary message has no JSON")
+        return json.loads(self.text)
