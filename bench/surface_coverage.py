@@ -158,14 +158,9 @@ MODULE_CLIENT: tuple[str, ...] = (
 # what for ("no issue yet" when none has been filed for it).
 _STRUCTURED = "issue 14, structured outputs and stream helpers"
 _PROVIDERS = "no issue yet, provider clients (Bedrock: AWS SigV4 or a bearer token)"
-_REALTIME = "issue 17, Realtime over WebSockets"
 DEFERRED: dict[str, str] = {
     "BedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
     "AsyncBedrockOpenAI": f"{_PROVIDERS}: the Bedrock clients",
-    "ReconnectingEvent": f"{_REALTIME}: the connection's reconnect hooks",
-    "ReconnectingOverrides": f"{_REALTIME}: the connection's reconnect hooks",
-    "WebSocketQueueFullError": f"{_REALTIME}: the connection's errors",
-    "WebSocketConnectionClosedError": f"{_REALTIME}: the connection's errors",
     # The module-level client's settings for the clients this package does not have.
     "admin_api_key": "no issue yet, admin keys (`admin_api_key`): the module client's setting for them",
     "bedrock_token_provider": f"{_PROVIDERS}: the module client's Bedrock setting",

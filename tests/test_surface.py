@@ -25,10 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LATER_ISSUES: dict[str, str] = {
     "BedrockOpenAI": "no issue yet",
     "AsyncBedrockOpenAI": "no issue yet",
-    "ReconnectingEvent": "issue 17",
-    "ReconnectingOverrides": "issue 17",
-    "WebSocketQueueFullError": "issue 17",
-    "WebSocketConnectionClosedError": "issue 17",
 }
 
 # The table's helper methods (no route) this package lacks: polling, uploading and streaming helpers.
