@@ -1,11 +1,12 @@
 """The mock's side of the Realtime soak: whether the mock server's memory stays flat under it.
 
     python bench/realtime_mock_memory.py [--duration 180] [--warmup 30] [--sample 5] [--max-growth 10]
+                                         [SOAK OPTIONS, e.g. --round-interval 0]
 
 Starts `python -m openai_actors.mock --no-record` in a process of its own,
 runs `bench/realtime_soak.py --base-url` against it for --duration seconds (the
 client's soak: audio appends, commits, messages, responses, a new connection
-every 50 responses), and reads the mock process's RSS and CPU time from /proc
+every 50 responses; other options are passed on to it), and reads the mock process's RSS and CPU time from /proc
 every --sample seconds. The baseline is the first sample after --warmup
 seconds; the figure is the largest later sample as a percentage above it. Exit
 status 1 if that is over --max-growth or no event arrived; the client's own
@@ -43,7 +44,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=30.0, help="seconds before the RSS baseline (30)")
     parser.add_argument("--sample", type=float, default=5.0, help="seconds between RSS samples (5)")
     parser.add_argument("--max-growth", type=float, default=10.0, help="percent RSS growth that fails (10)")
-    args = parser.parse_args()
+    args, soak_options = parser.parse_known_args()
     mock = subprocess.Popen(
         [sys.executable, "-m", "openai_actors.mock", "--port", "0", "--no-record"],
         stdout=subprocess.PIPE,
@@ -55,6 +56,7 @@ def main() -> int:
     soak_args = [
         *("--duration", str(args.duration), "--warmup", str(args.warmup), "--sample", str(args.sample)),
         *("--base-url", base_url, "--min-events", "1"),
+        *soak_options,
     ]
     samples: list[tuple[float, float]] = []
     try:

@@ -121,6 +121,23 @@ class TestHandshake:
         assert data.startswith(b"HTTP/1.1 404 ")
         assert b"HTTP/1.1 200 OK" in data
 
+    async def test_a_request_pipelined_before_the_upgrade_is_answered_first(self, server: MockServer) -> None:
+        """`GET /v1/models` and the upgrade in one write: its 200, then the 101, then the frames."""
+        stream = await anyio.connect_tcp("127.0.0.1", server.port)
+        await stream.send(
+            b"GET /v1/models HTTP/1.1\r\nhost: x\r\n\r\n"
+            b"GET /v1/realtime?model=m HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
+            b"sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"authorization: Bearer k\r\n\r\n"
+        )
+        data = b""
+        with anyio.fail_after(5):
+            while b"session.created" not in data:
+                data += await stream.receive()
+        await stream.aclose()
+        assert data.startswith(b"HTTP/1.1 200 OK")
+        assert data.index(b"HTTP/1.1 200 OK") < data.index(b"HTTP/1.1 101 ") < data.index(b"session.created")
+
     async def test_a_bad_websocket_version_is_refused_with_426(self, server: MockServer) -> None:
         """Only version 13 exists; the refusal says so in `sec-websocket-version`."""
         stream = await anyio.connect_tcp("127.0.0.1", server.port)
@@ -283,9 +300,35 @@ class TestConversation:
         assert ("response_cancel_not_active", "again") == (error["error"]["code"], error["error"]["event_id"])
         await client.close()
 
+    async def test_the_query_paces_a_response_for_a_mock_in_another_process(self, server: MockServer) -> None:
+        """`mock_chunk_delay`: with events 20 ms apart, a cancel sent after the first delta lands
+        before the last."""
+        client = await connected(server, "/v1/realtime?model=m&mock_chunk_delay=0.02")
+        await client.send(TEXT_ONLY)
+        long_text = [{"type": "input_text", "text": "z" * 200}]  # 52 deltas: a second to land in
+        await client.send({**USER_HELLO, "item": {**USER_HELLO["item"], "content": long_text}})
+        await client.send({"type": "response.create"})
+        await client.recv_until("response.output_text.delta")
+        await client.send({"type": "response.cancel"})
+        assert "cancelled" == (await client.recv_until("response.done"))[-1]["response"]["status"]
+        await client.close()
+
+    async def test_a_fault_delay_holds_the_upgrade_back(self, server: MockServer) -> None:
+        """A fault's `delay` postpones the 101 (the request is recorded at once); its action then applies."""
+        server.script(Fault(path="/v1/realtime", delay=0.05, action="stream_drop", after=1))
+        client = await connected(server)
+        with pytest.raises(Closed):
+            await client.recv()
+        await client.aclose()
+        assert 0 == server.pending_faults
+
     async def test_one_response_at_a_time(self, server: MockServer) -> None:
+        """A second response.create while one is in progress is an error; the first goes on."""
         server.script(Fault(path="/v1/realtime", chunk_delay=0.02))
         client = await connected(server)
+        await client.send(TEXT_ONLY)
+        long_text = [{"type": "input_text", "text": "z" * 200}]  # a second of deltas
+        await client.send({**USER_HELLO, "item": {**USER_HELLO["item"], "content": long_text}})
         await client.send({"type": "response.create"})
         await client.recv_until("response.created")
         await client.send({"type": "response.create", "event_id": "second"})
@@ -553,6 +596,20 @@ class TestWithTheMockOpenAIFixture:
         assert "session.updated" == (await client.recv())["type"]
         await client.close()
         assert [TEXT_ONLY] == [message.json() for message in server.realtime_messages]
+
+
+def test_upgrade_heads_are_not_remembered_by_the_parser() -> None:
+    """Each upgrade head is unique (its key), so the parser's cache of repeated heads skips them."""
+    from openai_actors.mock import _http
+
+    parser = _http.RequestParser(1024)
+    head = (
+        b"GET /v1/realtime HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
+        b"sec-websocket-version: 13\r\nsec-websocket-key: %b\r\n\r\n"
+    )
+    [request] = parser.feed(head % b"a2V5LW9uZS1zaXh0ZWVuIQ==")
+    assert parser.held is request
+    assert not any(b"a2V5LW9uZS1zaXh0ZWVuIQ==" in known for known in _http._heads_seen)
 
 
 def test_a_raw_socket_upgrade_gets_101_with_the_accept_token(server: MockServer) -> None:

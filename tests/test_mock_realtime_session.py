@@ -203,6 +203,60 @@ class TestResponses:
         assert not session.responding
 
 
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+
+
+class TestFunctionCalls:
+    def test_an_offered_function_is_called_then_its_output_echoed(self) -> None:
+        """With a tool in the session, the response is a function_call item with arguments fitting
+        its schema, streamed as deltas; after the caller's output, the next response echoes it."""
+        session = text_session()
+        session.receive(
+            json.dumps({"type": "session.update", "session": {"type": "realtime", "tools": [WEATHER]}})
+        )
+        session.receive(say("weather in Paris?"))
+        session.receive('{"type": "response.create"}')
+        events = drain(session)
+        deltas = "".join(e["delta"] for e in events if e["type"] == "response.function_call_arguments.delta")
+        done = next(e for e in events if e["type"] == "response.function_call_arguments.done")
+        assert ("get_weather", deltas) == (done["name"], done["arguments"])
+        assert isinstance(json.loads(deltas)["city"], str)
+        [item] = events[-1]["response"]["output"]
+        assert ("function_call", "completed", done["call_id"]) == (
+            item["type"],
+            item["status"],
+            item["call_id"],
+        )
+        output = {"type": "function_call_output", "call_id": item["call_id"], "output": "sunny"}
+        session.receive(json.dumps({"type": "conversation.item.create", "item": output}))
+        session.receive('{"type": "response.create"}')
+        assert "echo: sunny" == drain(session)[-1]["response"]["output"][0]["content"][0]["text"]
+
+    def test_tool_choice_none_answers_in_text(self) -> None:
+        session = text_session()
+        session.receive(
+            json.dumps({"type": "session.update", "session": {"type": "realtime", "tools": [WEATHER]}})
+        )
+        session.receive(say("hi"))
+        session.receive('{"type": "response.create", "response": {"tool_choice": "none"}}')
+        assert "message" == drain(session)[-1]["response"]["output"][0]["type"]
+
+    def test_a_cancelled_call_keeps_the_arguments_so_far(self) -> None:
+        session = text_session()
+        session.receive(json.dumps({"type": "response.create", "response": {"tools": [WEATHER]}}))
+        while (event := session.next_event()) is not None and event[
+            "type"
+        ] != "response.function_call_arguments.delta":
+            pass
+        events = session.receive('{"type": "response.cancel"}')
+        item = events[-1]["response"]["output"][0]
+        assert ("incomplete", 4) == (item["status"], len(item["arguments"]))
+
+
 class TestAgainstTheTypes:
     @pytest.fixture
     def events(self) -> list[dict[str, Any]]:
@@ -229,11 +283,13 @@ class TestAgainstTheTypes:
         item_id = events[1]["item"]["id"]
         events += session.receive(json.dumps({"type": "conversation.item.retrieve", "item_id": item_id}))
         events += session.receive(json.dumps({"type": "conversation.item.delete", "item_id": item_id}))
+        events += session.receive(json.dumps({"type": "response.create", "response": {"tools": [WEATHER]}}))
+        events += drain(session)
         return events
 
     def test_every_event_parses_as_the_union_member_of_its_type(self, events: list[dict[str, Any]]) -> None:
         """Our GA union dispatches on `type`: each event becomes the class whose literal is its type."""
-        assert len({e["type"] for e in events}) >= 20
+        assert len({e["type"] for e in events}) >= 22
         for event in events:
             parsed = _parse(event)
             assert event["type"] == parsed.type

@@ -158,7 +158,8 @@ class RequestParser:
                 return
             self._pending = None
             done.append(request)
-            if request.headers.get("upgrade", "").lower() == "websocket":
+            upgrade = request.headers.get("upgrade")
+            if upgrade is not None and upgrade.lower() == "websocket":
                 self.held = request
                 return
 
@@ -183,9 +184,12 @@ class RequestParser:
             template = _parse_request_line(lines[0])
             template.headers = _parse_header_lines(lines)
             _apply_connection_header(template)
-            if len(_heads_seen) >= _HEADS_REMEMBERED:
-                _heads_seen.clear()
-            _heads_seen[head] = template
+            # An upgrade's head is unique (its sec-websocket-key): remembering it would only
+            # push the benchmark's repeated heads out.
+            if "sec-websocket-key" not in template.headers:
+                if len(_heads_seen) >= _HEADS_REMEMBERED:
+                    _heads_seen.clear()
+                _heads_seen[head] = template
         request = Request(
             template.method,
             template.path,

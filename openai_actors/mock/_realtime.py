@@ -14,7 +14,11 @@ clock except ``now`` (passed in), so every answer is a function of the events
 received.
 
 The model is the mock's usual one: it answers "echo: " + the text of the last
-user message in the conversation (or a description of its audio). Text output
+user message in the conversation (or a description of its audio, or the
+output of a function call), unless function tools are offered (the
+response's, else the session's) and ``tool_choice`` allows: then it calls one
+with arguments fitting its parameters' schema, as the HTTP mock's Responses
+API does, streamed as ``response.function_call_arguments.delta`` events. Text output
 is streamed as ``response.output_text.delta`` events of four characters (one
 mock token); audio output as ``response.output_audio.delta`` events of base64
 PCM (50 ms of a tone per mock token) next to the transcript's deltas. The mock
@@ -22,9 +26,10 @@ detects no speech: whatever the session's ``turn_detection`` says, audio is
 committed by ``input_audio_buffer.commit`` only.
 
 Invariant: at most one response is in progress (``_response``); its events
-after ``response.created`` are generated lazily by ``_stream``, which records
-what it has produced in the ``_Response`` so that a cancel can end it with the
-output produced so far.
+after ``response.created`` are generated lazily by ``_stream`` (with
+``_message`` or ``_call`` for its output item), which records what it has
+produced in the ``_Response`` so that a cancel can end it with the output
+produced so far.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from typing import Any, Final, TypeGuard
 
 from ._common import now as wall_clock
 from ._common import pieces, tokens, truncate
+from ._structured import ToolCall, response_structure
 
 __all__ = ["DEFAULT_MODEL", "RealtimeSession"]
 
@@ -71,13 +77,14 @@ class _ClientError(Exception):
 class _Response:
     """The response in progress and what its stream has produced so far."""
 
-    __slots__ = ("events", "item", "modalities", "object", "output_tokens", "produced")
+    __slots__ = ("events", "item", "modalities", "object", "output_tokens", "produced", "started")
 
     def __init__(self, response: Event, item: Event, modalities: list[str]) -> None:
         self.object = response
         self.item = item
         self.modalities = modalities
-        self.produced = ""  # text or transcript streamed so far
+        self.started = False  # its output item has been announced
+        self.produced = ""  # text, transcript or arguments streamed so far
         self.output_tokens = 0
         self.events: Iterator[Event] = iter(())
 
@@ -233,6 +240,12 @@ class RealtimeSession:
                 )
         if "output_modalities" in update:
             _modalities(update["output_modalities"], "session.output_modalities")
+        if "tools" in update and not isinstance(update["tools"], list):
+            raise _ClientError(
+                "Invalid type for 'session.tools': expected an array.",
+                code="invalid_type",
+                param="session.tools",
+            )
         _merge(self._session, update)
         return [self._event("session.updated", session=copy.deepcopy(self._session))]
 
@@ -422,10 +435,13 @@ class RealtimeSession:
                 param="response.max_output_tokens",
             )
         in_conversation = options.get("conversation", "auto") != "none"
-        reply, status = truncate(self._echo(options), None if limit == "inf" else limit)
-        response_id = self._new_id("resp")
+        last = self._last_input(options)
+        call = self._tool_call(options, last)
+        reply, status = truncate(
+            call.arguments if call is not None else self._echo(last), None if limit == "inf" else limit
+        )
         response = {
-            "id": response_id,
+            "id": self._new_id("resp"),
             "object": "realtime.response",
             "status": "in_progress",
             "status_details": None,
@@ -437,18 +453,18 @@ class RealtimeSession:
             "usage": None,
             "metadata": options.get("metadata"),
         }
-        item = {
-            "id": self._new_id("item"),
-            "object": "realtime.item",
-            "type": "message",
-            "role": "assistant",
-            "status": "in_progress",
-            "content": [],
-        }
+        item: Event = {"id": self._new_id("item"), "object": "realtime.item"}
+        if call is None:
+            item.update(type="message", role="assistant", status="in_progress", content=[])
+        else:
+            call_id = self._new_id("call")
+            item.update(
+                type="function_call", status="in_progress", call_id=call_id, name=call.name, arguments=""
+            )
         current = _Response(response, item, list(modalities))
-        current.events = self._stream(
-            current, reply, "completed" if status == "stop" else "incomplete", in_conversation
-        )
+        outcome = "completed" if status == "stop" else "incomplete"
+        body = self._message(current, reply) if call is None else self._call(current, reply)
+        current.events = self._stream(current, body, outcome, in_conversation)
         self._response = current
         return [self._event("response.created", response=copy.deepcopy(response))]
 
@@ -461,51 +477,73 @@ class RealtimeSession:
             )
         self._response = None
         events: list[Event] = []
-        if current.item["content"]:
-            current.item["status"] = "incomplete"
-            current.item["content"][0][_produced_key(current.modalities)] = current.produced
+        if current.started:
+            item = current.item
+            item["status"] = "incomplete"
+            if item["type"] == "function_call":
+                item["arguments"] = current.produced
+            elif item["content"]:
+                item["content"][0][_produced_key(current.modalities)] = current.produced
             events.append(
                 self._event(
                     "response.output_item.done",
                     response_id=current.object["id"],
                     output_index=0,
-                    item=copy.deepcopy(current.item),
+                    item=copy.deepcopy(item),
                 )
             )
-            if any(item is current.item for item in self._items):
-                events.append(self._event("conversation.item.done", item=copy.deepcopy(current.item)))
+            if any(known is item for known in self._items):
+                events.append(self._event("conversation.item.done", item=copy.deepcopy(item)))
         details = {"type": "cancelled", "reason": "client_cancelled"}
         events.append(self._event("response.done", response=self._finished(current, "cancelled", details)))
         return events
 
-    def _echo(self, options: Event) -> str:
-        instructions = options.get("input")
-        items = instructions if isinstance(instructions, list) else self._items
-        for item in reversed(items):
-            if isinstance(item, dict) and item.get("type") == "message" and item.get("role") == "user":
-                return "echo: " + self._user_text(item)
-        return "echo: (no input)"
+    def _last_input(self, options: Event) -> Event | None:
+        """The item a response answers: the last user message or function call output."""
+        given = options.get("input")
+        for item in reversed(given if isinstance(given, list) else self._items):
+            if not isinstance(item, dict):
+                continue
+            if (item.get("type") == "message" and item.get("role") == "user") or item.get(
+                "type"
+            ) == "function_call_output":
+                return item
+        return None
 
-    def _user_text(self, item: Event) -> str:
+    def _tool_call(self, options: Event, last: Event | None) -> ToolCall | None:
+        """The function the response calls, as the HTTP mock's Responses API decides it: one of
+        the tools offered (response's, else the session's) unless it answers a call's output."""
+        tools = options.get("tools", self._session["tools"])
+        choice = options.get("tool_choice", self._session["tool_choice"])
+        last_type = last.get("type") if last is not None else None
+        chosen = response_structure({"tools": tools, "tool_choice": choice}, last_type, "")
+        return chosen if isinstance(chosen, ToolCall) else None
+
+    def _echo(self, last: Event | None) -> str:
+        if last is None:
+            return "echo: (no input)"
+        if last.get("type") == "function_call_output":
+            return "echo: " + str(last.get("output", ""))
         texts: list[str] = []
-        for part in item.get("content") or ():
+        for part in last.get("content") or ():
             if part.get("type") == "input_text":
                 texts.append(str(part.get("text", "")))
             elif part.get("type") == "input_audio":
-                milliseconds = self._audio_ms.get(item.get("id", ""), 0)
+                milliseconds = self._audio_ms.get(last.get("id", ""), 0)
                 texts.append(f"{milliseconds} ms of audio")
-        return " ".join(texts)
+        return "echo: " + " ".join(texts)
 
-    def _stream(self, current: _Response, reply: str, status: str, in_conversation: bool) -> Iterator[Event]:
-        """The events of a response after ``response.created``, recording progress in ``current``."""
-        response_id = current.object["id"]
+    def _stream(
+        self, current: _Response, body: Iterator[Event], status: str, in_conversation: bool
+    ) -> Iterator[Event]:
+        """The events of a response after ``response.created``: its output item opened, ``body``
+        (what the item streams), the item closed, ``response.done``."""
         item = current.item
-        audio = "audio" in current.modalities
-        where = {"response_id": response_id, "item_id": item["id"], "output_index": 0, "content_index": 0}
         yield {"type": "rate_limits.updated", "rate_limits": _rate_limits()}
+        current.started = True
         yield {
             "type": "response.output_item.added",
-            "response_id": response_id,
+            "response_id": current.object["id"],
             "output_index": 0,
             "item": copy.deepcopy(item),
         }
@@ -517,6 +555,29 @@ class RealtimeSession:
                 "previous_item_id": previous_id,
                 "item": copy.deepcopy(item),
             }
+        yield from body
+        item["status"] = "completed" if status == "completed" else "incomplete"
+        yield {
+            "type": "response.output_item.done",
+            "response_id": current.object["id"],
+            "output_index": 0,
+            "item": copy.deepcopy(item),
+        }
+        if in_conversation:
+            yield {"type": "conversation.item.done", "item": copy.deepcopy(item)}
+        details = None if status == "completed" else {"type": "incomplete", "reason": "max_output_tokens"}
+        yield {"type": "response.done", "response": self._finished(current, status, details)}
+
+    def _message(self, current: _Response, reply: str) -> Iterator[Event]:
+        """An assistant message's content part: text deltas, or audio and transcript deltas."""
+        item = current.item
+        audio = "audio" in current.modalities
+        where = {
+            "response_id": current.object["id"],
+            "item_id": item["id"],
+            "output_index": 0,
+            "content_index": 0,
+        }
         part: Event = {"type": "audio", "transcript": ""} if audio else {"type": "text", "text": ""}
         item["content"].append(
             {"type": "output_audio", "transcript": ""} if audio else {"type": "output_text", "text": ""}
@@ -539,23 +600,33 @@ class RealtimeSession:
         else:
             yield {"type": "response.output_text.done", **where, "text": reply}
         yield {"type": "response.content_part.done", **where, "part": part}
-        item["status"] = "completed" if status == "completed" else "incomplete"
-        yield {
-            "type": "response.output_item.done",
-            "response_id": response_id,
+
+    def _call(self, current: _Response, arguments: str) -> Iterator[Event]:
+        """A function call's arguments, streamed as deltas."""
+        item = current.item
+        where = {
+            "response_id": current.object["id"],
+            "item_id": item["id"],
             "output_index": 0,
-            "item": copy.deepcopy(item),
+            "call_id": item["call_id"],
         }
-        if in_conversation:
-            yield {"type": "conversation.item.done", "item": copy.deepcopy(item)}
-        details = None if status == "completed" else {"type": "incomplete", "reason": "max_output_tokens"}
-        yield {"type": "response.done", "response": self._finished(current, status, details)}
+        for piece in pieces(arguments):
+            current.produced += piece
+            current.output_tokens += 1
+            yield {"type": "response.function_call_arguments.delta", **where, "delta": piece}
+        item["arguments"] = arguments
+        yield {
+            "type": "response.function_call_arguments.done",
+            **where,
+            "name": item["name"],
+            "arguments": arguments,
+        }
 
     def _finished(self, current: _Response, status: str, details: Event | None) -> Event:
         response = copy.deepcopy(current.object)
         response["status"] = status
         response["status_details"] = details
-        response["output"] = [copy.deepcopy(current.item)] if current.item["content"] else []
+        response["output"] = [copy.deepcopy(current.item)] if current.started else []
         response["usage"] = self._usage(current)
         return response
 
@@ -567,6 +638,7 @@ class RealtimeSession:
                 continue
             for part in item.get("content") or ():
                 text_chars += len(str(part.get("text") or part.get("transcript") or ""))
+            text_chars += len(str(item.get("arguments") or item.get("output") or ""))
             audio_ms += self._audio_ms.get(item["id"], 0)
         text_in = tokens(text_chars)
         audio_in = audio_ms // 50  # the mock's audio tokenizer: one token per 50 ms
