@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from openai_actors import (
+    ClientClosedError,
     ConnectionClosedError,
     ConnectionClosedOK,
     OpenAI,
@@ -159,3 +160,24 @@ def test_a_message_fetched_for_an_interrupted_recv_is_the_next_ones(rt: Realtime
         connection.response.create()
         client._portal.call(connection._fetch)  # what an interrupted recv() leaves behind
         assert ["session.created", "response.created"] == [connection.recv().type, connection.recv().type]
+
+
+def test_closing_the_client_wakes_a_thread_waiting_in_recv(rt: RealtimeTestServer) -> None:
+    """A thread in recv() (waiting, or just about to) when the client closes gets ClientClosedError, not a hang."""
+    client = client_of(rt)
+    connection = client.realtime.connect(model="m").enter()
+    assert "session.created" == connection.recv().type
+    raised: list[BaseException] = []
+    waiting = threading.Thread(target=lambda: _record(connection.recv, raised))
+    waiting.start()
+    client.close()
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    assert [ClientClosedError] == [type(e) for e in raised]
+
+
+def _record(fn: Any, into: list[BaseException]) -> None:
+    try:
+        fn()
+    except BaseException as exc:
+        into.append(exc)

@@ -1078,8 +1078,14 @@ SPEC_DIFFERS = {
 }
 
 
-# Spellings the official SDK chose by hand for one class (elsewhere `model_x` is `api_model_x`).
-OFFICIAL_ONLY = {"PerModelUsage": {"run_model_name"}}
+# Spellings the official SDK chose by hand for one class (elsewhere `model_x` is `api_model_x`);
+# and the `websockets` library's options this client's own WebSocket has no use for (refused
+# by name: extension factories are websockets objects; the send queue's budget replaces write_limit).
+OFFICIAL_ONLY = {
+    "PerModelUsage": {"run_model_name"},
+    "WebSocketConnectionOptions": {"extensions", "write_limit"},
+    "WebsocketConnectionOptions": {"extensions", "write_limit"},  # the older spelling, the same class
+}
 
 
 def _field_names(cls: Any) -> set[str]:
