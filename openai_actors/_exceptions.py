@@ -102,7 +102,6 @@ class RequestTooLargeError(OpenAIError):
     """The request's estimated tokens exceed the tokens-per-minute limit: it could never be sent."""
 
 
-<<<<<<< HEAD
 class SharedLimitsError(OpenAIError):
     """The Redis server of `SharedLimits` refused this client (its credentials): no request can be admitted.
 
