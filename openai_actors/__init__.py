@@ -46,6 +46,7 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     RequestTooLargeError,
+    SharedLimitsError,
     UnprocessableEntityError,
 )
 from ._types import NOT_GIVEN, NotGiven, Omit, not_given, omit
@@ -82,6 +83,7 @@ if TYPE_CHECKING:
     from ._ratelimit import RateLimit, Stats
     from ._raw import APIResponse, AsyncAPIResponse
     from ._response import BinaryContent as HttpxBinaryResponseContent
+    from ._shared import SharedLimits
     from ._streaming import AsyncStream, Stream
 
     ProxiesTypes: TypeAlias = (
@@ -144,6 +146,8 @@ __all__ = [
     "RateLimitError",
     "RequestOptions",
     "RequestTooLargeError",
+    "SharedLimits",
+    "SharedLimitsError",
     "Stats",
     "Stream",
     "SyncPage",
@@ -258,6 +262,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Limit": ("._pacing", "Limit"),
     "RateLimit": ("._ratelimit", "RateLimit"),
     "Stats": ("._ratelimit", "Stats"),
+    "SharedLimits": ("._shared", "SharedLimits"),
     "AsyncPage": ("._pagination", "AsyncPage"),
     "AsyncPaginator": ("._pagination", "AsyncPaginator"),
     "SyncPage": ("._pagination", "SyncPage"),

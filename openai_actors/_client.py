@@ -44,6 +44,7 @@ from ._response import (
     parse_object,
     text_content,
 )
+from ._shared_leases import LeaseBook
 from ._streaming import AsyncStream, Stream
 from ._tokens import estimate_tokens
 from ._transport import HttpxTransport, RawResponse, Transport
@@ -190,6 +191,10 @@ class _ClientBase:
                 window=rate_limit.window,
                 learn=rate_limit.learn,
             )
+        shared = rate_limit.shared if rate_limit is not None else None
+        book = None
+        if shared is not None and pacer is not None:
+            book = LeaseBook(pacer, on_unreachable=shared.on_unreachable)
         counters = Counters()
         self._core = Core(
             functools.partial(
@@ -200,10 +205,13 @@ class _ClientBase:
                 pacer=pacer,
                 max_in_flight=None if rate_limit is None else rate_limit.max_in_flight,
                 counters=counters,
+                shared=shared,
+                book=book,
             ),
             transport,
         )
         self._pacer = pacer
+        self._book = book
         self._counters = counters
         self._rate_limit = rate_limit
         self._owner = _Owner()

@@ -57,7 +57,7 @@ import random
 import time
 import traceback
 from collections.abc import Callable
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import anyio
 import anyio.abc
@@ -77,12 +77,20 @@ from ._decisions import (
     after_response,
     pause_after_429,
 )
-from ._exceptions import ClientClosedError, KeyProviderError, OpenAIError, RequestTooLargeError
+from ._exceptions import (
+    ClientClosedError,
+    KeyProviderError,
+    OpenAIError,
+    RequestTooLargeError,
+    SharedLimitsError,
+)
 from ._keys import KeyUnavailable
 from ._pacing import Pacer, read_server_limits
 from ._pools import Lane, Pool
 from ._ratelimit import Counters
 from ._redirect import Redirect
+from ._shared import SharedLimits
+from ._shared_leases import LeaseBook
 from ._signals import Signal, loop_clock, signal_factory
 from ._tokens import usage_tokens
 from ._transport import (
@@ -97,6 +105,9 @@ from ._transport import (
     TransportTimeout,
     read_response,
 )
+
+if TYPE_CHECKING:
+    from ._shared_redis import SharedShell
 
 __all__ = ["DEFAULT_INBOX_SIZE", "Dispatcher"]
 
@@ -128,9 +139,16 @@ class Dispatcher:
         pacer: Pacer | None = None,
         max_in_flight: int | None = None,
         counters: Counters | None = None,
+        shared: SharedLimits | None = None,
+        book: LeaseBook | None = None,
     ) -> None:
         self._transport = transport
         self._pacer = pacer
+        # Limits shared with other processes: the leases held (the book, which
+        # outlives this loop as the pacer does) and the task that asks Redis.
+        self._shared = shared
+        self._book = book
+        self._shell: SharedShell | None = None
         self._max_in_flight = max_in_flight
         self.counters = counters if counters is not None else Counters()
         # The call admission is holding until the limits let it go, and how to wake it.
@@ -192,6 +210,18 @@ class Dispatcher:
                 self.running = True
                 tg.start_soon(self._timer)
                 tg.start_soon(self._watchdog)
+                if self._shared is not None and self._book is not None:
+                    from ._shared_redis import SharedShell  # redis-py only when limits are shared
+
+                    self._shell = SharedShell(
+                        self._shared,
+                        self._book,
+                        clock=self._now,
+                        head_cost=self._head_cost,
+                        recheck=self._recheck_admission,
+                        paused=self._peer_pause,
+                    )
+                    await tg.start(self._shell.run)
                 task_status.started()
                 await self._admission_loop()
         except Exception as exc:  # a bug in here: fail every call rather than hang it
@@ -202,6 +232,8 @@ class Dispatcher:
             with anyio.CancelScope(shield=True):
                 self._fail_everything(crash)
                 await self._transport.aclose()
+                if self._shell is not None:  # after the refunds: what was held goes back to Redis
+                    await self._shell.release()
             self._stopped.set()
         if crash is not None:
             # The traceback as text, not exc_info: renderers of exc_info (structlog's
@@ -347,7 +379,7 @@ class Dispatcher:
 
     def _limited(self) -> bool:
         pacer = self._pacer
-        if self._max_in_flight is not None:
+        if self._max_in_flight is not None or self._book is not None:
             return True
         return pacer is not None and (
             pacer.requests is not None or pacer.tokens is not None or pacer.paused_until > self._now()
@@ -377,6 +409,12 @@ class Dispatcher:
                     deadline = float("inf")  # until a call in flight ends (_release wakes us)
                 else:
                     deadline = now if pacer is None else pacer.ready_at(call.cost, now)
+                    book = self._book
+                    if deadline <= now and book is not None:
+                        deadline = book.ready_at(call.cost, now)
+                        if book.failure is not None:
+                            self._finish(call, SharedLimitsError(book.failure))
+                            return False
                     if deadline <= now:
                         return True
                     assert pacer is not None
@@ -401,10 +439,21 @@ class Dispatcher:
             self._spent_noted = spent[0]
             _logging.warn("ratelimit.spent", limit=spent[1], seconds=round(spent[0] - now, 3))
 
+    def _head_cost(self) -> int:
+        holding = self._holding
+        return holding.cost if holding is not None else 0
+
+    def _recheck_admission(self) -> None:
+        """Something admission waits on changed (a lease came): look at the head of the line again."""
+        if self._admission_scope is not None:
+            self._admission_scope.cancel()
+
     def _admit(self, call: Call) -> None:
         call.admitted_at = self._now()
         if self._pacer is not None:
             self._pacer.admit(call.cost, self._now())
+            if self._book is not None:
+                self._book.spend(call.cost, call.admitted_at)
         call.admitted = True
         call.reserved = call.cost
         call.attempts_at_admission = call.attempts
@@ -426,10 +475,15 @@ class Dispatcher:
         counters.tokens_reserved -= call.reserved
         pacer = self._pacer
         if pacer is not None:
+            book = self._book
             if refund:
                 pacer.give_back(1, call.reserved)
+                if book is not None:
+                    book.give_back(1, call.reserved, call.admitted_at, self._now())
             elif used is not None:
                 pacer.give_back(0, call.reserved - used)
+                if book is not None:
+                    book.give_back(0, call.reserved - used, call.admitted_at, self._now())
         if used is not None:
             counters.tokens_used += used
         if self._max_in_flight is not None and self._admission_scope is not None:
@@ -791,12 +845,28 @@ class Dispatcher:
         starting = pacer.paused_until <= now
         self.pause_cause = pause.cause  # before the pause: stats() may read both from another thread
         pacer.pause(until)
+        if self._book is not None:
+            self._book.share_pause(pause.seconds)
         url = _logging.loggable_url(call.url)
         fields = {"cause": pause.cause, "seconds": round(pause.seconds, 3), "url": url}
         if starting:
             _logging.warn("ratelimit.pause", **fields)
         elif _logging.enabled():
             _logging.emit("ratelimit.pause_extended", **fields)
+
+    def _peer_pause(self, seconds: float) -> None:
+        """Another process sharing the limits heard a 429: pause here too, for what is left of it."""
+        pacer = self._pacer
+        assert pacer is not None
+        now = self._now()
+        until = now + seconds
+        if until <= pacer.paused_until:
+            return
+        starting = pacer.paused_until <= now
+        self.pause_cause = "a 429 heard by another process sharing the limits"
+        pacer.pause(until)
+        if starting:
+            _logging.warn("ratelimit.pause", cause=self.pause_cause, seconds=round(seconds, 3), url=None)
 
     def paused(self) -> tuple[float, str | None]:
         """Seconds until admissions resume whatever the rates, and why; (0.0, None) when nothing holds them.

@@ -20,7 +20,8 @@
     ├── ClientClosedError              the client was closed (this package's own)
     ├── KeyProviderError               the api_key callable failed (this package's own)
     ├── SubjectTokenProviderError      a workload identity's subject-token provider failed
-    └── RequestTooLargeError           more tokens than the per-minute limit (this package's own)
+    ├── RequestTooLargeError           more tokens than the per-minute limit (this package's own)
+    └── SharedLimitsError              the Redis server of the shared limits refused this client (its own)
     InvalidWebhookSignatureError (ValueError)
 
 Every `APIError` also carries `attempts`: how many times the request was sent
@@ -56,6 +57,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "SharedLimitsError",
     "SubjectTokenProviderError",
     "UnprocessableEntityError",
 ]
@@ -88,6 +90,14 @@ class SubjectTokenProviderError(OpenAIError):
 
 class RequestTooLargeError(OpenAIError):
     """The request's estimated tokens exceed the tokens-per-minute limit: it could never be sent."""
+
+
+class SharedLimitsError(OpenAIError):
+    """The Redis server of `SharedLimits` refused this client (its credentials): no request can be admitted.
+
+    An unreachable Redis is not this error: admissions wait for it, or fall
+    back to this process's share (`on_unreachable`).
+    """
 
 
 class LengthFinishReasonError(OpenAIError):

@@ -413,6 +413,20 @@ class Pacer:
             self.tokens = self._adopt(self.tokens, self.configured_tokens, tokens)
             self._account(self.server_tokens, tokens, limits.remaining_tokens, limits.reset_tokens, now)
 
+    def adopt(self, requests: float | None, tokens: float | None) -> None:
+        """Limits another process learned from the server (shared limits), where this one has learned none.
+
+        This process's own answers replace them as they come (`observe`).
+        """
+        if not self.learn:
+            return
+        if requests and self.learned_requests is None:
+            self.learned_requests = requests
+            self.requests = self._adopt(self.requests, self.configured_requests, requests)
+        if tokens and self.learned_tokens is None:
+            self.learned_tokens = tokens
+            self.tokens = self._adopt(self.tokens, self.configured_tokens, tokens)
+
     def _adopt(self, rate: Rate | None, configured: float | None, learned: float) -> Rate:
         # Configured limits are never exceeded, even when the server allows more.
         value = learned if configured is None else min(configured, learned)

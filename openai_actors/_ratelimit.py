@@ -5,8 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ._pacing import DEFAULT_WINDOW, Limit
+
+if TYPE_CHECKING:
+    from ._shared import SharedLimits
 
 __all__ = ["Counters", "RateLimit", "Stats"]
 
@@ -38,6 +42,9 @@ class RateLimit:
       over another period.
     - `token_counter`: counts a prompt's tokens (e.g. a tiktoken encoding's
       `lambda s: len(enc.encode(s))`); by default, characters / 4.
+    - `shared`: a `SharedLimits` (a Redis server and a key): these limits are
+      then shared with every process naming the same, as are the limits
+      learned from the server and a 429's pause.
 
     `AsyncOpenAI()` without `rate_limit` uses `RateLimit()`: nothing configured,
     server limits learned. `rate_limit=None` turns pacing off entirely.
@@ -49,6 +56,7 @@ class RateLimit:
     learn: bool = True
     window: float = DEFAULT_WINDOW
     token_counter: Callable[[str], int] | None = None
+    shared: SharedLimits | None = None
 
     def __post_init__(self) -> None:
         _positive("requests_per_minute", self.requests_per_minute)
@@ -57,6 +65,13 @@ class RateLimit:
         _positive("window", self.window)
         if self.token_counter is not None and not callable(self.token_counter):
             raise TypeError("RateLimit.token_counter must be a callable taking a str and returning an int")
+        if self.shared is not None:
+            from ._shared import SharedLimits
+
+            if not isinstance(self.shared, SharedLimits):
+                raise TypeError(
+                    f"RateLimit.shared must be an openai_actors.SharedLimits or None, not {type(self.shared).__name__}"
+                )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from hypothesis import settings
 from openai_actors import AsyncOpenAI
 from openai_actors.mock import MockServer
 
+from ._redis import RedisServer, redis_server_binary, session_redis
+
 # The `mock_openai` fixture, as the package's pytest11 entry point registers it once installed.
 pytest_plugins = ["openai_actors.testing"]
 
@@ -44,6 +46,31 @@ def server() -> Iterator[MockServer]:
     """A fresh mock server on a free loopback port, stopped after the test."""
     with MockServer() as srv:
         yield srv
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server for the whole session, on a free loopback port (skipped if missing, but not in CI)."""
+    yield from session_redis()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server of this test's own, for tests that restart or stop it."""
+    server = RedisServer(redis_server_binary())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def shared_key(request: pytest.FixtureRequest) -> str:
+    """A key no other test uses, so tests sharing the session's Redis never share limits."""
+    import secrets
+
+    return f"test-{secrets.token_hex(6)}"
 
 
 @pytest.fixture
