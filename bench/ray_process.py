@@ -105,10 +105,10 @@ def redis_server() -> Iterator[str]:
 def rate_limit(args: argparse.Namespace, redis_url: str | None) -> RateLimit:
     if redis_url is None:
         return RateLimit(requests_per_minute=args.rpm / args.actors)
-    from openai_actors import SharedLimits  # type: ignore[attr-defined]
+    from openai_actors import SharedLimits
 
     shared = SharedLimits(redis_url, key=f"bench-ray-{os.getpid()}")
-    return RateLimit(requests_per_minute=args.rpm, shared=shared)  # type: ignore[call-arg]
+    return RateLimit(requests_per_minute=args.rpm, shared=shared)
 
 
 class Accepted:
