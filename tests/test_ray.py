@@ -37,6 +37,7 @@ from openai_actors._batch_cli import main as batch_main
 from openai_actors._ray_journal import SUFFIX
 from openai_actors.mock import Fault, MockServer
 
+from ._redis import RedisServer
 from .ray_driver import job, request_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,6 +221,25 @@ class TestRows:
         assert "missing_custom_id" == out[2]["error"]["code"]
         assert 2 == len(server.requests)
 
+    def test_actors_keep_together_to_one_limit_shared_through_redis(
+        self, server: MockServer, tmp_path: Path, redis_server: RedisServer, shared_key: str
+    ) -> None:
+        """RateLimit(shared=SharedLimits(...)) pickles to every actor, and the two keep to it together.
+
+        600/min is 10/s together, where two actors pacing at 600/min each
+        (nothing shared) would send 20/s.
+        """
+        from openai_actors import SharedLimits
+
+        limit = RateLimit(requests_per_minute=600, shared=SharedLimits(redis_server.url, key=shared_key))
+        out = run(server, tmp_path / "journal", request_rows(40), rate_limit=limit)
+        assert 40 == len(out) == len(server.requests)
+        received = sorted(r.received_at for r in server.requests)
+        # The last 30 at 10/s span 2.9 s (2 actors at 10/s each: 1.45 s). Not the first 10: the
+        # first lease is spent at once.
+        assert received[-1] - received[-30] >= 2.5
+        assert redis_server.client().keys(f"*{shared_key}*")  # type: ignore[attr-defined]
+
     def test_the_rate_limit_reaches_the_actors(self, server: MockServer, tmp_path: Path) -> None:
         """A RateLimit is pickled to every actor: a request over its token limit fails there, unsent."""
         out = run(server, tmp_path / "journal", request_rows(3), rate_limit=RateLimit(tokens_per_minute=10))
@@ -235,6 +255,12 @@ class TestOptions:
                 openai_actors.ray.process(dataset, journal=str(tmp_path), api_key="sk", **{name: 0})
         with pytest.raises(ValueError, match="num_cpus must be a number >= 0"):
             openai_actors.ray.process(dataset, journal=str(tmp_path), api_key="sk", num_cpus=-1)
+
+    def test_a_journal_that_cannot_be_a_directory_fails_in_the_driver(self, tmp_path: Path) -> None:
+        (tmp_path / "taken").write_text("")
+        dataset = ray.data.from_items(request_rows(1))
+        with pytest.raises(FileExistsError, match="taken"):
+            openai_actors.ray.process(dataset, journal=str(tmp_path / "taken"), api_key="sk")
 
     def test_not_a_dataset_is_a_type_error(self, tmp_path: Path) -> None:
         with pytest.raises(TypeError, match=r"dataset must be a ray\.data\.Dataset, not list"):
