@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from ._client import AsyncOpenAI
     from ._ray_journal import Journal
 
-__all__ = ["process", "read_requests"]
+__all__ = ["find_duplicates", "process", "read_requests"]
 
 # The columns of the rows out, in the Batch API output's order.
 COLUMNS: Final = ("id", "custom_id", "response", "error")
@@ -133,6 +133,25 @@ def read_requests(paths: str | list[str], **read_text_options: Any) -> ray.data.
     custom_id, answered by a `missing_custom_id` error row.
     """
     return ray.data.read_text(paths, **read_text_options).map(_request_row)
+
+
+def find_duplicates(dataset: ray.data.Dataset, *, limit: int = 20) -> dict[str, int]:
+    """custom_ids that more than one row has, with how many (up to `limit` of them); {} when none.
+
+    `process` does not look for them (that takes a pass over the whole
+    dataset, a shuffle): a repeated custom_id is sent once and its repeats
+    get the same answer, unless two of them are in flight at the same
+    moment. As the Batch API, which refuses such a file, check first:
+
+        if repeated := openai_actors.ray.find_duplicates(requests):
+            raise SystemExit(f"custom_ids used more than once: {repeated}")
+    """
+    from ray.data.expressions import col
+
+    _positive_int("limit", limit)
+    counts = dataset.select_columns(["custom_id"]).groupby("custom_id").count()
+    repeated = counts.filter(expr=col("count()") > 1).take(limit)
+    return {row["custom_id"]: row["count()"] for row in repeated}
 
 
 def _request_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -247,6 +247,13 @@ class TestRows:
         assert 0 == len(server.requests)
 
 
+class TestFindDuplicates:
+    def test_repeated_custom_ids_are_named_with_their_counts(self) -> None:
+        """Only the repeated ids, each with its count (one shuffle costs seconds here: one test)."""
+        rows = [*request_rows(5), *request_rows(2), request_rows(1)[0]]
+        assert {"r0": 3, "r1": 2} == openai_actors.ray.find_duplicates(ray.data.from_items(rows))
+
+
 class TestOptions:
     def test_bad_numbers_are_named(self, tmp_path: Path) -> None:
         dataset = ray.data.from_items(request_rows(1))
