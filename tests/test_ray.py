@@ -129,6 +129,22 @@ class TestRows:
             assert row["id"].startswith("batch_req_")
             assert row["error"] is None
 
+    def test_write_json_writes_the_batch_output_lines(self, server: MockServer, tmp_path: Path) -> None:
+        """`write_json` of the rows gives the journal's lines: the Batch API output file, in pieces."""
+        dataset = ray.data.from_items(request_rows(8), override_num_blocks=2)
+        answers = openai_actors.ray.process(
+            dataset, journal=str(tmp_path / "journal"), concurrency=1, api_key="sk-test", base_url=server.url
+        )
+        answers.write_json(str(tmp_path / "out"))
+        written = [
+            json.loads(line)
+            for path in (tmp_path / "out").iterdir()
+            for line in path.read_text().splitlines()
+        ]
+        key = lambda line: line["custom_id"]  # noqa: E731
+        assert sorted(journal_lines(tmp_path / "journal"), key=key) == sorted(written, key=key)
+        assert 8 == len(written)
+
     def test_the_journal_is_output_the_batch_command_takes_as_its_own(
         self, server: MockServer, tmp_path: Path
     ) -> None:
