@@ -14,7 +14,8 @@ Ray instance (2 logical CPUs, the actors reserving none) runs
   `RateLimit(requests_per_minute=rpm, shared=SharedLimits(redis://...))`, on a
   `redis-server` this script starts on a free loopback port and stops;
 * `--no-shared`: each actor gets `rpm / actors`, the best a job can do
-  without sharing (a dead actor's share is idle until Ray restarts it).
+  without sharing (a dead actor's share is idle until Ray restarts it);
+* `--rpm 0`: no limit at all (`rate_limit=None`), to see how fast a job goes.
 
 `--kill-after S` kills one actor (SIGKILL to the process writing the largest
 journal file) S seconds after the first request; Ray restarts it and retries
@@ -102,7 +103,9 @@ def redis_server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def rate_limit(args: argparse.Namespace, redis_url: str | None) -> RateLimit:
+def rate_limit(args: argparse.Namespace, redis_url: str | None) -> RateLimit | None:
+    if not args.rpm:
+        return None
     if redis_url is None:
         return RateLimit(requests_per_minute=args.rpm / args.actors)
     from openai_actors import SharedLimits
@@ -156,7 +159,7 @@ def run(args: argparse.Namespace, redis_url: str | None) -> dict[str, Any]:
     journal = Path(args.journal or tempfile.mkdtemp(prefix="ray-process-journal-"))
     accepted = Accepted()
     with MockServer(
-        latency=args.latency, rate_limit_requests=args.rpm, rate_limit_window=60.0, record=False
+        latency=args.latency, rate_limit_requests=args.rpm or None, rate_limit_window=60.0, record=False
     ) as server:
         server.responder = accepted
         dataset = ray.data.from_items(rows(args.requests), override_num_blocks=args.blocks)
@@ -199,7 +202,8 @@ def run(args: argparse.Namespace, redis_url: str | None) -> dict[str, Any]:
         "sent_twice": sum(1 for n in sent.values() if n > 1),
         "429s": rate_limited,
         "most_in_60s": most_in_window(times, 60.0),
-        "limit_used": round((len(times) - 1) / span * 60 / args.rpm, 4) if span else None,
+        "limit_used": round((len(times) - 1) / span * 60 / args.rpm, 4) if span and args.rpm else None,
+        "requests_per_s": round((len(times) - 1) / span, 1) if span else None,
         "wall_s": round(wall, 1),
         "journal": str(journal),
     }
@@ -214,7 +218,12 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--actors", type=int, default=4)
-    parser.add_argument("--rpm", type=int, default=1_200, help="the server's limit, shared by the actors")
+    parser.add_argument(
+        "--rpm",
+        type=int,
+        default=1_200,
+        help="the server's limit, shared by the actors; 0: no limit anywhere",
+    )
     parser.add_argument("--kill-after", type=float, default=300.0, help="seconds; 0: kill nothing")
     parser.add_argument("--latency", type=float, default=0.2, help="the mock's seconds per answer")
     parser.add_argument("--blocks", type=int, default=40, help="blocks of the input dataset")
@@ -222,7 +231,7 @@ def main() -> None:
     parser.add_argument("--journal", help="journal directory to keep (default: a temporary one)")
     parser.add_argument("--json", help="write the figures to this file too")
     args = parser.parse_args()
-    shared = not args.no_shared
+    shared = not args.no_shared and args.rpm > 0
     if shared:
         import openai_actors
 
