@@ -1,6 +1,7 @@
 """Batch jobs on Ray Data: Batch API request rows in, Batch API output rows out, each custom_id once.
 
-    import ray, openai_actors.ray
+    import openai_actors.ray
+    from openai_actors import RateLimit
 
     requests = openai_actors.ray.read_requests("requests.jsonl")      # or any Dataset of request rows
     answers = openai_actors.ray.process(requests, journal="/shared/job-42", concurrency=4,
@@ -83,7 +84,8 @@ def process(
     Rows in: `custom_id`, `method` ("POST"), `url` ("/v1/chat/completions",
     ...), `body` (a dict, or its JSON text). Rows out: `id`, `custom_id`,
     `response` (`status_code`, `request_id`, `body`) and `error`, the dicts
-    `openai-actors batch` writes as lines, in the input's order per block.
+    `openai-actors batch` writes as lines (in the input's order within a
+    block; across blocks as Ray orders them, see its `preserve_order`).
 
     - `journal`: a directory every actor can reach (shared storage on a
       cluster); what is answered there is never sent again, by this run or a

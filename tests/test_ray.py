@@ -62,12 +62,6 @@ def ray_instance() -> Iterator[None]:
         ray.shutdown()
 
 
-@pytest.fixture
-def server() -> Iterator[MockServer]:
-    with MockServer() as srv:
-        yield srv
-
-
 def run(
     server: MockServer, journal: Path, rows: list[dict[str, Any]], **options: Any
 ) -> list[dict[str, Any]]:
