@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Final
 import ray
 import ray.data
 
+from ._exceptions import OpenAIError
 from ._ratelimit import RateLimit
 from ._types import NOT_GIVEN, NotGiven
 
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from ._client import AsyncOpenAI
     from ._ray_journal import Journal
 
-__all__ = ["find_duplicates", "process", "read_requests"]
+__all__ = ["LastingFailureError", "find_duplicates", "process", "read_requests"]
 
 # The columns of the rows out, in the Batch API output's order.
 COLUMNS: Final = ("id", "custom_id", "response", "error")
@@ -76,6 +77,7 @@ def process(
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     batch_size: int = DEFAULT_BATCH_SIZE,
     retry_failed: bool = False,
+    keep_going: bool = False,
     num_cpus: float = 0.0,
     **client_options: Any,
 ) -> ray.data.Dataset:
@@ -97,6 +99,11 @@ def process(
     - `max_in_flight`: requests in flight per actor, unless `rate_limit` sets one.
     - `batch_size`: rows per call of an actor (Ray runs a few at once).
     - `retry_failed`: send again the rows whose journal line is a failure.
+    - `keep_going`: record lasting failures too. By default an actor whose
+      first 10 answers all fail for one cause no retry cures (connection
+      refused, a host that does not resolve, TLS refused, HTTP 401/403/404)
+      records none of them and raises `LastingFailureError`, which stops the
+      job: fix the cause and run it again.
     - `num_cpus`: logical CPUs each actor reserves. 0 by default: an actor
       waits on the network, and reserving CPUs could starve the tasks that
       read the dataset.
@@ -116,7 +123,12 @@ def process(
     os.makedirs(directory, exist_ok=True)
     return dataset.map_batches(
         _Worker,
-        fn_constructor_kwargs={"journal": directory, "options": options, "retry_failed": retry_failed},
+        fn_constructor_kwargs={
+            "journal": directory,
+            "options": options,
+            "retry_failed": retry_failed,
+            "keep_going": keep_going,
+        },
         batch_size=batch_size,
         batch_format="pyarrow",
         zero_copy_batch=True,
@@ -207,16 +219,28 @@ def _client_options(
     return options
 
 
+class LastingFailureError(OpenAIError):
+    """An actor's first answers all failed for one cause no retry will cure; nothing was recorded for them.
+
+    As the batch command's fast fail: the job stops rather than answer every
+    row with the same error. Fix the cause and run the same job again.
+    """
+
+
 class _Worker:
     """One Ray actor: one client, the journal, and Ray Data's async `__call__` per batch of rows."""
 
-    def __init__(self, journal: str, options: dict[str, Any], retry_failed: bool) -> None:
+    def __init__(self, journal: str, options: dict[str, Any], retry_failed: bool, keep_going: bool) -> None:
+        from ._batch_fastfail import FastFail
         from ._client import AsyncOpenAI
         from ._ray_journal import Journal
 
         self._journal: Journal = Journal(journal, retry_failed=retry_failed)
         self._client: AsyncOpenAI = AsyncOpenAI(**options)
         self._base_path = self._client._options.base_path
+        self._fast_fail: FastFail | None = None if keep_going else FastFail()
+        # Failed answers kept out of the journal until the fast-fail rule decides.
+        self._held: list[bytes] = []
 
     def __repr__(self) -> str:
         return f"<openai_actors.ray worker journal={self._journal.directory!r}>"
@@ -226,8 +250,7 @@ class _Worker:
 
         from ._batch import input_error_result
         from ._batch_cli import output_record
-        from ._batch_lines import LineError, encode_line, parse_request
-        from ._exceptions import ClientClosedError
+        from ._batch_lines import LineError, parse_request
 
         rows = batch.to_pylist()
         records: list[dict[str, Any] | None] = [None] * len(rows)
@@ -246,15 +269,46 @@ class _Worker:
                 to_send.append(position)
                 requests.append(request)
         if requests:
-            async for result in self._client.batch(requests, max_in_flight=len(requests)):
+            for index, record in await self._send(requests):
+                records[to_send[index]] = record
+            await anyio.to_thread.run_sync(journal.sync)
+        return _table(records)
+
+    async def _send(self, requests: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+        """Send the requests at once; each answer (by its index in `requests`), journaled."""
+        from ._batch_cli import output_record
+        from ._batch_fastfail import fatal_cause
+        from ._batch_lines import encode_line
+        from ._exceptions import ClientClosedError
+
+        answers = []
+        async with self._client.batch(requests, max_in_flight=len(requests)) as results:
+            async for result in results:
                 if isinstance(result.error, ClientClosedError):
                     continue  # not an answer: the actor is going away, and Ray retries the block
                 record = output_record(result)
                 if result.endpoint is not None:  # it was sent: an answer to keep
-                    journal.append(encode_line(record))
-                records[to_send[result.index]] = record
-            await anyio.to_thread.run_sync(journal.sync)
-        return _table(records)
+                    self._keep(encode_line(record), fatal_cause(result.status_code, result.error))
+                answers.append((result.index, record))
+        return answers
+
+    def _keep(self, line: bytes, fatal: str | None) -> None:
+        """Journal an answer, unless the fast-fail rule holds it back or stops the job."""
+        fast_fail = self._fast_fail
+        if fast_fail is not None and fast_fail.observe(fatal):
+            self._held.append(line)
+            return
+        if fast_fail is not None and fast_fail.stop is not None:
+            self._held.clear()
+            raise LastingFailureError(
+                f"the first {fast_fail.threshold} answers all failed: {fast_fail.stop};"
+                " none was recorded: fix the cause and run the same job again"
+                " (or pass keep_going=True to record such failures as answers)"
+            )
+        held, self._held = self._held, []
+        for earlier in held:
+            self._journal.append(earlier)
+        self._journal.append(line)
 
 
 def _request(row: Mapping[str, Any]) -> dict[str, Any]:

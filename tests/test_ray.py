@@ -178,6 +178,28 @@ class TestRows:
         assert 2 == sent(server)[failed[0]["custom_id"]]
         assert all(row["response"]["status_code"] == 200 for row in again)
 
+    def test_a_job_whose_first_answers_all_fail_for_one_lasting_cause_stops_recording_none(
+        self, server: MockServer, tmp_path: Path
+    ) -> None:
+        """As the batch command's fast fail: ten HTTP 401s in a row stop the job; the journal keeps none."""
+        server.script(*[Fault(status=401)] * 10)
+        with pytest.raises(
+            Exception, match=r"the first 10 answers all failed: the API key was refused \(HTTP 401\)"
+        ):
+            run(server, tmp_path / "journal", request_rows(30), concurrency=1, max_in_flight=1)
+        assert [] == journal_lines(tmp_path / "journal")
+        out = run(server, tmp_path / "journal", request_rows(30))
+        assert all(200 == row["response"]["status_code"] for row in out)
+        assert 30 == len(out)
+
+    def test_keep_going_records_lasting_failures_as_answers(self, server: MockServer, tmp_path: Path) -> None:
+        server.script(*[Fault(status=401)] * 10)
+        out = run(
+            server, tmp_path / "journal", request_rows(12), concurrency=1, max_in_flight=1, keep_going=True
+        )
+        assert 10 == sum(row["response"]["status_code"] == 401 for row in out)
+        assert 12 == len(journal_lines(tmp_path / "journal"))
+
     def test_invalid_rows_become_error_rows_and_are_never_sent(
         self, server: MockServer, tmp_path: Path
     ) -> None:
