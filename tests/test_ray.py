@@ -123,6 +123,17 @@ class TestRows:
             assert row["id"].startswith("batch_req_")
             assert row["error"] is None
 
+    def test_one_actor_keeps_many_requests_in_flight(self, tmp_path: Path) -> None:
+        """128 rows, one actor, answers after 1 s: all 128 reach the server before the first answer is due."""
+        with MockServer(latency=1.0) as server:
+            dataset = ray.data.from_items(request_rows(128), override_num_blocks=1)
+            openai_actors.ray.process(
+                dataset, journal=str(tmp_path), concurrency=1, api_key="sk-test", base_url=server.url
+            ).materialize()
+            received = sorted(r.received_at for r in server.requests)
+        assert 128 == len(received)
+        assert received[-1] - received[0] < 1.0
+
     def test_write_json_writes_the_batch_output_lines(self, server: MockServer, tmp_path: Path) -> None:
         """`write_json` of the rows gives the journal's lines: the Batch API output file, in pieces."""
         dataset = ray.data.from_items(request_rows(8), override_num_blocks=2)
