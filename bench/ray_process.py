@@ -21,8 +21,9 @@ Ray instance (2 logical CPUs, the actors reserving none) runs
 journal file) S seconds after the first request; Ray restarts it and retries
 its block. The figures: rows out, custom_ids missing or repeated in them,
 requests sent twice (at most those the killed actor had in flight), 429s,
-the most requests the server accepted in any 60 s, and the share of the
-limit used (accepted per minute over the limit, first to last request).
+the most requests the server accepted in any 60 s, the share of the limit
+used (accepted per minute over the limit, first to last request), and the
+requests accepted in each whole minute.
 """
 
 from __future__ import annotations
@@ -155,6 +156,14 @@ def most_in_window(times: list[float], window: float) -> int:
     return best
 
 
+def per_minute(times: list[float]) -> list[int]:
+    """Requests accepted in each whole minute from the first (the last, partial one left out)."""
+    if not times:
+        return []
+    counts = Counter(int((at - times[0]) // 60) for at in times)
+    return [counts[minute] for minute in range(int((times[-1] - times[0]) // 60))]
+
+
 def run(args: argparse.Namespace, redis_url: str | None) -> dict[str, Any]:
     journal = Path(args.journal or tempfile.mkdtemp(prefix="ray-process-journal-"))
     accepted = Accepted()
@@ -204,6 +213,7 @@ def run(args: argparse.Namespace, redis_url: str | None) -> dict[str, Any]:
         "most_in_60s": most_in_window(times, 60.0),
         "limit_used": round((len(times) - 1) / span * 60 / args.rpm, 4) if span and args.rpm else None,
         "requests_per_s": round((len(times) - 1) / span, 1) if span else None,
+        "per_minute": per_minute(times),
         "wall_s": round(wall, 1),
         "journal": str(journal),
     }
