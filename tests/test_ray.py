@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -28,6 +29,9 @@ if importlib.util.find_spec("ray") is None and not os.environ.get("CI"):
     # Locally only: in CI (CI set) the import below fails the run instead.
     pytest.skip('ray is not installed (pip install "openai-actors[ray]")', allow_module_level=True)
 
+# Importing ray installs a LogRecord factory for the whole process, adding `_ray_timestamp_ns`
+# to every record; the other test files read a record's extra attributes as its event's fields.
+_record_factory = logging.getLogRecordFactory()
 import ray
 import ray.data
 
@@ -39,6 +43,8 @@ from openai_actors.mock import Fault, MockServer
 
 from ._redis import RedisServer
 from .ray_driver import job, request_rows
+
+logging.setLogRecordFactory(_record_factory)
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [
@@ -60,6 +66,7 @@ def ray_instance() -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
+        logging.setLogRecordFactory(_record_factory)  # whatever ray.init() did to it
 
 
 def run(
