@@ -69,6 +69,7 @@ from ._batch_progress import RateMeter, Tally, render_bar, render_line, render_s
 from ._client import AsyncOpenAI
 from ._exceptions import ClientClosedError, OpenAIError
 from ._ratelimit import RateLimit
+from ._shared import SharedLimits, redact_url
 
 __all__ = ["main"]
 
@@ -140,6 +141,15 @@ def _parser() -> argparse.ArgumentParser:
         "--window", type=float, default=60.0, help="seconds the rate limits count over (default: 60)"
     )
     parser.add_argument(
+        "--shared-limits",
+        metavar="REDIS_URL",
+        help="share the rate limits (and those learned from the server, and 429 pauses) with every "
+        "process naming the same Redis server and --limits-key, e.g. redis://host:6379/0",
+    )
+    parser.add_argument(
+        "--limits-key", metavar="KEY", help="the name of the shared limits in Redis (with --shared-limits)"
+    )
+    parser.add_argument(
         "--max-in-flight", type=int, help="requests sent and not yet answered, at most (default: 1000)"
     )
     parser.add_argument(
@@ -182,6 +192,8 @@ def _check(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
             raise _Usage(f"--{name.replace('_', '-')} must be more than 0")
+    if (args.shared_limits is None) != (args.limits_key is None):
+        raise _Usage("--shared-limits and --limits-key go together: give both, or neither")
     if args.max_in_flight is not None and args.max_in_flight < 1:
         raise _Usage("--max-in-flight must be at least 1")
     if args.max_retries < 0:
@@ -209,16 +221,23 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def _resume_command(arguments: Sequence[str]) -> str:
-    """The command line to run again, with the API key's value hidden: the message may end up in a log."""
+    """The command line to run again, with the API key's value hidden, and the Redis URL's password:
+    the message may end up in a log."""
     shown: list[str] = []
     hide = False
+    redact = False
     for argument in arguments:
         if hide:
             shown.append("…")  # left unquoted: a placeholder to replace, not a key to paste
         elif argument.startswith("--api-key="):
             shown.append("--api-key=…")
+        elif redact:
+            shown.append(shlex.quote(redact_url(argument)))
+        elif argument.startswith("--shared-limits="):
+            shown.append(shlex.quote(f"--shared-limits={redact_url(argument.partition('=')[2])}"))
         else:
             shown.append(shlex.quote(argument))
+        redact = argument == "--shared-limits" and not (hide or redact)
         hide = argument == "--api-key" and not hide
     return " ".join(["openai-actors", "batch", *shown])
 
@@ -363,11 +382,18 @@ class _Job:
         args = self.args
         if not (args.api_key or os.environ.get("OPENAI_API_KEY")):
             raise _Usage("no API key: pass --api-key KEY or set the OPENAI_API_KEY environment variable")
+        shared = None
+        if args.shared_limits is not None:
+            try:
+                shared = SharedLimits(args.shared_limits, key=args.limits_key)
+            except (ValueError, ImportError) as exc:
+                raise _Usage(str(exc)) from None
         rate = RateLimit(
             requests_per_minute=args.rpm,
             tokens_per_minute=args.tpm,
             max_in_flight=args.max_in_flight,
             window=args.window,
+            shared=shared,
         )
         try:
             return AsyncOpenAI(

@@ -17,6 +17,8 @@ import socket
 import ssl
 from typing import Final
 
+from ._exceptions import SharedLimitsError
+
 __all__ = ["FATAL_STATUS", "FastFail", "fatal_cause"]
 
 # Outcomes that must all fail for the same fatal cause before a run stops.
@@ -50,6 +52,8 @@ def _chain(error: BaseException) -> list[BaseException]:
 
 def _connection_cause(error: BaseException) -> str | None:
     for exc in _chain(error):
+        if isinstance(exc, SharedLimitsError):  # the Redis of --shared-limits refused the credentials
+            return str(exc)
         if isinstance(exc, ssl.SSLCertVerificationError):
             return f"TLS verification failed ({exc.verify_message or exc.reason})"
         if isinstance(exc, socket.gaierror):

@@ -26,7 +26,11 @@ the state below needs no locks:
   when due (so retries are admitted like everything else); a call waiting in
   a queue longer than its pool timeout fails with APITimeoutError;
 * key fetches (`_keys.py`), one at a time: a callable api_key, or a workload
-  identity's token exchange (`auth/_exchange.py`).
+  identity's token exchange (`auth/_exchange.py`);
+* with limits shared between processes, the shell (`_shared_redis.py`) that
+  asks Redis for leases of them: admission takes a request's units from the
+  lease book (`_shared_leases.py`) after its pacer allows it, and waits for the
+  shell's answer when the book has none; closing gives back what is held.
 
 The choices are made in sans-IO pieces and only applied here: what follows
 an attempt (finish, retry at T, re-authenticate, redirect, pause everyone
@@ -218,6 +222,7 @@ class Dispatcher:
                         self._book,
                         clock=self._now,
                         head_cost=self._head_cost,
+                        waiting=self.waiting,
                         recheck=self._recheck_admission,
                         paused=self._peer_pause,
                     )

@@ -69,8 +69,9 @@ are ignored, as if absent. A reset further away than the retry horizon (a
 daily quota) is not paced for: the server's refusal, with its too-long
 retry-after, tells the caller. `learn=False` ignores the server altogether.
 
-Everything takes `now` explicitly, so the tests drive it with a fake clock,
-and the same state could later be shared between processes.
+Everything takes `now` explicitly, so the tests drive it with a fake clock.
+Limits shared between processes are leased on top of this pacer
+(`_shared_leases.py`): each process still paces here what it leased.
 """
 
 from __future__ import annotations

@@ -82,58 +82,137 @@ def slice_cap(limit: float, window: float) -> int:
 
 
 class Pool:
-    """What this process holds of one shared limit."""
+    """What this process holds of one shared limit: leases, each `[units, start, end]`, by end.
 
-    __slots__ = ("active_since", "debt", "expires", "held", "rate", "returning", "since", "spent")
+    A lease's units may be spent from `start` (slots reserved a little ahead,
+    granted at once rather than asked for again) until `end`. Admission looks
+    at the first lease only, unless it cannot serve (the path of nearly every
+    request costs a few comparisons).
+    """
 
-    def __init__(self) -> None:
-        self.held = 0  # units leased and not spent, valid until `expires`
-        self.expires = -_INF
+    __slots__ = (
+        "active_since",
+        "debt",
+        "exact",
+        "held",
+        "last",
+        "leases",
+        "low",
+        "mark",
+        "rate",
+        "returning",
+        "since",
+        "spent",
+    )
+
+    def __init__(self, *, exact: bool = False) -> None:
+        self.leases: list[list[float]] = []
+        self.held = 0  # units in `leases`
         self.debt = 0  # units spent beyond what was leased (usage above the estimate)
         self.returning = 0  # units to give back with the next ask (expired, or refunded late)
+        # Requests are given back exactly: only the unspent tail of this process's last
+        # lease (`last`), and only if nobody leased after it (Redis still at `mark`);
+        # other units are let go, their slots pass. Tokens are given back whatever
+        # their slots, as the server itself corrects an estimate to the usage.
+        self.exact = exact
+        self.last: list[float] | None = None
+        self.mark = ""
+        self.low = 0.0  # below this many held, ask for the next lease ahead of need
         self.spent = 0  # units spent since `since`: the demand the next slice is sized on
         self.since = -_INF
-        self.rate = -1.0  # units per second spent, smoothed over asks (-1: not measured yet)
+        self.rate = -1.0  # units per second spent, smoothed (-1: not measured yet)
         self.active_since = _INF  # when this limit first became known (leased from then on)
 
     def available(self, now: float) -> int:
-        return self.held if now < self.expires else 0
+        """Units that may be spent now."""
+        return int(sum(units for units, start, end in self.leases if start <= now < end))
+
+    def ready_at(self, units: int, now: float) -> float:
+        """When `units` may be spent: now, when a lease held starts, or inf (another lease is needed)."""
+        leases = self.leases
+        if leases:
+            first = leases[0]
+            if first[0] >= units and first[1] <= now < first[2]:
+                return now
+        if self.active_since == _INF:
+            self.active_since = now
+        self.expire(now)
+        total = 0.0
+        for held, start, _ in self.leases:
+            total += held
+            if total >= units:
+                return max(start, now)
+        return _INF
 
     def expire(self, now: float) -> None:
-        if self.held and now >= self.expires:
-            self.returning += self.held
-            self.held = 0
+        leases = self.leases
+        while leases and now >= leases[0][2]:
+            lease = leases.pop(0)
+            units = int(lease[0])
+            self.held -= units
+            if not self.exact or lease is self.last:
+                self.returning += units
 
-    def take(self, units: int) -> None:
-        self.held -= units
+    def take(self, units: int, now: float) -> None:
+        """Spend `units` from the leases that may be spent now, oldest first (ready_at said they are)."""
         self.spent += units
+        leases = self.leases
+        if leases and leases[0][0] > units and leases[0][1] <= now:
+            leases[0][0] -= units
+            self.held -= units
+            return
+        for lease in leases:
+            if not units or lease[1] > now:
+                break
+            used = min(units, int(lease[0]))
+            lease[0] -= used
+            self.held -= used
+            units -= used
+        self.leases = [lease for lease in leases if lease[0] > 0]
+        self.debt += units  # none left to take it from: owed, paid by the next lease
 
     def give_back(self, units: int, now: float) -> None:
         """Units back (negative: units charged beyond the estimate)."""
-        if units >= 0:
-            if now < self.expires:
-                self.held += units
-            else:
-                self.returning += units
+        if units < 0:
+            excess = min(-units, self.available(now))
+            self.take(excess, now)
+            self.spent -= excess
+            self.debt += -units - excess
             return
-        excess = -units
-        from_held = min(excess, self.available(now))
-        self.held -= from_held
-        self.debt += excess - from_held
+        for lease in self.leases:
+            if lease[1] <= now < lease[2]:
+                lease[0] += units
+                self.held += units
+                return
+        if not self.exact:
+            self.returning += units
 
-    def add(self, units: int, sent_at: float, validity: float) -> None:
-        """A lease granted `units`: pay the debt first, then hold the rest until `validity` after the ask."""
+    def add(self, units: int, start: float, end: float) -> None:
+        """A lease granted `units` from `start` to `end`: pay the debt first, then hold the rest."""
         paid = min(self.debt, units)
         self.debt -= paid
         units -= paid
-        if not units:
-            return
-        expires = sent_at + validity
-        if self.held:  # older units keep their own (earlier) end: none is spent late
-            self.expires = min(self.expires, expires)
+        if units:
+            lease = [float(units), start, end]
+            self.leases.append(lease)
+            self.leases.sort(key=lambda lease: lease[2])
+            self.held += units
+            self.last = lease
+
+    def release(self, now: float) -> int:
+        """Everything held, to give back (exact: the unspent tail of the last lease); the pool is then empty."""
+        if not self.exact:
+            back = self.returning + self.held
         else:
-            self.expires = expires
-        self.held += units
+            last = self.last
+            kept = last is not None and any(lease is last for lease in self.leases)
+            back = self.returning + (int(last[0]) if kept and last is not None else 0)
+        self.leases.clear()
+        self.held = self.returning = 0
+        self.last = None
+        # Times are the closing loop's clock: the next loop's starts afresh.
+        self.since, self.active_since = -_INF, _INF
+        return back
 
     def measure(self, now: float, period: float) -> None:
         """Fold the units spent since `since` into the demand estimate, once `period` has passed."""
@@ -157,24 +236,33 @@ class Ask:
     need: tuple[int, int]
     """The least that lets the request at the head go (granted beyond what is free, as for one process)."""
     give_back: tuple[int, int]
+    marks: tuple[str, str]
+    """Give back only if the limit in Redis is still where this process's last lease left it ("": always)."""
     learned: tuple[int, int]
     """Limits learned here from the server's headers, to publish (0: nothing new)."""
     warm: bool
     """This process leased within the last window: a limit missing in Redis means Redis lost it (a
-    restart), so it starts spent rather than with a burst."""
+    restart), so it starts spent rather than with a burst..."""
+    reserve: tuple[int, int]
+    """... and beyond the slots the processes may still hold reserved ahead: a slice each, for the
+    processes last seen."""
     sent_at: float
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     granted: tuple[int, int]
+    delay: tuple[float, float]
+    """Seconds from the answer until the granted units may be spent (slots reserved ahead)."""
     wait: float
-    """Seconds until a needed limit could grant anything (0.0: nothing to wait for)."""
+    """Seconds before asking again: nothing was granted (a pause); 0.0 otherwise."""
     paused_for: float
     """Seconds left of a 429's pause another process heard (0.0: none)."""
     processes: int
     """Processes that leased within the heartbeat period, this one included."""
     learned: tuple[float | None, float | None]
+    marks: tuple[str, str] = ("", "")
+    """Where each limit stood in Redis after this grant (see `Ask.marks`)."""
 
 
 class LeaseBook:
@@ -197,7 +285,7 @@ class LeaseBook:
         self.validity = lease_validity(pacer.window)
         self.local_fallback = on_unreachable == "local"
         self.notify: Callable[[], None] = notify or (lambda: None)
-        self.pools = (Pool(), Pool())
+        self.pools = (Pool(exact=True), Pool())
         self.contacted = False  # a first answer came (learned limits and pauses known)
         self.asking = False  # an ask is with the shell
         self.wanted = False  # admission or a low pool wants an ask
@@ -212,6 +300,7 @@ class LeaseBook:
         self.pause_to_share = 0.0
         self.published: tuple[int, int] = (0, 0)
         self.asks = 0  # successful round trips, for stats and benches
+        self.ask_seconds = 0.0  # the time they all took, failed ones included
 
     # -- admission ----------------------------------------------------------------
 
@@ -219,30 +308,22 @@ class LeaseBook:
         requests, tokens = self.pacer.requests, self.pacer.tokens
         return (requests.limit if requests else 0.0, tokens.limit if tokens else 0.0)
 
-    def _units(self, cost: int) -> tuple[int, int]:
-        return (1, cost)
-
     def ready_at(self, cost: int, now: float) -> float:
         """When a request of `cost` tokens may take its units: <= now at once; inf when an answer wakes it."""
         if self.failure is not None:
             return now  # admission fails it with the failure
         if not self.contacted:
             return self._want(now)
-        limits = self.limits()
-        short = False
-        for pool, limit, units in zip(self.pools, limits, self._units(cost), strict=True):
-            if not limit or not units:
-                continue
-            if pool.active_since == _INF:
-                pool.active_since = now
-            pool.expire(now)
-            if pool.available(now) < units:
-                short = True
-        if not short:
-            return now
+        pacer = self.pacer
+        requests, tokens = self.pools
+        when = now if pacer.requests is None else requests.ready_at(1, now)
+        if cost and pacer.tokens is not None:
+            when = max(when, tokens.ready_at(cost, now))
+        if when < _INF:
+            return when  # now, or when a lease already granted starts
         if self.fallback is not None:
             when = now
-            for rate, pool, units in zip(self.fallback, self.pools, self._units(cost), strict=True):
+            for rate, pool, units in zip(self.fallback, self.pools, (1, cost), strict=True):
                 if rate is not None and units and pool.available(now) < units:
                     when = max(when, rate.ready_at(now))
             if now >= self.retry_at:
@@ -260,25 +341,29 @@ class LeaseBook:
 
     def spend(self, cost: int, now: float) -> None:
         """Admit a request of `cost` tokens: take its units (ready_at said they are there)."""
-        limits = self.limits()
-        for index, (pool, limit, units) in enumerate(zip(self.pools, limits, self._units(cost), strict=True)):
-            if not limit or not units:
-                continue
-            if pool.available(now) >= units:
-                pool.take(units)
-            elif self.fallback is not None and (rate := self.fallback[index]) is not None:
-                rate.take(units, now)
-            else:  # a limit learned between ready_at and here: owed, paid by the next lease
-                pool.debt += units
-        if self.reachable and not self.asking and not self.wanted and now >= self.retry_at and self._low(now):
+        pacer = self.pacer
+        requests, tokens = self.pools
+        if pacer.requests is not None:
+            self._take(0, requests, 1, now)
+        if cost and pacer.tokens is not None:
+            self._take(1, tokens, cost, now)
+        if (
+            (requests.held - requests.debt < requests.low or tokens.held - tokens.debt < tokens.low)
+            and self.reachable
+            and not (self.asking or self.wanted)
+            and now >= self.retry_at
+        ):
             self.wanted = True
             self.notify()
 
-    def _low(self, now: float) -> bool:
-        for pool, limit in zip(self.pools, self.limits(), strict=True):
-            if limit and pool.available(now) < self._slice(pool, limit) * LOW_WATER:
-                return True
-        return False
+    def _take(self, index: int, pool: Pool, units: int, now: float) -> None:
+        if self.fallback is not None and pool.available(now) < units:
+            rate = self.fallback[index]
+            if rate is not None:
+                rate.take(units, now)
+                return
+        # A limit learned between ready_at and here finds none: then it is owed, paid by the next lease.
+        pool.take(units, now)
 
     def give_back(self, requests: int, tokens: int, admitted_at: float, now: float) -> None:
         """Units of a request admitted at `admitted_at` come back (tokens negative: charged beyond the estimate).
@@ -292,14 +377,20 @@ class LeaseBook:
 
     # -- asking -------------------------------------------------------------------
 
-    def _slice(self, pool: Pool, limit: float) -> int:
+    def _slice(self, pool: Pool, limit: float, backlog: float) -> int:
+        """What this process would spend in `validity`: its measured rate, plus what waits (`backlog`)."""
         cap = slice_cap(limit, self.window)
         if pool.rate < 0:
             return cap
-        return min(cap, max(1, math.ceil(pool.rate * self.validity)))
+        return min(cap, max(1, math.ceil(pool.rate * self.validity + backlog)))
 
-    def ask(self, cost: int, now: float) -> Ask | None:
-        """The next ask for the shell to send, or None; `cost`: the tokens of the request at the head (0: none)."""
+    def ask(self, cost: int, now: float, waiting: int = 0) -> Ask | None:
+        """The next ask for the shell to send, or None.
+
+        `cost`: the tokens of the request at the head of the line (0: none);
+        `waiting`: the requests waiting for admission. What a process spends is
+        less than it wants while it is held back, so what waits counts as demand.
+        """
         if self.asking or not self.wanted or self.failure is not None:
             return None
         self.wanted = False
@@ -308,15 +399,19 @@ class LeaseBook:
         want = [0, 0]
         need = [0, 0]
         back = [0, 0]
-        for index, (pool, limit, units) in enumerate(zip(self.pools, limits, self._units(cost), strict=True)):
+        for index, (pool, limit, units) in enumerate(zip(self.pools, limits, (1, cost), strict=True)):
             pool.expire(now)
             back[index], pool.returning = pool.returning, 0
             if not limit:
                 continue
+            if pool.active_since == _INF:
+                pool.active_since = now
             pool.measure(now, self.validity)
-            held = pool.available(now)
+            held = pool.held
+            size = self._slice(pool, limit, waiting * (1 if index == 0 else cost))
+            pool.low = size * LOW_WATER
             need[index] = pool.debt + max(0, units - held)
-            want[index] = max(need[index], pool.debt + self._slice(pool, limit) - held)
+            want[index] = max(need[index], pool.debt + size - held)
         learned = (_whole(self.pacer.learned_requests), _whole(self.pacer.learned_tokens))
         publish = (
             learned[0] if learned[0] != self.published[0] else 0,
@@ -328,10 +423,19 @@ class LeaseBook:
             want=(want[0], want[1]),
             need=(need[0], need[1]),
             give_back=(back[0], back[1]),
+            marks=self._marks(),
             learned=publish,
             warm=now - self.last_answer < self.window,
+            reserve=(
+                self.processes * slice_cap(limits[0], self.window) if limits[0] else 0,
+                self.processes * slice_cap(limits[1], self.window) if limits[1] else 0,
+            ),
             sent_at=now,
         )
+
+    def _marks(self) -> tuple[str, str]:
+        requests, tokens = self.pools
+        return (requests.mark if requests.exact else "", tokens.mark if tokens.exact else "")
 
     def answer(self, ask: Ask, answer: Answer, now: float) -> None:
         """Redis answered `ask`: hold what it granted, adopt what it knows."""
@@ -344,9 +448,14 @@ class LeaseBook:
         self.last_answer = now
         self.processes = max(1, answer.processes)
         self.published = (ask.learned[0] or self.published[0], ask.learned[1] or self.published[1])
-        for pool, units in zip(self.pools, answer.granted, strict=True):
+        for pool, units, delay, mark in zip(
+            self.pools, answer.granted, answer.delay, answer.marks, strict=True
+        ):
             if units:
-                pool.add(units, ask.sent_at, self.validity)
+                pool.mark = mark
+                # Valid `validity` from when its slots start, counted from the ask's departure
+                # (the earlier end), spendable from the answer's arrival (the later start).
+                pool.add(units, now + delay, ask.sent_at + delay + self.validity)
         if answer.wait > 0:
             self.retry_at = now + answer.wait
         requests, tokens = answer.learned
@@ -387,17 +496,17 @@ class LeaseBook:
 
     # -- closing ------------------------------------------------------------------
 
-    def release(self, now: float) -> tuple[int, int]:
-        """Everything held goes back (the client is closing); the book starts afresh after."""
-        back = []
-        for pool in self.pools:
-            pool.expire(now)
-            back.append(pool.returning + pool.held)
-            pool.held = pool.returning = 0
-            pool.expires = -_INF
-        self.contacted = False
-        self.wanted = self.asking = False
-        return (back[0], back[1])
+    def release(self, now: float) -> tuple[tuple[int, int], tuple[str, str]]:
+        """What goes back as the client closes, with its marks; the book starts afresh after."""
+        marks = self._marks()
+        back = [pool.release(now) for pool in self.pools]
+        self.contacted = self.wanted = self.asking = False
+        self.reachable, self.fallback = True, None
+        # Times are the closing loop's clock (a client outlives its loops, trio's clocks start
+        # anywhere): the next loop's starts afresh.
+        self.retry_at = self.last_answer = self.last_ask = -_INF
+        self.backoff = BACKOFF_FIRST
+        return (back[0], back[1]), marks
 
     def unreturned(self, back: tuple[int, int]) -> None:
         """A release that could not be sent: keep the units to return with the next ask (if any)."""

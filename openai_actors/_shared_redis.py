@@ -9,9 +9,11 @@ one Redis Cluster slot):
     {key}:processes  a sorted set: process id -> when it last leased (pruned in the script)
     {key}:learned    a hash: the limits a process learned from the server's headers
 
-Every key expires: a GCRA a second after its time has passed (an expired one
-and an idle one grant the same), the pause when it ends, the processes after
-the heartbeat period, the learned limits after three windows unused.
+Every key expires: a GCRA a window after its time has passed (an expired one
+and an idle one grant the same; kept that long so that one missing while a
+process still leases tells of a Redis that lost it), the pause when it ends,
+the processes after the heartbeat period, the learned limits after three
+windows unused.
 
 One script per operation, each one round trip: `lease` (give back expired
 units, take a slice, heartbeat, publish and read learned limits, read the
@@ -40,35 +42,45 @@ from anyio.streams.memory import MemoryObjectSendStream
 
 from . import _logging
 from ._shared import SharedLimits, redact_url
-from ._shared_leases import Answer, Ask, LeaseBook
+from ._shared_leases import Answer, Ask, LeaseBook, lease_validity
 
-__all__ = ["LEASE", "PAUSE", "RELEASE", "SharedShell", "key_names"]
+__all__ = ["LEASE", "PAUSE", "RELEASE", "SharedShell", "heartbeat", "key_names", "lease_args", "lease_keys"]
 
-# How long a process counts as sharing the limits after its last lease.
-HEARTBEAT: Final = 15.0
+# How long a process counts as sharing the limits after its last lease: a quarter
+# of the window, between 1 and 15 s.
+HEARTBEAT_MAX: Final = 15.0
+
+
+def heartbeat(window: float) -> float:
+    return min(HEARTBEAT_MAX, max(1.0, window / 4))
+
+
 # The longest a close waits for Redis to take back what the process held.
 RELEASE_TIMEOUT: Final = 2.0
 
-# The GCRA of one limit, shared by the scripts. A lease takes the units whose
-# slots fall before `now + validity` (so that a process spending a second's
-# worth asks about once a second, even when every slot is wanted), and spends
-# them within `validity` after: a unit is sent at most `validity` before or
-# after its slot. The interval is that of the limit over `window + 2 validity`,
-# so what is sent in any window stays within the limit.
+# The GCRA of one limit, shared by the scripts. A lease takes slots up to
+# `validity` ahead of the burst's edge (reserved further ahead when they are
+# taken, the lease then starting later), and is spent within `validity` of its
+# start: a unit is sent between `tolerance + validity` before its slot and
+# `validity` after. So slots are spaced as for the limit over
+# `window + 2 validity` (one unit fewer, for the burst's edge), and what is
+# sent in any window stays within the limit.
 _GCRA: Final = """
 local function gcra(limit, window, validity)
   local burst = math.max(1, math.floor(limit * 0.02))
-  local interval = (window + 2 * validity) / math.max(limit - burst + 1, 1)
+  local interval = (window + 2 * validity) / math.max(limit - burst, 1)
   return interval, (burst - 1) * interval
 end
-local function give_back(key, tat, units, interval, now)
-  if units > 0 and tat then
+-- Units given back free their slots, only if they are the last ones taken (`mark`, the
+-- limit as the giver's last lease left it, still holds) or the giver says any will do ('').
+local function give_back(raw, tat, units, interval, now, mark)
+  if units > 0 and raw and (mark == '' or mark == raw) then
     return math.max(tat - units * interval, now)
   end
   return tat
 end
-local function store(key, tat, now)
-  redis.call('SET', key, string.format('%.3f', tat), 'PX', math.max(math.ceil(tat - now), 0) + 1000)
+local function store(key, tat, now, window)
+  redis.call('SET', key, string.format('%.3f', tat), 'PX', math.max(math.ceil(tat - now), 0) + math.ceil(window))
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -76,8 +88,9 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 
 # KEYS: requests, tokens, pause, processes, learned.
 # ARGV: process, window ms, validity ms, heartbeat ms, warm (0/1),
-#       then for requests and for tokens: limit, want, need, give back, learned.
-# Returns: granted requests, granted tokens, wait ms, pause ms, processes, learned requests, learned tokens.
+#       then for requests and for tokens: limit, want, need, give back, learned, mark, reserve.
+# Returns: granted requests and tokens, the ms until each may be spent, pause ms, processes,
+# learned requests and tokens, the marks of requests and tokens.
 LEASE: Final = (
     _GCRA
     + """
@@ -89,7 +102,7 @@ redis.call('PEXPIRE', KEYS[4], math.ceil(heartbeat))
 local processes = redis.call('ZCARD', KEYS[4])
 local fields = {'requests', 'tokens'}
 for i = 1, 2 do
-  local learned = tonumber(ARGV[5 + (i - 1) * 5 + 5])
+  local learned = tonumber(ARGV[5 + (i - 1) * 7 + 5])
   if learned > 0 then
     redis.call('HSET', KEYS[5], fields[i], learned)
     redis.call('PEXPIRE', KEYS[5], math.ceil(window * 3))
@@ -98,10 +111,12 @@ end
 local known = redis.call('HMGET', KEYS[5], 'requests', 'tokens')
 local pause = redis.call('PTTL', KEYS[3])
 local granted = {0, 0}
-local wait = 0
+local delay = {0, 0}
+local marks = {'', ''}
 for i = 1, 2 do
-  local base = 5 + (i - 1) * 5
+  local base = 5 + (i - 1) * 7
   local limit, want, need, back = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
+  local mark, reserve = ARGV[base + 6], tonumber(ARGV[base + 7])
   if limit > 0 then
     local interval, tolerance = gcra(limit, window, validity)
     local raw = redis.call('GET', KEYS[i])
@@ -109,40 +124,41 @@ for i = 1, 2 do
     if raw then
       tat = tonumber(raw)
     elseif warm then
-      tat = now + tolerance  -- lost (a restart) while in use: no burst on top of what was sent
+      -- Lost while in use (a restart: a limit outlives its last lease by a window). The
+      -- processes may still hold slots reserved ahead, up to a slice each (`reserve`, as
+      -- the asker counts them): start beyond those, with no burst on top of what was sent.
+      tat = now + tolerance + validity + reserve * interval
     else
       tat = now
     end
-    tat = give_back(KEYS[i], tat, back, interval, now)
+    tat = give_back(raw, tat, back, interval, now, mark)
     if want > 0 and pause <= 0 then
       local from = math.max(tat, now)
-      -- The most that is ever free at once; a lease waits until what it wants is
-      -- (at most that), so that under contention slices go whole, in turn,
-      -- rather than one unit per round trip as each slot comes free.
+      -- At most what is ever free at once; when less is free now, the slots are
+      -- reserved ahead and the lease starts when they come free: one round trip
+      -- per slice even when every slot is wanted, slices going whole, in turn.
       local capacity = math.floor((tolerance + validity) / interval) + 1
       if need > capacity then
         -- A request bigger than that (tokens): it goes when a slot is free, as for one process.
-        if from - tolerance <= now then
-          granted[i] = need
-        else
-          wait = math.max(wait, from - tolerance - now)
-        end
+        granted[i] = need
+        delay[i] = math.max(from - tolerance - now, 0)
       else
-        local target = math.min(want, capacity)
+        granted[i] = math.min(want, capacity)
         local free = math.floor((now + validity + tolerance - from) / interval) + 1
-        if free >= target then
+        if free >= granted[i] then
           granted[i] = math.min(want, free)
         else
-          wait = math.max(wait, from - tolerance - validity + (target - 1) * interval - now)
+          delay[i] = from - tolerance - validity + (granted[i] - 1) * interval - now
         end
       end
       tat = from + granted[i] * interval
     end
-    store(KEYS[i], tat, now)
+    store(KEYS[i], tat, now, window)
+    marks[i] = string.format('%.3f', tat)
   end
 end
-if pause > 0 then wait = pause else pause = 0 end
-return {granted[1], granted[2], math.ceil(wait), pause, processes, known[1] or '', known[2] or ''}
+if pause < 0 then pause = 0 end
+return {granted[1], granted[2], math.ceil(delay[1]), math.ceil(delay[2]), pause, processes, known[1] or '', known[2] or '', marks[1], marks[2]}
 """
 )
 
@@ -156,17 +172,17 @@ return ms
 """
 
 # KEYS: requests, tokens, processes. ARGV: process, window ms, validity ms, then for requests
-# and for tokens: limit, give back.
+# and for tokens: limit, give back, mark.
 RELEASE: Final = (
     _GCRA
     + """
 local window, validity = tonumber(ARGV[2]), tonumber(ARGV[3])
 for i = 1, 2 do
-  local limit, back = tonumber(ARGV[4 + (i - 1) * 2]), tonumber(ARGV[5 + (i - 1) * 2])
+  local limit, back, mark = tonumber(ARGV[4 + (i - 1) * 3]), tonumber(ARGV[5 + (i - 1) * 3]), ARGV[6 + (i - 1) * 3]
   local raw = redis.call('GET', KEYS[i])
   if limit > 0 and back > 0 and raw then
     local interval = gcra(limit, window, validity)
-    store(KEYS[i], give_back(KEYS[i], tonumber(raw), back, interval, now), now)
+    store(KEYS[i], give_back(raw, tonumber(raw), back, interval, now, mark), now, window)
   end
 end
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -174,6 +190,34 @@ if redis.call('ZCARD', KEYS[3]) == 0 then redis.call('DEL', KEYS[3]) end
 return 1
 """
 )
+
+
+def lease_args(process: str, window: float, ask: Ask) -> list[_Arg]:
+    """The LEASE script's ARGV for `ask` from `process`, for limits over `window` seconds."""
+    args: list[_Arg] = [
+        process,
+        window * 1000,
+        lease_validity(window) * 1000,
+        heartbeat(window) * 1000,
+        int(ask.warm),
+    ]
+    for i in range(2):
+        args += [
+            ask.limits[i],
+            ask.want[i],
+            ask.need[i],
+            ask.give_back[i],
+            ask.learned[i],
+            ask.marks[i],
+            ask.reserve[i],
+        ]
+    return args
+
+
+def lease_keys(key: str) -> list[str]:
+    """The LEASE script's KEYS."""
+    names = key_names(key)
+    return [names[name] for name in ("requests", "tokens", "pause", "processes", "learned")]
 
 
 def key_names(key: str) -> dict[str, str]:
@@ -198,7 +242,6 @@ def _client_options(limits: SharedLimits, retry: Any) -> dict[str, Any]:
         "socket_timeout": limits.timeout,
         "socket_connect_timeout": limits.timeout,
         "retry": retry(NoBackoff(), 0),
-        "client_name": "openai-actors",
     }
 
 
@@ -287,6 +330,7 @@ class SharedShell:
         *,
         clock: Callable[[], float],
         head_cost: Callable[[], int],
+        waiting: Callable[[], int],
         recheck: Callable[[], None],
         paused: Callable[[float], None],
     ) -> None:
@@ -294,6 +338,7 @@ class SharedShell:
         self._book = book
         self._clock = clock
         self._head_cost = head_cost
+        self._waiting = waiting
         self._recheck = recheck
         self._paused = paused
         self._keys = key_names(limits.key)
@@ -334,37 +379,34 @@ class SharedShell:
         pause = book.take_pause()
         if pause > 0:
             await self._call(PAUSE, [self._keys["pause"]], [math.ceil(pause * 1000)])
-        ask = book.ask(self._head_cost(), self._clock())
+        ask = book.ask(self._head_cost(), self._clock(), self._waiting())
         if ask is None:
             return
         reply = await self._call(LEASE, self._lease_keys(), self._lease_args(ask))
         now = self._clock()
+        book.ask_seconds += now - ask.sent_at
         if isinstance(reply, BaseException):
             if book.failure is None:
                 book.unreachable(ask, now)
         else:
-            answer = _answer(reply)
-            book.answer(ask, answer, now)
-            if answer.paused_for > 0:
-                self._paused(answer.paused_for)
+            try:
+                answer = _answer(reply)
+            except (ValueError, TypeError) as exc:  # a reply these scripts never give: told, retried later
+                _logging.warn(
+                    "ratelimit.shared_bad_reply", url=redact_url(self._limits.url), error=repr(exc)[:200]
+                )
+                book.unreachable(ask, now)
+            else:
+                book.answer(ask, answer, now)
+                if answer.paused_for > 0:
+                    self._paused(answer.paused_for)
         self._recheck()
 
     def _lease_keys(self) -> list[str]:
-        keys = self._keys
-        return [keys["requests"], keys["tokens"], keys["pause"], keys["processes"], keys["learned"]]
+        return lease_keys(self._limits.key)
 
     def _lease_args(self, ask: Ask) -> list[_Arg]:
-        book = self._book
-        args: list[_Arg] = [
-            self.process,
-            book.window * 1000,
-            book.validity * 1000,
-            HEARTBEAT * 1000,
-            int(ask.warm),
-        ]
-        for i in range(2):
-            args += [ask.limits[i], ask.want[i], ask.need[i], ask.give_back[i], ask.learned[i]]
-        return args
+        return lease_args(self.process, self._book.window, ask)
 
     async def _call(self, script: str, keys: Sequence[str], args: Sequence[_Arg]) -> Any:
         """The script's reply, or the exception that says Redis was not reachable (after telling of it)."""
@@ -410,10 +452,9 @@ class SharedShell:
         backend = self._backend
         if backend is None:
             return
-        self._backend = None
         book = self._book
         contacted = book.contacted or book.asks
-        back = book.release(self._clock())
+        back, marks = book.release(self._clock())
         try:
             with anyio.move_on_after(RELEASE_TIMEOUT, shield=True):
                 if contacted:
@@ -421,25 +462,32 @@ class SharedShell:
                     limits = book.limits()
                     args: list[_Arg] = [self.process, book.window * 1000, book.validity * 1000]
                     for i in range(2):
-                        args += [limits[i], back[i]]
+                        args += [limits[i], back[i], marks[i]]
                     reply = await self._call(
                         RELEASE, [keys["requests"], keys["tokens"], keys["processes"]], args
                     )
                     if isinstance(reply, BaseException):
-                        book.unreturned(back)
-                await backend.aclose()
-        except Exception:
-            pass  # closing anyway: what was not returned comes back as its lease expires
+                        book.unreturned(back)  # for this client's next loop, if it has one
+        finally:
+            self._backend = None
+            with anyio.move_on_after(RELEASE_TIMEOUT, shield=True):
+                try:
+                    await backend.aclose()
+                except Exception:
+                    pass  # closing anyway: what was not returned comes back as its lease expires
 
 
 def _answer(reply: Sequence[object]) -> Answer:
-    granted_requests, granted_tokens, wait, pause, processes, learned_requests, learned_tokens = reply
+    granted_requests, granted_tokens, delay_requests, delay_tokens, pause, processes, *rest = reply
+    learned, marks = rest[:2], rest[2:]
     return Answer(
         granted=(int(_text(granted_requests)), int(_text(granted_tokens))),
-        wait=int(_text(wait)) / 1000,
+        delay=(int(_text(delay_requests)) / 1000, int(_text(delay_tokens)) / 1000),
+        wait=int(_text(pause)) / 1000,
         paused_for=int(_text(pause)) / 1000,
         processes=int(_text(processes)),
-        learned=(_number(learned_requests), _number(learned_tokens)),
+        learned=(_number(learned[0]), _number(learned[1])),
+        marks=(_text(marks[0]), _text(marks[1])),
     )
 
 

@@ -20,6 +20,9 @@ import pytest
 
 __all__ = ["RedisServer", "free_port", "redis_server_binary"]
 
+# Where Debian's package puts it, for a PATH without /usr/bin's neighbours.
+INSTALLED = Path("/usr/bin/redis-server")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -29,9 +32,7 @@ def free_port() -> int:
 
 def redis_server_binary() -> str:
     """The path of redis-server; skips the test (fails it under CI) when there is none."""
-    found = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
-    )
+    found = shutil.which("redis-server") or (str(INSTALLED) if INSTALLED.exists() else None)
     if found is None:
         message = "redis-server is not installed (apt-get install redis-server)"
         if os.environ.get("CI"):
