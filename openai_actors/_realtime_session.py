@@ -69,7 +69,7 @@ from ._exceptions import (
     WebSocketConnectionClosedError,
 )
 from ._realtime_policy import OutgoingQueue, WebSocketSettings, is_session_update, reconnect_delay
-from ._websocket import NORMAL, Closed, WebSocket
+from ._websocket import ABNORMAL, NORMAL, Closed, WebSocket
 from .types.websocket_reconnection import (
     Headers,
     Query,
@@ -221,6 +221,7 @@ class Session:
         self._close_asked = anyio.Event()
         self._done = anyio.Event()
         self._scope = anyio.CancelScope()
+        self._attempt = anyio.CancelScope()  # around a reconnection's opening; close() cancels it
         self._terminal: Callable[[], OpenAIError] | None = None
         self._session_config: str | None = None  # the last session.update written
 
@@ -267,6 +268,7 @@ class Session:
             # server's close frame, so what arrives from now on is dropped.
             self._incoming.discard()
             self._close_asked.set()
+            self._attempt.cancel()
             self._room.set()
             self._wake_writer.set()
         with anyio.move_on_after(self._settings.close_timeout):
@@ -324,6 +326,7 @@ class Session:
 
             tg.start_soon(watch, self._read)
             tg.start_soon(watch, self._write)
+            tg.start_soon(watch, self._close_deadline)
             if self._settings.ping_interval is not None:
                 tg.start_soon(watch, self._keepalive)
         await ws.aclose()
@@ -350,7 +353,10 @@ class Session:
             try:
                 await ws.send_text(text)
             except Closed:
-                outgoing.put_back(text)  # not written: it goes out first on the next connection
+                if ws.writes_begun == begun:
+                    outgoing.put_back(text)  # not written: it goes out first on the next connection
+                # else the socket failed under the write, after some (or all) of it went out:
+                # it may have counted, so, as when cancelled below, it counts as sent.
                 # The reader is about to see why (the server's close frame, or EOF) and
                 # end the socket, cancelling this; the close code is the reader's to report.
                 with anyio.move_on_after(_WRITE_FAILURE_GRACE):
@@ -365,6 +371,20 @@ class Session:
                 raise
             if is_session_update(text):
                 self._session_config = text
+
+    async def _close_deadline(self, ws: WebSocket) -> None:
+        """End the socket `close_timeout` after close() was asked, the server's answer or not.
+
+        The actor's own timer, not only the caller's: the caller's close() may be
+        cancelled (its task was), and the session must end all the same.
+        """
+        await self._close_asked.wait()
+        timeout = self._settings.close_timeout
+        if timeout is None:
+            await anyio.sleep_forever()
+        else:
+            await anyio.sleep(timeout)
+        raise Closed(ABNORMAL, "no answer to the close frame within close_timeout")
 
     async def _keepalive(self, ws: WebSocket) -> None:
         interval, timeout = self._settings.ping_interval, self._settings.ping_timeout
@@ -427,11 +447,21 @@ class Session:
                 await self._close_asked.wait()
             if self._state is not _State.RECONNECTING:
                 return None  # close() was called meanwhile
+            ws = None
             try:
-                ws = await self._opener(self._extra_query, self._extra_headers)
+                # close() cancels an attempt in flight rather than wait out its open_timeout.
+                with self._attempt:
+                    ws = await self._opener(self._extra_query, self._extra_headers)
             except OpenAIError as exc:
                 log.info("realtime reconnection attempt %d failed: %s", attempt, type(exc).__name__)
                 continue
+            finally:
+                self._attempt = anyio.CancelScope()
+            if self._state is not _State.RECONNECTING:  # close() was called while it opened
+                if ws is not None:
+                    await ws.aclose()
+                return None
+            assert ws is not None  # only close() cancels the attempt
             if self._session_config is not None:
                 self._outgoing.put_back(self._session_config)  # a new connection is a new session
             self._state = _State.OPEN

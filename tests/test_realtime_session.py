@@ -1,0 +1,184 @@
+"""The realtime session actor against a scripted socket: each event once, and close() always ends it.
+
+A `ScriptedSocket` stands in for `_websocket.WebSocket`, so each test can put
+the session exactly where a race would (a write that reached the server and
+then failed, a reconnection in flight when close() is called, a server that
+never answers the close frame), on asyncio and trio.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import anyio
+import pytest
+
+from openai_actors import ConnectionClosedOK
+from openai_actors._realtime_policy import OutgoingQueue, WebSocketSettings
+from openai_actors._realtime_session import Reconnect, Session
+from openai_actors._websocket import Closed, WebSocket
+from openai_actors.types.websocket_reconnection import Headers, Query
+
+pytestmark = [pytest.mark.anyio, pytest.mark.timeout(10)]
+
+
+class ScriptedSocket:
+    """What the session uses of a WebSocket; the test says what the server does."""
+
+    def __init__(self, *, write_fails_after_sending: bool = False, answers_close: bool = True) -> None:
+        self.sent: list[str] = []
+        self.close_frames: list[tuple[int, str]] = []
+        self.writes_begun = 0
+        self.on_pong: Callable[[bytes], None] | None = None
+        self.closed_by_client = False
+        self._write_fails_after_sending = write_fails_after_sending
+        self._answers_close = answers_close
+        self._messages: deque[str] = deque()
+        self._end: Closed | None = None
+        self._changed = anyio.Event()
+        self.wrote = anyio.Event()
+
+    def drop(self, code: int = 1006) -> None:
+        """The connection ends (1006: dropped without a close frame)."""
+        self._end = Closed(code)
+        self._changed.set()
+
+    async def receive(self) -> str:
+        while not self._messages:
+            if self._end is not None:
+                raise self._end
+            self._changed = anyio.Event()
+            await self._changed.wait()
+        return self._messages.popleft()
+
+    async def send_text(self, text: str) -> None:
+        if self._end is not None:
+            raise self._end
+        self.writes_begun += 1
+        self.sent.append(text)  # it reached the server...
+        self.wrote.set()
+        if self._write_fails_after_sending:
+            self.drop()  # ...and then the connection failed under the write
+            raise Closed(1006)
+
+    async def ping(self, payload: bytes) -> None:
+        pass
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.close_frames.append((code, reason))
+        if self._answers_close:
+            self.drop(code)
+
+    async def aclose(self) -> None:
+        self.closed_by_client = True
+
+
+def make_session(
+    first: ScriptedSocket,
+    opener: Callable[[Query, Headers], object],
+    *,
+    close_timeout: float | None = 5.0,
+    reconnecting: bool = True,
+) -> Session:
+    settings = WebSocketSettings(ping_interval=None, close_timeout=close_timeout)
+    return Session(
+        first,  # type: ignore[arg-type]  # the scripted stand-in has what the session uses
+        opener=opener,  # type: ignore[arg-type]
+        settings=settings,
+        outgoing=OutgoingQueue(),
+        reconnect=Reconnect(lambda event: None, 3, 0.0, 0.0) if reconnecting else None,
+        extra_query={},
+        extra_headers={},
+        rand=lambda: 0.0,
+    )
+
+
+async def test_an_event_whose_write_failed_after_it_went_out_is_not_sent_again() -> None:
+    """The write reached the socket and then the connection failed: it may have counted, so the new
+    connection does not get it a second time (at most once, as the session's docstring promises)."""
+    first, second = ScriptedSocket(write_fails_after_sending=True), ScriptedSocket()
+
+    async def opener(query: Query, headers: Headers) -> WebSocket:
+        return second  # type: ignore[return-value]
+
+    session = make_session(first, opener)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(session.run)
+        await session.send_text('{"type": "response.create"}')
+        await first.wrote.wait()
+        await session.send_text('{"type": "response.cancel"}')
+        await second.wrote.wait()
+        await session.close(1000, "")
+    assert ['{"type": "response.create"}'] == first.sent
+    assert ['{"type": "response.cancel"}'] == second.sent
+
+
+async def test_close_during_a_reconnection_attempt_ends_the_session_at_once() -> None:
+    """close() while the new socket is being opened: the socket it brings is closed unused, and the
+    end is the close that was asked for, not the drop, nor a wait for close_timeout."""
+    first, second = ScriptedSocket(), ScriptedSocket()
+    opening, release = anyio.Event(), anyio.Event()
+
+    async def opener(query: Query, headers: Headers) -> WebSocket:
+        opening.set()
+        with anyio.CancelScope(shield=True):  # too far along to be stopped: the socket opens
+            await release.wait()
+        return second  # type: ignore[return-value]
+
+    session = make_session(first, opener, close_timeout=None)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(session.run)
+        first.drop()
+        await opening.wait()
+        tg.start_soon(session.close, 1000, "bye")
+        await session._close_asked.wait()
+        release.set()
+        with anyio.fail_after(5):
+            await session._done.wait()
+    with pytest.raises(ConnectionClosedOK) as caught:
+        await session.receive()
+    assert (1000, "bye") == (caught.value.code, caught.value.reason)
+    assert ([], True) == (second.sent, second.closed_by_client)
+
+
+async def test_close_does_not_wait_for_a_slow_reconnection() -> None:
+    """close() cancels a reconnection attempt in flight rather than waiting out its open_timeout."""
+    first = ScriptedSocket()
+    opening = anyio.Event()
+
+    async def opener(query: Query, headers: Headers) -> WebSocket:
+        opening.set()
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    session = make_session(first, opener, close_timeout=None)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(session.run)
+        first.drop()
+        await opening.wait()
+        with anyio.fail_after(5):
+            await session.close(1000, "")
+    with pytest.raises(ConnectionClosedOK):
+        await session.receive()
+
+
+async def test_a_cancelled_close_still_ends_the_session_within_close_timeout() -> None:
+    """The task that entered the connection is cancelled, so its close() is too: the session still
+    sends the close frame and, the server never answering, ends after close_timeout by itself."""
+    ws = ScriptedSocket(answers_close=False)
+
+    async def opener(query: Query, headers: Headers) -> WebSocket:
+        raise AssertionError("no reconnection expected")
+
+    session = make_session(ws, opener, close_timeout=0.2, reconnecting=False)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(session.run)
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await session.close(1000, "")
+        with anyio.fail_after(5):
+            await session._done.wait()
+    assert ([(1000, "")], True) == (ws.close_frames, ws.closed_by_client)
+    with pytest.raises(ConnectionClosedOK):
+        await session.receive()
