@@ -19,6 +19,7 @@ from openai_actors import (
     ClientClosedError,
     ConnectionClosedError,
     ConnectionClosedOK,
+    OpenAIError,
     ReconnectingEvent,
     ReconnectingOverrides,
     WebSocketConnectionClosedError,
@@ -434,6 +435,42 @@ class TestFaults:
                     received.append(event.type)
         assert ["session.created", "response.created"] == received
         assert 1009 == caught.value.code
+
+    @pytest.mark.parametrize("text", ["not json", "[1, 2]", '"a string"', "{}", '{"type": 5}'])
+    async def test_a_message_that_is_not_an_event_is_a_clear_error_and_the_session_goes_on(
+        self, rt: RealtimeTestServer, text: str
+    ) -> None:
+        """Not JSON, or JSON that is no event: recv() raises an OpenAIError (and ValueError, as a JSON
+        error would) saying so; that message is consumed and the next event still arrives."""
+        async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+            assert "session.created" == (await connection.recv()).type
+            await connection.conversation.item.create(item=user_message(f"say {text}"))
+            with pytest.raises(OpenAIError, match="not a realtime server event") as caught:
+                await connection.recv()
+            assert isinstance(caught.value, ValueError)
+            await connection.response.create()
+            assert "response.done" == (await types_until(connection, "response.done"))[-1]
+
+    async def test_dispatch_events_stops_with_the_clear_error_on_a_message_that_is_not_an_event(
+        self, rt: RealtimeTestServer
+    ) -> None:
+        """A handler loop meets a JSON array: it ends with the clear error, not an AttributeError."""
+        async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+            seen: list[str] = []
+            connection.on("event", lambda event: seen.append(event.type))
+            await connection.conversation.item.create(item=user_message("say [1]"))
+            with pytest.raises(OpenAIError, match="not a realtime server event"):
+                await connection.dispatch_events()
+        assert ["session.created"] == seen
+
+    async def test_a_text_frame_that_is_not_utf8_closes_with_1007(self, rt: RealtimeTestServer) -> None:
+        """Invalid UTF-8 is a protocol failure (RFC 6455 8.1): the end says so, recv() does not hang."""
+        async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+            assert "session.created" == (await connection.recv()).type
+            await connection.conversation.item.create(item=user_message("badutf8"))
+            with pytest.raises(ConnectionClosedError) as caught:
+                await connection.recv()
+        assert 1007 == caught.value.code
 
     async def test_close_does_not_wait_for_a_reader_nobody_empties(self, rt: RealtimeTestServer) -> None:
         """Leaving early while the server streams into a full mailbox: close() drops the rest and
