@@ -137,7 +137,8 @@ class _Mailbox:
     A taker cancelled while waiting has taken nothing (it takes only once
     woken, without awaiting between the check and the pop), so a cancelled
     `recv()` leaves the next message for the next one. A putter waits while
-    the box is full. `close()` lets takers drain what is left, then get None.
+    the box is full (if cancelled meanwhile, its item goes in anyway: see
+    `put`). `close()` lets takers drain what is left, then get None.
     """
 
     __slots__ = ("_arrived", "_items", "_space", "closed", "discarding", "limit")
@@ -155,15 +156,18 @@ class _Mailbox:
         return len(self._items) >= self.limit
 
     async def put(self, item: str | bytes) -> None:
-        while self.full and not self.discarding:
-            if self._space is None or self._space.is_set():
-                self._space = anyio.Event()
-            await self._space.wait()
-        if self.discarding:
-            return
-        self._items.append(item)
-        if self._arrived is not None:
-            self._arrived.set()
+        """Add `item` once there is room. Cancelled while waiting (the socket ended under the
+        reader), it is added all the same, one over the limit: it was received, so it is delivered."""
+        try:
+            while self.full and not self.discarding:
+                if self._space is None or self._space.is_set():
+                    self._space = anyio.Event()
+                await self._space.wait()
+        finally:
+            if not self.discarding:
+                self._items.append(item)
+                if self._arrived is not None:
+                    self._arrived.set()
 
     async def take(self) -> str | bytes | None:
         await anyio.lowlevel.checkpoint()

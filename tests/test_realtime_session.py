@@ -14,7 +14,7 @@ from collections.abc import Callable
 import anyio
 import pytest
 
-from openai_actors import ConnectionClosedOK
+from openai_actors import ConnectionClosedError, ConnectionClosedOK
 from openai_actors._realtime_policy import OutgoingQueue, WebSocketSettings
 from openai_actors._realtime_session import Reconnect, Session
 from openai_actors._websocket import Closed, WebSocket
@@ -38,6 +38,12 @@ class ScriptedSocket:
         self._end: Closed | None = None
         self._changed = anyio.Event()
         self.wrote = anyio.Event()
+        self.all_read = anyio.Event()  # the session has taken every message the server sent
+
+    def deliver(self, *messages: str) -> None:
+        self._messages.extend(messages)
+        self.all_read = anyio.Event()
+        self._changed.set()
 
     def drop(self, code: int = 1006) -> None:
         """The connection ends (1006: dropped without a close frame)."""
@@ -50,7 +56,10 @@ class ScriptedSocket:
                 raise self._end
             self._changed = anyio.Event()
             await self._changed.wait()
-        return self._messages.popleft()
+        message = self._messages.popleft()
+        if not self._messages:
+            self.all_read.set()
+        return message
 
     async def send_text(self, text: str) -> None:
         if self._end is not None:
@@ -80,8 +89,9 @@ def make_session(
     *,
     close_timeout: float | None = 5.0,
     reconnecting: bool = True,
+    max_queue: int = 256,
 ) -> Session:
-    settings = WebSocketSettings(ping_interval=None, close_timeout=close_timeout)
+    settings = WebSocketSettings(ping_interval=None, close_timeout=close_timeout, max_queue=max_queue)
     return Session(
         first,  # type: ignore[arg-type]  # the scripted stand-in has what the session uses
         opener=opener,  # type: ignore[arg-type]
@@ -181,4 +191,26 @@ async def test_a_cancelled_close_still_ends_the_session_within_close_timeout() -
             await session._done.wait()
     assert ([(1000, "")], True) == (ws.close_frames, ws.closed_by_client)
     with pytest.raises(ConnectionClosedOK):
+        await session.receive()
+
+
+async def test_a_message_held_by_a_reader_waiting_for_room_is_delivered_when_the_socket_fails() -> None:
+    """The mailbox is full and the reader holds the next message when a failed write ends the socket:
+    that message was received, so recv() still gets it, in order, before the close."""
+    ws = ScriptedSocket()
+
+    async def opener(query: Query, headers: Headers) -> WebSocket:
+        raise AssertionError("no reconnection expected")
+
+    session = make_session(ws, opener, reconnecting=False, max_queue=1)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(session.run)
+        ws.deliver("a", "b")
+        await ws.all_read.wait()  # "a" in the mailbox, "b" in the reader's hands
+        ws.drop()
+        await session.send_text('{"type": "response.create"}')  # its write fails: the socket ends
+        with anyio.fail_after(5):
+            await session._done.wait()
+    assert ["a", "b"] == [await session.receive(), await session.receive()]
+    with pytest.raises(ConnectionClosedError):
         await session.receive()
