@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import base64
+import logging
 import ssl
-from collections.abc import Iterator
+import traceback
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import anyio.abc
 import pytest
 import trustme
 
 from openai_actors import (
     APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
     AsyncAzureOpenAI,
     AsyncOpenAI,
     AuthenticationError,
@@ -523,6 +529,53 @@ class TestFaults:
             await connection.recv()
 
 
+class TestEnds:
+    async def test_closing_the_client_ends_a_pending_recv(self, rt: RealtimeTestServer) -> None:
+        """A task waiting in recv() when the client closes ends with ClientClosedError, once."""
+        outcomes: list[str] = []
+        client = client_of(rt)
+        connection = await client.realtime.connect(model="m").enter()
+        assert "session.created" == (await connection.recv()).type
+
+        async def waiting() -> None:
+            with pytest.raises(ClientClosedError):
+                await connection.recv()
+            outcomes.append("closed")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(waiting)
+            await anyio.wait_all_tasks_blocked()
+            with anyio.fail_after(5):
+                await client.close()
+        assert ["closed"] == outcomes
+
+    async def test_cancelling_the_task_inside_connect_closes_the_connection(
+        self, rt: RealtimeTestServer
+    ) -> None:
+        """The task in `async with connect()` is cancelled: the exit still sends the close frame and the
+        session ends; later calls say the connection is closed."""
+        async with client_of(rt) as client:
+            entered = anyio.Event()
+            kept: list[AsyncRealtimeConnection] = []
+
+            async def user() -> None:
+                async with client.realtime.connect(model="m") as connection:
+                    kept.append(connection)
+                    entered.set()
+                    await connection.recv()
+                    await anyio.sleep_forever()
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(user)
+                await entered.wait()
+                tg.cancel_scope.cancel()
+            [connection] = kept
+            with anyio.fail_after(5):
+                await connection._session._done.wait()
+            with pytest.raises(ConnectionClosedOK):
+                await connection.send({"type": "response.create"})
+
+
 class TestKeysAndErrors:
     async def test_a_callable_key_is_fetched_for_the_handshake(self) -> None:
         """An async api_key provider: its key is the one the server sees."""
@@ -600,3 +653,83 @@ class TestKeysAndErrors:
         seen = rt.connections[0]
         assert "/openai/realtime?api-version=2025-04-01-preview&deployment=my-deployment" == seen.target
         assert ("azure-key", None) == (seen.headers.get("api-key"), seen.headers.get("authorization"))
+
+
+@asynccontextmanager
+async def raw_http_server(answer: bytes | None) -> AsyncIterator[int]:
+    """A TCP server (its port) that reads the upgrade request and sends `answer`, or nothing ever."""
+    done = anyio.Event()
+
+    async def handle(stream: anyio.abc.SocketStream) -> None:
+        async with stream:
+            await stream.receive()
+            if answer is not None:
+                await stream.send(answer)
+            await done.wait()
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, handle)
+        yield listener.extra(anyio.abc.SocketAttribute.local_port)
+        done.set()
+        tg.cancel_scope.cancel()
+
+
+SECRET = "sk-do-not-show-me-123"
+_ANSWERS = {
+    "silent": (None, APITimeoutError),
+    "500": (b"HTTP/1.1 500 Oops\r\ncontent-length: 2\r\n\r\nno", APIStatusError),
+    "redirect": (
+        b"HTTP/1.1 301 Moved\r\nlocation: http://elsewhere/\r\ncontent-length: 0\r\n\r\n",
+        APIStatusError,
+    ),
+    "not http": (b"SMTP ready\r\n\r\n", APIConnectionError),
+}
+
+
+class TestHandshakeFailures:
+    @pytest.mark.parametrize("case", sorted(_ANSWERS))
+    @pytest.mark.parametrize("azure", [None, "key", "token"])
+    async def test_each_failure_is_its_error_and_never_shows_the_key(
+        self, case: str, azure: str | None, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A server that never answers the upgrade (open_timeout), refuses it, redirects or speaks
+        something else: the error says which, and neither it (message, repr, traceback, request) nor
+        the debug log holds the API key, the Azure key or the Entra token."""
+        answer, expected = _ANSWERS[case]
+        caplog.set_level(logging.DEBUG)
+        async with raw_http_server(answer) as port:
+            base = f"http://127.0.0.1:{port}"
+            client: AsyncOpenAI
+            if azure is None:
+                client = AsyncOpenAI(api_key=SECRET, base_url=f"{base}/v1")
+            elif azure == "key":
+                client = AsyncAzureOpenAI(api_key=SECRET, api_version="v1", azure_endpoint=base)
+            else:
+                client = AsyncAzureOpenAI(azure_ad_token=SECRET, api_version="v1", azure_endpoint=base)
+            async with client:
+                manager = client.realtime.connect(
+                    model="m", websocket_connection_options={"open_timeout": 0.3}
+                )
+                with pytest.raises(expected) as caught:
+                    await manager.enter()
+        error = caught.value
+        shown = [str(error), repr(error), "".join(traceback.format_exception(error)), str(error.request.url)]
+        shown.append(repr(error.request.headers))
+        if isinstance(error, APIStatusError):
+            shown += [repr(error.response.request.headers), repr(error.body)]
+        shown += [record.getMessage() for record in caplog.records]
+        assert [] == [text for text in shown if SECRET in text]
+        if case == "silent":
+            assert "timed out" in str(error)
+
+    async def test_a_tls_failure_is_a_connection_error_without_the_key(self) -> None:
+        """wss:// to a server that does not speak TLS: APIConnectionError naming the URL, not the key."""
+        async with (
+            raw_http_server(b"HTTP/1.1 400 Bad\r\n\r\n") as port,
+            AsyncOpenAI(api_key=SECRET, base_url=f"https://127.0.0.1:{port}/v1") as client,
+        ):
+            with pytest.raises(APIConnectionError) as caught:
+                await client.realtime.connect(model="m").enter()
+        assert f"wss://127.0.0.1:{port}/v1/realtime" in str(caught.value)
+        assert SECRET not in str(caught.value) + repr(caught.value) + str(caught.value.__cause__)

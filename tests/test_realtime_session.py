@@ -14,7 +14,7 @@ from collections.abc import Callable
 import anyio
 import pytest
 
-from openai_actors import ConnectionClosedError, ConnectionClosedOK
+from openai_actors import ClientClosedError, ConnectionClosedError, ConnectionClosedOK
 from openai_actors._realtime_policy import OutgoingQueue, WebSocketSettings
 from openai_actors._realtime_session import Reconnect, Session
 from openai_actors._websocket import Closed, WebSocket
@@ -34,6 +34,7 @@ class ScriptedSocket:
         self.closed_by_client = False
         self._write_fails_after_sending = write_fails_after_sending
         self._answers_close = answers_close
+        self.stalled = False
         self._messages: deque[str] = deque()
         self._end: Closed | None = None
         self._changed = anyio.Event()
@@ -64,6 +65,8 @@ class ScriptedSocket:
     async def send_text(self, text: str) -> None:
         if self._end is not None:
             raise self._end
+        if self.stalled:  # the server stopped reading: the write waits for a window that never opens
+            await anyio.sleep_forever()
         self.writes_begun += 1
         self.sent.append(text)  # it reached the server...
         self.wrote.set()
@@ -214,3 +217,33 @@ async def test_a_message_held_by_a_reader_waiting_for_room_is_delivered_when_the
     assert ["a", "b"] == [await session.receive(), await session.receive()]
     with pytest.raises(ConnectionClosedError):
         await session.receive()
+
+
+async def test_the_client_stopping_ends_a_pending_recv_and_a_send_waiting_for_room() -> None:
+    """The dispatcher's task group is cancelled (the client closes) with one caller in receive() and
+    one waiting for room in the send queue: each gets ClientClosedError, once."""
+    ws = ScriptedSocket()
+    ws.stalled = True
+
+    async def opener(query: Query, headers: Headers) -> WebSocket:
+        raise AssertionError("no reconnection expected")
+
+    session = make_session(ws, opener, reconnecting=False)
+    session._outgoing = OutgoingQueue(100)
+    outcomes: list[str] = []
+
+    async def expect_closed(call: Callable[[], object]) -> None:
+        with pytest.raises(ClientClosedError):
+            await call()  # type: ignore[misc]
+        outcomes.append("closed")
+
+    async with anyio.create_task_group() as callers:
+        async with anyio.create_task_group() as dispatcher:
+            dispatcher.start_soon(session.run)
+            await session.send_text("x" * 60)  # taken by the writer, whose write stalls
+            await session.send_text("y" * 60)  # queued: the queue is now over half full
+            callers.start_soon(expect_closed, session.receive)
+            callers.start_soon(expect_closed, lambda: session.send_text("z" * 60))
+            await anyio.wait_all_tasks_blocked()
+            dispatcher.cancel_scope.cancel()
+    assert ["closed", "closed"] == outcomes
