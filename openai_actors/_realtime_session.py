@@ -466,8 +466,12 @@ class Session:
                     await ws.aclose()
                 return None
             assert ws is not None  # only close() cancels the attempt
-            if self._session_config is not None:
-                self._outgoing.put_back(self._session_config)  # a new connection is a new session
+            config = self._session_config
+            # A new connection is a new session: the last update goes first. Unless it is
+            # already there, put back by a connection that failed before writing it (the
+            # same object: a later update of the caller's is another one, and goes too).
+            if config is not None and self._outgoing.peek() is not config:
+                self._outgoing.put_back(config)
             self._state = _State.OPEN
             log.info("reconnected the realtime WebSocket")
             return ws

@@ -247,3 +247,27 @@ async def test_the_client_stopping_ends_a_pending_recv_and_a_send_waiting_for_ro
             await anyio.wait_all_tasks_blocked()
             dispatcher.cancel_scope.cancel()
     assert ["closed", "closed"] == outcomes
+
+
+async def test_a_flapping_connection_resends_the_session_update_once_per_connection() -> None:
+    """The session.update is sent again after each reconnection, but once: a connection that failed
+    before writing it leaves it queued, and the next one must not queue it a second time."""
+    update = '{"type": "session.update", "session": {"instructions": "terse"}}'
+    first, flapping, last = ScriptedSocket(), ScriptedSocket(), ScriptedSocket()
+    flapping.drop()  # gone before anything could be written to it
+    sockets = iter([flapping, last])
+
+    async def opener(query: Query, headers: Headers) -> WebSocket:
+        return next(sockets)  # type: ignore[return-value]
+
+    session = make_session(first, opener)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(session.run)
+        await session.send_text(update)
+        await first.wrote.wait()
+        first.drop()
+        await last.wrote.wait()
+        await session.send_text('{"type": "response.create"}')
+        await session.close(1000, "")
+    assert [update] == first.sent
+    assert [update, '{"type": "response.create"}'] == last.sent
