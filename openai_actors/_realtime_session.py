@@ -403,16 +403,34 @@ class Session:
                     pong.set()
 
             ws.on_pong = answered
-            await ws.ping(payload)
             if timeout is None:
+                await ws.ping(payload)
                 continue
-            while True:
-                with anyio.move_on_after(timeout):
-                    await pong.wait()
-                if pong.is_set():
-                    break
-                if not self._incoming.full:
-                    raise Closed(1011, "keepalive ping timeout")
+            # The ping is written by a task of its own, and the pong awaited from the time
+            # it was asked for: a writer stuck on a socket the server no longer reads holds
+            # the write lock, and a ping waiting behind it must not hold the keepalive too.
+            failed: list[Closed] = []
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._ping, ws, payload, pong, failed)
+                while True:
+                    with anyio.move_on_after(timeout):
+                        await pong.wait()
+                    if pong.is_set():
+                        break
+                    if not self._incoming.full:
+                        failed.append(Closed(1011, "keepalive ping timeout"))
+                        break
+                tg.cancel_scope.cancel()  # a ping still waiting to be written: the socket ends anyway
+            if failed:
+                raise failed[0]
+
+    @staticmethod
+    async def _ping(ws: WebSocket, payload: bytes, pong: anyio.Event, failed: list[Closed]) -> None:
+        try:
+            await ws.ping(payload)
+        except Closed as exc:
+            failed.append(exc)
+            pong.set()  # no pong can come: the keepalive stops waiting for one
 
     async def _reconnected(self, closed: Closed) -> WebSocket | None:
         """A new socket after an abnormal close, as the official 3.3.1 client makes one; None to end."""

@@ -35,6 +35,8 @@ class ScriptedSocket:
         self._write_fails_after_sending = write_fails_after_sending
         self._answers_close = answers_close
         self.stalled = False
+        self.pings = 0
+        self._lock = anyio.Lock()
         self._messages: deque[str] = deque()
         self._end: Closed | None = None
         self._changed = anyio.Event()
@@ -65,17 +67,21 @@ class ScriptedSocket:
     async def send_text(self, text: str) -> None:
         if self._end is not None:
             raise self._end
-        if self.stalled:  # the server stopped reading: the write waits for a window that never opens
-            await anyio.sleep_forever()
-        self.writes_begun += 1
-        self.sent.append(text)  # it reached the server...
-        self.wrote.set()
-        if self._write_fails_after_sending:
-            self.drop()  # ...and then the connection failed under the write
-            raise Closed(1006)
+        async with self._lock:  # frames never interleave: one write at a time, as the real socket
+            if self.stalled:  # the server stopped reading: the write waits for a window that never opens
+                await anyio.sleep_forever()
+            self.writes_begun += 1
+            self.sent.append(text)  # it reached the server...
+            self.wrote.set()
+            if self._write_fails_after_sending:
+                self.drop()  # ...and then the connection failed under the write
+                raise Closed(1006)
 
     async def ping(self, payload: bytes) -> None:
-        pass
+        async with self._lock:
+            self.pings += 1
+        if self.on_pong is not None and not self.stalled:
+            self.on_pong(payload)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         self.close_frames.append((code, reason))
@@ -93,8 +99,11 @@ def make_session(
     close_timeout: float | None = 5.0,
     reconnecting: bool = True,
     max_queue: int = 256,
+    ping_interval: float | None = None,
 ) -> Session:
-    settings = WebSocketSettings(ping_interval=None, close_timeout=close_timeout, max_queue=max_queue)
+    settings = WebSocketSettings(
+        ping_interval=ping_interval, ping_timeout=0.2, close_timeout=close_timeout, max_queue=max_queue
+    )
     return Session(
         first,  # type: ignore[arg-type]  # the scripted stand-in has what the session uses
         opener=opener,  # type: ignore[arg-type]
@@ -271,3 +280,24 @@ async def test_a_flapping_connection_resends_the_session_update_once_per_connect
         await session.close(1000, "")
     assert [update] == first.sent
     assert [update, '{"type": "response.create"}'] == last.sent
+
+
+async def test_keepalive_counts_a_server_that_stopped_reading_as_dropped() -> None:
+    """A silently dead network while streaming: the writer's write waits forever for the socket, and
+    the ping behind it with it. No pong within ping_timeout all the same: the connection is dropped
+    (1011), not left hanging."""
+    ws = ScriptedSocket()
+
+    async def opener(query: Query, headers: Headers) -> WebSocket:
+        raise AssertionError("no reconnection expected")
+
+    session = make_session(ws, opener, reconnecting=False, ping_interval=0.05)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(session.run)
+        ws.stalled = True
+        await session.send_text('{"type": "input_audio_buffer.append", "audio": "AAAA"}')
+        with anyio.fail_after(5):
+            await session._done.wait()
+    with pytest.raises(ConnectionClosedError) as caught:
+        await session.receive()
+    assert (1011, "keepalive ping timeout") == (caught.value.code, caught.value.reason)
