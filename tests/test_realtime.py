@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import ssl
 import traceback
@@ -477,6 +478,23 @@ class TestFaults:
             with pytest.raises(ConnectionClosedError) as caught:
                 await connection.recv()
         assert 1007 == caught.value.code
+
+    async def test_max_size_counts_the_bytes_of_a_text_message_not_its_characters(
+        self, rt: RealtimeTestServer
+    ) -> None:
+        """3,000 two-byte characters are 6,000 bytes: over a 4,096-byte max_size, though fewer characters."""
+        async with (
+            client_of(rt) as client,
+            client.realtime.connect(
+                model="m", websocket_connection_options={"max_size": 4096, "compression": None}
+            ) as connection,
+        ):
+            assert "session.created" == (await connection.recv()).type
+            text = json.dumps({"type": "x", "text": "\u00e9" * 3000}, ensure_ascii=False)
+            await connection.conversation.item.create(item=user_message(f"say {text}"))
+            with pytest.raises(ConnectionClosedError) as caught:
+                await connection.recv()
+        assert 1009 == caught.value.code
 
     async def test_close_does_not_wait_for_a_reader_nobody_empties(self, rt: RealtimeTestServer) -> None:
         """Leaving early while the server streams into a full mailbox: close() drops the rest and
