@@ -68,6 +68,13 @@ def _serialise(event: object) -> str:
     return json.dumps({k: v for k, v in event.items() if not isinstance(v, Omit)})
 
 
+class InvalidServerEventError(OpenAIError, ValueError):
+    """A server message that is no event. A ValueError too, as the JSON error it replaces was.
+
+    The connection is fine: the message was consumed, and the next `recv()` has the next one.
+    """
+
+
 _server_event: Callable[[Any], Any] | None = None
 
 
@@ -79,7 +86,18 @@ def parse_server_event(data: str | bytes) -> RealtimeServerEvent:
         from .types.realtime.realtime_server_event import RealtimeServerEvent
 
         _server_event = as_cast(RealtimeServerEvent)
-    event: RealtimeServerEvent = _server_event(json.loads(data))
+    try:
+        decoded = json.loads(data)
+    except ValueError:  # not JSON, or (bytes) not UTF-8
+        decoded = None
+    if not isinstance(decoded, dict) or not isinstance(decoded.get("type"), str):
+        # Else a list or a str would come back as the "event", and fail later, as an
+        # AttributeError far from here (in dispatch_events, say).
+        shown = repr(data[:200]) + ("..." if len(data) > 200 else "")
+        raise InvalidServerEventError(
+            f'the server sent a message that is not a realtime server event (a JSON object with a "type"): {shown}'
+        )
+    event: RealtimeServerEvent = _server_event(decoded)
     return event
 
 

@@ -216,6 +216,10 @@ class OutgoingQueue:
         self._items.appendleft((text, length))
         self.size += length
 
+    def peek(self) -> str | None:
+        """The event `take` would return, left in the queue."""
+        return self._items[0][0] if self._items else None
+
     def take(self) -> str | None:
         if not self._items:
             return None

@@ -69,7 +69,7 @@ from ._exceptions import (
     WebSocketConnectionClosedError,
 )
 from ._realtime_policy import OutgoingQueue, WebSocketSettings, is_session_update, reconnect_delay
-from ._websocket import NORMAL, Closed, WebSocket
+from ._websocket import ABNORMAL, NORMAL, Closed, WebSocket
 from .types.websocket_reconnection import (
     Headers,
     Query,
@@ -137,7 +137,8 @@ class _Mailbox:
     A taker cancelled while waiting has taken nothing (it takes only once
     woken, without awaiting between the check and the pop), so a cancelled
     `recv()` leaves the next message for the next one. A putter waits while
-    the box is full. `close()` lets takers drain what is left, then get None.
+    the box is full (if cancelled meanwhile, its item goes in anyway: see
+    `put`). `close()` lets takers drain what is left, then get None.
     """
 
     __slots__ = ("_arrived", "_items", "_space", "closed", "discarding", "limit")
@@ -155,15 +156,18 @@ class _Mailbox:
         return len(self._items) >= self.limit
 
     async def put(self, item: str | bytes) -> None:
-        while self.full and not self.discarding:
-            if self._space is None or self._space.is_set():
-                self._space = anyio.Event()
-            await self._space.wait()
-        if self.discarding:
-            return
-        self._items.append(item)
-        if self._arrived is not None:
-            self._arrived.set()
+        """Add `item` once there is room. Cancelled while waiting (the socket ended under the
+        reader), it is added all the same, one over the limit: it was received, so it is delivered."""
+        try:
+            while self.full and not self.discarding:
+                if self._space is None or self._space.is_set():
+                    self._space = anyio.Event()
+                await self._space.wait()
+        finally:
+            if not self.discarding:
+                self._items.append(item)
+                if self._arrived is not None:
+                    self._arrived.set()
 
     async def take(self) -> str | bytes | None:
         await anyio.lowlevel.checkpoint()
@@ -221,6 +225,7 @@ class Session:
         self._close_asked = anyio.Event()
         self._done = anyio.Event()
         self._scope = anyio.CancelScope()
+        self._attempt = anyio.CancelScope()  # around a reconnection's opening; close() cancels it
         self._terminal: Callable[[], OpenAIError] | None = None
         self._session_config: str | None = None  # the last session.update written
 
@@ -267,6 +272,7 @@ class Session:
             # server's close frame, so what arrives from now on is dropped.
             self._incoming.discard()
             self._close_asked.set()
+            self._attempt.cancel()
             self._room.set()
             self._wake_writer.set()
         with anyio.move_on_after(self._settings.close_timeout):
@@ -324,6 +330,7 @@ class Session:
 
             tg.start_soon(watch, self._read)
             tg.start_soon(watch, self._write)
+            tg.start_soon(watch, self._close_deadline)
             if self._settings.ping_interval is not None:
                 tg.start_soon(watch, self._keepalive)
         await ws.aclose()
@@ -350,7 +357,10 @@ class Session:
             try:
                 await ws.send_text(text)
             except Closed:
-                outgoing.put_back(text)  # not written: it goes out first on the next connection
+                if ws.writes_begun == begun:
+                    outgoing.put_back(text)  # not written: it goes out first on the next connection
+                # else the socket failed under the write, after some (or all) of it went out:
+                # it may have counted, so, as when cancelled below, it counts as sent.
                 # The reader is about to see why (the server's close frame, or EOF) and
                 # end the socket, cancelling this; the close code is the reader's to report.
                 with anyio.move_on_after(_WRITE_FAILURE_GRACE):
@@ -366,6 +376,20 @@ class Session:
             if is_session_update(text):
                 self._session_config = text
 
+    async def _close_deadline(self, ws: WebSocket) -> None:
+        """End the socket `close_timeout` after close() was asked, the server's answer or not.
+
+        The actor's own timer, not only the caller's: the caller's close() may be
+        cancelled (its task was), and the session must end all the same.
+        """
+        await self._close_asked.wait()
+        timeout = self._settings.close_timeout
+        if timeout is None:
+            await anyio.sleep_forever()
+        else:
+            await anyio.sleep(timeout)
+        raise Closed(ABNORMAL, "no answer to the close frame within close_timeout")
+
     async def _keepalive(self, ws: WebSocket) -> None:
         interval, timeout = self._settings.ping_interval, self._settings.ping_timeout
         assert interval is not None
@@ -379,16 +403,34 @@ class Session:
                     pong.set()
 
             ws.on_pong = answered
-            await ws.ping(payload)
             if timeout is None:
+                await ws.ping(payload)
                 continue
-            while True:
-                with anyio.move_on_after(timeout):
-                    await pong.wait()
-                if pong.is_set():
-                    break
-                if not self._incoming.full:
-                    raise Closed(1011, "keepalive ping timeout")
+            # The ping is written by a task of its own, and the pong awaited from the time
+            # it was asked for: a writer stuck on a socket the server no longer reads holds
+            # the write lock, and a ping waiting behind it must not hold the keepalive too.
+            failed: list[Closed] = []
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._ping, ws, payload, pong, failed)
+                while True:
+                    with anyio.move_on_after(timeout):
+                        await pong.wait()
+                    if pong.is_set():
+                        break
+                    if not self._incoming.full:
+                        failed.append(Closed(1011, "keepalive ping timeout"))
+                        break
+                tg.cancel_scope.cancel()  # a ping still waiting to be written: the socket ends anyway
+            if failed:
+                raise failed[0]
+
+    @staticmethod
+    async def _ping(ws: WebSocket, payload: bytes, pong: anyio.Event, failed: list[Closed]) -> None:
+        try:
+            await ws.ping(payload)
+        except Closed as exc:
+            failed.append(exc)
+            pong.set()  # no pong can come: the keepalive stops waiting for one
 
     async def _reconnected(self, closed: Closed) -> WebSocket | None:
         """A new socket after an abnormal close, as the official 3.3.1 client makes one; None to end."""
@@ -427,13 +469,27 @@ class Session:
                 await self._close_asked.wait()
             if self._state is not _State.RECONNECTING:
                 return None  # close() was called meanwhile
+            ws = None
             try:
-                ws = await self._opener(self._extra_query, self._extra_headers)
+                # close() cancels an attempt in flight rather than wait out its open_timeout.
+                with self._attempt:
+                    ws = await self._opener(self._extra_query, self._extra_headers)
             except OpenAIError as exc:
                 log.info("realtime reconnection attempt %d failed: %s", attempt, type(exc).__name__)
                 continue
-            if self._session_config is not None:
-                self._outgoing.put_back(self._session_config)  # a new connection is a new session
+            finally:
+                self._attempt = anyio.CancelScope()
+            if self._state is not _State.RECONNECTING:  # close() was called while it opened
+                if ws is not None:
+                    await ws.aclose()
+                return None
+            assert ws is not None  # only close() cancels the attempt
+            config = self._session_config
+            # A new connection is a new session: the last update goes first. Unless it is
+            # already there, put back by a connection that failed before writing it (the
+            # same object: a later update of the caller's is another one, and goes too).
+            if config is not None and self._outgoing.peek() is not config:
+                self._outgoing.put_back(config)
             self._state = _State.OPEN
             log.info("reconnected the realtime WebSocket")
             return ws

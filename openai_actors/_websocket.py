@@ -116,8 +116,12 @@ class WebSocket:
 
     async def _handle(self, event: Event) -> str | bytes | None:
         if isinstance(event, TextMessage | BytesMessage):
-            self._fragments.append(event.data if isinstance(event.data, str) else bytes(event.data))
-            self._fragments_size += len(event.data)
+            data = event.data if isinstance(event.data, str) else bytes(event.data)
+            self._fragments.append(data)
+            # max_size is in bytes, as on the wire: text counts as its UTF-8 (isascii() is O(1)).
+            self._fragments_size += (
+                len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
+            )
             if self._max_size is not None and self._fragments_size > self._max_size:
                 await self.close(TOO_BIG, "message too big")
                 await self._end(Closed(TOO_BIG, f"a message over max_size ({self._max_size} bytes)"))

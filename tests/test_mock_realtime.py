@@ -626,3 +626,45 @@ def test_a_raw_socket_upgrade_gets_101_with_the_accept_token(server: MockServer)
     head = data.split(b"\r\n\r\n")[0].decode()
     assert head.startswith("HTTP/1.1 101 Switching Protocols")
     assert "sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head
+
+
+def _raw_upgrade_answer(server: MockServer, extra: bytes) -> str:
+    """The head of the mock's answer to an upgrade request with the `extra` header lines."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            b"GET /v1/realtime?model=m HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
+            b"sec-websocket-version: 13\r\nauthorization: Bearer k\r\n" + extra + b"\r\n"
+        )
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.decode("latin-1")
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [b"permessage-deflate; client_max_window_bits=abc", b"permessage-deflate; server_max_window_bits="],
+)
+def test_a_malformed_extension_offer_is_refused_with_400_naming_the_header(
+    server: MockServer, offer: bytes
+) -> None:
+    """A bad permessage-deflate parameter is the client's error, answered as such (it used to drop the
+    connection without a word); the server goes on serving."""
+    answer = _raw_upgrade_answer(
+        server, b"sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-extensions: " + offer + b"\r\n"
+    )
+    assert answer.startswith("HTTP/1.1 400 ")
+    assert "Sec-WebSocket-Extensions" in answer
+    answer = _raw_upgrade_answer(server, b"sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+    assert answer.startswith("HTTP/1.1 101 ")
+
+
+@pytest.mark.parametrize("key", [b"!!", b"c2hvcnQ=", "\u00e9t\u00e9".encode("latin-1")])
+def test_a_key_that_is_not_16_base64_bytes_is_refused_with_400(server: MockServer, key: bytes) -> None:
+    """RFC 6455 4.2.1: the key is 16 random bytes in base64; a server answers anything else with 400."""
+    answer = _raw_upgrade_answer(server, b"sec-websocket-key: " + key + b"\r\n")
+    assert answer.startswith("HTTP/1.1 400 ")
+    assert "Sec-WebSocket-Key" in answer

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import base64
+import json
+import logging
 import ssl
-from collections.abc import Iterator
+import traceback
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import anyio.abc
 import pytest
 import trustme
 
 from openai_actors import (
     APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
     AsyncAzureOpenAI,
     AsyncOpenAI,
     AuthenticationError,
     ClientClosedError,
     ConnectionClosedError,
     ConnectionClosedOK,
+    OpenAIError,
     ReconnectingEvent,
     ReconnectingOverrides,
     WebSocketConnectionClosedError,
@@ -435,6 +443,59 @@ class TestFaults:
         assert ["session.created", "response.created"] == received
         assert 1009 == caught.value.code
 
+    @pytest.mark.parametrize("text", ["not json", "[1, 2]", '"a string"', "{}", '{"type": 5}'])
+    async def test_a_message_that_is_not_an_event_is_a_clear_error_and_the_session_goes_on(
+        self, rt: RealtimeTestServer, text: str
+    ) -> None:
+        """Not JSON, or JSON that is no event: recv() raises an OpenAIError (and ValueError, as a JSON
+        error would) saying so; that message is consumed and the next event still arrives."""
+        async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+            assert "session.created" == (await connection.recv()).type
+            await connection.conversation.item.create(item=user_message(f"say {text}"))
+            with pytest.raises(OpenAIError, match="not a realtime server event") as caught:
+                await connection.recv()
+            assert isinstance(caught.value, ValueError)
+            await connection.response.create()
+            assert "response.done" == (await types_until(connection, "response.done"))[-1]
+
+    async def test_dispatch_events_stops_with_the_clear_error_on_a_message_that_is_not_an_event(
+        self, rt: RealtimeTestServer
+    ) -> None:
+        """A handler loop meets a JSON array: it ends with the clear error, not an AttributeError."""
+        async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+            seen: list[str] = []
+            connection.on("event", lambda event: seen.append(event.type))
+            await connection.conversation.item.create(item=user_message("say [1]"))
+            with pytest.raises(OpenAIError, match="not a realtime server event"):
+                await connection.dispatch_events()
+        assert ["session.created"] == seen
+
+    async def test_a_text_frame_that_is_not_utf8_closes_with_1007(self, rt: RealtimeTestServer) -> None:
+        """Invalid UTF-8 is a protocol failure (RFC 6455 8.1): the end says so, recv() does not hang."""
+        async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
+            assert "session.created" == (await connection.recv()).type
+            await connection.conversation.item.create(item=user_message("badutf8"))
+            with pytest.raises(ConnectionClosedError) as caught:
+                await connection.recv()
+        assert 1007 == caught.value.code
+
+    async def test_max_size_counts_the_bytes_of_a_text_message_not_its_characters(
+        self, rt: RealtimeTestServer
+    ) -> None:
+        """3,000 two-byte characters are 6,000 bytes: over a 4,096-byte max_size, though fewer characters."""
+        async with (
+            client_of(rt) as client,
+            client.realtime.connect(
+                model="m", websocket_connection_options={"max_size": 4096, "compression": None}
+            ) as connection,
+        ):
+            assert "session.created" == (await connection.recv()).type
+            text = json.dumps({"type": "x", "text": "\u00e9" * 3000}, ensure_ascii=False)
+            await connection.conversation.item.create(item=user_message(f"say {text}"))
+            with pytest.raises(ConnectionClosedError) as caught:
+                await connection.recv()
+        assert 1009 == caught.value.code
+
     async def test_close_does_not_wait_for_a_reader_nobody_empties(self, rt: RealtimeTestServer) -> None:
         """Leaving early while the server streams into a full mailbox: close() drops the rest and
         completes the closing handshake (with no close_timeout, a stuck close would hang the test)."""
@@ -484,6 +545,53 @@ class TestFaults:
         await client.close()
         with pytest.raises(ClientClosedError):
             await connection.recv()
+
+
+class TestEnds:
+    async def test_closing_the_client_ends_a_pending_recv(self, rt: RealtimeTestServer) -> None:
+        """A task waiting in recv() when the client closes ends with ClientClosedError, once."""
+        outcomes: list[str] = []
+        client = client_of(rt)
+        connection = await client.realtime.connect(model="m").enter()
+        assert "session.created" == (await connection.recv()).type
+
+        async def waiting() -> None:
+            with pytest.raises(ClientClosedError):
+                await connection.recv()
+            outcomes.append("closed")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(waiting)
+            await anyio.wait_all_tasks_blocked()
+            with anyio.fail_after(5):
+                await client.close()
+        assert ["closed"] == outcomes
+
+    async def test_cancelling_the_task_inside_connect_closes_the_connection(
+        self, rt: RealtimeTestServer
+    ) -> None:
+        """The task in `async with connect()` is cancelled: the exit still sends the close frame and the
+        session ends; later calls say the connection is closed."""
+        async with client_of(rt) as client:
+            entered = anyio.Event()
+            kept: list[AsyncRealtimeConnection] = []
+
+            async def user() -> None:
+                async with client.realtime.connect(model="m") as connection:
+                    kept.append(connection)
+                    entered.set()
+                    await connection.recv()
+                    await anyio.sleep_forever()
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(user)
+                await entered.wait()
+                tg.cancel_scope.cancel()
+            [connection] = kept
+            with anyio.fail_after(5):
+                await connection._session._done.wait()
+            with pytest.raises(ConnectionClosedOK):
+                await connection.send({"type": "response.create"})
 
 
 class TestKeysAndErrors:
@@ -563,3 +671,83 @@ class TestKeysAndErrors:
         seen = rt.connections[0]
         assert "/openai/realtime?api-version=2025-04-01-preview&deployment=my-deployment" == seen.target
         assert ("azure-key", None) == (seen.headers.get("api-key"), seen.headers.get("authorization"))
+
+
+@asynccontextmanager
+async def raw_http_server(answer: bytes | None) -> AsyncIterator[int]:
+    """A TCP server (its port) that reads the upgrade request and sends `answer`, or nothing ever."""
+    done = anyio.Event()
+
+    async def handle(stream: anyio.abc.SocketStream) -> None:
+        async with stream:
+            await stream.receive()
+            if answer is not None:
+                await stream.send(answer)
+            await done.wait()
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, handle)
+        yield listener.extra(anyio.abc.SocketAttribute.local_port)
+        done.set()
+        tg.cancel_scope.cancel()
+
+
+SECRET = "sk-do-not-show-me-123"
+_ANSWERS = {
+    "silent": (None, APITimeoutError),
+    "500": (b"HTTP/1.1 500 Oops\r\ncontent-length: 2\r\n\r\nno", APIStatusError),
+    "redirect": (
+        b"HTTP/1.1 301 Moved\r\nlocation: http://elsewhere/\r\ncontent-length: 0\r\n\r\n",
+        APIStatusError,
+    ),
+    "not http": (b"SMTP ready\r\n\r\n", APIConnectionError),
+}
+
+
+class TestHandshakeFailures:
+    @pytest.mark.parametrize("case", sorted(_ANSWERS))
+    @pytest.mark.parametrize("azure", [None, "key", "token"])
+    async def test_each_failure_is_its_error_and_never_shows_the_key(
+        self, case: str, azure: str | None, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A server that never answers the upgrade (open_timeout), refuses it, redirects or speaks
+        something else: the error says which, and neither it (message, repr, traceback, request) nor
+        the debug log holds the API key, the Azure key or the Entra token."""
+        answer, expected = _ANSWERS[case]
+        caplog.set_level(logging.DEBUG)
+        async with raw_http_server(answer) as port:
+            base = f"http://127.0.0.1:{port}"
+            client: AsyncOpenAI
+            if azure is None:
+                client = AsyncOpenAI(api_key=SECRET, base_url=f"{base}/v1")
+            elif azure == "key":
+                client = AsyncAzureOpenAI(api_key=SECRET, api_version="v1", azure_endpoint=base)
+            else:
+                client = AsyncAzureOpenAI(azure_ad_token=SECRET, api_version="v1", azure_endpoint=base)
+            async with client:
+                manager = client.realtime.connect(
+                    model="m", websocket_connection_options={"open_timeout": 0.3}
+                )
+                with pytest.raises(expected) as caught:
+                    await manager.enter()
+        error = caught.value
+        shown = [str(error), repr(error), "".join(traceback.format_exception(error)), str(error.request.url)]
+        shown.append(repr(error.request.headers))
+        if isinstance(error, APIStatusError):
+            shown += [repr(error.response.request.headers), repr(error.body)]
+        shown += [record.getMessage() for record in caplog.records]
+        assert [] == [text for text in shown if SECRET in text]
+        if case == "silent":
+            assert "timed out" in str(error)
+
+    async def test_a_tls_failure_is_a_connection_error_without_the_key(self) -> None:
+        """wss:// to a server that does not speak TLS: APIConnectionError naming the URL, not the key."""
+        async with (
+            raw_http_server(b"HTTP/1.1 400 Bad\r\n\r\n") as port,
+            AsyncOpenAI(api_key=SECRET, base_url=f"https://127.0.0.1:{port}/v1") as client,
+        ):
+            with pytest.raises(APIConnectionError) as caught:
+                await client.realtime.connect(model="m").enter()
+        assert f"wss://127.0.0.1:{port}/v1/realtime" in str(caught.value)
+        assert SECRET not in str(caught.value) + repr(caught.value) + str(caught.value.__cause__)

@@ -181,6 +181,19 @@ class TestOutgoingQueue:
         with pytest.raises(ValueError, match="max_queue_size"):
             OutgoingQueue(0)
 
+    def test_peek_shows_the_next_event_without_taking_it(self) -> None:
+        queue = OutgoingQueue(100)
+        assert queue.peek() is None
+        queue.put("a")
+        queue.put_back("b")
+        assert ("b", 2, "b", "a", None) == (
+            queue.peek(),
+            len(queue),
+            queue.take(),
+            queue.take(),
+            queue.peek(),
+        )
+
 
 class TestEventKinds:
     def test_session_update_is_recognised(self) -> None:

@@ -4,7 +4,8 @@ It answers like the Realtime API in miniature (session.created on connect,
 session.updated, conversation.item.created, a response streamed as text
 deltas, audio buffered and committed) and takes orders for faults through
 the text of a user message: "close <code>" (a close frame), "drop" (the TCP
-connection aborted without one). Everything each connection received is kept
+connection aborted without one), "say <text>" (<text> sent as a message as it
+is), "badutf8" (a text frame that is not UTF-8). Everything each connection received is kept
 in `connections`, so tests can check what reached the server and how often.
 """
 
@@ -205,6 +206,12 @@ class _Connection:
             text = _text_of(event.get("item", {}))
             if text.startswith("close "):
                 await self.send(CloseConnection(code=int(text.split()[1]), reason="scripted close"))
+                return
+            if text.startswith("say "):  # the rest, sent as a text message as it is (JSON or not)
+                await self.send(TextMessage(data=text.removeprefix("say ")))
+                return
+            if text == "badutf8":  # a text frame whose payload is not UTF-8 (FIN, opcode 1, 2 bytes)
+                await self.stream.send(b"\x81\x02\xff\xfe")
                 return
             if text == "drop":
                 await self.stream.aclose()  # no close frame: the client sees 1006

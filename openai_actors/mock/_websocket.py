@@ -26,6 +26,8 @@ in another process, on every connection that carries it:
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import logging
 import socket
@@ -127,6 +129,10 @@ def plan_upgrade(request: Request, number: int, fault: Fault | None) -> Upgrade 
     key = headers.get("sec-websocket-key")
     if not key:
         return _refusal(400, "Missing header: 'Sec-WebSocket-Key'.", "invalid_request")
+    if not _valid_key(key):
+        return _refusal(
+            400, "Invalid header 'Sec-WebSocket-Key': expected 16 bytes in base64.", "invalid_request"
+        )
     if not _authorized(headers):
         return 401, _missing_key_body(), None
     params = query_params(request)
@@ -136,7 +142,14 @@ def plan_upgrade(request: Request, number: int, fault: Fault | None) -> Upgrade 
     model = params.get("model") or params.get("deployment") or DEFAULT_MODEL
     deflate = PerMessageDeflate()
     offers = split_comma_header(headers.get("sec-websocket-extensions", "").encode())
-    accepted = server_extensions_handshake(offers, [deflate]) if offers else None
+    try:
+        accepted = server_extensions_handshake(offers, [deflate]) if offers else None
+    except (ValueError, IndexError):  # wsproto parses the parameters' values with a bare int()
+        return _refusal(
+            400,
+            "Invalid header 'Sec-WebSocket-Extensions': a malformed permessage-deflate parameter.",
+            "invalid_request",
+        )
     lines = [
         b"HTTP/1.1 101 Switching Protocols",
         b"upgrade: websocket",
@@ -149,6 +162,14 @@ def plan_upgrade(request: Request, number: int, fault: Fault | None) -> Upgrade 
     for name, value in ((fault.headers or {}) if fault is not None else {}).items():
         lines.append(f"{name}: {value}".encode("latin-1"))
     return Upgrade(b"\r\n".join(lines) + b"\r\n\r\n", deflate if accepted else None, model, plan)
+
+
+def _valid_key(key: str) -> bool:
+    """RFC 6455 4.2.1: the client's key is 16 (random) bytes, base64-encoded."""
+    try:
+        return len(base64.b64decode(key.encode("ascii"), validate=True)) == 16
+    except (UnicodeEncodeError, binascii.Error):
+        return False
 
 
 def without_upgrade(request: Request, number: int) -> Reply:
