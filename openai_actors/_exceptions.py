@@ -23,6 +23,7 @@
     ├── RequestTooLargeError           more tokens than the per-minute limit (this package's own)
     ├── SharedLimitsError              the Redis server of the shared limits refused this client (its own)
     ├── WebSocketQueueFullError        realtime: the outgoing queue is over its byte budget
+    ├── InvalidServerEventError (ValueError)  realtime: a server message that is no event (its own)
     └── ConnectionClosed               realtime: the WebSocket closed; code, reason
         ├── ConnectionClosedOK             closed normally (1000, 1001 asked by us): iteration ends
         └── ConnectionClosedError          closed abnormally, and not (or no longer) reconnecting
@@ -56,6 +57,7 @@ __all__ = [
     "ConnectionClosedOK",
     "ContentFilterFinishReasonError",
     "InternalServerError",
+    "InvalidServerEventError",
     "InvalidWebhookSignatureError",
     "KeyProviderError",
     "LengthFinishReasonError",
@@ -112,6 +114,13 @@ class SharedLimitsError(OpenAIError):
 
 class WebSocketQueueFullError(OpenAIError):
     """The realtime connection's outgoing queue would exceed `max_queue_size` bytes: the event was not queued."""
+
+
+class InvalidServerEventError(OpenAIError, ValueError):
+    """A realtime server message that is no event. A ValueError too, as the JSON error it replaces was.
+
+    The connection is fine: the message was consumed, and the next `recv()` has the next one.
+    """
 
 
 class ConnectionClosed(OpenAIError):

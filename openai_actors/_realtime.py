@@ -21,6 +21,7 @@ from ._exceptions import (
     AuthenticationError,
     ClientClosedError,
     ConnectionClosedOK,
+    InvalidServerEventError,
     OpenAIError,
 )
 from ._realtime_policy import OutgoingQueue, handshake_headers, parse_options, realtime_target
@@ -66,13 +67,6 @@ def _serialise(event: object) -> str:
     if not isinstance(event, Mapping):
         raise TypeError(f"a realtime client event must be a dict or a model, not {type(event).__name__}")
     return json.dumps({k: v for k, v in event.items() if not isinstance(v, Omit)})
-
-
-class InvalidServerEventError(OpenAIError, ValueError):
-    """A server message that is no event. A ValueError too, as the JSON error it replaces was.
-
-    The connection is fine: the message was consumed, and the next `recv()` has the next one.
-    """
 
 
 _server_event: Callable[[Any], Any] | None = None

@@ -16,6 +16,7 @@ import anyio.abc
 import pytest
 import trustme
 
+import openai_actors
 from openai_actors import (
     APIConnectionError,
     APIStatusError,
@@ -452,9 +453,11 @@ class TestFaults:
         async with client_of(rt) as client, client.realtime.connect(model="m") as connection:
             assert "session.created" == (await connection.recv()).type
             await connection.conversation.item.create(item=user_message(f"say {text}"))
-            with pytest.raises(OpenAIError, match="not a realtime server event") as caught:
+            with pytest.raises(
+                openai_actors.InvalidServerEventError, match="not a realtime server event"
+            ) as caught:
                 await connection.recv()
-            assert isinstance(caught.value, ValueError)
+            assert isinstance(caught.value, ValueError) and isinstance(caught.value, OpenAIError)
             await connection.response.create()
             assert "response.done" == (await types_until(connection, "response.done"))[-1]
 
