@@ -23,7 +23,8 @@ from the journal, not sent. So:
 
 What can still be sent twice: a request whose answer arrived in a worker
 that died before writing its line. Nothing can tell that apart from a
-request never sent; it is bounded by the requests in flight in that worker.
+request never sent; it is bounded by the requests that worker had taken and
+not yet written (in flight, or answered a moment before it died).
 
 Durability: a line written is in the page cache, which outlives the process;
 `sync` (an fsync, once per batch of rows, before the batch's rows are handed
