@@ -329,6 +329,7 @@ class TestProcessesCommand:
         assert [] == [worker for worker in workers if b"spawn_main" in _cmdline(worker)]
 
     @pytest.mark.parametrize("group", [False, True], ids=["the-bench-alone", "its-process-group"])
+    @pytest.mark.usefixtures("sigint_reaches_children")
     def test_an_interrupted_run_keeps_what_every_process_measured(
         self, tmp_path: Path, raw_server: RawServer, group: bool
     ) -> None:
