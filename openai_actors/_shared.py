@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from typing import Final, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = ["SharedLimits", "redact_url"]
 
@@ -80,6 +80,10 @@ def _check_url(url: str) -> None:
         raise ValueError(
             f"SharedLimits: {shown!r} is not a Redis URL: it must start with redis://, rediss:// or unix://"
         )
+    # redis-py reads the query only when the dispatcher starts, where a bad value would fail it.
+    for db in parse_qs(parts.query).get("db", []):
+        if not db.isdigit():
+            raise ValueError(f"SharedLimits: {shown!r}: the database (?db=) must be a number, not {db!r}")
     if parts.scheme == "unix":
         if not parts.path:
             raise ValueError(f"SharedLimits: {shown!r} names no socket path")

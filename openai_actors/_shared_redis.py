@@ -478,6 +478,9 @@ class SharedShell:
 
 
 def _answer(reply: Sequence[object]) -> Answer:
+    """The LEASE script's reply read; ValueError if it is not one (not 10 values)."""
+    if len(reply) != 10:
+        raise ValueError(f"a lease reply has 10 values, not {len(reply)}")
     granted_requests, granted_tokens, delay_requests, delay_tokens, pause, processes, *rest = reply
     learned, marks = rest[:2], rest[2:]
     return Answer(

@@ -539,6 +539,22 @@ class TestErrors:
             SharedLimits("redis://host/zero?password=hunter2", key="k")
         assert "hunter2" not in str(info.value)
 
+    def test_a_database_in_the_query_is_checked_at_construction(self) -> None:
+        """`?db=` is read by redis-py only once the dispatcher starts: a bad one would fail that instead."""
+        for url in ("unix:///run/redis.sock?db=x&password=hunter2", "redis://host/?db=-1"):
+            with pytest.raises(ValueError, match=r"the database \(\?db=\) must be a number") as info:
+                SharedLimits(url, key="k")
+            assert "hunter2" not in str(info.value)
+        assert "db=3" in repr(SharedLimits("unix:///run/redis.sock?db=3", key="k"))
+
+    def test_a_reply_of_the_wrong_length_is_a_bad_reply_not_a_crash(self) -> None:
+        """The shell tells of a ValueError and retries; an IndexError would have failed the dispatcher."""
+        from openai_actors._shared_redis import _answer
+
+        for reply in ([0] * 6, [0] * 11):
+            with pytest.raises(ValueError, match="a lease reply has 10 values"):
+                _answer(reply)
+
     def test_an_unreadable_port_is_named_in_our_words(self) -> None:
         """A port urllib cannot read is an error of SharedLimits naming the URL (without its password)."""
         with pytest.raises(ValueError, match="its port") as info:
