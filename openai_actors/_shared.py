@@ -11,28 +11,60 @@ from __future__ import annotations
 import importlib.util
 import re
 from typing import Final, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = ["SharedLimits", "redact_url"]
 
 OnUnreachable = Literal["wait", "local"]
 _SCHEMES: Final = ("redis", "rediss", "unix")
+# redis-py's URL query parameters that are never secrets; any other one's value is redacted.
+_PUBLIC_PARAMETERS: Final = frozenset(
+    {
+        "db",
+        "protocol",
+        "socket_timeout",
+        "socket_connect_timeout",
+        "socket_keepalive",
+        "health_check_interval",
+        "max_connections",
+        "retry_on_timeout",
+        "decode_responses",
+        "ssl_cert_reqs",
+        "ssl_check_hostname",
+    }
+)
 # What a key may be: it names Redis keys (inside a hash tag, so no braces) and shows in logs.
 _KEY: Final = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
 
 def redact_url(url: str) -> str:
-    """`url` with any password (and user name) replaced by `***`: for messages and reprs."""
+    """`url` with its user info, and the value of any query parameter but a few, replaced by `***`.
+
+    redis-py also reads `?password=` (and `?username=`) from the query, the only
+    way to give a unix:// socket a password. The host is kept as written (an
+    IPv6 address in its brackets, a port that is not a number), so that an
+    error can show what was wrong.
+    """
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unreadable URL>"
-    if parts.password is None and parts.username is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return parts._replace(netloc=f"***@{host}").geturl()
+    # urllib splits the user info off at the last "@" too: a password may hold one.
+    _, at, host = parts.netloc.rpartition("@")
+    netloc = f"***@{host}" if at else host
+    # Put back together by hand: urllib's geturl() drops the "//" of a unix:/// URL.
+    shown = url[: len(parts.scheme)] + ("://" if url[len(parts.scheme) :].startswith("://") else ":")
+    shown = (shown if parts.scheme else "//" if parts.netloc else "") + netloc + parts.path
+    if parts.query:
+        shown += "?" + "&".join(_redact_parameter(pair) for pair in parts.query.split("&"))
+    return shown + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def _redact_parameter(pair: str) -> str:
+    name, equals, _ = pair.partition("=")
+    if unquote(name) in _PUBLIC_PARAMETERS:
+        return pair
+    return f"{name}=***" if equals else "***"
 
 
 def _check_url(url: str) -> None:
@@ -48,6 +80,10 @@ def _check_url(url: str) -> None:
         raise ValueError(
             f"SharedLimits: {shown!r} is not a Redis URL: it must start with redis://, rediss:// or unix://"
         )
+    # redis-py reads the query only when the dispatcher starts, where a bad value would fail it.
+    for db in parse_qs(parts.query).get("db", []):
+        if not db.isdigit():
+            raise ValueError(f"SharedLimits: {shown!r}: the database (?db=) must be a number, not {db!r}")
     if parts.scheme == "unix":
         if not parts.path:
             raise ValueError(f"SharedLimits: {shown!r} names no socket path")

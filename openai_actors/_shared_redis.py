@@ -347,7 +347,7 @@ class SharedShell:
         self._backend: _Backend | None = None
         self._poke: MemoryObjectSendStream[None] | None = None
         self._outage = False
-        self._password = _password(limits.url)
+        self._secrets = _secrets(limits.url)
 
     def poke(self) -> None:
         """Something for the shell to do (called by the lease book, in the loop)."""
@@ -443,8 +443,8 @@ class SharedShell:
 
     def _scrub(self, exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {exc}"
-        if self._password:
-            text = text.replace(self._password, "***")
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
         return _logging.scrub_text(text)
 
     async def release(self) -> None:
@@ -478,6 +478,9 @@ class SharedShell:
 
 
 def _answer(reply: Sequence[object]) -> Answer:
+    """The LEASE script's reply read; ValueError if it is not one (not 10 values)."""
+    if len(reply) != 10:
+        raise ValueError(f"a lease reply has 10 values, not {len(reply)}")
     granted_requests, granted_tokens, delay_requests, delay_tokens, pause, processes, *rest = reply
     learned, marks = rest[:2], rest[2:]
     return Answer(
@@ -491,14 +494,18 @@ def _answer(reply: Sequence[object]) -> Answer:
     )
 
 
-def _password(url: str) -> str | None:
-    from urllib.parse import unquote, urlsplit
+def _secrets(url: str) -> tuple[str, ...]:
+    """The passwords in `url`: after the user name, and in the query (redis-py reads both)."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
 
     try:
-        password = urlsplit(url).password
+        parts = urlsplit(url)
+        password = parts.password
     except ValueError:
-        return None
-    return unquote(password) if password else None
+        return ()
+    found = [unquote(password)] if password else []
+    found += [value for name, value in parse_qsl(parts.query) if name == "password" and value]
+    return tuple(found)
 
 
 def _nothing() -> None:

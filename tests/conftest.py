@@ -122,6 +122,27 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture
+def sigint_reaches_children() -> Iterator[None]:
+    """SIGINT not ignored in the subprocesses this test starts (and sends SIGINT to).
+
+    A pytest started with SIGINT ignored (a script's background job, nohup)
+    passes that on to every child, and a child ignoring SIGINT never stops:
+    the test would hang until its timeout. A handler, unlike SIG_IGN, is not
+    inherited across exec, so the child starts with the default.
+    """
+    import signal
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if previous is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def chat_body(content: str = "hi", **extra: Any) -> dict[str, Any]:
     return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}], **extra}
 

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 import trustme
 
 from openai_actors._batch_files import open_output
@@ -347,6 +348,7 @@ class TestSignals:
         assert 0 == done.returncode, done.stderr
         assert Counter(ids) == answered_ids(output)
 
+    @pytest.mark.usefixtures("sigint_reaches_children")
     def test_sigint_cancels_what_outlasts_the_grace_period(self, tmp_path: Path, server: MockServer) -> None:
         """A request that hangs is cancelled after --grace; exit 130; it is sent again on resume."""
         ids = write_input(tmp_path / "in.jsonl", 40)

@@ -635,7 +635,14 @@ COMPLETION = json.dumps(
 
 
 def _reply(status: int, body: bytes) -> bytes:
-    head = f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    """A whole response saying `Connection: close`, as RawServer closes each connection after its reply.
+
+    Without it the client keeps the connection for its next request, and under
+    load may send that before the server's close reaches it: a connection error
+    the server never saw, one more request than a test counted.
+    """
+    head = f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    head += "Connection: close\r\n\r\n"
     return head.encode() + body
 
 
@@ -1200,6 +1207,7 @@ class TestBenchCommand:
         assert "every warm-up request" in done.stderr
 
     @pytest.mark.parametrize("backend", ["asyncio", "trio"])
+    @pytest.mark.usefixtures("sigint_reaches_children")
     def test_an_interrupted_run_keeps_what_it_measured(
         self, tmp_path: Path, raw_server: RawServer, backend: str
     ) -> None:

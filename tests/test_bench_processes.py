@@ -329,6 +329,7 @@ class TestProcessesCommand:
         assert [] == [worker for worker in workers if b"spawn_main" in _cmdline(worker)]
 
     @pytest.mark.parametrize("group", [False, True], ids=["the-bench-alone", "its-process-group"])
+    @pytest.mark.usefixtures("sigint_reaches_children")
     def test_an_interrupted_run_keeps_what_every_process_measured(
         self, tmp_path: Path, raw_server: RawServer, group: bool
     ) -> None:
@@ -356,15 +357,57 @@ class TestProcessesCommand:
         assert "interrupted" == document["stopped"]
         assert "(cut short)" in stdout
 
+    @pytest.mark.skipif(sys.platform != "linux", reason="finds the workers through /proc, waits with pidfds")
+    @pytest.mark.usefixtures("sigint_reaches_children")
+    def test_a_process_done_before_the_interruption_keeps_its_part(
+        self, tmp_path: Path, raw_server: RawServer
+    ) -> None:
+        """4 requests, 2 a process. As the last arrives (held), the other process has had both answered,
+        sent back its part and exited; then Ctrl-C: its part counts with the one cut short, 3 in all."""
+        out = tmp_path / "bench.json"
+        workers: list[int] = []
+
+        def interrupt(bench: subprocess.Popen[str], count: int) -> None:
+            if count == 3:  # both measuring
+                workers.extend(_workers(bench.pid))
+            if count == 6:  # two warm-ups, then the 4 measured: the last one's process is the one left
+                _until_one_exits(workers)
+                os.killpg(bench.pid, signal.SIGINT)
+                bench.wait(timeout=50)
+
+        status, _, stderr = _scripted_bench(raw_server, out, interrupt, requests=4)
+        assert (130, 2) == (status, len(workers)), stderr
+        [run] = json.loads(out.read_text())["runs"]
+        assert (3, 3, False) == (run["requests"], run["ok"], run["complete"])
+
+
+def _until_one_exits(pids: list[int]) -> None:
+    """Until one of `pids` (not children of this process) has exited, at most 20 s."""
+    import select
+
+    fds: list[int] = []
+    try:
+        for pid in pids:
+            fds.append(os.pidfd_open(pid))
+        select.select(fds, [], [], 20)
+    except ProcessLookupError:
+        pass  # gone already
+    finally:
+        for fd in fds:
+            os.close(fd)
+
 
 def _scripted_bench(
-    raw_server: RawServer, out: Path, on_request: Callable[[subprocess.Popen[str], int], None]
+    raw_server: RawServer,
+    out: Path,
+    on_request: Callable[[subprocess.Popen[str], int], None],
+    requests: int = 50,
 ) -> tuple[int, str, str]:
     """The bench in 2 processes against `raw_server` (answering every request), `on_request` called with
     it and each request's count; its exit status, stdout and stderr."""
     raw_server.replies = [_reply(200, COMPLETION)] * 100
     command = [sys.executable, "-m", "openai_actors", "bench", *_raw(raw_server), "--processes", "2"]
-    command += ["--requests", "50", "--concurrency", "2", "--json", str(out)]
+    command += ["--requests", str(requests), "--concurrency", "2", "--json", str(out)]
     bench = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )

@@ -521,14 +521,65 @@ class TestErrors:
         assert "hunter2" not in repr(RateLimit(shared=limits))
         assert "redis://***@host:6379/0" in repr(limits)
 
+    def test_a_password_in_the_query_is_never_shown_either(self) -> None:
+        """redis-py also takes `?password=` (the only way to give one to a unix:// socket): redacted too,
+        in the repr and in errors; parameters that are not secrets stay readable."""
+        for url, shown in [
+            ("unix:///run/redis.sock?db=2&password=hunter2", "unix:///run/redis.sock?db=2&password=***"),
+            (
+                "redis://host:6379/0?username=app&password=hunter2",
+                "redis://host:6379/0?username=***&password=***",
+            ),
+            ("redis://:hunter2@host/0?password=hunter2", "redis://***@host/0?password=***"),
+        ]:
+            assert f"SharedLimits({shown!r}, key='k', on_unreachable='wait')" == repr(
+                SharedLimits(url, key="k")
+            )
+        with pytest.raises(ValueError, match="the database after the host must be a number") as info:
+            SharedLimits("redis://host/zero?password=hunter2", key="k")
+        assert "hunter2" not in str(info.value)
+
+    def test_a_database_in_the_query_is_checked_at_construction(self) -> None:
+        """`?db=` is read by redis-py only once the dispatcher starts: a bad one would fail that instead."""
+        for url in ("unix:///run/redis.sock?db=x&password=hunter2", "redis://host/?db=-1"):
+            with pytest.raises(ValueError, match=r"the database \(\?db=\) must be a number") as info:
+                SharedLimits(url, key="k")
+            assert "hunter2" not in str(info.value)
+        assert "db=3" in repr(SharedLimits("unix:///run/redis.sock?db=3", key="k"))
+
+    def test_a_reply_of_the_wrong_length_is_a_bad_reply_not_a_crash(self) -> None:
+        """The shell tells of a ValueError and retries; an IndexError would have failed the dispatcher."""
+        from openai_actors._shared_redis import _answer
+
+        for reply in ([0] * 6, [0] * 11):
+            with pytest.raises(ValueError, match="a lease reply has 10 values"):
+                _answer(reply)
+
+    def test_an_unreadable_port_is_named_in_our_words(self) -> None:
+        """A port urllib cannot read is an error of SharedLimits naming the URL (without its password)."""
+        with pytest.raises(ValueError, match="its port") as info:
+            SharedLimits("redis://:hunter2@host:notaport/0", key="k")
+        assert (
+            "SharedLimits: 'redis://***@host:notaport/0' is not a valid Redis URL "
+            "(its port is not a number from 0 to 65535)"
+        ) == str(info.value)
+
+    def test_an_ipv6_host_keeps_its_brackets(self) -> None:
+        assert "'redis://***@[::1]:6379/0'" in repr(SharedLimits("redis://:hunter2@[::1]:6379/0", key="k"))
+
     @pytest.mark.timeout(20)
-    async def test_a_wrong_password_fails_requests_with_one_clear_error(self, shared_key: str) -> None:
+    @pytest.mark.parametrize("where", ["user-info", "query"])
+    async def test_a_wrong_password_fails_requests_with_one_clear_error(
+        self, shared_key: str, where: str
+    ) -> None:
         from ._redis import redis_server_binary
 
         server = RedisServer(redis_server_binary(), password="right-one")
         await anyio.to_thread.run_sync(server.start)
         try:
             url = f"redis://:hunter2@127.0.0.1:{server.port}/0"
+            if where == "query":
+                url = f"redis://127.0.0.1:{server.port}/0?password=hunter2"
             with MockServer() as api, captured_events() as events:
                 rate = RateLimit(requests_per_minute=100, shared=SharedLimits(url, key=shared_key))
                 async with AsyncOpenAI(api_key="sk", base_url=api.url, rate_limit=rate) as client:

@@ -127,8 +127,13 @@ class _Worker:
     index: int
     process: multiprocessing.process.BaseProcess
     conn: multiprocessing.connection.Connection
-    answered: bool = False
-    """Its last message ("done", with what it measured) came."""
+    final: tuple[Any, ...] | None = None
+    """Its last message ("done", what it measured, its outcome), kept here as soon as it is read: an
+    interruption while the others are awaited must not lose it."""
+
+    @property
+    def answered(self) -> bool:
+        return self.final is not None
 
     def tell(self, message: str) -> None:
         try:
@@ -160,56 +165,49 @@ def in_processes(job: Job, progress: Progress, parts: list[Part]) -> Unreachable
             process.start()
             theirs.close()  # the worker's end lives in the worker: EOF here when it is gone
             workers.append(_Worker(index, process, mine))
-        return _conduct(workers, label, progress, parts)
+        return _conduct(workers, label, progress)
     except KeyboardInterrupt:
         for worker in workers:
             worker.tell(_STOP)  # for one not yet listening for signals
             _signal(worker, signal.SIGTERM)
         try:
-            _collect(workers, label, parts, "stopping", timeout=_STOP_TIMEOUT)
+            _gather(workers, label, "stopping", timeout=_STOP_TIMEOUT)
         except (WorkerFailed, TimeoutError):
             pass  # what came back is kept; the run is marked cut short either way
         return True
     finally:
+        # Every part that came back, each once, whatever stopped the run.
+        parts += [part for worker in workers if worker.final is not None for part in worker.final[1]]
         progress.clear()
         _end(workers)
 
 
-def _conduct(workers: list[_Worker], label: str, progress: Progress, parts: list[Part]) -> Unreachable | bool:
-    """Warm every worker up, start them together, collect their parts."""
+def _conduct(workers: list[_Worker], label: str, progress: Progress) -> Unreachable | bool:
+    """Warm every worker up, start them together, wait for their parts."""
     progress.note(f"{label}: warming up {len(workers)} processes")
     early = _gather(workers, label, "warming up")
-    ended = {index: message for index, message in early.items() if message[0] == _DONE}
+    ended = [message[2] for message in early.values() if message[0] == _DONE]
     if ended:
         # One could not warm up (or was stopped by a signal), so it measured nothing: the others are
         # told to stop.
         for worker in workers:
             if not worker.answered:
                 worker.tell(_STOP)
-        _collect(workers, label, parts, "stopping")
-        outcomes = [message[2] for message in ended.values()]
-        return next((o for o in outcomes if isinstance(o, Unreachable)), True in outcomes)
+        _gather(workers, label, "stopping")
+        return next((o for o in ended if isinstance(o, Unreachable)), True in ended)
     progress.note(f"{label}: measuring in {len(workers)} processes")
     for worker in workers:
         worker.tell(_GO)
-    outcomes = _collect(workers, label, parts, "measuring")
+    _gather(workers, label, "measuring")
+    outcomes = [worker.final[2] for worker in workers if worker.final is not None]
     return next((o for o in outcomes if isinstance(o, Unreachable)), True in outcomes)
-
-
-def _collect(
-    workers: list[_Worker], label: str, parts: list[Part], doing: str, timeout: float | None = None
-) -> list[Unreachable | bool]:
-    """Each remaining worker's last message: its parts go into `parts`; their outcomes are returned."""
-    finals = _gather(workers, label, doing, timeout)
-    for _, measured, _ in finals.values():
-        parts += measured
-    return [outcome for _, _, outcome in finals.values()]
 
 
 def _gather(
     workers: Sequence[_Worker], label: str, doing: str, timeout: float | None = None
 ) -> dict[int, tuple[Any, ...]]:
-    """One message from each worker not yet done, by index; a worker gone first is WorkerFailed.
+    """One message from each worker not yet done, by index (a last one is also kept as the worker's
+    `final`); a worker gone first is WorkerFailed.
 
     TimeoutError if `timeout` seconds pass first.
     """
@@ -232,9 +230,10 @@ def _gather(
                     message = worker.conn.recv()
                 except EOFError:
                     raise WorkerFailed(_failure(worker, len(workers), label, doing)) from None
+                if message[0] == _DONE:
+                    worker.final = message
                 got[index] = message
                 del pending[index]
-                worker.answered = message[0] == _DONE
             elif worker.process.sentinel in ready:
                 raise WorkerFailed(_failure(worker, len(workers), label, doing))
     return got
