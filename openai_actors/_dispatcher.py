@@ -870,15 +870,9 @@ class Dispatcher:
         force (the other requests in flight meet 429s too) a debug event, so
         a storm of 429s is one warning, and stats() shows the pause's end.
         """
-        pacer = self._pacer
-        assert pacer is not None
-        now = self._now()
-        until = now + pause.seconds
-        if until <= pacer.paused_until:
+        starting = self._hold(pause.seconds, pause.cause)
+        if starting is None:
             return
-        starting = pacer.paused_until <= now
-        self.pause_cause = pause.cause  # before the pause: stats() may read both from another thread
-        pacer.pause(until)
         if self._book is not None:
             self._book.share_pause(pause.seconds)
         url = _logging.loggable_url(call.url)
@@ -890,17 +884,23 @@ class Dispatcher:
 
     def _peer_pause(self, seconds: float) -> None:
         """Another process sharing the limits heard a 429: pause here too, for what is left of it."""
+        cause = "a 429 heard by another process sharing the limits"
+        if self._hold(seconds, cause):
+            _logging.warn("ratelimit.pause", cause=cause, seconds=round(seconds, 3), url=None)
+
+    def _hold(self, seconds: float, cause: str) -> bool | None:
+        """Admit nothing for `seconds`, unless a pause in force ends later: None when this changes
+        nothing, else whether it starts a pause (True) or extends the one in force (False)."""
         pacer = self._pacer
         assert pacer is not None
         now = self._now()
         until = now + seconds
         if until <= pacer.paused_until:
-            return
+            return None
         starting = pacer.paused_until <= now
-        self.pause_cause = "a 429 heard by another process sharing the limits"
+        self.pause_cause = cause  # before the pause: stats() may read both from another thread
         pacer.pause(until)
-        if starting:
-            _logging.warn("ratelimit.pause", cause=self.pause_cause, seconds=round(seconds, 3), url=None)
+        return starting
 
     def paused(self) -> tuple[float, str | None]:
         """Seconds until admissions resume whatever the rates, and why; (0.0, None) when nothing holds them.

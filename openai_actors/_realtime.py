@@ -15,7 +15,7 @@ import json
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from ._exceptions import (
     AuthenticationError,
@@ -438,12 +438,10 @@ class Connector:
         self.outgoing.put(_serialise(event))
 
 
-class AsyncRealtimeConnectionManager:
-    """`client.realtime.connect(...)`: `async with` it (or `await .enter()`) for the connection."""
+class _ManagerBase:
+    """What both managers offer before the connection opens: queued events and handlers."""
 
-    def __init__(self, connector: Connector) -> None:
-        self._connector = connector
-        self._connection: AsyncRealtimeConnection | None = None
+    _connector: Connector
 
     def send(self, event: RealtimeClientEvent | RealtimeClientEventParam) -> None:
         """Queue an event to send as soon as the connection opens (before `enter`)."""
@@ -455,9 +453,17 @@ class AsyncRealtimeConnectionManager:
     def once(self, event_type: str, handler: Callable[..., Any] | None = None) -> Any:
         return self._connector.handlers.registrar(self, event_type, handler, once=True)
 
-    def off(self, event_type: str, handler: Callable[..., Any]) -> AsyncRealtimeConnectionManager:
+    def off(self, event_type: str, handler: Callable[..., Any]) -> Self:
         self._connector.handlers.remove(event_type, handler)
         return self
+
+
+class AsyncRealtimeConnectionManager(_ManagerBase):
+    """`client.realtime.connect(...)`: `async with` it (or `await .enter()`) for the connection."""
+
+    def __init__(self, connector: Connector) -> None:
+        self._connector = connector
+        self._connection: AsyncRealtimeConnection | None = None
 
     async def __aenter__(self) -> AsyncRealtimeConnection:
         """Open the connection. Without `async with`, call `close()` on it when done."""
@@ -473,26 +479,13 @@ class AsyncRealtimeConnectionManager:
             await self._connection.close()
 
 
-class RealtimeConnectionManager:
+class RealtimeConnectionManager(_ManagerBase):
     """`client.realtime.connect(...)` for the sync client: `with` it (or `.enter()`) for the connection."""
 
     def __init__(self, connector: Connector, portal: PortalThread) -> None:
         self._connector = connector
         self._portal = portal
         self._connection: RealtimeConnection | None = None
-
-    def send(self, event: RealtimeClientEvent | RealtimeClientEventParam) -> None:
-        self._connector.queue(event)
-
-    def on(self, event_type: str, handler: Callable[..., Any] | None = None) -> Any:
-        return self._connector.handlers.registrar(self, event_type, handler, once=False)
-
-    def once(self, event_type: str, handler: Callable[..., Any] | None = None) -> Any:
-        return self._connector.handlers.registrar(self, event_type, handler, once=True)
-
-    def off(self, event_type: str, handler: Callable[..., Any]) -> RealtimeConnectionManager:
-        self._connector.handlers.remove(event_type, handler)
-        return self
 
     def __enter__(self) -> RealtimeConnection:
         connection = self._portal.call(self._connector.start)
